@@ -1,0 +1,39 @@
+//! Errors in words: what an errno means for the person who just ran a command, and what to do.
+
+use crate::trace::names;
+use std::io;
+
+/// Turns an error from setting up a socket on `target` into a sentence a student can act on.
+pub fn startup(e: io::Error, target: &str) -> io::Error {
+    let Some(code) = e.raw_os_error() else { return e };
+    let (name, msg) = names::errno(&e);
+    let why = match code {
+        libc::EADDRINUSE => format!(
+            "{target} is already in use: another program is listening there (see `lab sockets --port PORT -p`), \
+             or a connection in TIME-WAIT holds the port and the listener did not set SO_REUSEADDR"
+        ),
+        libc::EACCES => format!("{target}: ports below 1024 need root (or CAP_NET_BIND_SERVICE); pick a port ≥ 1024"),
+        libc::EADDRNOTAVAIL => format!("{target}: this machine has no such address; use 127.0.0.1, ::1 or 0.0.0.0"),
+        libc::ECONNREFUSED => format!("{target}: nobody is listening there (the kernel answered the SYN with RST)"),
+        libc::ETIMEDOUT => format!("{target}: no answer to the SYN (a firewall, or no such host)"),
+        libc::EMFILE => "too many open files: raise the limit with `ulimit -n`".to_string(),
+        _ => return io::Error::new(e.kind(), format!("{target}: {name} ({msg})")),
+    };
+    io::Error::new(e.kind(), format!("{name} ({msg}): {why}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_in_use_is_explained() {
+        let e = startup(io::Error::from_raw_os_error(libc::EADDRINUSE), "0.0.0.0:8888");
+        let text = e.to_string();
+        assert!(
+            text.starts_with("EADDRINUSE (Address in use)") || text.starts_with("EADDRINUSE (Address already in use)"),
+            "{text}"
+        );
+        assert!(text.contains("SO_REUSEADDR"));
+    }
+}

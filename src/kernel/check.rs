@@ -1,0 +1,301 @@
+//! Does the kernel's table agree with what a fd says? The verdict the trace prints after every
+//! call, and the bounded waits that let an asynchronous state change finish before checking.
+//!
+//! Two views of one socket are compared: the fd's own state (`getsockopt(TCP_INFO)`) and the
+//! row the kernel's table holds for the socket's 4-tuple (what `ss` shows). They read the same
+//! kernel field, so they agree — unless the program holds a fd whose socket is not where it
+//! thinks, or the state moved between the two reads. The second case is retried; the first is
+//! reported in red.
+
+use super::table::{self, KernelTable, SocketRow};
+use crate::tcp_state::TcpState;
+use serde::Serialize;
+use std::net::SocketAddr;
+use std::os::fd::BorrowedFd;
+use std::time::{Duration, Instant};
+
+/// The outcome of comparing a fd's state with the kernel's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The table holds this socket, in the state the fd reports (or, after `close()`, in a
+    /// state the RFC allows there).
+    Agrees,
+    /// The table says something else, or has no row where it should.
+    Differs,
+    /// The socket is legitimately not in the table (not bound yet, or bound but idle on a kernel
+    /// older than 6.8); the reason says which.
+    NotVisible,
+    /// There is nothing to compare (UDP has no states; a call that changes no state).
+    NotApplicable,
+    /// The kernel's table cannot be read here (not Linux, or the netlink socket failed).
+    Unavailable,
+}
+
+/// A verdict with the row it was based on and, where useful, the reason in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub verdict: Verdict,
+    pub row: Option<SocketRow>,
+    pub reason: Option<String>,
+}
+
+impl Check {
+    fn new(verdict: Verdict, row: Option<SocketRow>, reason: Option<&str>) -> Check {
+        Check { verdict, row, reason: reason.map(str::to_string) }
+    }
+
+    /// The state the table reports, if it has a row.
+    pub fn kernel_state(&self) -> Option<TcpState> {
+        self.row.as_ref().and_then(|r| r.state)
+    }
+}
+
+/// How long the trace waits, at most, for an asynchronous state change (an ACK, a SYN-ACK).
+/// A delayed ACK on Linux takes 40 ms, at most 200 ms (TCP_DELACK_MAX).
+pub const SETTLE_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Compares the fd's live state with the table's row for its 4-tuple. `state` is the fd's state
+/// as the caller just read it (`getsockopt(TCP_INFO)`); `peer_hint` is the peer the program gave
+/// or got (connect, accept) — also the one `getpeername` has none for in SYN-SENT or once the
+/// connection is over.
+///
+/// The fd is read again after the lookup: if its state moved in between (a FIN arrived), the
+/// comparison is done again, so a race is never reported as a mismatch. Returns the state the
+/// comparison was made with.
+pub fn check_fd(
+    table: Option<&KernelTable>,
+    fd: BorrowedFd<'_>,
+    mut state: Option<TcpState>,
+    peer_hint: Option<SocketAddr>,
+) -> (Option<TcpState>, Check) {
+    for _ in 0..3 {
+        let check = check_once(table, fd, state, peer_hint);
+        let again = table::fd_state(fd).ok().flatten();
+        if again == state {
+            return (state, check);
+        }
+        state = again;
+    }
+    let check = check_once(table, fd, state, peer_hint);
+    (state, check)
+}
+
+fn check_once(
+    table: Option<&KernelTable>,
+    fd: BorrowedFd<'_>,
+    state: Option<TcpState>,
+    peer_hint: Option<SocketAddr>,
+) -> Check {
+    let Some(state) = state else {
+        return Check::new(Verdict::NotApplicable, None, Some("not a TCP socket: no connection states"));
+    };
+    let Some(table) = table else {
+        return Check::new(Verdict::Unavailable, None, Some(table::UNAVAILABLE));
+    };
+    let sock = socket2::SockRef::from(&fd);
+    let Some(local) = sock.local_addr().ok().and_then(|a| a.as_socket()) else {
+        return Check::new(Verdict::NotVisible, None, Some("no local address"));
+    };
+    if local.port() == 0 {
+        return Check::new(
+            Verdict::NotVisible,
+            None,
+            Some("not listed (unbound): a socket enters the table when it gets a port"),
+        );
+    }
+    // A connection's peer never changes, so the one the program gave or got saves a syscall.
+    let peer = peer_hint.or_else(|| sock.peer_addr().ok().and_then(|a| a.as_socket()));
+    match state {
+        // Several listeners may share a port (SO_REUSEPORT): the inode tells which is ours.
+        TcpState::Listen => {
+            let inode = table::fd_inode(fd).ok();
+            compare(table.lookup(local, table::unspecified_like(&local)), state, inode)
+        }
+        TcpState::Close => check_closed_fd(table, local, peer, table::fd_inode(fd).ok()),
+        // A connection's 4-tuple is unique: the row found is this socket's.
+        _ => match peer {
+            Some(peer) => compare(table.lookup(local, peer), state, None),
+            None => Check::new(Verdict::NotVisible, None, Some("no peer address to look the connection up by")),
+        },
+    }
+}
+
+/// A fd in CLOSE: fresh and bound, or a connection that ended while the fd stayed open (reset,
+/// or moved on to TIME-WAIT without it).
+fn check_closed_fd(table: &KernelTable, local: SocketAddr, peer: Option<SocketAddr>, inode: Option<u64>) -> Check {
+    if let Some(peer) = peer {
+        if let Ok(Some(row)) = table.lookup(local, peer) {
+            if row.state == Some(TcpState::TimeWait) {
+                return Check::new(
+                    Verdict::Agrees,
+                    Some(row),
+                    Some("the fd's socket is CLOSE; its connection lives on in TIME-WAIT without it"),
+                );
+            }
+        }
+        return Check::new(Verdict::Agrees, None, Some("the connection is over"));
+    }
+    if !table::kernel_lists_bound_sockets() {
+        return Check::new(
+            Verdict::NotVisible,
+            None,
+            Some("bound but not listening: invisible to sock_diag before Linux 6.8"),
+        );
+    }
+    let filter = table::Filter {
+        state: Some(TcpState::BoundInactive),
+        bound: true,
+        port: Some(local.port()),
+        ..Default::default()
+    };
+    match table.rows(&filter) {
+        Ok(rows) => match rows.into_iter().find(|r| Some(r.inode) == inode) {
+            // The kernel reports such a socket with state CLOSE, like the fd.
+            Some(row) => Check::new(Verdict::Agrees, Some(row), Some("bound, idle: listed since Linux 6.8")),
+            None => Check::new(Verdict::Differs, None, Some("bound, but the table has no BOUND-INACTIVE row for it")),
+        },
+        Err(e) => Check::new(Verdict::Unavailable, None, Some(&e.to_string())),
+    }
+}
+
+fn compare(found: std::io::Result<Option<SocketRow>>, state: TcpState, inode: Option<u64>) -> Check {
+    match found {
+        Err(e) => Check::new(Verdict::Unavailable, None, Some(&e.to_string())),
+        Ok(None) => Check::new(Verdict::Differs, None, Some("the table has no row for this 4-tuple")),
+        Ok(Some(row)) => {
+            let same_socket = row.inode == 0 || inode.is_none_or(|i| i == row.inode);
+            if !same_socket {
+                Check::new(
+                    Verdict::Differs,
+                    Some(row),
+                    Some("the row for this 4-tuple is another socket (inode differs)"),
+                )
+            } else if row.state.is_some_and(|k| k.same_as(state)) {
+                Check::new(Verdict::Agrees, Some(row), None)
+            } else {
+                Check::new(Verdict::Differs, Some(row), None)
+            }
+        }
+    }
+}
+
+/// Waits, at most `timeout`, for a fd to leave a transient state (SYN-SENT, FIN-WAIT-1, …).
+/// Returns every state seen after `first`, in order. Polls TCP_INFO (0.6 µs) with a backoff
+/// from 50 µs to 5 ms: a bounded wait for a condition, never a fixed sleep.
+pub fn settle_fd(fd: BorrowedFd<'_>, first: Option<TcpState>, timeout: Duration) -> Vec<TcpState> {
+    let mut seen = Vec::new();
+    let mut current = first;
+    wait_until(timeout, || {
+        let now = table::fd_state(fd).ok().flatten();
+        if now != current {
+            if let Some(s) = now {
+                seen.push(s);
+            }
+            current = now;
+        }
+        !current.is_some_and(TcpState::is_transient)
+    });
+    seen
+}
+
+/// Follows a connection whose fd is gone, by its 4-tuple: the states the table shows for it,
+/// waiting at most `timeout` for transient ones to pass. `None` in the path means "gone".
+pub fn follow_tuple(
+    table: &KernelTable,
+    local: SocketAddr,
+    peer: SocketAddr,
+    timeout: Duration,
+) -> Vec<Option<SocketRow>> {
+    let mut path: Vec<Option<SocketRow>> = Vec::new();
+    wait_until(timeout, || {
+        let row = table.lookup(local, peer).ok().flatten();
+        let state = row.as_ref().and_then(|r| r.state);
+        if path.last().map(|r| r.as_ref().and_then(|r| r.state)) != Some(state) {
+            path.push(row);
+        }
+        !state.is_some_and(TcpState::is_transient)
+    });
+    path
+}
+
+/// Calls `done` until it returns true or `timeout` passes, sleeping 50 µs, then doubling up
+/// to 5 ms between calls. Returns whether `done` returned true.
+pub fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    let mut pause = Duration::from_micros(50);
+    loop {
+        if done() {
+            return true;
+        }
+        if start.elapsed() >= timeout {
+            return false;
+        }
+        std::thread::sleep(pause.min(timeout.saturating_sub(start.elapsed())));
+        pause = (pause * 2).min(Duration::from_millis(5));
+    }
+}
+
+/// What the table may hold for a connection right after its last fd is closed, given the
+/// state before (RFC 9293 §3.10.4, "CLOSE call"). `None` means "no row: gone".
+pub fn expected_after_close(before: TcpState, aborts: bool) -> &'static [Option<TcpState>] {
+    use TcpState::*;
+    if aborts {
+        // SO_LINGER with a zero timeout, or unread data in the receive queue (RFC 2525 §2.17):
+        // Linux sends RST instead of FIN and the connection is gone at once, with no TIME-WAIT.
+        return &[None];
+    }
+    match before {
+        // "Queue this until all preceding SENDs have been segmentized, then form a FIN segment
+        // and send it. In any case, enter FIN-WAIT-1 state." The ACK may already be back.
+        Established | SynRecv => &[Some(FinWait1), Some(FinWait2)],
+        // "Queue this request until all preceding SENDs have been segmentized; then send a FIN
+        // segment, enter LAST-ACK state." On loopback the ACK may already have freed it.
+        CloseWait => &[Some(LastAck), None],
+        // Already shut down for writing (shutdown(SHUT_WR)): the orphan keeps waiting for the
+        // peer's FIN, or already got it and entered TIME-WAIT.
+        FinWait1 | FinWait2 => &[Some(FinWait1), Some(FinWait2), Some(TimeWait)],
+        // Both FINs crossed: finish the exchange, then TIME-WAIT.
+        Closing => &[Some(Closing), Some(TimeWait)],
+        LastAck => &[Some(LastAck), None],
+        TimeWait => &[Some(TimeWait)],
+        // The fd's socket already left the connection: its 4-tuple, if any, lives on in a
+        // TIME-WAIT entry that no fd holds, which closing the fd does not touch.
+        Close => &[None, Some(TimeWait)],
+        // "Delete the TCB": a listener, a connect in progress, or a socket with no connection.
+        Listen | SynSent | NewSynRecv | BoundInactive => &[None],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn established_close_sends_fin() {
+        assert!(expected_after_close(TcpState::Established, false).contains(&Some(TcpState::FinWait1)));
+        assert!(!expected_after_close(TcpState::Established, false).contains(&None));
+    }
+
+    #[test]
+    fn abortive_close_leaves_nothing() {
+        assert_eq!(expected_after_close(TcpState::Established, true), &[None]);
+    }
+
+    #[test]
+    fn listen_close_deletes_the_tcb() {
+        assert_eq!(expected_after_close(TcpState::Listen, false), &[None]);
+    }
+
+    #[test]
+    fn wait_until_is_bounded() {
+        let start = Instant::now();
+        assert!(!wait_until(Duration::from_millis(20), || false));
+        assert!(start.elapsed() < Duration::from_millis(500));
+        let mut n = 0;
+        assert!(wait_until(Duration::from_secs(5), || {
+            n += 1;
+            n == 3
+        }));
+    }
+}

@@ -1,0 +1,310 @@
+//! The kernel's TCP socket table, the one `ss -tan` prints: rows, filters, and the two ways to
+//! read it (a whole dump, or one row by its exact 4-tuple), plus the two per-fd facts that tie a
+//! program's fd to a row: its live state (TCP_INFO) and its inode (fstat).
+
+use crate::tcp_state::{TcpState, ALL_STATES};
+use serde::Serialize;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::BorrowedFd;
+use std::sync::Mutex;
+
+#[cfg(target_os = "linux")]
+pub use super::sock_diag::Timer;
+
+/// The running timer of a socket (only Linux reports one).
+#[cfg(not(target_os = "linux"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Timer {}
+
+/// One row of the table: one TCP socket, or one connection without a socket (TIME-WAIT).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SocketRow {
+    /// The state, or `None` for a code this build does not know.
+    pub state: Option<TcpState>,
+    /// Recv-Q. A connection: bytes received, not yet read. A listener: connections that
+    /// finished the handshake and wait for `accept()`.
+    pub recv_q: u32,
+    /// Send-Q. A connection: bytes sent, not yet acknowledged. A listener: its backlog.
+    pub send_q: u32,
+    /// Our end.
+    #[serde(serialize_with = "ser_addr")]
+    pub local: SocketAddr,
+    /// The other end; port 0 (printed `*`) for a listener.
+    #[serde(serialize_with = "ser_addr")]
+    pub peer: SocketAddr,
+    /// The owner's user id.
+    pub uid: u32,
+    /// The socket's inode (0 for a connection no fd holds any more).
+    pub inode: u64,
+    /// The running timer and the milliseconds until it fires.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_timer")]
+    pub timer: Option<(Timer, u32)>,
+}
+
+impl SocketRow {
+    /// The state's name as `ss` prints it, or `UNKNOWN`.
+    pub fn state_name(&self) -> &'static str {
+        self.state.map(TcpState::ss_name).unwrap_or("UNKNOWN")
+    }
+
+    /// Whether this is an IPv4 socket (an IPv4-mapped peer on an IPv6 socket is IPv6 here).
+    pub fn is_ipv4(&self) -> bool {
+        self.local.is_ipv4()
+    }
+
+    /// The timer as `ss -o` prints it: `timewait,59sec`.
+    pub fn timer_text(&self) -> String {
+        match self.timer {
+            #[allow(unreachable_patterns)]
+            Some((t, ms)) => format!("{},{}", timer_name(t), fmt_ms(ms)),
+            None => String::new(),
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn timer_name(t: Timer) -> &'static str {
+    t.name()
+}
+#[cfg(not(target_os = "linux"))]
+fn timer_name(t: Timer) -> &'static str {
+    match t {}
+}
+
+/// `59sec`, `1.2sec`, `800ms`, as `ss -o` prints a timer.
+fn fmt_ms(ms: u32) -> String {
+    if ms >= 10_000 {
+        format!("{}sec", ms / 1000)
+    } else if ms >= 1000 {
+        format!("{:.1}sec", f64::from(ms) / 1000.0)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+fn ser_addr<S: serde::Serializer>(a: &SocketAddr, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&a.to_string())
+}
+
+fn ser_timer<S: serde::Serializer>(t: &Option<(Timer, u32)>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        #[allow(unreachable_patterns)]
+        Some((timer, ms)) => {
+            use serde::ser::SerializeMap;
+            let mut m = s.serialize_map(Some(2))?;
+            m.serialize_entry("name", timer_name(*timer))?;
+            m.serialize_entry("ms", ms)?;
+            m.end()
+        }
+        None => s.serialize_none(),
+    }
+}
+
+/// An address as `ss` prints it: `*` for the unspecified address (IPv6) or port 0,
+/// IPv6 in brackets. (`ss` prints `0.0.0.0` for the IPv4 unspecified address, so does this.)
+pub fn ss_addr(a: &SocketAddr) -> String {
+    let ip = match a.ip() {
+        IpAddr::V6(v6) if v6.is_unspecified() => "*".to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+        IpAddr::V4(v4) => v4.to_string(),
+    };
+    let port = if a.port() == 0 { "*".to_string() } else { a.port().to_string() };
+    format!("{ip}:{port}")
+}
+
+/// Which rows to keep. The defaults keep every row `ss -tan` prints.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Local or peer port.
+    pub port: Option<u16>,
+    /// Only this state.
+    pub state: Option<TcpState>,
+    /// Only listening sockets (`ss -l`).
+    pub listening: bool,
+    /// Only IPv4 (`-4`) / only IPv6 (`-6`); both false means both.
+    pub ipv4: bool,
+    pub ipv6: bool,
+    /// Also bound-but-idle sockets (BOUND-INACTIVE, Linux ≥ 6.8), which `ss -tan` leaves out.
+    pub bound: bool,
+}
+
+impl Filter {
+    /// The `idiag_states` mask to ask the kernel for, so it does the state filtering.
+    pub fn state_mask(&self) -> u32 {
+        if self.listening {
+            return TcpState::Listen.flag();
+        }
+        if let Some(s) = self.state {
+            // The kernel keeps half-open connections as NEW_SYN_RECV and reports them as SYN-RECV.
+            return match s {
+                TcpState::SynRecv => s.flag() | TcpState::NewSynRecv.flag(),
+                _ => s.flag(),
+            };
+        }
+        ALL_STATES.iter().filter(|s| self.bound || **s != TcpState::BoundInactive).fold(0, |m, s| m | s.flag())
+    }
+
+    /// Whether a row passes the filters the kernel did not apply (port, family).
+    pub fn keeps(&self, row: &SocketRow) -> bool {
+        let family_ok = match (self.ipv4, self.ipv6) {
+            (true, false) => row.is_ipv4(),
+            (false, true) => !row.is_ipv4(),
+            _ => true,
+        };
+        let port_ok = self.port.is_none_or(|p| row.local.port() == p || row.peer.port() == p);
+        family_ok && port_ok
+    }
+}
+
+/// Why the kernel's view cannot be had: only Linux has this table.
+pub const UNAVAILABLE: &str = "the kernel's socket table (NETLINK_SOCK_DIAG) exists only on Linux";
+
+/// A handle on the kernel's table: one netlink socket behind a lock, so threads can share it.
+pub struct KernelTable {
+    #[cfg(target_os = "linux")]
+    diag: Mutex<super::sock_diag::DiagSocket>,
+    #[cfg(not(target_os = "linux"))]
+    diag: Mutex<()>,
+}
+
+impl KernelTable {
+    /// Opens the netlink socket (`socket(AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG)`).
+    #[cfg(target_os = "linux")]
+    pub fn open() -> io::Result<KernelTable> {
+        Ok(KernelTable { diag: Mutex::new(super::sock_diag::DiagSocket::open()?) })
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn open() -> io::Result<KernelTable> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, UNAVAILABLE))
+    }
+
+    /// Every row that passes `filter`: one dump for AF_INET, one for AF_INET6, as `ss` does.
+    #[cfg(target_os = "linux")]
+    pub fn rows(&self, filter: &Filter) -> io::Result<Vec<SocketRow>> {
+        use nix::sys::socket::AddressFamily;
+        let mut diag = self.diag.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = Vec::new();
+        let families =
+            [(AddressFamily::Inet, !filter.ipv6 || filter.ipv4), (AddressFamily::Inet6, !filter.ipv4 || filter.ipv6)];
+        for (family, wanted) in families {
+            if !wanted {
+                continue;
+            }
+            for m in diag.dump(family, filter.state_mask())? {
+                let row = row_of(m);
+                if filter.keeps(&row) {
+                    out.push(row);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn rows(&self, _filter: &Filter) -> io::Result<Vec<SocketRow>> {
+        let _ = &self.diag;
+        Err(io::Error::new(io::ErrorKind::Unsupported, UNAVAILABLE))
+    }
+
+    /// The row with exactly this 4-tuple, or `None`. A listener is asked for with the
+    /// unspecified peer address and port 0 (see [`unspecified_like`]). Never returns another
+    /// socket's row: the listener trap is handled in [`super::sock_diag::DiagSocket::lookup`].
+    #[cfg(target_os = "linux")]
+    pub fn lookup(&self, local: SocketAddr, peer: SocketAddr) -> io::Result<Option<SocketRow>> {
+        let mut diag = self.diag.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(diag.lookup(local, peer)?.map(row_of))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn lookup(&self, _local: SocketAddr, _peer: SocketAddr) -> io::Result<Option<SocketRow>> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, UNAVAILABLE))
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn row_of(m: super::sock_diag::DiagMsg) -> SocketRow {
+    SocketRow {
+        state: TcpState::from_kernel(m.state),
+        recv_q: m.rqueue,
+        send_q: m.wqueue,
+        local: m.local,
+        peer: m.peer,
+        uid: m.uid,
+        inode: m.inode,
+        timer: m.timer,
+    }
+}
+
+/// The peer to ask for when looking up a listener: the unspecified address of the same family,
+/// port 0 — what the kernel stores as a listener's "destination".
+pub fn unspecified_like(a: &SocketAddr) -> SocketAddr {
+    match a {
+        SocketAddr::V4(_) => SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0),
+        SocketAddr::V6(_) => SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), 0),
+    }
+}
+
+/// The live TCP state of a fd, from `getsockopt(TCP_INFO)`: `Ok(None)` for a socket that is not
+/// TCP (UDP has no states), or for a state code this build does not know.
+pub fn fd_state(fd: BorrowedFd<'_>) -> io::Result<Option<TcpState>> {
+    match crate::sys::tcp_state_byte(fd) {
+        Ok(code) => Ok(TcpState::from_kernel(code)),
+        // TCP_INFO on a UDP socket: "Operation not supported" / "Protocol not available".
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP) | Some(libc::ENOPROTOOPT)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A fd's inode, the number the table's `inode` column holds. Corresponds to `fstat(2)`.
+pub fn fd_inode(fd: BorrowedFd<'_>) -> io::Result<u64> {
+    Ok(nix::sys::stat::fstat(fd)?.st_ino)
+}
+
+/// Whether this kernel lists bound-but-idle sockets in sock_diag (Linux 6.8 added
+/// BOUND-INACTIVE); before that such a socket is invisible, which is not a mismatch.
+pub fn kernel_lists_bound_sockets() -> bool {
+    kernel_version().is_some_and(|v| v >= (6, 8))
+}
+
+/// The running kernel's (major, minor), from `uname(2)`.
+pub fn kernel_version() -> Option<(u32, u32)> {
+    let uts = nix::sys::utsname::uname().ok()?;
+    let release = uts.release().to_string_lossy().into_owned();
+    let mut parts = release.split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_print_as_ss_prints_them() {
+        assert_eq!(ss_addr(&"0.0.0.0:0".parse().unwrap()), "0.0.0.0:*");
+        assert_eq!(ss_addr(&"[::]:8888".parse().unwrap()), "*:8888");
+        assert_eq!(ss_addr(&"[::1]:8888".parse().unwrap()), "[::1]:8888");
+        assert_eq!(ss_addr(&"[::ffff:127.0.0.1]:80".parse().unwrap()), "[::ffff:127.0.0.1]:80");
+    }
+
+    #[test]
+    fn the_default_mask_is_what_ss_asks_for() {
+        let f = Filter::default();
+        assert_eq!(f.state_mask() & TcpState::BoundInactive.flag(), 0);
+        assert_ne!(f.state_mask() & TcpState::TimeWait.flag(), 0);
+        let f = Filter { bound: true, ..Filter::default() };
+        assert_ne!(f.state_mask() & TcpState::BoundInactive.flag(), 0);
+        let f = Filter { listening: true, ..Filter::default() };
+        assert_eq!(f.state_mask(), TcpState::Listen.flag());
+    }
+
+    #[test]
+    fn timers_print_as_ss_prints_them() {
+        assert_eq!(fmt_ms(59_000), "59sec");
+        assert_eq!(fmt_ms(1_200), "1.2sec");
+        assert_eq!(fmt_ms(800), "800ms");
+    }
+}

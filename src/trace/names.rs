@@ -1,0 +1,138 @@
+//! Constants and errnos by name, as strace prints them: `AF_INET`, `SHUT_WR`, `ECONNREFUSED`.
+//!
+//! A student who reads `shutdown(3, SHUT_WR)` can look the name up in `man 2 shutdown`; one who
+//! reads `shutdown(3, 1)` cannot. The tables below hold the mapping, and a test pins it.
+
+use nix::errno::Errno;
+use std::io;
+use std::net::SocketAddr;
+
+/// `AF_INET`, `AF_INET6`, `AF_UNIX` — the `domain` argument of `socket(2)`.
+pub fn family(domain: i32) -> String {
+    match domain {
+        libc::AF_INET => "AF_INET".into(),
+        libc::AF_INET6 => "AF_INET6".into(),
+        libc::AF_UNIX => "AF_UNIX".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `SOCK_STREAM`, `SOCK_DGRAM` — the `type` argument of `socket(2)`, without flags.
+pub fn sock_type(ty: i32) -> String {
+    match ty {
+        libc::SOCK_STREAM => "SOCK_STREAM".into(),
+        libc::SOCK_DGRAM => "SOCK_DGRAM".into(),
+        libc::SOCK_RAW => "SOCK_RAW".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `IPPROTO_TCP`, `IPPROTO_UDP` — the `protocol` argument of `socket(2)`.
+pub fn protocol(proto: i32) -> String {
+    match proto {
+        0 => "0".into(),
+        libc::IPPROTO_TCP => "IPPROTO_TCP".into(),
+        libc::IPPROTO_UDP => "IPPROTO_UDP".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `SHUT_RD`, `SHUT_WR`, `SHUT_RDWR` — the `how` argument of `shutdown(2)`.
+pub fn shutdown_how(how: std::net::Shutdown) -> &'static str {
+    match how {
+        std::net::Shutdown::Read => "SHUT_RD",
+        std::net::Shutdown::Write => "SHUT_WR",
+        std::net::Shutdown::Both => "SHUT_RDWR",
+    }
+}
+
+/// `MSG_*` flags of `send(2)`/`recv(2)`, joined with `|` as strace does; `0` for none.
+pub fn msg_flags(flags: i32) -> String {
+    const NAMES: [(i32, &str); 6] = [
+        (libc::MSG_PEEK, "MSG_PEEK"),
+        (libc::MSG_WAITALL, "MSG_WAITALL"),
+        (libc::MSG_DONTWAIT, "MSG_DONTWAIT"),
+        (libc::MSG_NOSIGNAL, "MSG_NOSIGNAL"),
+        (libc::MSG_OOB, "MSG_OOB"),
+        (libc::MSG_TRUNC, "MSG_TRUNC"),
+    ];
+    let names: Vec<&str> = NAMES.iter().filter(|(f, _)| flags & f != 0).map(|(_, n)| *n).collect();
+    if names.is_empty() {
+        "0".into()
+    } else {
+        names.join("|")
+    }
+}
+
+/// An errno's symbolic name (`ECONNREFUSED`) and its message (`Connection refused`).
+pub fn errno(err: &io::Error) -> (String, String) {
+    match err.raw_os_error() {
+        // nix's `Errno` prints as the symbolic name and knows the C library's message.
+        Some(code) => {
+            let e = Errno::from_raw(code);
+            (format!("{e:?}"), e.desc().to_string())
+        }
+        None => ("?".into(), err.to_string()),
+    }
+}
+
+/// An address as the trace prints it: `127.0.0.1:8888`, `[::1]:8888`.
+pub fn addr(a: &SocketAddr) -> String {
+    a.to_string()
+}
+
+/// Bytes as strace prints a buffer: a quoted string with `\n`, `\r`, `\t`, `\"`, `\\` and
+/// `\xNN` escapes, cut after `max` bytes with `...` (so a huge line stays one short line).
+pub fn quoted(bytes: &[u8], max: usize) -> String {
+    let mut s = String::from("\"");
+    for &b in bytes.iter().take(max) {
+        match b {
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            b'"' => s.push_str("\\\""),
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(b as char),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    s.push('"');
+    if bytes.len() > max {
+        s.push_str("...");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constants_print_by_name() {
+        assert_eq!(family(libc::AF_INET), "AF_INET");
+        assert_eq!(family(libc::AF_INET6), "AF_INET6");
+        assert_eq!(sock_type(libc::SOCK_STREAM), "SOCK_STREAM");
+        assert_eq!(sock_type(libc::SOCK_DGRAM), "SOCK_DGRAM");
+        assert_eq!(protocol(libc::IPPROTO_TCP), "IPPROTO_TCP");
+        assert_eq!(shutdown_how(std::net::Shutdown::Write), "SHUT_WR");
+        assert_eq!(msg_flags(libc::MSG_WAITALL | libc::MSG_NOSIGNAL), "MSG_WAITALL|MSG_NOSIGNAL");
+        assert_eq!(msg_flags(0), "0");
+    }
+
+    #[test]
+    fn errnos_print_as_strace_does() {
+        let e = io::Error::from_raw_os_error(libc::ECONNREFUSED);
+        assert_eq!(errno(&e), ("ECONNREFUSED".into(), "Connection refused".into()));
+        let e = io::Error::from_raw_os_error(libc::EADDRINUSE);
+        assert_eq!(errno(&e).0, "EADDRINUSE");
+        let e = io::Error::from_raw_os_error(libc::EAGAIN);
+        assert_eq!(errno(&e).0, "EAGAIN");
+    }
+
+    #[test]
+    fn buffers_are_escaped_and_cut() {
+        assert_eq!(quoted(b"hola\n", 32), "\"hola\\n\"");
+        assert_eq!(quoted(b"\x1b[31m", 32), "\"\\x1b[31m\"");
+        assert_eq!(quoted(b"abcdef", 3), "\"abc\"...");
+    }
+}

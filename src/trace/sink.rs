@@ -1,0 +1,45 @@
+//! Where events go. Every event of a run reaches exactly one [`Sink`] (the funnel); a sink may
+//! print it (the renderers in [`crate::render`]), keep it (a lesson, a test), or pass it to
+//! several others ([`Tee`]).
+
+use super::event::Event;
+use std::sync::{Arc, Mutex};
+
+/// Receives every event, in order, from any thread.
+pub trait Sink: Send + Sync {
+    fn event(&self, ev: &Event);
+}
+
+/// Keeps every event, for lessons and tests to read afterwards.
+#[derive(Default)]
+pub struct Collector {
+    events: Mutex<Vec<Event>>,
+}
+
+impl Collector {
+    pub fn new() -> Arc<Collector> {
+        Arc::new(Collector::default())
+    }
+
+    /// A copy of the events so far.
+    pub fn events(&self) -> Vec<Event> {
+        self.events.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl Sink for Collector {
+    fn event(&self, ev: &Event) {
+        self.events.lock().unwrap_or_else(|p| p.into_inner()).push(ev.clone());
+    }
+}
+
+/// Passes each event to several sinks, in order (e.g. the screen and a collector).
+pub struct Tee(pub Vec<Arc<dyn Sink>>);
+
+impl Sink for Tee {
+    fn event(&self, ev: &Event) {
+        for s in &self.0 {
+            s.event(ev);
+        }
+    }
+}

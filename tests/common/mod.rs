@@ -1,0 +1,194 @@
+//! Helpers shared by the integration tests: running `lab` as its own process, talking to it
+//! through pipes with bounded waits, and the one table of snapshot redactions.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+/// How long any test waits for anything before failing.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// The `lab` binary cargo built for this test run.
+pub fn lab() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_lab"));
+    c.env_remove("NO_COLOR");
+    c
+}
+
+/// A `lab` process with its stdin, stdout and stderr piped; output is read by threads into
+/// channels so a test can wait for it with a deadline.
+pub struct Proc {
+    pub child: Child,
+    pub stdin: Option<ChildStdin>,
+    out: Receiver<Vec<u8>>,
+    err: Receiver<Vec<u8>>,
+    out_buf: Vec<u8>,
+    err_buf: Vec<u8>,
+}
+
+impl Proc {
+    pub fn spawn(mut cmd: Command) -> Proc {
+        let mut child =
+            cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn lab");
+        let out = pump(child.stdout.take().expect("piped stdout"));
+        let err = pump(child.stderr.take().expect("piped stderr"));
+        let stdin = child.stdin.take();
+        Proc { child, stdin, out, err, out_buf: Vec::new(), err_buf: Vec::new() }
+    }
+
+    pub fn write(&mut self, data: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        stdin.write_all(data).expect("write to lab's stdin");
+        stdin.flush().expect("flush lab's stdin");
+    }
+
+    /// Closes stdin: for `lab listen`/`lab connect` this is Ctrl+D.
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits until stdout holds `needle`; returns all stdout so far.
+    pub fn wait_stdout(&mut self, needle: &str) -> String {
+        wait_text(&self.out, &mut self.out_buf, needle, "stdout")
+    }
+
+    /// Waits until stderr holds `needle`; returns all stderr so far.
+    pub fn wait_stderr(&mut self, needle: &str) -> String {
+        wait_text(&self.err, &mut self.err_buf, needle, "stderr")
+    }
+
+    /// Waits for the process to exit (bounded) and returns (status code, stdout, stderr).
+    pub fn finish(mut self) -> (i32, String, String) {
+        self.stdin = None;
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().expect("try_wait") {
+                break s;
+            }
+            if start.elapsed() > PATIENCE {
+                let _ = self.child.kill();
+                panic!("lab did not exit within {PATIENCE:?}; stderr: {}", String::from_utf8_lossy(&self.err_buf));
+            }
+            // Polling a child's exit status: a bounded wait for a condition.
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        for chunk in self.out.try_iter() {
+            self.out_buf.extend(chunk);
+        }
+        // The pump threads end at EOF, which follows the exit.
+        while let Ok(chunk) = self.out.recv_timeout(Duration::from_millis(200)) {
+            self.out_buf.extend(chunk);
+        }
+        while let Ok(chunk) = self.err.recv_timeout(Duration::from_millis(200)) {
+            self.err_buf.extend(chunk);
+        }
+        (
+            status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&self.out_buf).into(),
+            String::from_utf8_lossy(&self.err_buf).into(),
+        )
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pump(mut r: impl Read + Send + 'static) -> Receiver<Vec<u8>> {
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = r.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn wait_text(rx: &Receiver<Vec<u8>>, buf: &mut Vec<u8>, needle: &str, what: &str) -> String {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let text = String::from_utf8_lossy(buf).into_owned();
+        if text.contains(needle) {
+            return text;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(chunk) => buf.extend(chunk),
+            Err(_) => panic!("{what} never showed {needle:?}; it has: {text:?}"),
+        }
+    }
+}
+
+/// Waits (bounded) until the file at `path` contains `needle`; returns its text.
+pub fn wait_file(path: &Path, needle: &str) -> String {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.contains(needle) {
+            return text;
+        }
+        assert!(Instant::now() < deadline, "{} never showed {needle:?}; it has:\n{text}", path.display());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A fresh temporary directory for one test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lab-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+/// The one table of redactions for every snapshot: what differs from run to run.
+/// `ports` are the listening ports the test knows, shown as `[PORT]`; any other port on a
+/// loopback address is ephemeral.
+pub fn redact(text: &str, ports: &[u16]) -> String {
+    use regex::Regex;
+    let mut s = text.to_string();
+    for p in ports {
+        s = Regex::new(&format!(r":{p}\b")).unwrap().replace_all(&s, ":[PORT]").into_owned();
+    }
+    let rules: &[(&str, &str)] = &[
+        // Ephemeral ports.
+        (r"(127\.0\.0\.1|\[::1\]|\[::ffff:127\.0\.0\.1\]|::1):[1-9]\d*", "$1:[EPHEMERAL]"),
+        // Times: the human trace's time column, JSON's t_us, and any "NN ms".
+        (r"(?m)^(\s*\d+)\s+\d+\.\d{3}  ", "$1   [TIME]  "),
+        (r#""t_us":\d+"#, r#""t_us":"[TIME]""#),
+        // Inodes.
+        (r#""inode":\d+"#, r#""inode":"[INODE]""#),
+        // File descriptors: as arguments, as results of socket()/accept4(), in JSON.
+        (
+            r"\b(socket|setsockopt|fcntl|bind|listen|accept4|connect|send|recv|shutdown|close|getsockopt)\(\d+",
+            "$1([FD]",
+        ),
+        (r"(socket\(AF_\w+, [^)]*\)\s+)= \d+", "$1= [FD]"),
+        (r"→ \d+ from", "→ [FD] from"),
+        (r"(→ \[FD\] from \S+\s+)= \d+", "$1= [FD]"),
+        (r#""fd":\d+"#, r#""fd":"[FD]""#),
+        (r#""args":"\d+"#, r#""args":"[FD]"#),
+        (r#"("call":"(socket|accept4)".*?"ret":)\d+"#, r#"$1"[FD]""#),
+        (r#""detail":"\d+ from"#, r#""detail":"[FD] from"#),
+    ];
+    for (re, with) in rules {
+        s = Regex::new(re).unwrap().replace_all(&s, *with).into_owned();
+    }
+    s
+}
+
+/// Asserts a snapshot stored under `snapshots/` at the top of the repository.
+pub fn snapshot(name: &str, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}

@@ -1,0 +1,226 @@
+//! The kernel's socket table, read through sock_diag, against real loopback sockets — and
+//! `lab sockets` against `ss -tan`.
+
+mod common;
+
+use common::{lab, PATIENCE};
+use lab::kernel::check::wait_until;
+use lab::kernel::sock_diag::DiagSocket;
+use lab::kernel::table::{self, unspecified_like, Filter, KernelTable, SocketRow};
+use lab::tcp_state::TcpState;
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+/// A listener on 127.0.0.1 with an ephemeral port and the given backlog.
+fn listener(backlog: i32) -> (Socket, SocketAddr) {
+    let s = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
+    s.bind(&SockAddr::from("127.0.0.1:0".parse::<SocketAddr>().unwrap())).unwrap();
+    s.listen(backlog).unwrap();
+    let addr = s.local_addr().unwrap().as_socket().unwrap();
+    (s, addr)
+}
+
+fn listener_row(t: &KernelTable, addr: SocketAddr) -> Option<SocketRow> {
+    t.lookup(addr, unspecified_like(&addr)).unwrap()
+}
+
+#[test]
+fn listener_shows_unaccepted_connections_as_recv_q_and_backlog_as_send_q() {
+    let (_l, addr) = listener(5);
+    let table = KernelTable::open().unwrap();
+    let _c1 = TcpStream::connect(addr).unwrap();
+    let _c2 = TcpStream::connect(addr).unwrap();
+    // connect() returned, so the kernel finished both handshakes without accept(): both wait
+    // in the accept queue. The count is read with a bounded wait, never a fixed sleep.
+    assert!(wait_until(PATIENCE, || listener_row(&table, addr).is_some_and(|r| r.recv_q == 2)));
+    let row = listener_row(&table, addr).unwrap();
+    assert_eq!(row.state, Some(TcpState::Listen));
+    assert_eq!((row.recv_q, row.send_q), (2, 5));
+
+    // The same through `lab sockets --json`.
+    let out = lab().args(["sockets", "--json", "-l", "--port", &addr.port().to_string()]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 1, "{text}");
+    assert_eq!(rows[0]["state"], "LISTEN");
+    assert_eq!(rows[0]["recv_q"], 2);
+    assert_eq!(rows[0]["send_q"], 5);
+    assert_eq!(rows[0]["local"], addr.to_string());
+    for key in ["state", "recv_q", "send_q", "local", "peer", "uid", "inode"] {
+        assert!(rows[0].get(key).is_some(), "missing {key} in {text}");
+    }
+}
+
+#[test]
+fn a_closed_connection_is_found_in_time_wait_by_its_4_tuple() {
+    let (l, addr) = listener(5);
+    let table = KernelTable::open().unwrap();
+    let client = TcpStream::connect(addr).unwrap();
+    let (server, _) = l.accept().unwrap();
+    let tuple = (client.local_addr().unwrap(), addr);
+    // The client closes first: its side goes FIN-WAIT-1 → FIN-WAIT-2 and, when the server
+    // closes too, TIME-WAIT. The fd is gone; only the 4-tuple finds the connection.
+    drop(client);
+    drop(server);
+    let found = || table.lookup(tuple.0, tuple.1).unwrap();
+    assert!(wait_until(PATIENCE, || found().is_some_and(|r| r.state == Some(TcpState::TimeWait))));
+    let row = found().unwrap();
+    assert_eq!(row.inode, 0, "no fd holds a TIME-WAIT connection");
+    let (timer, ms) = row.timer.expect("TIME-WAIT runs its timer");
+    assert_eq!(timer.name(), "timewait");
+    assert!(ms <= 60_000, "TIME-WAIT lasts 60 s on Linux, left {ms} ms");
+    // The server's side (who closed second) does not linger.
+    assert!(wait_until(PATIENCE, || table.lookup(addr, tuple.0).unwrap().is_none()));
+}
+
+#[test]
+fn the_listener_trap_a_vanished_connection_is_not_the_listener() {
+    let (l, addr) = listener(5);
+    let client = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
+    client.connect(&SockAddr::from(addr)).unwrap();
+    let (server, peer) = l.accept().unwrap();
+    let peer = peer.as_socket().unwrap();
+    // An abortive close (SO_LINGER 0) sends RST: both sides vanish at once, no TIME-WAIT.
+    client.set_linger(Some(Duration::ZERO)).unwrap();
+    drop(client);
+    drop(server);
+    let mut diag = DiagSocket::open().unwrap();
+    assert!(wait_until(PATIENCE, || diag.lookup(addr, peer).unwrap().is_none()));
+    // The trap itself: asked for the server side of the vanished connection, the kernel
+    // returns the listener on the same port.
+    let raw = diag.lookup_unchecked(addr, peer).unwrap().expect("the kernel answers with some socket");
+    assert_eq!(TcpState::from_kernel(raw.state), Some(TcpState::Listen));
+    assert_eq!(raw.local, addr);
+    assert_ne!(raw.peer, peer);
+    // Which the lab's lookup refuses, and the listener itself is still found when asked for.
+    let table = KernelTable::open().unwrap();
+    assert_eq!(table.lookup(addr, peer).unwrap(), None);
+    assert_eq!(listener_row(&table, addr).unwrap().state, Some(TcpState::Listen));
+}
+
+#[test]
+fn a_fd_and_its_row_share_state_and_inode() {
+    let (l, addr) = listener(5);
+    let table = KernelTable::open().unwrap();
+    let client = TcpStream::connect(addr).unwrap();
+    let (server, _) = l.accept().unwrap();
+    let fd = std::os::fd::AsFd::as_fd(&client);
+    assert_eq!(table::fd_state(fd).unwrap(), Some(TcpState::Established));
+    let row = table.lookup(client.local_addr().unwrap(), addr).unwrap().unwrap();
+    assert_eq!(row.state, Some(TcpState::Established));
+    assert_eq!(row.inode, table::fd_inode(fd).unwrap());
+    assert_eq!(row.uid, nix::unistd::getuid().as_raw());
+    // The listener's own fd says LISTEN, the same as its row.
+    assert_eq!(table::fd_state(std::os::fd::AsFd::as_fd(&l)).unwrap(), Some(TcpState::Listen));
+    drop(server);
+}
+
+#[test]
+fn a_dump_filters_by_state_port_and_family() {
+    let (l, addr) = listener(5);
+    let table = KernelTable::open().unwrap();
+    let c = TcpStream::connect(addr).unwrap();
+    let (_s, _) = l.accept().unwrap();
+    let port = Some(addr.port());
+    let rows = table.rows(&Filter { port, ..Filter::default() }).unwrap();
+    assert_eq!(rows.len(), 3, "listener + both ends: {rows:?}");
+    let est = table.rows(&Filter { port, state: Some(TcpState::Established), ..Filter::default() }).unwrap();
+    assert_eq!(est.len(), 2);
+    assert!(est.iter().any(|r| r.local == c.local_addr().unwrap()));
+    let listening = table.rows(&Filter { port, listening: true, ..Filter::default() }).unwrap();
+    assert_eq!(listening.len(), 1);
+    let v6 = table.rows(&Filter { port, ipv6: true, ..Filter::default() }).unwrap();
+    assert!(v6.is_empty());
+}
+
+#[test]
+fn ipv6_sockets_are_in_the_table_too() {
+    let s = Socket::new(Domain::IPV6, Type::STREAM, Some(Protocol::TCP)).unwrap();
+    if s.bind(&SockAddr::from("[::1]:0".parse::<SocketAddr>().unwrap())).is_err() {
+        eprintln!("no IPv6 loopback here; skipping");
+        return;
+    }
+    s.listen(3).unwrap();
+    let addr = s.local_addr().unwrap().as_socket().unwrap();
+    let table = KernelTable::open().unwrap();
+    let c = TcpStream::connect(addr).unwrap();
+    let row = table.lookup(c.local_addr().unwrap(), addr).unwrap().unwrap();
+    assert_eq!(row.state, Some(TcpState::Established));
+    assert!(!row.is_ipv4());
+    assert_eq!(listener_row(&table, addr).unwrap().recv_q, 1);
+}
+
+/// `ss -tan`'s rows for a port: (state, recv-q, send-q, local, peer), in ss's spelling.
+fn ss_rows(port: u16) -> Vec<(String, u32, u32, String, String)> {
+    let out = std::process::Command::new("ss")
+        .arg("-tan")
+        .output()
+        .expect("ss from iproute2 is installed (.ci/run installs it)");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut rows: Vec<_> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() >= 5).then(|| {
+                (f[0].to_string(), f[1].parse().unwrap(), f[2].parse().unwrap(), f[3].to_string(), f[4].to_string())
+            })
+        })
+        .filter(|r: &(String, u32, u32, String, String)| {
+            let p = format!(":{port}");
+            r.3.ends_with(&p) || r.4.ends_with(&p)
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn lab_sockets_agrees_with_ss_row_for_row() {
+    let (l, addr) = listener(7);
+    let port = addr.port();
+    // Two accepted connections, one waiting in the accept queue, one in TIME-WAIT.
+    let a = TcpStream::connect(addr).unwrap();
+    let (_sa, _) = l.accept().unwrap();
+    let b = TcpStream::connect(addr).unwrap();
+    let (_sb, _) = l.accept().unwrap();
+    let gone = TcpStream::connect(addr).unwrap();
+    let (sg, _) = l.accept().unwrap();
+    let gone_local = gone.local_addr().unwrap();
+    drop(gone);
+    drop(sg);
+    // Made last, so the accept queue (first in, first out) holds only this one.
+    let _pending = TcpStream::connect(addr).unwrap();
+    let table = KernelTable::open().unwrap();
+    assert!(wait_until(PATIENCE, || table
+        .lookup(gone_local, addr)
+        .unwrap()
+        .is_some_and(|r| r.state == Some(TcpState::TimeWait))));
+    assert!(wait_until(PATIENCE, || listener_row(&table, addr).is_some_and(|r| r.recv_q == 1)));
+
+    let out = lab().args(["sockets", "--json", "--port", &port.to_string()]).output().unwrap();
+    assert!(out.status.success());
+    let mut ours: Vec<(String, u32, u32, String, String)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let addr = |k: &str| table::ss_addr(&v[k].as_str().unwrap().parse().unwrap());
+            (
+                v["state"].as_str().unwrap().to_string(),
+                v["recv_q"].as_u64().unwrap() as u32,
+                v["send_q"].as_u64().unwrap() as u32,
+                addr("local"),
+                addr("peer"),
+            )
+        })
+        .collect();
+    ours.sort();
+    let theirs = ss_rows(port);
+    assert_eq!(ours, theirs);
+    // listener, 2×2 accepted ends, 2 ends of the pending one, 1 TIME-WAIT.
+    assert_eq!(ours.len(), 8, "{ours:#?}");
+    drop((a, b));
+}

@@ -1,0 +1,224 @@
+//! The trace of a real exchange over loopback: the right calls, fds, results and states, each
+//! confirmed by the kernel's table.
+
+use lab::kernel::check::Verdict;
+use lab::tcp_state::TcpState;
+use lab::trace::{Collector, Event, Kind, TracedSocket, Tracer};
+use socket2::{Domain, Protocol, Type};
+use std::net::{Shutdown, SocketAddr};
+use std::sync::Arc;
+
+fn tcp(tracer: &Arc<Tracer>, actor: &str) -> TracedSocket {
+    TracedSocket::new(Some(tracer.clone()), actor, Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap()
+}
+
+fn find<'a>(events: &'a [Event], actor: &str, call: &str) -> Vec<&'a Event> {
+    events.iter().filter(|e| e.kind == Kind::Call && e.actor == actor && e.call == call).collect()
+}
+
+#[test]
+fn a_listen_connect_exchange_is_traced_call_by_call() {
+    let collector = Collector::new();
+    let tracer = Tracer::new(collector.clone());
+
+    let server = tcp(&tracer, "server");
+    server.set_reuse_address(true).unwrap();
+    server.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    server.listen(8).unwrap();
+    let addr = server.local_addr().unwrap();
+
+    let client = tcp(&tracer, "client");
+    client.connect(addr).unwrap();
+    let (conn, peer) = server.accept().unwrap();
+    assert_eq!(peer, client.local_addr().unwrap());
+
+    client.send(b"hola\n").unwrap();
+    let mut buf = [0u8; 64];
+    let n = conn.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"hola\n");
+
+    // Half-close: the client sends FIN, the server reads EOF and sits in CLOSE-WAIT.
+    client.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(conn.recv(&mut buf).unwrap(), 0);
+    conn.close().unwrap();
+    // The server's FIN reaches the client: EOF, then the client closes last... but it
+    // closed its writing side first, so it is the one that ends in TIME-WAIT.
+    assert_eq!(client.recv(&mut buf).unwrap(), 0);
+    let client_fd = client.fd();
+    client.close().unwrap();
+    server.close().unwrap();
+
+    let ev = collector.events();
+    // Sequence numbers are 1, 2, 3… in order.
+    for (i, e) in ev.iter().enumerate() {
+        assert_eq!(e.seq, i as u64 + 1);
+    }
+
+    // socket(): a new fd, not yet in the table.
+    let sock = find(&ev, "server", "socket")[0];
+    let server_fd = sock.ret.unwrap() as i32;
+    assert_eq!(sock.fd, Some(server_fd));
+    assert_eq!(sock.args, "AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP");
+    assert_eq!(sock.state, Some(TcpState::Close));
+    assert_eq!(sock.verdict, Verdict::NotVisible);
+
+    let opt = find(&ev, "server", "setsockopt")[0];
+    assert_eq!(opt.args, format!("{server_fd}, SOL_SOCKET, SO_REUSEADDR, 1"));
+    assert_eq!(opt.ret, Some(0));
+
+    // bind(): bound, idle. Linux ≥ 6.8 lists it; before, it is invisible — never "differs".
+    let bind = find(&ev, "server", "bind")[0];
+    assert_eq!(bind.fd, Some(server_fd));
+    assert!(matches!(bind.verdict, Verdict::Agrees | Verdict::NotVisible), "{bind:?}");
+
+    // listen(): CLOSE → LISTEN, and the table shows the backlog.
+    let listen = find(&ev, "server", "listen")[0];
+    assert_eq!(listen.args, format!("{server_fd}, 8"));
+    assert_eq!((listen.before, listen.state), (Some(TcpState::Close), Some(TcpState::Listen)));
+    assert_eq!((listen.kernel, listen.verdict), (Some(TcpState::Listen), Verdict::Agrees));
+    assert_eq!(listen.send_q, Some(8));
+
+    // connect(): the handshake is done when it returns.
+    let connect = find(&ev, "client", "connect")[0];
+    assert_eq!(connect.args, format!("{}, {addr}", client_fd));
+    assert_eq!((connect.before, connect.state), (Some(TcpState::Close), Some(TcpState::Established)));
+    assert_eq!((connect.kernel, connect.verdict), (Some(TcpState::Established), Verdict::Agrees));
+
+    // accept4(): on the listener's fd, returning the connection's fd.
+    let accept = find(&ev, "server", "accept4")[0];
+    let conn_fd = accept.ret.unwrap() as i32;
+    assert_eq!(accept.fd, Some(server_fd));
+    assert_ne!(conn_fd, server_fd);
+    assert_eq!(accept.detail.as_deref(), Some(format!("{conn_fd} from {peer}").as_str()));
+    assert_eq!((accept.state, accept.verdict), (Some(TcpState::Established), Verdict::Agrees));
+
+    // send() and recv() carry the bytes, escaped as strace shows them.
+    let send = find(&ev, "client", "send")[0];
+    assert_eq!(send.args, format!("{client_fd}, \"hola\\n\", 5, MSG_NOSIGNAL"));
+    assert_eq!(send.ret, Some(5));
+    let recvs = find(&ev, "server", "recv");
+    assert_eq!(recvs[0].fd, Some(conn_fd));
+    assert_eq!(recvs[0].args, format!("{conn_fd}, \"hola\\n\", 64, 0"));
+    assert_eq!(recvs[0].ret, Some(5));
+
+    // shutdown(SHUT_WR): FIN sent; once acknowledged, FIN-WAIT-2 — waited for, not slept.
+    let shut = find(&ev, "client", "shutdown")[0];
+    assert_eq!(shut.args, format!("{client_fd}, SHUT_WR"));
+    assert_eq!(shut.state, Some(TcpState::FinWait2), "{shut:?}");
+    assert_eq!((shut.kernel, shut.verdict), (Some(TcpState::FinWait2), Verdict::Agrees));
+
+    // recv() = 0: EOF, and the reader is in CLOSE-WAIT, as the kernel confirms.
+    assert_eq!(recvs[1].ret, Some(0));
+    assert_eq!(
+        (recvs[1].state, recvs[1].kernel, recvs[1].verdict),
+        (Some(TcpState::CloseWait), Some(TcpState::CloseWait), Verdict::Agrees)
+    );
+
+    // The server closes from CLOSE-WAIT: the fd is gone, the connection passes LAST-ACK.
+    let conn_close = find(&ev, "server", "close").into_iter().find(|e| e.fd == Some(conn_fd)).unwrap();
+    assert!(conn_close.fd_gone);
+    assert_eq!(conn_close.before, Some(TcpState::CloseWait));
+    assert_eq!(conn_close.verdict, Verdict::Agrees, "{conn_close:?}");
+
+    // The client, who sent FIN first, holds TIME-WAIT: seen by its 4-tuple after close().
+    let client_close = find(&ev, "client", "close")[0];
+    assert_eq!(client_close.fd, Some(client_fd));
+    assert!(client_close.fd_gone);
+    assert_eq!(client_close.kernel, Some(TcpState::TimeWait), "{client_close:?}");
+    assert_eq!(client_close.verdict, Verdict::Agrees);
+
+    // The listener's close leaves nothing behind.
+    let listener_close = find(&ev, "server", "close").into_iter().find(|e| e.fd == Some(server_fd)).unwrap();
+    assert_eq!(listener_close.before, Some(TcpState::Listen));
+    assert_eq!(listener_close.kernel_path, vec![None]);
+    assert_eq!(listener_close.verdict, Verdict::Agrees);
+
+    // Nothing in the whole run disagreed with the kernel.
+    assert!(ev.iter().all(|e| e.verdict != Verdict::Differs), "{ev:#?}");
+}
+
+#[test]
+fn connection_refused_is_an_errno_by_name() {
+    // A port nobody listens on: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let collector = Collector::new();
+    let tracer = Tracer::new(collector.clone());
+    let c = tcp(&tracer, "client");
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let err = c.connect(addr).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::ECONNREFUSED));
+    let ev = collector.events();
+    let connect = find(&ev, "client", "connect")[0];
+    assert_eq!(connect.ret, Some(-1));
+    assert_eq!(connect.errno.as_deref(), Some("ECONNREFUSED"));
+    assert_eq!(connect.errmsg.as_deref(), Some("Connection refused"));
+    assert_eq!(connect.result_text(), "= -1 ECONNREFUSED (Connection refused)");
+    assert_eq!(connect.state, Some(TcpState::Close));
+}
+
+#[test]
+fn a_closed_connection_is_followed_until_time_wait() {
+    let collector = Collector::new();
+    let tracer = Tracer::new(collector.clone());
+    let server = tcp(&tracer, "server");
+    server.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    server.listen(1).unwrap();
+    let client = tcp(&tracer, "client");
+    client.connect(server.local_addr().unwrap()).unwrap();
+    let (conn, _) = server.accept().unwrap();
+    // The client closes with its fd: FIN-WAIT-1, then FIN-WAIT-2 once the ACK is back.
+    client.close().unwrap();
+    // The server closes too: the client's connection, fd long gone, moves to TIME-WAIT.
+    conn.close().unwrap();
+    tracer.observe();
+    let ev = collector.events();
+    let close = find(&ev, "client", "close")[0];
+    assert_eq!(close.before, Some(TcpState::Established));
+    assert!(matches!(close.kernel, Some(TcpState::FinWait2) | Some(TcpState::FinWait1)), "{close:?}");
+    let kernel: Vec<&Event> = ev.iter().filter(|e| e.kind == Kind::Kernel).collect();
+    assert_eq!(kernel.len(), 1, "{ev:#?}");
+    assert_eq!(kernel[0].actor, "client");
+    assert_eq!(kernel[0].kernel, Some(TcpState::TimeWait));
+    // It came right after the server's close that caused it.
+    let conn_close = find(&ev, "server", "close")[0];
+    assert_eq!(kernel[0].seq, conn_close.seq + 1);
+}
+
+#[test]
+fn with_tracing_off_nothing_is_traced_and_the_socket_still_works() {
+    let s = TracedSocket::new(None, "quiet", Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
+    assert!(!s.is_traced());
+    s.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    s.listen(1).unwrap();
+    let c = TracedSocket::new(None, "quiet", Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
+    c.connect(s.local_addr().unwrap()).unwrap();
+    let (a, _) = s.accept().unwrap();
+    c.send(b"x").unwrap();
+    let mut b = [0u8; 1];
+    assert_eq!(a.recv(&mut b).unwrap(), 1);
+}
+
+#[test]
+fn abortive_close_sends_rst_and_the_peer_sees_econnreset() {
+    let collector = Collector::new();
+    let tracer = Tracer::new(collector.clone());
+    let server = tcp(&tracer, "server");
+    server.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    server.listen(1).unwrap();
+    let client = tcp(&tracer, "client");
+    client.connect(server.local_addr().unwrap()).unwrap();
+    let (conn, _) = server.accept().unwrap();
+    client.set_linger(Some(std::time::Duration::ZERO)).unwrap();
+    client.close().unwrap();
+    let mut b = [0u8; 8];
+    let err = conn.recv(&mut b).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::ECONNRESET));
+    let ev = collector.events();
+    let close = find(&ev, "client", "close")[0];
+    // RST: nothing left in the table, no TIME-WAIT.
+    assert_eq!(close.kernel_path, vec![None]);
+    assert_eq!(close.verdict, Verdict::Agrees);
+    let recv = find(&ev, "server", "recv")[0];
+    assert_eq!(recv.errno.as_deref(), Some("ECONNRESET"));
+    assert_eq!(recv.state, Some(TcpState::Close));
+}
