@@ -23,6 +23,14 @@ use std::time::Duration;
 /// How many bytes of a buffer the trace shows, as strace's default `-s 32`.
 const SHOW_BYTES: usize = 32;
 
+/// The flags of every `send()`: MSG_NOSIGNAL, so that writing to a connection the peer reset
+/// fails with EPIPE instead of killing the process with SIGPIPE. (Linux has the flag; elsewhere
+/// Rust's runtime already ignores SIGPIPE.)
+#[cfg(target_os = "linux")]
+const SEND_FLAGS: i32 = libc::MSG_NOSIGNAL;
+#[cfg(not(target_os = "linux"))]
+const SEND_FLAGS: i32 = 0;
+
 /// A socket whose calls are traced. Dropping it closes it, and that close is traced too.
 pub struct TracedSocket {
     /// `None` only while being closed.
@@ -255,7 +263,7 @@ impl TracedSocket {
     /// writing to a connection the peer reset fails with EPIPE instead of killing the process
     /// with SIGPIPE. May send fewer bytes than asked (a partial write); returns how many.
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        let flags = libc::MSG_NOSIGNAL;
+        let flags = SEND_FLAGS;
         let args =
             || format!("{}, {}, {}, {}", self.fd(), names::quoted(buf, SHOW_BYTES), buf.len(), names::msg_flags(flags));
         let op = |s: &Socket| {
