@@ -1,15 +1,16 @@
 //! The command line: parse arguments, dispatch. Nothing else lives here.
 
+use crate::chat::server::{self, Model};
 use crate::kernel::owners;
 use crate::kernel::table::{Filter, KernelTable};
 use crate::render::{self, ColorChoice};
 use crate::tcp_state::TcpState;
 use crate::trace::{Sink, Tracer};
-use crate::{explain, netcat, watch};
+use crate::{chat, explain, netcat, watch};
 use clap::{Args, Parser, Subcommand};
 use std::fs::File;
 use std::io::{self, BufRead, Write};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +36,59 @@ pub enum Command {
     Listen(ListenArgs),
     /// Traced netcat, client side: connect, relay stdin/stdout.
     Connect(ConnectArgs),
+    /// The chat server (nc and telnet are full clients).
+    Server(ServerArgs),
+    /// A chat client that shows what arrives while you type.
+    Client(ClientArgs),
+    /// Load a chat server with N real clients; report deliveries/s and latency.
+    Load(LoadArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ClientArgs {
+    #[arg(long, default_value = "localhost")]
+    pub host: String,
+    #[arg(long, default_value_t = 8888)]
+    pub port: u16,
+    /// Register with this name as soon as the server asks.
+    #[arg(long)]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub trace: TraceArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct LoadArgs {
+    /// Connections to open and register.
+    #[arg(long, default_value_t = 100)]
+    pub clients: usize,
+    /// Lines to broadcast.
+    #[arg(long, default_value_t = 1000)]
+    pub messages: usize,
+    /// The server model to start.
+    #[arg(long, value_enum, default_value_t = Model::Poll)]
+    pub model: Model,
+    /// Load a server already running on this port (127.0.0.1) instead of starting one.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// How many clients send.
+    #[arg(long, default_value_t = 1)]
+    pub senders: usize,
+    /// Bytes per message line.
+    #[arg(long, default_value_t = 64)]
+    pub size: usize,
+    /// Messages in flight at most.
+    #[arg(long, default_value_t = 32)]
+    pub window: usize,
+    /// Seconds without progress before giving up.
+    #[arg(long, default_value_t = 5.0)]
+    pub timeout: f64,
+    /// Trace the started server into this file (human; JSON Lines with --json).
+    #[arg(long, value_name = "FILE")]
+    pub trace_file: Option<PathBuf>,
+    /// With --trace-file: JSON Lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -119,6 +173,26 @@ pub struct ConnectArgs {
     pub trace: TraceArgs,
 }
 
+#[derive(Args, Debug)]
+pub struct ServerArgs {
+    /// Address to listen on (0.0.0.0 or :: to accept from other machines).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    #[arg(long, default_value_t = 8888)]
+    pub port: u16,
+    /// threads: one thread per client, blocking sockets. poll: one thread, poll(2).
+    #[arg(long, value_enum, default_value_t = Model::Threads)]
+    pub model: Model,
+    /// Connections beyond this are told "server full" and closed.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_clients: usize,
+    /// Seed for dealing artifact hands (default: from the clock).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub trace: TraceArgs,
+}
+
 fn parse_state(s: &str) -> Result<TcpState, String> {
     TcpState::parse(s).ok_or_else(|| {
         format!("unknown TCP state '{s}' (try estab, listen, time-wait, close-wait, fin-wait-2, syn-sent)")
@@ -137,6 +211,9 @@ pub fn main() -> i32 {
         Command::Watch(a) => watch_cmd(a),
         Command::Listen(a) => listen(a, color),
         Command::Connect(a) => connect(a, color),
+        Command::Server(a) => server(a, color),
+        Command::Client(a) => client(a, color),
+        Command::Load(a) => load(a),
     };
     match result {
         Ok(()) => 0,
@@ -203,7 +280,7 @@ fn watch_cmd(a: WatchArgs) -> io::Result<()> {
 }
 
 fn listen(a: ListenArgs, color: ColorChoice) -> io::Result<()> {
-    let tracer = tracer_for(&a.trace, color)?;
+    let tracer = tracer_for(&a.trace, color, &[])?;
     let result = netcat::listen(a.addr, a.keep, tracer, |bound| {
         let _ = writeln!(io::stderr(), "lab listen: listening on {bound}");
     });
@@ -211,13 +288,96 @@ fn listen(a: ListenArgs, color: ColorChoice) -> io::Result<()> {
 }
 
 fn connect(a: ConnectArgs, color: ColorChoice) -> io::Result<()> {
-    let tracer = tracer_for(&a.trace, color)?;
+    let tracer = tracer_for(&a.trace, color, &[])?;
     let target = format!("{}:{}", a.host, a.port);
     netcat::connect(&a.host, a.port, tracer).map_err(|e| explain::startup(e, &target))
 }
 
+fn server(a: ServerArgs, color: ColorChoice) -> io::Result<()> {
+    let limit = server::raise_fd_limit().unwrap_or(0);
+    // --step pauses at the setup calls and at each new connection, not at every message.
+    let tracer = tracer_for(&a.trace, color, &["socket", "setsockopt", "bind", "listen", "accept4", "fcntl"])?;
+    let seed = a.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+    });
+    if let Some(t) = &tracer {
+        t.set_settle_timeout(Duration::ZERO);
+    }
+    let cfg = server::Config {
+        addr: SocketAddr::new(a.host, a.port),
+        model: a.model,
+        max_clients: a.max_clients,
+        seed,
+        tracer,
+    };
+    let listener = server::listen(&cfg)?;
+    let stop = server::Stopper::new()?;
+    stop.on_signals()?;
+    let model = match a.model {
+        Model::Threads => "threads: one per client",
+        Model::Poll => "poll: one thread",
+    };
+    eprintln!(
+        "lab server: listening on {} ({model}; up to {} clients, fd limit {limit}); Ctrl+C to stop",
+        listener.local_addr()?,
+        a.max_clients
+    );
+    server::run(&cfg, listener, stop)?;
+    eprintln!("lab server: stopped");
+    Ok(())
+}
+
+fn client(a: ClientArgs, color: ColorChoice) -> io::Result<()> {
+    let tracer = tracer_for(&a.trace, color, &[])?;
+    let target = format!("{}:{}", a.host, a.port);
+    let opts = chat::client::Options { host: a.host, port: a.port, name: a.name, tracer, color: color.stdout() };
+    chat::client::run(opts).map_err(|e| explain::startup(e, &target))
+}
+
+fn load(a: LoadArgs) -> io::Result<()> {
+    let opts = chat::load::Options {
+        clients: a.clients,
+        messages: a.messages,
+        model: a.model,
+        target: a.port.map(|p| SocketAddr::from(([127, 0, 0, 1], p))),
+        senders: a.senders,
+        size: a.size.max(32),
+        window: a.window.max(1),
+        timeout: Duration::from_secs_f64(a.timeout.max(0.1)),
+        trace_file: a.trace_file.clone(),
+        json: a.json,
+    };
+    let r = chat::load::run(&opts)?;
+    println!("{}", r.line());
+    let what = match (a.port, a.model) {
+        (Some(p), _) => format!("server on port {p}"),
+        (None, Model::Poll) => "lab server --model poll".into(),
+        (None, Model::Threads) => "lab server --model threads".into(),
+    };
+    eprintln!(
+        "{what}: {} of {} clients held; {} deliveries in {:.2} s = {:.0}/s; latency p50 {} µs, p99 {} µs{}",
+        r.held,
+        r.clients,
+        r.deliveries,
+        r.secs,
+        r.deliv_per_s,
+        r.p50_us,
+        r.p99_us,
+        if r.lost > 0 { format!("; LOST {}", r.lost) } else { String::new() }
+    );
+    if r.lost > 0 || r.held < r.clients {
+        return Err(io::Error::other("not every client was held, or not every message delivered"));
+    }
+    Ok(())
+}
+
 /// The tracer the trace flags ask for: human or JSON, to stderr or a file; `None` if off.
-pub fn tracer_for(t: &TraceArgs, color: ColorChoice) -> io::Result<Option<Arc<Tracer>>> {
+/// With `--step`, only calls named in `step_on` pause (all of them if it is empty).
+pub fn tracer_for(
+    t: &TraceArgs,
+    color: ColorChoice,
+    step_on: &'static [&'static str],
+) -> io::Result<Option<Arc<Tracer>>> {
     if !(t.trace || t.json || t.trace_file.is_some() || t.step) {
         return Ok(None);
     }
@@ -230,7 +390,12 @@ pub fn tracer_for(t: &TraceArgs, color: ColorChoice) -> io::Result<Option<Arc<Tr
     } else {
         Arc::new(render::human::HumanSink::new(out, color.enabled(tty)))
     };
-    Ok(Some(if t.step { Tracer::with_stepper(sink, Box::new(step_prompt)) } else { Tracer::new(sink) }))
+    let stepper = move |actor: &str, call: &str| {
+        if step_on.is_empty() || step_on.iter().any(|c| call.starts_with(&format!("{c}("))) {
+            step_prompt(actor, call);
+        }
+    };
+    Ok(Some(if t.step { Tracer::with_stepper(sink, Box::new(stepper)) } else { Tracer::new(sink) }))
 }
 
 /// `--step`: say what is about to happen and wait for Enter on the terminal (stdin may be the

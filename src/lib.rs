@@ -23,6 +23,7 @@
 //! Layers only call downwards: `cli` → `netcat`, `watch`, `render` → `trace` → `kernel` →
 //! `sys`, `tcp_state`.
 
+pub mod chat;
 pub mod cli;
 pub mod explain;
 pub mod kernel;

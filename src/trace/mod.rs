@@ -5,6 +5,7 @@
 //! - [`event`]: the [`Event`] every call produces.
 //! - [`sink`]: where events go — one funnel, many readers.
 //! - [`names`]: constants and errnos by name, as strace prints them.
+//! - [`poll`]: `poll(2)`, traced: what a readiness loop waits for, and what woke it.
 //!
 //! [`Tracer`] is the funnel itself: it numbers events, times them, reads the kernel's table for
 //! the checks, follows connections after their fd is closed, and hands every event to the one
@@ -12,6 +13,7 @@
 
 pub mod event;
 pub mod names;
+pub mod poll;
 pub mod sink;
 pub mod socket;
 
@@ -23,8 +25,12 @@ use crate::kernel::check::{self, Verdict};
 use crate::kernel::table::{KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// How many closed connections are followed at once.
+pub const MAX_FOLLOWED: usize = 32;
 
 /// Called before each traced call with the actor and the call about to be made (`--step`).
 pub type Stepper = Box<dyn Fn(&str, &str) + Send + Sync>;
@@ -36,8 +42,8 @@ pub struct Tracer {
     table: Option<KernelTable>,
     /// Why the table is missing, if it is (shown as the "unavailable" reason).
     table_error: Option<String>,
-    /// The bound on every wait for an asynchronous state change.
-    settle: Duration,
+    /// The bound on every wait for an asynchronous state change, in µs.
+    settle_us: AtomicU64,
     stepper: Option<Stepper>,
     inner: Mutex<Inner>,
 }
@@ -77,7 +83,7 @@ impl Tracer {
             sink,
             table,
             table_error,
-            settle: check::SETTLE_TIMEOUT,
+            settle_us: AtomicU64::new(check::SETTLE_TIMEOUT.as_micros() as u64),
             stepper,
             inner: Mutex::new(Inner { seq: 0, followed: Vec::new() }),
         }
@@ -90,7 +96,14 @@ impl Tracer {
 
     /// The bound on waits for asynchronous state changes.
     pub fn settle_timeout(&self) -> Duration {
-        self.settle
+        Duration::from_micros(self.settle_us.load(Ordering::Relaxed))
+    }
+
+    /// Sets that bound. A server sets zero: it must never wait on one connection, so states are
+    /// read right after each call, and a later change shows as the next call's "before" (or, for
+    /// a closed connection, as a kernel event).
+    pub fn set_settle_timeout(&self, d: Duration) {
+        self.settle_us.store(d.as_micros() as u64, Ordering::Relaxed);
     }
 
     /// Numbers, times and delivers one event, then reports any followed connection whose state
@@ -157,10 +170,14 @@ impl Tracer {
         }
     }
 
-    /// Starts following a closed connection, if the kernel still holds it.
+    /// Starts following a closed connection, if the kernel still holds it. At most
+    /// [`MAX_FOLLOWED`] are followed (each costs a lookup per event); the oldest gives way.
     fn follow(&self, actor: &str, local: SocketAddr, peer: SocketAddr, state: Option<TcpState>) {
         if state.is_some_and(|s| s != TcpState::TimeWait) {
             let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            if inner.followed.len() >= MAX_FOLLOWED {
+                inner.followed.remove(0);
+            }
             inner.followed.push(Followed { actor: actor.to_string(), local, peer, state });
         }
     }

@@ -42,6 +42,8 @@ pub struct TracedSocket {
     peer: Mutex<Option<SocketAddr>>,
     /// SO_LINGER with timeout 0 was set: `close()` will send RST.
     abortive: AtomicBool,
+    /// `shutdown(SHUT_RD)` or `SHUT_RDWR` was called: a later EOF is our own doing, not the peer's.
+    read_shut: AtomicBool,
 }
 
 impl TracedSocket {
@@ -91,6 +93,7 @@ impl TracedSocket {
             actor: Mutex::new(actor.to_string()),
             peer: Mutex::new(None),
             abortive: AtomicBool::new(false),
+            read_shut: AtomicBool::new(false),
         }
     }
 
@@ -263,7 +266,13 @@ impl TracedSocket {
     /// writing to a connection the peer reset fails with EPIPE instead of killing the process
     /// with SIGPIPE. May send fewer bytes than asked (a partial write); returns how many.
     pub fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        let flags = SEND_FLAGS;
+        self.send_with_flags(buf, 0)
+    }
+
+    /// `send(fd, buf, len, flags | MSG_NOSIGNAL)`; with `MSG_DONTWAIT` this one call does not
+    /// block even on a blocking socket: it sends what fits and fails with EAGAIN if nothing does.
+    pub fn send_with_flags(&self, buf: &[u8], flags: i32) -> io::Result<usize> {
+        let flags = flags | SEND_FLAGS;
         let args =
             || format!("{}, {}, {}, {}", self.fd(), names::quoted(buf, SHOW_BYTES), buf.len(), names::msg_flags(flags));
         let op = |s: &Socket| {
@@ -303,7 +312,11 @@ impl TracedSocket {
         match &result {
             Ok(0) if len > 0 => {
                 ev.ret = Some(0);
-                ev.detail = Some("EOF: the peer closed its side".into());
+                ev.detail = Some(if self.read_shut.load(Ordering::Relaxed) {
+                    "EOF: this side was shut down for reading".into()
+                } else {
+                    "EOF: the peer closed its side".into()
+                });
             }
             Ok(n) => ev.ret = Some(*n as i64),
             Err(e) => fail(&mut ev, e),
@@ -317,6 +330,9 @@ impl TracedSocket {
     /// `recv()` returns 0, we enter FIN-WAIT-1, then FIN-WAIT-2 when the FIN is acknowledged,
     /// and can still receive.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        if how != Shutdown::Write {
+            self.read_shut.store(true, Ordering::Relaxed);
+        }
         let args = || format!("{}, {}", self.fd(), names::shutdown_how(how));
         self.call("shutdown", args, true, |s| s.shutdown(how), |_, _| 0)
     }

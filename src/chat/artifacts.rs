@@ -1,0 +1,218 @@
+//! The artifact game of seed 001: a catalog, a hand per user, and swaps that never create or
+//! lose an artifact.
+//!
+//! Every copy of an artifact is somewhere exactly once: in the deck, or in one user's hand.
+//! A user is dealt [`HAND`] copies at registration; leaving returns the hand to the deck. A
+//! swap is proposed (`:offer`), and settled (`:accept`) only if both sides *still* own what
+//! was offered — between offer and accept either may have traded it away. The check and the
+//! swap happen in one step under the room's lock (threads) or in the one thread (poll), so no
+//! other swap can slip in between: that is what makes it atomic.
+
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Artifacts dealt to each new user.
+pub const HAND: usize = 3;
+
+/// One artifact of the catalog.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Item {
+    pub id: u32,
+    pub name: String,
+    pub description: String,
+}
+
+/// The catalog shipped with the lab (`src/chat/artifacts.json`).
+pub fn catalog() -> Vec<Item> {
+    // The file is part of the source tree and checked by a test: it always parses.
+    serde_json::from_str(include_str!("artifacts.json")).expect("artifacts.json is valid")
+}
+
+/// Who owns what. `O` is the owner's id (the room's client id).
+#[derive(Debug)]
+pub struct Artifacts<O> {
+    items: Vec<Item>,
+    deck: Vec<u32>,
+    hands: HashMap<O, Vec<u32>>,
+}
+
+/// Why a swap did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SwapError {
+    /// The proposer no longer has the artifact they offered.
+    ProposerLacks(u32),
+    /// The accepter no longer has the artifact asked for.
+    AccepterLacks(u32),
+}
+
+impl<O: Copy + Eq + std::hash::Hash> Artifacts<O> {
+    /// A deck with enough copies for `players` hands, shuffled by `seed` (the same seed deals
+    /// the same hands in the same order).
+    pub fn new(players: usize, seed: u64) -> Artifacts<O> {
+        let items = catalog();
+        let copies = (players * HAND).div_ceil(items.len()).max(1);
+        let mut deck: Vec<u32> = items.iter().flat_map(|i| std::iter::repeat_n(i.id, copies)).collect();
+        shuffle(&mut deck, seed);
+        Artifacts { items, deck, hands: HashMap::new() }
+    }
+
+    /// Deals a new player's hand from the top of the deck (fewer if the deck runs out).
+    pub fn deal(&mut self, who: O) -> &[u32] {
+        let n = HAND.min(self.deck.len());
+        let hand: Vec<u32> = self.deck.split_off(self.deck.len() - n);
+        self.hands.entry(who).or_default().extend(hand);
+        &self.hands[&who]
+    }
+
+    /// A player leaves: their artifacts go back to the deck.
+    pub fn return_hand(&mut self, who: O) {
+        if let Some(hand) = self.hands.remove(&who) {
+            self.deck.extend(hand);
+        }
+    }
+
+    /// A player's artifacts, as catalog ids.
+    pub fn hand(&self, who: O) -> &[u32] {
+        self.hands.get(&who).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Whether `who` holds a copy of `id`.
+    pub fn owns(&self, who: O, id: u32) -> bool {
+        self.hand(who).contains(&id)
+    }
+
+    /// Finds an artifact by id (`3`, `[3]`) or by name, ignoring case (`rusty spoon`).
+    pub fn find(&self, key: &str) -> Option<&Item> {
+        let key = key.trim().trim_start_matches('[').trim_end_matches(']');
+        match key.parse::<u32>() {
+            Ok(id) => self.items.iter().find(|i| i.id == id),
+            Err(_) => self.items.iter().find(|i| i.name.eq_ignore_ascii_case(key)),
+        }
+    }
+
+    /// `[3] Arrowhead`.
+    pub fn label(&self, id: u32) -> String {
+        match self.items.iter().find(|i| i.id == id) {
+            Some(i) => format!("[{}] {}", i.id, i.name),
+            None => format!("[{id}]"),
+        }
+    }
+
+    /// Swaps one copy of `give` from `proposer` for one copy of `take` from `accepter`, if both
+    /// still own theirs; otherwise changes nothing.
+    pub fn swap(&mut self, proposer: O, give: u32, accepter: O, take: u32) -> Result<(), SwapError> {
+        if !self.owns(proposer, give) {
+            return Err(SwapError::ProposerLacks(give));
+        }
+        if !self.owns(accepter, take) {
+            return Err(SwapError::AccepterLacks(take));
+        }
+        // Both checks passed and nothing can run between them and these lines.
+        move_one(self.hands.get_mut(&proposer), give);
+        move_one(self.hands.get_mut(&accepter), take);
+        self.hands.entry(proposer).or_default().push(take);
+        self.hands.entry(accepter).or_default().push(give);
+        Ok(())
+    }
+
+    /// How many copies of each artifact exist, in the deck and all hands together. Constant
+    /// for the life of the server: the conservation law tests check.
+    pub fn census(&self) -> BTreeMap<u32, usize> {
+        let mut count = BTreeMap::new();
+        for id in self.deck.iter().chain(self.hands.values().flatten()) {
+            *count.entry(*id).or_insert(0) += 1;
+        }
+        count
+    }
+}
+
+fn move_one(hand: Option<&mut Vec<u32>>, id: u32) {
+    if let Some(hand) = hand {
+        if let Some(pos) = hand.iter().position(|x| *x == id) {
+            hand.swap_remove(pos);
+        }
+    }
+}
+
+/// Fisher–Yates with splitmix64: a few lines instead of a dependency, and the same order for
+/// the same seed on every machine (what `--seed` promises).
+fn shuffle(v: &mut [u32], seed: u64) {
+    let mut state = seed;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    for i in (1..v.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        v.swap(i, j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_loads_with_unique_ids() {
+        let c = catalog();
+        assert_eq!(c.len(), 20);
+        let mut ids: Vec<u32> = c.iter().map(|i| i.id).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), 20);
+    }
+
+    #[test]
+    fn the_same_seed_deals_the_same_hands() {
+        let mut a: Artifacts<u32> = Artifacts::new(10, 42);
+        let mut b: Artifacts<u32> = Artifacts::new(10, 42);
+        assert_eq!(a.deal(1).to_vec(), b.deal(1).to_vec());
+        assert_eq!(a.deal(2).to_vec(), b.deal(2).to_vec());
+        let mut c: Artifacts<u32> = Artifacts::new(10, 43);
+        let _ = c.deal(1);
+        assert_eq!(a.hand(1).len(), HAND);
+    }
+
+    #[test]
+    fn a_swap_moves_exactly_one_copy_each_way() {
+        let mut a: Artifacts<u32> = Artifacts::new(2, 7);
+        let before = a.census();
+        let give = a.deal(1)[0];
+        let take = a.deal(2)[0];
+        a.swap(1, give, 2, take).unwrap();
+        assert!(a.owns(2, give) && a.owns(1, take));
+        assert_eq!(a.census(), before);
+    }
+
+    #[test]
+    fn a_swap_of_something_no_longer_owned_changes_nothing() {
+        let mut a: Artifacts<u32> = Artifacts::new(2, 7);
+        a.deal(1);
+        a.deal(2);
+        let before = (a.hand(1).to_vec(), a.hand(2).to_vec());
+        let missing = (1..=20).find(|id| !a.owns(1, *id)).unwrap();
+        assert_eq!(a.swap(1, missing, 2, a.hand(2)[0]), Err(SwapError::ProposerLacks(missing)));
+        assert_eq!((a.hand(1).to_vec(), a.hand(2).to_vec()), before);
+    }
+
+    #[test]
+    fn leaving_returns_the_hand() {
+        let mut a: Artifacts<u32> = Artifacts::new(3, 1);
+        let before = a.census();
+        a.deal(1);
+        a.return_hand(1);
+        assert!(a.hand(1).is_empty());
+        assert_eq!(a.census(), before);
+    }
+
+    #[test]
+    fn find_by_id_or_name() {
+        let a: Artifacts<u32> = Artifacts::new(1, 1);
+        assert_eq!(a.find("3").unwrap().name, "Arrowhead");
+        assert_eq!(a.find("[11]").unwrap().name, "Rusty Spoon");
+        assert_eq!(a.find("anchor").unwrap().id, 18);
+        assert!(a.find("99").is_none());
+    }
+}

@@ -1,0 +1,358 @@
+//! `lab load`: many real clients against a chat server, for instructors and benchmarks.
+//!
+//! N connections register (`u0`, `u1`, …); then the first S of them send M lines between them
+//! and every registered client, senders included (they get the `(you)` copy), must receive all
+//! of them. Each line carries the time it was sent, so each delivery's latency is known.
+//! Reports connections held, deliveries per second, and p50/p99 latency.
+//!
+//! The driver is one thread with epoll(7): the load generator's own sockets are not what is
+//! being taught, so they are plain std sockets, untraced. The server runs as its own process
+//! (and may be traced into a file). The protocol follows `../shared/bench/loadgen.c`, so the
+//! numbers compare.
+
+use super::framing::{Frame, LineReader};
+use super::server::{self, Model};
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Options {
+    pub clients: usize,
+    pub messages: usize,
+    /// Which server to start; ignored with `target`.
+    pub model: Model,
+    /// Drive a server that is already running here instead of starting one.
+    pub target: Option<SocketAddr>,
+    pub senders: usize,
+    /// Bytes per message line, padding included.
+    pub size: usize,
+    /// Messages in flight at most (sent but not yet delivered to everyone).
+    pub window: usize,
+    /// Give up after this long without progress.
+    pub timeout: Duration,
+    /// Trace the started server into this file (`--json`: JSON Lines).
+    pub trace_file: Option<PathBuf>,
+    pub json: bool,
+}
+
+/// What a run measured.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Report {
+    pub clients: usize,
+    /// Clients that connected and registered.
+    pub held: usize,
+    pub conn_fail: usize,
+    pub reg_secs: f64,
+    pub expected: u64,
+    pub deliveries: u64,
+    pub lost: u64,
+    pub secs: f64,
+    pub deliv_per_s: f64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub max_us: u64,
+}
+
+impl Report {
+    /// One `key=value` line, as `loadgen` prints.
+    pub fn line(&self) -> String {
+        format!(
+            "clients={} held={} conn_fail={} reg_secs={:.2} expected={} deliveries={} lost={} secs={:.2} deliv_per_s={:.0} p50_us={} p99_us={} max_us={}",
+            self.clients, self.held, self.conn_fail, self.reg_secs, self.expected, self.deliveries, self.lost, self.secs,
+            self.deliv_per_s, self.p50_us, self.p99_us, self.max_us
+        )
+    }
+}
+
+/// Connections opened before waiting for them to register: keeps the accept queue short.
+const CONNECT_BATCH: usize = 256;
+
+struct Client {
+    stream: TcpStream,
+    reader: LineReader,
+    name: String,
+    named: bool,
+    registered: bool,
+    got: u64,
+}
+
+/// Latency histogram: 1 µs steps to 10 ms, then 100 µs steps to ~10 s.
+struct Histogram(Vec<u64>);
+
+impl Histogram {
+    const FINE: u64 = 10_000;
+    fn new() -> Histogram {
+        Histogram(vec![0; (Self::FINE + 100_000) as usize])
+    }
+    fn add(&mut self, us: u64) {
+        let i = if us < Self::FINE { us } else { (Self::FINE + (us - Self::FINE) / 100).min(self.0.len() as u64 - 1) };
+        self.0[i as usize] += 1;
+    }
+    fn value(i: usize) -> u64 {
+        let i = i as u64;
+        if i < Self::FINE {
+            i
+        } else {
+            Self::FINE + (i - Self::FINE) * 100
+        }
+    }
+    fn percentile(&self, p: f64) -> u64 {
+        let total: u64 = self.0.iter().sum();
+        let want = ((total as f64) * p).ceil() as u64;
+        let mut seen = 0;
+        for (i, n) in self.0.iter().enumerate() {
+            seen += n;
+            if seen >= want.max(1) {
+                return Self::value(i);
+            }
+        }
+        0
+    }
+    fn max(&self) -> u64 {
+        self.0.iter().rposition(|n| *n > 0).map(Self::value).unwrap_or(0)
+    }
+}
+
+/// Runs the load; starts a server first unless `target` is given.
+///
+/// The server is started as its own process (`lab server`), as the course's servers run: in
+/// one process, 10,000 client sockets and 10,000 server sockets would share one fd limit.
+pub fn run(opts: &Options) -> io::Result<Report> {
+    let _ = server::raise_fd_limit();
+    let (addr, child) = match opts.target {
+        Some(a) => (a, None),
+        None => {
+            let (a, c) = start_server(opts)?;
+            (a, Some(c))
+        }
+    };
+    let report = drive(opts, addr);
+    if let Some(mut c) = child {
+        // Ctrl+C, as a person would stop it; it says goodbye and exits.
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), nix::sys::signal::Signal::SIGINT);
+        let _ = c.wait();
+    }
+    report
+}
+
+/// Starts `lab server --port 0` and reads the port it got from its first line.
+fn start_server(opts: &Options) -> io::Result<(SocketAddr, Child)> {
+    let model = match opts.model {
+        Model::Threads => "threads",
+        Model::Poll => "poll",
+    };
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.args(["server", "--host", "127.0.0.1", "--port", "0", "--model", model, "--seed", "1"])
+        .args(["--max-clients", &(opts.clients + 16).to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(f) = &opts.trace_file {
+        cmd.arg("--trace-file").arg(f);
+        if opts.json {
+            cmd.arg("--json");
+        }
+    }
+    let mut child = cmd.spawn()?;
+    let stderr = child.stderr.take().expect("piped stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let first = lines.next().transpose()?.unwrap_or_default();
+    let addr = first
+        .split("listening on ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|a| a.parse().ok())
+        .ok_or_else(|| io::Error::other(format!("lab server did not start: {first}")))?;
+    // Keep draining its stderr so it never blocks writing there.
+    std::thread::spawn(move || for _ in lines {});
+    Ok((addr, child))
+}
+
+fn drive(opts: &Options, addr: SocketAddr) -> io::Result<Report> {
+    let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?;
+    let mut clients: Vec<Client> = Vec::with_capacity(opts.clients);
+    let mut report = Report { clients: opts.clients, ..Report::default() };
+    let start = Instant::now();
+    let mut events = vec![EpollEvent::empty(); 1024];
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut lines = Vec::new();
+
+    // 1. Connect and register, a batch at a time.
+    while clients.len() < opts.clients {
+        let first = clients.len();
+        for i in first..(first + CONNECT_BATCH).min(opts.clients) {
+            match TcpStream::connect(addr) {
+                Ok(s) => {
+                    s.set_nonblocking(true)?;
+                    s.set_nodelay(true)?;
+                    epoll.add(&s, EpollEvent::new(EpollFlags::EPOLLIN, clients.len() as u64))?;
+                    clients.push(Client {
+                        stream: s,
+                        reader: LineReader::with_limit(1 << 20),
+                        name: format!("u{i}"),
+                        named: false,
+                        registered: false,
+                        got: 0,
+                    });
+                }
+                Err(_) => report.conn_fail += 1,
+            }
+            if report.conn_fail > 0 && clients.len() + report.conn_fail >= opts.clients {
+                break;
+            }
+        }
+        if clients.len() == first {
+            break;
+        }
+        let mut last_progress = Instant::now();
+        while clients[first..].iter().any(|c| !c.registered) && last_progress.elapsed() < opts.timeout {
+            let n = epoll.wait(&mut events, EpollTimeout::from(100u16))?;
+            for ev in &events[..n] {
+                let c = &mut clients[ev.data() as usize];
+                read_lines(c, &mut buf, &mut lines)?;
+                if !c.named && (!lines.is_empty() || c.reader.pending() > 0) {
+                    c.stream.write_all(format!("{}\n", c.name).as_bytes())?;
+                    c.named = true;
+                }
+                for l in lines.drain(..) {
+                    if !c.registered && l.contains(&format!("Hi {},", c.name)) {
+                        c.registered = true;
+                        last_progress = Instant::now();
+                    }
+                }
+            }
+        }
+    }
+    report.held = clients.iter().filter(|c| c.registered).count();
+    report.reg_secs = start.elapsed().as_secs_f64();
+
+    // 2. Settle: drain join notices until 300 ms pass with nothing new.
+    let mut quiet = Instant::now();
+    while quiet.elapsed() < Duration::from_millis(300) {
+        let n = epoll.wait(&mut events, EpollTimeout::from(50u16))?;
+        for ev in &events[..n] {
+            read_lines(&mut clients[ev.data() as usize], &mut buf, &mut lines)?;
+            lines.clear();
+            quiet = Instant::now();
+        }
+    }
+
+    // 3. Send: the first S registered clients send M lines in turn, at most W in flight.
+    let readers: Vec<usize> = (0..clients.len()).filter(|i| clients[*i].registered).collect();
+    let senders: Vec<usize> = readers.iter().copied().take(opts.senders.max(1)).collect();
+    report.expected = (readers.len() * opts.messages) as u64;
+    let mut hist = Histogram::new();
+    let clock = Instant::now();
+    let mut sent = 0usize;
+    let mut last_progress = Instant::now();
+    while report.deliveries < report.expected && last_progress.elapsed() < opts.timeout && !senders.is_empty() {
+        let delivered_to_all = report.deliveries / readers.len().max(1) as u64;
+        while sent < opts.messages && (sent as u64).saturating_sub(delivered_to_all) < opts.window as u64 {
+            let ns = clock.elapsed().as_nanos() as u64;
+            let mut line = format!("m {sent} {ns} ");
+            while line.len() + 1 < opts.size {
+                line.push('x');
+            }
+            line.push('\n');
+            let c = &mut clients[senders[sent % senders.len()]];
+            // A full socket buffer here would only mean the server is not reading: retry.
+            write_blocking(&mut c.stream, line.as_bytes())?;
+            sent += 1;
+        }
+        let n = epoll.wait(&mut events, EpollTimeout::from(100u16))?;
+        for ev in &events[..n] {
+            let c = &mut clients[ev.data() as usize];
+            read_lines(c, &mut buf, &mut lines)?;
+            for l in lines.drain(..) {
+                if let Some(ns) = stamp(&l) {
+                    let now = clock.elapsed().as_nanos() as u64;
+                    hist.add(now.saturating_sub(ns) / 1000);
+                    c.got += 1;
+                    report.deliveries += 1;
+                    last_progress = Instant::now();
+                }
+            }
+        }
+    }
+    report.secs = clock.elapsed().as_secs_f64();
+    report.lost = report.expected.saturating_sub(report.deliveries);
+    report.deliv_per_s = if report.secs > 0.0 { report.deliveries as f64 / report.secs } else { 0.0 };
+    report.p50_us = hist.percentile(0.50);
+    report.p99_us = hist.percentile(0.99);
+    report.max_us = hist.max();
+
+    // 4. Close with RST (SO_LINGER 0): 10,000 TIME-WAITs would hold ports for a minute.
+    for c in &clients {
+        let _ = socket2::SockRef::from(&c.stream).set_linger(Some(Duration::ZERO));
+    }
+    Ok(report)
+}
+
+/// Reads what is there (non-blocking) and splits it into lines.
+fn read_lines(c: &mut Client, buf: &mut [u8], lines: &mut Vec<String>) -> io::Result<()> {
+    let mut frames = Vec::new();
+    loop {
+        match c.stream.read(buf) {
+            Ok(0) => break,
+            Ok(n) => c.reader.push(&buf[..n], &mut frames),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    lines.extend(frames.into_iter().filter_map(|f| match f {
+        Frame::Line(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+        Frame::TooLong => None,
+    }));
+    Ok(())
+}
+
+/// The send time in a delivered message line (`u3: m 17 123456789 xxx`), if it is one.
+fn stamp(line: &str) -> Option<u64> {
+    let (_, text) = line.split_once(": ")?;
+    let mut words = text.split_whitespace();
+    (words.next()? == "m").then_some(())?;
+    words.next()?.parse::<u64>().ok()?;
+    words.next()?.parse().ok()
+}
+
+fn write_blocking(s: &mut TcpStream, mut data: &[u8]) -> io::Result<()> {
+    while !data.is_empty() {
+        match s.write(data) {
+            Ok(n) => data = &data[n..],
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {
+                std::thread::yield_now();
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_are_found_in_both_marks() {
+        assert_eq!(stamp("u3: m 17 123456 xxxx"), Some(123456));
+        assert_eq!(stamp("u0 (you): m 0 99 x"), Some(99));
+        assert_eq!(stamp("* u3 joined the chat"), None);
+    }
+
+    #[test]
+    fn percentiles() {
+        let mut h = Histogram::new();
+        for us in 1..=100 {
+            h.add(us);
+        }
+        assert_eq!(h.percentile(0.5), 50);
+        assert_eq!(h.percentile(0.99), 99);
+        assert_eq!(h.max(), 100);
+        h.add(50_000);
+        assert_eq!(h.max(), 50_000);
+    }
+}

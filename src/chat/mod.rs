@@ -1,0 +1,21 @@
+//! The chat of the course material, done right and traced.
+//!
+//! - [`protocol`]: lines ↔ commands; names; cleaning what clients send.
+//! - [`framing`]: bytes → lines, bounded.
+//! - [`artifacts`]: the artifact game (catalog, hands, atomic swaps).
+//! - [`room`]: the rules — who gets what — with no sockets, shared by both servers.
+//! - [`server`]: what both server models share (config, listener, limits, stopping).
+//! - [`server_threads`]: one thread per client, blocking sockets.
+//! - [`server_poll`]: one thread, non-blocking sockets, a `poll(2)` loop.
+//! - [`client`]: `lab client`, which shows what arrives while you type.
+//! - [`load`]: `lab load`, N real clients, deliveries per second and latency.
+
+pub mod artifacts;
+pub mod client;
+pub mod framing;
+pub mod load;
+pub mod protocol;
+pub mod room;
+pub mod server;
+pub mod server_poll;
+pub mod server_threads;

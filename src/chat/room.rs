@@ -1,0 +1,541 @@
+//! The chat's rules: who is here, names, what each line does, who gets what. No sockets here:
+//! the room answers each event with a list of [`Effect`]s (lines to send, connections to
+//! close), and a server model carries them out. So both models (threads, poll) share exactly
+//! the same behaviour, and tests can drive the rules without a network.
+//!
+//! What the server says is marked so people and programs can tell it apart:
+//! `* ` a notice from the server, `! ` an error, `[private] ` a private message, and a user's
+//! own lines come back as `name (you): text` — marked by the server, which knows who sent them,
+//! never guessed by a client from a prefix anyone could type.
+
+use super::artifacts::{Artifacts, SwapError};
+use super::framing::Frame;
+use super::protocol::{self, Command, MAX_LINE};
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+
+/// A connection's id in the room, given by the server (never reused while it runs).
+pub type ClientId = u64;
+
+/// What the server must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Send one line (no `\n`; the server adds it) to one client.
+    To(ClientId, String),
+    /// Send one line to every registered client except `except`.
+    All { except: Option<ClientId>, line: String },
+    /// The client chose this name (a traced server renames the actor).
+    Named(ClientId, String),
+    /// Close this client's connection after what is queued for it.
+    Close(ClientId),
+}
+
+/// Why a connection ended, as the others are told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leave {
+    /// `:q`, `chao`, `bye`.
+    Quit,
+    /// The peer closed the connection (EOF) without saying goodbye.
+    Disconnected,
+    /// The connection was reset (RST, ECONNRESET) or failed.
+    Reset,
+    /// Its outgoing queue filled up: it does not read.
+    TooSlow,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+impl Leave {
+    fn words(&self) -> &'static str {
+        match self {
+            Leave::Quit => "",
+            Leave::Disconnected => " (disconnected)",
+            Leave::Reset => " (connection reset)",
+            Leave::TooSlow => " (dropped: it stopped reading)",
+            Leave::Shutdown => " (server shutting down)",
+        }
+    }
+}
+
+struct Member {
+    fd: i32,
+    peer: SocketAddr,
+    name: Option<String>,
+}
+
+/// How many names `:u` and `:i` list before saying "and N more".
+const LIST_MAX: usize = 50;
+
+/// Above this many users, joins and leaves are no longer announced to everyone: each notice
+/// goes to every user, so N users joining one by one make N²/2 lines — 50 million for 10,000
+/// users, which would drown the chat (large IRC channels hide them for the same reason).
+pub const NOTICE_LIMIT: usize = 200;
+
+/// The room: members, names, artifacts, pending offers.
+pub struct Room {
+    members: BTreeMap<ClientId, Member>,
+    /// Lowercased name → id, for case-insensitive uniqueness.
+    by_name: HashMap<String, ClientId>,
+    artifacts: Artifacts<ClientId>,
+    /// (proposer, accepter) → (proposer gives, proposer takes).
+    offers: HashMap<(ClientId, ClientId), (u32, u32)>,
+}
+
+impl Room {
+    /// A room expecting up to `players` users (to size the artifact deck), dealing by `seed`.
+    pub fn new(players: usize, seed: u64) -> Room {
+        Room {
+            members: BTreeMap::new(),
+            by_name: HashMap::new(),
+            artifacts: Artifacts::new(players, seed),
+            offers: HashMap::new(),
+        }
+    }
+
+    /// A new connection: greet it and ask for a name. `fd` is shown by `:add`.
+    pub fn join(&mut self, id: ClientId, fd: i32, peer: SocketAddr) -> Vec<Effect> {
+        self.members.insert(id, Member { fd, peer, name: None });
+        vec![Effect::To(id, "* Welcome to lab chat! What's your name? (1-16 letters, digits, _ or -)".into())]
+    }
+
+    /// A frame arrived from `id`.
+    pub fn receive(&mut self, id: ClientId, frame: Frame) -> Vec<Effect> {
+        match frame {
+            Frame::TooLong => vec![Effect::To(id, format!("! line too long (over {MAX_LINE} bytes): dropped"))],
+            Frame::Line(bytes) => {
+                let line = protocol::sanitize(&bytes);
+                match self.members.get(&id).map(|m| m.name.is_some()) {
+                    Some(true) => self.command(id, protocol::parse(&line)),
+                    Some(false) => self.register(id, &line),
+                    None => Vec::new(),
+                }
+            }
+        }
+    }
+
+    /// The connection ended: tell the others, return the artifacts, forget the offers.
+    pub fn leave(&mut self, id: ClientId, why: Leave) -> Vec<Effect> {
+        let Some(m) = self.members.remove(&id) else { return Vec::new() };
+        self.offers.retain(|(a, b), _| *a != id && *b != id);
+        let Some(name) = m.name else { return Vec::new() };
+        self.by_name.remove(&name.to_lowercase());
+        self.artifacts.return_hand(id);
+        if self.by_name.len() >= NOTICE_LIMIT {
+            return Vec::new();
+        }
+        vec![Effect::All { except: Some(id), line: format!("* {name} left the chat{}", why.words()) }]
+    }
+
+    /// The server is stopping: everyone is told.
+    pub fn shutdown_notice(&self) -> Vec<Effect> {
+        self.members.keys().map(|id| Effect::To(*id, "* server shutting down, bye!".into())).collect()
+    }
+
+    /// Registered clients, in id order: the recipients of a broadcast.
+    pub fn registered(&self) -> impl Iterator<Item = ClientId> + '_ {
+        self.members.iter().filter(|(_, m)| m.name.is_some()).map(|(id, _)| *id)
+    }
+
+    /// Whether `id` has chosen a name.
+    pub fn is_registered(&self, id: ClientId) -> bool {
+        self.members.get(&id).is_some_and(|m| m.name.is_some())
+    }
+
+    /// Every connection, registered or not.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// `id`'s name, once registered.
+    pub fn name(&self, id: ClientId) -> Option<&str> {
+        self.members.get(&id).and_then(|m| m.name.as_deref())
+    }
+
+    /// How many copies of each artifact exist (constant: see [`Artifacts::census`]).
+    pub fn artifact_census(&self) -> BTreeMap<u32, usize> {
+        self.artifacts.census()
+    }
+
+    /// `id`'s artifacts.
+    pub fn hand(&self, id: ClientId) -> Vec<u32> {
+        self.artifacts.hand(id).to_vec()
+    }
+
+    fn register(&mut self, id: ClientId, line: &str) -> Vec<Effect> {
+        let name = protocol::name_from_line(line);
+        if let Err(why) = protocol::check_name(name) {
+            return vec![Effect::To(id, format!("! {why}. What's your name?"))];
+        }
+        if self.by_name.contains_key(&name.to_lowercase()) {
+            return vec![Effect::To(id, format!("! the name '{name}' is taken. What's your name?"))];
+        }
+        self.by_name.insert(name.to_lowercase(), id);
+        if let Some(m) = self.members.get_mut(&id) {
+            m.name = Some(name.to_string());
+        }
+        let hand: Vec<String> = self.artifacts.deal(id).to_vec().iter().map(|a| self.artifacts.label(*a)).collect();
+        let others = self.registered().count() - 1;
+        let mut fx = vec![
+            Effect::Named(id, name.to_string()),
+            Effect::To(id, format!("* Hi {name}, welcome! {others} other user(s) here. Type :h for help.")),
+        ];
+        fx.push(Effect::To(
+            id,
+            if hand.is_empty() {
+                "* the artifact deck is empty: you have none".into()
+            } else {
+                format!("* your artifacts: {}", hand.join(", "))
+            },
+        ));
+        if others < NOTICE_LIMIT {
+            fx.push(Effect::All { except: Some(id), line: format!("* {name} joined the chat") });
+        }
+        fx
+    }
+
+    fn command(&mut self, id: ClientId, cmd: Command) -> Vec<Effect> {
+        // Registered, so the name exists.
+        let me = self.name(id).unwrap_or_default().to_string();
+        let reply = |line: String| vec![Effect::To(id, line)];
+        match cmd {
+            Command::Empty => Vec::new(),
+            Command::Say(text) => vec![
+                Effect::All { except: Some(id), line: format!("{me}: {text}") },
+                Effect::To(id, format!("{me} (you): {text}")),
+            ],
+            Command::Emote(face) => vec![
+                Effect::All { except: Some(id), line: format!("{me}: {face}") },
+                Effect::To(id, format!("{me} (you): {face}")),
+            ],
+            Command::Me(text) => vec![Effect::All { except: None, line: format!("* {me} {text}") }],
+            Command::Private { to, text } => self.private(id, &me, &to, &text),
+            Command::PrivateDashed(rest) => {
+                // The longest registered name followed by '-' wins: names may hold '-' too.
+                let target = self
+                    .by_name
+                    .keys()
+                    .filter(|n| rest.to_lowercase().starts_with(&format!("{n}-")))
+                    .max_by_key(|n| n.len())
+                    .cloned();
+                match target {
+                    Some(n) => {
+                        let text = rest[n.len() + 1..].trim().to_string();
+                        self.private(id, &me, &n, &text)
+                    }
+                    None => reply("! no such user: :p-name-text needs a connected user's name (see :u)".into()),
+                }
+            }
+            Command::Users => {
+                let names: Vec<&str> = self.members.values().filter_map(|m| m.name.as_deref()).collect();
+                reply(format!("* users ({}): {}", names.len(), list(&names)))
+            }
+            Command::Info => {
+                let mut fx = vec![Effect::To(id, format!("* users ({}), id and address:", self.registered().count()))];
+                let rows: Vec<String> = self
+                    .members
+                    .iter()
+                    .filter_map(|(cid, m)| m.name.as_ref().map(|n| format!("*   {cid:>5}  {n:<16} {}", m.peer)))
+                    .collect();
+                let extra = rows.len().saturating_sub(LIST_MAX);
+                fx.extend(rows.into_iter().take(LIST_MAX).map(|r| Effect::To(id, r)));
+                if extra > 0 {
+                    fx.push(Effect::To(id, format!("*   ... and {extra} more")));
+                }
+                fx
+            }
+            Command::Add => {
+                let m = &self.members[&id];
+                reply(format!("* you are {me}: id {id}, fd {} on the server, your address {}", m.fd, m.peer))
+            }
+            Command::Help => HELP.iter().map(|l| Effect::To(id, l.to_string())).collect(),
+            Command::Quit => vec![Effect::To(id, format!("* bye {me}!")), Effect::Close(id)],
+            Command::Artifacts => {
+                let hand: Vec<String> = self.artifacts.hand(id).iter().map(|a| self.artifacts.label(*a)).collect();
+                reply(if hand.is_empty() {
+                    "* you have no artifacts".into()
+                } else {
+                    format!("* your artifacts: {}", hand.join(", "))
+                })
+            }
+            Command::Artifact(key) => match self.artifacts.find(&key) {
+                Some(item) => reply(format!("* [{}] {}: {}", item.id, item.name, item.description)),
+                None => reply(format!("! no artifact '{key}' in the catalog (ids 1-20)")),
+            },
+            Command::Offer { to, mine, theirs } => self.offer(id, &me, &to, &mine, &theirs),
+            Command::Accept(from) => self.settle(id, &me, from, true),
+            Command::Reject(from) => self.settle(id, &me, from, false),
+            Command::Usage(usage) => reply(format!("! usage: {usage}")),
+            Command::Unknown(cmd) => reply(format!("! unknown command {cmd}: type :h for help")),
+        }
+    }
+
+    fn private(&self, id: ClientId, me: &str, to: &str, text: &str) -> Vec<Effect> {
+        match self.by_name.get(&to.to_lowercase()) {
+            Some(&target) if text.is_empty() => {
+                vec![Effect::To(id, format!("! empty message to {}", self.name(target).unwrap_or(to)))]
+            }
+            Some(&target) => {
+                let name = self.name(target).unwrap_or(to).to_string();
+                vec![
+                    Effect::To(target, format!("[private] {me} -> you: {text}")),
+                    Effect::To(id, format!("[private] you -> {name}: {text}")),
+                ]
+            }
+            None => vec![Effect::To(id, format!("! no user named '{to}' (see :u)"))],
+        }
+    }
+
+    fn offer(&mut self, id: ClientId, me: &str, to: &str, mine: &str, theirs: &str) -> Vec<Effect> {
+        let err = |line: String| vec![Effect::To(id, line)];
+        let Some(&target) = self.by_name.get(&to.to_lowercase()) else {
+            return err(format!("! no user named '{to}' (see :u)"));
+        };
+        if target == id {
+            return err("! you cannot trade with yourself".into());
+        }
+        let (Some(give), Some(take)) =
+            (self.artifacts.find(mine).map(|i| i.id), self.artifacts.find(theirs).map(|i| i.id))
+        else {
+            return err("! usage: :offer name mine theirs (artifact ids, see :artifacts)".into());
+        };
+        let them = self.name(target).unwrap_or(to).to_string();
+        if !self.artifacts.owns(id, give) {
+            return err(format!("! you do not have {}", self.artifacts.label(give)));
+        }
+        if !self.artifacts.owns(target, take) {
+            return err(format!("! {them} does not have {}", self.artifacts.label(take)));
+        }
+        self.offers.insert((id, target), (give, take));
+        let (g, t) = (self.artifacts.label(give), self.artifacts.label(take));
+        vec![
+            Effect::To(target, format!("* {me} offers you {g} for your {t}: :accept {me} or :reject {me}")),
+            Effect::To(id, format!("* offer sent to {them}: your {g} for their {t}")),
+        ]
+    }
+
+    /// `:accept` / `:reject`: settles the offer made to `id` by `from` (or the only one).
+    fn settle(&mut self, id: ClientId, me: &str, from: Option<String>, accept: bool) -> Vec<Effect> {
+        let err = |line: String| vec![Effect::To(id, line)];
+        let pending: Vec<ClientId> = self.offers.keys().filter(|(_, to)| *to == id).map(|(from, _)| *from).collect();
+        let proposer = match from {
+            Some(name) => match self.by_name.get(&name.to_lowercase()) {
+                Some(p) if pending.contains(p) => *p,
+                _ => return err(format!("! no offer from '{name}'")),
+            },
+            None => match pending.as_slice() {
+                [one] => *one,
+                [] => return err("! no offer to settle".into()),
+                _ => return err("! several offers: say whose, e.g. :accept ana".into()),
+            },
+        };
+        let Some((give, take)) = self.offers.remove(&(proposer, id)) else { return err("! no offer to settle".into()) };
+        let them = self.name(proposer).unwrap_or_default().to_string();
+        let (g, t) = (self.artifacts.label(give), self.artifacts.label(take));
+        if !accept {
+            return vec![
+                Effect::To(proposer, format!("* {me} rejected your offer ({g} for {t})")),
+                Effect::To(id, format!("* you rejected {them}'s offer")),
+            ];
+        }
+        match self.artifacts.swap(proposer, give, id, take) {
+            Ok(()) => vec![
+                Effect::To(proposer, format!("* {me} accepted: you gave {g} and got {t}")),
+                Effect::To(id, format!("* trade done: you gave {t} and got {g}")),
+            ],
+            Err(SwapError::ProposerLacks(_)) => err(format!("! {them} no longer has {g}: offer cancelled")),
+            Err(SwapError::AccepterLacks(_)) => err(format!("! you no longer have {t}: offer cancelled")),
+        }
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    let mut s = names.iter().take(LIST_MAX).copied().collect::<Vec<_>>().join(", ");
+    if names.len() > LIST_MAX {
+        s.push_str(&format!(", ... and {} more", names.len() - LIST_MAX));
+    }
+    s
+}
+
+/// `:h`.
+const HELP: [&str; 12] = [
+    "* commands (':' or '/'):",
+    "*   text               say it to everyone",
+    "*   :p name text       private message (also :p-name-text)",
+    "*   :u / :i            users / users with id and address",
+    "*   :add               your id, your fd on the server, your address",
+    "*   :me text           an action",
+    "*   :smile :angry :combito :larva   emotes",
+    "*   :artifacts         your artifacts; :artifact N looks one up",
+    "*   :offer name mine theirs         propose a swap (artifact ids)",
+    "*   :accept [name] / :reject [name] settle an offer made to you",
+    "*   :h                 this help",
+    "*   :q, chao, bye      leave",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(s: &str) -> Frame {
+        Frame::Line(s.as_bytes().to_vec())
+    }
+
+    fn room_with(names: &[&str]) -> Room {
+        let mut r = Room::new(10, 1);
+        for (i, n) in names.iter().enumerate() {
+            let id = i as ClientId + 1;
+            r.join(id, 10 + id as i32, format!("127.0.0.1:{}", 50000 + id).parse().unwrap());
+            r.receive(id, line(n));
+        }
+        r
+    }
+
+    fn to(fx: &[Effect], id: ClientId) -> Vec<String> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::To(t, l) if *t == id => Some(l.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn registration_welcomes_and_announces() {
+        let mut r = Room::new(10, 1);
+        let fx = r.join(1, 5, "127.0.0.1:5000".parse().unwrap());
+        assert!(to(&fx, 1)[0].contains("What's your name?"));
+        let fx = r.receive(1, line("ana"));
+        assert_eq!(fx[0], Effect::Named(1, "ana".into()));
+        assert!(to(&fx, 1)[0].starts_with("* Hi ana, welcome!"));
+        assert!(fx.contains(&Effect::All { except: Some(1), line: "* ana joined the chat".into() }));
+        assert!(r.is_registered(1));
+    }
+
+    #[test]
+    fn names_are_unique_ignoring_case_and_invalid_ones_are_refused() {
+        let mut r = room_with(&["ana"]);
+        r.join(2, 6, "127.0.0.1:5001".parse().unwrap());
+        assert!(to(&r.receive(2, line("ANA")), 2)[0].contains("is taken"));
+        assert!(to(&r.receive(2, line("a b")), 2)[0].starts_with("! ' ' is not allowed"));
+        assert!(!r.is_registered(2));
+        assert_eq!(r.receive(2, line("bob"))[0], Effect::Named(2, "bob".into()));
+    }
+
+    #[test]
+    fn a_line_goes_to_the_others_and_back_marked_you() {
+        let mut r = room_with(&["ana", "bob"]);
+        let fx = r.receive(1, line("hola"));
+        assert_eq!(
+            fx,
+            vec![Effect::All { except: Some(1), line: "ana: hola".into() }, Effect::To(1, "ana (you): hola".into())]
+        );
+    }
+
+    #[test]
+    fn typing_you_cannot_spoof_the_mark() {
+        let mut r = room_with(&["ana", "bob"]);
+        let fx = r.receive(2, line("ana (you): fake"));
+        assert_eq!(fx[0], Effect::All { except: Some(2), line: "bob: ana (you): fake".into() });
+    }
+
+    #[test]
+    fn private_messages_both_spellings_and_errors() {
+        let mut r = room_with(&["ana", "bob-x", "bob"]);
+        let fx = r.receive(1, line(":p bob hola"));
+        assert_eq!(to(&fx, 3), vec!["[private] ana -> you: hola"]);
+        assert_eq!(to(&fx, 1), vec!["[private] you -> bob: hola"]);
+        let fx = r.receive(1, line(":p-bob-x-que tal"));
+        assert_eq!(to(&fx, 2), vec!["[private] ana -> you: que tal"]);
+        let fx = r.receive(1, line(":p nadie hola"));
+        assert_eq!(to(&fx, 1), vec!["! no user named 'nadie' (see :u)"]);
+    }
+
+    #[test]
+    fn quit_says_bye_and_leaving_is_announced() {
+        let mut r = room_with(&["ana", "bob"]);
+        let fx = r.receive(1, line("chao"));
+        assert_eq!(fx, vec![Effect::To(1, "* bye ana!".into()), Effect::Close(1)]);
+        let fx = r.leave(1, Leave::Quit);
+        assert_eq!(fx, vec![Effect::All { except: Some(1), line: "* ana left the chat".into() }]);
+        let fx = r.leave(2, Leave::Reset);
+        assert_eq!(fx, vec![Effect::All { except: Some(2), line: "* bob left the chat (connection reset)".into() }]);
+    }
+
+    #[test]
+    fn users_info_add_help_and_unknown() {
+        let mut r = room_with(&["ana", "bob"]);
+        assert_eq!(to(&r.receive(1, line(":u")), 1), vec!["* users (2): ana, bob"]);
+        let info = to(&r.receive(1, line(":i")), 1);
+        assert!(info[1].contains("ana") && info[1].contains("127.0.0.1:50001"), "{info:?}");
+        assert_eq!(
+            to(&r.receive(1, line(":add")), 1),
+            vec!["* you are ana: id 1, fd 11 on the server, your address 127.0.0.1:50001"]
+        );
+        assert!(to(&r.receive(1, line(":h")), 1).len() > 5);
+        assert_eq!(to(&r.receive(1, line(":bailar")), 1), vec!["! unknown command :bailar: type :h for help"]);
+    }
+
+    #[test]
+    fn an_offer_accepted_swaps_and_conserves() {
+        let mut r = room_with(&["ana", "bob"]);
+        let before = r.artifact_census();
+        let (give, take) = (r.hand(1)[0], r.hand(2)[0]);
+        let fx = r.receive(1, line(&format!(":offer bob {give} {take}")));
+        assert!(to(&fx, 2)[0].contains(":accept ana"), "{fx:?}");
+        let fx = r.receive(2, line(":accept"));
+        assert!(to(&fx, 2)[0].starts_with("* trade done"), "{fx:?}");
+        assert!(r.hand(2).contains(&give) && r.hand(1).contains(&take));
+        assert_eq!(r.artifact_census(), before);
+        assert_eq!(to(&r.receive(2, line(":accept")), 2), vec!["! no offer to settle"]);
+    }
+
+    #[test]
+    fn ownership_is_checked_again_at_accept_time() {
+        let mut r = room_with(&["ana", "bob", "carla"]);
+        let (give, take) = (r.hand(1)[0], r.hand(2)[0]);
+        r.receive(1, line(&format!(":offer bob {give} {take}")));
+        // Meanwhile ana trades `give` away to carla.
+        let c = r.hand(3)[0];
+        r.receive(1, line(&format!(":offer carla {give} {c}")));
+        r.receive(3, line(":accept ana"));
+        let before = r.artifact_census();
+        let fx = r.receive(2, line(":accept ana"));
+        assert!(to(&fx, 2)[0].contains("no longer has"), "{fx:?}");
+        assert_eq!(r.artifact_census(), before);
+    }
+
+    #[test]
+    fn a_rejected_offer_changes_nothing() {
+        let mut r = room_with(&["ana", "bob"]);
+        let hands = (r.hand(1), r.hand(2));
+        r.receive(1, line(&format!(":offer bob {} {}", hands.0[0], hands.1[0])));
+        let fx = r.receive(2, line(":reject ana"));
+        assert!(to(&fx, 1)[0].contains("rejected your offer"));
+        assert_eq!((r.hand(1), r.hand(2)), hands);
+    }
+
+    #[test]
+    fn a_crowd_is_not_told_of_every_join() {
+        let names: Vec<String> = (0..NOTICE_LIMIT + 2).map(|i| format!("u{i}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut r = room_with(&refs[..NOTICE_LIMIT]);
+        let id = NOTICE_LIMIT as ClientId + 1;
+        r.join(id, 99, "127.0.0.1:6000".parse().unwrap());
+        let fx = r.receive(id, line(refs[NOTICE_LIMIT]));
+        assert!(!fx.iter().any(|e| matches!(e, Effect::All { .. })), "{fx:?}");
+        assert!(to(&fx, id)[0].contains(&format!("{NOTICE_LIMIT} other user(s)")));
+        assert!(r.leave(id, Leave::Quit).is_empty());
+    }
+
+    #[test]
+    fn too_long_lines_and_escapes() {
+        let mut r = room_with(&["ana", "bob"]);
+        assert!(to(&r.receive(1, Frame::TooLong), 1)[0].starts_with("! line too long"));
+        let fx = r.receive(1, Frame::Line(b"\x1b[2Jhola\x07".to_vec()));
+        assert_eq!(fx[0], Effect::All { except: Some(1), line: "ana: hola".into() });
+    }
+}

@@ -1,0 +1,168 @@
+//! What both server models share: the configuration, the listening socket, the limits, the way
+//! to stop, and running a server in a background thread (for `lab load` and the tests).
+//!
+//! The two models differ only in how bytes move: [`super::server_threads`] gives each client
+//! its own blocking threads; [`super::server_poll`] serves everyone from one thread that waits
+//! with `poll(2)`. The rules are [`super::room::Room`]'s, the same for both.
+
+use crate::trace::{TracedSocket, Tracer};
+use nix::unistd::pipe;
+use socket2::{Domain, Protocol, Type};
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// How bytes move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Model {
+    /// One thread per client, blocking sockets (seeds 000, 001, 003, 004).
+    Threads,
+    /// One thread, non-blocking sockets, a poll(2) readiness loop (seed 002 used select).
+    Poll,
+}
+
+/// Bytes that may wait for one client before the server gives up on it: a client that does not
+/// read must not make the server's memory grow, nor make anyone else wait.
+pub const MAX_OUTBOX: usize = 256 * 1024;
+
+/// The backlog asked of `listen()` (the kernel caps it at net.core.somaxconn, 4096 here).
+pub const BACKLOG: i32 = 4096;
+
+/// How much one `recv()` takes at most.
+pub const RECV_CHUNK: usize = 16 * 1024;
+
+/// Everything a server needs to start.
+#[derive(Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub model: Model,
+    /// More connections than this are told "server full" and closed.
+    pub max_clients: usize,
+    /// Deals the artifact hands (`--seed`): the same seed, the same hands.
+    pub seed: u64,
+    pub tracer: Option<Arc<Tracer>>,
+}
+
+/// What `lab server` does on Ctrl+C, and what a test calls to stop a server: one byte written
+/// to a pipe. The poll loop watches the pipe's read end with the sockets; the threads model has
+/// one thread blocked reading it.
+pub struct Stopper {
+    read: OwnedFd,
+    write: OwnedFd,
+}
+
+impl Stopper {
+    /// A stopper. Corresponds to `pipe(2)`.
+    pub fn new() -> io::Result<Arc<Stopper>> {
+        let (read, write) = pipe()?;
+        Ok(Arc::new(Stopper { read, write }))
+    }
+
+    /// Makes SIGINT (Ctrl+C) and SIGTERM write to the pipe, instead of killing the process: the
+    /// server then says goodbye and closes every socket. A signal handler may do almost
+    /// nothing safely; writing one byte to a pipe is the classic thing it may do.
+    pub fn on_signals(&self) -> io::Result<()> {
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::low_level::pipe::register(sig, self.write.try_clone()?)?;
+        }
+        Ok(())
+    }
+
+    /// Asks the server to stop.
+    pub fn stop(&self) {
+        let _ = nix::unistd::write(&self.write, b"x");
+    }
+
+    /// The fd to wait on: readable once a stop was asked for.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.read.as_fd()
+    }
+
+    /// Blocks until a stop is asked for.
+    pub fn wait(&self) {
+        let mut b = [0u8; 1];
+        while let Err(nix::errno::Errno::EINTR) = nix::unistd::read(&self.read, &mut b) {}
+    }
+}
+
+/// The listening socket: `socket()`, `setsockopt(SO_REUSEADDR)`, `bind()`, `listen()`.
+/// Errors come back explained (port in use, port < 1024, no such address).
+pub fn listen(cfg: &Config) -> io::Result<TracedSocket> {
+    let explain = |e: io::Error| crate::explain::startup(e, &cfg.addr.to_string());
+    let sock = TracedSocket::new(
+        cfg.tracer.clone(),
+        "server",
+        Domain::for_address(cfg.addr),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )
+    .map_err(explain)?;
+    // So that restarting the server works while its last connections sit in TIME-WAIT.
+    sock.set_reuse_address(true).map_err(explain)?;
+    sock.bind(cfg.addr).map_err(explain)?;
+    sock.listen(BACKLOG).map_err(explain)?;
+    Ok(sock)
+}
+
+/// Runs the server on an already listening socket until `stop` is asked for.
+pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Result<()> {
+    match cfg.model {
+        Model::Threads => super::server_threads::run(cfg, listener, stop),
+        Model::Poll => super::server_poll::run(cfg, listener, stop),
+    }
+}
+
+/// A server running in a background thread.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub stopper: Arc<Stopper>,
+    thread: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl Running {
+    /// Stops the server and waits for it to finish.
+    pub fn stop(mut self) -> io::Result<()> {
+        self.stop_and_join()
+    }
+
+    fn stop_and_join(&mut self) -> io::Result<()> {
+        self.stopper.stop();
+        match self.thread.take() {
+            Some(t) => t.join().unwrap_or_else(|_| Err(io::Error::other("server thread panicked"))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.stop_and_join();
+    }
+}
+
+/// Starts a server in a background thread; returns once it is listening.
+pub fn spawn(cfg: Config) -> io::Result<Running> {
+    let listener = listen(&cfg)?;
+    let addr = listener.local_addr()?;
+    let stopper = Stopper::new()?;
+    let stop = stopper.clone();
+    let thread = std::thread::Builder::new().name("lab-server".into()).spawn(move || run(&cfg, listener, stop))?;
+    Ok(Running { addr, stopper, thread: Some(thread) })
+}
+
+/// Whether an accept error means "out of file descriptors" (EMFILE: this process; ENFILE: the
+/// whole system). Retrying at once would fail again and spin; the servers wait instead.
+pub fn out_of_fds(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE))
+}
+
+/// Raises this process's open-file limit to the hard limit (10,000 clients need 10,000 fds;
+/// the soft limit is often 1,024). Corresponds to `setrlimit(RLIMIT_NOFILE)`.
+pub fn raise_fd_limit() -> io::Result<u64> {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let (_, hard) = getrlimit(Resource::RLIMIT_NOFILE)?;
+    setrlimit(Resource::RLIMIT_NOFILE, hard, hard)?;
+    Ok(hard)
+}

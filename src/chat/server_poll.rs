@@ -1,0 +1,334 @@
+//! The single-threaded server: non-blocking sockets and a `poll(2)` readiness loop (seed 002
+//! used `select`).
+//!
+//! One thread serves everyone, so it must never wait on one client: every socket is
+//! non-blocking, and the only place the thread waits is `poll()`, which returns as soon as
+//! *any* fd is ready. Each round of the loop:
+//!
+//! 1. `poll()` on the stop pipe, the listener and every client (POLLIN; POLLOUT too for those
+//!    with output waiting);
+//! 2. accept new connections, read from every readable client (one `recv()` each), and run
+//!    complete lines through the room, which appends replies to clients' output buffers;
+//! 3. send each client's buffered output with one `send()` (batching: many lines, one call);
+//! 4. close the connections that ended.
+//!
+//! Seed 002's loop blocked on one silent client and spun on EOF; here a `recv()` that would
+//! block returns EAGAIN, and EOF closes the connection. A client that does not read sees its
+//! buffer bounded by [`MAX_OUTBOX`] and is dropped.
+
+use super::framing::LineReader;
+use super::room::{ClientId, Effect, Leave, Room};
+use super::server::{out_of_fds, Config, Stopper, MAX_OUTBOX, RECV_CHUNK};
+use crate::trace::{poll::poll, TracedSocket, Tracer};
+use nix::poll::{PollFd, PollFlags, PollTimeout};
+use std::collections::HashMap;
+use std::io;
+use std::os::fd::AsFd;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Connections accepted per round at most, so a flood of new clients cannot starve the rest.
+const ACCEPT_BATCH: usize = 64;
+
+/// How long accepting pauses after EMFILE (out of fds), instead of spinning on the error.
+const EMFILE_PAUSE: Duration = Duration::from_millis(100);
+
+/// How long goodbyes may take to flush at shutdown.
+const GOODBYE_GRACE: Duration = Duration::from_secs(2);
+
+/// One client connection.
+struct Conn {
+    sock: TracedSocket,
+    reader: LineReader,
+    /// Output not yet sent; `out[sent..]` is what remains.
+    out: Vec<u8>,
+    sent: usize,
+    /// Said `:q`: close once the goodbye is sent.
+    quitting: bool,
+    /// Why it ended, once it has.
+    ended: Option<Leave>,
+}
+
+impl Conn {
+    fn pending(&self) -> usize {
+        self.out.len() - self.sent
+    }
+}
+
+struct Server<'a> {
+    room: Room,
+    conns: HashMap<ClientId, Conn>,
+    /// Clients whose output went from empty to not empty this round: they get a `send()` now
+    /// rather than after the next `poll()`.
+    fresh: Vec<ClientId>,
+    tracer: Option<&'a Tracer>,
+}
+
+/// Runs the loop in this thread until `stop`.
+pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let mut s = Server {
+        room: Room::new(cfg.max_clients, cfg.seed),
+        conns: HashMap::new(),
+        fresh: Vec::new(),
+        tracer: cfg.tracer.as_deref(),
+    };
+    let mut buf = vec![0u8; RECV_CHUNK];
+    let mut next_id: ClientId = 1;
+    let mut paused_until: Option<Instant> = None;
+    let mut order: Vec<ClientId> = Vec::new();
+    loop {
+        let accepting = paused_until.is_none_or(|t| Instant::now() >= t);
+        // 1. Wait until something is ready.
+        let mut fds = Vec::with_capacity(s.conns.len() + 2);
+        fds.push(PollFd::new(stop.fd(), PollFlags::POLLIN));
+        fds.push(PollFd::new(listener.as_fd(), if accepting { PollFlags::POLLIN } else { PollFlags::empty() }));
+        order.clear();
+        for (id, c) in &s.conns {
+            let mut events = if c.quitting { PollFlags::empty() } else { PollFlags::POLLIN };
+            if c.pending() > 0 {
+                events |= PollFlags::POLLOUT;
+            }
+            fds.push(PollFd::new(c.sock.as_fd(), events));
+            order.push(*id);
+        }
+        let timeout = if accepting { PollTimeout::NONE } else { PollTimeout::from(EMFILE_PAUSE.as_millis() as u16) };
+        match poll(s.tracer, "server", &mut fds, timeout) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+        let is_ready = |f: &PollFd| f.revents().is_some_and(|r| !r.is_empty());
+        let stopping = is_ready(&fds[0]);
+        let can_accept = is_ready(&fds[1]);
+        let ready: Vec<(ClientId, PollFlags)> = order
+            .iter()
+            .zip(&fds[2..])
+            .filter_map(|(id, f)| f.revents().filter(|r| !r.is_empty()).map(|r| (*id, r)))
+            .collect();
+        drop(fds);
+        if stopping {
+            break;
+        }
+
+        // 2. New connections, then input.
+        if can_accept {
+            for _ in 0..ACCEPT_BATCH {
+                match listener.accept() {
+                    Ok((sock, peer)) => {
+                        if s.room.len() >= cfg.max_clients {
+                            // A fresh socket's buffer is empty: this short send cannot block.
+                            let _ = sock.send(
+                                format!("! server full ({} clients): try again later\n", cfg.max_clients).as_bytes(),
+                            );
+                            let _ = sock.close();
+                            continue;
+                        }
+                        // Never block this thread on one client; and send short lines at once,
+                        // without Nagle's wait for more data (which meets the peer's delayed
+                        // ACK in a 40 ms stall).
+                        if sock.set_nonblocking(true).and_then(|_| sock.set_nodelay(true)).is_err() {
+                            continue;
+                        }
+                        let id = next_id;
+                        next_id += 1;
+                        sock.set_actor(&format!("srv:#{id}"));
+                        let fd = sock.fd();
+                        s.conns.insert(
+                            id,
+                            Conn {
+                                sock,
+                                reader: LineReader::new(),
+                                out: Vec::new(),
+                                sent: 0,
+                                quitting: false,
+                                ended: None,
+                            },
+                        );
+                        let fx = s.room.join(id, fd, peer);
+                        s.apply(fx);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) if out_of_fds(&e) => {
+                        // Out of fds: stop asking for a while instead of spinning on EMFILE.
+                        paused_until = Some(Instant::now() + EMFILE_PAUSE);
+                        break;
+                    }
+                    Err(e) if matches!(e.raw_os_error(), Some(libc::ECONNABORTED) | Some(libc::EINTR)) => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        for (id, flags) in &ready {
+            if flags.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR) {
+                s.read_once(*id, &mut buf);
+            }
+        }
+
+        // 3. Output: one send() per client with something to say.
+        let mut to_flush: Vec<ClientId> =
+            ready.iter().filter(|(_, f)| f.contains(PollFlags::POLLOUT)).map(|(id, _)| *id).collect();
+        to_flush.append(&mut s.fresh);
+        to_flush.sort_unstable();
+        to_flush.dedup();
+        for id in to_flush {
+            s.flush(id);
+        }
+
+        // 4. Close what ended; a freed fd lets accepting resume.
+        if s.reap() {
+            paused_until = None;
+        }
+    }
+    s.shut_down(&listener)?;
+    listener.close()
+}
+
+impl Server<'_> {
+    /// Carries out the room's effects: lines into output buffers, closes marked.
+    fn apply(&mut self, effects: Vec<Effect>) {
+        let mut todo = std::collections::VecDeque::from(effects);
+        while let Some(e) = todo.pop_front() {
+            let mut slow = Vec::new();
+            match e {
+                Effect::To(id, line) => self.push(id, &line, &mut slow),
+                Effect::All { except, line } => {
+                    let ids: Vec<ClientId> = self.room.registered().filter(|id| Some(*id) != except).collect();
+                    for id in ids {
+                        self.push(id, &line, &mut slow);
+                    }
+                }
+                Effect::Named(id, name) => {
+                    if let Some(c) = self.conns.get(&id) {
+                        c.sock.set_actor(&format!("srv:{name}"));
+                    }
+                }
+                Effect::Close(id) => {
+                    if let Some(c) = self.conns.get_mut(&id) {
+                        c.quitting = true;
+                    }
+                }
+            }
+            for id in slow {
+                if let Some(c) = self.conns.get_mut(&id) {
+                    c.ended = Some(Leave::TooSlow);
+                    c.out = Vec::new();
+                    c.sent = 0;
+                }
+                todo.extend(self.room.leave(id, Leave::TooSlow));
+            }
+        }
+    }
+
+    fn push(&mut self, id: ClientId, line: &str, slow: &mut Vec<ClientId>) {
+        let Some(c) = self.conns.get_mut(&id) else { return };
+        if c.ended.is_some() {
+            return;
+        }
+        if c.pending() + line.len() + 1 > MAX_OUTBOX {
+            slow.push(id);
+            return;
+        }
+        if c.pending() == 0 {
+            // Start over at the front rather than grow behind bytes already sent.
+            c.out.clear();
+            c.sent = 0;
+            self.fresh.push(id);
+        }
+        c.out.extend_from_slice(line.as_bytes());
+        c.out.push(b'\n');
+    }
+
+    /// One `recv()`: it never blocks, and one per round keeps a chatty client from starving
+    /// the others.
+    fn read_once(&mut self, id: ClientId, buf: &mut [u8]) {
+        let Some(c) = self.conns.get_mut(&id) else { return };
+        if c.ended.is_some() {
+            return;
+        }
+        let mut frames = Vec::new();
+        match c.sock.recv(buf) {
+            // EOF: the client closed. Not reading again is what avoids seed 002's spin.
+            Ok(0) => c.ended = Some(Leave::Disconnected),
+            Ok(n) => c.reader.push(&buf[..n], &mut frames),
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {}
+            Err(_) => c.ended = Some(Leave::Reset),
+        }
+        for f in frames {
+            let fx = self.room.receive(id, f);
+            self.apply(fx);
+        }
+    }
+
+    /// One `send()` of everything waiting for `id`.
+    fn flush(&mut self, id: ClientId) {
+        let Some(c) = self.conns.get_mut(&id) else { return };
+        if c.ended.is_some() || c.pending() == 0 {
+            return;
+        }
+        match c.sock.send(&c.out[c.sent..]) {
+            Ok(n) => {
+                c.sent += n;
+                if c.pending() == 0 {
+                    c.out.clear();
+                    c.sent = 0;
+                }
+            }
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {}
+            Err(_) => c.ended = Some(Leave::Reset),
+        }
+    }
+
+    /// Closes connections that ended (or said `:q` and have nothing left to send), and tells
+    /// the room. Returns whether any fd was freed.
+    fn reap(&mut self) -> bool {
+        let done: Vec<ClientId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.ended.is_some() || (c.quitting && c.pending() == 0))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &done {
+            let Some(c) = self.conns.remove(id) else { continue };
+            let why = if c.quitting { Leave::Quit } else { c.ended.clone().unwrap_or(Leave::Disconnected) };
+            let _ = c.sock.close();
+            let fx = self.room.leave(*id, why);
+            self.apply(fx);
+        }
+        // Leave notices just queued: send them now.
+        for id in std::mem::take(&mut self.fresh) {
+            self.flush(id);
+        }
+        !done.is_empty()
+    }
+
+    /// Ctrl+C: tell everyone, give the goodbyes a bounded time to go out, close every socket.
+    fn shut_down(&mut self, _listener: &TracedSocket) -> io::Result<()> {
+        let fx = self.room.shutdown_notice();
+        self.apply(fx);
+        let deadline = Instant::now() + GOODBYE_GRACE;
+        loop {
+            let ids: Vec<ClientId> =
+                self.conns.iter().filter(|(_, c)| c.ended.is_none() && c.pending() > 0).map(|(id, _)| *id).collect();
+            if ids.is_empty() || Instant::now() >= deadline {
+                break;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            let mut fds: Vec<PollFd> =
+                ids.iter().map(|id| PollFd::new(self.conns[id].sock.as_fd(), PollFlags::POLLOUT)).collect();
+            let ms = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
+            if poll(self.tracer, "server", &mut fds, PollTimeout::from(ms)).is_err() {
+                break;
+            }
+            drop(fds);
+            for id in ids {
+                self.flush(id);
+            }
+        }
+        for (id, c) in self.conns.drain() {
+            let _ = c.sock.close();
+            let _ = self.room.leave(id, Leave::Shutdown);
+        }
+        Ok(())
+    }
+}

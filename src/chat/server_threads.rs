@@ -1,0 +1,439 @@
+//! The thread-per-client server, as the course builds it (seeds 000, 001, 003, 004) — minus
+//! their bug.
+//!
+//! Each client gets a thread that blocks in `recv()` and applies the room's rules; the room is
+//! shared behind one mutex.
+//!
+//! The seeds broadcast by calling a *blocking* `send()` to every client while holding the lock:
+//! one client that stops reading fills its socket buffer, that `send()` blocks forever, the
+//! lock is never released, and the whole chat freezes. Here nothing that holds the lock can
+//! block:
+//!
+//! - a line for a client is sent with `send(MSG_DONTWAIT)`, which sends what fits into the
+//!   socket buffer and returns at once;
+//! - what does not fit waits in the client's *outbox* (bounded, [`MAX_OUTBOX`]), and only then
+//!   does the client get a second, *writer* thread, which does the blocking `send()`s, holding
+//!   no lock, and ends once the outbox is empty;
+//! - a client whose outbox fills up is dropped. Nobody else ever waits for it.
+//!
+//! Most clients read as fast as they are written to and never need a writer thread, so 10,000
+//! clients are about 10,000 threads, not 20,000.
+
+use super::framing::LineReader;
+use super::room::{ClientId, Effect, Leave, Room};
+use super::server::{out_of_fds, Config, Stopper, MAX_OUTBOX, RECV_CHUNK};
+use crate::trace::TracedSocket;
+use std::collections::HashMap;
+use std::io;
+use std::net::Shutdown;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Small stacks: the threads keep their buffers on the heap.
+const STACK: usize = 128 * 1024;
+
+/// How long the server waits for goodbyes to flush at shutdown before cutting connections.
+const GOODBYE_GRACE: Duration = Duration::from_secs(2);
+
+/// Threads alive, readers and writers.
+static THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// How many threads this machine lets one process map: each thread takes about four memory
+/// mappings (its stack and guard page, its signal stack and guard page) and a process may have
+/// `vm.max_map_count` of them. Past that, starting a thread aborts the process, so the server
+/// refuses new clients before it gets there.
+fn thread_budget() -> usize {
+    let maps: usize = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(65_530);
+    maps.saturating_sub(4_096) / 4
+}
+
+/// What waits to be sent to one client.
+#[derive(Default)]
+struct OutState {
+    buf: Vec<u8>,
+    /// A writer thread is draining `buf`; new lines queue behind it, in order.
+    writer: Option<JoinHandle<()>>,
+    writing: bool,
+    /// Flush what is queued, then end the connection.
+    done: bool,
+    /// The client said `:q`: its leave notice has no "(disconnected)".
+    quit: bool,
+    /// The client was dropped: send nothing more.
+    dropped: bool,
+}
+
+#[derive(Default)]
+struct Outbox {
+    state: Mutex<OutState>,
+    wake: Condvar,
+}
+
+/// Whether a line could be queued.
+enum Pushed {
+    Ok,
+    /// The outbox is full: the client does not read.
+    Full,
+}
+
+impl Outbox {
+    fn lock(&self) -> MutexGuard<'_, OutState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sends `line` now if the socket takes it; otherwise queues it for a writer thread.
+    fn push(self: &Arc<Self>, sock: &Arc<TracedSocket>, line: &str) -> Pushed {
+        let mut st = self.lock();
+        if st.done || st.dropped {
+            return Pushed::Ok;
+        }
+        let mut data = Vec::with_capacity(line.len() + 1);
+        data.extend_from_slice(line.as_bytes());
+        data.push(b'\n');
+        if !st.writing {
+            // Nothing queued: try the socket directly. MSG_DONTWAIT: never block here.
+            match sock.send_with_flags(&data, libc::MSG_DONTWAIT) {
+                Ok(n) if n == data.len() => return Pushed::Ok,
+                Ok(n) => {
+                    data.drain(..n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                // A broken connection: its reader will see it and leave.
+                Err(_) => return Pushed::Ok,
+            }
+        }
+        if st.buf.len() + data.len() > MAX_OUTBOX {
+            return Pushed::Full;
+        }
+        st.buf.extend_from_slice(&data);
+        if st.writing {
+            self.wake.notify_one();
+        } else {
+            self.start_writer(&mut st, sock);
+        }
+        Pushed::Ok
+    }
+
+    /// Starts a writer thread for the queued bytes (the previous one, if any, has finished).
+    fn start_writer(self: &Arc<Self>, st: &mut OutState, sock: &Arc<TracedSocket>) {
+        if let Some(old) = st.writer.take() {
+            // It set `writing = false` as its last act: joining is immediate.
+            let _ = old.join();
+        }
+        let (me, theirs) = (self.clone(), sock.clone());
+        let spawned = std::thread::Builder::new().stack_size(STACK).spawn(move || {
+            THREADS.fetch_add(1, Ordering::Relaxed);
+            write_loop(&theirs, &me);
+            THREADS.fetch_sub(1, Ordering::Relaxed);
+        });
+        match spawned {
+            Ok(h) => {
+                st.writer = Some(h);
+                st.writing = true;
+            }
+            // No thread to be had: this client cannot be served its backlog.
+            Err(_) => {
+                st.dropped = true;
+                st.buf = Vec::new();
+                let _ = sock.shutdown(Shutdown::Both);
+            }
+        }
+    }
+
+    /// No more lines: flush, then end the connection (at once if nothing is queued).
+    fn finish(&self, sock: &TracedSocket, quit: bool) {
+        let mut st = self.lock();
+        st.quit |= quit;
+        if st.done {
+            return;
+        }
+        st.done = true;
+        if st.writing {
+            self.wake.notify_one();
+        } else {
+            // Ends the connection both ways: the client sees EOF after our last line, and our
+            // reader's blocked recv() returns.
+            let _ = sock.shutdown(Shutdown::Both);
+        }
+    }
+
+    fn drop_all(&self, sock: &TracedSocket) {
+        let mut st = self.lock();
+        st.dropped = true;
+        st.buf = Vec::new();
+        self.wake.notify_one();
+        drop(st);
+        // Wakes a writer blocked in send (EPIPE) and the reader blocked in recv (EOF).
+        let _ = sock.shutdown(Shutdown::Both);
+    }
+}
+
+/// A writer thread: blocking sends of everything queued, all of it in one `send()` when
+/// possible (batching); ends when the outbox is empty.
+fn write_loop(sock: &TracedSocket, outbox: &Outbox) {
+    loop {
+        let data = {
+            let mut st = outbox.lock();
+            if st.dropped {
+                st.writing = false;
+                return;
+            }
+            if st.buf.is_empty() {
+                st.writing = false;
+                if st.done {
+                    drop(st);
+                    let _ = sock.shutdown(Shutdown::Both);
+                }
+                return;
+            }
+            std::mem::take(&mut st.buf)
+        };
+        if send_all(sock, &data).is_err() {
+            let mut st = outbox.lock();
+            st.writing = false;
+            st.dropped = true;
+            return;
+        }
+    }
+}
+
+struct Client {
+    sock: Arc<TracedSocket>,
+    outbox: Arc<Outbox>,
+}
+
+/// Everything the threads share, behind one lock.
+struct Shared {
+    room: Room,
+    clients: HashMap<ClientId, Client>,
+    stopping: bool,
+}
+
+type Lock = Arc<(Mutex<Shared>, Condvar)>;
+
+fn lock(l: &Lock) -> MutexGuard<'_, Shared> {
+    l.0.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Carries out the room's effects. Called with the lock held — which is safe because nothing
+/// here blocks: sends are MSG_DONTWAIT, the rest waits in outboxes.
+fn apply(sh: &mut Shared, effects: Vec<Effect>) {
+    let mut todo = std::collections::VecDeque::from(effects);
+    while let Some(e) = todo.pop_front() {
+        let mut full = Vec::new();
+        let mut push = |sh: &Shared, id: ClientId, line: &str| {
+            if let Some(c) = sh.clients.get(&id) {
+                if let Pushed::Full = c.outbox.push(&c.sock, line) {
+                    full.push(id);
+                }
+            }
+        };
+        match e {
+            Effect::To(id, line) => push(sh, id, &line),
+            Effect::All { except, line } => {
+                for id in sh.room.registered().filter(|id| Some(*id) != except) {
+                    push(sh, id, &line);
+                }
+            }
+            Effect::Named(id, name) => {
+                if let Some(c) = sh.clients.get(&id) {
+                    c.sock.set_actor(&format!("srv:{name}"));
+                }
+            }
+            Effect::Close(id) => {
+                if let Some(c) = sh.clients.get(&id) {
+                    c.outbox.finish(&c.sock, true);
+                }
+            }
+        }
+        for id in full {
+            if let Some(c) = sh.clients.get(&id) {
+                c.outbox.drop_all(&c.sock);
+            }
+            todo.extend(sh.room.leave(id, Leave::TooSlow));
+        }
+    }
+}
+
+/// Runs the accept loop in this thread until `stop`.
+pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Result<()> {
+    let listener = Arc::new(listener);
+    let shared: Lock = Arc::new((
+        Mutex::new(Shared { room: Room::new(cfg.max_clients, cfg.seed), clients: HashMap::new(), stopping: false }),
+        Condvar::new(),
+    ));
+    let budget = thread_budget();
+    // The stop watcher blocks on the stop pipe, says goodbye to everyone, then wakes the
+    // blocked accept(): shutdown(SHUT_RD) on a listening socket makes accept() fail (EINVAL).
+    let watcher = {
+        let (shared, listener) = (shared.clone(), listener.clone());
+        std::thread::Builder::new().name("lab-stop".into()).spawn(move || {
+            stop.wait();
+            say_goodbye(&shared);
+            let _ = listener.shutdown(Shutdown::Read);
+        })?
+    };
+    let mut readers: Vec<JoinHandle<()>> = Vec::new();
+    let mut next_id: ClientId = 1;
+    let result = loop {
+        match listener.accept() {
+            Ok((sock, peer)) => {
+                readers.retain(|h| !h.is_finished());
+                let mut sh = lock(&shared);
+                if sh.stopping {
+                    drop(sh);
+                    let _ = sock.close();
+                    continue;
+                }
+                if sh.room.len() >= cfg.max_clients || THREADS.load(Ordering::Relaxed) >= budget {
+                    drop(sh);
+                    let limit = cfg.max_clients.min(budget);
+                    let _ = sock.send(format!("! server full ({limit} clients): try again later\n").as_bytes());
+                    let _ = sock.close();
+                    continue;
+                }
+                let id = next_id;
+                next_id += 1;
+                sock.set_actor(&format!("srv:#{id}"));
+                // Short lines go out at once, without Nagle's wait for more data (which meets
+                // the peer's delayed ACK in a 40 ms stall).
+                let _ = sock.set_nodelay(true);
+                let sock = Arc::new(sock);
+                let outbox = Arc::new(Outbox::default());
+                sh.clients.insert(id, Client { sock: sock.clone(), outbox: outbox.clone() });
+                let fx = sh.room.join(id, sock.fd(), peer);
+                apply(&mut sh, fx);
+                drop(sh);
+                let spawned = {
+                    let shared = shared.clone();
+                    std::thread::Builder::new().name(format!("lab-c{id}")).stack_size(STACK).spawn(move || {
+                        THREADS.fetch_add(1, Ordering::Relaxed);
+                        serve(&shared, id, sock, outbox);
+                        THREADS.fetch_sub(1, Ordering::Relaxed);
+                    })
+                };
+                match spawned {
+                    Ok(h) => readers.push(h),
+                    Err(e) => {
+                        // No thread for it: let it go (its socket closes with the last Arc).
+                        let mut sh = lock(&shared);
+                        if let Some(c) = sh.clients.remove(&id) {
+                            c.outbox.drop_all(&c.sock);
+                        }
+                        let fx = sh.room.leave(id, Leave::Reset);
+                        apply(&mut sh, fx);
+                        eprintln!("lab server: no thread for a new client: {e}");
+                    }
+                }
+            }
+            Err(_) if lock(&shared).stopping => break Ok(()),
+            Err(e) if out_of_fds(&e) => {
+                // Out of fds: retrying now would fail again and spin. Wait until a client
+                // leaves (its fd is freed), or a second, then try again.
+                let sh = lock(&shared);
+                let _ = shared.1.wait_timeout(sh, Duration::from_secs(1));
+            }
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ECONNABORTED) | Some(libc::EINTR)) => continue,
+            Err(e) => break Err(e),
+        }
+    };
+    for h in readers {
+        let _ = h.join();
+    }
+    let _ = watcher.join();
+    // Every client thread is done, so this is the last reference.
+    if let Ok(l) = Arc::try_unwrap(listener) {
+        l.close()?;
+    }
+    result
+}
+
+/// One client's thread: read until the connection ends, then clean up and close.
+fn serve(shared: &Lock, id: ClientId, sock: Arc<TracedSocket>, outbox: Arc<Outbox>) {
+    let why = read_loop(shared, id, &sock);
+    {
+        let mut sh = lock(shared);
+        let why = if sh.stopping {
+            Leave::Shutdown
+        } else if outbox.lock().quit {
+            Leave::Quit
+        } else {
+            why
+        };
+        // A no-op if the room already let it go (dropped as too slow).
+        let fx = sh.room.leave(id, why);
+        apply(&mut sh, fx);
+        sh.clients.remove(&id);
+    }
+    shared.1.notify_all();
+    outbox.finish(&sock, false);
+    let writer = outbox.lock().writer.take();
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    // The writer is done and the client is out of the map: this is the last reference.
+    match Arc::try_unwrap(sock) {
+        Ok(s) => {
+            let _ = s.close();
+        }
+        Err(s) => drop(s),
+    }
+}
+
+/// Reads until the connection ends; every complete line goes through the room.
+fn read_loop(shared: &Lock, id: ClientId, sock: &TracedSocket) -> Leave {
+    let mut buf = vec![0u8; RECV_CHUNK];
+    let mut reader = LineReader::new();
+    let mut frames = Vec::new();
+    loop {
+        match sock.recv(&mut buf) {
+            Ok(0) => return Leave::Disconnected,
+            Ok(n) => {
+                reader.push(&buf[..n], &mut frames);
+                let mut sh = lock(shared);
+                for f in frames.drain(..) {
+                    let fx = sh.room.receive(id, f);
+                    apply(&mut sh, fx);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return Leave::Reset,
+        }
+    }
+}
+
+fn send_all(sock: &TracedSocket, mut data: &[u8]) -> io::Result<()> {
+    while !data.is_empty() {
+        match sock.send(data) {
+            Ok(n) => data = &data[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Ctrl+C: everyone is told, every connection flushes and ends; after a grace period, those
+/// that still have not (a client that does not read) are cut.
+fn say_goodbye(shared: &Lock) {
+    {
+        let mut sh = lock(shared);
+        sh.stopping = true;
+        let fx = sh.room.shutdown_notice();
+        apply(&mut sh, fx);
+        for c in sh.clients.values() {
+            c.outbox.finish(&c.sock, false);
+        }
+    }
+    let (m, cv) = &**shared;
+    let sh = m.lock().unwrap_or_else(|p| p.into_inner());
+    let (sh, _) =
+        cv.wait_timeout_while(sh, GOODBYE_GRACE, |sh| !sh.clients.is_empty()).unwrap_or_else(|p| p.into_inner());
+    for c in sh.clients.values() {
+        c.outbox.drop_all(&c.sock);
+    }
+}
