@@ -153,7 +153,14 @@ fn check_closed_fd(table: &KernelTable, local: SocketAddr, peer: Option<SocketAd
         Ok(rows) => match rows.into_iter().find(|r| Some(r.inode) == inode) {
             // The kernel reports such a socket with state CLOSE, like the fd.
             Some(row) => Check::new(Verdict::Agrees, Some(row), Some("bound, idle: listed since Linux 6.8")),
-            None => Check::new(Verdict::Differs, None, Some("bound, but the table has no BOUND-INACTIVE row for it")),
+            // getsockname() still shows the port, but the socket may have given it back: a
+            // socket whose connection or listening ends keeps its port only if bind() named it
+            // (an ephemeral port, or one from port 0, is released). Then it has no row at all.
+            None => Check::new(
+                Verdict::NotVisible,
+                None,
+                Some("CLOSE and holding no port (one bind() did not name is given back): not in the table"),
+            ),
         },
         Err(e) => Check::new(Verdict::Unavailable, None, Some(&e.to_string())),
     }

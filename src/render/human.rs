@@ -17,6 +17,7 @@ use std::io::Write;
 use std::sync::Mutex;
 
 /// Column widths. Lines stream out one by one, so the widths are fixed, not measured.
+const W_WHO: usize = 12;
 const W_CALL: usize = 56;
 const W_RESULT: usize = 6;
 const W_STATE: usize = 26;
@@ -50,7 +51,7 @@ impl<W: Write + Send> Sink for HumanSink<W> {
 /// The column titles.
 pub fn header_line() -> String {
     format!(
-        "{:>3}  {:>8}  {:<8}  {:<W_CALL$}  {:<W_RESULT$}  {:<W_STATE$}  kernel",
+        "{:>3}  {:>8}  {:<W_WHO$}  {:<W_CALL$}  {:<W_RESULT$}  {:<W_STATE$}  kernel",
         "#", "time ms", "who", "call", "result", "state"
     )
 }
@@ -58,8 +59,8 @@ pub fn header_line() -> String {
 /// One event as one line (a note on a second line, indented).
 pub fn line(ev: &Event, color: bool) -> String {
     let time = format!("{:.3}", ev.t_us as f64 / 1000.0);
-    let who = truncate(&ev.actor, 8);
-    let head = format!("{:>3}  {:>8}  {:<8}", ev.seq, time, who);
+    let who = truncate(&ev.actor, W_WHO);
+    let head = format!("{:>3}  {:>8}  {:<W_WHO$}", ev.seq, time, who);
     let body = match ev.kind {
         Kind::Call => call_columns(ev, color),
         Kind::Kernel => kernel_columns(ev, color),

@@ -175,6 +175,7 @@ pub fn redact(text: &str, ports: &[u16]) -> String {
         (r"→ \d+ from", "→ [FD] from"),
         (r"(→ \[FD\] from \S+\s+)= \d+", "$1= [FD]"),
         (r#""fd":\d+"#, r#""fd":"[FD]""#),
+        (r"\{fd=\d+", "{fd=[FD]"),
         (r#""args":"\d+"#, r#""args":"[FD]"#),
         (r#"("call":"(socket|accept4)".*?"ret":)\d+"#, r#"$1"[FD]""#),
         (r#""detail":"\d+ from"#, r#""detail":"[FD] from"#),

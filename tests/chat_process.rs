@@ -1,0 +1,277 @@
+//! `lab server`, `lab client` and real `nc` as separate processes: Ctrl+C, running out of file
+//! descriptors, a port in use, nc as a full client, and the snapshot of a traced session.
+
+mod common;
+
+use common::{lab, redact, snapshot, temp_dir, Proc, PATIENCE};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Starts `lab server` on an ephemeral port with extra arguments; returns it and its address.
+fn server(cmd: Command) -> (Proc, SocketAddr) {
+    let mut p = Proc::spawn(cmd);
+    let err = p.wait_stderr("Ctrl+C to stop");
+    let addr = err.split("listening on ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().parse().unwrap();
+    (p, addr)
+}
+
+fn server_cmd(model: &str, extra: &[&str]) -> Command {
+    let mut c = lab();
+    c.args(["server", "--port", "0", "--model", model, "--seed", "3"]).args(extra);
+    c
+}
+
+/// A plain TCP chat user (see tests/chat.rs for the full version).
+struct Peer {
+    s: TcpStream,
+    text: String,
+}
+
+impl Peer {
+    fn connect(addr: SocketAddr) -> Peer {
+        Peer { s: TcpStream::connect(addr).unwrap(), text: String::new() }
+    }
+    fn send(&mut self, line: &str) {
+        self.s.write_all(format!("{line}\n").as_bytes()).unwrap();
+    }
+    /// Reads until the text received so far contains `needle` (or EOF, which fails).
+    fn expect(&mut self, needle: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        while !self.text.contains(needle) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "never got {needle:?}; got {:?}", self.text);
+            self.s.set_read_timeout(Some(left)).unwrap();
+            let mut b = [0u8; 4096];
+            match self.s.read(&mut b) {
+                Ok(0) => panic!("EOF before {needle:?}; got {:?}", self.text),
+                Ok(n) => self.text.push_str(&String::from_utf8_lossy(&b[..n])),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+    fn expect_eof(&mut self) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "no EOF");
+            self.s.set_read_timeout(Some(left)).unwrap();
+            let mut b = [0u8; 4096];
+            match self.s.read(&mut b) {
+                Ok(0) => return,
+                Ok(n) => self.text.push_str(&String::from_utf8_lossy(&b[..n])),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) if e.kind() == ErrorKind::ConnectionReset => return,
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+    fn join(addr: SocketAddr, name: &str) -> Peer {
+        let mut p = Peer::connect(addr);
+        p.expect("What's your name?");
+        p.send(name);
+        p.expect("* your artifacts");
+        p
+    }
+}
+
+fn sigint(p: &Proc) {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(p.child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+}
+
+#[test]
+fn ctrl_c_says_goodbye_closes_every_socket_and_exits_0() {
+    for model in ["threads", "poll"] {
+        let dir = temp_dir(&format!("ctrlc-{model}"));
+        let trace = dir.join("trace.jsonl");
+        let (srv, addr) = server(server_cmd(model, &["--json", "--trace-file", trace.to_str().unwrap()]));
+        let mut ana = Peer::join(addr, "ana");
+        let mut bob = Peer::join(addr, "bob");
+        ana.expect("* bob joined");
+        sigint(&srv);
+        for p in [&mut ana, &mut bob] {
+            p.expect("* server shutting down, bye!");
+            p.expect_eof();
+        }
+        let (code, _, err) = srv.finish();
+        assert_eq!(code, 0, "{model}: {err}");
+        assert!(err.contains("lab server: stopped"), "{err}");
+        let events: Vec<serde_json::Value> =
+            std::fs::read_to_string(&trace).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let accepted: Vec<i64> = events
+            .iter()
+            .filter(|e| e["call"] == "accept4" && e["ret"].as_i64() > Some(0))
+            .map(|e| e["ret"].as_i64().unwrap())
+            .collect();
+        let listener = events.iter().find(|e| e["call"] == "listen").unwrap()["fd"].as_i64().unwrap();
+        assert_eq!(accepted.len(), 2, "{model}");
+        for fd in accepted.iter().chain([&listener]) {
+            assert!(
+                events.iter().any(|e| e["call"] == "close" && e["fd"].as_i64() == Some(*fd) && e["ret"] == 0),
+                "{model}: fd {fd} was never closed"
+            );
+        }
+        let differs: Vec<&serde_json::Value> = events.iter().filter(|e| e["verdict"] == "differs").collect();
+        assert!(differs.is_empty(), "{model}: the kernel disagreed: {differs:#?}");
+    }
+}
+
+/// CPU time (user + system) a process has used, in clock ticks, from /proc/PID/stat.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the ")" that ends the command name: utime is the 12th, stime the 13th.
+    let rest = stat.rsplit(") ").next().unwrap();
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn out_of_file_descriptors_no_busy_loop_and_accepting_resumes() {
+    for model in ["threads", "poll"] {
+        // 24 fds in all: a dozen are taken by stdio, the stop pipe, the listener and friends,
+        // so the server runs out at its ~15th client.
+        let mut cmd = Command::new("prlimit");
+        cmd.args(["--nofile=24:24", env!("CARGO_BIN_EXE_lab"), "server", "--port", "0", "--model", model]);
+        let (srv, addr) = server(cmd);
+        // More connections than fds: the kernel completes every handshake (the backlog is
+        // large), but accept() fails with EMFILE for the ones beyond the limit.
+        let mut peers: Vec<TcpStream> = (0..30).map(|_| TcpStream::connect(addr).unwrap()).collect();
+        // Let the server take what it can.
+        std::thread::sleep(Duration::from_millis(300));
+        // Over one second, a server spinning on EMFILE would burn ~100 ticks of CPU.
+        let pid = srv.child.id();
+        let before = cpu_ticks(pid);
+        std::thread::sleep(Duration::from_secs(1));
+        let used = cpu_ticks(pid) - before;
+        assert!(used < 20, "{model}: {used} ticks of CPU in 1 s while out of fds: a busy loop");
+        // Free fds: close the first 25 (those accepted, and queued ones, which the server will
+        // accept, read EOF from and close); the last one, still queued in the kernel, must then
+        // be accepted and greeted.
+        peers.drain(..25);
+        let mut last = Peer { s: peers.pop().unwrap(), text: String::new() };
+        last.expect("What's your name?");
+        last.send("ultimo");
+        last.expect("Hi ultimo");
+        drop(peers);
+        sigint(&srv);
+        let (code, _, err) = srv.finish();
+        assert_eq!(code, 0, "{model}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn a_port_in_use_is_explained() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = lab().args(["server", "--port", &port]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("EADDRINUSE") && err.contains("SO_REUSEADDR"), "{err}");
+}
+
+#[test]
+fn nc_is_a_full_client() {
+    let (srv, addr) = server(server_cmd("poll", &[]));
+    let mut nc = Command::new("nc");
+    nc.args([addr.ip().to_string(), addr.port().to_string()]);
+    let mut nc = Proc::spawn(nc);
+    nc.wait_stdout("What's your name?");
+    nc.write(b"nina\n");
+    nc.wait_stdout("Hi nina, welcome!");
+    let mut bob = Peer::join(addr, "bob");
+    nc.wait_stdout("* bob joined the chat");
+    bob.send("hola nina");
+    nc.wait_stdout("bob: hola nina");
+    nc.write(b":p bob desde nc\n");
+    bob.expect("[private] nina -> you: desde nc");
+    nc.write(b"chao\n");
+    nc.wait_stdout("* bye nina!");
+    bob.expect("* nina left the chat");
+    // The server closed the connection: nc ends by itself.
+    let (code, out, _) = nc.finish();
+    assert_eq!(code, 0, "{out}");
+    sigint(&srv);
+    assert_eq!(srv.finish().0, 0);
+}
+
+#[test]
+fn lab_client_shows_messages_and_leaves_cleanly() {
+    let (srv, addr) = server(server_cmd("threads", &[]));
+    let mut c = lab();
+    c.args(["client", "--host", "127.0.0.1", "--port", &addr.port().to_string(), "--name", "zoe", "--color", "never"]);
+    let mut zoe = Proc::spawn(c);
+    zoe.wait_stdout("* Hi zoe, welcome!");
+    let mut bob = Peer::join(addr, "bob");
+    bob.send("hola zoe");
+    zoe.wait_stdout("bob: hola zoe");
+    zoe.write(b"hola bob\n");
+    bob.expect("zoe: hola bob");
+    zoe.wait_stdout("zoe (you): hola bob");
+    zoe.write(b":q\n");
+    zoe.wait_stdout("* bye zoe!");
+    let (code, out, err) = zoe.finish();
+    assert_eq!(code, 0, "{out}\n{err}");
+    bob.expect("* zoe left the chat");
+    // End of input (Ctrl+D) leaves politely too.
+    let mut c = lab();
+    c.args(["client", "--host", "127.0.0.1", "--port", &addr.port().to_string(), "--name", "yan"]);
+    let mut yan = Proc::spawn(c);
+    yan.wait_stdout("* Hi yan, welcome!");
+    yan.close_stdin();
+    let (code, out, _) = yan.finish();
+    assert_eq!(code, 0);
+    assert!(out.contains("* bye yan!"), "{out}");
+    sigint(&srv);
+    assert_eq!(srv.finish().0, 0);
+}
+
+/// Waits until the trace file has `n` lines containing `needle`.
+fn wait_count(path: &Path, needle: &str, n: usize) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text.matches(needle).count() >= n {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never {n}× {needle:?}:\n{text}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn snapshot_of_a_traced_poll_server_session() {
+    let dir = temp_dir("server-snapshot");
+    let trace = dir.join("server.trace");
+    let (srv, addr) = server(server_cmd("poll", &["--trace-file", trace.to_str().unwrap(), "--color", "never"]));
+    // Every step waits for its effect at the client and for the server's trace of it, so the
+    // single-threaded server's calls (and what each poll() finds ready) are the same every run.
+    let mut alice = Peer::join(addr, "alice");
+    wait_count(&trace, "Hi alice", 1);
+    let mut bob = Peer::join(addr, "bob");
+    alice.expect("* bob joined");
+    wait_count(&trace, "bob joined", 1);
+    alice.send("hola");
+    bob.expect("alice: hola");
+    alice.expect("alice (you): hola");
+    wait_count(&trace, "alice (you): hola", 1);
+    bob.send(":p alice psst");
+    alice.expect("[private] bob -> you: psst");
+    bob.expect("[private] you -> alice: psst");
+    wait_count(&trace, "[private] you -> alice", 1);
+    // bob leaves by closing his socket (having read everything: no RST).
+    drop(bob);
+    alice.expect("* bob left the chat (disconnected)");
+    wait_count(&trace, "bob left the chat", 1);
+    drop(alice);
+    wait_count(&trace, "close(", 2);
+    sigint(&srv);
+    let (code, _, err) = srv.finish();
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(!text.contains('✗'), "the kernel disagreed:\n{text}");
+    snapshot("server_poll_trace", &redact(&text, &[addr.port()]));
+}
