@@ -90,7 +90,7 @@ fn main() {
         // What the tracer does after each call: read the fd's state, then check it.
         let check = per_call(20_000, || {
             let state = table::fd_state(fd).unwrap();
-            let (_, c) = check_fd(Some(&table), fd, state, Some(peer));
+            let (_, c) = check_fd(Some(&table), fd, state, Some(local), Some(peer));
             assert_eq!(c.verdict, lab::kernel::check::Verdict::Agrees);
         });
         let dump = per_call(20, || {
@@ -128,4 +128,51 @@ fn main() {
     println!("| bare socket2 | {t_bare:.3} |");
     println!("| TracedSocket, tracing off | {t_off:.3} |");
     println!("| TracedSocket, tracing on (no check for setsockopt; events discarded) | {t_on:.3} |");
+
+    // A traced send(): what the chat server pays per send with --trace. The peer reads each
+    // byte back so the socket never fills.
+    let (socks, _) = open_sockets(3);
+    let (a, b) = (&socks[1], &socks[2]);
+    let mut byte = [0u8; 1];
+    let bare = per_call(100_000, || {
+        a.send(b"x").unwrap();
+        nix::sys::socket::recv(std::os::fd::AsRawFd::as_raw_fd(b), &mut byte, nix::sys::socket::MsgFlags::empty())
+            .unwrap();
+    });
+    let mut row = |name: &str, sink: Option<Arc<dyn Sink>>| {
+        let s =
+            TracedSocket::new(sink.map(Tracer::new), "bench", Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
+        s.connect(socks[0].local_addr().unwrap().as_socket().unwrap()).unwrap();
+        let (peer, _) = socks[0].accept().unwrap();
+        let t = per_call(50_000, || {
+            s.send(b"x").unwrap();
+            nix::sys::socket::recv(
+                std::os::fd::AsRawFd::as_raw_fd(&peer),
+                &mut byte,
+                nix::sys::socket::MsgFlags::empty(),
+            )
+            .unwrap();
+        });
+        println!("| {name} | {t:.2} |");
+        let _ = peer.set_linger(Some(Duration::ZERO));
+    };
+    println!();
+    println!("| send(1 byte) + the peer's recv | µs |");
+    println!("|---|---|");
+    println!("| bare socket2 | {bare:.2} |");
+    row("TracedSocket, tracing off", None);
+    row("traced, events discarded", Some(Arc::new(Discard)));
+    row(
+        "traced, human lines to /dev/null",
+        Some(Arc::new(
+            lab::render::human::HumanSink::new(std::fs::File::create("/dev/null").unwrap(), false).buffered(),
+        )),
+    );
+    row(
+        "traced, JSON lines to /dev/null",
+        Some(Arc::new(lab::render::json::JsonSink::new(std::fs::File::create("/dev/null").unwrap()).buffered())),
+    );
+    for s in &socks {
+        let _ = s.set_linger(Some(Duration::ZERO));
+    }
 }

@@ -296,7 +296,8 @@ fn connect(a: ConnectArgs, color: ColorChoice) -> io::Result<()> {
 fn server(a: ServerArgs, color: ColorChoice) -> io::Result<()> {
     let limit = server::raise_fd_limit().unwrap_or(0);
     // --step pauses at the setup calls and at each new connection, not at every message.
-    let tracer = tracer_for(&a.trace, color, &["socket", "setsockopt", "bind", "listen", "accept4", "fcntl"])?;
+    let steps = &["socket", "setsockopt", "bind", "listen", "accept4", "fcntl"];
+    let tracer = tracer_with(&a.trace, color, steps, a.model == Model::Poll)?;
     let seed = a.seed.unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
     });
@@ -322,7 +323,11 @@ fn server(a: ServerArgs, color: ColorChoice) -> io::Result<()> {
         listener.local_addr()?,
         a.max_clients
     );
-    server::run(&cfg, listener, stop)?;
+    let result = server::run(&cfg, listener, stop);
+    if let Some(t) = &cfg.tracer {
+        t.flush();
+    }
+    result?;
     eprintln!("lab server: stopped");
     Ok(())
 }
@@ -378,6 +383,17 @@ pub fn tracer_for(
     color: ColorChoice,
     step_on: &'static [&'static str],
 ) -> io::Result<Option<Arc<Tracer>>> {
+    tracer_with(t, color, step_on, false)
+}
+
+/// [`tracer_for`]; `buffered`: a trace file is written when the program is about to wait (a
+/// traced `poll()`), not after every event — for the poll server, whose every wait is one.
+fn tracer_with(
+    t: &TraceArgs,
+    color: ColorChoice,
+    step_on: &'static [&'static str],
+    buffered: bool,
+) -> io::Result<Option<Arc<Tracer>>> {
     if !(t.trace || t.json || t.trace_file.is_some() || t.step) {
         return Ok(None);
     }
@@ -385,10 +401,12 @@ pub fn tracer_for(
         Some(p) => (Box::new(io::BufWriter::new(File::create(p)?)), false),
         None => (Box::new(io::stderr()), std::io::IsTerminal::is_terminal(&io::stderr())),
     };
-    let sink: Arc<dyn Sink> = if t.json {
-        Arc::new(render::json::JsonSink::new(out))
-    } else {
-        Arc::new(render::human::HumanSink::new(out, color.enabled(tty)))
+    let buffered = buffered && t.trace_file.is_some();
+    let sink: Arc<dyn Sink> = match (t.json, buffered) {
+        (true, false) => Arc::new(render::json::JsonSink::new(out)),
+        (true, true) => Arc::new(render::json::JsonSink::new(out).buffered()),
+        (false, false) => Arc::new(render::human::HumanSink::new(out, color.enabled(tty))),
+        (false, true) => Arc::new(render::human::HumanSink::new(out, color.enabled(tty)).buffered()),
     };
     let stepper = move |actor: &str, call: &str| {
         if step_on.is_empty() || step_on.iter().any(|c| call.starts_with(&format!("{c}("))) {

@@ -303,6 +303,21 @@ fn a_slow_reader_is_dropped_and_delays_nobody(m: Model) {
     assert_eq!(echo.join().unwrap(), n);
     // On this machine this takes well under a second; a frozen server would never finish.
     assert!(start.elapsed() < PATIENCE, "took {:?}", start.elapsed());
+    // The stalled client was cut with RST (SO_LINGER 0): what it did not read was thrown away,
+    // and no FIN waits behind it. Reading now drains its buffer, then meets the reset.
+    let deadline = Instant::now() + PATIENCE;
+    let mut chunk = [0u8; 65536];
+    let end = loop {
+        assert!(Instant::now() < deadline, "the stalled client was never cut");
+        stall.s.set_read_timeout(Some(PATIENCE)).unwrap();
+        match stall.s.read(&mut chunk) {
+            Ok(0) => break "EOF",
+            Ok(_) => continue,
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => break "RST",
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert_eq!(end, "RST");
 }
 
 fn a_full_server_says_so(m: Model) {

@@ -291,6 +291,11 @@ impl Server<'_> {
         for id in &done {
             let Some(c) = self.conns.remove(id) else { continue };
             let why = if c.quitting { Leave::Quit } else { c.ended.clone().unwrap_or(Leave::Disconnected) };
+            if why == Leave::TooSlow {
+                // What it did not read is thrown away anyway: close with RST (SO_LINGER 0), so
+                // the kernel does not keep its unsent megabytes queued behind a FIN.
+                let _ = c.sock.set_linger(Some(Duration::ZERO));
+            }
             let _ = c.sock.close();
             let fx = self.room.leave(*id, why);
             self.apply(fx);

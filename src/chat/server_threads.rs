@@ -375,6 +375,11 @@ fn serve(shared: &Lock, id: ClientId, sock: Arc<TracedSocket>, outbox: Arc<Outbo
     if let Some(w) = writer {
         let _ = w.join();
     }
+    if outbox.lock().dropped {
+        // What it did not read is thrown away anyway: close with RST (SO_LINGER 0), so the
+        // kernel does not keep its unsent megabytes queued behind a FIN.
+        let _ = sock.set_linger(Some(Duration::ZERO));
+    }
     // The writer is done and the client is out of the map: this is the last reference.
     match Arc::try_unwrap(sock) {
         Ok(s) => {

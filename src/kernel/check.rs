@@ -56,9 +56,9 @@ impl Check {
 pub const SETTLE_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Compares the fd's live state with the table's row for its 4-tuple. `state` is the fd's state
-/// as the caller just read it (`getsockopt(TCP_INFO)`); `peer_hint` is the peer the program gave
-/// or got (connect, accept) — also the one `getpeername` has none for in SYN-SENT or once the
-/// connection is over.
+/// as the caller just read it (`getsockopt(TCP_INFO)`); `local` its address if the caller has it
+/// (else `getsockname`); `peer_hint` is the peer the program gave or got (connect, accept) —
+/// also the one `getpeername` has none for in SYN-SENT or once the connection is over.
 ///
 /// The fd is read again after the lookup: if its state moved in between (a FIN arrived), the
 /// comparison is done again, so a race is never reported as a mismatch. Returns the state the
@@ -67,17 +67,22 @@ pub fn check_fd(
     table: Option<&KernelTable>,
     fd: BorrowedFd<'_>,
     mut state: Option<TcpState>,
+    local: Option<SocketAddr>,
     peer_hint: Option<SocketAddr>,
 ) -> (Option<TcpState>, Check) {
     for _ in 0..3 {
-        let check = check_once(table, fd, state, peer_hint);
+        let check = check_once(table, fd, state, local, peer_hint);
+        // The table showed the state just read from the fd: both views agree, no race to rule out.
+        if check.verdict == Verdict::Agrees && check.kernel_state() == state {
+            return (state, check);
+        }
         let again = table::fd_state(fd).ok().flatten();
         if again == state {
             return (state, check);
         }
         state = again;
     }
-    let check = check_once(table, fd, state, peer_hint);
+    let check = check_once(table, fd, state, local, peer_hint);
     (state, check)
 }
 
@@ -85,6 +90,7 @@ fn check_once(
     table: Option<&KernelTable>,
     fd: BorrowedFd<'_>,
     state: Option<TcpState>,
+    local: Option<SocketAddr>,
     peer_hint: Option<SocketAddr>,
 ) -> Check {
     let Some(state) = state else {
@@ -94,7 +100,7 @@ fn check_once(
         return Check::new(Verdict::Unavailable, None, Some(table::UNAVAILABLE));
     };
     let sock = socket2::SockRef::from(&fd);
-    let Some(local) = sock.local_addr().ok().and_then(|a| a.as_socket()) else {
+    let Some(local) = local.or_else(|| sock.local_addr().ok().and_then(|a| a.as_socket())) else {
         return Check::new(Verdict::NotVisible, None, Some("no local address"));
     };
     if local.port() == 0 {

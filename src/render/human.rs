@@ -27,11 +27,19 @@ pub struct HumanSink<W: Write + Send> {
     out: Mutex<W>,
     color: bool,
     header_done: Mutex<bool>,
+    /// Flush after every event (a terminal, a live view); otherwise only when told.
+    eager: bool,
 }
 
 impl<W: Write + Send> HumanSink<W> {
     pub fn new(out: W, color: bool) -> HumanSink<W> {
-        HumanSink { out: Mutex::new(out), color, header_done: Mutex::new(false) }
+        HumanSink { out: Mutex::new(out), color, header_done: Mutex::new(false), eager: true }
+    }
+
+    /// Buffer events until [`Sink::flush`] (a trace file of a busy server).
+    pub fn buffered(mut self) -> HumanSink<W> {
+        self.eager = false;
+        self
     }
 }
 
@@ -39,12 +47,22 @@ impl<W: Write + Send> Sink for HumanSink<W> {
     fn event(&self, ev: &Event) {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         let mut header = self.header_done.lock().unwrap_or_else(|p| p.into_inner());
+        let mut text = String::new();
         if !*header {
             *header = true;
-            let _ = writeln!(out, "{}", paint(&header_line(), Style::Dim, self.color));
+            text = paint(&header_line(), Style::Dim, self.color) + "\n";
         }
-        let _ = writeln!(out, "{}", line(ev, self.color));
-        let _ = out.flush();
+        // One buffer, one write (stderr is unbuffered).
+        text.push_str(&line(ev, self.color));
+        text.push('\n');
+        let _ = out.write_all(text.as_bytes());
+        if self.eager {
+            let _ = out.flush();
+        }
+    }
+
+    fn flush(&self) {
+        let _ = self.out.lock().unwrap_or_else(|p| p.into_inner()).flush();
     }
 }
 

@@ -22,6 +22,8 @@ pub fn poll(tracer: Option<&Tracer>, actor: &str, fds: &mut [PollFd<'_>], timeou
     let watched = list(fds.iter().map(|f| (f.as_fd().as_raw_fd(), f.events())), "events");
     let args = format!("{watched}, {}, {ms}", fds.len());
     t.step(actor, &format!("poll({args})"));
+    // About to wait: whatever the trace holds must be out (a file may be read meanwhile).
+    t.flush();
     let result = nix::poll::poll(fds, timeout).map_err(io::Error::from);
     let mut ev = Event::new(Kind::Call, actor, "poll", args);
     match &result {

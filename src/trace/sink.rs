@@ -8,6 +8,10 @@ use std::sync::{Arc, Mutex};
 /// Receives every event, in order, from any thread.
 pub trait Sink: Send + Sync {
     fn event(&self, ev: &Event);
+
+    /// Pushes out anything buffered. The tracer calls it before the program waits (a traced
+    /// `poll()`), so a trace file is complete whenever the traced program is idle.
+    fn flush(&self) {}
 }
 
 /// Keeps every event, for lessons and tests to read afterwards.
@@ -40,6 +44,12 @@ impl Sink for Tee {
     fn event(&self, ev: &Event) {
         for s in &self.0 {
             s.event(ev);
+        }
+    }
+
+    fn flush(&self) {
+        for s in &self.0 {
+            s.flush();
         }
     }
 }

@@ -44,6 +44,9 @@ pub struct TracedSocket {
     abortive: AtomicBool,
     /// `shutdown(SHUT_RD)` or `SHUT_RDWR` was called: a later EOF is our own doing, not the peer's.
     read_shut: AtomicBool,
+    /// Our address, once connected or listening: it cannot change any more, so the trace
+    /// need not ask `getsockname()` at every call.
+    local: Mutex<Option<SocketAddr>>,
 }
 
 impl TracedSocket {
@@ -94,6 +97,7 @@ impl TracedSocket {
             peer: Mutex::new(None),
             abortive: AtomicBool::new(false),
             read_shut: AtomicBool::new(false),
+            local: Mutex::new(None),
         }
     }
 
@@ -507,18 +511,37 @@ impl TracedSocket {
             ev.transit = std::iter::once(first).flatten().chain(path.iter().copied()).collect();
             ev.transit.pop();
         }
-        ev.local = self.local_addr().ok().map(|a| a.to_string());
-        ev.peer = self.peer_addr().ok().or(*self.peer.lock().unwrap_or_else(|p| p.into_inner())).map(|a| a.to_string());
+        // A connection's peer never changes: the one connect() or accept() gave saves a syscall.
+        let hint = *self.peer.lock().unwrap_or_else(|p| p.into_inner());
+        let local = self.known_local(ev.state);
+        let peer = hint.or_else(|| self.peer_addr().ok());
+        ev.local = local.map(|a| a.to_string());
+        ev.peer = peer.map(|a| a.to_string());
         if !check {
             return;
         }
-        let hint = *self.peer.lock().unwrap_or_else(|p| p.into_inner());
         let now = if path.is_empty() { first } else { ev.state };
-        let (state, c) = check::check_fd(t.table(), fd, now, hint);
+        let (state, c) = check::check_fd(t.table(), fd, now, local, hint);
         if ev.state.is_some() {
             ev.state = state;
         }
         t.apply_check(ev, &c);
+    }
+}
+
+impl TracedSocket {
+    /// Our address for the trace: asked of the kernel until the socket is connected or
+    /// listening, remembered from then on.
+    fn known_local(&self, state: Option<TcpState>) -> Option<SocketAddr> {
+        let mut known = self.local.lock().unwrap_or_else(|p| p.into_inner());
+        if known.is_some() {
+            return *known;
+        }
+        let now = self.local_addr().ok();
+        if matches!(state, Some(TcpState::Established) | Some(TcpState::Listen)) {
+            *known = now;
+        }
+        now
     }
 }
 
