@@ -17,11 +17,13 @@
 //! 6. [`watch`] — every state change of every socket on the machine, from successive reads of
 //!    the table.
 //! 7. [`netcat`] — `lab listen` / `lab connect`, a netcat whose every step is traced.
-//! 8. [`explain`] — errors in words.
-//! 9. [`cli`] — the command line.
+//! 8. [`chat`] — the course's chat: the protocol, framing, the artifact game, the room's rules
+//!    (no sockets), and what moves bytes — two server models, a client, a load generator.
+//! 9. [`explain`] — errors in words.
+//! 10. [`cli`] — the command line.
 //!
-//! Layers only call downwards: `cli` → `netcat`, `watch`, `render` → `trace` → `kernel` →
-//! `sys`, `tcp_state`.
+//! Layers only call downwards: `cli` → `chat`, `netcat`, `watch`, `render` → `trace` →
+//! `kernel` → `sys`, `tcp_state`.
 
 pub mod chat;
 pub mod cli;
