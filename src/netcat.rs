@@ -13,7 +13,7 @@ use crate::trace::{TracedSocket, Tracer};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use socket2::{Domain, Protocol, Type};
 use std::io::{self, IsTerminal, Write};
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr};
 use std::os::fd::AsFd;
 use std::sync::Arc;
 
@@ -53,20 +53,7 @@ pub fn listen(
 /// Connects to `host:port`, trying each address `getaddrinfo` returns in turn (IPv6 and IPv4),
 /// and relays stdin and stdout over the first that answers.
 pub fn connect(host: &str, port: u16, tracer: Option<Arc<Tracer>>) -> io::Result<()> {
-    let addrs: Vec<SocketAddr> = (host, port).to_socket_addrs()?.collect();
-    let mut last = io::Error::new(io::ErrorKind::NotFound, format!("{host}: no address"));
-    for addr in addrs {
-        let sock =
-            TracedSocket::new(tracer.clone(), "connect", Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-        match sock.connect(addr) {
-            Ok(()) => return relay(sock),
-            Err(e) => {
-                last = e;
-                sock.close()?;
-            }
-        }
-    }
-    Err(last)
+    relay(TracedSocket::connect_host(tracer, "connect", host, port)?)
 }
 
 /// Moves bytes both ways until both directions are closed, then closes.
@@ -118,7 +105,7 @@ fn relay(sock: TracedSocket) -> io::Result<()> {
                 sock.shutdown(Shutdown::Write)?;
                 stdin_open = false;
             } else {
-                match send_all(&sock, &buf[..n]) {
+                match sock.send_all(&buf[..n]) {
                     Ok(()) => {}
                     // The peer is gone for good: nothing we type can reach it.
                     Err(e) if matches!(e.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset) => break,
@@ -128,15 +115,6 @@ fn relay(sock: TracedSocket) -> io::Result<()> {
         }
     }
     sock.close()
-}
-
-/// `send()` until every byte is out: a blocking send may still return early (a signal).
-fn send_all(sock: &TracedSocket, mut data: &[u8]) -> io::Result<()> {
-    while !data.is_empty() {
-        let n = sock.send(data)?;
-        data = &data[n..];
-    }
-    Ok(())
 }
 
 /// Parses `lab listen`'s `[ADDR:]PORT`: `8888`, `127.0.0.1:8888`, `[::1]:8888`, `[::]:0`.

@@ -11,9 +11,7 @@ use super::server::Stopper;
 use crate::render::human::{paint, Style};
 use crate::trace::{poll::poll, TracedSocket, Tracer};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
-use socket2::{Domain, Protocol, Type};
 use std::io::{self, Write};
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -60,29 +58,7 @@ pub fn kind(line: &str) -> LineKind {
 
 /// Connects and runs until the user leaves or the server closes.
 pub fn run(opts: Options) -> io::Result<()> {
-    let addrs: Vec<SocketAddr> = (opts.host.as_str(), opts.port).to_socket_addrs()?.collect();
-    let mut last = io::Error::new(io::ErrorKind::NotFound, format!("{}: no address", opts.host));
-    let mut sock = None;
-    for addr in addrs {
-        let s = TracedSocket::new(
-            opts.tracer.clone(),
-            "client",
-            Domain::for_address(addr),
-            Type::STREAM,
-            Some(Protocol::TCP),
-        )?;
-        match s.connect(addr) {
-            Ok(()) => {
-                sock = Some(s);
-                break;
-            }
-            Err(e) => {
-                last = e;
-                s.close()?;
-            }
-        }
-    }
-    let Some(sock) = sock else { return Err(last) };
+    let sock = TracedSocket::connect_host(opts.tracer.clone(), "client", &opts.host, opts.port)?;
     let stop = Stopper::new()?;
     stop.on_signals()?;
     let stdin = io::stdin();
@@ -164,7 +140,7 @@ pub fn run(opts: Options) -> io::Result<()> {
                 leaving = Some(Instant::now());
                 continue;
             }
-            send_all(&sock, &buf[..n])?;
+            sock.send_all(&buf[..n])?;
             let typed = String::from_utf8_lossy(&buf[..n]);
             if typed.lines().any(|l| matches!(protocol::parse(l), protocol::Command::Quit)) {
                 leaving = Some(Instant::now());
@@ -172,14 +148,6 @@ pub fn run(opts: Options) -> io::Result<()> {
         }
     }
     sock.close()
-}
-
-fn send_all(sock: &TracedSocket, mut data: &[u8]) -> io::Result<()> {
-    while !data.is_empty() {
-        let n = sock.send(data)?;
-        data = &data[n..];
-    }
-    Ok(())
 }
 
 fn say(out: &mut impl Write, line: &str, color: bool) -> io::Result<()> {

@@ -192,7 +192,7 @@ fn write_loop(sock: &TracedSocket, outbox: &Outbox) {
             }
             std::mem::take(&mut st.buf)
         };
-        if send_all(sock, &data).is_err() {
+        if sock.send_all(&data).is_err() {
             let mut st = outbox.lock();
             st.writing = false;
             st.dropped = true;
@@ -409,17 +409,6 @@ fn read_loop(shared: &Lock, id: ClientId, sock: &TracedSocket) -> Leave {
             Err(_) => return Leave::Reset,
         }
     }
-}
-
-fn send_all(sock: &TracedSocket, mut data: &[u8]) -> io::Result<()> {
-    while !data.is_empty() {
-        match sock.send(data) {
-            Ok(n) => data = &data[n..],
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 /// Ctrl+C: everyone is told, every connection flushes and ends; after a grace period, those

@@ -285,6 +285,39 @@ impl TracedSocket {
         self.call("send", args, true, op, |_, n| *n as i64)
     }
 
+    /// Sends every byte, calling `send()` as often as needed: a blocking `send()` may still
+    /// return early (a signal arrived), and then the rest goes in the next call.
+    pub fn send_all(&self, mut data: &[u8]) -> io::Result<()> {
+        while !data.is_empty() {
+            match self.send(data) {
+                Ok(n) => data = &data[n..],
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Connects to `host:port` the way `nc` does: `getaddrinfo` (through the standard library)
+    /// gives every address of the host, IPv6 and IPv4, and each is tried in turn — a new
+    /// socket, `connect()` — until one answers. Returns the last error if none does.
+    pub fn connect_host(tracer: Option<Arc<Tracer>>, actor: &str, host: &str, port: u16) -> io::Result<TracedSocket> {
+        use std::net::ToSocketAddrs;
+        let mut last = io::Error::new(io::ErrorKind::NotFound, format!("{host}: no address"));
+        for addr in (host, port).to_socket_addrs()? {
+            let sock =
+                TracedSocket::new(tracer.clone(), actor, Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+            match sock.connect(addr) {
+                Ok(()) => return Ok(sock),
+                Err(e) => {
+                    last = e;
+                    sock.close()?;
+                }
+            }
+        }
+        Err(last)
+    }
+
     /// Receives bytes into `buf`. Corresponds to `recv(fd, buf, len, 0)`. Returns 0 at end of
     /// stream: the peer closed its side (sent FIN), and this side is now in CLOSE-WAIT.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
