@@ -3,6 +3,7 @@
 use crate::chat::server::{self, Model};
 use crate::kernel::owners;
 use crate::kernel::table::{Filter, KernelTable};
+use crate::lesson::{self, format::Lang};
 use crate::render::{self, ColorChoice};
 use crate::tcp_state::TcpState;
 use crate::trace::{Sink, Tracer};
@@ -42,6 +43,46 @@ pub enum Command {
     Client(ClientArgs),
     /// Load a chat server with N real clients; report deliveries/s and latency.
     Load(LoadArgs),
+    /// Lessons: list, show, run (traced, with --step and --diagram), check against the kernel.
+    Lesson(LessonArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct LessonArgs {
+    #[command(subcommand)]
+    pub cmd: LessonCmd,
+    /// The lessons folder (default: $LAB_LESSONS, ./lessons, or the source tree's).
+    #[arg(long, global = true)]
+    pub dir: Option<PathBuf>,
+    /// Language of the prose: en or es (default: from LANG).
+    #[arg(long, value_enum, global = true)]
+    pub lang: Option<Lang>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LessonCmd {
+    /// Every lesson by topic, with its title and question.
+    List,
+    /// A lesson's script, highlighted.
+    Show { name: String },
+    /// Run a lesson: every call traced, every expectation checked.
+    Run {
+        name: String,
+        /// Wait for Enter before each step, saying what is about to happen.
+        #[arg(long)]
+        step: bool,
+        /// The trace as JSON Lines.
+        #[arg(long)]
+        json: bool,
+        /// After the run, draw it as a sequence diagram.
+        #[arg(long)]
+        diagram: bool,
+        /// Write the sequence diagram as Mermaid to this file.
+        #[arg(long, value_name = "FILE")]
+        mermaid: Option<PathBuf>,
+    },
+    /// Run lessons as tests (all, or those named): one line each, then "N passed, M failed".
+    Check { names: Vec<String> },
 }
 
 #[derive(Args, Debug)]
@@ -214,6 +255,7 @@ pub fn main() -> i32 {
         Command::Server(a) => server(a, color),
         Command::Client(a) => client(a, color),
         Command::Load(a) => load(a),
+        Command::Lesson(a) => return lesson_cmd(a, color),
     };
     match result {
         Ok(()) => 0,
@@ -374,6 +416,173 @@ fn load(a: LoadArgs) -> io::Result<()> {
         return Err(io::Error::other("not every client was held, or not every message delivered"));
     }
     Ok(())
+}
+
+fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
+    let dir = lesson::lessons_dir(a.dir.as_deref());
+    let lang = a.lang.unwrap_or_else(Lang::from_env);
+    let result = match a.cmd {
+        LessonCmd::List => lesson_list(&dir, lang, color),
+        LessonCmd::Show { name } => {
+            lesson::find(&dir, &name).map_err(io::Error::other).and_then(|l| lesson_show(&l, color))
+        }
+        LessonCmd::Run { name, step, json, diagram, mermaid } => {
+            return match lesson::find(&dir, &name) {
+                Ok(l) => lesson_run(&l, lang, color, step, json, diagram, mermaid.as_deref()),
+                Err(e) => {
+                    eprintln!("lab: {e}");
+                    1
+                }
+            }
+        }
+        LessonCmd::Check { names } => return lesson_check(&dir, &names, lang, color),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("lab: {e}");
+            1
+        }
+    }
+}
+
+fn lesson_list(dir: &std::path::Path, lang: Lang, color: ColorChoice) -> io::Result<()> {
+    let mut t = comfy_table::Table::new();
+    let tty = std::io::IsTerminal::is_terminal(&io::stdout());
+    t.load_style(if tty { comfy_table::presets::UTF8_FULL_CONDENSED } else { comfy_table::presets::NOTHING });
+    t.set_header(["topic", "lesson", "title", "question"]);
+    for l in lesson::all(dir) {
+        match l {
+            Ok(l) => t.add_row([
+                l.topic.clone(),
+                l.name.clone(),
+                l.title.get(lang).to_string(),
+                l.question.get(lang).to_string(),
+            ]),
+            Err(e) => t.add_row([
+                String::new(),
+                render::human::paint(&e.to_string(), render::human::Style::Bad, color.stdout()),
+                String::new(),
+                String::new(),
+            ]),
+        };
+    }
+    println!("{t}");
+    Ok(())
+}
+
+fn lesson_show(l: &lesson::format::Lesson, color: ColorChoice) -> io::Result<()> {
+    use render::human::{paint, Style};
+    let c = color.stdout();
+    let text = std::fs::read_to_string(&l.path)?;
+    for line in text.lines() {
+        let t = line.trim_start();
+        let shown = if t.starts_with('#') {
+            paint(line, Style::Dim, c)
+        } else if t.starts_with("note")
+            || t.starts_with("title")
+            || t.starts_with("question")
+            || t.starts_with("explain")
+        {
+            paint(line, Style::Note, c)
+        } else if let Some((name, rest)) = line.split_once(char::is_whitespace) {
+            let (call, expect) =
+                match rest.find(" = ").or_else(|| rest.find(" state ")).or_else(|| rest.find(" kernel ")) {
+                    Some(i) => rest.split_at(i),
+                    None => (rest, ""),
+                };
+            format!("{} {call}{}", paint(name, Style::State, c), paint(expect, Style::Good, c))
+        } else {
+            line.to_string()
+        };
+        println!("{shown}");
+    }
+    Ok(())
+}
+
+fn lesson_run(
+    l: &lesson::format::Lesson,
+    lang: Lang,
+    color: ColorChoice,
+    step: bool,
+    json: bool,
+    diagram: bool,
+    mermaid: Option<&std::path::Path>,
+) -> i32 {
+    let sink: Arc<dyn Sink> = if json {
+        Arc::new(render::json::JsonSink::new(io::stdout()))
+    } else {
+        Arc::new(render::human::HumanSink::new(io::stdout(), color.stdout()))
+    };
+    let before_step: Option<lesson::runner::BeforeStep> =
+        if step { Some(Box::new(|line: usize, src: &str| step_prompt(&format!("line {line}"), src))) } else { None };
+    let report = lesson::runner::run(l, sink, &lesson::runner::Options { lang, before_step });
+    if diagram {
+        println!("\n{}", render::diagram::terminal(&report.events, &report.columns));
+    }
+    if let Some(path) = mermaid {
+        if let Err(e) = std::fs::write(path, render::diagram::mermaid(&report.events, &report.columns)) {
+            eprintln!("lab: cannot write {}: {e}", path.display());
+            return 1;
+        }
+    }
+    let failures = report.failures();
+    if failures.is_empty() {
+        eprintln!("lesson {}: every expectation met ({} checks)", l.name, report.outcomes.len());
+        0
+    } else {
+        for f in &failures {
+            eprintln!("{}", f.message);
+        }
+        eprintln!("lesson {}: {} of {} expectations not met", l.name, failures.len(), report.outcomes.len());
+        1
+    }
+}
+
+fn lesson_check(dir: &std::path::Path, names: &[String], lang: Lang, color: ColorChoice) -> i32 {
+    use render::human::{paint, Style};
+    let c = color.stdout();
+    let lessons: Vec<Result<lesson::format::Lesson, String>> = if names.is_empty() {
+        lesson::all(dir).into_iter().map(|r| r.map_err(|e| e.to_string())).collect()
+    } else {
+        names.iter().map(|n| lesson::find(dir, n)).collect()
+    };
+    let (mut passed, mut failed) = (0, 0);
+    for l in lessons {
+        match l {
+            Err(e) => {
+                failed += 1;
+                println!("{} {e}", paint("FAIL", Style::Bad, c));
+            }
+            Ok(l) => {
+                let start = Instant::now();
+                let report = lesson::runner::run(
+                    &l,
+                    lesson::format::discard(),
+                    &lesson::runner::Options { lang, before_step: None },
+                );
+                let ms = start.elapsed().as_millis();
+                if report.passed() {
+                    passed += 1;
+                    println!(
+                        "{}   {}/{} ({} checks, {ms} ms)",
+                        paint("ok", Style::Good, c),
+                        l.topic,
+                        l.name,
+                        report.outcomes.len()
+                    );
+                } else {
+                    failed += 1;
+                    println!("{} {}/{}", paint("FAIL", Style::Bad, c), l.topic, l.name);
+                    for f in report.failures() {
+                        println!("     {}", f.message);
+                    }
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    i32::from(failed > 0)
 }
 
 /// The tracer the trace flags ask for: human or JSON, to stderr or a file; `None` if off.

@@ -13,22 +13,25 @@
 //! 4. [`trace`] — the traced socket (one method per system call), the event each call makes,
 //!    and the one funnel every event goes through.
 //! 5. [`render`] — how events and tables are shown: human (colored, strace-like), JSON Lines,
-//!    the socket table.
+//!    the socket table, sequence diagrams.
 //! 6. [`watch`] — every state change of every socket on the machine, from successive reads of
 //!    the table.
 //! 7. [`netcat`] — `lab listen` / `lab connect`, a netcat whose every step is traced.
 //! 8. [`chat`] — the course's chat: the protocol, framing, the artifact game, the room's rules
 //!    (no sockets), and what moves bytes — two server models, a client, a load generator.
-//! 9. [`explain`] — errors in words.
-//! 10. [`cli`] — the command line.
+//! 9. [`lesson`] — lesson scripts: the format (with `file:line` errors) and the runner that
+//!    checks every expectation against the kernel.
+//! 10. [`explain`] — errors in words.
+//! 11. [`cli`] — the command line.
 //!
-//! Layers only call downwards: `cli` → `chat`, `netcat`, `watch`, `render` → `trace` →
-//! `kernel` → `sys`, `tcp_state`.
+//! Layers only call downwards: `cli` → `chat`, `lesson`, `netcat`, `watch`, `render` →
+//! `trace` → `kernel` → `sys`, `tcp_state`.
 
 pub mod chat;
 pub mod cli;
 pub mod explain;
 pub mod kernel;
+pub mod lesson;
 pub mod netcat;
 pub mod render;
 pub mod sys;

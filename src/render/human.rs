@@ -82,13 +82,16 @@ pub fn line(ev: &Event, color: bool) -> String {
     let body = match ev.kind {
         Kind::Call => call_columns(ev, color),
         Kind::Kernel => kernel_columns(ev, color),
-        Kind::Note => String::new(),
+        Kind::Note | Kind::Check => String::new(),
     };
     let mut s = format!("{head}  {body}").trim_end().to_string();
     if let Some(note) = &ev.note {
         let text = format!("     ↳ {note}");
         if ev.kind == Kind::Note {
             s = format!("{head}  {}", paint(note, Style::Note, color));
+        } else if ev.kind == Kind::Check {
+            let (mark, style) = if ev.verdict == Verdict::Agrees { ("✓", Style::Good) } else { ("✗", Style::Bad) };
+            s = format!("{head}  {}", paint(&format!("{mark} {note}"), style, color));
         } else {
             s.push('\n');
             s.push_str(&paint(&text, Style::Note, color));
@@ -119,7 +122,12 @@ fn call_columns(ev: &Event, color: bool) -> String {
 
 fn kernel_columns(ev: &Event, color: bool) -> String {
     let what = format!("(kernel) {}", ev.args);
-    let change = format!("{} → {}", name(ev.before), ev.kernel.map_or("gone".to_string(), |s| s.to_string()));
+    let now = ev.kernel.map_or("gone".to_string(), |s| s.to_string());
+    // A change the kernel made on its own shows OLD → NEW; a look (a lesson's wait) just NOW.
+    let change = match ev.before {
+        Some(b) => format!("{b} → {now}"),
+        None => now,
+    };
     format!(
         "{}  {}  {}",
         pad(&paint(&what, Style::Dim, color), W_CALL, what.chars().count()),
@@ -180,10 +188,6 @@ fn kernel_text(ev: &Event, color: bool) -> String {
             ev.reason.as_deref().map(|r| paint(&format!("– {r}"), Style::Dim, color)).unwrap_or_default()
         }
     }
-}
-
-fn name(s: Option<TcpState>) -> String {
-    s.map_or("-".to_string(), |s| s.to_string())
 }
 
 fn pad(s: &str, width: usize, printed: usize) -> String {

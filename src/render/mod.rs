@@ -3,7 +3,9 @@
 //! - [`human`]: aligned, colored lines, strace-like (plain when color is off).
 //! - [`json`]: JSON Lines (`--json`).
 //! - [`table`]: the netstat-like socket table of `lab sockets`.
+//! - [`diagram`]: a run as a sequence diagram (terminal, or Mermaid).
 
+pub mod diagram;
 pub mod human;
 pub mod json;
 pub mod table;

@@ -17,6 +17,9 @@ pub enum Kind {
     Kernel,
     /// Words for the student, attached to no call.
     Note,
+    /// A lesson's expectation, met (`verdict: agrees`) or not (`differs`), with the words in
+    /// `note` (`lessons/x.lesson:12: expected CLOSE-WAIT, kernel reports ESTAB`).
+    Check,
 }
 
 /// One event. Field names are the JSON Lines keys (`--json`).

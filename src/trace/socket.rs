@@ -141,6 +141,13 @@ impl TracedSocket {
         as_inet(self.sock().peer_addr()?)
     }
 
+    /// Ends tracing of this socket and hands back the bare socket2 socket: what a lesson does
+    /// with its leftovers, so that cleaning up adds nothing to the trace.
+    pub fn untrace(mut self) -> Socket {
+        // `sock` is only taken here, by close() and by drop, each of which ends `self`.
+        self.sock.take().expect("socket present until closed")
+    }
+
     /// The socket2 socket, for reading options the lab does not trace.
     pub fn socket(&self) -> &Socket {
         self.sock()
@@ -174,6 +181,12 @@ impl TracedSocket {
         self.setsockopt("SOL_SOCKET, SO_LINGER", value, |s| s.set_linger(linger))?;
         self.abortive.store(linger == Some(Duration::ZERO), Ordering::Relaxed);
         Ok(())
+    }
+
+    /// `setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, on)`: with 0, one IPv6 socket bound to `[::]`
+    /// also takes IPv4 connections, whose peers then show as `::ffff:a.b.c.d` (dual stack).
+    pub fn set_only_v6(&self, on: bool) -> io::Result<()> {
+        self.setsockopt("IPPROTO_IPV6, IPV6_V6ONLY", || i32::from(on).to_string(), |s| s.set_only_v6(on))
     }
 
     /// `setsockopt(fd, SOL_SOCKET, SO_RCVBUF, bytes)`. The kernel doubles the value for its
@@ -316,6 +329,49 @@ impl TracedSocket {
             }
         }
         Err(last)
+    }
+
+    /// Sends one datagram to `addr`. Corresponds to `sendto(2)`. UDP keeps message boundaries:
+    /// one `sendto()` is one `recvfrom()` on the other side, never merged or split.
+    pub fn send_to(&self, buf: &[u8], addr: SocketAddr) -> io::Result<usize> {
+        let args =
+            || format!("{}, {}, {}, 0, {}", self.fd(), names::quoted(buf, SHOW_BYTES), buf.len(), names::addr(&addr));
+        self.call("sendto", args, true, |s| s.send_to(buf, &SockAddr::from(addr)), |_, n| *n as i64)
+    }
+
+    /// Receives one datagram and who sent it. Corresponds to `recvfrom(2)`.
+    pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        let fd = self.fd();
+        let len = buf.len();
+        let result = nix::sys::socket::recvfrom::<nix::sys::socket::SockaddrStorage>(fd, buf)
+            .map_err(io::Error::from)
+            .and_then(|(n, from)| {
+                let from = from
+                    .and_then(|a| {
+                        a.as_sockaddr_in().map(|v4| SocketAddr::from(std::net::SocketAddrV4::from(*v4))).or_else(|| {
+                            a.as_sockaddr_in6().map(|v6| SocketAddr::from(std::net::SocketAddrV6::from(*v6)))
+                        })
+                    })
+                    .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no sender address"))?;
+                Ok((n, from))
+            });
+        let Some(t) = self.tracer.clone() else { return result };
+        let shown = match &result {
+            Ok((n, _)) => names::quoted(&buf[..*n], SHOW_BYTES),
+            Err(_) => "...".to_string(),
+        };
+        let mut ev = Event::new(Kind::Call, &self.actor(), "recvfrom", format!("{fd}, {shown}, {len}, 0"));
+        ev.fd = Some(fd);
+        match &result {
+            Ok((n, from)) => {
+                ev.ret = Some(*n as i64);
+                ev.detail = Some(format!("from {from}"));
+            }
+            Err(e) => fail(&mut ev, e),
+        }
+        self.finish(&t, &mut ev, true);
+        t.emit(ev);
+        result
     }
 
     /// Receives bytes into `buf`. Corresponds to `recv(fd, buf, len, 0)`. Returns 0 at end of

@@ -1,0 +1,149 @@
+//! The lessons: every one passes `lab lesson check` on this kernel, each one's trace is
+//! snapshotted (in its own process, with the shared redactions), and a malformed or wrong
+//! lesson is reported as `file:line: …`.
+
+mod common;
+
+use common::{lab, redact, temp_dir};
+use std::path::Path;
+
+fn lessons_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons")
+}
+
+#[test]
+fn every_lesson_passes_on_this_kernel() {
+    let out = lab().args(["lesson", "check", "--color", "never"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    let files = walk(&lessons_dir());
+    assert!(files.len() >= 15, "the course needs at least 15 lessons");
+    assert!(text.ends_with(&format!("{} passed, 0 failed\n", files.len())), "{text}");
+    for topic in [
+        "lifecycle",
+        "three-way-handshake",
+        "connect-before-accept",
+        "connection-refused",
+        "many-clients",
+        "recv-returns-zero",
+        "framing",
+        "handshake-protocol",
+        "half-close",
+        "time-wait",
+        "reuseaddr",
+        "abortive-close",
+        "nonblocking",
+        "udp-vs-tcp",
+        "ipv4-ipv6",
+    ] {
+        assert!(text.contains(&format!("/{topic} (")), "no lesson '{topic}':\n{text}");
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|x| x == "lesson") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn each_lesson_trace_is_snapshotted() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::glob!("../lessons", "**/*.lesson", |path| {
+            // Its own process: fd numbers are the same every run; ports and times are redacted.
+            let out = lab()
+                .args(["lesson", "run", path.to_str().unwrap(), "--color", "never", "--lang", "en"])
+                .output()
+                .unwrap();
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(out.status.success(), "{}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+            insta::assert_snapshot!(redact(&text, &[]));
+        });
+    });
+}
+
+const HEAD: &str = "title: T\ntitle.es: T\nquestion: Q\nquestion.es: P\n";
+
+#[test]
+fn a_malformed_lesson_is_refused_with_file_and_line() {
+    let dir = temp_dir("malformed");
+    let path = dir.join("01-bad.lesson");
+    std::fs::write(&path, format!("{HEAD}srv socket\nsrv listen 8\nsrv frobnicate 3\n")).unwrap();
+    let out = lab().args(["lesson", "check", path.to_str().unwrap(), "--color", "never"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(&format!("{}:7: unknown call 'frobnicate'", path.display())), "{text}");
+    assert!(text.ends_with("0 passed, 1 failed\n"), "{text}");
+    // Nothing ran: a malformed lesson is rejected before its first step.
+    let out = lab().args(["lesson", "run", path.to_str().unwrap(), "--color", "never"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_wrong_expectation_fails_with_expected_and_actual() {
+    let dir = temp_dir("wrong");
+    let path = dir.join("01-wrong.lesson");
+    std::fs::write(
+        &path,
+        format!("{HEAD}srv socket\nsrv bind 127.0.0.1:0 = 0\nsrv listen 8 = 0\ncli socket\ncli connect srv = 0 kernel CLOSE-WAIT\ncli send \"x\" = 2\n"),
+    )
+    .unwrap();
+    let out = lab().args(["lesson", "check", path.to_str().unwrap(), "--color", "never"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(&format!("{}:9: expected CLOSE-WAIT, kernel reports ESTAB", path.display())), "{text}");
+    assert!(text.contains(&format!("{}:10: expected = 2, got = 1", path.display())), "{text}");
+    assert!(text.ends_with("0 passed, 1 failed\n"), "{text}");
+}
+
+#[test]
+fn spanish_by_flag_or_by_lang() {
+    let out = lab().args(["lesson", "run", "half-close", "--color", "never", "--lang", "es"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Medio cierre con shutdown()"), "{text}");
+    assert!(text.contains("Los datos siguen fluyendo"), "{text}");
+    let out = lab().args(["lesson", "list"]).env("LANG", "es_ES.UTF-8").output().unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("El saludo de tres vías"));
+    let out = lab().args(["lesson", "list"]).env("LANG", "C").env_remove("LC_ALL").output().unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("The three-way handshake"));
+}
+
+#[test]
+fn diagrams_in_the_terminal_and_as_mermaid() {
+    let dir = temp_dir("diagram");
+    let mmd = dir.join("lifecycle.mmd");
+    let out = lab()
+        .args(["lesson", "run", "lifecycle", "--color", "never", "--diagram", "--mermaid", mmd.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("  srv") && text.contains("cli"), "{text}");
+    assert!(text.contains("─ SYN ─") && text.contains(" FIN ") && text.contains("\"hola\\n\" (5 bytes)"), "{text}");
+    let m = std::fs::read_to_string(&mmd).unwrap();
+    assert!(m.starts_with("sequenceDiagram\n    participant srv\n    participant cli\n"), "{m}");
+    assert!(m.contains("cli->>srv: SYN") && m.contains("srv->>cli: SYN-ACK") && m.contains("cli->>srv: FIN"), "{m}");
+}
+
+#[test]
+fn json_lines_carry_the_checks_too() {
+    let out = lab().args(["lesson", "run", "connection-refused", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let events: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let refused = events.iter().find(|e| e["call"] == "connect").unwrap();
+    assert_eq!(refused["errno"], "ECONNREFUSED");
+    assert!(events.iter().any(|e| e["kind"] == "check" && e["verdict"] == "agrees"));
+    assert!(events.iter().all(|e| e["verdict"] != "differs"));
+}
