@@ -297,13 +297,13 @@ fn watch_cmd(a: WatchArgs) -> io::Result<()> {
     let interval = Duration::from_millis(a.interval.max(1));
     let limit = a.duration.map(Duration::from_secs_f64);
     let mut out = io::stdout().lock();
+    // On stderr, so that stdout holds only the changes (and JSON stays JSON).
+    eprintln!(
+        "watching {} socket(s){}; Ctrl+C to stop",
+        w.len(),
+        a.port.map(|p| format!(" on port {p}")).unwrap_or_default()
+    );
     if !a.json {
-        writeln!(
-            out,
-            "watching {} socket(s){}; Ctrl+C to stop",
-            w.len(),
-            a.port.map(|p| format!(" on port {p}")).unwrap_or_default()
-        )?;
         writeln!(out, "{}", watch::header())?;
     }
     while limit.is_none_or(|l| start.elapsed() < l) {

@@ -36,4 +36,14 @@ mod tests {
         );
         assert!(text.contains("SO_REUSEADDR"));
     }
+
+    #[test]
+    fn privileged_ports_and_foreign_addresses_are_explained() {
+        let e = startup(io::Error::from_raw_os_error(libc::EACCES), "0.0.0.0:80").to_string();
+        assert!(e.starts_with("EACCES") && e.contains("below 1024"), "{e}");
+        let e = startup(io::Error::from_raw_os_error(libc::EADDRNOTAVAIL), "192.0.2.1:9").to_string();
+        assert!(e.contains("no such address"), "{e}");
+        let e = startup(io::Error::from_raw_os_error(libc::ECONNREFUSED), "127.0.0.1:9").to_string();
+        assert!(e.contains("nobody is listening"), "{e}");
+    }
 }

@@ -174,6 +174,15 @@ fn a_port_in_use_is_explained() {
 }
 
 #[test]
+fn a_bad_address_is_explained() {
+    // 192.0.2.1 (TEST-NET-1) is no address of this machine: bind() fails, nothing is sent.
+    let out = lab().args(["server", "--host", "192.0.2.1", "--port", "9"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("EADDRNOTAVAIL") && err.contains("this machine has no such address"), "{err}");
+}
+
+#[test]
 fn nc_is_a_full_client() {
     let (srv, addr) = server(server_cmd("poll", &[]));
     let mut nc = Command::new("nc");
@@ -225,6 +234,16 @@ fn lab_client_shows_messages_and_leaves_cleanly() {
     let (code, out, _) = yan.finish();
     assert_eq!(code, 0);
     assert!(out.contains("* bye yan!"), "{out}");
+    // Ctrl+C leaves politely as well: the client says :q, and the others are told.
+    let mut c = lab();
+    c.args(["client", "--host", "127.0.0.1", "--port", &addr.port().to_string(), "--name", "xia"]);
+    let mut xia = Proc::spawn(c);
+    xia.wait_stdout("* Hi xia, welcome!");
+    bob.expect("* xia joined the chat");
+    sigint(&xia);
+    bob.expect("* xia left the chat");
+    let (code, out, _) = xia.finish();
+    assert_eq!(code, 0, "{out}");
     sigint(&srv);
     assert_eq!(srv.finish().0, 0);
 }

@@ -63,6 +63,10 @@ fn a_closed_connection_is_found_in_time_wait_by_its_4_tuple() {
     // The client closes first: its side goes FIN-WAIT-1 → FIN-WAIT-2 and, when the server
     // closes too, TIME-WAIT. The fd is gone; only the 4-tuple finds the connection.
     drop(client);
+    // The server closes once it has read EOF, so its FIN cannot cross the client's.
+    let mut server = std::net::TcpStream::from(server);
+    server.set_read_timeout(Some(PATIENCE)).unwrap();
+    assert_eq!(std::io::Read::read(&mut server, &mut [0u8; 1]).unwrap(), 0);
     drop(server);
     let found = || table.lookup(tuple.0, tuple.1).unwrap();
     assert!(wait_until(PATIENCE, || found().is_some_and(|r| r.state == Some(TcpState::TimeWait))));
@@ -124,11 +128,16 @@ fn a_dump_filters_by_state_port_and_family() {
     let c = TcpStream::connect(addr).unwrap();
     let (_s, _) = l.accept().unwrap();
     let port = Some(addr.port());
+    // Only our own rows count: a TIME-WAIT left by an earlier test may share the port number.
+    let cl = c.local_addr().unwrap();
+    let ours = |r: &SocketRow| [r.local, r.peer].contains(&cl) || r.state == Some(TcpState::Listen);
     let rows = table.rows(&Filter { port, ..Filter::default() }).unwrap();
-    assert_eq!(rows.len(), 3, "listener + both ends: {rows:?}");
+    assert!(rows.iter().all(|r| r.local.port() == addr.port() || r.peer.port() == addr.port()));
+    assert_eq!(rows.iter().filter(|r| ours(r)).count(), 3, "listener + both ends: {rows:?}");
     let est = table.rows(&Filter { port, state: Some(TcpState::Established), ..Filter::default() }).unwrap();
-    assert_eq!(est.len(), 2);
-    assert!(est.iter().any(|r| r.local == c.local_addr().unwrap()));
+    assert!(est.iter().all(|r| r.state == Some(TcpState::Established)));
+    assert_eq!(est.iter().filter(|r| ours(r)).count(), 2);
+    assert!(est.iter().any(|r| r.local == cl));
     let listening = table.rows(&Filter { port, listening: true, ..Filter::default() }).unwrap();
     assert_eq!(listening.len(), 1);
     let v6 = table.rows(&Filter { port, ipv6: true, ..Filter::default() }).unwrap();
@@ -189,17 +198,38 @@ fn lab_sockets_agrees_with_ss_row_for_row() {
     let gone = TcpStream::connect(addr).unwrap();
     let (sg, _) = l.accept().unwrap();
     let gone_local = gone.local_addr().unwrap();
-    drop(gone);
-    drop(sg);
-    // Made last, so the accept queue (first in, first out) holds only this one.
+    // Connected after the others were accepted, so the accept queue (first in, first out)
+    // holds only this one; and before `gone` closes: with net.ipv4.tcp_tw_reuse=2 (Linux's
+    // default) a new loopback connection to the same place may take over a TIME-WAIT 4-tuple.
     let _pending = TcpStream::connect(addr).unwrap();
+    // The client closes first, and the server only once it has read EOF: otherwise, under
+    // load, the server's FIN can cross the client's, and the TIME-WAIT lands on its side.
+    drop(gone);
+    let mut sg = std::net::TcpStream::from(sg);
+    sg.set_read_timeout(Some(PATIENCE)).unwrap();
+    assert_eq!(std::io::Read::read(&mut sg, &mut [0u8; 1]).unwrap(), 0);
+    drop(sg);
     let table = KernelTable::open().unwrap();
-    assert!(wait_until(PATIENCE, || table
-        .lookup(gone_local, addr)
-        .unwrap()
-        .is_some_and(|r| r.state == Some(TcpState::TimeWait))));
+    let in_time_wait = wait_until(PATIENCE, || {
+        table.lookup(gone_local, addr).unwrap().is_some_and(|r| r.state == Some(TcpState::TimeWait))
+    });
+    assert!(
+        in_time_wait,
+        "gone's 4-tuple: {:?}; rows: {:#?}",
+        table.lookup(gone_local, addr),
+        table.rows(&Filter { port: Some(port), ..Filter::default() })
+    );
     assert!(wait_until(PATIENCE, || listener_row(&table, addr).is_some_and(|r| r.recv_q == 1)));
 
+    // Only the rows of the sockets made here: an earlier test's TIME-WAIT may share a port.
+    let mine: Vec<String> =
+        [addr, a.local_addr().unwrap(), b.local_addr().unwrap(), gone_local, _pending.local_addr().unwrap()]
+            .iter()
+            .map(|x| x.to_string())
+            .collect();
+    let is_mine = |local: &str, peer: &str| {
+        mine.iter().any(|m| m == local) && (mine.iter().any(|m| m == peer) || peer.ends_with(":*"))
+    };
     let out = lab().args(["sockets", "--json", "--port", &port.to_string()]).output().unwrap();
     assert!(out.status.success());
     let mut ours: Vec<(String, u32, u32, String, String)> = String::from_utf8(out.stdout)
@@ -216,11 +246,55 @@ fn lab_sockets_agrees_with_ss_row_for_row() {
                 addr("peer"),
             )
         })
+        .filter(|r: &(String, u32, u32, String, String)| is_mine(&r.3, &r.4))
         .collect();
     ours.sort();
-    let theirs = ss_rows(port);
+    let theirs: Vec<_> = ss_rows(port).into_iter().filter(|r| is_mine(&r.3, &r.4)).collect();
     assert_eq!(ours, theirs);
     // listener, 2×2 accepted ends, 2 ends of the pending one, 1 TIME-WAIT.
     assert_eq!(ours.len(), 8, "{ours:#?}");
     drop((a, b));
+}
+
+#[test]
+fn lab_watch_reports_new_changed_and_vanished_sockets() {
+    let (l, addr) = listener(5);
+    let port = addr.port().to_string();
+    let mut watch = common::Proc::spawn({
+        let mut c = lab();
+        c.args(["watch", "--port", &port, "--json", "--interval", "5", "--duration", "20"]);
+        c
+    });
+    // The listener existed before the watch: it is known, not reported. The watch says so
+    // once it has taken its first reading.
+    watch.wait_stderr("Ctrl+C to stop");
+    let client = TcpStream::connect(addr).unwrap();
+    let (server, _) = l.accept().unwrap();
+    let local = client.local_addr().unwrap().to_string();
+    // New: straight to ESTAB, or through SYN-SENT if a reading fell inside the handshake.
+    watch.wait_stdout(&format!("\"local\":\"{local}\",\"peer\":\"{addr}\",\"old\":null,\"new\":"));
+    watch.wait_stdout("\"new\":\"ESTAB\"");
+    // The client closes first: FIN-WAIT-2 (FIN-WAIT-1 lasts ~40 ms: seen or not at 5 ms
+    // readings); the server then closes: the client's side ends in TIME-WAIT, the server's
+    // side vanishes.
+    drop(client);
+    watch.wait_stdout("\"new\":\"FIN-WAIT-2\"");
+    drop(server);
+    let text = watch.wait_stdout("\"new\":\"TIME-WAIT\"");
+    let text =
+        if text.contains(&format!("\"local\":\"{addr}\",\"peer\":\"{local}\",\"old\":\"CLOSE-WAIT\",\"new\":null")) {
+            text
+        } else {
+            watch.wait_stdout("\"new\":null")
+        };
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        for key in ["t_ms", "local", "peer", "old", "new", "ms_in_old"] {
+            assert!(v.get(key).is_some(), "{line}");
+        }
+    }
+    assert!(
+        !text.contains(&format!("\"local\":\"{addr}\",\"peer\":\"0.0.0.0:0\",\"old\":null")),
+        "the listener was there before: {text}"
+    );
 }
