@@ -139,10 +139,11 @@ fn out_of_file_descriptors_no_busy_loop_and_accepting_resumes() {
         // More connections than fds: the kernel completes every handshake (the backlog is
         // large), but accept() fails with EMFILE for the ones beyond the limit.
         let mut peers: Vec<TcpStream> = (0..30).map(|_| TcpStream::connect(addr).unwrap()).collect();
-        // Let the server take what it can.
-        std::thread::sleep(Duration::from_millis(300));
-        // Over one second, a server spinning on EMFILE would burn ~100 ticks of CPU.
+        // Wait (bounded) until the server has taken what it can: all 24 of its fds are open.
         let pid = srv.child.id();
+        let open_fds = || std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0);
+        assert!(lab::kernel::check::wait_until(PATIENCE, || open_fds() >= 24), "{model}: only {} fds open", open_fds());
+        // Over one second, a server spinning on EMFILE would burn ~100 ticks of CPU.
         let before = cpu_ticks(pid);
         std::thread::sleep(Duration::from_secs(1));
         let used = cpu_ticks(pid) - before;
