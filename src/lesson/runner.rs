@@ -367,8 +367,14 @@ impl Runner<'_> {
 
     /// What the table shows for `name` now: (state, recvq) — by its 4-tuple, also after close.
     fn kernel_view(&self, name: &str) -> (Option<TcpState>, Option<u32>) {
-        let Some(t) = self.tracer.table() else { return (None, None) };
-        let Some(local) = self.socks.get(name).and_then(|s| s.local) else { return (None, None) };
+        let row = self.kernel_row(name);
+        (row.as_ref().and_then(|r| r.state), row.map(|r| r.recv_q))
+    }
+
+    /// The table's row for `name`'s 4-tuple (a listener's: with no peer), also after close.
+    fn kernel_row(&self, name: &str) -> Option<table::SocketRow> {
+        let t = self.tracer.table()?;
+        let local = self.socks.get(name).and_then(|s| s.local)?;
         let listening =
             self.sock(name).and_then(|s| table::fd_state(s.as_fd()).ok().flatten()) == Some(TcpState::Listen);
         // A listener's row has no peer; a connection's peer is its own, or (fd gone) the last
@@ -381,10 +387,7 @@ impl Runner<'_> {
                 .or_else(|| self.last_peer(name))
                 .unwrap_or_else(|| unspecified_like(&local))
         };
-        match t.lookup(local, peer) {
-            Ok(Some(row)) => (row.state, Some(row.recv_q)),
-            _ => (None, None),
-        }
+        t.lookup(local, peer).ok().flatten()
     }
 
     /// The last peer address the trace showed for `name`'s own connection (its fd may be gone).
@@ -410,8 +413,13 @@ impl Runner<'_> {
         ev.recv_q = recvq;
         ev.state = fd_state(self);
         ev.fd_gone = self.sock(name).is_none();
+        // The timer too: TIME-WAIT's says how long the 4-tuple stays taken (`ss -o`).
+        let timer = self.kernel_row(name).map(|r| r.timer_text()).filter(|t| !t.is_empty());
         ev.note = Some(match (kstate, recvq) {
-            (Some(s), Some(q)) => format!("the kernel's table: {s}, Recv-Q {q}"),
+            (Some(s), Some(q)) => format!(
+                "the kernel's table: {s}, Recv-Q {q}{}",
+                timer.map(|t| format!(", timer {t}")).unwrap_or_default()
+            ),
             _ => "the kernel's table: no row".to_string(),
         });
         self.tracer.emit(ev);

@@ -164,6 +164,9 @@ pub fn redact(text: &str, ports: &[u16]) -> String {
         // Times: the human trace's time column, JSON's t_us, and any "NN ms".
         (r"(?m)^(\s*\d+)\s+\d+\.\d{3}  ", "$1   [TIME]  "),
         (r#""t_us":\d+"#, r#""t_us":"[TIME]""#),
+        // Timers: TIME-WAIT's remaining seconds.
+        (r"timewait,[0-9.]+m?sec", "timewait,[TIME]"),
+        (r"timewait,\d+ms", "timewait,[TIME]"),
         // Inodes.
         (r#""inode":\d+"#, r#""inode":"[INODE]""#),
         // File descriptors: as arguments, as results of socket()/accept4(), in JSON.
