@@ -131,13 +131,12 @@ struct Runner<'a> {
 
 impl Runner<'_> {
     fn step(&mut self, line: usize, name: &str, call: &Call, expect: &Expect) {
-        let first_event = self.collector.events().len();
+        let first_event = self.collector.len();
         let got = self.call(line, name, call);
         let Some(got) = got else { return };
-        let events = self.collector.events();
         // The step's own event: the last call its socket made (a kernel event about another
         // connection may have been reported after it).
-        let ev = events[first_event..].iter().rev().find(|e| e.kind == Kind::Call && e.actor == name).cloned();
+        let ev = self.collector.since(first_event).into_iter().rev().find(|e| e.kind == Kind::Call && e.actor == name);
         self.check(line, name, expect, &got, ev.as_ref());
     }
 

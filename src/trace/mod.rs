@@ -134,16 +134,6 @@ impl Tracer {
         self.observe_locked(&mut inner);
     }
 
-    /// Waits, at most `timeout`, until no followed connection is in a state that is about to
-    /// change by itself, reporting each change. Returns whether all settled.
-    pub fn settle_followed(&self, timeout: Duration) -> bool {
-        check::wait_until(timeout, || {
-            let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-            self.observe_locked(&mut inner);
-            inner.followed.iter().all(|f| !f.state.is_some_and(TcpState::is_transient))
-        })
-    }
-
     fn deliver(&self, inner: &mut Inner, ev: &mut Event) {
         inner.seq += 1;
         ev.seq = inner.seq;

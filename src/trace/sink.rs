@@ -29,6 +29,22 @@ impl Collector {
     pub fn events(&self) -> Vec<Event> {
         self.events.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
+
+    /// How many events have arrived.
+    pub fn len(&self) -> usize {
+        self.events.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Whether no event has arrived yet.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A copy of the events from the `first`-th on (what one step of a lesson produced).
+    pub fn since(&self, first: usize) -> Vec<Event> {
+        let events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        events.get(first..).map(<[Event]>::to_vec).unwrap_or_default()
+    }
 }
 
 impl Sink for Collector {

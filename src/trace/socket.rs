@@ -116,11 +116,6 @@ impl TracedSocket {
         self.tracer.is_some()
     }
 
-    /// The tracer, for sockets made alongside this one.
-    pub fn tracer(&self) -> Option<Arc<Tracer>> {
-        self.tracer.clone()
-    }
-
     /// Who the trace says makes the calls.
     pub fn actor(&self) -> String {
         self.actor.lock().unwrap_or_else(|p| p.into_inner()).clone()
@@ -146,11 +141,6 @@ impl TracedSocket {
     pub fn untrace(mut self) -> Socket {
         // `sock` is only taken here, by close() and by drop, each of which ends `self`.
         self.sock.take().expect("socket present until closed")
-    }
-
-    /// The socket2 socket, for reading options the lab does not trace.
-    pub fn socket(&self) -> &Socket {
-        self.sock()
     }
 
     /// `setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, on)`: allow `bind()` to a port that a
