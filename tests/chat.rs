@@ -3,97 +3,16 @@
 //! slow readers, limits, and the artifact trade's conservation under concurrency.
 
 use lab::chat::server::{self, Config, Model, Running};
-use std::collections::VecDeque;
-use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{ErrorKind, Read};
 use std::time::{Duration, Instant};
 
-const PATIENCE: Duration = Duration::from_secs(10);
+mod common;
+
+use common::peer::Peer;
+use common::PATIENCE;
 
 fn start(model: Model, max_clients: usize) -> Running {
     server::spawn(Config { addr: "127.0.0.1:0".parse().unwrap(), model, max_clients, seed: 7, tracer: None }).unwrap()
-}
-
-/// A chat user over a plain TCP socket, as nc would be.
-struct Peer {
-    s: TcpStream,
-    buf: Vec<u8>,
-    lines: VecDeque<String>,
-}
-
-impl Peer {
-    fn connect(addr: SocketAddr) -> Peer {
-        let s = TcpStream::connect(addr).unwrap();
-        Peer { s, buf: Vec::new(), lines: VecDeque::new() }
-    }
-
-    /// Connects, answers the name prompt, and reads the whole welcome, hand included — so
-    /// nothing is left unread (closing with unread data sends RST instead of FIN).
-    fn join(addr: SocketAddr, name: &str) -> Peer {
-        Peer::join_with_hand(addr, name).0
-    }
-
-    /// [`Peer::join`], also returning the line that lists the artifacts dealt.
-    fn join_with_hand(addr: SocketAddr, name: &str) -> (Peer, String) {
-        let mut p = Peer::connect(addr);
-        p.expect("What's your name?");
-        p.send(name);
-        p.expect(&format!("Hi {name}, welcome!"));
-        let hand = p.expect("artifact");
-        (p, hand)
-    }
-
-    fn send(&mut self, line: &str) {
-        self.s.write_all(format!("{line}\n").as_bytes()).unwrap();
-    }
-
-    fn send_raw(&mut self, bytes: &[u8]) {
-        self.s.write_all(bytes).unwrap();
-    }
-
-    /// The next line, waiting at most PATIENCE; `None` at EOF.
-    fn line(&mut self) -> Option<String> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(l) = self.lines.pop_front() {
-                return Some(l);
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "no line within {PATIENCE:?}");
-            self.s.set_read_timeout(Some(left)).unwrap();
-            let mut chunk = [0u8; 65536];
-            match self.s.read(&mut chunk) {
-                Ok(0) => return None,
-                Ok(n) => {
-                    self.buf.extend_from_slice(&chunk[..n]);
-                    while let Some(i) = self.buf.iter().position(|b| *b == b'\n') {
-                        let line: Vec<u8> = self.buf.drain(..=i).collect();
-                        self.lines.push_back(String::from_utf8_lossy(&line[..line.len() - 1]).into_owned());
-                    }
-                }
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(e) if e.kind() == ErrorKind::ConnectionReset => return None,
-                Err(e) => panic!("read: {e}"),
-            }
-        }
-    }
-
-    /// Reads lines until one contains `needle`; returns it.
-    fn expect(&mut self, needle: &str) -> String {
-        let mut seen = Vec::new();
-        loop {
-            match self.line() {
-                Some(l) if l.contains(needle) => return l,
-                Some(l) => seen.push(l),
-                None => panic!("EOF before {needle:?}; saw {seen:#?}"),
-            }
-        }
-    }
-
-    /// Reads until the server closes the connection.
-    fn expect_eof(&mut self) {
-        while self.line().is_some() {}
-    }
 }
 
 /// Each test runs against both server models.
@@ -267,7 +186,7 @@ fn a_slow_reader_is_dropped_and_delays_nobody(m: Model) {
     let stall = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
     stall.set_recv_buffer_size(4096).unwrap();
     stall.connect(&srv.addr.into()).unwrap();
-    let mut stall = Peer { s: stall.into(), buf: Vec::new(), lines: VecDeque::new() };
+    let mut stall = Peer::from_stream(stall.into());
     stall.expect("What's your name?");
     stall.send("stall");
     stall.expect("Hi stall");
@@ -290,7 +209,7 @@ fn a_slow_reader_is_dropped_and_delays_nobody(m: Model) {
         got
     });
     let echo = {
-        let mut ana_reader = Peer { s: ana.s.try_clone().unwrap(), buf: Vec::new(), lines: VecDeque::new() };
+        let mut ana_reader = Peer::from_stream(ana.s.try_clone().unwrap());
         std::thread::spawn(move || {
             (0..n).filter(|_| ana_reader.expect("ana (you): m").starts_with("ana (you)")).count()
         })

@@ -3,8 +3,8 @@
 
 mod common;
 
+use common::peer::Peer;
 use common::{lab, redact, snapshot, temp_dir, Proc, PATIENCE};
-use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::Command;
@@ -22,60 +22,6 @@ fn server_cmd(model: &str, extra: &[&str]) -> Command {
     let mut c = lab();
     c.args(["server", "--port", "0", "--model", model, "--seed", "3"]).args(extra);
     c
-}
-
-/// A plain TCP chat user (see tests/chat.rs for the full version).
-struct Peer {
-    s: TcpStream,
-    text: String,
-}
-
-impl Peer {
-    fn connect(addr: SocketAddr) -> Peer {
-        Peer { s: TcpStream::connect(addr).unwrap(), text: String::new() }
-    }
-    fn send(&mut self, line: &str) {
-        self.s.write_all(format!("{line}\n").as_bytes()).unwrap();
-    }
-    /// Reads until the text received so far contains `needle` (or EOF, which fails).
-    fn expect(&mut self, needle: &str) {
-        let deadline = Instant::now() + PATIENCE;
-        while !self.text.contains(needle) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "never got {needle:?}; got {:?}", self.text);
-            self.s.set_read_timeout(Some(left)).unwrap();
-            let mut b = [0u8; 4096];
-            match self.s.read(&mut b) {
-                Ok(0) => panic!("EOF before {needle:?}; got {:?}", self.text),
-                Ok(n) => self.text.push_str(&String::from_utf8_lossy(&b[..n])),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(e) => panic!("{e}"),
-            }
-        }
-    }
-    fn expect_eof(&mut self) {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "no EOF");
-            self.s.set_read_timeout(Some(left)).unwrap();
-            let mut b = [0u8; 4096];
-            match self.s.read(&mut b) {
-                Ok(0) => return,
-                Ok(n) => self.text.push_str(&String::from_utf8_lossy(&b[..n])),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(e) if e.kind() == ErrorKind::ConnectionReset => return,
-                Err(e) => panic!("{e}"),
-            }
-        }
-    }
-    fn join(addr: SocketAddr, name: &str) -> Peer {
-        let mut p = Peer::connect(addr);
-        p.expect("What's your name?");
-        p.send(name);
-        p.expect("* your artifacts");
-        p
-    }
 }
 
 fn sigint(p: &Proc) {
@@ -152,7 +98,7 @@ fn out_of_file_descriptors_no_busy_loop_and_accepting_resumes() {
         // accept, read EOF from and close); the last one, still queued in the kernel, must then
         // be accepted and greeted.
         peers.drain(..25);
-        let mut last = Peer { s: peers.pop().unwrap(), text: String::new() };
+        let mut last = Peer::from_stream(peers.pop().unwrap());
         last.expect("What's your name?");
         last.send("ultimo");
         last.expect("Hi ultimo");

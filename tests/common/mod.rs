@@ -2,6 +2,8 @@
 //! through pipes with bounded waits, and the one table of snapshot redactions.
 #![allow(dead_code)]
 
+pub mod peer;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
