@@ -37,4 +37,6 @@ pub mod render;
 pub mod sys;
 pub mod tcp_state;
 pub mod trace;
+pub mod transitions;
+pub mod verdict;
 pub mod watch;

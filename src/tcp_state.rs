@@ -13,60 +13,49 @@
 use serde::{Serialize, Serializer};
 use std::fmt;
 
-/// One state of a TCP connection. The discriminants are the kernel's own codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// One state of a TCP connection. The discriminants are the kernel's own codes: 1 for
+/// ESTABLISHED, counting up in this order to 13 (`include/net/tcp_states.h`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, strum::EnumIter)]
 #[repr(u8)]
 pub enum TcpState {
     /// Data flows both ways: the three-way handshake is done.
     Established = 1,
     /// `connect()` sent a SYN and waits for the SYN-ACK.
-    SynSent = 2,
+    SynSent,
     /// A SYN arrived and a SYN-ACK went back; waiting for the final ACK.
-    SynRecv = 3,
+    SynRecv,
     /// We sent a FIN (`close()` or `shutdown(SHUT_WR)`) and wait for its ACK.
-    FinWait1 = 4,
+    FinWait1,
     /// Our FIN was acknowledged; waiting for the peer's FIN. We may still receive data.
-    FinWait2 = 5,
+    FinWait2,
     /// Both FINs are done; we closed first, so we hold the 4-tuple for 2·MSL (60 s on Linux).
-    TimeWait = 6,
+    TimeWait,
     /// No connection: a fresh socket, or one that has been reset or fully closed.
-    Close = 7,
+    Close,
     /// The peer sent a FIN (our `recv()` returns 0); we may still send until we close.
-    CloseWait = 8,
+    CloseWait,
     /// We closed after the peer did, and wait for the ACK of our FIN.
-    LastAck = 9,
+    LastAck,
     /// `listen()` was called: the socket accepts connections into its queue.
-    Listen = 10,
+    Listen,
     /// Both sides sent a FIN at the same time (a simultaneous close).
-    Closing = 11,
+    Closing,
     /// Linux only: a half-open connection kept as a request socket (shown as SYN-RECV by `ss`).
-    NewSynRecv = 12,
+    NewSynRecv,
     /// Linux ≥ 6.8 only: bound with `bind()`, but not listening or connected.
-    BoundInactive = 13,
+    BoundInactive,
 }
 
-/// Every state, in the kernel's order. Used by tests and by state-name parsing.
-pub const ALL_STATES: [TcpState; 13] = [
-    TcpState::Established,
-    TcpState::SynSent,
-    TcpState::SynRecv,
-    TcpState::FinWait1,
-    TcpState::FinWait2,
-    TcpState::TimeWait,
-    TcpState::Close,
-    TcpState::CloseWait,
-    TcpState::LastAck,
-    TcpState::Listen,
-    TcpState::Closing,
-    TcpState::NewSynRecv,
-    TcpState::BoundInactive,
-];
-
 impl TcpState {
+    /// Every state, in the kernel's order (codes 1 to 13).
+    pub fn all() -> impl Iterator<Item = TcpState> {
+        <TcpState as strum::IntoEnumIterator>::iter()
+    }
+
     /// The state for a kernel code (`tcpi_state`, `idiag_state`), or `None` for a code this
     /// build does not know (a newer kernel may add one).
     pub fn from_kernel(code: u8) -> Option<TcpState> {
-        ALL_STATES.iter().copied().find(|s| *s as u8 == code)
+        TcpState::all().find(|s| *s as u8 == code)
     }
 
     /// The kernel's numeric code.
@@ -131,25 +120,10 @@ impl TcpState {
         if let Some((_, s)) = aliases.iter().find(|(a, _)| *a == norm) {
             return Some(*s);
         }
-        ALL_STATES.iter().copied().find(|s| {
+        TcpState::all().find(|s| {
             let squash = |n: &str| n.replace(['-', '_'], "");
             squash(s.ss_name()) == norm || squash(s.rfc_name()) == norm
         })
-    }
-
-    /// A state the connection leaves by itself, without the program calling anything, as soon
-    /// as a segment arrives from the peer (a SYN-ACK, an ACK of our FIN). The trace waits a
-    /// bounded time for such a state to settle, instead of sleeping a fixed time.
-    pub fn is_transient(self) -> bool {
-        matches!(
-            self,
-            TcpState::SynSent
-                | TcpState::SynRecv
-                | TcpState::NewSynRecv
-                | TcpState::FinWait1
-                | TcpState::Closing
-                | TcpState::LastAck
-        )
     }
 
     /// Two states that mean the same thing seen from two sides: `getsockopt(TCP_INFO)` on a
@@ -163,6 +137,11 @@ impl TcpState {
         };
         canon(self) == canon(other)
     }
+}
+
+/// A state as the table shows it, or `gone` where it has no row.
+pub fn state_or_gone(s: Option<TcpState>) -> String {
+    s.map_or("gone".to_string(), |s| s.to_string())
 }
 
 impl fmt::Display for TcpState {
@@ -184,9 +163,11 @@ mod tests {
 
     #[test]
     fn every_code_round_trips() {
-        for s in ALL_STATES {
+        for s in TcpState::all() {
             assert_eq!(TcpState::from_kernel(s.code()), Some(s));
         }
+        // The kernel's codes, 1 to 13, in declaration order.
+        assert!(TcpState::all().map(TcpState::code).eq(1..=13));
         assert_eq!(TcpState::from_kernel(0), None);
         assert_eq!(TcpState::from_kernel(14), None);
     }
@@ -223,7 +204,7 @@ mod tests {
         assert_eq!(TcpState::parse("fin_wait2"), Some(TcpState::FinWait2));
         assert_eq!(TcpState::parse("listen"), Some(TcpState::Listen));
         assert_eq!(TcpState::parse("bogus"), None);
-        for s in ALL_STATES {
+        for s in TcpState::all() {
             assert!(TcpState::parse(s.rfc_name()).is_some_and(|p| p.same_as(s)));
         }
     }

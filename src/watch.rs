@@ -10,7 +10,7 @@ use crate::kernel::table::{ss_addr, Filter, KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::io;
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -134,6 +134,34 @@ impl Watcher {
 
 fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// `lab watch`: reads the table every `interval` until `limit` (or Ctrl+C) and prints each
+/// change as a line (or a JSON object) on stdout.
+pub fn run(filter: Filter, interval: Duration, limit: Option<Duration>, json: bool) -> io::Result<()> {
+    let port = filter.port;
+    let mut w = Watcher::new(filter)?;
+    let start = Instant::now();
+    let mut out = io::stdout().lock();
+    // On stderr, so that stdout holds only the changes (and JSON stays JSON).
+    let on = port.map(|p| format!(" on port {p}")).unwrap_or_default();
+    eprintln!("watching {} socket(s){on}; Ctrl+C to stop", w.len());
+    if !json {
+        writeln!(out, "{}", header())?;
+    }
+    while limit.is_none_or(|l| start.elapsed() < l) {
+        for c in w.poll()? {
+            if json {
+                writeln!(out, "{}", serde_json::to_string(&c).map_err(io::Error::other)?)?;
+            } else {
+                writeln!(out, "{}", line(&c))?;
+            }
+        }
+        out.flush()?;
+        // The polling period: the watch reads the table this often, it waits for nothing.
+        std::thread::sleep(interval);
+    }
+    Ok(())
 }
 
 /// The column titles of [`line`].

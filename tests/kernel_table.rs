@@ -6,7 +6,7 @@ mod common;
 use common::{lab, PATIENCE};
 use lab::kernel::check::wait_until;
 use lab::kernel::sock_diag::DiagSocket;
-use lab::kernel::table::{self, unspecified_like, Filter, KernelTable, SocketRow};
+use lab::kernel::table::{self, Filter, KernelTable, SocketRow};
 use lab::tcp_state::TcpState;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::net::{SocketAddr, TcpStream};
@@ -22,7 +22,8 @@ fn listener(backlog: i32) -> (Socket, SocketAddr) {
 }
 
 fn listener_row(t: &KernelTable, addr: SocketAddr) -> Option<SocketRow> {
-    t.lookup(addr, unspecified_like(&addr)).unwrap()
+    let (local, any) = table::tuple(addr, None);
+    t.lookup(local, any).unwrap()
 }
 
 #[test]

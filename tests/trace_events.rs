@@ -3,7 +3,8 @@
 
 use lab::kernel::check::Verdict;
 use lab::tcp_state::TcpState;
-use lab::trace::{Collector, Event, Kind, TracedSocket, Tracer};
+use lab::trace::{Arg, Collector, Detail, Event, Kind, Syscall, TracedSocket, Tracer};
+use nix::errno::Errno;
 use socket2::{Domain, Protocol, Type};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::Arc;
@@ -12,8 +13,8 @@ fn tcp(tracer: &Arc<Tracer>, actor: &str) -> TracedSocket {
     TracedSocket::new(Some(tracer.clone()), actor, Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap()
 }
 
-fn find<'a>(events: &'a [Event], actor: &str, call: &str) -> Vec<&'a Event> {
-    events.iter().filter(|e| e.kind == Kind::Call && e.actor == actor && e.call == call).collect()
+fn find<'a>(events: &'a [Event], actor: &str, call: Syscall) -> Vec<&'a Event> {
+    events.iter().filter(|e| e.kind == Kind::Call && e.actor == actor && e.call == Some(call)).collect()
 }
 
 #[test]
@@ -55,55 +56,59 @@ fn a_listen_connect_exchange_is_traced_call_by_call() {
     }
 
     // socket(): a new fd, not yet in the table.
-    let sock = find(&ev, "server", "socket")[0];
+    let sock = find(&ev, "server", Syscall::Socket)[0];
     let server_fd = sock.ret.unwrap() as i32;
     assert_eq!(sock.fd, Some(server_fd));
-    assert_eq!(sock.args, "AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP");
+    assert_eq!(sock.args_text(), "AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP");
     assert_eq!(sock.state, Some(TcpState::Close));
     assert_eq!(sock.verdict, Verdict::NotVisible);
 
-    let opt = find(&ev, "server", "setsockopt")[0];
-    assert_eq!(opt.args, format!("{server_fd}, SOL_SOCKET, SO_REUSEADDR, 1"));
+    let opt = find(&ev, "server", Syscall::Setsockopt)[0];
+    assert_eq!(opt.args_text(), format!("{server_fd}, SOL_SOCKET, SO_REUSEADDR, 1"));
+    assert_eq!(opt.args[0], Arg::Fd(server_fd));
     assert_eq!(opt.ret, Some(0));
 
     // bind(): bound, idle. Linux ≥ 6.8 lists it; before, it is invisible — never "differs".
-    let bind = find(&ev, "server", "bind")[0];
+    let bind = find(&ev, "server", Syscall::Bind)[0];
     assert_eq!(bind.fd, Some(server_fd));
     assert!(matches!(bind.verdict, Verdict::Agrees | Verdict::NotVisible), "{bind:?}");
 
     // listen(): CLOSE → LISTEN, and the table shows the backlog.
-    let listen = find(&ev, "server", "listen")[0];
-    assert_eq!(listen.args, format!("{server_fd}, 8"));
+    let listen = find(&ev, "server", Syscall::Listen)[0];
+    assert_eq!(listen.args, vec![Arg::Fd(server_fd), Arg::Int(8)]);
     assert_eq!((listen.before, listen.state), (Some(TcpState::Close), Some(TcpState::Listen)));
     assert_eq!((listen.kernel, listen.verdict), (Some(TcpState::Listen), Verdict::Agrees));
     assert_eq!(listen.send_q, Some(8));
 
     // connect(): the handshake is done when it returns.
-    let connect = find(&ev, "client", "connect")[0];
-    assert_eq!(connect.args, format!("{}, {addr}", client_fd));
+    let connect = find(&ev, "client", Syscall::Connect)[0];
+    assert_eq!(connect.args, vec![Arg::Fd(client_fd), Arg::Addr(addr)]);
+    assert_eq!((connect.local, connect.peer), (Some(peer), Some(addr)));
     assert_eq!((connect.before, connect.state), (Some(TcpState::Close), Some(TcpState::Established)));
     assert_eq!((connect.kernel, connect.verdict), (Some(TcpState::Established), Verdict::Agrees));
 
     // accept4(): on the listener's fd, returning the connection's fd.
-    let accept = find(&ev, "server", "accept4")[0];
+    let accept = find(&ev, "server", Syscall::Accept4)[0];
     let conn_fd = accept.ret.unwrap() as i32;
     assert_eq!(accept.fd, Some(server_fd));
     assert_ne!(conn_fd, server_fd);
-    assert_eq!(accept.detail.as_deref(), Some(format!("{conn_fd} from {peer}").as_str()));
+    assert_eq!(accept.detail, Some(Detail::Accepted { fd: conn_fd, peer }));
+    assert_eq!(accept.detail_text().unwrap(), format!("{conn_fd} from {peer}"));
     assert_eq!((accept.state, accept.verdict), (Some(TcpState::Established), Verdict::Agrees));
 
     // send() and recv() carry the bytes, escaped as strace shows them.
-    let send = find(&ev, "client", "send")[0];
-    assert_eq!(send.args, format!("{client_fd}, \"hola\\n\", 5, MSG_NOSIGNAL"));
+    let send = find(&ev, "client", Syscall::Send)[0];
+    assert_eq!(send.args_text(), format!("{client_fd}, \"hola\\n\", 5, MSG_NOSIGNAL"));
+    assert_eq!(send.data(), Some((&b"hola\n"[..], 5)));
     assert_eq!(send.ret, Some(5));
-    let recvs = find(&ev, "server", "recv");
+    let recvs = find(&ev, "server", Syscall::Recv);
     assert_eq!(recvs[0].fd, Some(conn_fd));
-    assert_eq!(recvs[0].args, format!("{conn_fd}, \"hola\\n\", 64, 0"));
+    assert_eq!(recvs[0].args_text(), format!("{conn_fd}, \"hola\\n\", 64, 0"));
     assert_eq!(recvs[0].ret, Some(5));
 
     // shutdown(SHUT_WR): FIN sent; once acknowledged, FIN-WAIT-2 — waited for, not slept.
-    let shut = find(&ev, "client", "shutdown")[0];
-    assert_eq!(shut.args, format!("{client_fd}, SHUT_WR"));
+    let shut = find(&ev, "client", Syscall::Shutdown)[0];
+    assert_eq!(shut.args_text(), format!("{client_fd}, SHUT_WR"));
     assert_eq!(shut.state, Some(TcpState::FinWait2), "{shut:?}");
     assert_eq!((shut.kernel, shut.verdict), (Some(TcpState::FinWait2), Verdict::Agrees));
 
@@ -115,20 +120,20 @@ fn a_listen_connect_exchange_is_traced_call_by_call() {
     );
 
     // The server closes from CLOSE-WAIT: the fd is gone, the connection passes LAST-ACK.
-    let conn_close = find(&ev, "server", "close").into_iter().find(|e| e.fd == Some(conn_fd)).unwrap();
+    let conn_close = find(&ev, "server", Syscall::Close).into_iter().find(|e| e.fd == Some(conn_fd)).unwrap();
     assert!(conn_close.fd_gone);
     assert_eq!(conn_close.before, Some(TcpState::CloseWait));
     assert_eq!(conn_close.verdict, Verdict::Agrees, "{conn_close:?}");
 
     // The client, who sent FIN first, holds TIME-WAIT: seen by its 4-tuple after close().
-    let client_close = find(&ev, "client", "close")[0];
+    let client_close = find(&ev, "client", Syscall::Close)[0];
     assert_eq!(client_close.fd, Some(client_fd));
     assert!(client_close.fd_gone);
     assert_eq!(client_close.kernel, Some(TcpState::TimeWait), "{client_close:?}");
     assert_eq!(client_close.verdict, Verdict::Agrees);
 
     // The listener's close leaves nothing behind.
-    let listener_close = find(&ev, "server", "close").into_iter().find(|e| e.fd == Some(server_fd)).unwrap();
+    let listener_close = find(&ev, "server", Syscall::Close).into_iter().find(|e| e.fd == Some(server_fd)).unwrap();
     assert_eq!(listener_close.before, Some(TcpState::Listen));
     assert_eq!(listener_close.kernel_path, vec![None]);
     assert_eq!(listener_close.verdict, Verdict::Agrees);
@@ -148,10 +153,9 @@ fn connection_refused_is_an_errno_by_name() {
     let err = c.connect(addr).unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::ECONNREFUSED));
     let ev = collector.events();
-    let connect = find(&ev, "client", "connect")[0];
+    let connect = find(&ev, "client", Syscall::Connect)[0];
     assert_eq!(connect.ret, Some(-1));
-    assert_eq!(connect.errno.as_deref(), Some("ECONNREFUSED"));
-    assert_eq!(connect.errmsg.as_deref(), Some("Connection refused"));
+    assert_eq!(connect.errno, Some(Errno::ECONNREFUSED));
     assert_eq!(connect.result_text(), "= -1 ECONNREFUSED (Connection refused)");
     assert_eq!(connect.state, Some(TcpState::Close));
 }
@@ -172,7 +176,7 @@ fn a_closed_connection_is_followed_until_time_wait() {
     conn.close().unwrap();
     tracer.observe();
     let ev = collector.events();
-    let close = find(&ev, "client", "close")[0];
+    let close = find(&ev, "client", Syscall::Close)[0];
     assert_eq!(close.before, Some(TcpState::Established));
     assert!(matches!(close.kernel, Some(TcpState::FinWait2) | Some(TcpState::FinWait1)), "{close:?}");
     let kernel: Vec<&Event> = ev.iter().filter(|e| e.kind == Kind::Kernel).collect();
@@ -180,7 +184,7 @@ fn a_closed_connection_is_followed_until_time_wait() {
     assert_eq!(kernel[0].actor, "client");
     assert_eq!(kernel[0].kernel, Some(TcpState::TimeWait));
     // It came right after the server's close that caused it.
-    let conn_close = find(&ev, "server", "close")[0];
+    let conn_close = find(&ev, "server", Syscall::Close)[0];
     assert_eq!(kernel[0].seq, conn_close.seq + 1);
 }
 
@@ -214,11 +218,11 @@ fn abortive_close_sends_rst_and_the_peer_sees_econnreset() {
     let err = conn.recv(&mut b).unwrap_err();
     assert_eq!(err.raw_os_error(), Some(libc::ECONNRESET));
     let ev = collector.events();
-    let close = find(&ev, "client", "close")[0];
+    let close = find(&ev, "client", Syscall::Close)[0];
     // RST: nothing left in the table, no TIME-WAIT.
     assert_eq!(close.kernel_path, vec![None]);
     assert_eq!(close.verdict, Verdict::Agrees);
-    let recv = find(&ev, "server", "recv")[0];
-    assert_eq!(recv.errno.as_deref(), Some("ECONNRESET"));
+    let recv = find(&ev, "server", Syscall::Recv)[0];
+    assert_eq!(recv.errno, Some(Errno::ECONNRESET));
     assert_eq!(recv.state, Some(TcpState::Close));
 }

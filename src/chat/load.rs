@@ -120,6 +120,27 @@ impl Histogram {
 ///
 /// The server is started as its own process (`lab server`), as the course's servers run: in
 /// one process, 10,000 client sockets and 10,000 server sockets would share one fd limit.
+/// `lab load`: runs the load, prints the report's line on stdout and a summary on stderr; an
+/// error if not every client was held or not every message delivered.
+pub fn main(opts: &Options) -> io::Result<()> {
+    let r = run(opts)?;
+    println!("{}", r.line());
+    let what = match (opts.target, opts.model) {
+        (Some(a), _) => format!("server on port {}", a.port()),
+        (None, Model::Poll) => "lab server --model poll".into(),
+        (None, Model::Threads) => "lab server --model threads".into(),
+    };
+    let lost = if r.lost > 0 { format!("; LOST {}", r.lost) } else { String::new() };
+    eprintln!(
+        "{what}: {} of {} clients held; {} deliveries in {:.2} s = {:.0}/s; latency p50 {} µs, p99 {} µs{lost}",
+        r.held, r.clients, r.deliveries, r.secs, r.deliv_per_s, r.p50_us, r.p99_us
+    );
+    if r.lost > 0 || r.held < r.clients {
+        return Err(io::Error::other("not every client was held, or not every message delivered"));
+    }
+    Ok(())
+}
+
 pub fn run(opts: &Options) -> io::Result<Report> {
     let _ = server::raise_fd_limit();
     let (addr, child) = match opts.target {

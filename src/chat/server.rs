@@ -106,6 +106,31 @@ pub fn listen(cfg: &Config) -> io::Result<TracedSocket> {
     Ok(sock)
 }
 
+/// `lab server`: listens, says so, serves until Ctrl+C (or SIGTERM), and says goodbye. The fd
+/// limit is raised first: 10,000 clients need 10,000 fds.
+pub fn serve(cfg: &Config) -> io::Result<()> {
+    let limit = raise_fd_limit().unwrap_or(0);
+    let listener = listen(cfg)?;
+    let stop = Stopper::new()?;
+    stop.on_signals()?;
+    let model = match cfg.model {
+        Model::Threads => "threads: one per client",
+        Model::Poll => "poll: one thread",
+    };
+    eprintln!(
+        "lab server: listening on {} ({model}; up to {} clients, fd limit {limit}); Ctrl+C to stop",
+        listener.local_addr()?,
+        cfg.max_clients
+    );
+    let result = run(cfg, listener, stop);
+    if let Some(t) = &cfg.tracer {
+        t.flush();
+    }
+    result?;
+    eprintln!("lab server: stopped");
+    Ok(())
+}
+
 /// Runs the server on an already listening socket until `stop` is asked for.
 pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Result<()> {
     match cfg.model {

@@ -9,28 +9,11 @@
 
 use super::table::{self, KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
-use serde::Serialize;
 use std::net::SocketAddr;
 use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
-/// The outcome of comparing a fd's state with the kernel's table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// The table holds this socket, in the state the fd reports (or, after `close()`, in a
-    /// state the RFC allows there).
-    Agrees,
-    /// The table says something else, or has no row where it should.
-    Differs,
-    /// The socket is legitimately not in the table (not bound yet, or bound but idle on a kernel
-    /// older than 6.8); the reason says which.
-    NotVisible,
-    /// There is nothing to compare (UDP has no states; a call that changes no state).
-    NotApplicable,
-    /// The kernel's table cannot be read here (not Linux, or the netlink socket failed).
-    Unavailable,
-}
+pub use crate::verdict::Verdict;
 
 /// A verdict with the row it was based on and, where useful, the reason in words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,8 +98,8 @@ fn check_once(
     match state {
         // Several listeners may share a port (SO_REUSEPORT): the inode tells which is ours.
         TcpState::Listen => {
-            let inode = table::fd_inode(fd).ok();
-            compare(table.lookup(local, table::unspecified_like(&local)), state, inode)
+            let (local, any) = table::tuple(local, None);
+            compare(table.lookup(local, any), state, table::fd_inode(fd).ok())
         }
         TcpState::Close => check_closed_fd(table, local, peer, table::fd_inode(fd).ok()),
         // A connection's 4-tuple is unique: the row found is this socket's.
@@ -207,7 +190,7 @@ pub fn settle_fd(fd: BorrowedFd<'_>, first: Option<TcpState>, timeout: Duration)
             }
             current = now;
         }
-        !current.is_some_and(TcpState::is_transient)
+        !current.is_some_and(crate::transitions::is_transient)
     });
     seen
 }
@@ -227,7 +210,7 @@ pub fn follow_tuple(
         if path.last().map(|r| r.as_ref().and_then(|r| r.state)) != Some(state) {
             path.push(row);
         }
-        !state.is_some_and(TcpState::is_transient)
+        !state.is_some_and(crate::transitions::is_transient)
     });
     path
 }
@@ -249,56 +232,31 @@ pub fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
     }
 }
 
-/// What the table may hold for a connection right after its last fd is closed, given the
-/// state before (RFC 9293 §3.10.4, "CLOSE call"). `None` means "no row: gone".
-pub fn expected_after_close(before: TcpState, aborts: bool) -> &'static [Option<TcpState>] {
-    use TcpState::*;
-    if aborts {
-        // SO_LINGER with a zero timeout, or unread data in the receive queue (RFC 2525 §2.17):
-        // Linux sends RST instead of FIN and the connection is gone at once, with no TIME-WAIT.
-        return &[None];
+/// What the table shows for a socket after its fd was closed, in order, waiting (bounded) for
+/// transient states to pass: `None` in the path means "gone". A listener (`peer` is `None`) is
+/// looked up by its address and told apart by `inode` from another on the same port
+/// (SO_REUSEPORT), which is not ours.
+pub fn after_close(
+    table: &KernelTable,
+    local: SocketAddr,
+    peer: Option<SocketAddr>,
+    inode: Option<u64>,
+    timeout: Duration,
+) -> Vec<Option<SocketRow>> {
+    let (local, remote) = table::tuple(local, peer);
+    let mut path = follow_tuple(table, local, remote, timeout);
+    if peer.is_none() {
+        path.retain(|r| r.as_ref().is_some_and(|r| Some(r.inode) == inode));
+        if path.is_empty() {
+            path.push(None);
+        }
     }
-    match before {
-        // "Queue this until all preceding SENDs have been segmentized, then form a FIN segment
-        // and send it. In any case, enter FIN-WAIT-1 state." The ACK may already be back.
-        Established | SynRecv => &[Some(FinWait1), Some(FinWait2)],
-        // "Queue this request until all preceding SENDs have been segmentized; then send a FIN
-        // segment, enter LAST-ACK state." On loopback the ACK may already have freed it.
-        CloseWait => &[Some(LastAck), None],
-        // Already shut down for writing (shutdown(SHUT_WR)): the orphan keeps waiting for the
-        // peer's FIN, or already got it and entered TIME-WAIT.
-        FinWait1 | FinWait2 => &[Some(FinWait1), Some(FinWait2), Some(TimeWait)],
-        // Both FINs crossed: finish the exchange, then TIME-WAIT.
-        Closing => &[Some(Closing), Some(TimeWait)],
-        LastAck => &[Some(LastAck), None],
-        TimeWait => &[Some(TimeWait)],
-        // The fd's socket already left the connection: its 4-tuple, if any, lives on in a
-        // TIME-WAIT entry that no fd holds, which closing the fd does not touch.
-        Close => &[None, Some(TimeWait)],
-        // "Delete the TCB": a listener, a connect in progress, or a socket with no connection.
-        Listen | SynSent | NewSynRecv | BoundInactive => &[None],
-    }
+    path
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn established_close_sends_fin() {
-        assert!(expected_after_close(TcpState::Established, false).contains(&Some(TcpState::FinWait1)));
-        assert!(!expected_after_close(TcpState::Established, false).contains(&None));
-    }
-
-    #[test]
-    fn abortive_close_leaves_nothing() {
-        assert_eq!(expected_after_close(TcpState::Established, true), &[None]);
-    }
-
-    #[test]
-    fn listen_close_deletes_the_tcb() {
-        assert_eq!(expected_after_close(TcpState::Listen, false), &[None]);
-    }
 
     #[test]
     fn wait_until_is_bounded() {

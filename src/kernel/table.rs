@@ -2,7 +2,7 @@
 //! read it (a whole dump, or one row by its exact 4-tuple), plus the two per-fd facts that tie a
 //! program's fd to a row: its live state (TCP_INFO) and its inode (fstat).
 
-use crate::tcp_state::{TcpState, ALL_STATES};
+use crate::tcp_state::TcpState;
 use serde::Serialize;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -142,7 +142,7 @@ impl Filter {
                 _ => s.flag(),
             };
         }
-        ALL_STATES.iter().filter(|s| self.bound || **s != TcpState::BoundInactive).fold(0, |m, s| m | s.flag())
+        TcpState::all().filter(|s| self.bound || *s != TcpState::BoundInactive).fold(0, |m, s| m | s.flag())
     }
 
     /// Whether a row passes the filters the kernel did not apply (port, family).
@@ -237,9 +237,15 @@ fn row_of(m: super::sock_diag::DiagMsg) -> SocketRow {
     }
 }
 
+/// The 4-tuple the table knows a socket by: a connection by its two ends; a socket with no peer
+/// (a listener, a bound socket) by its address and the wildcard `*:*` ss prints for it.
+pub fn tuple(local: SocketAddr, peer: Option<SocketAddr>) -> (SocketAddr, SocketAddr) {
+    (local, peer.unwrap_or_else(|| unspecified_like(&local)))
+}
+
 /// The peer to ask for when looking up a listener: the unspecified address of the same family,
 /// port 0 — what the kernel stores as a listener's "destination".
-pub fn unspecified_like(a: &SocketAddr) -> SocketAddr {
+fn unspecified_like(a: &SocketAddr) -> SocketAddr {
     match a {
         SocketAddr::V4(_) => SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0),
         SocketAddr::V6(_) => SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), 0),

@@ -27,6 +27,8 @@
 //! srv's port. A malformed lesson is refused before anything runs, with `file:line: what`.
 
 use crate::tcp_state::TcpState;
+use crate::trace::{names, Syscall};
+use nix::errno::Errno;
 use std::collections::HashSet;
 use std::fmt;
 use std::net::{IpAddr, Shutdown, SocketAddr};
@@ -37,15 +39,6 @@ use std::path::{Path, PathBuf};
 pub struct Text {
     pub en: String,
     pub es: String,
-}
-
-/// A sink that keeps nothing: for checking lessons without printing them.
-pub fn discard() -> std::sync::Arc<dyn crate::trace::Sink> {
-    struct Discard;
-    impl crate::trace::Sink for Discard {
-        fn event(&self, _: &crate::trace::Event) {}
-    }
-    std::sync::Arc::new(Discard)
 }
 
 /// Which language to show.
@@ -88,7 +81,7 @@ pub enum Target {
     PortOf(IpAddr, String),
 }
 
-/// A socket option a lesson may set.
+/// A socket option a lesson may set, by the name `setsockopt(2)` gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SockOpt {
     ReuseAddr,
@@ -100,6 +93,17 @@ pub enum SockOpt {
     V6Only,
 }
 
+/// Each option and its name, in one table.
+const SOCKOPTS: [(SockOpt, &str); 7] = [
+    (SockOpt::ReuseAddr, "SO_REUSEADDR"),
+    (SockOpt::ReusePort, "SO_REUSEPORT"),
+    (SockOpt::Linger, "SO_LINGER"),
+    (SockOpt::NoDelay, "TCP_NODELAY"),
+    (SockOpt::RcvBuf, "SO_RCVBUF"),
+    (SockOpt::SndBuf, "SO_SNDBUF"),
+    (SockOpt::V6Only, "IPV6_V6ONLY"),
+];
+
 /// A condition `wait` waits for (bounded).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cond {
@@ -109,6 +113,17 @@ pub enum Cond {
     Kernel(Option<TcpState>),
     /// The table's Recv-Q for the socket.
     RecvQ(u32),
+}
+
+impl fmt::Display for Cond {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cond::State(s) => write!(f, "state {s}"),
+            Cond::Kernel(Some(s)) => write!(f, "kernel {s}"),
+            Cond::Kernel(None) => f.write_str("kernel gone"),
+            Cond::RecvQ(n) => write!(f, "Recv-Q {n}"),
+        }
+    }
 }
 
 /// One call of a step.
@@ -148,13 +163,51 @@ pub enum Call {
     Wait(Cond),
 }
 
+impl Call {
+    /// The call the trace shows for this step; `None` for `wait`, which makes none (it reads
+    /// the kernel's table).
+    pub fn syscall(&self) -> Option<Syscall> {
+        Some(match self {
+            Call::Socket { .. } => Syscall::Socket,
+            Call::SetOpt(..) => Syscall::Setsockopt,
+            Call::Nonblock => Syscall::Fcntl,
+            Call::Bind(_) => Syscall::Bind,
+            Call::Listen(_) => Syscall::Listen,
+            Call::Accept { .. } => Syscall::Accept4,
+            Call::Connect(_) => Syscall::Connect,
+            Call::Send(_) => Syscall::Send,
+            Call::Recv { .. } => Syscall::Recv,
+            Call::SendTo(..) => Syscall::Sendto,
+            Call::RecvFrom(_) => Syscall::Recvfrom,
+            Call::Shutdown(_) => Syscall::Shutdown,
+            Call::Close => Syscall::Close,
+            Call::Poll { .. } => Syscall::Poll,
+            Call::SoError => Syscall::Getsockopt,
+            Call::Resolve(_) => Syscall::Getaddrinfo,
+            Call::Wait(_) => return None,
+        })
+    }
+}
+
 /// What the result should be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ret {
     Value(i64),
-    Errno(String),
+    Errno(Errno),
     Data(Vec<u8>),
     Any,
+}
+
+impl fmt::Display for Ret {
+    /// As the lesson writes it: `= 0`, `= -1 ECONNREFUSED`, `= "hola\n"`, `= ...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ret::Any => f.write_str("= ..."),
+            Ret::Value(v) => write!(f, "= {v}"),
+            Ret::Errno(e) => write!(f, "= -1 {}", names::errno_name(*e)),
+            Ret::Data(d) => write!(f, "= {}", names::quoted(d, 64)),
+        }
+    }
 }
 
 /// Everything a step may expect.
@@ -186,8 +239,10 @@ pub enum StepKind {
 pub struct Step {
     /// 1-based line in the file.
     pub line: usize,
-    /// The line as written (for `--step` and failure messages).
+    /// The line as written (for `--step`, `lesson show` and failure messages).
     pub source: String,
+    /// Where in `source` the expectations begin (its length if there are none).
+    pub expect_at: usize,
     pub kind: StepKind,
 }
 
@@ -203,6 +258,8 @@ pub struct Lesson {
     pub question: Text,
     pub explain: Text,
     pub steps: Vec<Step>,
+    /// The instructor's `#` comments, with their line numbers.
+    pub comments: Vec<(usize, String)>,
 }
 
 /// `file:line: what is wrong`.
@@ -240,11 +297,14 @@ pub fn load(path: &Path) -> Result<Lesson, ParseError> {
     parse(path, &text)
 }
 
+/// The message for a note left without its translation.
+const NO_SPANISH: &str = "this note has no Spanish version: add a 'note.es:' line after it";
+
 /// Parses a lesson's text; `path` is used for names and messages.
 pub fn parse(path: &Path, text: &str) -> Result<Lesson, ParseError> {
     let err = |line: usize, msg: String| ParseError { path: path.to_path_buf(), line, msg };
     let topic = path.parent().and_then(|p| p.file_name()).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut lesson = Lesson {
+    let lesson = Lesson {
         path: path.to_path_buf(),
         name: lesson_name(path),
         topic,
@@ -252,86 +312,111 @@ pub fn parse(path: &Path, text: &str) -> Result<Lesson, ParseError> {
         question: Text::default(),
         explain: Text::default(),
         steps: Vec::new(),
+        comments: Vec::new(),
     };
-    let mut live: HashSet<String> = HashSet::new();
-    let mut ever: HashSet<String> = HashSet::new();
-    let mut last_note: Option<usize> = None;
+    let mut p = Parser { lesson, names: Names::default(), last_note: None };
     for (i, raw) in text.lines().enumerate() {
-        let n = i + 1;
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
+        p.line(i + 1, raw.trim()).map_err(|(n, m)| err(n, m))?;
+    }
+    p.finish().map_err(|(n, m)| err(n, m))
+}
+
+/// The parser's state between lines.
+struct Parser {
+    lesson: Lesson,
+    names: Names,
+    /// The line of a `note:` still waiting for its `note.es:`.
+    last_note: Option<usize>,
+}
+
+/// A parse error: the line and what is wrong.
+type LineError = (usize, String);
+
+impl Parser {
+    fn line(&mut self, n: usize, line: &str) -> Result<(), LineError> {
+        if line.is_empty() {
+            return Ok(());
         }
-        // Header and note lines: `key: text`.
+        if let Some(comment) = line.strip_prefix('#') {
+            self.lesson.comments.push((n, comment.trim().to_string()));
+            return Ok(());
+        }
         if let Some((key, value)) = header(line) {
-            let value = value.trim().to_string();
-            if value.is_empty() {
-                return Err(err(n, format!("'{key}:' needs a text after it")));
+            return self.header(n, line, key, value.trim());
+        }
+        if let Some(prev) = self.last_note.take() {
+            return Err((prev, NO_SPANISH.into()));
+        }
+        let (kind, expect_at) = parse_step(line, &mut self.names).map_err(|m| (n, m))?;
+        self.lesson.steps.push(Step { line: n, source: line.to_string(), expect_at, kind });
+        Ok(())
+    }
+
+    /// A `key: value` line: a header, or a note between steps.
+    fn header(&mut self, n: usize, line: &str, key: &str, value: &str) -> Result<(), LineError> {
+        if value.is_empty() {
+            return Err((n, format!("'{key}:' needs a text after it")));
+        }
+        let l = &mut self.lesson;
+        let append = |t: &mut String| {
+            if !t.is_empty() {
+                t.push(' ');
             }
-            let append = |t: &mut String| {
-                if !t.is_empty() {
-                    t.push(' ');
+            t.push_str(value);
+        };
+        match key {
+            "title" => l.title.en = value.to_string(),
+            "title.es" => l.title.es = value.to_string(),
+            "question" => l.question.en = value.to_string(),
+            "question.es" => l.question.es = value.to_string(),
+            "explain" => append(&mut l.explain.en),
+            "explain.es" => append(&mut l.explain.es),
+            "note" => {
+                if let Some(prev) = self.last_note {
+                    return Err((prev, NO_SPANISH.into()));
                 }
-                t.push_str(&value);
-            };
-            match key {
-                "title" => lesson.title.en = value.clone(),
-                "title.es" => lesson.title.es = value.clone(),
-                "question" => lesson.question.en = value.clone(),
-                "question.es" => lesson.question.es = value.clone(),
-                "explain" => append(&mut lesson.explain.en),
-                "explain.es" => append(&mut lesson.explain.es),
-                "note" => {
-                    if let Some(prev) = last_note {
-                        return Err(err(
-                            prev,
-                            "this note has no Spanish version: add a 'note.es:' line after it".into(),
-                        ));
-                    }
-                    lesson.steps.push(Step {
-                        line: n,
-                        source: line.to_string(),
-                        kind: StepKind::Note(Text { en: value.clone(), es: String::new() }),
-                    });
-                    last_note = Some(n);
-                }
-                "note.es" => match (last_note.take(), lesson.steps.last_mut()) {
-                    (Some(_), Some(Step { kind: StepKind::Note(t), .. })) => t.es = value.clone(),
-                    _ => return Err(err(n, "'note.es:' must follow a 'note:' line".into())),
-                },
-                other => {
-                    return Err(err(
-                        n,
-                        format!("unknown header '{other}:' (title, question, explain, note, each also .es)"),
-                    ))
-                }
+                let text = Text { en: value.to_string(), es: String::new() };
+                l.steps.push(Step {
+                    line: n,
+                    source: line.to_string(),
+                    expect_at: line.len(),
+                    kind: StepKind::Note(text),
+                });
+                self.last_note = Some(n);
             }
-            continue;
+            "note.es" => match (self.last_note.take(), l.steps.last_mut()) {
+                (Some(_), Some(Step { kind: StepKind::Note(t), .. })) => t.es = value.to_string(),
+                _ => return Err((n, "'note.es:' must follow a 'note:' line".into())),
+            },
+            other => {
+                return Err((n, format!("unknown header '{other}:' (title, question, explain, note, each also .es)")))
+            }
         }
-        if let Some(prev) = last_note.take() {
-            return Err(err(prev, "this note has no Spanish version: add a 'note.es:' line after it".into()));
+        Ok(())
+    }
+
+    /// The checks that need the whole file.
+    fn finish(self) -> Result<Lesson, LineError> {
+        let l = self.lesson;
+        if let Some(prev) = self.last_note {
+            return Err((prev, NO_SPANISH.into()));
         }
-        let step = parse_step(line, &mut live, &mut ever).map_err(|m| err(n, m))?;
-        lesson.steps.push(Step { line: n, source: line.to_string(), kind: step });
-    }
-    if let Some(prev) = last_note {
-        return Err(err(prev, "this note has no Spanish version: add a 'note.es:' line after it".into()));
-    }
-    for (what, t) in [("title", &lesson.title), ("question", &lesson.question)] {
-        if t.en.is_empty() {
-            return Err(err(1, format!("missing '{what}:' line")));
+        for (what, t) in [("title", &l.title), ("question", &l.question)] {
+            if t.en.is_empty() {
+                return Err((1, format!("missing '{what}:' line")));
+            }
+            if t.es.is_empty() {
+                return Err((1, format!("missing '{what}.es:' line (each lesson is in English and Spanish)")));
+            }
         }
-        if t.es.is_empty() {
-            return Err(err(1, format!("missing '{what}.es:' line (each lesson is in English and Spanish)")));
+        if l.explain.en.is_empty() != l.explain.es.is_empty() {
+            return Err((1, "'explain:' and 'explain.es:' go together".into()));
         }
+        if !l.steps.iter().any(|s| matches!(s.kind, StepKind::Call { .. })) {
+            return Err((1, "a lesson needs at least one step".into()));
+        }
+        Ok(l)
     }
-    if lesson.explain.en.is_empty() != lesson.explain.es.is_empty() {
-        return Err(err(1, "'explain:' and 'explain.es:' go together".into()));
-    }
-    if !lesson.steps.iter().any(|s| matches!(s.kind, StepKind::Call { .. })) {
-        return Err(err(1, "a lesson needs at least one step".into()));
-    }
-    Ok(lesson)
 }
 
 /// `key: value` for a header or note line; step lines never have a `:` right after the first
@@ -342,61 +427,7 @@ fn header(line: &str) -> Option<(&str, &str)> {
     (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')).then_some((key, rest))
 }
 
-/// Splits a step line into words; a double-quoted string is one word, escapes decoded.
-fn words(line: &str) -> Result<Vec<Word>, String> {
-    let mut out = Vec::new();
-    let mut chars = line.chars().peekable();
-    while let Some(&c) = chars.peek() {
-        if c.is_whitespace() {
-            chars.next();
-            continue;
-        }
-        if c == '"' {
-            chars.next();
-            let mut bytes = Vec::new();
-            loop {
-                match chars.next() {
-                    None => return Err("a string is not closed: add the final \"".into()),
-                    Some('"') => break,
-                    Some('\\') => match chars.next() {
-                        Some('n') => bytes.push(b'\n'),
-                        Some('r') => bytes.push(b'\r'),
-                        Some('t') => bytes.push(b'\t'),
-                        Some('0') => bytes.push(0),
-                        Some('\\') => bytes.push(b'\\'),
-                        Some('"') => bytes.push(b'"'),
-                        Some('x') => {
-                            let hex: String = (0..2).filter_map(|_| chars.next()).collect();
-                            let b = u8::from_str_radix(&hex, 16)
-                                .map_err(|_| format!("bad escape \\x{hex}: two hex digits expected"))?;
-                            bytes.push(b);
-                        }
-                        other => {
-                            return Err(format!("unknown escape \\{}", other.map(String::from).unwrap_or_default()))
-                        }
-                    },
-                    Some(ch) => {
-                        let mut b = [0u8; 4];
-                        bytes.extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
-                    }
-                }
-            }
-            out.push(Word::Str(bytes));
-        } else {
-            let mut w = String::new();
-            while let Some(&ch) = chars.peek() {
-                if ch.is_whitespace() {
-                    break;
-                }
-                w.push(ch);
-                chars.next();
-            }
-            out.push(Word::Plain(w));
-        }
-    }
-    Ok(out)
-}
-
+/// One word of a step line, and the byte offset where it starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Word {
     Plain(String),
@@ -412,152 +443,261 @@ impl Word {
     }
 }
 
-fn parse_step(line: &str, live: &mut HashSet<String>, ever: &mut HashSet<String>) -> Result<StepKind, String> {
+/// Splits a step line into words, each with its offset; a double-quoted string is one word,
+/// escapes decoded.
+fn words(line: &str) -> Result<Vec<(usize, Word)>, String> {
+    let mut out = Vec::new();
+    let mut chars = line.char_indices().peekable();
+    while let Some(&(at, c)) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+        } else if c == '"' {
+            chars.next();
+            out.push((at, Word::Str(string(&mut chars)?)));
+        } else {
+            let mut w = String::new();
+            while let Some((_, ch)) = chars.next_if(|(_, ch)| !ch.is_whitespace()) {
+                w.push(ch);
+            }
+            out.push((at, Word::Plain(w)));
+        }
+    }
+    Ok(out)
+}
+
+/// The rest of a double-quoted string, after its opening `"`, as bytes.
+fn string(chars: &mut impl Iterator<Item = (usize, char)>) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    loop {
+        match chars.next().map(|(_, c)| c) {
+            None => return Err("a string is not closed: add the final \"".into()),
+            Some('"') => return Ok(bytes),
+            Some('\\') => bytes.push(escape(chars)?),
+            Some(ch) => {
+                let mut b = [0u8; 4];
+                bytes.extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
+            }
+        }
+    }
+}
+
+/// One escape after `\`: `\n`, `\r`, `\t`, `\0`, `\\`, `\"`, `\xNN`.
+fn escape(chars: &mut impl Iterator<Item = (usize, char)>) -> Result<u8, String> {
+    Ok(match chars.next().map(|(_, c)| c) {
+        Some('n') => b'\n',
+        Some('r') => b'\r',
+        Some('t') => b'\t',
+        Some('0') => 0,
+        Some('\\') => b'\\',
+        Some('"') => b'"',
+        Some('x') => {
+            let hex: String = chars.take(2).map(|(_, c)| c).collect();
+            u8::from_str_radix(&hex, 16).map_err(|_| format!("bad escape \\x{hex}: two hex digits expected"))?
+        }
+        other => return Err(format!("unknown escape \\{}", other.map(String::from).unwrap_or_default())),
+    })
+}
+
+/// The sockets a lesson has named so far: those open now, and every one ever made.
+#[derive(Default)]
+struct Names {
+    live: HashSet<String>,
+    ever: HashSet<String>,
+}
+
+impl Names {
+    fn add(&mut self, name: &str) {
+        self.live.insert(name.to_string());
+        self.ever.insert(name.to_string());
+    }
+
+    fn is_new(&self, name: &str) -> bool {
+        !self.ever.contains(name)
+    }
+
+    fn need_live(&self, name: &str) -> Result<(), String> {
+        if self.live.contains(name) {
+            Ok(())
+        } else if self.ever.contains(name) {
+            Err(format!("'{name}' was closed by an earlier step"))
+        } else {
+            Err(format!("no socket named '{name}' yet (create it with '{name} socket' or 'accept -> {name}')"))
+        }
+    }
+}
+
+/// Words that start a step's expectations.
+const EXPECT_WORDS: [&str; 5] = ["=", "state", "kernel", "recvq", "sendq"];
+
+/// Parses one step; returns it and where its expectations begin.
+fn parse_step(line: &str, names: &mut Names) -> Result<(StepKind, usize), String> {
     let ws = words(line)?;
     // The call's words end at `=` or at the first expectation keyword — except for `wait`,
     // whose condition is written with those very words (`wait kernel TIME-WAIT`).
-    let is_wait = ws.get(1).and_then(Word::plain) == Some("wait");
+    let is_wait = ws.get(1).and_then(|(_, w)| w.plain()) == Some("wait");
     let split = ws
         .iter()
-        .position(|w| matches!(w.plain(), Some("=" | "state" | "kernel" | "recvq" | "sendq")))
+        .position(|(_, w)| w.plain().is_some_and(|p| EXPECT_WORDS.contains(&p)))
         .filter(|_| !is_wait)
         .unwrap_or(ws.len());
+    let expect_at = ws.get(split).map_or(line.len(), |(at, _)| *at);
+    let ws: Vec<Word> = ws.into_iter().map(|(_, w)| w).collect();
     let (head, tail) = ws.split_at(split);
     let sock = head.first().and_then(Word::plain).ok_or("a step starts with a socket name")?.to_string();
     if !valid_name(&sock) {
         return Err(format!("'{sock}' is not a socket name (letters, digits, _)"));
     }
-    let call_name =
+    let word =
         head.get(1).and_then(Word::plain).ok_or(format!("what does {sock} call? (socket, bind, connect, ...)"))?;
-    let args = &head[2..];
-    let plain_arg = |i: usize, what: &str| -> Result<&str, String> {
-        args.get(i).and_then(Word::plain).ok_or(format!("{call_name} needs {what}"))
-    };
-    let need_live = |name: &str, live: &HashSet<String>| -> Result<(), String> {
-        if live.contains(name) {
-            Ok(())
-        } else if ever.contains(name) {
-            Err(format!("'{name}' was closed by an earlier step"))
-        } else {
-            Err(format!("no socket named '{name}' yet (create it with '{name} socket' or 'accept -> {name}')"))
-        }
-    };
-    let call = match call_name {
-        "socket" => {
-            if live.contains(&sock) || ever.contains(&sock) {
-                return Err(format!("a socket named '{sock}' already exists: pick another name"));
-            }
-            let mut udp = false;
-            let mut v6 = false;
-            for a in args {
-                match a.plain() {
-                    Some("tcp") => udp = false,
-                    Some("udp") => udp = true,
-                    Some("ipv4") => v6 = false,
-                    Some("ipv6") => v6 = true,
-                    _ => return Err("socket takes: tcp|udp ipv4|ipv6".into()),
-                }
-            }
-            Call::Socket { udp, v6 }
-        }
-        "resolve" => Call::Resolve(plain_arg(0, "a host name")?.to_string()),
-        _ => {
-            // `wait` follows a connection by its 4-tuple, so it works after close() too.
-            if call_name != "wait" || !ever.contains(&sock) {
-                need_live(&sock, live)?;
-            }
-            match call_name {
-                "setsockopt" => {
-                    let opt = match plain_arg(0, "an option")? {
-                        "SO_REUSEADDR" => SockOpt::ReuseAddr,
-                        "SO_REUSEPORT" => SockOpt::ReusePort,
-                        "SO_LINGER" => SockOpt::Linger,
-                        "TCP_NODELAY" => SockOpt::NoDelay,
-                        "SO_RCVBUF" => SockOpt::RcvBuf,
-                        "SO_SNDBUF" => SockOpt::SndBuf,
-                        "IPV6_V6ONLY" => SockOpt::V6Only,
-                        other => return Err(format!("unknown option {other} (SO_REUSEADDR, SO_REUSEPORT, SO_LINGER, TCP_NODELAY, SO_RCVBUF, SO_SNDBUF, IPV6_V6ONLY)")),
-                    };
-                    let v = plain_arg(1, "a value")?.parse().map_err(|_| "the option's value must be a number".to_string())?;
-                    Call::SetOpt(opt, v)
-                }
-                "nonblock" => Call::Nonblock,
-                "bind" => Call::Bind(target(plain_arg(0, "an address")?, live, ever)?),
-                "listen" => Call::Listen(plain_arg(0, "a backlog")?.parse().map_err(|_| "listen's backlog must be a number".to_string())?),
-                "accept" => {
-                    let (Some("->"), Some(new)) = (plain_arg(0, "-> NAME").ok(), args.get(1).and_then(Word::plain)) else {
-                        return Err("accept names the new socket: accept -> NAME".into());
-                    };
-                    if !valid_name(new) || live.contains(new) || ever.contains(new) {
-                        return Err(format!("'{new}' cannot name the accepted socket: pick a new name"));
-                    }
-                    live.insert(new.to_string());
-                    ever.insert(new.to_string());
-                    Call::Accept { new: new.to_string() }
-                }
-                "connect" => Call::Connect(target(plain_arg(0, "an address or socket name")?, live, ever)?),
-                "send" => Call::Send(data(args.first())?),
-                "recv" => {
-                    let len = plain_arg(0, "a length")?.parse().map_err(|_| "recv's length must be a number".to_string())?;
-                    let mut flags = 0;
-                    for a in &args[1..] {
-                        flags |= match a.plain() {
-                            Some("waitall") => libc::MSG_WAITALL,
-                            Some("peek") => libc::MSG_PEEK,
-                            Some("dontwait") => libc::MSG_DONTWAIT,
-                            _ => return Err("recv's flags: waitall, peek, dontwait".into()),
-                        };
-                    }
-                    Call::Recv { len, flags }
-                }
-                "sendto" => Call::SendTo(target(plain_arg(0, "an address")?, live, ever)?, data(args.get(1))?),
-                "recvfrom" => Call::RecvFrom(plain_arg(0, "a length")?.parse().map_err(|_| "recvfrom's length must be a number".to_string())?),
-                "shutdown" => Call::Shutdown(match plain_arg(0, "wr, rd or rdwr")? {
-                    "wr" | "SHUT_WR" => Shutdown::Write,
-                    "rd" | "SHUT_RD" => Shutdown::Read,
-                    "rdwr" | "SHUT_RDWR" => Shutdown::Both,
-                    _ => return Err("shutdown takes wr, rd or rdwr".into()),
-                }),
-                "close" => {
-                    live.remove(&sock);
-                    Call::Close
-                }
-                "poll" => {
-                    let out = match plain_arg(0, "in or out")? {
-                        "in" => false,
-                        "out" => true,
-                        _ => return Err("poll takes in or out".into()),
-                    };
-                    let ms = match args.get(1).and_then(Word::plain) {
-                        Some(v) => v.parse().map_err(|_| "poll's timeout is in ms".to_string())?,
-                        None => 1000,
-                    };
-                    Call::Poll { out, ms }
-                }
-                "getsockopt" => match plain_arg(0, "SO_ERROR")? {
-                    "SO_ERROR" => Call::SoError,
-                    other => return Err(format!("getsockopt: only SO_ERROR, not {other}")),
-                },
-                "wait" => Call::Wait(match (plain_arg(0, "state, kernel or recvq")?, plain_arg(1, "a value")?) {
-                    ("state", s) => Cond::State(state(s)?),
-                    ("kernel", "gone") => Cond::Kernel(None),
-                    ("kernel", s) => Cond::Kernel(Some(state(s)?)),
-                    ("recvq", n) => Cond::RecvQ(n.parse().map_err(|_| "recvq takes a number".to_string())?),
-                    _ => return Err("wait takes: state S, kernel S, kernel gone, recvq N".into()),
-                }),
-                other => {
-                    return Err(format!(
-                        "unknown call '{other}' (socket, setsockopt, nonblock, bind, listen, accept, connect, send, recv, sendto, recvfrom, shutdown, close, poll, getsockopt, resolve, wait)"
-                    ))
-                }
-            }
-        }
-    };
-    if call_name == "socket" {
-        live.insert(sock.clone());
-        ever.insert(sock.clone());
+    let call = parse_call(&sock, word, &head[2..], names)?;
+    Ok((StepKind::Call { sock, call, expect: expectations(tail)? }, expect_at))
+}
+
+/// The arguments of a call, with the messages for a missing one.
+struct Args<'a> {
+    call: &'a str,
+    words: &'a [Word],
+}
+
+impl<'a> Args<'a> {
+    fn plain(&self, i: usize, what: &str) -> Result<&'a str, String> {
+        self.words.get(i).and_then(Word::plain).ok_or(format!("{} needs {what}", self.call))
     }
-    Ok(StepKind::Call { sock, call, expect: expectations(tail)? })
+
+    fn number<T: std::str::FromStr>(&self, i: usize, what: &str, bad: &str) -> Result<T, String> {
+        self.plain(i, what)?.parse().map_err(|_| bad.to_string())
+    }
+}
+
+/// The call a step makes, from its word (`accept`) and arguments.
+fn parse_call(sock: &str, word: &str, words: &[Word], names: &mut Names) -> Result<Call, String> {
+    let a = Args { call: word, words };
+    let Some(syscall) = Syscall::from_lesson_word(word) else {
+        return if word == "wait" { wait_call(sock, &a, names) } else { Err(unknown_call(word)) };
+    };
+    match syscall {
+        Syscall::Socket => return socket_call(sock, &a, names),
+        Syscall::Getaddrinfo => return Ok(Call::Resolve(a.plain(0, "a host name")?.to_string())),
+        _ => names.need_live(sock)?,
+    }
+    let target = |i: usize, what: &str| target(a.plain(i, what)?, names);
+    Ok(match syscall {
+        Syscall::Setsockopt => setsockopt_call(&a)?,
+        Syscall::Fcntl => Call::Nonblock,
+        Syscall::Bind => Call::Bind(target(0, "an address")?),
+        Syscall::Listen => Call::Listen(a.number(0, "a backlog", "listen's backlog must be a number")?),
+        Syscall::Accept4 => accept_call(&a, names)?,
+        Syscall::Connect => Call::Connect(target(0, "an address or socket name")?),
+        Syscall::Send => Call::Send(data(words.first())?),
+        Syscall::Recv => recv_call(&a)?,
+        Syscall::Sendto => Call::SendTo(target(0, "an address")?, data(words.get(1))?),
+        Syscall::Recvfrom => Call::RecvFrom(a.number(0, "a length", "recvfrom's length must be a number")?),
+        Syscall::Shutdown => shutdown_call(&a)?,
+        Syscall::Close => {
+            names.live.remove(sock);
+            Call::Close
+        }
+        Syscall::Poll => poll_call(&a)?,
+        Syscall::Getsockopt => match a.plain(0, "SO_ERROR")? {
+            "SO_ERROR" => Call::SoError,
+            other => return Err(format!("getsockopt: only SO_ERROR, not {other}")),
+        },
+        Syscall::Socket | Syscall::Getaddrinfo => unreachable!("returned above"),
+    })
+}
+
+fn unknown_call(word: &str) -> String {
+    let known: Vec<&str> = Syscall::all().map(Syscall::lesson_word).chain(["wait"]).collect();
+    format!("unknown call '{word}' ({})", known.join(", "))
+}
+
+fn socket_call(sock: &str, a: &Args, names: &mut Names) -> Result<Call, String> {
+    if !names.is_new(sock) {
+        return Err(format!("a socket named '{sock}' already exists: pick another name"));
+    }
+    let (mut udp, mut v6) = (false, false);
+    for w in a.words {
+        match w.plain() {
+            Some("tcp") => udp = false,
+            Some("udp") => udp = true,
+            Some("ipv4") => v6 = false,
+            Some("ipv6") => v6 = true,
+            _ => return Err("socket takes: tcp|udp ipv4|ipv6".into()),
+        }
+    }
+    names.add(sock);
+    Ok(Call::Socket { udp, v6 })
+}
+
+fn setsockopt_call(a: &Args) -> Result<Call, String> {
+    let name = a.plain(0, "an option")?;
+    let Some((opt, _)) = SOCKOPTS.iter().find(|(_, n)| *n == name) else {
+        let known: Vec<&str> = SOCKOPTS.iter().map(|(_, n)| *n).collect();
+        return Err(format!("unknown option {name} ({})", known.join(", ")));
+    };
+    Ok(Call::SetOpt(*opt, a.number(1, "a value", "the option's value must be a number")?))
+}
+
+fn accept_call(a: &Args, names: &mut Names) -> Result<Call, String> {
+    let (Ok("->"), Some(new)) = (a.plain(0, "-> NAME"), a.words.get(1).and_then(Word::plain)) else {
+        return Err("accept names the new socket: accept -> NAME".into());
+    };
+    if !valid_name(new) || !names.is_new(new) {
+        return Err(format!("'{new}' cannot name the accepted socket: pick a new name"));
+    }
+    names.add(new);
+    Ok(Call::Accept { new: new.to_string() })
+}
+
+fn recv_call(a: &Args) -> Result<Call, String> {
+    let len = a.number(0, "a length", "recv's length must be a number")?;
+    let mut flags = 0;
+    for w in &a.words[1..] {
+        flags |= match w.plain() {
+            Some("waitall") => libc::MSG_WAITALL,
+            Some("peek") => libc::MSG_PEEK,
+            Some("dontwait") => libc::MSG_DONTWAIT,
+            _ => return Err("recv's flags: waitall, peek, dontwait".into()),
+        };
+    }
+    Ok(Call::Recv { len, flags })
+}
+
+fn shutdown_call(a: &Args) -> Result<Call, String> {
+    Ok(Call::Shutdown(match a.plain(0, "wr, rd or rdwr")? {
+        "wr" | "SHUT_WR" => Shutdown::Write,
+        "rd" | "SHUT_RD" => Shutdown::Read,
+        "rdwr" | "SHUT_RDWR" => Shutdown::Both,
+        _ => return Err("shutdown takes wr, rd or rdwr".into()),
+    }))
+}
+
+fn poll_call(a: &Args) -> Result<Call, String> {
+    let out = match a.plain(0, "in or out")? {
+        "in" => false,
+        "out" => true,
+        _ => return Err("poll takes in or out".into()),
+    };
+    let ms = match a.words.get(1) {
+        Some(_) => a.number(1, "a timeout", "poll's timeout is in ms")?,
+        None => 1000,
+    };
+    Ok(Call::Poll { out, ms })
+}
+
+/// `wait state S`, `wait kernel S`, `wait kernel gone`, `wait recvq N`. It follows a
+/// connection by its 4-tuple, so it works after `close()` too.
+fn wait_call(sock: &str, a: &Args, names: &Names) -> Result<Call, String> {
+    if names.is_new(sock) {
+        names.need_live(sock)?;
+    }
+    Ok(Call::Wait(match (a.plain(0, "state, kernel or recvq")?, a.plain(1, "a value")?) {
+        ("state", s) => Cond::State(state(s)?),
+        ("kernel", "gone") => Cond::Kernel(None),
+        ("kernel", s) => Cond::Kernel(Some(state(s)?)),
+        ("recvq", n) => Cond::RecvQ(n.parse().map_err(|_| "recvq takes a number".to_string())?),
+        _ => return Err("wait takes: state S, kernel S, kernel gone, recvq N".into()),
+    }))
 }
 
 fn expectations(tail: &[Word]) -> Result<Expect, String> {
@@ -565,55 +705,49 @@ fn expectations(tail: &[Word]) -> Result<Expect, String> {
     let mut i = 0;
     while i < tail.len() {
         let key = tail[i].plain().unwrap_or_default();
-        let next = tail.get(i + 1);
-        let next_plain = next.and_then(Word::plain);
+        let next_plain = tail.get(i + 1).and_then(Word::plain);
         match key {
             "=" => {
-                let v = next.ok_or("'=' needs a value")?;
-                e.ret = Some(match v {
-                    Word::Str(b) => Ret::Data(b.clone()),
-                    Word::Plain(s) if s == "..." => Ret::Any,
-                    Word::Plain(s) if s == "-1" => {
-                        let errno = tail
-                            .get(i + 2)
-                            .and_then(Word::plain)
-                            .ok_or("'= -1' needs the errno's name: = -1 ECONNREFUSED")?;
-                        if !errno.starts_with('E') {
-                            return Err(format!("'{errno}' is not an errno name (ECONNREFUSED, EAGAIN, ...)"));
-                        }
-                        i += 1;
-                        Ret::Errno(errno.to_string())
-                    }
-                    Word::Plain(s) => Ret::Value(
-                        s.parse()
-                            .map_err(|_| format!("'{s}' is not a result (a number, \"data\", -1 ERRNO or ...)"))?,
-                    ),
-                });
-                i += 2;
+                let (ret, used) = result(&tail[i + 1..])?;
+                e.ret = Some(ret);
+                i += 1 + used;
+                continue;
             }
             "state" => {
                 let s = next_plain.ok_or("'state' needs a state")?;
                 e.state = Some(if s == "-" { None } else { Some(state(s)?) });
-                i += 2;
             }
             "kernel" => {
                 let s = next_plain.ok_or("'kernel' needs a state, or 'gone'")?;
                 e.kernel = Some(if s == "gone" { None } else { Some(state(s)?) });
-                i += 2;
             }
             "recvq" | "sendq" => {
                 let n: u32 = next_plain.and_then(|s| s.parse().ok()).ok_or(format!("'{key}' needs a number"))?;
-                if key == "recvq" {
-                    e.recvq = Some(n);
-                } else {
-                    e.sendq = Some(n);
-                }
-                i += 2;
+                *(if key == "recvq" { &mut e.recvq } else { &mut e.sendq }) = Some(n);
             }
             other => return Err(format!("unexpected '{other}' after the expectations (= state kernel recvq sendq)")),
         }
+        i += 2;
     }
     Ok(e)
+}
+
+/// The expected result after `=`, and how many words it took.
+fn result(words: &[Word]) -> Result<(Ret, usize), String> {
+    Ok(match words.first().ok_or("'=' needs a value")? {
+        Word::Str(b) => (Ret::Data(b.clone()), 1),
+        Word::Plain(s) if s == "..." => (Ret::Any, 1),
+        Word::Plain(s) if s == "-1" => {
+            let name = words.get(1).and_then(Word::plain).ok_or("'= -1' needs the errno's name: = -1 ECONNREFUSED")?;
+            let errno = names::errno_from_name(name)
+                .ok_or(format!("'{name}' is not an errno name (ECONNREFUSED, EAGAIN, ...)"))?;
+            (Ret::Errno(errno), 2)
+        }
+        Word::Plain(s) => (
+            Ret::Value(s.parse().map_err(|_| format!("'{s}' is not a result (a number, \"data\", -1 ERRNO or ...)"))?),
+            1,
+        ),
+    })
 }
 
 fn state(s: &str) -> Result<TcpState, String> {
@@ -628,15 +762,15 @@ fn data(w: Option<&Word>) -> Result<Vec<u8>, String> {
     }
 }
 
-fn target(s: &str, live: &HashSet<String>, ever: &HashSet<String>) -> Result<Target, String> {
+fn target(s: &str, names: &Names) -> Result<Target, String> {
     if let Ok(a) = s.parse::<SocketAddr>() {
         return Ok(Target::Addr(a));
     }
     let known = |n: &str| -> Result<(), String> {
-        if live.contains(n) || ever.contains(n) {
-            Ok(())
-        } else {
+        if names.is_new(n) {
             Err(format!("'{s}' is neither an address nor a socket's name"))
+        } else {
+            Ok(())
         }
     };
     if let Some((ip, name)) = s.rsplit_once(':') {

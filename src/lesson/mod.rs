@@ -1,11 +1,15 @@
 //! Lessons: short scripts of socket calls that instructors write and students step through,
 //! each expectation checked against the kernel.
 //!
+//! - [`commands`]: `lab lesson list | show | run | check`.
 //! - [`format`]: the plain-text format, parsed with `file:line:` errors.
-//! - [`runner`]: runs a lesson through the traced socket and checks every expectation.
+//! - [`runner`]: runs a lesson through the traced socket, step by step.
+//! - [`expect`]: each step's expectations against what happened.
 //!
 //! This file finds lessons: a folder per topic under `lessons/`, a `.lesson` file per scenario.
 
+pub mod commands;
+pub mod expect;
 pub mod format;
 pub mod runner;
 

@@ -2,9 +2,12 @@
 //! state change on its lifeline, and arrows for what crosses the network — the handshake, data,
 //! FIN and RST. Drawn in the terminal, or written as Mermaid (which GitHub renders).
 
-use crate::tcp_state::TcpState;
-use crate::trace::{Event, Kind};
+use crate::tcp_state::state_or_gone;
+use crate::trace::{names, Arg, Detail, Event, Kind, Syscall};
+use crate::transitions::{self, Segment};
+use nix::errno::Errno;
 use std::collections::HashMap;
+use std::net::SocketAddr;
 
 /// Width of one actor's column in the terminal.
 const COL: usize = 34;
@@ -24,19 +27,17 @@ fn rows(events: &[Event], columns: &[(String, Vec<String>)]) -> Vec<Row> {
     // Which column owns which port: an arrow goes to whoever has the peer's port.
     let mut col_of_port: HashMap<u16, usize> = HashMap::new();
     for e in events {
-        if let (Some(c), Some(port)) = (col_of_sock.get(e.actor.as_str()), e.local.as_ref().and_then(|a| port(a))) {
+        if let (Some(c), Some(port)) = (col_of_sock.get(e.actor.as_str()), port(e.local)) {
             col_of_port.entry(port).or_insert(*c);
         }
     }
     let mut out = Vec::new();
     for e in events {
         let Some(&c) = col_of_sock.get(e.actor.as_str()) else { continue };
-        let peer_col = e.peer.as_ref().and_then(|a| port(a)).and_then(|p| col_of_port.get(&p).copied());
         match e.kind {
             Kind::Call => {
-                let arrows = segments(e);
-                if let (Some(to), false) = (peer_col, arrows.is_empty()) {
-                    for (forward, label) in arrows {
+                if let Some(to) = port(e.peer).and_then(|p| col_of_port.get(&p).copied()) {
+                    for (forward, label) in segments(e) {
                         let (from, to) = if forward { (c, to) } else { (to, c) };
                         out.push(Row::Arrow { from, to, label });
                     }
@@ -44,61 +45,55 @@ fn rows(events: &[Event], columns: &[(String, Vec<String>)]) -> Vec<Row> {
                 out.push(Row::On(c, label(e)));
             }
             Kind::Kernel => {
-                let change = format!(
-                    "{} → {}",
-                    e.before.map_or("-".into(), |s| s.to_string()),
-                    e.kernel.map_or("gone".into(), |s| s.to_string())
-                );
-                let text = if e.args.starts_with("wait") {
-                    format!("{}: {}", e.args, e.kernel.map_or("gone".into(), |s| s.to_string()))
-                } else {
-                    format!("(kernel) {change}")
-                };
-                out.push(Row::On(c, text));
+                let old = e.before.map_or("-".into(), |s| s.to_string());
+                out.push(Row::On(c, format!("(kernel) {old} → {}", state_or_gone(e.kernel))));
             }
+            Kind::Wait => out.push(Row::On(c, format!("{}: {}", e.args_text(), state_or_gone(e.kernel)))),
             Kind::Note | Kind::Check => {}
         }
     }
     out
 }
 
-/// The segments a call puts on the wire, as (towards the peer?, label).
+/// The segments a call puts on the wire, as (towards the peer?, label); the rules of which call
+/// sends what are [`transitions`]'.
 fn segments(e: &Event) -> Vec<(bool, String)> {
-    let ok = e.errno.is_none();
-    match e.call.as_str() {
-        "connect" if ok || e.errno.as_deref() == Some("EINPROGRESS") => {
-            vec![(true, "SYN".into()), (false, "SYN-ACK".into()), (true, "ACK".into())]
-        }
-        "connect" if e.errno.as_deref() == Some("ECONNREFUSED") => vec![(true, "SYN".into()), (false, "RST".into())],
-        "send" | "sendto" if ok && e.ret.unwrap_or(0) > 0 => {
-            let data = e.args.split(", ").nth(1).unwrap_or("").to_string();
+    let ok = !e.failed();
+    let sends_fin = e.before.is_some_and(transitions::sends_fin);
+    let tcp = |list: &[(bool, Segment)]| list.iter().map(|(fwd, s)| (*fwd, s.name().to_string())).collect();
+    match e.call {
+        Some(Syscall::Connect) if ok || e.failed_with(Errno::EINPROGRESS) => tcp(transitions::connect_segments(false)),
+        Some(Syscall::Connect) if e.failed_with(Errno::ECONNREFUSED) => tcp(transitions::connect_segments(true)),
+        Some(Syscall::Send | Syscall::Sendto) if ok && e.ret.unwrap_or(0) > 0 => {
+            let data = e.args.get(1).map(Arg::to_string).unwrap_or_default();
             vec![(true, format!("{data} ({} bytes)", e.ret.unwrap_or(0)))]
         }
-        "shutdown" if ok && !e.args.ends_with("SHUT_RD") && sends_fin(e.before) => vec![(true, "FIN".into())],
-        "close" if ok && sends_fin(e.before) => {
-            // An abortive close leaves no row at all, at once: that was an RST.
-            let rst = e.kernel_path == [None] && e.before == Some(TcpState::Established);
-            vec![(true, if rst { "RST".into() } else { "FIN".into() })]
+        Some(Syscall::Shutdown) if ok && sends_fin && e.args.last() != Some(&Arg::Const("SHUT_RD".into())) => {
+            tcp(&[(true, Segment::Fin)])
+        }
+        Some(Syscall::Close) if ok && sends_fin => {
+            let rst = transitions::close_sent_rst(e.before, &e.kernel_path);
+            tcp(&[(true, if rst { Segment::Rst } else { Segment::Fin })])
         }
         _ => Vec::new(),
     }
 }
 
-fn sends_fin(before: Option<TcpState>) -> bool {
-    matches!(before, Some(TcpState::Established) | Some(TcpState::CloseWait) | Some(TcpState::SynRecv))
-}
-
 /// `connect() = 0 → ESTAB`, `recv "hola\n" = 5`, `close() → TIME-WAIT`.
 fn label(e: &Event) -> String {
-    let result = match (&e.errno, e.ret) {
-        (Some(err), _) => format!(" = -1 {err}"),
+    let result = match (e.errno, e.ret) {
+        (Some(err), _) => format!(" = -1 {}", names::errno_name(err)),
         (None, Some(r)) => format!(" = {r}"),
         _ => String::new(),
     };
-    let call = match e.call.as_str() {
-        "recv" | "recvfrom" => format!("{} {}", e.call, e.args.split(", ").nth(1).unwrap_or("")),
-        "accept4" => format!("accept → {}", e.detail.as_deref().unwrap_or("").split(" from").next().unwrap_or("")),
-        other => format!("{other}()"),
+    let name = e.call.map_or("", Syscall::name);
+    let call = match (e.call, &e.detail) {
+        (Some(Syscall::Recv | Syscall::Recvfrom), _) => {
+            format!("{name} {}", e.args.get(1).map(Arg::to_string).unwrap_or_default())
+        }
+        (Some(Syscall::Accept4), Some(Detail::Accepted { fd, .. })) => format!("accept → {fd}"),
+        (Some(Syscall::Accept4), _) => "accept → ".to_string(),
+        _ => format!("{name}()"),
     };
     let state = if e.fd_gone {
         e.kernel.map_or(String::new(), |k| format!(" → {k}"))
@@ -112,8 +107,9 @@ fn label(e: &Event) -> String {
     format!("{call}{result}{state}")
 }
 
-fn port(addr: &str) -> Option<u16> {
-    addr.rsplit(':').next()?.parse().ok().filter(|p| *p != 0)
+/// The port of an address, if it has one (port 0: not bound yet).
+fn port(addr: Option<SocketAddr>) -> Option<u16> {
+    addr.map(|a| a.port()).filter(|p| *p != 0)
 }
 
 /// The diagram for a terminal.

@@ -10,7 +10,7 @@
 //! With color off (a pipe, `--color never`, `NO_COLOR`) the same text is printed plain.
 
 use crate::kernel::check::Verdict;
-use crate::tcp_state::TcpState;
+use crate::tcp_state::{state_or_gone, TcpState};
 use crate::trace::{Event, Kind, Sink};
 use colored::Colorize;
 use std::io::Write;
@@ -81,7 +81,7 @@ pub fn line(ev: &Event, color: bool) -> String {
     let head = format!("{:>3}  {:>8}  {:<W_WHO$}", ev.seq, time, who);
     let body = match ev.kind {
         Kind::Call => call_columns(ev, color),
-        Kind::Kernel => kernel_columns(ev, color),
+        Kind::Kernel | Kind::Wait => kernel_columns(ev, color),
         Kind::Note | Kind::Check => String::new(),
     };
     let mut s = format!("{head}  {body}").trim_end().to_string();
@@ -102,9 +102,9 @@ pub fn line(ev: &Event, color: bool) -> String {
 
 fn call_columns(ev: &Event, color: bool) -> String {
     let mut call = ev.call_text();
-    if let Some(d) = &ev.detail {
+    if let Some(d) = ev.detail_text() {
         call.push_str(" → ");
-        call.push_str(d);
+        call.push_str(&d);
     }
     let result = ev.result_text();
     let result = if ev.failed() { paint(&result, Style::Bad, color) } else { result };
@@ -121,8 +121,8 @@ fn call_columns(ev: &Event, color: bool) -> String {
 }
 
 fn kernel_columns(ev: &Event, color: bool) -> String {
-    let what = format!("(kernel) {}", ev.args);
-    let now = ev.kernel.map_or("gone".to_string(), |s| s.to_string());
+    let what = format!("(kernel) {}", ev.args_text());
+    let now = state_or_gone(ev.kernel);
     // A change the kernel made on its own shows OLD → NEW; a look (a lesson's wait) just NOW.
     let change = match ev.before {
         Some(b) => format!("{b} → {now}"),
@@ -164,9 +164,9 @@ fn state_text(ev: &Event, color: bool) -> (String, usize) {
 /// `✓ LISTEN 0/128`, `✗ CLOSE-WAIT (fd: ESTAB)`, `– not listed (unbound)`.
 fn kernel_text(ev: &Event, color: bool) -> String {
     let kernel = if ev.fd_gone && !ev.kernel_path.is_empty() {
-        ev.kernel_path.iter().map(|s| s.map_or("gone".to_string(), |s| s.to_string())).collect::<Vec<_>>().join(" → ")
+        ev.kernel_path.iter().map(|s| state_or_gone(*s)).collect::<Vec<_>>().join(" → ")
     } else {
-        ev.kernel.map_or("gone".to_string(), |s| s.to_string())
+        state_or_gone(ev.kernel)
     };
     let queues = match (ev.kernel, ev.recv_q, ev.send_q) {
         (Some(TcpState::Listen), Some(r), Some(s)) => format!(" {r}/{s}"),

@@ -4,10 +4,12 @@
 //! - [`json`]: JSON Lines (`--json`).
 //! - [`table`]: the netstat-like socket table of `lab sockets`.
 //! - [`diagram`]: a run as a sequence diagram (terminal, or Mermaid).
+//! - [`output`]: where a trace goes (stderr or a file, human or JSON) and `--step`'s pause.
 
 pub mod diagram;
 pub mod human;
 pub mod json;
+pub mod output;
 pub mod table;
 
 use std::io::IsTerminal;

@@ -2,11 +2,32 @@
 
 use super::human::{paint, Style};
 use crate::kernel::owners::{self, Owner};
-use crate::kernel::table::{ss_addr, SocketRow};
+use crate::kernel::table::{ss_addr, Filter, KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+
+/// `lab sockets`: the rows `filter` keeps, as a table on stdout, or one JSON object per line;
+/// `processes` adds each socket's owner (pid/program fd=N) where this user may see it.
+pub fn sockets(filter: &Filter, processes: bool, json: bool, color: bool) -> io::Result<()> {
+    let rows = KernelTable::open()?.rows(filter)?;
+    let owned = processes.then(owners::socket_owners);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    if !json {
+        write(&mut out, &rows, owned.as_ref(), color, io::stdout().is_terminal())?;
+        return out.flush();
+    }
+    for r in &rows {
+        let mut v = serde_json::to_value(r).map_err(io::Error::other)?;
+        let owner = owned.as_ref().and_then(|map| map.get(&r.inode)).filter(|_| r.inode != 0);
+        if let (Some(o), Some(obj)) = (owner, v.as_object_mut()) {
+            obj.insert("process".into(), serde_json::to_value(o).map_err(io::Error::other)?);
+        }
+        writeln!(out, "{v}")?;
+    }
+    out.flush()
+}
 
 /// Writes the table: comfy-table boxes on a terminal, plain columns (like ss) in a pipe.
 /// `owners` adds the Process column (`-p`).

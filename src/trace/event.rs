@@ -1,10 +1,30 @@
 //! One trace event: what the program asked the kernel, what came back, and what the kernel's
 //! table says now. Every renderer (human, plain, JSON Lines, diagram), every lesson and every
 //! test reads these and nothing else.
+//!
+//! The facts are typed — the call is a [`Syscall`], its arguments [`Arg`]s, the addresses
+//! `SocketAddr`s, the error an [`Errno`], the data bytes — so a reader asks the event what it
+//! wants to know instead of parsing text back. The text, strace's spelling of the call, is made
+//! in one place: [`Event::args_text`], [`Event::detail_text`] and [`Event::result_text`].
 
-use crate::kernel::check::Verdict;
+use super::names;
+use super::syscall::Syscall;
 use crate::tcp_state::TcpState;
-use serde::Serialize;
+use crate::verdict::Verdict;
+use nix::errno::Errno;
+use nix::poll::PollFlags;
+use serde::{Serialize, Serializer};
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::RawFd;
+
+/// How many bytes of a buffer an event keeps and shows, as strace's default `-s 32`.
+pub const SHOW_BYTES: usize = 32;
+
+/// How many fds of a `poll()` an event keeps and shows before `... N more` (a server may
+/// poll 10,000).
+pub const SHOW_FDS: usize = 8;
 
 /// What an event records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -15,6 +35,10 @@ pub enum Kind {
     /// A state change the kernel's table showed for a connection whose fd is already closed
     /// (FIN-WAIT-2 → TIME-WAIT happens after `close()` returned, driven by the peer).
     Kernel,
+    /// A lesson looked at the table, waiting (bounded) for a condition. JSON Lines calls it
+    /// `kernel`, as it always has: it is what the kernel's table showed.
+    #[serde(rename = "kernel")]
+    Wait,
     /// Words for the student, attached to no call.
     Note,
     /// A lesson's expectation, met (`verdict: agrees`) or not (`differs`), with the words in
@@ -22,8 +46,89 @@ pub enum Kind {
     Check,
 }
 
-/// One event. Field names are the JSON Lines keys (`--json`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One argument of a call, as strace decodes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// A file descriptor.
+    Fd(RawFd),
+    /// A plain number: a backlog, a length, an option's value, a timeout.
+    Int(i64),
+    /// A constant or a set of flags, by name: `AF_INET`, `SOCK_STREAM|SOCK_CLOEXEC`, `SHUT_WR`.
+    Const(String),
+    /// An address: `127.0.0.1:8888`.
+    Addr(SocketAddr),
+    /// A buffer: its first [`SHOW_BYTES`] bytes and its whole length.
+    Data { head: Vec<u8>, len: usize },
+    /// A buffer whose contents are not known (a failed `recv()`): `...`.
+    Elided,
+    /// `SO_LINGER`'s value: `{l_onoff=1, l_linger=0}`; `None` is off.
+    Linger(Option<u64>),
+    /// The value `getsockopt(SO_ERROR)` wrote back: `[0]` or `[ECONNREFUSED]`.
+    ErrorOut(Option<Errno>),
+    /// `poll()`'s list of fds and the events asked for (the first [`SHOW_FDS`]), and how many
+    /// more there were.
+    PollFds { fds: Vec<(RawFd, PollFlags)>, more: usize },
+    /// A connection by its 4-tuple, for events about a connection no fd holds: `a ⇄ b`.
+    Tuple(SocketAddr, SocketAddr),
+    /// Words, for what is not a call: `wait for kernel TIME-WAIT`.
+    Text(String),
+}
+
+impl Arg {
+    /// A buffer, keeping only what the trace shows.
+    pub fn data(bytes: &[u8]) -> Arg {
+        Arg::Data { head: bytes[..bytes.len().min(SHOW_BYTES)].to_vec(), len: bytes.len() }
+    }
+
+    /// A `poll()` list, keeping only what the trace shows.
+    pub fn poll_fds(all: impl Iterator<Item = (RawFd, PollFlags)>) -> Arg {
+        let (fds, more) = first_of(all);
+        Arg::PollFds { fds, more }
+    }
+}
+
+/// What a call handed back besides its return value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detail {
+    /// `accept4()`'s new fd and who connected.
+    Accepted { fd: RawFd, peer: SocketAddr },
+    /// `recv()` returned 0: end of stream. `own`: this side had shut down reading itself.
+    Eof { own: bool },
+    /// `recvfrom()`'s sender.
+    From(SocketAddr),
+    /// `poll()`'s ready fds and what for (the first [`SHOW_FDS`]), and how many more.
+    Ready { fds: Vec<(RawFd, PollFlags)>, more: usize },
+    /// `poll()` returned 0: the timeout passed with nothing ready.
+    Timeout,
+    /// `getaddrinfo()`'s addresses, in the order the C library returned them.
+    Addresses(Vec<IpAddr>),
+    /// A failure that is not an errno (`getaddrinfo`'s own error codes), in words.
+    Failure(String),
+}
+
+impl Detail {
+    /// `poll()`'s ready list, keeping only what the trace shows.
+    pub fn ready(all: impl Iterator<Item = (RawFd, PollFlags)>) -> Detail {
+        let (fds, more) = first_of(all);
+        Detail::Ready { fds, more }
+    }
+}
+
+fn first_of(all: impl Iterator<Item = (RawFd, PollFlags)>) -> (Vec<(RawFd, PollFlags)>, usize) {
+    let mut fds = Vec::new();
+    let mut more = 0;
+    for item in all {
+        if fds.len() < SHOW_FDS {
+            fds.push(item);
+        } else {
+            more += 1;
+        }
+    }
+    (fds, more)
+}
+
+/// One event. [`Event`]'s JSON Lines form (`--json`) is [`Json`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     /// 1, 2, 3, … in the order events reached the sink.
     pub seq: u64,
@@ -32,23 +137,21 @@ pub struct Event {
     /// Microseconds since the tracer started.
     pub t_us: u64,
     pub kind: Kind,
-    /// The system call's name, as strace prints it: `socket`, `accept4`, `recv`.
-    pub call: String,
-    /// Its arguments, constants by name: `3, SOL_SOCKET, SO_REUSEADDR, 1`.
-    pub args: String,
-    /// What the call handed back besides its return value: `4 from 127.0.0.1:50312`, `"hola\n"`.
-    pub detail: Option<String>,
+    /// The call; `None` for events that are not calls.
+    pub call: Option<Syscall>,
+    /// Its arguments, as strace decodes them.
+    pub args: Vec<Arg>,
+    /// What the call handed back besides its return value.
+    pub detail: Option<Detail>,
     /// The fd the call was made on (for `socket()`, the new fd).
-    pub fd: Option<i32>,
+    pub fd: Option<RawFd>,
     /// The return value; `-1` on error, `None` for events that are not calls.
     pub ret: Option<i64>,
-    /// The errno's name on error: `ECONNREFUSED`.
-    pub errno: Option<String>,
-    /// The errno's message: `Connection refused`.
-    pub errmsg: Option<String>,
+    /// The error, when the call failed with one.
+    pub errno: Option<Errno>,
     /// The socket's local and peer address after the call, if it has them.
-    pub local: Option<String>,
-    pub peer: Option<String>,
+    pub local: Option<SocketAddr>,
+    pub peer: Option<SocketAddr>,
     /// The fd's TCP state before the call.
     pub before: Option<TcpState>,
     /// States the fd passed through after the call before reaching `state` (FIN-WAIT-1 on
@@ -76,19 +179,18 @@ pub struct Event {
 
 impl Event {
     /// A blank event of `kind` by `actor`; the tracer fills in `seq` and `t_us`.
-    pub fn new(kind: Kind, actor: &str, call: &str, args: String) -> Event {
+    pub fn new(kind: Kind, actor: &str) -> Event {
         Event {
             seq: 0,
             actor: actor.to_string(),
             t_us: 0,
             kind,
-            call: call.to_string(),
-            args,
+            call: None,
+            args: Vec::new(),
             detail: None,
             fd: None,
             ret: None,
             errno: None,
-            errmsg: None,
             local: None,
             peer: None,
             before: None,
@@ -105,22 +207,230 @@ impl Event {
         }
     }
 
-    /// The call as strace would print it, without the result: `bind(3, 0.0.0.0:8888)`.
-    pub fn call_text(&self) -> String {
-        format!("{}({})", self.call, self.args)
+    /// A call about to be made on `fd` (`None` for calls on no fd yet, like `socket()`).
+    pub fn call(actor: &str, call: Syscall, fd: Option<RawFd>, args: Vec<Arg>) -> Event {
+        Event { call: Some(call), args, fd, ..Event::new(Kind::Call, actor) }
     }
 
-    /// The result as strace prints it: `= 0`, `= -1 ECONNREFUSED (Connection refused)`.
-    pub fn result_text(&self) -> String {
-        match (&self.ret, &self.errno) {
-            (Some(r), Some(e)) => format!("= {r} {e} ({})", self.errmsg.as_deref().unwrap_or("")),
-            (Some(r), None) => format!("= {r}"),
-            _ => String::new(),
+    /// Words for the student (`kind: note`) or a lesson's verdict (`kind: check`).
+    pub fn words(kind: Kind, actor: &str, text: String) -> Event {
+        Event { note: Some(text), ..Event::new(kind, actor) }
+    }
+
+    /// Records a failed call as strace does: `= -1 ECONNREFUSED (Connection refused)`.
+    pub fn fail(&mut self, e: &io::Error) {
+        self.ret = Some(-1);
+        match e.raw_os_error() {
+            Some(code) => self.errno = Some(Errno::from_raw(code)),
+            None => self.detail = Some(Detail::Failure(e.to_string())),
         }
     }
 
     /// Did the call fail?
     pub fn failed(&self) -> bool {
-        self.errno.is_some()
+        self.ret == Some(-1)
+    }
+
+    /// Did the call fail with this errno?
+    pub fn failed_with(&self, e: Errno) -> bool {
+        self.errno == Some(e)
+    }
+
+    /// The call as strace would print it, without the result: `bind(3, 0.0.0.0:8888)`.
+    pub fn call_text(&self) -> String {
+        format!("{}({})", self.call.map_or("", Syscall::name), self.args_text())
+    }
+
+    /// The arguments as strace prints them: `3, SOL_SOCKET, SO_REUSEADDR, 1`.
+    pub fn args_text(&self) -> String {
+        let parts: Vec<String> = self.args.iter().map(Arg::to_string).collect();
+        parts.join(", ")
+    }
+
+    /// What came back besides the return value: `4 from 127.0.0.1:50312`, `EOF: …`.
+    pub fn detail_text(&self) -> Option<String> {
+        self.detail.as_ref().map(Detail::to_string)
+    }
+
+    /// The result as strace prints it: `= 0`, `= -1 ECONNREFUSED (Connection refused)`.
+    pub fn result_text(&self) -> String {
+        match (self.ret, self.errno) {
+            (Some(r), Some(e)) => format!("= {r} {} ({})", names::errno_name(e), e.desc()),
+            (Some(r), None) => format!("= {r}"),
+            _ => String::new(),
+        }
+    }
+
+    /// The data a call sent or received, if it had a buffer argument.
+    pub fn data(&self) -> Option<(&[u8], usize)> {
+        self.args.iter().find_map(|a| match a {
+            Arg::Data { head, len } => Some((head.as_slice(), *len)),
+            _ => None,
+        })
+    }
+}
+
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arg::Fd(fd) => write!(f, "{fd}"),
+            Arg::Int(n) => write!(f, "{n}"),
+            Arg::Const(name) => f.write_str(name),
+            Arg::Addr(a) => write!(f, "{a}"),
+            Arg::Data { head, len } => {
+                let cut = if *len > head.len() { "..." } else { "" };
+                write!(f, "{}{cut}", names::quoted(head, SHOW_BYTES))
+            }
+            Arg::Elided => f.write_str("..."),
+            Arg::Linger(Some(secs)) => write!(f, "{{l_onoff=1, l_linger={secs}}}"),
+            Arg::Linger(None) => f.write_str("{l_onoff=0, l_linger=0}"),
+            Arg::ErrorOut(None) => f.write_str("[0]"),
+            Arg::ErrorOut(Some(e)) => write!(f, "[{}]", names::errno_name(*e)),
+            Arg::PollFds { fds, more } => f.write_str(&poll_list(fds, *more, "events")),
+            Arg::Tuple(local, peer) => write!(f, "{local} ⇄ {peer}"),
+            Arg::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+impl fmt::Display for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Detail::Accepted { fd, peer } => write!(f, "{fd} from {peer}"),
+            Detail::Eof { own: true } => f.write_str("EOF: this side was shut down for reading"),
+            Detail::Eof { own: false } => f.write_str("EOF: the peer closed its side"),
+            Detail::From(a) => write!(f, "from {a}"),
+            Detail::Ready { fds, more } => f.write_str(&poll_list(fds, *more, "revents")),
+            Detail::Timeout => f.write_str("Timeout"),
+            Detail::Addresses(ips) => {
+                let ips: Vec<String> = ips.iter().map(IpAddr::to_string).collect();
+                f.write_str(&ips.join(", "))
+            }
+            Detail::Failure(words) => f.write_str(words),
+        }
+    }
+}
+
+/// `[{fd=3, events=POLLIN}, {fd=5, events=POLLIN|POLLOUT}, ... 2 more]`, as strace writes it.
+fn poll_list(fds: &[(RawFd, PollFlags)], more: usize, key: &str) -> String {
+    let mut parts: Vec<String> =
+        fds.iter().map(|(fd, flags)| format!("{{fd={fd}, {key}={}}}", names::poll_flags(*flags))).collect();
+    if more > 0 {
+        parts.push(format!("... {more} more"));
+    }
+    format!("[{}]", parts.join(", "))
+}
+
+/// An event as one JSON Lines object: the keys `--json` users have always read, in their order.
+/// The call, its arguments and its detail appear as strace's text; the errno by name and message.
+#[derive(Serialize)]
+struct Json<'a> {
+    seq: u64,
+    actor: &'a str,
+    t_us: u64,
+    kind: Kind,
+    call: &'static str,
+    args: String,
+    detail: Option<String>,
+    fd: Option<RawFd>,
+    ret: Option<i64>,
+    errno: Option<String>,
+    errmsg: Option<&'static str>,
+    local: Option<SocketAddr>,
+    peer: Option<SocketAddr>,
+    before: Option<TcpState>,
+    transit: &'a [TcpState],
+    state: Option<TcpState>,
+    fd_gone: bool,
+    kernel: Option<TcpState>,
+    kernel_path: &'a [Option<TcpState>],
+    recv_q: Option<u32>,
+    send_q: Option<u32>,
+    verdict: Verdict,
+    reason: Option<&'a str>,
+    note: Option<&'a str>,
+}
+
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Json {
+            seq: self.seq,
+            actor: &self.actor,
+            t_us: self.t_us,
+            kind: self.kind,
+            call: self.call.map_or("", Syscall::name),
+            args: self.args_text(),
+            detail: self.detail_text(),
+            fd: self.fd,
+            ret: self.ret,
+            errno: self.errno.map(names::errno_name),
+            errmsg: self.errno.map(Errno::desc),
+            local: self.local,
+            peer: self.peer,
+            before: self.before,
+            transit: &self.transit,
+            state: self.state,
+            fd_gone: self.fd_gone,
+            kernel: self.kernel,
+            kernel_path: &self.kernel_path,
+            recv_q: self.recv_q,
+            send_q: self.send_q,
+            verdict: self.verdict,
+            reason: self.reason.as_deref(),
+            note: self.note.as_deref(),
+        }
+        .serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_prints_as_strace_does() {
+        let mut ev = Event::call(
+            "c",
+            Syscall::Send,
+            Some(3),
+            vec![Arg::Fd(3), Arg::data(b"hola\n"), Arg::Int(5), Arg::Const("MSG_NOSIGNAL".into())],
+        );
+        ev.ret = Some(5);
+        assert_eq!(ev.call_text(), "send(3, \"hola\\n\", 5, MSG_NOSIGNAL)");
+        assert_eq!(ev.result_text(), "= 5");
+        assert_eq!(ev.data(), Some((&b"hola\n"[..], 5)));
+    }
+
+    #[test]
+    fn a_failure_keeps_the_errno() {
+        let mut ev = Event::call("c", Syscall::Connect, Some(3), vec![Arg::Fd(3)]);
+        ev.fail(&io::Error::from_raw_os_error(libc::ECONNREFUSED));
+        assert!(ev.failed_with(Errno::ECONNREFUSED));
+        assert_eq!(ev.result_text(), "= -1 ECONNREFUSED (Connection refused)");
+        let json: serde_json::Value = serde_json::to_value(&ev).unwrap();
+        assert_eq!(json["errno"], "ECONNREFUSED");
+        assert_eq!(json["errmsg"], "Connection refused");
+        assert_eq!(json["call"], "connect");
+        assert_eq!(json["args"], "3");
+    }
+
+    #[test]
+    fn big_buffers_and_poll_lists_are_cut() {
+        let big = vec![b'x'; 1 << 20];
+        let Arg::Data { head, len } = Arg::data(&big) else { panic!() };
+        assert_eq!((head.len(), len), (SHOW_BYTES, 1 << 20));
+        let arg = Arg::poll_fds((0..10).map(|fd| (fd, PollFlags::POLLIN)));
+        let text = arg.to_string();
+        assert!(text.starts_with("[{fd=0, events=POLLIN}"), "{text}");
+        assert!(text.ends_with("... 2 more]"), "{text}");
+    }
+
+    #[test]
+    fn json_keys_are_the_documented_ones_in_order() {
+        let ev = Event::words(Kind::Note, "lesson", "hi".into());
+        let text = serde_json::to_string(&ev).unwrap();
+        let head = r#"{"seq":0,"actor":"lesson","t_us":0,"kind":"note","call":"","args":"","detail":null,"fd":null,"#;
+        assert!(text.starts_with(head), "{text}");
+        assert!(text.ends_with(r#""verdict":"not_applicable","reason":null,"note":"hi"}"#), "{text}");
     }
 }

@@ -1,8 +1,10 @@
 //! The trace: every socket call a program makes, as an event with its fd, result and TCP state,
 //! checked against the kernel's table.
 //!
+//! - [`syscall`]: the calls the lab knows, as one type: [`Syscall`].
+//! - [`event`]: the [`Event`] every call produces, with typed facts.
+//! - [`record`]: the recorder every traced call goes through.
 //! - [`socket`]: [`TracedSocket`], one method per system call.
-//! - [`event`]: the [`Event`] every call produces.
 //! - [`sink`]: where events go — one funnel, many readers.
 //! - [`names`]: constants and errnos by name, as strace prints them.
 //! - [`poll`]: `poll(2)`, traced: what a readiness loop waits for, and what woke it.
@@ -14,16 +16,20 @@
 pub mod event;
 pub mod names;
 pub mod poll;
+pub mod record;
 pub mod sink;
 pub mod socket;
+pub mod syscall;
 
-pub use event::{Event, Kind};
-pub use sink::{Collector, Sink, Tee};
+pub use event::{Arg, Detail, Event, Kind};
+pub use sink::{Collector, Discard, Sink, Tee};
 pub use socket::TracedSocket;
+pub use syscall::Syscall;
 
 use crate::kernel::check::{self, Verdict};
 use crate::kernel::table::{KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
+use crate::transitions;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -33,7 +39,7 @@ use std::time::{Duration, Instant};
 pub const MAX_FOLLOWED: usize = 32;
 
 /// Called before each traced call with the actor and the call about to be made (`--step`).
-pub type Stepper = Box<dyn Fn(&str, &str) + Send + Sync>;
+pub type Stepper = Box<dyn Fn(&str, &Event) + Send + Sync>;
 
 /// The trace funnel, shared (`Arc`) by every traced socket of a run.
 pub struct Tracer {
@@ -122,9 +128,7 @@ impl Tracer {
 
     /// Adds a note for the student, attached to no call.
     pub fn note(&self, actor: &str, text: &str) {
-        let mut ev = Event::new(Kind::Note, actor, "", String::new());
-        ev.note = Some(text.to_string());
-        self.emit(ev);
+        self.emit(Event::words(Kind::Note, actor, text.to_string()));
     }
 
     /// Looks at every followed connection once and reports what changed (FIN-WAIT-2 →
@@ -154,13 +158,12 @@ impl Tracer {
         // Gone connections need no more following; TIME-WAIT holds still for 60 s.
         inner.followed.retain(|f| f.state.is_some_and(|s| s != TcpState::TimeWait));
         for (actor, local, peer, old, new) in changes {
-            let mut ev = Event::new(Kind::Kernel, &actor, "", format!("{local} ⇄ {peer}"));
-            ev.local = Some(local.to_string());
-            ev.peer = Some(peer.to_string());
-            ev.before = old;
-            ev.kernel = new;
+            let mut ev = Event::new(Kind::Kernel, &actor);
+            ev.args = vec![Arg::Tuple(local, peer)];
+            (ev.local, ev.peer) = (Some(local), Some(peer));
+            (ev.before, ev.kernel) = (old, new);
             ev.fd_gone = true;
-            ev.note = Some(kernel_change_note(old, new).to_string());
+            ev.note = Some(transitions::kernel_move_words(old, new).to_string());
             self.deliver(inner, &mut ev);
         }
     }
@@ -177,9 +180,9 @@ impl Tracer {
         }
     }
 
-    fn step(&self, actor: &str, what: &str) {
+    fn step(&self, actor: &str, call: &Event) {
         if let Some(s) = &self.stepper {
-            s(actor, what);
+            s(actor, call);
         }
     }
 
@@ -201,19 +204,4 @@ fn apply_row(ev: &mut Event, row: &SocketRow) {
     ev.kernel = row.state;
     ev.recv_q = Some(row.recv_q);
     ev.send_q = Some(row.send_q);
-}
-
-/// What a change the kernel made on its own means.
-fn kernel_change_note(old: Option<TcpState>, new: Option<TcpState>) -> &'static str {
-    use TcpState::*;
-    match (old, new) {
-        (Some(FinWait1), Some(FinWait2)) => "the peer acknowledged our FIN",
-        (Some(FinWait2), Some(TimeWait)) | (Some(FinWait1), Some(TimeWait)) | (Some(Closing), Some(TimeWait)) => {
-            "the peer's FIN arrived: who closes first waits in TIME-WAIT (60 s)"
-        }
-        (Some(LastAck), None) => "the peer acknowledged our FIN: the connection is gone",
-        (Some(TimeWait), None) => "TIME-WAIT expired: the 4-tuple is free again",
-        (_, None) => "the connection is gone from the table",
-        _ => "the kernel changed the state",
-    }
 }

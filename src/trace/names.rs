@@ -4,8 +4,8 @@
 //! reads `shutdown(3, 1)` cannot. The tables below hold the mapping, and a test pins it.
 
 use nix::errno::Errno;
+use nix::poll::PollFlags;
 use std::io;
-use std::net::SocketAddr;
 
 /// `AF_INET`, `AF_INET6`, `AF_UNIX` — the `domain` argument of `socket(2)`.
 pub fn family(domain: i32) -> String {
@@ -65,21 +65,39 @@ pub fn msg_flags(flags: i32) -> String {
     }
 }
 
-/// An errno's symbolic name (`ECONNREFUSED`) and its message (`Connection refused`).
-pub fn errno(err: &io::Error) -> (String, String) {
-    match err.raw_os_error() {
-        // nix's `Errno` prints as the symbolic name and knows the C library's message.
-        Some(code) => {
-            let e = Errno::from_raw(code);
-            (format!("{e:?}"), e.desc().to_string())
-        }
-        None => ("?".into(), err.to_string()),
-    }
+/// An errno's symbolic name, as strace prints it: `ECONNREFUSED`. (nix's `Errno` prints its
+/// name with `{:?}`, and knows the C library's message: `desc()`.)
+pub fn errno_name(e: Errno) -> String {
+    format!("{e:?}")
 }
 
-/// An address as the trace prints it: `127.0.0.1:8888`, `[::1]:8888`.
-pub fn addr(a: &SocketAddr) -> String {
-    a.to_string()
+/// The errno called `name` (`ECONNREFUSED`), as a lesson writes it: every code the C library
+/// knows is tried (Linux's go up to 133), so the list is the platform's own.
+pub fn errno_from_name(name: &str) -> Option<Errno> {
+    (1..256).map(Errno::from_raw).find(|e| *e != Errno::UnknownErrno && errno_name(*e) == name)
+}
+
+/// An I/O error's errno name (`ECONNREFUSED`), or `?` for an error that carries none.
+pub fn errno_of(err: &io::Error) -> String {
+    err.raw_os_error().map_or_else(|| "?".to_string(), |code| errno_name(Errno::from_raw(code)))
+}
+
+/// `POLLIN|POLLOUT`, as strace writes `poll()`'s flags; `0` for none.
+pub fn poll_flags(f: PollFlags) -> String {
+    const NAMES: [(PollFlags, &str); 6] = [
+        (PollFlags::POLLIN, "POLLIN"),
+        (PollFlags::POLLPRI, "POLLPRI"),
+        (PollFlags::POLLOUT, "POLLOUT"),
+        (PollFlags::POLLERR, "POLLERR"),
+        (PollFlags::POLLHUP, "POLLHUP"),
+        (PollFlags::POLLNVAL, "POLLNVAL"),
+    ];
+    let names: Vec<&str> = NAMES.iter().filter(|(flag, _)| f.contains(*flag)).map(|(_, n)| *n).collect();
+    if names.is_empty() {
+        "0".into()
+    } else {
+        names.join("|")
+    }
 }
 
 /// Bytes as strace prints a buffer: a quoted string with `\n`, `\r`, `\t`, `\"`, `\\` and
@@ -118,16 +136,20 @@ mod tests {
         assert_eq!(shutdown_how(std::net::Shutdown::Write), "SHUT_WR");
         assert_eq!(msg_flags(libc::MSG_WAITALL | libc::MSG_PEEK), "MSG_PEEK|MSG_WAITALL");
         assert_eq!(msg_flags(0), "0");
+        assert_eq!(poll_flags(PollFlags::POLLIN | PollFlags::POLLOUT), "POLLIN|POLLOUT");
+        assert_eq!(poll_flags(PollFlags::empty()), "0");
     }
 
     #[test]
     fn errnos_print_as_strace_does() {
-        let e = io::Error::from_raw_os_error(libc::ECONNREFUSED);
-        assert_eq!(errno(&e), ("ECONNREFUSED".into(), "Connection refused".into()));
-        let e = io::Error::from_raw_os_error(libc::EADDRINUSE);
-        assert_eq!(errno(&e).0, "EADDRINUSE");
-        let e = io::Error::from_raw_os_error(libc::EAGAIN);
-        assert_eq!(errno(&e).0, "EAGAIN");
+        assert_eq!(errno_name(Errno::ECONNREFUSED), "ECONNREFUSED");
+        assert_eq!(Errno::ECONNREFUSED.desc(), "Connection refused");
+        assert_eq!(errno_of(&io::Error::from_raw_os_error(libc::EADDRINUSE)), "EADDRINUSE");
+        assert_eq!(errno_of(&io::Error::from_raw_os_error(libc::EAGAIN)), "EAGAIN");
+        assert_eq!(errno_of(&io::Error::other("no errno")), "?");
+        assert_eq!(errno_from_name("ECONNREFUSED"), Some(Errno::ECONNREFUSED));
+        assert_eq!(errno_from_name("EINPROGRESS"), Some(Errno::EINPROGRESS));
+        assert_eq!(errno_from_name("nope"), None);
     }
 
     #[test]

@@ -1,17 +1,21 @@
 //! The traced socket: a socket2 socket whose every call becomes one trace event.
 //!
-//! Each method makes one system call (the doc names it) and, when tracing is on, reads the fd's
-//! TCP state before and after, waits a bounded time for an asynchronous change to finish (an
-//! ACK of our FIN takes ~40 ms when the peer delays it), checks the kernel's table, and emits
-//! one [`Event`]. When tracing is off (`tracer` is `None`) a method is the bare call and one
-//! branch: no state reads, no lookups, no allocation.
+//! Each method makes one system call (the doc names it) and, when tracing is on, records it
+//! through [`Recording`]: the fd's TCP state before and after, a bounded wait for an
+//! asynchronous change to finish (an ACK of our FIN takes ~40 ms when the peer delays it), the
+//! kernel table's verdict, one [`Event`]. When tracing is off (`tracer` is `None`) a method is
+//! the bare call and one branch: no state reads, no lookups, no allocation.
 
-use super::event::{Event, Kind};
+use super::event::{Arg, Detail, Event};
 use super::names;
+use super::record::Recording;
+use super::syscall::Syscall;
 use super::Tracer;
 use crate::kernel::check::{self, Verdict};
-use crate::kernel::table::{self, unspecified_like};
+use crate::kernel::table;
 use crate::tcp_state::TcpState;
+use crate::transitions::{self, Abort};
+use nix::sys::socket::SockaddrStorage;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io;
 use std::net::{Shutdown, SocketAddr};
@@ -19,9 +23,6 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// How many bytes of a buffer the trace shows, as strace's default `-s 32`.
-const SHOW_BYTES: usize = 32;
 
 /// The flags of every `send()`: MSG_NOSIGNAL, so that writing to a connection the peer reset
 /// fails with EPIPE instead of killing the process with SIGPIPE. (Linux has the flag; elsewhere
@@ -49,6 +50,14 @@ pub struct TracedSocket {
     local: Mutex<Option<SocketAddr>>,
 }
 
+/// What `close()` must learn before the fd is gone: afterwards only the 4-tuple finds it.
+struct LastLook {
+    local: Option<SocketAddr>,
+    peer: Option<SocketAddr>,
+    inode: Option<u64>,
+    abort: Option<Abort>,
+}
+
 impl TracedSocket {
     /// Creates a socket. Corresponds to `socket(2)`; socket2 adds `SOCK_CLOEXEC` so the fd is
     /// not inherited by programs this one starts, and the trace shows it.
@@ -62,30 +71,22 @@ impl TracedSocket {
         let Some(t) = tracer.clone() else {
             return Ok(TracedSocket::wrap(Socket::new(domain, ty, protocol)?, None, actor));
         };
-        let proto = protocol.map(i32::from).unwrap_or(0);
-        let args = format!(
-            "{}, {}|SOCK_CLOEXEC, {}",
-            names::family(i32::from(domain)),
-            names::sock_type(i32::from(ty)),
-            names::protocol(proto)
-        );
-        t.step(actor, &format!("socket({args})"));
-        let mut ev = Event::new(Kind::Call, actor, "socket", args);
-        match Socket::new(domain, ty, protocol) {
-            Ok(s) => {
-                let me = TracedSocket::wrap(s, tracer, actor);
-                ev.fd = Some(me.fd());
-                ev.ret = Some(i64::from(me.fd()));
-                me.finish(&t, &mut ev, true);
-                t.emit(ev);
-                Ok(me)
-            }
-            Err(e) => {
-                fail(&mut ev, &e);
-                t.emit(ev);
-                Err(e)
-            }
+        let args = vec![
+            Arg::Const(names::family(i32::from(domain))),
+            Arg::Const(format!("{}|SOCK_CLOEXEC", names::sock_type(i32::from(ty)))),
+            Arg::Const(names::protocol(protocol.map(i32::from).unwrap_or(0))),
+        ];
+        let mut rec = Recording::start(&t, actor, Syscall::Socket, None, args);
+        let result = Socket::new(domain, ty, protocol).map(|s| TracedSocket::wrap(s, tracer, actor));
+        rec.result(&result, |ev, me| {
+            ev.fd = Some(me.fd());
+            i64::from(me.fd())
+        });
+        match &result {
+            Ok(me) => me.finish(rec, true),
+            Err(_) => rec.emit(),
         }
+        result
     }
 
     /// Wraps an existing socket (from `accept()`) with the same tracer.
@@ -146,29 +147,26 @@ impl TracedSocket {
     /// `setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, on)`: allow `bind()` to a port that a
     /// TIME-WAIT connection still holds.
     pub fn set_reuse_address(&self, on: bool) -> io::Result<()> {
-        self.setsockopt("SOL_SOCKET, SO_REUSEADDR", || i32::from(on).to_string(), |s| s.set_reuse_address(on))
+        self.setsockopt("SOL_SOCKET", "SO_REUSEADDR", || flag(on), |s| s.set_reuse_address(on))
     }
 
     /// `setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, on)`: let several sockets listen on one port,
     /// the kernel spreading connections among them.
     pub fn set_reuse_port(&self, on: bool) -> io::Result<()> {
-        self.setsockopt("SOL_SOCKET, SO_REUSEPORT", || i32::from(on).to_string(), |s| s.set_reuse_port(on))
+        self.setsockopt("SOL_SOCKET", "SO_REUSEPORT", || flag(on), |s| s.set_reuse_port(on))
     }
 
     /// `setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, on)`: send small segments at once instead of
     /// waiting to coalesce them (Nagle's algorithm).
     pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
-        self.setsockopt("IPPROTO_TCP, TCP_NODELAY", || i32::from(on).to_string(), |s| s.set_tcp_nodelay(on))
+        self.setsockopt("IPPROTO_TCP", "TCP_NODELAY", || flag(on), |s| s.set_tcp_nodelay(on))
     }
 
     /// `setsockopt(fd, SOL_SOCKET, SO_LINGER, {l_onoff, l_linger})`. With a zero timeout,
     /// `close()` discards unsent data and sends RST: an abortive close, no TIME-WAIT.
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
-        let value = || match linger {
-            Some(d) => format!("{{l_onoff=1, l_linger={}}}", d.as_secs()),
-            None => "{l_onoff=0, l_linger=0}".to_string(),
-        };
-        self.setsockopt("SOL_SOCKET, SO_LINGER", value, |s| s.set_linger(linger))?;
+        let value = || Arg::Linger(linger.map(|d| d.as_secs()));
+        self.setsockopt("SOL_SOCKET", "SO_LINGER", value, |s| s.set_linger(linger))?;
         self.abortive.store(linger == Some(Duration::ZERO), Ordering::Relaxed);
         Ok(())
     }
@@ -176,18 +174,18 @@ impl TracedSocket {
     /// `setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, on)`: with 0, one IPv6 socket bound to `[::]`
     /// also takes IPv4 connections, whose peers then show as `::ffff:a.b.c.d` (dual stack).
     pub fn set_only_v6(&self, on: bool) -> io::Result<()> {
-        self.setsockopt("IPPROTO_IPV6, IPV6_V6ONLY", || i32::from(on).to_string(), |s| s.set_only_v6(on))
+        self.setsockopt("IPPROTO_IPV6", "IPV6_V6ONLY", || flag(on), |s| s.set_only_v6(on))
     }
 
     /// `setsockopt(fd, SOL_SOCKET, SO_RCVBUF, bytes)`. The kernel doubles the value for its
     /// own bookkeeping.
     pub fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
-        self.setsockopt("SOL_SOCKET, SO_RCVBUF", || bytes.to_string(), |s| s.set_recv_buffer_size(bytes))
+        self.setsockopt("SOL_SOCKET", "SO_RCVBUF", || count(bytes), |s| s.set_recv_buffer_size(bytes))
     }
 
     /// `setsockopt(fd, SOL_SOCKET, SO_SNDBUF, bytes)`.
     pub fn set_send_buffer_size(&self, bytes: usize) -> io::Result<()> {
-        self.setsockopt("SOL_SOCKET, SO_SNDBUF", || bytes.to_string(), |s| s.set_send_buffer_size(bytes))
+        self.setsockopt("SOL_SOCKET", "SO_SNDBUF", || count(bytes), |s| s.set_send_buffer_size(bytes))
     }
 
     /// Turns `O_NONBLOCK` on or off. Corresponds to `fcntl(fd, F_GETFL)` then
@@ -195,33 +193,34 @@ impl TracedSocket {
     /// Once on, calls that would wait fail with EAGAIN (or EINPROGRESS for `connect()`).
     pub fn set_nonblocking(&self, on: bool) -> io::Result<()> {
         let flags = if on { "O_RDWR|O_NONBLOCK" } else { "O_RDWR" };
-        let args = || format!("{}, F_SETFL, {flags}", self.fd());
-        self.call("fcntl", args, false, |s| s.set_nonblocking(on), |_, _| 0)
+        let args = || vec![Arg::Fd(self.fd()), Arg::Const("F_SETFL".into()), Arg::Const(flags.into())];
+        self.call(Syscall::Fcntl, args, false, |s| s.set_nonblocking(on), |_, _| 0)
     }
 
-    /// `value` is a closure so that with tracing off no text is made at all.
+    /// `value` is a closure so that with tracing off no argument is made at all.
     fn setsockopt(
         &self,
+        level: &str,
         opt: &str,
-        value: impl FnOnce() -> String,
+        value: impl FnOnce() -> Arg,
         op: impl FnOnce(&Socket) -> io::Result<()>,
     ) -> io::Result<()> {
-        let args = || format!("{}, {opt}, {}", self.fd(), value());
-        self.call("setsockopt", args, false, op, |_, _| 0)
+        let args = || vec![Arg::Fd(self.fd()), Arg::Const(level.into()), Arg::Const(opt.into()), value()];
+        self.call(Syscall::Setsockopt, args, false, op, |_, _| 0)
     }
 
     /// Gives the socket its local address. Corresponds to `bind(2)`. Fails with EADDRINUSE if
     /// another socket holds the port (a listener, or a TIME-WAIT without SO_REUSEADDR).
     pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
-        let args = || format!("{}, {}", self.fd(), names::addr(&addr));
-        self.call("bind", args, true, |s| s.bind(&SockAddr::from(addr)), |_, _| 0)
+        let args = || vec![Arg::Fd(self.fd()), Arg::Addr(addr)];
+        self.call(Syscall::Bind, args, true, |s| s.bind(&SockAddr::from(addr)), |_, _| 0)
     }
 
     /// Turns the socket into a listener. Corresponds to `listen(2)`. From now on the kernel
     /// completes handshakes by itself and queues up to `backlog` connections for `accept()`.
     pub fn listen(&self, backlog: i32) -> io::Result<()> {
-        let args = || format!("{}, {backlog}", self.fd());
-        self.call("listen", args, true, |s| s.listen(backlog), |_, _| 0)
+        let args = || vec![Arg::Fd(self.fd()), Arg::Int(i64::from(backlog))];
+        self.call(Syscall::Listen, args, true, |s| s.listen(backlog), |_, _| 0)
     }
 
     /// Connects to `addr`. Corresponds to `connect(2)`. A blocking socket returns once the
@@ -229,8 +228,8 @@ impl TracedSocket {
     /// non-blocking one returns EINPROGRESS at once, in SYN-SENT.
     pub fn connect(&self, addr: SocketAddr) -> io::Result<()> {
         *self.peer.lock().unwrap_or_else(|p| p.into_inner()) = Some(addr);
-        let args = || format!("{}, {}", self.fd(), names::addr(&addr));
-        self.call("connect", args, true, |s| s.connect(&SockAddr::from(addr)), |_, _| 0)
+        let args = || vec![Arg::Fd(self.fd()), Arg::Addr(addr)];
+        self.call(Syscall::Connect, args, true, |s| s.connect(&SockAddr::from(addr)), |_, _| 0)
     }
 
     /// Takes the next finished connection from the listener's queue. Corresponds to
@@ -238,35 +237,27 @@ impl TracedSocket {
     /// The handshake happened before: accept only hands over a connection the kernel made.
     pub fn accept(&self) -> io::Result<(TracedSocket, SocketAddr)> {
         let actor = self.actor();
-        let Some(t) = self.tracer.clone() else {
-            let (s, addr) = self.sock().accept()?;
-            return Ok((TracedSocket::wrap(s, None, &actor), as_inet(addr)?));
-        };
-        let args = format!("{}, SOCK_CLOEXEC", self.fd());
-        t.step(&actor, &format!("accept4({args})"));
-        let mut ev = Event::new(Kind::Call, &actor, "accept4", args);
-        ev.fd = Some(self.fd());
-        ev.before = table::fd_state(self.sock().as_fd()).ok().flatten();
-        let result = self.sock().accept().and_then(|(s, a)| Ok((s, as_inet(a)?)));
-        match result {
-            Ok((s, addr)) => {
-                let new = TracedSocket::wrap(s, self.tracer.clone(), &actor);
-                *new.peer.lock().unwrap_or_else(|p| p.into_inner()) = Some(addr);
-                ev.ret = Some(i64::from(new.fd()));
-                ev.detail = Some(format!("{} from {}", new.fd(), names::addr(&addr)));
-                // The state and the check are the new connection's: that is what accept made.
-                ev.before = None;
-                new.finish(&t, &mut ev, true);
-                t.emit(ev);
-                Ok((new, addr))
+        let args = || vec![Arg::Fd(self.fd()), Arg::Const("SOCK_CLOEXEC".into())];
+        let rec = self.start(Syscall::Accept4, args);
+        let result = self
+            .sock()
+            .accept()
+            .and_then(|(s, a)| Ok((TracedSocket::wrap(s, self.tracer.clone(), &actor), as_inet(a)?)));
+        let Some(mut rec) = rec else { return result };
+        rec.result(&result, |ev, (new, peer)| {
+            *new.peer.lock().unwrap_or_else(|p| p.into_inner()) = Some(*peer);
+            ev.detail = Some(Detail::Accepted { fd: new.fd(), peer: *peer });
+            i64::from(new.fd())
+        });
+        match &result {
+            // The state and the check are the new connection's: that is what accept made.
+            Ok((new, _)) => {
+                rec.ev.before = None;
+                new.finish(rec, true);
             }
-            Err(e) => {
-                fail(&mut ev, &e);
-                self.finish(&t, &mut ev, false);
-                t.emit(ev);
-                Err(e)
-            }
+            Err(_) => self.finish(rec, false),
         }
+        result
     }
 
     /// Sends bytes. Corresponds to `send(fd, buf, len, MSG_NOSIGNAL)`: MSG_NOSIGNAL so that
@@ -280,12 +271,11 @@ impl TracedSocket {
     /// block even on a blocking socket: it sends what fits and fails with EAGAIN if nothing does.
     pub fn send_with_flags(&self, buf: &[u8], flags: i32) -> io::Result<usize> {
         let flags = flags | SEND_FLAGS;
-        let args =
-            || format!("{}, {}, {}, {}", self.fd(), names::quoted(buf, SHOW_BYTES), buf.len(), names::msg_flags(flags));
+        let args = || vec![Arg::Fd(self.fd()), Arg::data(buf), count(buf.len()), Arg::Const(names::msg_flags(flags))];
         let op = |s: &Socket| {
             Ok(nix::sys::socket::send(s.as_raw_fd(), buf, nix::sys::socket::MsgFlags::from_bits_truncate(flags))?)
         };
-        self.call("send", args, true, op, |_, n| *n as i64)
+        self.call(Syscall::Send, args, true, op, |_, n| *n as i64)
     }
 
     /// Sends every byte, calling `send()` as often as needed: a blocking `send()` may still
@@ -324,43 +314,26 @@ impl TracedSocket {
     /// Sends one datagram to `addr`. Corresponds to `sendto(2)`. UDP keeps message boundaries:
     /// one `sendto()` is one `recvfrom()` on the other side, never merged or split.
     pub fn send_to(&self, buf: &[u8], addr: SocketAddr) -> io::Result<usize> {
-        let args =
-            || format!("{}, {}, {}, 0, {}", self.fd(), names::quoted(buf, SHOW_BYTES), buf.len(), names::addr(&addr));
-        self.call("sendto", args, true, |s| s.send_to(buf, &SockAddr::from(addr)), |_, n| *n as i64)
+        let args = || vec![Arg::Fd(self.fd()), Arg::data(buf), count(buf.len()), Arg::Int(0), Arg::Addr(addr)];
+        self.call(Syscall::Sendto, args, true, |s| s.send_to(buf, &SockAddr::from(addr)), |_, n| *n as i64)
     }
 
     /// Receives one datagram and who sent it. Corresponds to `recvfrom(2)`.
     pub fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let fd = self.fd();
-        let len = buf.len();
-        let result = nix::sys::socket::recvfrom::<nix::sys::socket::SockaddrStorage>(fd, buf)
+        let (fd, len) = (self.fd(), buf.len());
+        // strace shows what arrived in place of the buffer argument.
+        let args = |data: Arg| vec![Arg::Fd(fd), data, count(len), Arg::Int(0)];
+        let rec = self.start(Syscall::Recvfrom, || args(Arg::Elided));
+        let result = nix::sys::socket::recvfrom::<SockaddrStorage>(fd, buf)
             .map_err(io::Error::from)
-            .and_then(|(n, from)| {
-                let from = from
-                    .and_then(|a| {
-                        a.as_sockaddr_in().map(|v4| SocketAddr::from(std::net::SocketAddrV4::from(*v4))).or_else(|| {
-                            a.as_sockaddr_in6().map(|v6| SocketAddr::from(std::net::SocketAddrV6::from(*v6)))
-                        })
-                    })
-                    .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no sender address"))?;
-                Ok((n, from))
-            });
-        let Some(t) = self.tracer.clone() else { return result };
-        let shown = match &result {
-            Ok((n, _)) => names::quoted(&buf[..*n], SHOW_BYTES),
-            Err(_) => "...".to_string(),
-        };
-        let mut ev = Event::new(Kind::Call, &self.actor(), "recvfrom", format!("{fd}, {shown}, {len}, 0"));
-        ev.fd = Some(fd);
-        match &result {
-            Ok((n, from)) => {
-                ev.ret = Some(*n as i64);
-                ev.detail = Some(format!("from {from}"));
-            }
-            Err(e) => fail(&mut ev, e),
-        }
-        self.finish(&t, &mut ev, true);
-        t.emit(ev);
+            .and_then(|(n, from)| Ok((n, from.and_then(|a| storage_inet(&a)).ok_or_else(no_sender)?)));
+        let Some(mut rec) = rec else { return result };
+        rec.ev.args = args(result.as_ref().map_or(Arg::Elided, |(n, _)| Arg::data(&buf[..*n])));
+        rec.result(&result, |ev, (n, from)| {
+            ev.detail = Some(Detail::From(*from));
+            *n as i64
+        });
+        self.finish(rec, true);
         result
     }
 
@@ -373,39 +346,20 @@ impl TracedSocket {
     /// `recv(fd, buf, len, flags)` with `MSG_WAITALL` (wait for the whole buffer), `MSG_PEEK`
     /// (look without taking) or `MSG_DONTWAIT` (don't wait, this once).
     pub fn recv_with_flags(&self, buf: &mut [u8], flags: i32) -> io::Result<usize> {
-        let fd = self.fd();
-        let len = buf.len();
-        let Some(t) = self.tracer.clone() else {
-            return Ok(nix::sys::socket::recv(fd, buf, nix::sys::socket::MsgFlags::from_bits_truncate(flags))?);
-        };
-        let actor = self.actor();
-        t.step(&actor, &format!("recv({fd}, ..., {len}, {})", names::msg_flags(flags)));
-        let before = table::fd_state(self.sock().as_fd()).ok().flatten();
+        let (fd, len) = (self.fd(), buf.len());
+        let args = |data: Arg| vec![Arg::Fd(fd), data, count(len), Arg::Const(names::msg_flags(flags))];
+        let rec = self.start(Syscall::Recv, || args(Arg::Elided));
         let result = nix::sys::socket::recv(fd, buf, nix::sys::socket::MsgFlags::from_bits_truncate(flags))
             .map_err(io::Error::from);
-        // strace shows what arrived in place of the buffer argument.
-        let shown = match &result {
-            Ok(n) => names::quoted(&buf[..*n], SHOW_BYTES),
-            Err(_) => "...".to_string(),
-        };
-        let mut ev =
-            Event::new(Kind::Call, &actor, "recv", format!("{fd}, {shown}, {len}, {}", names::msg_flags(flags)));
-        ev.fd = Some(fd);
-        ev.before = before;
-        match &result {
-            Ok(0) if len > 0 => {
-                ev.ret = Some(0);
-                ev.detail = Some(if self.read_shut.load(Ordering::Relaxed) {
-                    "EOF: this side was shut down for reading".into()
-                } else {
-                    "EOF: the peer closed its side".into()
-                });
+        let Some(mut rec) = rec else { return result };
+        rec.ev.args = args(result.as_ref().map_or(Arg::Elided, |n| Arg::data(&buf[..*n])));
+        rec.result(&result, |ev, n| {
+            if *n == 0 && len > 0 {
+                ev.detail = Some(Detail::Eof { own: self.read_shut.load(Ordering::Relaxed) });
             }
-            Ok(n) => ev.ret = Some(*n as i64),
-            Err(e) => fail(&mut ev, e),
-        }
-        self.finish(&t, &mut ev, true);
-        t.emit(ev);
+            *n as i64
+        });
+        self.finish(rec, true);
         result
     }
 
@@ -416,28 +370,20 @@ impl TracedSocket {
         if how != Shutdown::Write {
             self.read_shut.store(true, Ordering::Relaxed);
         }
-        let args = || format!("{}, {}", self.fd(), names::shutdown_how(how));
-        self.call("shutdown", args, true, |s| s.shutdown(how), |_, _| 0)
+        let args = || vec![Arg::Fd(self.fd()), Arg::Const(names::shutdown_how(how).into())];
+        self.call(Syscall::Shutdown, args, true, |s| s.shutdown(how), |_, _| 0)
     }
 
     /// The pending error of the socket, cleared by reading it. Corresponds to
     /// `getsockopt(fd, SOL_SOCKET, SO_ERROR)`: how a non-blocking `connect()` reports failure.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        let args = || format!("{}, SOL_SOCKET, SO_ERROR", self.fd());
-        self.call(
-            "getsockopt",
-            args,
-            true,
-            |s| s.take_error(),
-            |ev, err| {
-                let value = err.as_ref().and_then(|e| e.raw_os_error()).unwrap_or(0);
-                ev.args.push_str(&format!(
-                    ", [{}]",
-                    if value == 0 { "0".into() } else { names::errno(&io::Error::from_raw_os_error(value)).0 }
-                ));
-                0
-            },
-        )
+        let args = || vec![Arg::Fd(self.fd()), Arg::Const("SOL_SOCKET".into()), Arg::Const("SO_ERROR".into())];
+        let out = |ev: &mut Event, err: &Option<io::Error>| {
+            let code = err.as_ref().and_then(io::Error::raw_os_error);
+            ev.args.push(Arg::ErrorOut(code.map(nix::errno::Errno::from_raw)));
+            0
+        };
+        self.call(Syscall::Getsockopt, args, true, |s| s.take_error(), out)
     }
 
     /// Closes the fd. Corresponds to `close(2)`. The fd is gone at once, but the connection
@@ -449,17 +395,29 @@ impl TracedSocket {
 
     fn close_inner(&mut self, note: Option<&str>) -> io::Result<()> {
         let Some(sock) = self.sock.take() else { return Ok(()) };
-        let Some(t) = self.tracer.clone() else {
-            return nix::unistd::close(OwnedFd::from(sock)).map_err(io::Error::from);
-        };
-        let actor = self.actor();
+        let close_fd = |s: Socket| nix::unistd::close(OwnedFd::from(s)).map_err(io::Error::from);
+        let Some(t) = self.tracer.clone() else { return close_fd(sock) };
         let fd = sock.as_raw_fd();
-        t.step(&actor, &format!("close({fd})"));
-        let before = table::fd_state(sock.as_fd()).ok().flatten();
+        let mut rec =
+            Recording::start(&t, &self.actor(), Syscall::Close, Some(fd), vec![Arg::Fd(fd)]).before(sock.as_fd());
+        let look = self.last_look(&t, &sock);
+        let result = close_fd(sock);
+        rec.result(&result, |_, _| 0);
+        rec.ev.fd_gone = true;
+        rec.ev.note = match (look.abort, rec.ev.before) {
+            (Some(abort), Some(TcpState::Established)) => Some(abort.words().into()),
+            _ => note.map(str::to_string),
+        };
+        rec.addresses(look.local, look.peer);
+        judge_close(&mut rec, &look);
+        rec.emit();
+        result
+    }
+
+    /// The socket's ends, inode and whether closing it aborts, read while the fd still exists.
+    fn last_look(&self, t: &Tracer, sock: &Socket) -> LastLook {
         let local = sock.local_addr().ok().and_then(|a| a.as_socket());
-        let peer =
-            sock.peer_addr().ok().and_then(|a| a.as_socket()).or(*self.peer.lock().unwrap_or_else(|p| p.into_inner()));
-        let inode = table::fd_inode(sock.as_fd()).ok();
+        let peer = sock.peer_addr().ok().and_then(|a| a.as_socket()).or(self.peer_hint());
         // Unread data at close makes Linux send RST instead of FIN (RFC 2525 §2.17).
         let unread = match (t.table(), local, peer) {
             (Some(tab), Some(l), Some(p)) => {
@@ -467,148 +425,56 @@ impl TracedSocket {
             }
             _ => false,
         };
-        let aborts = self.abortive.load(Ordering::Relaxed) || unread;
-        let result = nix::unistd::close(OwnedFd::from(sock)).map_err(io::Error::from);
-        let mut ev = Event::new(Kind::Call, &actor, "close", fd.to_string());
-        ev.fd = Some(fd);
-        ev.before = before;
-        ev.fd_gone = true;
-        ev.note = note.map(str::to_string);
-        if aborts && before == Some(TcpState::Established) {
-            ev.note = Some(
-                if unread {
-                    "unread data in the receive queue: close() sends RST, not FIN"
-                } else {
-                    "SO_LINGER 0: close() sends RST, not FIN"
-                }
-                .into(),
-            );
-        }
-        match &result {
-            Ok(()) => ev.ret = Some(0),
-            Err(e) => fail(&mut ev, e),
-        }
-        ev.local = local.map(|a| a.to_string());
-        ev.peer = peer.map(|a| a.to_string());
-        match (t.table(), before, local) {
-            (None, _, _) => {
-                ev.verdict = Verdict::Unavailable;
-                ev.reason = Some(table::UNAVAILABLE.into());
-            }
-            (Some(tab), Some(before), Some(local)) if local.port() != 0 => {
-                let listener = before == TcpState::Listen;
-                let asked_peer = if listener { Some(unspecified_like(&local)) } else { peer };
-                match asked_peer {
-                    Some(p) => {
-                        let mut path = check::follow_tuple(tab, local, p, t.settle_timeout());
-                        // Another listener on the port (SO_REUSEPORT) is not ours: compare inodes.
-                        if listener {
-                            path.retain(|r| r.as_ref().is_some_and(|r| Some(r.inode) == inode));
-                            if path.is_empty() {
-                                path.push(None);
-                            }
-                        }
-                        let states: Vec<Option<TcpState>> =
-                            path.iter().map(|r| r.as_ref().and_then(|r| r.state)).collect();
-                        let allowed = check::expected_after_close(before, aborts);
-                        ev.verdict = if states.first().is_some_and(|s| allowed.contains(s)) {
-                            Verdict::Agrees
-                        } else {
-                            Verdict::Differs
-                        };
-                        if ev.verdict == Verdict::Differs {
-                            let want: Vec<String> =
-                                allowed.iter().map(|s| s.map_or("gone".to_string(), |s| s.to_string())).collect();
-                            ev.reason = Some(format!(
-                                "after close() from {before} the table should show {}",
-                                want.join(" or ")
-                            ));
-                        }
-                        if let Some(Some(row)) = path.last() {
-                            ev.recv_q = Some(row.recv_q);
-                            ev.send_q = Some(row.send_q);
-                        }
-                        ev.kernel = states.last().copied().flatten();
-                        ev.kernel_path = states;
-                        if let (Some(p), false) = (peer, listener) {
-                            t.follow(&actor, local, p, ev.kernel);
-                        }
-                    }
-                    None => ev.verdict = Verdict::NotApplicable,
-                }
-            }
-            _ => {
-                ev.verdict = Verdict::NotVisible;
-                ev.reason = Some("was never in the table".into());
-            }
-        }
-        t.emit(ev);
-        result
+        let abort = if unread {
+            Some(Abort::UnreadData)
+        } else {
+            self.abortive.load(Ordering::Relaxed).then_some(Abort::Linger0)
+        };
+        LastLook { local, peer, inode: table::fd_inode(sock.as_fd()).ok(), abort }
     }
 
-    /// The common path of a traced call: step, state before, the call, state after (settled),
-    /// the kernel's check, one event. `describe` turns the result into the return value shown.
+    /// The common path of a traced call: start (step, state before), the call, its result, the
+    /// state after, the check, one event. `ret` turns the result into the return value shown.
     fn call<T>(
         &self,
-        name: &str,
-        args: impl FnOnce() -> String,
+        call: Syscall,
+        args: impl FnOnce() -> Vec<Arg>,
         check: bool,
         op: impl FnOnce(&Socket) -> io::Result<T>,
-        describe: impl FnOnce(&mut Event, &T) -> i64,
+        ret: impl FnOnce(&mut Event, &T) -> i64,
     ) -> io::Result<T> {
-        let Some(t) = self.tracer.clone() else {
-            return op(self.sock());
-        };
-        let actor = self.actor();
-        let args = args();
-        t.step(&actor, &format!("{name}({args})"));
-        let before = table::fd_state(self.sock().as_fd()).ok().flatten();
+        let Some(mut rec) = self.start(call, args) else { return op(self.sock()) };
         let result = op(self.sock());
-        let mut ev = Event::new(Kind::Call, &actor, name, args);
-        ev.fd = Some(self.fd());
-        ev.before = before;
-        match &result {
-            Ok(v) => ev.ret = Some(describe(&mut ev, v)),
-            Err(e) => fail(&mut ev, e),
-        }
-        self.finish(&t, &mut ev, check);
-        t.emit(ev);
+        rec.result(&result, ret);
+        self.finish(rec, check);
         result
     }
 
-    /// Fills the state after the call, waiting for a closing handshake step to finish, then
-    /// (if `check`) compares with the kernel's table.
-    fn finish(&self, t: &Tracer, ev: &mut Event, check: bool) {
-        let fd = self.sock().as_fd();
-        let first = table::fd_state(fd).ok().flatten();
-        let mut path = vec![];
-        if first.is_some_and(awaits_ack) {
-            path = check::settle_fd(fd, first, t.settle_timeout());
-        }
-        ev.state = path.last().copied().or(first);
-        if !path.is_empty() {
-            ev.transit = std::iter::once(first).flatten().chain(path.iter().copied()).collect();
-            ev.transit.pop();
-        }
-        // A connection's peer never changes: the one connect() or accept() gave saves a syscall.
-        let hint = *self.peer.lock().unwrap_or_else(|p| p.into_inner());
-        let local = self.known_local(ev.state);
-        let peer = hint.or_else(|| self.peer_addr().ok());
-        ev.local = local.map(|a| a.to_string());
-        ev.peer = peer.map(|a| a.to_string());
-        if !check {
-            return;
-        }
-        let now = if path.is_empty() { first } else { ev.state };
-        let (state, c) = check::check_fd(t.table(), fd, now, local, hint);
-        if ev.state.is_some() {
-            ev.state = state;
-        }
-        t.apply_check(ev, &c);
+    /// Starts recording a call on this socket, if it is traced; `args` is only made if so.
+    fn start(&self, call: Syscall, args: impl FnOnce() -> Vec<Arg>) -> Option<Recording<'_>> {
+        let t = self.tracer.as_deref()?;
+        Some(Recording::start(t, &self.actor(), call, Some(self.fd()), args()).before(self.sock().as_fd()))
     }
-}
 
-impl TracedSocket {
+    /// Ends a recording with this socket's state after the call, its ends and (if `check`)
+    /// the kernel's verdict, then emits it.
+    fn finish(&self, mut rec: Recording<'_>, check: bool) {
+        let fd = self.sock().as_fd();
+        let now = rec.settle(fd);
+        // A connection's peer never changes: the one connect() or accept() gave saves a syscall.
+        let hint = self.peer_hint();
+        let local = self.known_local(now);
+        rec.addresses(local, hint.or_else(|| self.peer_addr().ok()));
+        if check {
+            rec.check(fd, now, local, hint);
+        }
+        rec.emit();
+    }
+
+    fn peer_hint(&self) -> Option<SocketAddr> {
+        *self.peer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Our address for the trace: asked of the kernel until the socket is connected or
     /// listening, remembered from then on.
     fn known_local(&self, state: Option<TcpState>) -> Option<SocketAddr> {
@@ -624,19 +490,59 @@ impl TracedSocket {
     }
 }
 
-/// A state that ends when the peer's kernel acknowledges our FIN, which it does without its
-/// program doing anything: worth a bounded wait. (SYN-SENT is not waited for: a non-blocking
-/// connect must not be made to block by its trace.)
-fn awaits_ack(s: TcpState) -> bool {
-    matches!(s, TcpState::FinWait1 | TcpState::Closing | TcpState::LastAck)
+/// The verdict on a `close()`: what the table shows for the connection afterwards, judged by
+/// [`transitions::close_verdict`]; a connection still in the table is followed from now on.
+fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
+    let t = rec.tracer();
+    let ev = &mut rec.ev;
+    let Some(tab) = t.table() else {
+        (ev.verdict, ev.reason) = (Verdict::Unavailable, Some(table::UNAVAILABLE.into()));
+        return;
+    };
+    let (Some(before), Some(local)) = (ev.before, look.local.filter(|l| l.port() != 0)) else {
+        (ev.verdict, ev.reason) = (Verdict::NotVisible, Some("was never in the table".into()));
+        return;
+    };
+    // A listener is looked up by its address alone; a connection needs its peer.
+    let peer = match (before, look.peer) {
+        (TcpState::Listen, _) => None,
+        (_, Some(p)) => Some(p),
+        (_, None) => {
+            ev.verdict = Verdict::NotApplicable;
+            return;
+        }
+    };
+    let path = check::after_close(tab, local, peer, look.inode, t.settle_timeout());
+    let states: Vec<Option<TcpState>> = path.iter().map(|r| r.as_ref().and_then(|r| r.state)).collect();
+    (ev.verdict, ev.reason) = transitions::close_verdict(before, look.abort, &states);
+    if let Some(Some(row)) = path.last() {
+        (ev.recv_q, ev.send_q) = (Some(row.recv_q), Some(row.send_q));
+    }
+    ev.kernel = states.last().copied().flatten();
+    ev.kernel_path = states;
+    if let Some(p) = peer {
+        t.follow(&ev.actor, local, p, ev.kernel);
+    }
 }
 
-/// Records a failed call as strace does: `= -1 ECONNREFUSED (Connection refused)`.
-fn fail(ev: &mut Event, e: &io::Error) {
-    let (name, msg) = names::errno(e);
-    ev.ret = Some(-1);
-    ev.errno = Some(name);
-    ev.errmsg = Some(msg);
+/// A boolean option's value as strace prints it: `1` or `0`.
+fn flag(on: bool) -> Arg {
+    Arg::Int(i64::from(on))
+}
+
+/// A length or size argument.
+fn count(n: usize) -> Arg {
+    Arg::Int(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// The sender of a datagram, as an IP address (a UDP socket's sender always is one).
+fn storage_inet(a: &SockaddrStorage) -> Option<SocketAddr> {
+    let v4 = a.as_sockaddr_in().map(|v4| SocketAddr::from(std::net::SocketAddrV4::from(*v4)));
+    v4.or_else(|| a.as_sockaddr_in6().map(|v6| SocketAddr::from(std::net::SocketAddrV6::from(*v6))))
+}
+
+fn no_sender() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "no sender address")
 }
 
 fn as_inet(a: SockAddr) -> io::Result<SocketAddr> {

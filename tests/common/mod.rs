@@ -160,6 +160,10 @@ pub fn redact(text: &str, ports: &[u16]) -> String {
     for p in ports {
         s = Regex::new(&format!(r":{p}\b")).unwrap().replace_all(&s, ":[PORT]").into_owned();
     }
+    // File descriptors as the first argument of any call the trace knows (one list: Syscall's).
+    let calls: Vec<&str> = lab::trace::syscall::TABLE.iter().map(|(_, name, _)| *name).collect();
+    let fd_arg = format!(r"\b({})\(\d+", calls.join("|"));
+    s = Regex::new(&fd_arg).unwrap().replace_all(&s, "$1([FD]").into_owned();
     let rules: &[(&str, &str)] = &[
         // Ephemeral ports.
         (r"(127\.0\.0\.1|\[::1\]|\[::ffff:127\.0\.0\.1\]|::1):[1-9]\d*", "$1:[EPHEMERAL]"),
@@ -172,10 +176,6 @@ pub fn redact(text: &str, ports: &[u16]) -> String {
         // Inodes.
         (r#""inode":\d+"#, r#""inode":"[INODE]""#),
         // File descriptors: as arguments, as results of socket()/accept4(), in JSON.
-        (
-            r"\b(socket|setsockopt|fcntl|bind|listen|accept4|connect|send|recv|shutdown|close|getsockopt)\(\d+",
-            "$1([FD]",
-        ),
         (r"(socket\(AF_\w+, [^)]*\)\s+)= \d+", "$1= [FD]"),
         (r"→ \d+ from", "→ [FD] from"),
         (r"(→ \[FD\] from \S+\s+)= \d+", "$1= [FD]"),

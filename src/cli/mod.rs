@@ -1,0 +1,135 @@
+//! The command line: parse the arguments ([`args`]), hand each command to the module that
+//! does it. Nothing else lives here.
+
+pub mod args;
+
+use crate::chat::server::{self, Model};
+use crate::kernel::table::Filter;
+use crate::lesson::{self, commands, format::Lang};
+use crate::render::{self, output, ColorChoice};
+use crate::trace::Syscall;
+use crate::{chat, explain, netcat, watch};
+use args::{Cli, Command, LessonArgs, LessonCmd};
+use clap::Parser;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// `lab server --step` pauses at the set-up calls and at each new connection, not at every
+/// message.
+const SERVER_STEPS: &[Syscall] =
+    &[Syscall::Socket, Syscall::Setsockopt, Syscall::Bind, Syscall::Listen, Syscall::Accept4, Syscall::Fcntl];
+
+/// Runs the command line; returns the process's exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let color = cli.color;
+    // The lab decides per output stream whether to color (see `render::ColorChoice`); the
+    // colored crate must then do as told, not guess from stdout on its own.
+    colored::control::set_override(true);
+    let result = match cli.command {
+        Command::Lesson(a) => return lesson_cmd(a, color),
+        command => dispatch(command, color),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "lab: {e}");
+            1
+        }
+    }
+}
+
+fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
+    match command {
+        Command::Sockets(a) => {
+            let filter = Filter {
+                port: a.port,
+                state: a.state,
+                listening: a.listening,
+                ipv4: a.ipv4,
+                ipv6: a.ipv6,
+                bound: a.bound,
+            };
+            render::table::sockets(&filter, a.processes, a.json, color.stdout())
+        }
+        Command::Watch(a) => {
+            let filter = Filter { port: a.port, ..Filter::default() };
+            watch::run(
+                filter,
+                Duration::from_millis(a.interval.max(1)),
+                a.duration.map(Duration::from_secs_f64),
+                a.json,
+            )
+        }
+        Command::Listen(a) => {
+            let tracer = output::tracer(&a.trace.to(), color, &[], false)?;
+            let announce = |bound| eprintln!("lab listen: listening on {bound}");
+            netcat::listen(a.addr, a.keep, tracer, announce).map_err(|e| explain::startup(e, &a.addr.to_string()))
+        }
+        Command::Connect(a) => {
+            let tracer = output::tracer(&a.trace.to(), color, &[], false)?;
+            let target = format!("{}:{}", a.host, a.port);
+            netcat::connect(&a.host, a.port, tracer).map_err(|e| explain::startup(e, &target))
+        }
+        Command::Server(a) => {
+            let tracer = output::tracer(&a.trace.to(), color, SERVER_STEPS, a.model == Model::Poll)?;
+            // A server must never wait on one connection: states are read right after each
+            // call, and a later change shows as the next call's "before".
+            if let Some(t) = &tracer {
+                t.set_settle_timeout(Duration::ZERO);
+            }
+            let seed = a.seed.unwrap_or_else(clock_seed);
+            let addr = SocketAddr::new(a.host, a.port);
+            server::serve(&server::Config { addr, model: a.model, max_clients: a.max_clients, seed, tracer })
+        }
+        Command::Client(a) => {
+            let tracer = output::tracer(&a.trace.to(), color, &[], false)?;
+            let target = format!("{}:{}", a.host, a.port);
+            let opts =
+                chat::client::Options { host: a.host, port: a.port, name: a.name, tracer, color: color.stdout() };
+            chat::client::run(opts).map_err(|e| explain::startup(e, &target))
+        }
+        Command::Load(a) => chat::load::main(&chat::load::Options {
+            clients: a.clients,
+            messages: a.messages,
+            model: a.model,
+            target: a.port.map(|p| SocketAddr::from(([127, 0, 0, 1], p))),
+            senders: a.senders,
+            size: a.size.max(32),
+            window: a.window.max(1),
+            timeout: Duration::from_secs_f64(a.timeout.max(0.1)),
+            trace_file: a.trace_file,
+            json: a.json,
+        }),
+        Command::Lesson(_) => unreachable!("handled by main"),
+    }
+}
+
+/// Deals artifact hands from the clock when no `--seed` is given.
+fn clock_seed() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+}
+
+fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
+    let dir = lesson::lessons_dir(a.dir.as_deref());
+    let lang = a.lang.unwrap_or_else(Lang::from_env);
+    let found = |name: &str| lesson::find(&dir, name).map_err(|e| eprintln!("lab: {e}"));
+    match a.cmd {
+        LessonCmd::List => match commands::list(&dir, lang, color) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("lab: {e}");
+                1
+            }
+        },
+        LessonCmd::Show { name } => found(&name).map_or(1, |l| {
+            commands::show(&l, color);
+            0
+        }),
+        LessonCmd::Run { name, step, json, diagram, mermaid } => found(&name).map_or(1, |l| {
+            commands::run(&l, lang, color, &commands::RunView { step, json, diagram, mermaid: mermaid.as_deref() })
+        }),
+        LessonCmd::Check { names } => commands::check(&dir, &names, lang, color),
+    }
+}

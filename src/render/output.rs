@@ -1,0 +1,70 @@
+//! Where a trace goes: stderr or a file, human lines or JSON Lines, and `--step`'s pause before
+//! each call. Every command that traces builds its [`Tracer`] here.
+
+use super::{human::HumanSink, json::JsonSink, ColorChoice};
+use crate::trace::{Event, Sink, Syscall, Tracer};
+use std::fs::File;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What the trace flags ask for.
+#[derive(Debug, Clone, Default)]
+pub struct TraceTo {
+    /// Trace at all.
+    pub on: bool,
+    /// JSON Lines instead of human lines.
+    pub json: bool,
+    /// A file instead of stderr.
+    pub file: Option<PathBuf>,
+    /// Pause before each call until Enter.
+    pub step: bool,
+}
+
+/// The tracer the flags ask for; `None` if tracing is off. With `--step`, only calls in
+/// `step_on` pause (all of them if it is empty). `buffered`: a trace file is written when the
+/// program is about to wait (a traced `poll()`), not after every event — for the poll server,
+/// whose every wait is one.
+pub fn tracer(
+    to: &TraceTo,
+    color: ColorChoice,
+    step_on: &'static [Syscall],
+    buffered: bool,
+) -> io::Result<Option<Arc<Tracer>>> {
+    if !(to.on || to.json || to.file.is_some() || to.step) {
+        return Ok(None);
+    }
+    let (out, tty): (Box<dyn Write + Send>, bool) = match &to.file {
+        Some(p) => (Box::new(io::BufWriter::new(File::create(p)?)), false),
+        None => (Box::new(io::stderr()), io::stderr().is_terminal()),
+    };
+    let sink = sink(out, to.json, color.enabled(tty), buffered && to.file.is_some());
+    let stepper = move |actor: &str, call: &Event| {
+        if step_on.is_empty() || call.call.is_some_and(|c| step_on.contains(&c)) {
+            step_prompt(actor, &call.call_text());
+        }
+    };
+    Ok(Some(if to.step { Tracer::with_stepper(sink, Box::new(stepper)) } else { Tracer::new(sink) }))
+}
+
+/// A sink that prints every event, human or JSON, flushing after each or only when told.
+pub fn sink(out: Box<dyn Write + Send>, json: bool, color: bool, buffered: bool) -> Arc<dyn Sink> {
+    match (json, buffered) {
+        (true, false) => Arc::new(JsonSink::new(out)),
+        (true, true) => Arc::new(JsonSink::new(out).buffered()),
+        (false, false) => Arc::new(HumanSink::new(out, color)),
+        (false, true) => Arc::new(HumanSink::new(out, color).buffered()),
+    }
+}
+
+/// `--step`: say what is about to happen and wait for Enter on the terminal (stdin may be the
+/// data being sent, so the answer is read from /dev/tty).
+pub fn step_prompt(actor: &str, call: &str) {
+    let _ = write!(io::stderr(), "  ⏸  next: {actor} {call}  — press Enter ");
+    let _ = io::stderr().flush();
+    if let Ok(tty) = File::open("/dev/tty") {
+        let _ = io::BufReader::new(tty).read_line(&mut String::new());
+    } else {
+        let _ = writeln!(io::stderr(), "(no terminal to wait on; continuing)");
+    }
+}

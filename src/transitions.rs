@@ -1,0 +1,288 @@
+//! What moves a TCP connection from one state to the next — every rule the lab uses, in one
+//! place, with the words it says for each.
+//!
+//! Two kinds of move:
+//!
+//! - **A call moves it.** `connect()` sends SYN; `close()` and `shutdown(SHUT_WR)` send FIN (or
+//!   RST, for an abortive close). RFC 9293 §3.10 ("Event Processing") says where each call leads.
+//! - **The kernel moves it by itself**, when a segment arrives from the peer: the SYN-ACK ends
+//!   SYN-SENT, the ACK of our FIN ends FIN-WAIT-1, the peer's FIN ends FIN-WAIT-2, a timer ends
+//!   TIME-WAIT. No call of the program is involved, which is why the trace must look again, a
+//!   bounded time, instead of assuming.
+//!
+//! The rest of the lab asks this module; none of these rules is written anywhere else.
+
+use crate::tcp_state::{
+    state_or_gone,
+    TcpState::{self, *},
+};
+use crate::verdict::Verdict;
+
+/// A state the connection leaves by itself, without the program calling anything, as soon as a
+/// segment arrives from the peer (a SYN-ACK, an ACK of our FIN). The trace waits a bounded time
+/// for such a state to settle, instead of sleeping a fixed time.
+pub fn is_transient(s: TcpState) -> bool {
+    matches!(s, SynSent | SynRecv | NewSynRecv | FinWait1 | Closing | LastAck)
+}
+
+/// A state reached by a call that the trace waits (bounded) to see end, right after the call:
+/// the peer's *kernel* acknowledges our FIN without its program doing anything, within a delayed
+/// ACK (40 ms on Linux, at most 200 ms). SYN-SENT is transient too but is not waited for: a
+/// non-blocking `connect()` must not be made to block by its trace.
+pub fn awaits_ack(s: TcpState) -> bool {
+    matches!(s, FinWait1 | Closing | LastAck)
+}
+
+/// A state in which `close()` or `shutdown(SHUT_WR)` sends a FIN: one where this side may still
+/// send (RFC 9293 §3.10.4: "form a FIN segment and send it"). In FIN-WAIT-* it was sent already;
+/// a listener or a connection in progress has nobody to send it to.
+pub fn sends_fin(before: TcpState) -> bool {
+    matches!(before, Established | CloseWait | SynRecv)
+}
+
+/// A segment of TCP's own, as a sequence diagram draws it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment {
+    Syn,
+    SynAck,
+    Ack,
+    Fin,
+    Rst,
+}
+
+impl Segment {
+    pub fn name(self) -> &'static str {
+        match self {
+            Segment::Syn => "SYN",
+            Segment::SynAck => "SYN-ACK",
+            Segment::Ack => "ACK",
+            Segment::Fin => "FIN",
+            Segment::Rst => "RST",
+        }
+    }
+}
+
+/// The segments `connect()` exchanges, each with whether the caller sent it. The handshake:
+/// SYN, SYN-ACK, ACK. Refused: the peer's kernel answers the SYN with RST (nobody listens).
+pub fn connect_segments(refused: bool) -> &'static [(bool, Segment)] {
+    if refused {
+        &[(true, Segment::Syn), (false, Segment::Rst)]
+    } else {
+        &[(true, Segment::Syn), (false, Segment::SynAck), (true, Segment::Ack)]
+    }
+}
+
+/// Why `close()` sends RST instead of FIN: an abortive close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Abort {
+    /// `SO_LINGER` with a zero timeout was set.
+    Linger0,
+    /// Data had arrived that the program never read (RFC 2525 §2.17: Linux resets, so the peer
+    /// learns its data was lost).
+    UnreadData,
+}
+
+impl Abort {
+    /// The words the trace says on the `close()` line.
+    pub fn words(self) -> &'static str {
+        match self {
+            Abort::Linger0 => "SO_LINGER 0: close() sends RST, not FIN",
+            Abort::UnreadData => "unread data in the receive queue: close() sends RST, not FIN",
+        }
+    }
+}
+
+/// Whether a close, seen from the table, was an RST: from ESTAB, the row was gone at once (a FIN
+/// would have left FIN-WAIT-1 or -2 behind).
+pub fn close_sent_rst(before: Option<TcpState>, seen: &[Option<TcpState>]) -> bool {
+    before == Some(Established) && seen == [None]
+}
+
+/// A state the table may show right after `close()`, and why, when it needs saying.
+type Landing = (Option<TcpState>, Option<&'static str>);
+
+/// Why an ESTAB connection's close may land past FIN-WAIT-2.
+const CROSSED: Option<&str> = Some("the peer's FIN crossed ours");
+
+/// What the table may hold for a connection right after its last fd is closed, given the state
+/// before (RFC 9293 §3.10.4, "CLOSE call"). `None` means "no row: gone".
+pub fn after_close(before: TcpState, abort: Option<Abort>) -> &'static [Landing] {
+    if abort.is_some() {
+        // Linux sends RST instead of FIN and the connection is gone at once, with no TIME-WAIT.
+        return &[(None, None)];
+    }
+    match before {
+        // "Queue this until all preceding SENDs have been segmentized, then form a FIN segment
+        // and send it. In any case, enter FIN-WAIT-1 state." The ACK may already be back. If
+        // the peer closed at the same moment, the FINs crossed: CLOSING, then TIME-WAIT.
+        Established | SynRecv => {
+            &[(Some(FinWait1), None), (Some(FinWait2), None), (Some(Closing), CROSSED), (Some(TimeWait), CROSSED)]
+        }
+        // "Queue this request until all preceding SENDs have been segmentized; then send a FIN
+        // segment, enter LAST-ACK state." On loopback the ACK may already have freed it.
+        CloseWait => &[(Some(LastAck), None), (None, None)],
+        // Already shut down for writing (shutdown(SHUT_WR)): the orphan keeps waiting for the
+        // peer's FIN, or already got it and entered TIME-WAIT (through CLOSING if it crossed).
+        FinWait1 | FinWait2 => {
+            &[(Some(FinWait1), None), (Some(FinWait2), None), (Some(Closing), CROSSED), (Some(TimeWait), None)]
+        }
+        // Both FINs crossed: finish the exchange, then TIME-WAIT.
+        Closing => &[(Some(Closing), None), (Some(TimeWait), None)],
+        LastAck => &[(Some(LastAck), None), (None, None)],
+        TimeWait => &[(Some(TimeWait), None)],
+        // The fd's socket already left the connection: its 4-tuple, if any, lives on in a
+        // TIME-WAIT entry that no fd holds, which closing the fd does not touch.
+        Close => &[(None, None), (Some(TimeWait), None)],
+        // "Delete the TCB": a listener, a connect in progress, or a socket with no connection.
+        Listen | SynSent | NewSynRecv | BoundInactive => &[(None, None)],
+    }
+}
+
+/// The verdict on a `close()`: `seen` is what the table showed for the connection's 4-tuple
+/// afterwards, in order (`None`: no row). It agrees if the first state seen is one the RFC
+/// allows from `before` — later ones are the kernel moving on by itself.
+pub fn close_verdict(before: TcpState, abort: Option<Abort>, seen: &[Option<TcpState>]) -> (Verdict, Option<String>) {
+    let allowed = after_close(before, abort);
+    let first = seen.first().copied().unwrap_or(None);
+    match allowed.iter().find(|(s, _)| *s == first) {
+        Some((_, why)) => (Verdict::Agrees, why.map(str::to_string)),
+        None => {
+            let want: Vec<String> = allowed.iter().map(|(s, _)| state_or_gone(*s)).collect();
+            (Verdict::Differs, Some(format!("after close() from {before} the table should show {}", want.join(" or "))))
+        }
+    }
+}
+
+/// What a change the kernel made on its own means, in words.
+pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>) -> &'static str {
+    match (old, new) {
+        // RFC 9293 §3.10.7.4: "if the FIN segment is now acknowledged, then enter FIN-WAIT-2".
+        (Some(FinWait1), Some(FinWait2)) => "the peer acknowledged our FIN",
+        // "FIN-WAIT-2 STATE: Enter the TIME-WAIT state" on the peer's FIN; CLOSING on its ACK.
+        (Some(FinWait2 | FinWait1 | Closing), Some(TimeWait)) => {
+            "the peer's FIN arrived: who closes first waits in TIME-WAIT (60 s)"
+        }
+        // "LAST-ACK STATE: ... If our FIN is now acknowledged, delete the TCB".
+        (Some(LastAck), None) => "the peer acknowledged our FIN: the connection is gone",
+        // "When the time-wait timeout expires, delete the TCB" (2·MSL, 60 s on Linux).
+        (Some(TimeWait), None) => "TIME-WAIT expired: the 4-tuple is free again",
+        (_, None) => "the connection is gone from the table",
+        _ => "the kernel changed the state",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(before: TcpState, abort: Option<Abort>, seen: &[Option<TcpState>]) -> Verdict {
+        close_verdict(before, abort, seen).0
+    }
+
+    #[test]
+    fn established_close_sends_fin() {
+        assert!(sends_fin(Established));
+        assert_eq!(verdict(Established, None, &[Some(FinWait1), Some(FinWait2)]), Verdict::Agrees);
+        assert_eq!(verdict(Established, None, &[Some(FinWait2)]), Verdict::Agrees);
+        // A FIN leaves a row behind: a connection that vanished at once was not closed with FIN.
+        let (v, why) = close_verdict(Established, None, &[None]);
+        assert_eq!(v, Verdict::Differs);
+        assert_eq!(
+            why.unwrap(),
+            "after close() from ESTAB the table should show FIN-WAIT-1 or FIN-WAIT-2 or CLOSING or TIME-WAIT"
+        );
+    }
+
+    #[test]
+    fn established_close_with_crossing_fins_lands_in_time_wait() {
+        for landing in [Closing, TimeWait] {
+            let (v, why) = close_verdict(Established, None, &[Some(landing)]);
+            assert_eq!((v, why.as_deref()), (Verdict::Agrees, Some("the peer's FIN crossed ours")));
+        }
+    }
+
+    #[test]
+    fn established_abortive_close_leaves_nothing() {
+        for abort in [Abort::Linger0, Abort::UnreadData] {
+            assert_eq!(verdict(Established, Some(abort), &[None]), Verdict::Agrees);
+            assert_eq!(verdict(Established, Some(abort), &[Some(FinWait1)]), Verdict::Differs);
+        }
+        assert!(close_sent_rst(Some(Established), &[None]));
+        assert!(!close_sent_rst(Some(Established), &[Some(FinWait2)]));
+        assert!(Abort::UnreadData.words().contains("RST"));
+    }
+
+    #[test]
+    fn close_wait_close_sends_fin_and_waits_in_last_ack() {
+        assert!(sends_fin(CloseWait));
+        assert_eq!(verdict(CloseWait, None, &[Some(LastAck), None]), Verdict::Agrees);
+        // On loopback the peer's ACK may free the connection before the first look.
+        assert_eq!(verdict(CloseWait, None, &[None]), Verdict::Agrees);
+        assert_eq!(verdict(CloseWait, None, &[Some(FinWait1)]), Verdict::Differs);
+    }
+
+    #[test]
+    fn fin_wait_2_close_keeps_waiting_for_the_peers_fin() {
+        assert!(!sends_fin(FinWait2));
+        assert_eq!(verdict(FinWait2, None, &[Some(FinWait2)]), Verdict::Agrees);
+        assert_eq!(verdict(FinWait2, None, &[Some(TimeWait)]), Verdict::Agrees);
+    }
+
+    #[test]
+    fn listen_close_deletes_the_tcb() {
+        assert!(!sends_fin(Listen));
+        assert_eq!(verdict(Listen, None, &[None]), Verdict::Agrees);
+        assert_eq!(verdict(Listen, None, &[Some(Listen)]), Verdict::Differs);
+        assert_eq!(verdict(SynSent, None, &[None]), Verdict::Agrees);
+    }
+
+    #[test]
+    fn close_close_leaves_a_time_wait_alone() {
+        assert_eq!(verdict(Close, None, &[None]), Verdict::Agrees);
+        assert_eq!(verdict(Close, None, &[Some(TimeWait)]), Verdict::Agrees);
+    }
+
+    #[test]
+    fn syn_sent_synack_is_the_kernels_move() {
+        assert!(is_transient(SynSent));
+        // …but the trace does not wait for it: a non-blocking connect must not block.
+        assert!(!awaits_ack(SynSent));
+        assert_eq!(
+            connect_segments(false).iter().map(|(_, s)| s.name()).collect::<Vec<_>>(),
+            ["SYN", "SYN-ACK", "ACK"]
+        );
+        assert_eq!(connect_segments(true), &[(true, Segment::Syn), (false, Segment::Rst)]);
+    }
+
+    #[test]
+    fn fin_wait_1_ack_moves_to_fin_wait_2() {
+        assert!(is_transient(FinWait1) && awaits_ack(FinWait1));
+        assert_eq!(kernel_move_words(Some(FinWait1), Some(FinWait2)), "the peer acknowledged our FIN");
+    }
+
+    #[test]
+    fn fin_wait_2_fin_moves_to_time_wait() {
+        assert!(!is_transient(FinWait2));
+        assert!(kernel_move_words(Some(FinWait2), Some(TimeWait)).contains("TIME-WAIT (60 s)"));
+        assert!(kernel_move_words(Some(Closing), Some(TimeWait)).contains("TIME-WAIT (60 s)"));
+    }
+
+    #[test]
+    fn last_ack_ack_deletes_the_tcb() {
+        assert!(awaits_ack(LastAck));
+        assert_eq!(kernel_move_words(Some(LastAck), None), "the peer acknowledged our FIN: the connection is gone");
+    }
+
+    #[test]
+    fn time_wait_timeout_frees_the_tuple() {
+        assert!(!is_transient(TimeWait));
+        assert_eq!(kernel_move_words(Some(TimeWait), None), "TIME-WAIT expired: the 4-tuple is free again");
+    }
+
+    #[test]
+    fn established_and_listen_are_stable() {
+        for s in [Established, Listen, CloseWait, Close, BoundInactive] {
+            assert!(!is_transient(s), "{s}");
+        }
+    }
+}
