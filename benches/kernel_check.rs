@@ -6,7 +6,7 @@
 
 use lab::kernel::check::check_fd;
 use lab::kernel::table::{self, KernelTable};
-use lab::trace::{Event, Sink, TracedSocket, Tracer};
+use lab::trace::{Discard, Sink, SockOpt, TracedSocket, Tracer};
 use nix::sys::resource::{getrlimit, setrlimit, Resource};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::net::SocketAddr;
@@ -56,11 +56,6 @@ fn process_ms(cmd: &str, args: &[&str], runs: usize) -> f64 {
         .collect();
     times.sort();
     times[runs / 2].as_secs_f64() * 1e3
-}
-
-struct Discard;
-impl Sink for Discard {
-    fn event(&self, _: &Event) {}
 }
 
 fn main() {
@@ -120,8 +115,8 @@ fn main() {
     let on = TracedSocket::new(Some(tracer), "bench", Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
     let iters = 200_000;
     let t_bare = per_call(iters, || bare.set_tcp_nodelay(true).unwrap());
-    let t_off = per_call(iters, || off.set_nodelay(true).unwrap());
-    let t_on = per_call(iters / 10, || on.set_nodelay(true).unwrap());
+    let t_off = per_call(iters, || off.setsockopt(SockOpt::NoDelay(true)).unwrap());
+    let t_on = per_call(iters / 10, || on.setsockopt(SockOpt::NoDelay(true)).unwrap());
     println!();
     println!("| setsockopt(TCP_NODELAY) | µs per call |");
     println!("|---|---|");

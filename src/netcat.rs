@@ -9,7 +9,7 @@
 //! One thread waits for both inputs with `poll(2)`: stdin and the socket are both fds, and
 //! whichever is ready is served — never blocking on one while the other has data.
 
-use crate::trace::{TracedSocket, Tracer};
+use crate::trace::{SockOpt, TracedSocket, Tracer};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use socket2::{Domain, Protocol, Type};
 use std::io::{self, IsTerminal, Write};
@@ -35,7 +35,7 @@ pub fn listen(
     let listener = TracedSocket::new(tracer, "listen", domain, Type::STREAM, Some(Protocol::TCP))?;
     // Without SO_REUSEADDR a restart would fail with EADDRINUSE while the last connection's
     // TIME-WAIT (ours, if we closed first) holds the port.
-    listener.set_reuse_address(true)?;
+    listener.setsockopt(SockOpt::ReuseAddr(true))?;
     listener.bind(addr)?;
     listener.listen(BACKLOG)?;
     announce(listener.local_addr()?);

@@ -3,7 +3,7 @@
 
 use lab::kernel::check::Verdict;
 use lab::tcp_state::TcpState;
-use lab::trace::{Arg, Collector, Detail, Event, Kind, Syscall, TracedSocket, Tracer};
+use lab::trace::{Arg, Collector, Detail, Event, Kind, SockOpt, Syscall, TracedSocket, Tracer};
 use nix::errno::Errno;
 use socket2::{Domain, Protocol, Type};
 use std::net::{Shutdown, SocketAddr};
@@ -17,13 +17,31 @@ fn find<'a>(events: &'a [Event], actor: &str, call: Syscall) -> Vec<&'a Event> {
     events.iter().filter(|e| e.kind == Kind::Call && e.actor == actor && e.call == Some(call)).collect()
 }
 
+/// A tracer whose events are kept.
+fn traced() -> (Arc<Collector>, Arc<Tracer>) {
+    let collector = Collector::new();
+    let tracer = Tracer::new(collector.clone());
+    (collector, tracer)
+}
+
+/// A listener, a client connected to it, and the accepted connection.
+fn connected(tracer: &Arc<Tracer>) -> (TracedSocket, TracedSocket, TracedSocket) {
+    let server = tcp(tracer, "server");
+    server.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    server.listen(1).unwrap();
+    let client = tcp(tracer, "client");
+    client.connect(server.local_addr().unwrap()).unwrap();
+    let (conn, _) = server.accept().unwrap();
+    (server, client, conn)
+}
+
 #[test]
 fn a_listen_connect_exchange_is_traced_call_by_call() {
     let collector = Collector::new();
     let tracer = Tracer::new(collector.clone());
 
     let server = tcp(&tracer, "server");
-    server.set_reuse_address(true).unwrap();
+    server.setsockopt(SockOpt::ReuseAddr(true)).unwrap();
     server.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     server.listen(8).unwrap();
     let addr = server.local_addr().unwrap();
@@ -162,14 +180,8 @@ fn connection_refused_is_an_errno_by_name() {
 
 #[test]
 fn a_closed_connection_is_followed_until_time_wait() {
-    let collector = Collector::new();
-    let tracer = Tracer::new(collector.clone());
-    let server = tcp(&tracer, "server");
-    server.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    server.listen(1).unwrap();
-    let client = tcp(&tracer, "client");
-    client.connect(server.local_addr().unwrap()).unwrap();
-    let (conn, _) = server.accept().unwrap();
+    let (collector, tracer) = traced();
+    let (_server, client, conn) = connected(&tracer);
     // The client closes with its fd: FIN-WAIT-1, then FIN-WAIT-2 once the ACK is back.
     client.close().unwrap();
     // The server closes too: the client's connection, fd long gone, moves to TIME-WAIT.
@@ -204,15 +216,9 @@ fn with_tracing_off_nothing_is_traced_and_the_socket_still_works() {
 
 #[test]
 fn abortive_close_sends_rst_and_the_peer_sees_econnreset() {
-    let collector = Collector::new();
-    let tracer = Tracer::new(collector.clone());
-    let server = tcp(&tracer, "server");
-    server.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    server.listen(1).unwrap();
-    let client = tcp(&tracer, "client");
-    client.connect(server.local_addr().unwrap()).unwrap();
-    let (conn, _) = server.accept().unwrap();
-    client.set_linger(Some(std::time::Duration::ZERO)).unwrap();
+    let (collector, tracer) = traced();
+    let (_server, client, conn) = connected(&tracer);
+    client.setsockopt(SockOpt::Linger(Some(std::time::Duration::ZERO))).unwrap();
     client.close().unwrap();
     let mut b = [0u8; 8];
     let err = conn.recv(&mut b).unwrap_err();

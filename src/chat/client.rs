@@ -56,27 +56,53 @@ pub fn kind(line: &str) -> LineKind {
     }
 }
 
+/// One chat session: the connection, what is half-read from it, and how far leaving has got.
+struct Session {
+    sock: TracedSocket,
+    opts: Options,
+    reader: LineReader,
+    buf: Vec<u8>,
+    name_sent: bool,
+    stdin_open: bool,
+    /// Set once we said goodbye: from then on we only wait (bounded) for the server to close.
+    leaving: Option<Instant>,
+}
+
+/// Whether the session goes on.
+enum Flow {
+    Go,
+    End,
+}
+
 /// Connects and runs until the user leaves or the server closes.
 pub fn run(opts: Options) -> io::Result<()> {
     let sock = TracedSocket::connect_host(opts.tracer.clone(), "client", &opts.host, opts.port)?;
     let stop = Stopper::new()?;
     stop.on_signals()?;
-    let stdin = io::stdin();
-    let mut out = io::stdout();
-    let mut reader = LineReader::with_limit(MAX_SERVER_LINE);
-    let mut frames = Vec::new();
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut name_sent = false;
-    let mut stdin_open = true;
-    // Set once we said goodbye: from then on we only wait (bounded) for the server to close.
-    let mut leaving: Option<Instant> = None;
-    loop {
-        let waited = leaving.map(|t| t.elapsed());
+    let mut s = Session {
+        sock,
+        opts,
+        reader: LineReader::with_limit(MAX_SERVER_LINE),
+        buf: vec![0u8; 16 * 1024],
+        name_sent: false,
+        stdin_open: true,
+        leaving: None,
+    };
+    while let Flow::Go = s.round(&stop)? {}
+    s.sock.close()
+}
+
+impl Session {
+    /// One `poll()` on the socket, the stop pipe (Ctrl+C) and the keyboard, and what follows.
+    fn round(&mut self, stop: &Stopper) -> io::Result<Flow> {
+        let waited = self.leaving.map(|t| t.elapsed());
         if waited.is_some_and(|w| w >= GOODBYE_WAIT) {
-            break;
+            return Ok(Flow::End);
         }
-        let mut fds = vec![PollFd::new(sock.as_fd(), PollFlags::POLLIN), PollFd::new(stop.fd(), PollFlags::POLLIN)];
-        let reading_stdin = stdin_open && leaving.is_none();
+        let stdin = io::stdin();
+        let mut fds =
+            vec![PollFd::new(self.sock.as_fd(), PollFlags::POLLIN), PollFd::new(stop.fd(), PollFlags::POLLIN)];
+        let reading_stdin = self.stdin_open && self.leaving.is_none();
         if reading_stdin {
             fds.push(PollFd::new(stdin.as_fd(), PollFlags::POLLIN));
         }
@@ -84,70 +110,89 @@ pub fn run(opts: Options) -> io::Result<()> {
             Some(w) => PollTimeout::from(u16::try_from((GOODBYE_WAIT - w).as_millis()).unwrap_or(u16::MAX)),
             None => PollTimeout::NONE,
         };
-        match poll(opts.tracer.as_deref(), "client", &mut fds, timeout) {
+        match poll(self.opts.tracer.as_deref(), "client", &mut fds, timeout) {
             Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(Flow::Go),
             Err(e) => return Err(e),
         }
         let ready: Vec<bool> = fds.iter().map(|f| f.revents().is_some_and(|r| !r.is_empty())).collect();
         drop(fds);
-        if ready[1] {
-            // Ctrl+C: say goodbye properly, once.
-            let mut b = [0u8; 64];
-            let _ = nix::unistd::read(stop.fd(), &mut b);
-            if leaving.is_some() {
-                break;
-            }
-            let _ = sock.send(b":q\n");
-            leaving = Some(Instant::now());
+        if ready[1] && self.on_stop(stop) {
+            return Ok(Flow::End);
         }
         if ready[0] {
-            match sock.recv(&mut buf) {
-                Ok(0) => {
-                    if leaving.is_none() {
-                        say(&mut out, "* the server closed the connection", opts.color)?;
-                    }
-                    break;
-                }
-                Ok(n) => {
-                    reader.push(&buf[..n], &mut frames);
-                    for f in frames.drain(..) {
-                        let Frame::Line(bytes) = f else { continue };
-                        // The server cleans what users send; a client trusts no one either.
-                        let line = protocol::sanitize(&bytes);
-                        say(&mut out, &line, opts.color)?;
-                        if !name_sent && line.contains("What's your name?") {
-                            if let Some(n) = &opts.name {
-                                sock.send(format!("{n}\n").as_bytes())?;
-                                name_sent = true;
-                            }
-                        }
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    say(&mut out, &format!("! connection lost: {e}"), opts.color)?;
-                    break;
-                }
+            if let Flow::End = self.on_socket()? {
+                return Ok(Flow::End);
             }
         }
         if reading_stdin && ready.get(2).copied().unwrap_or(false) {
-            let n = nix::unistd::read(stdin.as_fd(), &mut buf)?;
-            if n == 0 {
-                // Ctrl+D / end of input: leave politely.
-                stdin_open = false;
-                let _ = sock.send(b":q\n");
-                leaving = Some(Instant::now());
-                continue;
+            self.on_keyboard()?;
+        }
+        Ok(Flow::Go)
+    }
+
+    /// Ctrl+C: say goodbye properly, once; a second one ends at once (returns true).
+    fn on_stop(&mut self, stop: &Stopper) -> bool {
+        let mut b = [0u8; 64];
+        let _ = nix::unistd::read(stop.fd(), &mut b);
+        if self.leaving.is_some() {
+            return true;
+        }
+        let _ = self.sock.send(b":q\n");
+        self.leaving = Some(Instant::now());
+        false
+    }
+
+    /// What the server sent: shown line by line; EOF or an error ends the session.
+    fn on_socket(&mut self) -> io::Result<Flow> {
+        let mut out = io::stdout();
+        let n = match self.sock.recv(&mut self.buf) {
+            Ok(0) => {
+                if self.leaving.is_none() {
+                    say(&mut out, "* the server closed the connection", self.opts.color)?;
+                }
+                return Ok(Flow::End);
             }
-            sock.send_all(&buf[..n])?;
-            let typed = String::from_utf8_lossy(&buf[..n]);
-            if typed.lines().any(|l| matches!(protocol::parse(l), protocol::Command::Quit)) {
-                leaving = Some(Instant::now());
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(Flow::Go),
+            Err(e) => {
+                say(&mut out, &format!("! connection lost: {e}"), self.opts.color)?;
+                return Ok(Flow::End);
+            }
+        };
+        let mut frames = Vec::new();
+        self.reader.push(&self.buf[..n], &mut frames);
+        for f in frames {
+            let Frame::Line(bytes) = f else { continue };
+            // The server cleans what users send; a client trusts no one either.
+            let line = protocol::sanitize(&bytes);
+            say(&mut out, &line, self.opts.color)?;
+            if !self.name_sent && line.contains("What's your name?") {
+                if let Some(n) = &self.opts.name {
+                    self.sock.send(format!("{n}\n").as_bytes())?;
+                    self.name_sent = true;
+                }
             }
         }
+        Ok(Flow::Go)
     }
-    sock.close()
+
+    /// What the user typed goes to the server as it is; end of input (Ctrl+D) leaves politely.
+    fn on_keyboard(&mut self) -> io::Result<()> {
+        let n = nix::unistd::read(io::stdin().as_fd(), &mut self.buf)?;
+        if n == 0 {
+            self.stdin_open = false;
+            let _ = self.sock.send(b":q\n");
+            self.leaving = Some(Instant::now());
+            return Ok(());
+        }
+        self.sock.send_all(&self.buf[..n])?;
+        let typed = String::from_utf8_lossy(&self.buf[..n]);
+        if typed.lines().any(|l| matches!(protocol::parse(l), protocol::Command::Quit)) {
+            self.leaving = Some(Instant::now());
+        }
+        Ok(())
+    }
 }
 
 fn say(out: &mut impl Write, line: &str, color: bool) -> io::Result<()> {
@@ -172,11 +217,18 @@ mod tests {
 
     #[test]
     fn lines_are_classified_by_the_servers_marks() {
-        assert_eq!(kind("* ana joined the chat"), LineKind::Notice);
-        assert_eq!(kind("! no user named 'x' (see :u)"), LineKind::Error);
-        assert_eq!(kind("[private] ana -> you: hola"), LineKind::Private);
-        assert_eq!(kind("ana (you): hola"), LineKind::Mine);
-        assert_eq!(kind("bob: ana (you): fake"), LineKind::Message);
-        assert_eq!(kind("bob: hola"), LineKind::Message);
+        use LineKind::*;
+        let lines = [
+            ("* ana joined the chat", Notice),
+            ("! no user named 'x' (see :u)", Error),
+            ("[private] ana -> you: hola", Private),
+            ("ana (you): hola", Mine),
+            // Only the server marks "(you)", at the start: a user typing it fakes nothing.
+            ("bob: ana (you): fake", Message),
+            ("bob: hola", Message),
+        ];
+        for (line, want) in lines {
+            assert_eq!(kind(line), want, "{line}");
+        }
     }
 }

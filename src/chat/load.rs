@@ -192,25 +192,61 @@ fn start_server(opts: &Options) -> io::Result<(SocketAddr, Child)> {
     Ok((addr, child))
 }
 
-fn drive(opts: &Options, addr: SocketAddr) -> io::Result<Report> {
-    let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?;
-    let mut clients: Vec<Client> = Vec::with_capacity(opts.clients);
-    let mut report = Report { clients: opts.clients, ..Report::default() };
-    let start = Instant::now();
-    let mut events = vec![EpollEvent::empty(); 1024];
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut lines = Vec::new();
+/// The load generator's state: every client on one epoll set, and what was measured.
+struct Driver<'o> {
+    opts: &'o Options,
+    epoll: Epoll,
+    clients: Vec<Client>,
+    events: Vec<EpollEvent>,
+    buf: Vec<u8>,
+    lines: Vec<String>,
+    report: Report,
+}
 
+fn drive(opts: &Options, addr: SocketAddr) -> io::Result<Report> {
+    let mut d = Driver {
+        opts,
+        epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?,
+        clients: Vec::with_capacity(opts.clients),
+        events: vec![EpollEvent::empty(); 1024],
+        buf: vec![0u8; 64 * 1024],
+        lines: Vec::new(),
+        report: Report { clients: opts.clients, ..Report::default() },
+    };
+    let start = Instant::now();
     // 1. Connect and register, a batch at a time.
-    while clients.len() < opts.clients {
-        let first = clients.len();
-        for i in first..(first + CONNECT_BATCH).min(opts.clients) {
+    while d.clients.len() < opts.clients {
+        let first = d.clients.len();
+        d.connect_batch(addr)?;
+        if d.clients.len() == first {
+            break;
+        }
+        d.register(first)?;
+    }
+    d.report.held = d.clients.iter().filter(|c| c.registered).count();
+    d.report.reg_secs = start.elapsed().as_secs_f64();
+    // 2. Settle: drain join notices until 300 ms pass with nothing new.
+    d.settle()?;
+    // 3. Send and count deliveries.
+    d.send_all()?;
+    // 4. Close with RST (SO_LINGER 0): 10,000 TIME-WAITs would hold ports for a minute.
+    for c in &d.clients {
+        let _ = socket2::SockRef::from(&c.stream).set_linger(Some(Duration::ZERO));
+    }
+    Ok(d.report)
+}
+
+impl Driver<'_> {
+    /// Opens up to [`CONNECT_BATCH`] more connections.
+    fn connect_batch(&mut self, addr: SocketAddr) -> io::Result<()> {
+        let first = self.clients.len();
+        for i in first..(first + CONNECT_BATCH).min(self.opts.clients) {
             match TcpStream::connect(addr) {
                 Ok(s) => {
                     s.set_nonblocking(true)?;
                     s.set_nodelay(true)?;
-                    epoll.add(&s, EpollEvent::new(EpollFlags::EPOLLIN, clients.len() as u64))?;
-                    clients.push(Client {
+                    self.epoll.add(&s, EpollEvent::new(EpollFlags::EPOLLIN, self.clients.len() as u64))?;
+                    self.clients.push(Client {
                         stream: s,
                         reader: LineReader::with_limit(1 << 20),
                         name: format!("u{i}"),
@@ -219,26 +255,29 @@ fn drive(opts: &Options, addr: SocketAddr) -> io::Result<Report> {
                         got: 0,
                     });
                 }
-                Err(_) => report.conn_fail += 1,
+                Err(_) => self.report.conn_fail += 1,
             }
-            if report.conn_fail > 0 && clients.len() + report.conn_fail >= opts.clients {
+            if self.report.conn_fail > 0 && self.clients.len() + self.report.conn_fail >= self.opts.clients {
                 break;
             }
         }
-        if clients.len() == first {
-            break;
-        }
+        Ok(())
+    }
+
+    /// Answers the greeting of every client from `first` on with its name, until each is
+    /// welcomed (or no progress for the timeout).
+    fn register(&mut self, first: usize) -> io::Result<()> {
         let mut last_progress = Instant::now();
-        while clients[first..].iter().any(|c| !c.registered) && last_progress.elapsed() < opts.timeout {
-            let n = epoll.wait(&mut events, EpollTimeout::from(100u16))?;
-            for ev in &events[..n] {
-                let c = &mut clients[ev.data() as usize];
-                read_lines(c, &mut buf, &mut lines)?;
-                if !c.named && (!lines.is_empty() || c.reader.pending() > 0) {
+        while self.clients[first..].iter().any(|c| !c.registered) && last_progress.elapsed() < self.opts.timeout {
+            let n = self.epoll.wait(&mut self.events, EpollTimeout::from(100u16))?;
+            for ev in &self.events[..n] {
+                let c = &mut self.clients[ev.data() as usize];
+                read_lines(c, &mut self.buf, &mut self.lines)?;
+                if !c.named && (!self.lines.is_empty() || c.reader.pending() > 0) {
                     c.stream.write_all(format!("{}\n", c.name).as_bytes())?;
                     c.named = true;
                 }
-                for l in lines.drain(..) {
+                for l in self.lines.drain(..) {
                     if !c.registered && l.contains(&format!("Hi {},", c.name)) {
                         c.registered = true;
                         last_progress = Instant::now();
@@ -246,70 +285,88 @@ fn drive(opts: &Options, addr: SocketAddr) -> io::Result<Report> {
                 }
             }
         }
-    }
-    report.held = clients.iter().filter(|c| c.registered).count();
-    report.reg_secs = start.elapsed().as_secs_f64();
-
-    // 2. Settle: drain join notices until 300 ms pass with nothing new.
-    let mut quiet = Instant::now();
-    while quiet.elapsed() < Duration::from_millis(300) {
-        let n = epoll.wait(&mut events, EpollTimeout::from(50u16))?;
-        for ev in &events[..n] {
-            read_lines(&mut clients[ev.data() as usize], &mut buf, &mut lines)?;
-            lines.clear();
-            quiet = Instant::now();
-        }
+        Ok(())
     }
 
-    // 3. Send: the first S registered clients send M lines in turn, at most W in flight.
-    let readers: Vec<usize> = (0..clients.len()).filter(|i| clients[*i].registered).collect();
-    let senders: Vec<usize> = readers.iter().copied().take(opts.senders.max(1)).collect();
-    report.expected = (readers.len() * opts.messages) as u64;
-    let mut hist = Histogram::new();
-    let clock = Instant::now();
-    let mut sent = 0usize;
-    let mut last_progress = Instant::now();
-    while report.deliveries < report.expected && last_progress.elapsed() < opts.timeout && !senders.is_empty() {
-        let delivered_to_all = report.deliveries / readers.len().max(1) as u64;
-        while sent < opts.messages && (sent as u64).saturating_sub(delivered_to_all) < opts.window as u64 {
-            let ns = clock.elapsed().as_nanos() as u64;
-            let mut line = format!("m {sent} {ns} ");
-            while line.len() + 1 < opts.size {
-                line.push('x');
+    /// Drains whatever arrives until 300 ms pass with nothing new.
+    fn settle(&mut self) -> io::Result<()> {
+        let mut quiet = Instant::now();
+        while quiet.elapsed() < Duration::from_millis(300) {
+            let n = self.epoll.wait(&mut self.events, EpollTimeout::from(50u16))?;
+            for ev in &self.events[..n] {
+                read_lines(&mut self.clients[ev.data() as usize], &mut self.buf, &mut self.lines)?;
+                self.lines.clear();
+                quiet = Instant::now();
             }
-            line.push('\n');
-            let c = &mut clients[senders[sent % senders.len()]];
-            // A full socket buffer here would only mean the server is not reading: retry.
-            write_blocking(&mut c.stream, line.as_bytes())?;
-            sent += 1;
         }
-        let n = epoll.wait(&mut events, EpollTimeout::from(100u16))?;
-        for ev in &events[..n] {
-            let c = &mut clients[ev.data() as usize];
-            read_lines(c, &mut buf, &mut lines)?;
-            for l in lines.drain(..) {
+        Ok(())
+    }
+
+    /// The first S registered clients send M lines in turn, at most W in flight; every
+    /// delivery's latency goes into the histogram.
+    fn send_all(&mut self) -> io::Result<()> {
+        let readers: Vec<usize> = (0..self.clients.len()).filter(|i| self.clients[*i].registered).collect();
+        let senders: Vec<usize> = readers.iter().copied().take(self.opts.senders.max(1)).collect();
+        let r = &mut self.report;
+        r.expected = (readers.len() * self.opts.messages) as u64;
+        let mut hist = Histogram::new();
+        let clock = Instant::now();
+        let mut sent = 0usize;
+        let mut last_progress = Instant::now();
+        while self.report.deliveries < self.report.expected
+            && last_progress.elapsed() < self.opts.timeout
+            && !senders.is_empty()
+        {
+            let delivered_to_all = self.report.deliveries / readers.len().max(1) as u64;
+            while sent < self.opts.messages && (sent as u64).saturating_sub(delivered_to_all) < self.opts.window as u64
+            {
+                let c = &mut self.clients[senders[sent % senders.len()]];
+                // A full socket buffer here would only mean the server is not reading: retry.
+                write_blocking(&mut c.stream, message(sent, &clock, self.opts.size).as_bytes())?;
+                sent += 1;
+            }
+            if self.receive(&clock, &mut hist)? {
+                last_progress = Instant::now();
+            }
+        }
+        let r = &mut self.report;
+        r.secs = clock.elapsed().as_secs_f64();
+        r.lost = r.expected.saturating_sub(r.deliveries);
+        r.deliv_per_s = if r.secs > 0.0 { r.deliveries as f64 / r.secs } else { 0.0 };
+        (r.p50_us, r.p99_us, r.max_us) = (hist.percentile(0.50), hist.percentile(0.99), hist.max());
+        Ok(())
+    }
+
+    /// One epoll round: reads what arrived, counts the deliveries; whether any arrived.
+    fn receive(&mut self, clock: &Instant, hist: &mut Histogram) -> io::Result<bool> {
+        let mut any = false;
+        let n = self.epoll.wait(&mut self.events, EpollTimeout::from(100u16))?;
+        for ev in &self.events[..n] {
+            let c = &mut self.clients[ev.data() as usize];
+            read_lines(c, &mut self.buf, &mut self.lines)?;
+            for l in self.lines.drain(..) {
                 if let Some(ns) = stamp(&l) {
                     let now = clock.elapsed().as_nanos() as u64;
                     hist.add(now.saturating_sub(ns) / 1000);
                     c.got += 1;
-                    report.deliveries += 1;
-                    last_progress = Instant::now();
+                    self.report.deliveries += 1;
+                    any = true;
                 }
             }
         }
+        Ok(any)
     }
-    report.secs = clock.elapsed().as_secs_f64();
-    report.lost = report.expected.saturating_sub(report.deliveries);
-    report.deliv_per_s = if report.secs > 0.0 { report.deliveries as f64 / report.secs } else { 0.0 };
-    report.p50_us = hist.percentile(0.50);
-    report.p99_us = hist.percentile(0.99);
-    report.max_us = hist.max();
+}
 
-    // 4. Close with RST (SO_LINGER 0): 10,000 TIME-WAITs would hold ports for a minute.
-    for c in &clients {
-        let _ = socket2::SockRef::from(&c.stream).set_linger(Some(Duration::ZERO));
+/// Message number `n`, stamped with its send time and padded to `size` bytes.
+fn message(n: usize, clock: &Instant, size: usize) -> String {
+    let ns = clock.elapsed().as_nanos() as u64;
+    let mut line = format!("m {n} {ns} ");
+    while line.len() + 1 < size {
+        line.push('x');
     }
-    Ok(report)
+    line.push('\n');
+    line
 }
 
 /// Reads what is there (non-blocking) and splits it into lines.

@@ -213,54 +213,19 @@ impl Room {
             ],
             Command::Me(text) => vec![Effect::All { except: None, line: format!("* {me} {text}") }],
             Command::Private { to, text } => self.private(id, &me, &to, &text),
-            Command::PrivateDashed(rest) => {
-                // The longest registered name followed by '-' wins: names may hold '-' too.
-                let target = self
-                    .by_name
-                    .keys()
-                    .filter(|n| rest.to_lowercase().starts_with(&format!("{n}-")))
-                    .max_by_key(|n| n.len())
-                    .cloned();
-                match target {
-                    Some(n) => {
-                        let text = rest[n.len() + 1..].trim().to_string();
-                        self.private(id, &me, &n, &text)
-                    }
-                    None => reply("! no such user: :p-name-text needs a connected user's name (see :u)".into()),
-                }
-            }
+            Command::PrivateDashed(rest) => self.private_dashed(id, &me, &rest),
             Command::Users => {
                 let names: Vec<&str> = self.members.values().filter_map(|m| m.name.as_deref()).collect();
                 reply(format!("* users ({}): {}", names.len(), list(&names)))
             }
-            Command::Info => {
-                let mut fx = vec![Effect::To(id, format!("* users ({}), id and address:", self.registered().count()))];
-                let rows: Vec<String> = self
-                    .members
-                    .iter()
-                    .filter_map(|(cid, m)| m.name.as_ref().map(|n| format!("*   {cid:>5}  {n:<16} {}", m.peer)))
-                    .collect();
-                let extra = rows.len().saturating_sub(LIST_MAX);
-                fx.extend(rows.into_iter().take(LIST_MAX).map(|r| Effect::To(id, r)));
-                if extra > 0 {
-                    fx.push(Effect::To(id, format!("*   ... and {extra} more")));
-                }
-                fx
-            }
+            Command::Info => self.info(id),
             Command::Add => {
                 let m = &self.members[&id];
                 reply(format!("* you are {me}: id {id}, fd {} on the server, your address {}", m.fd, m.peer))
             }
             Command::Help => HELP.iter().map(|l| Effect::To(id, l.to_string())).collect(),
             Command::Quit => vec![Effect::To(id, format!("* bye {me}!")), Effect::Close(id)],
-            Command::Artifacts => {
-                let hand: Vec<String> = self.artifacts.hand(id).iter().map(|a| self.artifacts.label(*a)).collect();
-                reply(if hand.is_empty() {
-                    "* you have no artifacts".into()
-                } else {
-                    format!("* your artifacts: {}", hand.join(", "))
-                })
-            }
+            Command::Artifacts => reply(self.hand_line(id)),
             Command::Artifact(key) => match self.artifacts.find(&key) {
                 Some(item) => reply(format!("* [{}] {}: {}", item.id, item.name, item.description)),
                 None => reply(format!("! no artifact '{key}' in the catalog (ids 1-20)")),
@@ -270,6 +235,49 @@ impl Room {
             Command::Reject(from) => self.settle(id, &me, from, false),
             Command::Usage(usage) => reply(format!("! usage: {usage}")),
             Command::Unknown(cmd) => reply(format!("! unknown command {cmd}: type :h for help")),
+        }
+    }
+
+    /// `:p-name-text`: the longest registered name followed by '-' wins (names may hold '-').
+    fn private_dashed(&self, id: ClientId, me: &str, rest: &str) -> Vec<Effect> {
+        let target = self
+            .by_name
+            .keys()
+            .filter(|n| rest.to_lowercase().starts_with(&format!("{n}-")))
+            .max_by_key(|n| n.len())
+            .cloned();
+        match target {
+            Some(n) => {
+                let text = rest[n.len() + 1..].trim().to_string();
+                self.private(id, me, &n, &text)
+            }
+            None => vec![Effect::To(id, "! no such user: :p-name-text needs a connected user's name (see :u)".into())],
+        }
+    }
+
+    /// `:i`: every user with its id and address, at most [`LIST_MAX`] of them.
+    fn info(&self, id: ClientId) -> Vec<Effect> {
+        let mut fx = vec![Effect::To(id, format!("* users ({}), id and address:", self.registered().count()))];
+        let rows: Vec<String> = self
+            .members
+            .iter()
+            .filter_map(|(cid, m)| m.name.as_ref().map(|n| format!("*   {cid:>5}  {n:<16} {}", m.peer)))
+            .collect();
+        let extra = rows.len().saturating_sub(LIST_MAX);
+        fx.extend(rows.into_iter().take(LIST_MAX).map(|r| Effect::To(id, r)));
+        if extra > 0 {
+            fx.push(Effect::To(id, format!("*   ... and {extra} more")));
+        }
+        fx
+    }
+
+    /// `:artifacts`: the client's hand, in one line.
+    fn hand_line(&self, id: ClientId) -> String {
+        let hand: Vec<String> = self.artifacts.hand(id).iter().map(|a| self.artifacts.label(*a)).collect();
+        if hand.is_empty() {
+            "* you have no artifacts".into()
+        } else {
+            format!("* your artifacts: {}", hand.join(", "))
         }
     }
 

@@ -5,14 +5,17 @@
 //! its own blocking threads; [`super::server_poll`] serves everyone from one thread that waits
 //! with `poll(2)`. The rules are [`super::room::Room`]'s, the same for both.
 
-use crate::trace::{TracedSocket, Tracer};
+use super::room::{ClientId, Effect, Leave, Room};
+use crate::trace::{SockOpt, TracedSocket, Tracer};
 use nix::unistd::pipe;
 use socket2::{Domain, Protocol, Type};
+use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// How bytes move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -26,6 +29,9 @@ pub enum Model {
 /// Bytes that may wait for one client before the server gives up on it: a client that does not
 /// read must not make the server's memory grow, nor make anyone else wait.
 pub const MAX_OUTBOX: usize = 256 * 1024;
+
+/// How long goodbyes may take to flush at shutdown before the connections are cut.
+pub const GOODBYE_GRACE: Duration = Duration::from_secs(2);
 
 /// The backlog asked of `listen()` (the kernel caps it at net.core.somaxconn, 4096 here).
 pub const BACKLOG: i32 = 4096;
@@ -100,7 +106,7 @@ pub fn listen(cfg: &Config) -> io::Result<TracedSocket> {
     )
     .map_err(explain)?;
     // So that restarting the server works while its last connections sit in TIME-WAIT.
-    sock.set_reuse_address(true).map_err(explain)?;
+    sock.setsockopt(SockOpt::ReuseAddr(true)).map_err(explain)?;
     sock.bind(cfg.addr).map_err(explain)?;
     sock.listen(BACKLOG).map_err(explain)?;
     Ok(sock)
@@ -175,6 +181,57 @@ pub fn spawn(cfg: Config) -> io::Result<Running> {
     let stop = stopper.clone();
     let thread = std::thread::Builder::new().name("lab-server".into()).spawn(move || run(&cfg, listener, stop))?;
     Ok(Running { addr, stopper, thread: Some(thread) })
+}
+
+/// How a server model moves the room's lines to its clients: the one thing the two models do
+/// differently with the room's effects. [`apply`] does the rest.
+pub trait Outlet {
+    /// The socket of client `id`, if it is still connected.
+    fn socket(&self, id: ClientId) -> Option<&TracedSocket>;
+    /// Queues a line for client `id` (a newline is added); `false` if its outbox is full.
+    fn push(&mut self, id: ClientId, line: &str) -> bool;
+    /// The client asked to leave: send what is queued, then end the connection.
+    fn finish(&mut self, id: ClientId);
+    /// The client stopped reading: throw away what waits for it, and cut it.
+    fn cut(&mut self, id: ClientId);
+}
+
+/// Carries out the room's effects through a model's outlet: lines to one client or to every
+/// registered one, names into the trace, goodbyes. A client whose outbox overflows leaves
+/// (too slow), and the notices of its leaving are carried out in turn.
+pub fn apply(room: &mut Room, out: &mut impl Outlet, effects: Vec<Effect>) {
+    let mut todo = VecDeque::from(effects);
+    while let Some(e) = todo.pop_front() {
+        let mut full = Vec::new();
+        match e {
+            Effect::To(id, line) => {
+                if !out.push(id, &line) {
+                    full.push(id);
+                }
+            }
+            Effect::All { except, line } => {
+                full.extend(room.registered().filter(|id| Some(*id) != except).filter(|id| !out.push(*id, &line)));
+            }
+            // From now on the trace calls this connection after its user.
+            Effect::Named(id, name) => {
+                if let Some(s) = out.socket(id) {
+                    s.set_actor(&format!("srv:{name}"));
+                }
+            }
+            Effect::Close(id) => out.finish(id),
+        }
+        for id in full {
+            out.cut(id);
+            todo.extend(room.leave(id, Leave::TooSlow));
+        }
+    }
+}
+
+/// Turns a connection away when the room is full: one short line, then `close()`. A fresh
+/// socket's buffer is empty, so this send cannot block.
+pub fn refuse_full(sock: TracedSocket, limit: usize) {
+    let _ = sock.send(format!("! server full ({limit} clients): try again later\n").as_bytes());
+    let _ = sock.close();
 }
 
 /// Whether an accept error means "out of file descriptors" (EMFILE: this process; ENFILE: the

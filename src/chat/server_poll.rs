@@ -18,11 +18,12 @@
 
 use super::framing::LineReader;
 use super::room::{ClientId, Effect, Leave, Room};
-use super::server::{out_of_fds, Config, Stopper, MAX_OUTBOX, RECV_CHUNK};
-use crate::trace::{poll::poll, TracedSocket, Tracer};
+use super::server::{self, out_of_fds, Config, Outlet, Stopper, GOODBYE_GRACE, MAX_OUTBOX, RECV_CHUNK};
+use crate::trace::{poll::poll, SockOpt, TracedSocket, Tracer};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use std::collections::HashMap;
 use std::io;
+use std::net::SocketAddr;
 use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,9 +33,6 @@ const ACCEPT_BATCH: usize = 64;
 
 /// How long accepting pauses after EMFILE (out of fds), instead of spinning on the error.
 const EMFILE_PAUSE: Duration = Duration::from_millis(100);
-
-/// How long goodbyes may take to flush at shutdown.
-const GOODBYE_GRACE: Duration = Duration::from_secs(2);
 
 /// One client connection.
 struct Conn {
@@ -50,6 +48,10 @@ struct Conn {
 }
 
 impl Conn {
+    fn new(sock: TracedSocket) -> Conn {
+        Conn { sock, reader: LineReader::new(), out: Vec::new(), sent: 0, quitting: false, ended: None }
+    }
+
     fn pending(&self) -> usize {
         self.out.len() - self.sent
     }
@@ -62,6 +64,16 @@ struct Server<'a> {
     /// rather than after the next `poll()`.
     fresh: Vec<ClientId>,
     tracer: Option<&'a Tracer>,
+    next_id: ClientId,
+    /// After EMFILE, no accepting until then.
+    paused_until: Option<Instant>,
+}
+
+/// What one `poll()` found ready.
+struct Ready {
+    stopping: bool,
+    can_accept: bool,
+    clients: Vec<(ClientId, PollFlags)>,
 }
 
 /// Runs the loop in this thread until `stop`.
@@ -72,162 +84,66 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Resu
         conns: HashMap::new(),
         fresh: Vec::new(),
         tracer: cfg.tracer.as_deref(),
+        next_id: 1,
+        paused_until: None,
     };
     let mut buf = vec![0u8; RECV_CHUNK];
-    let mut next_id: ClientId = 1;
-    let mut paused_until: Option<Instant> = None;
-    let mut order: Vec<ClientId> = Vec::new();
     loop {
-        let accepting = paused_until.is_none_or(|t| Instant::now() >= t);
         // 1. Wait until something is ready.
-        let mut fds = Vec::with_capacity(s.conns.len() + 2);
-        fds.push(PollFd::new(stop.fd(), PollFlags::POLLIN));
-        fds.push(PollFd::new(listener.as_fd(), if accepting { PollFlags::POLLIN } else { PollFlags::empty() }));
-        order.clear();
-        for (id, c) in &s.conns {
-            let mut events = if c.quitting { PollFlags::empty() } else { PollFlags::POLLIN };
-            if c.pending() > 0 {
-                events |= PollFlags::POLLOUT;
-            }
-            fds.push(PollFd::new(c.sock.as_fd(), events));
-            order.push(*id);
-        }
-        let timeout = if accepting { PollTimeout::NONE } else { PollTimeout::from(EMFILE_PAUSE.as_millis() as u16) };
-        match poll(s.tracer, "server", &mut fds, timeout) {
-            Ok(_) => {}
+        let ready = match s.wait(&listener, &stop) {
+            Ok(r) => r,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
-        }
-        let is_ready = |f: &PollFd| f.revents().is_some_and(|r| !r.is_empty());
-        let stopping = is_ready(&fds[0]);
-        let can_accept = is_ready(&fds[1]);
-        let ready: Vec<(ClientId, PollFlags)> = order
-            .iter()
-            .zip(&fds[2..])
-            .filter_map(|(id, f)| f.revents().filter(|r| !r.is_empty()).map(|r| (*id, r)))
-            .collect();
-        drop(fds);
-        if stopping {
+        };
+        if ready.stopping {
             break;
         }
-
         // 2. New connections, then input.
-        if can_accept {
-            for _ in 0..ACCEPT_BATCH {
-                match listener.accept() {
-                    Ok((sock, peer)) => {
-                        if s.room.len() >= cfg.max_clients {
-                            // A fresh socket's buffer is empty: this short send cannot block.
-                            let _ = sock.send(
-                                format!("! server full ({} clients): try again later\n", cfg.max_clients).as_bytes(),
-                            );
-                            let _ = sock.close();
-                            continue;
-                        }
-                        // Never block this thread on one client; and send short lines at once,
-                        // without Nagle's wait for more data (which meets the peer's delayed
-                        // ACK in a 40 ms stall).
-                        if sock.set_nonblocking(true).and_then(|_| sock.set_nodelay(true)).is_err() {
-                            continue;
-                        }
-                        let id = next_id;
-                        next_id += 1;
-                        sock.set_actor(&format!("srv:#{id}"));
-                        let fd = sock.fd();
-                        s.conns.insert(
-                            id,
-                            Conn {
-                                sock,
-                                reader: LineReader::new(),
-                                out: Vec::new(),
-                                sent: 0,
-                                quitting: false,
-                                ended: None,
-                            },
-                        );
-                        let fx = s.room.join(id, fd, peer);
-                        s.apply(fx);
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if out_of_fds(&e) => {
-                        // Out of fds: stop asking for a while instead of spinning on EMFILE.
-                        paused_until = Some(Instant::now() + EMFILE_PAUSE);
-                        break;
-                    }
-                    Err(e) if matches!(e.raw_os_error(), Some(libc::ECONNABORTED) | Some(libc::EINTR)) => continue,
-                    Err(e) => return Err(e),
-                }
-            }
+        if ready.can_accept {
+            s.accept_batch(&listener, cfg.max_clients)?;
         }
-        for (id, flags) in &ready {
+        for (id, flags) in &ready.clients {
             if flags.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR) {
                 s.read_once(*id, &mut buf);
             }
         }
-
         // 3. Output: one send() per client with something to say.
         let mut to_flush: Vec<ClientId> =
-            ready.iter().filter(|(_, f)| f.contains(PollFlags::POLLOUT)).map(|(id, _)| *id).collect();
+            ready.clients.iter().filter(|(_, f)| f.contains(PollFlags::POLLOUT)).map(|(id, _)| *id).collect();
         to_flush.append(&mut s.fresh);
         to_flush.sort_unstable();
         to_flush.dedup();
         for id in to_flush {
             s.flush(id);
         }
-
         // 4. Close what ended; a freed fd lets accepting resume.
         if s.reap() {
-            paused_until = None;
+            s.paused_until = None;
         }
     }
-    s.shut_down(&listener)?;
+    s.shut_down()?;
     listener.close()
 }
 
-impl Server<'_> {
-    /// Carries out the room's effects: lines into output buffers, closes marked.
-    fn apply(&mut self, effects: Vec<Effect>) {
-        let mut todo = std::collections::VecDeque::from(effects);
-        while let Some(e) = todo.pop_front() {
-            let mut slow = Vec::new();
-            match e {
-                Effect::To(id, line) => self.push(id, &line, &mut slow),
-                Effect::All { except, line } => {
-                    let ids: Vec<ClientId> = self.room.registered().filter(|id| Some(*id) != except).collect();
-                    for id in ids {
-                        self.push(id, &line, &mut slow);
-                    }
-                }
-                Effect::Named(id, name) => {
-                    if let Some(c) = self.conns.get(&id) {
-                        c.sock.set_actor(&format!("srv:{name}"));
-                    }
-                }
-                Effect::Close(id) => {
-                    if let Some(c) = self.conns.get_mut(&id) {
-                        c.quitting = true;
-                    }
-                }
-            }
-            for id in slow {
-                if let Some(c) = self.conns.get_mut(&id) {
-                    c.ended = Some(Leave::TooSlow);
-                    c.out = Vec::new();
-                    c.sent = 0;
-                }
-                todo.extend(self.room.leave(id, Leave::TooSlow));
-            }
-        }
+/// The poll model's half of [`server::apply`]: lines go into each connection's output
+/// buffer, sent by the loop's next round.
+struct Outbound<'s> {
+    conns: &'s mut HashMap<ClientId, Conn>,
+    fresh: &'s mut Vec<ClientId>,
+}
+
+impl Outlet for Outbound<'_> {
+    fn socket(&self, id: ClientId) -> Option<&TracedSocket> {
+        self.conns.get(&id).map(|c| &c.sock)
     }
 
-    fn push(&mut self, id: ClientId, line: &str, slow: &mut Vec<ClientId>) {
-        let Some(c) = self.conns.get_mut(&id) else { return };
+    fn push(&mut self, id: ClientId, line: &str) -> bool {
+        let Some(c) = self.conns.get_mut(&id) else { return true };
         if c.ended.is_some() {
-            return;
+            return true;
         }
         if c.pending() + line.len() + 1 > MAX_OUTBOX {
-            slow.push(id);
-            return;
+            return false;
         }
         if c.pending() == 0 {
             // Start over at the front rather than grow behind bytes already sent.
@@ -237,6 +153,88 @@ impl Server<'_> {
         }
         c.out.extend_from_slice(line.as_bytes());
         c.out.push(b'\n');
+        true
+    }
+
+    fn finish(&mut self, id: ClientId) {
+        if let Some(c) = self.conns.get_mut(&id) {
+            c.quitting = true;
+        }
+    }
+
+    fn cut(&mut self, id: ClientId) {
+        if let Some(c) = self.conns.get_mut(&id) {
+            c.ended = Some(Leave::TooSlow);
+            c.out = Vec::new();
+            c.sent = 0;
+        }
+    }
+}
+
+impl Server<'_> {
+    /// Carries out the room's effects: lines into output buffers, closes marked.
+    fn apply(&mut self, effects: Vec<Effect>) {
+        server::apply(&mut self.room, &mut Outbound { conns: &mut self.conns, fresh: &mut self.fresh }, effects);
+    }
+
+    /// `poll()` on the stop pipe, the listener (unless accepting is paused) and every client:
+    /// POLLIN, and POLLOUT too for those with output waiting.
+    fn wait(&mut self, listener: &TracedSocket, stop: &Stopper) -> io::Result<Ready> {
+        let accepting = self.paused_until.is_none_or(|t| Instant::now() >= t);
+        let mut fds = Vec::with_capacity(self.conns.len() + 2);
+        fds.push(PollFd::new(stop.fd(), PollFlags::POLLIN));
+        fds.push(PollFd::new(listener.as_fd(), if accepting { PollFlags::POLLIN } else { PollFlags::empty() }));
+        let mut order = Vec::with_capacity(self.conns.len());
+        for (id, c) in &self.conns {
+            let mut events = if c.quitting { PollFlags::empty() } else { PollFlags::POLLIN };
+            if c.pending() > 0 {
+                events |= PollFlags::POLLOUT;
+            }
+            fds.push(PollFd::new(c.sock.as_fd(), events));
+            order.push(*id);
+        }
+        let timeout = if accepting { PollTimeout::NONE } else { PollTimeout::from(EMFILE_PAUSE.as_millis() as u16) };
+        poll(self.tracer, "server", &mut fds, timeout)?;
+        let ready = |f: &PollFd| f.revents().filter(|r| !r.is_empty());
+        Ok(Ready {
+            stopping: ready(&fds[0]).is_some(),
+            can_accept: ready(&fds[1]).is_some(),
+            clients: order.iter().zip(&fds[2..]).filter_map(|(id, f)| ready(f).map(|r| (*id, r))).collect(),
+        })
+    }
+
+    /// Accepts up to [`ACCEPT_BATCH`] connections, each non-blocking and greeted by the room.
+    fn accept_batch(&mut self, listener: &TracedSocket, max_clients: usize) -> io::Result<()> {
+        for _ in 0..ACCEPT_BATCH {
+            match listener.accept() {
+                Ok((sock, _)) if self.room.len() >= max_clients => server::refuse_full(sock, max_clients),
+                Ok((sock, peer)) => self.admit(sock, peer),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if out_of_fds(&e) => {
+                    // Out of fds: stop asking for a while instead of spinning on EMFILE.
+                    self.paused_until = Some(Instant::now() + EMFILE_PAUSE);
+                    break;
+                }
+                Err(e) if matches!(e.raw_os_error(), Some(libc::ECONNABORTED) | Some(libc::EINTR)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// A new client: never block this thread on it, and send short lines at once, without
+    /// Nagle's wait for more data (which meets the peer's delayed ACK in a 40 ms stall).
+    fn admit(&mut self, sock: TracedSocket, peer: SocketAddr) {
+        if sock.set_nonblocking(true).and_then(|_| sock.setsockopt(SockOpt::NoDelay(true))).is_err() {
+            return;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        sock.set_actor(&format!("srv:#{id}"));
+        let fd = sock.fd();
+        self.conns.insert(id, Conn::new(sock));
+        let fx = self.room.join(id, fd, peer);
+        self.apply(fx);
     }
 
     /// One `recv()`: it never blocks, and one per round keeps a chatty client from starving
@@ -294,7 +292,7 @@ impl Server<'_> {
             if why == Leave::TooSlow {
                 // What it did not read is thrown away anyway: close with RST (SO_LINGER 0), so
                 // the kernel does not keep its unsent megabytes queued behind a FIN.
-                let _ = c.sock.set_linger(Some(Duration::ZERO));
+                let _ = c.sock.setsockopt(SockOpt::Linger(Some(Duration::ZERO)));
             }
             let _ = c.sock.close();
             let fx = self.room.leave(*id, why);
@@ -308,7 +306,7 @@ impl Server<'_> {
     }
 
     /// Ctrl+C: tell everyone, give the goodbyes a bounded time to go out, close every socket.
-    fn shut_down(&mut self, _listener: &TracedSocket) -> io::Result<()> {
+    fn shut_down(&mut self) -> io::Result<()> {
         let fx = self.room.shutdown_notice();
         self.apply(fx);
         let deadline = Instant::now() + GOODBYE_GRACE;

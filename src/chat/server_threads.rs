@@ -21,11 +21,11 @@
 
 use super::framing::LineReader;
 use super::room::{ClientId, Effect, Leave, Room};
-use super::server::{out_of_fds, Config, Stopper, MAX_OUTBOX, RECV_CHUNK};
-use crate::trace::TracedSocket;
+use super::server::{self, out_of_fds, Config, Outlet, Stopper, GOODBYE_GRACE, MAX_OUTBOX, RECV_CHUNK};
+use crate::trace::{SockOpt, TracedSocket};
 use std::collections::HashMap;
 use std::io;
-use std::net::Shutdown;
+use std::net::{Shutdown, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -33,9 +33,6 @@ use std::time::Duration;
 
 /// Small stacks: the threads keep their buffers on the heap.
 const STACK: usize = 128 * 1024;
-
-/// How long the server waits for goodbyes to flush at shutdown before cutting connections.
-const GOODBYE_GRACE: Duration = Duration::from_secs(2);
 
 /// Threads alive, readers and writers.
 static THREADS: AtomicUsize = AtomicUsize::new(0);
@@ -219,44 +216,33 @@ fn lock(l: &Lock) -> MutexGuard<'_, Shared> {
     l.0.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Carries out the room's effects. Called with the lock held — which is safe because nothing
-/// here blocks: sends are MSG_DONTWAIT, the rest waits in outboxes.
-fn apply(sh: &mut Shared, effects: Vec<Effect>) {
-    let mut todo = std::collections::VecDeque::from(effects);
-    while let Some(e) = todo.pop_front() {
-        let mut full = Vec::new();
-        let mut push = |sh: &Shared, id: ClientId, line: &str| {
-            if let Some(c) = sh.clients.get(&id) {
-                if let Pushed::Full = c.outbox.push(&c.sock, line) {
-                    full.push(id);
-                }
-            }
-        };
-        match e {
-            Effect::To(id, line) => push(sh, id, &line),
-            Effect::All { except, line } => {
-                for id in sh.room.registered().filter(|id| Some(*id) != except) {
-                    push(sh, id, &line);
-                }
-            }
-            Effect::Named(id, name) => {
-                if let Some(c) = sh.clients.get(&id) {
-                    c.sock.set_actor(&format!("srv:{name}"));
-                }
-            }
-            Effect::Close(id) => {
-                if let Some(c) = sh.clients.get(&id) {
-                    c.outbox.finish(&c.sock, true);
-                }
-            }
-        }
-        for id in full {
-            if let Some(c) = sh.clients.get(&id) {
-                c.outbox.drop_all(&c.sock);
-            }
-            todo.extend(sh.room.leave(id, Leave::TooSlow));
+/// The threads model's half of [`server::apply`]: a line is sent at once if the socket takes
+/// it, else queued in the client's outbox for its writer thread. Called with the lock held —
+/// which is safe because nothing here blocks: sends are MSG_DONTWAIT, the rest waits.
+impl Outlet for HashMap<ClientId, Client> {
+    fn socket(&self, id: ClientId) -> Option<&TracedSocket> {
+        self.get(&id).map(|c| &*c.sock)
+    }
+
+    fn push(&mut self, id: ClientId, line: &str) -> bool {
+        self.get(&id).is_none_or(|c| matches!(c.outbox.push(&c.sock, line), Pushed::Ok))
+    }
+
+    fn finish(&mut self, id: ClientId) {
+        if let Some(c) = self.get(&id) {
+            c.outbox.finish(&c.sock, true);
         }
     }
+
+    fn cut(&mut self, id: ClientId) {
+        if let Some(c) = self.get(&id) {
+            c.outbox.drop_all(&c.sock);
+        }
+    }
+}
+
+fn apply(sh: &mut Shared, effects: Vec<Effect>) {
+    server::apply(&mut sh.room, &mut sh.clients, effects);
 }
 
 /// Runs the accept loop in this thread until `stop`.
@@ -266,7 +252,7 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Resu
         Mutex::new(Shared { room: Room::new(cfg.max_clients, cfg.seed), clients: HashMap::new(), stopping: false }),
         Condvar::new(),
     ));
-    let budget = thread_budget();
+    let limits = (cfg.max_clients, thread_budget());
     // The stop watcher blocks on the stop pipe, says goodbye to everyone, then wakes the
     // blocked accept(): shutdown(SHUT_RD) on a listening socket makes accept() fail (EINVAL).
     let watcher = {
@@ -283,51 +269,13 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Resu
         match listener.accept() {
             Ok((sock, peer)) => {
                 readers.retain(|h| !h.is_finished());
-                let mut sh = lock(&shared);
-                if sh.stopping {
-                    drop(sh);
-                    let _ = sock.close();
-                    continue;
-                }
-                if sh.room.len() >= cfg.max_clients || THREADS.load(Ordering::Relaxed) >= budget {
-                    drop(sh);
-                    let limit = cfg.max_clients.min(budget);
-                    let _ = sock.send(format!("! server full ({limit} clients): try again later\n").as_bytes());
-                    let _ = sock.close();
-                    continue;
-                }
-                let id = next_id;
-                next_id += 1;
-                sock.set_actor(&format!("srv:#{id}"));
-                // Short lines go out at once, without Nagle's wait for more data (which meets
-                // the peer's delayed ACK in a 40 ms stall).
-                let _ = sock.set_nodelay(true);
-                let sock = Arc::new(sock);
-                let outbox = Arc::new(Outbox::default());
-                sh.clients.insert(id, Client { sock: sock.clone(), outbox: outbox.clone() });
-                let fx = sh.room.join(id, sock.fd(), peer);
-                apply(&mut sh, fx);
-                drop(sh);
-                let spawned = {
-                    let shared = shared.clone();
-                    std::thread::Builder::new().name(format!("lab-c{id}")).stack_size(STACK).spawn(move || {
-                        THREADS.fetch_add(1, Ordering::Relaxed);
-                        serve(&shared, id, sock, outbox);
-                        THREADS.fetch_sub(1, Ordering::Relaxed);
-                    })
-                };
-                match spawned {
-                    Ok(h) => readers.push(h),
-                    Err(e) => {
-                        // No thread for it: let it go (its socket closes with the last Arc).
-                        let mut sh = lock(&shared);
-                        if let Some(c) = sh.clients.remove(&id) {
-                            c.outbox.drop_all(&c.sock);
-                        }
-                        let fx = sh.room.leave(id, Leave::Reset);
-                        apply(&mut sh, fx);
-                        eprintln!("lab server: no thread for a new client: {e}");
+                match admit(&shared, sock, peer, next_id, limits) {
+                    Admitted::Refused => {}
+                    Admitted::Joined(reader) => {
+                        readers.push(reader);
+                        next_id += 1;
                     }
+                    Admitted::NoThread => next_id += 1,
                 }
             }
             Err(_) if lock(&shared).stopping => break Ok(()),
@@ -350,6 +298,63 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Resu
         l.close()?;
     }
     result
+}
+
+/// What became of a new connection.
+enum Admitted {
+    /// Turned away (the room is full, or the server is stopping): its id is not used.
+    Refused,
+    /// Registered as `id`, served by this reader thread.
+    Joined(JoinHandle<()>),
+    /// Registered as `id`, but no thread could be started for it: let go.
+    NoThread,
+}
+
+/// A new connection: turned away if the room is full (`limits`: its clients, and the threads
+/// this process may start), else registered as `id` and given its reader thread.
+fn admit(shared: &Lock, sock: TracedSocket, peer: SocketAddr, id: ClientId, limits: (usize, usize)) -> Admitted {
+    let (max_clients, budget) = limits;
+    let mut sh = lock(shared);
+    if sh.stopping {
+        drop(sh);
+        let _ = sock.close();
+        return Admitted::Refused;
+    }
+    if sh.room.len() >= max_clients || THREADS.load(Ordering::Relaxed) >= budget {
+        drop(sh);
+        server::refuse_full(sock, max_clients.min(budget));
+        return Admitted::Refused;
+    }
+    sock.set_actor(&format!("srv:#{id}"));
+    // Short lines go out at once, without Nagle's wait for more data (which meets the peer's
+    // delayed ACK in a 40 ms stall).
+    let _ = sock.setsockopt(SockOpt::NoDelay(true));
+    let sock = Arc::new(sock);
+    let outbox = Arc::new(Outbox::default());
+    sh.clients.insert(id, Client { sock: sock.clone(), outbox: outbox.clone() });
+    let fx = sh.room.join(id, sock.fd(), peer);
+    apply(&mut sh, fx);
+    drop(sh);
+    let theirs = shared.clone();
+    let spawned = std::thread::Builder::new().name(format!("lab-c{id}")).stack_size(STACK).spawn(move || {
+        THREADS.fetch_add(1, Ordering::Relaxed);
+        serve(&theirs, id, sock, outbox);
+        THREADS.fetch_sub(1, Ordering::Relaxed);
+    });
+    match spawned {
+        Ok(h) => Admitted::Joined(h),
+        Err(e) => {
+            // No thread for it: let it go (its socket closes with the last Arc).
+            let mut sh = lock(shared);
+            if let Some(c) = sh.clients.remove(&id) {
+                c.outbox.drop_all(&c.sock);
+            }
+            let fx = sh.room.leave(id, Leave::Reset);
+            apply(&mut sh, fx);
+            eprintln!("lab server: no thread for a new client: {e}");
+            Admitted::NoThread
+        }
+    }
 }
 
 /// One client's thread: read until the connection ends, then clean up and close.
@@ -378,7 +383,7 @@ fn serve(shared: &Lock, id: ClientId, sock: Arc<TracedSocket>, outbox: Arc<Outbo
     if outbox.lock().dropped {
         // What it did not read is thrown away anyway: close with RST (SO_LINGER 0), so the
         // kernel does not keep its unsent megabytes queued behind a FIN.
-        let _ = sock.set_linger(Some(Duration::ZERO));
+        let _ = sock.setsockopt(SockOpt::Linger(Some(Duration::ZERO)));
     }
     // The writer is done and the client is out of the map: this is the last reference.
     match Arc::try_unwrap(sock) {

@@ -72,17 +72,7 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
             let target = format!("{}:{}", a.host, a.port);
             netcat::connect(&a.host, a.port, tracer).map_err(|e| explain::startup(e, &target))
         }
-        Command::Server(a) => {
-            let tracer = output::tracer(&a.trace.to(), color, SERVER_STEPS, a.model == Model::Poll)?;
-            // A server must never wait on one connection: states are read right after each
-            // call, and a later change shows as the next call's "before".
-            if let Some(t) = &tracer {
-                t.set_settle_timeout(Duration::ZERO);
-            }
-            let seed = a.seed.unwrap_or_else(clock_seed);
-            let addr = SocketAddr::new(a.host, a.port);
-            server::serve(&server::Config { addr, model: a.model, max_clients: a.max_clients, seed, tracer })
-        }
+        Command::Server(a) => server_cmd(a, color),
         Command::Client(a) => {
             let tracer = output::tracer(&a.trace.to(), color, &[], false)?;
             let target = format!("{}:{}", a.host, a.port);
@@ -104,6 +94,19 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
         }),
         Command::Lesson(_) => unreachable!("handled by main"),
     }
+}
+
+/// `lab server`: the tracer (never waiting on one connection), the seed, and the server.
+fn server_cmd(a: args::ServerArgs, color: ColorChoice) -> io::Result<()> {
+    let tracer = output::tracer(&a.trace.to(), color, SERVER_STEPS, a.model == Model::Poll)?;
+    // A server must never wait on one connection: states are read right after each call, and
+    // a later change shows as the next call's "before".
+    if let Some(t) = &tracer {
+        t.set_settle_timeout(Duration::ZERO);
+    }
+    let seed = a.seed.unwrap_or_else(clock_seed);
+    let addr = SocketAddr::new(a.host, a.port);
+    server::serve(&server::Config { addr, model: a.model, max_clients: a.max_clients, seed, tracer })
 }
 
 /// Deals artifact hands from the clock when no `--seed` is given.

@@ -27,7 +27,7 @@
 //! srv's port. A malformed lesson is refused before anything runs, with `file:line: what`.
 
 use crate::tcp_state::TcpState;
-use crate::trace::{names, Syscall};
+use crate::trace::{names, sockopt, SockOpt, Syscall};
 use nix::errno::Errno;
 use std::collections::HashSet;
 use std::fmt;
@@ -81,29 +81,6 @@ pub enum Target {
     PortOf(IpAddr, String),
 }
 
-/// A socket option a lesson may set, by the name `setsockopt(2)` gives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SockOpt {
-    ReuseAddr,
-    ReusePort,
-    Linger,
-    NoDelay,
-    RcvBuf,
-    SndBuf,
-    V6Only,
-}
-
-/// Each option and its name, in one table.
-const SOCKOPTS: [(SockOpt, &str); 7] = [
-    (SockOpt::ReuseAddr, "SO_REUSEADDR"),
-    (SockOpt::ReusePort, "SO_REUSEPORT"),
-    (SockOpt::Linger, "SO_LINGER"),
-    (SockOpt::NoDelay, "TCP_NODELAY"),
-    (SockOpt::RcvBuf, "SO_RCVBUF"),
-    (SockOpt::SndBuf, "SO_SNDBUF"),
-    (SockOpt::V6Only, "IPV6_V6ONLY"),
-];
-
 /// A condition `wait` waits for (bounded).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cond {
@@ -133,7 +110,7 @@ pub enum Call {
         udp: bool,
         v6: bool,
     },
-    SetOpt(SockOpt, u64),
+    SetOpt(SockOpt),
     Nonblock,
     Bind(Target),
     Listen(i32),
@@ -631,11 +608,11 @@ fn socket_call(sock: &str, a: &Args, names: &mut Names) -> Result<Call, String> 
 
 fn setsockopt_call(a: &Args) -> Result<Call, String> {
     let name = a.plain(0, "an option")?;
-    let Some((opt, _)) = SOCKOPTS.iter().find(|(_, n)| *n == name) else {
-        let known: Vec<&str> = SOCKOPTS.iter().map(|(_, n)| *n).collect();
-        return Err(format!("unknown option {name} ({})", known.join(", ")));
-    };
-    Ok(Call::SetOpt(*opt, a.number(1, "a value", "the option's value must be a number")?))
+    if !sockopt::NAMES.contains(&name) {
+        return Err(format!("unknown option {name} ({})", sockopt::NAMES.join(", ")));
+    }
+    let value = a.number(1, "a value", "the option's value must be a number")?;
+    Ok(Call::SetOpt(SockOpt::parse(name, value).ok_or(format!("unknown option {name}"))?))
 }
 
 fn accept_call(a: &Args, names: &mut Names) -> Result<Call, String> {

@@ -7,7 +7,7 @@
 //! kernel's table for at most [`WAIT_LIMIT`].
 
 use super::expect::{self, Got};
-use super::format::{Call, Cond, Expect, Lang, Lesson, SockOpt, StepKind, Target};
+use super::format::{Call, Cond, Expect, Lang, Lesson, StepKind, Target};
 use crate::kernel::check::{wait_until, Verdict};
 use crate::kernel::table;
 use crate::tcp_state::TcpState;
@@ -225,7 +225,7 @@ impl Runner<'_> {
     /// A call on an existing socket.
     fn on_socket(&mut self, line: usize, name: &str, call: &Call) -> Option<Got> {
         Some(match call {
-            Call::SetOpt(opt, v) => Got::unit(setopt(self.sock(name)?, *opt, *v)),
+            Call::SetOpt(opt) => Got::unit(self.sock(name)?.setsockopt(*opt)),
             Call::Nonblock => {
                 let r = self.sock(name)?.set_nonblocking(true);
                 self.socks.get_mut(name)?.nonblocking = r.is_ok();
@@ -407,19 +407,5 @@ fn table_words(row: Option<&table::SocketRow>) -> String {
             format!("the kernel's table: {state}, Recv-Q {}{timer}", r.recv_q)
         }
         None => "the kernel's table: no row".to_string(),
-    }
-}
-
-/// `setsockopt()` for a lesson's option and value.
-fn setopt(s: &TracedSocket, opt: SockOpt, v: u64) -> std::io::Result<()> {
-    let on = v != 0;
-    match opt {
-        SockOpt::ReuseAddr => s.set_reuse_address(on),
-        SockOpt::ReusePort => s.set_reuse_port(on),
-        SockOpt::Linger => s.set_linger(Some(Duration::from_secs(v))),
-        SockOpt::NoDelay => s.set_nodelay(on),
-        SockOpt::RcvBuf => s.set_recv_buffer_size(v as usize),
-        SockOpt::SndBuf => s.set_send_buffer_size(v as usize),
-        SockOpt::V6Only => s.set_only_v6(on),
     }
 }

@@ -5,6 +5,7 @@
 //! - [`event`]: the [`Event`] every call produces, with typed facts.
 //! - [`record`]: the recorder every traced call goes through.
 //! - [`socket`]: [`TracedSocket`], one method per system call.
+//! - [`sockopt`]: the socket options, as one type: [`SockOpt`].
 //! - [`sink`]: where events go — one funnel, many readers.
 //! - [`names`]: constants and errnos by name, as strace prints them.
 //! - [`poll`]: `poll(2)`, traced: what a readiness loop waits for, and what woke it.
@@ -19,11 +20,13 @@ pub mod poll;
 pub mod record;
 pub mod sink;
 pub mod socket;
+pub mod sockopt;
 pub mod syscall;
 
 pub use event::{Arg, Detail, Event, Kind};
 pub use sink::{Collector, Discard, Sink, Tee};
 pub use socket::TracedSocket;
+pub use sockopt::SockOpt;
 pub use syscall::Syscall;
 
 use crate::kernel::check::{self, Verdict};

@@ -9,6 +9,7 @@
 use super::event::{Arg, Detail, Event};
 use super::names;
 use super::record::Recording;
+use super::sockopt::SockOpt;
 use super::syscall::Syscall;
 use super::Tracer;
 use crate::kernel::check::{self, Verdict};
@@ -144,48 +145,16 @@ impl TracedSocket {
         self.sock.take().expect("socket present until closed")
     }
 
-    /// `setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, on)`: allow `bind()` to a port that a
-    /// TIME-WAIT connection still holds.
-    pub fn set_reuse_address(&self, on: bool) -> io::Result<()> {
-        self.setsockopt("SOL_SOCKET", "SO_REUSEADDR", || flag(on), |s| s.set_reuse_address(on))
-    }
-
-    /// `setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, on)`: let several sockets listen on one port,
-    /// the kernel spreading connections among them.
-    pub fn set_reuse_port(&self, on: bool) -> io::Result<()> {
-        self.setsockopt("SOL_SOCKET", "SO_REUSEPORT", || flag(on), |s| s.set_reuse_port(on))
-    }
-
-    /// `setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, on)`: send small segments at once instead of
-    /// waiting to coalesce them (Nagle's algorithm).
-    pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
-        self.setsockopt("IPPROTO_TCP", "TCP_NODELAY", || flag(on), |s| s.set_tcp_nodelay(on))
-    }
-
-    /// `setsockopt(fd, SOL_SOCKET, SO_LINGER, {l_onoff, l_linger})`. With a zero timeout,
-    /// `close()` discards unsent data and sends RST: an abortive close, no TIME-WAIT.
-    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
-        let value = || Arg::Linger(linger.map(|d| d.as_secs()));
-        self.setsockopt("SOL_SOCKET", "SO_LINGER", value, |s| s.set_linger(linger))?;
-        self.abortive.store(linger == Some(Duration::ZERO), Ordering::Relaxed);
+    /// Sets an option. Corresponds to `setsockopt(fd, level, name, value)`:
+    /// `setsockopt(SockOpt::NoDelay(true))` is `setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, 1)`.
+    pub fn setsockopt(&self, opt: SockOpt) -> io::Result<()> {
+        let (level, name) = opt.level_and_name();
+        let args = || vec![Arg::Fd(self.fd()), Arg::Const(level.into()), Arg::Const(name.into()), opt.value()];
+        self.call(Syscall::Setsockopt, args, false, |s| opt.apply(s), |_, _| 0)?;
+        if let SockOpt::Linger(l) = opt {
+            self.abortive.store(l == Some(Duration::ZERO), Ordering::Relaxed);
+        }
         Ok(())
-    }
-
-    /// `setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, on)`: with 0, one IPv6 socket bound to `[::]`
-    /// also takes IPv4 connections, whose peers then show as `::ffff:a.b.c.d` (dual stack).
-    pub fn set_only_v6(&self, on: bool) -> io::Result<()> {
-        self.setsockopt("IPPROTO_IPV6", "IPV6_V6ONLY", || flag(on), |s| s.set_only_v6(on))
-    }
-
-    /// `setsockopt(fd, SOL_SOCKET, SO_RCVBUF, bytes)`. The kernel doubles the value for its
-    /// own bookkeeping.
-    pub fn set_recv_buffer_size(&self, bytes: usize) -> io::Result<()> {
-        self.setsockopt("SOL_SOCKET", "SO_RCVBUF", || count(bytes), |s| s.set_recv_buffer_size(bytes))
-    }
-
-    /// `setsockopt(fd, SOL_SOCKET, SO_SNDBUF, bytes)`.
-    pub fn set_send_buffer_size(&self, bytes: usize) -> io::Result<()> {
-        self.setsockopt("SOL_SOCKET", "SO_SNDBUF", || count(bytes), |s| s.set_send_buffer_size(bytes))
     }
 
     /// Turns `O_NONBLOCK` on or off. Corresponds to `fcntl(fd, F_GETFL)` then
@@ -195,18 +164,6 @@ impl TracedSocket {
         let flags = if on { "O_RDWR|O_NONBLOCK" } else { "O_RDWR" };
         let args = || vec![Arg::Fd(self.fd()), Arg::Const("F_SETFL".into()), Arg::Const(flags.into())];
         self.call(Syscall::Fcntl, args, false, |s| s.set_nonblocking(on), |_, _| 0)
-    }
-
-    /// `value` is a closure so that with tracing off no argument is made at all.
-    fn setsockopt(
-        &self,
-        level: &str,
-        opt: &str,
-        value: impl FnOnce() -> Arg,
-        op: impl FnOnce(&Socket) -> io::Result<()>,
-    ) -> io::Result<()> {
-        let args = || vec![Arg::Fd(self.fd()), Arg::Const(level.into()), Arg::Const(opt.into()), value()];
-        self.call(Syscall::Setsockopt, args, false, op, |_, _| 0)
     }
 
     /// Gives the socket its local address. Corresponds to `bind(2)`. Fails with EADDRINUSE if
@@ -523,11 +480,6 @@ fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
     if let Some(p) = peer {
         t.follow(&ev.actor, local, p, ev.kernel);
     }
-}
-
-/// A boolean option's value as strace prints it: `1` or `0`.
-fn flag(on: bool) -> Arg {
-    Arg::Int(i64::from(on))
 }
 
 /// A length or size argument.
