@@ -7,25 +7,29 @@
 //! ## Crate map, in the order to read it
 //!
 //! 1. [`tcp_state`] — the TCP states as a type, printed as `ss` prints them.
-//! 2. [`sys`] — the few unsafe libc calls (reading TCP_INFO), each with its reason.
-//! 3. [`kernel`] — the kernel's socket table: the sock_diag netlink codec, rows and lookups,
-//!    the verdict "the kernel agrees", and which process owns a socket.
-//! 4. [`trace`] — the traced socket (one method per system call), the event each call makes,
-//!    and the one funnel every event goes through.
-//! 5. [`render`] — how events and tables are shown: human (colored, strace-like), JSON Lines,
-//!    the socket table, sequence diagrams.
-//! 6. [`watch`] — every state change of every socket on the machine, from successive reads of
+//! 2. [`transitions`] — every rule of what moves a connection from one state to the next (a
+//!    call, or the kernel by itself), the words for each, and the verdict on `close()`.
+//! 3. [`verdict`] — the outcome of comparing a fd with the kernel's table (✓ ✗ – ?).
+//! 4. [`sys`] — the few unsafe libc calls (reading TCP_INFO), each with its reason.
+//! 5. [`kernel`] — the kernel's socket table: the sock_diag netlink codec, rows and lookups,
+//!    the check "the kernel agrees", and which process owns a socket.
+//! 6. [`trace`] — the calls as a type ([`trace::Syscall`]), the typed [`trace::Event`] each
+//!    call makes, the recorder every traced call goes through, the traced socket (one method
+//!    per system call), and the one funnel every event goes through.
+//! 7. [`render`] — how events and tables are shown: human (colored, strace-like), JSON Lines,
+//!    the socket table, sequence diagrams; where a trace goes and `--step`'s pause.
+//! 8. [`watch`] — every state change of every socket on the machine, from successive reads of
 //!    the table.
-//! 7. [`netcat`] — `lab listen` / `lab connect`, a netcat whose every step is traced.
-//! 8. [`chat`] — the course's chat: the protocol, framing, the artifact game, the room's rules
-//!    (no sockets), and what moves bytes — two server models, a client, a load generator.
-//! 9. [`lesson`] — lesson scripts: the format (with `file:line` errors) and the runner that
-//!    checks every expectation against the kernel.
-//! 10. [`explain`] — errors in words.
-//! 11. [`cli`] — the command line.
+//! 9. [`netcat`] — `lab listen` / `lab connect`, a netcat whose every step is traced.
+//! 10. [`chat`] — the course's chat: the protocol, framing, the artifact game, the room's rules
+//!     (no sockets), and what moves bytes — two server models, a client, a load generator.
+//! 11. [`lesson`] — lesson scripts: the format (with `file:line` errors), the runner, the
+//!     expectations checked against the kernel, and the `lab lesson` commands.
+//! 12. [`explain`] — errors in words.
+//! 13. [`cli`] — the command line: its arguments, and which module each command goes to.
 //!
 //! Layers only call downwards: `cli` → `chat`, `lesson`, `netcat`, `watch`, `render` →
-//! `trace` → `kernel` → `sys`, `tcp_state`.
+//! `trace` → `kernel` → `sys`, `verdict`, `transitions` → `tcp_state`.
 
 pub mod chat;
 pub mod cli;

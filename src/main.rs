@@ -1,4 +1,4 @@
-//! `lab`: the binary only parses arguments and dispatches (see `cli.rs`).
+//! `lab`: the binary only parses arguments and dispatches (see `cli/`).
 
 fn main() {
     std::process::exit(lab::cli::main());

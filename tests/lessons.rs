@@ -147,3 +147,24 @@ fn json_lines_carry_the_checks_too() {
     assert!(events.iter().any(|e| e["kind"] == "check" && e["verdict"] == "agrees"));
     assert!(events.iter().all(|e| e["verdict"] != "differs"));
 }
+
+#[test]
+fn show_prints_the_parsed_lesson_line_by_line_as_written() {
+    for path in walk(&lessons_dir()) {
+        let out = lab().args(["lesson", "show", path.to_str().unwrap(), "--color", "never"]).output().unwrap();
+        assert!(out.status.success());
+        let shown = String::from_utf8(out.stdout).unwrap();
+        let file = std::fs::read_to_string(&path).unwrap();
+        // Every line of the file: the headers (first, in any order), then the steps, notes and
+        // comments in the file's order. Spacing may differ (notes are aligned).
+        let squash = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
+        let is_header = |l: &String| ["title", "question", "explain"].iter().any(|h| l.starts_with(h));
+        let split = |text: &str| {
+            let lines: Vec<String> = text.lines().map(squash).filter(|l| !l.is_empty()).collect();
+            let (mut heads, rest): (Vec<String>, Vec<String>) = lines.into_iter().partition(is_header);
+            heads.sort();
+            (heads, rest)
+        };
+        assert_eq!(split(&shown), split(&file), "{}", path.display());
+    }
+}

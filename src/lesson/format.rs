@@ -816,6 +816,39 @@ mod tests {
     }
 
     #[test]
+    fn a_step_knows_where_its_expectations_begin_and_comments_are_kept() {
+        let l = p(&format!("# why\n{HEAD}srv socket   state CLOSE\nsrv  close\n# bye\n")).unwrap();
+        assert_eq!(l.comments, vec![(1, "why".to_string()), (8, "bye".to_string())]);
+        let s = &l.steps[0];
+        assert_eq!((&s.source[..s.expect_at], &s.source[s.expect_at..]), ("srv socket   ", "state CLOSE"));
+        assert_eq!(l.steps[1].expect_at, l.steps[1].source.len());
+        let StepKind::Call { call, .. } = &l.steps[1].kind else { panic!() };
+        assert_eq!(call.syscall(), Some(Syscall::Close));
+    }
+
+    #[test]
+    fn errnos_and_options_are_checked_when_parsed() {
+        let l = p(&format!("{HEAD}cli socket\ncli connect 127.0.0.1:9 = -1 ECONNREFUSED\n")).unwrap();
+        let StepKind::Call { expect, .. } = &l.steps[1].kind else { panic!() };
+        assert_eq!(expect.ret, Some(Ret::Errno(Errno::ECONNREFUSED)));
+        let e = p(&format!("{HEAD}cli socket\ncli connect 127.0.0.1:9 = -1 ECONREFUSED\n")).unwrap_err();
+        assert_eq!(e.msg, "'ECONREFUSED' is not an errno name (ECONNREFUSED, EAGAIN, ...)");
+        let e = p(&format!("{HEAD}cli socket\ncli setsockopt SO_BOGUS 1\n")).unwrap_err();
+        assert!(e.msg.starts_with("unknown option SO_BOGUS (SO_REUSEADDR, "), "{e}");
+        let l = p(&format!("{HEAD}cli socket\ncli setsockopt SO_LINGER 0\n")).unwrap();
+        let StepKind::Call { call, .. } = &l.steps[1].kind else { panic!() };
+        assert_eq!(call, &Call::SetOpt(SockOpt::Linger(Some(std::time::Duration::ZERO))));
+    }
+
+    #[test]
+    fn an_unknown_call_lists_every_lesson_word() {
+        let e = p(&format!("{HEAD}srv socket\nsrv frobnicate\n")).unwrap_err();
+        for word in Syscall::all().map(Syscall::lesson_word).chain(["wait"]) {
+            assert!(e.msg.contains(word), "{word} missing from: {}", e.msg);
+        }
+    }
+
+    #[test]
     fn names_drop_the_number() {
         assert_eq!(lesson_name(Path::new("a/03-three-way-handshake.lesson")), "three-way-handshake");
         assert_eq!(lesson_name(Path::new("a/udp-vs-tcp.lesson")), "udp-vs-tcp");
