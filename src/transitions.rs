@@ -17,6 +17,7 @@ use crate::tcp_state::{
     TcpState::{self, *},
 };
 use crate::verdict::Verdict;
+use std::net::Shutdown;
 
 /// A state the connection leaves by itself, without the program calling anything, as soon as a
 /// segment arrives from the peer (a SYN-ACK, an ACK of our FIN). The trace waits a bounded time
@@ -38,6 +39,12 @@ pub fn awaits_ack(s: TcpState) -> bool {
 /// a listener or a connection in progress has nobody to send it to.
 pub fn sends_fin(before: TcpState) -> bool {
     matches!(before, Established | CloseWait | SynRecv)
+}
+
+/// Whether `shutdown(how)` from `before` sends a FIN: only a shutdown of the writing side does
+/// (`SHUT_RD` sends nothing: the peer is not told that we stopped reading).
+pub fn shutdown_sends_fin(how: Shutdown, before: TcpState) -> bool {
+    how != Shutdown::Read && sends_fin(before)
 }
 
 /// A segment of TCP's own, as a sequence diagram draws it.
@@ -210,6 +217,14 @@ mod tests {
         assert!(close_sent_rst(Some(Established), &[None]));
         assert!(!close_sent_rst(Some(Established), &[Some(FinWait2)]));
         assert!(Abort::UnreadData.words().contains("RST"));
+    }
+
+    #[test]
+    fn established_shutdown_sends_fin_unless_only_reading_stops() {
+        assert!(shutdown_sends_fin(Shutdown::Write, Established));
+        assert!(shutdown_sends_fin(Shutdown::Both, CloseWait));
+        assert!(!shutdown_sends_fin(Shutdown::Read, Established));
+        assert!(!shutdown_sends_fin(Shutdown::Write, FinWait2));
     }
 
     #[test]

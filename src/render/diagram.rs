@@ -59,20 +59,25 @@ fn rows(events: &[Event], columns: &[(String, Vec<String>)]) -> Vec<Row> {
 /// sends what are [`transitions`]'.
 fn segments(e: &Event) -> Vec<(bool, String)> {
     let ok = !e.failed();
-    let sends_fin = e.before.is_some_and(transitions::sends_fin);
     let tcp = |list: &[(bool, Segment)]| list.iter().map(|(fwd, s)| (*fwd, s.name().to_string())).collect();
-    match e.call {
-        Some(Syscall::Connect) if ok || e.failed_with(Errno::EINPROGRESS) => tcp(transitions::connect_segments(false)),
-        Some(Syscall::Connect) if e.failed_with(Errno::ECONNREFUSED) => tcp(transitions::connect_segments(true)),
-        Some(Syscall::Send | Syscall::Sendto) if ok && e.ret.unwrap_or(0) > 0 => {
-            let data = e.args.get(1).map(Arg::to_string).unwrap_or_default();
+    // Only a TCP socket has a state: UDP's connect() sends nothing, its datagrams do.
+    let before = e.before;
+    match (e.call, e.args.last()) {
+        (Some(Syscall::Connect), _) if before.is_some() && (ok || e.failed_with(Errno::EINPROGRESS)) => {
+            tcp(transitions::connect_segments(false))
+        }
+        (Some(Syscall::Connect), _) if e.failed_with(Errno::ECONNREFUSED) => tcp(transitions::connect_segments(true)),
+        (Some(Syscall::Send | Syscall::Sendto), _) if ok && e.ret.unwrap_or(0) > 0 => {
+            let data = e.buffer().map(Arg::to_string).unwrap_or_default();
             vec![(true, format!("{data} ({} bytes)", e.ret.unwrap_or(0)))]
         }
-        Some(Syscall::Shutdown) if ok && sends_fin && e.args.last() != Some(&Arg::Const("SHUT_RD".into())) => {
+        (Some(Syscall::Shutdown), Some(Arg::Shutdown(how)))
+            if ok && before.is_some_and(|b| transitions::shutdown_sends_fin(*how, b)) =>
+        {
             tcp(&[(true, Segment::Fin)])
         }
-        Some(Syscall::Close) if ok && sends_fin => {
-            let rst = transitions::close_sent_rst(e.before, &e.kernel_path);
+        (Some(Syscall::Close), _) if ok && before.is_some_and(transitions::sends_fin) => {
+            let rst = transitions::close_sent_rst(before, &e.kernel_path);
             tcp(&[(true, if rst { Segment::Rst } else { Segment::Fin })])
         }
         _ => Vec::new(),
@@ -89,7 +94,7 @@ fn label(e: &Event) -> String {
     let name = e.call.map_or("", Syscall::name);
     let call = match (e.call, &e.detail) {
         (Some(Syscall::Recv | Syscall::Recvfrom), _) => {
-            format!("{name} {}", e.args.get(1).map(Arg::to_string).unwrap_or_default())
+            format!("{name} {}", e.buffer().map(Arg::to_string).unwrap_or_default())
         }
         (Some(Syscall::Accept4), Some(Detail::Accepted { fd, .. })) => format!("accept → {fd}"),
         (Some(Syscall::Accept4), _) => "accept → ".to_string(),
@@ -184,4 +189,42 @@ pub fn mermaid(events: &[Event], columns: &[(String, Vec<String>)]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tcp_state::TcpState;
+    use std::net::Shutdown;
+
+    fn call(call: Syscall, before: Option<TcpState>, args: Vec<Arg>) -> Event {
+        let mut e = Event::call("c", call, Some(3), args);
+        (e.before, e.ret) = (before, Some(0));
+        e
+    }
+
+    fn names(e: &Event) -> Vec<String> {
+        segments(e).into_iter().map(|(_, s)| s).collect()
+    }
+
+    #[test]
+    fn each_call_draws_what_it_puts_on_the_wire() {
+        let estab = Some(TcpState::Established);
+        assert_eq!(names(&call(Syscall::Connect, Some(TcpState::Close), vec![])), ["SYN", "SYN-ACK", "ACK"]);
+        // UDP has no state and no handshake: connect() only sets the default peer.
+        assert!(names(&call(Syscall::Connect, None, vec![])).is_empty());
+        let mut refused = call(Syscall::Connect, Some(TcpState::Close), vec![]);
+        refused.fail(&std::io::Error::from_raw_os_error(libc::ECONNREFUSED));
+        assert_eq!(names(&refused), ["SYN", "RST"]);
+        let wr = call(Syscall::Shutdown, estab, vec![Arg::Fd(3), Arg::Shutdown(Shutdown::Write)]);
+        assert_eq!(names(&wr), ["FIN"]);
+        let rd = call(Syscall::Shutdown, estab, vec![Arg::Fd(3), Arg::Shutdown(Shutdown::Read)]);
+        assert!(names(&rd).is_empty());
+        let mut send = call(Syscall::Send, estab, vec![Arg::Fd(3), Arg::data(b"hola\n")]);
+        send.ret = Some(5);
+        assert_eq!(names(&send), ["\"hola\\n\" (5 bytes)"]);
+        let mut rst = call(Syscall::Close, estab, vec![Arg::Fd(3)]);
+        rst.kernel_path = vec![None];
+        assert_eq!(names(&rst), ["RST"]);
+    }
 }

@@ -16,7 +16,7 @@ use nix::poll::PollFlags;
 use serde::{Serialize, Serializer};
 use std::fmt;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::os::fd::RawFd;
 
 /// How many bytes of a buffer an event keeps and shows, as strace's default `-s 32`.
@@ -61,6 +61,8 @@ pub enum Arg {
     Data { head: Vec<u8>, len: usize },
     /// A buffer whose contents are not known (a failed `recv()`): `...`.
     Elided,
+    /// `shutdown()`'s direction: `SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`.
+    Shutdown(Shutdown),
     /// `SO_LINGER`'s value: `{l_onoff=1, l_linger=0}`; `None` is off.
     Linger(Option<u64>),
     /// The value `getsockopt(SO_ERROR)` wrote back: `[0]` or `[ECONNREFUSED]`.
@@ -261,6 +263,12 @@ impl Event {
         }
     }
 
+    /// The buffer argument of a call that has one (`send`, `recv`, …), as shown: the data, or
+    /// `...` where it is not known.
+    pub fn buffer(&self) -> Option<&Arg> {
+        self.args.iter().find(|a| matches!(a, Arg::Data { .. } | Arg::Elided))
+    }
+
     /// The data a call sent or received, if it had a buffer argument.
     pub fn data(&self) -> Option<(&[u8], usize)> {
         self.args.iter().find_map(|a| match a {
@@ -282,6 +290,7 @@ impl fmt::Display for Arg {
                 write!(f, "{}{cut}", names::quoted(head, SHOW_BYTES))
             }
             Arg::Elided => f.write_str("..."),
+            Arg::Shutdown(how) => f.write_str(names::shutdown_how(*how)),
             Arg::Linger(Some(secs)) => write!(f, "{{l_onoff=1, l_linger={secs}}}"),
             Arg::Linger(None) => f.write_str("{l_onoff=0, l_linger=0}"),
             Arg::ErrorOut(None) => f.write_str("[0]"),

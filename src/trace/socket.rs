@@ -327,7 +327,7 @@ impl TracedSocket {
         if how != Shutdown::Write {
             self.read_shut.store(true, Ordering::Relaxed);
         }
-        let args = || vec![Arg::Fd(self.fd()), Arg::Const(names::shutdown_how(how).into())];
+        let args = || vec![Arg::Fd(self.fd()), Arg::Shutdown(how)];
         self.call(Syscall::Shutdown, args, true, |s| s.shutdown(how), |_, _| 0)
     }
 
