@@ -6,11 +6,12 @@
 //! closed and the program ends (or, for `lab listen --keep`, accepts the next connection). Every socket step goes through [`TracedSocket`], so `--trace`
 //! shows each with its fd, result and state.
 //!
-//! One thread waits for both inputs with `poll(2)`: stdin and the socket are both fds, and
+//! One thread waits for both inputs with `poll(2)` (traced): stdin and the socket are both fds, and
 //! whichever is ready is served — never blocking on one while the other has data.
 
+use crate::trace::poll::poll;
 use crate::trace::{SockOpt, TracedSocket, Tracer};
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::poll::{PollFd, PollFlags, PollTimeout};
 use socket2::{Domain, Protocol, Type};
 use std::io::{self, IsTerminal, Write};
 use std::net::{Shutdown, SocketAddr};
@@ -75,7 +76,8 @@ fn relay(sock: TracedSocket) -> io::Result<()> {
         if stdin_open {
             fds.push(PollFd::new(stdin.as_fd(), PollFlags::POLLIN));
         }
-        poll(&mut fds, PollTimeout::NONE)?;
+        // Traced like every call on the socket: the student sees what this loop waits for.
+        poll(sock.tracer(), &sock.actor(), &mut fds, PollTimeout::NONE)?;
         let ready: Vec<bool> = fds.iter().map(|f| f.revents().is_some_and(|r| !r.is_empty())).collect();
         drop(fds);
         let sock_ready = peer_open && ready[0];

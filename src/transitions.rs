@@ -47,6 +47,17 @@ pub fn shutdown_sends_fin(how: Shutdown, before: TcpState) -> bool {
     how != Shutdown::Read && sends_fin(before)
 }
 
+/// Whether `recv()` on a connection in `state` (as the table shows it, `None`: no row) returns
+/// at once even with nothing queued: end of stream once the peer's FIN arrived (CLOSE-WAIT and
+/// after), or an error once the connection is reset or over.
+pub fn recv_returns_at_once(state: Option<TcpState>) -> bool {
+    !matches!(state, Some(Established | SynSent | SynRecv | NewSynRecv | FinWait1 | FinWait2 | Listen))
+}
+
+/// What `accept()` failing with EINVAL means on a listener this program shut down for reading.
+pub const ACCEPT_AFTER_SHUT_RD: &str =
+    "the listener was shut down for reading (shutdown(SHUT_RD)): accept() fails with EINVAL — how a blocked accept() is woken to stop";
+
 /// A segment of TCP's own, as a sequence diagram draws it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Segment {
@@ -160,10 +171,16 @@ pub fn close_verdict(before: TcpState, abort: Option<Abort>, seen: &[Option<TcpS
     }
 }
 
-/// What a change the kernel made on its own means, in words.
-pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>) -> &'static str {
+/// What a change the kernel made on its own means, in words. `fd_open`: the program still
+/// holds a fd for the socket.
+pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>, fd_open: bool) -> &'static str {
     match (old, new) {
-        // RFC 9293 §3.10.7.4: "if the FIN segment is now acknowledged, then enter FIN-WAIT-2".
+        // RFC 9293 §3.10.7.3, SYN-SENT: "If the SYN bit is on ... enter ESTABLISHED state".
+        (Some(SynSent), Some(Established)) => "the handshake finished (the peer's program has not called accept yet)",
+        // §3.10.7.4, eighth: "If the FIN bit is set ... ESTABLISHED STATE: Enter the CLOSE-WAIT state".
+        (Some(Established), Some(CloseWait)) => "the peer's FIN arrived: recv() will return 0",
+        (Some(FinWait1), Some(Closing)) => "the peer's FIN crossed ours: both sides close at once",
+        // §3.10.7.4: "if the FIN segment is now acknowledged, then enter FIN-WAIT-2".
         (Some(FinWait1), Some(FinWait2)) => "the peer acknowledged our FIN",
         // "FIN-WAIT-2 STATE: Enter the TIME-WAIT state" on the peer's FIN; CLOSING on its ACK.
         (Some(FinWait2 | FinWait1 | Closing), Some(TimeWait)) => {
@@ -173,8 +190,24 @@ pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>) -> &'stat
         (Some(LastAck), None) => "the peer acknowledged our FIN: the connection is gone",
         // "When the time-wait timeout expires, delete the TCB" (2·MSL, 60 s on Linux).
         (Some(TimeWait), None) => "TIME-WAIT expired: the 4-tuple is free again",
+        // A connection a program still holds does not vanish by itself: the peer reset it.
+        (Some(Established | CloseWait | FinWait1 | FinWait2 | SynSent), None | Some(Close)) if fd_open => {
+            "the peer reset the connection (RST): the fd remains, the connection is gone"
+        }
         (_, None) => "the connection is gone from the table",
         _ => "the kernel changed the state",
+    }
+}
+
+/// The segment from the peer that a change the kernel made on its own shows arrived, if it is
+/// one a sequence diagram draws as an arrow (the peer's FIN is drawn at the call that sent it).
+pub fn segment_received(old: Option<TcpState>, new: Option<TcpState>) -> Option<Segment> {
+    match (old, new) {
+        (Some(FinWait1), Some(FinWait2)) | (Some(LastAck), None) | (Some(Closing), Some(TimeWait)) => {
+            Some(Segment::Ack)
+        }
+        (Some(SynSent), Some(Established)) => Some(Segment::SynAck),
+        _ => None,
     }
 }
 
@@ -272,26 +305,57 @@ mod tests {
     #[test]
     fn fin_wait_1_ack_moves_to_fin_wait_2() {
         assert!(is_transient(FinWait1) && awaits_ack(FinWait1));
-        assert_eq!(kernel_move_words(Some(FinWait1), Some(FinWait2)), "the peer acknowledged our FIN");
+        assert_eq!(segment_received(Some(FinWait1), Some(FinWait2)), Some(Segment::Ack));
+        assert_eq!(kernel_move_words(Some(FinWait1), Some(FinWait2), false), "the peer acknowledged our FIN");
     }
 
     #[test]
     fn fin_wait_2_fin_moves_to_time_wait() {
         assert!(!is_transient(FinWait2));
-        assert!(kernel_move_words(Some(FinWait2), Some(TimeWait)).contains("TIME-WAIT (60 s)"));
-        assert!(kernel_move_words(Some(Closing), Some(TimeWait)).contains("TIME-WAIT (60 s)"));
+        assert!(kernel_move_words(Some(FinWait2), Some(TimeWait), false).contains("TIME-WAIT (60 s)"));
+        assert!(kernel_move_words(Some(Closing), Some(TimeWait), false).contains("TIME-WAIT (60 s)"));
     }
 
     #[test]
     fn last_ack_ack_deletes_the_tcb() {
         assert!(awaits_ack(LastAck));
-        assert_eq!(kernel_move_words(Some(LastAck), None), "the peer acknowledged our FIN: the connection is gone");
+        assert_eq!(
+            kernel_move_words(Some(LastAck), None, false),
+            "the peer acknowledged our FIN: the connection is gone"
+        );
     }
 
     #[test]
     fn time_wait_timeout_frees_the_tuple() {
         assert!(!is_transient(TimeWait));
-        assert_eq!(kernel_move_words(Some(TimeWait), None), "TIME-WAIT expired: the 4-tuple is free again");
+        assert_eq!(kernel_move_words(Some(TimeWait), None, false), "TIME-WAIT expired: the 4-tuple is free again");
+    }
+
+    #[test]
+    fn established_fin_moves_to_close_wait() {
+        assert!(kernel_move_words(Some(Established), Some(CloseWait), true).contains("recv() will return 0"));
+        assert_eq!(segment_received(Some(Established), Some(CloseWait)), None);
+    }
+
+    #[test]
+    fn syn_sent_synack_moves_to_established_before_accept() {
+        assert!(kernel_move_words(Some(SynSent), Some(Established), true).contains("has not called accept"));
+        assert_eq!(segment_received(Some(SynSent), Some(Established)), Some(Segment::SynAck));
+    }
+
+    #[test]
+    fn established_rst_leaves_the_fd_without_a_connection() {
+        assert!(kernel_move_words(Some(Established), None, true).contains("RST"));
+        // A closed fd's orphan may also just time out: no claim of RST then.
+        assert_eq!(kernel_move_words(Some(FinWait2), None, false), "the connection is gone from the table");
+    }
+
+    #[test]
+    fn close_wait_recv_returns_at_once() {
+        assert!(recv_returns_at_once(Some(CloseWait)));
+        assert!(recv_returns_at_once(None));
+        assert!(!recv_returns_at_once(Some(Established)));
+        assert!(!recv_returns_at_once(Some(FinWait2)));
     }
 
     #[test]

@@ -62,6 +62,42 @@ fn ctrl_c_says_goodbye_closes_every_socket_and_exits_0() {
         }
         let differs: Vec<&serde_json::Value> = events.iter().filter(|e| e["verdict"] == "differs").collect();
         assert!(differs.is_empty(), "{model}: the kernel disagreed: {differs:#?}");
+        in_the_order_they_happened(model, &events, listener);
+    }
+}
+
+/// The threads model stops by shutting connections down from one thread while others are
+/// blocked on them: each effect must come after its cause in the trace.
+fn in_the_order_they_happened(model: &str, events: &[serde_json::Value], listener: i64) {
+    let seq = |call: &str, fd: i64, ret: Option<i64>| {
+        events
+            .iter()
+            .find(|e| {
+                e["call"] == call && e["fd"].as_i64() == Some(fd) && ret.is_none_or(|r| e["ret"].as_i64() == Some(r))
+            })
+            .map(|e| e["seq"].as_u64().unwrap())
+    };
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e["seq"].as_u64(), Some(i as u64 + 1), "{model}: seq runs 1, 2, 3…");
+    }
+    if model != "threads" {
+        return;
+    }
+    let shut = seq("shutdown", listener, None).expect("the listener is shut down for reading");
+    let einval = events
+        .iter()
+        .find(|e| e["call"] == "accept4" && e["errno"] == "EINVAL")
+        .expect("the blocked accept4() fails with EINVAL");
+    assert!(einval["seq"].as_u64().unwrap() > shut, "{model}: accept4's EINVAL before the shutdown that caused it");
+    assert!(einval["note"].as_str().unwrap().contains("shut down for reading"), "{einval}");
+    for e in events.iter().filter(|e| e["call"] == "recv" && e["ret"] == 0) {
+        let fd = e["fd"].as_i64().unwrap();
+        if let Some(s) = seq("shutdown", fd, None) {
+            assert!(
+                e["seq"].as_u64().unwrap() > s,
+                "{model}: recv() = 0 on fd {fd} before the shutdown() that caused it"
+            );
+        }
     }
 }
 
@@ -212,7 +248,10 @@ fn wait_count(path: &Path, needle: &str, n: usize) {
 fn snapshot_of_a_traced_poll_server_session() {
     let dir = temp_dir("server-snapshot");
     let trace = dir.join("server.trace");
-    let (srv, addr) = server(server_cmd("poll", &["--trace-file", trace.to_str().unwrap(), "--color", "never"]));
+    // --observe-ms 0: the table is read after every event, so kernel events land in the same
+    // place every run.
+    let (srv, addr) =
+        server(server_cmd("poll", &["--trace-file", trace.to_str().unwrap(), "--color", "never", "--observe-ms", "0"]));
     // Every step waits for its effect at the client and for the server's trace of it, so the
     // single-threaded server's calls (and what each poll() finds ready) are the same every run.
     let mut alice = Peer::join(addr, "alice");

@@ -56,7 +56,7 @@ fn exchange(flags: &[&str], name: &str) -> (String, String, u16) {
 
 #[test]
 fn human_trace_of_a_listen_connect_exchange() {
-    let (l, c, port) = exchange(&["--trace", "--color", "never"], "human");
+    let (l, c, port) = exchange(&["--trace", "--color", "never", "--observe-ms", "0"], "human");
     assert!(!l.contains('\x1b'), "a file gets no color codes");
     snapshot("netcat_listen_human", &redact(&l, &[port]));
     snapshot("netcat_connect_human", &redact(&c, &[port]));
@@ -64,7 +64,7 @@ fn human_trace_of_a_listen_connect_exchange() {
 
 #[test]
 fn json_trace_of_a_listen_connect_exchange() {
-    let (l, c, port) = exchange(&["--json"], "json");
+    let (l, c, port) = exchange(&["--json", "--observe-ms", "0"], "json");
     for line in l.lines().chain(c.lines()) {
         let v: serde_json::Value = serde_json::from_str(line).expect("every line is one JSON object");
         for key in ["seq", "actor", "call", "fd", "ret", "errno", "state", "kernel", "verdict"] {

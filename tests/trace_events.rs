@@ -191,10 +191,17 @@ fn a_closed_connection_is_followed_until_time_wait() {
     let close = find(&ev, "client", Syscall::Close)[0];
     assert_eq!(close.before, Some(TcpState::Established));
     assert!(matches!(close.kernel, Some(TcpState::FinWait2) | Some(TcpState::FinWait1)), "{close:?}");
+    // Two moves the kernel made on its own: the server's side got the client's FIN (CLOSE-WAIT,
+    // right after the client's close), and the client's, fd long gone, the server's (TIME-WAIT).
     let kernel: Vec<&Event> = ev.iter().filter(|e| e.kind == Kind::Kernel).collect();
-    assert_eq!(kernel.len(), 1, "{ev:#?}");
+    assert_eq!(kernel.len(), 2, "{ev:#?}");
+    assert_eq!((kernel[0].actor.as_str(), kernel[0].kernel), ("server", Some(TcpState::CloseWait)));
+    assert_eq!(kernel[0].seq, close.seq + 1);
+    assert!(!kernel[0].fd_gone);
+    let kernel = &kernel[1..];
     assert_eq!(kernel[0].actor, "client");
     assert_eq!(kernel[0].kernel, Some(TcpState::TimeWait));
+    assert!(kernel[0].fd_gone);
     // It came right after the server's close that caused it.
     let conn_close = find(&ev, "server", Syscall::Close)[0];
     assert_eq!(kernel[0].seq, conn_close.seq + 1);

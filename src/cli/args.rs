@@ -185,6 +185,10 @@ pub struct TraceArgs {
     /// Pause before each socket call until Enter (implies --trace).
     #[arg(long)]
     pub step: bool,
+    /// How often, in ms, the kernel observer reads the table for what the kernel does between
+    /// calls (0: after every event instead, the same output run after run).
+    #[arg(long, value_name = "MS", default_value_t = 5)]
+    pub observe_ms: u64,
 }
 
 #[derive(Args, Debug)]
@@ -237,6 +241,7 @@ fn parse_state(s: &str) -> Result<TcpState, String> {
 impl TraceArgs {
     /// Where the trace goes, for [`crate::render::output::tracer`].
     pub fn to(&self) -> TraceTo {
-        TraceTo { on: self.trace, json: self.json, file: self.trace_file.clone(), step: self.step }
+        let observe = (self.observe_ms > 0).then(|| std::time::Duration::from_millis(self.observe_ms));
+        TraceTo { on: self.trace, json: self.json, file: self.trace_file.clone(), step: self.step, observe }
     }
 }

@@ -176,6 +176,18 @@ fn compare(found: std::io::Result<Option<SocketRow>>, state: TcpState, inode: Op
     }
 }
 
+/// Whether a fd's own state (`getsockopt(TCP_INFO)`) says what the table's row says (`None`: no
+/// row). They name some states differently: a bound, idle socket is CLOSE to its fd and
+/// BOUND-INACTIVE (or no row) in the table; a fd whose connection ended is CLOSE while the
+/// 4-tuple lives on in TIME-WAIT, or is gone.
+pub fn fd_agrees_with_row(fd: Option<TcpState>, row: Option<TcpState>) -> bool {
+    match (fd, row) {
+        (Some(f), Some(r)) => f.same_as(r) || (f == TcpState::Close && r == TcpState::TimeWait),
+        (Some(TcpState::Close), None) | (None, None) => true,
+        _ => false,
+    }
+}
+
 /// Waits, at most `timeout`, for a fd to leave a transient state (SYN-SENT, FIN-WAIT-1, …).
 /// Returns every state seen after `first`, in order. Polls TCP_INFO (0.6 µs) with a backoff
 /// from 50 µs to 5 ms: a bounded wait for a condition, never a fixed sleep.

@@ -84,7 +84,7 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: &RunView) -> i32 {
     } else {
         None
     };
-    let report = runner::run(l, sink, &Options { lang, before_step });
+    let report = runner::run(l, sink, &Options { lang, before_step, live: view.step });
     if view.diagram {
         println!("\n{}", diagram::terminal(&report.events, &report.columns));
     }
@@ -138,7 +138,7 @@ pub fn check(dir: &Path, names: &[String], lang: Lang, color: ColorChoice) -> i3
 fn check_one(l: &Lesson, lang: Lang, color: bool) -> bool {
     let start = Instant::now();
     let quiet: Arc<dyn Sink> = Arc::new(Discard);
-    let report = runner::run(l, quiet, &Options { lang, before_step: None });
+    let report = runner::run(l, quiet, &Options { lang, before_step: None, live: false });
     let ms = start.elapsed().as_millis();
     if report.passed() {
         let checks = report.outcomes.len();

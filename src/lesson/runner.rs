@@ -12,6 +12,7 @@ use crate::kernel::check::{wait_until, Verdict};
 use crate::kernel::table;
 use crate::tcp_state::TcpState;
 use crate::trace::{Arg, Collector, Detail, Event, Kind, Sink, Tee, TracedSocket, Tracer};
+use crate::transitions;
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use socket2::{Domain, Protocol, Type};
 use std::collections::HashMap;
@@ -30,6 +31,10 @@ pub type BeforeStep = Box<dyn Fn(usize, &str)>;
 pub struct Options {
     pub lang: Lang,
     pub before_step: Option<BeforeStep>,
+    /// Run the kernel observer beside the lesson (`--step`: what the kernel does while the
+    /// student reads is shown as it happens). Otherwise the table is read after each event,
+    /// which makes every run print the same trace.
+    pub live: bool,
 }
 
 /// One expectation's outcome.
@@ -73,6 +78,9 @@ struct Sock {
 pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: &Options) -> Report {
     let collector = Collector::new();
     let tracer = Tracer::new(Arc::new(Tee(vec![collector.clone(), sink])));
+    if opts.live {
+        tracer.observe_live(crate::trace::observer::INTERVAL);
+    }
     let mut r = Runner { lesson, tracer, collector, socks: HashMap::new(), outcomes: Vec::new(), columns: Vec::new() };
     let lang = opts.lang;
     r.tracer.note("lesson", &format!("{} — {}", lesson.title.get(lang), lesson.question.get(lang)));
@@ -88,12 +96,7 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: &Options) -> Report {
             StepKind::Call { sock, call, expect } => r.step(step.line, sock, call, expect),
         }
     }
-    // Leftover sockets are let go without tracing: cleaning up is not part of the lesson.
-    for (_, s) in r.socks.drain() {
-        if let Some(s) = s.s {
-            drop(s.untrace());
-        }
-    }
+    r.clean_up(lang);
     Report { outcomes: r.outcomes, events: r.collector.events(), columns: r.columns }
 }
 
@@ -162,15 +165,54 @@ impl Runner<'_> {
         }
     }
 
-    /// Waits (bounded) until `name` is readable, so a blocking call cannot hang the lesson.
+    /// Waits (bounded) until a blocking `accept()` or `recv()` on `name` would return at once,
+    /// so that it cannot hang the lesson. The guard makes no call on the socket — that would be
+    /// a call the trace hides — but watches the kernel's table: a listener's accept queue
+    /// (Recv-Q), a connection's received bytes or the end of its stream. A UDP socket is not
+    /// in that table: its guard is a `poll()`, traced like any call.
     fn ready(&self, name: &str) -> bool {
         let Some(s) = self.sock(name) else { return false };
-        if self.socks[name].nonblocking {
+        if self.socks[name].nonblocking || s.is_read_shut() {
             return true;
         }
+        if table::fd_state(s.as_fd()).ok().flatten().is_none() {
+            return self.poll_guard(name);
+        }
+        wait_until(WAIT_LIMIT, || {
+            let row = self.kernel_row(name);
+            let queued = row.as_ref().is_some_and(|r| r.recv_q > 0);
+            let listening = row.as_ref().is_some_and(|r| r.state == Some(TcpState::Listen));
+            queued || (!listening && transitions::recv_returns_at_once(row.and_then(|r| r.state)))
+        })
+    }
+
+    /// The guard of a socket the table does not list: `poll(POLLIN)`, at most [`WAIT_LIMIT`].
+    fn poll_guard(&self, name: &str) -> bool {
+        let Some(s) = self.sock(name) else { return false };
+        self.tracer.note(name, "the lesson's guard: wait (at most 3 s) until a blocking call would not block");
         let mut fds = [PollFd::new(s.as_fd(), PollFlags::POLLIN)];
         let ms = u16::try_from(WAIT_LIMIT.as_millis()).unwrap_or(u16::MAX);
-        nix::poll::poll(&mut fds, PollTimeout::from(ms)).is_ok_and(|n| n > 0)
+        crate::trace::poll::poll(Some(&self.tracer), name, &mut fds, PollTimeout::from(ms)).is_ok_and(|n| n > 0)
+    }
+
+    /// The sockets the lesson left open are closed, each by a traced `close()`, in the order
+    /// they were made: nothing the lab does on a socket is hidden from the trace.
+    fn clean_up(&mut self, lang: Lang) {
+        let open: Vec<String> =
+            self.columns.iter().flat_map(|(_, socks)| socks.clone()).filter(|n| self.sock(n).is_some()).collect();
+        if open.is_empty() {
+            return;
+        }
+        let words = match lang {
+            Lang::Es => "limpieza: se cierran los sockets que la lección dejó abiertos",
+            Lang::En => "clean-up: closing the sockets the lesson left open",
+        };
+        self.tracer.note("lesson", words);
+        for name in open {
+            if let Some(s) = self.socks.get_mut(&name).and_then(|s| s.s.take()) {
+                let _ = s.close();
+            }
+        }
     }
 
     /// Remembers the socket's ends from its last call's event: what `wait` and targets use

@@ -45,6 +45,12 @@ fn rows(events: &[Event], columns: &[(String, Vec<String>)]) -> Vec<Row> {
                 out.push(Row::On(c, label(e)));
             }
             Kind::Kernel => {
+                // What the kernel did on its own: on the socket's lifeline, and, when it was a
+                // segment from the peer that did it (an ACK, a SYN-ACK), that segment's arrow.
+                let from = port(e.peer).and_then(|p| col_of_port.get(&p).copied());
+                if let (Some(seg), Some(from)) = (transitions::segment_received(e.before, e.kernel), from) {
+                    out.push(Row::Arrow { from, to: c, label: seg.name().to_string() });
+                }
                 let old = e.before.map_or("-".into(), |s| s.to_string());
                 out.push(Row::On(c, format!("(kernel) {old} → {}", state_or_gone(e.kernel))));
             }

@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What the trace flags ask for.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +20,8 @@ pub struct TraceTo {
     pub file: Option<PathBuf>,
     /// Pause before each call until Enter.
     pub step: bool,
+    /// Run the kernel observer, reading the table this often; `None`: read it after each event.
+    pub observe: Option<Duration>,
 }
 
 /// The tracer the flags ask for; `None` if tracing is off. With `--step`, only calls in
@@ -44,7 +47,11 @@ pub fn tracer(
             step_prompt(actor, &call.call_text());
         }
     };
-    Ok(Some(if to.step { Tracer::with_stepper(sink, Box::new(stepper)) } else { Tracer::new(sink) }))
+    let tracer = if to.step { Tracer::with_stepper(sink, Box::new(stepper)) } else { Tracer::new(sink) };
+    if let Some(interval) = to.observe {
+        tracer.observe_live(interval);
+    }
+    Ok(Some(tracer))
 }
 
 /// A sink that prints every event, human or JSON, flushing after each or only when told.

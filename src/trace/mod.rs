@@ -9,13 +9,15 @@
 //! - [`sink`]: where events go — one funnel, many readers.
 //! - [`names`]: constants and errnos by name, as strace prints them.
 //! - [`poll`]: `poll(2)`, traced: what a readiness loop waits for, and what woke it.
+//! - [`observer`]: what the kernel does to a traced socket between two calls.
 //!
-//! [`Tracer`] is the funnel itself: it numbers events, times them, reads the kernel's table for
-//! the checks, follows connections after their fd is closed, and hands every event to the one
-//! sink.
+//! [`Tracer`] is the funnel itself: it numbers events in the order the calls took effect, times
+//! them, reads the kernel's table for the checks, follows every traced socket in the table (also
+//! after its fd is closed), and hands every event to the one sink.
 
 pub mod event;
 pub mod names;
+pub mod observer;
 pub mod poll;
 pub mod record;
 pub mod sink;
@@ -33,13 +35,11 @@ use crate::kernel::check::{self, Verdict};
 use crate::kernel::table::{KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
 use crate::transitions;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use observer::{Change, Watch, Watches};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
-
-/// How many closed connections are followed at once.
-pub const MAX_FOLLOWED: usize = 32;
 
 /// Called before each traced call with the actor and the call about to be made (`--step`).
 pub type Stepper = Box<dyn Fn(&str, &Event) + Send + Sync>;
@@ -54,20 +54,41 @@ pub struct Tracer {
     /// The bound on every wait for an asynchronous state change, in µs.
     settle_us: AtomicU64,
     stepper: Option<Stepper>,
+    /// The next place in the order of events (see [`Ticket`]).
+    tickets: AtomicU64,
+    /// The next id for a traced socket.
+    ids: AtomicU64,
+    /// An observer thread looks at the table; otherwise it is looked at after each event.
+    live: AtomicBool,
     inner: Mutex<Inner>,
 }
 
 struct Inner {
     seq: u64,
-    followed: Vec<Followed>,
+    /// The next ticket to deliver, and the events that wait for an earlier one.
+    next: u64,
+    waiting: BTreeMap<u64, Vec<Event>>,
+    watches: Watches,
 }
 
-/// A connection whose fd was closed while the kernel still held it (FIN-WAIT-2, LAST-ACK…).
-struct Followed {
-    actor: String,
-    local: SocketAddr,
-    peer: SocketAddr,
-    state: Option<TcpState>,
+/// A place in the order of events, taken when a call takes effect: when it returns, or, for a
+/// call whose effect another thread may see before it returns (`shutdown()` wakes a blocked
+/// `recv()`), when it starts. Events are delivered in ticket order, so `seq` follows the order
+/// in which the calls happened, whichever thread finishes its event first.
+#[derive(Debug)]
+pub struct Ticket {
+    n: u64,
+    t_us: u64,
+}
+
+/// What the tracer knows of the socket a call was made on.
+pub struct SocketInfo {
+    pub id: u64,
+    pub busy: Arc<AtomicBool>,
+    /// For a listener, its inode (another may share its port).
+    pub inode: Option<u64>,
+    /// Who the trace says owns it (a chat connection is renamed once its user says who).
+    pub actor: Arc<Mutex<String>>,
 }
 
 impl Tracer {
@@ -94,7 +115,10 @@ impl Tracer {
             table_error,
             settle_us: AtomicU64::new(check::SETTLE_TIMEOUT.as_micros() as u64),
             stepper,
-            inner: Mutex::new(Inner { seq: 0, followed: Vec::new() }),
+            tickets: AtomicU64::new(0),
+            ids: AtomicU64::new(1),
+            live: AtomicBool::new(false),
+            inner: Mutex::new(Inner { seq: 0, next: 0, waiting: BTreeMap::new(), watches: Watches::default() }),
         }
     }
 
@@ -109,19 +133,90 @@ impl Tracer {
     }
 
     /// Sets that bound. A server sets zero: it must never wait on one connection, so states are
-    /// read right after each call, and a later change shows as the next call's "before" (or, for
-    /// a closed connection, as a kernel event).
+    /// read right after each call, and what the kernel does later is the observer's to tell.
     pub fn set_settle_timeout(&self, d: Duration) {
         self.settle_us.store(d.as_micros() as u64, Ordering::Relaxed);
     }
 
-    /// Numbers, times and delivers one event, then reports any followed connection whose state
-    /// the kernel has since changed. Events are delivered under one lock, so lines from
-    /// several threads never interleave and `seq` is the order of delivery.
-    pub fn emit(&self, mut ev: Event) {
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        self.deliver(&mut inner, &mut ev);
-        self.observe_locked(&mut inner);
+    /// Starts the observer thread: the table is read every `interval` (at least; longer when a
+    /// reading takes long: it never uses more than about a quarter of a core), and each change
+    /// is reported when seen. Without it the table is read after each event, which is
+    /// deterministic (lessons, tests) but reports a change only when something else happens.
+    pub fn observe_live(self: &Arc<Self>, interval: Duration) {
+        if self.table.is_none() || self.live.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let me: Weak<Tracer> = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new().name("lab-observer".into()).spawn(move || loop {
+            let Some(t) = me.upgrade() else { return };
+            let started = Instant::now();
+            t.observe();
+            let took = started.elapsed();
+            drop(t);
+            std::thread::sleep(interval.max(took * 3));
+        });
+        if spawned.is_err() {
+            self.live.store(false, Ordering::Release);
+        }
+    }
+
+    /// A place in the order of events, now.
+    pub fn ticket(&self) -> Ticket {
+        let t_us = u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX);
+        Ticket { n: self.tickets.fetch_add(1, Ordering::AcqRel), t_us }
+    }
+
+    /// An id for a new traced socket.
+    pub fn socket_id(&self) -> u64 {
+        self.ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Numbers, times and delivers one event (notes, checks: they take effect when emitted).
+    pub fn emit(&self, ev: Event) {
+        let ticket = self.ticket();
+        self.emit_at(ticket, vec![ev], None);
+    }
+
+    /// Delivers the events of one ticket, in order, once every earlier ticket's are out.
+    /// `sock`: the socket a call event was made on; the observer follows it from its state.
+    pub(crate) fn emit_at(&self, ticket: Ticket, mut evs: Vec<Event>, sock: Option<&SocketInfo>) {
+        for ev in &mut evs {
+            ev.t_us = ticket.t_us;
+        }
+        {
+            let mut inner = self.lock();
+            if let (Some(s), Some(ev)) = (sock, evs.last()) {
+                let catch_up = self.watch_call(&mut inner, s, ev);
+                evs.splice(0..0, catch_up);
+            }
+            inner.waiting.insert(ticket.n, evs);
+            self.deliver_ready(&mut inner);
+        }
+        if !self.live.load(Ordering::Acquire) {
+            self.observe();
+        }
+    }
+
+    /// Gives up a ticket whose event will never come (a call whose record was dropped).
+    pub(crate) fn cancel(&self, ticket: Ticket) {
+        let mut inner = self.lock();
+        inner.waiting.insert(ticket.n, Vec::new());
+        self.deliver_ready(&mut inner);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn deliver_ready(&self, inner: &mut Inner) {
+        while let Some(evs) = inner.waiting.remove(&inner.next) {
+            inner.next += 1;
+            for mut ev in evs {
+                inner.seq += 1;
+                ev.seq = inner.seq;
+                self.sink.event(&ev);
+            }
+        }
     }
 
     /// Pushes out whatever the sink buffered (called before the program waits).
@@ -134,53 +229,76 @@ impl Tracer {
         self.emit(Event::words(Kind::Note, actor, text.to_string()));
     }
 
-    /// Looks at every followed connection once and reports what changed (FIN-WAIT-2 →
-    /// TIME-WAIT once the peer closed too).
+    /// Reads the table once for every followed socket and reports what the kernel changed.
+    /// The table is read without holding the trace's lock: a call that finishes meanwhile
+    /// tells a newer state, and the older reading of its socket is dropped.
     pub fn observe(&self) {
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        self.observe_locked(&mut inner);
-    }
-
-    fn deliver(&self, inner: &mut Inner, ev: &mut Event) {
-        inner.seq += 1;
-        ev.seq = inner.seq;
-        ev.t_us = u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX);
-        self.sink.event(ev);
-    }
-
-    fn observe_locked(&self, inner: &mut Inner) {
         let Some(table) = &self.table else { return };
-        let mut changes = Vec::new();
-        for f in inner.followed.iter_mut() {
-            let now = table.lookup(f.local, f.peer).ok().flatten().and_then(|r| r.state);
-            if now != f.state {
-                changes.push((f.actor.clone(), f.local, f.peer, f.state, now));
-                f.state = now;
-            }
+        let idle = self.lock().watches.idle();
+        if idle.is_empty() {
+            return;
         }
-        // Gone connections need no more following; TIME-WAIT holds still for 60 s.
-        inner.followed.retain(|f| f.state.is_some_and(|s| s != TcpState::TimeWait));
-        for (actor, local, peer, old, new) in changes {
-            let mut ev = Event::new(Kind::Kernel, &actor);
-            ev.args = vec![Arg::Tuple(local, peer)];
-            (ev.local, ev.peer) = (Some(local), Some(peer));
-            (ev.before, ev.kernel) = (old, new);
-            ev.fd_gone = true;
-            ev.note = Some(transitions::kernel_move_words(old, new).to_string());
-            self.deliver(inner, &mut ev);
+        let changes = observer::read(table, &idle);
+        if changes.is_empty() {
+            return;
         }
+        let ticket = self.ticket();
+        let mut inner = self.lock();
+        let mut evs: Vec<Event> = inner.watches.apply(changes).into_iter().map(|(c, w)| kernel_event(&c, &w)).collect();
+        for ev in &mut evs {
+            ev.t_us = ticket.t_us;
+        }
+        inner.waiting.insert(ticket.n, evs);
+        self.deliver_ready(&mut inner);
     }
 
-    /// Starts following a closed connection, if the kernel still holds it. At most
-    /// [`MAX_FOLLOWED`] are followed (each costs a lookup per event); the oldest gives way.
-    fn follow(&self, actor: &str, local: SocketAddr, peer: SocketAddr, state: Option<TcpState>) {
-        if state.is_some_and(|s| s != TcpState::TimeWait) {
-            let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-            if inner.followed.len() >= MAX_FOLLOWED {
-                inner.followed.remove(0);
+    /// Follows the socket of a call event from the state it shows. If the fd's state before the
+    /// call is not what the trace last said, the kernel moved it in between, unseen: that move
+    /// is reported first, as a kernel event seen at this call.
+    fn watch_call(&self, inner: &mut Inner, s: &SocketInfo, ev: &Event) -> Vec<Event> {
+        s.busy.store(false, Ordering::Release);
+        let mut out = Vec::new();
+        if let Some(w) = inner.watches.get(s.id) {
+            if ev.before.is_some() && !check::fd_agrees_with_row(ev.before, w.state) {
+                // A fd in CLOSE has left its connection, which may live on in TIME-WAIT or be
+                // gone: only the table tells which.
+                let new = match (ev.before, &self.table) {
+                    (Some(TcpState::Close), Some(table)) => {
+                        observer::read(table, &[(s.id, w.clone())]).first().map_or(w.state, |c| c.new)
+                    }
+                    _ => ev.before,
+                };
+                if new != w.state {
+                    out.push(kernel_event(&Change { id: s.id, old: w.state, new }, w));
+                }
             }
-            inner.followed.push(Followed { actor: actor.to_string(), local, peer, state });
         }
+        if ev.fd_gone && ev.kernel.is_none() {
+            // Closed, and nothing left in the table: nothing more will happen to it.
+            inner.watches.remove(s.id);
+            return out;
+        }
+        let Some(local) = ev.local.filter(|l| l.port() != 0) else { return out };
+        let listening = ev.state == Some(TcpState::Listen) || (ev.fd_gone && ev.before == Some(TcpState::Listen));
+        let peer = if listening { None } else { ev.peer };
+        if peer.is_none() && !listening || ev.state.is_none() && !ev.fd_gone {
+            return out;
+        }
+        // What the table holds now, as far as the event tells: the row it checked, else the
+        // fd's own state.
+        let state =
+            if ev.fd_gone || matches!(ev.verdict, Verdict::Agrees | Verdict::Differs) { ev.kernel } else { ev.state };
+        let w = Watch {
+            actor: s.actor.clone(),
+            local,
+            peer,
+            inode: s.inode,
+            state,
+            fd_open: !ev.fd_gone,
+            busy: s.busy.clone(),
+        };
+        inner.watches.put(s.id, w);
+        out
     }
 
     fn step(&self, actor: &str, call: &Event) {
@@ -200,6 +318,19 @@ impl Tracer {
             apply_row(ev, row);
         }
     }
+}
+
+/// The event for a change the kernel made on its own.
+fn kernel_event(c: &Change, w: &Watch) -> Event {
+    let actor = w.actor.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let mut ev = Event::new(Kind::Kernel, &actor);
+    let (local, peer) = crate::kernel::table::tuple(w.local, w.peer);
+    ev.args = vec![Arg::Tuple(local, peer)];
+    (ev.local, ev.peer) = (Some(w.local), w.peer);
+    (ev.before, ev.kernel) = (c.old, c.new);
+    ev.fd_gone = !w.fd_open;
+    ev.note = Some(transitions::kernel_move_words(c.old, c.new, w.fd_open).to_string());
+    ev
 }
 
 /// Fills an event's kernel fields from a row of the table.

@@ -10,7 +10,7 @@
 
 use super::event::{Arg, Event};
 use super::syscall::Syscall;
-use super::Tracer;
+use super::{SocketInfo, Ticket, Tracer};
 use crate::kernel::check;
 use crate::kernel::table;
 use crate::tcp_state::TcpState;
@@ -18,11 +18,16 @@ use crate::transitions;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{BorrowedFd, RawFd};
+use std::sync::atomic::Ordering;
 
 /// One call being recorded.
 pub struct Recording<'t> {
     tracer: &'t Tracer,
     pub ev: Event,
+    /// Its place in the order of events, once the call took effect.
+    ticket: Option<Ticket>,
+    /// The socket the call is on, which the observer leaves alone meanwhile.
+    sock: Option<SocketInfo>,
 }
 
 impl<'t> Recording<'t> {
@@ -31,7 +36,25 @@ impl<'t> Recording<'t> {
     pub fn start(tracer: &'t Tracer, actor: &str, call: Syscall, fd: Option<RawFd>, args: Vec<Arg>) -> Recording<'t> {
         let ev = Event::call(actor, call, fd, args);
         tracer.step(actor, &ev);
-        Recording { tracer, ev }
+        // shutdown() and close() act on a connection that another thread may be blocked on:
+        // its recv() or accept() can return before this call does, and must come after it.
+        let ticket = matches!(call, Syscall::Shutdown | Syscall::Close).then(|| tracer.ticket());
+        Recording { tracer, ev, ticket, sock: None }
+    }
+
+    /// The call is on this socket (from now until its event is out, the observer does not
+    /// look at it: what changes is the call's doing). Replaces the socket given before — an
+    /// `accept()` ends on the new connection's.
+    pub fn on(mut self, sock: SocketInfo) -> Recording<'t> {
+        self.set_socket(sock);
+        self
+    }
+
+    pub fn set_socket(&mut self, sock: SocketInfo) {
+        sock.busy.store(true, Ordering::Release);
+        if let Some(old) = self.sock.replace(sock) {
+            old.busy.store(false, Ordering::Release);
+        }
     }
 
     /// Reads the fd's state before the call (`getsockopt(TCP_INFO)`, 0.6 µs).
@@ -43,6 +66,9 @@ impl<'t> Recording<'t> {
     /// Records the call's result; `ret` turns a success into the return value shown (and may
     /// fill in what else the call handed back).
     pub fn result<T>(&mut self, r: &io::Result<T>, ret: impl FnOnce(&mut Event, &T) -> i64) {
+        if self.ticket.is_none() {
+            self.ticket = Some(self.tracer.ticket());
+        }
         match r {
             Ok(v) => self.ev.ret = Some(ret(&mut self.ev, v)),
             Err(e) => self.ev.fail(e),
@@ -89,13 +115,29 @@ impl<'t> Recording<'t> {
         self.tracer.apply_check(&mut self.ev, &c);
     }
 
-    /// Hands the event to the funnel.
-    pub fn emit(self) {
-        self.tracer.emit(self.ev);
+    /// Hands the event to the funnel, in its place in the order of events.
+    pub fn emit(mut self) {
+        let ticket = self.ticket.take().unwrap_or_else(|| self.tracer.ticket());
+        let ev = std::mem::replace(&mut self.ev, Event::new(crate::trace::Kind::Note, ""));
+        self.tracer.emit_at(ticket, vec![ev], self.sock.as_ref());
+        self.sock = None;
     }
 
     /// The tracer this call is recorded by.
     pub fn tracer(&self) -> &'t Tracer {
         self.tracer
+    }
+}
+
+impl Drop for Recording<'_> {
+    /// A record dropped without its event (a panic on the way) gives its place up, so the
+    /// events after it are not held back, and lets the observer look at its socket again.
+    fn drop(&mut self) {
+        if let Some(t) = self.ticket.take() {
+            self.tracer.cancel(t);
+        }
+        if let Some(s) = self.sock.take() {
+            s.busy.store(false, Ordering::Release);
+        }
     }
 }

@@ -11,7 +11,7 @@ use super::names;
 use super::record::Recording;
 use super::sockopt::SockOpt;
 use super::syscall::Syscall;
-use super::Tracer;
+use super::{SocketInfo, Tracer};
 use crate::kernel::check::{self, Verdict};
 use crate::kernel::table;
 use crate::tcp_state::TcpState;
@@ -22,7 +22,7 @@ use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// The flags of every `send()`: MSG_NOSIGNAL, so that writing to a connection the peer reset
@@ -38,7 +38,8 @@ pub struct TracedSocket {
     /// `None` only while being closed.
     sock: Option<Socket>,
     tracer: Option<Arc<Tracer>>,
-    actor: Mutex<String>,
+    /// Shared with the kernel observer, which names the socket's kernel events after it.
+    actor: Arc<Mutex<String>>,
     /// The peer given to `connect()` or returned by `accept()`: `getpeername()` has none in
     /// SYN-SENT, or once the connection is over, but the 4-tuple is still how the table knows it.
     peer: Mutex<Option<SocketAddr>>,
@@ -49,6 +50,12 @@ pub struct TracedSocket {
     /// Our address, once connected or listening: it cannot change any more, so the trace
     /// need not ask `getsockname()` at every call.
     local: Mutex<Option<SocketAddr>>,
+    /// How the tracer knows this socket (0 when untraced).
+    id: u64,
+    /// A traced call on it is in progress: the kernel observer leaves it alone meanwhile.
+    busy: Arc<AtomicBool>,
+    /// Its inode, read once it listens (another listener may share its port).
+    inode: OnceLock<u64>,
 }
 
 /// What `close()` must learn before the fd is gone: afterwards only the 4-tuple finds it.
@@ -84,18 +91,26 @@ impl TracedSocket {
             i64::from(me.fd())
         });
         match &result {
-            Ok(me) => me.finish(rec, true),
+            Ok(me) => me.finish(rec.on(me.info()), true),
             Err(_) => rec.emit(),
         }
         result
     }
 
+    /// What the tracer is told of this socket with each of its calls.
+    fn info(&self) -> SocketInfo {
+        SocketInfo { id: self.id, busy: self.busy.clone(), inode: self.inode.get().copied(), actor: self.actor.clone() }
+    }
+
     /// Wraps an existing socket (from `accept()`) with the same tracer.
     fn wrap(sock: Socket, tracer: Option<Arc<Tracer>>, actor: &str) -> TracedSocket {
         TracedSocket {
+            id: tracer.as_ref().map_or(0, |t| t.socket_id()),
+            busy: Arc::new(AtomicBool::new(false)),
+            inode: OnceLock::new(),
             sock: Some(sock),
             tracer,
-            actor: Mutex::new(actor.to_string()),
+            actor: Arc::new(Mutex::new(actor.to_string())),
             peer: Mutex::new(None),
             abortive: AtomicBool::new(false),
             read_shut: AtomicBool::new(false),
@@ -113,6 +128,11 @@ impl TracedSocket {
         self.sock().as_raw_fd()
     }
 
+    /// The tracer its calls go to, if traced (a `poll()` on it is traced by the same one).
+    pub fn tracer(&self) -> Option<&Tracer> {
+        self.tracer.as_deref()
+    }
+
     /// Whether calls on this socket are traced.
     pub fn is_traced(&self) -> bool {
         self.tracer.is_some()
@@ -126,6 +146,11 @@ impl TracedSocket {
     /// Renames the actor, e.g. once a chat client has told its name.
     pub fn set_actor(&self, name: &str) {
         *self.actor.lock().unwrap_or_else(|p| p.into_inner()) = name.to_string();
+    }
+
+    /// Whether `shutdown(SHUT_RD)` (or `SHUT_RDWR`) was called: `recv()` then returns 0 at once.
+    pub fn is_read_shut(&self) -> bool {
+        self.read_shut.load(Ordering::Relaxed)
     }
 
     /// Our address (`getsockname(2)`, untraced: the trace uses it, the program didn't ask).
@@ -210,9 +235,15 @@ impl TracedSocket {
             // The state and the check are the new connection's: that is what accept made.
             Ok((new, _)) => {
                 rec.ev.before = None;
+                rec.set_socket(new.info());
                 new.finish(rec, true);
             }
-            Err(_) => self.finish(rec, false),
+            Err(e) => {
+                if self.read_shut.load(Ordering::Relaxed) && e.raw_os_error() == Some(libc::EINVAL) {
+                    rec.ev.note = Some(transitions::ACCEPT_AFTER_SHUT_RD.into());
+                }
+                self.finish(rec, false)
+            }
         }
         result
     }
@@ -355,8 +386,8 @@ impl TracedSocket {
         let close_fd = |s: Socket| nix::unistd::close(OwnedFd::from(s)).map_err(io::Error::from);
         let Some(t) = self.tracer.clone() else { return close_fd(sock) };
         let fd = sock.as_raw_fd();
-        let mut rec =
-            Recording::start(&t, &self.actor(), Syscall::Close, Some(fd), vec![Arg::Fd(fd)]).before(sock.as_fd());
+        let start = Recording::start(&t, &self.actor(), Syscall::Close, Some(fd), vec![Arg::Fd(fd)]);
+        let mut rec = start.on(self.info()).before(sock.as_fd());
         let look = self.last_look(&t, &sock);
         let result = close_fd(sock);
         rec.result(&result, |_, _| 0);
@@ -410,7 +441,8 @@ impl TracedSocket {
     /// Starts recording a call on this socket, if it is traced; `args` is only made if so.
     fn start(&self, call: Syscall, args: impl FnOnce() -> Vec<Arg>) -> Option<Recording<'_>> {
         let t = self.tracer.as_deref()?;
-        Some(Recording::start(t, &self.actor(), call, Some(self.fd()), args()).before(self.sock().as_fd()))
+        let rec = Recording::start(t, &self.actor(), call, Some(self.fd()), args());
+        Some(rec.on(self.info()).before(self.sock().as_fd()))
     }
 
     /// Ends a recording with this socket's state after the call, its ends and (if `check`)
@@ -418,6 +450,12 @@ impl TracedSocket {
     fn finish(&self, mut rec: Recording<'_>, check: bool) {
         let fd = self.sock().as_fd();
         let now = rec.settle(fd);
+        if now == Some(TcpState::Listen) && self.inode.get().is_none() {
+            if let Ok(i) = table::fd_inode(fd) {
+                let _ = self.inode.set(i);
+                rec.set_socket(self.info());
+            }
+        }
         // A connection's peer never changes: the one connect() or accept() gave saves a syscall.
         let hint = self.peer_hint();
         let local = self.known_local(now);
@@ -448,7 +486,8 @@ impl TracedSocket {
 }
 
 /// The verdict on a `close()`: what the table shows for the connection afterwards, judged by
-/// [`transitions::close_verdict`]; a connection still in the table is followed from now on.
+/// [`transitions::close_verdict`]. (A connection still in the table is followed from now on by
+/// the kernel observer, from the state this event shows.)
 fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
     let t = rec.tracer();
     let ev = &mut rec.ev;
@@ -477,9 +516,6 @@ fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
     }
     ev.kernel = states.last().copied().flatten();
     ev.kernel_path = states;
-    if let Some(p) = peer {
-        t.follow(&ev.actor, local, p, ev.kernel);
-    }
 }
 
 /// A length or size argument.

@@ -181,7 +181,7 @@ pub fn redact(text: &str, ports: &[u16]) -> String {
         (r"(→ \[FD\] from \S+\s+)= \d+", "$1= [FD]"),
         (r#""fd":\d+"#, r#""fd":"[FD]""#),
         (r"\{fd=\d+", "{fd=[FD]"),
-        (r#""args":"\d+"#, r#""args":"[FD]"#),
+        (r#""args":"\d+([,"])"#, r#""args":"[FD]$1"#),
         (r#"("call":"(socket|accept4)".*?"ret":)\d+"#, r#"$1"[FD]""#),
         (r#""detail":"\d+ from"#, r#""detail":"[FD] from"#),
     ];
@@ -197,4 +197,43 @@ pub fn snapshot(name: &str, text: &str) {
     settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
+/// Whether a system tool a test needs is installed. If not, the test says so loudly (which tool,
+/// how to install it) and is skipped — unless `LAB_REQUIRE_TOOLS` is set (`.ci/run` sets it),
+/// where a missing tool fails the test.
+pub fn have_tool(tool: &str, package: &str) -> bool {
+    let found =
+        Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
+    if !found {
+        let msg = format!("SKIPPED: this test needs `{tool}`: install it with `apt-get install {package}`");
+        assert!(std::env::var_os("LAB_REQUIRE_TOOLS").is_none(), "{msg} (LAB_REQUIRE_TOOLS is set)");
+        eprintln!("\n*** {msg} ***\n");
+    }
+    found
+}
+
+/// The state `ss -tan` shows for the connection from `local` to `peer`, in ss's spelling.
+pub fn ss_state(local: std::net::SocketAddr, peer: std::net::SocketAddr) -> Option<String> {
+    let out = Command::new("ss").arg("-tan").output().expect("run ss");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines().skip(1).find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f.len() >= 5 && f[3] == local.to_string() && f[4] == peer.to_string()).then(|| f[0].to_string())
+    })
+}
+
+/// Every `.lesson` file under `dir`, sorted.
+pub fn lesson_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(lesson_files(&p));
+        } else if p.extension().is_some_and(|x| x == "lesson") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
 }

@@ -1,0 +1,167 @@
+//! The kernel observer: what the kernel does to a traced socket *between* two calls.
+//!
+//! A TCP connection changes state without its program doing anything: the peer's FIN moves it
+//! from ESTAB to CLOSE-WAIT, the SYN-ACK ends SYN-SENT, the ACK of our FIN ends FIN-WAIT-1, a
+//! timer ends TIME-WAIT. The trace sees a socket only when the program calls it, so these moves
+//! would show late — at the next call — or never, once the fd is closed. The observer follows
+//! every socket the trace knows (open fds, and connections whose fd is gone) in the kernel's
+//! table, and reports each change as a kernel event when it sees it.
+//!
+//! Two ways to read the table for N followed sockets: N exact lookups (2-3 µs each), or one
+//! dump of every row (about 1 µs a row, whatever N). Lookups win for a few sockets, the dump for
+//! thousands: [`Watches::read`] picks by [`LOOKUP_MAX`].
+//!
+//! A change made *by a call* is the call's to report (its event shows `ESTAB → FIN-WAIT-1`): a
+//! socket is not looked at while a traced call on it is in progress (`busy`).
+
+use crate::kernel::table::{self, Filter, KernelTable, SocketRow};
+use crate::tcp_state::TcpState;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Up to this many followed sockets the observer asks the table for each by its 4-tuple; above,
+/// it reads the whole table once (see `cargo bench --bench observer`).
+pub const LOOKUP_MAX: usize = 64;
+
+/// How often the observer looks, at most: fast enough that a delayed ACK (40 ms) is seen as its
+/// own step.
+pub const INTERVAL: Duration = Duration::from_millis(5);
+
+/// At most this many sockets are followed; past it the oldest closed connection gives way.
+pub const MAX_WATCHED: usize = 20_000;
+
+/// One socket the trace knows, as the table knows it.
+#[derive(Debug, Clone)]
+pub struct Watch {
+    /// Who the trace says owns the socket, as it is named now.
+    pub actor: Arc<Mutex<String>>,
+    pub local: SocketAddr,
+    /// `None` for a listener: its row has the wildcard peer, and the inode tells it apart from
+    /// another listener on the same port (SO_REUSEPORT).
+    pub peer: Option<SocketAddr>,
+    pub inode: Option<u64>,
+    /// What the trace last said the table holds for it (`None`: no row).
+    pub state: Option<TcpState>,
+    /// The program still holds a fd for it.
+    pub fd_open: bool,
+    /// A traced call on this socket is in progress.
+    pub busy: Arc<AtomicBool>,
+}
+
+/// A change the observer saw.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub id: u64,
+    pub old: Option<TcpState>,
+    pub new: Option<TcpState>,
+}
+
+/// Every followed socket, by the id of its [`super::TracedSocket`].
+#[derive(Default)]
+pub struct Watches {
+    map: HashMap<u64, Watch>,
+    /// Ids in the order they were first watched, for evicting the oldest closed one.
+    order: Vec<u64>,
+}
+
+impl Watches {
+    pub fn get(&self, id: u64) -> Option<&Watch> {
+        self.map.get(&id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Stops following socket `id`.
+    pub fn remove(&mut self, id: u64) {
+        if self.map.remove(&id).is_some() {
+            self.order.retain(|o| *o != id);
+        }
+    }
+
+    /// Starts or updates following socket `id`.
+    pub fn put(&mut self, id: u64, w: Watch) {
+        if !self.map.contains_key(&id) {
+            if self.map.len() >= MAX_WATCHED {
+                self.evict_oldest_closed();
+            }
+            self.order.push(id);
+        }
+        self.map.insert(id, w);
+    }
+
+    fn evict_oldest_closed(&mut self) {
+        if let Some(pos) = self.order.iter().position(|id| self.map.get(id).is_some_and(|w| !w.fd_open)) {
+            let id = self.order.remove(pos);
+            self.map.remove(&id);
+        }
+    }
+
+    /// What to look up: every socket not in a call right now.
+    pub fn idle(&self) -> Vec<(u64, Watch)> {
+        self.map.iter().filter(|(_, w)| !w.busy.load(Ordering::Acquire)).map(|(id, w)| (*id, w.clone())).collect()
+    }
+
+    /// Records the changes seen, if the trace has not moved on meanwhile (a call made since
+    /// the reading told a newer state: that one stands). Forgets connections gone for good.
+    /// Returns the changes that stand, with each socket's watch.
+    pub fn apply(&mut self, changes: Vec<Change>) -> Vec<(Change, Watch)> {
+        let mut out = Vec::new();
+        for c in changes {
+            let Some(w) = self.map.get_mut(&c.id) else { continue };
+            if w.state != c.old || w.busy.load(Ordering::Acquire) {
+                continue;
+            }
+            w.state = c.new;
+            out.push((c, w.clone()));
+        }
+        let gone: Vec<u64> =
+            self.map.iter().filter(|(_, w)| !w.fd_open && w.state.is_none()).map(|(id, _)| *id).collect();
+        for id in gone {
+            self.map.remove(&id);
+            self.order.retain(|o| *o != id);
+        }
+        out
+    }
+}
+
+/// Reads the table for `watched` and returns what differs from what the trace last said.
+pub fn read(table: &KernelTable, watched: &[(u64, Watch)]) -> Vec<Change> {
+    let now: Vec<Option<TcpState>> = if watched.len() <= LOOKUP_MAX {
+        watched.iter().map(|(_, w)| lookup(table, w)).collect()
+    } else {
+        let rows = table.rows(&Filter::default()).unwrap_or_default();
+        let mut by_tuple: HashMap<(SocketAddr, SocketAddr), Vec<SocketRow>> = HashMap::with_capacity(rows.len());
+        for r in rows {
+            by_tuple.entry((r.local, r.peer)).or_default().push(r);
+        }
+        watched.iter().map(|(_, w)| pick(by_tuple.get(&table::tuple(w.local, w.peer)).map(Vec::as_slice), w)).collect()
+    };
+    watched
+        .iter()
+        .zip(now)
+        .filter(|((_, w), now)| *now != w.state)
+        .map(|((id, w), now)| Change { id: *id, old: w.state, new: now })
+        .collect()
+}
+
+/// One socket's state in the table, by its exact 4-tuple.
+fn lookup(table: &KernelTable, w: &Watch) -> Option<TcpState> {
+    let (local, peer) = table::tuple(w.local, w.peer);
+    let row = table.lookup(local, peer).ok().flatten();
+    pick(row.as_ref().map(std::slice::from_ref), w)
+}
+
+/// The row that is this socket's: a listener's must have its inode.
+fn pick(rows: Option<&[SocketRow]>, w: &Watch) -> Option<TcpState> {
+    let ours = |r: &&SocketRow| w.peer.is_some() || w.inode.is_none_or(|i| r.inode == i);
+    rows?.iter().find(ours).and_then(|r| r.state)
+}
