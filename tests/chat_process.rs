@@ -4,7 +4,7 @@
 mod common;
 
 use common::peer::Peer;
-use common::{lab, redact, snapshot, temp_dir, Proc, PATIENCE};
+use common::{have_tool, lab, redact, snapshot, temp_dir, Proc, PATIENCE};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::Command;
@@ -112,6 +112,9 @@ fn cpu_ticks(pid: u32) -> u64 {
 
 #[test]
 fn out_of_file_descriptors_no_busy_loop_and_accepting_resumes() {
+    if !have_tool("prlimit", "util-linux") {
+        return;
+    }
     for model in ["threads", "poll"] {
         // 24 fds in all: a dozen are taken by stdio, the stop pipe, the listener and friends,
         // so the server runs out at its ~15th client.
@@ -167,6 +170,9 @@ fn a_bad_address_is_explained() {
 
 #[test]
 fn nc_is_a_full_client() {
+    if !have_tool("nc", "netcat-openbsd") {
+        return;
+    }
     let (srv, addr) = server(server_cmd("poll", &[]));
     let mut nc = Command::new("nc");
     nc.args([addr.ip().to_string(), addr.port().to_string()]);

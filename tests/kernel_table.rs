@@ -189,6 +189,9 @@ fn ss_rows(port: u16) -> Vec<(String, u32, u32, String, String)> {
 
 #[test]
 fn lab_sockets_agrees_with_ss_row_for_row() {
+    if !common::have_tool("ss", "iproute2") {
+        return;
+    }
     let (l, addr) = listener(7);
     let port = addr.port();
     // Two accepted connections, one waiting in the accept queue, one in TIME-WAIT.

@@ -139,7 +139,7 @@ impl Tracer {
     }
 
     /// Starts the observer thread: the table is read every `interval` (at least; longer when a
-    /// reading takes long: it never uses more than about a quarter of a core), and each change
+    /// reading takes long: it never uses more than about a tenth of a core), and each change
     /// is reported when seen. Without it the table is read after each event, which is
     /// deterministic (lessons, tests) but reports a change only when something else happens.
     pub fn observe_live(self: &Arc<Self>, interval: Duration) {
@@ -153,7 +153,7 @@ impl Tracer {
             t.observe();
             let took = started.elapsed();
             drop(t);
-            std::thread::sleep(interval.max(took * 3));
+            std::thread::sleep(interval.max(took * 9));
         });
         if spawned.is_err() {
             self.live.store(false, Ordering::Release);
@@ -180,14 +180,14 @@ impl Tracer {
     /// Delivers the events of one ticket, in order, once every earlier ticket's are out.
     /// `sock`: the socket a call event was made on; the observer follows it from its state.
     pub(crate) fn emit_at(&self, ticket: Ticket, mut evs: Vec<Event>, sock: Option<&SocketInfo>) {
-        for ev in &mut evs {
-            ev.t_us = ticket.t_us;
-        }
         {
             let mut inner = self.lock();
             if let (Some(s), Some(ev)) = (sock, evs.last()) {
                 let catch_up = self.watch_call(&mut inner, s, ev);
                 evs.splice(0..0, catch_up);
+            }
+            for ev in &mut evs {
+                ev.t_us = ticket.t_us;
             }
             inner.waiting.insert(ticket.n, evs);
             self.deliver_ready(&mut inner);

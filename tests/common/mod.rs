@@ -208,7 +208,9 @@ pub fn have_tool(tool: &str, package: &str) -> bool {
     if !found {
         let msg = format!("SKIPPED: this test needs `{tool}`: install it with `apt-get install {package}`");
         assert!(std::env::var_os("LAB_REQUIRE_TOOLS").is_none(), "{msg} (LAB_REQUIRE_TOOLS is set)");
-        eprintln!("\n*** {msg} ***\n");
+        // Straight to the process's stderr: `eprintln!` would be captured by the test harness and
+        // shown only for a failing test, and a skip must not go unnoticed.
+        let _ = std::io::stderr().write_all(format!("\n*** {msg} ***\n").as_bytes());
     }
     found
 }
