@@ -1,13 +1,15 @@
 //! `lab watch`: every state change of every TCP socket on the machine, like bcc's `tcpstates`,
 //! but without root or eBPF: the kernel's table is read again and again, and two readings are
-//! compared.
+//! compared. It is the trace's kernel observer ([`crate::trace::observer`]) with another
+//! scope: every socket the filter keeps, instead of the sockets a trace follows.
 //!
 //! What polling can and cannot see: a state that lasts longer than the interval is always
 //! seen; a shorter one (SYN-SENT on loopback lasts microseconds) may be skipped, and the line
 //! then shows the jump (`(new) -> ESTAB`). The interval is the resolution of "ms in OLD".
 
-use crate::kernel::table::{ss_addr, Filter, KernelTable, SocketRow};
+use crate::kernel::table::{ss_addr, Filter, KernelTable};
 use crate::tcp_state::TcpState;
+use crate::trace::observer::{self, Key};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -36,37 +38,24 @@ fn ser_addr<S: serde::Serializer>(a: &SocketAddr, s: S) -> Result<S::Ok, S::Erro
     s.serialize_str(&a.to_string())
 }
 
-/// A connection is known by its 4-tuple; listeners (peer `*:*`) also by inode, because several
-/// may share a port with SO_REUSEPORT. A connection keeps its key when it moves to TIME-WAIT
-/// (where its inode becomes 0).
-type Key = (SocketAddr, SocketAddr, u64);
-
-fn key(r: &SocketRow) -> Key {
-    let inode = if r.peer.port() == 0 { r.inode } else { 0 };
-    (r.local, r.peer, inode)
-}
-
-struct Known {
-    state: Option<TcpState>,
-    /// When it entered `state`; `None` if it was in it when the watch began.
-    since: Option<Instant>,
-}
-
-/// Compares successive readings of the table.
+/// Compares successive readings of the table: the kernel observer's whole-table scope
+/// ([`observer::read_table`], [`observer::diff`]) with `lab watch`'s filter.
 pub struct Watcher {
     table: KernelTable,
     filter: Filter,
     start: Instant,
-    known: HashMap<Key, Known>,
+    /// The last reading.
+    known: HashMap<Key, Option<TcpState>>,
+    /// When each socket entered its state; missing if it was in it when the watch began.
+    since: HashMap<Key, Instant>,
 }
 
 impl Watcher {
     /// Takes the first reading: what exists now is known, not reported.
     pub fn new(filter: Filter) -> io::Result<Watcher> {
         let table = KernelTable::open()?;
-        let start = Instant::now();
-        let known = table.rows(&filter)?.iter().map(|r| (key(r), Known { state: r.state, since: None })).collect();
-        Ok(Watcher { table, filter, start, known })
+        let known = observer::read_table(&table, &filter)?;
+        Ok(Watcher { table, filter, start: Instant::now(), known, since: HashMap::new() })
     }
 
     /// How many sockets the last reading held.
@@ -81,53 +70,20 @@ impl Watcher {
 
     /// Reads the table again and returns what changed since the last reading.
     pub fn poll(&mut self) -> io::Result<Vec<Change>> {
-        let rows = self.table.rows(&self.filter)?;
+        let now_states = observer::read_table(&self.table, &self.filter)?;
         let now = Instant::now();
         let t_ms = ms(now - self.start);
         let mut changes = Vec::new();
-        let mut seen: HashMap<Key, Known> = HashMap::with_capacity(rows.len());
-        for r in &rows {
-            let k = key(r);
-            match self.known.remove(&k) {
-                Some(old) if old.state == r.state => {
-                    seen.insert(k, old);
-                }
-                Some(old) => {
-                    changes.push(Change {
-                        t_ms,
-                        local: r.local,
-                        peer: r.peer,
-                        old: old.state,
-                        new: r.state,
-                        ms_in_old: old.since.map(|s| ms(now - s)),
-                    });
-                    seen.insert(k, Known { state: r.state, since: Some(now) });
-                }
-                None => {
-                    changes.push(Change {
-                        t_ms,
-                        local: r.local,
-                        peer: r.peer,
-                        old: None,
-                        new: r.state,
-                        ms_in_old: None,
-                    });
-                    seen.insert(k, Known { state: r.state, since: Some(now) });
-                }
+        for (k, old, new) in observer::diff(&self.known, &now_states) {
+            let was_there = self.known.contains_key(&k);
+            let ms_in_old = self.since.remove(&k).filter(|_| was_there).map(|s| ms(now - s));
+            if now_states.contains_key(&k) {
+                self.since.insert(k, now);
             }
+            let old = if was_there { old } else { None };
+            changes.push(Change { t_ms, local: k.0, peer: k.1, old, new, ms_in_old });
         }
-        // What is left was in the last reading but not in this one: vanished.
-        for (k, old) in self.known.drain() {
-            changes.push(Change {
-                t_ms,
-                local: k.0,
-                peer: k.1,
-                old: old.state,
-                new: None,
-                ms_in_old: old.since.map(|s| ms(now - s)),
-            });
-        }
-        self.known = seen;
+        self.known = now_states;
         Ok(changes)
     }
 }
@@ -150,6 +106,7 @@ pub fn run(filter: Filter, interval: Duration, limit: Option<Duration>, json: bo
         writeln!(out, "{}", header())?;
     }
     while limit.is_none_or(|l| start.elapsed() < l) {
+        let reading = Instant::now();
         for c in w.poll()? {
             if json {
                 writeln!(out, "{}", serde_json::to_string(&c).map_err(io::Error::other)?)?;
@@ -159,7 +116,7 @@ pub fn run(filter: Filter, interval: Duration, limit: Option<Duration>, json: bo
         }
         out.flush()?;
         // The polling period: the watch reads the table this often, it waits for nothing.
-        std::thread::sleep(interval);
+        std::thread::sleep(observer::pace(interval, reading.elapsed()));
     }
     Ok(())
 }

@@ -153,7 +153,7 @@ impl Tracer {
             t.observe();
             let took = started.elapsed();
             drop(t);
-            std::thread::sleep(interval.max(took * 9));
+            std::thread::sleep(observer::pace(interval, took));
         });
         if spawned.is_err() {
             self.live.store(false, Ordering::Release);

@@ -40,6 +40,43 @@ pub const INTERVAL: Duration = Duration::from_millis(5);
 /// At most this many sockets are followed; past it the oldest closed connection gives way.
 pub const MAX_WATCHED: usize = 20_000;
 
+/// The pause before the next reading: `interval`, or longer when a reading took long — nine
+/// times its cost, so that the observer never takes more than about a tenth of a core.
+pub fn pace(interval: Duration, reading_took: Duration) -> Duration {
+    interval.max(reading_took * 9)
+}
+
+/// A socket as the table knows it: its 4-tuple, and for a listener (peer `*:*`) its inode too,
+/// because several may share a port (SO_REUSEPORT). A connection keeps its key when it moves to
+/// TIME-WAIT, where its inode becomes 0.
+pub type Key = (SocketAddr, SocketAddr, u64);
+
+/// A row's [`Key`].
+pub fn key(r: &SocketRow) -> Key {
+    let inode = if r.peer.port() == 0 { r.inode } else { 0 };
+    (r.local, r.peer, inode)
+}
+
+/// One reading of every socket `filter` keeps, by key: the observer's whole-table scope, which
+/// is `lab watch` (the trace's own scope is its followed sockets: [`read`]).
+pub fn read_table(table: &KernelTable, filter: &Filter) -> std::io::Result<HashMap<Key, Option<TcpState>>> {
+    Ok(table.rows(filter)?.iter().map(|r| (key(r), r.state)).collect())
+}
+
+/// What differs between two readings of the same scope, as (key, old, new) with `None` for
+/// "not in that reading": a socket that appeared, moved, or vanished.
+pub type Diff = (Key, Option<TcpState>, Option<TcpState>);
+
+/// The changes from `before` to `after`.
+pub fn diff(before: &HashMap<Key, Option<TcpState>>, after: &HashMap<Key, Option<TcpState>>) -> Vec<Diff> {
+    let moved = after
+        .iter()
+        .filter(|(k, s)| before.get(*k) != Some(*s))
+        .map(|(k, s)| (*k, before.get(k).copied().flatten(), *s));
+    let gone = before.iter().filter(|(k, _)| !after.contains_key(*k)).map(|(k, s)| (*k, *s, None));
+    moved.chain(gone).collect()
+}
+
 /// One socket the trace knows, as the table knows it.
 #[derive(Debug, Clone)]
 pub struct Watch {
@@ -181,4 +218,32 @@ fn lookup(table: &KernelTable, w: &Watch) -> Option<TcpState> {
 fn pick(rows: Option<&[SocketRow]>, w: &Watch) -> Option<TcpState> {
     let ours = |r: &&SocketRow| w.peer.is_some() || w.inode.is_none_or(|i| r.inode == i);
     rows?.iter().find(ours).and_then(|r| r.state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(port: u16) -> Key {
+        (SocketAddr::from(([127, 0, 0, 1], port)), SocketAddr::from(([127, 0, 0, 1], 9)), 0)
+    }
+
+    #[test]
+    fn a_diff_tells_what_appeared_moved_and_vanished() {
+        use TcpState::*;
+        let before = HashMap::from([(k(1), Some(Established)), (k(2), Some(FinWait2)), (k(3), Some(Listen))]);
+        let after = HashMap::from([(k(1), Some(Established)), (k(2), Some(TimeWait)), (k(4), Some(SynSent))]);
+        let mut d = diff(&before, &after);
+        d.sort_by_key(|(key, _, _)| key.0.port());
+        assert_eq!(
+            d,
+            vec![(k(2), Some(FinWait2), Some(TimeWait)), (k(3), Some(Listen), None), (k(4), None, Some(SynSent))]
+        );
+    }
+
+    #[test]
+    fn a_slow_reading_stretches_the_interval() {
+        assert_eq!(pace(INTERVAL, Duration::from_micros(10)), INTERVAL);
+        assert_eq!(pace(INTERVAL, Duration::from_millis(16)), Duration::from_millis(144));
+    }
 }
