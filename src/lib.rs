@@ -15,11 +15,12 @@
 //!    the check "the kernel agrees", and which process owns a socket.
 //! 6. [`trace`] — the calls as a type ([`trace::Syscall`]), the typed [`trace::Event`] each
 //!    call makes, the recorder every traced call goes through, the traced socket (one method
-//!    per system call), and the one funnel every event goes through.
+//!    per system call), the kernel observer (what the kernel does between calls), and the one
+//!    funnel every event goes through, in the order the calls took effect.
 //! 7. [`render`] — how events and tables are shown: human (colored, strace-like), JSON Lines,
 //!    the socket table, sequence diagrams; where a trace goes and `--step`'s pause.
-//! 8. [`watch`] — every state change of every socket on the machine, from successive reads of
-//!    the table.
+//! 8. [`watch`] — every state change of every socket on the machine: the kernel observer with
+//!    the whole table as its scope.
 //! 9. [`netcat`] — `lab listen` / `lab connect`, a netcat whose every step is traced.
 //! 10. [`chat`] — the course's chat: the protocol, framing, the artifact game, the room's rules
 //!     (no sockets), and what moves bytes — two server models, a client, a load generator.

@@ -16,7 +16,7 @@ fn every_lesson_passes_on_this_kernel() {
     let out = lab().args(["lesson", "check", "--color", "never"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{text}");
-    let files = walk(&lessons_dir());
+    let files = common::lesson_files(&lessons_dir());
     assert!(files.len() >= 15, "the course needs at least 15 lessons");
     assert!(text.ends_with(&format!("{} passed, 0 failed\n", files.len())), "{text}");
     for topic in [
@@ -38,19 +38,6 @@ fn every_lesson_passes_on_this_kernel() {
     ] {
         assert!(text.contains(&format!("/{topic} (")), "no lesson '{topic}':\n{text}");
     }
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else if p.extension().is_some_and(|x| x == "lesson") {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]
@@ -150,7 +137,7 @@ fn json_lines_carry_the_checks_too() {
 
 #[test]
 fn show_prints_the_parsed_lesson_line_by_line_as_written() {
-    for path in walk(&lessons_dir()) {
+    for path in common::lesson_files(&lessons_dir()) {
         let out = lab().args(["lesson", "show", path.to_str().unwrap(), "--color", "never"]).output().unwrap();
         assert!(out.status.success());
         let shown = String::from_utf8(out.stdout).unwrap();

@@ -10,7 +10,7 @@ use lab::tcp_state::TcpState;
 use lab::trace::{observer, Collector, Event, Kind, Syscall, TracedSocket, Tracer};
 use socket2::{Domain, Protocol, Type};
 use std::io::ErrorKind;
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 
 fn live() -> (Arc<Collector>, Arc<Tracer>) {
@@ -22,6 +22,15 @@ fn live() -> (Arc<Collector>, Arc<Tracer>) {
 
 fn tcp(t: &Arc<Tracer>, actor: &str) -> TracedSocket {
     TracedSocket::new(Some(t.clone()), actor, Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap()
+}
+
+/// A traced client "cli" connected to a peer that is not traced.
+fn traced_client_untraced_peer(t: &Arc<Tracer>) -> (TracedSocket, TcpStream) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let cli = tcp(t, "cli");
+    cli.connect(l.local_addr().unwrap()).unwrap();
+    let (peer, _) = l.accept().unwrap();
+    (cli, peer)
 }
 
 /// Waits (bounded) for a kernel event of `actor` that ends in `state` (`None`: gone).
@@ -87,10 +96,7 @@ fn the_last_connections_time_wait_is_reported_although_no_call_follows() {
     let (c, t) = live();
     // The peer is not traced: once the client's fd is closed, nothing the program does would
     // ever report what happens to the connection — only the observer can.
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let cli = tcp(&t, "cli");
-    cli.connect(l.local_addr().unwrap()).unwrap();
-    let (peer, _) = l.accept().unwrap();
+    let (cli, peer) = traced_client_untraced_peer(&t);
     cli.close().unwrap();
     let close = c.events().into_iter().find(|e| e.call == Some(Syscall::Close)).unwrap();
     assert_eq!(close.kernel, Some(TcpState::FinWait2), "{close:?}");
@@ -103,10 +109,7 @@ fn the_last_connections_time_wait_is_reported_although_no_call_follows() {
 #[test]
 fn a_reset_is_reported_on_the_socket_that_still_holds_its_fd() {
     let (c, t) = live();
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let cli = tcp(&t, "cli");
-    cli.connect(l.local_addr().unwrap()).unwrap();
-    let (peer, _) = l.accept().unwrap();
+    let (cli, peer) = traced_client_untraced_peer(&t);
     socket2::SockRef::from(&peer).set_linger(Some(std::time::Duration::ZERO)).unwrap();
     drop(peer);
     let ev = kernel_event(&c, "cli", None);
