@@ -32,3 +32,16 @@ pub fn tcp_state_byte(fd: BorrowedFd<'_>) -> io::Result<u8> {
     let _ = fd.as_raw_fd();
     Err(io::Error::new(io::ErrorKind::Unsupported, "TCP_INFO's tcpi_state is read on Linux only"))
 }
+
+/// Lets a write to a closed pipe end the process quietly, as `ls | head` does: SIGPIPE back to
+/// its default action. Corresponds to `signal(SIGPIPE, SIG_DFL)`.
+///
+/// Why: Rust's runtime ignores SIGPIPE, so `lab lesson list | head` would get EPIPE on its next
+/// line, and `println!` turns that into a panic. Sockets are unaffected: every `send()` of the
+/// lab carries MSG_NOSIGNAL and fails with EPIPE instead.
+pub fn default_sigpipe() {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    // SAFETY: SIG_DFL installs no handler of ours, so nothing runs in signal context; this is
+    // called first thing in main, before any thread exists.
+    let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
+}

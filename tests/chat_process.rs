@@ -214,6 +214,17 @@ fn lab_client_shows_messages_and_leaves_cleanly() {
     let (code, out, err) = zoe.finish();
     assert_eq!(code, 0, "{out}\n{err}");
     bob.expect("* zoe left the chat");
+    // So does a closed terminal (SIGHUP), like Ctrl+C.
+    let mut c = lab();
+    c.args(["client", "--host", "127.0.0.1", "--port", &addr.port().to_string(), "--name", "hu", "--color", "never"]);
+    let mut hu = Proc::spawn(c);
+    hu.wait_stdout("* Hi hu, welcome!");
+    bob.expect("* hu joined");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(hu.child.id() as i32), nix::sys::signal::Signal::SIGHUP).unwrap();
+    hu.wait_stdout("* bye hu!");
+    let (code, _, err) = hu.finish();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(bob.expect("* hu left"), "* hu left the chat");
     // End of input (Ctrl+D) leaves politely too.
     let mut c = lab();
     c.args(["client", "--host", "127.0.0.1", "--port", &addr.port().to_string(), "--name", "yan"]);

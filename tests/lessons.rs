@@ -155,3 +155,17 @@ fn show_prints_the_parsed_lesson_line_by_line_as_written() {
         assert_eq!(split(&shown), split(&file), "{}", path.display());
     }
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_printing_quietly() {
+    // `lab lesson show X | head -1`: the reader is gone before lab prints; lab must end as
+    // `ls | head` does (SIGPIPE), not panic on the broken pipe.
+    for args in [&["lesson", "show", "lifecycle"][..], &["lesson", "list"], &["lesson", "run", "lifecycle"]] {
+        let mut child =
+            lab().args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}

@@ -117,6 +117,22 @@ pub fn parse(line: &str) -> Command {
 }
 
 /// Why a name is refused, or `Ok`.
+/// A name as typed, composed (NFC): `e` followed by a combining accent becomes `é`.
+pub fn composed(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfc().collect()
+}
+
+/// The form two names are compared in, decided once, when a name is registered: Unicode NFC
+/// (so `é` typed as one character or as `e` + accent is the same name), then lowercase, then
+/// NFC again (lowercasing may undo it). `Ana`, `ANA` and `ana` are one name; so are `K` and the
+/// KELVIN SIGN `K`, which lowercases to `k`. The result is only ever compared, never used to
+/// cut the text it came from: its length in bytes may differ from the original's.
+pub fn canonical(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    composed(name).to_lowercase().nfc().collect()
+}
+
 pub fn check_name(name: &str) -> Result<(), String> {
     let len = name.chars().count();
     if len == 0 {
@@ -129,7 +145,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
         return Err(format!("'{c}' is not allowed: use letters, digits, _ and -"));
     }
     // Words the server itself prints in place of a name.
-    if matches!(name.to_lowercase().as_str(), "you" | "server" | "system") {
+    if matches!(canonical(name).as_str(), "you" | "server" | "system") {
         return Err(format!("'{name}' is reserved"));
     }
     Ok(())

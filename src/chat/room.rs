@@ -74,7 +74,7 @@ pub const NOTICE_LIMIT: usize = 200;
 /// The room: members, names, artifacts, pending offers.
 pub struct Room {
     members: BTreeMap<ClientId, Member>,
-    /// Lowercased name → id, for case-insensitive uniqueness.
+    /// Canonical name ([`protocol::canonical`]) → id: names are unique in that form.
     by_name: HashMap<String, ClientId>,
     artifacts: Artifacts<ClientId>,
     /// (proposer, accepter) → (proposer gives, proposer takes).
@@ -118,7 +118,7 @@ impl Room {
         let Some(m) = self.members.remove(&id) else { return Vec::new() };
         self.offers.retain(|(a, b), _| *a != id && *b != id);
         let Some(name) = m.name else { return Vec::new() };
-        self.by_name.remove(&name.to_lowercase());
+        self.by_name.remove(&protocol::canonical(&name));
         self.artifacts.return_hand(id);
         if self.by_name.len() >= NOTICE_LIMIT {
             return Vec::new();
@@ -166,14 +166,17 @@ impl Room {
     }
 
     fn register(&mut self, id: ClientId, line: &str) -> Vec<Effect> {
-        let name = protocol::name_from_line(line);
+        // Shown as typed, but composed (NFC): `e` + a combining accent is the letter `é`.
+        let composed = protocol::composed(protocol::name_from_line(line));
+        let name = composed.as_str();
         if let Err(why) = protocol::check_name(name) {
             return vec![Effect::To(id, format!("! {why}. What's your name?"))];
         }
-        if self.by_name.contains_key(&name.to_lowercase()) {
+        let key = protocol::canonical(name);
+        if self.by_name.contains_key(&key) {
             return vec![Effect::To(id, format!("! the name '{name}' is taken. What's your name?"))];
         }
-        self.by_name.insert(name.to_lowercase(), id);
+        self.by_name.insert(key, id);
         if let Some(m) = self.members.get_mut(&id) {
             m.name = Some(name.to_string());
         }
@@ -239,18 +242,17 @@ impl Room {
     }
 
     /// `:p-name-text`: the longest registered name followed by '-' wins (names may hold '-').
+    /// Each '-' of the text is tried as the end of the name; what comes after it is the message.
+    /// The text is cut only where it has a '-' — never at a length measured on another string
+    /// (a canonical name may be longer or shorter in bytes than what the user typed).
     fn private_dashed(&self, id: ClientId, me: &str, rest: &str) -> Vec<Effect> {
-        let target = self
-            .by_name
-            .keys()
-            .filter(|n| rest.to_lowercase().starts_with(&format!("{n}-")))
-            .max_by_key(|n| n.len())
-            .cloned();
+        let target = rest
+            .match_indices('-')
+            .map(|(i, _)| (&rest[..i], &rest[i + 1..]))
+            .filter(|(name, _)| self.by_name.contains_key(&protocol::canonical(name)))
+            .max_by_key(|(name, _)| name.len());
         match target {
-            Some(n) => {
-                let text = rest[n.len() + 1..].trim().to_string();
-                self.private(id, me, &n, &text)
-            }
+            Some((name, text)) => self.private(id, me, name, text.trim()),
             None => vec![Effect::To(id, "! no such user: :p-name-text needs a connected user's name (see :u)".into())],
         }
     }
@@ -282,7 +284,7 @@ impl Room {
     }
 
     fn private(&self, id: ClientId, me: &str, to: &str, text: &str) -> Vec<Effect> {
-        match self.by_name.get(&to.to_lowercase()) {
+        match self.by_name.get(&protocol::canonical(to)) {
             Some(&target) if text.is_empty() => {
                 vec![Effect::To(id, format!("! empty message to {}", self.name(target).unwrap_or(to)))]
             }
@@ -299,7 +301,7 @@ impl Room {
 
     fn offer(&mut self, id: ClientId, me: &str, to: &str, mine: &str, theirs: &str) -> Vec<Effect> {
         let err = |line: String| vec![Effect::To(id, line)];
-        let Some(&target) = self.by_name.get(&to.to_lowercase()) else {
+        let Some(&target) = self.by_name.get(&protocol::canonical(to)) else {
             return err(format!("! no user named '{to}' (see :u)"));
         };
         if target == id {
@@ -330,7 +332,7 @@ impl Room {
         let err = |line: String| vec![Effect::To(id, line)];
         let pending: Vec<ClientId> = self.offers.keys().filter(|(_, to)| *to == id).map(|(from, _)| *from).collect();
         let proposer = match from {
-            Some(name) => match self.by_name.get(&name.to_lowercase()) {
+            Some(name) => match self.by_name.get(&protocol::canonical(&name)) {
                 Some(p) if pending.contains(p) => *p,
                 _ => return err(format!("! no offer from '{name}'")),
             },
@@ -545,5 +547,32 @@ mod tests {
         assert!(to(&r.receive(1, Frame::TooLong), 1)[0].starts_with("! line too long"));
         let fx = r.receive(1, Frame::Line(b"\x1b[2Jhola\x07".to_vec()));
         assert_eq!(fx[0], Effect::All { except: Some(1), line: "ana: hola".into() });
+    }
+
+    #[test]
+    fn a_name_that_changes_length_when_case_mapped_cuts_nothing_wrong() {
+        // KELVIN SIGN (3 bytes) lowercases to `k` (1 byte): once this sliced the text by the
+        // lowercased name's length and panicked ("byte index 2 is not a char boundary").
+        let mut r = room_with(&["k", "bob"]);
+        let fx = r.receive(2, line(":p-\u{212A}-hola"));
+        assert_eq!(to(&fx, 1), vec!["[private] bob -> you: hola"]);
+        // `Ⱥ` (2 bytes) lowercases to `ⱥ` (3 bytes): once out of bounds.
+        let mut r = room_with(&["ⱥ", "bob"]);
+        let fx = r.receive(2, line(":p-Ⱥ-"));
+        assert_eq!(to(&fx, 2), vec!["! empty message to ⱥ"]);
+    }
+
+    #[test]
+    fn names_are_one_in_their_canonical_form() {
+        let mut r = room_with(&["José"]);
+        // The same name typed with a combining accent (e + U+0301), and in capitals.
+        r.join(2, 12, "127.0.0.1:50002".parse().unwrap());
+        let fx = r.receive(2, line("JOSE\u{301}"));
+        assert_eq!(to(&fx, 2), vec!["! the name 'JOSÉ' is taken. What's your name?"]);
+        let fx = r.receive(2, line("\u{212A}elvin"));
+        // NFC itself turns the KELVIN SIGN into the letter K.
+        assert!(to(&fx, 2)[0].starts_with("* Hi Kelvin,"), "{fx:?}");
+        r.join(3, 13, "127.0.0.1:50003".parse().unwrap());
+        assert_eq!(to(&r.receive(3, line("kelvin")), 3), vec!["! the name 'kelvin' is taken. What's your name?"]);
     }
 }

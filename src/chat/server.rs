@@ -66,11 +66,12 @@ impl Stopper {
         Ok(Arc::new(Stopper { read, write }))
     }
 
-    /// Makes SIGINT (Ctrl+C) and SIGTERM write to the pipe, instead of killing the process: the
-    /// server then says goodbye and closes every socket. A signal handler may do almost
-    /// nothing safely; writing one byte to a pipe is the classic thing it may do.
+    /// Makes SIGINT (Ctrl+C), SIGTERM and SIGHUP (the terminal was closed) write to the pipe,
+    /// instead of killing the process: the program then says goodbye and closes every socket.
+    /// A signal handler may do almost nothing safely; writing one byte to a pipe is the classic
+    /// thing it may do.
     pub fn on_signals(&self) -> io::Result<()> {
-        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
             signal_hook::low_level::pipe::register(sig, self.write.try_clone()?)?;
         }
         Ok(())

@@ -22,6 +22,7 @@ const SERVER_STEPS: &[Syscall] =
 
 /// Runs the command line; returns the process's exit code.
 pub fn main() -> i32 {
+    crate::sys::default_sigpipe();
     let cli = Cli::parse();
     let color = cli.color;
     // The lab decides per output stream whether to color (see `render::ColorChoice`); the

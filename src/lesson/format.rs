@@ -264,15 +264,32 @@ pub fn lesson_name(path: &Path) -> String {
     }
 }
 
-/// Reads and parses a lesson file.
+/// Reads and parses a lesson file. A file that is not UTF-8 is refused at the line of its first
+/// bad byte.
 pub fn load(path: &Path) -> Result<Lesson, ParseError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ParseError {
-        path: path.to_path_buf(),
-        line: 0,
-        msg: format!("cannot read: {e}"),
+    let err = |line: usize, msg: String| ParseError { path: path.to_path_buf(), line, msg };
+    let bytes = std::fs::read(path).map_err(|e| err(0, format!("cannot read: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+        let col = good.len() - good.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+        let byte = e.as_bytes()[good.len()];
+        err(line, format!("not UTF-8 (byte 0x{byte:02x} at column {col}): save the lesson as UTF-8"))
     })?;
     parse(path, &text)
 }
+
+/// The largest buffer a lesson's `recv`/`recvfrom` may ask for: every number in a lesson is
+/// bounded when it is parsed, so that no lesson can exhaust memory or wait without end.
+pub const MAX_RECV: usize = 1 << 20;
+/// The longest `poll` timeout, in ms: the runner bounds every wait by 3 s.
+pub const MAX_POLL_MS: i32 = 3000;
+/// The largest `listen` backlog (Linux caps it at net.core.somaxconn, 4096 here).
+pub const MAX_BACKLOG: i32 = 4096;
+/// The longest SO_LINGER, in s: a lingering `close()` blocks up to that long.
+pub const MAX_LINGER_S: u64 = 3;
+/// The largest SO_RCVBUF / SO_SNDBUF, in bytes.
+pub const MAX_BUFFER: u64 = 16 << 20;
 
 /// The message for a note left without its translation.
 const NO_SPANISH: &str = "this note has no Spanish version: add a 'note.es:' line after it";
@@ -544,6 +561,18 @@ impl<'a> Args<'a> {
     fn number<T: std::str::FromStr>(&self, i: usize, what: &str, bad: &str) -> Result<T, String> {
         self.plain(i, what)?.parse().map_err(|_| bad.to_string())
     }
+
+    /// A number within `range`, else a message that says the range.
+    fn bounded<T>(&self, i: usize, what: &str, bad: &str, range: std::ops::RangeInclusive<T>) -> Result<T, String>
+    where
+        T: std::str::FromStr + PartialOrd + fmt::Display,
+    {
+        let n: T = self.number(i, what, bad)?;
+        if !range.contains(&n) {
+            return Err(format!("{} takes {what} from {} to {}, not {n}", self.call, range.start(), range.end()));
+        }
+        Ok(n)
+    }
 }
 
 /// The call a step makes, from its word (`accept`) and arguments.
@@ -562,13 +591,17 @@ fn parse_call(sock: &str, word: &str, words: &[Word], names: &mut Names) -> Resu
         Syscall::Setsockopt => setsockopt_call(&a)?,
         Syscall::Fcntl => Call::Nonblock,
         Syscall::Bind => Call::Bind(target(0, "an address")?),
-        Syscall::Listen => Call::Listen(a.number(0, "a backlog", "listen's backlog must be a number")?),
+        Syscall::Listen => {
+            Call::Listen(a.bounded(0, "a backlog", "listen's backlog must be a number", 0..=MAX_BACKLOG)?)
+        }
         Syscall::Accept4 => accept_call(&a, names)?,
         Syscall::Connect => Call::Connect(target(0, "an address or socket name")?),
         Syscall::Send => Call::Send(data(words.first())?),
         Syscall::Recv => recv_call(&a)?,
         Syscall::Sendto => Call::SendTo(target(0, "an address")?, data(words.get(1))?),
-        Syscall::Recvfrom => Call::RecvFrom(a.number(0, "a length", "recvfrom's length must be a number")?),
+        Syscall::Recvfrom => {
+            Call::RecvFrom(a.bounded(0, "a length", "recvfrom's length must be a number", 0..=MAX_RECV)?)
+        }
         Syscall::Shutdown => shutdown_call(&a)?,
         Syscall::Close => {
             names.live.remove(sock);
@@ -611,7 +644,12 @@ fn setsockopt_call(a: &Args) -> Result<Call, String> {
     if !sockopt::NAMES.contains(&name) {
         return Err(format!("unknown option {name} ({})", sockopt::NAMES.join(", ")));
     }
-    let value = a.number(1, "a value", "the option's value must be a number")?;
+    let max = match name {
+        "SO_LINGER" => MAX_LINGER_S,
+        "SO_RCVBUF" | "SO_SNDBUF" => MAX_BUFFER,
+        _ => 1,
+    };
+    let value = a.bounded(1, "a value", "the option's value must be a number", 0..=max)?;
     Ok(Call::SetOpt(SockOpt::parse(name, value).ok_or(format!("unknown option {name}"))?))
 }
 
@@ -627,7 +665,7 @@ fn accept_call(a: &Args, names: &mut Names) -> Result<Call, String> {
 }
 
 fn recv_call(a: &Args) -> Result<Call, String> {
-    let len = a.number(0, "a length", "recv's length must be a number")?;
+    let len = a.bounded(0, "a length", "recv's length must be a number", 0..=MAX_RECV)?;
     let mut flags = 0;
     for w in &a.words[1..] {
         flags |= match w.plain() {
@@ -656,7 +694,7 @@ fn poll_call(a: &Args) -> Result<Call, String> {
         _ => return Err("poll takes in or out".into()),
     };
     let ms = match a.words.get(1) {
-        Some(_) => a.number(1, "a timeout", "poll's timeout is in ms")?,
+        Some(_) => a.bounded(1, "a timeout", "poll's timeout is in ms", 0..=MAX_POLL_MS)?,
         None => 1000,
     };
     Ok(Call::Poll { out, ms })
@@ -838,6 +876,32 @@ mod tests {
         let l = p(&format!("{HEAD}cli socket\ncli setsockopt SO_LINGER 0\n")).unwrap();
         let StepKind::Call { call, .. } = &l.steps[1].kind else { panic!() };
         assert_eq!(call, &Call::SetOpt(SockOpt::Linger(Some(std::time::Duration::ZERO))));
+    }
+
+    #[test]
+    fn every_number_is_bounded_when_parsed() {
+        let bad = |step: &str| p(&format!("{HEAD}s socket\n{step}\n")).unwrap_err();
+        assert_eq!(bad("s recv 99999999999").msg, "recv takes a length from 0 to 1048576, not 99999999999");
+        assert_eq!(bad("s poll in -5").msg, "poll takes a timeout from 0 to 3000, not -5");
+        assert_eq!(bad("s poll in 999999").line, 6);
+        assert!(bad("s listen -1").msg.starts_with("listen takes a backlog from 0 to 4096"));
+        assert!(bad("s setsockopt SO_LINGER 100000").msg.starts_with("setsockopt takes a value from 0 to 3"));
+        assert!(bad("s setsockopt TCP_NODELAY 7").msg.starts_with("setsockopt takes a value from 0 to 1"));
+        assert!(bad("s recvfrom 5000000").msg.starts_with("recvfrom takes a length"));
+        assert!(p(&format!("{HEAD}s socket\ns setsockopt SO_RCVBUF 4096\ns poll in 0\n")).is_ok());
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_refused_at_its_line() {
+        let dir = std::env::temp_dir().join(format!("lab-utf8-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("01-bad.lesson");
+        let mut bytes = format!("{HEAD}s socket\n").into_bytes();
+        bytes.extend_from_slice(b"s send \"caf\xe9\"\n");
+        std::fs::write(&path, bytes).unwrap();
+        let e = load(&path).unwrap_err();
+        assert_eq!((e.line, e.msg.as_str()), (6, "not UTF-8 (byte 0xe9 at column 12): save the lesson as UTF-8"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
