@@ -33,6 +33,7 @@ both_models!(
     a_huge_line_is_refused_and_the_next_one_works,
     invalid_utf8_and_escapes_are_cleaned,
     a_slow_reader_is_dropped_and_delays_nobody,
+    a_burst_of_large_lines_keeps_every_reader,
     a_full_server_says_so,
     trades_conserve_every_artifact_under_concurrency,
     stopping_says_goodbye_to_everyone,
@@ -180,6 +181,43 @@ fn invalid_utf8_and_escapes_are_cleaned(m: Model) {
     p.expect("Hi eve, welcome!");
 }
 
+fn a_burst_of_large_lines_keeps_every_reader(m: Model) {
+    // 40 clients, each sending 3 lines of 4,000 bytes at the same moment: for an instant every
+    // outbox holds ~480 KB, more than the soft limit — and every client is reading. None may be
+    // cut, and every line must reach everyone.
+    let (clients, lines, size) = (40, 3, 4000);
+    let srv = start(m, 100);
+    let peers: Vec<Peer> = (0..clients).map(|i| Peer::join(srv.addr, &format!("u{i}"))).collect();
+    let go = std::sync::Arc::new(std::sync::Barrier::new(clients));
+    let text = "b".repeat(size);
+    let mut readers = Vec::new();
+    for (i, mut p) in peers.into_iter().enumerate() {
+        let mut writer = p.s.try_clone().unwrap();
+        let (go, burst) = (go.clone(), text.clone());
+        std::thread::spawn(move || {
+            go.wait();
+            for j in 0..lines {
+                std::io::Write::write_all(&mut writer, format!("m{i}.{j} {burst}\n").as_bytes()).unwrap();
+            }
+        });
+        let text = text.clone();
+        readers.push(std::thread::spawn(move || {
+            let (mut got, want) = (0, clients * lines);
+            while got < want {
+                let l = p.line().expect("a reading client stays connected");
+                assert!(!l.contains("(dropped"), "a reader was cut: {l}");
+                if l.contains(&format!(" {text}")) {
+                    got += 1;
+                }
+            }
+            got
+        }));
+    }
+    for r in readers {
+        assert_eq!(r.join().unwrap(), clients * lines);
+    }
+}
+
 fn a_slow_reader_is_dropped_and_delays_nobody(m: Model) {
     let srv = start(m, 100);
     // The stalled client: a tiny receive buffer, and it never reads after registering.
@@ -193,7 +231,7 @@ fn a_slow_reader_is_dropped_and_delays_nobody(m: Model) {
     let mut ana = Peer::join(srv.addr, "ana");
     let mut bob = Peer::join(srv.addr, "bob");
     // 4,000 lines of 1,000 bytes: 4 MB, far more than the stalled client's buffers and its
-    // 256 KiB outbox. bob and ana must get every line, promptly.
+    // outbox's hard limit (1 MiB). bob and ana must get every line, promptly.
     let n = 4000;
     let text = "z".repeat(990);
     let reader = std::thread::spawn(move || {

@@ -297,3 +297,14 @@ fn snapshot_of_a_traced_poll_server_session() {
     assert!(!text.contains('✗'), "the kernel disagreed:\n{text}");
     snapshot("server_poll_trace", &redact(&text, &[addr.port()]));
 }
+
+#[test]
+fn a_short_soak_among_abusive_clients_loses_nothing() {
+    for model in ["poll", "threads"] {
+        let out = lab().args(["load", "--soak", "3", "--clients", "10", "--model", model]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{model}: {text}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(text.contains("10 of 10 well-behaved clients kept"), "{model}: {text}");
+        assert!(text.contains("(0 lost)"), "{model}: {text}");
+    }
+}

@@ -160,7 +160,7 @@ pub fn run(opts: &Options) -> io::Result<Report> {
 }
 
 /// Starts `lab server --port 0` and reads the port it got from its first line.
-fn start_server(opts: &Options) -> io::Result<(SocketAddr, Child)> {
+pub(super) fn start_server(opts: &Options) -> io::Result<(SocketAddr, Child)> {
     let model = match opts.model {
         Model::Threads => "threads",
         Model::Poll => "poll",

@@ -4,18 +4,22 @@
 //! - [`framing`]: bytes → lines, bounded.
 //! - [`artifacts`]: the artifact game (catalog, hands, atomic swaps).
 //! - [`room`]: the rules — who gets what — with no sockets, shared by both servers.
+//! - [`outbox`]: when a client that does not keep up is too slow (hard and soft limits).
 //! - [`server`]: what both server models share (config, listener, limits, stopping).
 //! - [`server_threads`]: one thread per client, blocking sockets.
 //! - [`server_poll`]: one thread, non-blocking sockets, a `poll(2)` loop.
 //! - [`client`]: `lab client`, which shows what arrives while you type.
 //! - [`load`]: `lab load`, N real clients, deliveries per second and latency.
+//! - [`soak`]: `lab load --soak`, well-behaved and abusive clients together.
 
 pub mod artifacts;
 pub mod client;
 pub mod framing;
 pub mod load;
+pub mod outbox;
 pub mod protocol;
 pub mod room;
 pub mod server;
 pub mod server_poll;
 pub mod server_threads;
+pub mod soak;

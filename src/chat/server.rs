@@ -26,10 +26,6 @@ pub enum Model {
     Poll,
 }
 
-/// Bytes that may wait for one client before the server gives up on it: a client that does not
-/// read must not make the server's memory grow, nor make anyone else wait.
-pub const MAX_OUTBOX: usize = 256 * 1024;
-
 /// How long goodbyes may take to flush at shutdown before the connections are cut.
 pub const GOODBYE_GRACE: Duration = Duration::from_secs(2);
 

@@ -14,11 +14,12 @@
 //!
 //! Seed 002's loop blocked on one silent client and spun on EOF; here a `recv()` that would
 //! block returns EAGAIN, and EOF closes the connection. A client that does not read sees its
-//! buffer bounded by [`MAX_OUTBOX`] and is dropped.
+//! buffer bounded ([`outbox`]) and is dropped.
 
 use super::framing::LineReader;
+use super::outbox::{self, Backlog};
 use super::room::{ClientId, Effect, Leave, Room};
-use super::server::{self, out_of_fds, Config, Outlet, Stopper, GOODBYE_GRACE, MAX_OUTBOX, RECV_CHUNK};
+use super::server::{self, out_of_fds, Config, Outlet, Stopper, GOODBYE_GRACE, RECV_CHUNK};
 use crate::trace::{poll::poll, SockOpt, TracedSocket, Tracer};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use std::collections::HashMap;
@@ -34,6 +35,9 @@ const ACCEPT_BATCH: usize = 64;
 /// How long accepting pauses after EMFILE (out of fds), instead of spinning on the error.
 const EMFILE_PAUSE: Duration = Duration::from_millis(100);
 
+/// How often clients over their soft limit are looked at when nothing else wakes the loop.
+const LAG_CHECK: Duration = Duration::from_secs(1);
+
 /// One client connection.
 struct Conn {
     sock: TracedSocket,
@@ -45,11 +49,14 @@ struct Conn {
     quitting: bool,
     /// Why it ended, once it has.
     ended: Option<Leave>,
+    /// Whether it keeps up with what it is sent (see [`outbox`]).
+    backlog: Backlog,
 }
 
 impl Conn {
     fn new(sock: TracedSocket) -> Conn {
-        Conn { sock, reader: LineReader::new(), out: Vec::new(), sent: 0, quitting: false, ended: None }
+        let backlog = Backlog::new(Instant::now());
+        Conn { sock, reader: LineReader::new(), out: Vec::new(), sent: 0, quitting: false, ended: None, backlog }
     }
 
     fn pending(&self) -> usize {
@@ -116,7 +123,8 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Resu
         for id in to_flush {
             s.flush(id);
         }
-        // 4. Close what ended; a freed fd lets accepting resume.
+        // 4. Cut who stopped reading; close what ended (a freed fd lets accepting resume).
+        s.cut_stalled();
         if s.reap() {
             s.paused_until = None;
         }
@@ -142,7 +150,7 @@ impl Outlet for Outbound<'_> {
         if c.ended.is_some() {
             return true;
         }
-        if c.pending() + line.len() + 1 > MAX_OUTBOX {
+        if c.pending() + line.len() + 1 > outbox::HARD_LIMIT {
             return false;
         }
         if c.pending() == 0 {
@@ -153,7 +161,7 @@ impl Outlet for Outbound<'_> {
         }
         c.out.extend_from_slice(line.as_bytes());
         c.out.push(b'\n');
-        true
+        c.backlog.queued(c.pending(), Instant::now()) == outbox::Verdict::Keep
     }
 
     fn finish(&mut self, id: ClientId) {
@@ -193,7 +201,13 @@ impl Server<'_> {
             fds.push(PollFd::new(c.sock.as_fd(), events));
             order.push(*id);
         }
-        let timeout = if accepting { PollTimeout::NONE } else { PollTimeout::from(EMFILE_PAUSE.as_millis() as u16) };
+        // A client over its soft limit must be looked at again even if nothing happens.
+        let lagging = self.conns.values().any(|c| c.backlog.is_over());
+        let timeout = match (accepting, lagging) {
+            (true, false) => PollTimeout::NONE,
+            (false, _) => PollTimeout::from(EMFILE_PAUSE.as_millis() as u16),
+            (true, true) => PollTimeout::from(LAG_CHECK.as_millis() as u16),
+        };
         poll(self.tracer, "server", &mut fds, timeout)?;
         let ready = |f: &PollFd| f.revents().filter(|r| !r.is_empty());
         Ok(Ready {
@@ -237,6 +251,22 @@ impl Server<'_> {
         self.apply(fx);
     }
 
+    /// Cuts every client that stayed over its soft limit without draining.
+    fn cut_stalled(&mut self) {
+        let now = Instant::now();
+        let stalled: Vec<ClientId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.ended.is_none() && c.backlog.check(now) == outbox::Verdict::TooSlow)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in stalled {
+            Outbound { conns: &mut self.conns, fresh: &mut self.fresh }.cut(id);
+            let fx = self.room.leave(id, Leave::TooSlow);
+            self.apply(fx);
+        }
+    }
+
     /// One `recv()`: it never blocks, and one per round keeps a chatty client from starving
     /// the others.
     fn read_once(&mut self, id: ClientId, buf: &mut [u8]) {
@@ -267,6 +297,7 @@ impl Server<'_> {
         match c.sock.send(&c.out[c.sent..]) {
             Ok(n) => {
                 c.sent += n;
+                c.backlog.drained(c.pending(), Instant::now());
                 if c.pending() == 0 {
                     c.out.clear();
                     c.sent = 0;

@@ -11,17 +11,19 @@
 //!
 //! - a line for a client is sent with `send(MSG_DONTWAIT)`, which sends what fits into the
 //!   socket buffer and returns at once;
-//! - what does not fit waits in the client's *outbox* (bounded, [`MAX_OUTBOX`]), and only then
+//! - what does not fit waits in the client's *outbox* (bounded: [`outbox`]), and only then
 //!   does the client get a second, *writer* thread, which does the blocking `send()`s, holding
 //!   no lock, and ends once the outbox is empty;
-//! - a client whose outbox fills up is dropped. Nobody else ever waits for it.
+//! - a client whose outbox passes the hard limit, or stays over the soft one without draining,
+//!   is dropped. Nobody else ever waits for it.
 //!
 //! Most clients read as fast as they are written to and never need a writer thread, so 10,000
 //! clients are about 10,000 threads, not 20,000.
 
 use super::framing::LineReader;
+use super::outbox::{self, Backlog};
 use super::room::{ClientId, Effect, Leave, Room};
-use super::server::{self, out_of_fds, Config, Outlet, Stopper, GOODBYE_GRACE, MAX_OUTBOX, RECV_CHUNK};
+use super::server::{self, out_of_fds, Config, Outlet, Stopper, GOODBYE_GRACE, RECV_CHUNK};
 use crate::trace::{SockOpt, TracedSocket};
 use std::collections::HashMap;
 use std::io;
@@ -29,7 +31,7 @@ use std::net::{Shutdown, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Small stacks: the threads keep their buffers on the heap.
 const STACK: usize = 128 * 1024;
@@ -62,6 +64,21 @@ struct OutState {
     quit: bool,
     /// The client was dropped: send nothing more.
     dropped: bool,
+    /// Bytes the writer thread took from `buf` and has not sent yet.
+    inflight: usize,
+    /// Whether the client keeps up (see [`outbox`]).
+    backlog: Option<Backlog>,
+}
+
+impl OutState {
+    /// Bytes waiting for the client: queued, and taken by the writer but not yet sent.
+    fn pending(&self) -> usize {
+        self.buf.len() + self.inflight
+    }
+
+    fn backlog(&mut self) -> &mut Backlog {
+        self.backlog.get_or_insert_with(|| Backlog::new(Instant::now()))
+    }
 }
 
 #[derive(Default)]
@@ -103,10 +120,14 @@ impl Outbox {
                 Err(_) => return Pushed::Ok,
             }
         }
-        if st.buf.len() + data.len() > MAX_OUTBOX {
+        if st.pending() + data.len() > outbox::HARD_LIMIT {
             return Pushed::Full;
         }
         st.buf.extend_from_slice(&data);
+        let pending = st.pending();
+        if st.backlog().queued(pending, Instant::now()) == outbox::Verdict::TooSlow {
+            return Pushed::Full;
+        }
         if st.writing {
             self.wake.notify_one();
         } else {
@@ -187,15 +208,33 @@ fn write_loop(sock: &TracedSocket, outbox: &Outbox) {
                 }
                 return;
             }
-            std::mem::take(&mut st.buf)
+            let data = std::mem::take(&mut st.buf);
+            st.inflight = data.len();
+            data
         };
-        if sock.send_all(&data).is_err() {
+        if send_draining(sock, outbox, &data).is_err() {
             let mut st = outbox.lock();
-            st.writing = false;
-            st.dropped = true;
+            (st.writing, st.dropped, st.inflight) = (false, true, 0);
             return;
         }
     }
+}
+
+/// Sends every byte with blocking `send()`s, telling the outbox after each one what is left: a
+/// client that drains, however slowly, is not one that stopped reading.
+fn send_draining(sock: &TracedSocket, outbox: &Outbox, mut data: &[u8]) -> io::Result<()> {
+    while !data.is_empty() {
+        match sock.send(data) {
+            Ok(n) => data = &data[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+        let mut st = outbox.lock();
+        st.inflight = data.len();
+        let pending = st.pending();
+        st.backlog().drained(pending, Instant::now());
+    }
+    Ok(())
 }
 
 struct Client {

@@ -94,6 +94,10 @@ pub struct ClientArgs {
 
 #[derive(Args, Debug)]
 pub struct LoadArgs {
+    /// Instead of a measurement: this many seconds of well-behaved clients (--clients of them)
+    /// among abusive ones; reports who was kept, deliveries lost, server memory and fds.
+    #[arg(long, value_name = "SECS")]
+    pub soak: Option<f64>,
     /// Connections to open and register.
     #[arg(long, default_value_t = 100)]
     pub clients: usize,

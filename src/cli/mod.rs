@@ -81,18 +81,7 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
                 chat::client::Options { host: a.host, port: a.port, name: a.name, tracer, color: color.stdout() };
             chat::client::run(opts).map_err(|e| explain::startup(e, &target))
         }
-        Command::Load(a) => chat::load::main(&chat::load::Options {
-            clients: a.clients,
-            messages: a.messages,
-            model: a.model,
-            target: a.port.map(|p| SocketAddr::from(([127, 0, 0, 1], p))),
-            senders: a.senders,
-            size: a.size.max(32),
-            window: a.window.max(1),
-            timeout: Duration::from_secs_f64(a.timeout.max(0.1)),
-            trace_file: a.trace_file,
-            json: a.json,
-        }),
+        Command::Load(a) => load_cmd(a),
         Command::Lesson(_) => unreachable!("handled by main"),
     }
 }
@@ -108,6 +97,29 @@ fn server_cmd(a: args::ServerArgs, color: ColorChoice) -> io::Result<()> {
     let seed = a.seed.unwrap_or_else(clock_seed);
     let addr = SocketAddr::new(a.host, a.port);
     server::serve(&server::Config { addr, model: a.model, max_clients: a.max_clients, seed, tracer })
+}
+
+/// `lab load`: a measurement, or with `--soak` an endurance run among abusive clients.
+fn load_cmd(a: args::LoadArgs) -> io::Result<()> {
+    let opts = chat::load::Options {
+        clients: a.clients,
+        messages: a.messages,
+        model: a.model,
+        target: a.port.map(|p| SocketAddr::from(([127, 0, 0, 1], p))),
+        senders: a.senders,
+        size: a.size.max(32),
+        window: a.window.max(1),
+        timeout: Duration::from_secs_f64(a.timeout.max(0.1)),
+        trace_file: a.trace_file,
+        json: a.json,
+    };
+    let Some(secs) = a.soak else { return chat::load::main(&opts) };
+    let r = chat::soak::run(&opts, secs.clamp(1.0, 3600.0))?;
+    println!("{}", r.text());
+    if r.lost > 0 || r.kept < r.well_behaved {
+        return Err(io::Error::other("a well-behaved client lost a delivery or was cut"));
+    }
+    Ok(())
 }
 
 /// Deals artifact hands from the clock when no `--seed` is given.
