@@ -51,10 +51,12 @@ impl<'t> Recording<'t> {
     }
 
     pub fn set_socket(&mut self, sock: SocketInfo) {
-        sock.busy.store(true, Ordering::Release);
-        if let Some(old) = self.sock.replace(sock) {
+        // The old one first: it may be the same socket (its inode learned), which stays busy.
+        if let Some(old) = self.sock.take() {
             old.busy.store(false, Ordering::Release);
         }
+        sock.busy.store(true, Ordering::Release);
+        self.sock = Some(sock);
     }
 
     /// Reads the fd's state before the call (`getsockopt(TCP_INFO)`, 0.6 µs).
