@@ -91,8 +91,10 @@ pub fn run(opts: &Options, secs: f64) -> io::Result<SoakReport> {
     wait_deliveries(&delivered, report.expected);
     report.delivered = delivered.load(Ordering::Relaxed);
     report.lost = report.expected.saturating_sub(report.delivered);
-    // The abusive connections are gone; give the server a moment to close them.
-    std::thread::sleep(Duration::from_millis(500));
+    // The abusive connections are gone: wait (bounded) until the server has closed its ends —
+    // all but the well-behaved clients' — then measure.
+    let settled = fds_before + opts.clients;
+    crate::kernel::check::wait_until(Duration::from_secs(5), || fd_count(pid) <= settled);
     (report.rss_kb_after, report.fds_after) = (rss_kb(pid), fd_count(pid));
     // Our own end of each: a reader that meets EOF now was still connected.
     for s in &well {
