@@ -26,10 +26,12 @@
 //!     (no sockets), and what moves bytes — two server models, a client, a load generator.
 //! 11. [`lesson`] — lesson scripts: the format (with `file:line` errors), the runner, the
 //!     expectations checked against the kernel, and the `lab lesson` commands.
-//! 12. [`explain`] — errors in words.
-//! 13. [`cli`] — the command line: its arguments, and which module each command goes to.
+//! 12. [`ptrace`] — `lab trace`: another program's socket calls (a student's C or Python
+//!     chat), through ptrace and a seccomp filter, as the same events, checked the same way.
+//! 13. [`explain`] — errors in words.
+//! 14. [`cli`] — the command line: its arguments, and which module each command goes to.
 //!
-//! Layers only call downwards: `cli` → `chat`, `lesson`, `netcat`, `watch`, `render` →
+//! Layers only call downwards: `cli` → `chat`, `lesson`, `netcat`, `watch`, `ptrace`, `render` →
 //! `trace` → `kernel` → `sys`, `verdict`, `transitions` → `tcp_state`.
 
 pub mod chat;
@@ -38,6 +40,7 @@ pub mod explain;
 pub mod kernel;
 pub mod lesson;
 pub mod netcat;
+pub mod ptrace;
 pub mod render;
 pub mod sys;
 pub mod tcp_state;

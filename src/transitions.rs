@@ -58,6 +58,11 @@ pub fn recv_returns_at_once(state: Option<TcpState>) -> bool {
 pub const ACCEPT_AFTER_SHUT_RD: &str =
     "the listener was shut down for reading (shutdown(SHUT_RD)): accept() fails with EINVAL — how a blocked accept() is woken to stop";
 
+/// What a `close()` does when another fd still holds the socket (a `dup()`, or the same fd in a
+/// `fork()`ed process): it drops one reference; only the last one's close sends FIN.
+pub const CLOSE_OTHER_REFERENCE: &str =
+    "another fd still holds this socket (a dup(), or a fork()ed process): this close() dropped one reference, no FIN was sent";
+
 /// A segment of TCP's own, as a sequence diagram draws it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Segment {

@@ -39,6 +39,44 @@ pub enum Command {
     Load(LoadArgs),
     /// Lessons: list, show, run (traced, with --step and --diagram), check against the kernel.
     Lesson(LessonArgs),
+    /// Trace another program's socket calls (C, Python, …), each state checked against the kernel.
+    #[command(
+        after_help = "Examples:\n  lab trace -- python3 chat_server.py 8888\n  lab trace --trace-file t.txt -- ./server 8888\n  lab trace --json -p 4312          (attach; Ctrl+C detaches)"
+    )]
+    Trace(TraceCmdArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TraceCmdArgs {
+    /// Attach to this running process (every thread) instead of starting one; Ctrl+C detaches
+    /// and it goes on as before.
+    #[arg(short = 'p', long = "pid", value_name = "PID", conflicts_with = "program")]
+    pub pid: Option<i32>,
+    /// Show calls on every fd (files, pipes, Unix sockets) too, not only TCP and UDP sockets.
+    #[arg(long)]
+    pub all_fds: bool,
+    /// The trace as JSON Lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the trace to this file instead of stderr (the program keeps the terminal).
+    #[arg(long, value_name = "FILE")]
+    pub trace_file: Option<PathBuf>,
+    /// Pause before each socket call until Enter (read from the terminal).
+    #[arg(long)]
+    pub step: bool,
+    /// After the run, draw it as a sequence diagram (one lifeline per thread).
+    #[arg(long)]
+    pub diagram: bool,
+    /// Write the sequence diagram as Mermaid to this file.
+    #[arg(long, value_name = "FILE")]
+    pub mermaid: Option<PathBuf>,
+    /// How often, in ms, the kernel observer reads the table between calls (0: after every
+    /// event instead).
+    #[arg(long, value_name = "MS", default_value_t = 5)]
+    pub observe_ms: u64,
+    /// The program to start and its arguments, after `--`.
+    #[arg(last = true, value_name = "PROGRAM")]
+    pub program: Vec<std::ffi::OsString>,
 }
 
 #[derive(Args, Debug)]

@@ -82,6 +82,7 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
             chat::client::run(opts).map_err(|e| explain::startup(e, &target))
         }
         Command::Load(a) => load_cmd(a),
+        Command::Trace(a) => trace_cmd(a, color),
         Command::Lesson(_) => unreachable!("handled by main"),
     }
 }
@@ -97,6 +98,24 @@ fn server_cmd(a: args::ServerArgs, color: ColorChoice) -> io::Result<()> {
     let seed = a.seed.unwrap_or_else(clock_seed);
     let addr = SocketAddr::new(a.host, a.port);
     server::serve(&server::Config { addr, model: a.model, max_clients: a.max_clients, seed, tracer })
+}
+
+/// `lab trace`: another program's calls through the same funnel; exits with its status.
+fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
+    let target = match (a.pid, a.program.is_empty()) {
+        (Some(pid), _) => crate::ptrace::Target::Attach(nix::unistd::Pid::from_raw(pid)),
+        (None, false) => crate::ptrace::Target::Launch(a.program),
+        (None, true) => {
+            return Err(io::Error::other("which program? lab trace -- PROGRAM [ARGS…], or lab trace -p PID"))
+        }
+    };
+    // Before the tracer: its observer thread must inherit the blocked signals.
+    let signals = crate::ptrace::block_signals()?;
+    let observe = (a.observe_ms > 0).then(|| Duration::from_millis(a.observe_ms));
+    let to = output::TraceTo { on: true, json: a.json, file: a.trace_file, step: a.step, observe };
+    let view = output::Afterwards { diagram: a.diagram, mermaid: a.mermaid };
+    let code = output::traced_run(&to, color, &view, |tracer| crate::ptrace::run(target, tracer, a.all_fds, &signals))?;
+    std::process::exit(code)
 }
 
 /// `lab load`: a measurement, or with `--soak` an endurance run among abusive clients.

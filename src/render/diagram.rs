@@ -35,6 +35,8 @@ fn rows(events: &[Event], columns: &[(String, Vec<String>)]) -> Vec<Row> {
     for e in events {
         let Some(&c) = col_of_sock.get(e.actor.as_str()) else { continue };
         match e.kind {
+            // A call shown as blocked draws when it returns.
+            Kind::Call if matches!(e.detail, Some(Detail::Blocked)) => {}
             Kind::Call => {
                 if let Some(to) = port(e.peer).and_then(|p| col_of_port.get(&p).copied()) {
                     for (forward, label) in segments(e) {
@@ -73,7 +75,9 @@ fn segments(e: &Event) -> Vec<(bool, String)> {
             tcp(transitions::connect_segments(false))
         }
         (Some(Syscall::Connect), _) if e.failed_with(Errno::ECONNREFUSED) => tcp(transitions::connect_segments(true)),
-        (Some(Syscall::Send | Syscall::Sendto), _) if ok && e.ret.unwrap_or(0) > 0 => {
+        (Some(Syscall::Send | Syscall::Sendto | Syscall::Write | Syscall::Sendmsg), _)
+            if ok && e.ret.unwrap_or(0) > 0 =>
+        {
             let data = e.buffer().map(Arg::to_string).unwrap_or_default();
             vec![(true, format!("{data} ({} bytes)", e.ret.unwrap_or(0)))]
         }
@@ -99,11 +103,11 @@ fn label(e: &Event) -> String {
     };
     let name = e.call.map_or("", Syscall::name);
     let call = match (e.call, &e.detail) {
-        (Some(Syscall::Recv | Syscall::Recvfrom), _) => {
+        (Some(Syscall::Recv | Syscall::Recvfrom | Syscall::Read | Syscall::Recvmsg), _) => {
             format!("{name} {}", e.buffer().map(Arg::to_string).unwrap_or_default())
         }
-        (Some(Syscall::Accept4), Some(Detail::Accepted { fd, .. })) => format!("accept → {fd}"),
-        (Some(Syscall::Accept4), _) => "accept → ".to_string(),
+        (Some(Syscall::Accept4 | Syscall::Accept), Some(Detail::Accepted { fd, .. })) => format!("accept → {fd}"),
+        (Some(Syscall::Accept4 | Syscall::Accept), _) => "accept → ".to_string(),
         _ => format!("{name}()"),
     };
     let state = if e.fd_gone {

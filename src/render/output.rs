@@ -1,8 +1,8 @@
 //! Where a trace goes: stderr or a file, human lines or JSON Lines, and `--step`'s pause before
 //! each call. Every command that traces builds its [`Tracer`] here.
 
-use super::{human::HumanSink, json::JsonSink, ColorChoice};
-use crate::trace::{Event, Sink, Syscall, Tracer};
+use super::{diagram, human::HumanSink, json::JsonSink, ColorChoice};
+use crate::trace::{Collector, Event, Sink, Syscall, Tee, Tracer};
 use std::fs::File;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -37,11 +37,21 @@ pub fn tracer(
     if !(to.on || to.json || to.file.is_some() || to.step) {
         return Ok(None);
     }
-    let (out, tty): (Box<dyn Write + Send>, bool) = match &to.file {
+    let (out, tty) = destination(to)?;
+    let sink = sink(out, to.json, color.enabled(tty), buffered && to.file.is_some());
+    Ok(Some(build(to, sink, step_on)))
+}
+
+/// Where the trace goes: the file asked for, else stderr; and whether that is a terminal.
+fn destination(to: &TraceTo) -> io::Result<(Box<dyn Write + Send>, bool)> {
+    Ok(match &to.file {
         Some(p) => (Box::new(io::BufWriter::new(File::create(p)?)), false),
         None => (Box::new(io::stderr()), io::stderr().is_terminal()),
-    };
-    let sink = sink(out, to.json, color.enabled(tty), buffered && to.file.is_some());
+    })
+}
+
+/// The tracer into `sink`, with `--step`'s pause and the kernel observer if asked for.
+fn build(to: &TraceTo, sink: Arc<dyn Sink>, step_on: &'static [Syscall]) -> Arc<Tracer> {
     let stepper = move |actor: &str, call: &Event| {
         if step_on.is_empty() || call.call.is_some_and(|c| step_on.contains(&c)) {
             step_prompt(actor, &call.call_text());
@@ -51,7 +61,52 @@ pub fn tracer(
     if let Some(interval) = to.observe {
         tracer.observe_live(interval);
     }
-    Ok(Some(tracer))
+    tracer
+}
+
+/// What to show once a traced run is over.
+#[derive(Debug, Default)]
+pub struct Afterwards {
+    /// The sequence diagram, on stdout.
+    pub diagram: bool,
+    /// The sequence diagram as Mermaid, into this file.
+    pub mermaid: Option<PathBuf>,
+}
+
+/// A run that is always traced (`lab trace`): the tracer, the run, then the diagram of what
+/// it recorded, with one lifeline per actor in the order they appeared. Returns the run's code.
+pub fn traced_run(
+    to: &TraceTo,
+    color: ColorChoice,
+    after: &Afterwards,
+    run: impl FnOnce(&Tracer) -> Result<i32, String>,
+) -> io::Result<i32> {
+    let (out, tty) = destination(to)?;
+    let printed = sink(out, to.json, color.enabled(tty), false);
+    let collector = (after.diagram || after.mermaid.is_some()).then(Collector::new);
+    let all: Arc<dyn Sink> = match &collector {
+        Some(c) => Arc::new(Tee(vec![printed, c.clone()])),
+        None => printed,
+    };
+    let tracer = build(to, all, &[]);
+    let code = run(&tracer).map_err(io::Error::other)?;
+    tracer.observe();
+    tracer.flush();
+    let Some(c) = collector else { return Ok(code) };
+    let events = c.events();
+    let mut columns: Vec<(String, Vec<String>)> = Vec::new();
+    for ev in events.iter().filter(|e| e.kind == crate::trace::Kind::Call) {
+        if !columns.iter().any(|(a, _)| *a == ev.actor) {
+            columns.push((ev.actor.clone(), vec![ev.actor.clone()]));
+        }
+    }
+    if after.diagram {
+        println!("\n{}", diagram::terminal(&events, &columns));
+    }
+    if let Some(path) = &after.mermaid {
+        std::fs::write(path, diagram::mermaid(&events, &columns))?;
+    }
+    Ok(code)
 }
 
 /// A sink that prints every event, human or JSON, flushing after each or only when told.

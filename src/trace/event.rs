@@ -106,6 +106,14 @@ pub enum Detail {
     Addresses(Vec<IpAddr>),
     /// A failure that is not an errno (`getaddrinfo`'s own error codes), in words.
     Failure(String),
+    /// The call has started and is blocked in the kernel (its result comes in a later event,
+    /// as strace's `<unfinished ...>` and `<... resumed>`).
+    Blocked,
+    /// A signal interrupted the call; the kernel's restart code by name (`ERESTARTSYS`),
+    /// which says whether the call is made again by itself.
+    Interrupted(&'static str),
+    /// `getsockname()`'s or `getpeername()`'s answer.
+    Address(SocketAddr),
 }
 
 impl Detail {
@@ -316,7 +324,22 @@ impl fmt::Display for Detail {
                 f.write_str(&ips.join(", "))
             }
             Detail::Failure(words) => f.write_str(words),
+            Detail::Blocked => f.write_str("… blocked, waiting"),
+            Detail::Interrupted(code) => write!(f, "? {code}: interrupted by a signal, {}", restart_words(code)),
+            Detail::Address(a) => write!(f, "{a}"),
         }
+    }
+}
+
+/// What the kernel does with a call a signal interrupted, by its restart code (these codes
+/// never reach the program: it sees the call restarted, or EINTR).
+fn restart_words(code: &str) -> &'static str {
+    match code {
+        "ERESTARTSYS" => "made again if the handler has SA_RESTART (else EINTR)",
+        "ERESTARTNOINTR" => "always made again",
+        "ERESTARTNOHAND" => "made again unless a handler ran (else EINTR)",
+        "ERESTART_RESTARTBLOCK" => "continued as restart_syscall when the program runs again",
+        _ => "restarted",
     }
 }
 

@@ -57,12 +57,134 @@ pub fn msg_flags(flags: i32) -> String {
         (libc::MSG_OOB, "MSG_OOB"),
         (libc::MSG_TRUNC, "MSG_TRUNC"),
     ];
-    let names: Vec<&str> = NAMES.iter().filter(|(f, _)| flags & f != 0).map(|(_, n)| *n).collect();
-    if names.is_empty() {
+    flag_names(i64::from(flags), NAMES)
+}
+
+/// The names of the flags set in `value`, joined with `|` as strace does; bits no name covers
+/// are added as a number; `0` for none.
+fn flag_names(value: i64, names: &[(i32, &str)]) -> String {
+    let mut rest = value;
+    let mut parts: Vec<String> = Vec::new();
+    for (flag, name) in names {
+        if *flag != 0 && value & i64::from(*flag) == i64::from(*flag) {
+            parts.push((*name).to_string());
+            rest &= !i64::from(*flag);
+        }
+    }
+    if rest != 0 {
+        parts.push(format!("{rest:#x}"));
+    }
+    if parts.is_empty() {
         "0".into()
     } else {
-        names.join("|")
+        parts.join("|")
     }
+}
+
+/// `socket(2)`'s type with its flags: `SOCK_STREAM|SOCK_CLOEXEC`.
+pub fn sock_type_flags(ty: i32) -> String {
+    let base = sock_type(ty & !(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC));
+    let flags = sock_flags(ty & (libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC));
+    if flags == "0" {
+        base
+    } else {
+        format!("{base}|{flags}")
+    }
+}
+
+/// `SOCK_NONBLOCK|SOCK_CLOEXEC`: the flags of `accept4(2)` and of `socket(2)`'s type.
+pub fn sock_flags(flags: i32) -> String {
+    flag_names(i64::from(flags), &[(libc::SOCK_NONBLOCK, "SOCK_NONBLOCK"), (libc::SOCK_CLOEXEC, "SOCK_CLOEXEC")])
+}
+
+/// A socket option's level and name, as `man 7 socket` and `man 7 tcp` spell them:
+/// `SOL_SOCKET`, `SO_REUSEADDR`. Unknown ones as numbers.
+pub fn sockopt(level: i32, name: i32) -> (String, String) {
+    const SOCKET: &[(i32, &str)] = &[
+        (libc::SO_REUSEADDR, "SO_REUSEADDR"),
+        (libc::SO_REUSEPORT, "SO_REUSEPORT"),
+        (libc::SO_LINGER, "SO_LINGER"),
+        (libc::SO_RCVBUF, "SO_RCVBUF"),
+        (libc::SO_SNDBUF, "SO_SNDBUF"),
+        (libc::SO_KEEPALIVE, "SO_KEEPALIVE"),
+        (libc::SO_ERROR, "SO_ERROR"),
+        (libc::SO_BROADCAST, "SO_BROADCAST"),
+        (libc::SO_RCVTIMEO, "SO_RCVTIMEO"),
+        (libc::SO_SNDTIMEO, "SO_SNDTIMEO"),
+        (libc::SO_TYPE, "SO_TYPE"),
+    ];
+    const TCP: &[(i32, &str)] = &[
+        (libc::TCP_NODELAY, "TCP_NODELAY"),
+        (libc::TCP_KEEPIDLE, "TCP_KEEPIDLE"),
+        (libc::TCP_KEEPINTVL, "TCP_KEEPINTVL"),
+        (libc::TCP_KEEPCNT, "TCP_KEEPCNT"),
+        (libc::TCP_INFO, "TCP_INFO"),
+    ];
+    const IPV6: &[(i32, &str)] = &[(libc::IPV6_V6ONLY, "IPV6_V6ONLY")];
+    let (level_name, names): (&str, &[(i32, &str)]) = match level {
+        libc::SOL_SOCKET => ("SOL_SOCKET", SOCKET),
+        libc::IPPROTO_TCP => ("IPPROTO_TCP", TCP),
+        libc::IPPROTO_IPV6 => ("IPPROTO_IPV6", IPV6),
+        libc::IPPROTO_IP => ("IPPROTO_IP", &[]),
+        _ => ("", &[]),
+    };
+    let level_name = if level_name.is_empty() { level.to_string() } else { level_name.to_string() };
+    let name = names.iter().find(|(n, _)| *n == name).map_or_else(|| name.to_string(), |(_, s)| (*s).to_string());
+    (level_name, name)
+}
+
+/// `fcntl(2)`'s command: `F_GETFL`, `F_SETFL`, `F_DUPFD`.
+pub fn fcntl_cmd(cmd: i32) -> String {
+    const NAMES: &[(i32, &str)] = &[
+        (libc::F_DUPFD, "F_DUPFD"),
+        (libc::F_GETFD, "F_GETFD"),
+        (libc::F_SETFD, "F_SETFD"),
+        (libc::F_GETFL, "F_GETFL"),
+        (libc::F_SETFL, "F_SETFL"),
+        (libc::F_DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC"),
+    ];
+    NAMES.iter().find(|(c, _)| *c == cmd).map_or_else(|| cmd.to_string(), |(_, n)| (*n).to_string())
+}
+
+/// A file's status flags, as `F_SETFL` takes them: `O_RDWR|O_NONBLOCK`.
+pub fn open_flags(flags: i64) -> String {
+    let access = match flags & i64::from(libc::O_ACCMODE) {
+        f if f == i64::from(libc::O_WRONLY) => "O_WRONLY",
+        f if f == i64::from(libc::O_RDWR) => "O_RDWR",
+        _ => "O_RDONLY",
+    };
+    let rest = flags & !i64::from(libc::O_ACCMODE);
+    let others = flag_names(rest, &[(libc::O_NONBLOCK, "O_NONBLOCK"), (libc::O_APPEND, "O_APPEND")]);
+    if others == "0" {
+        access.to_string()
+    } else {
+        format!("{access}|{others}")
+    }
+}
+
+/// `epoll_ctl(2)`'s operation.
+pub fn epoll_op(op: i32) -> String {
+    match op {
+        libc::EPOLL_CTL_ADD => "EPOLL_CTL_ADD".into(),
+        libc::EPOLL_CTL_MOD => "EPOLL_CTL_MOD".into(),
+        libc::EPOLL_CTL_DEL => "EPOLL_CTL_DEL".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `EPOLLIN|EPOLLOUT|EPOLLET`: the events of an epoll registration.
+pub fn epoll_events(events: u32) -> String {
+    const NAMES: &[(i32, &str)] = &[
+        (libc::EPOLLIN, "EPOLLIN"),
+        (libc::EPOLLOUT, "EPOLLOUT"),
+        (libc::EPOLLRDHUP, "EPOLLRDHUP"),
+        (libc::EPOLLPRI, "EPOLLPRI"),
+        (libc::EPOLLERR, "EPOLLERR"),
+        (libc::EPOLLHUP, "EPOLLHUP"),
+        (libc::EPOLLET, "EPOLLET"),
+        (libc::EPOLLONESHOT, "EPOLLONESHOT"),
+    ];
+    flag_names(i64::from(events), NAMES)
 }
 
 /// An errno's symbolic name, as strace prints it: `ECONNREFUSED`. (nix's `Errno` prints its
@@ -138,6 +260,13 @@ mod tests {
         assert_eq!(msg_flags(0), "0");
         assert_eq!(poll_flags(PollFlags::POLLIN | PollFlags::POLLOUT), "POLLIN|POLLOUT");
         assert_eq!(poll_flags(PollFlags::empty()), "0");
+        assert_eq!(sock_type_flags(libc::SOCK_STREAM | libc::SOCK_CLOEXEC), "SOCK_STREAM|SOCK_CLOEXEC");
+        assert_eq!(sockopt(libc::SOL_SOCKET, libc::SO_REUSEADDR), ("SOL_SOCKET".into(), "SO_REUSEADDR".into()));
+        assert_eq!(sockopt(libc::IPPROTO_TCP, 9999), ("IPPROTO_TCP".into(), "9999".into()));
+        assert_eq!(fcntl_cmd(libc::F_SETFL), "F_SETFL");
+        assert_eq!(open_flags(i64::from(libc::O_RDWR | libc::O_NONBLOCK)), "O_RDWR|O_NONBLOCK");
+        assert_eq!(epoll_events((libc::EPOLLIN | libc::EPOLLET) as u32), "EPOLLIN|EPOLLET");
+        assert_eq!(msg_flags(0x4000_0000), "0x40000000", "an unknown bit is not dropped");
     }
 
     #[test]

@@ -59,11 +59,11 @@ pub struct TracedSocket {
 }
 
 /// What `close()` must learn before the fd is gone: afterwards only the 4-tuple finds it.
-struct LastLook {
-    local: Option<SocketAddr>,
-    peer: Option<SocketAddr>,
-    inode: Option<u64>,
-    abort: Option<Abort>,
+pub(crate) struct LastLook {
+    pub(crate) local: Option<SocketAddr>,
+    pub(crate) peer: Option<SocketAddr>,
+    pub(crate) inode: Option<u64>,
+    pub(crate) abort: Option<Abort>,
 }
 
 impl TracedSocket {
@@ -488,7 +488,7 @@ impl TracedSocket {
 /// The verdict on a `close()`: what the table shows for the connection afterwards, judged by
 /// [`transitions::close_verdict`]. (A connection still in the table is followed from now on by
 /// the kernel observer, from the state this event shows.)
-fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
+pub(crate) fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
     let t = rec.tracer();
     let ev = &mut rec.ev;
     let Some(tab) = t.table() else {

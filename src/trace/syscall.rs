@@ -27,26 +27,64 @@ pub enum Syscall {
     Close,
     Poll,
     Getaddrinfo,
+    // Calls a lab program does not make but a traced one (`lab trace`) may.
+    Accept,
+    Socketpair,
+    Sendmsg,
+    Recvmsg,
+    Write,
+    Read,
+    Dup,
+    Dup2,
+    Dup3,
+    CloseRange,
+    Ppoll,
+    Select,
+    Pselect6,
+    EpollCtl,
+    EpollWait,
+    EpollPwait,
+    Getsockname,
+    Getpeername,
 }
 
-/// Every call with its strace name and its word in a lesson, in the order a program makes them.
-pub const TABLE: [(Syscall, &str, &str); 16] = [
-    (Syscall::Getaddrinfo, "getaddrinfo", "resolve"),
-    (Syscall::Socket, "socket", "socket"),
-    (Syscall::Setsockopt, "setsockopt", "setsockopt"),
-    (Syscall::Getsockopt, "getsockopt", "getsockopt"),
-    (Syscall::Fcntl, "fcntl", "nonblock"),
-    (Syscall::Bind, "bind", "bind"),
-    (Syscall::Listen, "listen", "listen"),
-    (Syscall::Accept4, "accept4", "accept"),
-    (Syscall::Connect, "connect", "connect"),
-    (Syscall::Send, "send", "send"),
-    (Syscall::Sendto, "sendto", "sendto"),
-    (Syscall::Recv, "recv", "recv"),
-    (Syscall::Recvfrom, "recvfrom", "recvfrom"),
-    (Syscall::Shutdown, "shutdown", "shutdown"),
-    (Syscall::Close, "close", "close"),
-    (Syscall::Poll, "poll", "poll"),
+/// Every call with its strace name and its word in a lesson (`None`: not a lesson step), in
+/// the order a program makes them.
+pub const TABLE: [(Syscall, &str, Option<&str>); 34] = [
+    (Syscall::Getaddrinfo, "getaddrinfo", Some("resolve")),
+    (Syscall::Socket, "socket", Some("socket")),
+    (Syscall::Socketpair, "socketpair", None),
+    (Syscall::Setsockopt, "setsockopt", Some("setsockopt")),
+    (Syscall::Getsockopt, "getsockopt", Some("getsockopt")),
+    (Syscall::Fcntl, "fcntl", Some("nonblock")),
+    (Syscall::Bind, "bind", Some("bind")),
+    (Syscall::Listen, "listen", Some("listen")),
+    (Syscall::Accept4, "accept4", Some("accept")),
+    (Syscall::Accept, "accept", None),
+    (Syscall::Connect, "connect", Some("connect")),
+    (Syscall::Getsockname, "getsockname", None),
+    (Syscall::Getpeername, "getpeername", None),
+    (Syscall::Send, "send", Some("send")),
+    (Syscall::Sendto, "sendto", Some("sendto")),
+    (Syscall::Sendmsg, "sendmsg", None),
+    (Syscall::Write, "write", None),
+    (Syscall::Recv, "recv", Some("recv")),
+    (Syscall::Recvfrom, "recvfrom", Some("recvfrom")),
+    (Syscall::Recvmsg, "recvmsg", None),
+    (Syscall::Read, "read", None),
+    (Syscall::Shutdown, "shutdown", Some("shutdown")),
+    (Syscall::Close, "close", Some("close")),
+    (Syscall::Dup, "dup", None),
+    (Syscall::Dup2, "dup2", None),
+    (Syscall::Dup3, "dup3", None),
+    (Syscall::CloseRange, "close_range", None),
+    (Syscall::Poll, "poll", Some("poll")),
+    (Syscall::Ppoll, "ppoll", None),
+    (Syscall::Select, "select", None),
+    (Syscall::Pselect6, "pselect6", None),
+    (Syscall::EpollCtl, "epoll_ctl", None),
+    (Syscall::EpollWait, "epoll_wait", None),
+    (Syscall::EpollPwait, "epoll_pwait", None),
 ];
 
 impl Syscall {
@@ -55,7 +93,7 @@ impl Syscall {
         TABLE.iter().map(|(s, _, _)| *s)
     }
 
-    fn entry(self) -> &'static (Syscall, &'static str, &'static str) {
+    fn entry(self) -> &'static (Syscall, &'static str, Option<&'static str>) {
         // TABLE lists every variant (a test checks it), so the search always finds one.
         TABLE.iter().find(|(s, _, _)| *s == self).unwrap_or(&TABLE[0])
     }
@@ -65,14 +103,19 @@ impl Syscall {
         self.entry().1
     }
 
-    /// The word a lesson uses for it: `accept`, `nonblock`.
-    pub fn lesson_word(self) -> &'static str {
+    /// The word a lesson uses for it: `accept`, `nonblock`; `None` if it is not a lesson step.
+    pub fn lesson_word(self) -> Option<&'static str> {
         self.entry().2
     }
 
     /// The call a lesson's word stands for.
     pub fn from_lesson_word(word: &str) -> Option<Syscall> {
-        TABLE.iter().find(|(_, _, w)| *w == word).map(|(s, _, _)| *s)
+        TABLE.iter().find(|(_, _, w)| *w == Some(word)).map(|(s, _, _)| *s)
+    }
+
+    /// Every word a lesson may use for a call.
+    pub fn lesson_words() -> impl Iterator<Item = &'static str> {
+        TABLE.iter().filter_map(|(_, _, w)| *w)
     }
 
     /// The call strace would name so.
@@ -96,7 +139,9 @@ mod tests {
         for (i, (call, name, word)) in TABLE.iter().enumerate() {
             assert_eq!(TABLE.iter().filter(|(c, _, _)| c == call).count(), 1, "{name} listed twice");
             assert_eq!(Syscall::from_name(name), Some(*call));
-            assert_eq!(Syscall::from_lesson_word(word), Some(*call));
+            if let Some(word) = word {
+                assert_eq!(Syscall::from_lesson_word(word), Some(*call));
+            }
             assert_eq!(call.entry(), &TABLE[i]);
         }
         assert_eq!(Syscall::from_name("frobnicate"), None);
@@ -114,6 +159,7 @@ mod tests {
     #[test]
     fn names_are_straces() {
         assert_eq!(Syscall::Accept4.to_string(), "accept4");
-        assert_eq!(Syscall::Fcntl.lesson_word(), "nonblock");
+        assert_eq!(Syscall::Fcntl.lesson_word(), Some("nonblock"));
+        assert_eq!(Syscall::EpollWait.lesson_word(), None);
     }
 }

@@ -1,0 +1,262 @@
+//! A traced program's socket call, from its entry to its exit, as one lab [`Event`].
+//!
+//! At the entry stop the tracer reads the arguments (and the memory they point to), copies the
+//! fd into itself and reads the socket's state *before*. At the exit stop it reads the result,
+//! what the call wrote back (the data received, the peer accepted), the state *after*, and
+//! checks it against the kernel's table — the same [`Recording`] lab's own sockets go through,
+//! so a student's C server and lab's show the same columns and the same verdicts.
+//!
+//! A call that blocks (an `accept()` with no one connecting) is shown when it has waited
+//! [`BLOCKED_AFTER`], with its result in a second event when it returns — strace's
+//! `<unfinished ...>` and `<... resumed>`.
+
+use super::decode;
+use super::fds::{Looked, Process, Proto, Sock};
+use super::memory::Memory;
+use crate::kernel::check::Verdict;
+use crate::tcp_state::TcpState;
+use crate::trace::record::Recording;
+use crate::trace::socket::{judge_close, LastLook};
+use crate::trace::{Detail, Event, Syscall, Ticket, Tracer};
+use crate::transitions::{self, Abort};
+use socket2::SockRef;
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
+
+/// How long a call waits before the trace shows it as blocked.
+pub const BLOCKED_AFTER: Duration = Duration::from_millis(50);
+
+/// The kernel's restart codes: a signal interrupted the call. They never reach the program
+/// (it sees the call made again, or EINTR), only a tracer: `include/linux/errno.h`.
+const RESTART_CODES: [(i64, &str); 4] = [
+    (512, "ERESTARTSYS"),
+    (513, "ERESTARTNOINTR"),
+    (514, "ERESTARTNOHAND"),
+    (ERESTART_RESTARTBLOCK, "ERESTART_RESTARTBLOCK"),
+];
+
+/// The call goes on as `restart_syscall` when the program runs again (a `poll()` with a
+/// timeout, stopped by SIGSTOP).
+pub const ERESTART_RESTARTBLOCK: i64 = 516;
+
+/// A call between its entry and its exit.
+pub struct Pending<'t> {
+    pub call: Syscall,
+    pub raw: [u64; 6],
+    rec: Recording<'t>,
+    /// Our copy of the socket the call is on (none for `close()`: see [`super::fds`]).
+    copy: Option<OwnedFd>,
+    inode: Option<u64>,
+    /// For `close()`: what it must know before the fd is gone.
+    look: Option<LastLook>,
+    /// A call that may block holds its place in the order of events from its entry on, until
+    /// it is shown as blocked or returns.
+    wait: Option<Ticket>,
+    started: Instant,
+}
+
+impl Pending<'_> {
+    /// Whether it has waited long enough to be shown as blocked.
+    pub fn blocked_since(&self, now: Instant) -> Option<Duration> {
+        self.wait.as_ref().map(|_| BLOCKED_AFTER.saturating_sub(now.duration_since(self.started)))
+    }
+}
+
+/// Turns entries and exits into events.
+pub struct Calls<'t> {
+    pub tracer: &'t Tracer,
+    /// Show calls on every fd, not only TCP and UDP sockets.
+    pub all_fds: bool,
+}
+
+impl<'t> Calls<'t> {
+    /// The entry of `call`: `None` if the trace does not show it (a `read()` of a file).
+    pub fn entry(
+        &self,
+        proc: &mut Process,
+        mem: Memory,
+        actor: &str,
+        call: Syscall,
+        raw: [u64; 6],
+    ) -> Option<Pending<'t>> {
+        let fd = decode::fd_of(call, &raw);
+        let (args, copy, inode, shown) = match fd {
+            None => {
+                let shown = decode::shown_without_fd(call, &raw, mem, proc, (self.tracer, self.all_fds, actor));
+                (decode::entry_args(call, &raw, mem), None, None, shown)
+            }
+            Some(fd) => match proc.look(fd, self.tracer, actor) {
+                Looked::Socket(copy, sock) => {
+                    let shown = sock.shown(self.all_fds);
+                    (decode::entry_args(call, &raw, mem), Some(copy), Some(sock.inode), shown)
+                }
+                Looked::Other(copy) => (decode::entry_args(call, &raw, mem), Some(copy), None, self.all_fds),
+                Looked::Closed => (decode::entry_args(call, &raw, mem), None, None, false),
+            },
+        };
+        if !shown {
+            return None;
+        }
+        let mut rec = Recording::start(self.tracer, actor, call, fd, args);
+        if let Some(sock) = inode.and_then(|i| proc.sock_mut(i)) {
+            rec.set_socket(sock.info());
+        }
+        if let Some(c) = &copy {
+            rec = rec.before(c.as_fd());
+        }
+        let mut p = Pending { call, raw, rec, copy, inode, look: None, wait: None, started: Instant::now() };
+        if call == Syscall::Close {
+            self.close_entry(&mut p, proc);
+        } else if decode::may_block(call) {
+            p.wait = Some(self.tracer.ticket());
+        }
+        Some(p)
+    }
+
+    /// Shows a call that has been waiting as blocked, in its place (its entry).
+    pub fn show_blocked(&self, p: &mut Pending<'t>) {
+        let Some(ticket) = p.wait.take() else { return };
+        let mut ev = p.rec.ev.clone();
+        ev.detail = Some(Detail::Blocked);
+        self.tracer.emit_at(ticket, vec![ev], None);
+    }
+
+    /// Forgets a call whose thread is gone before it returned.
+    pub fn abandon(&self, mut p: Pending<'t>) {
+        if let Some(t) = p.wait.take() {
+            self.tracer.cancel(t);
+        }
+    }
+
+    /// The exit of a call: its result, what it wrote back, the state after, the check.
+    pub fn exit(&self, proc: &mut Process, mem: Memory, mut p: Pending<'t>, ret: i64) {
+        if let Some(t) = p.wait.take() {
+            self.tracer.cancel(t);
+        }
+        if let Some((_, code)) = RESTART_CODES.iter().find(|(c, _)| -ret == *c) {
+            p.rec.result(&Ok(()), |_, _| 0);
+            (p.rec.ev.ret, p.rec.ev.detail) = (None, Some(Detail::Interrupted(code)));
+            return p.rec.emit();
+        }
+        let result = if ret < 0 { Err(io::Error::from_raw_os_error(-ret as i32)) } else { Ok(ret) };
+        p.rec.result(&result, |_, r| *r);
+        let sock = p.inode.and_then(|i| proc.sock_mut(i));
+        decode::exit_details(&mut p.rec.ev, &p.raw, mem, ret, sock.as_deref());
+        match p.call {
+            Syscall::Close => self.close_exit(p, proc),
+            Syscall::Socket | Syscall::Accept | Syscall::Accept4 if ret >= 0 => self.new_socket(p, proc, ret),
+            _ => self.on_socket(p, proc, ret),
+        }
+    }
+
+    /// A call on a socket (or another fd with `--all-fds`): what it changed of what the trace
+    /// knows, then the state after and the check.
+    fn on_socket(&self, mut p: Pending<'t>, proc: &mut Process, ret: i64) {
+        if let Some(fd) = decode::fd_replaced(p.call, &p.raw, ret) {
+            proc.forget(fd);
+        }
+        if p.call == Syscall::CloseRange && ret == 0 {
+            let gone = proc.forget_range(p.raw[0] as RawFd, p.raw[1].min(i32::MAX as u64) as RawFd);
+            p.rec.ev.note = (!gone.is_empty()).then(|| format!("closed the sockets on fds {gone:?}"));
+        }
+        let (Some(copy), Some(sock)) = (p.copy.take(), p.inode.and_then(|i| proc.sock_mut(i))) else {
+            return p.rec.emit();
+        };
+        decode::learn(p.call, &p.raw, &mut p.rec.ev, ret, sock);
+        if sock.listening {
+            p.rec.set_socket(sock.info());
+        }
+        finish(&mut p.rec, &copy, sock);
+        p.rec.emit();
+    }
+
+    /// `socket()` or `accept()` made a new fd: the state and the check are the new socket's.
+    fn new_socket(&self, mut p: Pending<'t>, proc: &mut Process, ret: i64) {
+        let fd = ret as RawFd;
+        let actor = p.rec.ev.actor.clone();
+        let Looked::Socket(copy, sock) = proc.look(fd, self.tracer, &actor) else {
+            return p.rec.emit();
+        };
+        if let Some(Detail::Accepted { peer, .. }) = p.rec.ev.detail {
+            sock.peer = Some(peer);
+        }
+        if p.call == Syscall::Socket {
+            p.rec.ev.fd = Some(fd);
+        } else {
+            p.rec.ev.before = None;
+        }
+        p.rec.set_socket(sock.info());
+        finish(&mut p.rec, &copy, sock);
+        p.rec.emit();
+    }
+
+    /// `close()`'s entry: its last look at the socket, then our copy is dropped, so that the
+    /// program's close is the last reference and the kernel sends its FIN.
+    fn close_entry(&self, p: &mut Pending<'t>, proc: &mut Process) {
+        let (Some(copy), Some(sock)) = (p.copy.take(), p.inode.and_then(|i| proc.sock_mut(i))) else { return };
+        let s = SockRef::from(&copy);
+        let local = s.local_addr().ok().and_then(|a| a.as_socket());
+        let peer = s.peer_addr().ok().and_then(|a| a.as_socket()).or(sock.peer);
+        // Unread data at close makes Linux send RST instead of FIN (RFC 2525 §2.17).
+        let unread = match (self.tracer.table(), local, peer) {
+            (Some(tab), Some(l), Some(r)) if sock.proto == Proto::Tcp => {
+                tab.lookup(l, r).ok().flatten().is_some_and(|row| row.recv_q > 0 && row.state != Some(TcpState::Listen))
+            }
+            _ => false,
+        };
+        let abort = if unread { Some(Abort::UnreadData) } else { sock.abortive.then_some(Abort::Linger0) };
+        p.look = Some(LastLook { local, peer, inode: Some(sock.inode), abort });
+    }
+
+    /// `close()`'s exit: the fd is gone; the connection is followed by its 4-tuple, unless
+    /// another fd still holds the socket (then this close only dropped one reference).
+    fn close_exit(&self, mut p: Pending<'t>, proc: &mut Process) {
+        let fd = p.raw[0] as RawFd;
+        proc.forget(fd);
+        let Some(look) = p.look.take() else { return p.rec.emit() };
+        p.rec.ev.fd_gone = true;
+        if let (Some(abort), Some(TcpState::Established)) = (look.abort, p.rec.ev.before) {
+            p.rec.ev.note = Some(abort.words().into());
+        }
+        p.rec.addresses(look.local, look.peer);
+        if p.rec.ev.failed() || !self.still_held(&mut p.rec.ev, &look) {
+            judge_close(&mut p.rec, &look);
+        }
+        p.rec.emit();
+    }
+
+    /// Whether the socket lives on after this close: its row still carries its inode (a socket
+    /// no fd holds any more is orphaned, and the table shows inode 0 for it).
+    fn still_held(&self, ev: &mut Event, look: &LastLook) -> bool {
+        let (Some(table), Some(local), Some(before)) = (self.tracer.table(), look.local, ev.before) else {
+            return false;
+        };
+        let peer: Option<SocketAddr> = if before == TcpState::Listen { None } else { look.peer };
+        let (l, r) = crate::kernel::table::tuple(local, peer);
+        let Ok(Some(row)) = table.lookup(l, r) else { return false };
+        if Some(row.inode) != look.inode || row.inode == 0 {
+            return false;
+        }
+        (ev.verdict, ev.kernel, ev.recv_q, ev.send_q) =
+            (Verdict::Agrees, row.state, Some(row.recv_q), Some(row.send_q));
+        ev.reason = Some(transitions::CLOSE_OTHER_REFERENCE.into());
+        true
+    }
+}
+
+/// The state after the call, the socket's ends, and the kernel table's verdict.
+fn finish(rec: &mut Recording<'_>, copy: &OwnedFd, sock: &Sock) {
+    if sock.proto == Proto::NotSocket {
+        return;
+    }
+    let now = rec.settle(copy.as_fd());
+    let s = SockRef::from(copy);
+    let local = s.local_addr().ok().and_then(|a| a.as_socket());
+    let peer = s.peer_addr().ok().and_then(|a| a.as_socket()).or(sock.peer);
+    rec.addresses(local, peer);
+    if matches!(sock.proto, Proto::Tcp | Proto::Udp) {
+        rec.check(copy.as_fd(), now, local, sock.peer);
+    }
+}

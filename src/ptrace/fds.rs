@@ -1,0 +1,189 @@
+//! Which of a traced process's fds are sockets, and which socket each is.
+//!
+//! A system call names a fd by number; the tracer must know what the number stands for *now*.
+//! Numbers are reused — `close(4)` then `accept()` gives 4 again — and while one thread is
+//! stopped, the others run on and may close or reuse any fd. So a fd is never trusted from
+//! memory: at each call the tracer copies it into itself (`pidfd_getfd(2)`, allowed to a
+//! tracer), and the copy's inode (`fstat(2)`) says which socket it is. What the trace knows of a
+//! socket (its peer, whether it was shut down for reading, its id for the kernel observer) is
+//! kept by inode, the one name that does not move.
+//!
+//! The copy is an open reference to the socket: it is dropped before the program's own
+//! `close()` goes ahead, or the socket would outlive it and no FIN would be sent.
+
+use crate::sys;
+use crate::trace::{SocketInfo, Tracer};
+use nix::unistd::Pid;
+use socket2::{Domain, SockRef, Type};
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, OwnedFd, RawFd};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+/// What kind of socket: the trace shows TCP and UDP ones (`--all-fds`: every fd).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proto {
+    Tcp,
+    Udp,
+    /// Another socket (AF_UNIX, netlink, …).
+    OtherSocket,
+    /// Not a socket: a file, a pipe, a terminal (shown with `--all-fds`, without states).
+    NotSocket,
+}
+
+/// What the trace knows of one socket of a traced process.
+pub struct Sock {
+    pub inode: u64,
+    pub proto: Proto,
+    /// How the tracer and its kernel observer know it.
+    pub id: u64,
+    pub busy: Arc<AtomicBool>,
+    pub actor: Arc<Mutex<String>>,
+    /// The peer `connect()` was given or `accept()` returned: the kernel has none to tell in
+    /// SYN-SENT, or once the connection is over, but the 4-tuple is still how the table knows it.
+    pub peer: Option<SocketAddr>,
+    /// `shutdown(SHUT_RD)` was called: a later EOF is this side's own doing.
+    pub read_shut: bool,
+    /// SO_LINGER with timeout 0 was set: `close()` will send RST.
+    pub abortive: bool,
+    /// It listens (its inode tells it apart from another listener on the same port).
+    pub listening: bool,
+}
+
+impl Sock {
+    /// What the tracer is told of this socket with each of its calls.
+    pub fn info(&self) -> SocketInfo {
+        SocketInfo {
+            id: self.id,
+            busy: self.busy.clone(),
+            inode: self.listening.then_some(self.inode),
+            actor: self.actor.clone(),
+        }
+    }
+
+    /// Whether the trace shows its calls.
+    pub fn shown(&self, all_fds: bool) -> bool {
+        all_fds || matches!(self.proto, Proto::Tcp | Proto::Udp)
+    }
+}
+
+/// One traced process (its threads share the fd table).
+pub struct Process {
+    pub pid: Pid,
+    /// How the tracer reaches the process's fds; `None` if pidfd_open failed (the reason is
+    /// then in `why_blind`).
+    pidfd: Option<OwnedFd>,
+    pub why_blind: Option<String>,
+    /// What is known of each socket, by inode.
+    socks: HashMap<u64, Sock>,
+    /// The inode each fd held when last looked at (a hint; every use checks it again).
+    fds: HashMap<RawFd, u64>,
+}
+
+/// A fd of the traced process, looked at now.
+pub enum Looked<'p> {
+    /// A socket: our copy of it, and what the trace knows of it.
+    Socket(OwnedFd, &'p mut Sock),
+    /// Open, not a socket.
+    Other(OwnedFd),
+    /// Not open (the call will fail with EBADF), or the process cannot be looked into.
+    Closed,
+}
+
+impl Process {
+    pub fn new(pid: Pid) -> Process {
+        let (pidfd, why_blind) = match sys::pidfd_open(pid.as_raw()) {
+            Ok(fd) => (Some(fd), None),
+            Err(e) => (None, Some(format!("pidfd_open({pid}): {e}: the tracer cannot look at this process's fds"))),
+        };
+        Process { pid, pidfd, why_blind, socks: HashMap::new(), fds: HashMap::new() }
+    }
+
+    /// A child made by fork(): a copy of the parent's fd table, so the same sockets, but
+    /// followed separately (each process's calls are its own).
+    pub fn forked(pid: Pid) -> Process {
+        Process::new(pid)
+    }
+
+    /// Looks at fd `fd` now, learning the socket if it is new. `actor` names it.
+    pub fn look(&mut self, fd: RawFd, tracer: &Tracer, actor: &str) -> Looked<'_> {
+        let Some(pidfd) = &self.pidfd else { return Looked::Closed };
+        let Ok(copy) = sys::pidfd_getfd(pidfd.as_fd(), fd) else {
+            self.fds.remove(&fd);
+            return Looked::Closed;
+        };
+        let Ok(stat) = nix::sys::stat::fstat(copy.as_fd()) else { return Looked::Closed };
+        if stat.st_mode & libc::S_IFMT != libc::S_IFSOCK {
+            self.fds.remove(&fd);
+            return Looked::Other(copy);
+        }
+        let inode = stat.st_ino;
+        self.fds.insert(fd, inode);
+        let sock = self.socks.entry(inode).or_insert_with(|| Sock {
+            inode,
+            proto: proto_of(&copy),
+            id: tracer.socket_id(),
+            busy: Arc::new(AtomicBool::new(false)),
+            actor: Arc::new(Mutex::new(actor.to_string())),
+            peer: None,
+            read_shut: false,
+            abortive: false,
+            listening: false,
+        });
+        Looked::Socket(copy, sock)
+    }
+
+    /// The socket fd `fd` held when last looked at, without looking again (for the fds of a
+    /// `poll()` list, whose calls do not change them).
+    pub fn known(&self, fd: RawFd) -> Option<&Sock> {
+        self.fds.get(&fd).and_then(|i| self.socks.get(i))
+    }
+
+    /// The socket with this inode.
+    pub fn sock_mut(&mut self, inode: u64) -> Option<&mut Sock> {
+        self.socks.get_mut(&inode)
+    }
+
+    /// Whether any shown socket is known (an `epoll_wait()` is then worth showing).
+    pub fn has_shown_sockets(&self, all_fds: bool) -> bool {
+        self.fds.values().any(|i| self.socks.get(i).is_some_and(|s| s.shown(all_fds)))
+    }
+
+    /// The fd no longer holds what it held (closed, or replaced by `dup2()`).
+    pub fn forget(&mut self, fd: RawFd) {
+        self.fds.remove(&fd);
+    }
+
+    /// The sockets among fds `first..=last`, and forgets those fds (`close_range()`).
+    pub fn forget_range(&mut self, first: RawFd, last: RawFd) -> Vec<RawFd> {
+        let gone: Vec<RawFd> = self.fds.keys().copied().filter(|fd| (first..=last).contains(fd)).collect();
+        for fd in &gone {
+            self.fds.remove(fd);
+        }
+        gone
+    }
+
+    /// After `exec()`: close-on-exec fds are gone, the others stay; which is which is learned
+    /// again at their next use.
+    pub fn exec(&mut self) {
+        self.fds.clear();
+    }
+}
+
+/// TCP, UDP, or another socket, from the copy's own options (`SO_DOMAIN`, `SO_TYPE`).
+fn proto_of(copy: &OwnedFd) -> Proto {
+    let sock = SockRef::from(copy);
+    let inet = matches!(sock.domain(), Ok(d) if d == Domain::IPV4 || d == Domain::IPV6);
+    match sock.r#type() {
+        Ok(t) if inet && t == Type::STREAM => Proto::Tcp,
+        Ok(t) if inet && t == Type::DGRAM => Proto::Udp,
+        _ => Proto::OtherSocket,
+    }
+}
+
+/// The reason a fd copy could not be made, for the trace.
+pub fn blind_reason(e: &io::Error) -> String {
+    format!("pidfd_getfd: {e}")
+}

@@ -1,0 +1,165 @@
+//! `lab trace`: the same trace, with kernel-checked states, for any program — a student's C or
+//! Python chat, a seed's server — through ptrace.
+//!
+//! - [`start`]: start the program as our tracee, or attach to a running one; refusals in words.
+//! - [`filter`]: the calls that stop it, and the seccomp-bpf filter that says so.
+//! - [`stops`]: the tracer's loop — why each thread stopped, and letting it go on.
+//! - [`calls`]: a call from entry to exit, as one lab [`crate::trace::Event`], checked.
+//! - [`decode`]: six raw arguments as strace would print them.
+//! - [`memory`]: reading what the arguments point to.
+//! - [`fds`]: which fd is which socket, now.
+//!
+//! The events go through the same [`Tracer`] as lab's own sockets — the same renderers, the
+//! same diagram, the same kernel observer following every socket between calls.
+
+pub mod calls;
+pub mod decode;
+pub mod fds;
+pub mod filter;
+pub mod memory;
+pub mod start;
+pub mod stops;
+
+use crate::trace::{Kind, Tracer};
+use nix::errno::Errno;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+use nix::sys::signalfd::SignalFd;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+use std::ffi::OsString;
+use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
+use stops::Stops;
+
+/// What to trace.
+pub enum Target {
+    /// Start this program (and its arguments).
+    Launch(Vec<OsString>),
+    /// Attach to this running process.
+    Attach(Pid),
+}
+
+/// Traces `target` until it ends (or, attached, until Ctrl+C detaches). Returns the exit code
+/// lab should end with: the program's (128 + signal if killed), 0 after a detach. `signals`
+/// is [`block_signals`]'s, called before the tracer (and its observer thread) was made.
+pub fn run(target: Target, tracer: &Tracer, all_fds: bool, signals: &SignalFd) -> Result<i32, String> {
+    let calls = calls::Calls { tracer, all_fds };
+    let mut stops = match &target {
+        Target::Launch(argv) => {
+            let pid = start::launch(argv)?;
+            let mut s = Stops::new(calls, pid, true, false);
+            s.adopt(pid, pid);
+            s
+        }
+        Target::Attach(pid) => {
+            let tids = start::attach(*pid)?;
+            let mut s = Stops::new(calls, *pid, false, true);
+            for tid in tids {
+                s.adopt(tid, *pid);
+            }
+            tracer.note("lab", &format!("attached to process {pid}: Ctrl+C detaches, and it goes on as before"));
+            s
+        }
+    };
+    let detach = follow(&mut stops, signals).map_err(|e| format!("waitpid: {e}"))?;
+    if detach {
+        detach_all(&mut stops);
+        tracer.note("lab", &format!("detached from process {}: it goes on untraced", stops.main));
+        return Ok(0);
+    }
+    let status = stops.exit_status.unwrap_or(0);
+    tracer.emit(crate::trace::Event::words(Kind::Note, "lab", format!("the program ended with status {status}")));
+    Ok(status)
+}
+
+/// lab's own Ctrl+C, SIGTERM and SIGHUP, and SIGCHLD (a tracee stopped), read from a signalfd
+/// instead of interrupting: the loop waits on it, with a timeout for blocked calls. To be called
+/// before any other thread starts, so that every thread of lab inherits the mask (a thread
+/// that has SIGCHLD unblocked would take it, and the loop would never wake); the program's
+/// child clears the mask before exec.
+pub fn block_signals() -> nix::Result<SignalFd> {
+    let mut set = SigSet::empty();
+    for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGCHLD] {
+        set.add(s);
+    }
+    nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None)?;
+    SignalFd::with_flags(&set, nix::sys::signalfd::SfdFlags::SFD_NONBLOCK | nix::sys::signalfd::SfdFlags::SFD_CLOEXEC)
+}
+
+/// Handles stops until every traced thread is gone (returns false) or lab is asked to stop
+/// while attached (returns true: detach). Launched, Ctrl+C reaches the program itself (same
+/// terminal, same process group); SIGTERM or SIGHUP sent to lab alone is passed on to it.
+fn follow(stops: &mut Stops<'_>, signals: &SignalFd) -> nix::Result<bool> {
+    loop {
+        drain(stops)?;
+        if !stops.alive() {
+            return Ok(false);
+        }
+        let wait = stops.next_blocked(Instant::now());
+        let timeout = wait
+            .map_or(PollTimeout::NONE, |d| PollTimeout::try_from(d.as_millis() as i32 + 1).unwrap_or(PollTimeout::MAX));
+        let mut fds = [PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, timeout) {
+            Ok(_) | Err(Errno::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+        while let Ok(Some(info)) = signals.read_signal() {
+            let sig = Signal::try_from(info.ssi_signo as i32).unwrap_or(Signal::SIGCHLD);
+            match sig {
+                Signal::SIGCHLD => {}
+                _ if stops.seized => return Ok(true),
+                Signal::SIGINT => {}
+                other => {
+                    let _ = nix::sys::signal::kill(stops.main, other);
+                }
+            }
+        }
+        stops.show_blocked(Instant::now());
+    }
+}
+
+/// Every stop that is ready, without blocking.
+fn drain(stops: &mut Stops<'_>) -> nix::Result<()> {
+    loop {
+        match waitpid(None::<Pid>, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::StillAlive) => return Ok(()),
+            Ok(status) => stops.handle(status),
+            Err(Errno::EINTR) => {}
+            Err(Errno::ECHILD) => {
+                stops.forget_all();
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Detaches from every thread: each is interrupted, and let go at its next stop with the
+/// signal it was about to get, so the program goes on as if never traced.
+fn detach_all(stops: &mut Stops<'_>) {
+    stops.abandon_all();
+    let mut left = stops.tids();
+    for tid in &left {
+        let _ = nix::sys::ptrace::interrupt(*tid);
+    }
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !left.is_empty() && Instant::now() < deadline {
+        let status = match waitpid(None::<Pid>, Some(WaitPidFlag::__WALL)) {
+            Ok(s) => s,
+            Err(Errno::EINTR) => continue,
+            Err(_) => break,
+        };
+        let (tid, sig) = match status {
+            WaitStatus::Stopped(t, s) if !matches!(s, Signal::SIGTRAP | Signal::SIGSTOP) => (t, Some(s)),
+            WaitStatus::Stopped(t, _) | WaitStatus::PtraceEvent(t, _, _) | WaitStatus::PtraceSyscall(t) => (t, None),
+            WaitStatus::Exited(t, _) | WaitStatus::Signaled(t, _, _) => {
+                left.retain(|x| *x != t);
+                continue;
+            }
+            _ => continue,
+        };
+        let _ = nix::sys::ptrace::detach(tid, sig);
+        left.retain(|x| *x != tid);
+    }
+}

@@ -1,0 +1,426 @@
+//! `lab trace` on programs written the way the seeds write them — a C thread-per-client chat, a
+//! Python select chat, a Python client that sends without framing — each run once under lab
+//! and once under `strace -f` with the same scenario: the same calls, on the same fds, with the
+//! same results, in the same order per thread; and the states lab shows confirmed by `ss` while
+//! the program waits.
+//!
+//! Needs `cc` (apt-get install gcc), `python3` (apt-get install python3), `strace` (apt-get
+//! install strace) and `ss` (apt-get install iproute2); each test is skipped loudly without them.
+
+mod common;
+
+use common::{have_tool, lab, temp_dir, wait_file, PATIENCE};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The calls strace is told to show: every call `lab trace` decodes.
+const CALLS: &str = "socket,bind,listen,accept,accept4,connect,getsockopt,setsockopt,getsockname,getpeername,\
+sendto,sendmsg,write,recvfrom,recvmsg,read,shutdown,close,poll,ppoll,select,pselect6,epoll_ctl,epoll_wait,\
+epoll_pwait,dup,dup2,dup3,fcntl";
+
+/// One call as both tools report it: its name, the fd it was made on, its result (`None`: `?`,
+/// interrupted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Seen {
+    call: String,
+    fd: Option<i64>,
+    ret: Option<i64>,
+}
+
+/// The calls of each thread, threads in the order they first made a shown call.
+type PerThread = Vec<Vec<Seen>>;
+
+fn by_thread(calls: Vec<(String, Seen)>) -> PerThread {
+    let mut order: Vec<String> = Vec::new();
+    let mut seen: HashMap<String, Vec<Seen>> = HashMap::new();
+    for (tid, call) in calls {
+        if !order.contains(&tid) {
+            order.push(tid.clone());
+        }
+        seen.entry(tid).or_default().push(call);
+    }
+    order.iter().map(|t| seen.remove(t).unwrap_or_default()).collect()
+}
+
+/// `socket()`'s fd is its result; readiness calls name none.
+fn fd_shown(call: &str, fd: Option<i64>) -> Option<i64> {
+    match call {
+        "socket" | "poll" | "ppoll" | "select" | "pselect6" | "epoll_wait" | "epoll_pwait" => None,
+        _ => fd,
+    }
+}
+
+/// lab's JSON Lines: every call event (not the "blocked" announcements), by thread.
+fn lab_calls(jsonl: &str) -> PerThread {
+    let mut calls = Vec::new();
+    for line in jsonl.lines() {
+        let v: Value = serde_json::from_str(line).expect("a JSON line");
+        if v["kind"] != "call" || v["detail"].as_str().is_some_and(|d| d.contains("blocked, waiting")) {
+            continue;
+        }
+        let actor = v["actor"].as_str().unwrap_or_default();
+        let tid = actor.split_whitespace().next().unwrap_or_default();
+        let tid = tid.rsplit('/').next().unwrap_or(tid).to_string();
+        let call = v["call"].as_str().unwrap_or_default().to_string();
+        let fd = fd_shown(&call, v["fd"].as_i64());
+        calls.push((tid, Seen { call, fd, ret: v["ret"].as_i64() }));
+    }
+    by_thread(calls)
+}
+
+/// `strace -f -yy` output: the calls on TCP and UDP sockets (strace decorates such an fd as
+/// `4<TCP:[…]>`), `socket()`s of TCP and UDP, and readiness calls that wait on one; an
+/// `<unfinished ...>` line is joined with its `<... resumed>`.
+fn strace_calls(text: &str) -> PerThread {
+    let mut calls = Vec::new();
+    let mut unfinished: HashMap<String, String> = HashMap::new();
+    for line in text.lines() {
+        let Some((tid, rest)) = line.split_once(' ') else { continue };
+        let rest = rest.trim_start();
+        let whole = if let Some(resumed) = rest.strip_prefix("<... ") {
+            let Some(start) = unfinished.remove(tid) else { continue };
+            let after = resumed.split_once("resumed>").map_or("", |(_, r)| r);
+            format!("{start}{after}")
+        } else if let Some(start) = rest.strip_suffix("<unfinished ...>") {
+            unfinished.insert(tid.to_string(), start.to_string());
+            continue;
+        } else {
+            rest.to_string()
+        };
+        if let Some(seen) = strace_line(&whole) {
+            calls.push((tid.to_string(), seen));
+        }
+    }
+    by_thread(calls)
+}
+
+fn strace_line(line: &str) -> Option<Seen> {
+    let (call, args) = line.split_once('(')?;
+    if call.starts_with('+') || call.starts_with('-') {
+        return None;
+    }
+    let (args, result) = args.rsplit_once(" = ")?;
+    let inet = |s: &str| s.contains("<TCP") || s.contains("<UDP");
+    let first: String = args.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let shown = match call {
+        "socket" => (args.contains("AF_INET") && (args.contains("SOCK_STREAM") || args.contains("SOCK_DGRAM"))),
+        "poll" | "ppoll" | "select" | "pselect6" | "epoll_wait" | "epoll_pwait" => inet(args),
+        _ => inet(&args[first.len()..args.len().min(first.len() + 4)]),
+    };
+    if !shown {
+        return None;
+    }
+    let ret_text: String = result.trim().chars().take_while(|c| c.is_ascii_digit() || *c == '-' || *c == '?').collect();
+    let ret = if ret_text == "?" { None } else { ret_text.parse().ok() };
+    Some(Seen { call: call.to_string(), fd: fd_shown(call, first.parse().ok()), ret })
+}
+
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The real python3 (not a pyenv shim, a shell script that would be traced too).
+fn python() -> Option<String> {
+    if !have_tool("python3", "python3") {
+        return None;
+    }
+    let out = Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn program(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs").join(name)
+}
+
+/// The C chat, compiled into `dir` with `cc`.
+fn chat_threads(dir: &Path) -> Option<PathBuf> {
+    if !have_tool("cc", "gcc") {
+        return None;
+    }
+    let exe = dir.join("chat_threads");
+    let src = program("chat_threads.c");
+    let ok = Command::new("cc").args(["-pthread", "-O1", "-o"]).arg(&exe).arg(&src).status().unwrap().success();
+    assert!(ok, "cc failed on {}", src.display());
+    Some(exe)
+}
+
+/// A client of the chat: connects (retrying, bounded, until the server listens).
+fn connect(port: u16) -> TcpStream {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        match TcpStream::connect(("127.0.0.1", port)) {
+            Ok(s) => {
+                s.set_read_timeout(Some(PATIENCE)).unwrap();
+                return s;
+            }
+            Err(e) => assert!(Instant::now() < deadline, "the program never listened on {port}: {e}"),
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Reads until `needle` has arrived (bounded by the read timeout).
+fn read_until(s: &mut TcpStream, needle: &str) {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&got).contains(needle) {
+        let n = s.read(&mut buf).unwrap_or_else(|e| panic!("waiting for {needle:?}: {e}; got {got:?}"));
+        assert!(n > 0, "closed before {needle:?}; got {:?}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Two clients of the C chat, each step waiting for its answer, so that every run makes the
+/// same calls in the same order. `paused` runs while both are in and the server waits.
+fn c_chat_scenario(port: u16, paused: impl FnOnce()) {
+    let mut ana = connect(port);
+    ana.write_all(b"USERNAME:ana").unwrap();
+    read_until(&mut ana, "Hi ana!! Welcome\n");
+    let mut bo = connect(port);
+    bo.write_all(b"USERNAME:bo").unwrap();
+    read_until(&mut bo, "Hi bo!! Welcome\n");
+    paused();
+    ana.write_all(b"hola").unwrap();
+    read_until(&mut ana, "ana: hola\n");
+    read_until(&mut bo, "ana: hola\n");
+    drop(bo);
+    read_until(&mut ana, "User bo has left the chat\n");
+}
+
+/// Runs `cmd` (the program and its arguments) under `strace -f -yy`, drives it with
+/// `scenario`, and returns its calls.
+fn under_strace(dir: &Path, cmd: &[&str], scenario: impl FnOnce()) -> PerThread {
+    let out = dir.join("strace.txt");
+    let mut strace = Command::new("strace");
+    strace.args(["-f", "-qq", "-yy", "-s", "0", "-e", &format!("trace={CALLS}"), "-e", "signal=none", "-o"]);
+    let mut child = strace.arg(&out).args(cmd).stdout(Stdio::null()).spawn().expect("spawn strace");
+    scenario();
+    wait_exit(&mut child);
+    strace_calls(&std::fs::read_to_string(&out).unwrap())
+}
+
+/// Runs `cmd` under `lab trace --json`, drives it with `scenario(trace file)`, and returns the
+/// trace's text.
+fn under_lab(dir: &Path, cmd: &[&str], scenario: impl FnOnce(&Path)) -> String {
+    let out = dir.join("lab.jsonl");
+    let mut child = lab()
+        .args(["trace", "--json", "--trace-file"])
+        .arg(&out)
+        .arg("--")
+        .args(cmd)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn lab trace");
+    scenario(&out);
+    let code = wait_exit(&mut child);
+    assert_eq!(code, 0, "lab trace exits with the program's status");
+    std::fs::read_to_string(&out).unwrap()
+}
+
+fn wait_exit(child: &mut Child) -> i32 {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the traced program did not end");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Every call event's verdict: no state lab showed was contradicted by the kernel's table.
+fn no_mismatch(jsonl: &str) {
+    for line in jsonl.lines() {
+        assert!(!line.contains(r#""verdict":"differs""#), "the kernel's table disagreed: {line}");
+    }
+}
+
+/// The latest state lab showed for each open fd, from its call events.
+fn lab_states(jsonl: &str) -> HashMap<i64, String> {
+    let mut states = HashMap::new();
+    for line in jsonl.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let (Some(fd), "call") = (v["fd"].as_i64(), v["kind"].as_str().unwrap_or_default()) else { continue };
+        let fd = if v["call"] == "accept" || v["call"] == "accept4" { v["ret"].as_i64().unwrap_or(fd) } else { fd };
+        match (v["fd_gone"].as_bool(), v["state"].as_str()) {
+            (Some(true), _) => {
+                states.remove(&fd);
+            }
+            (_, Some(s)) => {
+                states.insert(fd, s.to_string());
+            }
+            _ => {}
+        }
+    }
+    states
+}
+
+/// `ss -tan`'s states for the sockets on `port`, sorted.
+fn ss_states(port: u16) -> Vec<String> {
+    let out = Command::new("ss").args(["-tanH", "state", "all", &format!("( sport = :{port} )")]).output().unwrap();
+    let mut states: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(String::from)
+        .collect();
+    states.sort();
+    states
+}
+
+#[test]
+fn a_c_thread_per_client_chat_traces_as_strace_sees_it_and_ss_confirms_its_states() {
+    if !(have_tool("strace", "strace") && have_tool("ss", "iproute2")) {
+        return;
+    }
+    let dir = temp_dir("trace-c-chat");
+    let Some(exe) = chat_threads(&dir) else { return };
+    let exe = exe.to_string_lossy().into_owned();
+    let port = free_port();
+    let p = port.to_string();
+    let traced = under_lab(&dir, &[&exe, &p, "2"], |trace| {
+        c_chat_scenario(port, || {
+            // Both clients in, the server's threads blocked in recv(): lab's states, the
+            // kernel's table as ss prints it.
+            // bo's thread waits in recv(): shown as blocked once it has waited.
+            let text = wait_file(trace, r#""args":"5, ..., 1024, 0","detail":"… blocked, waiting""#);
+            let mut lab: Vec<String> = lab_states(&text).into_values().collect();
+            lab.sort();
+            assert_eq!(lab, ["ESTAB", "ESTAB", "LISTEN"], "lab's states: {text}");
+            assert_eq!(ss_states(port), ["ESTAB", "ESTAB", "LISTEN"], "ss");
+        })
+    });
+    no_mismatch(&traced);
+    let port2 = free_port();
+    let p2 = port2.to_string();
+    let straced = under_strace(&dir, &[&exe, &p2, "2"], || c_chat_scenario(port2, || {}));
+    let ours = lab_calls(&traced);
+    assert_eq!(ours.len(), 3, "main thread and one thread per client: {ours:#?}");
+    assert_eq!(ours, straced, "lab trace vs strace -f, per thread");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The Python select chat: a greeting, a nickname, a broadcast, a leave.
+fn py_chat_scenario(port: u16) {
+    let mut ana = connect(port);
+    read_until(&mut ana, "Welcome! Your nickname?\n");
+    ana.write_all(b"ana").unwrap();
+    read_until(&mut ana, "ana joined\n");
+    let mut bo = connect(port);
+    read_until(&mut bo, "Welcome! Your nickname?\n");
+    bo.write_all(b"bo").unwrap();
+    read_until(&mut bo, "bo joined\n");
+    read_until(&mut ana, "bo joined\n");
+    ana.write_all(b"hola").unwrap();
+    read_until(&mut bo, "ana: hola");
+    read_until(&mut ana, "ana: hola");
+    drop(bo);
+    read_until(&mut ana, "bo left\n");
+}
+
+#[test]
+fn a_python_select_chat_traces_as_strace_sees_it() {
+    if !have_tool("strace", "strace") {
+        return;
+    }
+    let Some(py) = python() else { return };
+    let dir = temp_dir("trace-py-chat");
+    let script = program("chat_select.py").to_string_lossy().into_owned();
+    let port = free_port();
+    let p = port.to_string();
+    let traced = under_lab(&dir, &[&py, &script, &p, "2"], |_| py_chat_scenario(port));
+    no_mismatch(&traced);
+    let port2 = free_port();
+    let p2 = port2.to_string();
+    let straced = under_strace(&dir, &[&py, &script, &p2, "2"], || py_chat_scenario(port2));
+    let ours = lab_calls(&traced);
+    assert_eq!(ours.len(), 1, "one thread");
+    assert_eq!(ours, straced, "lab trace vs strace -f");
+    assert!(ours[0].iter().any(|s| s.call == "select" || s.call == "pselect6"), "the select loop is shown: {ours:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_python_client_without_framing_traces_as_strace_sees_it_and_its_time_wait_is_seen() {
+    if !have_tool("strace", "strace") {
+        return;
+    }
+    let Some(py) = python() else { return };
+    let dir = temp_dir("trace-py-client");
+    let Some(exe) = chat_threads(&dir) else { return };
+    let script = program("client_unframed.py").to_string_lossy().into_owned();
+    let port = free_port();
+    let mut server = Command::new(&exe).args([port.to_string(), "3".into()]).spawn().unwrap();
+    drop(connect(port)); // the server listens; this counts as its first client
+    let p = port.to_string();
+    let traced = under_lab(&dir, &[&py, &script, &p, "ana", "hola"], |_| {});
+    no_mismatch(&traced);
+    let straced = under_strace(&dir, &[&py, &script, &p, "ana", "hola"], || {});
+    wait_exit(&mut server);
+    assert_eq!(lab_calls(&traced), straced, "lab trace vs strace -f");
+    // The client closed first: its side of the connection ends in TIME-WAIT, which the trace
+    // shows either in close()'s path or as the kernel's own move afterwards.
+    assert!(traced.contains(r#""TIME-WAIT""#), "TIME-WAIT is seen: {traced}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn attaching_to_a_running_server_and_detaching_leaves_it_working() {
+    let dir = temp_dir("trace-attach");
+    let Some(exe) = chat_threads(&dir) else { return };
+    let port = free_port();
+    let mut server = Command::new(&exe).arg(port.to_string()).spawn().unwrap();
+    drop(connect(port));
+    let out = dir.join("attach.txt");
+    let mut tracer = lab()
+        .args(["trace", "--color", "never", "--trace-file"])
+        .arg(&out)
+        .args(["-p", &server.id().to_string()])
+        .spawn()
+        .unwrap();
+    wait_file(&out, "attached to process");
+    let mut ana = connect(port);
+    ana.write_all(b"USERNAME:ana").unwrap();
+    read_until(&mut ana, "Hi ana!! Welcome\n");
+    let text = wait_file(&out, "Hi ana!! Welcome");
+    assert!(text.contains("accept(3)"), "the accept is traced: {text}");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(tracer.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    assert_eq!(wait_exit(&mut tracer), 0, "Ctrl+C detaches");
+    assert!(wait_file(&out, "detached").contains("it goes on untraced"));
+    // The server goes on as before: a new client is served, and ana still chats.
+    let mut bo = connect(port);
+    bo.write_all(b"USERNAME:bo").unwrap();
+    read_until(&mut bo, "Hi bo!! Welcome\n");
+    ana.write_all(b"hola").unwrap();
+    read_until(&mut bo, "ana: hola\n");
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn what_cannot_be_traced_is_said_in_words() {
+    let dir = temp_dir("trace-refused");
+    let out = lab().args(["trace", "--", "/nonexistent/program"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such executable file"));
+    let out = lab().args(["trace", "--", "no-such-command-anywhere"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("command not found on PATH"));
+    // A 32-bit ELF header is refused before anything runs.
+    let fake = dir.join("old32");
+    std::fs::write(&fake, b"\x7fELF\x01\x01\x01\0\0\0\0\0\0\0\0\0").unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = lab().arg("trace").arg("--").arg(&fake).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a 32-bit program"), "{out:?}");
+    let out = lab().args(["trace", "-p", "999999999"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no process 999999999"), "{out:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
