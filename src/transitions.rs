@@ -176,6 +176,28 @@ pub fn close_verdict(before: TcpState, abort: Option<Abort>, seen: &[Option<TcpS
     }
 }
 
+/// The verdict on a traced program's `close()` whose state before was read at the call's entry
+/// stop, while the program's other threads and processes ran on: if the peer's FIN arrived in
+/// between (RFC 9293 §3.10.7.4, ESTABLISHED → CLOSE-WAIT), the close was made from CLOSE-WAIT.
+/// Only then is a second reading tried, and the reason says so.
+pub fn close_verdict_after_gap(
+    before: TcpState,
+    abort: Option<Abort>,
+    seen: &[Option<TcpState>],
+) -> (Verdict, Option<String>) {
+    let first = close_verdict(before, abort, seen);
+    if first.0 != Verdict::Differs || before != Established {
+        return first;
+    }
+    match close_verdict(CloseWait, abort, seen) {
+        (Verdict::Agrees, _) => (
+            Verdict::Agrees,
+            Some("the peer's FIN arrived between lab's look and the close itself: closed from CLOSE-WAIT (FIN, LAST-ACK, gone)".into()),
+        ),
+        _ => first,
+    }
+}
+
 /// What a change the kernel made on its own means, in words. `fd_open`: the program still
 /// holds a fd for the socket.
 pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>, fd_open: bool) -> &'static str {
@@ -244,6 +266,21 @@ mod tests {
             let (v, why) = close_verdict(Established, None, &[Some(landing)]);
             assert_eq!((v, why.as_deref()), (Verdict::Agrees, Some("the peer's FIN crossed ours")));
         }
+    }
+
+    #[test]
+    fn established_close_seen_late_may_have_been_made_from_close_wait() {
+        // Gone at once: the FIN came between the look and the call (CLOSE-WAIT, LAST-ACK, gone).
+        let (v, why) = close_verdict_after_gap(Established, None, &[None]);
+        assert_eq!(v, Verdict::Agrees);
+        assert!(why.unwrap().contains("closed from CLOSE-WAIT"));
+        // Still a mismatch when neither reading explains it; and a normal close is unchanged.
+        assert_eq!(close_verdict_after_gap(Established, None, &[Some(Listen)]).0, Verdict::Differs);
+        assert_eq!(
+            close_verdict_after_gap(Established, None, &[Some(FinWait2)]),
+            close_verdict(Established, None, &[Some(FinWait2)])
+        );
+        assert_eq!(close_verdict_after_gap(Listen, None, &[Some(FinWait2)]).0, Verdict::Differs);
     }
 
     #[test]

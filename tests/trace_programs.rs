@@ -108,7 +108,7 @@ fn strace_line(line: &str) -> Option<Seen> {
     let inet = |s: &str| s.contains("<TCP") || s.contains("<UDP");
     let first: String = args.chars().take_while(|c| c.is_ascii_digit()).collect();
     let shown = match call {
-        "socket" => (args.contains("AF_INET") && (args.contains("SOCK_STREAM") || args.contains("SOCK_DGRAM"))),
+        "socket" => args.contains("AF_INET") && (args.contains("SOCK_STREAM") || args.contains("SOCK_DGRAM")),
         "poll" | "ppoll" | "select" | "pselect6" | "epoll_wait" | "epoll_pwait" => inet(args),
         _ => inet(&args[first.len()..args.len().min(first.len() + 4)]),
     };
@@ -170,7 +170,10 @@ fn read_until(s: &mut TcpStream, needle: &str) {
     let mut got = Vec::new();
     let mut buf = [0u8; 256];
     while !String::from_utf8_lossy(&got).contains(needle) {
-        let n = s.read(&mut buf).unwrap_or_else(|e| panic!("waiting for {needle:?}: {e}; got {got:?}"));
+        let n = match s.read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => other.unwrap_or_else(|e| panic!("waiting for {needle:?}: {e}; got {got:?}")),
+        };
         assert!(n > 0, "closed before {needle:?}; got {:?}", String::from_utf8_lossy(&got));
         got.extend_from_slice(&buf[..n]);
     }
@@ -369,6 +372,28 @@ fn a_python_client_without_framing_traces_as_strace_sees_it_and_its_time_wait_is
     // The client closed first: its side of the connection ends in TIME-WAIT, which the trace
     // shows either in close()'s path or as the kernel's own move afterwards.
     assert!(traced.contains(r#""TIME-WAIT""#), "TIME-WAIT is seen: {traced}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_call_a_signal_interrupts_and_a_forked_child_trace_as_strace_sees_them() {
+    if !have_tool("strace", "strace") {
+        return;
+    }
+    let Some(py) = python() else { return };
+    let dir = temp_dir("trace-fork-signal");
+    let script = program("fork_and_signal.py").to_string_lossy().into_owned();
+    let p = free_port().to_string();
+    let traced = under_lab(&dir, &[&py, &script, &p], |_| {});
+    no_mismatch(&traced);
+    let p2 = free_port().to_string();
+    let straced = under_strace(&dir, &[&py, &script, &p2], || {});
+    let ours = lab_calls(&traced);
+    assert_eq!(ours.len(), 2, "the parent and its forked child: {ours:#?}");
+    assert_eq!(ours, straced, "lab trace vs strace -f");
+    let interrupted = Seen { call: "accept4".into(), fd: Some(3), ret: None };
+    assert!(ours[0].contains(&interrupted), "the interrupted accept4 is shown as such: {ours:?}");
+    assert!(traced.contains("ERESTARTSYS: interrupted by a signal") && traced.contains("--- SIGALRM ---"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -223,6 +223,10 @@ impl<'t> Calls<'t> {
         p.rec.addresses(look.local, look.peer);
         if p.rec.ev.failed() || !self.still_held(&mut p.rec.ev, &look) {
             judge_close(&mut p.rec, &look);
+            let ev = &mut p.rec.ev;
+            if let (Verdict::Differs, Some(before)) = (ev.verdict, ev.before) {
+                (ev.verdict, ev.reason) = transitions::close_verdict_after_gap(before, look.abort, &ev.kernel_path);
+            }
         }
         p.rec.emit();
     }

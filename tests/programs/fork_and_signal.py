@@ -1,0 +1,32 @@
+"""A server whose accept() a signal interrupts (SIGALRM, with a handler: the kernel makes the
+call again), and a forked child that connects to it: the two things a trace of someone else's
+program must get right beside the calls themselves.
+
+Used by lab's tests (tests/trace_programs.rs).
+
+    python3 fork_and_signal.py PORT
+"""
+import os
+import signal
+import socket
+import sys
+import time
+
+port = int(sys.argv[1])
+signal.signal(signal.SIGALRM, lambda *_: None)
+signal.setitimer(signal.ITIMER_REAL, 0.1)
+server = socket.socket()
+server.bind(("127.0.0.1", port))
+server.listen(1)
+child = os.fork()
+if child == 0:
+    time.sleep(0.4)
+    c = socket.create_connection(("127.0.0.1", port))
+    c.send(b"hi")
+    c.close()
+    os._exit(0)
+conn, _ = server.accept()
+conn.recv(10)
+conn.close()
+os.waitpid(child, 0)
+server.close()
