@@ -397,6 +397,87 @@ fn a_call_a_signal_interrupts_and_a_forked_child_trace_as_strace_sees_them() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The first event whose JSON line holds every one of `parts`, as (seq, line).
+fn first_event(jsonl: &str, parts: &[&str]) -> Option<(u64, String)> {
+    jsonl.lines().find(|l| parts.iter().all(|p| l.contains(p))).map(|l| {
+        let v: Value = serde_json::from_str(l).unwrap();
+        (v["seq"].as_u64().unwrap_or(0), l.to_string())
+    })
+}
+
+#[test]
+fn a_broadcast_holding_its_lock_across_a_blocking_send_makes_everyone_wait_for_the_slow_reader() {
+    let dir = temp_dir("trace-lock-across-send");
+    let Some(exe) = chat_threads(&dir) else { return };
+    let port = free_port();
+    let out = dir.join("lock.jsonl");
+    let mut tracer = lab()
+        .args(["trace", "--json", "--trace-file"])
+        .arg(&out)
+        .arg("--")
+        .args([exe.to_string_lossy().as_ref(), &port.to_string()])
+        .spawn()
+        .unwrap();
+    // slow (fd 4 in the server) registers, then never reads again; its receive buffer is small.
+    let slow = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    slow.set_recv_buffer_size(4096).unwrap();
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let deadline = Instant::now() + PATIENCE;
+    while slow.connect(&addr.into()).is_err() {
+        assert!(Instant::now() < deadline, "the chat never listened");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut slow: TcpStream = slow.into();
+    slow.set_read_timeout(Some(PATIENCE)).unwrap();
+    slow.write_all(b"USERNAME:slow").unwrap();
+    read_until(&mut slow, "Welcome\n");
+    // fast reads everything it gets; it sends until the server's send() to slow blocks.
+    let mut fast = connect(port);
+    fast.write_all(b"USERNAME:fast").unwrap();
+    read_until(&mut fast, "Welcome\n");
+    fast.set_write_timeout(Some(Duration::from_millis(100))).unwrap();
+    let mut reader = fast.try_clone().unwrap();
+    std::thread::spawn(move || while reader.read(&mut [0u8; 65536]).is_ok_and(|n| n > 0) {});
+    let blocked = [r#""call":"sendto","args":"4, "#, "blocked, waiting"];
+    let line = [b'x'; 1000];
+    // The kernel grows the server's send buffer up to tcp_wmem's 4 MB: a few thousand lines.
+    let deadline = Instant::now() + 3 * PATIENCE;
+    while first_event(&std::fs::read_to_string(&out).unwrap_or_default(), &blocked).is_none() {
+        assert!(Instant::now() < deadline, "the server's send() to slow never blocked");
+        // Once the server is stuck in the send() to slow it stops reading fast too: a write
+        // that cannot go on within the timeout means "look at the trace again".
+        for _ in 0..200 {
+            if fast.write_all(&line).is_err() {
+                break;
+            }
+        }
+    }
+    // bo connects: the kernel completes the handshake and accept() returns, but the main thread
+    // then needs the client list's lock (add_client) that the blocked broadcast holds.
+    let mut bo = connect(port);
+    bo.write_all(b"USERNAME:bo").unwrap();
+    wait_file(&out, r#""call":"accept","args":"3","detail":"6 from"#);
+    // slow reads at last: the blocked send() returns, the lock is let go, bo is served.
+    std::thread::spawn(move || while slow.read(&mut [0u8; 65536]).is_ok_and(|n| n > 0) {});
+    read_until(&mut bo, "Hi bo!! Welcome\n");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let seq = |parts: &[&str]| first_event(&text, parts).map(|(s, _)| s).unwrap_or(u64::MAX);
+    let blocked_at = seq(&blocked);
+    let accepted = seq(&[r#""call":"accept","args":"3","detail":"6 from"#]);
+    let returned = text
+        .lines()
+        .filter(|l| l.contains(r#""call":"sendto","args":"4, "#) && !l.contains(r#""ret":null"#))
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok()?["seq"].as_u64())
+        .find(|s| *s > blocked_at)
+        .unwrap_or(u64::MAX);
+    let bo_served = seq(&[r#""call":"recvfrom""#, r#""fd":6"#]);
+    assert!(blocked_at < accepted, "slow's send() blocked before bo came");
+    assert!(returned < bo_served, "bo was served only after the send() to slow returned");
+    let _ = Command::new("kill").arg(tracer.id().to_string()).status();
+    wait_exit(&mut tracer);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn attaching_to_a_running_server_and_detaching_leaves_it_working() {
     let dir = temp_dir("trace-attach");

@@ -251,14 +251,22 @@ impl<'t> Calls<'t> {
 }
 
 /// The state after the call, the socket's ends, and the kernel table's verdict.
-fn finish(rec: &mut Recording<'_>, copy: &OwnedFd, sock: &Sock) {
+fn finish(rec: &mut Recording<'_>, copy: &OwnedFd, sock: &mut Sock) {
     if sock.proto == Proto::NotSocket {
         return;
     }
     let now = rec.settle(copy.as_fd());
     let s = SockRef::from(copy);
-    let local = s.local_addr().ok().and_then(|a| a.as_socket());
-    let peer = s.peer_addr().ok().and_then(|a| a.as_socket()).or(sock.peer);
+    // Once connected or listening, a socket's ends cannot change: asked once, then remembered
+    // (two system calls fewer per traced call).
+    let local = sock.local.or_else(|| s.local_addr().ok().and_then(|a| a.as_socket()));
+    let peer = sock.peer.or_else(|| s.peer_addr().ok().and_then(|a| a.as_socket()));
+    if now.is_some_and(|st| st == TcpState::Established || st == TcpState::Listen) {
+        sock.local = local;
+    }
+    if now == Some(TcpState::Established) {
+        sock.peer = peer;
+    }
     rec.addresses(local, peer);
     if matches!(sock.proto, Proto::Tcp | Proto::Udp) {
         rec.check(copy.as_fd(), now, local, sock.peer);

@@ -16,7 +16,6 @@ use crate::trace::{SocketInfo, Tracer};
 use nix::unistd::Pid;
 use socket2::{Domain, SockRef, Type};
 use std::collections::HashMap;
-use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::sync::atomic::AtomicBool;
@@ -44,6 +43,8 @@ pub struct Sock {
     /// The peer `connect()` was given or `accept()` returned: the kernel has none to tell in
     /// SYN-SENT, or once the connection is over, but the 4-tuple is still how the table knows it.
     pub peer: Option<SocketAddr>,
+    /// Its own address, once it is connected or listening (it cannot change any more).
+    pub local: Option<SocketAddr>,
     /// `shutdown(SHUT_RD)` was called: a later EOF is this side's own doing.
     pub read_shut: bool,
     /// SO_LINGER with timeout 0 was set: `close()` will send RST.
@@ -128,6 +129,7 @@ impl Process {
             busy: Arc::new(AtomicBool::new(false)),
             actor: Arc::new(Mutex::new(actor.to_string())),
             peer: None,
+            local: None,
             read_shut: false,
             abortive: false,
             listening: false,
@@ -181,9 +183,4 @@ fn proto_of(copy: &OwnedFd) -> Proto {
         Ok(t) if inet && t == Type::DGRAM => Proto::Udp,
         _ => Proto::OtherSocket,
     }
-}
-
-/// The reason a fd copy could not be made, for the trace.
-pub fn blind_reason(e: &io::Error) -> String {
-    format!("pidfd_getfd: {e}")
 }
