@@ -134,6 +134,12 @@ impl Process {
             abortive: false,
             listening: false,
         });
+        // Its kernel events are named after the thread that used it last.
+        let mut owner = sock.actor.lock().unwrap_or_else(|p| p.into_inner());
+        if *owner != actor {
+            *owner = actor.to_string();
+        }
+        drop(owner);
         Looked::Socket(copy, sock)
     }
 
