@@ -40,6 +40,7 @@ pub mod explain;
 pub mod kernel;
 pub mod lesson;
 pub mod netcat;
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 pub mod ptrace;
 pub mod render;
 pub mod sys;

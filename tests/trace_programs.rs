@@ -405,6 +405,47 @@ fn first_event(jsonl: &str, parts: &[&str]) -> Option<(u64, String)> {
     })
 }
 
+/// A client with a small receive buffer that registers and then reads nothing.
+fn slow_reader(port: u16) -> TcpStream {
+    let slow = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    slow.set_recv_buffer_size(4096).unwrap();
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let deadline = Instant::now() + PATIENCE;
+    while slow.connect(&addr.into()).is_err() {
+        assert!(Instant::now() < deadline, "the chat never listened");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut slow: TcpStream = slow.into();
+    slow.set_read_timeout(Some(PATIENCE)).unwrap();
+    slow.write_all(b"USERNAME:slow").unwrap();
+    read_until(&mut slow, "Welcome\n");
+    slow
+}
+
+/// A client that reads everything it gets and sends 1000-byte lines until the trace shows the
+/// server's send() to the slow reader (fd 4) blocked.
+fn flood_until_blocked(port: u16, trace: &Path, blocked: &[&str]) {
+    let mut fast = connect(port);
+    fast.write_all(b"USERNAME:fast").unwrap();
+    read_until(&mut fast, "Welcome\n");
+    fast.set_write_timeout(Some(Duration::from_millis(100))).unwrap();
+    let mut reader = fast.try_clone().unwrap();
+    std::thread::spawn(move || while reader.read(&mut [0u8; 65536]).is_ok_and(|n| n > 0) {});
+    let line = [b'x'; 1000];
+    // The kernel grows the server's send buffer up to tcp_wmem's 4 MB: a few thousand lines.
+    let deadline = Instant::now() + 3 * PATIENCE;
+    while first_event(&std::fs::read_to_string(trace).unwrap_or_default(), blocked).is_none() {
+        assert!(Instant::now() < deadline, "the server's send() to slow never blocked");
+        // Once the server is stuck in the send() to slow it stops reading fast too: a write
+        // that cannot go on within the timeout means "look at the trace again".
+        for _ in 0..200 {
+            if fast.write_all(&line).is_err() {
+                break;
+            }
+        }
+    }
+}
+
 #[test]
 fn a_broadcast_holding_its_lock_across_a_blocking_send_makes_everyone_wait_for_the_slow_reader() {
     let dir = temp_dir("trace-lock-across-send");
@@ -418,40 +459,9 @@ fn a_broadcast_holding_its_lock_across_a_blocking_send_makes_everyone_wait_for_t
         .args([exe.to_string_lossy().as_ref(), &port.to_string()])
         .spawn()
         .unwrap();
-    // slow (fd 4 in the server) registers, then never reads again; its receive buffer is small.
-    let slow = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    slow.set_recv_buffer_size(4096).unwrap();
-    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
-    let deadline = Instant::now() + PATIENCE;
-    while slow.connect(&addr.into()).is_err() {
-        assert!(Instant::now() < deadline, "the chat never listened");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let mut slow: TcpStream = slow.into();
-    slow.set_read_timeout(Some(PATIENCE)).unwrap();
-    slow.write_all(b"USERNAME:slow").unwrap();
-    read_until(&mut slow, "Welcome\n");
-    // fast reads everything it gets; it sends until the server's send() to slow blocks.
-    let mut fast = connect(port);
-    fast.write_all(b"USERNAME:fast").unwrap();
-    read_until(&mut fast, "Welcome\n");
-    fast.set_write_timeout(Some(Duration::from_millis(100))).unwrap();
-    let mut reader = fast.try_clone().unwrap();
-    std::thread::spawn(move || while reader.read(&mut [0u8; 65536]).is_ok_and(|n| n > 0) {});
+    let mut slow = slow_reader(port);
     let blocked = [r#""call":"sendto","args":"4, "#, "blocked, waiting"];
-    let line = [b'x'; 1000];
-    // The kernel grows the server's send buffer up to tcp_wmem's 4 MB: a few thousand lines.
-    let deadline = Instant::now() + 3 * PATIENCE;
-    while first_event(&std::fs::read_to_string(&out).unwrap_or_default(), &blocked).is_none() {
-        assert!(Instant::now() < deadline, "the server's send() to slow never blocked");
-        // Once the server is stuck in the send() to slow it stops reading fast too: a write
-        // that cannot go on within the timeout means "look at the trace again".
-        for _ in 0..200 {
-            if fast.write_all(&line).is_err() {
-                break;
-            }
-        }
-    }
+    flood_until_blocked(port, &out, &blocked);
     // bo connects: the kernel completes the handshake and accept() returns, but the main thread
     // then needs the client list's lock (add_client) that the blocked broadcast holds.
     let mut bo = connect(port);

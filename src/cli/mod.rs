@@ -100,7 +100,14 @@ fn server_cmd(a: args::ServerArgs, color: ColorChoice) -> io::Result<()> {
     server::serve(&server::Config { addr, model: a.model, max_clients: a.max_clients, seed, tracer })
 }
 
+/// `lab trace` decodes x86_64 Linux system calls (their numbers and registers) only.
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+fn trace_cmd(_: args::TraceCmdArgs, _: ColorChoice) -> io::Result<()> {
+    Err(io::Error::other("lab trace needs Linux on x86_64 (ptrace, seccomp and x86_64's system call numbers)"))
+}
+
 /// `lab trace`: another program's calls through the same funnel; exits with its status.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
     let target = match (a.pid, a.program.is_empty()) {
         (Some(pid), _) => crate::ptrace::Target::Attach(nix::unistd::Pid::from_raw(pid)),

@@ -196,7 +196,11 @@ fn select_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
 }
 
 fn epoll_ctl_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
-    let events = mem.u32_at(raw[3]).map_or("NULL".to_string(), names::epoll_events);
+    // EPOLL_CTL_DEL ignores the event (and may pass anything).
+    let events = match mem.u32_at(raw[3]) {
+        Some(ev) if raw[1] as i32 != libc::EPOLL_CTL_DEL => names::epoll_events(ev),
+        _ => "NULL".to_string(),
+    };
     vec![
         Arg::Fd(raw[0] as RawFd),
         Arg::Const(names::epoll_op(raw[1] as i32)),
