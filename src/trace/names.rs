@@ -66,9 +66,11 @@ fn flag_names(value: i64, names: &[(i32, &str)]) -> String {
     let mut rest = value;
     let mut parts: Vec<String> = Vec::new();
     for (flag, name) in names {
-        if *flag != 0 && value & i64::from(*flag) == i64::from(*flag) {
+        // As the unsigned bits they are: EPOLLET is bit 31, a negative i32.
+        let bits = i64::from(*flag as u32);
+        if bits != 0 && value & bits == bits {
             parts.push((*name).to_string());
-            rest &= !i64::from(*flag);
+            rest &= !bits;
         }
     }
     if rest != 0 {
