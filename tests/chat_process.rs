@@ -160,6 +160,19 @@ fn a_port_in_use_is_explained() {
 }
 
 #[test]
+fn the_server_resolves_a_host_name_as_the_client_does() {
+    let mut c = lab();
+    c.args(["server", "--host", "localhost", "--port", "0", "--seed", "3"]);
+    let mut server = Proc::spawn(c);
+    let text = server.wait_stderr("Ctrl+C to stop");
+    assert!(text.contains("listening on 127.0.0.1:") || text.contains("listening on [::1]:"), "{text}");
+    let _ = server.child.kill();
+    let out = lab().args(["server", "--host", "no-such-host.invalid", "--port", "0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot resolve 'no-such-host.invalid'"));
+}
+
+#[test]
 fn a_bad_address_is_explained() {
     // 192.0.2.1 (TEST-NET-1) is no address of this machine: bind() fails, nothing is sent.
     let out = lab().args(["server", "--host", "192.0.2.1", "--port", "9"]).output().unwrap();

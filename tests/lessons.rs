@@ -169,3 +169,20 @@ fn a_reader_that_goes_away_ends_the_printing_quietly() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_missing_lessons_folder_is_an_error_in_words() {
+    for cmd in [&["lesson", "list"][..], &["lesson", "check"], &["lesson", "run", "lifecycle"]] {
+        let out = lab().args(cmd).env("LAB_LESSONS", "/nonexistent/lessons").output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{cmd:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no lessons folder at /nonexistent/lessons"), "{cmd:?}: {err}");
+    }
+}
+
+#[test]
+fn a_mistyped_lesson_name_gets_a_suggestion() {
+    let out = lab().args(["lesson", "run", "lifecyle"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean 'lifecycle'?"));
+}

@@ -56,10 +56,18 @@ impl<O: Copy + Eq + std::hash::Hash> Artifacts<O> {
         Artifacts { items, deck, hands: HashMap::new() }
     }
 
-    /// Deals a new player's hand from the top of the deck (fewer if the deck runs out).
+    /// Deals a new player's hand from the top of the deck: [`HAND`] distinct artifacts (a hand
+    /// of two Rusty Spoons would make `:offer` ambiguous), fewer if the deck runs out of
+    /// distinct ones. The copies passed over stay in the deck, in their order.
     pub fn deal(&mut self, who: O) -> &[u32] {
-        let n = HAND.min(self.deck.len());
-        let hand: Vec<u32> = self.deck.split_off(self.deck.len() - n);
+        let mut hand: Vec<u32> = Vec::new();
+        let mut i = self.deck.len();
+        while i > 0 && hand.len() < HAND {
+            i -= 1;
+            if !hand.contains(&self.deck[i]) {
+                hand.push(self.deck.remove(i));
+            }
+        }
         self.hands.entry(who).or_default().extend(hand);
         &self.hands[&who]
     }
@@ -162,6 +170,23 @@ mod tests {
         let mut ids: Vec<u32> = c.iter().map(|i| i.id).collect();
         ids.dedup();
         assert_eq!(ids.len(), 20);
+    }
+
+    #[test]
+    fn a_hand_never_holds_the_same_artifact_twice() {
+        for seed in 0..200 {
+            // Many players, so the deck holds several copies of each artifact.
+            let mut a: Artifacts<u32> = Artifacts::new(40, seed);
+            for who in 0..40 {
+                let left: std::collections::HashSet<u32> = a.deck.iter().copied().collect();
+                let hand = a.deal(who).to_vec();
+                let mut distinct = hand.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                assert_eq!(distinct.len(), hand.len(), "seed {seed}, player {who}: {hand:?}");
+                assert_eq!(hand.len(), HAND.min(left.len()), "seed {seed}, player {who}: as full as the deck allows");
+            }
+        }
     }
 
     #[test]

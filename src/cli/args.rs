@@ -7,15 +7,21 @@ use crate::netcat;
 use crate::render::{output::TraceTo, ColorChoice};
 use crate::tcp_state::TcpState;
 use clap::{Args, Parser, Subcommand};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// A teaching lab for TCP sockets: every call traced, every state checked against the kernel.
 #[derive(Parser, Debug)]
-#[command(name = "lab", version, about, long_about = None)]
+#[command(
+    name = "lab",
+    version,
+    about,
+    long_about = None,
+    after_help = "Examples:\n  lab lesson run lifecycle          a connection's life, call by call, checked against the kernel\n  lab server --trace                 the chat, every socket call shown (nc 127.0.0.1 8888 joins)\n  lab trace -- python3 my_server.py  your own program, traced the same way\n  lab sockets                        the kernel's socket table, like ss -tan\n\nInstall it on PATH with `cargo install --path .` (or run target/release/lab)."
+)]
 pub struct Cli {
-    /// Color: auto (terminal and no NO_COLOR), always, never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    /// Color: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, hide_possible_values = true)]
     pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
@@ -24,26 +30,61 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// The kernel's TCP socket table, like `ss -tan`.
+    #[command(
+        after_help = "Examples:\n  lab sockets                    every TCP socket, like ss -tan\n  lab sockets --port 8888 -p     on port 8888, with the owning process\n  lab sockets --state time-wait  only TIME-WAIT"
+    )]
     Sockets(SocketsArgs),
     /// Print every state change of any TCP socket, like tcpstates (no root needed).
+    #[command(
+        after_help = "Examples:\n  lab watch --port 8888          every state change on port 8888, until Ctrl+C\n  lab watch --duration 10 --json"
+    )]
     Watch(WatchArgs),
     /// Traced netcat, server side: accept one connection, relay stdin/stdout.
+    #[command(
+        after_help = "Examples:\n  lab listen 9000 --trace        accept one connection on 0.0.0.0:9000, traced\n  lab listen 127.0.0.1:9000 -k --trace-file t.txt"
+    )]
     Listen(ListenArgs),
     /// Traced netcat, client side: connect, relay stdin/stdout.
+    #[command(
+        after_help = "Examples:\n  lab connect localhost 9000 --trace\n  echo hola | lab connect 127.0.0.1 9000 --json"
+    )]
     Connect(ConnectArgs),
     /// The chat server (nc and telnet are full clients).
+    #[command(
+        after_help = "Examples:\n  lab server                     the chat on 127.0.0.1:8888 (nc 127.0.0.1 8888 joins it)\n  lab server --model poll --trace\n  lab server --host 0.0.0.0 --port 9999\n\nWith --step the server pauses before its set-up calls (socket, setsockopt, bind, listen, fcntl)\nand before each accept(), not at every message: the clients already in go on chatting."
+    )]
     Server(ServerArgs),
     /// A chat client that shows what arrives while you type.
+    #[command(
+        after_help = "Examples:\n  lab client --name ana\n  lab client --host 127.0.0.1 --port 9999 --trace-file t.txt"
+    )]
     Client(ClientArgs),
     /// Load a chat server with N real clients; report deliveries/s and latency.
+    #[command(
+        after_help = "Examples:\n  lab load --clients 1000 --messages 10000 --model poll\n  lab load --port 8888 --clients 50      against a server already running\n  lab load --soak 60"
+    )]
     Load(LoadArgs),
     /// Lessons: list, show, run (traced, with --step and --diagram), check against the kernel.
+    #[command(
+        after_help = "Examples:\n  lab lesson list\n  lab lesson run lifecycle --step --diagram\n  lab lesson check\n  lab lesson show half-close --lang es"
+    )]
     Lesson(LessonArgs),
     /// Trace another program's socket calls (C, Python, …), each state checked against the kernel.
     #[command(
         after_help = "Examples:\n  lab trace -- python3 chat_server.py 8888\n  lab trace --trace-file t.txt -- ./server 8888\n  lab trace --json -p 4312          (attach; Ctrl+C detaches)"
     )]
     Trace(TraceCmdArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  lab completions bash > ~/.local/share/bash-completion/completions/lab\n  lab completions zsh > ~/.zfunc/_lab"
+    )]
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print lab's manual page (roff).
+    #[command(after_help = "Examples:\n  lab man | man -l -\n  lab man > ~/.local/share/man/man1/lab.1")]
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -96,9 +137,13 @@ pub enum LessonCmd {
     /// Every lesson by topic, with its title and question.
     List,
     /// A lesson's script, highlighted.
-    Show { name: String },
+    Show {
+        /// The lesson's name (`lab lesson list`), or a .lesson file's path.
+        name: String,
+    },
     /// Run a lesson: every call traced, every expectation checked.
     Run {
+        /// The lesson's name (`lab lesson list`), or a .lesson file's path.
         name: String,
         /// Wait for Enter before each step, saying what is about to happen.
         #[arg(long)]
@@ -114,13 +159,18 @@ pub enum LessonCmd {
         mermaid: Option<PathBuf>,
     },
     /// Run lessons as tests (all, or those named): one line each, then "N passed, M failed".
-    Check { names: Vec<String> },
+    Check {
+        /// Lessons to check (default: all).
+        names: Vec<String>,
+    },
 }
 
 #[derive(Args, Debug)]
 pub struct ClientArgs {
+    /// The chat server's host name or address (resolved with getaddrinfo).
     #[arg(long, default_value = "localhost")]
     pub host: String,
+    /// The chat server's port.
     #[arg(long, default_value_t = 8888)]
     pub port: u16,
     /// Register with this name as soon as the server asks.
@@ -249,6 +299,7 @@ pub struct ListenArgs {
 pub struct ConnectArgs {
     /// Host name or address (resolved with getaddrinfo).
     pub host: String,
+    /// The port to connect to.
     pub port: u16,
     #[command(flatten)]
     pub trace: TraceArgs,
@@ -256,9 +307,10 @@ pub struct ConnectArgs {
 
 #[derive(Args, Debug)]
 pub struct ServerArgs {
-    /// Address to listen on (0.0.0.0 or :: to accept from other machines).
+    /// Address or host name to listen on (0.0.0.0 or :: to accept from other machines).
     #[arg(long, default_value = "127.0.0.1")]
-    pub host: IpAddr,
+    pub host: String,
+    /// Port to listen on (0: any free one, printed at start).
     #[arg(long, default_value_t = 8888)]
     pub port: u16,
     /// threads: one thread per client, blocking sockets. poll: one thread, poll(2).
@@ -285,5 +337,36 @@ impl TraceArgs {
     pub fn to(&self) -> TraceTo {
         let observe = (self.observe_ms > 0).then(|| std::time::Duration::from_millis(self.observe_ms));
         TraceTo { on: self.trace, json: self.json, file: self.trace_file.clone(), step: self.step, observe }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_command_has_examples_and_every_argument_a_description() {
+        let cli = Cli::command();
+        // (command, its parent's name): `lesson list|show|run|check` share `lab lesson`'s examples.
+        let mut todo: Vec<(&clap::Command, &str)> = vec![(&cli, "")];
+        while let Some((cmd, parent)) = todo.pop() {
+            let help = cmd.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+            assert!(help.contains("Examples:") || parent == "lesson", "{} has no examples", cmd.get_name());
+            for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+                assert!(arg.get_help().is_some(), "{} {}: no description", cmd.get_name(), arg.get_id());
+            }
+            todo.extend(cmd.get_subcommands().filter(|c| c.get_name() != "help").map(|c| (c, cmd.get_name())));
+        }
+    }
+
+    #[test]
+    fn completions_and_the_man_page_are_generated() {
+        let mut out = Vec::new();
+        clap_complete::generate(clap_complete::Shell::Bash, &mut Cli::command(), "lab", &mut out);
+        assert!(String::from_utf8_lossy(&out).contains("lesson"));
+        let mut man = Vec::new();
+        clap_mangen::Man::new(Cli::command()).render(&mut man).unwrap();
+        assert!(String::from_utf8_lossy(&man).contains(".TH lab 1"));
     }
 }

@@ -83,6 +83,11 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
         }
         Command::Load(a) => load_cmd(a),
         Command::Trace(a) => trace_cmd(a, color),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "lab", &mut io::stdout());
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut io::stdout()),
         Command::Lesson(_) => unreachable!("handled by main"),
     }
 }
@@ -96,7 +101,8 @@ fn server_cmd(a: args::ServerArgs, color: ColorChoice) -> io::Result<()> {
         t.set_settle_timeout(Duration::ZERO);
     }
     let seed = a.seed.unwrap_or_else(clock_seed);
-    let addr = SocketAddr::new(a.host, a.port);
+    // A name (localhost) is resolved as lab client and lab connect resolve theirs.
+    let addr = resolve(&a.host, a.port)?;
     server::serve(&server::Config { addr, model: a.model, max_clients: a.max_clients, seed, tracer })
 }
 
@@ -123,6 +129,14 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
     let view = output::Afterwards { diagram: a.diagram, mermaid: a.mermaid };
     let code = output::traced_run(&to, color, &view, |tracer| crate::ptrace::run(target, tracer, a.all_fds, &signals))?;
     std::process::exit(code)
+}
+
+/// The first address `host` resolves to (an address, or a name through getaddrinfo).
+fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    let found =
+        (host, port).to_socket_addrs().map_err(|e| io::Error::other(format!("cannot resolve '{host}': {e}")))?;
+    found.into_iter().next().ok_or_else(|| io::Error::other(format!("'{host}' has no address")))
 }
 
 /// `lab load`: a measurement, or with `--soak` an endurance run among abusive clients.
@@ -156,6 +170,10 @@ fn clock_seed() -> u64 {
 fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
     let dir = lesson::lessons_dir(a.dir.as_deref());
     let lang = a.lang.unwrap_or_else(Lang::from_env);
+    if let Err(e) = lesson::check_dir(&dir) {
+        eprintln!("lab: {e}");
+        return 1;
+    }
     let found = |name: &str| lesson::find(&dir, name).map_err(|e| eprintln!("lab: {e}"));
     match a.cmd {
         LessonCmd::List => match commands::list(&dir, lang, color) {

@@ -32,16 +32,52 @@ pub fn lessons_dir(explicit: Option<&Path>) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons")
 }
 
-/// Every `.lesson` file under `dir`, sorted (topic folders and files are numbered).
+/// The lesson name closest to a mistyped one, if one is close enough (Jaro-Winkler similarity
+/// ≥ 0.8, as clap uses for subcommands), or the only one that contains it.
+pub fn did_you_mean<'a>(typed: &str, names: &'a [String]) -> Option<&'a str> {
+    let best = names
+        .iter()
+        .map(|n| (strsim::jaro_winkler(typed, n), n))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| n.as_str());
+    let containing: Vec<&String> = names.iter().filter(|n| n.contains(typed)).collect();
+    best.or(match containing.as_slice() {
+        [one] => Some(one.as_str()),
+        _ => None,
+    })
+}
+
+/// How deep under the lessons folder lessons are looked for: `topic/lesson.lesson`, and one
+/// more level for an instructor's own grouping. `--dir /` must not walk the whole disk.
+const MAX_DEPTH: usize = 3;
+
+/// Whether `dir` is a lessons folder one can read; the error says what is wrong in words.
+pub fn check_dir(dir: &Path) -> Result<(), String> {
+    match std::fs::read_dir(dir) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!(
+            "no lessons folder at {} ({e}): give one with --dir or LAB_LESSONS, or run lab from the source tree",
+            dir.display()
+        )),
+    }
+}
+
+/// Every `.lesson` file under `dir` (at most [`MAX_DEPTH`] folders down, hidden folders and
+/// symbolic links left out), sorted (topic folders and files are numbered).
 pub fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
+    let mut todo = vec![(dir.to_path_buf(), 0)];
+    while let Some((d, depth)) = todo.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else { continue };
         for e in entries.flatten() {
             let p = e.path();
-            if p.is_dir() {
-                todo.push(p);
+            let hidden = e.file_name().to_string_lossy().starts_with('.');
+            let real_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            if real_dir {
+                if !hidden && depth < MAX_DEPTH {
+                    todo.push((p, depth + 1));
+                }
             } else if p.extension().is_some_and(|x| x == "lesson") {
                 out.push(p);
             }
@@ -67,8 +103,25 @@ pub fn find(dir: &Path, name: &str) -> Result<Lesson, String> {
         [one] => format::load(one).map_err(|e| e.to_string()),
         [] => {
             let names: Vec<String> = files(dir).iter().map(|p| format::lesson_name(p)).collect();
+            if let Some(close) = did_you_mean(name, &names) {
+                return Err(format!("no lesson named '{name}' in {}: did you mean '{close}'?", dir.display()));
+            }
             Err(format!("no lesson named '{name}' in {} (there are: {})", dir.display(), names.join(", ")))
         }
         _ => Err(format!("several lessons are named '{name}': give the file's path")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mistyped_lesson_name_gets_a_suggestion() {
+        let names: Vec<String> = ["lifecycle", "framing", "half-close", "time-wait"].map(String::from).into();
+        assert_eq!(did_you_mean("lifecyle", &names), Some("lifecycle"));
+        assert_eq!(did_you_mean("framin", &names), Some("framing"));
+        assert_eq!(did_you_mean("half", &names), Some("half-close"), "the only one containing it");
+        assert_eq!(did_you_mean("zzz", &names), None);
     }
 }
