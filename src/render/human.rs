@@ -16,11 +16,20 @@ use colored::Colorize;
 use std::io::Write;
 use std::sync::Mutex;
 
-/// Column widths. Lines stream out one by one, so the widths are fixed, not measured.
+/// Column widths. Lines stream out one by one, so the widths are fixed, not measured. The time
+/// column holds up to 99999.999 ms (then one decimal, then none): a long run stays aligned.
+const W_TIME: usize = 9;
 const W_WHO: usize = 12;
 const W_CALL: usize = 56;
 const W_RESULT: usize = 6;
 const W_STATE: usize = 26;
+
+/// The wide layout's width up to the kernel column, plus room for a short verdict. A terminal
+/// narrower than this gets the narrow layout: the state and kernel columns on a second line.
+pub const WIDE: usize = 3 + 2 + W_TIME + 2 + W_WHO + 2 + W_CALL + 2 + W_RESULT + 2 + W_STATE + 2 + 30;
+
+/// Where a narrow line's second row (state, kernel) and a note start.
+const INDENT: usize = 3 + 2 + W_TIME + 2;
 
 /// Prints events as aligned, optionally colored lines to a writer.
 pub struct HumanSink<W: Write + Send> {
@@ -29,16 +38,24 @@ pub struct HumanSink<W: Write + Send> {
     header_done: Mutex<bool>,
     /// Flush after every event (a terminal, a live view); otherwise only when told.
     eager: bool,
+    /// The terminal's width, if narrower than [`WIDE`]: lines are fitted to it.
+    narrow: Option<usize>,
 }
 
 impl<W: Write + Send> HumanSink<W> {
     pub fn new(out: W, color: bool) -> HumanSink<W> {
-        HumanSink { out: Mutex::new(out), color, header_done: Mutex::new(false), eager: true }
+        HumanSink { out: Mutex::new(out), color, header_done: Mutex::new(false), eager: true, narrow: None }
     }
 
     /// Buffer events until [`Sink::flush`] (a trace file of a busy server).
     pub fn buffered(mut self) -> HumanSink<W> {
         self.eager = false;
+        self
+    }
+
+    /// Fit lines to a terminal `width` columns wide (`None`: a file or pipe, the wide layout).
+    pub fn fit(mut self, width: Option<usize>) -> HumanSink<W> {
+        self.narrow = width.filter(|w| *w < WIDE).map(|w| w.max(INDENT + 20));
         self
     }
 }
@@ -50,10 +67,17 @@ impl<W: Write + Send> Sink for HumanSink<W> {
         let mut text = String::new();
         if !*header {
             *header = true;
-            text = paint(&header_line(), Style::Dim, self.color) + "\n";
+            let head = match self.narrow {
+                None => header_line(),
+                Some(w) => narrow_header(w),
+            };
+            text = paint(&head, Style::Dim, self.color) + "\n";
         }
         // One buffer, one write (stderr is unbuffered).
-        text.push_str(&line(ev, self.color));
+        text.push_str(&match self.narrow {
+            None => line(ev, self.color),
+            Some(w) => narrow_line(ev, self.color, w),
+        });
         text.push('\n');
         let _ = out.write_all(text.as_bytes());
         if self.eager {
@@ -69,16 +93,24 @@ impl<W: Write + Send> Sink for HumanSink<W> {
 /// The column titles.
 pub fn header_line() -> String {
     format!(
-        "{:>3}  {:>8}  {:<W_WHO$}  {:<W_CALL$}  {:<W_RESULT$}  {:<W_STATE$}  kernel",
+        "{:>3}  {:>W_TIME$}  {:<W_WHO$}  {:<W_CALL$}  {:<W_RESULT$}  {:<W_STATE$}  kernel",
         "#", "time ms", "who", "call", "result", "state"
     )
 }
 
+/// The milliseconds since the start, in at most [`W_TIME`] characters.
+fn time_text(t_us: u64) -> String {
+    let ms = t_us as f64 / 1000.0;
+    match ms {
+        m if m < 100_000.0 => format!("{m:.3}"),
+        m if m < 10_000_000.0 => format!("{m:.1}"),
+        m => format!("{m:.0}"),
+    }
+}
+
 /// One event as one line (a note on a second line, indented).
 pub fn line(ev: &Event, color: bool) -> String {
-    let time = format!("{:.3}", ev.t_us as f64 / 1000.0);
-    let who = truncate(&ev.actor, W_WHO);
-    let head = format!("{:>3}  {:>8}  {:<W_WHO$}", ev.seq, time, who);
+    let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}", ev.seq, time_text(ev.t_us), truncate(&ev.actor, W_WHO));
     let body = match ev.kind {
         Kind::Call => call_columns(ev, color),
         Kind::Kernel | Kind::Wait => kernel_columns(ev, color),
@@ -86,26 +118,114 @@ pub fn line(ev: &Event, color: bool) -> String {
     };
     let mut s = format!("{head}  {body}").trim_end().to_string();
     if let Some(note) = &ev.note {
-        let text = format!("     ↳ {note}");
-        if ev.kind == Kind::Note {
-            s = format!("{head}  {}", paint(note, Style::Note, color));
-        } else if ev.kind == Kind::Check {
-            let (mark, style) = if ev.verdict == Verdict::Agrees { ("✓", Style::Good) } else { ("✗", Style::Bad) };
-            s = format!("{head}  {}", paint(&format!("{mark} {note}"), style, color));
-        } else {
-            s.push('\n');
-            s.push_str(&paint(&text, Style::Note, color));
+        match ev.kind {
+            Kind::Note => s = format!("{head}  {}", paint(note, Style::Note, color)),
+            Kind::Check => s = format!("{head}  {}", check_words(ev, note, color)),
+            _ => {
+                s.push('\n');
+                s.push_str(&paint(&format!("     ↳ {note}"), Style::Note, color));
+            }
         }
     }
     s
 }
 
-fn call_columns(ev: &Event, color: bool) -> String {
+/// A lesson's verdict: `✓ …` in green, `✗ …` in red.
+fn check_words(ev: &Event, note: &str, color: bool) -> String {
+    let (mark, style) = if ev.verdict == Verdict::Agrees { ("✓", Style::Good) } else { ("✗", Style::Bad) };
+    paint(&format!("{mark} {note}"), style, color)
+}
+
+/// The narrow layout's titles: the second row's under the first's.
+fn narrow_header(width: usize) -> String {
+    let first = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}  call → result", "#", "time ms", "who");
+    let second = format!("{}state  kernel", " ".repeat(INDENT));
+    format!("{}\n{}", cut(&first, width), cut(&second, width))
+}
+
+/// One event fitted to `width` columns: who and the call with its result on the first row; the
+/// state and the kernel's verdict on the second, under the call; a note wrapped below. What
+/// does not fit is cut with `…` (`--json` has every field whole).
+pub fn narrow_line(ev: &Event, color: bool, width: usize) -> String {
+    let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}  ", ev.seq, time_text(ev.t_us), truncate(&ev.actor, W_WHO));
+    let room = width.saturating_sub(head.chars().count());
+    let mut rows = match ev.kind {
+        Kind::Call => {
+            let call = format!("{} {}", call_and_detail(ev), ev.result_text());
+            let style = if ev.failed() { Style::Bad } else { Style::Plain };
+            let (state, _) = state_text(ev, false);
+            let second = format!("{state}  {}", kernel_plain(ev).0);
+            vec![
+                format!("{head}{}", paint(&cut(call.trim_end(), room), style, color)),
+                second_row(&second, width, color, ev),
+            ]
+        }
+        Kind::Kernel | Kind::Wait => {
+            let what = format!("(kernel) {}", ev.args_text());
+            vec![
+                format!("{head}{}", paint(&cut(&what, room), Style::Dim, color)),
+                second_row(&kernel_change(ev), width, color, ev),
+            ]
+        }
+        Kind::Note | Kind::Check => vec![head.trim_end().to_string()],
+    };
+    if let Some(note) = &ev.note {
+        let (text, style) = match ev.kind {
+            Kind::Check => {
+                (check_words(ev, note, false), if ev.verdict == Verdict::Agrees { Style::Good } else { Style::Bad })
+            }
+            Kind::Note => (note.clone(), Style::Note),
+            _ => (format!("↳ {note}"), Style::Note),
+        };
+        // Words for the student start after the head (a note, a verdict) or under the call.
+        let own_row = matches!(ev.kind, Kind::Note | Kind::Check);
+        if own_row {
+            rows.clear();
+        }
+        let indent = " ".repeat(INDENT);
+        let first = if own_row { head.clone() } else { indent.clone() };
+        let opts = textwrap::Options::new(width).initial_indent(&first).subsequent_indent(&indent);
+        for (i, l) in textwrap::wrap(&text, opts).iter().enumerate() {
+            let at = if i == 0 { first.chars().count() } else { INDENT };
+            let (lead, words): (String, String) = (l.chars().take(at).collect(), l.chars().skip(at).collect());
+            rows.push(format!("{lead}{}", paint(&words, style, color)));
+        }
+    }
+    rows.iter().map(|r| r.trim_end().to_string()).collect::<Vec<_>>().join("\n")
+}
+
+/// The second row of a narrow line, under the call, colored by what it says.
+fn second_row(text: &str, width: usize, color: bool, ev: &Event) -> String {
+    let style = match ev.verdict {
+        Verdict::Agrees => Style::Good,
+        Verdict::Differs => Style::Bad,
+        _ => Style::Dim,
+    };
+    format!("{}{}", " ".repeat(INDENT), paint(&cut(text, width.saturating_sub(INDENT)), style, color))
+}
+
+/// `s` in at most `max` characters, `…` marking a cut.
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The call as strace prints it, with what it handed back: `accept4(3, …) → 4 from …`.
+fn call_and_detail(ev: &Event) -> String {
     let mut call = ev.call_text();
     if let Some(d) = ev.detail_text() {
         call.push_str(" → ");
         call.push_str(&d);
     }
+    call
+}
+
+fn call_columns(ev: &Event, color: bool) -> String {
+    let call = call_and_detail(ev);
     let result = ev.result_text();
     let result = if ev.failed() { paint(&result, Style::Bad, color) } else { result };
     format!(
@@ -120,14 +240,18 @@ fn call_columns(ev: &Event, color: bool) -> String {
     )
 }
 
-fn kernel_columns(ev: &Event, color: bool) -> String {
-    let what = format!("(kernel) {}", ev.args_text());
+/// A change the kernel made on its own: OLD → NEW; a look (a lesson's wait) just NOW.
+fn kernel_change(ev: &Event) -> String {
     let now = state_or_gone(ev.kernel);
-    // A change the kernel made on its own shows OLD → NEW; a look (a lesson's wait) just NOW.
-    let change = match ev.before {
+    match ev.before {
         Some(b) => format!("{b} → {now}"),
         None => now,
-    };
+    }
+}
+
+fn kernel_columns(ev: &Event, color: bool) -> String {
+    let what = format!("(kernel) {}", ev.args_text());
+    let change = kernel_change(ev);
     format!(
         "{}  {}  {}",
         pad(&paint(&what, Style::Dim, color), W_CALL, what.chars().count()),
@@ -163,6 +287,15 @@ fn state_text(ev: &Event, color: bool) -> (String, usize) {
 
 /// `✓ LISTEN 0/128`, `✗ CLOSE-WAIT (fd: ESTAB)`, `– not listed (unbound)`.
 fn kernel_text(ev: &Event, color: bool) -> String {
+    let (text, style) = kernel_plain(ev);
+    if text.is_empty() {
+        return text;
+    }
+    paint(&text, style, color)
+}
+
+/// The kernel column's text, and how it is colored.
+fn kernel_plain(ev: &Event) -> (String, Style) {
     let kernel = if ev.fd_gone && !ev.kernel_path.is_empty() {
         ev.kernel_path.iter().map(|s| state_or_gone(*s)).collect::<Vec<_>>().join(" → ")
     } else {
@@ -174,19 +307,17 @@ fn kernel_text(ev: &Event, color: bool) -> String {
     };
     let reason = ev.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
     match ev.verdict {
-        Verdict::Agrees => paint(&format!("✓ {kernel}{queues}{reason}"), Style::Good, color),
+        Verdict::Agrees => (format!("✓ {kernel}{queues}{reason}"), Style::Good),
         Verdict::Differs => {
             let fd = ev.state.map(|s| format!(", fd says {s}")).unwrap_or_default();
             let k = if kernel.is_empty() { "no row".to_string() } else { kernel };
-            paint(&format!("✗ kernel: {k}{fd}{reason}"), Style::Bad, color)
+            (format!("✗ kernel: {k}{fd}{reason}"), Style::Bad)
         }
-        Verdict::NotVisible => paint(&format!("– {}", ev.reason.as_deref().unwrap_or("not listed")), Style::Dim, color),
+        Verdict::NotVisible => (format!("– {}", ev.reason.as_deref().unwrap_or("not listed")), Style::Dim),
         Verdict::Unavailable => {
-            paint(&format!("? {}", ev.reason.as_deref().unwrap_or("kernel view unavailable")), Style::Dim, color)
+            (format!("? {}", ev.reason.as_deref().unwrap_or("kernel view unavailable")), Style::Dim)
         }
-        Verdict::NotApplicable => {
-            ev.reason.as_deref().map(|r| paint(&format!("– {r}"), Style::Dim, color)).unwrap_or_default()
-        }
+        Verdict::NotApplicable => (ev.reason.as_deref().map(|r| format!("– {r}")).unwrap_or_default(), Style::Dim),
     }
 }
 
@@ -201,6 +332,7 @@ fn truncate(s: &str, max: usize) -> String {
 /// The few looks the trace uses.
 #[derive(Clone, Copy)]
 pub enum Style {
+    Plain,
     Good,
     Bad,
     State,
@@ -214,10 +346,68 @@ pub fn paint(s: &str, style: Style, color: bool) -> String {
         return s.to_string();
     }
     match style {
+        Style::Plain => s.to_string(),
         Style::Good => s.green().to_string(),
         Style::Bad => s.red().bold().to_string(),
         Style::State => s.cyan().to_string(),
         Style::Dim => s.dimmed().to_string(),
         Style::Note => s.yellow().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Arg, Syscall};
+
+    fn events() -> Vec<Event> {
+        let mut call = Event::call(
+            "srv:a-very-long-actor-name",
+            Syscall::Send,
+            Some(7),
+            vec![Arg::Fd(7), Arg::data(&[b'x'; 200]), Arg::Int(200)],
+        );
+        (call.ret, call.before, call.state, call.t_us) =
+            (Some(200), Some(TcpState::Established), Some(TcpState::Established), 12_345_678);
+        call.verdict = Verdict::NotVisible;
+        call.reason = Some("a long reason ".repeat(10));
+        call.note = Some("a note for the student that goes on and on ".repeat(4));
+        let note = Event::words(Kind::Note, "lesson", "words, words and more words ".repeat(8));
+        let mut kernel = Event::new(Kind::Kernel, "cli");
+        kernel.args = vec![Arg::Text("127.0.0.1:40000 ⇄ 127.0.0.1:8888".into())];
+        (kernel.before, kernel.kernel) = (Some(TcpState::FinWait2), Some(TcpState::TimeWait));
+        vec![call, note, kernel]
+    }
+
+    #[test]
+    fn a_narrow_terminal_gets_lines_that_fit() {
+        for width in [60, 80, 100, 120] {
+            for ev in events() {
+                let text = narrow_line(&ev, false, width);
+                for row in text.lines() {
+                    assert!(row.chars().count() <= width, "{width} columns: {row:?} is {}", row.chars().count());
+                }
+            }
+        }
+        let text = narrow_line(&events()[0], false, 100);
+        assert!(
+            text.lines().nth(1).is_some_and(|l| l.starts_with(&" ".repeat(INDENT)) && l.contains("ESTAB")),
+            "{text}"
+        );
+        assert!(text.contains('…'), "what does not fit is cut visibly: {text}");
+    }
+
+    #[test]
+    fn the_columns_stay_aligned_however_long_the_run() {
+        let at = |t_us: u64| {
+            let mut ev = events().remove(0);
+            ev.t_us = t_us;
+            line(&ev, false).find("srv:").unwrap()
+        };
+        let first = at(1);
+        for t in [9_999_999, 10_000_000, 99_999_999, 3_600_000_000, 86_400_000_000] {
+            assert_eq!(at(t), first, "t = {t} µs");
+        }
+        assert_eq!(header_line().find("who"), Some(first), "the header is aligned too");
     }
 }

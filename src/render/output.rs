@@ -38,7 +38,8 @@ pub fn tracer(
         return Ok(None);
     }
     let (out, tty) = destination(to)?;
-    let sink = sink(out, to.json, color.enabled(tty), buffered && to.file.is_some());
+    let fit = if tty { width_of(&io::stderr()) } else { None };
+    let sink = sink(out, to.json, color.enabled(tty), buffered && to.file.is_some(), fit);
     Ok(Some(build(to, sink, step_on)))
 }
 
@@ -82,7 +83,8 @@ pub fn traced_run(
     run: impl FnOnce(&Tracer) -> Result<i32, String>,
 ) -> io::Result<i32> {
     let (out, tty) = destination(to)?;
-    let printed = sink(out, to.json, color.enabled(tty), false);
+    let fit = if tty { width_of(&io::stderr()) } else { None };
+    let printed = sink(out, to.json, color.enabled(tty), false, fit);
     let collector = (after.diagram || after.mermaid.is_some()).then(Collector::new);
     let all: Arc<dyn Sink> = match &collector {
         Some(c) => Arc::new(Tee(vec![printed, c.clone()])),
@@ -109,14 +111,29 @@ pub fn traced_run(
     Ok(code)
 }
 
-/// A sink that prints every event, human or JSON, flushing after each or only when told.
-pub fn sink(out: Box<dyn Write + Send>, json: bool, color: bool, buffered: bool) -> Arc<dyn Sink> {
+/// A sink that prints every event, human or JSON, flushing after each or only when told;
+/// human lines fitted to `width` columns if given (a terminal: see [`width_of`]).
+pub fn sink(
+    out: Box<dyn Write + Send>,
+    json: bool,
+    color: bool,
+    buffered: bool,
+    width: Option<usize>,
+) -> Arc<dyn Sink> {
     match (json, buffered) {
         (true, false) => Arc::new(JsonSink::new(out)),
         (true, true) => Arc::new(JsonSink::new(out).buffered()),
-        (false, false) => Arc::new(HumanSink::new(out, color)),
-        (false, true) => Arc::new(HumanSink::new(out, color).buffered()),
+        (false, false) => Arc::new(HumanSink::new(out, color).fit(width)),
+        (false, true) => Arc::new(HumanSink::new(out, color).buffered().fit(width)),
     }
+}
+
+/// The width of the terminal `stream` is, if it is one (`COLUMNS` wins, as for `ls`).
+pub fn width_of(stream: &impl std::os::fd::AsFd) -> Option<usize> {
+    if let Some(cols) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+        return Some(cols);
+    }
+    terminal_size::terminal_size_of(stream).map(|(w, _)| usize::from(w.0))
 }
 
 /// `--step`: say what is about to happen and wait for Enter on the terminal (stdin may be the
