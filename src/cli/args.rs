@@ -111,6 +111,12 @@ pub struct TraceCmdArgs {
     /// Write the sequence diagram as Mermaid to this file.
     #[arg(long, value_name = "FILE")]
     pub mermaid: Option<PathBuf>,
+    /// When the program is done, draw the run as an SVG sequence diagram into FILE.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// When the program is done, write a self-contained HTML page: diagram, trace, verdicts.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// How often, in ms, the kernel observer reads the table between calls (0: after every
     /// event instead).
     #[arg(long, value_name = "MS", default_value_t = 5)]
@@ -157,6 +163,12 @@ pub enum LessonCmd {
         /// Write the sequence diagram as Mermaid to this file.
         #[arg(long, value_name = "FILE")]
         mermaid: Option<PathBuf>,
+        /// Draw the run as an SVG sequence diagram into this file.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Write the run as a self-contained HTML page: diagram, trace table, verdicts.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// Run lessons as tests (all, or those named): one line each, then "N passed, M failed".
     Check {
@@ -281,6 +293,13 @@ pub struct TraceArgs {
     /// calls (0: after every event instead, the same output run after run).
     #[arg(long, value_name = "MS", default_value_t = 5)]
     pub observe_ms: u64,
+    /// When the run is over, draw it as an SVG sequence diagram into FILE (implies --trace).
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// When the run is over, write a self-contained HTML page: the diagram, the trace table and
+    /// the verdicts (implies --trace).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -336,7 +355,15 @@ impl TraceArgs {
     /// Where the trace goes, for [`crate::render::output::tracer`].
     pub fn to(&self) -> TraceTo {
         let observe = (self.observe_ms > 0).then(|| std::time::Duration::from_millis(self.observe_ms));
-        TraceTo { on: self.trace, json: self.json, file: self.trace_file.clone(), step: self.step, observe }
+        TraceTo {
+            on: self.trace,
+            json: self.json,
+            file: self.trace_file.clone(),
+            step: self.step,
+            observe,
+            svg: self.svg.clone(),
+            html: self.html.clone(),
+        }
     }
 }
 

@@ -125,7 +125,8 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
     // Before the tracer: its observer thread must inherit the blocked signals.
     let signals = crate::ptrace::block_signals()?;
     let observe = (a.observe_ms > 0).then(|| Duration::from_millis(a.observe_ms));
-    let to = output::TraceTo { on: true, json: a.json, file: a.trace_file, step: a.step, observe };
+    let to =
+        output::TraceTo { on: true, json: a.json, file: a.trace_file, step: a.step, observe, svg: a.svg, html: a.html };
     let view = output::Afterwards { diagram: a.diagram, mermaid: a.mermaid };
     let code = output::traced_run(&to, color, &view, |tracer| crate::ptrace::run(target, tracer, a.all_fds, &signals))?;
     std::process::exit(code)
@@ -187,8 +188,14 @@ fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
             commands::show(&l, color);
             0
         }),
-        LessonCmd::Run { name, step, json, diagram, mermaid } => found(&name).map_or(1, |l| {
-            commands::run(&l, lang, color, &commands::RunView { step, json, diagram, mermaid: mermaid.as_deref() })
+        LessonCmd::Run { name, step, json, diagram, mermaid, svg, html } => found(&name).map_or(1, |l| {
+            let pictures = (svg.as_deref(), html.as_deref());
+            commands::run(
+                &l,
+                lang,
+                color,
+                &commands::RunView { step, json, diagram, mermaid: mermaid.as_deref(), pictures },
+            )
         }),
         LessonCmd::Check { names } => commands::check(&dir, &names, lang, color),
     }

@@ -74,6 +74,8 @@ pub struct RunView<'a> {
     pub json: bool,
     pub diagram: bool,
     pub mermaid: Option<&'a Path>,
+    /// The SVG and the HTML page to draw the run into.
+    pub pictures: (Option<&'a Path>, Option<&'a Path>),
 }
 
 /// Runs a lesson, the trace on stdout; returns the exit code (1 if an expectation failed).
@@ -94,6 +96,13 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: &RunView) -> i32 {
             eprintln!("lab: cannot write {}: {e}", path.display());
             return 1;
         }
+    }
+    let title = format!("lesson {}: {}", l.name, l.title.get(lang));
+    if let Err(e) =
+        crate::render::page::write(view.pictures.0, view.pictures.1, &title, &report.events, &report.columns)
+    {
+        eprintln!("lab: cannot write the picture of the run: {e}");
+        return 1;
     }
     let failures = report.failures();
     if failures.is_empty() {

@@ -13,15 +13,16 @@ use std::net::SocketAddr;
 const COL: usize = 34;
 
 /// One row of the diagram.
-enum Row {
-    /// A call or state change on one lifeline.
-    On(usize, String),
+pub(crate) enum Row {
+    /// A call or state change on one lifeline, and the lifeline's TCP state after it (`None`:
+    /// unchanged or unknown; `Some(None)`: gone).
+    On(usize, String, Option<Option<crate::tcp_state::TcpState>>),
     /// A segment from one lifeline to another.
     Arrow { from: usize, to: usize, label: String },
 }
 
 /// Builds the rows: `columns` maps each actor to the sockets it owns.
-fn rows(events: &[Event], columns: &[(String, Vec<String>)]) -> Vec<Row> {
+pub(crate) fn rows(events: &[Event], columns: &[(String, Vec<String>)]) -> Vec<Row> {
     let col_of_sock: HashMap<&str, usize> =
         columns.iter().enumerate().flat_map(|(i, (_, socks))| socks.iter().map(move |s| (s.as_str(), i))).collect();
     // Which column owns which port: an arrow goes to whoever has the peer's port.
@@ -44,7 +45,8 @@ fn rows(events: &[Event], columns: &[(String, Vec<String>)]) -> Vec<Row> {
                         out.push(Row::Arrow { from, to, label });
                     }
                 }
-                out.push(Row::On(c, label(e)));
+                let after = if e.fd_gone { Some(e.kernel) } else { e.state.map(Some) };
+                out.push(Row::On(c, label(e), after));
             }
             Kind::Kernel => {
                 // What the kernel did on its own: on the socket's lifeline, and, when it was a
@@ -54,9 +56,9 @@ fn rows(events: &[Event], columns: &[(String, Vec<String>)]) -> Vec<Row> {
                     out.push(Row::Arrow { from, to: c, label: seg.name().to_string() });
                 }
                 let old = e.before.map_or("-".into(), |s| s.to_string());
-                out.push(Row::On(c, format!("(kernel) {old} → {}", state_or_gone(e.kernel))));
+                out.push(Row::On(c, format!("(kernel) {old} → {}", state_or_gone(e.kernel)), Some(e.kernel)));
             }
-            Kind::Wait => out.push(Row::On(c, format!("{}: {}", e.args_text(), state_or_gone(e.kernel)))),
+            Kind::Wait => out.push(Row::On(c, format!("{}: {}", e.args_text(), state_or_gone(e.kernel)), None)),
             Kind::Note | Kind::Check => {}
         }
     }
@@ -151,7 +153,7 @@ pub fn terminal(events: &[Event], columns: &[(String, Vec<String>)]) -> String {
     for row in rows(events, columns) {
         let mut v = blank();
         match row {
-            Row::On(c, text) => {
+            Row::On(c, text, _) => {
                 let room = if c + 1 < n { COL - 3 } else { 60 };
                 let text: String = text.chars().take(room).collect();
                 v.resize(width.max(life(c) + 2 + text.chars().count()), ' ');
@@ -192,7 +194,7 @@ pub fn mermaid(events: &[Event], columns: &[(String, Vec<String>)]) -> String {
     }
     for row in rows(events, columns) {
         match row {
-            Row::On(c, text) => out.push_str(&format!("    Note over {}: {}\n", columns[c].0, esc(&text))),
+            Row::On(c, text, _) => out.push_str(&format!("    Note over {}: {}\n", columns[c].0, esc(&text))),
             Row::Arrow { from, to, label } => {
                 out.push_str(&format!("    {}->>{}: {}\n", columns[from].0, columns[to].0, esc(&label)));
             }

@@ -10,6 +10,7 @@ pub mod diagram;
 pub mod human;
 pub mod json;
 pub mod output;
+pub mod page;
 pub mod table;
 
 use std::io::IsTerminal;

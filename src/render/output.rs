@@ -22,6 +22,26 @@ pub struct TraceTo {
     pub step: bool,
     /// Run the kernel observer, reading the table this often; `None`: read it after each event.
     pub observe: Option<Duration>,
+    /// Draw the run as an SVG sequence diagram into this file, when it is over.
+    pub svg: Option<PathBuf>,
+    /// The same, as a self-contained HTML page with the trace table beside it.
+    pub html: Option<PathBuf>,
+}
+
+impl TraceTo {
+    /// Whether the run is to be drawn.
+    fn pictured(&self) -> bool {
+        self.svg.is_some() || self.html.is_some()
+    }
+}
+
+/// `printed`, and the picture of the run if one is asked for (drawn when the tracer is dropped).
+fn with_picture(printed: Arc<dyn Sink>, to: &TraceTo, title: &str) -> Arc<dyn Sink> {
+    if !to.pictured() {
+        return printed;
+    }
+    let picture = super::page::PictureSink::new(to.svg.clone(), to.html.clone(), title);
+    Arc::new(Tee(vec![printed, Arc::new(picture)]))
 }
 
 /// The tracer the flags ask for; `None` if tracing is off. With `--step`, only calls in
@@ -34,13 +54,14 @@ pub fn tracer(
     step_on: &'static [Syscall],
     buffered: bool,
 ) -> io::Result<Option<Arc<Tracer>>> {
-    if !(to.on || to.json || to.file.is_some() || to.step) {
+    if !(to.on || to.json || to.file.is_some() || to.step || to.pictured()) {
         return Ok(None);
     }
     let (out, tty) = destination(to)?;
     let fit = if tty { width_of(&io::stderr()) } else { None };
     let sink = sink(out, to.json, color.enabled(tty), buffered && to.file.is_some(), fit);
-    Ok(Some(build(to, sink, step_on)))
+    let title = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    Ok(Some(build(to, with_picture(sink, to, &format!("lab {title}")), step_on)))
 }
 
 /// Where the trace goes: the file asked for, else stderr; and whether that is a terminal.
@@ -90,18 +111,14 @@ pub fn traced_run(
         Some(c) => Arc::new(Tee(vec![printed, c.clone()])),
         None => printed,
     };
-    let tracer = build(to, all, &[]);
+    let title = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+    let tracer = build(to, with_picture(all, to, &format!("lab {title}")), &[]);
     let code = run(&tracer).map_err(io::Error::other)?;
     tracer.observe();
     tracer.flush();
     let Some(c) = collector else { return Ok(code) };
     let events = c.events();
-    let mut columns: Vec<(String, Vec<String>)> = Vec::new();
-    for ev in events.iter().filter(|e| e.kind == crate::trace::Kind::Call) {
-        if !columns.iter().any(|(a, _)| *a == ev.actor) {
-            columns.push((ev.actor.clone(), vec![ev.actor.clone()]));
-        }
-    }
+    let columns = super::page::actor_columns(&events);
     if after.diagram {
         println!("\n{}", diagram::terminal(&events, &columns));
     }
