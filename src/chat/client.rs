@@ -6,6 +6,7 @@
 //! `[private]` messages, and your own lines (`name (you): …`, marked by the server).
 
 use super::framing::{Frame, LineReader};
+use super::line_edit::{Input, LineEditor};
 use super::protocol::{self, MAX_LINE};
 use super::server::Stopper;
 use crate::render::human::{paint, Style};
@@ -66,6 +67,8 @@ struct Session {
     stdin_open: bool,
     /// Set once we said goodbye: from then on we only wait (bounded) for the server to close.
     leaving: Option<Instant>,
+    /// The input line, kept whole while messages are printed above it.
+    editor: LineEditor,
 }
 
 /// Whether the session goes on.
@@ -87,6 +90,7 @@ pub fn run(opts: Options) -> io::Result<()> {
         name_sent: false,
         stdin_open: true,
         leaving: None,
+        editor: LineEditor::on_terminal(),
     };
     while let Flow::Go = s.round(&stop)? {}
     s.sock.close()
@@ -149,14 +153,14 @@ impl Session {
         let n = match self.sock.recv(&mut self.buf) {
             Ok(0) => {
                 if self.leaving.is_none() {
-                    say(&mut out, "* the server closed the connection", self.opts.color)?;
+                    self.say(&mut out, "* the server closed the connection")?;
                 }
                 return Ok(Flow::End);
             }
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(Flow::Go),
             Err(e) => {
-                say(&mut out, &format!("! connection lost: {e}"), self.opts.color)?;
+                self.say(&mut out, &format!("! connection lost: {e}"))?;
                 return Ok(Flow::End);
             }
         };
@@ -166,7 +170,7 @@ impl Session {
             let Frame::Line(bytes) = f else { continue };
             // The server cleans what users send; a client trusts no one either.
             let line = protocol::sanitize(&bytes);
-            say(&mut out, &line, self.opts.color)?;
+            self.say(&mut out, &line)?;
             if !self.name_sent && line.contains("What's your name?") {
                 if let Some(n) = &self.opts.name {
                     self.sock.send(format!("{n}\n").as_bytes())?;
@@ -177,25 +181,52 @@ impl Session {
         Ok(Flow::Go)
     }
 
-    /// What the user typed goes to the server as it is; end of input (Ctrl+D) leaves politely.
+    /// What the user typed: on a terminal, edited until Enter, then sent as one line; from a
+    /// pipe, sent as it comes. End of input (Ctrl+D) leaves politely.
     fn on_keyboard(&mut self) -> io::Result<()> {
         let n = nix::unistd::read(io::stdin().as_fd(), &mut self.buf)?;
         if n == 0 {
-            self.stdin_open = false;
-            let _ = self.sock.send(b":q\n");
-            self.leaving = Some(Instant::now());
-            return Ok(());
+            return self.goodbye();
         }
-        self.sock.send_all(&self.buf[..n])?;
-        let typed = String::from_utf8_lossy(&self.buf[..n]);
+        if !self.editor.is_active() {
+            self.sock.send_all(&self.buf[..n])?;
+            let typed = String::from_utf8_lossy(&self.buf[..n]).into_owned();
+            return self.check_quit(&typed);
+        }
+        for input in self.editor.feed(&self.buf[..n], &mut io::stdout())? {
+            match input {
+                Input::Line(line) => {
+                    self.sock.send_all(format!("{line}\n").as_bytes())?;
+                    self.check_quit(&line)?;
+                }
+                Input::End => return self.goodbye(),
+            }
+        }
+        Ok(())
+    }
+
+    /// End of input: `:q`, then wait (bounded) for the server to close.
+    fn goodbye(&mut self) -> io::Result<()> {
+        self.stdin_open = false;
+        let _ = self.sock.send(b":q\n");
+        self.leaving = Some(Instant::now());
+        Ok(())
+    }
+
+    fn check_quit(&mut self, typed: &str) -> io::Result<()> {
         if typed.lines().any(|l| matches!(protocol::parse(l), protocol::Command::Quit)) {
             self.leaving = Some(Instant::now());
         }
         Ok(())
     }
+
+    /// A line from the server, colored by kind, above the input line.
+    fn say(&self, out: &mut impl Write, line: &str) -> io::Result<()> {
+        self.editor.print_above(&colored_line(line, self.opts.color), out)
+    }
 }
 
-fn say(out: &mut impl Write, line: &str, color: bool) -> io::Result<()> {
+fn colored_line(line: &str, color: bool) -> String {
     let style = match kind(line) {
         LineKind::Notice => Some(Style::Note),
         LineKind::Error => Some(Style::Bad),
@@ -203,12 +234,10 @@ fn say(out: &mut impl Write, line: &str, color: bool) -> io::Result<()> {
         LineKind::Mine => Some(Style::Dim),
         LineKind::Message => None,
     };
-    let text = match style {
+    match style {
         Some(s) => paint(line, s, color),
         None => line.to_string(),
-    };
-    writeln!(out, "{text}")?;
-    out.flush()
+    }
 }
 
 #[cfg(test)]

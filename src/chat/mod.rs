@@ -9,12 +9,14 @@
 //! - [`server_threads`]: one thread per client, blocking sockets.
 //! - [`server_poll`]: one thread, non-blocking sockets, a `poll(2)` loop.
 //! - [`client`]: `lab client`, which shows what arrives while you type.
+//! - [`line_edit`]: the client's input line, kept whole while messages arrive.
 //! - [`load`]: `lab load`, N real clients, deliveries per second and latency.
 //! - [`soak`]: `lab load --soak`, well-behaved and abusive clients together.
 
 pub mod artifacts;
 pub mod client;
 pub mod framing;
+pub mod line_edit;
 pub mod load;
 pub mod outbox;
 pub mod protocol;
