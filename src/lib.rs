@@ -28,7 +28,7 @@
 //!     expectations checked against the kernel, and the `lab lesson` commands.
 //! 12. [`ptrace`] — `lab trace`: another program's socket calls (a student's C or Python
 //!     chat), through ptrace and a seccomp filter, as the same events, checked the same way.
-//! 13. [`explain`] — errors in words.
+//! 13. [`explain`] — errors in words; [`i18n`] — lab's own messages in English and Spanish.
 //! 14. [`cli`] — the command line: its arguments, and which module each command goes to.
 //!
 //! Layers only call downwards: `cli` → `chat`, `lesson`, `netcat`, `watch`, `ptrace`, `render` →
@@ -37,6 +37,7 @@
 pub mod chat;
 pub mod cli;
 pub mod explain;
+pub mod i18n;
 pub mod kernel;
 pub mod lesson;
 pub mod netcat;

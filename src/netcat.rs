@@ -88,7 +88,7 @@ fn relay(sock: TracedSocket) -> io::Result<()> {
                 Ok(0) => {
                     peer_open = false;
                     if stdin_open && stdin.is_terminal() {
-                        eprintln!("lab: the peer closed its side (recv returned 0); Ctrl+D closes ours");
+                        eprintln!("{}", crate::i18n::t(crate::i18n::M::PeerClosedRelay));
                     }
                 }
                 Ok(n) => {

@@ -186,3 +186,15 @@ fn a_mistyped_lesson_name_gets_a_suggestion() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean 'lifecycle'?"));
 }
+
+#[test]
+fn spanish_is_global_for_what_lab_itself_says() {
+    let out = lab().args(["--lang", "es", "lesson", "check", "framing"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 bien, 0 mal"), "{out:?}");
+    let out = lab().args(["lesson", "run", "framing", "--color", "never"]).env("LANG", "es_ES.UTF-8").output().unwrap();
+    let (trace, summary) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(trace.lines().next().is_some_and(|h| h.contains("tiempo ms") && h.contains("llamada")), "{trace}");
+    assert!(summary.contains("lección framing: todas las expectativas se cumplen"), "{summary}");
+    let out = lab().args(["--lang", "es", "lesson", "run", "framin"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("¿querías decir 'framing'?"));
+}

@@ -71,10 +71,15 @@ fn a_traced_exchange_is_drawn_when_it_ends() {
     let dir = temp_dir("page-listen");
     let page = dir.join("listen.html");
     let mut c = lab();
-    c.args(["listen", "127.0.0.1:0", "--color", "never", "--html"]).arg(&page);
+    c.args(["listen", "127.0.0.1:0", "--color", "never", "--trace-file"])
+        .arg(dir.join("t.txt"))
+        .arg("--html")
+        .arg(&page);
     let mut listen = Proc::spawn(c);
-    let text = listen.wait_stderr("listening on 127.0.0.1:");
-    let port: u16 = text.rsplit(':').next().unwrap().trim().parse().unwrap();
+    // The trace goes to its file: stderr holds the one announcement line, whole once it ends.
+    listen.wait_stderr("listening on 127.0.0.1:");
+    let text = listen.wait_stderr("\n");
+    let port: u16 = text.trim().rsplit(':').next().unwrap().parse().unwrap();
     let mut peer = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     peer.write_all(b"hola\n").unwrap();
     listen.wait_stdout("hola");

@@ -6,6 +6,7 @@
 //! with `poll(2)`. The rules are [`super::room::Room`]'s, the same for both.
 
 use super::room::{ClientId, Effect, Leave, Room};
+use crate::i18n::{self, M};
 use crate::trace::{SockOpt, TracedSocket, Tracer};
 use nix::unistd::pipe;
 use socket2::{Domain, Protocol, Type};
@@ -117,20 +118,17 @@ pub fn serve(cfg: &Config) -> io::Result<()> {
     let stop = Stopper::new()?;
     stop.on_signals()?;
     let model = match cfg.model {
-        Model::Threads => "threads: one per client",
-        Model::Poll => "poll: one thread",
+        Model::Threads => i18n::t(M::ModelThreads),
+        Model::Poll => i18n::t(M::ModelPoll),
     };
-    eprintln!(
-        "lab server: listening on {} ({model}; up to {} clients, fd limit {limit}); Ctrl+C to stop",
-        listener.local_addr()?,
-        cfg.max_clients
-    );
+    let addr = listener.local_addr()?;
+    eprintln!("{}", i18n::f(M::ServerListening, &[&addr, &model, &cfg.max_clients, &limit]));
     let result = run(cfg, listener, stop);
     if let Some(t) = &cfg.tracer {
         t.flush();
     }
     result?;
-    eprintln!("lab server: stopped");
+    eprintln!("{}", i18n::t(M::ServerStopped));
     Ok(())
 }
 

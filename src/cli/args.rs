@@ -23,6 +23,9 @@ pub struct Cli {
     /// Color: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, hide_possible_values = true)]
     pub color: ColorChoice,
+    /// Language of what lab says and of the lessons' prose: en or es (default: from LANG).
+    #[arg(long, value_enum, global = true, hide_possible_values = true)]
+    pub lang: Option<Lang>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -133,9 +136,6 @@ pub struct LessonArgs {
     /// The lessons folder (default: $LAB_LESSONS, ./lessons, or the source tree's).
     #[arg(long, global = true)]
     pub dir: Option<PathBuf>,
-    /// Language of the prose: en or es (default: from LANG).
-    #[arg(long, value_enum, global = true)]
-    pub lang: Option<Lang>,
 }
 
 #[derive(Subcommand, Debug)]

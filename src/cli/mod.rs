@@ -24,6 +24,7 @@ const SERVER_STEPS: &[Syscall] =
 pub fn main() -> i32 {
     crate::sys::default_sigpipe();
     let cli = Cli::parse();
+    crate::i18n::set(cli.lang.unwrap_or_else(Lang::from_env));
     let color = cli.color;
     // The lab decides per output stream whether to color (see `render::ColorChoice`); the
     // colored crate must then do as told, not guess from stdout on its own.
@@ -170,7 +171,7 @@ fn clock_seed() -> u64 {
 
 fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
     let dir = lesson::lessons_dir(a.dir.as_deref());
-    let lang = a.lang.unwrap_or_else(Lang::from_env);
+    let lang = crate::i18n::lang();
     if let Err(e) = lesson::check_dir(&dir) {
         eprintln!("lab: {e}");
         return 1;

@@ -2,6 +2,7 @@
 
 use super::format::{Lang, Lesson, StepKind};
 use super::runner::{self, BeforeStep, Options};
+use crate::i18n::{self, M};
 use crate::render::human::{paint, Style};
 use crate::render::{diagram, output, ColorChoice};
 use crate::trace::{Discard, Sink};
@@ -15,7 +16,7 @@ pub fn list(dir: &Path, lang: Lang, color: ColorChoice) -> io::Result<()> {
     let mut t = comfy_table::Table::new();
     let tty = io::stdout().is_terminal();
     t.load_style(if tty { comfy_table::presets::UTF8_FULL_CONDENSED } else { comfy_table::presets::NOTHING });
-    t.set_header(["topic", "lesson", "title", "question"]);
+    t.set_header([i18n::t(M::ListTopic), i18n::t(M::ListLesson), i18n::t(M::ListTitle), i18n::t(M::ListQuestion)]);
     for l in super::all(dir) {
         match l {
             Ok(l) => t.add_row([l.topic.as_str(), l.name.as_str(), l.title.get(lang), l.question.get(lang)]),
@@ -106,13 +107,13 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: &RunView) -> i32 {
     }
     let failures = report.failures();
     if failures.is_empty() {
-        eprintln!("lesson {}: every expectation met ({} checks)", l.name, report.outcomes.len());
+        eprintln!("{}", i18n::f(M::LessonAllMet, &[&l.name, &report.outcomes.len()]));
         return 0;
     }
     for f in &failures {
         eprintln!("{}", f.message);
     }
-    eprintln!("lesson {}: {} of {} expectations not met", l.name, failures.len(), report.outcomes.len());
+    eprintln!("{}", i18n::f(M::LessonNotMet, &[&l.name, &failures.len(), &report.outcomes.len()]));
     1
 }
 
@@ -129,7 +130,7 @@ pub fn check(dir: &Path, names: &[String], lang: Lang, color: ColorChoice) -> i3
     for l in lessons {
         let ok = match l {
             Err(e) => {
-                println!("{} {e}", paint("FAIL", Style::Bad, c));
+                println!("{} {e}", paint(i18n::t(M::CheckFail), Style::Bad, c));
                 false
             }
             Ok(l) => check_one(&l, lang, c),
@@ -140,7 +141,7 @@ pub fn check(dir: &Path, names: &[String], lang: Lang, color: ColorChoice) -> i3
             failed += 1;
         }
     }
-    println!("{passed} passed, {failed} failed");
+    println!("{}", i18n::f(M::CheckTotals, &[&passed, &failed]));
     i32::from(failed > 0)
 }
 
@@ -152,10 +153,11 @@ fn check_one(l: &Lesson, lang: Lang, color: bool) -> bool {
     let ms = start.elapsed().as_millis();
     if report.passed() {
         let checks = report.outcomes.len();
-        println!("{}   {}/{} ({checks} checks, {ms} ms)", paint("ok", Style::Good, color), l.topic, l.name);
+        let counts = i18n::f(M::CheckCounts, &[&checks, &ms]);
+        println!("{}   {}/{} {counts}", paint(i18n::t(M::CheckOk), Style::Good, color), l.topic, l.name);
         return true;
     }
-    println!("{} {}/{}", paint("FAIL", Style::Bad, color), l.topic, l.name);
+    println!("{} {}/{}", paint(i18n::t(M::CheckFail), Style::Bad, color), l.topic, l.name);
     for f in report.failures() {
         println!("     {}", f.message);
     }

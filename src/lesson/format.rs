@@ -41,25 +41,8 @@ pub struct Text {
     pub es: String,
 }
 
-/// Which language to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Lang {
-    #[default]
-    En,
-    Es,
-}
-
-impl Lang {
-    /// Spanish if `LANG` (or `LC_ALL`, `LC_MESSAGES`) says so, English otherwise.
-    pub fn from_env() -> Lang {
-        let env =
-            ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
-        match env {
-            Some(v) if v.starts_with("es") => Lang::Es,
-            _ => Lang::En,
-        }
-    }
-}
+/// The language of a lesson's prose (and of everything lab says): [`crate::i18n::Lang`].
+pub use crate::i18n::Lang;
 
 impl Text {
     pub fn get(&self, lang: Lang) -> &str {

@@ -13,6 +13,7 @@ pub mod expect;
 pub mod format;
 pub mod runner;
 
+use crate::i18n::{self, M};
 use format::{Lesson, ParseError};
 use std::path::{Path, PathBuf};
 
@@ -56,10 +57,7 @@ const MAX_DEPTH: usize = 3;
 pub fn check_dir(dir: &Path) -> Result<(), String> {
     match std::fs::read_dir(dir) {
         Ok(_) => Ok(()),
-        Err(e) => Err(format!(
-            "no lessons folder at {} ({e}): give one with --dir or LAB_LESSONS, or run lab from the source tree",
-            dir.display()
-        )),
+        Err(e) => Err(i18n::f(M::NoLessonsFolder, &[&dir.display(), &e])),
     }
 }
 
@@ -104,9 +102,9 @@ pub fn find(dir: &Path, name: &str) -> Result<Lesson, String> {
         [] => {
             let names: Vec<String> = files(dir).iter().map(|p| format::lesson_name(p)).collect();
             if let Some(close) = did_you_mean(name, &names) {
-                return Err(format!("no lesson named '{name}' in {}: did you mean '{close}'?", dir.display()));
+                return Err(i18n::f(M::DidYouMean, &[&name, &dir.display(), &close]));
             }
-            Err(format!("no lesson named '{name}' in {} (there are: {})", dir.display(), names.join(", ")))
+            Err(i18n::f(M::NoSuchLesson, &[&name, &dir.display(), &names.join(", ")]))
         }
         _ => Err(format!("several lessons are named '{name}': give the file's path")),
     }

@@ -20,6 +20,7 @@ pub mod memory;
 pub mod start;
 pub mod stops;
 
+use crate::i18n::{self, M};
 use crate::trace::{Kind, Tracer};
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -58,18 +59,18 @@ pub fn run(target: Target, tracer: &Tracer, all_fds: bool, signals: &SignalFd) -
             for tid in tids {
                 s.adopt(tid, *pid);
             }
-            tracer.note("lab", &format!("attached to process {pid}: Ctrl+C detaches, and it goes on as before"));
+            tracer.note("lab", &i18n::f(M::TraceAttached, &[pid]));
             s
         }
     };
     let detach = follow(&mut stops, signals).map_err(|e| format!("waitpid: {e}"))?;
     if detach {
         detach_all(&mut stops);
-        tracer.note("lab", &format!("detached from process {}: it goes on untraced", stops.main));
+        tracer.note("lab", &i18n::f(M::TraceDetached, &[&stops.main]));
         return Ok(0);
     }
     let status = stops.exit_status.unwrap_or(0);
-    tracer.emit(crate::trace::Event::words(Kind::Note, "lab", format!("the program ended with status {status}")));
+    tracer.emit(crate::trace::Event::words(Kind::Note, "lab", i18n::f(M::TraceEnded, &[&status])));
     Ok(status)
 }
 

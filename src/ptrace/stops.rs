@@ -107,7 +107,7 @@ impl<'t> Stops<'t> {
     fn on_syscall(&mut self, tid: Pid) {
         let to_exit = match sys::syscall_info(tid) {
             Ok((arch, SyscallStop::Entry { .. })) if arch != AUDIT_ARCH_X86_64 => {
-                self.once_note(tid, "a 32-bit system call (int 0x80): not supported; its calls are not shown");
+                self.once_note(tid, crate::i18n::t(crate::i18n::M::Trace32Bit));
                 false
             }
             Ok((_, SyscallStop::Entry { nr, args })) => self.on_entry(tid, nr, args),
@@ -230,7 +230,7 @@ impl<'t> Stops<'t> {
         }
         if sig != Signal::SIGCHLD {
             let actor = self.tasks.get(&tid).map_or(String::new(), |t| t.actor.clone());
-            self.calls.tracer.note(&actor, &format!("--- {} --- delivered to the program", sig.as_str()));
+            self.calls.tracer.note(&actor, &crate::i18n::f(crate::i18n::M::TraceSignal, &[&sig.as_str()]));
         }
         self.resume(tid, false, Some(sig));
     }

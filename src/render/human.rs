@@ -9,6 +9,7 @@
 //!
 //! With color off (a pipe, `--color never`, `NO_COLOR`) the same text is printed plain.
 
+use crate::i18n::{t, M};
 use crate::kernel::check::Verdict;
 use crate::tcp_state::{state_or_gone, TcpState};
 use crate::trace::{Event, Kind, Sink};
@@ -93,8 +94,14 @@ impl<W: Write + Send> Sink for HumanSink<W> {
 /// The column titles.
 pub fn header_line() -> String {
     format!(
-        "{:>3}  {:>W_TIME$}  {:<W_WHO$}  {:<W_CALL$}  {:<W_RESULT$}  {:<W_STATE$}  kernel",
-        "#", "time ms", "who", "call", "result", "state"
+        "{:>3}  {:>W_TIME$}  {:<W_WHO$}  {:<W_CALL$}  {:<W_RESULT$}  {:<W_STATE$}  {}",
+        t(M::ColNumber),
+        t(M::ColTime),
+        t(M::ColWho),
+        t(M::ColCall),
+        t(M::ColResult),
+        t(M::ColState),
+        t(M::ColKernel)
     )
 }
 
@@ -138,8 +145,8 @@ fn check_words(ev: &Event, note: &str, color: bool) -> String {
 
 /// The narrow layout's titles: the second row's under the first's.
 fn narrow_header(width: usize) -> String {
-    let first = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}  call → result", "#", "time ms", "who");
-    let second = format!("{}state  kernel", " ".repeat(INDENT));
+    let first = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}  {}", "#", t(M::ColTime), t(M::ColWho), t(M::ColCallResult));
+    let second = format!("{}{}  {}", " ".repeat(INDENT), t(M::ColState), t(M::ColKernel));
     format!("{}\n{}", cut(&first, width), cut(&second, width))
 }
 

@@ -156,11 +156,11 @@ pub fn width_of(stream: &impl std::os::fd::AsFd) -> Option<usize> {
 /// `--step`: say what is about to happen and wait for Enter on the terminal (stdin may be the
 /// data being sent, so the answer is read from /dev/tty).
 pub fn step_prompt(actor: &str, call: &str) {
-    let _ = write!(io::stderr(), "  ⏸  next: {actor} {call}  — press Enter ");
+    let _ = write!(io::stderr(), "  ⏸  {}", crate::i18n::f(crate::i18n::M::StepNext, &[&actor, &call]));
     let _ = io::stderr().flush();
     if let Ok(tty) = File::open("/dev/tty") {
         let _ = io::BufReader::new(tty).read_line(&mut String::new());
     } else {
-        let _ = writeln!(io::stderr(), "(no terminal to wait on; continuing)");
+        let _ = writeln!(io::stderr(), "{}", crate::i18n::t(crate::i18n::M::StepNoTerminal));
     }
 }

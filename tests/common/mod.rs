@@ -17,6 +17,8 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 pub fn lab() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_lab"));
     c.env_remove("NO_COLOR");
+    // The snapshots are English: a developer's Spanish LANG must not change them.
+    c.env("LANG", "C.UTF-8").env_remove("LC_ALL").env_remove("LC_MESSAGES");
     c
 }
 
