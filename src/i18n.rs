@@ -81,10 +81,63 @@ pub enum M {
     NoSuchLesson,
     DidYouMean,
     PeerClosedRelay,
+    // The chat room's words (`src/chat/room.rs`), sent to every client of `lab server`.
+    AskName,
+    RoomWelcome,
+    RoomTooLong,
+    RoomLeft,
+    LeaveDisconnected,
+    LeaveReset,
+    LeaveTooSlow,
+    LeaveShutdown,
+    RoomShutdown,
+    RoomBadName,
+    RoomNameTaken,
+    RoomHi,
+    RoomDeckEmpty,
+    RoomYourArtifacts,
+    RoomJoined,
+    RoomMine,
+    RoomUsers,
+    RoomYouAre,
+    RoomBye,
+    RoomNoArtifact,
+    RoomUsage,
+    RoomUnknown,
+    RoomNoSuchUserDashed,
+    RoomUsersIds,
+    RoomUsersMore,
+    ListMore,
+    RoomNoArtifacts,
+    RoomEmptyPrivate,
+    RoomPrivateIn,
+    RoomPrivateOut,
+    RoomNoUser,
+    RoomSelfTrade,
+    RoomOfferUsage,
+    RoomYouLack,
+    RoomTheyLack,
+    RoomOfferIn,
+    RoomOfferOut,
+    RoomNoOfferFrom,
+    RoomNoOffer,
+    RoomSeveralOffers,
+    RoomRejectedYours,
+    RoomYouRejected,
+    RoomAccepted,
+    RoomTradeDone,
+    RoomTheyNoLonger,
+    RoomYouNoLonger,
+    RoomFull,
+    NameEmpty,
+    NameTooLong,
+    NameBadChar,
+    NameReserved,
+    RoomHelp,
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
-pub const CATALOG: [(M, &str, &str); 33] = [
+pub const CATALOG: [(M, &str, &str); 85] = [
     (M::ColNumber, "#", "#"),
     (M::ColTime, "time ms", "tiempo ms"),
     (M::ColWho, "who", "quién"),
@@ -138,6 +191,58 @@ pub const CATALOG: [(M, &str, &str); 33] = [
         "lab: the peer closed its side (recv returned 0); Ctrl+D closes ours",
         "lab: el otro extremo cerró su lado (recv devolvió 0); Ctrl+D cierra el nuestro",
     ),
+    (M::AskName, "What's your name?", "¿Cómo te llamas?"),
+    (M::RoomWelcome, "* Welcome to lab chat! What's your name? (1-16 letters, digits, _ or -)", "* ¡Bienvenid@ al chat de lab! ¿Cómo te llamas? (de 1 a 16 letras, dígitos, _ o -)"),
+    (M::RoomTooLong, "! line too long (over {} bytes): dropped", "! línea demasiado larga (más de {} bytes): descartada"),
+    (M::RoomLeft, "* {} left the chat{}", "* {} salió del chat{}"),
+    (M::LeaveDisconnected, " (disconnected)", " (desconectad@)"),
+    (M::LeaveReset, " (connection reset)", " (conexión reiniciada)"),
+    (M::LeaveTooSlow, " (dropped: it stopped reading)", " (echad@: dejó de leer)"),
+    (M::LeaveShutdown, " (server shutting down)", " (el servidor se apaga)"),
+    (M::RoomShutdown, "* server shutting down, bye!", "* el servidor se apaga, ¡adiós!"),
+    (M::RoomBadName, "! {}. What's your name?", "! {}. ¿Cómo te llamas?"),
+    (M::RoomNameTaken, "! the name '{}' is taken. What's your name?", "! el nombre '{}' ya está en uso. ¿Cómo te llamas?"),
+    (M::RoomHi, "* Hi {}, welcome! {} other user(s) here. Type :h for help.", "* ¡Hola {}, bienvenid@! Hay {} usuari@(s) más. Escribe :h para ver la ayuda."),
+    (M::RoomDeckEmpty, "* the artifact deck is empty: you have none", "* el mazo de artefactos está vacío: no tienes ninguno"),
+    (M::RoomYourArtifacts, "* your artifacts: {}", "* tus artefactos: {}"),
+    (M::RoomJoined, "* {} joined the chat", "* {} entró al chat"),
+    (M::RoomMine, "{} (you): {}", "{} (tú): {}"),
+    (M::RoomUsers, "* users ({}): {}", "* usuari@s ({}): {}"),
+    (M::RoomYouAre, "* you are {}: id {}, fd {} on the server, your address {}", "* eres {}: id {}, fd {} en el servidor, tu dirección {}"),
+    (M::RoomBye, "* bye {}!", "* ¡adiós {}!"),
+    (M::RoomNoArtifact, "! no artifact '{}' in the catalog (ids 1-20)", "! no hay ningún artefacto '{}' en el catálogo (ids 1-20)"),
+    (M::RoomUsage, "! usage: {}", "! uso: {}"),
+    (M::RoomUnknown, "! unknown command {}: type :h for help", "! comando desconocido {}: escribe :h para ver la ayuda"),
+    (M::RoomNoSuchUserDashed, "! no such user: :p-name-text needs a connected user's name (see :u)", "! no existe ese usuario: :p-nombre-texto necesita el nombre de alguien conectad@ (ver :u)"),
+    (M::RoomUsersIds, "* users ({}), id and address:", "* usuari@s ({}), id y dirección:"),
+    (M::RoomUsersMore, "*   ... and {} more", "*   ... y {} más"),
+    (M::ListMore, ", ... and {} more", ", ... y {} más"),
+    (M::RoomNoArtifacts, "* you have no artifacts", "* no tienes artefactos"),
+    (M::RoomEmptyPrivate, "! empty message to {}", "! mensaje vacío para {}"),
+    (M::RoomPrivateIn, "[private] {} -> you: {}", "[privado] {} -> tú: {}"),
+    (M::RoomPrivateOut, "[private] you -> {}: {}", "[privado] tú -> {}: {}"),
+    (M::RoomNoUser, "! no user named '{}' (see :u)", "! no hay nadie llamad@ '{}' (ver :u)"),
+    (M::RoomSelfTrade, "! you cannot trade with yourself", "! no puedes intercambiar contigo mism@"),
+    (M::RoomOfferUsage, "! usage: :offer name mine theirs (artifact ids, see :artifacts)", "! uso: :offer nombre mío suyo (ids de artefactos, ver :artifacts)"),
+    (M::RoomYouLack, "! you do not have {}", "! no tienes {}"),
+    (M::RoomTheyLack, "! {} does not have {}", "! {} no tiene {}"),
+    (M::RoomOfferIn, "* {} offers you {} for your {}: :accept {} or :reject {}", "* {} te ofrece {} por tu {}: :accept {} o :reject {}"),
+    (M::RoomOfferOut, "* offer sent to {}: your {} for their {}", "* oferta enviada a {}: tu {} por su {}"),
+    (M::RoomNoOfferFrom, "! no offer from '{}'", "! no hay ninguna oferta de '{}'"),
+    (M::RoomNoOffer, "! no offer to settle", "! no hay ninguna oferta pendiente"),
+    (M::RoomSeveralOffers, "! several offers: say whose, e.g. :accept ana", "! varias ofertas: di de quién, p. ej. :accept ana"),
+    (M::RoomRejectedYours, "* {} rejected your offer ({} for {})", "* {} rechazó tu oferta ({} por {})"),
+    (M::RoomYouRejected, "* you rejected {}'s offer", "* rechazaste la oferta de {}"),
+    (M::RoomAccepted, "* {} accepted: you gave {} and got {}", "* {} aceptó: diste {} y recibiste {}"),
+    (M::RoomTradeDone, "* trade done: you gave {} and got {}", "* intercambio hecho: diste {} y recibiste {}"),
+    (M::RoomTheyNoLonger, "! {} no longer has {}: offer cancelled", "! {} ya no tiene {}: oferta cancelada"),
+    (M::RoomYouNoLonger, "! you no longer have {}: offer cancelled", "! ya no tienes {}: oferta cancelada"),
+    (M::RoomFull, "! server full ({} clients): try again later", "! servidor lleno ({} clientes): inténtalo más tarde"),
+    (M::NameEmpty, "a name needs at least one character", "un nombre necesita al menos un carácter"),
+    (M::NameTooLong, "a name has at most {} characters", "un nombre tiene como mucho {} caracteres"),
+    (M::NameBadChar, "'{}' is not allowed: use letters, digits, _ and -", "'{}' no está permitido: usa letras, dígitos, _ y -"),
+    (M::NameReserved, "'{}' is reserved", "'{}' está reservado"),
+    (M::RoomHelp, "* commands (':' or '/'):\n*   text               say it to everyone\n*   :p name text       private message (also :p-name-text)\n*   :u / :i            users / users with id and address\n*   :add               your id, your fd on the server, your address\n*   :me text           an action\n*   :smile :angry :combito :larva   emotes\n*   :artifacts         your artifacts; :artifact N looks one up\n*   :offer name mine theirs         propose a swap (artifact ids)\n*   :accept [name] / :reject [name] settle an offer made to you\n*   :h                 this help\n*   :q, chao, bye      leave", "* comandos (':' o '/'):\n*   texto              dilo a todo el mundo\n*   :p nombre texto    mensaje privado (también :p-nombre-texto)\n*   :u / :i            usuari@s / usuari@s con id y dirección\n*   :add               tu id, tu fd en el servidor, tu dirección\n*   :me texto          una acción\n*   :smile :angry :combito :larva   emoticonos\n*   :artefactos        tus artefactos; :artefacto N busca uno\n*   :offer nombre mío suyo          propón un cambio (ids de artefactos)\n*   :accept [nombre] / :reject [nombre] resuelve una oferta que te hicieron\n*   :h                 esta ayuda\n*   :q, chao, bye      salir"),
 ];
 
 /// A message in `lang`.
@@ -193,6 +298,21 @@ mod tests {
             assert!(!en.is_empty() && !es.is_empty(), "{m:?}");
             assert_eq!(en.matches("{}").count(), es.matches("{}").count(), "{m:?}: placeholders");
             assert!(en != es || SAME.contains(&m), "{m:?} is not translated");
+        }
+    }
+
+    #[test]
+    fn every_prompt_for_a_name_holds_the_words_clients_look_for() {
+        for lang in [Lang::En, Lang::Es] {
+            let ask = text_in(M::AskName, lang);
+            for m in [M::RoomWelcome, M::RoomBadName, M::RoomNameTaken] {
+                assert!(text_in(m, lang).contains(ask), "{m:?} in {lang:?}");
+            }
+            for m in M::iter().filter(|m| format!("{m:?}").starts_with("Room")) {
+                let text = text_in(m, lang);
+                let marked = ["* ", "! ", "[priv"].iter().any(|p| text.starts_with(p)) || m == M::RoomMine;
+                assert!(marked, "{m:?} in {lang:?}: the server's lines carry their mark");
+            }
         }
     }
 

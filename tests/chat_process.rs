@@ -210,6 +210,25 @@ fn nc_is_a_full_client() {
 }
 
 #[test]
+fn a_spanish_server_speaks_spanish_and_lab_client_still_joins_it() {
+    let mut p = Proc::spawn(server_cmd("poll", &["--lang", "es"]));
+    let err = p.wait_stderr("Ctrl+C para parar");
+    let addr: SocketAddr =
+        err.split("escuchando en ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().parse().unwrap();
+    let mut c = lab();
+    c.args(["client", "--host", "127.0.0.1", "--port", &addr.port().to_string(), "--name", "zoe", "--color", "never"]);
+    let mut zoe = Proc::spawn(c);
+    zoe.wait_stdout("* ¡Hola zoe, bienvenid@!");
+    zoe.write(b"hola\n");
+    zoe.wait_stdout("zoe (tú): hola");
+    zoe.write(b":q\n");
+    zoe.wait_stdout("* ¡adiós zoe!");
+    assert_eq!(zoe.finish().0, 0);
+    sigint(&p);
+    p.wait_stderr("lab server: parado");
+}
+
+#[test]
 fn lab_client_shows_messages_and_leaves_cleanly() {
     let (srv, addr) = server(server_cmd("threads", &[]));
     let mut c = lab();

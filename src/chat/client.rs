@@ -9,6 +9,7 @@ use super::framing::{Frame, LineReader};
 use super::line_edit::{Input, LineEditor};
 use super::protocol::{self, MAX_LINE};
 use super::server::Stopper;
+use crate::i18n::{self, Lang, M};
 use crate::render::human::{paint, Style};
 use crate::trace::{poll::poll, TracedSocket, Tracer};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
@@ -42,19 +43,29 @@ pub enum LineKind {
     Message,
 }
 
-/// Classifies a line from the server by the marks the room puts on it.
+/// Classifies a line from the server by the marks the room puts on it, in either language
+/// the server may speak (`lab server --lang es`).
 pub fn kind(line: &str) -> LineKind {
+    let both = |m: M| [Lang::En, Lang::Es].map(|l| i18n::text_in(m, l));
+    // "[private] {} -> …" and "{} (you): …": the mark is what comes before the first `{}`.
+    let private = both(M::RoomPrivateIn).map(|t| t.split("{}").next().unwrap_or(t));
+    let mine = both(M::RoomMine).map(|t| t.split("{}").nth(1).and_then(|m| m.strip_suffix(": ")).unwrap_or(t));
     if line.starts_with("* ") {
         LineKind::Notice
     } else if line.starts_with("! ") {
         LineKind::Error
-    } else if line.starts_with("[private] ") {
+    } else if private.iter().any(|p| line.starts_with(p)) {
         LineKind::Private
-    } else if line.split_once(": ").is_some_and(|(head, _)| head.ends_with(" (you)")) {
+    } else if line.split_once(": ").is_some_and(|(head, _)| mine.iter().any(|m| head.ends_with(m))) {
         LineKind::Mine
     } else {
         LineKind::Message
     }
+}
+
+/// Whether the server asks for a name (in either language).
+fn asks_name(line: &str) -> bool {
+    [Lang::En, Lang::Es].iter().any(|l| line.contains(i18n::text_in(M::AskName, *l)))
 }
 
 /// One chat session: the connection, what is half-read from it, and how far leaving has got.
@@ -171,7 +182,7 @@ impl Session {
             // The server cleans what users send; a client trusts no one either.
             let line = protocol::sanitize(&bytes);
             self.say(&mut out, &line)?;
-            if !self.name_sent && line.contains("What's your name?") {
+            if !self.name_sent && asks_name(&line) {
                 if let Some(n) = &self.opts.name {
                     self.sock.send(format!("{n}\n").as_bytes())?;
                     self.name_sent = true;
@@ -255,6 +266,8 @@ mod tests {
             // Only the server marks "(you)", at the start: a user typing it fakes nothing.
             ("bob: ana (you): fake", Message),
             ("bob: hola", Message),
+            ("[privado] ana -> tú: hola", Private),
+            ("ana (tú): hola", Mine),
         ];
         for (line, want) in lines {
             assert_eq!(kind(line), want, "{line}");

@@ -166,7 +166,8 @@ pub(super) fn start_server(opts: &Options) -> io::Result<(SocketAddr, Child)> {
         Model::Poll => "poll",
     };
     let mut cmd = Command::new(std::env::current_exe()?);
-    cmd.args(["server", "--host", "127.0.0.1", "--port", "0", "--model", model, "--seed", "1"])
+    // English whatever LANG says: the load generator reads the server's words.
+    cmd.args(["server", "--host", "127.0.0.1", "--port", "0", "--model", model, "--seed", "1", "--lang", "en"])
         .args(["--max-clients", &(opts.clients + 16).to_string()])
         .stdin(Stdio::null())
         .stdout(Stdio::null())

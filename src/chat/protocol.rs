@@ -6,6 +6,8 @@
 //! control characters and terminal escape sequences are removed — otherwise one user could
 //! clear, recolor or retitle everyone else's terminal.
 
+use crate::i18n::{f, t, M};
+
 /// Longest line a client may send, in bytes, newline excluded. Longer ones are dropped.
 pub const MAX_LINE: usize = 4096;
 
@@ -136,17 +138,17 @@ pub fn canonical(name: &str) -> String {
 pub fn check_name(name: &str) -> Result<(), String> {
     let len = name.chars().count();
     if len == 0 {
-        return Err("a name needs at least one character".into());
+        return Err(t(M::NameEmpty).into());
     }
     if len > MAX_NAME {
-        return Err(format!("a name has at most {MAX_NAME} characters"));
+        return Err(f(M::NameTooLong, &[&MAX_NAME]));
     }
     if let Some(c) = name.chars().find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '-')) {
-        return Err(format!("'{c}' is not allowed: use letters, digits, _ and -"));
+        return Err(f(M::NameBadChar, &[&c]));
     }
     // Words the server itself prints in place of a name.
     if matches!(canonical(name).as_str(), "you" | "server" | "system") {
-        return Err(format!("'{name}' is reserved"));
+        return Err(f(M::NameReserved, &[&name]));
     }
     Ok(())
 }

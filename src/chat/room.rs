@@ -11,6 +11,7 @@
 use super::artifacts::{Artifacts, SwapError};
 use super::framing::Frame;
 use super::protocol::{self, Command, MAX_LINE};
+use crate::i18n::{f, t, M};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 
@@ -49,10 +50,10 @@ impl Leave {
     fn words(&self) -> &'static str {
         match self {
             Leave::Quit => "",
-            Leave::Disconnected => " (disconnected)",
-            Leave::Reset => " (connection reset)",
-            Leave::TooSlow => " (dropped: it stopped reading)",
-            Leave::Shutdown => " (server shutting down)",
+            Leave::Disconnected => t(M::LeaveDisconnected),
+            Leave::Reset => t(M::LeaveReset),
+            Leave::TooSlow => t(M::LeaveTooSlow),
+            Leave::Shutdown => t(M::LeaveShutdown),
         }
     }
 }
@@ -95,13 +96,13 @@ impl Room {
     /// A new connection: greet it and ask for a name. `fd` is shown by `:add`.
     pub fn join(&mut self, id: ClientId, fd: i32, peer: SocketAddr) -> Vec<Effect> {
         self.members.insert(id, Member { fd, peer, name: None });
-        vec![Effect::To(id, "* Welcome to lab chat! What's your name? (1-16 letters, digits, _ or -)".into())]
+        vec![Effect::To(id, t(M::RoomWelcome).into())]
     }
 
     /// A frame arrived from `id`.
     pub fn receive(&mut self, id: ClientId, frame: Frame) -> Vec<Effect> {
         match frame {
-            Frame::TooLong => vec![Effect::To(id, format!("! line too long (over {MAX_LINE} bytes): dropped"))],
+            Frame::TooLong => vec![Effect::To(id, f(M::RoomTooLong, &[&MAX_LINE]))],
             Frame::Line(bytes) => {
                 let line = protocol::sanitize(&bytes);
                 match self.members.get(&id).map(|m| m.name.is_some()) {
@@ -123,12 +124,12 @@ impl Room {
         if self.by_name.len() >= NOTICE_LIMIT {
             return Vec::new();
         }
-        vec![Effect::All { except: Some(id), line: format!("* {name} left the chat{}", why.words()) }]
+        vec![Effect::All { except: Some(id), line: f(M::RoomLeft, &[&name, &why.words()]) }]
     }
 
     /// The server is stopping: everyone is told.
     pub fn shutdown_notice(&self) -> Vec<Effect> {
-        self.members.keys().map(|id| Effect::To(*id, "* server shutting down, bye!".into())).collect()
+        self.members.keys().map(|id| Effect::To(*id, t(M::RoomShutdown).into())).collect()
     }
 
     /// Registered clients, in id order: the recipients of a broadcast.
@@ -170,11 +171,11 @@ impl Room {
         let composed = protocol::composed(protocol::name_from_line(line));
         let name = composed.as_str();
         if let Err(why) = protocol::check_name(name) {
-            return vec![Effect::To(id, format!("! {why}. What's your name?"))];
+            return vec![Effect::To(id, f(M::RoomBadName, &[&why]))];
         }
         let key = protocol::canonical(name);
         if self.by_name.contains_key(&key) {
-            return vec![Effect::To(id, format!("! the name '{name}' is taken. What's your name?"))];
+            return vec![Effect::To(id, f(M::RoomNameTaken, &[&name]))];
         }
         self.by_name.insert(key, id);
         if let Some(m) = self.members.get_mut(&id) {
@@ -182,20 +183,13 @@ impl Room {
         }
         let hand: Vec<String> = self.artifacts.deal(id).to_vec().iter().map(|a| self.artifacts.label(*a)).collect();
         let others = self.registered().count() - 1;
-        let mut fx = vec![
-            Effect::Named(id, name.to_string()),
-            Effect::To(id, format!("* Hi {name}, welcome! {others} other user(s) here. Type :h for help.")),
-        ];
+        let mut fx = vec![Effect::Named(id, name.to_string()), Effect::To(id, f(M::RoomHi, &[&name, &others]))];
         fx.push(Effect::To(
             id,
-            if hand.is_empty() {
-                "* the artifact deck is empty: you have none".into()
-            } else {
-                format!("* your artifacts: {}", hand.join(", "))
-            },
+            if hand.is_empty() { t(M::RoomDeckEmpty).into() } else { f(M::RoomYourArtifacts, &[&hand.join(", ")]) },
         ));
         if others < NOTICE_LIMIT {
-            fx.push(Effect::All { except: Some(id), line: format!("* {name} joined the chat") });
+            fx.push(Effect::All { except: Some(id), line: f(M::RoomJoined, &[&name]) });
         }
         fx
     }
@@ -208,36 +202,36 @@ impl Room {
             Command::Empty => Vec::new(),
             Command::Say(text) => vec![
                 Effect::All { except: Some(id), line: format!("{me}: {text}") },
-                Effect::To(id, format!("{me} (you): {text}")),
+                Effect::To(id, f(M::RoomMine, &[&me, &text])),
             ],
             Command::Emote(face) => vec![
                 Effect::All { except: Some(id), line: format!("{me}: {face}") },
-                Effect::To(id, format!("{me} (you): {face}")),
+                Effect::To(id, f(M::RoomMine, &[&me, &face])),
             ],
             Command::Me(text) => vec![Effect::All { except: None, line: format!("* {me} {text}") }],
             Command::Private { to, text } => self.private(id, &me, &to, &text),
             Command::PrivateDashed(rest) => self.private_dashed(id, &me, &rest),
             Command::Users => {
                 let names: Vec<&str> = self.members.values().filter_map(|m| m.name.as_deref()).collect();
-                reply(format!("* users ({}): {}", names.len(), list(&names)))
+                reply(f(M::RoomUsers, &[&names.len(), &list(&names)]))
             }
             Command::Info => self.info(id),
             Command::Add => {
                 let m = &self.members[&id];
-                reply(format!("* you are {me}: id {id}, fd {} on the server, your address {}", m.fd, m.peer))
+                reply(f(M::RoomYouAre, &[&me, &id, &m.fd, &m.peer]))
             }
-            Command::Help => HELP.iter().map(|l| Effect::To(id, l.to_string())).collect(),
-            Command::Quit => vec![Effect::To(id, format!("* bye {me}!")), Effect::Close(id)],
+            Command::Help => t(M::RoomHelp).lines().map(|l| Effect::To(id, l.to_string())).collect(),
+            Command::Quit => vec![Effect::To(id, f(M::RoomBye, &[&me])), Effect::Close(id)],
             Command::Artifacts => reply(self.hand_line(id)),
             Command::Artifact(key) => match self.artifacts.find(&key) {
                 Some(item) => reply(format!("* [{}] {}: {}", item.id, item.name, item.description)),
-                None => reply(format!("! no artifact '{key}' in the catalog (ids 1-20)")),
+                None => reply(f(M::RoomNoArtifact, &[&key])),
             },
             Command::Offer { to, mine, theirs } => self.offer(id, &me, &to, &mine, &theirs),
             Command::Accept(from) => self.settle(id, &me, from, true),
             Command::Reject(from) => self.settle(id, &me, from, false),
-            Command::Usage(usage) => reply(format!("! usage: {usage}")),
-            Command::Unknown(cmd) => reply(format!("! unknown command {cmd}: type :h for help")),
+            Command::Usage(usage) => reply(f(M::RoomUsage, &[&usage])),
+            Command::Unknown(cmd) => reply(f(M::RoomUnknown, &[&cmd])),
         }
     }
 
@@ -253,13 +247,13 @@ impl Room {
             .max_by_key(|(name, _)| name.len());
         match target {
             Some((name, text)) => self.private(id, me, name, text.trim()),
-            None => vec![Effect::To(id, "! no such user: :p-name-text needs a connected user's name (see :u)".into())],
+            None => vec![Effect::To(id, t(M::RoomNoSuchUserDashed).into())],
         }
     }
 
     /// `:i`: every user with its id and address, at most [`LIST_MAX`] of them.
     fn info(&self, id: ClientId) -> Vec<Effect> {
-        let mut fx = vec![Effect::To(id, format!("* users ({}), id and address:", self.registered().count()))];
+        let mut fx = vec![Effect::To(id, f(M::RoomUsersIds, &[&self.registered().count()]))];
         let rows: Vec<String> = self
             .members
             .iter()
@@ -268,7 +262,7 @@ impl Room {
         let extra = rows.len().saturating_sub(LIST_MAX);
         fx.extend(rows.into_iter().take(LIST_MAX).map(|r| Effect::To(id, r)));
         if extra > 0 {
-            fx.push(Effect::To(id, format!("*   ... and {extra} more")));
+            fx.push(Effect::To(id, f(M::RoomUsersMore, &[&extra])));
         }
         fx
     }
@@ -277,53 +271,53 @@ impl Room {
     fn hand_line(&self, id: ClientId) -> String {
         let hand: Vec<String> = self.artifacts.hand(id).iter().map(|a| self.artifacts.label(*a)).collect();
         if hand.is_empty() {
-            "* you have no artifacts".into()
+            t(M::RoomNoArtifacts).into()
         } else {
-            format!("* your artifacts: {}", hand.join(", "))
+            f(M::RoomYourArtifacts, &[&hand.join(", ")])
         }
     }
 
     fn private(&self, id: ClientId, me: &str, to: &str, text: &str) -> Vec<Effect> {
         match self.by_name.get(&protocol::canonical(to)) {
             Some(&target) if text.is_empty() => {
-                vec![Effect::To(id, format!("! empty message to {}", self.name(target).unwrap_or(to)))]
+                vec![Effect::To(id, f(M::RoomEmptyPrivate, &[&self.name(target).unwrap_or(to)]))]
             }
             Some(&target) => {
                 let name = self.name(target).unwrap_or(to).to_string();
                 vec![
-                    Effect::To(target, format!("[private] {me} -> you: {text}")),
-                    Effect::To(id, format!("[private] you -> {name}: {text}")),
+                    Effect::To(target, f(M::RoomPrivateIn, &[&me, &text])),
+                    Effect::To(id, f(M::RoomPrivateOut, &[&name, &text])),
                 ]
             }
-            None => vec![Effect::To(id, format!("! no user named '{to}' (see :u)"))],
+            None => vec![Effect::To(id, f(M::RoomNoUser, &[&to]))],
         }
     }
 
     fn offer(&mut self, id: ClientId, me: &str, to: &str, mine: &str, theirs: &str) -> Vec<Effect> {
         let err = |line: String| vec![Effect::To(id, line)];
         let Some(&target) = self.by_name.get(&protocol::canonical(to)) else {
-            return err(format!("! no user named '{to}' (see :u)"));
+            return err(f(M::RoomNoUser, &[&to]));
         };
         if target == id {
-            return err("! you cannot trade with yourself".into());
+            return err(t(M::RoomSelfTrade).into());
         }
         let (Some(give), Some(take)) =
             (self.artifacts.find(mine).map(|i| i.id), self.artifacts.find(theirs).map(|i| i.id))
         else {
-            return err("! usage: :offer name mine theirs (artifact ids, see :artifacts)".into());
+            return err(t(M::RoomOfferUsage).into());
         };
         let them = self.name(target).unwrap_or(to).to_string();
         if !self.artifacts.owns(id, give) {
-            return err(format!("! you do not have {}", self.artifacts.label(give)));
+            return err(f(M::RoomYouLack, &[&self.artifacts.label(give)]));
         }
         if !self.artifacts.owns(target, take) {
-            return err(format!("! {them} does not have {}", self.artifacts.label(take)));
+            return err(f(M::RoomTheyLack, &[&them, &self.artifacts.label(take)]));
         }
         self.offers.insert((id, target), (give, take));
         let (g, t) = (self.artifacts.label(give), self.artifacts.label(take));
         vec![
-            Effect::To(target, format!("* {me} offers you {g} for your {t}: :accept {me} or :reject {me}")),
-            Effect::To(id, format!("* offer sent to {them}: your {g} for their {t}")),
+            Effect::To(target, f(M::RoomOfferIn, &[&me, &g, &t, &me, &me])),
+            Effect::To(id, f(M::RoomOfferOut, &[&them, &g, &t])),
         ]
     }
 
@@ -334,30 +328,30 @@ impl Room {
         let proposer = match from {
             Some(name) => match self.by_name.get(&protocol::canonical(&name)) {
                 Some(p) if pending.contains(p) => *p,
-                _ => return err(format!("! no offer from '{name}'")),
+                _ => return err(f(M::RoomNoOfferFrom, &[&name])),
             },
             None => match pending.as_slice() {
                 [one] => *one,
-                [] => return err("! no offer to settle".into()),
-                _ => return err("! several offers: say whose, e.g. :accept ana".into()),
+                [] => return err(t(M::RoomNoOffer).into()),
+                _ => return err(t(M::RoomSeveralOffers).into()),
             },
         };
-        let Some((give, take)) = self.offers.remove(&(proposer, id)) else { return err("! no offer to settle".into()) };
+        let Some((give, take)) = self.offers.remove(&(proposer, id)) else { return err(t(M::RoomNoOffer).into()) };
         let them = self.name(proposer).unwrap_or_default().to_string();
         let (g, t) = (self.artifacts.label(give), self.artifacts.label(take));
         if !accept {
             return vec![
-                Effect::To(proposer, format!("* {me} rejected your offer ({g} for {t})")),
-                Effect::To(id, format!("* you rejected {them}'s offer")),
+                Effect::To(proposer, f(M::RoomRejectedYours, &[&me, &g, &t])),
+                Effect::To(id, f(M::RoomYouRejected, &[&them])),
             ];
         }
         match self.artifacts.swap(proposer, give, id, take) {
             Ok(()) => vec![
-                Effect::To(proposer, format!("* {me} accepted: you gave {g} and got {t}")),
-                Effect::To(id, format!("* trade done: you gave {t} and got {g}")),
+                Effect::To(proposer, f(M::RoomAccepted, &[&me, &g, &t])),
+                Effect::To(id, f(M::RoomTradeDone, &[&t, &g])),
             ],
-            Err(SwapError::ProposerLacks(_)) => err(format!("! {them} no longer has {g}: offer cancelled")),
-            Err(SwapError::AccepterLacks(_)) => err(format!("! you no longer have {t}: offer cancelled")),
+            Err(SwapError::ProposerLacks(_)) => err(f(M::RoomTheyNoLonger, &[&them, &g])),
+            Err(SwapError::AccepterLacks(_)) => err(f(M::RoomYouNoLonger, &[&t])),
         }
     }
 }
@@ -365,26 +359,10 @@ impl Room {
 fn list(names: &[&str]) -> String {
     let mut s = names.iter().take(LIST_MAX).copied().collect::<Vec<_>>().join(", ");
     if names.len() > LIST_MAX {
-        s.push_str(&format!(", ... and {} more", names.len() - LIST_MAX));
+        s.push_str(&f(M::ListMore, &[&(names.len() - LIST_MAX)]));
     }
     s
 }
-
-/// `:h`.
-const HELP: [&str; 12] = [
-    "* commands (':' or '/'):",
-    "*   text               say it to everyone",
-    "*   :p name text       private message (also :p-name-text)",
-    "*   :u / :i            users / users with id and address",
-    "*   :add               your id, your fd on the server, your address",
-    "*   :me text           an action",
-    "*   :smile :angry :combito :larva   emotes",
-    "*   :artifacts         your artifacts; :artifact N looks one up",
-    "*   :offer name mine theirs         propose a swap (artifact ids)",
-    "*   :accept [name] / :reject [name] settle an offer made to you",
-    "*   :h                 this help",
-    "*   :q, chao, bye      leave",
-];
 
 #[cfg(test)]
 mod tests {

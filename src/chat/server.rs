@@ -225,7 +225,7 @@ pub fn apply(room: &mut Room, out: &mut impl Outlet, effects: Vec<Effect>) {
 /// Turns a connection away when the room is full: one short line, then `close()`. A fresh
 /// socket's buffer is empty, so this send cannot block.
 pub fn refuse_full(sock: TracedSocket, limit: usize) {
-    let _ = sock.send(format!("! server full ({limit} clients): try again later\n").as_bytes());
+    let _ = sock.send(format!("{}\n", i18n::f(M::RoomFull, &[&limit])).as_bytes());
     let _ = sock.close();
 }
 
