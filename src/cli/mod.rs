@@ -33,6 +33,8 @@ pub fn main() -> i32 {
         Command::Lesson(a) => return lesson_cmd(a, color),
         command => dispatch(command, color),
     };
+    // A picture of the run is written when its tracer is dropped, maybe on another thread.
+    crate::render::page::wait_written(Duration::from_secs(5));
     match result {
         Ok(()) => 0,
         Err(e) => {
@@ -130,6 +132,7 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
         output::TraceTo { on: true, json: a.json, file: a.trace_file, step: a.step, observe, svg: a.svg, html: a.html };
     let view = output::Afterwards { diagram: a.diagram, mermaid: a.mermaid };
     let code = output::traced_run(&to, color, &view, |tracer| crate::ptrace::run(target, tracer, a.all_fds, &signals))?;
+    crate::render::page::wait_written(Duration::from_secs(5));
     std::process::exit(code)
 }
 

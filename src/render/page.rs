@@ -14,7 +14,22 @@ use crate::tcp_state::{state_or_gone, TcpState};
 use crate::trace::{Event, Kind, Sink};
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Pictures asked for and not written yet: the last reference to the tracer may be dropped by
+/// the kernel observer's thread, a moment after the command is done, and the process must not
+/// exit before that picture is on disk.
+static UNWRITTEN: AtomicUsize = AtomicUsize::new(0);
+
+/// Waits, at most `timeout`, until every picture asked for is written (called before exit).
+pub fn wait_written(timeout: Duration) {
+    let start = Instant::now();
+    while UNWRITTEN.load(Ordering::Acquire) > 0 && start.elapsed() < timeout {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
 
 const COL: usize = 250;
 const ROW: usize = 22;
@@ -249,6 +264,7 @@ pub struct PictureSink {
 
 impl PictureSink {
     pub fn new(svg: Option<PathBuf>, html: Option<PathBuf>, title: &str) -> PictureSink {
+        UNWRITTEN.fetch_add(1, Ordering::AcqRel);
         PictureSink { events: Mutex::new((Vec::new(), 0)), svg, html, title: title.to_string() }
     }
 }
@@ -270,6 +286,7 @@ impl Drop for PictureSink {
         if let Err(e) = write(self.svg.as_deref(), self.html.as_deref(), &self.title, events, &columns) {
             eprintln!("lab: cannot write the picture of the run: {e}");
         }
+        UNWRITTEN.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
