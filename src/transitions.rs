@@ -12,6 +12,7 @@
 //!
 //! The rest of the lab asks this module; none of these rules is written anywhere else.
 
+use crate::i18n::{f, t, M};
 use crate::tcp_state::{
     state_or_gone,
     TcpState::{self, *},
@@ -55,13 +56,15 @@ pub fn recv_returns_at_once(state: Option<TcpState>) -> bool {
 }
 
 /// What `accept()` failing with EINVAL means on a listener this program shut down for reading.
-pub const ACCEPT_AFTER_SHUT_RD: &str =
-    "the listener was shut down for reading (shutdown(SHUT_RD)): accept() fails with EINVAL — how a blocked accept() is woken to stop";
+pub fn accept_after_shut_rd() -> &'static str {
+    t(M::AcceptAfterShutRd)
+}
 
 /// What a `close()` does when another fd still holds the socket (a `dup()`, or the same fd in a
 /// `fork()`ed process): it drops one reference; only the last one's close sends FIN.
-pub const CLOSE_OTHER_REFERENCE: &str =
-    "another fd still holds this socket (a dup(), or a fork()ed process): this close() dropped one reference, no FIN was sent";
+pub fn close_other_reference() -> &'static str {
+    t(M::CloseOtherReference)
+}
 
 /// A segment of TCP's own, as a sequence diagram draws it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,8 +112,8 @@ impl Abort {
     /// The words the trace says on the `close()` line.
     pub fn words(self) -> &'static str {
         match self {
-            Abort::Linger0 => "SO_LINGER 0: close() sends RST, not FIN",
-            Abort::UnreadData => "unread data in the receive queue: close() sends RST, not FIN",
+            Abort::Linger0 => t(M::AbortLinger0),
+            Abort::UnreadData => t(M::AbortUnread),
         }
     }
 }
@@ -122,10 +125,10 @@ pub fn close_sent_rst(before: Option<TcpState>, seen: &[Option<TcpState>]) -> bo
 }
 
 /// A state the table may show right after `close()`, and why, when it needs saying.
-type Landing = (Option<TcpState>, Option<&'static str>);
+type Landing = (Option<TcpState>, Option<M>);
 
 /// Why an ESTAB connection's close may land past FIN-WAIT-2.
-const CROSSED: Option<&str> = Some("the peer's FIN crossed ours");
+const CROSSED: Option<M> = Some(M::Crossed);
 
 /// What the table may hold for a connection right after its last fd is closed, given the state
 /// before (RFC 9293 §3.10.4, "CLOSE call"). `None` means "no row: gone".
@@ -168,10 +171,10 @@ pub fn close_verdict(before: TcpState, abort: Option<Abort>, seen: &[Option<TcpS
     let allowed = after_close(before, abort);
     let first = seen.first().copied().unwrap_or(None);
     match allowed.iter().find(|(s, _)| *s == first) {
-        Some((_, why)) => (Verdict::Agrees, why.map(str::to_string)),
+        Some((_, why)) => (Verdict::Agrees, why.map(|m| t(m).to_string())),
         None => {
             let want: Vec<String> = allowed.iter().map(|(s, _)| state_or_gone(*s)).collect();
-            (Verdict::Differs, Some(format!("after close() from {before} the table should show {}", want.join(" or "))))
+            (Verdict::Differs, Some(f(M::CloseShouldShow, &[&before, &want.join(t(M::Or))])))
         }
     }
 }
@@ -190,10 +193,7 @@ pub fn close_verdict_after_gap(
         return first;
     }
     match close_verdict(CloseWait, abort, seen) {
-        (Verdict::Agrees, _) => (
-            Verdict::Agrees,
-            Some("the peer's FIN arrived between lab's look and the close itself: closed from CLOSE-WAIT (FIN, LAST-ACK, gone)".into()),
-        ),
+        (Verdict::Agrees, _) => (Verdict::Agrees, Some(t(M::CloseAfterGap).into())),
         _ => first,
     }
 }
@@ -203,26 +203,24 @@ pub fn close_verdict_after_gap(
 pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>, fd_open: bool) -> &'static str {
     match (old, new) {
         // RFC 9293 §3.10.7.3, SYN-SENT: "If the SYN bit is on ... enter ESTABLISHED state".
-        (Some(SynSent), Some(Established)) => "the handshake finished (the peer's program has not called accept yet)",
+        (Some(SynSent), Some(Established)) => t(M::MoveHandshake),
         // §3.10.7.4, eighth: "If the FIN bit is set ... ESTABLISHED STATE: Enter the CLOSE-WAIT state".
-        (Some(Established), Some(CloseWait)) => "the peer's FIN arrived: recv() will return 0",
-        (Some(FinWait1), Some(Closing)) => "the peer's FIN crossed ours: both sides close at once",
+        (Some(Established), Some(CloseWait)) => t(M::MoveFinArrived),
+        (Some(FinWait1), Some(Closing)) => t(M::MoveCrossedClosing),
         // §3.10.7.4: "if the FIN segment is now acknowledged, then enter FIN-WAIT-2".
-        (Some(FinWait1), Some(FinWait2)) => "the peer acknowledged our FIN",
+        (Some(FinWait1), Some(FinWait2)) => t(M::MoveFinAcked),
         // "FIN-WAIT-2 STATE: Enter the TIME-WAIT state" on the peer's FIN; CLOSING on its ACK.
-        (Some(FinWait2 | FinWait1 | Closing), Some(TimeWait)) => {
-            "the peer's FIN arrived: who closes first waits in TIME-WAIT (60 s)"
-        }
+        (Some(FinWait2 | FinWait1 | Closing), Some(TimeWait)) => t(M::MoveTimeWait),
         // "LAST-ACK STATE: ... If our FIN is now acknowledged, delete the TCB".
-        (Some(LastAck), None) => "the peer acknowledged our FIN: the connection is gone",
+        (Some(LastAck), None) => t(M::MoveLastAckGone),
         // "When the time-wait timeout expires, delete the TCB" (2·MSL, 60 s on Linux).
-        (Some(TimeWait), None) => "TIME-WAIT expired: the 4-tuple is free again",
+        (Some(TimeWait), None) => t(M::MoveTimeWaitExpired),
         // A connection a program still holds does not vanish by itself: the peer reset it.
         (Some(Established | CloseWait | FinWait1 | FinWait2 | SynSent), None | Some(Close)) if fd_open => {
-            "the peer reset the connection (RST): the fd remains, the connection is gone"
+            t(M::MoveReset)
         }
-        (_, None) => "the connection is gone from the table",
-        _ => "the kernel changed the state",
+        (_, None) => t(M::MoveGone),
+        _ => t(M::MoveOther),
     }
 }
 

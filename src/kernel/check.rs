@@ -8,6 +8,7 @@
 //! reported in red.
 
 use super::table::{self, KernelTable, SocketRow};
+use crate::i18n::{t, M};
 use crate::tcp_state::TcpState;
 use std::net::SocketAddr;
 use std::os::fd::BorrowedFd;
@@ -77,21 +78,17 @@ fn check_once(
     peer_hint: Option<SocketAddr>,
 ) -> Check {
     let Some(state) = state else {
-        return Check::new(Verdict::NotApplicable, None, Some("not a TCP socket: no connection states"));
+        return Check::new(Verdict::NotApplicable, None, Some(t(M::NotTcp)));
     };
     let Some(table) = table else {
         return Check::new(Verdict::Unavailable, None, Some(table::UNAVAILABLE));
     };
     let sock = socket2::SockRef::from(&fd);
     let Some(local) = local.or_else(|| sock.local_addr().ok().and_then(|a| a.as_socket())) else {
-        return Check::new(Verdict::NotVisible, None, Some("no local address"));
+        return Check::new(Verdict::NotVisible, None, Some(t(M::NoLocal)));
     };
     if local.port() == 0 {
-        return Check::new(
-            Verdict::NotVisible,
-            None,
-            Some("not listed (unbound): a socket enters the table when it gets a port"),
-        );
+        return Check::new(Verdict::NotVisible, None, Some(t(M::Unbound)));
     }
     // A connection's peer never changes, so the one the program gave or got saves a syscall.
     let peer = peer_hint.or_else(|| sock.peer_addr().ok().and_then(|a| a.as_socket()));
@@ -105,7 +102,7 @@ fn check_once(
         // A connection's 4-tuple is unique: the row found is this socket's.
         _ => match peer {
             Some(peer) => compare(table.lookup(local, peer), state, None),
-            None => Check::new(Verdict::NotVisible, None, Some("no peer address to look the connection up by")),
+            None => Check::new(Verdict::NotVisible, None, Some(t(M::NoPeer))),
         },
     }
 }
@@ -116,21 +113,13 @@ fn check_closed_fd(table: &KernelTable, local: SocketAddr, peer: Option<SocketAd
     if let Some(peer) = peer {
         if let Ok(Some(row)) = table.lookup(local, peer) {
             if row.state == Some(TcpState::TimeWait) {
-                return Check::new(
-                    Verdict::Agrees,
-                    Some(row),
-                    Some("the fd's socket is CLOSE; its connection lives on in TIME-WAIT without it"),
-                );
+                return Check::new(Verdict::Agrees, Some(row), Some(t(M::FdCloseTimeWait)));
             }
         }
-        return Check::new(Verdict::Agrees, None, Some("the connection is over"));
+        return Check::new(Verdict::Agrees, None, Some(t(M::ConnectionOver)));
     }
     if !table::kernel_lists_bound_sockets() {
-        return Check::new(
-            Verdict::NotVisible,
-            None,
-            Some("bound but not listening: invisible to sock_diag before Linux 6.8"),
-        );
+        return Check::new(Verdict::NotVisible, None, Some(t(M::BoundInvisible)));
     }
     let filter = table::Filter {
         state: Some(TcpState::BoundInactive),
@@ -141,15 +130,11 @@ fn check_closed_fd(table: &KernelTable, local: SocketAddr, peer: Option<SocketAd
     match table.rows(&filter) {
         Ok(rows) => match rows.into_iter().find(|r| Some(r.inode) == inode) {
             // The kernel reports such a socket with state CLOSE, like the fd.
-            Some(row) => Check::new(Verdict::Agrees, Some(row), Some("bound, idle: listed since Linux 6.8")),
+            Some(row) => Check::new(Verdict::Agrees, Some(row), Some(t(M::BoundIdle))),
             // getsockname() still shows the port, but the socket may have given it back: a
             // socket whose connection or listening ends keeps its port only if bind() named it
             // (an ephemeral port, or one from port 0, is released). Then it has no row at all.
-            None => Check::new(
-                Verdict::NotVisible,
-                None,
-                Some("CLOSE and holding no port (one bind() did not name is given back): not in the table"),
-            ),
+            None => Check::new(Verdict::NotVisible, None, Some(t(M::ClosePortGiven))),
         },
         Err(e) => Check::new(Verdict::Unavailable, None, Some(&e.to_string())),
     }
@@ -158,15 +143,11 @@ fn check_closed_fd(table: &KernelTable, local: SocketAddr, peer: Option<SocketAd
 fn compare(found: std::io::Result<Option<SocketRow>>, state: TcpState, inode: Option<u64>) -> Check {
     match found {
         Err(e) => Check::new(Verdict::Unavailable, None, Some(&e.to_string())),
-        Ok(None) => Check::new(Verdict::Differs, None, Some("the table has no row for this 4-tuple")),
+        Ok(None) => Check::new(Verdict::Differs, None, Some(t(M::NoRow))),
         Ok(Some(row)) => {
             let same_socket = row.inode == 0 || inode.is_none_or(|i| i == row.inode);
             if !same_socket {
-                Check::new(
-                    Verdict::Differs,
-                    Some(row),
-                    Some("the row for this 4-tuple is another socket (inode differs)"),
-                )
+                Check::new(Verdict::Differs, Some(row), Some(t(M::OtherInode)))
             } else if row.state.is_some_and(|k| k.same_as(state)) {
                 Check::new(Verdict::Agrees, Some(row), None)
             } else {

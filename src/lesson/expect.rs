@@ -3,6 +3,7 @@
 //! trace did not show.
 
 use super::format::{Expect, Ret};
+use crate::i18n::{f, t, M};
 use crate::tcp_state::{state_or_gone, TcpState};
 use crate::trace::{names, Event};
 use nix::errno::Errno;
@@ -50,28 +51,28 @@ pub fn compare(e: &Expect, got: &Got, ev: Option<&Event>) -> (Vec<String>, Vec<S
     let mut failed = Vec::new();
     let mut note = |ok: bool, yes: String, no: String| if ok { met.push(yes) } else { failed.push(no) };
     if let Some(r) = &e.ret {
-        note(ret_matches(r, got), r.to_string(), format!("expected {r}, got {}", got.text()));
+        note(ret_matches(r, got), r.to_string(), f(M::ExpectGot, &[r, &got.text()]));
     }
     let same = |have: Option<TcpState>, want: Option<TcpState>| match (have, want) {
         (Some(h), Some(w)) => h.same_as(w),
         (h, w) => h.is_none() && w.is_none(),
     };
-    let state_name = |s: Option<TcpState>| s.map_or("no state".to_string(), |s| s.to_string());
+    let state_name = |s: Option<TcpState>| s.map_or(t(M::NoState).to_string(), |s| s.to_string());
     if let Some(want) = e.state {
         let have = ev.and_then(|ev| ev.state);
         let (w, h) = (state_name(want), state_name(have));
-        note(same(have, want), format!("state {w}"), format!("expected state {w}, fd reports {h}"));
+        note(same(have, want), f(M::ExpectStateMet, &[&w]), f(M::ExpectState, &[&w, &h]));
     }
     if let Some(want) = e.kernel {
         let have = ev.and_then(|ev| ev.kernel);
         let (w, h) = (state_or_gone(want), state_or_gone(have));
-        note(same(have, want), format!("kernel {w}"), format!("expected {w}, kernel reports {h}"));
+        note(same(have, want), f(M::ExpectKernelMet, &[&w]), f(M::ExpectKernel, &[&w, &h]));
     }
     let queues = [("Recv-Q", e.recvq, ev.and_then(|ev| ev.recv_q)), ("Send-Q", e.sendq, ev.and_then(|ev| ev.send_q))];
     for (what, want, have) in queues {
         if let Some(w) = want {
             let h = have.map_or("-".into(), |h| h.to_string());
-            note(have == Some(w), format!("{what} {w}"), format!("expected {what} {w}, kernel reports {h}"));
+            note(have == Some(w), format!("{what} {w}"), f(M::ExpectQueue, &[&what, &w, &h]));
         }
     }
     (met, failed)

@@ -8,6 +8,7 @@
 
 use super::expect::{self, Got};
 use super::format::{Call, Cond, Expect, Lang, Lesson, StepKind, Target};
+use crate::i18n::{f, t, M};
 use crate::kernel::check::{wait_until, Verdict};
 use crate::kernel::table;
 use crate::tcp_state::TcpState;
@@ -189,7 +190,7 @@ impl Runner<'_> {
     /// The guard of a socket the table does not list: `poll(POLLIN)`, at most [`WAIT_LIMIT`].
     fn poll_guard(&self, name: &str) -> bool {
         let Some(s) = self.sock(name) else { return false };
-        self.tracer.note(name, "the lesson's guard: wait (at most 3 s) until a blocking call would not block");
+        self.tracer.note(name, t(M::GuardNote));
         let mut fds = [PollFd::new(s.as_fd(), PollFlags::POLLIN)];
         let ms = u16::try_from(WAIT_LIMIT.as_millis()).unwrap_or(u16::MAX);
         crate::trace::poll::poll(Some(&self.tracer), name, &mut fds, PollTimeout::from(ms)).is_ok_and(|n| n > 0)
@@ -203,11 +204,7 @@ impl Runner<'_> {
         if open.is_empty() {
             return;
         }
-        let words = match lang {
-            Lang::Es => "limpieza: se cierran los sockets que la lección dejó abiertos",
-            Lang::En => "clean-up: closing the sockets the lesson left open",
-        };
-        self.tracer.note("lesson", words);
+        self.tracer.note("lesson", crate::i18n::text_in(M::CleanUp, lang));
         for name in open {
             if let Some(s) = self.socks.get_mut(&name).and_then(|s| s.s.take()) {
                 let _ = s.close();
@@ -317,7 +314,7 @@ impl Runner<'_> {
 
     fn accept(&mut self, line: usize, name: &str, new: &str) -> Option<Got> {
         if !self.ready(name) {
-            let why = format!("accept() would wait forever: no connection is waiting on {name}");
+            let why = f(M::AcceptForever, &[&name]);
             self.record(line, name, false, why);
             return None;
         }
@@ -337,7 +334,7 @@ impl Runner<'_> {
 
     fn recv(&mut self, line: usize, name: &str, len: usize, flags: i32) -> Option<Got> {
         if flags & libc::MSG_DONTWAIT == 0 && !self.ready(name) {
-            self.record(line, name, false, "recv() would wait forever: nothing will arrive".into());
+            self.record(line, name, false, t(M::RecvForever).into());
             return None;
         }
         let mut buf = vec![0u8; len];
@@ -349,7 +346,7 @@ impl Runner<'_> {
 
     fn recv_from(&mut self, line: usize, name: &str, len: usize) -> Option<Got> {
         if !self.ready(name) {
-            self.record(line, name, false, "recvfrom() would wait forever: no datagram will arrive".into());
+            self.record(line, name, false, t(M::RecvfromForever).into());
             return None;
         }
         let mut buf = vec![0u8; len];
@@ -416,7 +413,7 @@ impl Runner<'_> {
         });
         let row = self.kernel_row(name);
         let mut ev = Event::new(Kind::Wait, name);
-        ev.args = vec![Arg::Text(format!("wait for {cond}"))];
+        ev.args = vec![Arg::Text(f(M::WaitFor, &[cond]))];
         (ev.kernel, ev.recv_q) = (row.as_ref().and_then(|r| r.state), row.as_ref().map(|r| r.recv_q));
         ev.state = fd_state(self);
         ev.fd_gone = self.sock(name).is_none();
@@ -424,14 +421,14 @@ impl Runner<'_> {
         let (kstate, recvq, state) = (ev.kernel, ev.recv_q, ev.state);
         self.tracer.emit(ev);
         if met {
-            self.record(line, name, true, format!("{cond} (waited)"));
+            self.record(line, name, true, f(M::Waited, &[cond]));
         } else {
             let now = match cond {
-                Cond::State(_) => format!("fd reports {}", state.map_or("no state".into(), |s| s.to_string())),
-                Cond::Kernel(_) => format!("kernel reports {}", kstate.map_or("no row".into(), |s| s.to_string())),
-                Cond::RecvQ(_) => format!("kernel reports Recv-Q {}", recvq.map_or("-".into(), |q| q.to_string())),
+                Cond::State(_) => f(M::FdReports, &[&state.map_or(t(M::NoState).into(), |s| s.to_string())]),
+                Cond::Kernel(_) => f(M::KernelReports, &[&kstate.map_or("no row".into(), |s| s.to_string())]),
+                Cond::RecvQ(_) => f(M::KernelReportsRecvQ, &[&recvq.map_or("-".into(), |q| q.to_string())]),
             };
-            self.record(line, name, false, format!("expected {cond} within {} s, {now}", WAIT_LIMIT.as_secs()));
+            self.record(line, name, false, f(M::WaitTimedOut, &[cond, &WAIT_LIMIT.as_secs(), &now]));
         }
         // `wait` checks its own condition; there is nothing more to compare.
         Got::value(0)
@@ -445,9 +442,9 @@ fn table_words(row: Option<&table::SocketRow>) -> String {
         Some(r) => {
             let state = r.state.map_or("UNKNOWN".to_string(), |s| s.to_string());
             let timer = r.timer_text();
-            let timer = if timer.is_empty() { String::new() } else { format!(", timer {timer}") };
-            format!("the kernel's table: {state}, Recv-Q {}{timer}", r.recv_q)
+            let timer = if timer.is_empty() { String::new() } else { f(M::TableTimer, &[&timer]) };
+            f(M::TableWords, &[&state, &r.recv_q, &timer])
         }
-        None => "the kernel's table: no row".to_string(),
+        None => t(M::TableNoRow).to_string(),
     }
 }

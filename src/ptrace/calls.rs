@@ -245,7 +245,7 @@ impl<'t> Calls<'t> {
         }
         (ev.verdict, ev.kernel, ev.recv_q, ev.send_q) =
             (Verdict::Agrees, row.state, Some(row.recv_q), Some(row.send_q));
-        ev.reason = Some(transitions::CLOSE_OTHER_REFERENCE.into());
+        ev.reason = Some(transitions::close_other_reference().into());
         true
     }
 }

@@ -294,7 +294,7 @@ fn option_out(raw: &[u64; 6], mem: Memory) -> Arg {
 pub fn learn(call: Syscall, raw: &[u64; 6], ev: &mut Event, ret: i64, sock: &mut Sock) {
     if ret < 0 && !ev.failed_with(Errno::EINPROGRESS) {
         if matches!(call, Syscall::Accept | Syscall::Accept4) && sock.read_shut && ev.failed_with(Errno::EINVAL) {
-            ev.note = Some(transitions::ACCEPT_AFTER_SHUT_RD.into());
+            ev.note = Some(transitions::accept_after_shut_rd().into());
         }
         return;
     }

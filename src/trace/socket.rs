@@ -240,7 +240,7 @@ impl TracedSocket {
             }
             Err(e) => {
                 if self.read_shut.load(Ordering::Relaxed) && e.raw_os_error() == Some(libc::EINVAL) {
-                    rec.ev.note = Some(transitions::ACCEPT_AFTER_SHUT_RD.into());
+                    rec.ev.note = Some(transitions::accept_after_shut_rd().into());
                 }
                 self.finish(rec, false)
             }
