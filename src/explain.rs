@@ -1,5 +1,6 @@
 //! Errors in words: what an errno means for the person who just ran a command, and what to do.
 
+use crate::i18n::{f, t, M};
 use crate::trace::names;
 use nix::errno::Errno;
 use std::io;
@@ -9,15 +10,12 @@ pub fn startup(e: io::Error, target: &str) -> io::Error {
     let Some(errno) = e.raw_os_error().map(Errno::from_raw) else { return e };
     let (name, msg) = (names::errno_name(errno), errno.desc());
     let why = match errno {
-        Errno::EADDRINUSE => format!(
-            "{target} is already in use: another program is listening there (see `lab sockets --port PORT -p`), \
-             or a connection in TIME-WAIT holds the port and the listener did not set SO_REUSEADDR"
-        ),
-        Errno::EACCES => format!("{target}: ports below 1024 need root (or CAP_NET_BIND_SERVICE); pick a port ≥ 1024"),
-        Errno::EADDRNOTAVAIL => format!("{target}: this machine has no such address; use 127.0.0.1, ::1 or 0.0.0.0"),
-        Errno::ECONNREFUSED => format!("{target}: nobody is listening there (the kernel answered the SYN with RST)"),
-        Errno::ETIMEDOUT => format!("{target}: no answer to the SYN (a firewall, or no such host)"),
-        Errno::EMFILE => "too many open files: raise the limit with `ulimit -n`".to_string(),
+        Errno::EADDRINUSE => f(M::ErrInUse, &[&target]),
+        Errno::EACCES => f(M::ErrAccess, &[&target]),
+        Errno::EADDRNOTAVAIL => f(M::ErrNoAddr, &[&target]),
+        Errno::ECONNREFUSED => f(M::ErrRefused, &[&target]),
+        Errno::ETIMEDOUT => f(M::ErrTimedOut, &[&target]),
+        Errno::EMFILE => t(M::ErrTooManyFiles).to_string(),
         _ => return io::Error::new(e.kind(), format!("{target}: {name} ({msg})")),
     };
     io::Error::new(e.kind(), format!("{name} ({msg}): {why}"))

@@ -81,6 +81,24 @@ pub enum M {
     NoSuchLesson,
     DidYouMean,
     PeerClosedRelay,
+    // What a call handed back, in the trace's text (`src/trace/event.rs`).
+    DetailEofOwn,
+    DetailEofPeer,
+    DetailBlocked,
+    DetailInterrupted,
+    RestartSys,
+    RestartNoIntr,
+    RestartNoHand,
+    RestartBlock,
+    Restarted,
+    FdGone,
+    // Errors in words (`src/explain.rs`).
+    ErrInUse,
+    ErrAccess,
+    ErrNoAddr,
+    ErrRefused,
+    ErrTimedOut,
+    ErrTooManyFiles,
     // The trace's words: TCP's moves, the kernel check's reasons, a lesson's verdicts.
     AcceptAfterShutRd,
     CloseOtherReference,
@@ -188,7 +206,7 @@ pub enum M {
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
-pub const CATALOG: [(M, &str, &str); 135] = [
+pub const CATALOG: [(M, &str, &str); 151] = [
     (M::ColNumber, "#", "#"),
     (M::ColTime, "time ms", "tiempo ms"),
     (M::ColWho, "who", "quién"),
@@ -242,6 +260,22 @@ pub const CATALOG: [(M, &str, &str); 135] = [
         "lab: the peer closed its side (recv returned 0); Ctrl+D closes ours",
         "lab: el otro extremo cerró su lado (recv devolvió 0); Ctrl+D cierra el nuestro",
     ),
+    (M::DetailEofOwn, "EOF: this side was shut down for reading", "EOF: este lado se cerró para lectura"),
+    (M::DetailEofPeer, "EOF: the peer closed its side", "EOF: el otro extremo cerró su lado"),
+    (M::DetailBlocked, "… blocked, waiting", "… bloqueada, esperando"),
+    (M::DetailInterrupted, "? {}: interrupted by a signal, {}", "? {}: interrumpida por una señal, {}"),
+    (M::RestartSys, "made again if the handler has SA_RESTART (else EINTR)", "se repite si el manejador tiene SA_RESTART (si no, EINTR)"),
+    (M::RestartNoIntr, "always made again", "siempre se repite"),
+    (M::RestartNoHand, "made again unless a handler ran (else EINTR)", "se repite salvo que se ejecutara un manejador (si no, EINTR)"),
+    (M::RestartBlock, "continued as restart_syscall when the program runs again", "sigue como restart_syscall cuando el programa vuelve a correr"),
+    (M::Restarted, "restarted", "reiniciada"),
+    (M::FdGone, "(fd gone)", "(fd cerrado)"),
+    (M::ErrInUse, "{} is already in use: another program is listening there (see `lab sockets --port PORT -p`), or a connection in TIME-WAIT holds the port and the listener did not set SO_REUSEADDR", "{} ya está en uso: otro programa escucha ahí (ver `lab sockets --port PUERTO -p`), o una conexión en TIME-WAIT retiene el puerto y el listener no puso SO_REUSEADDR"),
+    (M::ErrAccess, "{}: ports below 1024 need root (or CAP_NET_BIND_SERVICE); pick a port ≥ 1024", "{}: los puertos por debajo de 1024 necesitan root (o CAP_NET_BIND_SERVICE); elige un puerto ≥ 1024"),
+    (M::ErrNoAddr, "{}: this machine has no such address; use 127.0.0.1, ::1 or 0.0.0.0", "{}: esta máquina no tiene esa dirección; usa 127.0.0.1, ::1 o 0.0.0.0"),
+    (M::ErrRefused, "{}: nobody is listening there (the kernel answered the SYN with RST)", "{}: nadie escucha ahí (el kernel respondió al SYN con RST)"),
+    (M::ErrTimedOut, "{}: no answer to the SYN (a firewall, or no such host)", "{}: no hubo respuesta al SYN (un cortafuegos, o no existe ese host)"),
+    (M::ErrTooManyFiles, "too many open files: raise the limit with `ulimit -n`", "demasiados ficheros abiertos: sube el límite con `ulimit -n`"),
     (M::AcceptAfterShutRd, "the listener was shut down for reading (shutdown(SHUT_RD)): accept() fails with EINVAL — how a blocked accept() is woken to stop", "el listener se cerró para lectura (shutdown(SHUT_RD)): accept() falla con EINVAL — así se despierta un accept() bloqueado para que pare"),
     (M::CloseOtherReference, "another fd still holds this socket (a dup(), or a fork()ed process): this close() dropped one reference, no FIN was sent", "otro fd aún tiene este socket (un dup(), o un proceso hecho con fork()): este close() quitó una referencia, no se envió FIN"),
     (M::AbortLinger0, "SO_LINGER 0: close() sends RST, not FIN", "SO_LINGER 0: close() envía RST, no FIN"),

@@ -278,7 +278,7 @@ fn state_text(ev: &Event, color: bool) -> (String, usize) {
         parts.push(s.to_string());
     }
     if ev.fd_gone {
-        parts.push("(fd gone)".into());
+        parts.push(t(M::FdGone).into());
     } else if let Some(s) = ev.state {
         if ev.before != Some(s) || !ev.transit.is_empty() {
             parts.push(s.to_string());

@@ -9,6 +9,7 @@
 
 use super::names;
 use super::syscall::Syscall;
+use crate::i18n::{self, t, M};
 use crate::tcp_state::TcpState;
 use crate::verdict::Verdict;
 use nix::errno::Errno;
@@ -314,8 +315,8 @@ impl fmt::Display for Detail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Detail::Accepted { fd, peer } => write!(f, "{fd} from {peer}"),
-            Detail::Eof { own: true } => f.write_str("EOF: this side was shut down for reading"),
-            Detail::Eof { own: false } => f.write_str("EOF: the peer closed its side"),
+            Detail::Eof { own: true } => f.write_str(t(M::DetailEofOwn)),
+            Detail::Eof { own: false } => f.write_str(t(M::DetailEofPeer)),
             Detail::From(a) => write!(f, "from {a}"),
             Detail::Ready { fds, more } => f.write_str(&poll_list(fds, *more, "revents")),
             Detail::Timeout => f.write_str("Timeout"),
@@ -324,8 +325,8 @@ impl fmt::Display for Detail {
                 f.write_str(&ips.join(", "))
             }
             Detail::Failure(words) => f.write_str(words),
-            Detail::Blocked => f.write_str("… blocked, waiting"),
-            Detail::Interrupted(code) => write!(f, "? {code}: interrupted by a signal, {}", restart_words(code)),
+            Detail::Blocked => f.write_str(t(M::DetailBlocked)),
+            Detail::Interrupted(code) => f.write_str(&i18n::f(M::DetailInterrupted, &[code, &restart_words(code)])),
             Detail::Address(a) => write!(f, "{a}"),
         }
     }
@@ -334,13 +335,13 @@ impl fmt::Display for Detail {
 /// What the kernel does with a call a signal interrupted, by its restart code (these codes
 /// never reach the program: it sees the call restarted, or EINTR).
 fn restart_words(code: &str) -> &'static str {
-    match code {
-        "ERESTARTSYS" => "made again if the handler has SA_RESTART (else EINTR)",
-        "ERESTARTNOINTR" => "always made again",
-        "ERESTARTNOHAND" => "made again unless a handler ran (else EINTR)",
-        "ERESTART_RESTARTBLOCK" => "continued as restart_syscall when the program runs again",
-        _ => "restarted",
-    }
+    t(match code {
+        "ERESTARTSYS" => M::RestartSys,
+        "ERESTARTNOINTR" => M::RestartNoIntr,
+        "ERESTARTNOHAND" => M::RestartNoHand,
+        "ERESTART_RESTARTBLOCK" => M::RestartBlock,
+        _ => M::Restarted,
+    })
 }
 
 /// `[{fd=3, events=POLLIN}, {fd=5, events=POLLIN|POLLOUT}, ... 2 more]`, as strace writes it.
