@@ -99,15 +99,13 @@ impl Outbox {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Sends `line` now if the socket takes it; otherwise queues it for a writer thread.
-    fn push(self: &Arc<Self>, sock: &Arc<TracedSocket>, line: &str) -> Pushed {
+    /// Sends `data` (whole lines) now if the socket takes it; otherwise queues it for a writer
+    /// thread.
+    fn push(self: &Arc<Self>, sock: &Arc<TracedSocket>, mut data: Vec<u8>) -> Pushed {
         let mut st = self.lock();
         if st.done || st.dropped {
             return Pushed::Ok;
         }
-        let mut data = Vec::with_capacity(line.len() + 1);
-        data.extend_from_slice(line.as_bytes());
-        data.push(b'\n');
         if !st.writing {
             // Nothing queued: try the socket directly. MSG_DONTWAIT: never block here.
             match sock.send_with_flags(&data, libc::MSG_DONTWAIT) {
@@ -255,33 +253,86 @@ fn lock(l: &Lock) -> MutexGuard<'_, Shared> {
     l.0.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The threads model's half of [`server::apply`]: a line is sent at once if the socket takes
-/// it, else queued in the client's outbox for its writer thread. Called with the lock held —
-/// which is safe because nothing here blocks: sends are MSG_DONTWAIT, the rest waits.
-impl Outlet for HashMap<ClientId, Client> {
+/// The threads model's half of [`server::apply`], for the effects of one `recv()`: the lines
+/// for each client are gathered first, then sent together — one `send()` per client for all
+/// the lines a sender's chunk held, where a line-by-line broadcast makes one per line. Sent at
+/// once if the socket takes them, else queued in the client's outbox for its writer thread.
+/// Called with the lock held, which is safe because nothing here blocks: sends are
+/// MSG_DONTWAIT, the rest waits.
+struct Batch<'a> {
+    clients: &'a HashMap<ClientId, Client>,
+    /// Each client's lines so far, in the order they were pushed, and the clients in the order
+    /// they first got one.
+    lines: HashMap<ClientId, Vec<u8>>,
+    order: Vec<ClientId>,
+}
+
+impl<'a> Batch<'a> {
+    fn new(clients: &'a HashMap<ClientId, Client>) -> Batch<'a> {
+        Batch { clients, lines: HashMap::new(), order: Vec::new() }
+    }
+
+    /// Sends what was gathered for `id`; false if its outbox is full (it does not read).
+    fn send(&mut self, id: ClientId) -> bool {
+        let (Some(data), Some(c)) = (self.lines.remove(&id), self.clients.get(&id)) else { return true };
+        matches!(c.outbox.push(&c.sock, data), Pushed::Ok)
+    }
+
+    /// Sends everything gathered; returns the clients whose outbox was full.
+    fn send_all(&mut self) -> Vec<ClientId> {
+        let order = std::mem::take(&mut self.order);
+        order.into_iter().filter(|id| !self.send(*id)).collect()
+    }
+}
+
+impl Outlet for Batch<'_> {
     fn socket(&self, id: ClientId) -> Option<&TracedSocket> {
-        self.get(&id).map(|c| &*c.sock)
+        self.clients.get(&id).map(|c| &*c.sock)
     }
 
     fn push(&mut self, id: ClientId, line: &str) -> bool {
-        self.get(&id).is_none_or(|c| matches!(c.outbox.push(&c.sock, line), Pushed::Ok))
+        let buf = self.lines.entry(id).or_insert_with(|| {
+            self.order.push(id);
+            Vec::new()
+        });
+        buf.extend_from_slice(line.as_bytes());
+        buf.push(b'\n');
+        true
     }
 
     fn finish(&mut self, id: ClientId) {
-        if let Some(c) = self.get(&id) {
+        // Its last lines go before the end.
+        self.send(id);
+        if let Some(c) = self.clients.get(&id) {
             c.outbox.finish(&c.sock, true);
         }
     }
 
     fn cut(&mut self, id: ClientId) {
-        if let Some(c) = self.get(&id) {
+        self.lines.remove(&id);
+        if let Some(c) = self.clients.get(&id) {
             c.outbox.drop_all(&c.sock);
         }
     }
 }
 
+/// Carries out the room's effects (of one `recv()`, or one event) through a [`Batch`]; a client
+/// whose outbox overflowed is cut, and the notices of its leaving go out in turn.
 fn apply(sh: &mut Shared, effects: Vec<Effect>) {
-    server::apply(&mut sh.room, &mut sh.clients, effects);
+    let mut todo = effects;
+    loop {
+        let mut batch = Batch::new(&sh.clients);
+        server::apply(&mut sh.room, &mut batch, todo);
+        let full = batch.send_all();
+        if full.is_empty() {
+            return;
+        }
+        todo = Vec::new();
+        for id in full {
+            batch.cut(id);
+            todo.extend(sh.room.leave(id, Leave::TooSlow));
+        }
+    }
 }
 
 /// Runs the accept loop in this thread until `stop`.
@@ -444,10 +495,11 @@ fn read_loop(shared: &Lock, id: ClientId, sock: &TracedSocket) -> Leave {
             Ok(n) => {
                 reader.push(&buf[..n], &mut frames);
                 let mut sh = lock(shared);
+                let mut fx = Vec::new();
                 for f in frames.drain(..) {
-                    let fx = sh.room.receive(id, f);
-                    apply(&mut sh, fx);
+                    fx.extend(sh.room.receive(id, f));
                 }
+                apply(&mut sh, fx);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(_) => return Leave::Reset,
