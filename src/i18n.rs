@@ -92,6 +92,11 @@ pub enum M {
     RestartBlock,
     Restarted,
     FdGone,
+    // lab client's and lab watch's own lines.
+    ClientServerClosed,
+    ClientLost,
+    Watching,
+    OnPort,
     // Errors in words (`src/explain.rs`).
     ErrInUse,
     ErrAccess,
@@ -206,7 +211,7 @@ pub enum M {
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
-pub const CATALOG: [(M, &str, &str); 151] = [
+pub const CATALOG: [(M, &str, &str); 155] = [
     (M::ColNumber, "#", "#"),
     (M::ColTime, "time ms", "tiempo ms"),
     (M::ColWho, "who", "quién"),
@@ -270,6 +275,10 @@ pub const CATALOG: [(M, &str, &str); 151] = [
     (M::RestartBlock, "continued as restart_syscall when the program runs again", "sigue como restart_syscall cuando el programa vuelve a correr"),
     (M::Restarted, "restarted", "reiniciada"),
     (M::FdGone, "(fd gone)", "(fd cerrado)"),
+    (M::ClientServerClosed, "* the server closed the connection", "* el servidor cerró la conexión"),
+    (M::ClientLost, "! connection lost: {}", "! conexión perdida: {}"),
+    (M::OnPort, " on port {}", " en el puerto {}"),
+    (M::Watching, "watching {} socket(s){}; Ctrl+C to stop", "vigilando {} socket(s){}; Ctrl+C para parar"),
     (M::ErrInUse, "{} is already in use: another program is listening there (see `lab sockets --port PORT -p`), or a connection in TIME-WAIT holds the port and the listener did not set SO_REUSEADDR", "{} ya está en uso: otro programa escucha ahí (ver `lab sockets --port PUERTO -p`), o una conexión en TIME-WAIT retiene el puerto y el listener no puso SO_REUSEADDR"),
     (M::ErrAccess, "{}: ports below 1024 need root (or CAP_NET_BIND_SERVICE); pick a port ≥ 1024", "{}: los puertos por debajo de 1024 necesitan root (o CAP_NET_BIND_SERVICE); elige un puerto ≥ 1024"),
     (M::ErrNoAddr, "{}: this machine has no such address; use 127.0.0.1, ::1 or 0.0.0.0", "{}: esta máquina no tiene esa dirección; usa 127.0.0.1, ::1 o 0.0.0.0"),

@@ -100,8 +100,8 @@ pub fn run(filter: Filter, interval: Duration, limit: Option<Duration>, json: bo
     let start = Instant::now();
     let mut out = io::stdout().lock();
     // On stderr, so that stdout holds only the changes (and JSON stays JSON).
-    let on = port.map(|p| format!(" on port {p}")).unwrap_or_default();
-    eprintln!("watching {} socket(s){on}; Ctrl+C to stop", w.len());
+    let on = port.map(|p| crate::i18n::f(crate::i18n::M::OnPort, &[&p])).unwrap_or_default();
+    eprintln!("{}", crate::i18n::f(crate::i18n::M::Watching, &[&w.len(), &on]));
     if !json {
         writeln!(out, "{}", header())?;
     }

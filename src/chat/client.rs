@@ -164,14 +164,14 @@ impl Session {
         let n = match self.sock.recv(&mut self.buf) {
             Ok(0) => {
                 if self.leaving.is_none() {
-                    self.say(&mut out, "* the server closed the connection")?;
+                    self.say(&mut out, i18n::t(M::ClientServerClosed))?;
                 }
                 return Ok(Flow::End);
             }
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(Flow::Go),
             Err(e) => {
-                self.say(&mut out, &format!("! connection lost: {e}"))?;
+                self.say(&mut out, &i18n::f(M::ClientLost, &[&e]))?;
                 return Ok(Flow::End);
             }
         };

@@ -56,6 +56,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  lab server                     the chat on 127.0.0.1:8888 (nc 127.0.0.1 8888 joins it)\n  lab server --model poll --trace\n  lab server --host 0.0.0.0 --port 9999\n\nWith --step the server pauses before its set-up calls (socket, setsockopt, bind, listen, fcntl)\nand before each accept(), not at every message: the clients already in go on chatting."
     )]
+    #[command(mut_arg("step", |a| a.help("Pause before the set-up calls (socket, setsockopt, bind, listen, fcntl) and before each accept() until Enter; not at every message: the clients already in go on (implies --trace)")))]
     Server(ServerArgs),
     /// A chat client that shows what arrives while you type.
     #[command(
