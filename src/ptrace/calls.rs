@@ -58,8 +58,9 @@ pub struct Pending<'t> {
 }
 
 impl Pending<'_> {
-    /// Whether it has waited long enough to be shown as blocked.
-    pub fn blocked_since(&self, now: Instant) -> Option<Duration> {
+    /// How long until it has waited long enough to be shown as blocked (zero: now); `None`
+    /// for a call that cannot block or is shown already.
+    pub fn until_blocked(&self, now: Instant) -> Option<Duration> {
         self.wait.as_ref().map(|_| BLOCKED_AFTER.saturating_sub(now.duration_since(self.started)))
     }
 }

@@ -102,12 +102,6 @@ impl Process {
         Process { pid, pidfd, why_blind, socks: HashMap::new(), fds: HashMap::new() }
     }
 
-    /// A child made by fork(): a copy of the parent's fd table, so the same sockets, but
-    /// followed separately (each process's calls are its own).
-    pub fn forked(pid: Pid) -> Process {
-        Process::new(pid)
-    }
-
     /// Looks at fd `fd` now, learning the socket if it is new. `actor` names it.
     pub fn look(&mut self, fd: RawFd, tracer: &Tracer, actor: &str) -> Looked<'_> {
         let Some(pidfd) = &self.pidfd else { return Looked::Closed };

@@ -183,7 +183,9 @@ impl<'t> Stops<'t> {
         let parent_pid = self.tasks.get(&parent).map_or(parent, |t| t.pid);
         let pid = if clone && tgid_of(new) == Some(parent_pid) { parent_pid } else { new };
         if pid == new {
-            self.procs.insert(new, Process::forked(new));
+            // A copy of the parent's fd table, so the same sockets, followed separately: each
+            // process's calls are its own, and its fds are learned at their first use.
+            self.procs.insert(new, Process::new(new));
         }
         self.adopt(new, pid);
         match self.early.iter().position(|t| *t == new) {
@@ -257,13 +259,13 @@ impl<'t> Stops<'t> {
 
     /// How long until the next waiting call is to be shown as blocked.
     pub fn next_blocked(&self, now: Instant) -> Option<Duration> {
-        self.tasks.values().filter_map(|t| t.pending.as_ref()?.blocked_since(now)).min()
+        self.tasks.values().filter_map(|t| t.pending.as_ref()?.until_blocked(now)).min()
     }
 
     /// Shows every call that has waited long enough as blocked.
     pub fn show_blocked(&mut self, now: Instant) {
         for task in self.tasks.values_mut() {
-            if let Some(p) = task.pending.as_mut().filter(|p| p.blocked_since(now) == Some(Duration::ZERO)) {
+            if let Some(p) = task.pending.as_mut().filter(|p| p.until_blocked(now) == Some(Duration::ZERO)) {
                 self.calls.show_blocked(p);
             }
         }
