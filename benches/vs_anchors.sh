@@ -23,8 +23,8 @@ run() {  # run LABEL CLIENTS MESSAGES SERVER-COMMAND...
   kill "$pid"; wait "$pid" 2>/dev/null
   echo "| $label | $n | $m | $(grep -o 'held=[0-9]*' <<<"$out" | cut -d= -f2) | $(grep -o 'deliv_per_s=[0-9]*' <<<"$out" | cut -d= -f2) | $(grep -o 'p50_us=[0-9]*' <<<"$out" | cut -d= -f2) | $(grep -o 'p99_us=[0-9]*' <<<"$out" | cut -d= -f2) | $(grep -o 'lost=[0-9]*' <<<"$out" | cut -d= -f2) |"
 }
-labpoll() { "$lab" server --model poll --max-clients 10100 --port "$1"; }
-labthreads() { "$lab" server --model threads --max-clients 10100 --port "$1"; }
+labpoll() { exec "$lab" server --model poll --max-clients 10100 --port "$1"; }
+labthreads() { exec "$lab" server --model threads --max-clients 10100 --port "$1"; }
 echo "| server | clients | messages | held | deliveries/s | p50 µs | p99 µs | lost |"
 echo "|---|---|---|---|---|---|---|---|"
 for point in "100 5000" "1000 500" "10000 50"; do
