@@ -27,6 +27,14 @@ pub fn is_transient(s: TcpState) -> bool {
     matches!(s, SynSent | SynRecv | NewSynRecv | FinWait1 | Closing | LastAck)
 }
 
+/// A state whose orphaned socket Linux swaps for a lighter "timewait" socket (`tcp_time_wait()`:
+/// an orphan entering FIN-WAIT-2, or TIME-WAIT). For a moment during the swap a lookup may find
+/// neither: a row that vanishes right after one of these states is looked for again (bounded)
+/// before it is called gone.
+pub fn hands_over_to_timewait(s: TcpState) -> bool {
+    matches!(s, FinWait1 | FinWait2 | Closing)
+}
+
 /// A state reached by a call that the trace waits (bounded) to see end, right after the call:
 /// the peer's *kernel* acknowledges our FIN without its program doing anything, within a delayed
 /// ACK (40 ms on Linux, at most 200 ms). SYN-SENT is transient too but is not waited for: a
@@ -264,6 +272,15 @@ mod tests {
             let (v, why) = close_verdict(Established, None, &[Some(landing)]);
             assert_eq!((v, why.as_deref()), (Verdict::Agrees, Some("the peer's FIN crossed ours")));
         }
+    }
+
+    #[test]
+    fn fin_wait_1_and_2_hand_over_to_a_timewait_socket() {
+        assert!(
+            hands_over_to_timewait(FinWait1) && hands_over_to_timewait(FinWait2) && hands_over_to_timewait(Closing)
+        );
+        assert!(!hands_over_to_timewait(LastAck), "LAST-ACK's row really goes");
+        assert!(!hands_over_to_timewait(Established));
     }
 
     #[test]

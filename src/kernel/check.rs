@@ -188,6 +188,10 @@ pub fn settle_fd(fd: BorrowedFd<'_>, first: Option<TcpState>, timeout: Duration)
     seen
 }
 
+/// How long a row that vanished mid-close is looked for again (see
+/// [`crate::transitions::hands_over_to_timewait`]).
+const HANDOVER_GRACE: Duration = Duration::from_millis(20);
+
 /// Follows a connection whose fd is gone, by its 4-tuple: the states the table shows for it,
 /// waiting at most `timeout` for transient ones to pass. `None` in the path means "gone".
 pub fn follow_tuple(
@@ -197,10 +201,20 @@ pub fn follow_tuple(
     timeout: Duration,
 ) -> Vec<Option<SocketRow>> {
     let mut path: Vec<Option<SocketRow>> = Vec::new();
+    let mut gone_since: Option<Instant> = None;
     wait_until(timeout, || {
         let row = table.lookup(local, peer).ok().flatten();
         let state = row.as_ref().and_then(|r| r.state);
-        if path.last().map(|r| r.as_ref().and_then(|r| r.state)) != Some(state) {
+        let last = path.last().map(|r| r.as_ref().and_then(|r| r.state));
+        // Vanished right after a state whose socket the kernel swaps for a timewait one: look
+        // again for a moment before calling it gone.
+        if state.is_none() && last.flatten().is_some_and(crate::transitions::hands_over_to_timewait) {
+            let since = *gone_since.get_or_insert_with(Instant::now);
+            if since.elapsed() < HANDOVER_GRACE {
+                return false;
+            }
+        }
+        if last != Some(state) {
             path.push(row);
         }
         !state.is_some_and(crate::transitions::is_transient)
