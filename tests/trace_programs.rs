@@ -540,3 +540,25 @@ fn what_cannot_be_traced_is_said_in_words() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no process 999999999"), "{out:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn all_fds_shows_files_and_pipes_too_and_the_run_can_be_drawn() {
+    let dir = temp_dir("trace-all-fds");
+    let (trace, page) = (dir.join("t.jsonl"), dir.join("echo.html"));
+    let out = lab()
+        .args(["trace", "--all-fds", "--json", "--trace-file"])
+        .arg(&trace)
+        .arg("--html")
+        .arg(&page)
+        .args(["--", "/bin/echo", "hola"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hola\n", "the program's own output is untouched");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(text.contains(r#""call":"write","args":"1, \"hola\\n\", 5""#), "{text}");
+    // Without --all-fds, a program with no sockets shows no call at all.
+    let out = lab().args(["trace", "--json", "--", "/bin/echo", "hola"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(r#""kind":"call""#));
+    assert!(std::fs::read_to_string(&page).unwrap().contains("<svg"));
+}
