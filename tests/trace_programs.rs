@@ -308,7 +308,6 @@ fn a_c_thread_per_client_chat_traces_as_strace_sees_it_and_ss_confirms_its_state
     let ours = lab_calls(&traced);
     assert_eq!(ours.len(), 3, "main thread and one thread per client: {ours:#?}");
     assert_eq!(ours, straced, "lab trace vs strace -f, per thread");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The Python select chat: a greeting, a nickname, a broadcast, a leave.
@@ -348,7 +347,6 @@ fn a_python_select_chat_traces_as_strace_sees_it() {
     assert_eq!(ours.len(), 1, "one thread");
     assert_eq!(ours, straced, "lab trace vs strace -f");
     assert!(ours[0].iter().any(|s| s.call == "select" || s.call == "pselect6"), "the select loop is shown: {ours:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -372,7 +370,6 @@ fn a_python_client_without_framing_traces_as_strace_sees_it_and_its_time_wait_is
     // The client closed first: its side of the connection ends in TIME-WAIT, which the trace
     // shows either in close()'s path or as the kernel's own move afterwards.
     assert!(traced.contains(r#""TIME-WAIT""#), "TIME-WAIT is seen: {traced}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -394,7 +391,6 @@ fn a_call_a_signal_interrupts_and_a_forked_child_trace_as_strace_sees_them() {
     let interrupted = Seen { call: "accept4".into(), fd: Some(3), ret: None };
     assert!(ours[0].contains(&interrupted), "the interrupted accept4 is shown as such: {ours:?}");
     assert!(traced.contains("ERESTARTSYS: interrupted by a signal") && traced.contains("--- SIGALRM ---"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The first event whose JSON line holds every one of `parts`, as (seq, line).
@@ -485,7 +481,6 @@ fn a_broadcast_holding_its_lock_across_a_blocking_send_makes_everyone_wait_for_t
     assert!(returned < bo_served, "bo was served only after the send() to slow returned");
     let _ = Command::new("kill").arg(tracer.id().to_string()).status();
     wait_exit(&mut tracer);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -519,7 +514,6 @@ fn attaching_to_a_running_server_and_detaching_leaves_it_working() {
     read_until(&mut bo, "ana: hola\n");
     let _ = server.kill();
     let _ = server.wait();
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -538,7 +532,6 @@ fn what_cannot_be_traced_is_said_in_words() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is a 32-bit program"), "{out:?}");
     let out = lab().args(["trace", "-p", "999999999"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("no process 999999999"), "{out:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

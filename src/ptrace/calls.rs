@@ -16,9 +16,9 @@ use super::memory::Memory;
 use crate::kernel::check::Verdict;
 use crate::tcp_state::TcpState;
 use crate::trace::record::Recording;
-use crate::trace::socket::{judge_close, LastLook};
+use crate::trace::socket::{abort_at_close, judge_close, LastLook};
 use crate::trace::{Detail, Event, Syscall, Ticket, Tracer};
-use crate::transitions::{self, Abort};
+use crate::transitions;
 use socket2::SockRef;
 use std::io;
 use std::net::SocketAddr;
@@ -200,14 +200,7 @@ impl<'t> Calls<'t> {
         let s = SockRef::from(&copy);
         let local = s.local_addr().ok().and_then(|a| a.as_socket());
         let peer = s.peer_addr().ok().and_then(|a| a.as_socket()).or(sock.peer);
-        // Unread data at close makes Linux send RST instead of FIN (RFC 2525 §2.17).
-        let unread = match (self.tracer.table(), local, peer) {
-            (Some(tab), Some(l), Some(r)) if sock.proto == Proto::Tcp => {
-                tab.lookup(l, r).ok().flatten().is_some_and(|row| row.recv_q > 0 && row.state != Some(TcpState::Listen))
-            }
-            _ => false,
-        };
-        let abort = if unread { Some(Abort::UnreadData) } else { sock.abortive.then_some(Abort::Linger0) };
+        let abort = abort_at_close(self.tracer, local, peer, sock.abortive);
         p.look = Some(LastLook { local, peer, inode: Some(sock.inode), abort });
     }
 

@@ -35,12 +35,14 @@ impl TraceTo {
     }
 }
 
-/// `printed`, and the picture of the run if one is asked for (drawn when the tracer is dropped).
-fn with_picture(printed: Arc<dyn Sink>, to: &TraceTo, title: &str) -> Arc<dyn Sink> {
+/// `printed`, and the picture of the run if one is asked for (drawn when the tracer is dropped),
+/// titled with the command line.
+fn with_picture(printed: Arc<dyn Sink>, to: &TraceTo) -> Arc<dyn Sink> {
     if !to.pictured() {
         return printed;
     }
-    let picture = super::page::PictureSink::new(to.svg.clone(), to.html.clone(), title);
+    let title = format!("lab {}", std::env::args().skip(1).collect::<Vec<_>>().join(" "));
+    let picture = super::page::PictureSink::new(to.svg.clone(), to.html.clone(), &title);
     Arc::new(Tee(vec![printed, Arc::new(picture)]))
 }
 
@@ -57,11 +59,15 @@ pub fn tracer(
     if !(to.on || to.json || to.file.is_some() || to.step || to.pictured()) {
         return Ok(None);
     }
+    let printed = printed(to, color, buffered && to.file.is_some())?;
+    Ok(Some(build(to, with_picture(printed, to), step_on)))
+}
+
+/// The sink that prints the trace where the flags say: a file, or stderr fitted to its width.
+fn printed(to: &TraceTo, color: ColorChoice, buffered: bool) -> io::Result<Arc<dyn Sink>> {
     let (out, tty) = destination(to)?;
     let fit = if tty { width_of(&io::stderr()) } else { None };
-    let sink = sink(out, to.json, color.enabled(tty), buffered && to.file.is_some(), fit);
-    let title = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
-    Ok(Some(build(to, with_picture(sink, to, &format!("lab {title}")), step_on)))
+    Ok(sink(out, to.json, color.enabled(tty), buffered, fit))
 }
 
 /// Where the trace goes: the file asked for, else stderr; and whether that is a terminal.
@@ -103,16 +109,13 @@ pub fn traced_run(
     after: &Afterwards,
     run: impl FnOnce(&Tracer) -> Result<i32, String>,
 ) -> io::Result<i32> {
-    let (out, tty) = destination(to)?;
-    let fit = if tty { width_of(&io::stderr()) } else { None };
-    let printed = sink(out, to.json, color.enabled(tty), false, fit);
+    let printed = printed(to, color, false)?;
     let collector = (after.diagram || after.mermaid.is_some()).then(Collector::new);
     let all: Arc<dyn Sink> = match &collector {
         Some(c) => Arc::new(Tee(vec![printed, c.clone()])),
         None => printed,
     };
-    let title = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
-    let tracer = build(to, with_picture(all, to, &format!("lab {title}")), &[]);
+    let tracer = build(to, with_picture(all, to), &[]);
     let code = run(&tracer).map_err(io::Error::other)?;
     tracer.observe();
     tracer.flush();

@@ -406,18 +406,7 @@ impl TracedSocket {
     fn last_look(&self, t: &Tracer, sock: &Socket) -> LastLook {
         let local = sock.local_addr().ok().and_then(|a| a.as_socket());
         let peer = sock.peer_addr().ok().and_then(|a| a.as_socket()).or(self.peer_hint());
-        // Unread data at close makes Linux send RST instead of FIN (RFC 2525 §2.17).
-        let unread = match (t.table(), local, peer) {
-            (Some(tab), Some(l), Some(p)) => {
-                tab.lookup(l, p).ok().flatten().is_some_and(|r| r.recv_q > 0 && r.state != Some(TcpState::Listen))
-            }
-            _ => false,
-        };
-        let abort = if unread {
-            Some(Abort::UnreadData)
-        } else {
-            self.abortive.load(Ordering::Relaxed).then_some(Abort::Linger0)
-        };
+        let abort = abort_at_close(t, local, peer, self.abortive.load(Ordering::Relaxed));
         LastLook { local, peer, inode: table::fd_inode(sock.as_fd()).ok(), abort }
     }
 
@@ -482,6 +471,27 @@ impl TracedSocket {
             *known = now;
         }
         now
+    }
+}
+
+/// Whether closing a connection about to be closed sends RST instead of FIN: unread data in its
+/// receive queue (Linux resets, RFC 2525 §2.17), else SO_LINGER 0 (`linger0`).
+pub(crate) fn abort_at_close(
+    t: &Tracer,
+    local: Option<SocketAddr>,
+    peer: Option<SocketAddr>,
+    linger0: bool,
+) -> Option<Abort> {
+    let unread = match (t.table(), local, peer) {
+        (Some(tab), Some(l), Some(p)) => {
+            tab.lookup(l, p).ok().flatten().is_some_and(|r| r.recv_q > 0 && r.state != Some(TcpState::Listen))
+        }
+        _ => false,
+    };
+    if unread {
+        Some(Abort::UnreadData)
+    } else {
+        linger0.then_some(Abort::Linger0)
     }
 }
 
