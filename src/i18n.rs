@@ -203,6 +203,9 @@ pub enum M {
     RoomTheyNoLonger,
     RoomYouNoLonger,
     RoomFull,
+    PacedPause,
+    ClientNeedsName,
+    ChatbidExpected,
     NameEmpty,
     NameTooLong,
     NameBadChar,
@@ -211,7 +214,7 @@ pub enum M {
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
-pub const CATALOG: [(M, &str, &str); 155] = [
+pub const CATALOG: [(M, &str, &str); 158] = [
     (M::ColNumber, "#", "#"),
     (M::ColTime, "time ms", "tiempo ms"),
     (M::ColWho, "who", "quién"),
@@ -343,6 +346,9 @@ pub const CATALOG: [(M, &str, &str); 155] = [
     (M::LeaveReset, " (connection reset)", " (conexión reiniciada)"),
     (M::LeaveTooSlow, " (dropped: it stopped reading)", " (echad@: dejó de leer)"),
     (M::LeaveShutdown, " (server shutting down)", " (el servidor se apaga)"),
+    (M::ClientNeedsName, "--dialect {} sends its name right after connect(): give it with --name", "--dialect {} envía su nombre justo después de connect(): dalo con --name"),
+    (M::PacedPause, "waited {} ms so that this message arrives in its own recv(): the protocol has no framing", "esperó {} ms para que este mensaje llegue en su propio recv(): el protocolo no delimita sus mensajes"),
+    (M::ChatbidExpected, "! expected MESSAGE:text or DISCONNECT:, got '{}'", "! se esperaba MESSAGE:texto o DISCONNECT:, llegó '{}'"),
     (M::RoomShutdown, "* server shutting down, bye!", "* el servidor se apaga, ¡adiós!"),
     (M::RoomBadName, "! {}. What's your name?", "! {}. ¿Cómo te llamas?"),
     (M::RoomNameTaken, "! the name '{}' is taken. What's your name?", "! el nombre '{}' ya está en uso. ¿Cómo te llamas?"),

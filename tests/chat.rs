@@ -2,6 +2,7 @@
 //! (threads and poll): registration, commands, private messages, leave notices, bad input,
 //! slow readers, limits, and the artifact trade's conservation under concurrency.
 
+use lab::chat::dialect::Choice;
 use lab::chat::server::{self, Config, Model, Running};
 use std::io::{ErrorKind, Read};
 use std::time::{Duration, Instant};
@@ -12,7 +13,15 @@ use common::peer::Peer;
 use common::PATIENCE;
 
 fn start(model: Model, max_clients: usize) -> Running {
-    server::spawn(Config { addr: "127.0.0.1:0".parse().unwrap(), model, max_clients, seed: 7, tracer: None }).unwrap()
+    server::spawn(Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        model,
+        max_clients,
+        seed: 7,
+        dialect: Choice::Auto,
+        tracer: None,
+    })
+    .unwrap()
 }
 
 /// Each test runs against both server models.

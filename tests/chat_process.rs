@@ -299,8 +299,10 @@ fn snapshot_of_a_traced_poll_server_session() {
     let trace = dir.join("server.trace");
     // --observe-ms 0: the table is read after every event, so kernel events land in the same
     // place every run.
-    let (srv, addr) =
-        server(server_cmd("poll", &["--trace-file", trace.to_str().unwrap(), "--color", "never", "--observe-ms", "0"]));
+    let (srv, addr) = server(server_cmd(
+        "poll",
+        &["--trace-file", trace.to_str().unwrap(), "--color", "never", "--observe-ms", "0", "--dialect", "line"],
+    ));
     // Every step waits for its effect at the client and for the server's trace of it, so the
     // single-threaded server's calls (and what each poll() finds ready) are the same every run.
     let mut alice = Peer::join(addr, "alice");

@@ -72,6 +72,25 @@ impl<O: Copy + Eq + std::hash::Hash> Artifacts<O> {
         &self.hands[&who]
     }
 
+    /// Replaces a player's hand with the artifacts it names (seed 001's players declare what
+    /// they have): the old hand goes back to the deck, then one copy of each wanted id is taken
+    /// from it, distinct, at most [`HAND`] of them. An id with no copy left in the deck is not
+    /// given: the census stays what it was.
+    pub fn redeal(&mut self, who: O, wanted: &[u32]) -> &[u32] {
+        self.return_hand(who);
+        let mut hand: Vec<u32> = Vec::new();
+        for id in wanted {
+            if hand.len() == HAND || hand.contains(id) {
+                continue;
+            }
+            if let Some(pos) = self.deck.iter().rposition(|x| x == id) {
+                hand.push(self.deck.remove(pos));
+            }
+        }
+        self.hands.insert(who, hand);
+        &self.hands[&who]
+    }
+
     /// A player leaves: their artifacts go back to the deck.
     pub fn return_hand(&mut self, who: O) {
         if let Some(hand) = self.hands.remove(&who) {
@@ -239,5 +258,20 @@ mod tests {
         assert_eq!(a.find("[11]").unwrap().name, "Rusty Spoon");
         assert_eq!(a.find("anchor").unwrap().id, 18);
         assert!(a.find("99").is_none());
+    }
+
+    #[test]
+    fn a_declared_hand_comes_from_the_deck_and_conserves_the_census() {
+        let mut a: Artifacts<u32> = Artifacts::new(2, 7);
+        let before = a.census();
+        a.deal(1);
+        assert_eq!(a.redeal(1, &[1, 2, 2, 99]), &[1, 2], "distinct, known ids only");
+        assert_eq!(a.census(), before);
+        // Player 2 wants 1 as well: with one copy of each and player 1 holding it, none is left.
+        a.deal(2);
+        let got = a.redeal(2, &[1, 3]).to_vec();
+        assert_eq!(a.census(), before);
+        assert!(got.iter().all(|id| a.census()[id] >= 1));
+        assert!(!got.contains(&1) || a.census()[&1] > 1, "a copy is never made: {got:?}");
     }
 }

@@ -5,6 +5,7 @@
 //! whichever is ready. Lines from the server are colored by kind: `* ` notices, `! ` errors,
 //! `[private]` messages, and your own lines (`name (you): …`, marked by the server).
 
+use super::dialect::{self, client as speak, Dialect};
 use super::framing::{Frame, LineReader};
 use super::line_edit::{Input, LineEditor};
 use super::protocol::{self, MAX_LINE};
@@ -29,6 +30,8 @@ pub struct Options {
     pub port: u16,
     /// Sent when the server asks for a name.
     pub name: Option<String>,
+    /// The wire protocol to speak (a seed's, or lab's lines).
+    pub dialect: Dialect,
     pub tracer: Option<Arc<Tracer>>,
     pub color: bool,
 }
@@ -80,6 +83,17 @@ struct Session {
     leaving: Option<Instant>,
     /// The input line, kept whole while messages are printed above it.
     editor: LineEditor,
+    /// When the last message of an unframed dialect was sent (the next waits for the pause).
+    last_message: Option<Instant>,
+}
+
+/// What the user of each seed's client types to leave.
+fn quit_word(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Poli => "bye",
+        Dialect::Chatbid => "chao",
+        Dialect::Line | Dialect::Stardew | Dialect::El4005 => ":q",
+    }
 }
 
 /// Whether the session goes on.
@@ -90,7 +104,16 @@ enum Flow {
 
 /// Connects and runs until the user leaves or the server closes.
 pub fn run(opts: Options) -> io::Result<()> {
+    let hello = match (opts.dialect, &opts.name) {
+        (Dialect::Line | Dialect::El4005, _) => None,
+        (d, Some(name)) => speak::hello(d, name),
+        (d, None) => return Err(io::Error::other(i18n::f(M::ClientNeedsName, &[&d.name()]))),
+    };
     let sock = TracedSocket::connect_host(opts.tracer.clone(), "client", &opts.host, opts.port)?;
+    // As the seed's own client does: its name, alone, right after connect().
+    if let Some(hello) = hello {
+        sock.send_all(&hello)?;
+    }
     let stop = Stopper::new()?;
     stop.on_signals()?;
     let mut s = Session {
@@ -102,6 +125,7 @@ pub fn run(opts: Options) -> io::Result<()> {
         stdin_open: true,
         leaving: None,
         editor: LineEditor::on_terminal(),
+        last_message: None,
     };
     while let Flow::Go = s.round(&stop)? {}
     s.sock.close()
@@ -153,7 +177,7 @@ impl Session {
         if self.leaving.is_some() {
             return true;
         }
-        let _ = self.sock.send(b":q\n");
+        let _ = self.send_typed(quit_word(self.opts.dialect));
         self.leaving = Some(Instant::now());
         false
     }
@@ -175,6 +199,9 @@ impl Session {
                 return Ok(Flow::End);
             }
         };
+        if self.opts.dialect != Dialect::Line {
+            return self.on_message(n);
+        }
         let mut frames = Vec::new();
         self.reader.push(&self.buf[..n], &mut frames);
         for f in frames {
@@ -199,15 +226,24 @@ impl Session {
         if n == 0 {
             return self.goodbye();
         }
-        if !self.editor.is_active() {
+        if !self.editor.is_active() && self.opts.dialect == Dialect::Line {
             self.sock.send_all(&self.buf[..n])?;
             let typed = String::from_utf8_lossy(&self.buf[..n]).into_owned();
             return self.check_quit(&typed);
         }
+        if !self.editor.is_active() {
+            // A seed's protocol has no framing: each line from the pipe is one message.
+            let typed = String::from_utf8_lossy(&self.buf[..n]).into_owned();
+            for line in typed.lines() {
+                self.send_typed(line)?;
+                self.check_quit(line)?;
+            }
+            return Ok(());
+        }
         for input in self.editor.feed(&self.buf[..n], &mut io::stdout())? {
             match input {
                 Input::Line(line) => {
-                    self.sock.send_all(format!("{line}\n").as_bytes())?;
+                    self.send_typed(&line)?;
                     self.check_quit(&line)?;
                 }
                 Input::End => return self.goodbye(),
@@ -219,13 +255,51 @@ impl Session {
     /// End of input: `:q`, then wait (bounded) for the server to close.
     fn goodbye(&mut self) -> io::Result<()> {
         self.stdin_open = false;
-        let _ = self.sock.send(b":q\n");
+        let _ = self.send_typed(quit_word(self.opts.dialect));
         self.leaving = Some(Instant::now());
         Ok(())
     }
 
+    /// One typed line, as the dialect sends it: lab's line, or one `send()` per message —
+    /// a pause after the last one, so that two messages do not arrive as one (the trace
+    /// says so).
+    fn send_typed(&mut self, line: &str) -> io::Result<()> {
+        for msg in speak::typed(self.opts.dialect, line) {
+            if let Some(waited) = self.last_message.map(|t| t.elapsed()).filter(|w| *w < dialect::OUTPUT_PAUSE) {
+                std::thread::sleep(dialect::OUTPUT_PAUSE - waited);
+                dialect::note_pause(&self.sock, dialect::OUTPUT_PAUSE);
+            }
+            self.sock.send_all(&msg)?;
+            if self.opts.dialect.unframed() {
+                self.last_message = Some(Instant::now());
+            }
+        }
+        Ok(())
+    }
+
+    /// One `recv()` of an unframed dialect: one message, as the seed's client takes it. An
+    /// el4005 client answers the greeting with its name.
+    fn on_message(&mut self, n: usize) -> io::Result<Flow> {
+        let text = String::from_utf8_lossy(&self.buf[..n]).into_owned();
+        let mut out = io::stdout();
+        for line in text.lines() {
+            self.say(&mut out, &protocol::sanitize(line.as_bytes()))?;
+        }
+        if let (false, Some(name)) = (self.name_sent, self.opts.name.clone()) {
+            if let Some(reply) = speak::answer(self.opts.dialect, &text, &name, "") {
+                self.sock.send_all(&reply)?;
+                self.name_sent = true;
+            }
+        }
+        Ok(Flow::Go)
+    }
+
     fn check_quit(&mut self, typed: &str) -> io::Result<()> {
-        if typed.lines().any(|l| matches!(protocol::parse(l), protocol::Command::Quit)) {
+        let poli = self.opts.dialect == Dialect::Poli && {
+            let l = typed.trim_start().to_lowercase();
+            l.starts_with("chao") || l.starts_with("bye")
+        };
+        if poli || typed.lines().any(|l| matches!(protocol::parse(l), protocol::Command::Quit)) {
             self.leaving = Some(Instant::now());
         }
         Ok(())

@@ -75,6 +75,20 @@ impl LineReader {
         }
     }
 
+    /// The unfinished line as a message of its own: for protocols without framing, where a
+    /// client's pause ends a message. Nothing if no bytes are held (or a too-long line is
+    /// being dropped).
+    pub fn take_partial(&mut self) -> Option<Frame> {
+        if self.discarding {
+            self.discarding = false;
+            return None;
+        }
+        if self.partial.is_empty() {
+            return None;
+        }
+        Some(Frame::Line(std::mem::take(&mut self.partial)))
+    }
+
     /// Bytes held for an unfinished line (at most the limit).
     pub fn pending(&self) -> usize {
         self.partial.len()

@@ -3,7 +3,10 @@
 //! - [`protocol`]: lines ↔ commands; names; cleaning what clients send.
 //! - [`framing`]: bytes → lines, bounded.
 //! - [`artifacts`]: the artifact game (catalog, hands, atomic swaps).
+//! - [`message`]: what the room says, typed, before any client's words.
 //! - [`room`]: the rules — who gets what — with no sockets, shared by both servers.
+//! - [`dialect`]: the seeds' own wire protocols, translated at the edge of the room.
+//! - [`pacing`]: unframed messages one per `send()`, a pause apart.
 //! - [`outbox`]: when a client that does not keep up is too slow (hard and soft limits).
 //! - [`server`]: what both server models share (config, listener, limits, stopping).
 //! - [`server_threads`]: one thread per client, blocking sockets.
@@ -15,10 +18,13 @@
 
 pub mod artifacts;
 pub mod client;
+pub mod dialect;
 pub mod framing;
 pub mod line_edit;
 pub mod load;
+pub mod message;
 pub mod outbox;
+pub mod pacing;
 pub mod protocol;
 pub mod room;
 pub mod server;

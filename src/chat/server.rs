@@ -5,12 +5,13 @@
 //! its own blocking threads; [`super::server_poll`] serves everyone from one thread that waits
 //! with `poll(2)`. The rules are [`super::room::Room`]'s, the same for both.
 
+use super::dialect::{Choice, Dialect, Wire};
 use super::room::{ClientId, Effect, Leave, Room};
 use crate::i18n::{self, M};
 use crate::trace::{SockOpt, TracedSocket, Tracer};
 use nix::unistd::pipe;
 use socket2::{Domain, Protocol, Type};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -45,6 +46,8 @@ pub struct Config {
     pub max_clients: usize,
     /// Deals the artifact hands (`--seed`): the same seed, the same hands.
     pub seed: u64,
+    /// What the clients may speak (`--dialect`).
+    pub dialect: Choice,
     pub tracer: Option<Arc<Tracer>>,
 }
 
@@ -178,34 +181,45 @@ pub fn spawn(cfg: Config) -> io::Result<Running> {
     Ok(Running { addr, stopper, thread: Some(thread) })
 }
 
-/// How a server model moves the room's lines to its clients: the one thing the two models do
+/// How a server model moves the room's messages to its clients: the one thing the models do
 /// differently with the room's effects. [`apply`] does the rest.
 pub trait Outlet {
     /// The socket of client `id`, if it is still connected.
     fn socket(&self, id: ClientId) -> Option<&TracedSocket>;
-    /// Queues a line for client `id` (a newline is added); `false` if its outbox is full.
-    fn push(&mut self, id: ClientId, line: &str) -> bool;
+    /// The dialect client `id`'s messages are worded in.
+    fn dialect(&self, id: ClientId) -> Dialect;
+    /// Queues one message for client `id`; `false` if its outbox is full.
+    fn push(&mut self, id: ClientId, wire: &Wire) -> bool;
     /// The client asked to leave: send what is queued, then end the connection.
     fn finish(&mut self, id: ClientId);
     /// The client stopped reading: throw away what waits for it, and cut it.
     fn cut(&mut self, id: ClientId);
 }
 
-/// Carries out the room's effects through a model's outlet: lines to one client or to every
-/// registered one, names into the trace, goodbyes. A client whose outbox overflows leaves
-/// (too slow), and the notices of its leaving are carried out in turn.
+/// Carries out the room's effects through a model's outlet: each message worded in each
+/// recipient's dialect, names into the trace, goodbyes. A broadcast is worded once per
+/// dialect, not once per recipient. A client whose outbox overflows leaves (too slow), and the
+/// notices of its leaving are carried out in turn.
 pub fn apply(room: &mut Room, out: &mut impl Outlet, effects: Vec<Effect>) {
     let mut todo = VecDeque::from(effects);
     while let Some(e) = todo.pop_front() {
         let mut full = Vec::new();
         match e {
-            Effect::To(id, line) => {
-                if !out.push(id, &line) {
+            Effect::To(id, msg) => {
+                let words = out.dialect(id).words(&msg);
+                if !words.iter().all(|w| out.push(id, w)) {
                     full.push(id);
                 }
             }
-            Effect::All { except, line } => {
-                full.extend(room.registered().filter(|id| Some(*id) != except).filter(|id| !out.push(*id, &line)));
+            Effect::All { except, msg } => {
+                let mut worded: HashMap<Dialect, Vec<Wire>> = HashMap::new();
+                for id in room.registered().filter(|id| Some(*id) != except) {
+                    let d = out.dialect(id);
+                    let words = worded.entry(d).or_insert_with(|| d.words(&msg));
+                    if !words.iter().all(|w| out.push(id, w)) {
+                        full.push(id);
+                    }
+                }
             }
             // From now on the trace calls this connection after its user.
             Effect::Named(id, name) => {

@@ -16,13 +16,15 @@
 //! block returns EAGAIN, and EOF closes the connection. A client that does not read sees its
 //! buffer bounded ([`outbox`]) and is dropped.
 
-use super::framing::LineReader;
+use super::dialect::{self, Choice, Dialect, Speaker, Wire};
 use super::outbox::{self, Backlog};
+use super::pacing::{Next, Paced};
 use super::room::{ClientId, Effect, Leave, Room};
 use super::server::{self, out_of_fds, Config, Outlet, Stopper, GOODBYE_GRACE, RECV_CHUNK};
 use crate::trace::{poll::poll, SockOpt, TracedSocket, Tracer};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsFd;
@@ -41,10 +43,13 @@ const LAG_CHECK: Duration = Duration::from_secs(1);
 /// One client connection.
 struct Conn {
     sock: TracedSocket,
-    reader: LineReader,
-    /// Output not yet sent; `out[sent..]` is what remains.
+    /// Its dialect: how its bytes become messages, and its messages words.
+    speaker: Speaker,
+    /// Output not yet sent; `out[sent..]` is what remains (lines, batched).
     out: Vec<u8>,
     sent: usize,
+    /// Messages of an unframed dialect: one per send(), a pause apart.
+    paced: Paced,
     /// Said `:q`: close once the goodbye is sent.
     quitting: bool,
     /// Why it ended, once it has.
@@ -54,13 +59,21 @@ struct Conn {
 }
 
 impl Conn {
-    fn new(sock: TracedSocket) -> Conn {
+    fn new(sock: TracedSocket, speaker: Speaker) -> Conn {
         let backlog = Backlog::new(Instant::now());
-        Conn { sock, reader: LineReader::new(), out: Vec::new(), sent: 0, quitting: false, ended: None, backlog }
+        let (out, paced) = (Vec::new(), Paced::default());
+        Conn { sock, speaker, out, sent: 0, paced, quitting: false, ended: None, backlog }
     }
 
     fn pending(&self) -> usize {
-        self.out.len() - self.sent
+        self.out.len() - self.sent + self.paced.pending()
+    }
+
+    /// Whether to ask poll() for POLLOUT: lines waiting, or a message half sent. A message
+    /// waiting for its pause asks for nothing (the socket is writable: that would spin); the
+    /// loop's timer comes back for it.
+    fn wants_write(&self) -> bool {
+        self.out.len() > self.sent || self.paced.in_progress()
     }
 }
 
@@ -74,6 +87,11 @@ struct Server<'a> {
     next_id: ClientId,
     /// After EMFILE, no accepting until then.
     paused_until: Option<Instant>,
+    /// What new clients may speak.
+    choice: Choice,
+    /// When a client needs looking at with no event of its own: a greeting owed, a message
+    /// ended by a pause, a paced message due. Stale entries are harmless (checked on use).
+    timers: BinaryHeap<Reverse<(Instant, ClientId)>>,
 }
 
 /// What one `poll()` found ready.
@@ -93,6 +111,8 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Resu
         tracer: cfg.tracer.as_deref(),
         next_id: 1,
         paused_until: None,
+        choice: cfg.dialect,
+        timers: BinaryHeap::new(),
     };
     let mut buf = vec![0u8; RECV_CHUNK];
     loop {
@@ -114,6 +134,7 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Resu
                 s.read_once(*id, &mut buf);
             }
         }
+        s.run_timers();
         // 3. Output: one send() per client with something to say.
         let mut to_flush: Vec<ClientId> =
             ready.clients.iter().filter(|(_, f)| f.contains(PollFlags::POLLOUT)).map(|(id, _)| *id).collect();
@@ -145,12 +166,20 @@ impl Outlet for Outbound<'_> {
         self.conns.get(&id).map(|c| &c.sock)
     }
 
-    fn push(&mut self, id: ClientId, line: &str) -> bool {
+    fn dialect(&self, id: ClientId) -> Dialect {
+        self.conns.get(&id).map_or(Dialect::Line, |c| c.speaker.output())
+    }
+
+    fn push(&mut self, id: ClientId, wire: &Wire) -> bool {
         let Some(c) = self.conns.get_mut(&id) else { return true };
         if c.ended.is_some() {
             return true;
         }
-        if c.pending() + line.len() + 1 > outbox::HARD_LIMIT {
+        let len = match wire {
+            Wire::Framed(line) => line.len() + 1,
+            Wire::Alone(msg) => msg.len(),
+        };
+        if c.pending() + len > outbox::HARD_LIMIT {
             return false;
         }
         if c.pending() == 0 {
@@ -159,8 +188,13 @@ impl Outlet for Outbound<'_> {
             c.sent = 0;
             self.fresh.push(id);
         }
-        c.out.extend_from_slice(line.as_bytes());
-        c.out.push(b'\n');
+        match wire {
+            Wire::Framed(line) => {
+                c.out.extend_from_slice(line.as_bytes());
+                c.out.push(b'\n');
+            }
+            Wire::Alone(msg) => c.paced.push(msg.clone()),
+        }
         c.backlog.queued(c.pending(), Instant::now()) == outbox::Verdict::Keep
     }
 
@@ -175,6 +209,7 @@ impl Outlet for Outbound<'_> {
             c.ended = Some(Leave::TooSlow);
             c.out = Vec::new();
             c.sent = 0;
+            c.paced.clear();
         }
     }
 }
@@ -195,7 +230,7 @@ impl Server<'_> {
         let mut order = Vec::with_capacity(self.conns.len());
         for (id, c) in &self.conns {
             let mut events = if c.quitting { PollFlags::empty() } else { PollFlags::POLLIN };
-            if c.pending() > 0 {
+            if c.wants_write() {
                 events |= PollFlags::POLLOUT;
             }
             fds.push(PollFd::new(c.sock.as_fd(), events));
@@ -203,10 +238,13 @@ impl Server<'_> {
         }
         // A client over its soft limit must be looked at again even if nothing happens.
         let lagging = self.conns.values().any(|c| c.backlog.is_over());
-        let timeout = match (accepting, lagging) {
-            (true, false) => PollTimeout::NONE,
-            (false, _) => PollTimeout::from(EMFILE_PAUSE.as_millis() as u16),
-            (true, true) => PollTimeout::from(LAG_CHECK.as_millis() as u16),
+        let now = Instant::now();
+        let timer = self.timers.peek().map(|Reverse((t, _))| t.saturating_duration_since(now));
+        let waits = [(!accepting).then_some(EMFILE_PAUSE), lagging.then_some(LAG_CHECK), timer];
+        let timeout = match waits.into_iter().flatten().min() {
+            // Rounded up: waking a little early would find the timer not yet due, and spin.
+            Some(d) => PollTimeout::from(u16::try_from(d.as_micros().div_ceil(1000)).unwrap_or(u16::MAX)),
+            None => PollTimeout::NONE,
         };
         poll(self.tracer, "server", &mut fds, timeout)?;
         let ready = |f: &PollFd| f.revents().filter(|r| !r.is_empty());
@@ -246,9 +284,41 @@ impl Server<'_> {
         self.next_id += 1;
         sock.set_actor(&format!("srv:#{id}"));
         let fd = sock.fd();
-        self.conns.insert(id, Conn::new(sock));
-        let fx = self.room.join(id, fd, peer);
-        self.apply(fx);
+        let speaker = Speaker::new(self.choice, Instant::now());
+        let greet = speaker.greets_at_once();
+        self.conns.insert(id, Conn::new(sock, speaker));
+        self.room.join(id, fd, peer);
+        if greet {
+            let fx = self.room.welcome(id);
+            self.apply(fx);
+        } else {
+            // Greeted once it is known what it speaks, or when it stays silent.
+            self.schedule(id);
+        }
+    }
+
+    /// Looks at `id` again at its speaker's deadline.
+    fn schedule(&mut self, id: ClientId) {
+        if let Some(due) = self.conns.get(&id).and_then(|c| c.speaker.deadline()) {
+            self.timers.push(Reverse((due, id)));
+        }
+    }
+
+    /// Runs the timers that are due: greetings owed, messages ended by a pause, paced
+    /// messages whose pause is over.
+    fn run_timers(&mut self) {
+        let now = Instant::now();
+        while let Some(&Reverse((due, id))) = self.timers.peek() {
+            if due > now {
+                break;
+            }
+            self.timers.pop();
+            let Some(c) = self.conns.get_mut(&id).filter(|c| c.ended.is_none()) else { continue };
+            let fx = c.speaker.tick(&mut self.room, id, now);
+            self.apply(fx);
+            self.schedule(id);
+            self.fresh.push(id);
+        }
     }
 
     /// Cuts every client that stayed over its soft limit without draining.
@@ -274,37 +344,66 @@ impl Server<'_> {
         if c.ended.is_some() {
             return;
         }
-        let mut frames = Vec::new();
         match c.sock.recv(buf) {
             // EOF: the client closed. Not reading again is what avoids seed 002's spin.
             Ok(0) => c.ended = Some(Leave::Disconnected),
-            Ok(n) => c.reader.push(&buf[..n], &mut frames),
+            Ok(n) => {
+                let fx = c.speaker.hear(&mut self.room, id, &buf[..n], Instant::now());
+                self.apply(fx);
+                self.schedule(id);
+            }
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {}
             Err(_) => c.ended = Some(Leave::Reset),
         }
-        for f in frames {
-            let fx = self.room.receive(id, f);
-            self.apply(fx);
-        }
     }
 
-    /// One `send()` of everything waiting for `id`.
+    /// One `send()` of the lines waiting for `id`; then its paced messages, each in its own
+    /// `send()`, as their pauses allow.
     fn flush(&mut self, id: ClientId) {
         let Some(c) = self.conns.get_mut(&id) else { return };
         if c.ended.is_some() || c.pending() == 0 {
             return;
         }
-        match c.sock.send(&c.out[c.sent..]) {
-            Ok(n) => {
-                c.sent += n;
-                c.backlog.drained(c.pending(), Instant::now());
-                if c.pending() == 0 {
+        if c.out.len() > c.sent {
+            match c.sock.send(&c.out[c.sent..]) {
+                Ok(n) => {
+                    c.sent += n;
+                    c.backlog.drained(c.pending(), Instant::now());
+                    if c.sent < c.out.len() {
+                        return;
+                    }
                     c.out.clear();
                     c.sent = 0;
                 }
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => return,
+                Err(_) => return c.ended = Some(Leave::Reset),
             }
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {}
-            Err(_) => c.ended = Some(Leave::Reset),
+        }
+        self.flush_paced(id);
+    }
+
+    /// The paced messages of `id` whose pause is over, each in its own `send()`; a timer for
+    /// the next one.
+    fn flush_paced(&mut self, id: ClientId) {
+        let Some(c) = self.conns.get_mut(&id) else { return };
+        loop {
+            let now = Instant::now();
+            let result = match c.paced.next(now) {
+                Next::Send(data) => c.sock.send(data),
+                Next::WaitUntil(due) => return self.timers.push(Reverse((due, id))),
+                Next::Idle => return,
+            };
+            match result {
+                Ok(n) => {
+                    if let Some(waited) = c.paced.sent(n, now) {
+                        dialect::note_pause(&c.sock, waited);
+                    }
+                    c.backlog.drained(c.pending(), now);
+                }
+                // Half sent: POLLOUT brings it back ([`Conn::wants_write`]).
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => return,
+                Err(_) => return c.ended = Some(Leave::Reset),
+            }
         }
     }
 
@@ -347,17 +446,24 @@ impl Server<'_> {
             if ids.is_empty() || Instant::now() >= deadline {
                 break;
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            let mut fds: Vec<PollFd> =
-                ids.iter().map(|id| PollFd::new(self.conns[id].sock.as_fd(), PollFlags::POLLOUT)).collect();
-            let ms = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
+            for id in &ids {
+                self.flush(*id);
+            }
+            // Wait for room in a socket buffer, or for the next paced message's pause.
+            let now = Instant::now();
+            let timer = self.timers.peek().map(|Reverse((t, _))| *t).filter(|t| *t > now).unwrap_or(deadline);
+            let left = timer.min(deadline).saturating_duration_since(now);
+            let mut fds: Vec<PollFd> = ids
+                .iter()
+                .filter_map(|id| self.conns.get(id).filter(|c| c.wants_write()))
+                .map(|c| PollFd::new(c.sock.as_fd(), PollFlags::POLLOUT))
+                .collect();
+            let ms = u16::try_from(left.as_micros().div_ceil(1000)).unwrap_or(u16::MAX);
             if poll(self.tracer, "server", &mut fds, PollTimeout::from(ms)).is_err() {
                 break;
             }
             drop(fds);
-            for id in ids {
-                self.flush(id);
-            }
+            self.timers.retain(|Reverse((t, _))| *t > Instant::now());
         }
         for (id, c) in self.conns.drain() {
             let _ = c.sock.close();

@@ -20,14 +20,17 @@
 //! Most clients read as fast as they are written to and never need a writer thread, so 10,000
 //! clients are about 10,000 threads, not 20,000.
 
-use super::framing::LineReader;
+use super::dialect::{self, Choice, Dialect, Speaker, Wire};
 use super::outbox::{self, Backlog};
+use super::pacing::{Next, Paced};
 use super::room::{ClientId, Effect, Leave, Room};
 use super::server::{self, out_of_fds, Config, Outlet, Stopper, GOODBYE_GRACE, RECV_CHUNK};
-use crate::trace::{SockOpt, TracedSocket};
+use crate::trace::{poll::poll, SockOpt, TracedSocket};
+use nix::poll::{PollFd, PollFlags, PollTimeout};
 use std::collections::HashMap;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
+use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -68,12 +71,14 @@ struct OutState {
     inflight: usize,
     /// Whether the client keeps up (see [`outbox`]).
     backlog: Option<Backlog>,
+    /// Messages of an unframed dialect: one per send(), a pause apart.
+    paced: Paced,
 }
 
 impl OutState {
     /// Bytes waiting for the client: queued, and taken by the writer but not yet sent.
     fn pending(&self) -> usize {
-        self.buf.len() + self.inflight
+        self.buf.len() + self.inflight + self.paced.pending()
     }
 
     fn backlog(&mut self) -> &mut Backlog {
@@ -99,17 +104,17 @@ impl Outbox {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Sends `data` (whole lines) now if the socket takes it; otherwise queues it for a writer
-    /// thread.
-    fn push(self: &Arc<Self>, sock: &Arc<TracedSocket>, mut data: Vec<u8>) -> Pushed {
+    /// Sends `out` now if the socket takes it — lines together, each paced message alone and
+    /// only once its pause is over; what does not go now is queued for a writer thread.
+    fn push(self: &Arc<Self>, sock: &Arc<TracedSocket>, out: Outgoing) -> Pushed {
         let mut st = self.lock();
         if st.done || st.dropped {
             return Pushed::Ok;
         }
-        if !st.writing {
+        let Outgoing { framed: mut data, alone } = out;
+        if !st.writing && !data.is_empty() {
             // Nothing queued: try the socket directly. MSG_DONTWAIT: never block here.
             match sock.send_with_flags(&data, libc::MSG_DONTWAIT) {
-                Ok(n) if n == data.len() => return Pushed::Ok,
                 Ok(n) => {
                     data.drain(..n);
                 }
@@ -118,10 +123,18 @@ impl Outbox {
                 Err(_) => return Pushed::Ok,
             }
         }
-        if st.pending() + data.len() > outbox::HARD_LIMIT {
+        let alone_bytes: usize = alone.iter().map(Vec::len).sum();
+        if st.pending() + data.len() + alone_bytes > outbox::HARD_LIMIT {
             return Pushed::Full;
         }
         st.buf.extend_from_slice(&data);
+        alone.into_iter().for_each(|m| st.paced.push(m));
+        if !st.writing && st.buf.is_empty() {
+            send_paced_now(&mut st, sock);
+        }
+        if st.pending() == 0 {
+            return Pushed::Ok;
+        }
         let pending = st.pending();
         if st.backlog().queued(pending, Instant::now()) == outbox::Verdict::TooSlow {
             return Pushed::Full;
@@ -181,6 +194,7 @@ impl Outbox {
         let mut st = self.lock();
         st.dropped = true;
         st.buf = Vec::new();
+        st.paced.clear();
         self.wake.notify_one();
         drop(st);
         // Wakes a writer blocked in send (EPIPE) and the reader blocked in recv (EOF).
@@ -188,34 +202,102 @@ impl Outbox {
     }
 }
 
-/// A writer thread: blocking sends of everything queued, all of it in one `send()` when
-/// possible (batching); ends when the outbox is empty.
+/// Sends the paced messages whose pause is over, MSG_DONTWAIT (called with the lock held).
+fn send_paced_now(st: &mut OutState, sock: &TracedSocket) {
+    loop {
+        let now = Instant::now();
+        let Next::Send(data) = st.paced.next(now) else { return };
+        match sock.send_with_flags(data, libc::MSG_DONTWAIT) {
+            Ok(n) => {
+                if let Some(waited) = st.paced.sent(n, now) {
+                    dialect::note_pause(sock, waited);
+                }
+            }
+            Err(_) => return,
+        }
+    }
+}
+
+/// What a writer thread does next.
+enum Job {
+    /// Send these lines (taken from the outbox: in flight).
+    Lines(Vec<u8>),
+    /// Send (the rest of) the front paced message.
+    Paced(Vec<u8>),
+    /// The next paced message's pause is not over.
+    Wait(Duration),
+    /// Nothing left: end (and end the connection, if it is done).
+    Stop { end: bool },
+}
+
+fn next_job(st: &mut OutState) -> Job {
+    if st.dropped {
+        st.writing = false;
+        return Job::Stop { end: false };
+    }
+    if !st.buf.is_empty() {
+        let data = std::mem::take(&mut st.buf);
+        st.inflight = data.len();
+        return Job::Lines(data);
+    }
+    let now = Instant::now();
+    match st.paced.next(now) {
+        Next::Send(data) => Job::Paced(data.to_vec()),
+        Next::WaitUntil(due) => Job::Wait(due - now),
+        Next::Idle => {
+            st.writing = false;
+            Job::Stop { end: st.done }
+        }
+    }
+}
+
+/// A writer thread: blocking sends of everything queued, all the lines in one `send()` when
+/// possible (batching), each paced message alone after its pause; ends when the outbox is
+/// empty.
 fn write_loop(sock: &TracedSocket, outbox: &Outbox) {
     loop {
-        let data = {
-            let mut st = outbox.lock();
-            if st.dropped {
-                st.writing = false;
-                return;
+        let job = next_job(&mut outbox.lock());
+        let sent = match job {
+            Job::Lines(data) => send_draining(sock, outbox, &data),
+            Job::Paced(data) => send_paced(sock, outbox, &data),
+            Job::Wait(d) => {
+                // Woken early by a new push or a drop: next_job looks again.
+                let st = outbox.lock();
+                let _ = outbox.wake.wait_timeout(st, d);
+                Ok(())
             }
-            if st.buf.is_empty() {
-                st.writing = false;
-                if st.done {
-                    drop(st);
+            Job::Stop { end } => {
+                if end {
                     let _ = sock.shutdown(Shutdown::Both);
                 }
                 return;
             }
-            let data = std::mem::take(&mut st.buf);
-            st.inflight = data.len();
-            data
         };
-        if send_draining(sock, outbox, &data).is_err() {
+        if sent.is_err() {
             let mut st = outbox.lock();
             (st.writing, st.dropped, st.inflight) = (false, true, 0);
             return;
         }
     }
+}
+
+/// One blocking `send()` of a paced message (or its rest), told to the outbox.
+fn send_paced(sock: &TracedSocket, outbox: &Outbox, data: &[u8]) -> io::Result<()> {
+    let n = loop {
+        match sock.send(data) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    let now = Instant::now();
+    let mut st = outbox.lock();
+    if let Some(waited) = st.paced.sent(n, now) {
+        dialect::note_pause(sock, waited);
+    }
+    let pending = st.pending();
+    st.backlog().drained(pending, now);
+    Ok(())
 }
 
 /// Sends every byte with blocking `send()`s, telling the outbox after each one what is left: a
@@ -238,6 +320,17 @@ fn send_draining(sock: &TracedSocket, outbox: &Outbox, mut data: &[u8]) -> io::R
 struct Client {
     sock: Arc<TracedSocket>,
     outbox: Arc<Outbox>,
+    /// The words its messages are put in (its reader thread updates it as it learns).
+    dialect: Dialect,
+}
+
+/// What one round of effects sends one client.
+#[derive(Default)]
+struct Outgoing {
+    /// Lines, sent together.
+    framed: Vec<u8>,
+    /// Messages of an unframed dialect, each alone.
+    alone: Vec<Vec<u8>>,
 }
 
 /// Everything the threads share, behind one lock.
@@ -263,7 +356,7 @@ struct Batch<'a> {
     clients: &'a HashMap<ClientId, Client>,
     /// Each client's lines so far, in the order they were pushed, and the clients in the order
     /// they first got one.
-    lines: HashMap<ClientId, Vec<u8>>,
+    lines: HashMap<ClientId, Outgoing>,
     order: Vec<ClientId>,
 }
 
@@ -290,13 +383,22 @@ impl Outlet for Batch<'_> {
         self.clients.get(&id).map(|c| &*c.sock)
     }
 
-    fn push(&mut self, id: ClientId, line: &str) -> bool {
-        let buf = self.lines.entry(id).or_insert_with(|| {
+    fn dialect(&self, id: ClientId) -> Dialect {
+        self.clients.get(&id).map_or(Dialect::Line, |c| c.dialect)
+    }
+
+    fn push(&mut self, id: ClientId, wire: &Wire) -> bool {
+        let out = self.lines.entry(id).or_insert_with(|| {
             self.order.push(id);
-            Vec::new()
+            Outgoing::default()
         });
-        buf.extend_from_slice(line.as_bytes());
-        buf.push(b'\n');
+        match wire {
+            Wire::Framed(line) => {
+                out.framed.extend_from_slice(line.as_bytes());
+                out.framed.push(b'\n');
+            }
+            Wire::Alone(msg) => out.alone.push(msg.clone()),
+        }
         true
     }
 
@@ -342,7 +444,7 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Resu
         Mutex::new(Shared { room: Room::new(cfg.max_clients, cfg.seed), clients: HashMap::new(), stopping: false }),
         Condvar::new(),
     ));
-    let limits = (cfg.max_clients, thread_budget());
+    let limits = Limits { max_clients: cfg.max_clients, threads: thread_budget(), dialect: cfg.dialect };
     // The stop watcher blocks on the stop pipe, says goodbye to everyone, then wakes the
     // blocked accept(): shutdown(SHUT_RD) on a listening socket makes accept() fail (EINVAL).
     let watcher = {
@@ -400,10 +502,20 @@ enum Admitted {
     NoThread,
 }
 
-/// A new connection: turned away if the room is full (`limits`: its clients, and the threads
-/// this process may start), else registered as `id` and given its reader thread.
-fn admit(shared: &Lock, sock: TracedSocket, peer: SocketAddr, id: ClientId, limits: (usize, usize)) -> Admitted {
-    let (max_clients, budget) = limits;
+/// What a new connection is admitted under.
+#[derive(Clone, Copy)]
+struct Limits {
+    max_clients: usize,
+    /// Threads this process may start.
+    threads: usize,
+    /// What clients may speak.
+    dialect: Choice,
+}
+
+/// A new connection: turned away if the room is full (clients, or threads), else registered
+/// as `id` and given its reader thread.
+fn admit(shared: &Lock, sock: TracedSocket, peer: SocketAddr, id: ClientId, limits: Limits) -> Admitted {
+    let Limits { max_clients, threads: budget, dialect: choice } = limits;
     let mut sh = lock(shared);
     if sh.stopping {
         drop(sh);
@@ -421,14 +533,18 @@ fn admit(shared: &Lock, sock: TracedSocket, peer: SocketAddr, id: ClientId, limi
     let _ = sock.setsockopt(SockOpt::NoDelay(true));
     let sock = Arc::new(sock);
     let outbox = Arc::new(Outbox::default());
-    sh.clients.insert(id, Client { sock: sock.clone(), outbox: outbox.clone() });
-    let fx = sh.room.join(id, sock.fd(), peer);
-    apply(&mut sh, fx);
+    let speaker = Speaker::new(choice, Instant::now());
+    sh.clients.insert(id, Client { sock: sock.clone(), outbox: outbox.clone(), dialect: speaker.output() });
+    sh.room.join(id, sock.fd(), peer);
+    if speaker.greets_at_once() {
+        let fx = sh.room.welcome(id);
+        apply(&mut sh, fx);
+    }
     drop(sh);
     let theirs = shared.clone();
     let spawned = std::thread::Builder::new().name(format!("lab-c{id}")).stack_size(STACK).spawn(move || {
         THREADS.fetch_add(1, Ordering::Relaxed);
-        serve(&theirs, id, sock, outbox);
+        serve(&theirs, id, sock, outbox, speaker);
         THREADS.fetch_sub(1, Ordering::Relaxed);
     });
     match spawned {
@@ -448,8 +564,8 @@ fn admit(shared: &Lock, sock: TracedSocket, peer: SocketAddr, id: ClientId, limi
 }
 
 /// One client's thread: read until the connection ends, then clean up and close.
-fn serve(shared: &Lock, id: ClientId, sock: Arc<TracedSocket>, outbox: Arc<Outbox>) {
-    let why = read_loop(shared, id, &sock);
+fn serve(shared: &Lock, id: ClientId, sock: Arc<TracedSocket>, outbox: Arc<Outbox>, speaker: Speaker) {
+    let why = read_loop(shared, id, &sock, speaker);
     {
         let mut sh = lock(shared);
         let why = if sh.stopping {
@@ -484,27 +600,52 @@ fn serve(shared: &Lock, id: ClientId, sock: Arc<TracedSocket>, outbox: Arc<Outbo
     }
 }
 
-/// Reads until the connection ends; every complete line goes through the room.
-fn read_loop(shared: &Lock, id: ClientId, sock: &TracedSocket) -> Leave {
+/// Reads until the connection ends; every message goes through its dialect to the room.
+/// When the speaker has a deadline (a greeting owed, a message a pause would end), the thread
+/// first waits for bytes with `poll()` until then — a traced call, so the wait shows.
+fn read_loop(shared: &Lock, id: ClientId, sock: &TracedSocket, mut speaker: Speaker) -> Leave {
     let mut buf = vec![0u8; RECV_CHUNK];
-    let mut reader = LineReader::new();
-    let mut frames = Vec::new();
     loop {
+        if let Some(due) = speaker.deadline() {
+            if !readable_before(sock, due) {
+                let mut sh = lock(shared);
+                let fx = speaker.tick(&mut sh.room, id, Instant::now());
+                settle(&mut sh, id, &speaker, fx);
+                continue;
+            }
+        }
         match sock.recv(&mut buf) {
             Ok(0) => return Leave::Disconnected,
             Ok(n) => {
-                reader.push(&buf[..n], &mut frames);
                 let mut sh = lock(shared);
-                let mut fx = Vec::new();
-                for f in frames.drain(..) {
-                    fx.extend(sh.room.receive(id, f));
-                }
-                apply(&mut sh, fx);
+                let fx = speaker.hear(&mut sh.room, id, &buf[..n], Instant::now());
+                settle(&mut sh, id, &speaker, fx);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(_) => return Leave::Reset,
         }
     }
+}
+
+/// Whether `sock` has something to read (or hung up) before `due`: `poll()` on it alone.
+fn readable_before(sock: &TracedSocket, due: Instant) -> bool {
+    let left = due.saturating_duration_since(Instant::now());
+    let ms = u16::try_from(left.as_micros().div_ceil(1000)).unwrap_or(u16::MAX);
+    let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
+    match poll(sock.tracer(), &sock.actor(), &mut fds, PollTimeout::from(ms)) {
+        Ok(n) => n > 0,
+        // Interrupted: look at the clock again.
+        Err(_) => Instant::now() < due,
+    }
+}
+
+/// The effects of what a client said, carried out; its dialect noted for the words of what
+/// it is sent from now on.
+fn settle(sh: &mut Shared, id: ClientId, speaker: &Speaker, fx: Vec<Effect>) {
+    if let Some(c) = sh.clients.get_mut(&id) {
+        c.dialect = speaker.output();
+    }
+    apply(sh, fx);
 }
 
 /// Ctrl+C: everyone is told, every connection flushes and ends; after a grace period, those

@@ -1,6 +1,7 @@
 //! The command line's arguments, as clap types: every subcommand and flag, with its help.
 //! Nothing here runs anything; [`super::main`] hands each command to the module that does it.
 
+use crate::chat::dialect::{Choice, Dialect};
 use crate::chat::server::Model;
 use crate::lesson::format::Lang;
 use crate::netcat;
@@ -189,6 +190,10 @@ pub struct ClientArgs {
     /// Register with this name as soon as the server asks.
     #[arg(long)]
     pub name: Option<String>,
+    /// Speak a seed's wire protocol instead of lab's lines (as that seed's own client does:
+    /// no newlines, one send() per message, each recv() shown as one message).
+    #[arg(long, value_enum, default_value_t = Dialect::Line)]
+    pub dialect: Dialect,
     #[command(flatten)]
     pub trace: TraceArgs,
 }
@@ -342,6 +347,11 @@ pub struct ServerArgs {
     /// Seed for dealing artifact hands (default: from the clock).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// The clients' wire protocol. auto tells lab's line clients, seed 000's (poli) and seed
+    /// 004's (chatbid) apart by their first bytes; stardew (seed 001) and el4005 (seed 002)
+    /// cannot be told apart, so name the one you expect; line clients are served beside it.
+    #[arg(long, value_enum, default_value_t = Choice::Auto)]
+    pub dialect: Choice,
     #[command(flatten)]
     pub trace: TraceArgs,
 }

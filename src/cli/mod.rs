@@ -80,8 +80,8 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
         Command::Client(a) => {
             let tracer = output::tracer(&a.trace.to(), color, &[], false)?;
             let target = format!("{}:{}", a.host, a.port);
-            let opts =
-                chat::client::Options { host: a.host, port: a.port, name: a.name, tracer, color: color.stdout() };
+            let (host, port, name, dialect) = (a.host, a.port, a.name, a.dialect);
+            let opts = chat::client::Options { host, port, name, dialect, tracer, color: color.stdout() };
             chat::client::run(opts).map_err(|e| explain::startup(e, &target))
         }
         Command::Load(a) => load_cmd(a),
@@ -106,7 +106,8 @@ fn server_cmd(a: args::ServerArgs, color: ColorChoice) -> io::Result<()> {
     let seed = a.seed.unwrap_or_else(clock_seed);
     // A name (localhost) is resolved as lab client and lab connect resolve theirs.
     let addr = resolve(&a.host, a.port)?;
-    server::serve(&server::Config { addr, model: a.model, max_clients: a.max_clients, seed, tracer })
+    let (model, max_clients, dialect) = (a.model, a.max_clients, a.dialect);
+    server::serve(&server::Config { addr, model, max_clients, seed, dialect, tracer })
 }
 
 /// `lab trace` decodes x86_64 Linux system calls (their numbers and registers) only.

@@ -1,0 +1,41 @@
+//! lab's own line protocol: every message a UTF-8 line in the server's language (`--lang`),
+//! marked so people and programs can tell them apart — `* ` a notice, `! ` an error,
+//! `[private] ` a private message, `name (you): ` a user's own line (marked by the server,
+//! which knows who sent it). Commands come in as typed (`:p bob hola`), parsed by
+//! [`crate::chat::protocol::parse`].
+
+use crate::chat::message::Msg;
+use crate::i18n::{f, t, M};
+
+/// The room's message as one line of lab's protocol (without its `\n`).
+pub fn words(msg: &Msg) -> String {
+    match msg {
+        Msg::Welcome => t(M::RoomWelcome).into(),
+        Msg::BadName(why) => f(M::RoomBadName, &[why]),
+        Msg::NameTaken(name) => f(M::RoomNameTaken, &[name]),
+        Msg::Hi { name, others, .. } => f(M::RoomHi, &[name, others]),
+        Msg::Dealt(hand) if hand.is_empty() => t(M::RoomDeckEmpty).into(),
+        Msg::Hand(hand) if hand.is_empty() => t(M::RoomNoArtifacts).into(),
+        Msg::Dealt(hand) | Msg::Hand(hand) => f(M::RoomYourArtifacts, &[&hand.join(", ")]),
+        Msg::Joined { name, .. } => f(M::RoomJoined, &[name]),
+        Msg::Left { name, why, .. } => f(M::RoomLeft, &[name, &why.words()]),
+        Msg::Said { from, text } => format!("{from}: {text}"),
+        Msg::Mine { from, text } => f(M::RoomMine, &[from, text]),
+        Msg::Action { from, text } => format!("* {from} {text}"),
+        Msg::PrivateIn { from, text } => f(M::RoomPrivateIn, &[from, text]),
+        Msg::PrivateOut { to, text } => f(M::RoomPrivateOut, &[to, text]),
+        Msg::Users { total, shown } => f(M::RoomUsers, &[total, &listed(*total, shown)]),
+        Msg::Bye(name) => f(M::RoomBye, &[name]),
+        Msg::Shutdown => t(M::RoomShutdown).into(),
+        Msg::Notice(text) | Msg::Verbatim(text) => text.clone(),
+    }
+}
+
+/// `ana, bob` and, past the names shown, "… and N more".
+pub fn listed(total: usize, shown: &[String]) -> String {
+    let mut s = shown.join(", ");
+    if total > shown.len() {
+        s.push_str(&f(M::ListMore, &[&(total - shown.len())]));
+    }
+    s
+}
