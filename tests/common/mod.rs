@@ -59,6 +59,20 @@ impl Proc {
         wait_text(&self.out, &mut self.out_buf, needle, "stdout")
     }
 
+    /// Whether stdout holds `needle` within `d` (for a client that must be nudged to read).
+    pub fn stdout_within(&mut self, needle: &str, d: Duration) -> bool {
+        let deadline = Instant::now() + d;
+        loop {
+            if String::from_utf8_lossy(&self.out_buf).contains(needle) {
+                return true;
+            }
+            match self.out.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(chunk) => self.out_buf.extend(chunk),
+                Err(_) => return false,
+            }
+        }
+    }
+
     /// Waits until stderr holds `needle`; returns all stderr so far.
     pub fn wait_stderr(&mut self, needle: &str) -> String {
         wait_text(&self.err, &mut self.err_buf, needle, "stderr")
