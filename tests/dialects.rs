@@ -281,3 +281,56 @@ fn el4005_clients_are_greeted_first_and_read_what_piled_up_after_enter() {
         stop(srv);
     }
 }
+
+#[test]
+fn lab_client_speaks_each_dialect_as_the_seeds_clients_do() {
+    if !has_python() {
+        return;
+    }
+    let (srv, addr) = server("poll", "stardew", None);
+    let mut ana = stardew_join(addr, "ana", "1");
+    let port = addr.port().to_string();
+    let client = |dialect: &str, name: &str| {
+        let mut c = lab();
+        c.args(["client", "--host", "127.0.0.1", "--port", &port, "--dialect", dialect, "--name", name]);
+        c.args(["--color", "never"]);
+        Proc::spawn(c)
+    };
+    // lab client --dialect poli: seed 000's bytes, so the server answers as poli.
+    let mut p = client("poli", "pol");
+    p.wait_stdout("Hi pol!! Welcome to the Poli Chat!!");
+    let mut c = client("chatbid", "cha");
+    c.wait_stdout("USER_LIST:ana,pol,cha");
+    // Each typed line is one message, in its dialect's form.
+    c.write(b"hola desde chatbid\n");
+    ana.wait_stdout("cha: hola desde chatbid\n");
+    p.wait_stdout("cha: hola desde chatbid");
+    ana.write(b"hola poli\n");
+    p.wait_stdout("ana: hola poli");
+    c.wait_stdout("MESSAGE:ana: hola poli");
+    // Leaving in each dialect's words: the others are told.
+    c.write(b"chao\n");
+    ana.wait_stdout("[SERVER] cha desconectado.\n");
+    let (code, _, err) = c.finish();
+    assert_eq!(code, 0, "{err}");
+    stop(srv);
+    p.wait_stdout("");
+}
+
+#[test]
+fn lab_load_mixes_dialects_and_every_message_reaches_everyone() {
+    for model in MODELS {
+        for mix in ["line,poli,chatbid", "line,stardew", "el4005,poli"] {
+            let out = lab()
+                .args(["load", "--clients", "6", "--messages", "10", "--model", model, "--mix", mix])
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{model} {mix}: {text}{}", String::from_utf8_lossy(&out.stderr));
+            assert!(text.contains("held=6 ") && text.contains(" lost=0 "), "{model} {mix}: {text}");
+        }
+    }
+    let out = lab().args(["load", "--clients", "2", "--mix", "stardew,el4005"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot share a server"));
+}

@@ -10,6 +10,7 @@
 //! (and may be traced into a file). The protocol follows `../shared/bench/loadgen.c`, so the
 //! numbers compare.
 
+use super::dialect::{self, client as speak, Dialect};
 use super::framing::{Frame, LineReader};
 use super::server::{self, Model};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
@@ -36,6 +37,8 @@ pub struct Options {
     /// Trace the started server into this file (`--json`: JSON Lines).
     pub trace_file: Option<PathBuf>,
     pub json: bool,
+    /// The dialects the clients speak, dealt in turn (`--mix line,poli,chatbid`).
+    pub mix: Vec<Dialect>,
 }
 
 /// What a run measured.
@@ -72,11 +75,14 @@ const CONNECT_BATCH: usize = 256;
 
 struct Client {
     stream: TcpStream,
+    dialect: Dialect,
     reader: LineReader,
     name: String,
     named: bool,
     registered: bool,
     got: u64,
+    /// When it last sent a message (a seed's client waits a pause before the next).
+    last_sent: Option<Instant>,
 }
 
 /// Latency histogram: 1 µs steps to 10 ms, then 100 µs steps to ~10 s.
@@ -172,6 +178,7 @@ pub(super) fn start_server(opts: &Options) -> io::Result<(SocketAddr, Child)> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    cmd.args(["--dialect", server_dialect(&opts.mix)?]);
     if let Some(f) = &opts.trace_file {
         cmd.arg("--trace-file").arg(f);
         if opts.json {
@@ -191,6 +198,24 @@ pub(super) fn start_server(opts: &Options) -> io::Result<(SocketAddr, Child)> {
     // Keep draining its stderr so it never blocks writing there.
     std::thread::spawn(move || for _ in lines {});
     Ok((addr, child))
+}
+
+/// The server's `--dialect` for a mix: stardew and el4005 clients look alike on the wire, so
+/// the server is told which one to expect — and cannot be told both.
+fn server_dialect(mix: &[Dialect]) -> io::Result<&'static str> {
+    match (mix.contains(&Dialect::Stardew), mix.contains(&Dialect::El4005)) {
+        (true, true) => Err(io::Error::other("stardew and el4005 clients cannot share a server: mix one of them")),
+        (true, false) => Ok("stardew"),
+        (false, true) => Ok("el4005"),
+        (false, false) if mix.iter().all(|d| *d == Dialect::Line) => Ok("line"),
+        (false, false) => Ok("auto"),
+    }
+}
+
+/// Whether a client of this dialect is sent its own lines back (lab marks them `(you)`, seed
+/// 000 echoes them; the other seeds' clients show their own lines themselves).
+fn echoes(d: Dialect) -> bool {
+    matches!(d, Dialect::Line | Dialect::Poli)
 }
 
 /// The load generator's state: every client on one epoll set, and what was measured.
@@ -243,17 +268,26 @@ impl Driver<'_> {
         let first = self.clients.len();
         for i in first..(first + CONNECT_BATCH).min(self.opts.clients) {
             match TcpStream::connect(addr) {
-                Ok(s) => {
+                Ok(mut s) => {
+                    let dialect = self.opts.mix.get(i % self.opts.mix.len().max(1)).copied().unwrap_or(Dialect::Line);
+                    let name = format!("u{i}");
+                    // Poli, chatbid and stardew clients say their name first, right away.
+                    let hello = speak::hello(dialect, &name);
+                    if let Some(h) = &hello {
+                        s.write_all(h)?;
+                    }
                     s.set_nonblocking(true)?;
                     s.set_nodelay(true)?;
                     self.epoll.add(&s, EpollEvent::new(EpollFlags::EPOLLIN, self.clients.len() as u64))?;
                     self.clients.push(Client {
                         stream: s,
+                        dialect,
                         reader: LineReader::with_limit(1 << 20),
-                        name: format!("u{i}"),
-                        named: false,
+                        name,
+                        named: hello.is_some(),
                         registered: false,
                         got: 0,
+                        last_sent: None,
                     });
                 }
                 Err(_) => self.report.conn_fail += 1,
@@ -274,12 +308,23 @@ impl Driver<'_> {
             for ev in &self.events[..n] {
                 let c = &mut self.clients[ev.data() as usize];
                 read_lines(c, &mut self.buf, &mut self.lines)?;
-                if !c.named && (!self.lines.is_empty() || c.reader.pending() > 0) {
+                if c.dialect == Dialect::Line && !c.named && (!self.lines.is_empty() || c.reader.pending() > 0) {
                     c.stream.write_all(format!("{}\n", c.name).as_bytes())?;
                     c.named = true;
                 }
                 for l in self.lines.drain(..) {
-                    if !c.registered && l.contains(&format!("Hi {},", c.name)) {
+                    if c.registered {
+                        continue;
+                    }
+                    // The seeds' handshakes: el4005's nickname, stardew's hand and "si".
+                    if let Some(reply) = speak::answer(c.dialect, &l, &c.name, "1") {
+                        write_blocking(&mut c.stream, &reply)?;
+                    }
+                    let welcomed = match c.dialect {
+                        Dialect::Line => l.contains(&format!("Hi {},", c.name)),
+                        d => speak::joined(d, &l),
+                    };
+                    if welcomed {
                         c.registered = true;
                         last_progress = Instant::now();
                     }
@@ -309,7 +354,10 @@ impl Driver<'_> {
         let readers: Vec<usize> = (0..self.clients.len()).filter(|i| self.clients[*i].registered).collect();
         let senders: Vec<usize> = readers.iter().copied().take(self.opts.senders.max(1)).collect();
         let r = &mut self.report;
-        r.expected = (readers.len() * self.opts.messages) as u64;
+        // Every reader gets each message, except a sender whose client shows its own.
+        r.expected = (0..self.opts.messages)
+            .map(|m| readers.len() - usize::from(!echoes(self.clients[senders[m % senders.len().max(1)]].dialect)))
+            .sum::<usize>() as u64;
         let mut hist = Histogram::new();
         let clock = Instant::now();
         let mut sent = 0usize;
@@ -322,8 +370,17 @@ impl Driver<'_> {
             while sent < self.opts.messages && (sent as u64).saturating_sub(delivered_to_all) < self.opts.window as u64
             {
                 let c = &mut self.clients[senders[sent % senders.len()]];
+                // A seed's client sends one message per send() and relies on a pause between
+                // two: without it the server would take them as one.
+                if c.dialect.unframed() && c.last_sent.is_some_and(|t| t.elapsed() < dialect::OUTPUT_PAUSE) {
+                    break;
+                }
+                c.last_sent = Some(Instant::now());
                 // A full socket buffer here would only mean the server is not reading: retry.
-                write_blocking(&mut c.stream, message(sent, &clock, self.opts.size).as_bytes())?;
+                let text = message(sent, &clock, self.opts.size);
+                for m in speak::typed(c.dialect, text.trim_end()) {
+                    write_blocking(&mut c.stream, &m)?;
+                }
                 sent += 1;
             }
             if self.receive(&clock, &mut hist)? {
@@ -341,7 +398,9 @@ impl Driver<'_> {
     /// One epoll round: reads what arrived, counts the deliveries; whether any arrived.
     fn receive(&mut self, clock: &Instant, hist: &mut Histogram) -> io::Result<bool> {
         let mut any = false;
-        let n = self.epoll.wait(&mut self.events, EpollTimeout::from(100u16))?;
+        // Short when a paced sender may be due again.
+        let paced = self.opts.mix.iter().any(|d| d.unframed());
+        let n = self.epoll.wait(&mut self.events, EpollTimeout::from(if paced { 10u16 } else { 100 }))?;
         for ev in &self.events[..n] {
             let c = &mut self.clients[ev.data() as usize];
             read_lines(c, &mut self.buf, &mut self.lines)?;
@@ -373,9 +432,17 @@ fn message(n: usize, clock: &Instant, size: usize) -> String {
 /// Reads what is there (non-blocking) and splits it into lines.
 fn read_lines(c: &mut Client, buf: &mut [u8], lines: &mut Vec<String>) -> io::Result<()> {
     let mut frames = Vec::new();
+    // Seed 001's and 004's messages have no newline: each recv() is one (the server paces them).
+    // Nor do el4005's greeting and its "no".
+    let per_recv = match c.dialect {
+        Dialect::Stardew | Dialect::Chatbid => true,
+        Dialect::El4005 => !c.registered,
+        Dialect::Line | Dialect::Poli => false,
+    };
     loop {
         match c.stream.read(buf) {
             Ok(0) => break,
+            Ok(n) if per_recv => frames.push(Frame::Line(buf[..n].to_vec())),
             Ok(n) => c.reader.push(&buf[..n], &mut frames),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

@@ -234,6 +234,10 @@ pub struct LoadArgs {
     /// With --trace-file: JSON Lines.
     #[arg(long)]
     pub json: bool,
+    /// The clients' dialects, dealt in turn (e.g. line,poli,chatbid). Seeds' clients get each
+    /// message a pause apart, so keep --messages small with them.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "line")]
+    pub mix: Vec<Dialect>,
 }
 
 #[derive(Args, Debug)]

@@ -158,6 +158,7 @@ fn load_cmd(a: args::LoadArgs) -> io::Result<()> {
         timeout: Duration::from_secs_f64(a.timeout.max(0.1)),
         trace_file: a.trace_file,
         json: a.json,
+        mix: a.mix,
     };
     let Some(secs) = a.soak else { return chat::load::main(&opts) };
     let r = chat::soak::run(&opts, secs.clamp(1.0, 3600.0))?;
