@@ -365,6 +365,33 @@ pub mod client {
         }
     }
 
+    /// The messages in one `recv()` of a client that received several together: cut before
+    /// each message the handshake knows (stardew's questions, el4005's answer, chatbid's
+    /// types). A seed's own client does not do this; lab's load generator must not hang.
+    pub fn split_glued(d: Dialect, received: &str) -> Vec<&str> {
+        let marks: &[&str] = match d {
+            Dialect::Stardew => &[stardew::WELCOME, stardew::ASK_HAND, stardew::IS_IT_RIGHT, stardew::OK, "[SERVER] "],
+            Dialect::Chatbid => &[chatbid::USER_LIST, chatbid::MESSAGE, chatbid::DISCONNECT],
+            Dialect::El4005 => &[el4005::GREETING],
+            Dialect::Line | Dialect::Poli => &[],
+        };
+        let mut cuts: Vec<usize> =
+            marks.iter().flat_map(|m| received.match_indices(m).map(|(i, _)| i)).filter(|i| *i > 0).collect();
+        if d == Dialect::El4005 && received.starts_with(el4005::ACCEPTED) && received.len() > 2 {
+            cuts.push(el4005::ACCEPTED.len());
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut parts = Vec::new();
+        let mut from = 0;
+        for cut in cuts {
+            parts.push(&received[from..cut]);
+            from = cut;
+        }
+        parts.push(&received[from..]);
+        parts
+    }
+
     /// Whether a message tells the client it may chat now.
     pub fn joined(d: Dialect, received: &str) -> bool {
         match d {

@@ -220,3 +220,15 @@ fn held_bytes_stay_bounded_whatever_a_client_sends() {
     let got = to(&b.tick(1, MS(200) + INPUT_PAUSE), 1);
     assert!(got.iter().all(|m| m.len() < 200), "no echo of the junk: {:?}", got.len());
 }
+
+#[test]
+fn messages_glued_in_one_recv_are_cut_at_what_the_handshake_knows() {
+    let glued = format!("{}{}", stardew::WELCOME, stardew::ASK_HAND);
+    assert_eq!(client::split_glued(Dialect::Stardew, &glued), vec![stardew::WELCOME, stardew::ASK_HAND]);
+    assert_eq!(
+        client::split_glued(Dialect::Chatbid, "USER_LIST:a,bMESSAGE:a: hi"),
+        vec!["USER_LIST:a,b", "MESSAGE:a: hi"]
+    );
+    assert_eq!(client::split_glued(Dialect::El4005, "no* bob joined\n"), vec!["no", "* bob joined\n"]);
+    assert_eq!(client::split_glued(Dialect::Poli, "Hi a!! x\n"), vec!["Hi a!! x\n"]);
+}
