@@ -464,14 +464,12 @@ fn read_lines(c: &mut Client, buf: &mut [u8], lines: &mut Vec<String>) -> io::Re
 
 /// The send times in a delivered message (`u3: m 17 123456789 xxx`; several when messages
 /// without framing arrived together: `MESSAGE:u3: m 1 … xxxMESSAGE:u3: m 2 …`).
-fn stamps(text: &str) -> Vec<u64> {
-    text.match_indices(": m ")
-        .filter_map(|(i, _)| {
-            let mut words = text[i + 4..].split_whitespace();
-            words.next()?.parse::<u64>().ok()?;
-            words.next()?.parse().ok()
-        })
-        .collect()
+fn stamps(text: &str) -> impl Iterator<Item = u64> + '_ {
+    text.match_indices(": m ").filter_map(|(i, _)| {
+        let mut words = text[i + 4..].split_whitespace();
+        words.next()?.parse::<u64>().ok()?;
+        words.next()?.parse().ok()
+    })
 }
 
 fn write_blocking(s: &mut TcpStream, mut data: &[u8]) -> io::Result<()> {
@@ -493,10 +491,11 @@ mod tests {
 
     #[test]
     fn stamps_are_found_in_both_marks() {
-        assert_eq!(stamps("u3: m 17 123456 xxxx"), vec![123456]);
-        assert_eq!(stamps("u0 (you): m 0 99 x"), vec![99]);
-        assert_eq!(stamps("* u3 joined the chat"), Vec::<u64>::new());
-        assert_eq!(stamps("MESSAGE:u0: m 1 5 xxMESSAGE:u0: m 2 6 x"), vec![5, 6]);
+        let all = |s: &str| stamps(s).collect::<Vec<u64>>();
+        assert_eq!(all("u3: m 17 123456 xxxx"), vec![123456]);
+        assert_eq!(all("u0 (you): m 0 99 x"), vec![99]);
+        assert_eq!(all("* u3 joined the chat"), Vec::<u64>::new());
+        assert_eq!(all("MESSAGE:u0: m 1 5 xxMESSAGE:u0: m 2 6 x"), vec![5, 6]);
     }
 
     #[test]

@@ -6,12 +6,13 @@
 //! with `poll(2)`. The rules are [`super::room::Room`]'s, the same for both.
 
 use super::dialect::{Choice, Dialect, Wire};
+use super::message::Msg;
 use super::room::{ClientId, Effect, Leave, Room};
 use crate::i18n::{self, M};
 use crate::trace::{SockOpt, TracedSocket, Tracer};
 use nix::unistd::pipe;
 use socket2::{Domain, Protocol, Type};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -181,15 +182,32 @@ pub fn spawn(cfg: Config) -> io::Result<Running> {
     Ok(Running { addr, stopper, thread: Some(thread) })
 }
 
+/// One message, worded in each dialect the first time a recipient of that dialect needs it: a
+/// broadcast to 10,000 line clients is formatted once, not 10,000 times.
+pub struct Worded<'m> {
+    msg: &'m Msg,
+    cache: [Option<Vec<Wire>>; Dialect::ALL.len()],
+}
+
+impl<'m> Worded<'m> {
+    pub fn new(msg: &'m Msg) -> Worded<'m> {
+        Worded { msg, cache: Default::default() }
+    }
+
+    /// The message in `d`'s words.
+    pub fn words(&mut self, d: Dialect) -> &[Wire] {
+        self.cache[d as usize].get_or_insert_with(|| d.words(self.msg))
+    }
+}
+
 /// How a server model moves the room's messages to its clients: the one thing the models do
 /// differently with the room's effects. [`apply`] does the rest.
 pub trait Outlet {
     /// The socket of client `id`, if it is still connected.
     fn socket(&self, id: ClientId) -> Option<&TracedSocket>;
-    /// The dialect client `id`'s messages are worded in.
-    fn dialect(&self, id: ClientId) -> Dialect;
-    /// Queues one message for client `id`; `false` if its outbox is full.
-    fn push(&mut self, id: ClientId, wire: &Wire) -> bool;
+    /// Queues one message for client `id`, in the words of its dialect; `false` if its outbox
+    /// is full.
+    fn push(&mut self, id: ClientId, msg: &mut Worded) -> bool;
     /// The client asked to leave: send what is queued, then end the connection.
     fn finish(&mut self, id: ClientId);
     /// The client stopped reading: throw away what waits for it, and cut it.
@@ -197,29 +215,23 @@ pub trait Outlet {
 }
 
 /// Carries out the room's effects through a model's outlet: each message worded in each
-/// recipient's dialect, names into the trace, goodbyes. A broadcast is worded once per
-/// dialect, not once per recipient. A client whose outbox overflows leaves (too slow), and the
-/// notices of its leaving are carried out in turn.
+/// recipient's dialect, names into the trace, goodbyes. A client whose outbox overflows leaves
+/// (too slow), and the notices of its leaving are carried out in turn.
 pub fn apply(room: &mut Room, out: &mut impl Outlet, effects: Vec<Effect>) {
     let mut todo = VecDeque::from(effects);
     while let Some(e) = todo.pop_front() {
         let mut full = Vec::new();
         match e {
             Effect::To(id, msg) => {
-                let words = out.dialect(id).words(&msg);
-                if !words.iter().all(|w| out.push(id, w)) {
+                if !out.push(id, &mut Worded::new(&msg)) {
                     full.push(id);
                 }
             }
             Effect::All { except, msg } => {
-                let mut worded: HashMap<Dialect, Vec<Wire>> = HashMap::new();
-                for id in room.registered().filter(|id| Some(*id) != except) {
-                    let d = out.dialect(id);
-                    let words = worded.entry(d).or_insert_with(|| d.words(&msg));
-                    if !words.iter().all(|w| out.push(id, w)) {
-                        full.push(id);
-                    }
-                }
+                let mut worded = Worded::new(&msg);
+                full.extend(
+                    room.registered().filter(|id| Some(*id) != except).filter(|id| !out.push(*id, &mut worded)),
+                );
             }
             // From now on the trace calls this connection after its user.
             Effect::Named(id, name) => {

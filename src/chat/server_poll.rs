@@ -16,11 +16,11 @@
 //! block returns EAGAIN, and EOF closes the connection. A client that does not read sees its
 //! buffer bounded ([`outbox`]) and is dropped.
 
-use super::dialect::{self, Choice, Dialect, Speaker, Wire};
+use super::dialect::{self, Choice, Speaker, Wire};
 use super::outbox::{self, Backlog};
 use super::pacing::{Next, Paced};
 use super::room::{ClientId, Effect, Leave, Room};
-use super::server::{self, out_of_fds, Config, Outlet, Stopper, GOODBYE_GRACE, RECV_CHUNK};
+use super::server::{self, out_of_fds, Config, Outlet, Stopper, Worded, GOODBYE_GRACE, RECV_CHUNK};
 use crate::trace::{poll::poll, SockOpt, TracedSocket, Tracer};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use std::cmp::Reverse;
@@ -166,34 +166,32 @@ impl Outlet for Outbound<'_> {
         self.conns.get(&id).map(|c| &c.sock)
     }
 
-    fn dialect(&self, id: ClientId) -> Dialect {
-        self.conns.get(&id).map_or(Dialect::Line, |c| c.speaker.output())
-    }
-
-    fn push(&mut self, id: ClientId, wire: &Wire) -> bool {
+    fn push(&mut self, id: ClientId, msg: &mut Worded) -> bool {
         let Some(c) = self.conns.get_mut(&id) else { return true };
         if c.ended.is_some() {
             return true;
         }
-        let len = match wire {
-            Wire::Framed(line) => line.len() + 1,
-            Wire::Alone(msg) => msg.len(),
-        };
-        if c.pending() + len > outbox::HARD_LIMIT {
-            return false;
-        }
-        if c.pending() == 0 {
-            // Start over at the front rather than grow behind bytes already sent.
-            c.out.clear();
-            c.sent = 0;
-            self.fresh.push(id);
-        }
-        match wire {
-            Wire::Framed(line) => {
-                c.out.extend_from_slice(line.as_bytes());
-                c.out.push(b'\n');
+        for wire in msg.words(c.speaker.output()) {
+            let len = match wire {
+                Wire::Framed(line) => line.len() + 1,
+                Wire::Alone(msg) => msg.len(),
+            };
+            if c.pending() + len > outbox::HARD_LIMIT {
+                return false;
             }
-            Wire::Alone(msg) => c.paced.push(msg.clone()),
+            if c.pending() == 0 {
+                // Start over at the front rather than grow behind bytes already sent.
+                c.out.clear();
+                c.sent = 0;
+                self.fresh.push(id);
+            }
+            match wire {
+                Wire::Framed(line) => {
+                    c.out.extend_from_slice(line.as_bytes());
+                    c.out.push(b'\n');
+                }
+                Wire::Alone(msg) => c.paced.push(msg.clone()),
+            }
         }
         c.backlog.queued(c.pending(), Instant::now()) == outbox::Verdict::Keep
     }
@@ -385,7 +383,7 @@ impl Server<'_> {
     /// The paced messages of `id` whose pause is over, each in its own `send()`; a timer for
     /// the next one.
     fn flush_paced(&mut self, id: ClientId) {
-        let Some(c) = self.conns.get_mut(&id) else { return };
+        let Some(c) = self.conns.get_mut(&id).filter(|c| !c.paced.is_empty()) else { return };
         loop {
             let now = Instant::now();
             let result = match c.paced.next(now) {

@@ -24,7 +24,7 @@ use super::dialect::{self, Choice, Dialect, Speaker, Wire};
 use super::outbox::{self, Backlog};
 use super::pacing::{Next, Paced};
 use super::room::{ClientId, Effect, Leave, Room};
-use super::server::{self, out_of_fds, Config, Outlet, Stopper, GOODBYE_GRACE, RECV_CHUNK};
+use super::server::{self, out_of_fds, Config, Outlet, Stopper, Worded, GOODBYE_GRACE, RECV_CHUNK};
 use crate::trace::{poll::poll, SockOpt, TracedSocket};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use std::collections::HashMap;
@@ -383,21 +383,20 @@ impl Outlet for Batch<'_> {
         self.clients.get(&id).map(|c| &*c.sock)
     }
 
-    fn dialect(&self, id: ClientId) -> Dialect {
-        self.clients.get(&id).map_or(Dialect::Line, |c| c.dialect)
-    }
-
-    fn push(&mut self, id: ClientId, wire: &Wire) -> bool {
+    fn push(&mut self, id: ClientId, msg: &mut Worded) -> bool {
+        let Some(c) = self.clients.get(&id) else { return true };
         let out = self.lines.entry(id).or_insert_with(|| {
             self.order.push(id);
             Outgoing::default()
         });
-        match wire {
-            Wire::Framed(line) => {
-                out.framed.extend_from_slice(line.as_bytes());
-                out.framed.push(b'\n');
+        for wire in msg.words(c.dialect) {
+            match wire {
+                Wire::Framed(line) => {
+                    out.framed.extend_from_slice(line.as_bytes());
+                    out.framed.push(b'\n');
+                }
+                Wire::Alone(msg) => out.alone.push(msg.clone()),
             }
-            Wire::Alone(msg) => out.alone.push(msg.clone()),
         }
         true
     }

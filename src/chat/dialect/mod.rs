@@ -194,21 +194,19 @@ impl Speaker {
     /// Bytes arrived from the client: the room's effects of every message they end.
     pub fn hear(&mut self, room: &mut Room, id: ClientId, data: &[u8], now: Instant) -> Vec<Effect> {
         let mut fx = Vec::new();
-        let data = match self.phase {
+        let mut frames = Vec::new();
+        match self.phase {
             Phase::Undecided { greeted } => {
                 self.first.extend_from_slice(data);
-                match self.detect(false) {
-                    Some(d) => self.decide(d, greeted, id, &mut fx),
-                    None => {
-                        self.deadline = Some(now + INPUT_PAUSE);
-                        return fx;
-                    }
-                }
+                let Some(d) = self.detect(false) else {
+                    self.deadline = Some(now + INPUT_PAUSE);
+                    return fx;
+                };
+                let held = self.decide(d, greeted, id, &mut fx);
+                self.reader.push(&held, &mut frames);
             }
-            Phase::Speaking(..) => data.to_vec(),
-        };
-        let mut frames = Vec::new();
-        self.reader.push(&data, &mut frames);
+            Phase::Speaking(..) => self.reader.push(data, &mut frames),
+        }
         for frame in frames {
             fx.extend(self.message(room, id, frame));
         }
