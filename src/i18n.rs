@@ -72,6 +72,7 @@ pub enum M {
     ServerStopped,
     ModelThreads,
     ModelPoll,
+    ModelEpoll,
     TraceAttached,
     TraceDetached,
     TraceEnded,
@@ -214,7 +215,7 @@ pub enum M {
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
-pub const CATALOG: [(M, &str, &str); 158] = [
+pub const CATALOG: [(M, &str, &str); 159] = [
     (M::ColNumber, "#", "#"),
     (M::ColTime, "time ms", "tiempo ms"),
     (M::ColWho, "who", "quién"),
@@ -243,6 +244,7 @@ pub const CATALOG: [(M, &str, &str); 158] = [
     (M::ServerStopped, "lab server: stopped", "lab server: parado"),
     (M::ModelThreads, "threads: one per client", "hilos: uno por cliente"),
     (M::ModelPoll, "poll: one thread", "poll: un solo hilo"),
+    (M::ModelEpoll, "epoll: one thread, the kernel keeps the list of fds", "epoll: un hilo, el kernel guarda la lista de fds"),
     (
         M::TraceAttached,
         "attached to process {}: Ctrl+C detaches, and it goes on as before",

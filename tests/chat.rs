@@ -29,6 +29,7 @@ macro_rules! both_models {
     ($($name:ident),* $(,)?) => {
         mod threads { $( #[test] fn $name() { super::$name(super::Model::Threads) } )* }
         mod poll { $( #[test] fn $name() { super::$name(super::Model::Poll) } )* }
+        mod epoll { $( #[test] fn $name() { super::$name(super::Model::Epoll) } )* }
     };
 }
 

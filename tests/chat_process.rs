@@ -30,7 +30,7 @@ fn sigint(p: &Proc) {
 
 #[test]
 fn ctrl_c_says_goodbye_closes_every_socket_and_exits_0() {
-    for model in ["threads", "poll"] {
+    for model in ["threads", "poll", "epoll"] {
         let dir = temp_dir(&format!("ctrlc-{model}"));
         let trace = dir.join("trace.jsonl");
         let (srv, addr) = server(server_cmd(model, &["--json", "--trace-file", trace.to_str().unwrap()]));
@@ -115,7 +115,7 @@ fn out_of_file_descriptors_no_busy_loop_and_accepting_resumes() {
     if !have_tool("prlimit", "util-linux") {
         return;
     }
-    for model in ["threads", "poll"] {
+    for model in ["threads", "poll", "epoll"] {
         // 24 fds in all: a dozen are taken by stdio, the stop pipe, the listener and friends,
         // so the server runs out at its ~15th client.
         let mut cmd = Command::new("prlimit");
@@ -334,7 +334,7 @@ fn snapshot_of_a_traced_poll_server_session() {
 
 #[test]
 fn a_short_soak_among_abusive_clients_loses_nothing() {
-    for model in ["poll", "threads"] {
+    for model in ["poll", "threads", "epoll"] {
         let out = lab().args(["load", "--soak", "3", "--clients", "10", "--model", model]).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{model}: {text}{}", String::from_utf8_lossy(&out.stderr));

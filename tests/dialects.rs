@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-const MODELS: [&str; 2] = ["threads", "poll"];
+const MODELS: [&str; 3] = ["threads", "poll", "epoll"];
 
 /// `lab server` on a free port with this model and dialect (and a trace file, if given).
 fn server(model: &str, dialect: &str, trace: Option<&Path>) -> (Proc, SocketAddr) {

@@ -265,9 +265,9 @@ impl Session {
     /// says so).
     fn send_typed(&mut self, line: &str) -> io::Result<()> {
         for msg in speak::typed(self.opts.dialect, line) {
-            if let Some(waited) = self.last_message.map(|t| t.elapsed()).filter(|w| *w < dialect::OUTPUT_PAUSE) {
-                std::thread::sleep(dialect::OUTPUT_PAUSE - waited);
-                dialect::note_pause(&self.sock, dialect::OUTPUT_PAUSE);
+            if let Some(waited) = self.last_message.map(|t| t.elapsed()).filter(|w| *w < dialect::SENDER_PAUSE) {
+                std::thread::sleep(dialect::SENDER_PAUSE - waited);
+                dialect::note_pause(&self.sock, dialect::SENDER_PAUSE);
             }
             self.sock.send_all(&msg)?;
             if self.opts.dialect.unframed() {

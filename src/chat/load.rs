@@ -135,6 +135,7 @@ pub fn main(opts: &Options) -> io::Result<()> {
         (Some(a), _) => format!("server on port {}", a.port()),
         (None, Model::Poll) => "lab server --model poll".into(),
         (None, Model::Threads) => "lab server --model threads".into(),
+        (None, Model::Epoll) => "lab server --model epoll".into(),
     };
     let lost = if r.lost > 0 { format!("; LOST {}", r.lost) } else { String::new() };
     eprintln!(
@@ -170,6 +171,7 @@ pub(super) fn start_server(opts: &Options) -> io::Result<(SocketAddr, Child)> {
     let model = match opts.model {
         Model::Threads => "threads",
         Model::Poll => "poll",
+        Model::Epoll => "epoll",
     };
     let mut cmd = Command::new(std::env::current_exe()?);
     // English whatever LANG says: the load generator reads the server's words.
@@ -376,7 +378,7 @@ impl Driver<'_> {
                 let c = &mut self.clients[senders[sent % senders.len()]];
                 // A seed's client sends one message per send() and relies on a pause between
                 // two: without it the server would take them as one.
-                if c.dialect.unframed() && c.last_sent.is_some_and(|t| t.elapsed() < dialect::OUTPUT_PAUSE) {
+                if c.dialect.unframed() && c.last_sent.is_some_and(|t| t.elapsed() < dialect::SENDER_PAUSE) {
                     break;
                 }
                 c.last_sent = Some(Instant::now());

@@ -11,6 +11,7 @@
 //! - [`server`]: what both server models share (config, listener, limits, stopping).
 //! - [`server_threads`]: one thread per client, blocking sockets.
 //! - [`server_poll`]: one thread, non-blocking sockets, a `poll(2)` loop.
+//! - [`server_epoll`]: the same loop waiting with `epoll(7)` (`--model epoll`).
 //! - [`client`]: `lab client`, which shows what arrives while you type.
 //! - [`line_edit`]: the client's input line, kept whole while messages arrive.
 //! - [`load`]: `lab load`, N real clients, deliveries per second and latency.
@@ -28,6 +29,7 @@ pub mod pacing;
 pub mod protocol;
 pub mod room;
 pub mod server;
+pub mod server_epoll;
 pub mod server_poll;
 pub mod server_threads;
 pub mod soak;

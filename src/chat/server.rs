@@ -27,6 +27,8 @@ pub enum Model {
     Threads,
     /// One thread, non-blocking sockets, a poll(2) readiness loop (seed 002 used select).
     Poll,
+    /// The same loop waiting with epoll(7): the kernel keeps the list, only ready fds return.
+    Epoll,
 }
 
 /// How long goodbyes may take to flush at shutdown before the connections are cut.
@@ -124,6 +126,7 @@ pub fn serve(cfg: &Config) -> io::Result<()> {
     let model = match cfg.model {
         Model::Threads => i18n::t(M::ModelThreads),
         Model::Poll => i18n::t(M::ModelPoll),
+        Model::Epoll => i18n::t(M::ModelEpoll),
     };
     let addr = listener.local_addr()?;
     eprintln!("{}", i18n::f(M::ServerListening, &[&addr, &model, &cfg.max_clients, &limit]));
@@ -140,7 +143,8 @@ pub fn serve(cfg: &Config) -> io::Result<()> {
 pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Result<()> {
     match cfg.model {
         Model::Threads => super::server_threads::run(cfg, listener, stop),
-        Model::Poll => super::server_poll::run(cfg, listener, stop),
+        Model::Poll => super::server_poll::run(cfg, listener, stop, false),
+        Model::Epoll => super::server_poll::run(cfg, listener, stop, true),
     }
 }
 

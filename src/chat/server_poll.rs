@@ -21,6 +21,7 @@ use super::outbox::{self, Backlog};
 use super::pacing::{Next, Paced};
 use super::room::{ClientId, Effect, Leave, Room};
 use super::server::{self, out_of_fds, Config, Outlet, Stopper, Worded, GOODBYE_GRACE, RECV_CHUNK};
+use super::server_epoll::{self, EpollWaiter};
 use crate::trace::{poll::poll, SockOpt, TracedSocket, Tracer};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use std::cmp::Reverse;
@@ -92,18 +93,34 @@ struct Server<'a> {
     /// When a client needs looking at with no event of its own: a greeting owed, a message
     /// ended by a pause, a paced message due. Stale entries are harmless (checked on use).
     timers: BinaryHeap<Reverse<(Instant, ClientId)>>,
+    waiter: Waiter,
+    /// The clients something happened to this round: only they can have ended, or need
+    /// their epoll interest changed — so a round costs what happened, not how many are here.
+    touched: Vec<ClientId>,
+    /// When to look for clients that stopped reading (set once one is over its soft limit).
+    lag_due: Option<Instant>,
 }
 
-/// What one `poll()` found ready.
-struct Ready {
-    stopping: bool,
-    can_accept: bool,
-    clients: Vec<(ClientId, PollFlags)>,
+/// What one wait (`poll()` or `epoll_wait()`) found ready.
+pub struct Ready {
+    pub stopping: bool,
+    pub can_accept: bool,
+    pub clients: Vec<(ClientId, PollFlags)>,
 }
 
-/// Runs the loop in this thread until `stop`.
-pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Result<()> {
+/// How the loop waits: `poll()` with every fd each round, or epoll's kernel-kept list.
+enum Waiter {
+    Poll,
+    Epoll(EpollWaiter),
+}
+
+/// Runs the loop in this thread until `stop`; `epoll`: wait with epoll(7) instead of poll(2).
+pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>, epoll: bool) -> io::Result<()> {
     listener.set_nonblocking(true)?;
+    let waiter = match epoll {
+        true => Waiter::Epoll(EpollWaiter::new(cfg.tracer.as_deref(), stop.fd(), listener.as_fd())?),
+        false => Waiter::Poll,
+    };
     let mut s = Server {
         room: Room::new(cfg.max_clients, cfg.seed),
         conns: HashMap::new(),
@@ -113,6 +130,9 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Resu
         paused_until: None,
         choice: cfg.dialect,
         timers: BinaryHeap::new(),
+        waiter,
+        touched: Vec::new(),
+        lag_due: None,
     };
     let mut buf = vec![0u8; RECV_CHUNK];
     loop {
@@ -141,14 +161,16 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Resu
         to_flush.append(&mut s.fresh);
         to_flush.sort_unstable();
         to_flush.dedup();
+        s.touched.extend(ready.clients.iter().map(|(id, _)| *id));
         for id in to_flush {
             s.flush(id);
         }
         // 4. Cut who stopped reading; close what ended (a freed fd lets accepting resume).
-        s.cut_stalled();
+        s.check_lag();
         if s.reap() {
             s.paused_until = None;
         }
+        s.sync_interest(&listener);
     }
     s.shut_down()?;
     listener.close()
@@ -158,7 +180,10 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Resu
 /// buffer, sent by the loop's next round.
 struct Outbound<'s> {
     conns: &'s mut HashMap<ClientId, Conn>,
+    /// Clients to flush (and look at) this round.
     fresh: &'s mut Vec<ClientId>,
+    /// Set when a client goes over its soft limit: the loop looks again by then.
+    lag_due: &'s mut Option<Instant>,
 }
 
 impl Outlet for Outbound<'_> {
@@ -193,12 +218,17 @@ impl Outlet for Outbound<'_> {
                 Wire::Alone(msg) => c.paced.push(msg.clone()),
             }
         }
-        c.backlog.queued(c.pending(), Instant::now()) == outbox::Verdict::Keep
+        let verdict = c.backlog.queued(c.pending(), Instant::now());
+        if c.backlog.is_over() && self.lag_due.is_none() {
+            *self.lag_due = Some(Instant::now() + LAG_CHECK);
+        }
+        verdict == outbox::Verdict::Keep
     }
 
     fn finish(&mut self, id: ClientId) {
         if let Some(c) = self.conns.get_mut(&id) {
             c.quitting = true;
+            self.fresh.push(id);
         }
     }
 
@@ -208,6 +238,7 @@ impl Outlet for Outbound<'_> {
             c.out = Vec::new();
             c.sent = 0;
             c.paced.clear();
+            self.fresh.push(id);
         }
     }
 }
@@ -215,13 +246,41 @@ impl Outlet for Outbound<'_> {
 impl Server<'_> {
     /// Carries out the room's effects: lines into output buffers, closes marked.
     fn apply(&mut self, effects: Vec<Effect>) {
-        server::apply(&mut self.room, &mut Outbound { conns: &mut self.conns, fresh: &mut self.fresh }, effects);
+        let mut out = Outbound { conns: &mut self.conns, fresh: &mut self.fresh, lag_due: &mut self.lag_due };
+        server::apply(&mut self.room, &mut out, effects);
+    }
+
+    /// Waits until something is ready, or the next timer is due.
+    fn wait(&mut self, listener: &TracedSocket, stop: &Stopper) -> io::Result<Ready> {
+        let accepting = self.paused_until.is_none_or(|t| Instant::now() >= t);
+        let now = Instant::now();
+        let timer = self.timers.peek().map(|Reverse((t, _))| t.saturating_duration_since(now));
+        let paused = (!accepting).then_some(EMFILE_PAUSE);
+        let lag = self.lag_due.map(|t| t.saturating_duration_since(now));
+        // Rounded up: waking a little early would find the timer not yet due, and spin.
+        let ms = [paused, lag, timer]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(|d| u16::try_from(d.as_micros().div_ceil(1000)).unwrap_or(u16::MAX));
+        match &mut self.waiter {
+            Waiter::Epoll(w) => {
+                w.set_accepting(self.tracer, listener.as_fd(), accepting);
+                w.wait(self.tracer, ms)
+            }
+            Waiter::Poll => self.wait_poll(listener, stop, accepting, ms),
+        }
     }
 
     /// `poll()` on the stop pipe, the listener (unless accepting is paused) and every client:
-    /// POLLIN, and POLLOUT too for those with output waiting.
-    fn wait(&mut self, listener: &TracedSocket, stop: &Stopper) -> io::Result<Ready> {
-        let accepting = self.paused_until.is_none_or(|t| Instant::now() >= t);
+    /// POLLIN, and POLLOUT too for those with output waiting. The whole list, every round.
+    fn wait_poll(
+        &self,
+        listener: &TracedSocket,
+        stop: &Stopper,
+        accepting: bool,
+        ms: Option<u16>,
+    ) -> io::Result<Ready> {
         let mut fds = Vec::with_capacity(self.conns.len() + 2);
         fds.push(PollFd::new(stop.fd(), PollFlags::POLLIN));
         fds.push(PollFd::new(listener.as_fd(), if accepting { PollFlags::POLLIN } else { PollFlags::empty() }));
@@ -234,23 +293,25 @@ impl Server<'_> {
             fds.push(PollFd::new(c.sock.as_fd(), events));
             order.push(*id);
         }
-        // A client over its soft limit must be looked at again even if nothing happens.
-        let lagging = self.conns.values().any(|c| c.backlog.is_over());
-        let now = Instant::now();
-        let timer = self.timers.peek().map(|Reverse((t, _))| t.saturating_duration_since(now));
-        let waits = [(!accepting).then_some(EMFILE_PAUSE), lagging.then_some(LAG_CHECK), timer];
-        let timeout = match waits.into_iter().flatten().min() {
-            // Rounded up: waking a little early would find the timer not yet due, and spin.
-            Some(d) => PollTimeout::from(u16::try_from(d.as_micros().div_ceil(1000)).unwrap_or(u16::MAX)),
-            None => PollTimeout::NONE,
-        };
-        poll(self.tracer, "server", &mut fds, timeout)?;
+        poll(self.tracer, "server", &mut fds, ms.map_or(PollTimeout::NONE, PollTimeout::from))?;
         let ready = |f: &PollFd| f.revents().filter(|r| !r.is_empty());
         Ok(Ready {
             stopping: ready(&fds[0]).is_some(),
             can_accept: ready(&fds[1]).is_some(),
             clients: order.iter().zip(&fds[2..]).filter_map(|(id, f)| ready(f).map(|r| (*id, r))).collect(),
         })
+    }
+
+    /// epoll only: each client touched this round registered for what it now waits for.
+    fn sync_interest(&mut self, _listener: &TracedSocket) {
+        let touched = std::mem::take(&mut self.touched);
+        let Waiter::Epoll(w) = &mut self.waiter else { return };
+        for id in touched {
+            if let Some(c) = self.conns.get(&id) {
+                let want = server_epoll::flags(!c.quitting, c.wants_write());
+                w.sync(self.tracer, &c.sock.actor(), id, c.sock.as_fd(), want);
+            }
+        }
     }
 
     /// Accepts up to [`ACCEPT_BATCH`] connections, each non-blocking and greeted by the room.
@@ -282,6 +343,11 @@ impl Server<'_> {
         self.next_id += 1;
         sock.set_actor(&format!("srv:#{id}"));
         let fd = sock.fd();
+        if let Waiter::Epoll(w) = &mut self.waiter {
+            if w.add(self.tracer, &sock.actor(), id, sock.as_fd()).is_err() {
+                return;
+            }
+        }
         let speaker = Speaker::new(self.choice, Instant::now());
         let greet = speaker.greets_at_once();
         self.conns.insert(id, Conn::new(sock, speaker));
@@ -319,17 +385,23 @@ impl Server<'_> {
         }
     }
 
-    /// Cuts every client that stayed over its soft limit without draining.
-    fn cut_stalled(&mut self) {
+    /// Cuts every client that stayed over its soft limit without draining. A look at every
+    /// client, so only when one was over its soft limit, at most once per [`LAG_CHECK`].
+    fn check_lag(&mut self) {
         let now = Instant::now();
+        if self.lag_due.is_none_or(|t| now < t) {
+            return;
+        }
         let stalled: Vec<ClientId> = self
             .conns
             .iter()
             .filter(|(_, c)| c.ended.is_none() && c.backlog.check(now) == outbox::Verdict::TooSlow)
             .map(|(id, _)| *id)
             .collect();
+        let still_over = self.conns.values().any(|c| c.backlog.is_over());
+        self.lag_due = still_over.then_some(now + LAG_CHECK);
         for id in stalled {
-            Outbound { conns: &mut self.conns, fresh: &mut self.fresh }.cut(id);
+            Outbound { conns: &mut self.conns, fresh: &mut self.fresh, lag_due: &mut self.lag_due }.cut(id);
             let fx = self.room.leave(id, Leave::TooSlow);
             self.apply(fx);
         }
@@ -358,6 +430,7 @@ impl Server<'_> {
     /// One `send()` of the lines waiting for `id`; then its paced messages, each in its own
     /// `send()`, as their pauses allow.
     fn flush(&mut self, id: ClientId) {
+        self.touched.push(id);
         let Some(c) = self.conns.get_mut(&id) else { return };
         if c.ended.is_some() || c.pending() == 0 {
             return;
@@ -408,14 +481,22 @@ impl Server<'_> {
     /// Closes connections that ended (or said `:q` and have nothing left to send), and tells
     /// the room. Returns whether any fd was freed.
     fn reap(&mut self) -> bool {
+        // Only a client something happened to this round can have ended.
+        self.touched.append(&mut self.fresh.clone());
+        self.touched.sort_unstable();
+        self.touched.dedup();
+        let conns = &self.conns;
         let done: Vec<ClientId> = self
-            .conns
+            .touched
             .iter()
-            .filter(|(_, c)| c.ended.is_some() || (c.quitting && c.pending() == 0))
-            .map(|(id, _)| *id)
+            .filter(|id| conns.get(id).is_some_and(|c| c.ended.is_some() || (c.quitting && c.pending() == 0)))
+            .copied()
             .collect();
         for id in &done {
             let Some(c) = self.conns.remove(id) else { continue };
+            if let Waiter::Epoll(w) = &mut self.waiter {
+                w.forget(*id);
+            }
             let why = if c.quitting { Leave::Quit } else { c.ended.clone().unwrap_or(Leave::Disconnected) };
             if why == Leave::TooSlow {
                 // What it did not read is thrown away anyway: close with RST (SO_LINGER 0), so

@@ -342,7 +342,8 @@ pub struct ServerArgs {
     /// Port to listen on (0: any free one, printed at start).
     #[arg(long, default_value_t = 8888)]
     pub port: u16,
-    /// threads: one thread per client, blocking sockets. poll: one thread, poll(2).
+    /// threads: one thread per client, blocking sockets. poll: one thread, poll(2). epoll: the
+    /// same loop with epoll(7).
     #[arg(long, value_enum, default_value_t = Model::Threads)]
     pub model: Model,
     /// Connections beyond this are told "server full" and closed.

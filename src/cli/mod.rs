@@ -97,7 +97,7 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
 
 /// `lab server`: the tracer (never waiting on one connection), the seed, and the server.
 fn server_cmd(a: args::ServerArgs, color: ColorChoice) -> io::Result<()> {
-    let tracer = output::tracer(&a.trace.to(), color, SERVER_STEPS, a.model == Model::Poll)?;
+    let tracer = output::tracer(&a.trace.to(), color, SERVER_STEPS, a.model != Model::Threads)?;
     // A server must never wait on one connection: states are read right after each call, and
     // a later change shows as the next call's "before".
     if let Some(t) = &tracer {

@@ -9,12 +9,14 @@
 //! - [`sink`]: where events go — one funnel, many readers.
 //! - [`names`]: constants and errnos by name, as strace prints them.
 //! - [`poll`]: `poll(2)`, traced: what a readiness loop waits for, and what woke it.
+//! - [`epoll`]: `epoll(7)`, traced: the interest list kept in the kernel, only the ready fds back.
 //! - [`observer`]: what the kernel does to a traced socket between two calls.
 //!
 //! [`Tracer`] is the funnel itself: it numbers events in the order the calls took effect, times
 //! them, reads the kernel's table for the checks, follows every traced socket in the table (also
 //! after its fd is closed), and hands every event to the one sink.
 
+pub mod epoll;
 pub mod event;
 pub mod names;
 pub mod observer;

@@ -41,6 +41,11 @@ pub const FIRST_WORDS: Duration = Duration::from_millis(150);
 /// Silence that ends an unframed message: a chunk followed by this long without more bytes.
 pub const INPUT_PAUSE: Duration = Duration::from_millis(50);
 
+/// The pause a client of an unframed dialect leaves between two messages (`lab client
+/// --dialect`, `lab load --mix`): clearly longer than the [`INPUT_PAUSE`] the server takes as
+/// the end of a message, so that a late wake-up on a busy machine does not glue two together.
+pub const SENDER_PAUSE: Duration = Duration::from_millis(120);
+
 /// The pause between two messages to a client whose protocol has no framing: without it, the
 /// second can arrive before the client read the first, and one `recv()` returns both.
 pub const OUTPUT_PAUSE: Duration = Duration::from_millis(50);
