@@ -214,7 +214,9 @@ impl Room {
         }
         self.artifacts.deal(id);
         let hand = self.hand_labels(id);
-        let others = self.registered().count() - 1;
+        // by_name holds every registered user (this one included): counting members would
+        // make each join cost as much as the room, and 10,000 joins 50 million steps.
+        let others = self.by_name.len() - 1;
         let roster = if others < NOTICE_LIMIT { self.roster() } else { Vec::new() };
         let mut fx = vec![
             Effect::Named(id, name.to_string()),
@@ -288,7 +290,7 @@ impl Room {
 
     /// `:i`: every user with its id and address, at most [`LIST_MAX`] of them.
     fn info(&self, id: ClientId) -> Vec<Effect> {
-        let mut fx = vec![notice(id, f(M::RoomUsersIds, &[&self.registered().count()]))];
+        let mut fx = vec![notice(id, f(M::RoomUsersIds, &[&self.by_name.len()]))];
         let rows: Vec<String> = self
             .members
             .iter()

@@ -13,12 +13,12 @@
 use super::room::ClientId;
 use super::server_poll::Ready;
 use crate::trace::epoll::{Ctl, TracedEpoll};
-use crate::trace::Tracer;
+use crate::trace::{TracedSocket, Tracer};
 use nix::poll::PollFlags;
 use nix::sys::epoll::{EpollEvent, EpollFlags, EpollTimeout};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 /// How many ready fds one `epoll_wait()` returns at most (the rest wait for the next round).
 const MAX_EVENTS: usize = 1024;
@@ -56,8 +56,8 @@ impl EpollWaiter {
         Ok(EpollWaiter {
             epoll,
             events: vec![EpollEvent::empty(); MAX_EVENTS],
-            by_fd: HashMap::new(),
-            interest: HashMap::new(),
+            by_fd: HashMap::default(),
+            interest: HashMap::default(),
             stop: stop.as_raw_fd(),
             listener: listener.as_raw_fd(),
             accepting: true,
@@ -73,9 +73,9 @@ impl EpollWaiter {
     }
 
     /// Changes what `id` is registered for, if that changed (one `epoll_ctl` per change).
-    pub fn sync(&mut self, tracer: Option<&Tracer>, actor: &str, id: ClientId, fd: BorrowedFd<'_>, want: EpollFlags) {
+    pub fn sync(&mut self, tracer: Option<&Tracer>, sock: &TracedSocket, id: ClientId, want: EpollFlags) {
         let Some((_, now)) = self.interest.get_mut(&id) else { return };
-        if *now != want && self.epoll.ctl(tracer, actor, Ctl::Modify, fd, want).is_ok() {
+        if *now != want && self.epoll.ctl(tracer, &sock.actor(), Ctl::Modify, sock.as_fd(), want).is_ok() {
             *now = want;
         }
     }

@@ -24,8 +24,9 @@ use super::server::{self, out_of_fds, Config, Outlet, Stopper, Worded, GOODBYE_G
 use super::server_epoll::{self, EpollWaiter};
 use crate::trace::{poll::poll, SockOpt, TracedSocket, Tracer};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
+use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsFd;
@@ -123,7 +124,7 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>, epoll: bool
     };
     let mut s = Server {
         room: Room::new(cfg.max_clients, cfg.seed),
-        conns: HashMap::new(),
+        conns: HashMap::default(),
         fresh: Vec::new(),
         tracer: cfg.tracer.as_deref(),
         next_id: 1,
@@ -218,7 +219,7 @@ impl Outlet for Outbound<'_> {
                 Wire::Alone(msg) => c.paced.push(msg.clone()),
             }
         }
-        let verdict = c.backlog.queued(c.pending(), Instant::now());
+        let verdict = c.backlog.queued(c.pending(), Instant::now);
         if c.backlog.is_over() && self.lag_due.is_none() {
             *self.lag_due = Some(Instant::now() + LAG_CHECK);
         }
@@ -308,8 +309,7 @@ impl Server<'_> {
         let Waiter::Epoll(w) = &mut self.waiter else { return };
         for id in touched {
             if let Some(c) = self.conns.get(&id) {
-                let want = server_epoll::flags(!c.quitting, c.wants_write());
-                w.sync(self.tracer, &c.sock.actor(), id, c.sock.as_fd(), want);
+                w.sync(self.tracer, &c.sock, id, server_epoll::flags(!c.quitting, c.wants_write()));
             }
         }
     }
@@ -430,7 +430,15 @@ impl Server<'_> {
     /// One `send()` of the lines waiting for `id`; then its paced messages, each in its own
     /// `send()`, as their pauses allow.
     fn flush(&mut self, id: ClientId) {
-        self.touched.push(id);
+        self.send_waiting(id);
+        // Looked at again at the end of the round only if it ended, is leaving, or still has
+        // output waiting (epoll: EPOLLOUT) — not the thousands whose send just went through.
+        if self.conns.get(&id).is_some_and(|c| c.ended.is_some() || c.quitting || c.wants_write()) {
+            self.touched.push(id);
+        }
+    }
+
+    fn send_waiting(&mut self, id: ClientId) {
         let Some(c) = self.conns.get_mut(&id) else { return };
         if c.ended.is_some() || c.pending() == 0 {
             return;
@@ -439,7 +447,7 @@ impl Server<'_> {
             match c.sock.send(&c.out[c.sent..]) {
                 Ok(n) => {
                     c.sent += n;
-                    c.backlog.drained(c.pending(), Instant::now());
+                    c.backlog.drained(c.pending(), Instant::now);
                     if c.sent < c.out.len() {
                         return;
                     }
@@ -469,7 +477,7 @@ impl Server<'_> {
                     if let Some(waited) = c.paced.sent(n, now) {
                         dialect::note_pause(&c.sock, waited);
                     }
-                    c.backlog.drained(c.pending(), now);
+                    c.backlog.drained(c.pending(), || now);
                 }
                 // Half sent: POLLOUT brings it back ([`Conn::wants_write`]).
                 Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => return,
@@ -482,9 +490,8 @@ impl Server<'_> {
     /// the room. Returns whether any fd was freed.
     fn reap(&mut self) -> bool {
         // Only a client something happened to this round can have ended.
-        self.touched.append(&mut self.fresh.clone());
-        self.touched.sort_unstable();
-        self.touched.dedup();
+        // (Duplicates are harmless: a client is closed once, the second look finds it gone.)
+        self.touched.extend_from_slice(&self.fresh);
         let conns = &self.conns;
         let done: Vec<ClientId> = self
             .touched

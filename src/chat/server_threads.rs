@@ -27,7 +27,7 @@ use super::room::{ClientId, Effect, Leave, Room};
 use super::server::{self, out_of_fds, Config, Outlet, Stopper, Worded, GOODBYE_GRACE, RECV_CHUNK};
 use crate::trace::{poll::poll, SockOpt, TracedSocket};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::AsFd;
@@ -136,7 +136,7 @@ impl Outbox {
             return Pushed::Ok;
         }
         let pending = st.pending();
-        if st.backlog().queued(pending, Instant::now()) == outbox::Verdict::TooSlow {
+        if st.backlog().queued(pending, Instant::now) == outbox::Verdict::TooSlow {
             return Pushed::Full;
         }
         if st.writing {
@@ -296,7 +296,7 @@ fn send_paced(sock: &TracedSocket, outbox: &Outbox, data: &[u8]) -> io::Result<(
         dialect::note_pause(sock, waited);
     }
     let pending = st.pending();
-    st.backlog().drained(pending, now);
+    st.backlog().drained(pending, || now);
     Ok(())
 }
 
@@ -312,7 +312,7 @@ fn send_draining(sock: &TracedSocket, outbox: &Outbox, mut data: &[u8]) -> io::R
         let mut st = outbox.lock();
         st.inflight = data.len();
         let pending = st.pending();
-        st.backlog().drained(pending, Instant::now());
+        st.backlog().drained(pending, Instant::now);
     }
     Ok(())
 }
@@ -362,7 +362,7 @@ struct Batch<'a> {
 
 impl<'a> Batch<'a> {
     fn new(clients: &'a HashMap<ClientId, Client>) -> Batch<'a> {
-        Batch { clients, lines: HashMap::new(), order: Vec::new() }
+        Batch { clients, lines: HashMap::default(), order: Vec::new() }
     }
 
     /// Sends what was gathered for `id`; false if its outbox is full (it does not read).
@@ -440,7 +440,7 @@ fn apply(sh: &mut Shared, effects: Vec<Effect>) {
 pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Result<()> {
     let listener = Arc::new(listener);
     let shared: Lock = Arc::new((
-        Mutex::new(Shared { room: Room::new(cfg.max_clients, cfg.seed), clients: HashMap::new(), stopping: false }),
+        Mutex::new(Shared { room: Room::new(cfg.max_clients, cfg.seed), clients: HashMap::default(), stopping: false }),
         Condvar::new(),
     ));
     let limits = Limits { max_clients: cfg.max_clients, threads: thread_budget(), dialect: cfg.dialect };

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The whole performance table of issue 13, side by side in one run, ratios included:
+#   cargo build --release && benches/table.sh [REPS]        (default 3 runs per point)
+# Every figure is a median of REPS runs; the servers of one row take turns (A B A B …), a
+# fresh server per run, all driven by the same C loadgen (../shared/bench). Needs gcc, make,
+# python3 and iproute2 (ss).
+set -u
+cd "$(dirname "$0")/.."
+REPS=${1:-3}
+ulimit -n "$(ulimit -Hn)"
+work=$(mktemp -d)
+trap 'rm -rf "$work"; pkill -f "$work" 2>/dev/null' EXIT
+cp ../shared/bench/*.c ../shared/bench/Makefile "$work"/ && make -s -C "$work" >/dev/null || exit 1
+lab=$PWD/target/release/lab
+port=7600
+
+# start SERVER-COMMAND...: runs it on a fresh port, waits (bounded) until it listens.
+start() {
+  port=$((port + 1))
+  "$@" "$port" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 200); do ss -ltn "sport = :$port" | grep -q LISTEN && return 0; sleep 0.02; done
+  echo "server did not start: $*" >&2; return 1
+}
+stop() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
+
+# deliv CLIENTS MESSAGES SERVER-COMMAND...: deliveries per second of one run.
+deliv() {
+  local n=$1 m=$2; shift 2
+  start "$@" || { echo 0; return; }
+  "$work/loadgen" --port "$port" --clients "$n" --messages "$m" --timeout 10 | grep -o 'deliv_per_s=[0-9]*' | cut -d= -f2
+  stop
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+fanout()  { exec "$work/epoll_fanout" "$1"; }
+mutex()   { exec "$work/threads_mutex" "$1" 10100; }
+labm()    { local model=$1; shift; exec "$lab" server --model "$model" --max-clients 10100 --port "$1"; }
+labpoll()    { labm poll "$@"; }
+labepoll()   { labm epoll "$@"; }
+labthreads() { labm threads "$@"; }
+labpoll_traced()    { exec "$lab" server --model poll --max-clients 10100 --trace --json --trace-file "$work/t.jsonl" --port "$1"; }
+labthreads_traced() { exec "$lab" server --model threads --max-clients 10100 --trace --json --trace-file "$work/t.jsonl" --port "$1"; }
+
+# row LABEL CLIENTS MESSAGES A B: medians of A and B, taking turns, and B/A.
+row() {
+  local label=$1 n=$2 m=$3 a=$4 b=$5 ra=() rb=()
+  for _ in $(seq "$REPS"); do
+    ra+=("$(deliv "$n" "$m" "$a")")
+    rb+=("$(deliv "$n" "$m" "$b")")
+  done
+  local ma mb
+  ma=$(printf '%s\n' "${ra[@]}" | median)
+  mb=$(printf '%s\n' "${rb[@]}" | median)
+  printf '| %s | %s | %s /s | %s /s | %s× |\n' "$label" "$n" "$a=$ma" "$b=$mb" \
+    "$(awk -v a="$ma" -v b="$mb" 'BEGIN { printf "%.2f", (a > 0 ? b / a : 0) }')"
+}
+
+echo "machine: $(nproc) cores, $(uname -sr); reps: $REPS; command: benches/table.sh $REPS"
+echo
+echo "| figure | clients | A (median) | B (median) | B/A |"
+echo "|---|---|---|---|---|"
+row "threads vs the course's threads_mutex" 1000 500 mutex labthreads
+row "poll vs bare batched epoll_fanout" 1000 5000 fanout labpoll
+row "epoll vs epoll_fanout" 1000 5000 fanout labepoll
+row "poll vs epoll_fanout" 10000 500 fanout labpoll
+row "epoll vs epoll_fanout" 10000 500 fanout labepoll
+row "poll traced (--trace --json --trace-file) vs untraced: cost = A/B" 10000 500 labpoll labpoll_traced
+row "threads traced vs untraced: cost = A/B" 1000 500 labthreads labthreads_traced
+
+# lab sockets against ss -tan with 10,000 connections held (whole process, output to a pipe),
+# and each server's memory per idle client.
+echo
+echo "| server | RSS idle | RSS with 10,000 idle clients | per client |"
+echo "|---|---|---|---|"
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+for s in fanout mutex labthreads labpoll labepoll; do
+  start "$s" || continue
+  base=$(rss "$pid")
+  coproc HOLD { python3 benches/hold_idle.py 10000 "$port"; }
+  read -r _ <&"${HOLD[0]}"
+  # Let the last registrations land: wait (bounded) until RSS stops growing.
+  last=0
+  for _ in $(seq 50); do now=$(rss "$pid"); [ "$now" = "$last" ] && break; last=$now; sleep 0.2; done
+  full=$(rss "$pid")
+  printf '| %s | %s KiB | %s KiB | %.1f KiB |\n' "$s" "$base" "$full" "$(awk -v a="$base" -v b="$full" 'BEGIN { print (b - a) / 10000 }')"
+  if [ "$s" = labpoll ]; then
+    socks=$(ss -tanH | wc -l)
+    tl=(); ts=()
+    for _ in $(seq 9); do
+      t0=$(date +%s%N); "$lab" sockets | cat >/dev/null; t1=$(date +%s%N); tl+=($(( (t1 - t0) / 1000 )))
+      t0=$(date +%s%N); ss -tan | cat >/dev/null; t1=$(date +%s%N); ts+=($(( (t1 - t0) / 1000 )))
+    done
+    ml=$(printf '%s\n' "${tl[@]}" | median); ms=$(printf '%s\n' "${ts[@]}" | median)
+    sockets_line="| lab sockets vs ss -tan, $socks sockets (median of 9, µs) | ss=$ms | lab=$ml | $(awk -v a="$ms" -v b="$ml" 'BEGIN { printf "%.2f", b / a }')× |"
+  fi
+  exec {HOLD[1]}>&-
+  wait "$HOLD_PID" 2>/dev/null
+  stop
+done
+echo
+echo "| figure | A | B | B/A |"
+echo "|---|---|---|---|"
+echo "${sockets_line:-| lab sockets: not measured | | | |}"
