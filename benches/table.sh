@@ -42,9 +42,10 @@ labthreads() { labm threads "$@"; }
 labpoll_traced()    { exec "$lab" server --model poll --max-clients 10100 --trace --json --trace-file "$work/t.jsonl" --port "$1"; }
 labthreads_traced() { exec "$lab" server --model threads --max-clients 10100 --trace --json --trace-file "$work/t.jsonl" --port "$1"; }
 
-# row LABEL CLIENTS MESSAGES A B: medians of A and B, taking turns, and B/A.
+# row LABEL CLIENTS MESSAGES A B [cost]: medians of A and B, taking turns, and B/A — or, for
+# a cost (B is A traced), A/B: how many times slower tracing makes it.
 row() {
-  local label=$1 n=$2 m=$3 a=$4 b=$5 ra=() rb=()
+  local label=$1 n=$2 m=$3 a=$4 b=$5 cost=${6:-} ra=() rb=()
   for _ in $(seq "$REPS"); do
     ra+=("$(deliv "$n" "$m" "$a")")
     rb+=("$(deliv "$n" "$m" "$b")")
@@ -53,20 +54,20 @@ row() {
   ma=$(printf '%s\n' "${ra[@]}" | median)
   mb=$(printf '%s\n' "${rb[@]}" | median)
   printf '| %s | %s | %s /s | %s /s | %s× |\n' "$label" "$n" "$a=$ma" "$b=$mb" \
-    "$(awk -v a="$ma" -v b="$mb" 'BEGIN { printf "%.2f", (a > 0 ? b / a : 0) }')"
+    "$(awk -v a="$ma" -v b="$mb" -v c="$cost" 'BEGIN { if (c != "") { t = a; a = b; b = t } printf "%.2f", (a > 0 ? b / a : 0) }')"
 }
 
 echo "machine: $(nproc) cores, $(uname -sr); reps: $REPS; command: benches/table.sh $REPS"
 echo
-echo "| figure | clients | A (median) | B (median) | B/A |"
+echo "| figure | clients | A (median) | B (median) | ratio |"
 echo "|---|---|---|---|---|"
 row "threads vs the course's threads_mutex" 1000 500 mutex labthreads
 row "poll vs bare batched epoll_fanout" 1000 5000 fanout labpoll
 row "epoll vs epoll_fanout" 1000 5000 fanout labepoll
 row "poll vs epoll_fanout" 10000 500 fanout labpoll
 row "epoll vs epoll_fanout" 10000 500 fanout labepoll
-row "poll traced (--trace --json --trace-file) vs untraced: cost = A/B" 10000 500 labpoll labpoll_traced
-row "threads traced vs untraced: cost = A/B" 1000 500 labthreads labthreads_traced
+row "cost of tracing the poll model (--trace --json --trace-file): A/B" 10000 500 labpoll labpoll_traced cost
+row "cost of tracing the threads model: A/B" 1000 500 labthreads labthreads_traced cost
 
 # lab sockets against ss -tan with 10,000 connections held (whole process, output to a pipe),
 # and each server's memory per idle client.

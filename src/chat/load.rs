@@ -39,6 +39,9 @@ pub struct Options {
     pub json: bool,
     /// The dialects the clients speak, dealt in turn (`--mix line,poli,chatbid`).
     pub mix: Vec<Dialect>,
+    /// Connections that connect and then stay silent, never registering: the server watches
+    /// them all the same (poll hands each to the kernel on every call; epoll does not).
+    pub idle: usize,
 }
 
 /// What a run measured.
@@ -176,7 +179,7 @@ pub(super) fn start_server(opts: &Options) -> io::Result<(SocketAddr, Child)> {
     let mut cmd = Command::new(std::env::current_exe()?);
     // English whatever LANG says: the load generator reads the server's words.
     cmd.args(["server", "--host", "127.0.0.1", "--port", "0", "--model", model, "--seed", "1", "--lang", "en"])
-        .args(["--max-clients", &(opts.clients + 16).to_string()])
+        .args(["--max-clients", &(opts.clients + opts.idle + 16).to_string()])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -253,6 +256,7 @@ fn drive(opts: &Options, addr: SocketAddr) -> io::Result<Report> {
     }
     d.report.held = d.clients.iter().filter(|c| c.registered).count();
     d.report.reg_secs = start.elapsed().as_secs_f64();
+    let _idle = connect_idle(addr, opts.idle)?;
     // 2. Settle: drain join notices until 300 ms pass with nothing new.
     d.settle()?;
     // 3. Send and count deliveries.
@@ -262,6 +266,15 @@ fn drive(opts: &Options, addr: SocketAddr) -> io::Result<Report> {
         let _ = socket2::SockRef::from(&c.stream).set_linger(Some(Duration::ZERO));
     }
     Ok(d.report)
+}
+
+/// `n` connections that say nothing and read nothing (the greeting waits in their buffers).
+fn connect_idle(addr: SocketAddr, n: usize) -> io::Result<Vec<TcpStream>> {
+    let idle: Vec<TcpStream> = (0..n).map_while(|_| TcpStream::connect(addr).ok()).collect();
+    if idle.len() < n {
+        return Err(io::Error::other(format!("only {} of {n} idle connections could be opened", idle.len())));
+    }
+    Ok(idle)
 }
 
 impl Driver<'_> {

@@ -13,7 +13,7 @@ use super::framing::Frame;
 use super::message::Msg;
 use super::protocol::{self, Command, MAX_LINE};
 use crate::i18n::{f, t, M};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 
 /// A connection's id in the room, given by the server (never reused while it runs).
@@ -79,6 +79,9 @@ pub struct Room {
     members: BTreeMap<ClientId, Member>,
     /// Canonical name ([`protocol::canonical`]) → id: names are unique in that form.
     by_name: HashMap<String, ClientId>,
+    /// The registered ids, in order: who a broadcast goes to. Kept apart from `members` so a
+    /// broadcast costs the users it reaches, not every connection (silent ones included).
+    named: BTreeSet<ClientId>,
     artifacts: Artifacts<ClientId>,
     /// (proposer, accepter) → (proposer gives, proposer takes).
     offers: HashMap<(ClientId, ClientId), (u32, u32)>,
@@ -90,6 +93,7 @@ impl Room {
         Room {
             members: BTreeMap::new(),
             by_name: HashMap::new(),
+            named: BTreeSet::new(),
             artifacts: Artifacts::new(players, seed),
             offers: HashMap::new(),
         }
@@ -146,6 +150,7 @@ impl Room {
         self.offers.retain(|(a, b), _| *a != id && *b != id);
         let Some(name) = m.name else { return Vec::new() };
         self.by_name.remove(&protocol::canonical(&name));
+        self.named.remove(&id);
         self.artifacts.return_hand(id);
         if self.by_name.len() >= NOTICE_LIMIT {
             return Vec::new();
@@ -160,7 +165,7 @@ impl Room {
 
     /// Registered clients, in id order: the recipients of a broadcast.
     pub fn registered(&self) -> impl Iterator<Item = ClientId> + '_ {
-        self.members.iter().filter(|(_, m)| m.name.is_some()).map(|(id, _)| *id)
+        self.named.iter().copied()
     }
 
     /// Whether `id` has chosen a name.
@@ -209,6 +214,7 @@ impl Room {
             return vec![Effect::To(id, Msg::NameTaken(name.to_string()))];
         }
         self.by_name.insert(key, id);
+        self.named.insert(id);
         if let Some(m) = self.members.get_mut(&id) {
             m.name = Some(name.to_string());
         }

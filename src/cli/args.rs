@@ -238,6 +238,10 @@ pub struct LoadArgs {
     /// message a pause apart, so keep --messages small with them.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "line")]
     pub mix: Vec<Dialect>,
+    /// Also open this many connections that stay silent (never register): what each wait
+    /// costs when most sockets have nothing to say (compare --model poll and epoll).
+    #[arg(long, default_value_t = 0)]
+    pub idle: usize,
 }
 
 #[derive(Args, Debug)]

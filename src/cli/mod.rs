@@ -159,6 +159,7 @@ fn load_cmd(a: args::LoadArgs) -> io::Result<()> {
         trace_file: a.trace_file,
         json: a.json,
         mix: a.mix,
+        idle: a.idle,
     };
     let Some(secs) = a.soak else { return chat::load::main(&opts) };
     let r = chat::soak::run(&opts, secs.clamp(1.0, 3600.0))?;

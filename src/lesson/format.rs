@@ -110,10 +110,18 @@ pub enum Call {
     RecvFrom(usize),
     Shutdown(Shutdown),
     Close,
-    /// Wait for readability (`in`) or writability (`out`), at most `ms`.
+    /// Wait for readability (`in`) or writability (`out`), at most `ms`: `poll()` handed this
+    /// socket and the `others`, every one of them, on every call.
     Poll {
         out: bool,
         ms: i32,
+        others: Vec<String>,
+    },
+    /// Wait for readability with the actor's epoll instance: this socket and the `others` are
+    /// registered the first time (`epoll_ctl`), then `epoll_wait()` returns only the ready ones.
+    Epoll {
+        ms: i32,
+        others: Vec<String>,
     },
     /// `getsockopt(SO_ERROR)`.
     SoError,
@@ -142,6 +150,7 @@ impl Call {
             Call::Shutdown(_) => Syscall::Shutdown,
             Call::Close => Syscall::Close,
             Call::Poll { .. } => Syscall::Poll,
+            Call::Epoll { .. } => Syscall::EpollWait,
             Call::SoError => Syscall::Getsockopt,
             Call::Resolve(_) => Syscall::Getaddrinfo,
             Call::Wait(_) => return None,
@@ -590,7 +599,8 @@ fn parse_call(sock: &str, word: &str, words: &[Word], names: &mut Names) -> Resu
             names.live.remove(sock);
             Call::Close
         }
-        Syscall::Poll => poll_call(&a)?,
+        Syscall::Poll => poll_call(&a, names)?,
+        Syscall::EpollWait => epoll_call(&a, names)?,
         Syscall::Getsockopt => match a.plain(0, "SO_ERROR")? {
             "SO_ERROR" => Call::SoError,
             other => return Err(format!("getsockopt: only SO_ERROR, not {other}")),
@@ -671,7 +681,8 @@ fn shutdown_call(a: &Args) -> Result<Call, String> {
     }))
 }
 
-fn poll_call(a: &Args) -> Result<Call, String> {
+/// `poll in|out [MS [SOCKETS…]]`: this socket, and any others named after the timeout.
+fn poll_call(a: &Args, names: &Names) -> Result<Call, String> {
     let out = match a.plain(0, "in or out")? {
         "in" => false,
         "out" => true,
@@ -681,7 +692,24 @@ fn poll_call(a: &Args) -> Result<Call, String> {
         Some(_) => a.bounded(1, "a timeout", "poll's timeout is in ms", 0..=MAX_POLL_MS)?,
         None => 1000,
     };
-    Ok(Call::Poll { out, ms })
+    Ok(Call::Poll { out, ms, others: watched(a, 2, names)? })
+}
+
+/// `epoll MS [SOCKETS…]`: readability of this socket and the others, with epoll.
+fn epoll_call(a: &Args, names: &Names) -> Result<Call, String> {
+    let ms = a.bounded(0, "a timeout", "epoll's timeout is in ms", 0..=MAX_POLL_MS)?;
+    Ok(Call::Epoll { ms, others: watched(a, 1, names)? })
+}
+
+/// The sockets named from word `from` on, each one open.
+fn watched(a: &Args, from: usize, names: &Names) -> Result<Vec<String>, String> {
+    (from..a.words.len())
+        .map(|i| {
+            let name = a.plain(i, "socket names")?;
+            names.need_live(name)?;
+            Ok(name.to_string())
+        })
+        .collect()
 }
 
 /// `wait state S`, `wait kernel S`, `wait kernel gone`, `wait recvq N`. It follows a

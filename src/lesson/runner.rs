@@ -82,7 +82,15 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: &Options) -> Report {
     if opts.live {
         tracer.observe_live(crate::trace::observer::INTERVAL);
     }
-    let mut r = Runner { lesson, tracer, collector, socks: HashMap::new(), outcomes: Vec::new(), columns: Vec::new() };
+    let mut r = Runner {
+        lesson,
+        tracer,
+        collector,
+        socks: HashMap::new(),
+        epolls: HashMap::new(),
+        outcomes: Vec::new(),
+        columns: Vec::new(),
+    };
     let lang = opts.lang;
     r.tracer.note("lesson", &format!("{} — {}", lesson.title.get(lang), lesson.question.get(lang)));
     if !lesson.explain.en.is_empty() {
@@ -106,6 +114,8 @@ struct Runner<'a> {
     tracer: Arc<Tracer>,
     collector: Arc<Collector>,
     socks: HashMap<String, Sock>,
+    /// Each actor's epoll instance, and the fds registered with it.
+    epolls: HashMap<String, (crate::trace::epoll::TracedEpoll, Vec<std::os::fd::RawFd>)>,
     outcomes: Vec<Outcome>,
     columns: Vec<(String, Vec<String>)>,
 }
@@ -289,7 +299,8 @@ impl Runner<'_> {
             Call::RecvFrom(len) => self.recv_from(line, name, *len)?,
             Call::Shutdown(how) => Got::unit(self.sock(name)?.shutdown(*how)),
             Call::Close => Got::unit(self.socks.get_mut(name)?.s.take()?.close()),
-            Call::Poll { out, ms } => self.poll(name, *out, *ms)?,
+            Call::Poll { out, ms, others } => self.poll(name, *out, *ms, others)?,
+            Call::Epoll { ms, others } => self.epoll(name, *ms, others)?,
             Call::SoError => match self.sock(name)?.take_error() {
                 Ok(None) => Got::value(0),
                 Ok(Some(e)) => Got { ret: 0, ..Got::err(&e) },
@@ -356,12 +367,41 @@ impl Runner<'_> {
         })
     }
 
-    fn poll(&self, name: &str, out: bool, ms: i32) -> Option<Got> {
-        let s = self.sock(name)?;
+    /// `poll()` on `name`'s socket and the `others`: the whole list, handed over every call.
+    fn poll(&self, name: &str, out: bool, ms: i32, others: &[String]) -> Option<Got> {
         let flags = if out { PollFlags::POLLOUT } else { PollFlags::POLLIN };
-        let mut fds = [PollFd::new(s.as_fd(), flags)];
+        let socks: Vec<&TracedSocket> = std::iter::once(name)
+            .chain(others.iter().map(String::as_str))
+            .map(|n| self.sock(n))
+            .collect::<Option<_>>()?;
+        let mut fds: Vec<PollFd> = socks.iter().map(|s| PollFd::new(s.as_fd(), flags)).collect();
         let timeout = PollTimeout::try_from(ms).unwrap_or(PollTimeout::NONE);
         Some(Got::count(crate::trace::poll::poll(Some(&self.tracer), name, &mut fds, timeout)))
+    }
+
+    /// `name`'s epoll instance (made on first use): the sockets not registered yet are added
+    /// (`epoll_ctl`), then one `epoll_wait()`.
+    fn epoll(&mut self, name: &str, ms: i32, others: &[String]) -> Option<Got> {
+        use crate::trace::epoll::{Ctl, TracedEpoll};
+        use nix::sys::epoll::{EpollEvent, EpollFlags, EpollTimeout};
+        if !self.epolls.contains_key(name) {
+            let e = TracedEpoll::new().ok()?;
+            self.epolls.insert(name.to_string(), (e, Vec::new()));
+        }
+        let all: Vec<String> = std::iter::once(name.to_string()).chain(others.iter().cloned()).collect();
+        for n in &all {
+            let fd = self.sock(n)?.fd();
+            let (e, known) = self.epolls.get_mut(name)?;
+            if !known.contains(&fd) {
+                let s = self.socks.get(n).and_then(|s| s.s.as_ref())?;
+                e.ctl(Some(&self.tracer), name, Ctl::Add, s.as_fd(), EpollFlags::EPOLLIN).ok()?;
+                known.push(fd);
+            }
+        }
+        let (e, _) = self.epolls.get(name)?;
+        let mut events = vec![EpollEvent::empty(); 16];
+        let timeout = EpollTimeout::try_from(ms).unwrap_or(EpollTimeout::NONE);
+        Some(Got::count(e.wait(Some(&self.tracer), name, &mut events, timeout)))
     }
 
     fn target(&mut self, line: usize, name: &str, t: &Target) -> Option<SocketAddr> {

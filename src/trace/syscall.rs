@@ -83,7 +83,7 @@ pub const TABLE: [(Syscall, &str, Option<&str>); 34] = [
     (Syscall::Select, "select", None),
     (Syscall::Pselect6, "pselect6", None),
     (Syscall::EpollCtl, "epoll_ctl", None),
-    (Syscall::EpollWait, "epoll_wait", None),
+    (Syscall::EpollWait, "epoll_wait", Some("epoll")),
     (Syscall::EpollPwait, "epoll_pwait", None),
 ];
 
@@ -160,6 +160,7 @@ mod tests {
     fn names_are_straces() {
         assert_eq!(Syscall::Accept4.to_string(), "accept4");
         assert_eq!(Syscall::Fcntl.lesson_word(), Some("nonblock"));
-        assert_eq!(Syscall::EpollWait.lesson_word(), None);
+        assert_eq!(Syscall::EpollWait.lesson_word(), Some("epoll"));
+        assert_eq!(Syscall::EpollPwait.lesson_word(), None);
     }
 }
