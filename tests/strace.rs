@@ -15,13 +15,15 @@ use std::path::Path;
 /// (call as strace names it, fd) for each socket call of an strace log, in order.
 fn strace_calls(log: &str) -> Vec<(String, i64)> {
     let mut sockets: HashSet<i64> = HashSet::new();
+    let mut epolls: HashSet<i64> = HashSet::new();
     let mut out = Vec::new();
     for line in log.lines() {
         // `PID name(args) = ret ...`
         let Some((_, call)) = line.split_once(char::is_whitespace) else { continue };
         let call = call.trim_start();
         let Some((name, rest)) = call.split_once('(') else { continue };
-        let ret: Option<i64> = call.rsplit_once(") = ").and_then(|(_, r)| r.split_whitespace().next()?.parse().ok());
+        // strace pads short calls: `epoll_create1(EPOLL_CLOEXEC)      = 12`.
+        let ret: Option<i64> = call.rsplit_once(" = ").and_then(|(_, r)| r.split_whitespace().next()?.parse().ok());
         let first = rest.split([',', ')']).next().unwrap_or("");
         let fd = if name == "poll" {
             rest.strip_prefix("[{fd=").and_then(|r| r.split(',').next()).and_then(|f| f.parse().ok())
@@ -39,6 +41,13 @@ fn strace_calls(log: &str) -> Vec<(String, i64)> {
                 }
                 out.extend(fd.filter(|f| sockets.contains(f)).map(|f| (name.to_string(), f)));
             }
+            "epoll_create1" => epolls.extend(ret),
+            // epoll_ctl(epfd, op, fd, …): the socket is its third argument.
+            "epoll_ctl" => {
+                let sock = rest.split(", ").nth(2).and_then(|f| f.parse::<i64>().ok());
+                out.extend(sock.filter(|f| sockets.contains(f)).map(|f| (name.to_string(), f)));
+            }
+            "epoll_wait" => out.extend(fd.filter(|f| epolls.contains(f)).map(|f| (name.to_string(), f))),
             "getsockopt" if rest.contains("TCP_INFO") => {}
             "fcntl" if !rest.contains("F_SETFL") => {}
             _ => {
@@ -77,6 +86,9 @@ fn traced_calls(jsonl: &str) -> Vec<(String, i64)> {
                 .parse()
                 .unwrap(),
             "socket" => e["ret"].as_i64().unwrap(),
+            // `epfd, op, fd, events`: the socket; `epfd, maxevents, timeout`: the epoll fd.
+            "epoll_ctl" => e["args"].as_str().unwrap().split(", ").nth(2).unwrap().parse().unwrap(),
+            "epoll_wait" => e["args"].as_str().unwrap().split(", ").next().unwrap().parse().unwrap(),
             _ => e["fd"].as_i64().unwrap(),
         };
         out.push((name.to_string(), fd));
@@ -99,7 +111,8 @@ fn every_lessons_socket_calls_are_the_ones_strace_sees() {
         }
         let log = dir.join("strace.log");
         let calls =
-            "socket,bind,listen,accept4,connect,sendto,recvfrom,shutdown,close,poll,setsockopt,getsockopt,fcntl";
+            "socket,bind,listen,accept4,connect,sendto,recvfrom,shutdown,close,poll,setsockopt,getsockopt,fcntl,\
+             epoll_create1,epoll_ctl,epoll_wait";
         let out = std::process::Command::new("strace")
             .args(["-f", "-qq", "-e", &format!("trace={calls}"), "-o", log.to_str().unwrap()])
             .arg(env!("CARGO_BIN_EXE_lab"))
