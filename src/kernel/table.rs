@@ -104,13 +104,24 @@ fn ser_timer<S: serde::Serializer>(t: &Option<(Timer, u32)>, s: S) -> Result<S::
 /// An address as `ss` prints it: `*` for the unspecified address (IPv6) or port 0,
 /// IPv6 in brackets. (`ss` prints `0.0.0.0` for the IPv4 unspecified address, so does this.)
 pub fn ss_addr(a: &SocketAddr) -> String {
-    let ip = match a.ip() {
-        IpAddr::V6(v6) if v6.is_unspecified() => "*".to_string(),
-        IpAddr::V6(v6) => format!("[{v6}]"),
-        IpAddr::V4(v4) => v4.to_string(),
-    };
-    let port = if a.port() == 0 { "*".to_string() } else { a.port().to_string() };
-    format!("{ip}:{port}")
+    let mut s = String::new();
+    let _ = write_ss_addr(&mut s, a);
+    s
+}
+
+/// [`ss_addr`], written into `s` (`lab sockets` writes 20,000 of them into one buffer).
+pub fn write_ss_addr(s: &mut String, a: &SocketAddr) -> std::fmt::Result {
+    use std::fmt::Write as _;
+    match a.ip() {
+        IpAddr::V6(v6) if v6.is_unspecified() => s.push('*'),
+        IpAddr::V6(v6) => write!(s, "[{v6}]")?,
+        IpAddr::V4(v4) => write!(s, "{v4}")?,
+    }
+    match a.port() {
+        0 => s.push_str(":*"),
+        p => write!(s, ":{p}")?,
+    }
+    Ok(())
 }
 
 /// Which rows to keep. The defaults keep every row `ss -tan` prints.

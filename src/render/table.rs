@@ -2,7 +2,7 @@
 
 use super::human::{paint, Style};
 use crate::kernel::owners::{self, Owner};
-use crate::kernel::table::{ss_addr, Filter, KernelTable, SocketRow};
+use crate::kernel::table::{ss_addr, write_ss_addr, Filter, KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 use std::collections::HashMap;
@@ -69,38 +69,118 @@ fn cells(r: &SocketRow, owners: Option<&HashMap<u64, Vec<Owner>>>) -> Vec<String
 }
 
 /// Plain aligned columns for pipes and files, written directly: on 10,000 rows a table engine's
-/// per-cell layout work would make `lab sockets` slower than `ss -tan`, which is the bar.
+/// per-cell layout work would make `lab sockets` slower than `ss -tan`, which is the bar. So
+/// the text cells of all rows go into one buffer (no string per cell), then each line is
+/// written with its padding.
 pub fn write_plain(
     out: &mut impl Write,
     rows: &[SocketRow],
     owners: Option<&HashMap<u64, Vec<Owner>>>,
 ) -> io::Result<()> {
+    use std::fmt::Write as _;
     let ncols = if owners.is_some() { 9 } else { 8 };
-    let body: Vec<Vec<String>> = rows.iter().map(|r| cells(r, owners)).collect();
     let mut width: Vec<usize> = HEADER[..ncols].iter().map(|h| h.len()).collect();
-    for row in &body {
-        for (w, cell) in width.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+    // Pass 1: the text cells (local, peer, timer, process) into `arena`, and the widths.
+    let mut arena = String::with_capacity(rows.len() * 48);
+    let mut spans: Vec<[(usize, usize); 4]> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut span = [(0, 0); 4];
+        for (k, slot) in span.iter_mut().enumerate() {
+            let start = arena.len();
+            let _ = match k {
+                0 => write_ss_addr(&mut arena, &r.local),
+                1 => write_ss_addr(&mut arena, &r.peer),
+                2 => write_timer(&mut arena, r),
+                _ => write_owner(&mut arena, r, owners),
+            };
+            *slot = (start, arena.len());
         }
+        let text = |k: usize| &arena[span[k].0..span[k].1];
+        let numbers = [r.recv_q as u64, r.send_q as u64, r.uid as u64, r.inode];
+        let measured = [
+            (0, r.state_name().len()),
+            (1, digits(numbers[0])),
+            (2, digits(numbers[1])),
+            (3, text(0).len()),
+            (4, text(1).len()),
+            (5, digits(numbers[2])),
+            (6, digits(numbers[3])),
+            (7, text(2).len()),
+            (8, text(3).chars().count()),
+        ];
+        for (i, w) in measured.into_iter().take(ncols) {
+            width[i] = width[i].max(w);
+        }
+        spans.push(span);
     }
-    let header: Vec<String> = HEADER[..ncols].iter().map(|h| h.to_string()).collect();
+    // Pass 2: one line per row.
     let mut line = String::new();
-    for row in std::iter::once(&header).chain(body.iter()) {
+    write_cells(&mut line, &width, HEADER[..ncols].iter().copied());
+    writeln!(out, "{}", line.trim_end())?;
+    for (r, span) in rows.iter().zip(&spans) {
         line.clear();
-        for (i, cell) in row.iter().enumerate() {
-            let pad = width[i].saturating_sub(cell.chars().count());
-            if i > 0 {
-                line.push_str("  ");
-            }
-            if NUMERIC[i] {
-                line.extend(std::iter::repeat_n(' ', pad));
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                line.extend(std::iter::repeat_n(' ', pad));
-            }
+        let text = |k: usize| &arena[span[k].0..span[k].1];
+        let _ = write!(
+            line,
+            "{:<w0$}  {:>w1$}  {:>w2$}  {:<w3$}  {:<w4$}  {:>w5$}  {:>w6$}  {:<w7$}",
+            r.state_name(),
+            r.recv_q,
+            r.send_q,
+            text(0),
+            text(1),
+            r.uid,
+            r.inode,
+            text(2),
+            w0 = width[0],
+            w1 = width[1],
+            w2 = width[2],
+            w3 = width[3],
+            w4 = width[4],
+            w5 = width[5],
+            w6 = width[6],
+            w7 = width[7],
+        );
+        if ncols == 9 {
+            let _ = write!(line, "  {}", text(3));
         }
         writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// The header, padded as the columns are (numbers right-aligned).
+fn write_cells<'a>(line: &mut String, width: &[usize], cells: impl Iterator<Item = &'a str>) {
+    for (i, cell) in cells.enumerate() {
+        if i > 0 {
+            line.push_str("  ");
+        }
+        let pad = width[i].saturating_sub(cell.chars().count());
+        if NUMERIC[i] {
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+        line.push_str(cell);
+        if !NUMERIC[i] {
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+    }
+}
+
+/// How many digits `n` has in decimal.
+fn digits(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+fn write_timer(s: &mut String, r: &SocketRow) -> std::fmt::Result {
+    if r.timer.is_some() {
+        s.push_str(&r.timer_text());
+    }
+    Ok(())
+}
+
+fn write_owner(s: &mut String, r: &SocketRow, owners: Option<&HashMap<u64, Vec<Owner>>>) -> std::fmt::Result {
+    // Inode 0 (TIME-WAIT) belongs to no fd, so to no process.
+    if let Some(o) = owners.and_then(|map| map.get(&r.inode)).filter(|_| r.inode != 0) {
+        s.push_str(&owners::describe(o));
     }
     Ok(())
 }
