@@ -77,75 +77,99 @@ pub fn write_plain(
     rows: &[SocketRow],
     owners: Option<&HashMap<u64, Vec<Owner>>>,
 ) -> io::Result<()> {
-    use std::fmt::Write as _;
     let ncols = if owners.is_some() { 9 } else { 8 };
-    let mut width: Vec<usize> = HEADER[..ncols].iter().map(|h| h.len()).collect();
-    // Pass 1: the text cells (local, peer, timer, process) into `arena`, and the widths.
-    let mut arena = String::with_capacity(rows.len() * 48);
-    let mut spans: Vec<[(usize, usize); 4]> = Vec::with_capacity(rows.len());
-    for r in rows {
-        let mut span = [(0, 0); 4];
-        for (k, slot) in span.iter_mut().enumerate() {
-            let start = arena.len();
-            let _ = match k {
-                0 => write_ss_addr(&mut arena, &r.local),
-                1 => write_ss_addr(&mut arena, &r.peer),
-                2 => write_timer(&mut arena, r),
-                _ => write_owner(&mut arena, r, owners),
-            };
-            *slot = (start, arena.len());
-        }
-        let text = |k: usize| &arena[span[k].0..span[k].1];
-        let numbers = [r.recv_q as u64, r.send_q as u64, r.uid as u64, r.inode];
-        let measured = [
-            (0, r.state_name().len()),
-            (1, digits(numbers[0])),
-            (2, digits(numbers[1])),
-            (3, text(0).len()),
-            (4, text(1).len()),
-            (5, digits(numbers[2])),
-            (6, digits(numbers[3])),
-            (7, text(2).len()),
-            (8, text(3).chars().count()),
-        ];
-        for (i, w) in measured.into_iter().take(ncols) {
-            width[i] = width[i].max(w);
-        }
-        spans.push(span);
-    }
-    // Pass 2: one line per row.
+    let cells = TextCells::of(rows, owners, ncols);
     let mut line = String::new();
-    write_cells(&mut line, &width, HEADER[..ncols].iter().copied());
+    write_cells(&mut line, &cells.width, HEADER[..ncols].iter().copied());
     writeln!(out, "{}", line.trim_end())?;
-    for (r, span) in rows.iter().zip(&spans) {
+    for (i, r) in rows.iter().enumerate() {
         line.clear();
-        let text = |k: usize| &arena[span[k].0..span[k].1];
+        cells.write_row(&mut line, i, r, ncols);
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// The text cells of every row (local, peer, timer, process) in one buffer, and the width of
+/// each column.
+struct TextCells {
+    arena: String,
+    spans: Vec<[(usize, usize); 4]>,
+    width: Vec<usize>,
+}
+
+impl TextCells {
+    fn of(rows: &[SocketRow], owners: Option<&HashMap<u64, Vec<Owner>>>, ncols: usize) -> TextCells {
+        let mut t = TextCells {
+            arena: String::with_capacity(rows.len() * 48),
+            spans: Vec::with_capacity(rows.len()),
+            width: HEADER[..ncols].iter().map(|h| h.len()).collect(),
+        };
+        for r in rows {
+            let mut span = [(0, 0); 4];
+            for (k, slot) in span.iter_mut().enumerate() {
+                let start = t.arena.len();
+                let _ = match k {
+                    0 => write_ss_addr(&mut t.arena, &r.local),
+                    1 => write_ss_addr(&mut t.arena, &r.peer),
+                    2 => write_timer(&mut t.arena, r),
+                    _ => write_owner(&mut t.arena, r, owners),
+                };
+                *slot = (start, t.arena.len());
+            }
+            t.spans.push(span);
+            let text = |k: usize| &t.arena[span[k].0..span[k].1];
+            let measured = [
+                r.state_name().len(),
+                digits(r.recv_q as u64),
+                digits(r.send_q as u64),
+                text(0).len(),
+                text(1).len(),
+                digits(r.uid as u64),
+                digits(r.inode),
+                text(2).len(),
+                text(3).chars().count(),
+            ];
+            for (w, m) in t.width.iter_mut().zip(measured) {
+                *w = (*w).max(m);
+            }
+        }
+        t
+    }
+
+    fn text(&self, row: usize, k: usize) -> &str {
+        let (a, b) = self.spans[row][k];
+        &self.arena[a..b]
+    }
+
+    /// Row `i` (which is `r`), padded: text left-aligned, numbers right-aligned, as ss does.
+    fn write_row(&self, line: &mut String, i: usize, r: &SocketRow, ncols: usize) {
+        use std::fmt::Write as _;
+        let w = &self.width;
         let _ = write!(
             line,
             "{:<w0$}  {:>w1$}  {:>w2$}  {:<w3$}  {:<w4$}  {:>w5$}  {:>w6$}  {:<w7$}",
             r.state_name(),
             r.recv_q,
             r.send_q,
-            text(0),
-            text(1),
+            self.text(i, 0),
+            self.text(i, 1),
             r.uid,
             r.inode,
-            text(2),
-            w0 = width[0],
-            w1 = width[1],
-            w2 = width[2],
-            w3 = width[3],
-            w4 = width[4],
-            w5 = width[5],
-            w6 = width[6],
-            w7 = width[7],
+            self.text(i, 2),
+            w0 = w[0],
+            w1 = w[1],
+            w2 = w[2],
+            w3 = w[3],
+            w4 = w[4],
+            w5 = w[5],
+            w6 = w[6],
+            w7 = w[7],
         );
         if ncols == 9 {
-            let _ = write!(line, "  {}", text(3));
+            let _ = write!(line, "  {}", self.text(i, 3));
         }
-        writeln!(out, "{}", line.trim_end())?;
     }
-    Ok(())
 }
 
 /// The header, padded as the columns are (numbers right-aligned).
