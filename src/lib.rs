@@ -24,7 +24,7 @@
 //! 9. [`netcat`] — `lab listen` / `lab connect`, a netcat whose every step is traced.
 //! 10. [`chat`] — the course's chat: the protocol, framing, the artifact game, the room's rules
 //!     (no sockets) and its typed messages, the seeds' dialects worded at the edge, and what
-//!     moves bytes — two server models, a client, a load generator.
+//!     moves bytes — three server models (threads, poll, epoll), a client, a load generator.
 //! 11. [`lesson`] — lesson scripts: the format (with `file:line` errors), the runner, the
 //!     expectations checked against the kernel, and the `lab lesson` commands.
 //! 12. [`ptrace`] — `lab trace`: another program's socket calls (a student's C or Python

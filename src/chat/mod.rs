@@ -4,7 +4,7 @@
 //! - [`framing`]: bytes → lines, bounded.
 //! - [`artifacts`]: the artifact game (catalog, hands, atomic swaps).
 //! - [`message`]: what the room says, typed, before any client's words.
-//! - [`room`]: the rules — who gets what — with no sockets, shared by both servers.
+//! - [`room`]: the rules — who gets what — with no sockets, shared by every server model.
 //! - [`dialect`]: the seeds' own wire protocols, translated at the edge of the room.
 //! - [`pacing`]: unframed messages one per `send()`, a pause apart.
 //! - [`outbox`]: when a client that does not keep up is too slow (hard and soft limits).

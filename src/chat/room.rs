@@ -1,6 +1,6 @@
 //! The chat's rules: who is here, names, what each line does, who gets what. No sockets here:
 //! the room answers each event with a list of [`Effect`]s (lines to send, connections to
-//! close), and a server model carries them out. So both models (threads, poll) share exactly
+//! close), and a server model carries them out. So every model (threads, poll, epoll) shares exactly
 //! the same behaviour, and tests can drive the rules without a network.
 //!
 //! What the server says is marked so people and programs can tell it apart:

@@ -1,4 +1,4 @@
-//! What both server models share: the configuration, the listening socket, the limits, the way
+//! What the server models share: the configuration, the listening socket, the limits, the way
 //! to stop, and running a server in a background thread (for `lab load` and the tests).
 //!
 //! The two models differ only in how bytes move: [`super::server_threads`] gives each client
