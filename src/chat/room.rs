@@ -1,7 +1,8 @@
 //! The chat's rules: who is here, names, what each line does, who gets what. No sockets here:
-//! the room answers each event with a list of [`Effect`]s (lines to send, connections to
-//! close), and a server model carries them out. So every model (threads, poll, epoll) shares exactly
-//! the same behaviour, and tests can drive the rules without a network.
+//! the room answers each event with a list of [`Effect`]s (messages to say, connections to
+//! close), and a server model carries them out. So every model (threads, poll, epoll) shares
+//! exactly the same behaviour, and tests can drive the rules without a network. What is said
+//! is typed ([`Msg`]); each client's dialect puts it into words ([`super::dialect`]).
 //!
 //! What the server says is marked so people and programs can tell it apart:
 //! `* ` a notice from the server, `! ` an error, `[private] ` a private message, and a user's

@@ -1,9 +1,10 @@
 //! What the server models share: the configuration, the listening socket, the limits, the way
 //! to stop, and running a server in a background thread (for `lab load` and the tests).
 //!
-//! The two models differ only in how bytes move: [`super::server_threads`] gives each client
-//! its own blocking threads; [`super::server_poll`] serves everyone from one thread that waits
-//! with `poll(2)`. The rules are [`super::room::Room`]'s, the same for both.
+//! The models differ only in how bytes move: [`super::server_threads`] gives each client its
+//! own blocking threads; [`super::server_poll`] serves everyone from one thread that waits with
+//! `poll(2)`, or with `epoll(7)` ([`super::server_epoll`]). The rules are
+//! [`super::room::Room`]'s, the same for all.
 
 use super::dialect::{Choice, Dialect, Wire};
 use super::message::Msg;
