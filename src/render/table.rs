@@ -143,33 +143,54 @@ impl TextCells {
     }
 
     /// Row `i` (which is `r`), padded: text left-aligned, numbers right-aligned, as ss does.
+    /// Written by hand rather than with `write!`'s padding: on 50,000 rows the formatting
+    /// machinery was a third of the command's time.
     fn write_row(&self, line: &mut String, i: usize, r: &SocketRow, ncols: usize) {
-        use std::fmt::Write as _;
         let w = &self.width;
-        let _ = write!(
-            line,
-            "{:<w0$}  {:>w1$}  {:>w2$}  {:<w3$}  {:<w4$}  {:>w5$}  {:>w6$}  {:<w7$}",
-            r.state_name(),
-            r.recv_q,
-            r.send_q,
-            self.text(i, 0),
-            self.text(i, 1),
-            r.uid,
-            r.inode,
-            self.text(i, 2),
-            w0 = w[0],
-            w1 = w[1],
-            w2 = w[2],
-            w3 = w[3],
-            w4 = w[4],
-            w5 = w[5],
-            w6 = w[6],
-            w7 = w[7],
-        );
+        let left = |line: &mut String, text: &str, width: usize| {
+            line.push_str(text);
+            line.extend(std::iter::repeat_n(' ', width.saturating_sub(text.len())));
+        };
+        let right = |line: &mut String, n: u64, width: usize| {
+            line.extend(std::iter::repeat_n(' ', width.saturating_sub(digits(n))));
+            push_number(line, n);
+        };
+        left(line, r.state_name(), w[0]);
+        line.push_str("  ");
+        right(line, r.recv_q as u64, w[1]);
+        line.push_str("  ");
+        right(line, r.send_q as u64, w[2]);
+        line.push_str("  ");
+        left(line, self.text(i, 0), w[3]);
+        line.push_str("  ");
+        left(line, self.text(i, 1), w[4]);
+        line.push_str("  ");
+        right(line, r.uid as u64, w[5]);
+        line.push_str("  ");
+        right(line, r.inode, w[6]);
+        line.push_str("  ");
+        left(line, self.text(i, 2), w[7]);
         if ncols == 9 {
-            let _ = write!(line, "  {}", self.text(i, 3));
+            line.push_str("  ");
+            line.push_str(self.text(i, 3));
         }
     }
+}
+
+/// `n` in decimal, appended.
+fn push_number(line: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    line.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 /// The header, padded as the columns are (numbers right-aligned).
