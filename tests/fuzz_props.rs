@@ -1,10 +1,12 @@
 //! Property tests over the parsers that read what the network and instructors send: the line
-//! framing, the chat protocol, and the lesson format. Each holds for any input; a case that
+//! framing, the chat protocol, the dialects, and the lesson format. Each holds for any input; a case that
 //! once failed is kept in `tests/fuzz_props.proptest-regressions` and runs first, every time.
 //! `PROPTEST_CASES=N cargo test --release --test fuzz_props` for a long run.
 
+use lab::chat::dialect::{Choice, Speaker, INPUT_PAUSE};
 use lab::chat::framing::{Frame, LineReader};
 use lab::chat::protocol;
+use lab::chat::room::{Effect, Room};
 use lab::lesson::format;
 use proptest::prelude::*;
 use std::path::Path;
@@ -122,6 +124,41 @@ proptest! {
                 prop_assert!(l.len() <= limit && !l.contains(&b'\n'));
             }
         }
+    }
+
+    #[test]
+    fn any_bytes_in_any_dialect_leave_the_room_sound(
+        (data, cuts) in stream(),
+        choice in prop::sample::select(vec![Choice::Auto, Choice::Line, Choice::Stardew, Choice::El4005]),
+        pauses in prop::collection::vec(any::<bool>(), 1..20),
+    ) {
+        // Two clients: one speaks whatever the fuzzer says, cut anywhere, pausing anywhere; the
+        // other is a line client. Nothing panics, held bytes stay bounded, and nobody is ever
+        // told to close but the one that sent the bytes.
+        let t0 = std::time::Instant::now();
+        let mut room = Room::new(4, 1);
+        room.join(1, 10, "127.0.0.1:40001".parse().unwrap());
+        room.join(2, 11, "127.0.0.1:40002".parse().unwrap());
+        let mut other = Speaker::new(Choice::Line, t0);
+        other.hear(&mut room, 2, b"bob\n", t0);
+        let mut s = Speaker::new(choice, t0);
+        let mut now = t0;
+        let mut rest = &data[..];
+        for (c, pause) in cuts.iter().cycle().zip(pauses.iter().cycle()) {
+            if rest.is_empty() {
+                break;
+            }
+            let (chunk, later) = rest.split_at((*c).min(rest.len()));
+            rest = later;
+            let mut fx = s.hear(&mut room, 1, chunk, now);
+            if *pause {
+                now += INPUT_PAUSE;
+                fx.extend(s.tick(&mut room, 1, now));
+            }
+            prop_assert!(s.pending() <= lab::chat::protocol::MAX_LINE + 64);
+            prop_assert!(fx.iter().all(|e| !matches!(e, Effect::Close(id) if *id != 1)), "{:?}", fx);
+        }
+        prop_assert!(room.is_registered(2));
     }
 
     #[test]
