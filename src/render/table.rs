@@ -2,7 +2,7 @@
 
 use super::human::{paint, Style};
 use crate::kernel::owners::{self, Owner};
-use crate::kernel::table::{ss_addr, write_ss_addr, Filter, KernelTable, SocketRow};
+use crate::kernel::table::{push_decimal, ss_addr, write_ss_addr, Filter, KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 use std::collections::HashMap;
@@ -13,7 +13,8 @@ use std::io::{self, IsTerminal, Write};
 pub fn sockets(filter: &Filter, processes: bool, json: bool, color: bool) -> io::Result<()> {
     let rows = KernelTable::open()?.rows(filter)?;
     let owned = processes.then(owners::socket_owners);
-    let mut out = io::BufWriter::new(io::stdout().lock());
+    // Large writes: 20,000 rows are 1.5 MB, and each write to a pipe is a system call.
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     if !json {
         write(&mut out, &rows, owned.as_ref(), color, io::stdout().is_terminal())?;
         return out.flush();
@@ -153,7 +154,7 @@ impl TextCells {
         };
         let right = |line: &mut String, n: u64, width: usize| {
             line.extend(std::iter::repeat_n(' ', width.saturating_sub(digits(n))));
-            push_number(line, n);
+            push_decimal(line, n);
         };
         left(line, r.state_name(), w[0]);
         line.push_str("  ");
@@ -175,22 +176,6 @@ impl TextCells {
             line.push_str(self.text(i, 3));
         }
     }
-}
-
-/// `n` in decimal, appended.
-fn push_number(line: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Only ASCII digits were written.
-    line.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 /// The header, padded as the columns are (numbers right-aligned).
