@@ -55,9 +55,14 @@ fn ctrl_c_says_goodbye_closes_every_socket_and_exits_0() {
         let listener = events.iter().find(|e| e["call"] == "listen").unwrap()["fd"].as_i64().unwrap();
         assert_eq!(accepted.len(), 2, "{model}");
         for fd in accepted.iter().chain([&listener]) {
+            let of_fd: Vec<String> = events
+                .iter()
+                .filter(|e| e["fd"].as_i64() == Some(*fd) || e["call"] == "close")
+                .map(|e| format!("{} {} {} = {}", e["seq"], e["actor"], e["call"], e["ret"]))
+                .collect();
             assert!(
                 events.iter().any(|e| e["call"] == "close" && e["fd"].as_i64() == Some(*fd) && e["ret"] == 0),
-                "{model}: fd {fd} was never closed"
+                "{model}: fd {fd} was never closed; its events and every close: {of_fd:#?}"
             );
         }
         let differs: Vec<&serde_json::Value> = events.iter().filter(|e| e["verdict"] == "differs").collect();

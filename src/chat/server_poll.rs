@@ -52,6 +52,8 @@ struct Conn {
     sent: usize,
     /// Messages of an unframed dialect: one per send(), a pause apart.
     paced: Paced,
+    /// Has a name: gets the broadcasts.
+    registered: bool,
     /// Said `:q`: close once the goodbye is sent.
     quitting: bool,
     /// Why it ended, once it has.
@@ -64,7 +66,7 @@ impl Conn {
     fn new(sock: TracedSocket, speaker: Speaker) -> Conn {
         let backlog = Backlog::new(Instant::now());
         let (out, paced) = (Vec::new(), Paced::default());
-        Conn { sock, speaker, out, sent: 0, paced, quitting: false, ended: None, backlog }
+        Conn { sock, speaker, out, sent: 0, paced, registered: false, quitting: false, ended: None, backlog }
     }
 
     fn pending(&self) -> usize {
@@ -193,37 +195,26 @@ impl Outlet for Outbound<'_> {
     }
 
     fn push(&mut self, id: ClientId, msg: &mut Worded) -> bool {
-        let Some(c) = self.conns.get_mut(&id) else { return true };
-        if c.ended.is_some() {
-            return true;
+        match self.conns.get_mut(&id) {
+            Some(c) => queue(c, id, msg, self.fresh, self.lag_due),
+            None => true,
         }
-        for wire in msg.words(c.speaker.output()) {
-            let len = match wire {
-                Wire::Framed(line) => line.len() + 1,
-                Wire::Alone(msg) => msg.len(),
-            };
-            if c.pending() + len > outbox::HARD_LIMIT {
-                return false;
-            }
-            if c.pending() == 0 {
-                // Start over at the front rather than grow behind bytes already sent.
-                c.out.clear();
-                c.sent = 0;
-                self.fresh.push(id);
-            }
-            match wire {
-                Wire::Framed(line) => {
-                    c.out.extend_from_slice(line.as_bytes());
-                    c.out.push(b'\n');
-                }
-                Wire::Alone(msg) => c.paced.push(msg.clone()),
+    }
+
+    fn push_all(&mut self, _room: &Room, except: Option<ClientId>, msg: &mut Worded) -> Vec<ClientId> {
+        let mut full = Vec::new();
+        for (id, c) in self.conns.iter_mut() {
+            if c.registered && Some(*id) != except && !queue(c, *id, msg, self.fresh, self.lag_due) {
+                full.push(*id);
             }
         }
-        let verdict = c.backlog.queued(c.pending(), Instant::now);
-        if c.backlog.is_over() && self.lag_due.is_none() {
-            *self.lag_due = Some(Instant::now() + LAG_CHECK);
+        full
+    }
+
+    fn named(&mut self, id: ClientId) {
+        if let Some(c) = self.conns.get_mut(&id) {
+            c.registered = true;
         }
-        verdict == outbox::Verdict::Keep
     }
 
     fn finish(&mut self, id: ClientId) {
@@ -242,6 +233,47 @@ impl Outlet for Outbound<'_> {
             self.fresh.push(id);
         }
     }
+}
+
+/// Queues one message for client `id` in its dialect's words: lines into its output buffer,
+/// unframed messages into its paced queue. `false` if its outbox is full.
+fn queue(
+    c: &mut Conn,
+    id: ClientId,
+    msg: &mut Worded,
+    fresh: &mut Vec<ClientId>,
+    lag_due: &mut Option<Instant>,
+) -> bool {
+    if c.ended.is_some() {
+        return true;
+    }
+    for wire in msg.words(c.speaker.output()) {
+        let len = match wire {
+            Wire::Framed(line) => line.len() + 1,
+            Wire::Alone(msg) => msg.len(),
+        };
+        if c.pending() + len > outbox::HARD_LIMIT {
+            return false;
+        }
+        if c.pending() == 0 {
+            // Start over at the front rather than grow behind bytes already sent.
+            c.out.clear();
+            c.sent = 0;
+            fresh.push(id);
+        }
+        match wire {
+            Wire::Framed(line) => {
+                c.out.extend_from_slice(line.as_bytes());
+                c.out.push(b'\n');
+            }
+            Wire::Alone(msg) => c.paced.push(msg.clone()),
+        }
+    }
+    let verdict = c.backlog.queued(c.pending(), Instant::now);
+    if c.backlog.is_over() && lag_due.is_none() {
+        *lag_due = Some(Instant::now() + LAG_CHECK);
+    }
+    verdict == outbox::Verdict::Keep
 }
 
 impl Server<'_> {

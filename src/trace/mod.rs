@@ -244,8 +244,11 @@ impl Tracer {
         if changes.is_empty() {
             return;
         }
-        let ticket = self.ticket();
+        // The ticket is taken under the lock and its events inserted before it is released: a
+        // ticket taken and not yet filled holds back every later event, and this thread may be
+        // the last one running when the program exits — its hole would swallow the final calls.
         let mut inner = self.lock();
+        let ticket = self.ticket();
         let mut evs: Vec<Event> = inner.watches.apply(changes).into_iter().map(|(c, w)| kernel_event(&c, &w)).collect();
         for ev in &mut evs {
             ev.t_us = ticket.t_us;
