@@ -147,8 +147,7 @@ pub fn push_decimal(s: &mut String, mut n: u64) {
             break;
         }
     }
-    // Only ASCII digits were written.
-    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+    s.extend(buf[i..].iter().map(|d| char::from(*d)));
 }
 
 /// Which rows to keep. The defaults keep every row `ss -tan` prints.

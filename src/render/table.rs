@@ -150,10 +150,10 @@ impl TextCells {
         let w = &self.width;
         let left = |line: &mut String, text: &str, width: usize| {
             line.push_str(text);
-            line.extend(std::iter::repeat_n(' ', width.saturating_sub(text.len())));
+            pad(line, width.saturating_sub(text.len()));
         };
         let right = |line: &mut String, n: u64, width: usize| {
-            line.extend(std::iter::repeat_n(' ', width.saturating_sub(digits(n))));
+            pad(line, width.saturating_sub(digits(n)));
             push_decimal(line, n);
         };
         left(line, r.state_name(), w[0]);
@@ -192,6 +192,16 @@ fn write_cells<'a>(line: &mut String, width: &[usize], cells: impl Iterator<Item
         if !NUMERIC[i] {
             line.extend(std::iter::repeat_n(' ', pad));
         }
+    }
+}
+
+/// `n` spaces, appended a slice at a time.
+fn pad(line: &mut String, mut n: usize) {
+    const SPACES: &str = "                                                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        line.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 
