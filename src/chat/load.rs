@@ -73,6 +73,11 @@ impl Report {
     }
 }
 
+/// How long one wait for deliveries lasts at most (ms); shorter when a paced sender (a seed's
+/// dialect, one message per pause) may be due to send again.
+const WAKE_MS: u16 = 100;
+const PACED_WAKE_MS: u16 = 10;
+
 /// Connections opened before waiting for them to register: keeps the accept queue short.
 const CONNECT_BATCH: usize = 256;
 
@@ -419,7 +424,7 @@ impl Driver<'_> {
         let mut any = false;
         // Short when a paced sender may be due again.
         let paced = self.opts.mix.iter().any(|d| d.unframed());
-        let n = self.epoll.wait(&mut self.events, EpollTimeout::from(if paced { 10u16 } else { 100 }))?;
+        let n = self.epoll.wait(&mut self.events, EpollTimeout::from(if paced { PACED_WAKE_MS } else { WAKE_MS }))?;
         for ev in &self.events[..n] {
             let c = &mut self.clients[ev.data() as usize];
             read_lines(c, &mut self.buf, &mut self.lines)?;

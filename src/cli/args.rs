@@ -55,18 +55,18 @@ pub enum Command {
     Connect(ConnectArgs),
     /// The chat server (nc and telnet are full clients).
     #[command(
-        after_help = "Examples:\n  lab server                     the chat on 127.0.0.1:8888 (nc 127.0.0.1 8888 joins it)\n  lab server --model poll --trace\n  lab server --host 0.0.0.0 --port 9999\n\nWith --step the server pauses before its set-up calls (socket, setsockopt, bind, listen, fcntl)\nand before each accept(), not at every message: the clients already in go on chatting."
+        after_help = "Examples:\n  lab server                     the chat on 127.0.0.1:8888 (nc 127.0.0.1 8888 joins it)\n  lab server --model poll --trace\n  lab server --model epoll           one thread, epoll(7): cheap with many idle clients\n  lab server --dialect stardew --port 5555   seed 001's own client joins, as written\n  lab server --host 0.0.0.0 --port 9999\n\nWith --step the server pauses before its set-up calls (socket, setsockopt, bind, listen, fcntl)\nand before each accept(), not at every message: the clients already in go on chatting."
     )]
     #[command(mut_arg("step", |a| a.help("Pause before the set-up calls (socket, setsockopt, bind, listen, fcntl) and before each accept() until Enter; not at every message: the clients already in go on (implies --trace)")))]
     Server(ServerArgs),
     /// A chat client that shows what arrives while you type.
     #[command(
-        after_help = "Examples:\n  lab client --name ana\n  lab client --host 127.0.0.1 --port 9999 --trace-file t.txt"
+        after_help = "Examples:\n  lab client --name ana\n  lab client --host 127.0.0.1 --port 9999 --trace-file t.txt\n  lab client --dialect chatbid --name ana   speak seed 004's protocol"
     )]
     Client(ClientArgs),
     /// Load a chat server with N real clients; report deliveries/s and latency.
     #[command(
-        after_help = "Examples:\n  lab load --clients 1000 --messages 10000 --model poll\n  lab load --port 8888 --clients 50      against a server already running\n  lab load --soak 60"
+        after_help = "Examples:\n  lab load --clients 1000 --messages 10000 --model poll\n  lab load --port 8888 --clients 50      against a server already running\n  lab load --soak 60\n  lab load --clients 20 --idle 10000 --model epoll   20 chatting beside 10,000 silent\n  lab load --clients 9 --messages 30 --mix line,poli,chatbid"
     )]
     Load(LoadArgs),
     /// Lessons: list, show, run (traced, with --step and --diagram), check against the kernel.
