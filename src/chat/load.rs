@@ -343,10 +343,7 @@ impl Driver<'_> {
                         if let Some(reply) = speak::answer(c.dialect, part, &c.name, "1") {
                             write_blocking(&mut c.stream, &reply)?;
                         }
-                        c.registered |= match c.dialect {
-                            Dialect::Line => part.contains(&format!("Hi {},", c.name)),
-                            d => speak::joined(d, part),
-                        };
+                        c.registered |= speak::joined(c.dialect, part, &c.name);
                     }
                     let welcomed = c.registered;
                     if welcomed {

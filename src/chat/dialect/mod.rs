@@ -395,10 +395,10 @@ pub mod client {
         parts
     }
 
-    /// Whether a message tells the client it may chat now.
-    pub fn joined(d: Dialect, received: &str) -> bool {
+    /// Whether a message tells client `name` it may chat now (lab's line server: its `Hi`).
+    pub fn joined(d: Dialect, received: &str, name: &str) -> bool {
         match d {
-            Dialect::Line => received.starts_with("* ") && received.contains("(s)"),
+            Dialect::Line => received.contains(&format!("Hi {name},")),
             Dialect::Poli => received.starts_with("Hi ") && received.contains(poli::WELCOME_TAIL),
             Dialect::Stardew => received == stardew::OK,
             Dialect::El4005 => received == el4005::ACCEPTED,
