@@ -295,10 +295,7 @@ impl Session {
     }
 
     fn check_quit(&mut self, typed: &str) -> io::Result<()> {
-        let poli = self.opts.dialect == Dialect::Poli && {
-            let l = typed.trim_start().to_lowercase();
-            l.starts_with("chao") || l.starts_with("bye")
-        };
+        let poli = self.opts.dialect == Dialect::Poli && super::dialect::poli::is_goodbye(typed);
         if poli || typed.lines().any(|l| matches!(protocol::parse(l), protocol::Command::Quit)) {
             self.leaving = Some(Instant::now());
         }

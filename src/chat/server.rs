@@ -267,6 +267,12 @@ pub fn refuse_full(sock: TracedSocket, limit: usize) {
     let _ = sock.close();
 }
 
+/// A wait as `poll()`/`epoll_wait()` take it, in ms, rounded up: waking a little early would
+/// find the timer not yet due, and spin. Capped at what the type holds (65 s).
+pub fn poll_ms(d: Duration) -> u16 {
+    u16::try_from(d.as_micros().div_ceil(1000)).unwrap_or(u16::MAX)
+}
+
 /// Whether an accept error means "out of file descriptors" (EMFILE: this process; ENFILE: the
 /// whole system). Retrying at once would fail again and spin; the servers wait instead.
 pub fn out_of_fds(e: &io::Error) -> bool {

@@ -173,7 +173,7 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>, epoll: bool
         if s.reap() {
             s.paused_until = None;
         }
-        s.sync_interest(&listener);
+        s.sync_interest();
     }
     s.shut_down()?;
     listener.close()
@@ -290,12 +290,7 @@ impl Server<'_> {
         let timer = self.timers.peek().map(|Reverse((t, _))| t.saturating_duration_since(now));
         let paused = (!accepting).then_some(EMFILE_PAUSE);
         let lag = self.lag_due.map(|t| t.saturating_duration_since(now));
-        // Rounded up: waking a little early would find the timer not yet due, and spin.
-        let ms = [paused, lag, timer]
-            .into_iter()
-            .flatten()
-            .min()
-            .map(|d| u16::try_from(d.as_micros().div_ceil(1000)).unwrap_or(u16::MAX));
+        let ms = [paused, lag, timer].into_iter().flatten().min().map(server::poll_ms);
         match &mut self.waiter {
             Waiter::Epoll(w) => {
                 w.set_accepting(self.tracer, listener.as_fd(), accepting);
@@ -336,7 +331,7 @@ impl Server<'_> {
     }
 
     /// epoll only: each client touched this round registered for what it now waits for.
-    fn sync_interest(&mut self, _listener: &TracedSocket) {
+    fn sync_interest(&mut self) {
         let touched = std::mem::take(&mut self.touched);
         let Waiter::Epoll(w) = &mut self.waiter else { return };
         for id in touched {
@@ -576,8 +571,7 @@ impl Server<'_> {
                 .filter_map(|id| self.conns.get(id).filter(|c| c.wants_write()))
                 .map(|c| PollFd::new(c.sock.as_fd(), PollFlags::POLLOUT))
                 .collect();
-            let ms = u16::try_from(left.as_micros().div_ceil(1000)).unwrap_or(u16::MAX);
-            if poll(self.tracer, "server", &mut fds, PollTimeout::from(ms)).is_err() {
+            if poll(self.tracer, "server", &mut fds, PollTimeout::from(server::poll_ms(left))).is_err() {
                 break;
             }
             drop(fds);

@@ -628,8 +628,7 @@ fn read_loop(shared: &Lock, id: ClientId, sock: &TracedSocket, mut speaker: Spea
 
 /// Whether `sock` has something to read (or hung up) before `due`: `poll()` on it alone.
 fn readable_before(sock: &TracedSocket, due: Instant) -> bool {
-    let left = due.saturating_duration_since(Instant::now());
-    let ms = u16::try_from(left.as_micros().div_ceil(1000)).unwrap_or(u16::MAX);
+    let ms = server::poll_ms(due.saturating_duration_since(Instant::now()));
     let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
     match poll(sock.tracer(), &sock.actor(), &mut fds, PollTimeout::from(ms)) {
         Ok(n) => n > 0,

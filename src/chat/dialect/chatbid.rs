@@ -25,19 +25,18 @@ pub const DISCONNECT: &str = "DISCONNECT:";
 
 /// The room's message in seed 004's words.
 pub fn words(msg: &Msg) -> Vec<Wire> {
-    let alone = |s: String| Wire::Alone(s.into_bytes());
     match msg {
         Msg::Welcome | Msg::Dealt(_) | Msg::Mine { .. } => Vec::new(),
         Msg::Hi { roster, .. } | Msg::Joined { roster, .. } | Msg::Left { roster, .. } => {
-            vec![alone(format!("{USER_LIST}{}", roster.join(",")))]
+            vec![Wire::alone(format!("{USER_LIST}{}", roster.join(",")))]
         }
         // Refused: told why, then let go (the client sends its name only once).
         Msg::BadName(_) | Msg::NameTaken(_) => {
-            vec![alone(format!("{MESSAGE}{}", line::words(msg))), alone(DISCONNECT.into())]
+            vec![Wire::alone(format!("{MESSAGE}{}", line::words(msg))), Wire::alone(DISCONNECT)]
         }
-        Msg::Said { from, text } => vec![alone(format!("{MESSAGE}{from}: {text}"))],
-        Msg::Bye(_) | Msg::Shutdown => vec![alone(DISCONNECT.into())],
-        other => vec![alone(format!("{MESSAGE}{}", line::words(other)))],
+        Msg::Said { from, text } => vec![Wire::alone(format!("{MESSAGE}{from}: {text}"))],
+        Msg::Bye(_) | Msg::Shutdown => vec![Wire::alone(DISCONNECT)],
+        other => vec![Wire::alone(format!("{MESSAGE}{}", line::words(other)))],
     }
 }
 
@@ -53,7 +52,7 @@ pub fn heard(room: &mut Room, id: ClientId, text: &str) -> Vec<Effect> {
         _ => (text, false),
     };
     let mut fx = match text.split_once(':') {
-        Some(("MESSAGE", body)) if body.trim().eq_ignore_ascii_case("chao") => room.command(id, Command::Quit),
+        Some(("MESSAGE", body)) if is_goodbye(body) => room.command(id, Command::Quit),
         Some(("MESSAGE", body)) => room.hear(id, body.trim()),
         Some(("DISCONNECT", _)) => room.command(id, Command::Quit),
         _ => vec![Effect::To(id, Msg::Notice(f(M::ChatbidExpected, &[&text])))],
@@ -64,10 +63,15 @@ pub fn heard(room: &mut Room, id: ClientId, text: &str) -> Vec<Effect> {
     fx
 }
 
+/// Seed 004's goodbye: `chao`, in any case, as a whole message.
+fn is_goodbye(text: &str) -> bool {
+    text.trim().eq_ignore_ascii_case("chao")
+}
+
 /// What its client sends for one typed line: `chao` also says `DISCONNECT:`.
 pub fn typed(text: &str) -> Vec<Vec<u8>> {
     let mut out = vec![format!("{MESSAGE}{text}").into_bytes()];
-    if text.trim().eq_ignore_ascii_case("chao") {
+    if is_goodbye(text) {
         out.push(DISCONNECT.as_bytes().to_vec());
     }
     out

@@ -25,19 +25,18 @@ pub const REFUSED: &str = "yes";
 
 /// The room's message in seed 002's words.
 pub fn words(msg: &Msg) -> Vec<Wire> {
-    let alone = |s: &str| vec![Wire::Alone(s.as_bytes().to_vec())];
     let text = match msg {
-        Msg::Welcome => return alone(GREETING),
+        Msg::Welcome => return vec![Wire::alone(GREETING)],
         // Its client knows one answer other than "no": "yes", and asks again.
-        Msg::BadName(_) | Msg::NameTaken(_) => return alone(REFUSED),
-        Msg::Hi { .. } => return alone(ACCEPTED),
+        Msg::BadName(_) | Msg::NameTaken(_) => return vec![Wire::alone(REFUSED)],
+        Msg::Hi { .. } => return vec![Wire::alone(ACCEPTED)],
         // The seed has no artifact game, and the client already shows its own lines.
         Msg::Dealt(_) | Msg::Mine { .. } => return Vec::new(),
         Msg::Said { from, text } => format!("<{from}>: {text}"),
         Msg::PrivateIn { from, text } => format!("<Mensaje privado de: {from}>: {text}"),
         other => line::words(other),
     };
-    vec![Wire::Alone(format!("{text}\n").into_bytes())]
+    vec![Wire::alone(format!("{text}\n"))]
 }
 
 /// One message from an el4005 client: its nickname, then commands and messages.

@@ -96,6 +96,13 @@ pub enum Wire {
     Alone(Vec<u8>),
 }
 
+impl Wire {
+    /// A message of an unframed protocol, as its text.
+    pub fn alone(text: impl Into<String>) -> Wire {
+        Wire::Alone(text.into().into_bytes())
+    }
+}
+
 impl Dialect {
     /// Its name, as `--dialect` spells it.
     pub fn name(self) -> &'static str {

@@ -32,7 +32,14 @@ pub fn words(msg: &Msg) -> Vec<Wire> {
         Msg::Said { from, text } | Msg::Mine { from, text } => format!("{from}: {text}"),
         other => line::words(other),
     };
-    vec![Wire::Alone(format!("{text}\n").into_bytes())]
+    vec![Wire::alone(format!("{text}\n"))]
+}
+
+/// Seed 000's goodbye: its client quits on any line that starts with `chao` or `bye`
+/// (`strncmp`), and so does lab's side of it.
+pub fn is_goodbye(text: &str) -> bool {
+    let lower = text.trim_start().to_lowercase();
+    lower.starts_with("chao") || lower.starts_with("bye")
 }
 
 /// One message from a poli client.
@@ -41,9 +48,7 @@ pub fn heard(room: &mut Room, id: ClientId, text: &str) -> Vec<Effect> {
         let name = text.trim();
         return name_once(room, id, name.strip_prefix("USERNAME:").unwrap_or(name).trim());
     }
-    // The seed's client quits on any line that starts with these (strncmp).
-    let lower = text.trim_start().to_lowercase();
-    if lower.starts_with("chao") || lower.starts_with("bye") {
+    if is_goodbye(text) {
         return room.command(id, Command::Quit);
     }
     room.hear(id, text)

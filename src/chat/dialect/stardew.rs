@@ -48,7 +48,7 @@ pub fn words(msg: &Msg) -> Vec<Wire> {
     let text = match msg {
         // The client speaks first.
         Msg::Welcome | Msg::Mine { .. } => return Vec::new(),
-        Msg::BadName(why) => return vec![alone(&format!("[SERVER] {why}")), alone(TAKEN)],
+        Msg::BadName(why) => return vec![Wire::alone(format!("[SERVER] {why}")), Wire::alone(TAKEN)],
         Msg::NameTaken(_) => TAKEN.to_string(),
         Msg::Hi { .. } => WELCOME.to_string(),
         // The dealt hand is not told: the client declares its own, when asked.
@@ -66,11 +66,7 @@ pub fn words(msg: &Msg) -> Vec<Wire> {
             format!("[SERVER] {bare}")
         }
     };
-    vec![alone(&text)]
-}
-
-fn alone(text: &str) -> Wire {
-    Wire::Alone(text.as_bytes().to_vec())
+    vec![Wire::alone(text)]
 }
 
 /// One message from a stardew client at `step`: the next step, and the room's effects.
