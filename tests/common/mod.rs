@@ -220,6 +220,7 @@ pub fn redact(text: &str, ports: &[u16]) -> String {
         (r"(→ \[FD\] from \S+\s+)= \d+", "$1= [FD]"),
         (r#""fd":\d+"#, r#""fd":"[FD]""#),
         (r"\{fd=\d+", "{fd=[FD]"),
+        (r"(EPOLL_CTL_[A-Z]+, )\d+", "$1[FD]"),
         (r#""args":"\d+([,"])"#, r#""args":"[FD]$1"#),
         (r#"("call":"(socket|accept4)".*?"ret":)\d+"#, r#"$1"[FD]""#),
         (r#""detail":"\d+ from"#, r#""detail":"[FD] from"#),
