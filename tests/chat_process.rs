@@ -47,6 +47,9 @@ fn ctrl_c_says_goodbye_closes_every_socket_and_exits_0() {
         assert!(err.contains("lab server: stopped"), "{err}");
         let events: Vec<serde_json::Value> =
             std::fs::read_to_string(&trace).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        // Written by the writer thread: every event, once, in order.
+        let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+        assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<i64>>(), "{model}");
         let accepted: Vec<i64> = events
             .iter()
             .filter(|e| e["call"] == "accept4" && e["ret"].as_i64() > Some(0))

@@ -3,7 +3,7 @@
 
 pub mod args;
 
-use crate::chat::server::{self, Model};
+use crate::chat::server;
 use crate::kernel::table::Filter;
 use crate::lesson::{self, commands, format::Lang};
 use crate::render::{self, output, ColorChoice};
@@ -97,7 +97,7 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
 
 /// `lab server`: the tracer (never waiting on one connection), the seed, and the server.
 fn server_cmd(a: args::ServerArgs, color: ColorChoice) -> io::Result<()> {
-    let tracer = output::tracer(&a.trace.to(), color, SERVER_STEPS, a.model != Model::Threads)?;
+    let tracer = output::tracer(&a.trace.to(), color, SERVER_STEPS, true)?;
     // A server must never wait on one connection: states are read right after each call, and
     // a later change shows as the next call's "before".
     if let Some(t) = &tracer {

@@ -2,7 +2,7 @@
 //! each call. Every command that traces builds its [`Tracer`] here.
 
 use super::{diagram, human::HumanSink, json::JsonSink, ColorChoice};
-use crate::trace::{Collector, Event, Sink, Syscall, Tee, Tracer};
+use crate::trace::{writer::Background, Collector, Event, Sink, Syscall, Tee, Tracer};
 use std::fs::File;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -47,9 +47,8 @@ fn with_picture(printed: Arc<dyn Sink>, to: &TraceTo) -> Arc<dyn Sink> {
 }
 
 /// The tracer the flags ask for; `None` if tracing is off. With `--step`, only calls in
-/// `step_on` pause (all of them if it is empty). `buffered`: a trace file is written when the
-/// program is about to wait (a traced `poll()`), not after every event — for the poll server,
-/// whose every wait is one.
+/// `step_on` pause (all of them if it is empty). `buffered`: a trace file is written by a
+/// thread of its own, not by the traced program after every event — for the server.
 pub fn tracer(
     to: &TraceTo,
     color: ColorChoice,
@@ -131,8 +130,10 @@ pub fn traced_run(
     Ok(code)
 }
 
-/// A sink that prints every event, human or JSON, flushing after each or only when told;
-/// human lines fitted to `width` columns if given (a terminal: see [`width_of`]).
+/// A sink that prints every event, human or JSON: flushing after each, or (`buffered`, a
+/// trace file of a busy server) formatted and written by a thread of its own, off the hot
+/// path ([`Background`]); human lines fitted to `width` columns if given (a terminal: see
+/// [`width_of`]).
 pub fn sink(
     out: Box<dyn Write + Send>,
     json: bool,
@@ -142,9 +143,9 @@ pub fn sink(
 ) -> Arc<dyn Sink> {
     match (json, buffered) {
         (true, false) => Arc::new(JsonSink::new(out)),
-        (true, true) => Arc::new(JsonSink::new(out).buffered()),
+        (true, true) => Arc::new(Background::new(Arc::new(JsonSink::new(out).buffered()))),
         (false, false) => Arc::new(HumanSink::new(out, color).fit(width)),
-        (false, true) => Arc::new(HumanSink::new(out, color).buffered().fit(width)),
+        (false, true) => Arc::new(Background::new(Arc::new(HumanSink::new(out, color).buffered().fit(width)))),
     }
 }
 

@@ -85,7 +85,7 @@ impl TracedEpoll {
         let args = vec![Arg::Fd(self.epoll.0.as_raw_fd()), Arg::Int(events.len() as i64), Arg::Int(ms)];
         let mut rec = Recording::start(t, actor, Syscall::EpollWait, None, args);
         // About to wait: whatever the trace holds must be out (a file may be read meanwhile).
-        t.flush();
+        t.idle();
         let result = self.epoll.wait(events, timeout).map_err(io::Error::from);
         rec.result(&result, |ev, n| {
             let ready = events[..*n].iter().map(|e| (e.data() as RawFd, poll_flags(e.events())));

@@ -11,6 +11,7 @@
 //! - [`poll`]: `poll(2)`, traced: what a readiness loop waits for, and what woke it.
 //! - [`epoll`]: `epoll(7)`, traced: the interest list kept in the kernel, only the ready fds back.
 //! - [`observer`]: what the kernel does to a traced socket between two calls.
+//! - [`writer`]: the trace formatted and written by a thread of its own, off the hot path.
 //!
 //! [`Tracer`] is the funnel itself: it numbers events in the order the calls took effect, times
 //! them, reads the kernel's table for the checks, follows every traced socket in the table (also
@@ -26,6 +27,7 @@ pub mod sink;
 pub mod socket;
 pub mod sockopt;
 pub mod syscall;
+pub mod writer;
 
 pub use event::{Arg, Detail, Event, Kind};
 pub use sink::{Collector, Discard, Sink, Tee};
@@ -216,14 +218,19 @@ impl Tracer {
             for mut ev in evs {
                 inner.seq += 1;
                 ev.seq = inner.seq;
-                self.sink.event(&ev);
+                self.sink.take(ev);
             }
         }
     }
 
-    /// Pushes out whatever the sink buffered (called before the program waits).
+    /// Pushes out whatever the sink buffered, and returns once it is out (the end of a run).
     pub fn flush(&self) {
         self.sink.flush();
+    }
+
+    /// The program is about to wait (a traced `poll()`): the trace so far must reach its file.
+    pub fn idle(&self) {
+        self.sink.idle();
     }
 
     /// Adds a note for the student, attached to no call.

@@ -20,7 +20,7 @@ pub fn poll(tracer: Option<&Tracer>, actor: &str, fds: &mut [PollFd<'_>], timeou
     let args = vec![watched, Arg::Int(fds.len() as i64), Arg::Int(i64::from(i32::from(timeout)))];
     let mut rec = Recording::start(t, actor, Syscall::Poll, None, args);
     // About to wait: whatever the trace holds must be out (a file may be read meanwhile).
-    t.flush();
+    t.idle();
     let result = nix::poll::poll(fds, timeout).map_err(io::Error::from);
     rec.result(&result, |ev, n| {
         let ready =

@@ -9,9 +9,21 @@ use std::sync::{Arc, Mutex};
 pub trait Sink: Send + Sync {
     fn event(&self, ev: &Event);
 
-    /// Pushes out anything buffered. The tracer calls it before the program waits (a traced
-    /// `poll()`), so a trace file is complete whenever the traced program is idle.
+    /// Receives an event to keep: the tracer hands each one over once it is delivered, so a
+    /// sink that stores events (a collector, the writer thread's queue) needs no copy.
+    fn take(&self, ev: Event) {
+        self.event(&ev);
+    }
+
+    /// Pushes out anything buffered, and returns once it is out (the end of a run).
     fn flush(&self) {}
+
+    /// The program is about to wait (a traced `poll()`): a trace file must be complete while it
+    /// idles. A sink that writes by itself once idle ([`super::writer::Background`]) need not
+    /// do anything; the others flush.
+    fn idle(&self) {
+        self.flush();
+    }
 }
 
 /// Keeps every event, for lessons and tests to read afterwards.
@@ -49,7 +61,11 @@ impl Collector {
 
 impl Sink for Collector {
     fn event(&self, ev: &Event) {
-        self.events.lock().unwrap_or_else(|p| p.into_inner()).push(ev.clone());
+        self.take(ev.clone());
+    }
+
+    fn take(&self, ev: Event) {
+        self.events.lock().unwrap_or_else(|p| p.into_inner()).push(ev);
     }
 }
 
@@ -70,9 +86,25 @@ impl Sink for Tee {
         }
     }
 
+    /// Each sink but the last gets a copy; the last keeps the event itself.
+    fn take(&self, ev: Event) {
+        if let Some((last, rest)) = self.0.split_last() {
+            for s in rest {
+                s.event(&ev);
+            }
+            last.take(ev);
+        }
+    }
+
     fn flush(&self) {
         for s in &self.0 {
             s.flush();
+        }
+    }
+
+    fn idle(&self) {
+        for s in &self.0 {
+            s.idle();
         }
     }
 }

@@ -1,0 +1,354 @@
+//! The trace written off the hot path: a [`Sink`] whose events are formatted and written by a
+//! thread of its own, so that a busy traced server spends its time on its sockets, not on
+//! JSON and `write(2)`.
+//!
+//! The traced program only moves each event into a queue (a lock, a push, no formatting); the
+//! writer thread takes *everything* queued at once and hands it to the real sink (human or
+//! JSON lines into a file). Waking a thread is a system call (`futex(2)`), so the program wakes
+//! the writer only when a batch is worth writing: at the first event after a quiet spell, at
+//! [`BATCH`] events, and when it is about to wait ([`Sink::idle`]); the writer, once awake,
+//! gathers for at most [`GATHER`] before it writes.
+//!
+//! - **Order**: one queue, filled in the order the tracer delivers: the file's order is the
+//!   trace's order.
+//! - **Nothing lost**: the queue holds at most [`CAPACITY`] events. When the writer falls
+//!   behind and the queue is full, the traced program *waits* for room (its next traced call
+//!   blocks) — it slows down to the writer's pace; no event is ever dropped.
+//! - **Complete when idle**: when the queue runs dry the writer waits at most [`FLUSH_AFTER`]
+//!   for more, then flushes the file. [`Sink::flush`] waits until everything so far is
+//!   written and flushed (the end of a run); dropping the sink does the same and ends the thread.
+
+use super::event::Event;
+use super::sink::Sink;
+use std::mem;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// At most this many events wait in the queue, besides the batch the writer is writing (at
+/// most as many): the bound on the trace's memory, 2 × 4096 events of 320 bytes plus what
+/// each holds (a name, the arguments, 32 bytes of data) — a few MB.
+pub const CAPACITY: usize = 4096;
+
+/// The program wakes a gathering writer once this many events wait.
+pub const BATCH: usize = 256;
+
+/// How long a woken writer gathers events before it writes them.
+pub const GATHER: Duration = Duration::from_millis(2);
+
+/// How long the writer waits for more events before flushing what it wrote: a file being read
+/// while the program idles is complete this long after the last event.
+pub const FLUSH_AFTER: Duration = Duration::from_millis(5);
+
+/// A sink that hands its events to a writer thread (see the module's doc).
+pub struct Background {
+    shared: Arc<Shared>,
+    writer: Option<JoinHandle<()>>,
+    /// The real sink, for writing inline should the thread not start.
+    inline: Option<Arc<dyn Sink>>,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    /// The writer waits here for events (or a flush, or the end).
+    work: Condvar,
+    /// The program waits here for room in the queue, or for a flush to be done.
+    room: Condvar,
+    capacity: usize,
+}
+
+struct Queue {
+    events: Vec<Event>,
+    /// Events handed to the queue so far, and of those, how many are written and flushed.
+    queued: u64,
+    flushed: u64,
+    /// The writer wants waking once this many events wait (`usize::MAX`: it is awake).
+    wake_at: usize,
+    /// The program is about to wait: write what is queued without gathering more.
+    nudged: bool,
+    /// A flush is waited for.
+    flush_wanted: bool,
+    closing: bool,
+}
+
+impl Queue {
+    /// Something the writer must see to at once.
+    fn urgent(&self) -> bool {
+        self.closing || self.flush_wanted || self.nudged
+    }
+}
+
+impl Background {
+    /// Starts the writer thread for `sink`.
+    pub fn new(sink: Arc<dyn Sink>) -> Background {
+        Background::with_capacity(sink, CAPACITY)
+    }
+
+    /// The same, with room for `capacity` events (the tests use a small one).
+    pub fn with_capacity(sink: Arc<dyn Sink>, capacity: usize) -> Background {
+        let queue = Queue {
+            events: Vec::new(),
+            queued: 0,
+            flushed: 0,
+            wake_at: usize::MAX,
+            nudged: false,
+            flush_wanted: false,
+            closing: false,
+        };
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(queue),
+            work: Condvar::new(),
+            room: Condvar::new(),
+            capacity: capacity.max(1),
+        });
+        let (s, out) = (shared.clone(), sink.clone());
+        match std::thread::Builder::new().name("lab-trace-writer".into()).spawn(move || s.write_all(&*out)) {
+            Ok(writer) => Background { shared, writer: Some(writer), inline: None },
+            Err(_) => Background { shared, writer: None, inline: Some(sink) },
+        }
+    }
+
+    /// How many events wait for the writer now.
+    pub fn queued(&self) -> usize {
+        self.shared.lock().events.len()
+    }
+}
+
+impl Sink for Background {
+    fn event(&self, ev: &Event) {
+        self.take(ev.clone());
+    }
+
+    /// Queues the event, waiting for room if the writer is behind (never dropping it).
+    fn take(&self, ev: Event) {
+        if let Some(s) = &self.inline {
+            return s.take(ev);
+        }
+        let mut q = self.shared.lock();
+        while q.events.len() >= self.shared.capacity {
+            self.shared.wake(&mut q);
+            q = self.shared.room.wait(q).unwrap_or_else(|p| p.into_inner());
+        }
+        q.events.push(ev);
+        q.queued += 1;
+        if q.events.len() >= q.wake_at {
+            self.shared.wake(&mut q);
+        }
+    }
+
+    /// Waits until every event so far is written and the file flushed.
+    fn flush(&self) {
+        if let Some(s) = &self.inline {
+            return s.flush();
+        }
+        let mut q = self.shared.lock();
+        let target = q.queued;
+        while q.flushed < target && self.writer.as_ref().is_some_and(|w| !w.is_finished()) {
+            q.flush_wanted = true;
+            self.shared.wake(&mut q);
+            q = self.shared.room.wait(q).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// The program is about to wait: what is queued is written now, not after [`GATHER`].
+    fn idle(&self) {
+        let mut q = self.shared.lock();
+        if !q.events.is_empty() {
+            q.nudged = true;
+            self.shared.wake(&mut q);
+        }
+    }
+}
+
+impl Drop for Background {
+    /// Everything queued is written, then the thread ends.
+    fn drop(&mut self) {
+        let mut q = self.shared.lock();
+        q.closing = true;
+        self.shared.wake(&mut q);
+        drop(q);
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wakes the writer if it waits.
+    fn wake(&self, q: &mut Queue) {
+        if q.wake_at != usize::MAX {
+            q.wake_at = usize::MAX;
+            self.work.notify_one();
+        }
+    }
+
+    /// The writer thread: takes all that is queued, writes it without holding the lock, and
+    /// flushes once the queue has stayed empty for [`FLUSH_AFTER`] (or at once if asked to).
+    fn write_all(&self, out: &dyn Sink) {
+        let mut batch: Vec<Event> = Vec::new();
+        let mut unflushed = false;
+        loop {
+            let mut q = self.next_batch(unflushed);
+            mem::swap(&mut q.events, &mut batch);
+            // Once this batch is written, every event queued so far is.
+            let (written, closing) = (q.queued, q.closing);
+            let flush = q.flush_wanted || closing || (batch.is_empty() && unflushed);
+            drop(q);
+            self.room.notify_all();
+            unflushed |= !batch.is_empty();
+            for ev in batch.drain(..) {
+                out.take(ev);
+            }
+            if flush {
+                out.flush();
+                unflushed = false;
+                let mut q = self.lock();
+                q.flushed = q.flushed.max(written);
+                q.flush_wanted = q.flushed < q.queued && q.flush_wanted;
+                drop(q);
+                self.room.notify_all();
+            }
+            if closing && self.lock().events.is_empty() {
+                return;
+            }
+        }
+    }
+
+    /// Waits for something to write: the first event (with unflushed output, for at most
+    /// [`FLUSH_AFTER`]: then the answer is an empty batch, time to flush), then gathers more
+    /// for at most [`GATHER`], unless a batch is full or the program asks for it sooner.
+    fn next_batch(&self, unflushed: bool) -> MutexGuard<'_, Queue> {
+        let mut q = self.lock();
+        while q.events.is_empty() && !q.urgent() {
+            q.wake_at = 1;
+            if !unflushed {
+                q = self.work.wait(q).unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            let (g, waited) = self.work.wait_timeout(q, FLUSH_AFTER).unwrap_or_else(|p| p.into_inner());
+            q = g;
+            if waited.timed_out() && q.events.is_empty() {
+                break;
+            }
+        }
+        let started = Instant::now();
+        while !q.events.is_empty() && q.events.len() < BATCH && !q.urgent() {
+            let Some(left) = GATHER.checked_sub(started.elapsed()).filter(|l| !l.is_zero()) else { break };
+            q.wake_at = BATCH;
+            q = self.work.wait_timeout(q, left).unwrap_or_else(|p| p.into_inner()).0;
+        }
+        q.wake_at = usize::MAX;
+        q.nudged = false;
+        q
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Collector, Kind};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Instant;
+
+    fn numbered(n: u64) -> Event {
+        let mut ev = Event::new(Kind::Note, "t");
+        ev.seq = n;
+        ev
+    }
+
+    /// Waits (bounded) for `done`; panics with `what` if it never comes.
+    fn within(what: &str, done: impl Fn() -> bool) {
+        let until = Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(Instant::now() < until, "timed out waiting for: {what}");
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn every_event_arrives_once_in_the_order_given_and_flush_waits_for_them() {
+        let kept = Collector::new();
+        let bg = Background::with_capacity(kept.clone(), 64);
+        for n in 1..=10_000 {
+            bg.take(numbered(n));
+        }
+        bg.flush();
+        let seqs: Vec<u64> = kept.events().iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=10_000).collect::<Vec<u64>>());
+    }
+
+    /// A sink that holds its first event until the test lets it go: the writer stalls.
+    struct Gate {
+        open: Mutex<bool>,
+        opened: Condvar,
+        seen: AtomicUsize,
+        kept: Arc<Collector>,
+    }
+
+    impl Sink for Gate {
+        fn event(&self, ev: &Event) {
+            self.seen.fetch_add(1, Ordering::SeqCst);
+            let mut open = self.open.lock().unwrap();
+            while !*open {
+                open = self.opened.wait(open).unwrap();
+            }
+            self.kept.event(ev);
+        }
+    }
+
+    #[test]
+    fn a_writer_that_falls_behind_makes_the_program_wait_and_loses_nothing() {
+        let kept = Collector::new();
+        let gate =
+            Arc::new(Gate { open: Mutex::new(false), opened: Condvar::new(), seen: 0.into(), kept: kept.clone() });
+        let bg = Arc::new(Background::with_capacity(gate.clone(), 8));
+        let given = Arc::new(AtomicUsize::new(0));
+        let (b, g) = (bg.clone(), given.clone());
+        let program = std::thread::spawn(move || {
+            for n in 1..=100 {
+                b.take(numbered(n));
+                g.store(n as usize, Ordering::SeqCst);
+            }
+        });
+        // The writer holds the first event at the gate; the queue fills up to its capacity.
+        within("the writer to stall on its first event", || gate.seen.load(Ordering::SeqCst) == 1);
+        within("the queue to fill", || bg.queued() == 8);
+        // Full, with the writer stalled: the program has handed over the batch in the writer's
+        // hands (at most a queue's worth) and the eight queued, and no more — it waits.
+        let in_hand = given.load(Ordering::SeqCst) - 8;
+        assert!((1..=8).contains(&in_hand), "{in_hand} events beyond the queue");
+        assert!(!program.is_finished());
+        *gate.open.lock().unwrap() = true;
+        gate.opened.notify_all();
+        program.join().unwrap();
+        bg.flush();
+        let seqs: Vec<u64> = kept.events().iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=100).collect::<Vec<u64>>());
+    }
+
+    #[test]
+    fn dropping_it_writes_what_is_queued_and_the_file_is_flushed_when_idle() {
+        let kept = Collector::new();
+        let bg = Background::new(kept.clone());
+        for n in 1..=3 {
+            bg.take(numbered(n));
+        }
+        drop(bg);
+        assert_eq!(kept.len(), 3);
+
+        // Idle without a flush asked for: the writer writes and flushes on its own.
+        let file = std::env::temp_dir().join(format!("lab-writer-{}.jsonl", std::process::id()));
+        let out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+        let bg = Background::new(Arc::new(crate::render::json::JsonSink::new(out).buffered()));
+        bg.take(numbered(7));
+        bg.idle();
+        let lines = || std::fs::read_to_string(&file).unwrap_or_default().lines().count();
+        within("the file to hold the event", || lines() == 1);
+        drop(bg);
+        let _ = std::fs::remove_file(&file);
+    }
+}
