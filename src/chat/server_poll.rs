@@ -276,6 +276,57 @@ fn queue(
     verdict == outbox::Verdict::Keep
 }
 
+/// Sends what waits for `c`: its lines in one `send()`, then its paced messages whose pause is
+/// over.
+fn send_waiting(c: &mut Conn, id: ClientId, timers: &mut BinaryHeap<Reverse<(Instant, ClientId)>>) {
+    if c.ended.is_some() || c.pending() == 0 {
+        return;
+    }
+    if c.out.len() > c.sent {
+        match c.sock.send(&c.out[c.sent..]) {
+            Ok(n) => {
+                c.sent += n;
+                c.backlog.drained(c.pending(), Instant::now);
+                if c.sent < c.out.len() {
+                    return;
+                }
+                c.out.clear();
+                c.sent = 0;
+            }
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => return,
+            Err(_) => return c.ended = Some(Leave::Reset),
+        }
+    }
+    flush_paced(c, id, timers);
+}
+
+/// The paced messages of `c` whose pause is over, each in its own `send()`; a timer for the
+/// next one.
+fn flush_paced(c: &mut Conn, id: ClientId, timers: &mut BinaryHeap<Reverse<(Instant, ClientId)>>) {
+    if c.paced.is_empty() {
+        return;
+    }
+    loop {
+        let now = Instant::now();
+        let result = match c.paced.next(now) {
+            Next::Send(data) => c.sock.send(data),
+            Next::WaitUntil(due) => return timers.push(Reverse((due, id))),
+            Next::Idle => return,
+        };
+        match result {
+            Ok(n) => {
+                if let Some(waited) = c.paced.sent(n, now) {
+                    dialect::note_pause(&c.sock, waited);
+                }
+                c.backlog.drained(c.pending(), || now);
+            }
+            // Half sent: POLLOUT brings it back ([`Conn::wants_write`]).
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => return,
+            Err(_) => return c.ended = Some(Leave::Reset),
+        }
+    }
+}
+
 impl Server<'_> {
     /// Carries out the room's effects: lines into output buffers, closes marked.
     fn apply(&mut self, effects: Vec<Effect>) {
@@ -457,59 +508,13 @@ impl Server<'_> {
     /// One `send()` of the lines waiting for `id`; then its paced messages, each in its own
     /// `send()`, as their pauses allow.
     fn flush(&mut self, id: ClientId) {
-        self.send_waiting(id);
+        // One lookup per recipient: at 10,000 clients each is a cache miss.
+        let Some(c) = self.conns.get_mut(&id) else { return };
+        send_waiting(c, id, &mut self.timers);
         // Looked at again at the end of the round only if it ended, is leaving, or still has
         // output waiting (epoll: EPOLLOUT) — not the thousands whose send just went through.
-        if self.conns.get(&id).is_some_and(|c| c.ended.is_some() || c.quitting || c.wants_write()) {
+        if c.ended.is_some() || c.quitting || c.wants_write() {
             self.touched.push(id);
-        }
-    }
-
-    fn send_waiting(&mut self, id: ClientId) {
-        let Some(c) = self.conns.get_mut(&id) else { return };
-        if c.ended.is_some() || c.pending() == 0 {
-            return;
-        }
-        if c.out.len() > c.sent {
-            match c.sock.send(&c.out[c.sent..]) {
-                Ok(n) => {
-                    c.sent += n;
-                    c.backlog.drained(c.pending(), Instant::now);
-                    if c.sent < c.out.len() {
-                        return;
-                    }
-                    c.out.clear();
-                    c.sent = 0;
-                }
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => return,
-                Err(_) => return c.ended = Some(Leave::Reset),
-            }
-        }
-        self.flush_paced(id);
-    }
-
-    /// The paced messages of `id` whose pause is over, each in its own `send()`; a timer for
-    /// the next one.
-    fn flush_paced(&mut self, id: ClientId) {
-        let Some(c) = self.conns.get_mut(&id).filter(|c| !c.paced.is_empty()) else { return };
-        loop {
-            let now = Instant::now();
-            let result = match c.paced.next(now) {
-                Next::Send(data) => c.sock.send(data),
-                Next::WaitUntil(due) => return self.timers.push(Reverse((due, id))),
-                Next::Idle => return,
-            };
-            match result {
-                Ok(n) => {
-                    if let Some(waited) = c.paced.sent(n, now) {
-                        dialect::note_pause(&c.sock, waited);
-                    }
-                    c.backlog.drained(c.pending(), || now);
-                }
-                // Half sent: POLLOUT brings it back ([`Conn::wants_write`]).
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => return,
-                Err(_) => return c.ended = Some(Leave::Reset),
-            }
         }
     }
 
