@@ -125,3 +125,13 @@ fn bad_arguments_get_a_clear_message() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr).unwrap().contains("is not PORT or ADDR:PORT"));
 }
+
+#[test]
+fn a_trace_file_that_cannot_be_written_says_so_once() {
+    // /dev/full fails every write with ENOSPC, as a full disk does.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = lab().args(["connect", "127.0.0.1", &closed.to_string(), "--trace-file", "/dev/full"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("the trace could not be written").count(), 1, "{err}");
+    assert!(err.contains("No space left on device") && err.contains("the events after #0 are missing"), "{err}");
+}

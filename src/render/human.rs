@@ -41,11 +41,22 @@ pub struct HumanSink<W: Write + Send> {
     eager: bool,
     /// The terminal's width, if narrower than [`WIDE`]: lines are fitted to it.
     narrow: Option<usize>,
+    failed: super::WriteFailure,
+    /// The last event handed over: out once a flush succeeds.
+    last: std::sync::atomic::AtomicU64,
 }
 
 impl<W: Write + Send> HumanSink<W> {
     pub fn new(out: W, color: bool) -> HumanSink<W> {
-        HumanSink { out: Mutex::new(out), color, header_done: Mutex::new(false), eager: true, narrow: None }
+        HumanSink {
+            out: Mutex::new(out),
+            color,
+            header_done: Mutex::new(false),
+            eager: true,
+            narrow: None,
+            failed: Default::default(),
+            last: Default::default(),
+        }
     }
 
     /// Buffer events until [`Sink::flush`] (a trace file of a busy server).
@@ -80,14 +91,15 @@ impl<W: Write + Send> Sink for HumanSink<W> {
             Some(w) => narrow_line(ev, self.color, w),
         });
         text.push('\n');
-        let _ = out.write_all(text.as_bytes());
-        if self.eager {
-            let _ = out.flush();
-        }
+        let written = out.write_all(text.as_bytes()).and_then(|()| if self.eager { out.flush() } else { Ok(()) });
+        self.last.store(ev.seq, std::sync::atomic::Ordering::Relaxed);
+        self.failed.note(written, self.eager.then_some(ev.seq));
     }
 
     fn flush(&self) {
-        let _ = self.out.lock().unwrap_or_else(|p| p.into_inner()).flush();
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let last = self.last.load(std::sync::atomic::Ordering::Relaxed);
+        self.failed.note(out.flush(), Some(last));
     }
 }
 

@@ -46,3 +46,41 @@ impl ColorChoice {
         self.enabled(std::io::stderr().is_terminal())
     }
 }
+
+/// A printing sink's record of what reached its destination, so that a trace file that cannot
+/// be written (a full disk) says so once, on stderr, with the last event known to be out —
+/// instead of dropping events silently. A reader that went away (a closed pipe) is not an
+/// error: the printing ends quietly, as `ls | head` does.
+#[derive(Default)]
+pub struct WriteFailure {
+    /// The last event known to be written (after a flush, or an unbuffered write).
+    out: std::sync::atomic::AtomicU64,
+    failed: std::sync::atomic::AtomicBool,
+}
+
+impl WriteFailure {
+    /// Notes the result of a write or flush; `out` is the last event it would have put out
+    /// (`None`: a write into a buffer, which proves nothing yet).
+    pub fn note(&self, written: std::io::Result<()>, out: Option<u64>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        match written {
+            Ok(()) => {
+                if let Some(seq) = out {
+                    self.out.fetch_max(seq, Relaxed);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            Err(e) => {
+                if !self.failed.swap(true, Relaxed) {
+                    let out = self.out.load(Relaxed);
+                    eprintln!("lab: the trace could not be written ({e}): the events after #{out} are missing");
+                }
+            }
+        }
+    }
+
+    /// Whether a write failed.
+    pub fn failed(&self) -> bool {
+        self.failed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
