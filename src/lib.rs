@@ -16,7 +16,8 @@
 //! 6. [`trace`] — the calls as a type ([`trace::Syscall`]), the typed [`trace::Event`] each
 //!    call makes, the recorder every traced call goes through, the traced socket (one method
 //!    per system call), the kernel observer (what the kernel does between calls), and the one
-//!    funnel every event goes through, in the order the calls took effect.
+//!    funnel every event goes through, in the order the calls took effect; the writer thread
+//!    that writes a busy server's trace file off its hot path.
 //! 7. [`render`] — how events and tables are shown: human (colored, strace-like), JSON Lines,
 //!    the socket table, sequence diagrams; where a trace goes and `--step`'s pause.
 //! 8. [`watch`] — every state change of every socket on the machine: the kernel observer with
