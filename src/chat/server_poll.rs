@@ -42,6 +42,9 @@ const EMFILE_PAUSE: Duration = Duration::from_millis(100);
 /// How often clients over their soft limit are looked at when nothing else wakes the loop.
 const LAG_CHECK: Duration = Duration::from_secs(1);
 
+/// When each paced client may be sent its next message, soonest first.
+type Timers = BinaryHeap<Reverse<(Instant, ClientId)>>;
+
 /// One client connection.
 struct Conn {
     sock: TracedSocket,
@@ -95,7 +98,7 @@ struct Server<'a> {
     choice: Choice,
     /// When a client needs looking at with no event of its own: a greeting owed, a message
     /// ended by a pause, a paced message due. Stale entries are harmless (checked on use).
-    timers: BinaryHeap<Reverse<(Instant, ClientId)>>,
+    timers: Timers,
     waiter: Waiter,
     /// The clients something happened to this round: only they can have ended, or need
     /// their epoll interest changed — so a round costs what happened, not how many are here.
@@ -278,7 +281,7 @@ fn queue(
 
 /// Sends what waits for `c`: its lines in one `send()`, then its paced messages whose pause is
 /// over.
-fn send_waiting(c: &mut Conn, id: ClientId, timers: &mut BinaryHeap<Reverse<(Instant, ClientId)>>) {
+fn send_waiting(c: &mut Conn, id: ClientId, timers: &mut Timers) {
     if c.ended.is_some() || c.pending() == 0 {
         return;
     }
@@ -302,7 +305,7 @@ fn send_waiting(c: &mut Conn, id: ClientId, timers: &mut BinaryHeap<Reverse<(Ins
 
 /// The paced messages of `c` whose pause is over, each in its own `send()`; a timer for the
 /// next one.
-fn flush_paced(c: &mut Conn, id: ClientId, timers: &mut BinaryHeap<Reverse<(Instant, ClientId)>>) {
+fn flush_paced(c: &mut Conn, id: ClientId, timers: &mut Timers) {
     if c.paced.is_empty() {
         return;
     }

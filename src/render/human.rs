@@ -41,9 +41,8 @@ pub struct HumanSink<W: Write + Send> {
     eager: bool,
     /// The terminal's width, if narrower than [`WIDE`]: lines are fitted to it.
     narrow: Option<usize>,
-    failed: super::WriteFailure,
-    /// The last event handed over: out once a flush succeeds.
-    last: std::sync::atomic::AtomicU64,
+    /// What reached `out`, and whether a write failed.
+    written: super::Written,
 }
 
 impl<W: Write + Send> HumanSink<W> {
@@ -54,8 +53,7 @@ impl<W: Write + Send> HumanSink<W> {
             header_done: Mutex::new(false),
             eager: true,
             narrow: None,
-            failed: Default::default(),
-            last: Default::default(),
+            written: Default::default(),
         }
     }
 
@@ -91,15 +89,11 @@ impl<W: Write + Send> Sink for HumanSink<W> {
             Some(w) => narrow_line(ev, self.color, w),
         });
         text.push('\n');
-        let written = out.write_all(text.as_bytes()).and_then(|()| if self.eager { out.flush() } else { Ok(()) });
-        self.last.store(ev.seq, std::sync::atomic::Ordering::Relaxed);
-        self.failed.note(written, self.eager.then_some(ev.seq));
+        self.written.event(&mut *out, text.as_bytes(), ev.seq, self.eager);
     }
 
     fn flush(&self) {
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        let last = self.last.load(std::sync::atomic::Ordering::Relaxed);
-        self.failed.note(out.flush(), Some(last));
+        self.written.flush(&mut *self.out.lock().unwrap_or_else(|p| p.into_inner()));
     }
 }
 

@@ -10,14 +10,13 @@ pub struct JsonSink<W: Write + Send> {
     out: Mutex<W>,
     /// Flush after every event; otherwise only when told.
     eager: bool,
-    failed: super::WriteFailure,
-    /// The last event handed over: out once a flush succeeds.
-    last: std::sync::atomic::AtomicU64,
+    /// What reached `out`, and whether a write failed.
+    written: super::Written,
 }
 
 impl<W: Write + Send> JsonSink<W> {
     pub fn new(out: W) -> JsonSink<W> {
-        JsonSink { out: Mutex::new(out), eager: true, failed: Default::default(), last: Default::default() }
+        JsonSink { out: Mutex::new(out), eager: true, written: Default::default() }
     }
 
     /// Buffer events until [`Sink::flush`] (a trace file of a busy server).
@@ -35,15 +34,11 @@ impl<W: Write + Send> Sink for JsonSink<W> {
         let mut line = serde_json::to_vec(ev).unwrap_or_default();
         line.push(b'\n');
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        let written = out.write_all(&line).and_then(|()| if self.eager { out.flush() } else { Ok(()) });
-        self.last.store(ev.seq, std::sync::atomic::Ordering::Relaxed);
-        self.failed.note(written, self.eager.then_some(ev.seq));
+        self.written.event(&mut *out, &line, ev.seq, self.eager);
     }
 
     fn flush(&self) {
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        let last = self.last.load(std::sync::atomic::Ordering::Relaxed);
-        self.failed.note(out.flush(), Some(last));
+        self.written.flush(&mut *self.out.lock().unwrap_or_else(|p| p.into_inner()));
     }
 }
 
@@ -67,9 +62,9 @@ mod tests {
     fn a_failed_write_is_noted_and_a_closed_pipe_is_not_an_error() {
         let full = JsonSink::new(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap());
         full.event(&Event::new(Kind::Note, "t"));
-        assert!(full.failed.failed());
+        assert!(full.written.failed());
         let gone = JsonSink::new(Gone);
         gone.event(&Event::new(Kind::Note, "t"));
-        assert!(!gone.failed.failed());
+        assert!(!gone.written.failed());
     }
 }

@@ -13,7 +13,8 @@ pub mod output;
 pub mod page;
 pub mod table;
 
-use std::io::IsTerminal;
+use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 /// `--color auto|always|never`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -47,29 +48,39 @@ impl ColorChoice {
     }
 }
 
-/// A printing sink's record of what reached its destination, so that a trace file that cannot
-/// be written (a full disk) says so once, on stderr, with the last event known to be out —
-/// instead of dropping events silently. A reader that went away (a closed pipe) is not an
-/// error: the printing ends quietly, as `ls | head` does.
+/// What a printing sink put out: it writes each event through this, so that a trace file that
+/// cannot be written (a full disk) says so once, on stderr, with the last event known to be
+/// out — instead of dropping events silently. A reader that went away (a closed pipe) is not
+/// an error: the printing ends quietly, as `ls | head` does.
 #[derive(Default)]
-pub struct WriteFailure {
-    /// The last event known to be written (after a flush, or an unbuffered write).
-    out: std::sync::atomic::AtomicU64,
-    failed: std::sync::atomic::AtomicBool,
+pub struct Written {
+    /// The last event handed over, and the last known to be out (flushed).
+    handed: AtomicU64,
+    out: AtomicU64,
+    failed: AtomicBool,
 }
 
-impl WriteFailure {
-    /// Notes the result of a write or flush; `out` is the last event it would have put out
-    /// (`None`: a write into a buffer, which proves nothing yet).
-    pub fn note(&self, written: std::io::Result<()>, out: Option<u64>) {
-        use std::sync::atomic::Ordering::Relaxed;
-        match written {
-            Ok(()) => {
-                if let Some(seq) = out {
-                    self.out.fetch_max(seq, Relaxed);
-                }
+impl Written {
+    /// Writes event `seq`'s text to `to`, and flushes if `eager` (unbuffered output).
+    pub fn event(&self, to: &mut impl Write, text: &[u8], seq: u64, eager: bool) {
+        self.handed.store(seq, Relaxed);
+        let written = to.write_all(text).and_then(|()| if eager { to.flush() } else { Ok(()) });
+        self.note(written, eager);
+    }
+
+    /// Flushes `to`: every event handed over so far is then out.
+    pub fn flush(&self, to: &mut impl Write) {
+        let flushed = to.flush();
+        self.note(flushed, true);
+    }
+
+    fn note(&self, result: io::Result<()>, out: bool) {
+        match result {
+            Ok(()) if out => {
+                self.out.fetch_max(self.handed.load(Relaxed), Relaxed);
             }
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
             Err(e) => {
                 if !self.failed.swap(true, Relaxed) {
                     let out = self.out.load(Relaxed);
@@ -81,6 +92,6 @@ impl WriteFailure {
 
     /// Whether a write failed.
     pub fn failed(&self) -> bool {
-        self.failed.load(std::sync::atomic::Ordering::Relaxed)
+        self.failed.load(Relaxed)
     }
 }

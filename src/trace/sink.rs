@@ -19,8 +19,8 @@ pub trait Sink: Send + Sync {
     fn flush(&self) {}
 
     /// The program is about to wait (a traced `poll()`): a trace file must be complete while it
-    /// idles. A sink that writes by itself once idle ([`super::writer::Background`]) need not
-    /// do anything; the others flush.
+    /// idles. The others flush; [`super::writer::Background`], which flushes by itself once
+    /// idle, only tells its writer not to wait for more.
     fn idle(&self) {
         self.flush();
     }
