@@ -212,12 +212,16 @@ fn snapshot_redaction_numbers_fds_and_ports_and_hides_no_state() {
     let shown = redact(right, &[8888]);
     assert_eq!(
         shown,
-        "accept4([FD1], SOCK_CLOEXEC) → [FD2] from 127.0.0.1:[PORT1]   = [FD2]\nclose([FD2])\n\
+        "accept4([FD1], SOCK_CLOEXEC) → [FD2] from 127.0.0.1:[PORT1]  = [FD2]\nclose([FD2])\n\
          (kernel) 127.0.0.1:[PORT2] ⇄ 127.0.0.1:[PORT1]\n"
     );
     for wrong in [wrong_fd, wrong_close, swapped] {
         assert_ne!(redact(&wrong, &[8888]), shown, "{wrong}");
     }
+    // The same trace with fd 9 or fd 10 (another fd open in the process) gives one snapshot:
+    // the label takes its room from the column's padding.
+    let fd = |n: &str, pad: &str| redact(&format!("close({n}){pad}  = 0     ESTAB\n"), &[]);
+    assert_eq!(fd("9", "     "), fd("10", "    "));
     let seen = |path: &str| redact(&format!("close(4) = 0  ESTAB → (fd gone)  ✓ {path}\n"), &[]);
     assert_ne!(seen("FIN-WAIT-1 → FIN-WAIT-2"), seen("FIN-WAIT-2"), "which states were seen must show");
 }

@@ -262,7 +262,7 @@ fn number_fds_and_ports(text: &str, ports: &[u16]) -> String {
     collect(r"(?:127\.0\.0\.1|\[::1\]|\[::ffff:127\.0\.0\.1\]|::1):([1-9]\d*)", "PORT");
     let mut labels: HashMap<(&str, &str), String> = HashMap::new();
     let mut next: HashMap<&str, usize> = HashMap::new();
-    let (mut out, mut at) = (String::with_capacity(text.len()), 0);
+    let (mut out, mut at, mut shift) = (String::with_capacity(text.len()), 0, 0);
     for ((start, end), kind) in spans {
         if start < at {
             continue; // overlaps one already replaced
@@ -273,12 +273,35 @@ fn number_fds_and_ports(text: &str, ports: &[u16]) -> String {
             *n += 1;
             format!("[{kind}{n}]")
         });
-        out.push_str(&text[at..start]);
+        shift = copy_realigned(&mut out, &text[at..start], shift);
         out.push_str(label);
+        shift += label.len() - value.len();
         at = end;
     }
-    out.push_str(&text[at..]);
+    copy_realigned(&mut out, &text[at..], shift);
     out
+}
+
+/// Copies `text` to `out`, taking `shift` columns (what the labels added beyond the numbers they
+/// replaced) out of the next column gap (two spaces or more) on the line, down to the two spaces
+/// that always separate columns. A column's padding then no longer depends on how many digits
+/// the number had (fd 9 or 10): the same trace gives the same snapshot. Returns the shift left
+/// (no gap yet on this line).
+fn copy_realigned(out: &mut String, text: &str, shift: usize) -> usize {
+    if shift == 0 {
+        out.push_str(text);
+        return 0;
+    }
+    let gap = text.find("  ").filter(|g| !text[..*g].contains('\n'));
+    let Some(g) = gap else {
+        out.push_str(text);
+        return if text.contains('\n') { 0 } else { shift };
+    };
+    let spaces = text[g..].len() - text[g..].trim_start_matches(' ').len();
+    out.push_str(&text[..g]);
+    out.push_str(&" ".repeat(spaces.saturating_sub(shift).max(2)));
+    out.push_str(&text[g + spaces..]);
+    0
 }
 
 /// Asserts a snapshot stored under `snapshots/` at the top of the repository.
