@@ -18,6 +18,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The language's name, in the language of the run: "Spanish", "español".
+    pub fn name(self) -> &'static str {
+        t(match self {
+            Lang::En => M::LangEnglish,
+            Lang::Es => M::LangSpanish,
+        })
+    }
+
     /// Spanish if `LANG` (or `LC_ALL`, `LC_MESSAGES`) says so, English otherwise.
     pub fn from_env() -> Lang {
         let env =
@@ -68,6 +76,11 @@ pub enum M {
     ListLesson,
     ListTitle,
     ListQuestion,
+    ListFrom,
+    LessonsBuiltIn,
+    CheckUntranslated,
+    LangEnglish,
+    LangSpanish,
     ServerListening,
     ServerStopped,
     ModelThreads,
@@ -84,6 +97,9 @@ pub enum M {
     PeerClosedRelay,
     // What a call handed back, in the trace's text (`src/trace/event.rs`).
     DetailEofOwn,
+    DetailAccepted,
+    DetailFrom,
+    Gone,
     DetailEofPeer,
     DetailBlocked,
     DetailInterrupted,
@@ -215,7 +231,7 @@ pub enum M {
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
-pub const CATALOG: [(M, &str, &str); 159] = [
+pub const CATALOG: &[(M, &str, &str)] = &[
     (M::ColNumber, "#", "#"),
     (M::ColTime, "time ms", "tiempo ms"),
     (M::ColWho, "who", "quién"),
@@ -234,6 +250,11 @@ pub const CATALOG: [(M, &str, &str); 159] = [
     (M::CheckCounts, "({} checks, {} ms)", "({} comprobaciones, {} ms)"),
     (M::ListTopic, "topic", "tema"),
     (M::ListLesson, "lesson", "lección"),
+    (M::ListFrom, "from", "origen"),
+    (M::LangEnglish, "English", "inglés"),
+    (M::LangSpanish, "Spanish", "español"),
+    (M::LessonsBuiltIn, "lab's lessons", "las lecciones de lab"),
+    (M::CheckUntranslated, "     not in {}: {} (shown in {})", "     sin traducir al {}: {} (se muestra en {})"),
     (M::ListTitle, "title", "título"),
     (M::ListQuestion, "question", "pregunta"),
     (
@@ -260,8 +281,8 @@ pub const CATALOG: [(M, &str, &str); 159] = [
     ),
     (
         M::NoLessonsFolder,
-        "no lessons folder at {} ({}): give one with --dir or LAB_LESSONS, or run lab from the source tree",
-        "no hay carpeta de lecciones en {} ({}): indica una con --dir o LAB_LESSONS, o ejecuta lab desde el código fuente",
+        "cannot read the lessons folder {} ({}): check the path given with --lessons or LAB_LESSONS",
+        "no se puede leer la carpeta de lecciones {} ({}): revisa la ruta dada con --lessons o LAB_LESSONS",
     ),
     (M::NoSuchLesson, "no lesson named '{}' in {} (there are: {})", "no hay ninguna lección '{}' en {} (hay: {})"),
     (M::DidYouMean, "no lesson named '{}' in {}: did you mean '{}'?", "no hay ninguna lección '{}' en {}: ¿querías decir '{}'?"),
@@ -270,6 +291,9 @@ pub const CATALOG: [(M, &str, &str); 159] = [
         "lab: the peer closed its side (recv returned 0); Ctrl+D closes ours",
         "lab: el otro extremo cerró su lado (recv devolvió 0); Ctrl+D cierra el nuestro",
     ),
+    (M::DetailAccepted, "{} from {}", "{} desde {}"),
+    (M::DetailFrom, "from {}", "desde {}"),
+    (M::Gone, "gone", "ya no está"),
     (M::DetailEofOwn, "EOF: this side was shut down for reading", "EOF: este lado se cerró para lectura"),
     (M::DetailEofPeer, "EOF: the peer closed its side", "EOF: el otro extremo cerró su lado"),
     (M::DetailBlocked, "… blocked, waiting", "… bloqueada, esperando"),
@@ -332,7 +356,7 @@ pub const CATALOG: [(M, &str, &str); 159] = [
     (M::RecvForever, "recv() would wait forever: nothing will arrive", "recv() esperaría para siempre: no llegará nada"),
     (M::RecvfromForever, "recvfrom() would wait forever: no datagram will arrive", "recvfrom() esperaría para siempre: no llegará ningún datagrama"),
     (M::WaitFor, "wait for {}", "esperar a {}"),
-    (M::Waited, "{} (waited)", "{} (esperado)"),
+    (M::Waited, "{} (waited)", "{} (tras esperar)"),
     (M::FdReports, "fd reports {}", "el fd dice {}"),
     (M::KernelReports, "kernel reports {}", "el kernel dice {}"),
     (M::KernelReportsRecvQ, "kernel reports Recv-Q {}", "el kernel dice Recv-Q {}"),

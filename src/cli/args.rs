@@ -135,9 +135,10 @@ pub struct TraceCmdArgs {
 pub struct LessonArgs {
     #[command(subcommand)]
     pub cmd: LessonCmd,
-    /// The lessons folder (default: $LAB_LESSONS, ./lessons, or the source tree's).
-    #[arg(long, global = true)]
-    pub dir: Option<PathBuf>,
+    /// An instructor's lessons folder, beside lab's own (default: $LAB_LESSONS). A lesson there
+    /// replaces lab's lesson of the same name.
+    #[arg(long, global = true, value_name = "DIR", visible_alias = "dir")]
+    pub lessons: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -12,6 +12,7 @@ use crate::i18n::{f, t, M};
 use crate::kernel::check::{wait_until, Verdict};
 use crate::kernel::table;
 use crate::tcp_state::TcpState;
+use crate::trace::event::LESSON_ACTOR;
 use crate::trace::{Arg, Collector, Detail, Event, Kind, Sink, Tee, TracedSocket, Tracer};
 use crate::transitions;
 use nix::poll::{PollFd, PollFlags, PollTimeout};
@@ -92,16 +93,16 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: &Options) -> Report {
         columns: Vec::new(),
     };
     let lang = opts.lang;
-    r.tracer.note("lesson", &format!("{} — {}", lesson.title.get(lang), lesson.question.get(lang)));
-    if !lesson.explain.en.is_empty() {
-        r.tracer.note("lesson", lesson.explain.get(lang));
+    r.tracer.note(LESSON_ACTOR, &format!("{} — {}", lesson.title.get(lang), lesson.question.get(lang)));
+    if !lesson.explain.is_empty() {
+        r.tracer.note(LESSON_ACTOR, lesson.explain.get(lang));
     }
     for step in &lesson.steps {
         if let Some(f) = &opts.before_step {
             f(step.line, &step.source);
         }
         match &step.kind {
-            StepKind::Note(t) => r.tracer.note("lesson", t.get(lang)),
+            StepKind::Note(t) => r.tracer.note(LESSON_ACTOR, t.get(lang)),
             StepKind::Call { sock, call, expect } => r.step(step.line, sock, call, expect),
         }
     }
@@ -214,7 +215,7 @@ impl Runner<'_> {
         if open.is_empty() {
             return;
         }
-        self.tracer.note("lesson", crate::i18n::text_in(M::CleanUp, lang));
+        self.tracer.note(LESSON_ACTOR, crate::i18n::text_in(M::CleanUp, lang));
         for name in open {
             if let Some(s) = self.socks.get_mut(&name).and_then(|s| s.s.take()) {
                 let _ = s.close();

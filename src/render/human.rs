@@ -123,7 +123,7 @@ fn time_text(t_us: u64) -> String {
 
 /// One event as one line (a note on a second line, indented).
 pub fn line(ev: &Event, color: bool) -> String {
-    let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}", ev.seq, time_text(ev.t_us), truncate(&ev.actor, W_WHO));
+    let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}", ev.seq, time_text(ev.t_us), who(ev));
     let body = match ev.kind {
         Kind::Call => call_columns(ev, color),
         Kind::Kernel | Kind::Wait => kernel_columns(ev, color),
@@ -160,7 +160,7 @@ fn narrow_header(width: usize) -> String {
 /// state and the kernel's verdict on the second, under the call; a note wrapped below. What
 /// does not fit is cut with `…` (`--json` has every field whole).
 pub fn narrow_line(ev: &Event, color: bool, width: usize) -> String {
-    let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}  ", ev.seq, time_text(ev.t_us), truncate(&ev.actor, W_WHO));
+    let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}  ", ev.seq, time_text(ev.t_us), who(ev));
     let room = width.saturating_sub(head.chars().count());
     let mut rows = match ev.kind {
         Kind::Call => {
@@ -340,6 +340,20 @@ fn pad(s: &str, width: usize, printed: usize) -> String {
 
 fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
+}
+
+/// The `who` column of an event: its actor as far as the column holds it (`30174 python3` shows
+/// as `30174 python`), the lesson's own lines named in the run's language.
+pub fn who(ev: &Event) -> String {
+    if ev.kind == Kind::Note && ev.actor == crate::trace::event::LESSON_ACTOR {
+        return truncate(t(M::ListLesson), W_WHO);
+    }
+    who_text(&ev.actor)
+}
+
+/// An actor as the `who` column shows it (`--step`'s prompt names it the same way).
+pub fn who_text(actor: &str) -> String {
+    truncate(actor, W_WHO)
 }
 
 /// The few looks the trace uses.

@@ -81,7 +81,7 @@ fn destination(to: &TraceTo) -> io::Result<(Box<dyn Write + Send>, bool)> {
 fn build(to: &TraceTo, sink: Arc<dyn Sink>, step_on: &'static [Syscall]) -> Arc<Tracer> {
     let stepper = move |actor: &str, call: &Event| {
         if step_on.is_empty() || call.call.is_some_and(|c| step_on.contains(&c)) {
-            step_prompt(actor, &call.call_text());
+            step_prompt(&super::human::who_text(actor), &call.call_text());
         }
     };
     let tracer = if to.step { Tracer::with_stepper(sink, Box::new(stepper)) } else { Tracer::new(sink) };
