@@ -57,7 +57,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  lab server                     the chat on 127.0.0.1:8888 (nc 127.0.0.1 8888 joins it)\n  lab server --model poll --trace\n  lab server --model epoll           one thread, epoll(7): cheap with many idle clients\n  lab server --dialect stardew --port 5555   seed 001's own client joins, as written\n  lab server --host 0.0.0.0 --port 9999\n\nWith --step the server pauses before its set-up calls (socket, setsockopt, bind, listen, fcntl)\nand before each accept(), not at every message: the clients already in go on chatting."
     )]
-    #[command(mut_arg("step", |a| a.help("Pause before the set-up calls (socket, setsockopt, bind, listen, fcntl) and before each accept() until Enter; not at every message: the clients already in go on (implies --trace)")))]
+    #[command(mut_arg("step", |a| a.help("Pause before the set-up calls (socket, setsockopt, bind, listen, fcntl) and before each accept() (Enter: go on, c: continue, q: quit, ?: keys); not at every message: the clients already in go on (implies --trace)")))]
     Server(ServerArgs),
     /// A chat client that shows what arrives while you type.
     #[command(
@@ -107,7 +107,8 @@ pub struct TraceCmdArgs {
     /// Write the trace to this file instead of stderr (the program keeps the terminal).
     #[arg(long, value_name = "FILE")]
     pub trace_file: Option<PathBuf>,
-    /// Pause before each socket call until Enter (read from the terminal).
+    /// Pause before each socket call: Enter goes on, c continues without pausing, q quits, ? lists
+    /// the keys (read from the terminal).
     #[arg(long)]
     pub step: bool,
     /// After the run, draw it as a sequence diagram (one lifeline per thread).
@@ -158,7 +159,8 @@ pub enum LessonCmd {
     Run {
         /// The lesson's name (`lab lesson list`), or a .lesson file's path.
         name: String,
-        /// Wait for Enter before each step, saying what is about to happen.
+        /// Pause before each step, saying what is about to happen: Enter goes on, c continues
+        /// without pausing, q quits (closing what the lesson opened), ? lists the keys.
         #[arg(long)]
         step: bool,
         /// The trace as JSON Lines.
@@ -305,7 +307,7 @@ pub struct TraceArgs {
     /// Write the trace to this file instead of stderr (implies --trace).
     #[arg(long, value_name = "FILE")]
     pub trace_file: Option<PathBuf>,
-    /// Pause before each socket call until Enter (implies --trace).
+    /// Pause before each socket call: Enter, c (continue), q (quit), ? (keys) (implies --trace).
     #[arg(long)]
     pub step: bool,
     /// How often, in ms, the kernel observer reads the table for what the kernel does between

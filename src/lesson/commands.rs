@@ -5,7 +5,7 @@ use super::runner::{self, BeforeStep, Options};
 use super::{Library, Origin};
 use crate::i18n::{self, M};
 use crate::render::human::{paint, Style};
-use crate::render::{diagram, output, ColorChoice};
+use crate::render::{diagram, output, step, ColorChoice};
 use crate::trace::{Discard, Sink};
 use std::io::{self, IsTerminal};
 use std::path::Path;
@@ -140,7 +140,14 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: &RunView) -> i32 {
     let fit = if io::stdout().is_terminal() { output::width_of(&io::stdout()) } else { None };
     let sink = output::sink(Box::new(io::stdout()), view.json, color.stdout(), false, fit);
     let before_step: Option<BeforeStep> = if view.step {
-        Some(Box::new(|line: usize, src: &str| output::step_prompt(&format!("line {line}"), src)))
+        Some(Box::new(|line: usize, src: &str| match step::pause(&format!("line {line}"), src) {
+            step::Answer::Go => true,
+            step::Answer::Quit => false,
+            step::Answer::Interrupt => {
+                step::interrupt();
+                false
+            }
+        }))
     } else {
         None
     };
@@ -162,6 +169,14 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: &RunView) -> i32 {
         return 1;
     }
     let failures = report.failures();
+    if let Some(line) = report.stopped_at {
+        for f in &failures {
+            eprintln!("{}", f.message);
+        }
+        let counts = [&l.name as &dyn std::fmt::Display, &line, &report.outcomes.len(), &failures.len()];
+        eprintln!("{}", i18n::f(M::LessonStopped, &counts));
+        return i32::from(!failures.is_empty());
+    }
     if failures.is_empty() {
         eprintln!("{}", i18n::f(M::LessonAllMet, &[&l.name, &report.outcomes.len()]));
         return 0;

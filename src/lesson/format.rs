@@ -431,12 +431,14 @@ impl Parser {
                 }
                 _ => return Err((n, format!("'{key}:' must follow a 'note:' line"))),
             },
-            other => return Err((
-                n,
-                format!(
+            other => {
+                return Err((
+                    n,
+                    format!(
                     "unknown header '{other}:' (lang, title, question, explain, note; a translation adds .es or .en)"
                 ),
-            )),
+                ))
+            }
         }
         Ok(())
     }

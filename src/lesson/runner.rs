@@ -26,8 +26,9 @@ use std::time::Duration;
 /// The longest any step may wait for the kernel: a SYN retransmission takes 1 s.
 pub const WAIT_LIMIT: Duration = Duration::from_secs(3);
 
-/// Called before each step with its line number and text (`--step`).
-pub type BeforeStep = Box<dyn Fn(usize, &str)>;
+/// Called before each step with its line number and text (`--step`); `false` stops the lesson
+/// there (`q`): the sockets it opened are closed, traced, and the report says where it stopped.
+pub type BeforeStep = Box<dyn Fn(usize, &str) -> bool>;
 
 /// How a lesson is run.
 pub struct Options {
@@ -54,6 +55,8 @@ pub struct Report {
     pub events: Vec<Event>,
     /// Socket name → the column (actor) it belongs to in a diagram, in order of appearance.
     pub columns: Vec<(String, Vec<String>)>,
+    /// The line before which the person stepping through quit (`q`), if they did.
+    pub stopped_at: Option<usize>,
 }
 
 impl Report {
@@ -97,9 +100,13 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: &Options) -> Report {
     if !lesson.explain.is_empty() {
         r.tracer.note(LESSON_ACTOR, lesson.explain.get(lang));
     }
+    let mut stopped_at = None;
     for step in &lesson.steps {
         if let Some(f) = &opts.before_step {
-            f(step.line, &step.source);
+            if !f(step.line, &step.source) {
+                stopped_at = Some(step.line);
+                break;
+            }
         }
         match &step.kind {
             StepKind::Note(t) => r.tracer.note(LESSON_ACTOR, t.get(lang)),
@@ -107,7 +114,7 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: &Options) -> Report {
         }
     }
     r.clean_up(lang);
-    Report { outcomes: r.outcomes, events: r.collector.events(), columns: r.columns }
+    Report { outcomes: r.outcomes, events: r.collector.events(), columns: r.columns, stopped_at }
 }
 
 struct Runner<'a> {

@@ -437,4 +437,14 @@ mod tests {
         }
         assert_eq!(header_line().find("who"), Some(first), "the header is aligned too");
     }
+
+    #[test]
+    fn the_step_prompt_names_the_actor_as_the_column_does() {
+        // The column holds 12 characters: `13204 python3` shows as `13204 python`, and so does
+        // `--step`'s prompt.
+        let ev = Event::words(Kind::Note, "13204 python3", "x".into());
+        assert!(line(&ev, false).contains("  13204 python  "));
+        assert_eq!(who_text("13204 python3"), "13204 python");
+        assert_eq!(who(&ev), who_text(&ev.actor));
+    }
 }

@@ -11,6 +11,7 @@ pub mod human;
 pub mod json;
 pub mod output;
 pub mod page;
+pub mod step;
 pub mod table;
 
 use std::io::{self, IsTerminal, Write};

@@ -4,7 +4,7 @@
 use super::{diagram, human::HumanSink, json::JsonSink, ColorChoice};
 use crate::trace::{writer::Background, Collector, Event, Sink, Syscall, Tee, Tracer};
 use std::fs::File;
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,7 +81,7 @@ fn destination(to: &TraceTo) -> io::Result<(Box<dyn Write + Send>, bool)> {
 fn build(to: &TraceTo, sink: Arc<dyn Sink>, step_on: &'static [Syscall]) -> Arc<Tracer> {
     let stepper = move |actor: &str, call: &Event| {
         if step_on.is_empty() || call.call.is_some_and(|c| step_on.contains(&c)) {
-            step_prompt(&super::human::who_text(actor), &call.call_text());
+            super::step::pause_program(&super::human::who_text(actor), &call.call_text());
         }
     };
     let tracer = if to.step { Tracer::with_stepper(sink, Box::new(stepper)) } else { Tracer::new(sink) };
@@ -155,16 +155,4 @@ pub fn width_of(stream: &impl std::os::fd::AsFd) -> Option<usize> {
         return Some(cols);
     }
     terminal_size::terminal_size_of(stream).map(|(w, _)| usize::from(w.0))
-}
-
-/// `--step`: say what is about to happen and wait for Enter on the terminal (stdin may be the
-/// data being sent, so the answer is read from /dev/tty).
-pub fn step_prompt(actor: &str, call: &str) {
-    let _ = write!(io::stderr(), "  ⏸  {}", crate::i18n::f(crate::i18n::M::StepNext, &[&actor, &call]));
-    let _ = io::stderr().flush();
-    if let Ok(tty) = File::open("/dev/tty") {
-        let _ = io::BufReader::new(tty).read_line(&mut String::new());
-    } else {
-        let _ = writeln!(io::stderr(), "{}", crate::i18n::t(crate::i18n::M::StepNoTerminal));
-    }
 }
