@@ -279,8 +279,8 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::ListQuestion, "question", "pregunta"),
     (
         M::ServerListening,
-        "lab server: listening on {} ({}; up to {} clients, fd limit {}); Ctrl+C to stop",
-        "lab server: escuchando en {} ({}; hasta {} clientes, límite de fds {}); Ctrl+C para parar",
+        "lab server: listening on {} ({})\n            up to {} clients, fd limit {}; Ctrl+C to stop",
+        "lab server: escuchando en {} ({})\n            hasta {} clientes, límite de fds {}; Ctrl+C para parar",
     ),
     (M::ServerStopped, "lab server: stopped", "lab server: parado"),
     (M::ModelThreads, "threads: one per client", "hilos: uno por cliente"),

@@ -137,8 +137,8 @@ pub struct RunView<'a> {
 
 /// Runs a lesson, the trace on stdout; returns the exit code (1 if an expectation failed).
 pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: &RunView) -> i32 {
-    let fit = if io::stdout().is_terminal() { output::width_of(&io::stdout()) } else { None };
-    let sink = output::sink(Box::new(io::stdout()), view.json, color.stdout(), false, fit);
+    let screen = io::stdout().is_terminal().then_some(output::Screen::Stdout);
+    let sink = output::sink(Box::new(io::stdout()), view.json, color.stdout(), false, screen);
     let before_step: Option<BeforeStep> = if view.step {
         Some(Box::new(|line: usize, src: &str| match step::pause(&format!("line {line}"), src) {
             step::Answer::Go => true,

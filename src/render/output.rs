@@ -65,8 +65,7 @@ pub fn tracer(
 /// The sink that prints the trace where the flags say: a file, or stderr fitted to its width.
 fn printed(to: &TraceTo, color: ColorChoice, buffered: bool) -> io::Result<Arc<dyn Sink>> {
     let (out, tty) = destination(to)?;
-    let fit = if tty { width_of(&io::stderr()) } else { None };
-    Ok(sink(out, to.json, color.enabled(tty), buffered, fit))
+    Ok(sink(out, to.json, color.enabled(tty), buffered, tty.then_some(Screen::Stderr)))
 }
 
 /// Where the trace goes: the file asked for, else stderr; and whether that is a terminal.
@@ -130,22 +129,44 @@ pub fn traced_run(
     Ok(code)
 }
 
+/// The terminal a trace is printed on, whose width it follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Stdout,
+    Stderr,
+}
+
+impl Screen {
+    /// The terminal's width now, if it is one.
+    fn width(self) -> Option<usize> {
+        match self {
+            Screen::Stdout => width_of(&io::stdout()),
+            Screen::Stderr => width_of(&io::stderr()),
+        }
+    }
+}
+
 /// A sink that prints every event, human or JSON: flushing after each, or (`buffered`, a
 /// trace file of a busy server) formatted and written by a thread of its own, off the hot
-/// path ([`Background`]); human lines fitted to `width` columns if given (a terminal: see
-/// [`width_of`]).
+/// path ([`Background`]); human lines on a terminal (`screen`) fitted to its width, followed
+/// as the window is resized.
 pub fn sink(
     out: Box<dyn Write + Send>,
     json: bool,
     color: bool,
     buffered: bool,
-    width: Option<usize>,
+    screen: Option<Screen>,
 ) -> Arc<dyn Sink> {
+    let human = |h: HumanSink<Box<dyn Write + Send>>| match screen {
+        Some(Screen::Stdout) => h.fit_live(|| Screen::Stdout.width()),
+        Some(Screen::Stderr) => h.fit_live(|| Screen::Stderr.width()),
+        None => h,
+    };
     match (json, buffered) {
         (true, false) => Arc::new(JsonSink::new(out)),
         (true, true) => Arc::new(Background::new(Arc::new(JsonSink::new(out).buffered()))),
-        (false, false) => Arc::new(HumanSink::new(out, color).fit(width)),
-        (false, true) => Arc::new(Background::new(Arc::new(HumanSink::new(out, color).buffered().fit(width)))),
+        (false, false) => Arc::new(human(HumanSink::new(out, color))),
+        (false, true) => Arc::new(Background::new(Arc::new(human(HumanSink::new(out, color).buffered())))),
     }
 }
 

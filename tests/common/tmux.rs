@@ -31,6 +31,8 @@ impl Tmux {
         let mut args = vec!["new-session", "-d", "-s", "t", "-x", &w, "-y", &h];
         args.extend_from_slice(&shell);
         assert!(t.tmux(&args).is_some(), "tmux could not start a session");
+        // Typed before the shell is ready, the command would be echoed ahead of its prompt.
+        t.wait_for(PROMPT);
         t.keys(&["-l", command]);
         t.keys(&["Enter"]);
         Some(t)
@@ -80,6 +82,18 @@ impl Tmux {
     pub fn resize(&self, width: u16, height: u16) {
         let (w, h) = (width.to_string(), height.to_string());
         assert!(self.tmux(&["resize-window", "-t", "t", "-x", &w, "-y", &h]).is_some(), "tmux resize-window");
+        // Bounded wait until the pane's terminal itself has the new size (tmux sets it a little
+        // after it answers): what a program in it measures.
+        let tty = self.tmux(&["display-message", "-p", "-t", "t", "#{pane_tty}"]).expect("the pane's tty");
+        let size = || {
+            let out = Command::new("stty").args(["-F", tty.trim(), "size"]).output().ok()?;
+            String::from_utf8_lossy(&out.stdout).split_whitespace().nth(1).map(str::to_string)
+        };
+        let end = Instant::now() + PATIENCE;
+        while size().as_deref() != Some(w.as_str()) {
+            assert!(Instant::now() < end, "the pane's terminal did not become {w} columns wide");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
