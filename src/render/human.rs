@@ -121,6 +121,44 @@ fn time_text(t_us: u64) -> String {
     }
 }
 
+/// What one event's line says, column by column, without color: every view of the trace shows
+/// these (the terminal's line, the HTML page's table row), so a view cannot drop what another
+/// shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cells {
+    /// `14.652`: milliseconds since the start.
+    pub time: String,
+    /// The call with what it handed back (`accept4(3, SOCK_CLOEXEC) → 6 from …`), or
+    /// `(kernel) …` for what the kernel did; empty for words.
+    pub call: String,
+    /// `= 0`, `= -1 EADDRINUSE (Address already in use)`.
+    pub result: String,
+    /// `ESTAB → FIN-WAIT-1 → FIN-WAIT-2`; for the kernel's own move, `FIN-WAIT-2 → TIME-WAIT`.
+    pub state: String,
+    /// `✓ LISTEN 0/8`, `✗ kernel: …`, `– not listed (unbound): …`.
+    pub kernel: String,
+    /// The words under the line (`↳ the peer's FIN arrived: …`); for a note or a lesson's
+    /// verdict (`✓ kernel TIME-WAIT (waited)`), the line's own words.
+    pub words: Option<String>,
+}
+
+/// The cells of `ev`'s line.
+pub fn cells(ev: &Event) -> Cells {
+    let (call, result, state, kernel) = match ev.kind {
+        Kind::Call => (call_and_detail(ev), ev.result_text(), state_text(ev, false).0, kernel_plain(ev).0),
+        Kind::Kernel | Kind::Wait => {
+            (format!("(kernel) {}", ev.args_text()), String::new(), kernel_change(ev), String::new())
+        }
+        Kind::Note | Kind::Check => Default::default(),
+    };
+    let words = ev.note.as_ref().map(|note| match ev.kind {
+        Kind::Note => note.clone(),
+        Kind::Check => check_words(ev, note, false),
+        _ => format!("↳ {note}"),
+    });
+    Cells { time: time_text(ev.t_us), call, result, state, kernel, words }
+}
+
 /// One event as one line (a note on a second line, indented).
 pub fn line(ev: &Event, color: bool) -> String {
     let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}", ev.seq, time_text(ev.t_us), truncate(&ev.actor, W_WHO));
