@@ -260,3 +260,30 @@ fn spanish_is_global_for_what_lab_itself_says() {
     let out = lab().args(["--lang", "es", "lesson", "run", "framin"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("¿querías decir 'framing'?"));
 }
+
+/// Issue 19, item 12: the redaction numbers fds and ports by first appearance, so a trace that
+/// returned the wrong fd from accept, closed the wrong fd, or swapped local and peer no longer
+/// looks the same as the right one; and what the table showed after a close is never blotted out.
+#[test]
+fn snapshot_redaction_numbers_fds_and_ports_and_hides_no_state() {
+    let right = "accept4(3, SOCK_CLOEXEC) → 4 from 127.0.0.1:40000   = 4\nclose(4)\n\
+                 (kernel) 127.0.0.1:8888 ⇄ 127.0.0.1:40000\n";
+    let wrong_fd = right.replace("→ 4 from", "→ 5 from");
+    let wrong_close = right.replace("close(4)", "close(3)");
+    let swapped = right.replace("127.0.0.1:8888 ⇄ 127.0.0.1:40000", "127.0.0.1:40000 ⇄ 127.0.0.1:8888");
+    let shown = redact(right, &[8888]);
+    assert_eq!(
+        shown,
+        "accept4([FD1], SOCK_CLOEXEC) → [FD2] from 127.0.0.1:[PORT1]  = [FD2]\nclose([FD2])\n\
+         (kernel) 127.0.0.1:[PORT2] ⇄ 127.0.0.1:[PORT1]\n"
+    );
+    for wrong in [wrong_fd, wrong_close, swapped] {
+        assert_ne!(redact(&wrong, &[8888]), shown, "{wrong}");
+    }
+    // The same trace with fd 9 or fd 10 (another fd open in the process) gives one snapshot:
+    // the label takes its room from the column's padding.
+    let fd = |n: &str, pad: &str| redact(&format!("close({n}){pad}  = 0     ESTAB\n"), &[]);
+    assert_eq!(fd("9", "     "), fd("10", "    "));
+    let seen = |path: &str| redact(&format!("close(4) = 0  ESTAB → (fd gone)  ✓ {path}\n"), &[]);
+    assert_ne!(seen("FIN-WAIT-1 → FIN-WAIT-2"), seen("FIN-WAIT-2"), "which states were seen must show");
+}

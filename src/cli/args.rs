@@ -143,7 +143,11 @@ pub struct LessonArgs {
 #[derive(Subcommand, Debug)]
 pub enum LessonCmd {
     /// Every lesson by topic, with its title and question.
-    List,
+    List {
+        /// One JSON object per lesson and line: topic, name, title, question.
+        #[arg(long)]
+        json: bool,
+    },
     /// A lesson's script, highlighted.
     Show {
         /// The lesson's name (`lab lesson list`), or a .lesson file's path.

@@ -184,7 +184,7 @@ fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
     }
     let found = |name: &str| lesson::find(&dir, name).map_err(|e| eprintln!("lab: {e}"));
     match a.cmd {
-        LessonCmd::List => match commands::list(&dir, lang, color) {
+        LessonCmd::List { json } => match commands::list(&dir, lang, color, json) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("lab: {e}");

@@ -12,7 +12,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Every lesson by topic, with its title and question (a malformed one as its error).
-pub fn list(dir: &Path, lang: Lang, color: ColorChoice) -> io::Result<()> {
+pub fn list(dir: &Path, lang: Lang, color: ColorChoice, json: bool) -> io::Result<()> {
+    if json {
+        return list_json(dir, lang);
+    }
     let mut t = comfy_table::Table::new();
     let tty = io::stdout().is_terminal();
     t.load_style(if tty { comfy_table::presets::UTF8_FULL_CONDENSED } else { comfy_table::presets::NOTHING });
@@ -29,6 +32,23 @@ pub fn list(dir: &Path, lang: Lang, color: ColorChoice) -> io::Result<()> {
         };
     }
     println!("{t}");
+    Ok(())
+}
+
+/// `lesson list --json`: one object per lesson and line, for scripts (and the test that keeps the
+/// README's table of lessons true); a malformed lesson is `{"error": …}`.
+fn list_json(dir: &Path, lang: Lang) -> io::Result<()> {
+    use std::io::Write;
+    let mut out = io::stdout().lock();
+    for l in super::all(dir) {
+        let v = match l {
+            Ok(l) => serde_json::json!({
+                "topic": l.topic, "name": l.name, "title": l.title.get(lang), "question": l.question.get(lang),
+            }),
+            Err(e) => serde_json::json!({ "error": e.to_string() }),
+        };
+        writeln!(out, "{v}")?;
+    }
     Ok(())
 }
 
