@@ -259,7 +259,7 @@ fn table(events: &[Event]) -> String {
             _ => "",
         };
         let seq = e.seq;
-        let head = format!("<td>{seq}</td><td>{}</td><td>{}</td>", c.time, esc(&e.actor));
+        let head = format!("<td>{seq}</td><td>{}</td><td>{}</td>", c.time, esc(&c.who));
         match (e.kind, &c.words) {
             (Kind::Note | Kind::Check, Some(words)) => {
                 let _ = write!(
