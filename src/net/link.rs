@@ -88,13 +88,24 @@ struct Due {
     order: u64,
     from: usize,
     to: usize,
+    sent: Duration,
     packet: Vec<u8>,
+}
+
+/// A packet the link hands over: from host `from` to host `to`, offered at `sent`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    pub from: usize,
+    pub to: usize,
+    pub sent: Duration,
+    pub packet: Vec<u8>,
 }
 
 /// A segment `reorder` holds back.
 #[derive(Debug)]
 struct Held {
     packet: Vec<u8>,
+    sent: Duration,
     /// How many more segments must pass before it.
     behind: u32,
     /// When it goes anyway.
@@ -173,11 +184,11 @@ impl Link {
         let hold = shape.data > 0 && way.held.is_none() && rules.iter().any(|r| holds(r, &mut self.rng));
         if hold {
             let behind = rules.iter().find_map(behind).unwrap_or(1);
-            way.held = Some(Held { packet, behind, deadline: at + REORDER_WAIT });
+            way.held = Some(Held { packet, sent: now, behind, deadline: at + REORDER_WAIT });
             return Fate::Held;
         }
         for _ in 0..copies {
-            self.push(from, to, at, packet.clone());
+            self.push(Due { at, order: 0, from, to, sent: now, packet: packet.clone() });
         }
         self.let_pass(from, to, at);
         Fate::Due { at, copies }
@@ -190,13 +201,15 @@ impl Link {
         held.behind = held.behind.saturating_sub(1);
         if held.behind == 0 {
             let held = way.held.take().expect("checked just above");
-            self.push(from, to, at, held.packet);
+            self.push(Due { at, order: 0, from, to, sent: held.sent, packet: held.packet });
         }
     }
 
-    fn push(&mut self, from: usize, to: usize, at: Duration, packet: Vec<u8>) {
+    /// Puts a packet on its way, after every packet already due at the same time.
+    fn push(&mut self, mut due: Due) {
         self.order += 1;
-        self.due.push(Reverse(Due { at, order: self.order, from, to, packet }));
+        due.order = self.order;
+        self.due.push(Reverse(due));
     }
 
     /// When the next packet is due (delayed, queued, or held past its wait), if any.
@@ -205,20 +218,20 @@ impl Link {
         self.due.peek().map(|d| d.0.at).into_iter().chain(held).min()
     }
 
-    /// Every packet due by `now`, in order, as `(from, to, packet)`.
-    pub fn take_due(&mut self, now: Duration) -> Vec<(usize, usize, Vec<u8>)> {
+    /// Every packet due by `now`, in order.
+    pub fn take_due(&mut self, now: Duration) -> Vec<Delivered> {
+        let mut late = Vec::new();
         for (&(from, to), way) in &mut self.ways {
             if way.held.as_ref().is_some_and(|h| h.deadline <= now) {
-                let held = way.held.take().expect("checked just above");
-                self.order += 1;
-                let due = Due { at: held.deadline, order: self.order, from, to, packet: held.packet };
-                self.due.push(Reverse(due));
+                let h = way.held.take().expect("checked just above");
+                late.push(Due { at: h.deadline, order: 0, from, to, sent: h.sent, packet: h.packet });
             }
         }
+        late.into_iter().for_each(|due| self.push(due));
         let mut out = Vec::new();
         while self.due.peek().is_some_and(|d| d.0.at <= now) {
             let Reverse(d) = self.due.pop().expect("peeked just above");
-            out.push((d.from, d.to, d.packet));
+            out.push(Delivered { from: d.from, to: d.to, sent: d.sent, packet: d.packet });
         }
         out
     }
@@ -465,7 +478,7 @@ mod tests {
         assert_eq!(l.offer(A, B, ms(0), first.clone()), Fate::Held);
         l.offer(A, B, ms(1), data(2));
         l.offer(A, B, ms(2), data(3));
-        let out: Vec<Vec<u8>> = l.take_due(ms(2)).into_iter().map(|(_, _, p)| p).collect();
+        let out: Vec<Vec<u8>> = l.take_due(ms(2)).into_iter().map(|d| d.packet).collect();
         assert_eq!(out.len(), 3);
         assert_eq!(out[2], first, "the held segment came after the two behind it");
     }
