@@ -59,7 +59,8 @@ pub(crate) fn rows(events: &[Event], columns: &[(String, Vec<String>)]) -> Vec<R
                 out.push(Row::On(c, format!("(kernel) {old} → {}", state_or_gone(e.kernel)), Some(e.kernel)));
             }
             Kind::Wait => out.push(Row::On(c, format!("{}: {}", e.args_text(), state_or_gone(e.kernel)), None)),
-            Kind::Note | Kind::Check => {}
+            // Captured segments are not drawn yet: the arrows above are inferred from the calls.
+            Kind::Note | Kind::Check | Kind::Segment => {}
         }
     }
     out

@@ -127,6 +127,7 @@ pub fn line(ev: &Event, color: bool) -> String {
     let body = match ev.kind {
         Kind::Call => call_columns(ev, color),
         Kind::Kernel | Kind::Wait => kernel_columns(ev, color),
+        Kind::Segment => wire_text(ev, color).0,
         Kind::Note | Kind::Check => String::new(),
     };
     let mut s = format!("{head}  {body}").trim_end().to_string();
@@ -178,6 +179,15 @@ pub fn narrow_line(ev: &Event, color: bool, width: usize) -> String {
             vec![
                 format!("{head}{}", paint(&cut(&what, room), Style::Dim, color)),
                 second_row(&kernel_change(ev), width, color, ev),
+            ]
+        }
+        Kind::Segment => {
+            let (_, ends, what) = wire_parts(ev);
+            let style =
+                if ev.segment.as_ref().is_some_and(|s| s.analysis.is_empty()) { Style::Dim } else { Style::Note };
+            vec![
+                format!("{head}{}", paint(&cut(&ends, room), Style::Dim, color)),
+                format!("{}{}", " ".repeat(INDENT), paint(&cut(&what, width.saturating_sub(INDENT)), style, color)),
             ]
         }
         Kind::Note | Kind::Check => vec![head.trim_end().to_string()],
@@ -251,6 +261,32 @@ fn call_columns(ev: &Event, color: bool) -> String {
         },
         kernel_text(ev, color)
     )
+}
+
+/// A segment's line: `wire 127.0.0.1:40000 → 127.0.0.1:8888  FIN,ACK seq=6 ack=1 win=65536
+/// len=0`, its data after it; what Wireshark would flag stands out. Returns the text and
+/// whether it was flagged.
+fn wire_text(ev: &Event, color: bool) -> (String, bool) {
+    let (flagged, ends, what) = wire_parts(ev);
+    let style = if flagged { Style::Note } else { Style::Plain };
+    (format!("{}  {}", paint(&ends, Style::Dim, color), paint(&what, style, color)), flagged)
+}
+
+/// A segment's two halves: who to whom (`wire A → B`, `wire? …` when inferred), and the
+/// segment itself with its first bytes; and whether Wireshark would flag it.
+fn wire_parts(ev: &Event) -> (bool, String, String) {
+    let Some(seg) = ev.segment.as_deref() else { return (false, "wire".into(), String::new()) };
+    let mark = if seg.inferred { "wire?" } else { "wire" };
+    let ends = format!("{mark} {} → {}", seg.src, seg.dst);
+    let mut what = seg.to_string();
+    if seg.len > 0 {
+        what.push(' ');
+        what.push_str(&crate::trace::names::quoted(&seg.data, seg.data.len()));
+        if seg.len as usize > seg.data.len() {
+            what.push_str("...");
+        }
+    }
+    (!seg.analysis.is_empty(), ends, what)
 }
 
 /// A change the kernel made on its own: OLD → NEW; a look (a lesson's wait) just NOW.
@@ -389,7 +425,39 @@ mod tests {
         let mut kernel = Event::new(Kind::Kernel, "cli");
         kernel.args = vec![Arg::Text("127.0.0.1:40000 ⇄ 127.0.0.1:8888".into())];
         (kernel.before, kernel.kernel) = (Some(TcpState::FinWait2), Some(TcpState::TimeWait));
-        vec![call, note, kernel]
+        vec![call, note, kernel, segment()]
+    }
+
+    fn segment() -> Event {
+        use crate::wire::{Analysis, Flags, Segment};
+        let seg = Segment {
+            src: "127.0.0.1:40000".parse().unwrap(),
+            dst: "127.0.0.1:8888".parse().unwrap(),
+            flags: Flags::PSH | Flags::ACK,
+            seq: 1,
+            ack: 1,
+            len: 200,
+            data: vec![b'x'; 32],
+            win: 65536,
+            options: None,
+            analysis: vec![Analysis::Retransmission],
+            inferred: false,
+        };
+        Event::segment("cli", seg)
+    }
+
+    #[test]
+    fn a_segment_is_one_wire_line() {
+        let text = line(&segment(), false);
+        assert!(
+            text.contains(
+                "wire 127.0.0.1:40000 → 127.0.0.1:8888  PSH,ACK seq=1 ack=1 win=65536 len=200 [retransmission] \"xxxx"
+            ),
+            "{text}"
+        );
+        assert!(text.ends_with("x\"..."), "{text}");
+        let narrow = narrow_line(&segment(), false, 80);
+        assert!(narrow.lines().nth(1).is_some_and(|l| l.trim_start().starts_with("PSH,ACK seq=1")), "{narrow}");
     }
 
     #[test]
