@@ -222,6 +222,13 @@ pub enum M {
     LinkBadKind,
     LinkMissing,
     LinkHealAlone,
+    UsernsAppArmor,
+    UsernsMaxZero,
+    UsernsThreaded,
+    UsernsOther,
+    NetHosts,
+    NetSummary,
+    NetNoUserns,
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
@@ -415,6 +422,13 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::LinkBadKind, "drop counts data, SYN, FIN or RST segments", "drop cuenta segmentos data, SYN, FIN o RST"),
     (M::LinkMissing, "the rule needs its {}", "a la regla le falta su {}"),
     (M::LinkHealAlone, "'heal' is said alone: it ends a partition and keeps the other rules", "'heal' va solo: termina una partición y deja las demás reglas"),
+    (M::UsernsAppArmor, "this system lets a user make a user namespace but takes its capabilities away (kernel.apparmor_restrict_unprivileged_userns = 1). Allow it for lab with an AppArmor profile, or run it with sudo", "este sistema deja crear un espacio de nombres de usuario pero le quita sus capacidades (kernel.apparmor_restrict_unprivileged_userns = 1). Permítelo para lab con un perfil de AppArmor, o ejecútalo con sudo"),
+    (M::UsernsMaxZero, "this system allows no user namespaces (user.max_user_namespaces = 0): sudo sysctl -w user.max_user_namespaces=10000, or run lab with sudo", "este sistema no permite espacios de nombres de usuario (user.max_user_namespaces = 0): sudo sysctl -w user.max_user_namespaces=10000, o ejecuta lab con sudo"),
+    (M::UsernsThreaded, "a user namespace must be made before lab starts any thread (a bug in lab: please report it)", "el espacio de nombres de usuario debe crearse antes de que lab lance ningún hilo (un error de lab: avísanos)"),
+    (M::UsernsOther, "the kernel refused a user namespace ({}); in a container, allow unshare in its seccomp profile, or run lab with sudo", "el kernel rechazó un espacio de nombres de usuario ({}); en un contenedor, permite unshare en su perfil seccomp, o ejecuta lab con sudo"),
+    (M::NetHosts, "lab's network: {} — link: {}", "la red de lab: {} — enlace: {}"),
+    (M::NetSummary, "the hosts sent {} packets: {} arrived, {} were dropped by the link, {} were for no host", "los hosts enviaron {} paquetes: {} llegaron, {} los descartó el enlace, {} no eran para ningún host"),
+    (M::NetNoUserns, "lab net cannot make its hosts: {}", "lab net no puede crear sus hosts: {}"),
 ];
 
 /// A message in `lang`.

@@ -138,7 +138,9 @@ pub fn ptrace_listen(pid: nix::unistd::Pid) -> nix::Result<()> {
 /// `execv()`: the signal mask lab blocks is cleared (`sigprocmask`), it asks to be traced
 /// (`ptrace(PTRACE_TRACEME)`), stops itself (`raise(SIGSTOP)`) so the tracer can set its
 /// options, then installs `filter` (`prctl(PR_SET_NO_NEW_PRIVS)` + `seccomp(SET_MODE_FILTER)`),
-/// which stops the program only at the calls it lists.
+/// which stops the program only at the calls it lists. With `netns` (`lab net`), the child
+/// first moves into that network namespace (`setns(fd, CLONE_NEWNET)`): the program runs on
+/// that host, with its addresses and its socket table.
 ///
 /// Why unsafe and raw: `fork()` in a process with threads leaves the child with only async-
 /// signal-safe calls allowed. Everything the child needs (the path, argv's pointers, the
@@ -149,6 +151,7 @@ pub fn spawn_traced(
     program: &std::ffi::CStr,
     argv: &[std::ffi::CString],
     filter: &seccompiler::BpfProgram,
+    netns: Option<BorrowedFd<'_>>,
 ) -> io::Result<nix::unistd::Pid> {
     use nix::sys::signal::{raise, sigprocmask, SigSet, SigmaskHow, Signal};
     let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
@@ -158,7 +161,9 @@ pub fn spawn_traced(
         nix::unistd::ForkResult::Parent { child } => Ok(child),
         nix::unistd::ForkResult::Child => {
             let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
-            let ready = nix::sys::ptrace::traceme().is_ok()
+            let moved = netns.is_none_or(|ns| nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWNET).is_ok());
+            let ready = moved
+                && nix::sys::ptrace::traceme().is_ok()
                 && raise(Signal::SIGSTOP).is_ok()
                 && seccompiler::apply_filter(filter).is_ok();
             if ready {
@@ -277,4 +282,23 @@ pub fn interface_add_v6(name: &str, addr: std::net::Ipv6Addr, prefix: u32) -> io
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// The inode of the network namespace socket `fd` belongs to (each namespace has its own).
+/// Corresponds to `ioctl(fd, SIOCGSKNS)`, which returns a new fd for that namespace, then
+/// `fstat` of it.
+///
+/// Why raw libc: nix wraps no SIOCGSKNS. `lab net` asks it to know which host's table to
+/// compare a socket with: a socket belongs to the namespace of the process that made it.
+pub fn socket_netns_inode(fd: BorrowedFd<'_>) -> io::Result<u64> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: SIOCGSKNS takes no argument and returns a new fd or -1; `fd` is borrowed, so
+    // it stays open during the call.
+    let rc = unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGSKNS as libc::Ioctl) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: rc is a new fd the kernel just gave us and nothing else owns.
+    let ns = unsafe { std::os::fd::OwnedFd::from_raw_fd(rc) };
+    Ok(nix::sys::stat::fstat(&ns).map_err(io::Error::from)?.st_ino)
 }

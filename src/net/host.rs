@@ -66,6 +66,8 @@ impl Host {
         // Duplicate address detection would keep fd00::N unusable for a second or two; on a
         // link lab alone makes, no other host can hold the address.
         std::fs::write(format!("/proc/sys/net/ipv6/conf/{DEVICE}/accept_dad"), "0")?;
+        // No router to look for: the link carries only what the hosts' programs send.
+        std::fs::write(format!("/proc/sys/net/ipv6/conf/{DEVICE}/router_solicitations"), "0")?;
         let (v4, v6) = (v4_of(index), v6_of(index));
         sys::interface_up(DEVICE, Some((v4, 24)), Some(mtu))?;
         sys::interface_add_v6(DEVICE, v6, 64)?;

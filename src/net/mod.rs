@@ -10,7 +10,9 @@
 //! - [`host`] — a host: a network namespace whose only way out is a TUN device lab holds.
 //! - [`relay`] — lab's hands on the link: every packet read, judged, written out, and seen.
 
-pub mod link;
-pub mod spec;
 pub mod host;
+pub mod link;
 pub mod relay;
+pub mod run;
+pub mod spec;
+pub mod userns;

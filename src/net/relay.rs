@@ -25,9 +25,14 @@ const BATCH: usize = 64;
 /// How long the relay waits with nothing to do before it looks at `stop` again.
 const IDLE: Duration = Duration::from_millis(50);
 
-/// What happened to one packet on the link.
+/// What happened to one packet on the link. A packet is seen twice, in this order: when it
+/// is sent (`Sent` or `Dropped`), then, unless dropped, when it arrives — as often as the link
+/// delivers it (a duplicate arrives twice).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// Taken by the link, on its way (the order packets are sent in: what a capture at the
+    /// sender would see).
+    Sent,
     /// Written into the other host at this time (since the link started).
     Arrived(Duration),
     /// Never arrives, and why.
@@ -37,6 +42,8 @@ pub enum Outcome {
 /// One packet's crossing, as the relay saw it.
 #[derive(Debug, Clone, Copy)]
 pub struct Passage<'a> {
+    /// The packet's number on the link: its `Sent` and its `Arrived` share it.
+    pub id: u64,
     pub from: usize,
     pub to: usize,
     /// When the sending host handed it to its `lab0`.
@@ -124,11 +131,32 @@ fn read_from(
             continue;
         };
         let sent = start.elapsed();
-        let fate = link.lock().unwrap_or_else(|e| e.into_inner()).offer(from, to, sent, packet.to_vec());
-        if let Fate::Dropped(why) = fate {
-            counts.dropped += 1;
-            seen(Passage { from, to, sent, outcome: Outcome::Dropped(why), packet });
-        }
+        let (fate, id) = {
+            let mut link = link.lock().unwrap_or_else(|e| e.into_inner());
+            (link.offer(from, to, sent, packet.to_vec()), link.offered())
+        };
+        let outcome = match fate {
+            Fate::Dropped(why) => Outcome::Dropped(why),
+            Fate::Due { .. } | Fate::Held => Outcome::Sent,
+        };
+        counts.dropped += u64::from(matches!(outcome, Outcome::Dropped(_)));
+        seen(Passage { id, from, to, sent, outcome, packet });
+        // A packet due now goes now, before the next is read: arrivals stay in send order.
+        deliver_due(hosts, link, start, counts, seen);
+    }
+}
+
+/// Writes every packet the link says is due.
+fn deliver_due(
+    hosts: &[Host],
+    link: &Mutex<Link>,
+    start: Instant,
+    counts: &mut Counts,
+    seen: &mut impl FnMut(Passage<'_>),
+) {
+    let due = link.lock().unwrap_or_else(|e| e.into_inner()).take_due(start.elapsed());
+    for d in due {
+        deliver(hosts, d, start, counts, seen);
     }
 }
 
@@ -141,11 +169,12 @@ fn deliver(hosts: &[Host], d: Delivered, start: Instant, counts: &mut Counts, se
     if nix::unistd::write(&hosts[d.to].tun, &d.packet).is_err() {
         counts.dropped += 1;
         let outcome = Outcome::Dropped(Why::QueueFull);
-        seen(Passage { from: d.from, to: d.to, sent: d.sent, outcome, packet: &d.packet });
+        seen(Passage { id: d.id, from: d.from, to: d.to, sent: d.sent, outcome, packet: &d.packet });
         return;
     }
     counts.arrived += 1;
-    seen(Passage { from: d.from, to: d.to, sent: d.sent, outcome: Outcome::Arrived(arrived), packet: &d.packet });
+    let outcome = Outcome::Arrived(arrived);
+    seen(Passage { id: d.id, from: d.from, to: d.to, sent: d.sent, outcome, packet: &d.packet });
 }
 
 #[cfg(test)]
@@ -169,8 +198,18 @@ mod tests {
         nix::sched::setns(ns.as_fd(), nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
     }
 
+    /// What the relay saw: each packet's sender, outcome and size.
+    type Log = Vec<(usize, Outcome, usize)>;
+
     /// Two hosts and a relay with `spec`; None where this process may not make namespaces.
-    fn network(spec: &str) -> Option<(Arc<Vec<Host>>, Arc<AtomicBool>, std::thread::JoinHandle<Vec<(usize, Outcome, usize)>>)> {
+    /// Two hosts, what stops the relay, and the relay's thread.
+    struct Network {
+        hosts: Arc<Vec<Host>>,
+        stop: Arc<AtomicBool>,
+        relay: std::thread::JoinHandle<Log>,
+    }
+
+    fn network(spec: &str) -> Option<Network> {
         let a = match Host::create(0, "a", 1500) {
             Ok(a) => a,
             Err(e) => {
@@ -187,12 +226,12 @@ mod tests {
             run(&h, &link, Instant::now(), &s, |p| log.push((p.from, p.outcome, p.packet.len())));
             log
         });
-        Some((hosts, stop, relay))
+        Some(Network { hosts, stop, relay })
     }
 
     #[test]
     fn bytes_cross_a_lossy_link_in_order() {
-        let Some((hosts, stop, relay)) = network("loss 20%") else { return };
+        let Some(Network { hosts, stop, relay }) = network("loss 20%") else { return };
         let server = on(&hosts[0], || {
             let l = TcpListener::bind("10.0.0.1:9000").unwrap();
             let (mut c, _) = l.accept().unwrap();
