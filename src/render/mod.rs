@@ -9,8 +9,10 @@
 pub mod diagram;
 pub mod human;
 pub mod json;
+mod lifelines;
 pub mod output;
 pub mod page;
+pub mod step;
 pub mod table;
 
 use std::io::{self, IsTerminal, Write};
