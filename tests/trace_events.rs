@@ -239,3 +239,27 @@ fn abortive_close_sends_rst_and_the_peer_sees_econnreset() {
     assert_eq!(recv.errno, Some(Errno::ECONNRESET));
     assert_eq!(recv.state, Some(TcpState::Close));
 }
+
+/// Issue 19, item 1: `close()` and `shutdown()` take their place in the order right before the
+/// call itself, not when lab starts its own look (the state before, the table): a `send()`
+/// another thread finished in that gap happened before the close, and is printed before it.
+#[test]
+fn close_and_shutdown_are_placed_right_before_the_call_not_at_labs_own_look() {
+    use lab::trace::record::Recording;
+    for call in [Syscall::Close, Syscall::Shutdown] {
+        let (collector, tracer) = traced();
+        let (_server, client, conn) = connected(&tracer);
+        // lab starts its record of the call on conn, and takes its looks…
+        let mut rec = Recording::start(&tracer, "conn", call, Some(conn.fd()), vec![Arg::Fd(conn.fd())]);
+        // …meanwhile another thread's send() finishes (here, the same thread, in that gap);
+        client.send(b"x").unwrap();
+        // then the call itself.
+        rec.about_to_call();
+        rec.result(&Ok(()), |_, _| 0);
+        rec.emit();
+        let events = collector.events();
+        let send = find(&events, "client", Syscall::Send)[0].seq;
+        let closing = find(&events, "conn", call)[0].seq;
+        assert!(send < closing, "{call:?}: the send (#{send}) finished first, but is printed after (#{closing})");
+    }
+}
