@@ -120,7 +120,11 @@ impl<'t> Recording<'t> {
         peer_hint: Option<SocketAddr>,
     ) {
         let (state, c) = check::check_fd(self.tracer.table(), fd, now, local, peer_hint);
-        if self.ev.state.is_some() {
+        if let Some(old) = self.ev.state {
+            // The fd moved on while it was compared: it passed through the state read first.
+            if state != Some(old) && self.ev.before != Some(old) {
+                self.ev.transit.push(old);
+            }
             self.ev.state = state;
         }
         self.tracer.apply_check(&mut self.ev, &c);
