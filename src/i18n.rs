@@ -18,6 +18,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The language's name, in the language of the run: "Spanish", "español".
+    pub fn name(self) -> &'static str {
+        t(match self {
+            Lang::En => M::LangEnglish,
+            Lang::Es => M::LangSpanish,
+        })
+    }
+
     /// Spanish if `LANG` (or `LC_ALL`, `LC_MESSAGES`) says so, English otherwise.
     pub fn from_env() -> Lang {
         let env =
@@ -58,6 +66,12 @@ pub enum M {
     ColCallResult,
     StepNext,
     StepNoTerminal,
+    StepContinue,
+    StepQuit,
+    StepCtrlC,
+    StepKeys,
+    StepUnknownKey,
+    LessonStopped,
     LessonAllMet,
     LessonNotMet,
     CheckOk,
@@ -68,6 +82,11 @@ pub enum M {
     ListLesson,
     ListTitle,
     ListQuestion,
+    ListFrom,
+    LessonsBuiltIn,
+    CheckUntranslated,
+    LangEnglish,
+    LangSpanish,
     ServerListening,
     ServerStopped,
     ModelThreads,
@@ -84,6 +103,9 @@ pub enum M {
     PeerClosedRelay,
     // What a call handed back, in the trace's text (`src/trace/event.rs`).
     DetailEofOwn,
+    DetailAccepted,
+    DetailFrom,
+    Gone,
     DetailEofPeer,
     DetailBlocked,
     DetailInterrupted,
@@ -237,8 +259,22 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::ColState, "state", "estado"),
     (M::ColKernel, "kernel", "kernel"),
     (M::ColCallResult, "call → result", "llamada → resultado"),
-    (M::StepNext, "next: {} {}  — press Enter ", "siguiente: {} {}  — pulsa Intro "),
-    (M::StepNoTerminal, "(no terminal to wait on; continuing)", "(no hay terminal en la que esperar; sigo)"),
+    (M::StepNext, "next: {} {}  — Enter, c, q, ? ", "siguiente: {} {}  — Intro, c, q, ? "),
+    (M::StepContinue, "c: continuing to the end without pausing", "c: sigo hasta el final sin pausas"),
+    (M::StepQuit, "q: quitting", "q: salgo"),
+    (M::StepCtrlC, "Ctrl+C: stopped at once (the kernel closes what was open)", "Ctrl+C: parado en el acto (el kernel cierra lo que quedó abierto)"),
+    (
+        M::StepKeys,
+        "Enter or space: make this call · c: continue to the end without pausing · q: quit cleanly · ?: these keys · Ctrl+C: stop at once",
+        "Intro o espacio: hacer esta llamada · c: seguir hasta el final sin pausas · q: salir limpiamente · ?: estas teclas · Ctrl+C: parar en el acto",
+    ),
+    (M::StepUnknownKey, "that key does nothing here: ? lists the keys", "esa tecla no hace nada aquí: ? muestra las teclas"),
+    (
+        M::LessonStopped,
+        "lesson {}: stopped before line {} (q); {} checks so far, {} not met",
+        "lección {}: parada antes de la línea {} (q); {} comprobaciones hasta aquí, {} no se cumplen",
+    ),
+    (M::StepNoTerminal, "(no terminal to wait on; going on)", "(no hay terminal en la que esperar; sigo)"),
     (M::LessonAllMet, "lesson {}: every expectation met ({} checks)", "lección {}: todas las expectativas se cumplen ({} comprobaciones)"),
     (M::LessonNotMet, "lesson {}: {} of {} expectations not met", "lección {}: {} de {} expectativas no se cumplen"),
     (M::CheckOk, "ok", "ok"),
@@ -247,12 +283,17 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::CheckCounts, "({} checks, {} ms)", "({} comprobaciones, {} ms)"),
     (M::ListTopic, "topic", "tema"),
     (M::ListLesson, "lesson", "lección"),
+    (M::ListFrom, "from", "origen"),
+    (M::LangEnglish, "English", "inglés"),
+    (M::LangSpanish, "Spanish", "español"),
+    (M::LessonsBuiltIn, "lab's lessons", "las lecciones de lab"),
+    (M::CheckUntranslated, "     not in {}: {} (shown in {})", "     sin traducir al {}: {} (se muestra en {})"),
     (M::ListTitle, "title", "título"),
     (M::ListQuestion, "question", "pregunta"),
     (
         M::ServerListening,
-        "lab server: listening on {} ({}; up to {} clients, fd limit {}); Ctrl+C to stop",
-        "lab server: escuchando en {} ({}; hasta {} clientes, límite de fds {}); Ctrl+C para parar",
+        "lab server: listening on {} ({})\n            up to {} clients, fd limit {}; Ctrl+C to stop",
+        "lab server: escuchando en {} ({})\n            hasta {} clientes, límite de fds {}; Ctrl+C para parar",
     ),
     (M::ServerStopped, "lab server: stopped", "lab server: parado"),
     (M::ModelThreads, "threads: one per client", "hilos: uno por cliente"),
@@ -273,8 +314,8 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     ),
     (
         M::NoLessonsFolder,
-        "no lessons folder at {} ({}): give one with --dir or LAB_LESSONS, or run lab from the source tree",
-        "no hay carpeta de lecciones en {} ({}): indica una con --dir o LAB_LESSONS, o ejecuta lab desde el código fuente",
+        "cannot read the lessons folder {} ({}): check the path given with --lessons or LAB_LESSONS",
+        "no se puede leer la carpeta de lecciones {} ({}): revisa la ruta dada con --lessons o LAB_LESSONS",
     ),
     (M::NoSuchLesson, "no lesson named '{}' in {} (there are: {})", "no hay ninguna lección '{}' en {} (hay: {})"),
     (M::DidYouMean, "no lesson named '{}' in {}: did you mean '{}'?", "no hay ninguna lección '{}' en {}: ¿querías decir '{}'?"),
@@ -283,6 +324,9 @@ pub const CATALOG: &[(M, &str, &str)] = &[
         "lab: the peer closed its side (recv returned 0); Ctrl+D closes ours",
         "lab: el otro extremo cerró su lado (recv devolvió 0); Ctrl+D cierra el nuestro",
     ),
+    (M::DetailAccepted, "{} from {}", "{} desde {}"),
+    (M::DetailFrom, "from {}", "desde {}"),
+    (M::Gone, "gone", "ya no está"),
     (M::DetailEofOwn, "EOF: this side was shut down for reading", "EOF: este lado se cerró para lectura"),
     (M::DetailEofPeer, "EOF: the peer closed its side", "EOF: el otro extremo cerró su lado"),
     (M::DetailBlocked, "… blocked, waiting", "… bloqueada, esperando"),
@@ -348,7 +392,7 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::RecvForever, "recv() would wait forever: nothing will arrive", "recv() esperaría para siempre: no llegará nada"),
     (M::RecvfromForever, "recvfrom() would wait forever: no datagram will arrive", "recvfrom() esperaría para siempre: no llegará ningún datagrama"),
     (M::WaitFor, "wait for {}", "esperar a {}"),
-    (M::Waited, "{} (waited)", "{} (esperado)"),
+    (M::Waited, "{} (waited)", "{} (tras esperar)"),
     (M::FdReports, "fd reports {}", "el fd dice {}"),
     (M::KernelReports, "kernel reports {}", "el kernel dice {}"),
     (M::KernelReportsRecvQ, "kernel reports Recv-Q {}", "el kernel dice Recv-Q {}"),

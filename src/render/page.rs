@@ -189,6 +189,10 @@ fn table(events: &[Event]) -> String {
             }
             Kind::Kernel | Kind::Wait => (format!("(kernel) {}", e.args_text()), state_or_gone(e.kernel)),
             Kind::Note | Kind::Check => (e.note.clone().unwrap_or_default(), String::new()),
+            Kind::Segment => {
+                let seg = e.segment.as_deref();
+                (seg.map(|s| format!("wire {} → {}  {s}", s.src, s.dst)).unwrap_or_default(), String::new())
+            }
         };
         let (mark, class) = match e.verdict {
             Verdict::Agrees => ("✓", "good"),
