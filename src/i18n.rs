@@ -134,6 +134,8 @@ pub enum M {
     AbortLinger0,
     AbortUnread,
     Crossed,
+    FinAlreadyBack,
+    PeerMovedOn,
     CloseShouldShow,
     Or,
     CloseAfterGap,
@@ -142,6 +144,7 @@ pub enum M {
     MoveCrossedClosing,
     MoveFinAcked,
     MoveTimeWait,
+    MoveFinWithAck,
     MoveLastAckGone,
     MoveTimeWaitExpired,
     MoveReset,
@@ -245,6 +248,13 @@ pub enum M {
     LinkBadKind,
     LinkMissing,
     LinkHealAlone,
+    UsernsAppArmor,
+    UsernsMaxZero,
+    UsernsThreaded,
+    UsernsOther,
+    NetHosts,
+    NetSummary,
+    NetNoUserns,
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
@@ -351,6 +361,8 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::AbortLinger0, "SO_LINGER 0: close() sends RST, not FIN", "SO_LINGER 0: close() envía RST, no FIN"),
     (M::AbortUnread, "unread data in the receive queue: close() sends RST, not FIN", "datos sin leer en la cola de recepción: close() envía RST, no FIN"),
     (M::Crossed, "the peer's FIN crossed ours", "el FIN del otro extremo se cruzó con el nuestro"),
+    (M::FinAlreadyBack, "the peer's FIN was already back at the first look", "el FIN del otro extremo ya había vuelto en la primera mirada"),
+    (M::PeerMovedOn, "the peer moved it on meanwhile: next line", "el otro extremo lo movió entretanto: línea siguiente"),
     (M::CloseShouldShow, "after close() from {} the table should show {}", "tras close() desde {} la tabla debería mostrar {}"),
     (M::Or, " or ", " o "),
     (M::CloseAfterGap, "the peer's FIN arrived between lab's look and the close itself: closed from CLOSE-WAIT (FIN, LAST-ACK, gone)", "el FIN del otro extremo llegó entre la mirada de lab y el propio close: cerrado desde CLOSE-WAIT (FIN, LAST-ACK, desaparece)"),
@@ -359,6 +371,7 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::MoveCrossedClosing, "the peer's FIN crossed ours: both sides close at once", "el FIN del otro extremo se cruzó con el nuestro: los dos lados cierran a la vez"),
     (M::MoveFinAcked, "the peer acknowledged our FIN", "el otro extremo confirmó nuestro FIN"),
     (M::MoveTimeWait, "the peer's FIN arrived: who closes first waits in TIME-WAIT (60 s)", "llegó el FIN del otro extremo: quien cierra primero espera en TIME-WAIT (60 s)"),
+    (M::MoveFinWithAck, "the peer's FIN arrived with the ACK of ours (it closed on reading our FIN): who closes first waits in TIME-WAIT (60 s)", "llegó el FIN del otro extremo con la confirmación del nuestro (cerró al leer nuestro FIN): quien cierra primero espera en TIME-WAIT (60 s)"),
     (M::MoveLastAckGone, "the peer acknowledged our FIN: the connection is gone", "el otro extremo confirmó nuestro FIN: la conexión desaparece"),
     (M::MoveTimeWaitExpired, "TIME-WAIT expired: the 4-tuple is free again", "TIME-WAIT expiró: la 4-tupla vuelve a estar libre"),
     (M::MoveReset, "the peer reset the connection (RST): the fd remains, the connection is gone", "el otro extremo reinició la conexión (RST): el fd sigue, la conexión desaparece"),
@@ -461,6 +474,13 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::LinkBadKind, "drop counts data, SYN, FIN or RST segments", "drop cuenta segmentos data, SYN, FIN o RST"),
     (M::LinkMissing, "the rule needs its {}", "a la regla le falta su {}"),
     (M::LinkHealAlone, "'heal' is said alone: it ends a partition and keeps the other rules", "'heal' va solo: termina una partición y deja las demás reglas"),
+    (M::UsernsAppArmor, "this system lets a user make a user namespace but takes its capabilities away (kernel.apparmor_restrict_unprivileged_userns = 1). Allow it for lab with an AppArmor profile, or run it with sudo", "este sistema deja crear un espacio de nombres de usuario pero le quita sus capacidades (kernel.apparmor_restrict_unprivileged_userns = 1). Permítelo para lab con un perfil de AppArmor, o ejecútalo con sudo"),
+    (M::UsernsMaxZero, "this system allows no user namespaces (user.max_user_namespaces = 0): sudo sysctl -w user.max_user_namespaces=10000, or run lab with sudo", "este sistema no permite espacios de nombres de usuario (user.max_user_namespaces = 0): sudo sysctl -w user.max_user_namespaces=10000, o ejecuta lab con sudo"),
+    (M::UsernsThreaded, "a user namespace must be made before lab starts any thread (a bug in lab: please report it)", "el espacio de nombres de usuario debe crearse antes de que lab lance ningún hilo (un error de lab: avísanos)"),
+    (M::UsernsOther, "the kernel refused a user namespace ({}); in a container, allow unshare in its seccomp profile, or run lab with sudo", "el kernel rechazó un espacio de nombres de usuario ({}); en un contenedor, permite unshare en su perfil seccomp, o ejecuta lab con sudo"),
+    (M::NetHosts, "lab's network: {} — link: {}", "la red de lab: {} — enlace: {}"),
+    (M::NetSummary, "the hosts sent {} packets: {} arrived, {} were dropped by the link, {} were for no host", "los hosts enviaron {} paquetes: {} llegaron, {} los descartó el enlace, {} no eran para ningún host"),
+    (M::NetNoUserns, "lab net cannot make its hosts: {}", "lab net no puede crear sus hosts: {}"),
 ];
 
 /// A message in `lang`.

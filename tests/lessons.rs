@@ -370,3 +370,14 @@ fn snapshot_redaction_numbers_fds_and_ports_and_hides_no_state() {
     let seen = |path: &str| redact(&format!("close(4) = 0  ESTAB → (fd gone)  ✓ {path}\n"), &[]);
     assert_ne!(seen("FIN-WAIT-1 → FIN-WAIT-2"), seen("FIN-WAIT-2"), "which states were seen must show");
 }
+
+/// Issue 19, item 3: the kernel's move that satisfied a lesson's `wait` is printed before the
+/// wait, not after it (three-way handshake: c2's SYN-SENT → ESTAB, then "wait for state ESTAB").
+#[test]
+fn a_kernel_move_is_printed_before_the_wait_it_satisfied() {
+    let out =
+        lab().args(["lesson", "run", "three-way-handshake", "--color", "never", "--lang", "en"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("no {needle:?} in:\n{text}"));
+    assert!(at("SYN-SENT → ESTAB") < at("wait for state ESTAB"), "{text}");
+}

@@ -453,7 +453,8 @@ fn wire_text(ev: &Event, color: bool) -> (String, bool) {
 fn wire_parts(ev: &Event) -> (bool, String, String) {
     let Some(seg) = ev.segment.as_deref() else { return (false, "wire".into(), String::new()) };
     let mark = if seg.inferred { "wire?" } else { "wire" };
-    let ends = format!("{mark} {} → {}", seg.src, seg.dst);
+    let arrow = if seg.dropped.is_some() { "→ ✗" } else { "→" };
+    let ends = format!("{mark} {} {arrow} {}", seg.src, seg.dst);
     let mut what = seg.to_string();
     if seg.len > 0 {
         what.push(' ');
@@ -462,7 +463,10 @@ fn wire_parts(ev: &Event) -> (bool, String, String) {
             what.push_str("...");
         }
     }
-    (!seg.analysis.is_empty(), ends, what)
+    if let Some(why) = seg.dropped {
+        what.push_str(&format!(" ✗ {}", why.words()));
+    }
+    (!seg.analysis.is_empty() || seg.dropped.is_some(), ends, what)
 }
 
 /// A change the kernel made on its own: OLD → NEW; a look (a lesson's wait) just NOW.
@@ -637,6 +641,7 @@ mod tests {
             options: None,
             analysis: vec![Analysis::Retransmission],
             inferred: false,
+            dropped: None,
         };
         Event::segment("cli", seg)
     }
