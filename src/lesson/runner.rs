@@ -459,6 +459,8 @@ impl Runner<'_> {
             Cond::Kernel(s) => kernel(self).and_then(|k| k.0) == *s,
             Cond::RecvQ(n) => kernel(self).map(|k| k.1) == Some(*n),
         });
+        // What the kernel did while we waited is what satisfied the wait: it is told first.
+        self.tracer.observe();
         let row = self.kernel_row(name);
         let mut ev = Event::new(Kind::Wait, name);
         ev.args = vec![Arg::Text(f(M::WaitFor, &[cond]))];

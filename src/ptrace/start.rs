@@ -11,6 +11,7 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use std::collections::BTreeSet;
 use std::ffi::{CString, OsString};
+use std::os::fd::BorrowedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -28,7 +29,7 @@ fn options() -> Options {
 /// Starts `argv` under the seccomp filter, stopped at its first instruction's `exec()`, with
 /// the options set. EXITKILL: if lab dies, the program dies too — under the filter, its socket
 /// calls would otherwise fail with ENOSYS, no tracer being there to answer.
-pub fn launch(argv: &[OsString]) -> Result<Pid, String> {
+pub fn launch(argv: &[OsString], netns: Option<BorrowedFd<'_>>) -> Result<Pid, String> {
     let first = argv.first().ok_or("lab trace: which program? (lab trace -- PROGRAM [ARGS…])")?;
     let path = find_program(Path::new(first))?;
     refuse_32_bit(&path)?;
@@ -36,7 +37,7 @@ pub fn launch(argv: &[OsString]) -> Result<Pid, String> {
     let cpath = CString::new(path.as_os_str().as_bytes()).map_err(|_| "a NUL byte in the program's name")?;
     let args: Result<Vec<CString>, _> = argv.iter().map(|a| CString::new(a.as_bytes())).collect();
     let args = args.map_err(|_| "a NUL byte in an argument")?;
-    let pid = sys::spawn_traced(&cpath, &args, &filter).map_err(|e| format!("fork: {e}"))?;
+    let pid = sys::spawn_traced(&cpath, &args, &filter, netns).map_err(|e| format!("fork: {e}"))?;
     match waitpid(pid, Some(WaitPidFlag::__WALL)) {
         Ok(WaitStatus::Stopped(_, Signal::SIGSTOP)) => {}
         Ok(WaitStatus::Exited(_, _)) => return Err(not_traceable("PTRACE_TRACEME")),
