@@ -141,6 +141,7 @@ impl Streams {
             options: h.flags.has(Flags::SYN).then_some(h.options),
             analysis,
             inferred: false,
+            dropped: None,
         }
     }
 

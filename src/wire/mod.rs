@@ -16,4 +16,4 @@ pub mod analysis;
 pub mod segment;
 
 pub use analysis::{Analysis, Streams};
-pub use segment::{Flags, Header, Segment, SynOptions};
+pub use segment::{Dropped, Flags, Header, Segment, SynOptions};
