@@ -86,6 +86,7 @@ pub enum M {
     DetailEofOwn,
     DetailEofPeer,
     DetailBlocked,
+    DetailUnfinished,
     DetailInterrupted,
     RestartSys,
     RestartNoIntr,
@@ -215,7 +216,7 @@ pub enum M {
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
-pub const CATALOG: [(M, &str, &str); 159] = [
+pub const CATALOG: [(M, &str, &str); 160] = [
     (M::ColNumber, "#", "#"),
     (M::ColTime, "time ms", "tiempo ms"),
     (M::ColWho, "who", "quién"),
@@ -273,6 +274,11 @@ pub const CATALOG: [(M, &str, &str); 159] = [
     (M::DetailEofOwn, "EOF: this side was shut down for reading", "EOF: este lado se cerró para lectura"),
     (M::DetailEofPeer, "EOF: the peer closed its side", "EOF: el otro extremo cerró su lado"),
     (M::DetailBlocked, "… blocked, waiting", "… bloqueada, esperando"),
+    (
+        M::DetailUnfinished,
+        "… unfinished: the thread ended before it returned",
+        "… sin terminar: el hilo acabó antes de que volviera",
+    ),
     (M::DetailInterrupted, "? {}: interrupted by a signal, {}", "? {}: interrumpida por una señal, {}"),
     (M::RestartSys, "made again if the handler has SA_RESTART (else EINTR)", "se repite si el manejador tiene SA_RESTART (si no, EINTR)"),
     (M::RestartNoIntr, "always made again", "siempre se repite"),

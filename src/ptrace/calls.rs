@@ -53,8 +53,37 @@ pub struct Pending<'t> {
     look: Option<LastLook>,
     /// A call that may block holds its place in the order of events from its entry on, until
     /// it is shown as blocked or returns.
-    wait: Option<Ticket>,
+    wait: Option<Place<'t>>,
     started: Instant,
+}
+
+/// A place held in the order of events. Every event after it waits until it is filled, so a
+/// place that is dropped unfilled — its call forgotten on any path: its thread gone in an
+/// `exec()`, the tracer detaching — gives itself up, and nothing after it is held back.
+struct Place<'t> {
+    tracer: &'t Tracer,
+    ticket: Option<Ticket>,
+}
+
+impl<'t> Place<'t> {
+    fn new(tracer: &'t Tracer) -> Place<'t> {
+        Place { tracer, ticket: Some(tracer.ticket()) }
+    }
+
+    /// Fills the place with `ev`.
+    fn fill(mut self, ev: Event) {
+        if let Some(t) = self.ticket.take() {
+            self.tracer.emit_at(t, vec![ev], None);
+        }
+    }
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        if let Some(t) = self.ticket.take() {
+            self.tracer.cancel(t);
+        }
+    }
 }
 
 impl Pending<'_> {
@@ -111,31 +140,41 @@ impl<'t> Calls<'t> {
         if call == Syscall::Close {
             self.close_entry(&mut p, proc);
         } else if decode::may_block(call) {
-            p.wait = Some(self.tracer.ticket());
+            p.wait = Some(Place::new(self.tracer));
         }
         Some(p)
     }
 
     /// Shows a call that has been waiting as blocked, in its place (its entry).
     pub fn show_blocked(&self, p: &mut Pending<'t>) {
-        let Some(ticket) = p.wait.take() else { return };
+        let Some(place) = p.wait.take() else { return };
         let mut ev = p.rec.ev.clone();
         ev.detail = Some(Detail::Blocked);
-        self.tracer.emit_at(ticket, vec![ev], None);
+        place.fill(ev);
     }
 
-    /// Forgets a call whose thread is gone before it returned.
-    pub fn abandon(&self, mut p: Pending<'t>) {
-        if let Some(t) = p.wait.take() {
-            self.tracer.cancel(t);
+    /// A call whose thread ended before it returned (the process exited or was killed, or
+    /// another thread called `exec()`): shown in its place if it was not shown yet, else
+    /// after its "blocked" line — strace's `<unfinished ...>` with no `<... resumed>`.
+    pub fn unfinished(&self, mut p: Pending<'t>) {
+        let mut ev = p.rec.ev.clone();
+        (ev.ret, ev.detail) = (None, Some(Detail::Unfinished));
+        match p.wait.take() {
+            Some(place) => place.fill(ev),
+            None => self.tracer.emit(ev),
         }
+    }
+
+    /// Forgets a call whose exit the tracer will not see (it detaches): its place, if it
+    /// held one, is given up as it is dropped.
+    pub fn abandon(&self, p: Pending<'t>) {
+        drop(p);
     }
 
     /// The exit of a call: its result, what it wrote back, the state after, the check.
     pub fn exit(&self, proc: &mut Process, mem: Memory, mut p: Pending<'t>, ret: i64) {
-        if let Some(t) = p.wait.take() {
-            self.tracer.cancel(t);
-        }
+        // Its place is given up: the call took effect now, and its event takes a new one.
+        drop(p.wait.take());
         if let Some((_, code)) = RESTART_CODES.iter().find(|(c, _)| -ret == *c) {
             p.rec.result(&Ok(()), |_, _| 0);
             (p.rec.ev.ret, p.rec.ev.detail) = (None, Some(Detail::Interrupted(code)));

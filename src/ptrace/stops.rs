@@ -207,7 +207,13 @@ impl<'t> Stops<'t> {
         let former = ptrace::getevent(tid).map(|t| Pid::from_raw(t as i32)).unwrap_or(tid);
         let task = self.tasks.remove(&former).or_else(|| self.tasks.remove(&tid));
         let pid = task.as_ref().map_or(tid, |t| t.pid);
-        self.tasks.retain(|_, t| t.pid != pid);
+        // Every other thread of the process is gone: a call one of them was in never returns.
+        let gone: Vec<Pid> = self.tasks.iter().filter(|(_, t)| t.pid == pid).map(|(k, _)| *k).collect();
+        for other in gone {
+            if let Some(p) = self.tasks.remove(&other).and_then(|mut t| t.pending.take()) {
+                self.calls.unfinished(p);
+            }
+        }
         if let Some(proc) = self.procs.get_mut(&pid) {
             proc.exec();
         }
@@ -240,7 +246,7 @@ impl<'t> Stops<'t> {
     fn on_gone(&mut self, tid: Pid, status: i32) {
         if let Some(mut task) = self.tasks.remove(&tid) {
             if let Some(p) = task.pending.take() {
-                self.calls.abandon(p);
+                self.calls.unfinished(p);
             }
             if !self.tasks.values().any(|t| t.pid == task.pid) {
                 self.procs.remove(&task.pid);

@@ -1,0 +1,110 @@
+//! `lab trace` against programs that do odd things — exec from a thread, threads that end in
+//! the middle of a call, data moved in ways a trace decodes only with care (or cannot), a
+//! set-user-ID program, signals sent to lab itself — each a small C program under
+//! `tests/programs/`, each checked for what the trace must not lose or hide.
+//!
+//! Needs `cc` (apt-get install gcc); each test is skipped loudly without it.
+
+mod common;
+
+use common::{have_tool, lab, temp_dir, PATIENCE};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// `tests/programs/NAME.c`, compiled into `dir` with `cc`; `None` (skipped loudly) without cc.
+fn compiled(dir: &Path, name: &str) -> Option<PathBuf> {
+    if !have_tool("cc", "gcc") {
+        return None;
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs").join(format!("{name}.c"));
+    let exe = dir.join(name);
+    let ok = Command::new("cc").args(["-pthread", "-O1", "-o"]).arg(&exe).arg(&src).status().unwrap().success();
+    assert!(ok, "cc failed on {}", src.display());
+    Some(exe)
+}
+
+/// Runs `lab trace --json ARGS -- PROGRAM` to its end; returns lab's exit code, its stderr,
+/// and the trace's events.
+fn traced(dir: &Path, args: &[&str], program: &[&str]) -> (i32, String, Vec<Value>) {
+    let file = dir.join("trace.jsonl");
+    let child = lab()
+        .args(["trace", "--json", "--trace-file"])
+        .arg(&file)
+        .args(args)
+        .arg("--")
+        .args(program)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn lab trace");
+    let (code, stderr) = finish(child);
+    (code, stderr, events(&file))
+}
+
+/// Waits (bounded) for a lab process to end: its exit code and stderr.
+fn finish(mut child: Child) -> (i32, String) {
+    let deadline = Instant::now() + PATIENCE * 3;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                std::io::Read::read_to_string(&mut e, &mut err).unwrap();
+            }
+            return (status.code().unwrap_or(-1), err);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("lab trace did not end");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn events(file: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    text.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
+}
+
+/// The call events of `call`.
+fn calls<'e>(evs: &'e [Value], call: &str) -> Vec<&'e Value> {
+    evs.iter().filter(|e| e["kind"] == "call" && e["call"] == call).collect()
+}
+
+/// The notes whose words contain `needle`.
+fn notes<'e>(evs: &'e [Value], needle: &str) -> Vec<&'e Value> {
+    evs.iter().filter(|e| e["kind"] == "note" && e["note"].as_str().is_some_and(|n| n.contains(needle))).collect()
+}
+
+#[test]
+fn exec_from_a_thread_while_the_main_thread_waits_in_accept_loses_nothing_after() {
+    let dir = temp_dir("odd-exec-thread");
+    let Some(exe) = compiled(&dir, "exec_from_thread") else { return };
+    let (code, stderr, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
+    assert_eq!(code, 3, "lab ends with the new program's status: {stderr}");
+    // The new program's 20 sends, and the end, all reach the trace.
+    assert_eq!(calls(&evs, "sendto").len(), 20, "{evs:#?}");
+    assert_eq!(notes(&evs, "ended with status 3").len(), 1, "{evs:#?}");
+    // The old program's accept() never returned: shown, unfinished, before the new program's.
+    let accepts = calls(&evs, "accept");
+    assert_eq!(accepts.len(), 2, "{accepts:#?}");
+    assert!(accepts[0]["detail"].as_str().is_some_and(|d| d.contains("thread ended before it returned")));
+    assert_eq!(accepts[0]["ret"], Value::Null);
+    assert_eq!(accepts[1]["ret"].as_i64().map(|fd| fd >= 0), Some(true), "the new program's accept returned");
+}
+
+#[test]
+fn a_call_younger_than_50_ms_whose_thread_ends_is_shown_unfinished() {
+    let dir = temp_dir("odd-unfinished");
+    let Some(exe) = compiled(&dir, "thread_ends_in_accept") else { return };
+    let (code, stderr, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let accepts = calls(&evs, "accept");
+    assert_eq!(accepts.len(), 1, "the accept() the exit cut short is shown: {evs:#?}");
+    assert_eq!(accepts[0]["detail"], "… unfinished: the thread ended before it returned");
+    assert_eq!(accepts[0]["fd"], 3);
+    let ended = notes(&evs, "ended with status 0");
+    assert_eq!(ended.len(), 1);
+    assert!(accepts[0]["seq"].as_u64() < ended[0]["seq"].as_u64(), "in order: the call, then the end");
+}
