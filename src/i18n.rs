@@ -76,6 +76,7 @@ pub enum M {
     TraceAttached,
     TraceDetached,
     TraceEnded,
+    TraceKilled,
     TraceSignal,
     Trace32Bit,
     NoLessonsFolder,
@@ -216,7 +217,7 @@ pub enum M {
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
-pub const CATALOG: [(M, &str, &str); 160] = [
+pub const CATALOG: [(M, &str, &str); 161] = [
     (M::ColNumber, "#", "#"),
     (M::ColTime, "time ms", "tiempo ms"),
     (M::ColWho, "who", "quién"),
@@ -253,6 +254,7 @@ pub const CATALOG: [(M, &str, &str); 160] = [
     ),
     (M::TraceDetached, "detached from process {}: it goes on untraced", "soltado el proceso {}: sigue sin trazar"),
     (M::TraceEnded, "the program ended with status {}", "el programa terminó con estado {}"),
+    (M::TraceKilled, "the program was killed by {}", "el programa murió por la señal {}"),
     (M::TraceSignal, "--- {} --- delivered to the program", "--- {} --- entregada al programa"),
     (
         M::Trace32Bit,

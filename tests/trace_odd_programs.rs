@@ -108,3 +108,105 @@ fn a_call_younger_than_50_ms_whose_thread_ends_is_shown_unfinished() {
     assert_eq!(ended.len(), 1);
     assert!(accepts[0]["seq"].as_u64() < ended[0]["seq"].as_u64(), "in order: the call, then the end");
 }
+
+/// Waits (bounded) until the trace file holds `needle`.
+fn wait_for(file: &Path, needle: &str) {
+    let deadline = Instant::now() + PATIENCE;
+    while !std::fs::read_to_string(file).unwrap_or_default().contains(needle) {
+        assert!(Instant::now() < deadline, "{needle} never reached {}", file.display());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn kill_int_sent_to_lab_reaches_the_program_and_its_end_is_told_by_the_signal() {
+    let dir = temp_dir("odd-kill-int");
+    let Some(exe) = compiled(&dir, "waits_or_kills_itself") else { return };
+    let file = dir.join("trace.jsonl");
+    let child = lab()
+        .args(["trace", "--json", "--trace-file"])
+        .arg(&file)
+        .arg("--")
+        .arg(&exe)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(&file, r#""call":"listen""#);
+    // `kill -INT` to lab alone, as from another terminal: not the terminal's Ctrl+C, which the
+    // program gets by itself.
+    let lab_pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(lab_pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let (code, stderr) = finish(child);
+    assert_eq!(code, 128 + 2, "the program was killed by the SIGINT lab passed on: {stderr}");
+    let evs = events(&file);
+    assert_eq!(notes(&evs, "the program was killed by SIGINT").len(), 1, "{evs:#?}");
+
+    let (code, _, evs) = traced(&dir, &[], &[exe.to_str().unwrap(), "kill"]);
+    assert_eq!(code, 128 + 9);
+    assert_eq!(notes(&evs, "the program was killed by SIGKILL").len(), 1, "not 'status 137': {evs:#?}");
+    assert!(notes(&evs, "status 137").is_empty());
+}
+
+#[test]
+fn a_program_another_tracer_holds_is_refused_naming_that_tracer() {
+    let dir = temp_dir("odd-other-tracer");
+    let Some(exe) = compiled(&dir, "waits_or_kills_itself") else { return };
+    if !have_tool("strace", "strace") {
+        return;
+    }
+    let mut strace = Command::new("strace").args(["-o", "/dev/null"]).arg(&exe).spawn().unwrap();
+    // The program strace started: its child, once it is there.
+    let children = format!("/proc/{0}/task/{0}/children", strace.id());
+    let deadline = Instant::now() + PATIENCE;
+    let traced_pid = loop {
+        let text = std::fs::read_to_string(&children).unwrap_or_default();
+        if let Some(pid) = text.split_whitespace().next() {
+            break pid.to_string();
+        }
+        assert!(Instant::now() < deadline, "strace started no program");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let out = lab().args(["trace", "-p", &traced_pid]).output().unwrap();
+    let _ = Command::new("kill").args(["-KILL", &traced_pid]).status();
+    let _ = strace.wait();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("already traced by process {} (strace)", strace.id())), "{err}");
+}
+
+#[test]
+fn close_of_a_fd_never_open_is_shown_with_all_fds() {
+    let dir = temp_dir("odd-ebadf");
+    let Some(exe) = compiled(&dir, "close_never_open") else { return };
+    let (code, stderr, evs) = traced(&dir, &["--all-fds"], &[exe.to_str().unwrap()]);
+    assert_eq!(code, 0, "the program saw EBADF: {stderr}");
+    let closes: Vec<_> = calls(&evs, "close").into_iter().filter(|e| e["fd"] == 77).collect();
+    assert_eq!(closes.len(), 1, "{evs:#?}");
+    assert_eq!(closes[0]["errno"], "EBADF");
+    // Without --all-fds, a program without sockets shows no call.
+    let (_, _, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
+    assert!(calls(&evs, "close").is_empty());
+}
+
+#[test]
+fn closing_a_connection_whose_fin_waits_behind_unsent_data_does_not_hold_the_program() {
+    let dir = temp_dir("odd-close-stall");
+    let Some(exe) = compiled(&dir, "close_with_unsent_data") else { return };
+    let file = dir.join("trace.jsonl");
+    let out = lab().args(["trace", "--json", "--trace-file"]).arg(&file).arg("--").arg(&exe).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // The ten close() calls, as the program timed them. A tracer waiting for FIN-WAIT-1 to pass
+    // held each for its whole bound (500 ms): 5 s in all.
+    let ms: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("the program's ms");
+    assert!(ms < 2000.0, "the ten close() calls took {ms} ms under lab trace");
+    // Each verdict is still made: the client's fd (4) closed in ESTABLISHED, the kernel agrees
+    // the connection is in FIN-WAIT-1.
+    let evs = events(&file);
+    let closes: Vec<_> = calls(&evs, "close").into_iter().filter(|e| e["fd"] == 4).collect();
+    assert_eq!(closes.len(), 10, "{evs:#?}");
+    for c in closes {
+        let seen = (&c["before"], &c["verdict"], &c["kernel"]);
+        assert_eq!(seen, (&Value::from("ESTAB"), &Value::from("agrees"), &Value::from("FIN-WAIT-1")), "{c:#?}");
+    }
+}

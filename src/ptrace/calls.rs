@@ -123,7 +123,8 @@ impl<'t> Calls<'t> {
                     (decode::entry_args(call, &raw, mem), Some(copy), Some(sock.inode), shown)
                 }
                 Looked::Other(copy) => (decode::entry_args(call, &raw, mem), Some(copy), None, self.all_fds),
-                Looked::Closed => (decode::entry_args(call, &raw, mem), None, None, false),
+                // Not open: the call fails with EBADF, a bug worth seeing with --all-fds.
+                Looked::Closed => (decode::entry_args(call, &raw, mem), None, None, self.all_fds),
             },
         };
         if !shown {

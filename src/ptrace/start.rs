@@ -39,7 +39,8 @@ pub fn launch(argv: &[OsString]) -> Result<Pid, String> {
     let pid = sys::spawn_traced(&cpath, &args, &filter).map_err(|e| format!("fork: {e}"))?;
     match waitpid(pid, Some(WaitPidFlag::__WALL)) {
         Ok(WaitStatus::Stopped(_, Signal::SIGSTOP)) => {}
-        Ok(WaitStatus::Exited(_, _)) => return Err(not_traceable("PTRACE_TRACEME")),
+        // The child inherits no tracer of lab's, but `strace -f lab …` traces it already.
+        Ok(WaitStatus::Exited(_, _)) => return Err(not_traceable("PTRACE_TRACEME", tracer_of("self"))),
         other => return Err(format!("the child did not stop as expected: {other:?}")),
     }
     let opts = options() | Options::PTRACE_O_EXITKILL | Options::PTRACE_O_TRACESECCOMP;
@@ -128,11 +129,29 @@ fn attach_refused(pid: Pid, e: Errno) -> String {
             owner.unwrap_or(0)
         );
     }
-    not_traceable(&format!("PTRACE_SEIZE {pid}"))
+    not_traceable(&format!("PTRACE_SEIZE {pid}"), tracer_of(&pid.to_string()))
 }
 
-/// The reasons ptrace may be refused to one's own processes: Yama, a container, a tracer.
-fn not_traceable(what: &str) -> String {
+/// The process that traces `/proc/WHO` already (`TracerPid:` in its status; 0: none), and its
+/// name (`/proc/TRACER/comm`): a process has one tracer at a time.
+fn tracer_of(who: &str) -> Option<(i32, String)> {
+    let status = std::fs::read_to_string(format!("/proc/{who}/status")).ok()?;
+    let pid: i32 = status.lines().find_map(|l| l.strip_prefix("TracerPid:"))?.trim().parse().ok()?;
+    if pid == 0 {
+        return None;
+    }
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    Some((pid, comm.trim().to_string()))
+}
+
+/// The reasons ptrace may be refused to one's own processes: a tracer already there (named),
+/// Yama, a container.
+fn not_traceable(what: &str, tracer: Option<(i32, String)>) -> String {
+    if let Some((pid, comm)) = tracer {
+        return format!(
+            "{what} refused: it is already traced by process {pid} ({comm}), and a process has one tracer at a time: stop {comm} first"
+        );
+    }
     let scope = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope").ok();
     let scope = scope.as_deref().map(str::trim);
     let why = match scope {

@@ -56,6 +56,8 @@ pub struct Stops<'t> {
     /// The program started (or attached to), whose exit status lab exits with.
     pub main: Pid,
     pub exit_status: Option<i32>,
+    /// The signal that killed it, if one did (its status is then 128 + the signal's number).
+    pub killed_by: Option<Signal>,
     /// New threads whose first stop came before their creator's clone event.
     early: Vec<Pid>,
 }
@@ -70,6 +72,7 @@ impl<'t> Stops<'t> {
             seized,
             main,
             exit_status: None,
+            killed_by: None,
             early: Vec::new(),
         }
     }
@@ -97,8 +100,8 @@ impl<'t> Stops<'t> {
             WaitStatus::PtraceSyscall(tid) => self.on_syscall(tid),
             WaitStatus::PtraceEvent(tid, sig, event) => self.on_event(tid, sig, event),
             WaitStatus::Stopped(tid, sig) => self.on_signal(tid, sig),
-            WaitStatus::Exited(tid, code) => self.on_gone(tid, code),
-            WaitStatus::Signaled(tid, sig, _) => self.on_gone(tid, 128 + sig as i32),
+            WaitStatus::Exited(tid, code) => self.on_gone(tid, code, None),
+            WaitStatus::Signaled(tid, sig, _) => self.on_gone(tid, 128 + sig as i32, Some(sig)),
             _ => {}
         }
     }
@@ -243,7 +246,7 @@ impl<'t> Stops<'t> {
         self.resume(tid, false, Some(sig));
     }
 
-    fn on_gone(&mut self, tid: Pid, status: i32) {
+    fn on_gone(&mut self, tid: Pid, status: i32, signal: Option<Signal>) {
         if let Some(mut task) = self.tasks.remove(&tid) {
             if let Some(p) = task.pending.take() {
                 self.calls.unfinished(p);
@@ -253,7 +256,7 @@ impl<'t> Stops<'t> {
             }
         }
         if tid == self.main {
-            self.exit_status = Some(status);
+            (self.exit_status, self.killed_by) = (Some(status), signal);
         }
     }
 
