@@ -214,10 +214,20 @@ pub enum M {
     NameBadChar,
     NameReserved,
     RoomHelp,
+    LinkError,
+    LinkUnknownRule,
+    LinkNoHost,
+    LinkBadDuration,
+    LinkBadPercent,
+    LinkBadCount,
+    LinkBadRate,
+    LinkBadKind,
+    LinkMissing,
+    LinkHealAlone,
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
-pub const CATALOG: [(M, &str, &str); 161] = [
+pub const CATALOG: &[(M, &str, &str)] = &[
     (M::ColNumber, "#", "#"),
     (M::ColTime, "time ms", "tiempo ms"),
     (M::ColWho, "who", "quién"),
@@ -403,6 +413,16 @@ pub const CATALOG: [(M, &str, &str); 161] = [
     (M::NameBadChar, "'{}' is not allowed: use letters, digits, _ and -", "'{}' no está permitido: usa letras, dígitos, _ y -"),
     (M::NameReserved, "'{}' is reserved", "'{}' está reservado"),
     (M::RoomHelp, "* commands (':' or '/'):\n*   text               say it to everyone\n*   :p name text       private message (also :p-name-text)\n*   :u / :i            users / users with id and address\n*   :add               your id, your fd on the server, your address\n*   :me text           an action\n*   :smile :angry :combito :larva   emotes\n*   :artifacts         your artifacts; :artifact N looks one up\n*   :offer name mine theirs         propose a swap (artifact ids)\n*   :accept [name] / :reject [name] settle an offer made to you\n*   :h                 this help\n*   :q, chao, bye      leave", "* comandos (':' o '/'):\n*   texto              dilo a todo el mundo\n*   :p nombre texto    mensaje privado (también :p-nombre-texto)\n*   :u / :i            usuari@s / usuari@s con id y dirección\n*   :add               tu id, tu fd en el servidor, tu dirección\n*   :me texto          una acción\n*   :smile :angry :combito :larva   emoticonos\n*   :artefactos        tus artefactos; :artefacto N busca uno\n*   :offer nombre mío suyo          propón un cambio (ids de artefactos)\n*   :accept [nombre] / :reject [nombre] resuelve una oferta que te hicieron\n*   :h                 esta ayuda\n*   :q, chao, bye      salir"),
+    (M::LinkError, "link rule, column {}: '{}': {}", "regla del enlace, columna {}: '{}': {}"),
+    (M::LinkUnknownRule, "not a rule (delay, loss, drop, duplicate, reorder, rate, mtu, partition, heal)", "no es una regla (delay, loss, drop, duplicate, reorder, rate, mtu, partition, heal)"),
+    (M::LinkNoHost, "there is no host '{}'", "no hay ningún host '{}'"),
+    (M::LinkBadDuration, "a time is a number and a unit, from 0 to 10s: 30ms, 1s, 250us", "un tiempo es un número y una unidad, de 0 a 10s: 30ms, 1s, 250us"),
+    (M::LinkBadPercent, "a chance is a percentage from 0 to 100: 5%", "una probabilidad es un porcentaje de 0 a 100: 5%"),
+    (M::LinkBadCount, "expected a whole number in range (mtu: 68 to 65536; counts: 1 to 1000000)", "se esperaba un número entero en rango (mtu: 68 a 65536; cuentas: 1 a 1000000)"),
+    (M::LinkBadRate, "a rate is a number and bit, kbit, mbit or gbit, from 1kbit to 100gbit: 1mbit", "una tasa es un número y bit, kbit, mbit o gbit, de 1kbit a 100gbit: 1mbit"),
+    (M::LinkBadKind, "drop counts data, SYN, FIN or RST segments", "drop cuenta segmentos data, SYN, FIN o RST"),
+    (M::LinkMissing, "the rule needs its {}", "a la regla le falta su {}"),
+    (M::LinkHealAlone, "'heal' is said alone: it ends a partition and keeps the other rules", "'heal' va solo: termina una partición y deja las demás reglas"),
 ];
 
 /// A message in `lang`.

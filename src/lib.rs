@@ -42,6 +42,7 @@ pub mod explain;
 pub mod i18n;
 pub mod kernel;
 pub mod lesson;
+pub mod net;
 pub mod netcat;
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 pub mod ptrace;

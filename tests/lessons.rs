@@ -119,8 +119,70 @@ fn diagrams_in_the_terminal_and_as_mermaid() {
     assert!(text.contains("  srv") && text.contains("cli"), "{text}");
     assert!(text.contains("─ SYN ─") && text.contains(" FIN ") && text.contains("\"hola\\n\" (5 bytes)"), "{text}");
     let m = std::fs::read_to_string(&mmd).unwrap();
-    assert!(m.starts_with("sequenceDiagram\n    participant srv\n    participant cli\n"), "{m}");
-    assert!(m.contains("cli->>srv: SYN") && m.contains("srv->>cli: SYN-ACK") && m.contains("cli->>srv: FIN"), "{m}");
+    assert!(m.starts_with("sequenceDiagram\n    participant srv\n    participant conn\n    participant cli\n"), "{m}");
+    assert!(m.contains("cli->>srv: SYN") && m.contains("srv->>cli: SYN-ACK") && m.contains("cli->>conn: FIN"), "{m}");
+}
+
+/// The terminal diagram's rows drawn on column `col` (its `●` at that character), as text.
+fn on_column(diagram: &str, col: usize) -> Vec<String> {
+    diagram
+        .lines()
+        .filter(|l| l.chars().nth(col) == Some('●'))
+        .map(|l| l.chars().skip(col + 2).collect::<String>().split("  ").next().unwrap_or("").trim().to_string())
+        .collect()
+}
+
+/// The states an SVG bands the lifeline at `x` with (each band a `<rect x=…>` with its title).
+fn bands_at(svg: &str, x: usize) -> Vec<String> {
+    svg.split("<rect ")
+        .skip(1)
+        .filter(|r| r.starts_with(&format!("x=\"{}\"", x - 7)))
+        .filter_map(|r| r.split("<title>").nth(1)?.split('<').next().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn the_accepted_socket_has_its_own_lifeline_and_the_listener_stays_listen() {
+    let dir = temp_dir("lifeline");
+    let (mmd, svg, html) = (dir.join("r.mmd"), dir.join("r.svg"), dir.join("r.html"));
+    let out = lab()
+        .args(["lesson", "run", "reuseaddr", "--color", "never", "--diagram", "--mermaid"])
+        .args([&mmd, Path::new("--svg"), &svg, Path::new("--html"), &html])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let diagram = &text[text.rfind("\n  srv").expect("the diagram's head") + 1..];
+    let head = diagram.lines().next().unwrap();
+    let (srv, conn) = (head.find("srv").unwrap(), head.find("conn").expect("a lifeline for the accepted socket"));
+    let listener = on_column(diagram, srv);
+    assert_eq!(listener.iter().filter(|r| r.starts_with("close()")).count(), 1, "one close() each: {listener:?}");
+    assert!(listener.iter().all(|r| !r.contains("ESTAB") && !r.contains("CLOSE-WAIT")), "{listener:?}");
+    let connection = on_column(diagram, conn);
+    assert!(connection.first().is_some_and(|r| r.contains("accepted: ESTAB")), "{connection:?}");
+    assert!(connection.iter().any(|r| r.starts_with("close()")), "{connection:?}");
+
+    let m = std::fs::read_to_string(&mmd).unwrap();
+    assert!(m.contains("participant srv\n    participant conn\n"), "{m}");
+    let over_srv: Vec<&str> = m.lines().filter(|l| l.contains("Note over srv:")).collect();
+    assert_eq!(over_srv.iter().filter(|l| l.contains("close()")).count(), 1, "{m}");
+    assert!(over_srv.iter().all(|l| !l.contains("ESTAB")), "{m}");
+    assert!(m.contains("conn->>cli: FIN"), "{m}");
+
+    // The pictures band the listener LISTEN (after CLOSE) and nothing else, and the page holds
+    // the same picture.
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    let page = std::fs::read_to_string(&html).unwrap();
+    let x = |name: &str| -> usize {
+        let at = svg.find(&format!(">{name}</text>")).unwrap();
+        let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+        tag.split("x=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap()
+    };
+    for picture in [&svg, &page] {
+        assert_eq!(bands_at(picture, x("srv")), ["CLOSE", "LISTEN"], "the listener's bands");
+        let conn_bands = bands_at(picture, x("conn"));
+        assert!(conn_bands.contains(&"ESTAB".to_string()) && conn_bands.contains(&"TIME-WAIT".to_string()));
+    }
 }
 
 #[test]

@@ -110,7 +110,7 @@ pub struct TraceCmdArgs {
     /// Pause before each socket call until Enter (read from the terminal).
     #[arg(long)]
     pub step: bool,
-    /// After the run, draw it as a sequence diagram (one lifeline per thread).
+    /// After the run, draw it as a sequence diagram (one lifeline per socket).
     #[arg(long)]
     pub diagram: bool,
     /// Write the sequence diagram as Mermaid to this file.

@@ -1,68 +1,123 @@
-//! A run as a sequence diagram: one column (lifeline) per actor, time downward, each call and
-//! state change on its lifeline, and arrows for what crosses the network — the handshake, data,
-//! FIN and RST. Drawn in the terminal, or written as Mermaid (which GitHub renders).
+//! A run as a sequence diagram: one column (lifeline) per socket, time downward, each call and
+//! state change on its socket's lifeline, and arrows for what crosses the network — the
+//! handshake, data, FIN and RST. Drawn in the terminal, or written as Mermaid (which GitHub
+//! renders); [`super::page`] draws the same rows as SVG.
 
-use crate::tcp_state::state_or_gone;
+use super::lifelines::{self, Lifelines};
+use crate::tcp_state::{state_or_gone, TcpState};
 use crate::trace::{names, Arg, Detail, Event, Kind, Syscall};
 use crate::transitions::{self, Segment};
 use nix::errno::Errno;
-use std::collections::HashMap;
-use std::net::SocketAddr;
 
-/// Width of one actor's column in the terminal.
+/// Width of one lifeline's column in the terminal.
 const COL: usize = 34;
+
+/// A run laid out for drawing: the lifelines, and the rows, top to bottom.
+pub(crate) struct Diagram {
+    /// Each lifeline's name, in drawing order.
+    pub lifelines: Vec<String>,
+    pub rows: Vec<Row>,
+}
 
 /// One row of the diagram.
 pub(crate) enum Row {
-    /// A call or state change on one lifeline, and the lifeline's TCP state after it (`None`:
-    /// unchanged or unknown; `Some(None)`: gone).
-    On(usize, String, Option<Option<crate::tcp_state::TcpState>>),
-    /// A segment from one lifeline to another.
-    Arrow { from: usize, to: usize, label: String },
+    /// A call or state change on one lifeline.
+    On(On),
+    /// Something that crossed from one lifeline to another.
+    Arrow(Arrow),
+    /// Words for the student where they happen in the run (a lesson's `note:`). Pictures that
+    /// have room for them draw them beside the diagram; the terminal's diagram leaves them to
+    /// the trace above it.
+    Note(String),
 }
 
-/// Builds the rows: `columns` maps each actor to the sockets it owns.
-pub(crate) fn rows(events: &[Event], columns: &[(String, Vec<String>)]) -> Vec<Row> {
-    let col_of_sock: HashMap<&str, usize> =
-        columns.iter().enumerate().flat_map(|(i, (_, socks))| socks.iter().map(move |s| (s.as_str(), i))).collect();
-    // Which column owns which port: an arrow goes to whoever has the peer's port.
-    let mut col_of_port: HashMap<u16, usize> = HashMap::new();
-    for e in events {
-        if let (Some(c), Some(port)) = (col_of_sock.get(e.actor.as_str()), port(e.local)) {
-            col_of_port.entry(port).or_insert(*c);
+/// A call or state change on one lifeline.
+pub(crate) struct On {
+    pub line: usize,
+    /// `connect() = 0 CLOSE → ESTAB`.
+    pub text: String,
+    /// The lifeline's TCP state after it: `None` unchanged or unknown; `Some(None)` gone.
+    pub after: Option<Option<TcpState>>,
+}
+
+/// An arrow between two lifelines.
+pub(crate) struct Arrow {
+    pub from: usize,
+    pub to: usize,
+    /// `SYN`, `"hola\n" (5 bytes)`.
+    pub label: String,
+    pub kind: ArrowKind,
+}
+
+/// What an arrow stands for. Each kind is drawn its own way, so a picture never passes off
+/// one for another (a segment seen on the wire would be a kind of its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ArrowKind {
+    /// A segment the traced call or kernel move implies, by [`transitions`]' rules.
+    Implied,
+}
+
+/// Lays out a run: `groups` names each group of actors that share one fd table (see
+/// [`lifelines`]).
+pub(crate) fn layout(events: &[Event], groups: &[(String, Vec<String>)]) -> Diagram {
+    let lines = lifelines::of(events, groups);
+    let mut rows = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        match (e.kind, lines.of_event[i]) {
+            (Kind::Note, _) => rows.extend(e.note.clone().map(Row::Note)),
+            (_, Some(c)) => event_rows(&mut rows, &lines, i, e, c),
+            _ => {}
         }
     }
-    let mut out = Vec::new();
-    for e in events {
-        let Some(&c) = col_of_sock.get(e.actor.as_str()) else { continue };
-        match e.kind {
-            // A call shown as blocked draws when it returns.
-            Kind::Call if matches!(e.detail, Some(Detail::Blocked)) => {}
-            Kind::Call => {
-                if let Some(to) = port(e.peer).and_then(|p| col_of_port.get(&p).copied()) {
-                    for (forward, label) in segments(e) {
-                        let (from, to) = if forward { (c, to) } else { (to, c) };
-                        out.push(Row::Arrow { from, to, label });
-                    }
+    Diagram { lifelines: lines.lines.iter().map(|l| l.name.clone()).collect(), rows }
+}
+
+/// The rows of event `i`, on lifeline `c`.
+fn event_rows(out: &mut Vec<Row>, lines: &Lifelines, i: usize, e: &Event, c: usize) {
+    let on = |line: usize, text: String, after: Option<Option<TcpState>>| Row::On(On { line, text, after });
+    // A segment a socket sends itself (a connection to its own port) has no arrow to draw.
+    let arrow = |from: usize, to: usize, label: String| match from == to {
+        true => on(from, format!("↻ {label}"), None),
+        false => Row::Arrow(Arrow { from, to, label, kind: ArrowKind::Implied }),
+    };
+    match e.kind {
+        // A call shown as blocked draws when it returns.
+        Kind::Call if matches!(e.detail, Some(Detail::Blocked)) => {}
+        Kind::Call => {
+            let handshake = e.call == Some(Syscall::Connect);
+            if let Some(to) = lines.reached(e.local, e.peer, handshake) {
+                for (forward, label) in segments(e) {
+                    let (from, to) = if forward { (c, to) } else { (to, c) };
+                    out.push(arrow(from, to, label));
                 }
-                let after = if e.fd_gone { Some(e.kernel) } else { e.state.map(Some) };
-                out.push(Row::On(c, label(e), after));
             }
-            Kind::Kernel => {
-                // What the kernel did on its own: on the socket's lifeline, and, when it was a
-                // segment from the peer that did it (an ACK, a SYN-ACK), that segment's arrow.
-                let from = port(e.peer).and_then(|p| col_of_port.get(&p).copied());
-                if let (Some(seg), Some(from)) = (transitions::segment_received(e.before, e.kernel), from) {
-                    out.push(Row::Arrow { from, to: c, label: seg.name().to_string() });
+            match lines.accepted.get(&i) {
+                // The listener stays as it was; the connection starts its own lifeline.
+                Some(&new) => {
+                    out.push(on(c, call_label(e), None));
+                    let fd = e.ret.unwrap_or_default();
+                    out.push(on(new, format!("fd {fd}, accepted: {}", state_or_gone(e.state)), Some(e.state)));
                 }
-                let old = e.before.map_or("-".into(), |s| s.to_string());
-                out.push(Row::On(c, format!("(kernel) {old} → {}", state_or_gone(e.kernel)), Some(e.kernel)));
+                None => {
+                    let after = if e.fd_gone { Some(e.kernel) } else { e.state.map(Some) };
+                    out.push(on(c, label(e), after));
+                }
             }
-            Kind::Wait => out.push(Row::On(c, format!("{}: {}", e.args_text(), state_or_gone(e.kernel)), None)),
-            Kind::Note | Kind::Check => {}
         }
+        Kind::Kernel => {
+            // What the kernel did on its own: on the socket's lifeline, and, when it was a
+            // segment from the peer that did it (an ACK, a SYN-ACK), that segment's arrow.
+            let handshake = e.before == Some(TcpState::SynSent);
+            let from = lines.reached(e.local, e.peer, handshake);
+            if let (Some(seg), Some(from)) = (transitions::segment_received(e.before, e.kernel), from) {
+                out.push(arrow(from, c, seg.name().to_string()));
+            }
+            let old = e.before.map_or("-".into(), |s| s.to_string());
+            out.push(on(c, format!("(kernel) {old} → {}", state_or_gone(e.kernel)), Some(e.kernel)));
+        }
+        Kind::Wait => out.push(on(c, format!("{}: {}", e.args_text(), state_or_gone(e.kernel)), None)),
+        Kind::Note | Kind::Check => {}
     }
-    out
 }
 
 /// The segments a call puts on the wire, as (towards the peer?, label); the rules of which call
@@ -96,22 +151,8 @@ fn segments(e: &Event) -> Vec<(bool, String)> {
     }
 }
 
-/// `connect() = 0 → ESTAB`, `recv "hola\n" = 5`, `close() → TIME-WAIT`.
+/// `connect() = 0 CLOSE → ESTAB`, `recv "hola\n" = 5`, `close() = 0 → TIME-WAIT`.
 fn label(e: &Event) -> String {
-    let result = match (e.errno, e.ret) {
-        (Some(err), _) => format!(" = -1 {}", names::errno_name(err)),
-        (None, Some(r)) => format!(" = {r}"),
-        _ => String::new(),
-    };
-    let name = e.call.map_or("", Syscall::name);
-    let call = match (e.call, &e.detail) {
-        (Some(Syscall::Recv | Syscall::Recvfrom | Syscall::Read | Syscall::Recvmsg), _) => {
-            format!("{name} {}", e.buffer().map(Arg::to_string).unwrap_or_default())
-        }
-        (Some(Syscall::Accept4 | Syscall::Accept), Some(Detail::Accepted { fd, .. })) => format!("accept → {fd}"),
-        (Some(Syscall::Accept4 | Syscall::Accept), _) => "accept → ".to_string(),
-        _ => format!("{name}()"),
-    };
     let state = if e.fd_gone {
         e.kernel.map_or(String::new(), |k| format!(" → {k}"))
     } else {
@@ -121,17 +162,30 @@ fn label(e: &Event) -> String {
             _ => String::new(),
         }
     };
-    format!("{call}{result}{state}")
+    format!("{}{state}", call_label(e))
 }
 
-/// The port of an address, if it has one (port 0: not bound yet).
-fn port(addr: Option<SocketAddr>) -> Option<u16> {
-    addr.map(|a| a.port()).filter(|p| *p != 0)
+/// The call and its result, without states: `accept4() = 6`, `recv "hola\n" = 5`.
+fn call_label(e: &Event) -> String {
+    let result = match (e.errno, e.ret) {
+        (Some(err), _) => format!(" = -1 {}", names::errno_name(err)),
+        (None, Some(r)) => format!(" = {r}"),
+        _ => String::new(),
+    };
+    let name = e.call.map_or("", Syscall::name);
+    let call = match e.call {
+        Some(Syscall::Recv | Syscall::Recvfrom | Syscall::Read | Syscall::Recvmsg) => {
+            format!("{name} {}", e.buffer().map(Arg::to_string).unwrap_or_default())
+        }
+        _ => format!("{name}()"),
+    };
+    format!("{call}{result}")
 }
 
 /// The diagram for a terminal.
-pub fn terminal(events: &[Event], columns: &[(String, Vec<String>)]) -> String {
-    let n = columns.len();
+pub fn terminal(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
+    let d = layout(events, groups);
+    let n = d.lifelines.len();
     let width = n * COL;
     let life = |i: usize| i * COL + 2;
     let blank = || {
@@ -143,17 +197,17 @@ pub fn terminal(events: &[Event], columns: &[(String, Vec<String>)]) -> String {
     };
     let mut out = String::new();
     let mut head = vec![' '; width];
-    for (i, (name, _)) in columns.iter().enumerate() {
+    for (i, name) in d.lifelines.iter().enumerate() {
         for (k, ch) in name.chars().take(COL - 2).enumerate() {
             head[life(i) + k] = ch;
         }
     }
     out.push_str(head.iter().collect::<String>().trim_end());
     out.push('\n');
-    for row in rows(events, columns) {
+    for row in d.rows {
         let mut v = blank();
         match row {
-            Row::On(c, text, _) => {
+            Row::On(On { line: c, text, .. }) => {
                 let room = if c + 1 < n { COL - 3 } else { 60 };
                 let text: String = text.chars().take(room).collect();
                 v.resize(width.max(life(c) + 2 + text.chars().count()), ' ');
@@ -162,7 +216,7 @@ pub fn terminal(events: &[Event], columns: &[(String, Vec<String>)]) -> String {
                     v[life(c) + 2 + k] = ch;
                 }
             }
-            Row::Arrow { from, to, label } => {
+            Row::Arrow(Arrow { from, to, label, kind: ArrowKind::Implied }) => {
                 let (a, b) = (life(from.min(to)), life(from.max(to)));
                 for x in v.iter_mut().take(b).skip(a + 1) {
                     *x = '─';
@@ -178,6 +232,7 @@ pub fn terminal(events: &[Event], columns: &[(String, Vec<String>)]) -> String {
                     v[start + k] = ch;
                 }
             }
+            Row::Note(_) => continue,
         }
         out.push_str(v.iter().collect::<String>().trim_end());
         out.push('\n');
@@ -186,17 +241,43 @@ pub fn terminal(events: &[Event], columns: &[(String, Vec<String>)]) -> String {
 }
 
 /// The diagram as Mermaid `sequenceDiagram` source.
-pub fn mermaid(events: &[Event], columns: &[(String, Vec<String>)]) -> String {
+pub fn mermaid(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
     let esc = |s: &str| s.replace(';', ",").replace('#', "").replace('"', "'");
+    let d = layout(events, groups);
+    // A participant's id is its name when Mermaid takes that as it is, else an alias.
+    let id: Vec<String> = d
+        .lifelines
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let plain = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if plain {
+                name.clone()
+            } else {
+                format!("L{i}")
+            }
+        })
+        .collect();
     let mut out = String::from("sequenceDiagram\n");
-    for (name, _) in columns {
-        out.push_str(&format!("    participant {name}\n"));
+    for (i, name) in d.lifelines.iter().enumerate() {
+        if id[i] == *name {
+            out.push_str(&format!("    participant {name}\n"));
+        } else {
+            out.push_str(&format!("    participant {} as {}\n", id[i], esc(name)));
+        }
     }
-    for row in rows(events, columns) {
+    for row in d.rows {
         match row {
-            Row::On(c, text, _) => out.push_str(&format!("    Note over {}: {}\n", columns[c].0, esc(&text))),
-            Row::Arrow { from, to, label } => {
-                out.push_str(&format!("    {}->>{}: {}\n", columns[from].0, columns[to].0, esc(&label)));
+            Row::On(On { line, text, .. }) => out.push_str(&format!("    Note over {}: {}\n", id[line], esc(&text))),
+            Row::Arrow(Arrow { from, to, label, kind: ArrowKind::Implied }) => {
+                out.push_str(&format!("    {}->>{}: {}\n", id[from], id[to], esc(&label)));
+            }
+            // A lesson's words, across every lifeline.
+            Row::Note(words) => {
+                let last = id.len().saturating_sub(1);
+                if let (Some(first), Some(last)) = (id.first(), id.get(last)) {
+                    out.push_str(&format!("    Note over {first},{last}: {}\n", esc(&words)));
+                }
             }
         }
     }
@@ -213,6 +294,18 @@ mod tests {
         let mut e = Event::call("c", call, Some(3), args);
         (e.before, e.ret) = (before, Some(0));
         e
+    }
+
+    #[test]
+    fn a_segment_to_the_same_lifeline_is_a_row_not_an_arrow() {
+        let a: std::net::SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let mut listen = call(Syscall::Listen, Some(TcpState::Close), vec![Arg::Fd(3)]);
+        (listen.local, listen.state) = (Some(a), Some(TcpState::Listen));
+        let mut send = call(Syscall::Send, Some(TcpState::Established), vec![Arg::Fd(3), Arg::data(b"x")]);
+        (send.local, send.peer, send.ret) = (Some(a), Some(a), Some(1));
+        let events = [listen, send];
+        let text = terminal(&events, &[("c".into(), vec!["c".into()])]);
+        assert!(text.contains("↻ \"x\" (1 bytes)"), "{text}");
     }
 
     fn names(e: &Event) -> Vec<String> {

@@ -9,6 +9,7 @@
 pub mod diagram;
 pub mod human;
 pub mod json;
+mod lifelines;
 pub mod output;
 pub mod page;
 pub mod table;

@@ -101,7 +101,7 @@ pub struct Afterwards {
 }
 
 /// A run that is always traced (`lab trace`): the tracer, the run, then the diagram of what
-/// it recorded, with one lifeline per actor in the order they appeared. Returns the run's code.
+/// it recorded, with one lifeline per socket, each actor's in the order they appeared. Returns the run's code.
 pub fn traced_run(
     to: &TraceTo,
     color: ColorChoice,

@@ -1,5 +1,5 @@
 //! A picture of the run (`--svg FILE`, `--html FILE`): the sequence diagram as Wireshark's flow
-//! graph and seed 000's handshake drawing show it — one lifeline per socket or thread, calls on
+//! graph and seed 000's handshake drawing show it — one lifeline per socket, calls on
 //! it, segments as arrows between them, kernel events, each lifeline banded in colour by its
 //! TCP state — and, in the HTML page, the trace table and the verdicts beside it. Self-contained
 //! (no scripts or fonts fetched), readable printed on paper.
@@ -8,7 +8,7 @@
 //! and the table and write the outcome into `<body data-check="…">`, which the test reads with
 //! headless Chromium (`tests/page.rs`).
 
-use super::diagram::{rows, Row};
+use super::diagram::{layout, Arrow, ArrowKind, On, Row};
 use crate::kernel::check::Verdict;
 use crate::tcp_state::{state_or_gone, TcpState};
 use crate::trace::{Event, Kind, Sink};
@@ -67,9 +67,10 @@ fn cut(s: &str, n: usize) -> String {
 }
 
 /// The sequence diagram as one SVG element.
-pub fn svg(events: &[Event], columns: &[(String, Vec<String>)]) -> String {
-    let rows = rows(events, columns);
-    let n = columns.len().max(1);
+pub fn svg(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
+    let d = layout(events, groups);
+    let rows = d.rows;
+    let n = d.lifelines.len().max(1);
     // The last lifeline's labels have the room to its right.
     let (width, height) = (n * COL + 40 + LAST_ROOM, TOP + (rows.len() + 2) * ROW + 40);
     let room = |c: usize| if c + 1 == n { LABEL + LAST_ROOM / 7 } else { LABEL };
@@ -81,7 +82,7 @@ pub fn svg(events: &[Event], columns: &[(String, Vec<String>)]) -> String {
     for (i, row) in rows.iter().enumerate() {
         let y = TOP + (i + 1) * ROW;
         match row {
-            Row::On(c, text, after) => {
+            Row::On(On { line: c, text, after }) => {
                 if let Some(state) = after.filter(|s| *s != now[*c].0) {
                     band(&mut bands, x(*c), now[*c], y);
                     now[*c] = (state, y);
@@ -95,7 +96,7 @@ pub fn svg(events: &[Event], columns: &[(String, Vec<String>)]) -> String {
                     esc(&cut(text, room(*c)))
                 );
             }
-            Row::Arrow { from, to, label } => {
+            Row::Arrow(Arrow { from, to, label, kind: ArrowKind::Implied }) => {
                 let _ = write!(
                     body,
                     r#"<line class="seg" x1="{}" y1="{y}" x2="{}" y2="{y}" marker-end="url(#head)"/><text class="seg" x="{}" y="{}" text-anchor="middle">{}</text>"#,
@@ -106,16 +107,18 @@ pub fn svg(events: &[Event], columns: &[(String, Vec<String>)]) -> String {
                     esc(&cut(label, LABEL))
                 );
             }
+            Row::Note(_) => {}
         }
     }
     let end = TOP + (rows.len() + 1) * ROW;
     for (c, start) in now.iter().enumerate() {
         band(&mut bands, x(c), *start, end);
     }
-    let heads: String = columns
+    let heads: String = d
+        .lifelines
         .iter()
         .enumerate()
-        .map(|(c, (name, _))| {
+        .map(|(c, name)| {
             format!(r#"<text class="head" x="{}" y="30" text-anchor="middle">{}</text><line class="life" x1="{0}" y1="38" x2="{0}" y2="{end}"/>"#, x(c), esc(name))
         })
         .collect();
@@ -224,8 +227,9 @@ const STYLE: &str = "body{font:14px sans-serif;margin:1.5em;color:#111} h1{font-
 /// Runs when the page is opened: the diagram and the table must be there and drawn.
 const SCRIPT: &str = "(function(){var errs=[];window.addEventListener('error',function(e){errs.push(String(e.message))});window.addEventListener('load',function(){var svg=document.querySelector('.diagram svg');if(!svg){errs.push('no diagram')}else{var b=svg.getBBox();if(b.width<50||b.height<50){errs.push('empty diagram')}}if(document.querySelectorAll('table.trace tbody tr').length===0){errs.push('empty table')}document.body.setAttribute('data-check',errs.length?'errors: '+errs.join('; '):'ok')})})();";
 
-/// The lifelines of a run that has no lesson to name them: one per actor, in order of
-/// appearance.
+/// The groups of a run that has no lesson to name them: one per actor, in order of
+/// appearance (each socket is a lifeline of its own; a connection accepted by one actor and
+/// used by another stays one lifeline: see `lifelines`).
 pub fn actor_columns(events: &[Event]) -> Vec<(String, Vec<String>)> {
     let mut columns: Vec<(String, Vec<String>)> = Vec::new();
     for ev in events.iter().filter(|e| e.kind == Kind::Call) {

@@ -1,0 +1,12 @@
+//! A network that can fail: lab's own link between hosts.
+//!
+//! Loopback never loses, delays or reorders a segment, so retransmission, flow control and
+//! "one send() is not one recv()" cannot be seen on it. lab's link can: each host's packets
+//! go through lab, which applies the link's rules and writes them out on the other side.
+//!
+//! - [`spec`] — the rules as a student writes them (`delay 30ms loss 5%`), with the column of
+//!   any bad word.
+//! - [`link`] — what each rule does to a segment: one variant in `spec`, one function here.
+
+pub mod link;
+pub mod spec;
