@@ -156,22 +156,30 @@ fn a_program_another_tracer_holds_is_refused_naming_that_tracer() {
         return;
     }
     let mut strace = Command::new("strace").args(["-o", "/dev/null"]).arg(&exe).spawn().unwrap();
-    // The program strace started: its child, once it is there.
+    // The program strace started: its child running our program (strace also forks short-lived
+    // children of its own to probe the kernel), once strace traces it (before that, lab could
+    // attach first).
     let children = format!("/proc/{0}/task/{0}/children", strace.id());
     let deadline = Instant::now() + PATIENCE;
+    let tracer_line = format!("TracerPid:\t{}\n", strace.id());
     let traced_pid = loop {
         let text = std::fs::read_to_string(&children).unwrap_or_default();
-        if let Some(pid) = text.split_whitespace().next() {
+        let ours = text.split_whitespace().find(|pid| {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == exe) && status.contains(&tracer_line)
+        });
+        if let Some(pid) = ours {
             break pid.to_string();
         }
         assert!(Instant::now() < deadline, "strace started no program");
         std::thread::sleep(Duration::from_millis(10));
     };
-    let out = lab().args(["trace", "-p", &traced_pid]).output().unwrap();
-    let _ = Command::new("kill").args(["-KILL", &traced_pid]).status();
+    let lab = lab().args(["trace", "-p", &traced_pid]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let (code, err) = finish(lab);
+    let pid = nix::unistd::Pid::from_raw(traced_pid.parse().unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("kill the program strace traces");
     let _ = strace.wait();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(code, 1, "{err}");
     assert!(err.contains(&format!("already traced by process {} (strace)", strace.id())), "{err}");
 }
 
