@@ -196,7 +196,7 @@ impl<'t> Calls<'t> {
     /// knows, then the state after and the check.
     fn on_socket(&self, mut p: Pending<'t>, proc: &mut Process, ret: i64) {
         if let Some(fd) = decode::fd_replaced(p.call, &p.raw, ret) {
-            proc.forget(fd);
+            proc.duplicated(p.raw[0] as RawFd, fd);
         }
         if p.call == Syscall::CloseRange && ret == 0 {
             let gone = proc.forget_range(p.raw[0] as RawFd, p.raw[1].min(i32::MAX as u64) as RawFd);
