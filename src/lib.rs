@@ -9,32 +9,38 @@
 //! 1. [`tcp_state`] — the TCP states as a type, printed as `ss` prints them.
 //! 2. [`transitions`] — every rule of what moves a connection from one state to the next (a
 //!    call, or the kernel by itself), the words for each, and the verdict on `close()`.
-//! 3. [`verdict`] — the outcome of comparing a fd with the kernel's table (✓ ✗ – ?).
-//! 4. [`sys`] — the few unsafe libc calls (reading TCP_INFO), each with its reason.
-//! 5. [`kernel`] — the kernel's socket table: the sock_diag netlink codec, rows and lookups,
+//! 3. [`wire`] — the TCP segments themselves: a segment as a type (flags, sequence numbers
+//!    counted from each side's first, window, SYN options), read from a captured packet, and
+//!    what it is in Wireshark's words (retransmission, duplicate ACK, zero window, …).
+//! 4. [`verdict`] — the outcome of comparing a fd with the kernel's table (✓ ✗ – ?).
+//! 5. [`sys`] — the few unsafe libc calls (reading TCP_INFO), each with its reason.
+//! 6. [`kernel`] — the kernel's socket table: the sock_diag netlink codec, rows and lookups,
 //!    the check "the kernel agrees", and which process owns a socket.
-//! 6. [`trace`] — the calls as a type ([`trace::Syscall`]), the typed [`trace::Event`] each
+//! 7. [`trace`] — the calls as a type ([`trace::Syscall`]), the typed [`trace::Event`] each
 //!    call makes, the recorder every traced call goes through, the traced socket (one method
 //!    per system call), the kernel observer (what the kernel does between calls), and the one
 //!    funnel every event goes through, in the order the calls took effect; the writer thread
 //!    that writes a busy server's trace file off its hot path.
-//! 7. [`render`] — how events and tables are shown: human (colored, strace-like), JSON Lines,
+//! 8. [`render`] — how events and tables are shown: human (colored, strace-like), JSON Lines,
 //!    the socket table, sequence diagrams; where a trace goes and `--step`'s pause.
-//! 8. [`watch`] — every state change of every socket on the machine: the kernel observer with
+//! 9. [`watch`] — every state change of every socket on the machine: the kernel observer with
 //!    the whole table as its scope.
-//! 9. [`netcat`] — `lab listen` / `lab connect`, a netcat whose every step is traced.
-//! 10. [`chat`] — the course's chat: the protocol, framing, the artifact game, the room's rules
+//! 10. [`netcat`] — `lab listen` / `lab connect`, a netcat whose every step is traced.
+//! 11. [`chat`] — the course's chat: the protocol, framing, the artifact game, the room's rules
 //!     (no sockets) and its typed messages, the seeds' dialects worded at the edge, and what
 //!     moves bytes — three server models (threads, poll, epoll), a client, a load generator.
-//! 11. [`lesson`] — lesson scripts: the format (with `file:line` errors), the runner, the
+//! 12. [`lesson`] — lesson scripts: the format (with `file:line` errors), the runner, the
 //!     expectations checked against the kernel, and the `lab lesson` commands.
-//! 12. [`ptrace`] — `lab trace`: another program's socket calls (a student's C or Python
+//! 13. [`ptrace`] — `lab trace`: another program's socket calls (a student's C or Python
 //!     chat), through ptrace and a seccomp filter, as the same events, checked the same way.
-//! 13. [`explain`] — errors in words; [`i18n`] — lab's own messages in English and Spanish.
-//! 14. [`cli`] — the command line: its arguments, and which module each command goes to.
+//! 14. [`net`] — `lab net`: a network that can fail. Hosts (a network namespace each) joined
+//!     by lab's own link, whose rules delay, lose, duplicate, reorder and slow segments; the
+//!     relay that moves every packet and so captures it; programs on hosts traced by [`ptrace`].
+//! 15. [`explain`] — errors in words; [`i18n`] — lab's own messages in English and Spanish.
+//! 16. [`cli`] — the command line: its arguments, and which module each command goes to.
 //!
-//! Layers only call downwards: `cli` → `chat`, `lesson`, `netcat`, `watch`, `ptrace`, `render` →
-//! `trace` → `kernel` → `sys`, `verdict`, `transitions` → `tcp_state`.
+//! Layers only call downwards: `cli` → `net` → `chat`, `lesson`, `netcat`, `watch`, `ptrace`, `render` →
+//! `trace` → `kernel` → `sys`, `verdict`, `transitions`, `wire` → `tcp_state`.
 
 pub mod chat;
 pub mod cli;
@@ -53,3 +59,4 @@ pub mod trace;
 pub mod transitions;
 pub mod verdict;
 pub mod watch;
+pub mod wire;

@@ -75,6 +75,7 @@ impl Stopper {
     /// A signal handler may do almost nothing safely; writing one byte to a pipe is the classic
     /// thing it may do.
     pub fn on_signals(&self) -> io::Result<()> {
+        crate::render::step::stops_on_sigterm();
         for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
             signal_hook::low_level::pipe::register(sig, self.write.try_clone()?)?;
         }
@@ -286,4 +287,11 @@ pub fn raise_fd_limit() -> io::Result<u64> {
     let (_, hard) = getrlimit(Resource::RLIMIT_NOFILE)?;
     setrlimit(Resource::RLIMIT_NOFILE, hard, hard)?;
     Ok(hard)
+}
+
+/// Why a server's `poll()` waits at most 150 ms for a new client (`who`): its first bytes tell
+/// which protocol it speaks (`--dialect auto`); a client that stays silent is greeted.
+pub fn first_words_note(who: &str) -> String {
+    let ms = super::dialect::FIRST_WORDS.as_millis();
+    crate::i18n::f(crate::i18n::M::PollFirstWords, &[&ms, &who])
 }

@@ -86,6 +86,7 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
         }
         Command::Load(a) => load_cmd(a),
         Command::Trace(a) => trace_cmd(a, color),
+        Command::Net(a) => net_cmd(a, color),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "lab", &mut io::stdout());
             Ok(())
@@ -137,6 +138,38 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
     std::process::exit(code)
 }
 
+/// `lab net`: hosts, lab's link between them, the programs on them traced; exits with the
+/// first program's status.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
+    use crate::net::{run, userns};
+    let on: Vec<(String, String)> = a.on.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
+    let opts = run::Options { link: a.link, seed: a.seed, on, mtu: a.mtu, all_fds: a.all_fds };
+    // A bad rule is refused before anything starts.
+    run::check_link(&opts).map_err(io::Error::other)?;
+    // First, before any thread: the kernel makes a user namespace only for a single thread.
+    userns::enter().map_err(|e| io::Error::other(crate::i18n::f(crate::i18n::M::NetNoUserns, &[&e])))?;
+    let signals = crate::ptrace::block_signals()?;
+    let to = output::TraceTo {
+        on: true,
+        json: a.json,
+        file: a.trace_file,
+        step: a.step,
+        observe: Some(Duration::from_millis(5)),
+        svg: a.svg,
+        html: a.html,
+    };
+    let view = output::Afterwards { diagram: a.diagram, mermaid: a.mermaid };
+    let code = output::traced_run(&to, color, &view, |tracer| run::run(&opts, tracer, &signals))?;
+    crate::render::page::wait_written(Duration::from_secs(5));
+    std::process::exit(code)
+}
+
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+fn net_cmd(_: args::NetArgs, _: ColorChoice) -> io::Result<()> {
+    Err(io::Error::other("lab net needs Linux on x86_64 (namespaces, TUN, ptrace)"))
+}
+
 /// The first address `host` resolves to (an address, or a name through getaddrinfo).
 fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
     use std::net::ToSocketAddrs;
@@ -176,15 +209,15 @@ fn clock_seed() -> u64 {
 }
 
 fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
-    let dir = lesson::lessons_dir(a.dir.as_deref());
+    let library = lesson::Library::new(a.lessons.as_deref());
     let lang = crate::i18n::lang();
-    if let Err(e) = lesson::check_dir(&dir) {
+    if let Err(e) = library.check() {
         eprintln!("lab: {e}");
         return 1;
     }
-    let found = |name: &str| lesson::find(&dir, name).map_err(|e| eprintln!("lab: {e}"));
+    let found = |name: &str| library.find(name).map_err(|e| eprintln!("lab: {e}"));
     match a.cmd {
-        LessonCmd::List => match commands::list(&dir, lang, color) {
+        LessonCmd::List { json } => match commands::list(&library, lang, color, json) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("lab: {e}");
@@ -204,6 +237,6 @@ fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
                 &commands::RunView { step, json, diagram, mermaid: mermaid.as_deref(), pictures },
             )
         }),
-        LessonCmd::Check { names } => commands::check(&dir, &names, lang, color),
+        LessonCmd::Check { names } => commands::check(&library, &names, lang, color),
     }
 }

@@ -143,6 +143,9 @@ impl<'t> Calls<'t> {
         } else if decode::may_block(call) {
             p.wait = Some(Place::new(self.tracer));
         }
+        // The program is stopped at the call's entry and lab has taken its looks: the call
+        // itself comes next, when the program is let go.
+        p.rec.about_to_call();
         Some(p)
     }
 

@@ -39,6 +39,17 @@ pub enum Target {
     Launch(Vec<OsString>),
     /// Attach to this running process.
     Attach(Pid),
+    /// Start each program on its host (`lab net`); the first one's status is lab's.
+    OnHosts(Vec<OnHost>),
+}
+
+/// A program to start on one of `lab net`'s hosts.
+pub struct OnHost {
+    pub argv: Vec<OsString>,
+    /// The host's name, which starts its programs' actor names.
+    pub host: String,
+    /// The host's network namespace, which the program's process enters before its `exec()`.
+    pub netns: std::os::fd::OwnedFd,
 }
 
 /// Traces `target` until it ends (or, attached, until Ctrl+C detaches). Returns the exit code
@@ -54,11 +65,12 @@ pub fn run(target: Target, tracer: &Tracer, all_fds: bool, signals: &SignalFd) -
     let calls = calls::Calls { tracer, all_fds };
     let mut stops = match &target {
         Target::Launch(argv) => {
-            let pid = start::launch(argv)?;
+            let pid = start::launch(argv, None)?;
             let mut s = Stops::new(calls, pid, true, false);
             s.adopt(pid, pid);
             s
         }
+        Target::OnHosts(programs) => launch_on_hosts(calls, programs)?,
         Target::Attach(pid) => {
             let tids = start::attach(*pid)?;
             let mut s = Stops::new(calls, *pid, false, true);
@@ -66,6 +78,12 @@ pub fn run(target: Target, tracer: &Tracer, all_fds: bool, signals: &SignalFd) -
                 s.adopt(tid, *pid);
             }
             tracer.note("lab", &i18n::f(M::TraceAttached, &[pid]));
+            // Already running children are not followed: say where the work may be.
+            let kids: Vec<String> =
+                start::children(*pid).iter().map(|(p, cmd)| format!("lab trace -p {p}  ({cmd})")).collect();
+            if !kids.is_empty() {
+                tracer.note("lab", &i18n::f(M::TraceChildren, &[pid, &kids.join("; ")]));
+            }
             s
         }
     };
@@ -84,6 +102,23 @@ pub fn run(target: Target, tracer: &Tracer, all_fds: bool, signals: &SignalFd) -
     Ok(status)
 }
 
+/// Starts every program on its host, in order, and follows them all.
+fn launch_on_hosts<'t>(calls: calls::Calls<'t>, programs: &[OnHost]) -> Result<Stops<'t>, String> {
+    let mut pids = Vec::new();
+    for p in programs {
+        pids.push(start::launch(&p.argv, Some(p.netns.as_fd()))?);
+    }
+    let first = *pids.first().ok_or("lab net: which programs? (--on HOST 'COMMAND')")?;
+    let mut stops = Stops::new(calls, first, true, false);
+    let inode = |p: &OnHost| nix::sys::stat::fstat(&p.netns).map(|st| st.st_ino);
+    let hosts = programs.iter().filter_map(|p| Some((inode(p).ok()?, p.host.clone()))).collect();
+    stops.name_hosts(hosts);
+    for pid in pids {
+        stops.adopt(pid, pid);
+    }
+    Ok(stops)
+}
+
 /// lab's own Ctrl+C, SIGTERM and SIGHUP, and SIGCHLD (a tracee stopped), read from a signalfd
 /// instead of interrupting: the loop waits on it, with a timeout for blocked calls. To be called
 /// before any other thread starts, so that every thread of lab inherits the mask (a thread
@@ -95,6 +130,8 @@ pub fn block_signals() -> nix::Result<SignalFd> {
         set.add(s);
     }
     nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None)?;
+    // `--step`'s q sends lab SIGTERM: read here, it stops the program lab started, or detaches.
+    crate::render::step::stops_on_sigterm();
     SignalFd::with_flags(&set, nix::sys::signalfd::SfdFlags::SFD_NONBLOCK | nix::sys::signalfd::SfdFlags::SFD_CLOEXEC)
 }
 

@@ -116,7 +116,8 @@ fn event_rows(out: &mut Vec<Row>, lines: &Lifelines, i: usize, e: &Event, c: usi
             out.push(on(c, format!("(kernel) {old} → {}", state_or_gone(e.kernel)), Some(e.kernel)));
         }
         Kind::Wait => out.push(on(c, format!("{}: {}", e.args_text(), state_or_gone(e.kernel)), None)),
-        Kind::Note | Kind::Check => {}
+        // Captured segments are not drawn yet: the arrows above are implied by the calls.
+        Kind::Note | Kind::Check | Kind::Segment => {}
     }
 }
 

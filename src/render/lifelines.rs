@@ -54,7 +54,7 @@ pub(crate) fn of(events: &[Event], groups: &[(String, Vec<String>)]) -> Lifeline
             Kind::Call => Some(b.call(i, e, g)),
             Kind::Kernel => Some(b.by_tuple_or_actor(e, g)),
             Kind::Wait => Some(b.of_actor(e, g)),
-            Kind::Note | Kind::Check => None,
+            Kind::Note | Kind::Check | Kind::Segment => None,
         };
         b.of_event.push(line);
     }

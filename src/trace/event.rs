@@ -10,8 +10,13 @@
 use super::names;
 use super::syscall::Syscall;
 use crate::i18n::{self, t, M};
+
+/// The actor of a lesson's own lines (its title, explanation and notes); shown in the run's
+/// language, kept as is in JSON.
+pub const LESSON_ACTOR: &str = "lesson";
 use crate::tcp_state::TcpState;
 use crate::verdict::Verdict;
+use crate::wire::{Analysis, Dropped, Flags, Segment, SynOptions};
 use nix::errno::Errno;
 use nix::poll::PollFlags;
 use serde::{Serialize, Serializer};
@@ -45,6 +50,9 @@ pub enum Kind {
     /// A lesson's expectation, met (`verdict: agrees`) or not (`differs`), with the words in
     /// `note` (`lessons/x.lesson:12: expected CLOSE-WAIT, kernel reports ESTAB`).
     Check,
+    /// A TCP segment on the wire, captured (or, where no capture was possible, inferred from
+    /// the calls): the facts are in [`Event::segment`]; `actor` is whoever sent it.
+    Segment,
 }
 
 /// One argument of a call, as strace decodes it.
@@ -189,6 +197,8 @@ pub struct Event {
     pub reason: Option<String>,
     /// A plain-language note for the student.
     pub note: Option<String>,
+    /// The segment, for a `segment` event (boxed: most events are calls and carry none).
+    pub segment: Option<Box<Segment>>,
 }
 
 impl Event {
@@ -218,6 +228,17 @@ impl Event {
             verdict: Verdict::NotApplicable,
             reason: None,
             note: None,
+            segment: None,
+        }
+    }
+
+    /// A segment sent by `actor`, from `seg.src` to `seg.dst`.
+    pub fn segment(actor: &str, seg: Segment) -> Event {
+        Event {
+            local: Some(seg.src),
+            peer: Some(seg.dst),
+            segment: Some(Box::new(seg)),
+            ..Event::new(Kind::Segment, actor)
         }
     }
 
@@ -308,7 +329,10 @@ impl fmt::Display for Arg {
             Arg::ErrorOut(None) => f.write_str("[0]"),
             Arg::ErrorOut(Some(e)) => write!(f, "[{}]", names::errno_name(*e)),
             Arg::PollFds { fds, more } => f.write_str(&poll_list(fds, *more, "events")),
-            Arg::Tuple(local, peer) => write!(f, "{local} ⇄ {peer}"),
+            // As `ss` writes them (and `lab sockets`): a listener's peer is `0.0.0.0:*`.
+            Arg::Tuple(local, peer) => {
+                write!(f, "{} ⇄ {}", crate::kernel::table::ss_addr(local), crate::kernel::table::ss_addr(peer))
+            }
             Arg::Text(t) => f.write_str(t),
         }
     }
@@ -317,10 +341,10 @@ impl fmt::Display for Arg {
 impl fmt::Display for Detail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Detail::Accepted { fd, peer } => write!(f, "{fd} from {peer}"),
+            Detail::Accepted { fd, peer } => f.write_str(&i18n::f(M::DetailAccepted, &[fd, peer])),
             Detail::Eof { own: true } => f.write_str(t(M::DetailEofOwn)),
             Detail::Eof { own: false } => f.write_str(t(M::DetailEofPeer)),
-            Detail::From(a) => write!(f, "from {a}"),
+            Detail::From(a) => f.write_str(&i18n::f(M::DetailFrom, &[a])),
             Detail::Ready { fds, more } => f.write_str(&poll_list(fds, *more, "revents")),
             Detail::Timeout => f.write_str("Timeout"),
             Detail::Addresses(ips) => {
@@ -386,6 +410,55 @@ struct Json<'a> {
     verdict: Verdict,
     reason: Option<&'a str>,
     note: Option<&'a str>,
+    /// Only on a `segment` event (every other event keeps its keys as they always were).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    segment: Option<SegmentJson<'a>>,
+}
+
+/// A segment in JSON Lines, under the event's `segment` key (the event's own `seq` is its
+/// place in the trace; the segment's is its sequence number):
+/// `{"src":"127.0.0.1:40000","dst":"127.0.0.1:8888","flags":"FIN,ACK","seq":6,"ack":1,
+/// "len":0,"win":65536,"analysis":[],"data":"","options":null,"inferred":false}`.
+#[derive(Serialize)]
+struct SegmentJson<'a> {
+    src: SocketAddr,
+    dst: SocketAddr,
+    flags: Flags,
+    seq: u32,
+    ack: u32,
+    len: u32,
+    win: u32,
+    /// Wireshark's words, snake_case: `retransmission`, `duplicate_ack`, `zero_window`, …
+    analysis: &'a [Analysis],
+    /// The first bytes, escaped as strace escapes them (without its quotes).
+    data: String,
+    options: Option<SynOptions>,
+    inferred: bool,
+    /// Sent and never delivered (lab's link dropped it), and why: `lost`, `scripted`, …
+    dropped: bool,
+    why_dropped: Option<Dropped>,
+}
+
+impl<'a> SegmentJson<'a> {
+    fn of(seg: &'a Segment) -> SegmentJson<'a> {
+        let quoted = names::quoted(&seg.data, SHOW_BYTES);
+        let data = quoted.trim_end_matches("...").trim_matches('"').to_string();
+        SegmentJson {
+            src: seg.src,
+            dst: seg.dst,
+            flags: seg.flags,
+            seq: seg.seq,
+            ack: seg.ack,
+            len: seg.len,
+            win: seg.win,
+            analysis: &seg.analysis,
+            data,
+            options: seg.options,
+            inferred: seg.inferred,
+            dropped: seg.dropped.is_some(),
+            why_dropped: seg.dropped,
+        }
+    }
 }
 
 impl Serialize for Event {
@@ -415,6 +488,7 @@ impl Serialize for Event {
             verdict: self.verdict,
             reason: self.reason.as_deref(),
             note: self.note.as_deref(),
+            segment: self.segment.as_deref().map(SegmentJson::of),
         }
         .serialize(s)
     }
@@ -469,5 +543,34 @@ mod tests {
         let head = r#"{"seq":0,"actor":"lesson","t_us":0,"kind":"note","call":"","args":"","detail":null,"fd":null,"#;
         assert!(text.starts_with(head), "{text}");
         assert!(text.ends_with(r#""verdict":"not_applicable","reason":null,"note":"hi"}"#), "{text}");
+    }
+
+    #[test]
+    fn a_segment_has_its_own_json_object() {
+        let seg = Segment {
+            src: "127.0.0.1:40000".parse().unwrap(),
+            dst: "127.0.0.1:8888".parse().unwrap(),
+            flags: Flags::PSH | Flags::ACK,
+            seq: 1,
+            ack: 1,
+            len: 5,
+            data: b"HOLA\n".to_vec(),
+            win: 65536,
+            options: None,
+            analysis: vec![Analysis::Retransmission],
+            inferred: false,
+            dropped: None,
+        };
+        let json: serde_json::Value = serde_json::to_value(Event::segment("cli", seg)).unwrap();
+        assert_eq!(json["kind"], "segment");
+        assert_eq!(json["local"], "127.0.0.1:40000");
+        let s = &json["segment"];
+        assert_eq!((s["src"].as_str(), s["dst"].as_str()), (Some("127.0.0.1:40000"), Some("127.0.0.1:8888")));
+        assert_eq!((s["flags"].as_str(), s["seq"].as_u64(), s["ack"].as_u64()), (Some("PSH,ACK"), Some(1), Some(1)));
+        assert_eq!((s["len"].as_u64(), s["win"].as_u64(), s["data"].as_str()), (Some(5), Some(65536), Some("HOLA\\n")));
+        assert_eq!(s["analysis"], serde_json::json!(["retransmission"]));
+        assert_eq!(s["inferred"], false);
+        let note = serde_json::to_value(Event::words(Kind::Note, "x", "y".into())).unwrap();
+        assert!(note.get("segment").is_none(), "other events keep their keys: {note}");
     }
 }

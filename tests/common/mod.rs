@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod peer;
+pub mod tmux;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -191,21 +192,17 @@ impl Drop for TempDir {
 }
 
 /// The one table of redactions for every snapshot: what differs from run to run.
-/// `ports` are the listening ports the test knows, shown as `[PORT]`; any other port on a
-/// loopback address is ephemeral.
+///
+/// File descriptors and ports are not blotted out but *numbered by first appearance*: the first
+/// fd the trace shows is `[FD1]` wherever it appears, the next new one `[FD2]`, and ports alike
+/// (`[PORT1]`, …). A snapshot thus still shows which fd `accept()` returned and which one was
+/// closed, and which end of a connection is which, while the numbers themselves (ports always,
+/// fds in a test process with threads) may differ from run to run. `ports` are the ports the test
+/// knows (a listener's), numbered like the rest wherever they appear; any other port on a
+/// loopback address is ephemeral and numbered too.
 pub fn redact(text: &str, ports: &[u16]) -> String {
-    use regex::Regex;
-    let mut s = text.to_string();
-    for p in ports {
-        s = Regex::new(&format!(r":{p}\b")).unwrap().replace_all(&s, ":[PORT]").into_owned();
-    }
-    // File descriptors as the first argument of any call the trace knows (one list: Syscall's).
-    let calls: Vec<&str> = lab::trace::syscall::TABLE.iter().map(|(_, name, _)| *name).collect();
-    let fd_arg = format!(r"\b({})\(\d+", calls.join("|"));
-    s = Regex::new(&fd_arg).unwrap().replace_all(&s, "$1([FD]").into_owned();
+    let mut s = number_fds_and_ports(text, ports);
     let rules: &[(&str, &str)] = &[
-        // Ephemeral ports.
-        (r"(127\.0\.0\.1|\[::1\]|\[::ffff:127\.0\.0\.1\]|::1):[1-9]\d*", "$1:[EPHEMERAL]"),
         // Times: the human trace's time column, JSON's t_us, and any "NN ms".
         (r"(?m)^(\s*\d+)\s+\d+\.\d{3}  ", "$1   [TIME]  "),
         (r#""t_us":\d+"#, r#""t_us":"[TIME]""#),
@@ -214,25 +211,98 @@ pub fn redact(text: &str, ports: &[u16]) -> String {
         (r"timewait,\d+ms", "timewait,[TIME]"),
         // Inodes.
         (r#""inode":\d+"#, r#""inode":"[INODE]""#),
-        // File descriptors: as arguments, as results of socket()/accept4(), in JSON.
-        (r"(socket\(AF_\w+, [^)]*\)\s+)= \d+", "$1= [FD]"),
-        (r"→ \d+ from", "→ [FD] from"),
-        (r"(→ \[FD\] from \S+\s+)= \d+", "$1= [FD]"),
-        (r#""fd":\d+"#, r#""fd":"[FD]""#),
-        (r"\{fd=\d+", "{fd=[FD]"),
-        (r"(EPOLL_CTL_[A-Z]+, )\d+", "$1[FD]"),
-        (r#""args":"\d+([,"])"#, r#""args":"[FD]$1"#),
-        (r#"("call":"(socket|accept4)".*?"ret":)\d+"#, r#"$1"[FD]""#),
-        (r#""detail":"\d+ from"#, r#""detail":"[FD] from"#),
-        // After close() from ESTAB the peer's ACK of our FIN may come back before the first
-        // look at the table (a busy machine): FIN-WAIT-1 is then not seen on the way.
-        (r"(\(fd gone\)\s+✓ )(FIN-WAIT-1 → )?FIN-WAIT-2", "$1[FIN-WAIT-1 →] FIN-WAIT-2"),
-        (r#""kernel_path":\[("FIN-WAIT-1",)?"FIN-WAIT-2"\]"#, r#""kernel_path":["[FIN-WAIT-1]","FIN-WAIT-2"]"#),
     ];
     for (re, with) in rules {
-        s = Regex::new(re).unwrap().replace_all(&s, *with).into_owned();
+        s = regex::Regex::new(re).unwrap().replace_all(&s, *with).into_owned();
     }
     s
+}
+
+/// Where the trace shows a fd (each pattern's capture groups are fds): as the first argument of
+/// any call the trace knows (one list: Syscall's), as what `socket()`/`accept4()` return, in
+/// poll lists, epoll_ctl and select sets, and in JSON.
+fn fd_patterns() -> Vec<String> {
+    let calls: Vec<&str> = lab::trace::syscall::TABLE.iter().map(|(_, name, _)| *name).collect();
+    let mut p = vec![format!(r"\b(?:{})\((\d+)", calls.join("|"))];
+    p.extend(
+        [
+            r"socket\(AF_\w+, [^)]*\)\s+= (\d+)",
+            r"→ (\d+) from \S+\s+= (\d+)",
+            r"→ (\d+) from",
+            r"\{fd=(\d+)",
+            r"EPOLL_CTL_[A-Z]+, (\d+)",
+            r#""fd":(\d+)"#,
+            r#""args":"(\d+)[,"]"#,
+            r#""call":"(?:socket|accept4)".*?"ret":(\d+)"#,
+            r#""detail":"(\d+) from"#,
+        ]
+        .map(String::from),
+    );
+    p
+}
+
+/// Replaces every fd and port by its number of first appearance (see [`redact`]).
+fn number_fds_and_ports(text: &str, ports: &[u16]) -> String {
+    use regex::Regex;
+    use std::collections::{BTreeMap, HashMap};
+    // Every (start, end) of a number to replace, with what it is.
+    let mut spans: BTreeMap<(usize, usize), &str> = BTreeMap::new();
+    let mut collect = |pattern: &str, kind: &'static str| {
+        for caps in Regex::new(pattern).unwrap().captures_iter(text) {
+            for m in caps.iter().skip(1).flatten() {
+                spans.insert((m.start(), m.end()), kind);
+            }
+        }
+    };
+    for p in fd_patterns() {
+        collect(&p, "FD");
+    }
+    for p in ports {
+        collect(&format!(r":({p})\b"), "PORT");
+    }
+    collect(r"(?:127\.0\.0\.1|\[::1\]|\[::ffff:127\.0\.0\.1\]|::1):([1-9]\d*)", "PORT");
+    let mut labels: HashMap<(&str, &str), String> = HashMap::new();
+    let mut next: HashMap<&str, usize> = HashMap::new();
+    let (mut out, mut at, mut shift) = (String::with_capacity(text.len()), 0, 0);
+    for ((start, end), kind) in spans {
+        if start < at {
+            continue; // overlaps one already replaced
+        }
+        let value = &text[start..end];
+        let label = labels.entry((kind, value)).or_insert_with(|| {
+            let n = next.entry(kind).or_insert(0);
+            *n += 1;
+            format!("[{kind}{n}]")
+        });
+        shift = copy_realigned(&mut out, &text[at..start], shift);
+        out.push_str(label);
+        shift += label.len() - value.len();
+        at = end;
+    }
+    copy_realigned(&mut out, &text[at..], shift);
+    out
+}
+
+/// Copies `text` to `out`, taking `shift` columns (what the labels added beyond the numbers they
+/// replaced) out of the next column gap (two spaces or more) on the line, down to the two spaces
+/// that always separate columns. A column's padding then no longer depends on how many digits
+/// the number had (fd 9 or 10): the same trace gives the same snapshot. Returns the shift left
+/// (no gap yet on this line).
+fn copy_realigned(out: &mut String, text: &str, shift: usize) -> usize {
+    if shift == 0 {
+        out.push_str(text);
+        return 0;
+    }
+    let gap = text.find("  ").filter(|g| !text[..*g].contains('\n'));
+    let Some(g) = gap else {
+        out.push_str(text);
+        return if text.contains('\n') { 0 } else { shift };
+    };
+    let spaces = text[g..].len() - text[g..].trim_start_matches(' ').len();
+    out.push_str(&text[..g]);
+    out.push_str(&" ".repeat(spaces.saturating_sub(shift).max(2)));
+    out.push_str(&text[g + spaces..]);
+    0
 }
 
 /// Asserts a snapshot stored under `snapshots/` at the top of the repository.

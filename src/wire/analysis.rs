@@ -1,0 +1,446 @@
+//! What a segment *is*, judged from its connection's history, in Wireshark's words.
+//!
+//! Each direction of a connection keeps what its segments have said so far: where its data
+//! ends (the next sequence number expected), the last thing it acknowledged, the last window it
+//! offered, how many duplicate ACKs in a row it sent. A new segment is compared with that —
+//! with its own side (is it data sent again?) and with the other (did three duplicate ACKs ask
+//! for it?) — before it is added. The rules are Wireshark's (`tcp_analyze_sequence_number`),
+//! the few a teaching lab needs, one function each. Pure: no sockets, no clock; tested below
+//! as `<situation>_<verdict>`.
+
+use super::segment::{Flags, Header, Segment};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// What Wireshark would call a segment (its "TCP analysis flags").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Analysis {
+    /// Data (or a SYN, a FIN) sent again, after a timeout: its bytes were sent before.
+    Retransmission,
+    /// Sent again at once because the receiver sent duplicate ACKs asking for it.
+    FastRetransmission,
+    /// Earlier bytes arriving just after later ones (sooner than a retransmission could).
+    OutOfOrder,
+    /// The same acknowledgment again, nothing new: the receiver is missing what comes next.
+    DuplicateAck,
+    /// The sender's receive buffer is full: the peer must stop sending.
+    ZeroWindow,
+    /// A probe the sender makes to a peer that offered a zero window: is there room yet?
+    ZeroWindowProbe,
+    /// Only the window changed: the receiver's application read, there is room again.
+    WindowUpdate,
+    /// A keep-alive (`SO_KEEPALIVE`): one byte before the end, to make the peer answer.
+    KeepAlive,
+    /// Its sequence number is past the end of what was seen: a segment before it was missed.
+    PreviousSegmentNotCaptured,
+}
+
+impl Analysis {
+    /// Wireshark's words for it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Analysis::Retransmission => "retransmission",
+            Analysis::FastRetransmission => "fast retransmission",
+            Analysis::OutOfOrder => "out-of-order",
+            Analysis::DuplicateAck => "duplicate ACK",
+            Analysis::ZeroWindow => "zero window",
+            Analysis::ZeroWindowProbe => "zero window probe",
+            Analysis::WindowUpdate => "window update",
+            Analysis::KeepAlive => "keep-alive",
+            Analysis::PreviousSegmentNotCaptured => "previous segment not captured",
+        }
+    }
+}
+
+/// Earlier bytes arriving sooner than this after the latest ones are out of order, not
+/// retransmitted (Wireshark's default when it has no round-trip time yet: 3 ms). On loopback
+/// a retransmission comes no sooner than the minimum RTO, 200 ms.
+const OUT_OF_ORDER_US: u64 = 3_000;
+
+/// How many connections are followed at once; past it the longest idle is forgotten.
+pub const MAX_STREAMS: usize = 4096;
+
+/// One direction of a connection: what its segments have said so far.
+#[derive(Debug, Clone, Default)]
+struct Side {
+    /// Its initial sequence number (the SYN's), or one before the first seen if no SYN was.
+    isn: u32,
+    /// The sequence number after the last byte (or SYN, FIN) it sent, and when that was seen.
+    next: Option<u32>,
+    next_at_us: u64,
+    /// The last acknowledgment number it sent.
+    last_ack: Option<u32>,
+    /// The last window it offered, scaled.
+    win: Option<u32>,
+    /// Duplicate ACKs it sent in a row.
+    dup_acks: u32,
+    /// The window scale its SYN offered; `None` if no SYN was seen, `Some(None)` if it offered none.
+    wscale: Option<Option<u8>>,
+}
+
+/// A connection, its two directions keyed by the sender's address.
+#[derive(Debug, Clone)]
+struct Stream {
+    sides: [(SocketAddr, Side); 2],
+    touched: u64,
+}
+
+impl Stream {
+    /// The sender's side and the receiver's.
+    fn sides(&mut self, src: SocketAddr) -> (&mut Side, &mut Side) {
+        let [(a, sa), (_, sb)] = &mut self.sides;
+        if *a == src {
+            (sa, sb)
+        } else {
+            (sb, sa)
+        }
+    }
+}
+
+/// Every connection a capture has seen, each with its history.
+#[derive(Debug, Default)]
+pub struct Streams {
+    map: HashMap<(SocketAddr, SocketAddr), Stream>,
+    clock: u64,
+}
+
+/// Is sequence number `a` after `b` (modulo 2^32, as TCP compares them)?
+fn after(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) > 0
+}
+
+impl Streams {
+    pub fn new() -> Streams {
+        Streams::default()
+    }
+
+    /// The segment `h`, seen at `t_us`, as the trace shows it: numbers relative to each side's
+    /// initial sequence number, the window scaled, and what it is.
+    pub fn see(&mut self, h: &Header, t_us: u64) -> Segment {
+        let stream = self.stream(h);
+        let (me, peer) = stream.sides(h.src);
+        let analysis = judge(h, me, peer, t_us);
+        learn(h, me, t_us);
+        if peer.next.is_none() && h.flags.has(Flags::ACK) && peer.wscale.is_none() {
+            // The other side has said nothing yet: count its numbers from what this one acks.
+            peer.isn = h.ack.wrapping_sub(1);
+        }
+        let win = scaled(h, me, peer);
+        me.win = Some(win);
+        Segment {
+            src: h.src,
+            dst: h.dst,
+            flags: h.flags,
+            seq: h.seq.wrapping_sub(me.isn),
+            ack: if h.flags.has(Flags::ACK) { h.ack.wrapping_sub(peer.isn) } else { 0 },
+            len: h.len,
+            data: h.head.clone(),
+            win,
+            options: h.flags.has(Flags::SYN).then_some(h.options),
+            analysis,
+            inferred: false,
+            dropped: None,
+        }
+    }
+
+    /// The connection `h` belongs to; a new one for a SYN that starts the 4-tuple over.
+    fn stream(&mut self, h: &Header) -> &mut Stream {
+        self.clock += 1;
+        let key = if h.src <= h.dst { (h.src, h.dst) } else { (h.dst, h.src) };
+        let fresh_syn = h.flags.has(Flags::SYN) && !h.flags.has(Flags::ACK);
+        if let Some(s) = self.map.get_mut(&key) {
+            let (me, _) = s.sides(h.src);
+            if fresh_syn && me.wscale.is_some() && me.isn != h.seq {
+                self.map.remove(&key);
+            }
+        }
+        if !self.map.contains_key(&key) && self.map.len() >= MAX_STREAMS {
+            if let Some(oldest) = self.map.iter().min_by_key(|(_, s)| s.touched).map(|(k, _)| *k) {
+                self.map.remove(&oldest);
+            }
+        }
+        let stream = self
+            .map
+            .entry(key)
+            .or_insert_with(|| Stream { sides: [(key.0, Side::default()), (key.1, Side::default())], touched: 0 });
+        stream.touched = self.clock;
+        stream
+    }
+
+    /// How many connections are followed.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// The window `h` offers, in bytes: scaled once both SYNs agreed on scaling (RFC 7323: never
+/// in a SYN itself); as it is when the handshake was not seen.
+fn scaled(h: &Header, me: &Side, peer: &Side) -> u32 {
+    match (h.flags.has(Flags::SYN), me.wscale, peer.wscale) {
+        (false, Some(Some(mine)), Some(Some(_))) => u32::from(h.win) << mine.min(14),
+        _ => u32::from(h.win),
+    }
+}
+
+/// Adds `h` to its sender's history.
+fn learn(h: &Header, me: &mut Side, t_us: u64) {
+    if h.flags.has(Flags::SYN) {
+        me.isn = h.seq;
+        me.wscale = Some(h.options.wscale);
+    } else if me.next.is_none() {
+        me.isn = h.seq.wrapping_sub(1);
+    }
+    let end = h.seq.wrapping_add(h.len + u32::from(h.flags.has(Flags::SYN)) + u32::from(h.flags.has(Flags::FIN)));
+    if me.next.is_none_or(|n| after(end, n)) {
+        me.next = Some(end);
+        me.next_at_us = t_us;
+    }
+    if h.flags.has(Flags::ACK) {
+        me.last_ack = Some(h.ack);
+    }
+}
+
+/// What `h` is, from its sender's history (`me`) and its receiver's (`peer`); counts a
+/// duplicate ACK in `me`.
+fn judge(h: &Header, me: &mut Side, peer: &Side, t_us: u64) -> Vec<Analysis> {
+    let mut out = Vec::new();
+    let control = h.flags.any(Flags::SYN | Flags::FIN | Flags::RST);
+    let win = scaled(h, me, peer);
+    if h.win == 0 && !control {
+        out.push(Analysis::ZeroWindow);
+    }
+    let Some(next) = me.next else { return out };
+    if zero_window_probe(h, next, peer) {
+        out.push(Analysis::ZeroWindowProbe);
+    } else if !control && h.len <= 1 && h.seq == next.wrapping_sub(1) {
+        out.push(Analysis::KeepAlive);
+    } else if after(h.seq, next) && !h.flags.has(Flags::RST) {
+        out.push(Analysis::PreviousSegmentNotCaptured);
+    } else if (h.len > 0 || h.flags.any(Flags::SYN | Flags::FIN)) && after(next, h.seq) {
+        out.push(sent_again(h, next, me.next_at_us, peer, t_us));
+    } else if h.len == 0 && !control && h.seq == next && Some(h.ack) == me.last_ack {
+        if me.win.is_some_and(|w| w != win) {
+            out.push(Analysis::WindowUpdate);
+        } else if win != 0 {
+            out.push(Analysis::DuplicateAck);
+        }
+    }
+    if out.contains(&Analysis::DuplicateAck) {
+        me.dup_acks += 1;
+    } else if h.flags.has(Flags::ACK) && Some(h.ack) != me.last_ack {
+        me.dup_acks = 0;
+    }
+    out
+}
+
+/// A probe into a zero window: at most one byte at (Linux: one before) the end, while the peer's
+/// last window was zero.
+fn zero_window_probe(h: &Header, next: u32, peer: &Side) -> bool {
+    peer.win == Some(0)
+        && !h.flags.any(Flags::SYN | Flags::FIN | Flags::RST)
+        && h.len <= 1
+        && (h.seq == next || h.seq == next.wrapping_sub(1))
+}
+
+/// Bytes sent before, sent again: asked for by duplicate ACKs (fast retransmission), arriving
+/// right after later bytes (out of order), or after a timeout (retransmission).
+fn sent_again(h: &Header, next: u32, next_at_us: u64, peer: &Side, t_us: u64) -> Analysis {
+    if peer.dup_acks >= 2 && peer.last_ack == Some(h.seq) {
+        Analysis::FastRetransmission
+    } else if t_us.saturating_sub(next_at_us) < OUT_OF_ORDER_US && h.seq != next {
+        Analysis::OutOfOrder
+    } else {
+        Analysis::Retransmission
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::SynOptions;
+
+    const CLI: &str = "127.0.0.1:40000";
+    const SRV: &str = "127.0.0.1:8888";
+    const CLI_ISN: u32 = 1_000;
+    const SRV_ISN: u32 = u32::MAX - 10; // wraps: relative numbers must too
+
+    /// A segment from `from` ("cli" or "srv"), numbers relative as in the trace.
+    fn h(from: &str, flags: &str, seq: u32, ack: u32, len: u32, win: u16) -> Header {
+        let (src, dst, isn, peer_isn) =
+            if from == "cli" { (CLI, SRV, CLI_ISN, SRV_ISN) } else { (SRV, CLI, SRV_ISN, CLI_ISN) };
+        let flags: Flags = flags.parse().unwrap();
+        let options = if flags.has(Flags::SYN) {
+            SynOptions { mss: Some(65495), wscale: Some(7), sack_perm: true, timestamps: true }
+        } else {
+            SynOptions::default()
+        };
+        Header {
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            flags,
+            seq: isn.wrapping_add(seq),
+            ack: peer_isn.wrapping_add(ack),
+            win,
+            options,
+            len,
+            head: vec![b'x'; len.min(4) as usize],
+        }
+    }
+
+    /// A connection after its handshake, at t = 0.
+    fn connected() -> Streams {
+        let mut s = Streams::new();
+        s.see(&h("cli", "SYN", 0, 0, 0, 65495), 0);
+        s.see(&h("srv", "SYN,ACK", 0, 1, 0, 65483), 0);
+        s.see(&h("cli", "ACK", 1, 1, 0, 512), 0);
+        s
+    }
+
+    fn words(seg: &Segment) -> Vec<Analysis> {
+        seg.analysis.clone()
+    }
+
+    #[test]
+    fn handshake_counts_from_each_sides_isn() {
+        let mut s = Streams::new();
+        let syn = s.see(&h("cli", "SYN", 0, 0, 0, 65495), 0);
+        let synack = s.see(&h("srv", "SYN,ACK", 0, 1, 0, 65483), 10);
+        let ack = s.see(&h("cli", "ACK", 1, 1, 0, 512), 20);
+        assert_eq!((syn.seq, syn.ack, syn.win), (0, 0, 65495));
+        assert_eq!((synack.seq, synack.ack), (0, 1));
+        assert_eq!((ack.seq, ack.ack), (1, 1));
+        assert!(syn.options.is_some_and(|o| o.wscale == Some(7)));
+        assert_eq!(ack.options, None);
+        assert!(syn.analysis.is_empty() && synack.analysis.is_empty() && ack.analysis.is_empty());
+    }
+
+    #[test]
+    fn window_after_handshake_is_scaled() {
+        let mut s = connected();
+        let data = s.see(&h("cli", "PSH,ACK", 1, 1, 5, 512), 10);
+        assert_eq!(data.win, 512 << 7);
+    }
+
+    #[test]
+    fn window_without_handshake_is_unscaled_and_numbers_start_at_one() {
+        let mut s = Streams::new();
+        let data = s.see(&h("cli", "PSH,ACK", 1, 1, 5, 512), 10);
+        assert_eq!((data.win, data.seq, data.ack), (512, 1, 1));
+        let ack = s.see(&h("srv", "ACK", 1, 6, 0, 512), 20);
+        assert_eq!((ack.seq, ack.ack), (1, 6));
+        assert!(ack.analysis.is_empty(), "{:?}", ack.analysis);
+    }
+
+    #[test]
+    fn close_fin_ack_fin_ack_is_ordinary() {
+        let mut s = connected();
+        for (i, seg) in [
+            h("cli", "FIN,ACK", 1, 1, 0, 512),
+            h("srv", "ACK", 1, 2, 0, 512),
+            h("srv", "FIN,ACK", 1, 2, 0, 512),
+            h("cli", "ACK", 2, 2, 0, 512),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let seen = s.see(seg, 10 + i as u64);
+            assert!(seen.analysis.is_empty(), "segment {i}: {:?}", seen.analysis);
+        }
+    }
+
+    #[test]
+    fn data_resent_after_rto_is_retransmission() {
+        let mut s = connected();
+        s.see(&h("cli", "PSH,ACK", 1, 1, 5, 512), 1_000);
+        let again = s.see(&h("cli", "PSH,ACK", 1, 1, 5, 512), 201_000);
+        assert_eq!(words(&again), [Analysis::Retransmission]);
+    }
+
+    #[test]
+    fn syn_resent_is_retransmission() {
+        let mut s = Streams::new();
+        s.see(&h("cli", "SYN", 0, 0, 0, 65495), 0);
+        let again = s.see(&h("cli", "SYN", 0, 0, 0, 65495), 1_000_000);
+        assert_eq!(words(&again), [Analysis::Retransmission]);
+        assert_eq!(again.seq, 0);
+    }
+
+    #[test]
+    fn earlier_bytes_right_after_later_ones_are_out_of_order() {
+        let mut s = connected();
+        s.see(&h("cli", "ACK", 6, 1, 5, 512), 1_000);
+        let early = s.see(&h("cli", "ACK", 1, 1, 5, 512), 1_500);
+        assert_eq!(words(&early), [Analysis::OutOfOrder]);
+    }
+
+    #[test]
+    fn same_ack_again_is_duplicate_ack_and_the_third_brings_fast_retransmission() {
+        let mut s = connected();
+        s.see(&h("cli", "ACK", 1, 1, 100, 512), 1_000);
+        let gap = s.see(&h("cli", "ACK", 201, 1, 100, 512), 1_100);
+        assert_eq!(words(&gap), [Analysis::PreviousSegmentNotCaptured]);
+        s.see(&h("srv", "ACK", 1, 101, 0, 512), 1_200);
+        for i in 0..3 {
+            let dup = s.see(&h("srv", "ACK", 1, 101, 0, 512), 1_300 + i);
+            assert_eq!(words(&dup), [Analysis::DuplicateAck], "dup {i}");
+        }
+        let resent = s.see(&h("cli", "ACK", 101, 1, 100, 512), 1_400);
+        assert_eq!(words(&resent), [Analysis::FastRetransmission]);
+        let fresh = s.see(&h("srv", "ACK", 1, 301, 0, 512), 1_500);
+        assert!(fresh.analysis.is_empty(), "{:?}", fresh.analysis);
+    }
+
+    #[test]
+    fn full_receiver_is_zero_window_and_the_senders_poke_is_zero_window_probe() {
+        let mut s = connected();
+        s.see(&h("cli", "ACK", 1, 1, 100, 512), 1_000);
+        let full = s.see(&h("srv", "ACK", 1, 101, 0, 0), 1_100);
+        assert_eq!(words(&full), [Analysis::ZeroWindow]);
+        let probe = s.see(&h("cli", "ACK", 100, 1, 0, 512), 201_100);
+        assert_eq!(words(&probe), [Analysis::ZeroWindowProbe]);
+        let room = s.see(&h("srv", "ACK", 1, 101, 0, 512), 300_000);
+        assert_eq!(words(&room), [Analysis::WindowUpdate]);
+    }
+
+    #[test]
+    fn one_byte_before_the_end_is_keep_alive() {
+        let mut s = connected();
+        let probe = s.see(&h("cli", "ACK", 0, 1, 0, 512), 7_200_000_000);
+        assert_eq!(words(&probe), [Analysis::KeepAlive]);
+    }
+
+    #[test]
+    fn rst_is_never_flagged() {
+        let mut s = connected();
+        let rst = s.see(&h("srv", "RST,ACK", 1, 1, 0, 0), 1_000);
+        assert!(rst.analysis.is_empty(), "{:?}", rst.analysis);
+    }
+
+    #[test]
+    fn new_syn_on_the_same_ports_starts_over() {
+        let mut s = connected();
+        s.see(&h("cli", "FIN,ACK", 1, 1, 0, 512), 10);
+        let mut again = h("cli", "SYN", 0, 0, 0, 65495);
+        again.seq = 555;
+        let seg = s.see(&again, 20);
+        assert_eq!((seg.seq, seg.analysis.len()), (0, 0));
+        assert_eq!(s.len(), 1);
+    }
+
+    #[test]
+    fn many_connections_stay_bounded() {
+        let mut s = Streams::new();
+        for port in 0..(MAX_STREAMS as u16 + 10) {
+            let mut syn = h("cli", "SYN", 0, 0, 0, 100);
+            syn.src.set_port(port);
+            s.see(&syn, 0);
+        }
+        assert_eq!(s.len(), MAX_STREAMS);
+    }
+}

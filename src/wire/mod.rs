@@ -1,0 +1,19 @@
+//! The wire: the TCP segments themselves, as a capture sees them.
+//!
+//! Everywhere else an arrow between two programs is *inferred* from their calls (a FIN because
+//! a `close()` happened). Here it is *seen*: each segment lab captures is parsed into a typed
+//! [`Segment`] — who sent it to whom, its flags, its sequence and acknowledgment numbers counted
+//! from each side's first one, how much data it carried, the window it offered — and judged in
+//! Wireshark's words ([`Analysis`]: retransmission, duplicate ACK, zero window, …).
+//!
+//! - [`segment`]: the segment as a type, and reading one from an IP packet's bytes.
+//! - [`analysis`]: what a segment *is*, from the history of its connection (pure, no sockets).
+//!
+//! This module knows nothing of traces or sockets: the funnel ([`crate::trace`]) wraps each
+//! segment in an event like any call's.
+
+pub mod analysis;
+pub mod segment;
+
+pub use analysis::{Analysis, Streams};
+pub use segment::{Dropped, Flags, Header, Segment, SynOptions};
