@@ -98,6 +98,9 @@ pub enum M {
     TraceDetached,
     TraceEnded,
     TraceKilled,
+    TraceUnseenSendfile,
+    TraceUnseenSplice,
+    TraceUnseenIoUring,
     TraceSignal,
     Trace32Bit,
     NoLessonsFolder,
@@ -326,6 +329,21 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::TraceDetached, "detached from process {}: it goes on untraced", "soltado el proceso {}: sigue sin trazar"),
     (M::TraceEnded, "the program ended with status {}", "el programa terminó con estado {}"),
     (M::TraceKilled, "the program was killed by {}", "el programa murió por la señal {}"),
+    (
+        M::TraceUnseenSendfile,
+        "sendfile() copies a file into the socket inside the kernel: the trace shows how many bytes it sent, not what they were",
+        "sendfile() copia un archivo al socket dentro del kernel: la traza muestra cuántos bytes envió, no cuáles eran",
+    ),
+    (
+        M::TraceUnseenSplice,
+        "splice() moves data between a pipe and the socket inside the kernel: the trace shows how many bytes, not what they were",
+        "splice() mueve datos entre una tubería y el socket dentro del kernel: la traza muestra cuántos bytes, no cuáles eran",
+    ),
+    (
+        M::TraceUnseenIoUring,
+        "this program sets up an io_uring: what it submits through the ring (connect, accept, send, recv…) the kernel carries out without a system call for each, and no tracer sees it — the trace shows only the calls it makes directly",
+        "este programa crea un io_uring: lo que envía por el anillo (connect, accept, send, recv…) lo hace el kernel sin una llamada al sistema por operación, y ningún trazador lo ve: la traza muestra solo las llamadas que hace directamente",
+    ),
     (M::TraceSignal, "--- {} --- delivered to the program", "--- {} --- entregada al programa"),
     (
         M::Trace32Bit,

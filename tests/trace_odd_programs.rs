@@ -218,3 +218,47 @@ fn closing_a_connection_whose_fin_waits_behind_unsent_data_does_not_hold_the_pro
         assert_eq!(seen, (&Value::from("ESTAB"), &Value::from("agrees"), &Value::from("FIN-WAIT-1")), "{c:#?}");
     }
 }
+
+#[test]
+fn gathered_and_batched_sends_and_receives_show_their_data_and_what_cannot_be_seen_is_said_once() {
+    let dir = temp_dir("odd-vectored");
+    let Some(exe) = compiled(&dir, "vectored_and_batched") else { return };
+    let (code, stderr, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
+    assert_eq!(code, 0, "every way of moving data worked: {stderr}");
+    let one = |call: &str| {
+        let found = calls(&evs, call);
+        assert!(!found.is_empty(), "{call} is shown: {evs:#?}");
+        (found[0]["args"].as_str().unwrap_or_default().to_string(), found[0]["ret"].as_i64(), found[0]["fd"].as_i64())
+    };
+    // Connected fd 4 sends, accepted fd 5 receives: the data of every buffer, gathered.
+    assert_eq!(one("writev"), (r#"4, "hello\n", 2"#.into(), Some(6), Some(4)));
+    assert_eq!(one("readv"), (r#"5, "hello\n", 2"#.into(), Some(6), Some(5)));
+    assert_eq!(one("sendmmsg"), (r#"4, "one\ntwo\n", 2, 0"#.into(), Some(2), Some(4)));
+    let (args, messages, fd) = one("recvmmsg");
+    assert_eq!(
+        (fd, args.starts_with(r#"5, "one\n"#), args.ends_with("MSG_WAITFORONE")),
+        (Some(5), true, true),
+        "{args}"
+    );
+    assert!(messages.is_some_and(|m| m >= 1));
+    // sendfile() and splice() are shown with their byte counts, each on the socket, twice…
+    for call in ["sendfile", "splice"] {
+        let found = calls(&evs, call);
+        assert_eq!(found.len(), 2, "{call}: {evs:#?}");
+        assert!(found.iter().all(|e| e["fd"] == 4 && e["ret"] == 12 && e["verdict"] == "agrees"), "{found:#?}");
+    }
+    // …and what the trace cannot show of them is said once each.
+    assert_eq!(notes(&evs, "sendfile() copies a file into the socket inside the kernel").len(), 1);
+    assert_eq!(notes(&evs, "splice() moves data between a pipe and the socket").len(), 1);
+}
+
+#[test]
+fn a_program_that_sets_up_an_io_uring_is_told_once_what_the_trace_cannot_see() {
+    let dir = temp_dir("odd-io-uring");
+    let Some(exe) = compiled(&dir, "io_uring_user") else { return };
+    let (code, stderr, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
+    // The program asks for two rings; said once, whether or not the kernel allows io_uring
+    // here (kernel.io_uring_disabled): the program means to move data where no tracer sees.
+    assert!(code == 0 || code == 2, "{stderr}");
+    assert_eq!(notes(&evs, "this program sets up an io_uring").len(), 1, "{evs:#?}");
+}

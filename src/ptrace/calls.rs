@@ -13,13 +13,16 @@
 use super::decode;
 use super::fds::{Looked, Process, Proto, Sock};
 use super::memory::Memory;
+use crate::i18n::{self, M};
 use crate::kernel::check::Verdict;
 use crate::tcp_state::TcpState;
 use crate::trace::record::Recording;
 use crate::trace::socket::{abort_at_close, judge_close, LastLook};
+use crate::trace::Kind;
 use crate::trace::{Detail, Event, Syscall, Ticket, Tracer};
 use crate::transitions;
 use socket2::SockRef;
+use std::cell::RefCell;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, OwnedFd, RawFd};
@@ -94,14 +97,58 @@ impl Pending<'_> {
     }
 }
 
+/// Data a program moves where the trace cannot see it: said once, in words, the first time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unseen {
+    /// `sendfile()`: from a file into the socket, inside the kernel.
+    Sendfile,
+    /// `splice()`: between a pipe and the socket, inside the kernel.
+    Splice,
+    /// An io_uring: operations submitted through a ring shared with the kernel.
+    IoUring,
+}
+
+impl Unseen {
+    fn of(call: Syscall) -> Option<Unseen> {
+        match call {
+            Syscall::Sendfile => Some(Unseen::Sendfile),
+            Syscall::Splice => Some(Unseen::Splice),
+            _ => None,
+        }
+    }
+
+    fn words(self) -> M {
+        match self {
+            Unseen::Sendfile => M::TraceUnseenSendfile,
+            Unseen::Splice => M::TraceUnseenSplice,
+            Unseen::IoUring => M::TraceUnseenIoUring,
+        }
+    }
+}
+
 /// Turns entries and exits into events.
 pub struct Calls<'t> {
     pub tracer: &'t Tracer,
     /// Show calls on every fd, not only TCP and UDP sockets.
     pub all_fds: bool,
+    /// What the trace cannot show that it has said already.
+    told: RefCell<Vec<Unseen>>,
 }
 
 impl<'t> Calls<'t> {
+    pub fn new(tracer: &'t Tracer, all_fds: bool) -> Calls<'t> {
+        Calls { tracer, all_fds, told: RefCell::new(Vec::new()) }
+    }
+
+    /// Says, the first time only, what the program does that the trace cannot show.
+    pub fn tell_once(&self, what: Unseen, actor: &str) {
+        let mut told = self.told.borrow_mut();
+        if !told.contains(&what) {
+            told.push(what);
+            self.tracer.emit(Event::words(Kind::Note, actor, i18n::t(what.words()).to_string()));
+        }
+    }
+
     /// The entry of `call`: `None` if the trace does not show it (a `read()` of a file).
     pub fn entry(
         &self,
@@ -111,7 +158,10 @@ impl<'t> Calls<'t> {
         call: Syscall,
         raw: [u64; 6],
     ) -> Option<Pending<'t>> {
-        let fd = decode::fd_of(call, &raw);
+        let fd = match call {
+            Syscall::Splice => Some(splice_socket(proc, &raw, self.tracer, actor)),
+            _ => decode::fd_of(call, &raw),
+        };
         let (args, copy, inode, shown) = match fd {
             None => {
                 let shown = decode::shown_without_fd(call, &raw, mem, proc, (self.tracer, self.all_fds, actor));
@@ -188,10 +238,14 @@ impl<'t> Calls<'t> {
         p.rec.result(&result, |_, r| *r);
         let sock = p.inode.and_then(|i| proc.sock_mut(i));
         decode::exit_details(&mut p.rec.ev, &p.raw, mem, ret, sock.as_deref());
+        let unseen = Unseen::of(p.call).filter(|_| ret >= 0).map(|u| (u, p.rec.ev.actor.clone()));
         match p.call {
             Syscall::Close => self.close_exit(p, proc),
             Syscall::Socket | Syscall::Accept | Syscall::Accept4 if ret >= 0 => self.new_socket(p, proc, ret),
             _ => self.on_socket(p, proc, ret),
+        }
+        if let Some((what, actor)) = unseen {
+            self.tell_once(what, &actor);
         }
     }
 
@@ -284,6 +338,17 @@ impl<'t> Calls<'t> {
             (Verdict::Agrees, row.state, Some(row.recv_q), Some(row.send_q));
         ev.reason = Some(transitions::close_other_reference().into());
         true
+    }
+}
+
+/// `splice()` moves data between a pipe and another fd, either way: the fd the trace follows
+/// is the one that is a socket (the output, else the input).
+fn splice_socket(proc: &mut Process, raw: &[u64; 6], tracer: &Tracer, actor: &str) -> RawFd {
+    let out = raw[2] as RawFd;
+    if matches!(proc.look(out, tracer, actor), Looked::Socket(..)) {
+        out
+    } else {
+        raw[0] as RawFd
     }
 }
 

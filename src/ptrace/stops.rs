@@ -11,7 +11,7 @@
 //!   never see its Ctrl+C;
 //! - when it is **gone**: exited or killed.
 
-use super::calls::{Calls, Pending, ERESTART_RESTARTBLOCK};
+use super::calls::{Calls, Pending, Unseen, ERESTART_RESTARTBLOCK};
 use super::fds::Process;
 use super::filter;
 use super::memory::Memory;
@@ -138,6 +138,10 @@ impl<'t> Stops<'t> {
     /// A call's entry; returns whether the tracer must see its exit.
     fn on_entry(&mut self, tid: Pid, nr: u64, raw: [u64; 6]) -> bool {
         let Some(task) = self.tasks.get_mut(&tid) else { return false };
+        if filter::IO_URING.contains(&nr) {
+            self.calls.tell_once(Unseen::IoUring, &task.actor);
+            return false;
+        }
         let (call, raw) = match (nr, filter::call_of(nr)) {
             (filter::RESTART, _) => match task.interrupted.take() {
                 Some(continued) => continued,
