@@ -98,6 +98,8 @@ pub enum M {
     TraceDetached,
     TraceEnded,
     TraceKilled,
+    TracePrivilegesFilter,
+    TracePrivilegesPtrace,
     TraceUnseenSendfile,
     TraceUnseenSplice,
     TraceUnseenIoUring,
@@ -329,6 +331,16 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::TraceDetached, "detached from process {}: it goes on untraced", "soltado el proceso {}: sigue sin trazar"),
     (M::TraceEnded, "the program ended with status {}", "el programa terminó con estado {}"),
     (M::TraceKilled, "the program was killed by {}", "el programa murió por la señal {}"),
+    (
+        M::TracePrivilegesFilter,
+        "{} is {}: under lab trace it runs WITHOUT those rights (lab's seccomp filter sets no_new_privs, and exec then ignores them), so a call that needs them fails (EPERM). To trace it with them: start it yourself and `sudo lab trace -p PID`, or `sudo lab trace --no-filter -- PROGRAM`",
+        "{} es {}: bajo lab trace se ejecuta SIN esos derechos (el filtro seccomp de lab activa no_new_privs, y exec los ignora), así que una llamada que los necesite falla (EPERM). Para trazarlo con ellos: arráncalo tú y `sudo lab trace -p PID`, o `sudo lab trace --no-filter -- PROGRAMA`",
+    ),
+    (
+        M::TracePrivilegesPtrace,
+        "{} is {}: traced by a process without CAP_SYS_PTRACE, exec ignores them and it runs WITHOUT those rights, so a call that needs them fails (EPERM). To trace it with them: `sudo lab trace -p PID`",
+        "{} es {}: trazado por un proceso sin CAP_SYS_PTRACE, exec los ignora y se ejecuta SIN esos derechos, así que una llamada que los necesite falla (EPERM). Para trazarlo con ellos: `sudo lab trace -p PID`",
+    ),
     (
         M::TraceUnseenSendfile,
         "sendfile() copies a file into the socket inside the kernel: the trace shows how many bytes it sent, not what they were",

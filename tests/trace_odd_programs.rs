@@ -262,3 +262,35 @@ fn a_program_that_sets_up_an_io_uring_is_told_once_what_the_trace_cannot_see() {
     assert!(code == 0 || code == 2, "{stderr}");
     assert_eq!(notes(&evs, "this program sets up an io_uring").len(), 1, "{evs:#?}");
 }
+
+#[test]
+fn a_set_user_id_program_is_said_to_run_without_its_rights() {
+    if !nix::unistd::geteuid().is_root() {
+        // Straight to stderr, as have_tool does: a skip must not go unnoticed.
+        let msg = "SKIPPED: making a set-user-ID root program needs root";
+        assert!(std::env::var_os("LAB_REQUIRE_TOOLS").is_none(), "{msg} (LAB_REQUIRE_TOOLS is set)");
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("\n*** {msg} ***\n").as_bytes());
+        return;
+    }
+    let dir = temp_dir("odd-setuid");
+    let Some(exe) = compiled(&dir, "raw_socket_setuid") else { return };
+    if !have_tool("su", "util-linux") {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    // Set-user-ID root, as ping is installed; the directory open to `nobody`, who runs it.
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o4755)).unwrap();
+    std::fs::set_permissions(&*dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let file = dir.join("trace.jsonl");
+    let quote = |p: &Path| format!("'{}'", p.display());
+    let lab_path = Path::new(env!("CARGO_BIN_EXE_lab"));
+    let line = format!("{} trace --json --trace-file {} -- {}", quote(lab_path), quote(&file), quote(&exe));
+    let out =
+        Command::new("su").args(["nobody", "-s", "/bin/sh", "-c", &line]).env("LANG", "C.UTF-8").output().unwrap();
+    // Without its rights, socket(SOCK_RAW) fails with EPERM: the program's own exit code 3.
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let evs = events(&file);
+    let said = notes(&evs, "is set-user-ID (uid 0): under lab trace it runs WITHOUT those rights");
+    assert_eq!(said.len(), 1, "{evs:#?}");
+    assert!(said[0]["note"].as_str().unwrap().contains("sudo lab trace -p PID"));
+}

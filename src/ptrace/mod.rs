@@ -8,6 +8,7 @@
 //! - [`decode`]: six raw arguments as strace would print them.
 //! - [`memory`]: reading what the arguments point to.
 //! - [`fds`]: which fd is which socket, now.
+//! - [`privileges`]: a set-user-ID program runs without its rights under the trace: said so.
 //!
 //! The events go through the same [`Tracer`] as lab's own sockets — the same renderers, the
 //! same diagram, the same kernel observer following every socket between calls.
@@ -17,6 +18,7 @@ pub mod decode;
 pub mod fds;
 pub mod filter;
 pub mod memory;
+pub mod privileges;
 pub mod start;
 pub mod stops;
 
@@ -35,8 +37,10 @@ use stops::Stops;
 
 /// What to trace.
 pub enum Target {
-    /// Start this program (and its arguments).
-    Launch(Vec<OsString>),
+    /// Start this program (and its arguments); `filter`: under the seccomp filter, stopping
+    /// at the socket calls only (else at every call: slower, but a set-user-ID program keeps
+    /// its rights when lab runs as root).
+    Launch { argv: Vec<OsString>, filter: bool },
     /// Attach to this running process.
     Attach(Pid),
     /// Start each program on its host (`lab net`); the first one's status is lab's.
@@ -64,9 +68,9 @@ pub fn run(target: Target, tracer: &Tracer, all_fds: bool, signals: &SignalFd) -
     tracer.set_settle_timeout(Duration::ZERO);
     let calls = calls::Calls::new(tracer, all_fds);
     let mut stops = match &target {
-        Target::Launch(argv) => {
-            let pid = start::launch(argv, None)?;
-            let mut s = Stops::new(calls, pid, true, false);
+        Target::Launch { argv, filter } => {
+            let pid = start::launch(argv, None, *filter)?;
+            let mut s = Stops::new(calls, pid, *filter, false);
             s.adopt(pid, pid);
             s
         }
@@ -106,7 +110,7 @@ pub fn run(target: Target, tracer: &Tracer, all_fds: bool, signals: &SignalFd) -
 fn launch_on_hosts<'t>(calls: calls::Calls<'t>, programs: &[OnHost]) -> Result<Stops<'t>, String> {
     let mut pids = Vec::new();
     for p in programs {
-        pids.push(start::launch(&p.argv, Some(p.netns.as_fd()))?);
+        pids.push(start::launch(&p.argv, Some(p.netns.as_fd()), true)?);
     }
     let first = *pids.first().ok_or("lab net: which programs? (--on HOST 'COMMAND')")?;
     let mut stops = Stops::new(calls, first, true, false);

@@ -237,6 +237,24 @@ impl<'t> Stops<'t> {
             proc.exec();
         }
         self.adopt(tid, pid);
+        self.check_privileges(tid);
+    }
+
+    /// A program whose file grants rights (set-user-ID…) has just started without them, as
+    /// the trace runs it: said in words, with how to keep them.
+    fn check_privileges(&self, tid: Pid) {
+        let exe = std::path::PathBuf::from(format!("/proc/{tid}/exe"));
+        let what = super::privileges::granted(&exe);
+        if what.is_empty() {
+            return;
+        }
+        let name = std::fs::read_link(&exe).map_or_else(|_| exe.display().to_string(), |p| p.display().to_string());
+        let root = super::start::has_cap_sys_ptrace();
+        if let (Some(words), Some(task)) =
+            (super::privileges::warning(&name, &what, self.filtered, root), self.tasks.get(&tid))
+        {
+            self.calls.tracer.note(&task.actor, &words);
+        }
     }
 
     /// A signal about to be delivered, or a new thread's first stop.
