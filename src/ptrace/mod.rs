@@ -72,6 +72,12 @@ pub fn run(target: Target, tracer: &Tracer, all_fds: bool, signals: &SignalFd) -
                 s.adopt(tid, *pid);
             }
             tracer.note("lab", &i18n::f(M::TraceAttached, &[pid]));
+            // Already running children are not followed: say where the work may be.
+            let kids: Vec<String> =
+                start::children(*pid).iter().map(|(p, cmd)| format!("lab trace -p {p}  ({cmd})")).collect();
+            if !kids.is_empty() {
+                tracer.note("lab", &i18n::f(M::TraceChildren, &[pid, &kids.join("; ")]));
+            }
             s
         }
     };

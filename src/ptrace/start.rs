@@ -157,3 +157,36 @@ fn has_cap_sys_ptrace() -> bool {
 fn in_container() -> bool {
     Path::new("/.dockerenv").exists() || Path::new("/run/.containerenv").exists()
 }
+
+/// The processes `pid` started that are still running, each with its command line, children
+/// before grandchildren (`/proc/*/stat`'s parent field). A shell or a launcher (a pyenv shim
+/// that forks, `bash -c '… &'`) makes no socket call itself: the work is in these.
+pub fn children(pid: Pid) -> Vec<(i32, String)> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let parents: Vec<(i32, i32)> = dir
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(|p| {
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+            // `pid (comm) state ppid …`: the name may hold spaces and parentheses.
+            let ppid = stat.rsplit_once(") ")?.1.split_whitespace().nth(1)?.parse().ok()?;
+            Some((p, ppid))
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut level = vec![pid.as_raw()];
+    while !level.is_empty() && out.len() < 20 {
+        let next: Vec<i32> = parents.iter().filter(|(_, pp)| level.contains(pp)).map(|(p, _)| *p).collect();
+        for p in &next {
+            let cmd = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+            let cmd: Vec<String> = cmd
+                .split(|b| *b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            out.push((*p, cmd.join(" ")));
+        }
+        level = next;
+    }
+    out
+}
