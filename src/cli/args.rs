@@ -205,6 +205,9 @@ pub enum NetCmd {
         trace_file: Option<PathBuf>,
     },
     /// Run a command on a host of the network that is up, as nsenter would.
+    #[command(
+        after_help = "Examples:\n  lab net exec a -- lab server --host 0.0.0.0\n  lab net exec b -- nc 10.0.0.1 8888\n  lab net exec b -- lab trace -- python3 client.py 10.0.0.1 8888"
+    )]
     Exec {
         /// The host: a or b.
         host: String,
@@ -213,6 +216,9 @@ pub enum NetCmd {
         command: Vec<std::ffi::OsString>,
     },
     /// Change the running link's rules: 'loss 30%', 'partition', 'heal', '' for none.
+    #[command(
+        after_help = "Examples:\n  lab net link 'loss 30%'\n  lab net link partition\n  lab net link heal\n  lab net link ''"
+    )]
     Link {
         /// The new rules (they replace the old; `heal` ends a partition and keeps the rest).
         rules: String,
