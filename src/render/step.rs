@@ -52,9 +52,12 @@ pub fn pause(actor: &str, call: &str) -> Answer {
         return Answer::Go;
     };
     loop {
-        let _ = write!(err, "  ⏸  {}", i18n::f(M::StepNext, &[&actor, &call]));
-        let _ = err.flush();
-        let key = read_key(&mut tty);
+        // The prompt shows once the terminal reads keys: a key pressed as soon as it appears
+        // (Ctrl+C included) is read by us, not taken by the terminal's line discipline.
+        let key = read_key(&mut tty, || {
+            let _ = write!(err, "  ⏸  {}", i18n::f(M::StepNext, &[&actor, &call]));
+            let _ = err.flush();
+        });
         let (answer, said) = match key {
             Ok(Some(b'\n' | b'\r' | b' ')) => (Some(Answer::Go), None),
             Ok(Some(b'c' | b'C')) => {
@@ -103,14 +106,23 @@ pub fn interrupt() {
 }
 
 /// One key from the terminal, without waiting for Enter and without echo; `None` at end of
-/// input. The terminal's settings are restored before returning.
-fn read_key(tty: &mut File) -> io::Result<Option<u8>> {
-    let saved = termios::tcgetattr(&*tty)?;
+/// input. `ready` runs once the terminal is set so (it shows the prompt); the terminal's
+/// settings are restored before returning.
+fn read_key(tty: &mut File, ready: impl FnOnce()) -> io::Result<Option<u8>> {
+    let saved = match termios::tcgetattr(&*tty) {
+        Ok(saved) => saved,
+        Err(e) => {
+            ready();
+            return Err(e.into());
+        }
+    };
     let mut raw = saved.clone();
     raw.local_flags.remove(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG);
     raw.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
     raw.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
-    termios::tcsetattr(&*tty, SetArg::TCSANOW, &raw)?;
+    let set = termios::tcsetattr(&*tty, SetArg::TCSANOW, &raw);
+    ready();
+    set?;
     let mut byte = [0u8; 1];
     let read = tty.read(&mut byte);
     let restored = termios::tcsetattr(&*tty, SetArg::TCSANOW, &saved);
