@@ -97,6 +97,12 @@ pub enum M {
     TraceChildren,
     TraceDetached,
     TraceEnded,
+    TraceKilled,
+    TracePrivilegesFilter,
+    TracePrivilegesPtrace,
+    TraceUnseenSendfile,
+    TraceUnseenSplice,
+    TraceUnseenIoUring,
     TraceSignal,
     TraceSignalIgnored,
     TraceSignalCaught,
@@ -112,6 +118,7 @@ pub enum M {
     Gone,
     DetailEofPeer,
     DetailBlocked,
+    DetailUnfinished,
     DetailInterrupted,
     RestartSys,
     RestartNoIntr,
@@ -262,6 +269,7 @@ pub enum M {
     NetHosts,
     NetSummary,
     NetNoUserns,
+    NetUp,
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
@@ -327,6 +335,32 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     ),
     (M::TraceDetached, "detached from process {}: it goes on untraced", "soltado el proceso {}: sigue sin trazar"),
     (M::TraceEnded, "the program ended with status {}", "el programa terminó con estado {}"),
+    (M::TraceKilled, "the program was killed by {}", "el programa murió por la señal {}"),
+    (
+        M::TracePrivilegesFilter,
+        "{} is {}: under lab trace it runs WITHOUT those rights (lab's seccomp filter sets no_new_privs, and exec then ignores them), so a call that needs them fails (EPERM). To trace it with them: start it yourself and `sudo lab trace -p PID`, or `sudo lab trace --no-filter -- PROGRAM`",
+        "{} es {}: bajo lab trace se ejecuta SIN esos derechos (el filtro seccomp de lab activa no_new_privs, y exec los ignora), así que una llamada que los necesite falla (EPERM). Para trazarlo con ellos: arráncalo tú y `sudo lab trace -p PID`, o `sudo lab trace --no-filter -- PROGRAMA`",
+    ),
+    (
+        M::TracePrivilegesPtrace,
+        "{} is {}: traced by a process without CAP_SYS_PTRACE, exec ignores them and it runs WITHOUT those rights, so a call that needs them fails (EPERM). To trace it with them: `sudo lab trace -p PID`",
+        "{} es {}: trazado por un proceso sin CAP_SYS_PTRACE, exec los ignora y se ejecuta SIN esos derechos, así que una llamada que los necesite falla (EPERM). Para trazarlo con ellos: `sudo lab trace -p PID`",
+    ),
+    (
+        M::TraceUnseenSendfile,
+        "sendfile() copies a file into the socket inside the kernel: the trace shows how many bytes it sent, not what they were",
+        "sendfile() copia un archivo al socket dentro del kernel: la traza muestra cuántos bytes envió, no cuáles eran",
+    ),
+    (
+        M::TraceUnseenSplice,
+        "splice() moves data between a pipe and the socket inside the kernel: the trace shows how many bytes, not what they were",
+        "splice() mueve datos entre una tubería y el socket dentro del kernel: la traza muestra cuántos bytes, no cuáles eran",
+    ),
+    (
+        M::TraceUnseenIoUring,
+        "this program sets up an io_uring: what it submits through the ring (connect, accept, send, recv…) the kernel carries out without a system call for each, and no tracer sees it — the trace shows only the calls it makes directly",
+        "este programa crea un io_uring: lo que envía por el anillo (connect, accept, send, recv…) lo hace el kernel sin una llamada al sistema por operación, y ningún trazador lo ve: la traza muestra solo las llamadas que hace directamente",
+    ),
     (M::TraceSignal, "--- {} --- delivered to the program: its default action", "--- {} --- entregada al programa: su acción por defecto"),
     (M::TraceSignalIgnored, "--- {} --- ignored by the program (SIG_IGN): nothing happens", "--- {} --- ignorada por el programa (SIG_IGN): no pasa nada"),
     (M::TraceSignalCaught, "--- {} --- delivered to the program's handler", "--- {} --- entregada al manejador del programa"),
@@ -353,6 +387,11 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::DetailEofOwn, "EOF: this side was shut down for reading", "EOF: este lado se cerró para lectura"),
     (M::DetailEofPeer, "EOF: the peer closed its side", "EOF: el otro extremo cerró su lado"),
     (M::DetailBlocked, "… blocked, waiting", "… bloqueada, esperando"),
+    (
+        M::DetailUnfinished,
+        "… unfinished: the thread ended before it returned",
+        "… sin terminar: el hilo acabó antes de que volviera",
+    ),
     (M::DetailInterrupted, "? {}: interrupted by a signal, {}", "? {}: interrumpida por una señal, {}"),
     (M::RestartSys, "made again if the handler has SA_RESTART (else EINTR)", "se repite si el manejador tiene SA_RESTART (si no, EINTR)"),
     (M::RestartNoIntr, "always made again", "siempre se repite"),
@@ -503,6 +542,7 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::NetHosts, "lab's network: {} — link: {}", "la red de lab: {} — enlace: {}"),
     (M::NetSummary, "the hosts sent {} packets: {} arrived, {} were dropped by the link, {} were for no host", "los hosts enviaron {} paquetes: {} llegaron, {} los descartó el enlace, {} no eran para ningún host"),
     (M::NetNoUserns, "lab net cannot make its hosts: {}", "lab net no puede crear sus hosts: {}"),
+    (M::NetUp, "lab's network is up: {} — link: {}. In another terminal: lab net exec a -- COMMAND, lab net link 'RULES', lab sockets --host a. Ctrl+C takes it down.", "la red de lab está activa: {} — enlace: {}. En otra terminal: lab net exec a -- ORDEN, lab net link 'REGLAS', lab sockets --host a. Ctrl+C la desmonta."),
 ];
 
 /// A message in `lang`.

@@ -47,6 +47,9 @@ pub fn main() -> i32 {
 fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
     match command {
         Command::Sockets(a) => {
+            if let Some(host) = &a.host {
+                crate::net::session::Running::find().and_then(|r| r.join(host)).map_err(io::Error::other)?;
+            }
             let filter = Filter {
                 port: a.port,
                 state: a.state,
@@ -122,7 +125,7 @@ fn trace_cmd(_: args::TraceCmdArgs, _: ColorChoice) -> io::Result<()> {
 fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
     let target = match (a.pid, a.program.is_empty()) {
         (Some(pid), _) => crate::ptrace::Target::Attach(nix::unistd::Pid::from_raw(pid)),
-        (None, false) => crate::ptrace::Target::Launch(a.program),
+        (None, false) => crate::ptrace::Target::Launch { argv: a.program, filter: !a.no_filter },
         (None, true) => {
             return Err(io::Error::other("which program? lab trace -- PROGRAM [ARGS…], or lab trace -p PID"))
         }
@@ -143,6 +146,9 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
     use crate::net::{run, userns};
+    if let Some(cmd) = a.cmd {
+        return net_subcommand(cmd, color);
+    }
     let on: Vec<(String, String)> = a.on.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
     let opts = run::Options { link: a.link, seed: a.seed, on, mtu: a.mtu, all_fds: a.all_fds };
     // A bad rule is refused before anything starts.
@@ -163,6 +169,38 @@ fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
     let code = output::traced_run(&to, color, &view, |tracer| run::run(&opts, tracer, &signals))?;
     crate::render::page::wait_written(Duration::from_secs(5));
     std::process::exit(code)
+}
+
+/// `lab net up`, `exec` and `link`.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
+    use crate::net::{session, up, userns};
+    use std::os::unix::process::CommandExt;
+    match cmd {
+        args::NetCmd::Up { link, seed, mtu, json, trace_file } => {
+            crate::net::spec::parse(&link, &crate::net::host::DEFAULT_NAMES).map_err(io::Error::other)?;
+            userns::enter().map_err(|e| io::Error::other(crate::i18n::f(crate::i18n::M::NetNoUserns, &[&e])))?;
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+                signal_hook::flag::register(sig, stop.clone())?;
+            }
+            let to =
+                output::TraceTo { on: true, json, file: trace_file, step: false, observe: None, svg: None, html: None };
+            let view = output::Afterwards { diagram: false, mermaid: None };
+            output::traced_run(&to, color, &view, |tracer| up::up(&link, seed, mtu, tracer, &stop).map(|()| 0))?;
+            Ok(())
+        }
+        args::NetCmd::Exec { host, command } => {
+            session::Running::find().and_then(|r| r.join(&host)).map_err(io::Error::other)?;
+            let err = std::process::Command::new(&command[0]).args(&command[1..]).exec();
+            Err(io::Error::other(format!("{}: {err}", command[0].to_string_lossy())))
+        }
+        args::NetCmd::Link { rules } => {
+            let now = session::send_rules(&rules).map_err(io::Error::other)?;
+            println!("lab net link: {now}");
+            Ok(())
+        }
+    }
 }
 
 #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
