@@ -92,17 +92,20 @@ pub fn pause_program(actor: &str, call: &str) {
     match pause(actor, call) {
         Answer::Go => {}
         Answer::Interrupt => interrupt(),
-        Answer::Quit if STOPS_ON_SIGTERM.load(Ordering::Relaxed) => {
-            let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGTERM);
-        }
+        Answer::Quit if STOPS_ON_SIGTERM.load(Ordering::Relaxed) => to_self(nix::sys::signal::Signal::SIGTERM),
         Answer::Quit => std::process::exit(0),
     }
 }
 
 /// Ctrl+C, read as a key: what the terminal would have done, now that it is restored — SIGINT
-/// to the whole foreground process group (lab, and a program `lab trace` started).
+/// to lab (a program `lab trace` started is passed it by lab, once).
 pub fn interrupt() {
-    let _ = nix::sys::signal::killpg(nix::unistd::getpgrp(), nix::sys::signal::Signal::SIGINT);
+    to_self(nix::sys::signal::Signal::SIGINT);
+}
+
+/// `signal` to this process (not to one thread: whichever thread waits for it gets it).
+fn to_self(signal: nix::sys::signal::Signal) {
+    let _ = nix::sys::signal::kill(nix::unistd::getpid(), signal);
 }
 
 /// One key from the terminal, without waiting for Enter and without echo; `None` at end of
