@@ -268,7 +268,10 @@ impl<'t> Calls<'t> {
         p.rec.result(&result, |_, r| *r);
         let sock = p.inode.and_then(|i| proc.sock_mut(i));
         decode::exit_details(&mut p.rec.ev, &p.raw, mem, ret, sock.as_deref());
-        let unseen = Unseen::of(p.call).filter(|_| ret >= 0).map(|u| (u, p.rec.ev.actor.clone()));
+        // Said of a socket only: with --all-fds, a splice() between a pipe and a file hides
+        // nothing the trace means to show.
+        let on_socket = p.inode.is_some();
+        let unseen = Unseen::of(p.call).filter(|_| ret >= 0 && on_socket).map(|u| (u, p.rec.ev.actor.clone()));
         match p.call {
             Syscall::Close => self.close_exit(p, proc),
             Syscall::Socket | Syscall::Accept | Syscall::Accept4 if ret >= 0 => self.new_socket(p, proc, ret),
