@@ -12,10 +12,9 @@ use super::names;
 use super::record::Recording;
 use super::syscall::Syscall;
 use super::Tracer;
-use nix::poll::PollFlags;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 /// An epoll instance whose calls are traced.
 pub struct TracedEpoll {
@@ -88,8 +87,8 @@ impl TracedEpoll {
         t.idle();
         let result = self.epoll.wait(events, timeout).map_err(io::Error::from);
         rec.result(&result, |ev, n| {
-            let ready = events[..*n].iter().map(|e| (e.data() as RawFd, poll_flags(e.events())));
-            ev.detail = Some(if *n == 0 { Detail::Timeout } else { Detail::ready(ready) });
+            let ready = events[..*n].iter().map(|e| (e.events().bits() as u32, e.data()));
+            ev.detail = Some(if *n == 0 { Detail::Timeout } else { Detail::events(ready) });
             *n as i64
         });
         rec.emit();
@@ -99,9 +98,4 @@ impl TracedEpoll {
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.epoll.0.as_fd()
     }
-}
-
-/// epoll's IN/OUT/ERR/HUP bits are poll's, shown by the same names.
-fn poll_flags(events: EpollFlags) -> PollFlags {
-    PollFlags::from_bits_truncate(events.bits() as i16)
 }
