@@ -136,7 +136,8 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
     let to =
         output::TraceTo { on: true, json: a.json, file: a.trace_file, step: a.step, observe, svg: a.svg, html: a.html };
     let view = output::Afterwards { diagram: a.diagram, mermaid: a.mermaid };
-    let code = output::traced_run(&to, color, &view, |tracer| crate::ptrace::run(target, tracer, a.all_fds, &signals))?;
+    let opts = crate::ptrace::Options { all_fds: a.all_fds, faults: a.faults.to() };
+    let code = output::traced_run(&to, color, &view, |tracer| crate::ptrace::run(target, tracer, opts, &signals))?;
     crate::render::page::wait_written(Duration::from_secs(5));
     std::process::exit(code)
 }
@@ -150,7 +151,8 @@ fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
         return net_subcommand(cmd, color);
     }
     let on: Vec<(String, String)> = a.on.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
-    let opts = run::Options { link: a.link, seed: a.seed, on, mtu: a.mtu, all_fds: a.all_fds };
+    let traced = crate::ptrace::Options { all_fds: a.all_fds, faults: a.faults.to() };
+    let opts = run::Options { link: a.link, seed: a.seed, on, mtu: a.mtu, traced };
     // A bad rule is refused before anything starts.
     run::check_link(&opts).map_err(io::Error::other)?;
     // First, before any thread: the kernel makes a user namespace only for a single thread.
