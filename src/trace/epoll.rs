@@ -2,7 +2,7 @@
 //! at each, so each call costs as much as the number of fds watched — epoll keeps the
 //! interest list in the kernel: `epoll_ctl()` once per change, and `epoll_wait()` returns only
 //! the fds that are ready. Shown as strace shows them:
-//! `epoll_ctl(4, EPOLL_CTL_ADD, 7, EPOLLIN)`, `epoll_wait(4, 1024, -1) = 1 ([{fd=7, revents=POLLIN}])`.
+//! `epoll_ctl(4, EPOLL_CTL_ADD, 7, EPOLLIN)`, `epoll_wait(4, 1024, -1) → [{events=EPOLLIN, data={u32=7, u64=7}}] = 1`.
 //!
 //! Each registration's data word holds the fd (a common convention, and what lets the trace
 //! say which fds were ready).
@@ -79,6 +79,18 @@ impl TracedEpoll {
         events: &mut [EpollEvent],
         timeout: EpollTimeout,
     ) -> io::Result<usize> {
+        self.wait_why(tracer, actor, events, timeout, None)
+    }
+
+    /// [`TracedEpoll::wait`], with why the program waits that long said on the call's line.
+    pub fn wait_why(
+        &self,
+        tracer: Option<&Tracer>,
+        actor: &str,
+        events: &mut [EpollEvent],
+        timeout: EpollTimeout,
+        note: Option<String>,
+    ) -> io::Result<usize> {
         let Some(t) = tracer else { return Ok(self.epoll.wait(events, timeout)?) };
         let ms = i64::from(i32::from(timeout));
         let args = vec![Arg::Fd(self.epoll.0.as_raw_fd()), Arg::Int(events.len() as i64), Arg::Int(ms)];
@@ -89,6 +101,7 @@ impl TracedEpoll {
         rec.result(&result, |ev, n| {
             let ready = events[..*n].iter().map(|e| (e.events().bits() as u32, e.data()));
             ev.detail = Some(if *n == 0 { Detail::Timeout } else { Detail::events(ready) });
+            ev.note = note;
             *n as i64
         });
         rec.emit();
