@@ -174,3 +174,31 @@ pub fn spawn_traced(
 
 /// The exit code of a child that could not become the program (as a shell's 127).
 pub const EXIT_CANNOT_EXEC: i32 = 127;
+
+// ---- Capturing the wire (lab's own network) ----------------------------------------------
+
+/// How many packets a capture socket's queue dropped since the last call (the kernel counts,
+/// and resets on each read). Corresponds to `getsockopt(fd, SOL_PACKET, PACKET_STATISTICS)`.
+///
+/// Why raw libc: nix has no PACKET_STATISTICS option. A capture that falls behind must say
+/// how much it missed, and only the kernel knows.
+#[cfg(target_os = "linux")]
+pub fn packet_drops(fd: BorrowedFd<'_>) -> io::Result<u32> {
+    let mut stats = libc::tpacket_stats { tp_packets: 0, tp_drops: 0 };
+    let mut len = std::mem::size_of::<libc::tpacket_stats>() as libc::socklen_t;
+    // SAFETY: `stats` is a valid, writable tpacket_stats of `len` bytes for the call; `fd` is
+    // borrowed, so open during it.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_PACKET,
+            libc::PACKET_STATISTICS,
+            (&mut stats as *mut libc::tpacket_stats).cast(),
+            &mut len,
+        )
+    };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(stats.tp_drops)
+}

@@ -5,6 +5,7 @@ use super::runner::{self, BeforeStep, Options};
 use crate::i18n::{self, M};
 use crate::render::human::{paint, Style};
 use crate::render::{diagram, output, ColorChoice};
+use crate::trace::wire::{Pcap, Show};
 use crate::trace::{Discard, Sink};
 use std::io::{self, IsTerminal};
 use std::path::Path;
@@ -77,10 +78,13 @@ pub struct RunView<'a> {
     pub mermaid: Option<&'a Path>,
     /// The SVG and the HTML page to draw the run into.
     pub pictures: (Option<&'a Path>, Option<&'a Path>),
+    /// Which segments the trace shows, and the pcapng file every packet goes to.
+    pub wire: Show,
+    pub pcap: Option<Pcap>,
 }
 
 /// Runs a lesson, the trace on stdout; returns the exit code (1 if an expectation failed).
-pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: &RunView) -> i32 {
+pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
     let fit = if io::stdout().is_terminal() { output::width_of(&io::stdout()) } else { None };
     let sink = output::sink(Box::new(io::stdout()), view.json, color.stdout(), false, fit);
     let before_step: Option<BeforeStep> = if view.step {
@@ -88,7 +92,7 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: &RunView) -> i32 {
     } else {
         None
     };
-    let report = runner::run(l, sink, &Options { lang, before_step, live: view.step });
+    let report = runner::run(l, sink, Options { lang, before_step, live: view.step, wire: view.wire, pcap: view.pcap });
     if view.diagram {
         println!("\n{}", diagram::terminal(&report.events, &report.columns));
     }
@@ -149,7 +153,8 @@ pub fn check(dir: &Path, names: &[String], lang: Lang, color: ColorChoice) -> i3
 fn check_one(l: &Lesson, lang: Lang, color: bool) -> bool {
     let start = Instant::now();
     let quiet: Arc<dyn Sink> = Arc::new(Discard);
-    let report = runner::run(l, quiet, &Options { lang, before_step: None, live: false });
+    let report =
+        runner::run(l, quiet, Options { lang, before_step: None, live: false, wire: Show::Summary, pcap: None });
     let ms = start.elapsed().as_millis();
     if report.passed() {
         let checks = report.outcomes.len();

@@ -542,6 +542,7 @@ mod tests {
             win: 65536,
             options: None,
             analysis: vec![Analysis::Retransmission],
+            acks_control: false,
             inferred: false,
         };
         let json: serde_json::Value = serde_json::to_value(Event::segment("cli", seg)).unwrap();

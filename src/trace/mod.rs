@@ -12,6 +12,7 @@
 //! - [`epoll`]: `epoll(7)`, traced: the interest list kept in the kernel, only the ready fds back.
 //! - [`observer`]: what the kernel does to a traced socket between two calls.
 //! - [`writer`]: the trace formatted and written by a thread of its own, off the hot path.
+//! - [`wire`]: the segments a capture reads, as events in the same order as the calls.
 //!
 //! [`Tracer`] is the funnel itself: it numbers events in the order the calls took effect, times
 //! them, reads the kernel's table for the checks, follows every traced socket in the table (also
@@ -27,6 +28,7 @@ pub mod sink;
 pub mod socket;
 pub mod sockopt;
 pub mod syscall;
+pub mod wire;
 pub mod writer;
 
 pub use event::{Arg, Detail, Event, Kind};
@@ -42,7 +44,7 @@ use crate::transitions;
 use observer::{Change, Watch, Watches};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 /// Called before each traced call with the actor and the call about to be made (`--step`).
@@ -51,6 +53,8 @@ pub type Stepper = Box<dyn Fn(&str, &Event) + Send + Sync>;
 /// The trace funnel, shared (`Arc`) by every traced socket of a run.
 pub struct Tracer {
     start: Instant,
+    /// The same moment by the wall clock, since the epoch (capture times are wall-clock).
+    start_wall: Duration,
     sink: Arc<dyn Sink>,
     table: Option<KernelTable>,
     /// Why the table is missing, if it is (shown as the "unavailable" reason).
@@ -65,6 +69,8 @@ pub struct Tracer {
     /// An observer thread looks at the table; otherwise it is looked at after each event.
     live: AtomicBool,
     inner: Mutex<Inner>,
+    /// The wire's capture, in lab's own network (see [`wire`]).
+    tap: OnceLock<wire::Tap>,
 }
 
 struct Inner {
@@ -114,6 +120,7 @@ impl Tracer {
         };
         Tracer {
             start: Instant::now(),
+            start_wall: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default(),
             sink,
             table,
             table_error,
@@ -123,6 +130,7 @@ impl Tracer {
             ids: AtomicU64::new(1),
             live: AtomicBool::new(false),
             inner: Mutex::new(Inner { seq: 0, next: 0, waiting: BTreeMap::new(), watches: Watches::default() }),
+            tap: OnceLock::new(),
         }
     }
 
@@ -161,13 +169,34 @@ impl Tracer {
         });
         if spawned.is_err() {
             self.live.store(false, Ordering::Release);
+        } else if self.tap.get().is_some() {
+            self.drain_live();
         }
     }
 
-    /// A place in the order of events, now.
+    /// A place in the order of events, now. Every segment captured so far gets an earlier one.
     pub fn ticket(&self) -> Ticket {
-        let t_us = u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX);
-        Ticket { n: self.tickets.fetch_add(1, Ordering::AcqRel), t_us }
+        if self.tap.get().is_some() {
+            let mut inner = self.lock();
+            self.drain_into(&mut inner);
+        }
+        self.bare_ticket()
+    }
+
+    /// A place in the order of events, without looking at the wire (the caller drained it).
+    fn bare_ticket(&self) -> Ticket {
+        Ticket { n: self.tickets.fetch_add(1, Ordering::AcqRel), t_us: self.now_us() }
+    }
+
+    /// Microseconds since the tracer started.
+    fn now_us(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
+    /// The same for a wall-clock time (the kernel's capture times); `None` before the start.
+    fn wall_us(&self, at: Duration) -> Option<u64> {
+        let since = at.checked_sub(self.start_wall)?;
+        u64::try_from(since.as_micros()).ok()
     }
 
     /// An id for a new traced socket.
@@ -216,6 +245,7 @@ impl Tracer {
         while let Some(evs) = inner.waiting.remove(&inner.next) {
             inner.next += 1;
             for mut ev in evs {
+                wire::name_sender(&mut ev, &inner.watches);
                 inner.seq += 1;
                 ev.seq = inner.seq;
                 self.sink.take(ev);
@@ -255,7 +285,8 @@ impl Tracer {
         // ticket taken and not yet filled holds back every later event, and this thread may be
         // the last one running when the program exits — its hole would swallow the final calls.
         let mut inner = self.lock();
-        let ticket = self.ticket();
+        self.drain_into(&mut inner);
+        let ticket = self.bare_ticket();
         let mut evs: Vec<Event> = inner.watches.apply(changes).into_iter().map(|(c, w)| kernel_event(&c, &w)).collect();
         for ev in &mut evs {
             ev.t_us = ticket.t_us;
