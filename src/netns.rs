@@ -144,7 +144,7 @@ pub fn refusal(step: &str, e: Errno, s: &Settings) -> String {
     } else {
         i18n::t(M::NetnsSeccomp)
     };
-    i18n::f(M::NetnsRefused, &[&step, &crate::trace::names::errno_name(e), &fix])
+    i18n::f(M::NetnsRefused, &[&step, &format!("{e:?}"), &fix])
 }
 
 #[cfg(test)]
