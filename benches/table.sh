@@ -2,7 +2,7 @@
 # The whole performance table of issue 13, side by side in one run, ratios included:
 #   cargo build --release && benches/table.sh [REPS]        (default 3 runs per point)
 # Every figure is a median of REPS runs; the servers of one row take turns (A B A B …), a
-# fresh server per run, all driven by the same C loadgen (../shared/bench). Needs gcc, make,
+# fresh server per run, all driven by the same C loadgen (benches/anchors). Needs gcc, make,
 # python3 and iproute2 (ss).
 set -u
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ REPS=${1:-3}
 ulimit -n "$(ulimit -Hn)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"; pkill -f "$work" 2>/dev/null' EXIT
-cp ../shared/bench/*.c ../shared/bench/Makefile "$work"/ && make -s -C "$work" >/dev/null || exit 1
+cp benches/anchors/*.c benches/anchors/Makefile "$work"/ && make -s -C "$work" >/dev/null || exit 1
 lab=$PWD/target/release/lab
 port=7600
 

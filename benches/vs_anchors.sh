@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# lab server against the course's anchors in ../shared/bench, all driven by the same C
+# lab server against the C anchors in benches/anchors, all driven by the same C
 # `loadgen`, one fresh server per run, in one sitting:
 #   epoll_fanout (bare epoll, batched: the speed limit), threads_mutex (the seeds' design),
 #   lab server --model poll, lab server --model threads.
@@ -8,7 +8,7 @@ set -u
 cd "$(dirname "$0")/.."
 ulimit -n "$(ulimit -Hn)"
 work=$(mktemp -d)
-cp ../shared/bench/*.c ../shared/bench/Makefile "$work"/ && make -s -C "$work" >/dev/null || exit 1
+cp benches/anchors/*.c benches/anchors/Makefile "$work"/ && make -s -C "$work" >/dev/null || exit 1
 lab=$PWD/target/release/lab
 port=7400
 run() {  # run LABEL CLIENTS MESSAGES SERVER-COMMAND...

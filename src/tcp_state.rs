@@ -139,9 +139,9 @@ impl TcpState {
     }
 }
 
-/// A state as the table shows it, or `gone` where it has no row.
+/// A state as the table shows it, or `gone` where it has no row (in the run's language).
 pub fn state_or_gone(s: Option<TcpState>) -> String {
-    s.map_or("gone".to_string(), |s| s.to_string())
+    s.map_or_else(|| crate::i18n::t(crate::i18n::M::Gone).to_string(), |s| s.to_string())
 }
 
 impl fmt::Display for TcpState {

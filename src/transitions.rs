@@ -149,9 +149,14 @@ pub fn after_close(before: TcpState, abort: Option<Abort>) -> &'static [Landing]
         // "Queue this until all preceding SENDs have been segmentized, then form a FIN segment
         // and send it. In any case, enter FIN-WAIT-1 state." The ACK may already be back. If
         // the peer closed at the same moment, the FINs crossed: CLOSING, then TIME-WAIT.
-        Established | SynRecv => {
-            &[(Some(FinWait1), None), (Some(FinWait2), None), (Some(Closing), CROSSED), (Some(TimeWait), CROSSED)]
-        }
+        // TIME-WAIT at the first look says only that the peer's FIN is already back — through
+        // CLOSING (crossed) or with the ACK of ours (it closed on reading our FIN): not which.
+        Established | SynRecv => &[
+            (Some(FinWait1), None),
+            (Some(FinWait2), None),
+            (Some(Closing), CROSSED),
+            (Some(TimeWait), Some(M::FinAlreadyBack)),
+        ],
         // "Queue this request until all preceding SENDs have been segmentized; then send a FIN
         // segment, enter LAST-ACK state." On loopback the ACK may already have freed it.
         CloseWait => &[(Some(LastAck), None), (None, None)],
@@ -170,6 +175,19 @@ pub fn after_close(before: TcpState, abort: Option<Abort>) -> &'static [Landing]
         // "Delete the TCB": a listener, a connect in progress, or a socket with no connection.
         Listen | SynSent | NewSynRecv | BoundInactive => &[(None, None)],
     }
+}
+
+/// How many of the states the table showed after a `close()`, in order (`seen`, `None`: gone),
+/// are the close's own doing: the first (where it landed: [`close_verdict`] judges it), then
+/// each answer to what it sent — the ACK of our FIN (FIN-WAIT-1 → FIN-WAIT-2, CLOSING →
+/// TIME-WAIT, LAST-ACK → gone). From the first other move on (the peer's FIN: → CLOSING or
+/// TIME-WAIT; its RST: gone), the rest is the peer's, and the trace tells it as a kernel move.
+pub fn close_own_states(seen: &[Option<TcpState>]) -> usize {
+    let answered = |a: Option<TcpState>, b: Option<TcpState>| {
+        matches!((a, b), (Some(FinWait1), Some(FinWait2)) | (Some(Closing), Some(TimeWait)) | (Some(LastAck), None))
+    };
+    let steps = seen.windows(2).take_while(|w| w[0] == w[1] || answered(w[0], w[1])).count();
+    (steps + 1).min(seen.len())
 }
 
 /// The verdict on a `close()`: `seen` is what the table showed for the connection's 4-tuple
@@ -206,6 +224,103 @@ pub fn close_verdict_after_gap(
     }
 }
 
+/// A traced call other than `close()`, as far as what it can do to its connection by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    Connect,
+    Listen,
+    Shutdown(Shutdown),
+    /// send, recv, poll, setsockopt…: they move no state by themselves.
+    Other,
+}
+
+/// Where a call puts its connection from `before`, inside the call itself (the state the
+/// kernel sets before the call returns): `connect()` sends SYN (SYN-SENT); `shutdown(SHUT_WR)`
+/// sends FIN (FIN-WAIT-1, or LAST-ACK from CLOSE-WAIT: RFC 9293 §3.10.4); shutting down the
+/// reading side of a listener or of a connect in progress disconnects it (Linux's
+/// `inet_shutdown()`: CLOSE).
+pub fn lands(act: Act, before: TcpState) -> Option<TcpState> {
+    match (act, before) {
+        (Act::Connect, Close) => Some(SynSent),
+        (Act::Listen, Close) => Some(Listen),
+        (Act::Shutdown(how), Established | SynRecv) if how != Shutdown::Read => Some(FinWait1),
+        (Act::Shutdown(how), CloseWait) if how != Shutdown::Read => Some(LastAck),
+        (Act::Shutdown(how), Listen | SynSent) if how != Shutdown::Write => Some(Close),
+        _ => None,
+    }
+}
+
+/// Whether `act` moves its connection from `from` to `to` by itself: where it lands, and the
+/// peer's kernel's answer to what it sent (the SYN-ACK, the RST of a refused SYN, the ACK of our
+/// FIN — also when the landing passed before the first look). Never the peer's FIN or an RST
+/// out of the blue: those only the peer sends, and the trace tells them as kernel moves.
+pub fn moves_itself(act: Act, from: TcpState, to: TcpState) -> bool {
+    if lands(act, from) == Some(to) {
+        return true;
+    }
+    match act {
+        Act::Connect => matches!((from, to), (SynSent | Close, Established | Close)),
+        Act::Shutdown(how) if how != Shutdown::Read => {
+            matches!((from, to), (FinWait1 | Established | SynRecv, FinWait2) | (LastAck | CloseWait | Closing, Close))
+        }
+        _ => false,
+    }
+}
+
+/// Where the peer's FIN moves a connection from `s` (RFC 9293 §3.10.7.4, "check the FIN bit").
+fn after_peer_fin(s: TcpState) -> Option<TcpState> {
+    match s {
+        Established | SynRecv => Some(CloseWait),
+        FinWait1 => Some(Closing),
+        FinWait2 => Some(TimeWait),
+        _ => None,
+    }
+}
+
+/// A call's states, told apart by who moved them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attribution {
+    /// The peer moved the connection before the call did anything, to this state: a kernel
+    /// move told before the call.
+    pub first: Option<TcpState>,
+    /// The states the call itself moved it through, in order; the last is where it left it.
+    pub own: Vec<TcpState>,
+    /// The peer moved it on after the call's own moves, to this state: a kernel move told
+    /// right after the call.
+    pub then: Option<TcpState>,
+}
+
+/// Splits what a call's fd went through — `before`, then the states `seen` after it, in order —
+/// into the peer's moves before the call's own, the call's own, and the peer's after. A call's
+/// `state` shows what the call did; what arrived from the peer meanwhile is the kernel's.
+pub fn attribute(act: Act, before: TcpState, seen: &[TcpState]) -> Attribution {
+    let mut a = Attribution::default();
+    let mut cur = before;
+    for &s in seen {
+        if s == cur {
+            continue;
+        }
+        if a.then.is_some() {
+            a.then = Some(s);
+        } else if moves_itself(act, cur, s) {
+            a.own.push(s);
+        } else if !a.own.is_empty() {
+            a.then = Some(s);
+        } else if let Some(fin) = after_peer_fin(cur).filter(|f| moves_itself(act, *f, s)) {
+            // The peer's FIN came first; the call moved on from there.
+            (a.first, a.own) = (Some(fin), vec![s]);
+        } else if let Some(landing) = lands(act, cur) {
+            // The call landed where it always does, inside the call; the peer moved it on
+            // before the first look.
+            (a.own, a.then) = (vec![landing], Some(s));
+        } else {
+            a.first = Some(s);
+        }
+        cur = s;
+    }
+    a
+}
+
 /// What a change the kernel made on its own means, in words. `fd_open`: the program still
 /// holds a fd for the socket.
 pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>, fd_open: bool) -> &'static str {
@@ -217,8 +332,11 @@ pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>, fd_open: 
         (Some(FinWait1), Some(Closing)) => t(M::MoveCrossedClosing),
         // §3.10.7.4: "if the FIN segment is now acknowledged, then enter FIN-WAIT-2".
         (Some(FinWait1), Some(FinWait2)) => t(M::MoveFinAcked),
+        // FIN-WAIT-1: "if our FIN has been ACKed ... enter TIME-WAIT": the peer's FIN carried
+        // the ACK of ours — it closed on reading our FIN. Nothing crossed.
+        (Some(FinWait1), Some(TimeWait)) => t(M::MoveFinWithAck),
         // "FIN-WAIT-2 STATE: Enter the TIME-WAIT state" on the peer's FIN; CLOSING on its ACK.
-        (Some(FinWait2 | FinWait1 | Closing), Some(TimeWait)) => t(M::MoveTimeWait),
+        (Some(FinWait2 | Closing), Some(TimeWait)) => t(M::MoveTimeWait),
         // "LAST-ACK STATE: ... If our FIN is now acknowledged, delete the TCB".
         (Some(LastAck), None) => t(M::MoveLastAckGone),
         // "When the time-wait timeout expires, delete the TCB" (2·MSL, 60 s on Linux).
@@ -267,11 +385,57 @@ mod tests {
     }
 
     #[test]
-    fn established_close_with_crossing_fins_lands_in_time_wait() {
-        for landing in [Closing, TimeWait] {
-            let (v, why) = close_verdict(Established, None, &[Some(landing)]);
-            assert_eq!((v, why.as_deref()), (Verdict::Agrees, Some("the peer's FIN crossed ours")));
+    fn established_close_with_crossing_fins_passes_through_closing() {
+        let (v, why) = close_verdict(Established, None, &[Some(Closing), Some(TimeWait)]);
+        assert_eq!((v, why.as_deref()), (Verdict::Agrees, Some("the peer's FIN crossed ours")));
+    }
+
+    /// Issue 19, item 4: "crossed" only for a real simultaneous close (through CLOSING). When
+    /// the peer closed on reading our FIN (its FIN carried the ACK: FIN-WAIT-1 → TIME-WAIT),
+    /// nothing crossed; TIME-WAIT at the first look cannot tell which.
+    #[test]
+    fn established_close_into_time_wait_is_not_called_crossed_unless_through_closing() {
+        for seen in [vec![Some(TimeWait)], vec![Some(FinWait1), Some(TimeWait)]] {
+            let (v, why) = close_verdict(Established, None, &seen);
+            assert_eq!(v, Verdict::Agrees);
+            assert!(!why.unwrap_or_default().contains("crossed"), "{seen:?}");
         }
+        assert!(!kernel_move_words(Some(FinWait1), Some(TimeWait), false).contains("crossed"));
+        assert!(kernel_move_words(Some(FinWait1), Some(Closing), false).contains("crossed"));
+        // The close's own states end where the peer's FIN comes in.
+        assert_eq!(close_own_states(&[Some(FinWait1), Some(TimeWait)]), 1);
+        assert_eq!(close_own_states(&[Some(FinWait1), Some(FinWait2)]), 2);
+        assert_eq!(close_own_states(&[Some(FinWait1), Some(Closing), Some(TimeWait)]), 1);
+        assert_eq!(close_own_states(&[Some(LastAck), None]), 2);
+        assert_eq!(close_own_states(&[Some(TimeWait)]), 1);
+    }
+
+    /// Issue 19, item 2: a call's state shows what the call did; the peer's moves meanwhile
+    /// are the kernel's, before the call (they came first) or after it.
+    #[test]
+    fn established_moves_the_peer_caused_are_never_the_calls_own() {
+        let wr = Act::Shutdown(Shutdown::Write);
+        // shutdown(SHUT_WR), the peer's FIN back while lab waited for FIN-WAIT-2: TIME-WAIT
+        // (the fd in CLOSE; the trace reads the connection's state from the table).
+        let a = attribute(wr, Established, &[FinWait1, TimeWait]);
+        assert_eq!(a, Attribution { first: None, own: vec![FinWait1], then: Some(TimeWait) });
+        // …and before the first look: FIN-WAIT-1 was where the call landed, inside the call.
+        let a = attribute(wr, Established, &[TimeWait]);
+        assert_eq!(a, Attribution { first: None, own: vec![FinWait1], then: Some(TimeWait) });
+        // Gone with no TIME-WAIT: the peer closed first; our FIN was the answer (LAST-ACK).
+        let a = attribute(wr, Established, &[Close]);
+        assert_eq!(a, Attribution { first: Some(CloseWait), own: vec![Close], then: None });
+        // The ACK of our FIN is the call's: nothing of the peer's.
+        let a = attribute(wr, Established, &[FinWait1, FinWait2]);
+        assert_eq!(a, Attribution { first: None, own: vec![FinWait1, FinWait2], then: None });
+        // recv() → EOF, send(): the peer's FIN arrived; the call moved nothing.
+        let a = attribute(Act::Other, Established, &[CloseWait]);
+        assert_eq!(a, Attribution { first: Some(CloseWait), own: vec![], then: None });
+        // The peer's FIN first, then shutdown() from CLOSE-WAIT: LAST-ACK.
+        let a = attribute(wr, Established, &[LastAck]);
+        assert_eq!(a, Attribution { first: Some(CloseWait), own: vec![LastAck], then: None });
+        // connect(): the handshake is the call's.
+        assert_eq!(attribute(Act::Connect, Close, &[SynSent, Established]).own, vec![SynSent, Established]);
     }
 
     #[test]

@@ -238,7 +238,85 @@ fn a_missing_lessons_folder_is_an_error_in_words() {
         let out = lab().args(cmd).env("LAB_LESSONS", "/nonexistent/lessons").output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{cmd:?}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("no lessons folder at /nonexistent/lessons"), "{cmd:?}: {err}");
+        assert!(err.contains("cannot read the lessons folder /nonexistent/lessons"), "{cmd:?}: {err}");
+    }
+}
+
+#[test]
+fn the_lessons_are_inside_the_binary() {
+    // An installed lab, far from its source tree: a copy of the binary, run from elsewhere.
+    let dir = temp_dir("installed");
+    let bin = dir.join("lab");
+    std::fs::copy(env!("CARGO_BIN_EXE_lab"), &bin).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(&bin)
+            .args(args)
+            .current_dir(&dir)
+            .env("LANG", "C.UTF-8")
+            .env_remove("LAB_LESSONS")
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, list) = run(&["lesson", "list", "--json"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(list.lines().count(), common::lesson_files(&lessons_dir()).len(), "{list}");
+    assert!(list.lines().all(|l| l.contains(r#""from":"lab""#)), "{list}");
+    let (code, out) = run(&["lesson", "check", "lifecycle"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.ends_with("1 passed, 0 failed\n"), "{out}");
+}
+
+#[test]
+fn an_instructors_folder_adds_lessons_and_replaces_by_name() {
+    let dir = temp_dir("instructor");
+    std::fs::create_dir_all(dir.join("08-mine")).unwrap();
+    // Written in English only: it runs and checks; its missing Spanish is a warning.
+    let only_english = "title: Bound and listening\nquestion: Does a lesson need Spanish?\nsrv socket\nsrv bind 127.0.0.1:0 = 0\nnote: in English only\nsrv listen 4 = 0 state LISTEN kernel LISTEN\n";
+    std::fs::write(dir.join("08-mine/01-english-only.lesson"), only_english).unwrap();
+    let mine = std::fs::read_to_string(lessons_dir().join("01-lifecycle/01-lifecycle.lesson")).unwrap();
+    let mine = mine.replacen("title:       The lifecycle of a TCP connection", "title: My lifecycle", 1);
+    assert!(mine.contains("title: My lifecycle"));
+    std::fs::write(dir.join("08-mine/02-lifecycle.lesson"), mine).unwrap();
+
+    let out = lab().args(["lesson", "list", "--json", "--lessons", dir.to_str().unwrap()]).output().unwrap();
+    let list = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<serde_json::Value> = list.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), common::lesson_files(&lessons_dir()).len() + 1, "one added, one replaced: {list}");
+    let lifecycle: Vec<&serde_json::Value> = rows.iter().filter(|r| r["name"] == "lifecycle").collect();
+    assert_eq!(lifecycle.len(), 1, "{list}");
+    assert_eq!(
+        (&lifecycle[0]["title"], &lifecycle[0]["from"]),
+        (&"My lifecycle".into(), &dir.to_str().unwrap().into())
+    );
+    assert!(rows.iter().any(|r| r["name"] == "english-only" && r["from"] == dir.to_str().unwrap()));
+    assert!(rows.iter().any(|r| r["name"] == "half-close" && r["from"] == "lab"));
+
+    // The same through LAB_LESSONS; the English-only lesson passes, with a warning.
+    let out = lab().args(["lesson", "check", "english-only", "lifecycle"]).env("LAB_LESSONS", &*dir).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("not in Spanish: title, question, note:5 (shown in English)"), "{text}");
+    assert!(text.ends_with("2 passed, 0 failed\n"), "{text}");
+    let out = lab()
+        .args(["--lang", "es", "lesson", "run", "english-only", "--lessons", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success() && text.contains("Bound and listening") && text.contains("in English only"), "{text}");
+}
+
+#[test]
+fn spanish_says_every_word_of_the_trace_in_spanish() {
+    let out = lab().args(["--lang", "es", "lesson", "run", "lifecycle", "--color", "never"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("✓ kernel TIME-WAIT (tras esperar)"), "{text}");
+    assert!(text.contains("✓ ya no está") && text.contains("kernel ya no está"), "{text}");
+    assert!(text.contains(" desde 127.0.0.1:"), "{text}");
+    assert!(text.lines().any(|l| l.contains(" lección ")), "the lesson's lines, named in Spanish: {text}");
+    for english in ["(waited)", "✓ gone", "kernel gone", " from 127.0.0.1:", " lesson "] {
+        assert!(!text.contains(english), "'{english}' in the Spanish trace:\n{text}");
     }
 }
 
@@ -286,4 +364,15 @@ fn snapshot_redaction_numbers_fds_and_ports_and_hides_no_state() {
     assert_eq!(fd("9", "     "), fd("10", "    "));
     let seen = |path: &str| redact(&format!("close(4) = 0  ESTAB → (fd gone)  ✓ {path}\n"), &[]);
     assert_ne!(seen("FIN-WAIT-1 → FIN-WAIT-2"), seen("FIN-WAIT-2"), "which states were seen must show");
+}
+
+/// Issue 19, item 3: the kernel's move that satisfied a lesson's `wait` is printed before the
+/// wait, not after it (three-way handshake: c2's SYN-SENT → ESTAB, then "wait for state ESTAB").
+#[test]
+fn a_kernel_move_is_printed_before_the_wait_it_satisfied() {
+    let out =
+        lab().args(["lesson", "run", "three-way-handshake", "--color", "never", "--lang", "en"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("no {needle:?} in:\n{text}"));
+    assert!(at("SYN-SENT → ESTAB") < at("wait for state ESTAB"), "{text}");
 }

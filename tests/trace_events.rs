@@ -239,3 +239,98 @@ fn abortive_close_sends_rst_and_the_peer_sees_econnreset() {
     assert_eq!(recv.errno, Some(Errno::ECONNRESET));
     assert_eq!(recv.state, Some(TcpState::Close));
 }
+
+/// Issue 19, item 1: `close()` and `shutdown()` take their place in the order right before the
+/// call itself, not when lab starts its own look (the state before, the table): a `send()`
+/// another thread finished in that gap happened before the close, and is printed before it.
+#[test]
+fn close_and_shutdown_are_placed_right_before_the_call_not_at_labs_own_look() {
+    use lab::trace::record::Recording;
+    for call in [Syscall::Close, Syscall::Shutdown] {
+        let (collector, tracer) = traced();
+        let (_server, client, conn) = connected(&tracer);
+        // lab starts its record of the call on conn, and takes its looks…
+        let mut rec = Recording::start(&tracer, "conn", call, Some(conn.fd()), vec![Arg::Fd(conn.fd())]);
+        // …meanwhile another thread's send() finishes (here, the same thread, in that gap);
+        client.send(b"x").unwrap();
+        // then the call itself.
+        rec.about_to_call();
+        rec.result(&Ok(()), |_, _| 0);
+        rec.emit();
+        let events = collector.events();
+        let send = find(&events, "client", Syscall::Send)[0].seq;
+        let closing = find(&events, "conn", call)[0].seq;
+        assert!(send < closing, "{call:?}: the send (#{send}) finished first, but is printed after (#{closing})");
+    }
+}
+
+/// Issue 19, item 2: a move the peer caused is never printed as the call's own. The peer's
+/// FIN arrives while lab waits for the ACK of ours after `shutdown(SHUT_WR)`: the call's line
+/// shows what it did (ESTAB → FIN-WAIT-1, and FIN-WAIT-2 if the ACK came alone), the peer's FIN
+/// is a kernel line after it, with its reason. And `recv()` → EOF moved nothing itself: the
+/// FIN is a kernel line before it.
+#[test]
+fn a_move_the_peer_caused_is_printed_as_the_kernels_not_the_calls() {
+    use std::io::Read;
+    let (collector, tracer) = traced();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // The peer: reads until our FIN, then closes at once (its FIN carries the ACK of ours).
+    let peer = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 16];
+        while s.read(&mut buf).unwrap() > 0 {}
+    });
+    let client = tcp(&tracer, "client");
+    client.connect(addr).unwrap();
+    client.shutdown(Shutdown::Write).unwrap();
+    peer.join().unwrap();
+    let mut buf = [0u8; 16];
+    assert_eq!(client.recv(&mut buf).unwrap(), 0);
+    let events = collector.events();
+    let text: Vec<String> = events.iter().map(|e| format!("{e:?}")).collect();
+    let shut = find(&events, "client", Syscall::Shutdown)[0];
+    let own: Vec<TcpState> = shut.transit.iter().copied().chain(shut.state).collect();
+    assert!(
+        own.iter().all(|s| matches!(s, TcpState::FinWait1 | TcpState::FinWait2)),
+        "shutdown() shown moving to {own:?}: the peer's FIN is not its doing\n{text:#?}"
+    );
+    let after = events.iter().find(|e| e.seq > shut.seq && e.kind == Kind::Kernel).expect("a kernel line");
+    assert_eq!(after.kernel, Some(TcpState::TimeWait), "{text:#?}");
+    assert!(after.note.as_deref().is_some_and(|n| n.contains("FIN")), "{after:?}");
+    let recv = find(&events, "client", Syscall::Recv)[0];
+    assert!(recv.before == recv.state && recv.transit.is_empty(), "recv() moved nothing itself: {recv:?}");
+}
+
+/// Issue 19, items 2 and 4: after `close()` from ESTAB, the peer closes on reading our FIN (its
+/// FIN carries the ACK of ours: FIN-WAIT-1 → TIME-WAIT). The close's line shows where the close
+/// put the connection; the peer's FIN is a kernel line after it; and nothing "crossed" — that
+/// is said only of a simultaneous close, through CLOSING.
+#[test]
+fn the_peers_fin_after_ours_is_the_kernels_move_and_not_called_crossed() {
+    use std::io::Read;
+    let (collector, tracer) = traced();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 16];
+        while s.read(&mut buf).unwrap() > 0 {}
+    });
+    let client = tcp(&tracer, "client");
+    client.connect(addr).unwrap();
+    client.close().unwrap();
+    peer.join().unwrap();
+    let events = collector.events();
+    let close = find(&events, "client", Syscall::Close)[0];
+    assert!(
+        !close.kernel_path.contains(&Some(TcpState::TimeWait)) || close.kernel_path == [Some(TcpState::TimeWait)],
+        "{close:?}"
+    );
+    assert!(events.iter().all(|e| !e.reason.as_deref().unwrap_or("").contains("crossed")), "{events:#?}");
+    assert!(events.iter().all(|e| !e.note.as_deref().unwrap_or("").contains("crossed")), "{events:#?}");
+    if close.kernel_path != [Some(TcpState::TimeWait)] {
+        let after = events.iter().find(|e| e.seq > close.seq && e.kind == Kind::Kernel).expect("a kernel line");
+        assert_eq!((after.before, after.kernel), (close.kernel, Some(TcpState::TimeWait)), "{events:#?}");
+    }
+}

@@ -7,7 +7,7 @@
 //!
 //! The driver is one thread with epoll(7): the load generator's own sockets are not what is
 //! being taught, so they are plain std sockets, untraced. The server runs as its own process
-//! (and may be traced into a file). The protocol follows `../shared/bench/loadgen.c`, so the
+//! (and may be traced into a file). The protocol follows `benches/anchors/loadgen.c`, so the
 //! numbers compare.
 
 use super::dialect::{self, client as speak, Dialect};

@@ -75,6 +75,7 @@ impl Stopper {
     /// A signal handler may do almost nothing safely; writing one byte to a pipe is the classic
     /// thing it may do.
     pub fn on_signals(&self) -> io::Result<()> {
+        crate::render::step::stops_on_sigterm();
         for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
             signal_hook::low_level::pipe::register(sig, self.write.try_clone()?)?;
         }

@@ -19,7 +19,7 @@ use std::path::PathBuf;
     version,
     about,
     long_about = None,
-    after_help = "Examples:\n  lab lesson run lifecycle          a connection's life, call by call, checked against the kernel\n  lab server --trace                 the chat, every socket call shown (nc 127.0.0.1 8888 joins)\n  lab trace -- python3 my_server.py  your own program, traced the same way\n  lab sockets                        the kernel's socket table, like ss -tan\n\nInstall it on PATH with `cargo install --path .` (or run target/release/lab)."
+    after_help = "Examples:\n  lab lesson run lifecycle           a connection's life, call by call, checked against the kernel\n  lab server --trace                 the chat, every socket call shown (nc 127.0.0.1 8888 joins)\n  lab trace -- python3 my_server.py  your own program, traced the same way\n  lab sockets                        the kernel's socket table, like ss -tan\n\nInstall it on PATH with `cargo install --path .` (or run target/release/lab)."
 )]
 pub struct Cli {
     /// Color: auto (on a terminal, unless NO_COLOR is set), always, never.
@@ -41,12 +41,12 @@ pub enum Command {
     Sockets(SocketsArgs),
     /// Print every state change of any TCP socket, like tcpstates (no root needed).
     #[command(
-        after_help = "Examples:\n  lab watch --port 8888          every state change on port 8888, until Ctrl+C\n  lab watch --duration 10 --json"
+        after_help = "Examples:\n  lab watch --port 8888  every state change on port 8888, until Ctrl+C\n  lab watch --duration 10 --json"
     )]
     Watch(WatchArgs),
     /// Traced netcat, server side: accept one connection, relay stdin/stdout.
     #[command(
-        after_help = "Examples:\n  lab listen 9000 --trace        accept one connection on 0.0.0.0:9000, traced\n  lab listen 127.0.0.1:9000 -k --trace-file t.txt"
+        after_help = "Examples:\n  lab listen 9000 --trace  accept one connection on 0.0.0.0:9000, traced\n  lab listen 127.0.0.1:9000 -k --trace-file t.txt"
     )]
     Listen(ListenArgs),
     /// Traced netcat, client side: connect, relay stdin/stdout.
@@ -56,18 +56,18 @@ pub enum Command {
     Connect(ConnectArgs),
     /// The chat server (nc and telnet are full clients).
     #[command(
-        after_help = "Examples:\n  lab server                     the chat on 127.0.0.1:8888 (nc 127.0.0.1 8888 joins it)\n  lab server --model poll --trace\n  lab server --model epoll           one thread, epoll(7): cheap with many idle clients\n  lab server --dialect stardew --port 5555   seed 001's own client joins, as written\n  lab server --host 0.0.0.0 --port 9999\n\nWith --step the server pauses before its set-up calls (socket, setsockopt, bind, listen, fcntl)\nand before each accept(), not at every message: the clients already in go on chatting."
+        after_help = "Examples:\n  lab server                                the chat on 127.0.0.1:8888 (nc 127.0.0.1 8888 joins it)\n  lab server --model poll --trace\n  lab server --model epoll                  one thread, epoll(7): cheap with many idle clients\n  lab server --dialect stardew --port 5555  seed 001's own client joins, as written\n  lab server --host 0.0.0.0 --port 9999\n\nWith --step the server pauses before its set-up calls (socket, setsockopt, bind, listen, fcntl)\nand before each accept(), not at every message: the clients already in go on chatting."
     )]
-    #[command(mut_arg("step", |a| a.help("Pause before the set-up calls (socket, setsockopt, bind, listen, fcntl) and before each accept() until Enter; not at every message: the clients already in go on (implies --trace)")))]
+    #[command(mut_arg("step", |a| a.help("Pause before the set-up calls (socket, setsockopt, bind, listen, fcntl) and before each accept() (Enter: go on, c: continue, q: quit, ?: keys); not at every message: the clients already in go on (implies --trace)")))]
     Server(ServerArgs),
     /// A chat client that shows what arrives while you type.
     #[command(
-        after_help = "Examples:\n  lab client --name ana\n  lab client --host 127.0.0.1 --port 9999 --trace-file t.txt\n  lab client --dialect chatbid --name ana   speak seed 004's protocol"
+        after_help = "Examples:\n  lab client --name ana\n  lab client --host 127.0.0.1 --port 9999 --trace-file t.txt\n  lab client --dialect chatbid --name ana  speak seed 004's protocol"
     )]
     Client(ClientArgs),
     /// Load a chat server with N real clients; report deliveries/s and latency.
     #[command(
-        after_help = "Examples:\n  lab load --clients 1000 --messages 10000 --model poll\n  lab load --port 8888 --clients 50      against a server already running\n  lab load --soak 60\n  lab load --clients 20 --idle 10000 --model epoll   20 chatting beside 10,000 silent\n  lab load --clients 9 --messages 30 --mix line,poli,chatbid"
+        after_help = "Examples:\n  lab load --clients 1000 --messages 10000 --model poll\n  lab load --port 8888 --clients 50                 against a server already running\n  lab load --soak 60\n  lab load --clients 20 --idle 10000 --model epoll  20 chatting beside 10,000 silent\n  lab load --clients 9 --messages 30 --mix line,poli,chatbid"
     )]
     Load(LoadArgs),
     /// Lessons: list, show, run (traced, with --step and --diagram), check against the kernel.
@@ -77,7 +77,7 @@ pub enum Command {
     Lesson(LessonArgs),
     /// Trace another program's socket calls (C, Python, …), each state checked against the kernel.
     #[command(
-        after_help = "Examples:\n  lab trace -- python3 chat_server.py 8888\n  lab trace --trace-file t.txt -- ./server 8888\n  lab trace --json -p 4312          (attach; Ctrl+C detaches)"
+        after_help = "Examples:\n  lab trace -- python3 chat_server.py 8888\n  lab trace --trace-file t.txt -- ./server 8888\n  lab trace --json -p 4312  (attach; Ctrl+C detaches)"
     )]
     Trace(TraceCmdArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -108,7 +108,8 @@ pub struct TraceCmdArgs {
     /// Write the trace to this file instead of stderr (the program keeps the terminal).
     #[arg(long, value_name = "FILE")]
     pub trace_file: Option<PathBuf>,
-    /// Pause before each socket call until Enter (read from the terminal).
+    /// Pause before each socket call: Enter goes on, c continues without pausing, q quits, ? lists
+    /// the keys (read from the terminal).
     #[arg(long)]
     pub step: bool,
     /// After the run, draw it as a sequence diagram (one lifeline per socket).
@@ -147,15 +148,20 @@ pub struct TraceCmdArgs {
 pub struct LessonArgs {
     #[command(subcommand)]
     pub cmd: LessonCmd,
-    /// The lessons folder (default: $LAB_LESSONS, ./lessons, or the source tree's).
-    #[arg(long, global = true)]
-    pub dir: Option<PathBuf>,
+    /// An instructor's lessons folder, beside lab's own (default: $LAB_LESSONS). A lesson there
+    /// replaces lab's lesson of the same name.
+    #[arg(long, global = true, value_name = "DIR", visible_alias = "dir")]
+    pub lessons: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum LessonCmd {
     /// Every lesson by topic, with its title and question.
-    List,
+    List {
+        /// One JSON object per lesson and line: topic, name, title, question.
+        #[arg(long)]
+        json: bool,
+    },
     /// A lesson's script, highlighted.
     Show {
         /// The lesson's name (`lab lesson list`), or a .lesson file's path.
@@ -165,7 +171,8 @@ pub enum LessonCmd {
     Run {
         /// The lesson's name (`lab lesson list`), or a .lesson file's path.
         name: String,
-        /// Wait for Enter before each step, saying what is about to happen.
+        /// Pause before each step, saying what is about to happen: Enter goes on, c continues
+        /// without pausing, q quits (closing what the lesson opened), ? lists the keys.
         #[arg(long)]
         step: bool,
         /// The trace as JSON Lines.
@@ -319,7 +326,7 @@ pub struct TraceArgs {
     /// Write the trace to this file instead of stderr (implies --trace).
     #[arg(long, value_name = "FILE")]
     pub trace_file: Option<PathBuf>,
-    /// Pause before each socket call until Enter (implies --trace).
+    /// Pause before each socket call: Enter, c (continue), q (quit), ? (keys) (implies --trace).
     #[arg(long)]
     pub step: bool,
     /// How often, in ms, the kernel observer reads the table for what the kernel does between
@@ -423,6 +430,32 @@ mod tests {
                 assert!(arg.get_help().is_some(), "{} {}: no description", cmd.get_name(), arg.get_id());
             }
             todo.extend(cmd.get_subcommands().filter(|c| c.get_name() != "help").map(|c| (c, cmd.get_name())));
+        }
+    }
+
+    #[test]
+    fn every_example_block_is_aligned() {
+        // In each "Examples:" block, the words after a command start in one column.
+        let cli = Cli::command();
+        let mut todo: Vec<&clap::Command> = vec![&cli];
+        while let Some(cmd) = todo.pop() {
+            let help = cmd.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+            let block = help.split("Examples:").nth(1).unwrap_or("").split("\n\n").next().unwrap_or("");
+            let columns: Vec<(usize, &str)> = block
+                .lines()
+                .filter_map(|l| l.trim_start().find("  ").map(|gap| (l, gap)))
+                .map(|(l, gap)| {
+                    let lead = l.len() - l.trim_start().len();
+                    let words = l[lead + gap..].trim_start();
+                    (l.len() - words.len(), l)
+                })
+                .collect();
+            if let Some((first, _)) = columns.first() {
+                for (col, line) in &columns {
+                    assert_eq!(col, first, "{}: an example's words out of line: {line}", cmd.get_name());
+                }
+            }
+            todo.extend(cmd.get_subcommands());
         }
     }
 

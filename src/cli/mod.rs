@@ -208,15 +208,15 @@ fn no_capture_words() -> String {
 }
 
 fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
-    let dir = lesson::lessons_dir(a.dir.as_deref());
+    let library = lesson::Library::new(a.lessons.as_deref());
     let lang = crate::i18n::lang();
-    if let Err(e) = lesson::check_dir(&dir) {
+    if let Err(e) = library.check() {
         eprintln!("lab: {e}");
         return 1;
     }
-    let found = |name: &str| lesson::find(&dir, name).map_err(|e| eprintln!("lab: {e}"));
+    let found = |name: &str| library.find(name).map_err(|e| eprintln!("lab: {e}"));
     match a.cmd {
-        LessonCmd::List => match commands::list(&dir, lang, color) {
+        LessonCmd::List { json } => match commands::list(&library, lang, color, json) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("lab: {e}");
@@ -247,6 +247,6 @@ fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
                 commands::RunView { step, json, diagram, mermaid: mermaid.as_deref(), pictures, wire, pcap },
             )
         }),
-        LessonCmd::Check { names } => commands::check(&dir, &names, lang, color),
+        LessonCmd::Check { names } => commands::check(&library, &names, lang, color),
     }
 }

@@ -1,10 +1,11 @@
 //! `lab lesson list | show | run | check`: what an instructor and a student run.
 
-use super::format::{Lang, Lesson, StepKind};
+use super::format::{Lang, Lesson, StepKind, Text};
 use super::runner::{self, BeforeStep, Options};
+use super::{Library, Origin};
 use crate::i18n::{self, M};
 use crate::render::human::{paint, Style};
-use crate::render::{diagram, output, ColorChoice};
+use crate::render::{diagram, output, step, ColorChoice};
 use crate::trace::wire::{Pcap, Show};
 use crate::trace::{Discard, Sink};
 use std::io::{self, IsTerminal};
@@ -12,24 +13,67 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Every lesson by topic, with its title and question (a malformed one as its error).
-pub fn list(dir: &Path, lang: Lang, color: ColorChoice) -> io::Result<()> {
+/// Every lesson by topic, with its title, its question and where it came from (lab's own, or
+/// the instructor's folder); a malformed one as its error. On a terminal the table is fitted to
+/// its width, the long cells wrapped.
+pub fn list(library: &Library, lang: Lang, color: ColorChoice, json: bool) -> io::Result<()> {
+    if json {
+        return list_json(library, lang);
+    }
     let mut t = comfy_table::Table::new();
     let tty = io::stdout().is_terminal();
     t.load_style(if tty { comfy_table::presets::UTF8_FULL_CONDENSED } else { comfy_table::presets::NOTHING });
-    t.set_header([i18n::t(M::ListTopic), i18n::t(M::ListLesson), i18n::t(M::ListTitle), i18n::t(M::ListQuestion)]);
-    for l in super::all(dir) {
+    if let Some(width) = tty.then(|| output::width_of(&io::stdout())).flatten() {
+        t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+        t.set_width(u16::try_from(width).unwrap_or(u16::MAX));
+    }
+    let from_folder = library.all().iter().any(|l| l.as_ref().is_ok_and(|l| l.origin != Origin::BuiltIn));
+    let mut head = vec![i18n::t(M::ListTopic), i18n::t(M::ListLesson), i18n::t(M::ListTitle), i18n::t(M::ListQuestion)];
+    if from_folder {
+        head.push(i18n::t(M::ListFrom));
+    }
+    t.set_header(head);
+    for l in library.all() {
         match l {
-            Ok(l) => t.add_row([l.topic.as_str(), l.name.as_str(), l.title.get(lang), l.question.get(lang)]),
-            Err(e) => t.add_row([
-                String::new(),
-                paint(&e.to_string(), Style::Bad, color.stdout()),
-                String::new(),
-                String::new(),
-            ]),
+            Ok(l) => {
+                let mut row =
+                    vec![l.topic.clone(), l.name.clone(), l.title.get(lang).into(), l.question.get(lang).into()];
+                if from_folder {
+                    row.push(origin_text(&l.origin));
+                }
+                t.add_row(row)
+            }
+            Err(e) => t.add_row([String::new(), paint(&e.to_string(), Style::Bad, color.stdout())]),
         };
     }
     println!("{t}");
+    Ok(())
+}
+
+/// Where a lesson came from, in words: "lab" or the folder.
+fn origin_text(o: &Origin) -> String {
+    match o {
+        Origin::BuiltIn => "lab".to_string(),
+        Origin::Folder(dir) => dir.display().to_string(),
+    }
+}
+
+/// `lesson list --json`: one object per lesson and line, for scripts (and the test that keeps the
+/// README's table of lessons true); `from` is `lab` or the folder; a malformed lesson is
+/// `{"error": …}`.
+fn list_json(library: &Library, lang: Lang) -> io::Result<()> {
+    use std::io::Write;
+    let mut out = io::stdout().lock();
+    for l in library.all() {
+        let v = match l {
+            Ok(l) => serde_json::json!({
+                "topic": l.topic, "name": l.name, "title": l.title.get(lang), "question": l.question.get(lang),
+                "from": origin_text(&l.origin),
+            }),
+            Err(e) => serde_json::json!({ "error": e.to_string() }),
+        };
+        writeln!(out, "{v}")?;
+    }
     Ok(())
 }
 
@@ -46,16 +90,18 @@ pub fn show(l: &Lesson, color: ColorChoice) {
         let at = if *n < first_step { (0, 0) } else { (*n, 0) };
         lines.push((at, paint(&format!("# {text}"), Style::Dim, c)));
     }
+    if l.lang != Lang::En {
+        lines.push(((0, 1), key("lang", 13, &super::format::code(l.lang))));
+    }
     for (name, t) in [("title", &l.title), ("question", &l.question), ("explain", &l.explain)] {
-        if !t.en.is_empty() {
-            lines.push(((0, 1), key(name, 13, &t.en)));
-            lines.push(((0, 1), key(&format!("{name}.es"), 13, &t.es)));
+        if !t.is_empty() {
+            lines.push(((0, 1), text_lines(name, 13, t, &key)));
         }
     }
     lines.push(((0, 2), String::new()));
     for step in &l.steps {
         let shown = match &step.kind {
-            StepKind::Note(t) => format!("{}\n{}", key("note", 9, &t.en), key("note.es", 9, &t.es)),
+            StepKind::Note(t) => text_lines("note", 9, t, &key),
             StepKind::Call { sock, .. } => {
                 let (call, expect) = step.source.split_at(step.expect_at);
                 let call = call.strip_prefix(sock.as_str()).unwrap_or(call);
@@ -68,6 +114,16 @@ pub fn show(l: &Lesson, color: ColorChoice) {
     for (_, line) in lines {
         println!("{line}");
     }
+}
+
+/// A text's line and its translations' (`title:`, then `title.es:` …), aligned at `width`.
+fn text_lines(name: &str, width: usize, t: &Text, key: &dyn Fn(&str, usize, &str) -> String) -> String {
+    let mut out = key(name, width, &t.own);
+    for (lang, text) in &t.translations {
+        out.push('\n');
+        out.push_str(&key(&format!("{name}.{}", super::format::code(*lang)), width, text));
+    }
+    out
 }
 
 /// What `lesson run` shows besides the trace.
@@ -85,10 +141,17 @@ pub struct RunView<'a> {
 
 /// Runs a lesson, the trace on stdout; returns the exit code (1 if an expectation failed).
 pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
-    let fit = if io::stdout().is_terminal() { output::width_of(&io::stdout()) } else { None };
-    let sink = output::sink(Box::new(io::stdout()), view.json, color.stdout(), false, fit);
+    let screen = io::stdout().is_terminal().then_some(output::Screen::Stdout);
+    let sink = output::sink(Box::new(io::stdout()), view.json, color.stdout(), false, screen);
     let before_step: Option<BeforeStep> = if view.step {
-        Some(Box::new(|line: usize, src: &str| output::step_prompt(&format!("line {line}"), src)))
+        Some(Box::new(|line: usize, src: &str| match step::pause(&format!("line {line}"), src) {
+            step::Answer::Go => true,
+            step::Answer::Quit => false,
+            step::Answer::Interrupt => {
+                step::interrupt();
+                false
+            }
+        }))
     } else {
         None
     };
@@ -110,6 +173,14 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
         return 1;
     }
     let failures = report.failures();
+    if let Some(line) = report.stopped_at {
+        for f in &failures {
+            eprintln!("{}", f.message);
+        }
+        let counts = [&l.name as &dyn std::fmt::Display, &line, &report.outcomes.len(), &failures.len()];
+        eprintln!("{}", i18n::f(M::LessonStopped, &counts));
+        return i32::from(!failures.is_empty());
+    }
     if failures.is_empty() {
         eprintln!("{}", i18n::f(M::LessonAllMet, &[&l.name, &report.outcomes.len()]));
         return 0;
@@ -123,12 +194,12 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
 
 /// Runs lessons as tests (all, or those named): one line each, then "N passed, M failed".
 /// Returns the exit code.
-pub fn check(dir: &Path, names: &[String], lang: Lang, color: ColorChoice) -> i32 {
+pub fn check(library: &Library, names: &[String], lang: Lang, color: ColorChoice) -> i32 {
     let c = color.stdout();
     let lessons: Vec<Result<Lesson, String>> = if names.is_empty() {
-        super::all(dir).into_iter().map(|r| r.map_err(|e| e.to_string())).collect()
+        library.all().into_iter().map(|r| r.map_err(|e| e.to_string())).collect()
     } else {
-        names.iter().map(|n| super::find(dir, n)).collect()
+        names.iter().map(|n| library.find(n)).collect()
     };
     let (mut passed, mut failed) = (0, 0);
     for l in lessons {
@@ -149,6 +220,18 @@ pub fn check(dir: &Path, names: &[String], lang: Lang, color: ColorChoice) -> i3
     i32::from(failed > 0)
 }
 
+/// A warning, not a failure: what a reader of another language lab speaks sees untranslated.
+fn warn_untranslated(l: &Lesson, color: bool) {
+    use clap::ValueEnum;
+    for lang in Lang::value_variants().iter().filter(|lang| **lang != l.lang) {
+        let missing = l.untranslated(*lang);
+        if !missing.is_empty() {
+            let line = i18n::f(M::CheckUntranslated, &[&lang.name(), &missing.join(", "), &l.lang.name()]);
+            println!("{}", paint(&line, Style::Dim, color));
+        }
+    }
+}
+
 /// Runs one lesson silently and prints its line; returns whether it passed.
 fn check_one(l: &Lesson, lang: Lang, color: bool) -> bool {
     let start = Instant::now();
@@ -160,6 +243,7 @@ fn check_one(l: &Lesson, lang: Lang, color: bool) -> bool {
         let checks = report.outcomes.len();
         let counts = i18n::f(M::CheckCounts, &[&checks, &ms]);
         println!("{}   {}/{} {counts}", paint(i18n::t(M::CheckOk), Style::Good, color), l.topic, l.name);
+        warn_untranslated(l, color);
         return true;
     }
     println!("{} {}/{}", paint(i18n::t(M::CheckFail), Style::Bad, color), l.topic, l.name);

@@ -19,6 +19,10 @@
 //! srv  accept -> conn               = ...  state ESTAB
 //! ```
 //!
+//! A lesson is written in one language, English unless a `lang: es` line says otherwise; each
+//! text line may have translations under it (`title.es:`, `note.en:` …), and a text without a
+//! translation is shown in the lesson's own language (`lab lesson check` warns about it).
+//!
 //! One step per line: the socket's name, the call, its arguments, then what to expect — the
 //! result after `=` (`= 0`, `= 5`, `= "hola\n"`, `= -1 ECONNREFUSED`, `= ...` for anything),
 //! and any of `state S` (the fd's state), `kernel S` (what the kernel's table shows for the
@@ -34,22 +38,56 @@ use std::fmt;
 use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::path::{Path, PathBuf};
 
-/// A text in both languages of the course.
+/// A text of the lesson: in the lesson's own language, and its translations where given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Text {
-    pub en: String,
-    pub es: String,
+    /// The lesson's language (set once the whole file is read).
+    pub lang: Lang,
+    /// In the lesson's language (`title:`); empty if the lesson has no such text.
+    pub own: String,
+    /// Translations (`title.es:`), in the order written.
+    pub translations: Vec<(Lang, String)>,
 }
 
 /// The language of a lesson's prose (and of everything lab says): [`crate::i18n::Lang`].
 pub use crate::i18n::Lang;
 
 impl Text {
+    /// The text in `lang`, or in the lesson's own language if it has no translation there.
     pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Es if !self.es.is_empty() => &self.es,
-            _ => &self.en,
+        self.translation(lang).unwrap_or(&self.own)
+    }
+
+    /// The text in `lang` as written: its own text or a translation; `None` if not given.
+    pub fn translation(&self, lang: Lang) -> Option<&str> {
+        if lang == self.lang {
+            return Some(&self.own);
         }
+        self.translations.iter().find(|(l, _)| *l == lang).map(|(_, t)| t.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.own.is_empty()
+    }
+
+    /// Sets (or, for `explain`, extends) the text in `lang`, given the lesson's language so far.
+    fn add(&mut self, lang: Option<Lang>, value: &str, extend: bool) {
+        let slot = match lang {
+            None => &mut self.own,
+            Some(l) => match self.translations.iter().position(|(have, _)| *have == l) {
+                Some(i) => &mut self.translations[i].1,
+                None => {
+                    self.translations.push((l, String::new()));
+                    &mut self.translations.last_mut().expect("just pushed").1
+                }
+            },
+        };
+        if extend && !slot.is_empty() {
+            slot.push(' ');
+        } else {
+            slot.clear();
+        }
+        slot.push_str(value);
     }
 }
 
@@ -223,12 +261,16 @@ pub struct Lesson {
     pub name: String,
     /// The folder: `01-connections`.
     pub topic: String,
+    /// The language the lesson is written in (`lang:`, English if not given).
+    pub lang: Lang,
     pub title: Text,
     pub question: Text,
     pub explain: Text,
     pub steps: Vec<Step>,
     /// The instructor's `#` comments, with their line numbers.
     pub comments: Vec<(usize, String)>,
+    /// Built into lab, or from an instructor's folder.
+    pub origin: super::Origin,
 }
 
 /// `file:line: what is wrong`.
@@ -259,8 +301,17 @@ pub fn lesson_name(path: &Path) -> String {
 /// Reads and parses a lesson file. A file that is not UTF-8 is refused at the line of its first
 /// bad byte.
 pub fn load(path: &Path) -> Result<Lesson, ParseError> {
+    let bytes = std::fs::read(path).map_err(|e| ParseError {
+        path: path.to_path_buf(),
+        line: 0,
+        msg: format!("cannot read: {e}"),
+    })?;
+    from_bytes(path, bytes)
+}
+
+/// Parses a lesson's bytes (a file's, or a lesson built into lab); `path` names it in messages.
+pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Lesson, ParseError> {
     let err = |line: usize, msg: String| ParseError { path: path.to_path_buf(), line, msg };
-    let bytes = std::fs::read(path).map_err(|e| err(0, format!("cannot read: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = good.iter().filter(|b| **b == b'\n').count() + 1;
@@ -283,9 +334,6 @@ pub const MAX_LINGER_S: u64 = 3;
 /// The largest SO_RCVBUF / SO_SNDBUF, in bytes.
 pub const MAX_BUFFER: u64 = 16 << 20;
 
-/// The message for a note left without its translation.
-const NO_SPANISH: &str = "this note has no Spanish version: add a 'note.es:' line after it";
-
 /// Parses a lesson's text; `path` is used for names and messages.
 pub fn parse(path: &Path, text: &str) -> Result<Lesson, ParseError> {
     let err = |line: usize, msg: String| ParseError { path: path.to_path_buf(), line, msg };
@@ -294,13 +342,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Lesson, ParseError> {
         path: path.to_path_buf(),
         name: lesson_name(path),
         topic,
+        lang: Lang::En,
         title: Text::default(),
         question: Text::default(),
         explain: Text::default(),
         steps: Vec::new(),
         comments: Vec::new(),
+        origin: super::Origin::BuiltIn,
     };
-    let mut p = Parser { lesson, names: Names::default(), last_note: None };
+    let mut p = Parser { lesson, names: Names::default(), after_note: false, texts_begun: false };
     for (i, raw) in text.lines().enumerate() {
         p.line(i + 1, raw.trim()).map_err(|(n, m)| err(n, m))?;
     }
@@ -311,8 +361,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Lesson, ParseError> {
 struct Parser {
     lesson: Lesson,
     names: Names,
-    /// The line of a `note:` still waiting for its `note.es:`.
-    last_note: Option<usize>,
+    /// Whether the last line was a note or one of its translations (a `note.es:` may follow).
+    after_note: bool,
+    /// Whether a text was written yet (`lang:` must come before the first).
+    texts_begun: bool,
 }
 
 /// A parse error: the line and what is wrong.
@@ -330,52 +382,62 @@ impl Parser {
         if let Some((key, value)) = header(line) {
             return self.header(n, line, key, value.trim());
         }
-        if let Some(prev) = self.last_note.take() {
-            return Err((prev, NO_SPANISH.into()));
-        }
+        self.after_note = false;
         let (kind, expect_at) = parse_step(line, &mut self.names).map_err(|m| (n, m))?;
         self.lesson.steps.push(Step { line: n, source: line.to_string(), expect_at, kind });
         Ok(())
     }
 
-    /// A `key: value` line: a header, or a note between steps.
+    /// A `key: value` line: a header, or a note between steps. `key.xx:` is a translation.
     fn header(&mut self, n: usize, line: &str, key: &str, value: &str) -> Result<(), LineError> {
         if value.is_empty() {
             return Err((n, format!("'{key}:' needs a text after it")));
         }
-        let l = &mut self.lesson;
-        let append = |t: &mut String| {
-            if !t.is_empty() {
-                t.push(' ');
+        if key == "lang" {
+            if self.texts_begun {
+                return Err((n, "'lang:' goes before the lesson's first text".into()));
             }
-            t.push_str(value);
+            self.lesson.lang = language(value).ok_or_else(|| (n, unknown_language(value)))?;
+            return Ok(());
+        }
+        self.texts_begun = true;
+        let (base, lang) = match key.split_once('.') {
+            Some((base, code)) => (base, Some(language(code).ok_or_else(|| (n, unknown_language(code)))?)),
+            None => (key, None),
         };
-        match key {
-            "title" => l.title.en = value.to_string(),
-            "title.es" => l.title.es = value.to_string(),
-            "question" => l.question.en = value.to_string(),
-            "question.es" => l.question.es = value.to_string(),
-            "explain" => append(&mut l.explain.en),
-            "explain.es" => append(&mut l.explain.es),
-            "note" => {
-                if let Some(prev) = self.last_note {
-                    return Err((prev, NO_SPANISH.into()));
-                }
-                let text = Text { en: value.to_string(), es: String::new() };
+        // A translation into the lesson's own language is its own text.
+        let lang = lang.filter(|l| *l != self.lesson.lang);
+        let after_note = std::mem::take(&mut self.after_note);
+        let l = &mut self.lesson;
+        match base {
+            "title" => l.title.add(lang, value, false),
+            "question" => l.question.add(lang, value, false),
+            "explain" => l.explain.add(lang, value, true),
+            "note" if lang.is_none() => {
+                let mut text = Text::default();
+                text.add(None, value, false);
                 l.steps.push(Step {
                     line: n,
                     source: line.to_string(),
                     expect_at: line.len(),
                     kind: StepKind::Note(text),
                 });
-                self.last_note = Some(n);
+                self.after_note = true;
             }
-            "note.es" => match (self.last_note.take(), l.steps.last_mut()) {
-                (Some(_), Some(Step { kind: StepKind::Note(t), .. })) => t.es = value.to_string(),
-                _ => return Err((n, "'note.es:' must follow a 'note:' line".into())),
+            "note" => match l.steps.last_mut() {
+                Some(Step { kind: StepKind::Note(t), .. }) if after_note => {
+                    t.add(lang, value, false);
+                    self.after_note = true;
+                }
+                _ => return Err((n, format!("'{key}:' must follow a 'note:' line"))),
             },
             other => {
-                return Err((n, format!("unknown header '{other}:' (title, question, explain, note, each also .es)")))
+                return Err((
+                    n,
+                    format!(
+                    "unknown header '{other}:' (lang, title, question, explain, note; a translation adds .es or .en)"
+                ),
+                ))
             }
         }
         Ok(())
@@ -383,25 +445,71 @@ impl Parser {
 
     /// The checks that need the whole file.
     fn finish(self) -> Result<Lesson, LineError> {
-        let l = self.lesson;
-        if let Some(prev) = self.last_note {
-            return Err((prev, NO_SPANISH.into()));
-        }
+        let mut l = self.lesson;
         for (what, t) in [("title", &l.title), ("question", &l.question)] {
-            if t.en.is_empty() {
+            if t.own.is_empty() {
                 return Err((1, format!("missing '{what}:' line")));
             }
-            if t.es.is_empty() {
-                return Err((1, format!("missing '{what}.es:' line (each lesson is in English and Spanish)")));
-            }
         }
-        if l.explain.en.is_empty() != l.explain.es.is_empty() {
-            return Err((1, "'explain:' and 'explain.es:' go together".into()));
+        if l.explain.own.is_empty() && !l.explain.translations.is_empty() {
+            return Err((1, "an 'explain:' translation without 'explain:' itself".into()));
         }
         if !l.steps.iter().any(|s| matches!(s.kind, StepKind::Call { .. })) {
             return Err((1, "a lesson needs at least one step".into()));
         }
+        let lang = l.lang;
+        for t in l.texts_mut() {
+            t.lang = lang;
+        }
         Ok(l)
+    }
+}
+
+/// The language a code names (`en`, `es`), as `--lang` takes it.
+fn language(code: &str) -> Option<Lang> {
+    use clap::ValueEnum;
+    Lang::from_str(code.trim(), true).ok()
+}
+
+/// A language's code, as `--lang` and the lesson's `.es` suffixes write it.
+pub fn code(lang: Lang) -> String {
+    use clap::ValueEnum;
+    lang.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+}
+
+fn unknown_language(code_given: &str) -> String {
+    use clap::ValueEnum;
+    let known: Vec<String> = Lang::value_variants().iter().map(|l| code(*l)).collect();
+    format!("unknown language '{code_given}' (lab speaks {})", known.join(", "))
+}
+
+impl Lesson {
+    /// Every text of the lesson: title, question, explanation, notes.
+    fn texts_mut(&mut self) -> impl Iterator<Item = &mut Text> {
+        let notes = self.steps.iter_mut().filter_map(|s| match &mut s.kind {
+            StepKind::Note(t) => Some(t),
+            StepKind::Call { .. } => None,
+        });
+        [&mut self.title, &mut self.question, &mut self.explain].into_iter().chain(notes)
+    }
+
+    /// What has no translation into `lang` (`title`, `note at line 12` …): shown in the lesson's
+    /// own language to a reader of `lang`.
+    pub fn untranslated(&self, lang: Lang) -> Vec<String> {
+        let mut out = Vec::new();
+        for (what, t) in [("title", &self.title), ("question", &self.question), ("explain", &self.explain)] {
+            if !t.is_empty() && t.translation(lang).is_none() {
+                out.push(what.to_string());
+            }
+        }
+        for s in &self.steps {
+            if let StepKind::Note(t) = &s.kind {
+                if t.translation(lang).is_none() {
+                    out.push(format!("note:{}", s.line));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -855,14 +963,34 @@ mod tests {
         assert_eq!((e.line, e.msg.as_str()), (7, "'srv' was closed by an earlier step"));
         let e = p(&format!("{HEAD}srv socket state ESTABLISHED kernel NOPE\n")).unwrap_err();
         assert!(e.msg.starts_with("unknown TCP state 'NOPE'"));
-        let e = p(&format!("{HEAD}srv socket\nnote: only English\nsrv close\n")).unwrap_err();
-        assert_eq!((e.line, e.msg.as_str()), (6, "this note has no Spanish version: add a 'note.es:' line after it"));
-        let e = p("title: T\nquestion: Q\nquestion.es: P\nsrv socket\n").unwrap_err();
-        assert!(e.msg.contains("title.es"));
+        let e = p("title.es: T\nquestion: Q\nsrv socket\n").unwrap_err();
+        assert_eq!(e.msg, "missing 'title:' line");
+        let e = p(&format!("{HEAD}srv socket\nnote.es: sin nota\n")).unwrap_err();
+        assert_eq!((e.line, e.msg.as_str()), (6, "'note.es:' must follow a 'note:' line"));
+        let e = p(&format!("{HEAD}title.pt: T\nsrv socket\n")).unwrap_err();
+        assert_eq!((e.line, e.msg.as_str()), (5, "unknown language 'pt' (lab speaks en, es)"));
+        let e = p(&format!("{HEAD}lang: es\nsrv socket\n")).unwrap_err();
+        assert_eq!(e.msg, "'lang:' goes before the lesson's first text");
         let e = p(&format!("{HEAD}srv socket\nsrv send \"open\n")).unwrap_err();
         assert!(e.msg.contains("not closed"));
         let e = p(&format!("{HEAD}srv socket\nsrv recv 4 = -1 nope\n")).unwrap_err();
         assert!(e.msg.contains("errno"));
+    }
+
+    #[test]
+    fn a_lesson_in_one_language_falls_back_to_it() {
+        let l = p("title: T\nquestion: Q\nsrv socket\nnote: only English\nsrv close\n").unwrap();
+        let StepKind::Note(note) = &l.steps[1].kind else { panic!() };
+        assert_eq!((l.title.get(Lang::Es), note.get(Lang::Es)), ("T", "only English"));
+        assert_eq!(l.untranslated(Lang::Es), ["title", "question", "note:4"]);
+        assert!(l.untranslated(Lang::En).is_empty());
+        let l = p(&format!("{HEAD}srv socket\nnote: hi\nnote.es: hola\n")).unwrap();
+        assert!(l.untranslated(Lang::Es).is_empty());
+        // Written in Spanish, translated in part into English.
+        let l = p("lang: es\ntitle: Título\ntitle.en: Title\nquestion: ¿Qué?\nsrv socket\nnote: nota\n").unwrap();
+        assert_eq!((l.lang, l.title.get(Lang::En), l.title.get(Lang::Es)), (Lang::Es, "Title", "Título"));
+        assert_eq!(l.question.get(Lang::En), "¿Qué?");
+        assert_eq!(l.untranslated(Lang::En), ["question", "note:6"]);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::i18n::{f, t, M};
 use crate::kernel::check::{wait_until, Verdict};
 use crate::kernel::table;
 use crate::tcp_state::TcpState;
+use crate::trace::event::LESSON_ACTOR;
 use crate::trace::{Arg, Collector, Detail, Event, Kind, Sink, Tee, TracedSocket, Tracer};
 use crate::transitions;
 use nix::poll::{PollFd, PollFlags, PollTimeout};
@@ -25,8 +26,9 @@ use std::time::Duration;
 /// The longest any step may wait for the kernel: a SYN retransmission takes 1 s.
 pub const WAIT_LIMIT: Duration = Duration::from_secs(3);
 
-/// Called before each step with its line number and text (`--step`).
-pub type BeforeStep = Box<dyn Fn(usize, &str)>;
+/// Called before each step with its line number and text (`--step`); `false` stops the lesson
+/// there (`q`): the sockets it opened are closed, traced, and the report says where it stopped.
+pub type BeforeStep = Box<dyn Fn(usize, &str) -> bool>;
 
 /// How a lesson is run.
 pub struct Options {
@@ -57,6 +59,8 @@ pub struct Report {
     pub events: Vec<Event>,
     /// Socket name → the column (actor) it belongs to in a diagram, in order of appearance.
     pub columns: Vec<(String, Vec<String>)>,
+    /// The line before which the person stepping through quit (`q`), if they did.
+    pub stopped_at: Option<usize>,
 }
 
 impl Report {
@@ -101,22 +105,26 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: Options) -> Report {
         columns: Vec::new(),
     };
     let lang = opts.lang;
-    r.tracer.note("lesson", &format!("{} — {}", lesson.title.get(lang), lesson.question.get(lang)));
-    if !lesson.explain.en.is_empty() {
-        r.tracer.note("lesson", lesson.explain.get(lang));
+    r.tracer.note(LESSON_ACTOR, &format!("{} — {}", lesson.title.get(lang), lesson.question.get(lang)));
+    if !lesson.explain.is_empty() {
+        r.tracer.note(LESSON_ACTOR, lesson.explain.get(lang));
     }
+    let mut stopped_at = None;
     for step in &lesson.steps {
         if let Some(f) = &opts.before_step {
-            f(step.line, &step.source);
+            if !f(step.line, &step.source) {
+                stopped_at = Some(step.line);
+                break;
+            }
         }
         match &step.kind {
-            StepKind::Note(t) => r.tracer.note("lesson", t.get(lang)),
+            StepKind::Note(t) => r.tracer.note(LESSON_ACTOR, t.get(lang)),
             StepKind::Call { sock, call, expect } => r.step(step.line, sock, call, expect),
         }
     }
     r.clean_up(lang);
     r.tracer.wire_summary();
-    Report { outcomes: r.outcomes, events: r.collector.events(), columns: r.columns }
+    Report { outcomes: r.outcomes, events: r.collector.events(), columns: r.columns, stopped_at }
 }
 
 struct Runner<'a> {
@@ -224,7 +232,7 @@ impl Runner<'_> {
         if open.is_empty() {
             return;
         }
-        self.tracer.note("lesson", crate::i18n::text_in(M::CleanUp, lang));
+        self.tracer.note(LESSON_ACTOR, crate::i18n::text_in(M::CleanUp, lang));
         for name in open {
             if let Some(s) = self.socks.get_mut(&name).and_then(|s| s.s.take()) {
                 let _ = s.close();
@@ -461,6 +469,8 @@ impl Runner<'_> {
             Cond::Kernel(s) => kernel(self).and_then(|k| k.0) == *s,
             Cond::RecvQ(n) => kernel(self).map(|k| k.1) == Some(*n),
         });
+        // What the kernel did while we waited is what satisfied the wait: it is told first.
+        self.tracer.observe();
         let row = self.kernel_row(name);
         let mut ev = Event::new(Kind::Wait, name);
         ev.args = vec![Arg::Text(f(M::WaitFor, &[cond]))];

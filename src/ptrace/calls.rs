@@ -113,6 +113,9 @@ impl<'t> Calls<'t> {
         } else if decode::may_block(call) {
             p.wait = Some(self.tracer.ticket());
         }
+        // The program is stopped at the call's entry and lab has taken its looks: the call
+        // itself comes next, when the program is let go.
+        p.rec.about_to_call();
         Some(p)
     }
 

@@ -85,6 +85,8 @@ pub fn block_signals() -> nix::Result<SignalFd> {
         set.add(s);
     }
     nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None)?;
+    // `--step`'s q sends lab SIGTERM: read here, it stops the program lab started, or detaches.
+    crate::render::step::stops_on_sigterm();
     SignalFd::with_flags(&set, nix::sys::signalfd::SfdFlags::SFD_NONBLOCK | nix::sys::signalfd::SfdFlags::SFD_CLOEXEC)
 }
 

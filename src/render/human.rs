@@ -15,6 +15,7 @@ use crate::tcp_state::{state_or_gone, TcpState};
 use crate::trace::{Event, Kind, Sink};
 use colored::Colorize;
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Column widths. Lines stream out one by one, so the widths are fixed, not measured. The time
@@ -39,10 +40,41 @@ pub struct HumanSink<W: Write + Send> {
     header_done: Mutex<bool>,
     /// Flush after every event (a terminal, a live view); otherwise only when told.
     eager: bool,
-    /// The terminal's width, if narrower than [`WIDE`]: lines are fitted to it.
-    narrow: Option<usize>,
+    /// The terminal's width (0: a file or a pipe, nothing to fit): narrower than [`WIDE`], the
+    /// narrow layout; wider, the wide one with what overflows cut.
+    width: AtomicUsize,
+    /// The terminal whose width is followed as it changes, if any.
+    live: Option<LiveWidth>,
     /// What reached `out`, and whether a write failed.
     written: super::Written,
+}
+
+/// A terminal's width, followed: measured again before each line (`TIOCGWINSZ`, one ioctl,
+/// less than the line's own write). Not on SIGWINCH: a handler would interrupt the traced
+/// program's own `poll()` with EINTR, and the trace would show a call lab caused.
+struct LiveWidth {
+    measure: fn() -> Option<usize>,
+}
+
+/// How lines are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// A file or a pipe: the wide layout, nothing cut.
+    Wide,
+    /// A terminal at least [`WIDE`] columns wide: the wide layout, what overflows cut.
+    WideIn(usize),
+    /// A narrower terminal: the state and the verdict on a second row.
+    Narrow(usize),
+}
+
+impl Layout {
+    fn of(width: usize) -> Layout {
+        match width {
+            0 => Layout::Wide,
+            w if w >= WIDE => Layout::WideIn(w),
+            w => Layout::Narrow(w.max(INDENT + 20)),
+        }
+    }
 }
 
 impl<W: Write + Send> HumanSink<W> {
@@ -52,7 +84,8 @@ impl<W: Write + Send> HumanSink<W> {
             color,
             header_done: Mutex::new(false),
             eager: true,
-            narrow: None,
+            width: AtomicUsize::new(0),
+            live: None,
             written: Default::default(),
         }
     }
@@ -64,9 +97,31 @@ impl<W: Write + Send> HumanSink<W> {
     }
 
     /// Fit lines to a terminal `width` columns wide (`None`: a file or pipe, the wide layout).
-    pub fn fit(mut self, width: Option<usize>) -> HumanSink<W> {
-        self.narrow = width.filter(|w| *w < WIDE).map(|w| w.max(INDENT + 20));
+    pub fn fit(self, width: Option<usize>) -> HumanSink<W> {
+        self.width.store(width.unwrap_or(0), Ordering::Relaxed);
         self
+    }
+
+    /// Fit lines to the terminal `measure` measures, and follow its width as the window is
+    /// resized: the layout changes at the next event (under a header of its own if it went
+    /// from wide to narrow or back).
+    pub fn fit_live(mut self, measure: fn() -> Option<usize>) -> HumanSink<W> {
+        self.live = Some(LiveWidth { measure });
+        self.fit(measure())
+    }
+
+    /// The layout for the next event. A resized terminal is measured again; a changed layout
+    /// gets its header again.
+    fn layout(&self, header_done: &mut bool) -> Layout {
+        if let Some(live) = &self.live {
+            let now = (live.measure)().unwrap_or(0);
+            let before = self.width.swap(now, Ordering::Relaxed);
+            let narrow = |w| matches!(Layout::of(w), Layout::Narrow(_));
+            if narrow(before) != narrow(now) {
+                *header_done = false;
+            }
+        }
+        Layout::of(self.width.load(Ordering::Relaxed))
     }
 }
 
@@ -75,18 +130,21 @@ impl<W: Write + Send> Sink for HumanSink<W> {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         let mut header = self.header_done.lock().unwrap_or_else(|p| p.into_inner());
         let mut text = String::new();
+        let layout = self.layout(&mut header);
         if !*header {
             *header = true;
-            let head = match self.narrow {
-                None => header_line(),
-                Some(w) => narrow_header(w),
+            let head = match layout {
+                Layout::Wide => header_line(),
+                Layout::WideIn(w) => cut(&header_line(), w),
+                Layout::Narrow(w) => narrow_header(w),
             };
             text = paint(&head, Style::Dim, self.color) + "\n";
         }
         // One buffer, one write (stderr is unbuffered).
-        text.push_str(&match self.narrow {
-            None => line(ev, self.color),
-            Some(w) => narrow_line(ev, self.color, w),
+        text.push_str(&match layout {
+            Layout::Wide => line(ev, self.color),
+            Layout::WideIn(w) => wide_line_in(ev, self.color, w),
+            Layout::Narrow(w) => narrow_line(ev, self.color, w),
         });
         text.push('\n');
         self.written.event(&mut *out, text.as_bytes(), ev.seq, self.eager);
@@ -121,9 +179,65 @@ fn time_text(t_us: u64) -> String {
     }
 }
 
+/// One event in the wide layout on a terminal `width` columns wide: as [`line`] if it fits;
+/// else a call keeps its columns, its verdict cut first, then its arguments (never its result
+/// or what it handed back); anything else is laid out as in the narrow layout, wrapped.
+pub fn wide_line_in(ev: &Event, color: bool, width: usize) -> String {
+    let fits = |text: &str| text.lines().all(|l| l.chars().count() <= width);
+    let plain = line(ev, false);
+    if fits(&plain) {
+        return if color { line(ev, true) } else { plain };
+    }
+    match (ev.kind, &ev.note) {
+        (Kind::Call, None) => {
+            let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}", ev.seq, time_text(ev.t_us), who(ev));
+            format!("{head}  {}", call_columns_in(ev, color, width - head.chars().count() - 2)).trim_end().to_string()
+        }
+        _ => narrow_line(ev, color, width),
+    }
+}
+
+/// A call's columns in `room` columns: the verdict cut to what is left, and if the call itself
+/// leaves too little, the call cut too (its result and answer kept, see [`fit_call`]).
+fn call_columns_in(ev: &Event, color: bool, room: usize) -> String {
+    let (kernel, _) = kernel_plain(ev);
+    const KERNEL_MIN: usize = 16;
+    let call = call_and_detail(ev);
+    let call_w = W_CALL.max(call.chars().count());
+    let width = |call: &str, call_w: usize, kernel_room: usize| {
+        columns_of(ev, call, call_w, kernel_room, false).trim_end().chars().count()
+    };
+    // What is left for the verdict beside the call as it is, if that leaves enough.
+    let beside_call = width(&call, call_w, 0);
+    let kernel_room = room.saturating_sub(beside_call + 1).max(KERNEL_MIN.min(kernel.chars().count()));
+    let over = width(&call, call_w, kernel_room).saturating_sub(room);
+    if over == 0 {
+        return columns_of(ev, &call, call_w, kernel_room, color);
+    }
+    let call_w = call_w.saturating_sub(over);
+    columns_of(ev, &fit_call(ev, call_w, false), call_w, kernel_room, color)
+}
+
+/// A call's columns with `call` as its text, padded to `call_w`, and the verdict cut to
+/// `kernel_room`.
+fn columns_of(ev: &Event, call: &str, call_w: usize, kernel_room: usize, color: bool) -> String {
+    let result = ev.result_text();
+    let (state, state_len) = state_text(ev, color);
+    let (kernel, style) = kernel_plain(ev);
+    let shown = if ev.failed() { paint(&result, Style::Bad, color) } else { result.clone() };
+    let kernel = if kernel_room == 0 { String::new() } else { cut(&kernel, kernel_room) };
+    format!(
+        "{}  {}  {}  {}",
+        pad(call, call_w, call.chars().count()),
+        pad(&shown, W_RESULT, result.chars().count()),
+        pad(&state, W_STATE, state_len),
+        paint(&kernel, style, color)
+    )
+}
+
 /// One event as one line (a note on a second line, indented).
 pub fn line(ev: &Event, color: bool) -> String {
-    let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}", ev.seq, time_text(ev.t_us), truncate(&ev.actor, W_WHO));
+    let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}", ev.seq, time_text(ev.t_us), who(ev));
     let body = match ev.kind {
         Kind::Call => call_columns(ev, color),
         Kind::Kernel | Kind::Wait => kernel_columns(ev, color),
@@ -161,16 +275,15 @@ fn narrow_header(width: usize) -> String {
 /// state and the kernel's verdict on the second, under the call; a note wrapped below. What
 /// does not fit is cut with `…` (`--json` has every field whole).
 pub fn narrow_line(ev: &Event, color: bool, width: usize) -> String {
-    let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}  ", ev.seq, time_text(ev.t_us), truncate(&ev.actor, W_WHO));
+    let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}  ", ev.seq, time_text(ev.t_us), who(ev));
     let room = width.saturating_sub(head.chars().count());
     let mut rows = match ev.kind {
         Kind::Call => {
-            let call = format!("{} {}", call_and_detail(ev), ev.result_text());
             let style = if ev.failed() { Style::Bad } else { Style::Plain };
             let (state, _) = state_text(ev, false);
             let second = format!("{state}  {}", kernel_plain(ev).0);
             vec![
-                format!("{head}{}", paint(&cut(call.trim_end(), room), style, color)),
+                format!("{head}{}", paint(&fit_call(ev, room, true), style, color)),
                 second_row(&second, width, color, ev),
             ]
         }
@@ -215,6 +328,28 @@ pub fn narrow_line(ev: &Event, color: bool, width: usize) -> String {
         }
     }
     rows.iter().map(|r| r.trim_end().to_string()).collect::<Vec<_>>().join("\n")
+}
+
+/// The call, what it handed back and (`with_result`) its result in `room` columns. What matters is kept whole
+/// as long as it can be — the result (`= 72`), then what the call answered (poll's ready fds,
+/// accept's new fd) — and the call's own arguments are cut first.
+fn fit_call(ev: &Event, room: usize, with_result: bool) -> String {
+    let call = ev.call_text();
+    let detail = ev.detail_text().map(|d| format!(" → {d}")).unwrap_or_default();
+    let result = if with_result { ev.result_text() } else { String::new() };
+    let result = result.trim_end();
+    let full = format!("{call}{detail} {result}");
+    let full = full.trim_end();
+    if full.chars().count() <= room {
+        return full.to_string();
+    }
+    let result_len = if result.is_empty() { 0 } else { result.chars().count() + 1 };
+    // The call keeps at least its name and first argument; the answer gets the rest.
+    let call_min = call.chars().count().min(12);
+    let detail_room = room.saturating_sub(result_len + call_min);
+    let detail = cut(&detail, detail_room);
+    let call_room = room.saturating_sub(result_len + detail.chars().count());
+    format!("{}{detail} {result}", cut(&call, call_room)).trim_end().to_string()
 }
 
 /// The second row of a narrow line, under the call, colored by what it says.
@@ -378,6 +513,20 @@ fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
+/// The `who` column of an event: its actor as far as the column holds it (`30174 python3` shows
+/// as `30174 python`), the lesson's own lines named in the run's language.
+pub fn who(ev: &Event) -> String {
+    if ev.kind == Kind::Note && ev.actor == crate::trace::event::LESSON_ACTOR {
+        return truncate(t(M::ListLesson), W_WHO);
+    }
+    who_text(&ev.actor)
+}
+
+/// An actor as the `who` column shows it (`--step`'s prompt names it the same way).
+pub fn who_text(actor: &str) -> String {
+    truncate(actor, W_WHO)
+}
+
 /// The few looks the trace uses.
 #[derive(Clone, Copy)]
 pub enum Style {
@@ -491,5 +640,15 @@ mod tests {
             assert_eq!(at(t), first, "t = {t} µs");
         }
         assert_eq!(header_line().find("who"), Some(first), "the header is aligned too");
+    }
+
+    #[test]
+    fn the_step_prompt_names_the_actor_as_the_column_does() {
+        // The column holds 12 characters: `13204 python3` shows as `13204 python`, and so does
+        // `--step`'s prompt.
+        let ev = Event::words(Kind::Note, "13204 python3", "x".into());
+        assert!(line(&ev, false).contains("  13204 python  "));
+        assert_eq!(who_text("13204 python3"), "13204 python");
+        assert_eq!(who(&ev), who_text(&ev.actor));
     }
 }

@@ -12,6 +12,7 @@ pub mod json;
 mod lifelines;
 pub mod output;
 pub mod page;
+pub mod step;
 pub mod table;
 
 use std::io::{self, IsTerminal, Write};

@@ -4,7 +4,7 @@
 use super::{diagram, human::HumanSink, json::JsonSink, ColorChoice};
 use crate::trace::{writer::Background, Collector, Event, Sink, Syscall, Tee, Tracer};
 use std::fs::File;
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,8 +65,7 @@ pub fn tracer(
 /// The sink that prints the trace where the flags say: a file, or stderr fitted to its width.
 fn printed(to: &TraceTo, color: ColorChoice, buffered: bool) -> io::Result<Arc<dyn Sink>> {
     let (out, tty) = destination(to)?;
-    let fit = if tty { width_of(&io::stderr()) } else { None };
-    Ok(sink(out, to.json, color.enabled(tty), buffered, fit))
+    Ok(sink(out, to.json, color.enabled(tty), buffered, tty.then_some(Screen::Stderr)))
 }
 
 /// Where the trace goes: the file asked for, else stderr; and whether that is a terminal.
@@ -81,7 +80,7 @@ fn destination(to: &TraceTo) -> io::Result<(Box<dyn Write + Send>, bool)> {
 fn build(to: &TraceTo, sink: Arc<dyn Sink>, step_on: &'static [Syscall]) -> Arc<Tracer> {
     let stepper = move |actor: &str, call: &Event| {
         if step_on.is_empty() || call.call.is_some_and(|c| step_on.contains(&c)) {
-            step_prompt(actor, &call.call_text());
+            super::step::pause_program(&super::human::who_text(actor), &call.call_text());
         }
     };
     let tracer = if to.step { Tracer::with_stepper(sink, Box::new(stepper)) } else { Tracer::new(sink) };
@@ -135,22 +134,44 @@ pub fn traced_run(
     Ok(code)
 }
 
+/// The terminal a trace is printed on, whose width it follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Stdout,
+    Stderr,
+}
+
+impl Screen {
+    /// The terminal's width now, if it is one.
+    fn width(self) -> Option<usize> {
+        match self {
+            Screen::Stdout => width_of(&io::stdout()),
+            Screen::Stderr => width_of(&io::stderr()),
+        }
+    }
+}
+
 /// A sink that prints every event, human or JSON: flushing after each, or (`buffered`, a
 /// trace file of a busy server) formatted and written by a thread of its own, off the hot
-/// path ([`Background`]); human lines fitted to `width` columns if given (a terminal: see
-/// [`width_of`]).
+/// path ([`Background`]); human lines on a terminal (`screen`) fitted to its width, followed
+/// as the window is resized.
 pub fn sink(
     out: Box<dyn Write + Send>,
     json: bool,
     color: bool,
     buffered: bool,
-    width: Option<usize>,
+    screen: Option<Screen>,
 ) -> Arc<dyn Sink> {
+    let human = |h: HumanSink<Box<dyn Write + Send>>| match screen {
+        Some(Screen::Stdout) => h.fit_live(|| Screen::Stdout.width()),
+        Some(Screen::Stderr) => h.fit_live(|| Screen::Stderr.width()),
+        None => h,
+    };
     match (json, buffered) {
         (true, false) => Arc::new(JsonSink::new(out)),
         (true, true) => Arc::new(Background::new(Arc::new(JsonSink::new(out).buffered()))),
-        (false, false) => Arc::new(HumanSink::new(out, color).fit(width)),
-        (false, true) => Arc::new(Background::new(Arc::new(HumanSink::new(out, color).buffered().fit(width)))),
+        (false, false) => Arc::new(human(HumanSink::new(out, color))),
+        (false, true) => Arc::new(Background::new(Arc::new(human(HumanSink::new(out, color).buffered())))),
     }
 }
 
@@ -160,16 +181,4 @@ pub fn width_of(stream: &impl std::os::fd::AsFd) -> Option<usize> {
         return Some(cols);
     }
     terminal_size::terminal_size_of(stream).map(|(w, _)| usize::from(w.0))
-}
-
-/// `--step`: say what is about to happen and wait for Enter on the terminal (stdin may be the
-/// data being sent, so the answer is read from /dev/tty).
-pub fn step_prompt(actor: &str, call: &str) {
-    let _ = write!(io::stderr(), "  ⏸  {}", crate::i18n::f(crate::i18n::M::StepNext, &[&actor, &call]));
-    let _ = io::stderr().flush();
-    if let Ok(tty) = File::open("/dev/tty") {
-        let _ = io::BufReader::new(tty).read_line(&mut String::new());
-    } else {
-        let _ = writeln!(io::stderr(), "{}", crate::i18n::t(crate::i18n::M::StepNoTerminal));
-    }
 }

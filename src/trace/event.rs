@@ -10,6 +10,10 @@
 use super::names;
 use super::syscall::Syscall;
 use crate::i18n::{self, t, M};
+
+/// The actor of a lesson's own lines (its title, explanation and notes); shown in the run's
+/// language, kept as is in JSON.
+pub const LESSON_ACTOR: &str = "lesson";
 use crate::tcp_state::TcpState;
 use crate::verdict::Verdict;
 use crate::wire::{Analysis, Flags, Segment, SynOptions};
@@ -331,10 +335,10 @@ impl fmt::Display for Arg {
 impl fmt::Display for Detail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Detail::Accepted { fd, peer } => write!(f, "{fd} from {peer}"),
+            Detail::Accepted { fd, peer } => f.write_str(&i18n::f(M::DetailAccepted, &[fd, peer])),
             Detail::Eof { own: true } => f.write_str(t(M::DetailEofOwn)),
             Detail::Eof { own: false } => f.write_str(t(M::DetailEofPeer)),
-            Detail::From(a) => write!(f, "from {a}"),
+            Detail::From(a) => f.write_str(&i18n::f(M::DetailFrom, &[a])),
             Detail::Ready { fds, more } => f.write_str(&poll_list(fds, *more, "revents")),
             Detail::Timeout => f.write_str("Timeout"),
             Detail::Addresses(ips) => {

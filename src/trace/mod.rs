@@ -11,6 +11,7 @@
 //! - [`poll`]: `poll(2)`, traced: what a readiness loop waits for, and what woke it.
 //! - [`epoll`]: `epoll(7)`, traced: the interest list kept in the kernel, only the ready fds back.
 //! - [`observer`]: what the kernel does to a traced socket between two calls.
+//! - `attribution`: who moved the connection — the call, or the peer meanwhile.
 //! - [`writer`]: the trace formatted and written by a thread of its own, off the hot path.
 //! - [`wire`]: the segments a capture reads, as events in the same order as the calls.
 //!
@@ -18,6 +19,7 @@
 //! them, reads the kernel's table for the checks, follows every traced socket in the table (also
 //! after its fd is closed), and hands every event to the one sink.
 
+mod attribution;
 pub mod epoll;
 pub mod event;
 pub mod names;
@@ -40,7 +42,6 @@ pub use syscall::Syscall;
 use crate::kernel::check::{self, Verdict};
 use crate::kernel::table::{KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
-use crate::transitions;
 use observer::{Change, Watch, Watches};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -216,7 +217,12 @@ impl Tracer {
         {
             let mut inner = self.lock();
             if let (Some(s), Some(ev)) = (sock, evs.last()) {
+                // The socket is followed from everything the call's event saw; then the event
+                // keeps what the call did, and the peer's moves meanwhile are the kernel's.
                 let catch_up = self.watch_call(&mut inner, s, ev);
+                if let Some(call) = evs.pop() {
+                    evs.extend(attribution::split(call));
+                }
                 evs.splice(0..0, catch_up);
             }
             for ev in &mut evs {
@@ -366,14 +372,7 @@ impl Tracer {
 /// The event for a change the kernel made on its own.
 fn kernel_event(c: &Change, w: &Watch) -> Event {
     let actor = w.actor.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let mut ev = Event::new(Kind::Kernel, &actor);
-    let (local, peer) = crate::kernel::table::tuple(w.local, w.peer);
-    ev.args = vec![Arg::Tuple(local, peer)];
-    (ev.local, ev.peer) = (Some(w.local), w.peer);
-    (ev.before, ev.kernel) = (c.old, c.new);
-    ev.fd_gone = !w.fd_open;
-    ev.note = Some(transitions::kernel_move_words(c.old, c.new, w.fd_open).to_string());
-    ev
+    attribution::kernel_move(&actor, (w.local, w.peer), c.old, c.new, w.fd_open)
 }
 
 /// Fills an event's kernel fields from a row of the table.

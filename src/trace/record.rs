@@ -2,7 +2,8 @@
 //!
 //! 1. [`Recording::start`]: the event for the call about to be made (with `--step`, the pause
 //!    that shows it), and the fd's state *before*;
-//! 2. the call itself, made by the caller;
+//! 2. [`Recording::about_to_call`] (the place in the order of a call another thread may see
+//!    before it returns), then the call itself, made by the caller;
 //! 3. [`Recording::result`]: its return value or errno;
 //! 4. [`Recording::settle`], [`Recording::addresses`], [`Recording::check`]: the state *after*
 //!    (waiting, bounded, for a FIN's ACK), the socket's ends, and the kernel table's verdict;
@@ -36,10 +37,18 @@ impl<'t> Recording<'t> {
     pub fn start(tracer: &'t Tracer, actor: &str, call: Syscall, fd: Option<RawFd>, args: Vec<Arg>) -> Recording<'t> {
         let ev = Event::call(actor, call, fd, args);
         tracer.step(actor, &ev);
-        // shutdown() and close() act on a connection that another thread may be blocked on:
-        // its recv() or accept() can return before this call does, and must come after it.
-        let ticket = matches!(call, Syscall::Shutdown | Syscall::Close).then(|| tracer.ticket());
-        Recording { tracer, ev, ticket, sock: None }
+        Recording { tracer, ev, ticket: None, sock: None }
+    }
+
+    /// Called right before the system call itself, after every look lab takes of its own (the
+    /// state before, the table): `shutdown()` and `close()` act on a connection that another
+    /// thread may be blocked on — its `recv()` or `accept()` can return before this call does,
+    /// and must come after it — so their place in the order is taken here, at the last moment.
+    /// (Taken earlier, a `send()` another thread finished in between would print after them.)
+    pub fn about_to_call(&mut self) {
+        if self.ticket.is_none() && matches!(self.ev.call, Some(Syscall::Shutdown | Syscall::Close)) {
+            self.ticket = Some(self.tracer.ticket());
+        }
     }
 
     /// The call is on this socket (from now until its event is out, the observer does not
@@ -111,7 +120,11 @@ impl<'t> Recording<'t> {
         peer_hint: Option<SocketAddr>,
     ) {
         let (state, c) = check::check_fd(self.tracer.table(), fd, now, local, peer_hint);
-        if self.ev.state.is_some() {
+        if let Some(old) = self.ev.state {
+            // The fd moved on while it was compared: it passed through the state read first.
+            if state != Some(old) && self.ev.before != Some(old) {
+                self.ev.transit.push(old);
+            }
             self.ev.state = state;
         }
         self.tracer.apply_check(&mut self.ev, &c);

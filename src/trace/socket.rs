@@ -389,6 +389,7 @@ impl TracedSocket {
         let start = Recording::start(&t, &self.actor(), Syscall::Close, Some(fd), vec![Arg::Fd(fd)]);
         let mut rec = start.on(self.info()).before(sock.as_fd());
         let look = self.last_look(&t, &sock);
+        rec.about_to_call();
         let result = close_fd(sock);
         rec.result(&result, |_, _| 0);
         rec.ev.fd_gone = true;
@@ -421,6 +422,7 @@ impl TracedSocket {
         ret: impl FnOnce(&mut Event, &T) -> i64,
     ) -> io::Result<T> {
         let Some(mut rec) = self.start(call, args) else { return op(self.sock()) };
+        rec.about_to_call();
         let result = op(self.sock());
         rec.result(&result, ret);
         self.finish(rec, check);

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod peer;
+pub mod tmux;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

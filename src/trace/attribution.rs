@@ -1,0 +1,129 @@
+//! Who moved the connection: the call, or the peer meanwhile.
+//!
+//! A call's event shows the fd's state before and after it. Between the two, the peer may
+//! have moved the connection too — its FIN arrives while `recv()` waits, or while lab waits
+//! for the ACK of our own FIN after `shutdown()`. Shown on the call's line, that move would
+//! read as the call's doing (`shutdown(SHUT_WR)` "ESTAB → CLOSE"). So the call's line keeps
+//! only what the call did ([`transitions::attribute`] tells which moves those are), and what
+//! the peer did is a kernel line of its own: before the call's line when it came first, right
+//! after it when it came after the call's own moves.
+
+use super::event::{Arg, Event, Kind};
+use crate::i18n::{t, M};
+use crate::kernel::table;
+use crate::tcp_state::TcpState;
+use crate::transitions::{self, Act};
+use crate::verdict::Verdict;
+use std::net::SocketAddr;
+
+/// The event for a move the kernel made on its own, on the connection `local ⇄ peer` (`peer`
+/// `None`: a listener) that `actor` holds (`fd_open`: still through a fd).
+pub(crate) fn kernel_move(
+    actor: &str,
+    (local, peer): (SocketAddr, Option<SocketAddr>),
+    old: Option<TcpState>,
+    new: Option<TcpState>,
+    fd_open: bool,
+) -> Event {
+    let mut ev = Event::new(Kind::Kernel, actor);
+    let (l, p) = table::tuple(local, peer);
+    ev.args = vec![Arg::Tuple(l, p)];
+    (ev.local, ev.peer) = (Some(local), peer);
+    (ev.before, ev.kernel) = (old, new);
+    ev.fd_gone = !fd_open;
+    ev.note = Some(transitions::kernel_move_words(old, new, fd_open).to_string());
+    ev
+}
+
+/// A call's event as the events to print: the call's own, with the peer's moves meanwhile as
+/// kernel events before or after it. Events that are not calls on a connection pass as they are.
+pub(crate) fn split(ev: Event) -> Vec<Event> {
+    let (Kind::Call, Some(local), Some(before)) = (ev.kind, ev.local, ev.before) else { return vec![ev] };
+    if ev.fd_gone {
+        return split_close(ev, local);
+    }
+    let seen = seen_after(&ev);
+    let a = transitions::attribute(act(&ev), before, &seen);
+    if a.first.is_none() && a.then.is_none() {
+        return vec![ev];
+    }
+    let ends = (local, ev.peer);
+    let mut ev = ev;
+    let mut out = Vec::new();
+    if let Some(first) = a.first {
+        // Only the peer moved it: the kernel line says where the table has it now.
+        let new = if a.own.is_empty() && checked(&ev) { ev.kernel } else { Some(first) };
+        out.push(kernel_move(&ev.actor, ends, Some(before), new, true));
+        ev.before = Some(fd_view(first));
+    }
+    let own_end = a.own.last().copied().or(a.first).unwrap_or(before);
+    ev.transit = a.own.iter().copied().filter(|s| *s != own_end).map(fd_view).collect();
+    ev.state = Some(fd_view(own_end));
+    let then = a.then.map(|then| {
+        let new = if checked(&ev) { ev.kernel } else { Some(then) };
+        kernel_move(&ev.actor, ends, Some(own_end), new, true)
+    });
+    if then.is_some() {
+        // What the table showed is the peer's doing, and is on the kernel line.
+        (ev.verdict, ev.reason) = (Verdict::NotApplicable, Some(t(M::PeerMovedOn).to_string()));
+        (ev.kernel, ev.recv_q, ev.send_q) = (None, None, None);
+    }
+    out.push(ev);
+    out.extend(then);
+    out
+}
+
+/// What a call can do by itself.
+fn act(ev: &Event) -> Act {
+    use super::syscall::Syscall;
+    match ev.call {
+        Some(Syscall::Connect) => Act::Connect,
+        Some(Syscall::Listen) => Act::Listen,
+        Some(Syscall::Shutdown) => {
+            { ev.args.iter().find_map(|a| if let Arg::Shutdown(how) = a { Some(Act::Shutdown(*how)) } else { None }) }
+                .unwrap_or(Act::Other)
+        }
+        _ => Act::Other,
+    }
+}
+
+/// The states the fd went through after the call, in order. A fd that went to CLOSE during
+/// the call has left its connection; if the table holds that connection in TIME-WAIT, that is
+/// where it went (this side closed first), not gone (reset, or closed from CLOSE-WAIT).
+fn seen_after(ev: &Event) -> Vec<TcpState> {
+    let mut seen: Vec<TcpState> = ev.transit.iter().copied().chain(ev.state).collect();
+    let left_during_the_call = ev.before != Some(TcpState::Close) && ev.kernel == Some(TcpState::TimeWait);
+    if let (Some(last @ TcpState::Close), true, true) = (seen.last_mut(), left_during_the_call, checked(ev)) {
+        *last = TcpState::TimeWait;
+    }
+    seen
+}
+
+/// A state as the fd shows it: a connection in TIME-WAIT has left its fd's socket, in CLOSE.
+fn fd_view(s: TcpState) -> TcpState {
+    if s == TcpState::TimeWait {
+        TcpState::Close
+    } else {
+        s
+    }
+}
+
+/// The check read the table's row for the connection.
+fn checked(ev: &Event) -> bool {
+    matches!(ev.verdict, Verdict::Agrees | Verdict::Differs)
+}
+
+/// A `close()`: the table's states after it that the close did not make itself (the peer's FIN
+/// arriving, its RST) go to a kernel event after it.
+fn split_close(mut ev: Event, local: SocketAddr) -> Vec<Event> {
+    let own = transitions::close_own_states(&ev.kernel_path);
+    if own == 0 || own >= ev.kernel_path.len() {
+        return vec![ev];
+    }
+    let (own_end, last) = (ev.kernel_path[own - 1], ev.kernel_path[ev.kernel_path.len() - 1]);
+    ev.kernel_path.truncate(own);
+    ev.kernel = own_end;
+    let peer = if ev.before == Some(TcpState::Listen) { None } else { ev.peer };
+    let then = kernel_move(&ev.actor, (local, peer), own_end, last, false);
+    vec![ev, then]
+}
