@@ -35,10 +35,13 @@
 //!     expectations checked against the kernel, and the `lab lesson` commands.
 //! 13. [`ptrace`] — `lab trace`: another program's socket calls (a student's C or Python
 //!     chat), through ptrace and a seccomp filter, as the same events, checked the same way.
-//! 14. [`explain`] — errors in words; [`i18n`] — lab's own messages in English and Spanish.
-//! 15. [`cli`] — the command line: its arguments, and which module each command goes to.
+//! 14. [`net`] — `lab net`: a network that can fail. Hosts (a network namespace each) joined
+//!     by lab's own link, whose rules delay, lose, duplicate, reorder and slow segments; the
+//!     relay that moves every packet and so captures it; programs on hosts traced by [`ptrace`].
+//! 15. [`explain`] — errors in words; [`i18n`] — lab's own messages in English and Spanish.
+//! 16. [`cli`] — the command line: its arguments, and which module each command goes to.
 //!
-//! Layers only call downwards: `cli` → `chat`, `lesson`, `netcat`, `watch`, `ptrace`, `render` →
+//! Layers only call downwards: `cli` → `net` → `chat`, `lesson`, `netcat`, `watch`, `ptrace`, `render` →
 //! `trace` → `kernel` → `sys`, `netns`, `verdict`, `transitions`, `wire` → `tcp_state`.
 
 pub mod chat;

@@ -13,13 +13,16 @@
 //!
 //! Where the system refuses, [`enter`] says which setting refuses and how to allow it, and lab
 //! runs on the machine's network as before, its arrows inferred.
+//!
+//! (`lab net`'s hosts are made another way: `net::userns` enters a user namespace alone, and
+//! each host is a network namespace of a thread. The whole process moves here: a lesson's
+//! sockets, its kernel-table socket and the capture all belong to the one network.)
 
 use crate::i18n::{self, M};
 use nix::errno::Errno;
 use nix::sched::{unshare, CloneFlags};
 use nix::unistd::{geteuid, getgid, getuid};
 use std::fs;
-use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::OnceLock;
 
 /// Which network lab's sockets are in.
@@ -72,40 +75,13 @@ fn make() -> Result<(), Failure> {
         write("/proc/self/uid_map", &format!("{uid} {uid} 1"))?;
         write("/proc/self/gid_map", &format!("{gid} {gid} 1"))?;
     }
-    lo_up().map_err(|e| ("SIOCSIFFLAGS lo up", e))
+    // A new network namespace's loopback starts down.
+    crate::sys::interface_up("lo", None, None)
+        .map_err(|e| ("SIOCSIFFLAGS lo up", Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))
 }
 
 fn write(path: &'static str, text: &str) -> Result<(), Failure> {
     fs::write(path, text).map_err(|e| (path, Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))
-}
-
-/// Brings `lo` up: a new network namespace's loopback starts down. Corresponds to
-/// `ioctl(fd, SIOCGIFFLAGS)` then `ioctl(fd, SIOCSIFFLAGS, flags | IFF_UP)` on any socket.
-fn lo_up() -> Result<(), Errno> {
-    let sock: OwnedFd = nix::sys::socket::socket(
-        nix::sys::socket::AddressFamily::Inet,
-        nix::sys::socket::SockType::Datagram,
-        nix::sys::socket::SockFlag::SOCK_CLOEXEC,
-        None,
-    )?;
-    // SAFETY (struct): ifreq is plain data; all zeroes is a valid value.
-    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
-    for (dst, src) in req.ifr_name.iter_mut().zip(b"lo\0") {
-        *dst = *src as libc::c_char;
-    }
-    // Why raw libc: nix wraps no interface ioctl, and bringing one link up does not justify a
-    // netlink crate. SAFETY: `req` is a valid ifreq naming a NUL-terminated interface, borrowed
-    // mutably for the call; the socket is open for its duration.
-    if unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) } == -1 {
-        return Err(Errno::last());
-    }
-    // SAFETY: reading the union field the kernel just filled (SIOCGIFFLAGS writes ifru_flags).
-    unsafe { req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short };
-    // SAFETY: as above.
-    if unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &req) } == -1 {
-        return Err(Errno::last());
-    }
-    Ok(())
 }
 
 /// The system settings that decide whether a plain user may make a user namespace.

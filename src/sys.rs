@@ -138,7 +138,9 @@ pub fn ptrace_listen(pid: nix::unistd::Pid) -> nix::Result<()> {
 /// `execv()`: the signal mask lab blocks is cleared (`sigprocmask`), it asks to be traced
 /// (`ptrace(PTRACE_TRACEME)`), stops itself (`raise(SIGSTOP)`) so the tracer can set its
 /// options, then installs `filter` (`prctl(PR_SET_NO_NEW_PRIVS)` + `seccomp(SET_MODE_FILTER)`),
-/// which stops the program only at the calls it lists.
+/// which stops the program only at the calls it lists. With `netns` (`lab net`), the child
+/// first moves into that network namespace (`setns(fd, CLONE_NEWNET)`): the program runs on
+/// that host, with its addresses and its socket table.
 ///
 /// Why unsafe and raw: `fork()` in a process with threads leaves the child with only async-
 /// signal-safe calls allowed. Everything the child needs (the path, argv's pointers, the
@@ -149,6 +151,7 @@ pub fn spawn_traced(
     program: &std::ffi::CStr,
     argv: &[std::ffi::CString],
     filter: &seccompiler::BpfProgram,
+    netns: Option<BorrowedFd<'_>>,
 ) -> io::Result<nix::unistd::Pid> {
     use nix::sys::signal::{raise, sigprocmask, SigSet, SigmaskHow, Signal};
     let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
@@ -158,7 +161,9 @@ pub fn spawn_traced(
         nix::unistd::ForkResult::Parent { child } => Ok(child),
         nix::unistd::ForkResult::Child => {
             let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
-            let ready = nix::sys::ptrace::traceme().is_ok()
+            let moved = netns.is_none_or(|ns| nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWNET).is_ok());
+            let ready = moved
+                && nix::sys::ptrace::traceme().is_ok()
                 && raise(Signal::SIGSTOP).is_ok()
                 && seccompiler::apply_filter(filter).is_ok();
             if ready {
@@ -174,6 +179,129 @@ pub fn spawn_traced(
 
 /// The exit code of a child that could not become the program (as a shell's 127).
 pub const EXIT_CANNOT_EXEC: i32 = 127;
+
+// ---- lab's network (`lab net`) -----------------------------------------------------------
+
+/// An `ifreq` naming `name` (the struct every interface ioctl takes), the rest zeroed.
+fn ifreq(name: &str) -> io::Result<libc::ifreq> {
+    if name.is_empty() || name.len() >= libc::IFNAMSIZ || name.contains('\0') {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("bad interface name {name:?}")));
+    }
+    // SAFETY: ifreq is plain C data (a name and a union of integers and sockaddrs); all zero
+    // is a valid value of every member.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (dst, src) in req.ifr_name.iter_mut().zip(name.bytes()) {
+        *dst = src as libc::c_char;
+    }
+    Ok(req)
+}
+
+/// One interface ioctl on `fd` with `req`. Why raw libc: nix wraps no interface ioctls, and
+/// these few (SIOCSIFADDR, SIOCSIFNETMASK, SIOCSIFMTU, SIOCGIFFLAGS, SIOCSIFFLAGS, TUNSETIFF)
+/// take the same `struct ifreq`.
+fn ifreq_ioctl(fd: BorrowedFd<'_>, request: libc::Ioctl, req: &mut libc::ifreq) -> io::Result<()> {
+    // SAFETY: `req` is a valid, writable ifreq for the duration of the call, which is what each
+    // of these requests reads and writes; `fd` is borrowed, so it stays open during the call.
+    let rc = unsafe { libc::ioctl(fd.as_raw_fd(), request, req as *mut libc::ifreq) };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// A new TUN device named `name` in the calling thread's network namespace: packets the
+/// kernel routes to it are read from the returned fd, and packets written to the fd arrive as
+/// if from a wire. Corresponds to `open("/dev/net/tun")` and `ioctl(TUNSETIFF, IFF_TUN |
+/// IFF_NO_PI)` (raw IP packets, no extra header).
+pub fn tun_create(name: &str) -> io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::AsFd;
+    let file = std::fs::OpenOptions::new().read(true).write(true).open("/dev/net/tun")?;
+    let mut req = ifreq(name)?;
+    req.ifr_ifru.ifru_flags = (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short;
+    ifreq_ioctl(file.as_fd(), libc::TUNSETIFF, &mut req)?;
+    Ok(file.into())
+}
+
+/// `sockaddr_in` for `addr` in the `sockaddr` an ifreq holds.
+fn sockaddr_v4(addr: std::net::Ipv4Addr) -> libc::sockaddr {
+    let sin = libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: 0,
+        sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(addr.octets()) },
+        sin_zero: [0; 8],
+    };
+    // SAFETY: sockaddr_in and sockaddr have the same size (16 bytes) and sockaddr is plain
+    // data; this is how C fills an ifreq's address.
+    unsafe { std::mem::transmute::<libc::sockaddr_in, libc::sockaddr>(sin) }
+}
+
+/// Gives interface `name` an IPv4 address and prefix, an MTU, and brings it up, in the calling
+/// thread's network namespace. Corresponds to `ioctl(SIOCSIFADDR)`, `ioctl(SIOCSIFNETMASK)`,
+/// `ioctl(SIOCSIFMTU)`, `ioctl(SIOCGIFFLAGS)` and `ioctl(SIOCSIFFLAGS, IFF_UP)` — what
+/// `ip addr add` and `ip link set up` do.
+pub fn interface_up(name: &str, v4: Option<(std::net::Ipv4Addr, u8)>, mtu: Option<u32>) -> io::Result<()> {
+    use std::os::fd::AsFd;
+    let control = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)?;
+    let fd = control.as_fd();
+    if let Some((addr, prefix)) = v4 {
+        let mut req = ifreq(name)?;
+        req.ifr_ifru.ifru_addr = sockaddr_v4(addr);
+        ifreq_ioctl(fd, libc::SIOCSIFADDR, &mut req)?;
+        let mask = u32::MAX.checked_shl(32 - u32::from(prefix.min(32))).unwrap_or(0);
+        req.ifr_ifru.ifru_netmask = sockaddr_v4(mask.into());
+        ifreq_ioctl(fd, libc::SIOCSIFNETMASK, &mut req)?;
+    }
+    if let Some(mtu) = mtu {
+        let mut req = ifreq(name)?;
+        req.ifr_ifru.ifru_mtu = mtu as libc::c_int;
+        ifreq_ioctl(fd, libc::SIOCSIFMTU, &mut req)?;
+    }
+    let mut req = ifreq(name)?;
+    ifreq_ioctl(fd, libc::SIOCGIFFLAGS, &mut req)?;
+    // SAFETY: SIOCGIFFLAGS just filled the union's flags member.
+    let flags = unsafe { req.ifr_ifru.ifru_flags };
+    req.ifr_ifru.ifru_flags = flags | libc::IFF_UP as libc::c_short;
+    ifreq_ioctl(fd, libc::SIOCSIFFLAGS, &mut req)
+}
+
+/// Gives interface `name` an IPv6 address. Corresponds to `ioctl(SIOCSIFADDR)` on an IPv6
+/// socket with a `struct in6_ifreq`, as `ip -6 addr add` does.
+pub fn interface_add_v6(name: &str, addr: std::net::Ipv6Addr, prefix: u32) -> io::Result<()> {
+    use std::os::fd::AsFd;
+    let index = nix::net::if_::if_nametoindex(name).map_err(io::Error::from)?;
+    let control = socket2::Socket::new(socket2::Domain::IPV6, socket2::Type::DGRAM, None)?;
+    let mut req = libc::in6_ifreq {
+        ifr6_addr: libc::in6_addr { s6_addr: addr.octets() },
+        ifr6_prefixlen: prefix,
+        ifr6_ifindex: index as libc::c_int,
+    };
+    // SAFETY: `req` is a valid in6_ifreq for the duration of the call, what SIOCSIFADDR reads
+    // on an AF_INET6 socket; the socket is open during the call.
+    let rc = unsafe { libc::ioctl(control.as_fd().as_raw_fd(), libc::SIOCSIFADDR, &mut req as *mut libc::in6_ifreq) };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The inode of the network namespace socket `fd` belongs to (each namespace has its own).
+/// Corresponds to `ioctl(fd, SIOCGSKNS)`, which returns a new fd for that namespace, then
+/// `fstat` of it.
+///
+/// Why raw libc: nix wraps no SIOCGSKNS. `lab net` asks it to know which host's table to
+/// compare a socket with: a socket belongs to the namespace of the process that made it.
+pub fn socket_netns_inode(fd: BorrowedFd<'_>) -> io::Result<u64> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: SIOCGSKNS takes no argument and returns a new fd or -1; `fd` is borrowed, so
+    // it stays open during the call.
+    let rc = unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGSKNS as libc::Ioctl) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: rc is a new fd the kernel just gave us and nothing else owns.
+    let ns = unsafe { std::os::fd::OwnedFd::from_raw_fd(rc) };
+    Ok(nix::sys::stat::fstat(&ns).map_err(io::Error::from)?.st_ino)
+}
 
 // ---- Capturing the wire (lab's own network) ----------------------------------------------
 

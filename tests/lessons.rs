@@ -132,11 +132,15 @@ fn on_column(diagram: &str, col: usize) -> Vec<String> {
         .collect()
 }
 
-/// The states an SVG bands the lifeline at `x` with (each band a `<rect x=…>` with its title).
+/// The states an SVG bands the lifeline at `x` with (each band a `<rect>` centred on it, with
+/// its state as title).
 fn bands_at(svg: &str, x: usize) -> Vec<String> {
-    svg.split("<rect ")
+    let attr = |r: &str, name: &str| -> usize {
+        r.split(&format!(" {name}=\"")).nth(1).and_then(|v| v.split('"').next()?.parse().ok()).unwrap_or(0)
+    };
+    svg.split("<rect")
         .skip(1)
-        .filter(|r| r.starts_with(&format!("x=\"{}\"", x - 7)))
+        .filter(|r| (attr(r, "x") + attr(r, "width") / 2).abs_diff(x) <= 1)
         .filter_map(|r| r.split("<title>").nth(1)?.split('<').next().map(str::to_string))
         .collect()
 }
@@ -173,10 +177,11 @@ fn the_accepted_socket_has_its_own_lifeline_and_the_listener_stays_listen() {
     // the same picture.
     let svg = std::fs::read_to_string(&svg).unwrap();
     let page = std::fs::read_to_string(&html).unwrap();
+    // A lifeline's x: its dashed line's, drawn right after its name.
     let x = |name: &str| -> usize {
         let at = svg.find(&format!(">{name}</text>")).unwrap();
-        let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
-        tag.split("x=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap()
+        let life = &svg[at..][svg[at..].find(r#"<line class="life""#).unwrap()..];
+        life.split("x1=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap()
     };
     for picture in [&svg, &page] {
         assert_eq!(bands_at(picture, x("srv")), ["CLOSE", "LISTEN"], "the listener's bands");

@@ -87,3 +87,25 @@ fn lesson_list_fits_100_columns() {
         screen.lines().filter(|l| !l.starts_with(common::tmux::PROMPT)).map(str::to_string).collect();
     all_fit(&rows, 100);
 }
+
+#[test]
+fn lab_client_leaves_no_half_typed_line_when_the_server_stops() {
+    let mut cmd = common::lab();
+    cmd.args(["server", "--port", "0"]);
+    let mut server = common::Proc::spawn(cmd);
+    let err = server.wait_stderr("Ctrl+C to stop");
+    let addr = err.split("listening on ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_string();
+    let port = addr.rsplit(':').next().unwrap();
+    let client = format!("LANG=C.UTF-8 {} client --host 127.0.0.1 --port {port} --name ana", env!("CARGO_BIN_EXE_lab"));
+    let Some(t) = Tmux::start("client", 100, 30, &client) else { return };
+    t.wait_for("Hi ana");
+    t.keys(&["-l", "hola a tod"]);
+    t.wait_for("hola a tod");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(server.child.id() as i32), nix::sys::signal::Signal::SIGINT)
+        .unwrap();
+    let screen = t.wait_for_n(common::tmux::PROMPT, 2);
+    assert!(screen.contains("(not sent: hola a tod)"), "{screen}");
+    let last = screen.trim_end().lines().last().unwrap_or_default();
+    assert_eq!(last.trim_end(), common::tmux::PROMPT.trim_end(), "the shell's prompt on a line of its own:\n{screen}");
+    let _ = server.finish();
+}

@@ -555,3 +555,39 @@ fn all_fds_shows_files_and_pipes_too_and_the_run_can_be_drawn() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains(r#""kind":"call""#));
     assert!(std::fs::read_to_string(&page).unwrap().contains("<svg"));
 }
+
+#[test]
+fn attaching_to_a_shell_names_the_children_that_do_the_work() {
+    let dir = temp_dir("trace-shell");
+    // A shell that started the work in the background and waits, as `bash -c '… &'` does.
+    let mut shell = Command::new("sh").args(["-c", "sleep 30 & wait"]).spawn().unwrap();
+    let sh = shell.id();
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    let child = loop {
+        let found = std::fs::read_dir("/proc").unwrap().flatten().find_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let ppid: u32 = stat.rsplit_once(") ")?.1.split_whitespace().nth(1)?.parse().ok()?;
+            (ppid == sh).then_some(pid)
+        });
+        if let Some(p) = found {
+            break p;
+        }
+        assert!(std::time::Instant::now() < deadline, "the shell started no child");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let out = dir.join("shell.txt");
+    let mut tracer = lab()
+        .args(["trace", "--color", "never", "--trace-file"])
+        .arg(&out)
+        .args(["-p", &sh.to_string()])
+        .spawn()
+        .unwrap();
+    let text = wait_file(&out, "has children");
+    assert!(text.contains(&format!("lab trace -p {child}  (sleep 30)")), "{text}");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(tracer.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    assert_eq!(wait_exit(&mut tracer), 0);
+    let _ = Command::new("kill").arg(child.to_string()).status();
+    let _ = shell.kill();
+    let _ = shell.wait();
+}

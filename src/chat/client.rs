@@ -127,7 +127,16 @@ pub fn run(opts: Options) -> io::Result<()> {
         editor: LineEditor::on_terminal(),
         last_message: None,
     };
-    while let Flow::Go = s.round(&stop)? {}
+    let ended = loop {
+        match s.round(&stop) {
+            Ok(Flow::Go) => {}
+            Ok(Flow::End) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    // Whatever ended the session, the shell's prompt must not land after a half-typed line.
+    let _ = s.editor.finish(&mut io::stdout());
+    ended?;
     s.sock.close()
 }
 

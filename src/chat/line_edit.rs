@@ -133,6 +133,21 @@ impl LineEditor {
     }
 }
 
+impl LineEditor {
+    /// The session is over: the input line is cleared, so that the shell's prompt starts on a
+    /// clean line; what was typed and not sent is said as such.
+    pub fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if !self.active {
+            return Ok(());
+        }
+        out.write_all(b"\r\x1b[K")?;
+        if !self.line.is_empty() {
+            writeln!(out, "{}\r", crate::i18n::f(crate::i18n::M::ClientNotSent, &[&std::mem::take(&mut self.line)]))?;
+        }
+        out.flush()
+    }
+}
+
 impl Drop for LineEditor {
     /// The terminal as it was.
     fn drop(&mut self) {
@@ -145,6 +160,20 @@ impl Drop for LineEditor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_half_typed_line_is_cleared_and_said_unsent_at_the_end() {
+        let mut ed = LineEditor::detached(true);
+        let mut out = Vec::new();
+        ed.feed(b"hola a tod", &mut out).unwrap();
+        let mut end = Vec::new();
+        ed.finish(&mut end).unwrap();
+        assert_eq!(String::from_utf8(end).unwrap(), "\r\x1b[K(not sent: hola a tod)\r\n");
+        let mut empty = LineEditor::detached(true);
+        let mut end = Vec::new();
+        empty.finish(&mut end).unwrap();
+        assert_eq!(end, b"\r\x1b[K", "an empty input line: only cleared");
+    }
 
     #[test]
     fn keys_edit_the_line_and_enter_sends_it() {

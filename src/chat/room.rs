@@ -340,12 +340,14 @@ impl Room {
         if target == id {
             return err(t(M::RoomSelfTrade).into());
         }
-        let (Some(give), Some(take)) =
-            (self.artifacts.find(mine).map(|i| i.id), self.artifacts.find(theirs).map(|i| i.id))
-        else {
-            return err(t(M::RoomOfferUsage).into());
-        };
         let them = self.name(target).unwrap_or(to).to_string();
+        // The syntax was right: an id or name outside the catalog is an artifact nobody has.
+        let Some(give) = self.artifacts.find(mine).map(|i| i.id) else {
+            return err(f(M::RoomYouLack, &[&format!("'{mine}'")]));
+        };
+        let Some(take) = self.artifacts.find(theirs).map(|i| i.id) else {
+            return err(f(M::RoomTheyLack, &[&them, &format!("'{theirs}'")]));
+        };
         if !self.artifacts.owns(id, give) {
             return err(f(M::RoomYouLack, &[&self.artifacts.label(give)]));
         }
@@ -524,6 +526,17 @@ mod tests {
         assert!(r.hand(2).contains(&give) && r.hand(1).contains(&take));
         assert_eq!(r.artifact_census(), before);
         assert_eq!(to(&r.receive(2, line(":accept")), 2), vec!["! no offer to settle"]);
+    }
+
+    #[test]
+    fn an_offer_of_an_artifact_nobody_has_says_so() {
+        let mut r = room_with(&["ana", "bob"]);
+        let take = r.hand(2)[0];
+        let fx = r.receive(1, line(&format!(":offer bob 99 {take}")));
+        assert_eq!(to(&fx, 1), vec!["! you have no artifact '99' (see :artifacts)"]);
+        let give = r.hand(1)[0];
+        let fx = r.receive(1, line(&format!(":offer bob {give} 77")));
+        assert_eq!(to(&fx, 1), vec!["! bob has no artifact '77'"]);
     }
 
     #[test]

@@ -288,3 +288,10 @@ pub fn raise_fd_limit() -> io::Result<u64> {
     setrlimit(Resource::RLIMIT_NOFILE, hard, hard)?;
     Ok(hard)
 }
+
+/// Why a server's `poll()` waits at most 150 ms for a new client (`who`): its first bytes tell
+/// which protocol it speaks (`--dialect auto`); a client that stays silent is greeted.
+pub fn first_words_note(who: &str) -> String {
+    let ms = super::dialect::FIRST_WORDS.as_millis();
+    crate::i18n::f(crate::i18n::M::PollFirstWords, &[&ms, &who])
+}

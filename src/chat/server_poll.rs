@@ -22,7 +22,8 @@ use super::pacing::{Next, Paced};
 use super::room::{ClientId, Effect, Leave, Room};
 use super::server::{self, out_of_fds, Config, Outlet, Stopper, Worded, GOODBYE_GRACE, RECV_CHUNK};
 use super::server_epoll::{self, EpollWaiter};
-use crate::trace::{poll::poll, SockOpt, TracedSocket, Tracer};
+use crate::trace::poll::{poll, poll_why};
+use crate::trace::{SockOpt, TracedSocket, Tracer};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Reverse;
@@ -375,13 +376,23 @@ impl Server<'_> {
             fds.push(PollFd::new(c.sock.as_fd(), events));
             order.push(*id);
         }
-        poll(self.tracer, "server", &mut fds, ms.map_or(PollTimeout::NONE, PollTimeout::from))?;
+        let timeout = ms.map_or(PollTimeout::NONE, PollTimeout::from);
+        poll_why(self.tracer, "server", &mut fds, timeout, self.first_words_due())?;
         let ready = |f: &PollFd| f.revents().filter(|r| !r.is_empty());
         Ok(Ready {
             stopping: ready(&fds[0]).is_some(),
             can_accept: ready(&fds[1]).is_some(),
             clients: order.iter().zip(&fds[2..]).filter_map(|(id, f)| ready(f).map(|r| (*id, r))).collect(),
         })
+    }
+
+    /// If the next timer is a new client's wait for its first words (what sets poll's timeout
+    /// then), the words that say so on the poll's line.
+    fn first_words_due(&self) -> Option<String> {
+        self.tracer?;
+        let Reverse((_, id)) = self.timers.peek()?;
+        let c = self.conns.get(id).filter(|c| c.speaker.awaits_first_words())?;
+        Some(server::first_words_note(&c.sock.actor()))
     }
 
     /// epoll only: each client touched this round registered for what it now waits for.

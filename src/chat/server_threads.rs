@@ -25,7 +25,7 @@ use super::outbox::{self, Backlog};
 use super::pacing::{Next, Paced};
 use super::room::{ClientId, Effect, Leave, Room};
 use super::server::{self, out_of_fds, Config, Outlet, Stopper, Worded, GOODBYE_GRACE, RECV_CHUNK};
-use crate::trace::{poll::poll, SockOpt, TracedSocket};
+use crate::trace::{poll::poll_why, SockOpt, TracedSocket};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use rustc_hash::FxHashMap as HashMap;
 use std::io;
@@ -606,7 +606,8 @@ fn read_loop(shared: &Lock, id: ClientId, sock: &TracedSocket, mut speaker: Spea
     let mut buf = vec![0u8; RECV_CHUNK];
     loop {
         if let Some(due) = speaker.deadline() {
-            if !readable_before(sock, due) {
+            let why = speaker.awaits_first_words().then(|| server::first_words_note(&sock.actor()));
+            if !readable_before(sock, due, why) {
                 let mut sh = lock(shared);
                 let fx = speaker.tick(&mut sh.room, id, Instant::now());
                 settle(&mut sh, id, &speaker, fx);
@@ -626,11 +627,12 @@ fn read_loop(shared: &Lock, id: ClientId, sock: &TracedSocket, mut speaker: Spea
     }
 }
 
-/// Whether `sock` has something to read (or hung up) before `due`: `poll()` on it alone.
-fn readable_before(sock: &TracedSocket, due: Instant) -> bool {
+/// Whether `sock` has something to read (or hung up) before `due`: `poll()` on it alone, with
+/// why it waits that long said on its line.
+fn readable_before(sock: &TracedSocket, due: Instant, why: Option<String>) -> bool {
     let ms = server::poll_ms(due.saturating_duration_since(Instant::now()));
     let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
-    match poll(sock.tracer(), &sock.actor(), &mut fds, PollTimeout::from(ms)) {
+    match poll_why(sock.tracer(), &sock.actor(), &mut fds, PollTimeout::from(ms), why) {
         Ok(n) => n > 0,
         // Interrupted: look at the clock again.
         Err(_) => Instant::now() < due,

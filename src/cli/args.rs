@@ -80,6 +80,12 @@ pub enum Command {
         after_help = "Examples:\n  lab trace -- python3 chat_server.py 8888\n  lab trace --trace-file t.txt -- ./server 8888\n  lab trace --json -p 4312  (attach; Ctrl+C detaches)"
     )]
     Trace(TraceCmdArgs),
+    /// Programs on hosts joined by lab's own link — which can delay, lose, duplicate, reorder
+    /// and slow down segments — every call traced and every segment on the link shown.
+    #[command(
+        after_help = "Examples:\n  lab net --on a 'python3 server.py 0.0.0.0 9000' --on b 'python3 client.py 10.0.0.1 9000'\n  lab net --link 'delay 30ms loss 5%' --seed 7 --on a './server 9000' --on b './client 10.0.0.1 9000'\n  lab net --link 'a>b drop data 2' --on a … --on b …     (the 2nd data segment from a to b is lost)\n\nHosts: a = 10.0.0.1 (fd00::1), b = 10.0.0.2 (fd00::2); another name given to --on is 10.0.0.3, …\nLink rules (no direction: both ways; 'a>b RULE': one way):\n  delay 30ms [jitter 5ms]   loss 5%   drop data N | SYN N | FIN N | RST N   duplicate 1%\n  reorder K [P%]   rate 1mbit [queue N]   mtu 576   partition"
+    )]
+    Net(NetArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(
         after_help = "Examples:\n  lab completions bash > ~/.local/share/bash-completion/completions/lab\n  lab completions zsh > ~/.zfunc/_lab"
@@ -142,6 +148,46 @@ pub struct TraceCmdArgs {
     /// The program to start and its arguments, after `--`.
     #[arg(last = true, value_name = "PROGRAM")]
     pub program: Vec<std::ffi::OsString>,
+}
+
+#[derive(Args, Debug)]
+pub struct NetArgs {
+    /// The link's rules, e.g. 'delay 30ms loss 5%' (see below).
+    #[arg(long, value_name = "RULES", default_value = "")]
+    pub link: String,
+    /// The seed of the link's chances: the same seed drops the same segments.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Run COMMAND on HOST (repeat for each program; the first one's status is lab's).
+    #[arg(long = "on", num_args = 2, value_names = ["HOST", "COMMAND"], action = clap::ArgAction::Append, required = true)]
+    pub on: Vec<String>,
+    /// The MTU of each host's link device.
+    #[arg(long, default_value_t = 1500, value_parser = clap::value_parser!(u32).range(576..=65535))]
+    pub mtu: u32,
+    /// Show calls on every fd (files, pipes, Unix sockets) too, not only TCP and UDP sockets.
+    #[arg(long)]
+    pub all_fds: bool,
+    /// The trace as JSON Lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the trace to this file instead of stderr (the programs keep the terminal).
+    #[arg(long, value_name = "FILE")]
+    pub trace_file: Option<PathBuf>,
+    /// Pause before each socket call until Enter (read from the terminal).
+    #[arg(long)]
+    pub step: bool,
+    /// After the run, draw it as a sequence diagram.
+    #[arg(long)]
+    pub diagram: bool,
+    /// Write the sequence diagram as Mermaid to this file.
+    #[arg(long, value_name = "FILE")]
+    pub mermaid: Option<PathBuf>,
+    /// When the programs are done, draw the run as an SVG sequence diagram into FILE.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// When the programs are done, write a self-contained HTML page: diagram, trace, verdicts.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

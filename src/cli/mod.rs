@@ -102,6 +102,7 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
         }
         Command::Load(a) => load_cmd(a),
         Command::Trace(a) => trace_cmd(a, color),
+        Command::Net(a) => net_cmd(a, color),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "lab", &mut io::stdout());
             Ok(())
@@ -159,6 +160,38 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
         output::traced_run(&to, color, &view, wire, |tracer| crate::ptrace::run(target, tracer, a.all_fds, &signals))?;
     crate::render::page::wait_written(Duration::from_secs(5));
     std::process::exit(code)
+}
+
+/// `lab net`: hosts, lab's link between them, the programs on them traced; exits with the
+/// first program's status.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
+    use crate::net::{run, userns};
+    let on: Vec<(String, String)> = a.on.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
+    let opts = run::Options { link: a.link, seed: a.seed, on, mtu: a.mtu, all_fds: a.all_fds };
+    // A bad rule is refused before anything starts.
+    run::check_link(&opts).map_err(io::Error::other)?;
+    // First, before any thread: the kernel makes a user namespace only for a single thread.
+    userns::enter().map_err(|e| io::Error::other(crate::i18n::f(crate::i18n::M::NetNoUserns, &[&e])))?;
+    let signals = crate::ptrace::block_signals()?;
+    let to = output::TraceTo {
+        on: true,
+        json: a.json,
+        file: a.trace_file,
+        step: a.step,
+        observe: Some(Duration::from_millis(5)),
+        svg: a.svg,
+        html: a.html,
+    };
+    let view = output::Afterwards { diagram: a.diagram, mermaid: a.mermaid };
+    let code = output::traced_run(&to, color, &view, None, |tracer| run::run(&opts, tracer, &signals))?;
+    crate::render::page::wait_written(Duration::from_secs(5));
+    std::process::exit(code)
+}
+
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+fn net_cmd(_: args::NetArgs, _: ColorChoice) -> io::Result<()> {
+    Err(io::Error::other("lab net needs Linux on x86_64 (namespaces, TUN, ptrace)"))
 }
 
 /// The first address `host` resolves to (an address, or a name through getaddrinfo).

@@ -80,7 +80,7 @@ fn check_once(
     let Some(state) = state else {
         return Check::new(Verdict::NotApplicable, None, Some(t(M::NotTcp)));
     };
-    let Some(table) = table else {
+    let Some(table) = table.map(|t| t.of_socket(fd)) else {
         return Check::new(Verdict::Unavailable, None, Some(table::UNAVAILABLE));
     };
     let sock = socket2::SockRef::from(&fd);

@@ -198,18 +198,70 @@ impl Filter {
 pub const UNAVAILABLE: &str = "the kernel's socket table (NETLINK_SOCK_DIAG) exists only on Linux";
 
 /// A handle on the kernel's table: one netlink socket behind a lock, so threads can share it.
+///
+/// Each network namespace has a table of its own, and a netlink socket answers about the
+/// namespace it was made in. Under `lab net` the programs run on hosts, each a namespace:
+/// [`KernelTable::add_hosts`] gives this table theirs, and [`KernelTable::of_socket`] and
+/// [`KernelTable::of_address`] pick the one a socket is in.
 pub struct KernelTable {
     #[cfg(target_os = "linux")]
     diag: Mutex<super::sock_diag::DiagSocket>,
     #[cfg(not(target_os = "linux"))]
     diag: Mutex<()>,
+    hosts: std::sync::OnceLock<Vec<HostTable>>,
+}
+
+/// A host's table (`lab net`): its namespace's inode, its addresses, its netlink socket.
+pub struct HostTable {
+    pub netns_inode: u64,
+    pub addrs: Vec<std::net::IpAddr>,
+    pub table: KernelTable,
 }
 
 impl KernelTable {
     /// Opens the netlink socket (`socket(AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG)`).
     #[cfg(target_os = "linux")]
     pub fn open() -> io::Result<KernelTable> {
-        Ok(KernelTable { diag: Mutex::new(super::sock_diag::DiagSocket::open()?) })
+        Ok(KernelTable { diag: Mutex::new(super::sock_diag::DiagSocket::open()?), hosts: Default::default() })
+    }
+
+    /// The table of the network namespace `netns`: the netlink socket is made by a thread that
+    /// enters it first (`setns`), and answers about that namespace from then on, whichever
+    /// thread asks.
+    #[cfg(target_os = "linux")]
+    pub fn open_in(netns: std::os::fd::BorrowedFd<'_>) -> io::Result<KernelTable> {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                nix::sched::setns(netns, nix::sched::CloneFlags::CLONE_NEWNET)?;
+                KernelTable::open()
+            })
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the thread opening a host's table panicked")))
+        })
+    }
+
+    /// Gives this table the hosts' tables (once; `lab net`).
+    pub fn add_hosts(&self, hosts: Vec<HostTable>) {
+        let _ = self.hosts.set(hosts);
+    }
+
+    /// The table of the namespace socket `fd` is in: a host's under `lab net`, else this one.
+    pub fn of_socket(&self, fd: std::os::fd::BorrowedFd<'_>) -> &KernelTable {
+        let Some(hosts) = self.hosts.get() else { return self };
+        let Ok(inode) = crate::sys::socket_netns_inode(fd) else { return self };
+        hosts.iter().find(|h| h.netns_inode == inode).map_or(self, |h| &h.table)
+    }
+
+    /// The table a connection whose fd is gone is in, by its local address: the host that has
+    /// it under `lab net` (a host's own address is its alone), else this one. A loopback or
+    /// wildcard address is in every host: then the first host whose table has the row.
+    pub fn of_address(&self, local: SocketAddr, peer: SocketAddr) -> &KernelTable {
+        let Some(hosts) = self.hosts.get() else { return self };
+        if let Some(h) = hosts.iter().find(|h| h.addrs.contains(&local.ip())) {
+            return &h.table;
+        }
+        let has = |t: &KernelTable| matches!(t.lookup_here(local, peer), Ok(Some(_)));
+        hosts.iter().find(|h| has(&h.table)).map_or(self, |h| &h.table)
     }
 
     #[cfg(not(target_os = "linux"))]
@@ -248,8 +300,15 @@ impl KernelTable {
     /// The row with exactly this 4-tuple, or `None`. A listener is asked for with the
     /// unspecified peer address and port 0 (see [`unspecified_like`]). Never returns another
     /// socket's row: the listener trap is handled in [`super::sock_diag::DiagSocket::lookup`].
+    /// Under `lab net`, asked of the host the 4-tuple is in ([`KernelTable::of_address`]).
     #[cfg(target_os = "linux")]
     pub fn lookup(&self, local: SocketAddr, peer: SocketAddr) -> io::Result<Option<SocketRow>> {
+        self.of_address(local, peer).lookup_here(local, peer)
+    }
+
+    /// [`KernelTable::lookup`] in this table's own namespace.
+    #[cfg(target_os = "linux")]
+    fn lookup_here(&self, local: SocketAddr, peer: SocketAddr) -> io::Result<Option<SocketRow>> {
         let mut diag = self.diag.lock().unwrap_or_else(|p| p.into_inner());
         Ok(diag.lookup(local, peer)?.map(row_of))
     }

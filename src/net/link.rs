@@ -7,8 +7,12 @@
 //!
 //! Time is a `Duration` since the link started, passed in by the caller, so the rules are pure
 //! and a test can play a whole exchange in no time. The chance rules (loss, duplicate, jitter,
-//! reorder) draw from one ChaCha generator seeded by `--seed`: the same seed and the same
-//! segments give the same drops, run after run.
+//! reorder) draw from a ChaCha generator seeded by `--seed` *and the segment itself* — its
+//! direction, flags, sequence and acknowledgment numbers counted from each side's first one,
+//! its length, and how many times that same segment was sent before. So the same seed drops
+//! the same segments run after run, even when the kernel's timing interleaves them differently
+//! (one generator drawn in arrival order would not: a delayed ACK that comes a little earlier
+//! would shift every later draw).
 
 use super::spec::{Clause, Rule, Scripted, MAX_DELAY};
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -18,19 +22,7 @@ use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::time::Duration;
 
 /// Why the link dropped a segment: the words a dropped arrow carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Why {
-    /// `partition`: the hosts cannot reach each other at all.
-    Partition,
-    /// `mtu N`: the packet is bigger than the link carries.
-    TooBig,
-    /// `drop …`: the script said this one.
-    Scripted,
-    /// `loss P%`: chance.
-    Lost,
-    /// `rate … queue N`: the queue was full (tail drop).
-    QueueFull,
-}
+pub use crate::wire::Dropped as Why;
 
 /// What the link did with an offered segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +47,11 @@ pub struct Shape {
     pub data: usize,
     /// The whole IP packet's size, what `mtu` and `rate` count.
     pub size: usize,
+    /// The TCP header's numbers, raw: what makes a segment itself (see [`Link`]'s draws).
+    pub ports: (u16, u16),
+    pub seq: u32,
+    pub ack: u32,
+    pub flags: u8,
 }
 
 impl Shape {
@@ -65,9 +62,17 @@ impl Shape {
             return Shape { size, ..Shape::default() };
         };
         match sliced.transport {
-            Some(etherparse::TransportSlice::Tcp(tcp)) => {
-                Shape { syn: tcp.syn(), fin: tcp.fin(), rst: tcp.rst(), data: tcp.payload().len(), size }
-            }
+            Some(etherparse::TransportSlice::Tcp(tcp)) => Shape {
+                syn: tcp.syn(),
+                fin: tcp.fin(),
+                rst: tcp.rst(),
+                data: tcp.payload().len(),
+                size,
+                ports: (tcp.source_port(), tcp.destination_port()),
+                seq: tcp.sequence_number(),
+                ack: tcp.acknowledgment_number(),
+                flags: tcp.slice()[13],
+            },
             _ => Shape { size, ..Shape::default() },
         }
     }
@@ -88,13 +93,28 @@ struct Due {
     order: u64,
     from: usize,
     to: usize,
+    sent: Duration,
+    id: u64,
     packet: Vec<u8>,
+}
+
+/// A packet the link hands over: from host `from` to host `to`, offered at `sent`; `id` is
+/// the number [`Link::offered`] gave it (a duplicate has its original's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    pub from: usize,
+    pub to: usize,
+    pub sent: Duration,
+    pub id: u64,
+    pub packet: Vec<u8>,
 }
 
 /// A segment `reorder` holds back.
 #[derive(Debug)]
 struct Held {
     packet: Vec<u8>,
+    sent: Duration,
+    id: u64,
     /// How many more segments must pass before it.
     behind: u32,
     /// When it goes anyway.
@@ -119,15 +139,34 @@ struct WayState {
 pub struct Link {
     clauses: Vec<Clause>,
     ways: HashMap<(usize, usize), WayState>,
-    rng: ChaCha8Rng,
+    seed: u64,
+    /// Each direction of each connection's initial sequence number, by (from, to, ports).
+    isn: HashMap<(usize, usize, u16, u16), u32>,
+    /// How many times each segment (by its identity without the count) was offered.
+    sent: HashMap<u64, u32>,
     due: BinaryHeap<Reverse<Due>>,
     order: u64,
+    /// How many packets were offered: the last one's id.
+    offered: u64,
 }
+
+/// The most connections (and segments) the draws remember; then they start afresh. Bounded
+/// so that a long run does not grow lab's memory.
+const MAX_REMEMBERED: usize = 65_536;
 
 impl Link {
     /// A link with these rules, its chances drawn from `seed`.
     pub fn new(clauses: Vec<Clause>, seed: u64) -> Link {
-        Link { clauses, ways: HashMap::new(), rng: ChaCha8Rng::seed_from_u64(seed), due: BinaryHeap::new(), order: 0 }
+        Link {
+            clauses,
+            ways: HashMap::new(),
+            seed,
+            isn: HashMap::new(),
+            sent: HashMap::new(),
+            due: BinaryHeap::new(),
+            order: 0,
+            offered: 0,
+        }
     }
 
     /// The link's rules from now on (`lab net link`); `heal` is a new rule set without
@@ -141,6 +180,11 @@ impl Link {
         self.clauses.retain(|c| c.rule != Rule::Partition);
     }
 
+    /// The id of the last packet offered (they are numbered from 1).
+    pub fn offered(&self) -> u64 {
+        self.offered
+    }
+
     /// The rules in force.
     pub fn rules(&self) -> &[Clause] {
         &self.clauses
@@ -148,11 +192,14 @@ impl Link {
 
     /// A packet host `from` sent to host `to`, at `now`: its fate.
     pub fn offer(&mut self, from: usize, to: usize, now: Duration, packet: Vec<u8>) -> Fate {
+        self.offered += 1;
+        let id = self.offered;
         let shape = Shape::of(&packet);
+        let mut rng = self.draws(from, to, shape);
         let rules: Vec<Rule> = self.clauses.iter().filter(|c| c.way.holds(from, to)).map(|c| c.rule.clone()).collect();
         let way = self.ways.entry((from, to)).or_default();
         count(way, shape);
-        if let Some(why) = rules.iter().find_map(|r| dropped(r, way, shape, &mut self.rng)) {
+        if let Some(why) = rules.iter().find_map(|r| dropped(r, way, shape, &mut rng)) {
             return Fate::Dropped(why);
         }
         if self.due.len() >= MAX_IN_FLIGHT {
@@ -160,7 +207,7 @@ impl Link {
         }
         let mut at = now;
         for rule in &rules {
-            at = match later(rule, way, shape, at, &mut self.rng) {
+            at = match later(rule, way, shape, at, &mut rng) {
                 Some(at) => at,
                 None => return Fate::Dropped(Why::QueueFull),
             };
@@ -169,18 +216,42 @@ impl Link {
         // (reordering is its own rule).
         at = at.max(way.last_due);
         way.last_due = at;
-        let copies = 1 + u8::from(rules.iter().any(|r| duplicated(r, &mut self.rng)));
-        let hold = shape.data > 0 && way.held.is_none() && rules.iter().any(|r| holds(r, &mut self.rng));
+        let copies = 1 + u8::from(rules.iter().any(|r| duplicated(r, &mut rng)));
+        let hold = shape.data > 0 && way.held.is_none() && rules.iter().any(|r| holds(r, &mut rng));
         if hold {
             let behind = rules.iter().find_map(behind).unwrap_or(1);
-            way.held = Some(Held { packet, behind, deadline: at + REORDER_WAIT });
+            way.held = Some(Held { packet, sent: now, id, behind, deadline: at + REORDER_WAIT });
             return Fate::Held;
         }
         for _ in 0..copies {
-            self.push(from, to, at, packet.clone());
+            self.push(Due { at, order: 0, from, to, sent: now, id, packet: packet.clone() });
         }
         self.let_pass(from, to, at);
         Fate::Due { at, copies }
+    }
+
+    /// The generator for this segment's chances: the seed and the segment's identity.
+    fn draws(&mut self, from: usize, to: usize, shape: Shape) -> ChaCha8Rng {
+        use std::hash::{Hash, Hasher};
+        if self.isn.len() >= MAX_REMEMBERED || self.sent.len() >= MAX_REMEMBERED {
+            self.isn.clear();
+            self.sent.clear();
+        }
+        let (sport, dport) = shape.ports;
+        if shape.syn {
+            self.isn.insert((from, to, sport, dport), shape.seq);
+        }
+        let own = self.isn.get(&(from, to, sport, dport)).copied().unwrap_or(0);
+        let theirs = self.isn.get(&(to, from, dport, sport)).copied().unwrap_or(0);
+        let mut h = rustc_hash::FxHasher::default();
+        (self.seed, from, to, shape.flags, shape.data).hash(&mut h);
+        (shape.seq.wrapping_sub(own), shape.ack.wrapping_sub(theirs)).hash(&mut h);
+        // How many times this connection sent this segment (its ports tell connections apart;
+        // they are left out of the draw itself, being random from run to run).
+        let times = self.sent.entry(h.finish() ^ (u64::from(sport) << 16 | u64::from(dport))).or_default();
+        *times += 1;
+        times.hash(&mut h);
+        ChaCha8Rng::seed_from_u64(h.finish())
     }
 
     /// One more segment passed on way `from>to`: a held one goes once enough have.
@@ -190,13 +261,15 @@ impl Link {
         held.behind = held.behind.saturating_sub(1);
         if held.behind == 0 {
             let held = way.held.take().expect("checked just above");
-            self.push(from, to, at, held.packet);
+            self.push(Due { at, order: 0, from, to, sent: held.sent, id: held.id, packet: held.packet });
         }
     }
 
-    fn push(&mut self, from: usize, to: usize, at: Duration, packet: Vec<u8>) {
+    /// Puts a packet on its way, after every packet already due at the same time.
+    fn push(&mut self, mut due: Due) {
         self.order += 1;
-        self.due.push(Reverse(Due { at, order: self.order, from, to, packet }));
+        due.order = self.order;
+        self.due.push(Reverse(due));
     }
 
     /// When the next packet is due (delayed, queued, or held past its wait), if any.
@@ -205,20 +278,20 @@ impl Link {
         self.due.peek().map(|d| d.0.at).into_iter().chain(held).min()
     }
 
-    /// Every packet due by `now`, in order, as `(from, to, packet)`.
-    pub fn take_due(&mut self, now: Duration) -> Vec<(usize, usize, Vec<u8>)> {
+    /// Every packet due by `now`, in order.
+    pub fn take_due(&mut self, now: Duration) -> Vec<Delivered> {
+        let mut late = Vec::new();
         for (&(from, to), way) in &mut self.ways {
             if way.held.as_ref().is_some_and(|h| h.deadline <= now) {
-                let held = way.held.take().expect("checked just above");
-                self.order += 1;
-                let due = Due { at: held.deadline, order: self.order, from, to, packet: held.packet };
-                self.due.push(Reverse(due));
+                let h = way.held.take().expect("checked just above");
+                late.push(Due { at: h.deadline, order: 0, from, to, sent: h.sent, id: h.id, packet: h.packet });
             }
         }
+        late.into_iter().for_each(|due| self.push(due));
         let mut out = Vec::new();
         while self.due.peek().is_some_and(|d| d.0.at <= now) {
             let Reverse(d) = self.due.pop().expect("peeked just above");
-            out.push((d.from, d.to, d.packet));
+            out.push(Delivered { from: d.from, to: d.to, sent: d.sent, id: d.id, packet: d.packet });
         }
         out
     }
@@ -400,6 +473,22 @@ mod tests {
     }
 
     #[test]
+    fn a_segments_fate_does_not_depend_on_what_came_between() {
+        let fates = |order: &[usize]| {
+            let mut l = link("loss 50%", 9);
+            let segs: Vec<Vec<u8>> = (1..=20).map(data).collect();
+            let mut out = vec![None; 20];
+            for &i in order {
+                out[i] = Some(matches!(l.offer(A, B, ms(0), segs[i].clone()), Fate::Dropped(_)));
+            }
+            out
+        };
+        let forward: Vec<usize> = (0..20).collect();
+        let backward: Vec<usize> = (0..20).rev().collect();
+        assert_eq!(fates(&forward), fates(&backward));
+    }
+
+    #[test]
     fn loss_5_percent_drops_about_5_percent() {
         let mut l = link("loss 5%", 42);
         let dropped = (0..10_000).filter(|_| matches!(l.offer(A, B, ms(0), data(10)), Fate::Dropped(_))).count();
@@ -465,7 +554,7 @@ mod tests {
         assert_eq!(l.offer(A, B, ms(0), first.clone()), Fate::Held);
         l.offer(A, B, ms(1), data(2));
         l.offer(A, B, ms(2), data(3));
-        let out: Vec<Vec<u8>> = l.take_due(ms(2)).into_iter().map(|(_, _, p)| p).collect();
+        let out: Vec<Vec<u8>> = l.take_due(ms(2)).into_iter().map(|d| d.packet).collect();
         assert_eq!(out.len(), 3);
         assert_eq!(out[2], first, "the held segment came after the two behind it");
     }

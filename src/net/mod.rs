@@ -7,6 +7,12 @@
 //! - [`spec`] — the rules as a student writes them (`delay 30ms loss 5%`), with the column of
 //!   any bad word.
 //! - [`link`] — what each rule does to a segment: one variant in `spec`, one function here.
+//! - [`host`] — a host: a network namespace whose only way out is a TUN device lab holds.
+//! - [`relay`] — lab's hands on the link: every packet read, judged, written out, and seen.
 
+pub mod host;
 pub mod link;
+pub mod relay;
+pub mod run;
 pub mod spec;
+pub mod userns;

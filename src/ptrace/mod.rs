@@ -39,6 +39,17 @@ pub enum Target {
     Launch(Vec<OsString>),
     /// Attach to this running process.
     Attach(Pid),
+    /// Start each program on its host (`lab net`); the first one's status is lab's.
+    OnHosts(Vec<OnHost>),
+}
+
+/// A program to start on one of `lab net`'s hosts.
+pub struct OnHost {
+    pub argv: Vec<OsString>,
+    /// The host's name, which starts its programs' actor names.
+    pub host: String,
+    /// The host's network namespace, which the program's process enters before its `exec()`.
+    pub netns: std::os::fd::OwnedFd,
 }
 
 /// Traces `target` until it ends (or, attached, until Ctrl+C detaches). Returns the exit code
@@ -48,11 +59,12 @@ pub fn run(target: Target, tracer: &Tracer, all_fds: bool, signals: &SignalFd) -
     let calls = calls::Calls { tracer, all_fds };
     let mut stops = match &target {
         Target::Launch(argv) => {
-            let pid = start::launch(argv)?;
+            let pid = start::launch(argv, None)?;
             let mut s = Stops::new(calls, pid, true, false);
             s.adopt(pid, pid);
             s
         }
+        Target::OnHosts(programs) => launch_on_hosts(calls, programs)?,
         Target::Attach(pid) => {
             let tids = start::attach(*pid)?;
             let mut s = Stops::new(calls, *pid, false, true);
@@ -60,6 +72,12 @@ pub fn run(target: Target, tracer: &Tracer, all_fds: bool, signals: &SignalFd) -
                 s.adopt(tid, *pid);
             }
             tracer.note("lab", &i18n::f(M::TraceAttached, &[pid]));
+            // Already running children are not followed: say where the work may be.
+            let kids: Vec<String> =
+                start::children(*pid).iter().map(|(p, cmd)| format!("lab trace -p {p}  ({cmd})")).collect();
+            if !kids.is_empty() {
+                tracer.note("lab", &i18n::f(M::TraceChildren, &[pid, &kids.join("; ")]));
+            }
             s
         }
     };
@@ -72,6 +90,23 @@ pub fn run(target: Target, tracer: &Tracer, all_fds: bool, signals: &SignalFd) -
     let status = stops.exit_status.unwrap_or(0);
     tracer.emit(crate::trace::Event::words(Kind::Note, "lab", i18n::f(M::TraceEnded, &[&status])));
     Ok(status)
+}
+
+/// Starts every program on its host, in order, and follows them all.
+fn launch_on_hosts<'t>(calls: calls::Calls<'t>, programs: &[OnHost]) -> Result<Stops<'t>, String> {
+    let mut pids = Vec::new();
+    for p in programs {
+        pids.push(start::launch(&p.argv, Some(p.netns.as_fd()))?);
+    }
+    let first = *pids.first().ok_or("lab net: which programs? (--on HOST 'COMMAND')")?;
+    let mut stops = Stops::new(calls, first, true, false);
+    let inode = |p: &OnHost| nix::sys::stat::fstat(&p.netns).map(|st| st.st_ino);
+    let hosts = programs.iter().filter_map(|p| Some((inode(p).ok()?, p.host.clone()))).collect();
+    stops.name_hosts(hosts);
+    for pid in pids {
+        stops.adopt(pid, pid);
+    }
+    Ok(stops)
 }
 
 /// lab's own Ctrl+C, SIGTERM and SIGHUP, and SIGCHLD (a tracee stopped), read from a signalfd

@@ -11,6 +11,7 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use std::collections::BTreeSet;
 use std::ffi::{CString, OsString};
+use std::os::fd::BorrowedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -28,7 +29,7 @@ fn options() -> Options {
 /// Starts `argv` under the seccomp filter, stopped at its first instruction's `exec()`, with
 /// the options set. EXITKILL: if lab dies, the program dies too — under the filter, its socket
 /// calls would otherwise fail with ENOSYS, no tracer being there to answer.
-pub fn launch(argv: &[OsString]) -> Result<Pid, String> {
+pub fn launch(argv: &[OsString], netns: Option<BorrowedFd<'_>>) -> Result<Pid, String> {
     let first = argv.first().ok_or("lab trace: which program? (lab trace -- PROGRAM [ARGS…])")?;
     let path = find_program(Path::new(first))?;
     refuse_32_bit(&path)?;
@@ -36,7 +37,7 @@ pub fn launch(argv: &[OsString]) -> Result<Pid, String> {
     let cpath = CString::new(path.as_os_str().as_bytes()).map_err(|_| "a NUL byte in the program's name")?;
     let args: Result<Vec<CString>, _> = argv.iter().map(|a| CString::new(a.as_bytes())).collect();
     let args = args.map_err(|_| "a NUL byte in an argument")?;
-    let pid = sys::spawn_traced(&cpath, &args, &filter).map_err(|e| format!("fork: {e}"))?;
+    let pid = sys::spawn_traced(&cpath, &args, &filter, netns).map_err(|e| format!("fork: {e}"))?;
     match waitpid(pid, Some(WaitPidFlag::__WALL)) {
         Ok(WaitStatus::Stopped(_, Signal::SIGSTOP)) => {}
         Ok(WaitStatus::Exited(_, _)) => return Err(not_traceable("PTRACE_TRACEME")),
@@ -155,4 +156,37 @@ fn has_cap_sys_ptrace() -> bool {
 
 fn in_container() -> bool {
     Path::new("/.dockerenv").exists() || Path::new("/run/.containerenv").exists()
+}
+
+/// The processes `pid` started that are still running, each with its command line, children
+/// before grandchildren (`/proc/*/stat`'s parent field). A shell or a launcher (a pyenv shim
+/// that forks, `bash -c '… &'`) makes no socket call itself: the work is in these.
+pub fn children(pid: Pid) -> Vec<(i32, String)> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let parents: Vec<(i32, i32)> = dir
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(|p| {
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+            // `pid (comm) state ppid …`: the name may hold spaces and parentheses.
+            let ppid = stat.rsplit_once(") ")?.1.split_whitespace().nth(1)?.parse().ok()?;
+            Some((p, ppid))
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut level = vec![pid.as_raw()];
+    while !level.is_empty() && out.len() < 20 {
+        let next: Vec<i32> = parents.iter().filter(|(_, pp)| level.contains(pp)).map(|(p, _)| *p).collect();
+        for p in &next {
+            let cmd = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+            let cmd: Vec<String> = cmd
+                .split(|b| *b == 0)
+                .filter(|a| !a.is_empty())
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            out.push((*p, cmd.join(" ")));
+        }
+        level = next;
+    }
+    out
 }

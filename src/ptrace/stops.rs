@@ -58,6 +58,9 @@ pub struct Stops<'t> {
     pub exit_status: Option<i32>,
     /// New threads whose first stop came before their creator's clone event.
     early: Vec<Pid>,
+    /// `lab net`'s hosts, by their network namespace's inode: a program's actor name starts
+    /// with the host it runs on (`a 4312 python3`), and so do its children's.
+    hosts: Vec<(u64, String)>,
 }
 
 impl<'t> Stops<'t> {
@@ -71,13 +74,22 @@ impl<'t> Stops<'t> {
             main,
             exit_status: None,
             early: Vec::new(),
+            hosts: Vec::new(),
         }
+    }
+
+    /// Names `lab net`'s hosts by their network namespaces' inodes.
+    pub fn name_hosts(&mut self, hosts: Vec<(u64, String)>) {
+        self.hosts = hosts;
     }
 
     /// Starts following thread `tid` of process `pid`.
     pub fn adopt(&mut self, tid: Pid, pid: Pid) {
         self.procs.entry(pid).or_insert_with(|| Process::new(pid));
-        let actor = actor_name(pid, tid);
+        let actor = match host_of(&self.hosts, pid) {
+            Some(host) => format!("{host} {}", actor_name(pid, tid)),
+            None => actor_name(pid, tid),
+        };
         self.tasks.insert(tid, Task { pid, actor, pending: None, interrupted: None, fresh: false, warned: false });
     }
 
@@ -305,6 +317,16 @@ fn tgid_of(tid: Pid) -> Option<Pid> {
     let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("Tgid:"))?;
     line[5..].trim().parse().ok().map(Pid::from_raw)
+}
+
+/// The host (of `lab net`) process `pid` runs on: the one whose network namespace it is in.
+fn host_of(hosts: &[(u64, String)], pid: Pid) -> Option<&str> {
+    use std::os::unix::fs::MetadataExt;
+    if hosts.is_empty() {
+        return None;
+    }
+    let inode = std::fs::metadata(format!("/proc/{pid}/ns/net")).ok()?.ino();
+    hosts.iter().find(|(ino, _)| *ino == inode).map(|(_, name)| name.as_str())
 }
 
 /// How the trace names a thread: `4312 server` for a process's first thread, `4312/4315

@@ -179,6 +179,47 @@ fn time_text(t_us: u64) -> String {
     }
 }
 
+/// What one event's line says, column by column, without color: every view of the trace shows
+/// these (the terminal's line, the HTML page's table row), so a view cannot drop what another
+/// shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cells {
+    /// `14.652`: milliseconds since the start.
+    pub time: String,
+    /// Who: the actor whole (the terminal's column cuts it: [`who`]).
+    pub who: String,
+    /// The call with what it handed back (`accept4(3, SOCK_CLOEXEC) → 6 from …`), `(kernel) …`
+    /// for what the kernel did, `wire A → B  [SYN] …` for a segment; empty for words.
+    pub call: String,
+    /// `= 0`, `= -1 EADDRINUSE (Address already in use)`.
+    pub result: String,
+    /// `ESTAB → FIN-WAIT-1 → FIN-WAIT-2`; for the kernel's own move, `FIN-WAIT-2 → TIME-WAIT`.
+    pub state: String,
+    /// `✓ LISTEN 0/8`, `✗ kernel: …`, `– not listed (unbound): …`.
+    pub kernel: String,
+    /// The words under the line (`↳ the peer's FIN arrived: …`); for a note or a lesson's
+    /// verdict (`✓ kernel TIME-WAIT (waited)`), the line's own words.
+    pub words: Option<String>,
+}
+
+/// The cells of `ev`'s line.
+pub fn cells(ev: &Event) -> Cells {
+    let (call, result, state, kernel) = match ev.kind {
+        Kind::Call => (call_and_detail(ev), ev.result_text(), state_text(ev, false).0, kernel_plain(ev).0),
+        Kind::Kernel | Kind::Wait => {
+            (format!("(kernel) {}", ev.args_text()), String::new(), kernel_change(ev), String::new())
+        }
+        Kind::Segment => (wire_text(ev, false).0, String::new(), String::new(), String::new()),
+        Kind::Note | Kind::Check => Default::default(),
+    };
+    let words = ev.note.as_ref().map(|note| match ev.kind {
+        Kind::Note => note.clone(),
+        Kind::Check => check_words(ev, note, false),
+        _ => format!("↳ {note}"),
+    });
+    Cells { time: time_text(ev.t_us), who: whole_who(ev), call, result, state, kernel, words }
+}
+
 /// One event in the wide layout on a terminal `width` columns wide: as [`line`] if it fits;
 /// else a call keeps its columns, its verdict cut first, then its arguments (never its result
 /// or what it handed back); anything else is laid out as in the narrow layout, wrapped.
@@ -412,7 +453,8 @@ fn wire_text(ev: &Event, color: bool) -> (String, bool) {
 fn wire_parts(ev: &Event) -> (bool, String, String) {
     let Some(seg) = ev.segment.as_deref() else { return (false, "wire".into(), String::new()) };
     let mark = if seg.inferred { "wire?" } else { "wire" };
-    let ends = format!("{mark} {} → {}", seg.src, seg.dst);
+    let arrow = if seg.dropped.is_some() { "→ ✗" } else { "→" };
+    let ends = format!("{mark} {} {arrow} {}", seg.src, seg.dst);
     let mut what = seg.to_string();
     if seg.len > 0 {
         what.push(' ');
@@ -421,7 +463,10 @@ fn wire_parts(ev: &Event) -> (bool, String, String) {
             what.push_str("...");
         }
     }
-    (!seg.analysis.is_empty(), ends, what)
+    if let Some(why) = seg.dropped {
+        what.push_str(&format!(" ✗ {}", why.words()));
+    }
+    (!seg.analysis.is_empty() || seg.dropped.is_some(), ends, what)
 }
 
 /// A change the kernel made on its own: OLD → NEW; a look (a lesson's wait) just NOW.
@@ -516,10 +561,15 @@ fn truncate(s: &str, max: usize) -> String {
 /// The `who` column of an event: its actor as far as the column holds it (`30174 python3` shows
 /// as `30174 python`), the lesson's own lines named in the run's language.
 pub fn who(ev: &Event) -> String {
+    who_text(&whole_who(ev))
+}
+
+/// An event's actor whole, the lesson's own lines named in the run's language.
+fn whole_who(ev: &Event) -> String {
     if ev.kind == Kind::Note && ev.actor == crate::trace::event::LESSON_ACTOR {
-        return truncate(t(M::ListLesson), W_WHO);
+        return t(M::ListLesson).to_string();
     }
-    who_text(&ev.actor)
+    ev.actor.clone()
 }
 
 /// An actor as the `who` column shows it (`--step`'s prompt names it the same way).
@@ -592,6 +642,7 @@ mod tests {
             analysis: vec![Analysis::Retransmission],
             acks_control: false,
             inferred: false,
+            dropped: None,
         };
         Event::segment("cli", seg)
     }

@@ -41,9 +41,20 @@ fn with_picture(printed: Arc<dyn Sink>, to: &TraceTo) -> Arc<dyn Sink> {
     if !to.pictured() {
         return printed;
     }
-    let title = format!("lab {}", std::env::args().skip(1).collect::<Vec<_>>().join(" "));
+    let title = command_line(std::env::args());
     let picture = super::page::PictureSink::new(to.svg.clone(), to.html.clone(), &title);
     Arc::new(Tee(vec![printed, Arc::new(picture)]))
+}
+
+/// The command line as a shell would take it back (`bash -c 'python3 s.py & nc …'` keeps its
+/// quotes): the title of the run's picture.
+pub fn command_line(args: impl Iterator<Item = String>) -> String {
+    let mut args: Vec<String> = args.collect();
+    if let Some(first) = args.first_mut() {
+        // The program as a user types it, not the path it was started by.
+        *first = "lab".to_string();
+    }
+    shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
 }
 
 /// The tracer the flags ask for; `None` if tracing is off. With `--step`, only calls in

@@ -9,6 +9,7 @@
 //! headless Chromium (`tests/page.rs`).
 
 use super::diagram::{layout, Arrow, ArrowKind, On, Row};
+use super::human;
 use crate::kernel::check::Verdict;
 use crate::tcp_state::{state_or_gone, TcpState};
 use crate::trace::{Event, Kind, Sink};
@@ -31,13 +32,25 @@ pub fn wait_written(timeout: Duration) {
     }
 }
 
-const COL: usize = 250;
-const ROW: usize = 22;
-const TOP: usize = 50;
-/// How many characters of a label fit between two lifelines.
-const LABEL: usize = 36;
-/// Extra room right of the last lifeline, in pixels (7 per character of a label).
-const LAST_ROOM: usize = 200;
+/// The page is read on a projector, from the back of a room: every text at 16 px at least,
+/// the diagram laid out for a 1280 px screen's width.
+const FONT: usize = 16;
+/// A monospace character's width at [`FONT`] px (0.6 em), in tenths of a pixel.
+const CHAR_TENTHS: usize = 96;
+/// The width the diagram is laid out for: a 1280 px screen less the page's margins (32 px
+/// each side) and a scrollbar. The page draws it at least this wide, never smaller.
+pub const WIDTH: usize = 1180;
+/// The narrowest a lifeline's column gets: more lifelines than fit make the diagram wider than
+/// the screen (it scrolls) rather than its text smaller.
+const MIN_COL: usize = 230;
+/// The lesson's notes' column, right of the lifelines, when the run has notes.
+const NOTES: usize = 280;
+/// How many characters of a note fit a line of that column (16 px sans-serif).
+const NOTE_CHARS: usize = 30;
+const NOTE_LINE: usize = 21;
+const ROW: usize = 30;
+const TOP: usize = 56;
+const PAD: usize = 12;
 /// The most events a page draws: a server's long run would make a page no one can open.
 pub const MAX_EVENTS: usize = 5_000;
 
@@ -59,72 +72,125 @@ fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// `s` in at most `n` characters, `…` marking a cut.
 fn cut(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         return s.to_string();
     }
-    s.chars().take(n - 1).chain(['…']).collect()
+    s.chars().take(n.saturating_sub(1)).chain(['…']).collect()
 }
 
-/// The sequence diagram as one SVG element.
+/// Where things go in the SVG.
+struct Geometry {
+    /// A lifeline's column width, and the notes' column's left edge (0: no notes).
+    col: usize,
+    notes_x: usize,
+    width: usize,
+}
+
+impl Geometry {
+    fn new(lifelines: usize, notes: bool) -> Geometry {
+        let n = lifelines.max(1);
+        let notes_w = if notes { NOTES } else { 0 };
+        let col = ((WIDTH - notes_w - 2 * PAD) / n).max(MIN_COL);
+        let lines_end = PAD + n * col;
+        Geometry { col, notes_x: if notes { lines_end + PAD } else { 0 }, width: WIDTH.max(lines_end + notes_w + PAD) }
+    }
+
+    /// A lifeline's x: near its column's left edge, its labels to the right.
+    fn x(&self, c: usize) -> usize {
+        PAD + c * self.col + 14
+    }
+
+    /// How many characters of a label fit beside a lifeline.
+    fn label_chars(&self) -> usize {
+        chars(self.col - 24)
+    }
+}
+
+/// How many monospace characters fit `px` pixels.
+fn chars(px: usize) -> usize {
+    px * 10 / CHAR_TENTHS
+}
+
+/// A label cut to fit `chars`, with the whole text as its tooltip when cut.
+fn label_text(class: &str, x: usize, y: usize, anchor: &str, text: &str, chars: usize) -> String {
+    let shown = cut(text, chars);
+    let title = if shown == text { String::new() } else { format!("<title>{}</title>", esc(text)) };
+    format!(r#"<text class="{class}" x="{x}" y="{y}" text-anchor="{anchor}">{title}{}</text>"#, esc(&shown))
+}
+
+/// The sequence diagram as one SVG element: a lifeline per socket, banded by its state, the
+/// calls on it, arrows between them, and the lesson's notes beside them where they happen.
 pub fn svg(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
     let d = layout(events, groups);
-    let rows = d.rows;
     let n = d.lifelines.len().max(1);
-    // The last lifeline's labels have the room to its right.
-    let (width, height) = (n * COL + 40 + LAST_ROOM, TOP + (rows.len() + 2) * ROW + 40);
-    let room = |c: usize| if c + 1 == n { LABEL + LAST_ROOM / 7 } else { LABEL };
-    let x = |c: usize| 20 + c * COL + COL / 2;
+    let g = Geometry::new(n, d.rows.iter().any(|r| matches!(r, Row::Note(_))));
     let mut bands = String::new();
     let mut body = String::new();
-    // Each lifeline's current state and the row it started at.
+    // Each lifeline's current state and the y it started at.
     let mut now: Vec<(Option<TcpState>, usize)> = vec![(None, 0); n];
-    for (i, row) in rows.iter().enumerate() {
-        let y = TOP + (i + 1) * ROW;
+    let mut y = TOP + ROW;
+    for row in &d.rows {
+        let mut height = ROW;
         match row {
             Row::On(On { line: c, text, after }) => {
                 if let Some(state) = after.filter(|s| *s != now[*c].0) {
-                    band(&mut bands, x(*c), now[*c], y);
+                    band(&mut bands, g.x(*c), now[*c], y);
                     now[*c] = (state, y);
                 }
+                let _ = write!(body, r#"<circle cx="{}" cy="{y}" r="4"/>"#, g.x(*c));
+                body.push_str(&label_text("call", g.x(*c) + 12, y + 5, "start", text, g.label_chars()));
+            }
+            Row::Arrow(a) => body.push_str(&arrow(&g, a, y)),
+            Row::Note(words) => {
+                let lines = textwrap::wrap(words, NOTE_CHARS);
+                height = height.max(lines.len() * NOTE_LINE + 10);
                 let _ = write!(
                     body,
-                    r#"<circle cx="{}" cy="{y}" r="3"/><text x="{}" y="{}">{}</text>"#,
-                    x(*c),
-                    x(*c) + 8,
-                    y + 4,
-                    esc(&cut(text, room(*c)))
+                    r#"<line class="guide" x1="{}" y1="{y}" x2="{}" y2="{y}"/><text class="note" x="{}" y="{}">"#,
+                    g.x(0) - 10,
+                    g.notes_x - 4,
+                    g.notes_x,
+                    y + 5
                 );
+                for (i, l) in lines.iter().enumerate() {
+                    let dy = if i == 0 { 0 } else { NOTE_LINE };
+                    let _ = write!(body, r#"<tspan x="{}" dy="{dy}">{}</tspan>"#, g.notes_x, esc(l));
+                }
+                body.push_str("</text>");
             }
-            Row::Arrow(Arrow { from, to, label, kind: ArrowKind::Implied }) => {
-                let _ = write!(
-                    body,
-                    r#"<line class="seg" x1="{}" y1="{y}" x2="{}" y2="{y}" marker-end="url(#head)"/><text class="seg" x="{}" y="{}" text-anchor="middle">{}</text>"#,
-                    x(*from),
-                    x(*to),
-                    (x(*from) + x(*to)) / 2,
-                    y - 4,
-                    esc(&cut(label, LABEL))
-                );
-            }
-            Row::Note(_) => {}
         }
+        y += height;
     }
-    let end = TOP + (rows.len() + 1) * ROW;
+    let (end, height) = (y, y + ROW);
     for (c, start) in now.iter().enumerate() {
-        band(&mut bands, x(c), *start, end);
+        band(&mut bands, g.x(c), *start, end);
     }
     let heads: String = d
         .lifelines
         .iter()
         .enumerate()
         .map(|(c, name)| {
-            format!(r#"<text class="head" x="{}" y="30" text-anchor="middle">{}</text><line class="life" x1="{0}" y1="38" x2="{0}" y2="{end}"/>"#, x(c), esc(name))
+            let head = label_text("head", g.x(c) - 8, 30, "start", name, chars(g.col - 10));
+            format!(r#"{head}<line class="life" x1="{0}" y1="40" x2="{0}" y2="{end}"/>"#, g.x(c))
         })
         .collect();
+    let width = g.width;
     format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="sequence diagram"><defs><marker id="head" markerWidth="8" markerHeight="8" refX="8" refY="4" orient="auto"><path d="M0,0 L8,4 L0,8 z"/></marker></defs><style>text{{font:11px monospace}} .head{{font-weight:bold;font-size:13px}} .life{{stroke:#555;stroke-dasharray:4 3}} .seg{{stroke:#0b4f9c;fill:#0b4f9c}} text.seg{{stroke:none}}</style>{bands}{heads}{body}</svg>"##
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" style="min-width:{width}px" role="img" aria-label="sequence diagram"><defs><marker id="head" markerWidth="10" markerHeight="10" refX="10" refY="5" orient="auto"><path d="M0,0 L10,5 L0,10 z"/></marker></defs><style>text{{font:{FONT}px monospace;fill:#111}} .head{{font-weight:bold;font-size:18px}} .life{{stroke:#555;stroke-dasharray:5 4}} .seg{{stroke:#0b4f9c;fill:#0b4f9c;stroke-width:1.5}} text.seg{{stroke:none}} .note{{font:{FONT}px sans-serif;fill:#6b4e00}} .guide{{stroke:#c9a227;stroke-dasharray:2 4}}</style>{bands}{heads}{body}</svg>"##
     )
+}
+
+/// An arrow between two lifelines, its label above it.
+fn arrow(g: &Geometry, a: &Arrow, y: usize) -> String {
+    let (x1, x2) = (g.x(a.from), g.x(a.to));
+    let chars = chars(x1.abs_diff(x2).saturating_sub(20));
+    let class = match a.kind {
+        ArrowKind::Implied => "seg",
+    };
+    let label = label_text(class, (x1 + x2) / 2, y - 6, "middle", &a.label, chars);
+    format!(r#"<line class="{class}" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" marker-end="url(#head)"/>{label}"#)
 }
 
 /// A lifeline's band for one state, from where it started to `y`.
@@ -132,8 +198,8 @@ fn band(out: &mut String, x: usize, (state, from): (Option<TcpState>, usize), y:
     if state.is_some() && y > from {
         let _ = write!(
             out,
-            r#"<rect x="{}" y="{from}" width="14" height="{}" fill="{}"><title>{}</title></rect>"#,
-            x - 7,
+            r#"<rect x="{}" y="{from}" width="16" height="{}" fill="{}"><title>{}</title></rect>"#,
+            x - 8,
             y - from,
             colour(state),
             state_or_gone(state)
@@ -141,8 +207,9 @@ fn band(out: &mut String, x: usize, (state, from): (Option<TcpState>, usize), y:
     }
 }
 
-/// The whole page: title, verdicts, the diagram, the legend, the trace table.
-pub fn html(title: &str, events: &[Event], columns: &[(String, Vec<String>)]) -> String {
+/// The whole page: title, verdicts, the diagram with the lesson's notes beside it, the legend,
+/// the trace table.
+pub fn html(title: &str, events: &[Event], groups: &[(String, Vec<String>)]) -> String {
     let shown = &events[..events.len().min(MAX_EVENTS)];
     let count = |v: Verdict| shown.iter().filter(|e| e.verdict == v && e.kind == Kind::Call).count();
     let checks = shown.iter().filter(|e| e.kind == Kind::Check).count();
@@ -172,64 +239,68 @@ pub fn html(title: &str, events: &[Event], columns: &[(String, Vec<String>)]) ->
     .map(|s| format!(r#"<span class="key" style="background:{}">{s}</span>"#, colour(Some(*s))))
     .collect();
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>{STYLE}</style></head>\n<body data-check=\"pending\"><h1>{t}</h1><p class=\"summary\">{s}</p>\n<div class=\"diagram\">{svg}</div><p class=\"legend\">{legend}</p>\n{table}\n<script>{SCRIPT}</script></body></html>\n",
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{t}</title><style>{STYLE}</style></head>\n<body data-check=\"pending\"><h1>{t}</h1><p class=\"summary\">{s}</p>\n<div class=\"diagram\">{svg}</div><p class=\"legend\">{legend}</p>\n{table}\n<script>{SCRIPT}</script></body></html>\n",
         t = esc(title),
         s = esc(&summary),
-        svg = svg(shown, columns),
+        svg = svg(shown, groups),
         table = table(shown)
     )
 }
 
+/// The trace as a table: each event's row holds what its line in the terminal holds (the same
+/// [`human::cells`]), and its words (`↳ …`) in a row of their own under it.
 fn table(events: &[Event]) -> String {
     let mut out = String::from("<table class=\"trace\"><thead><tr><th>#</th><th>ms</th><th>who</th><th>call</th><th>result</th><th>state</th><th>kernel</th></tr></thead><tbody>");
     for e in events {
-        let (call, state) = match e.kind {
-            Kind::Call => {
-                (e.call_text() + &e.detail_text().map(|d| format!(" → {d}")).unwrap_or_default(), state_cell(e))
-            }
-            Kind::Kernel | Kind::Wait => (format!("(kernel) {}", e.args_text()), state_or_gone(e.kernel)),
-            Kind::Note | Kind::Check => (e.note.clone().unwrap_or_default(), String::new()),
-            Kind::Segment => {
-                let seg = e.segment.as_deref();
-                (seg.map(|s| format!("wire {} → {}  {s}", s.src, s.dst)).unwrap_or_default(), String::new())
-            }
+        let c = human::cells(e);
+        let class = match e.verdict {
+            Verdict::Agrees => "good",
+            Verdict::Differs => "bad",
+            _ => "",
         };
-        let (mark, class) = match e.verdict {
-            Verdict::Agrees => ("✓", "good"),
-            Verdict::Differs => ("✗", "bad"),
-            _ => ("", ""),
-        };
-        let kernel = format!("{mark} {}", e.kernel.map(|k| k.to_string()).or(e.reason.clone()).unwrap_or_default());
-        let _ = write!(
-            out,
-            "<tr class=\"{:?} {class}\"><td>{}</td><td>{:.3}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            e.kind,
-            e.seq,
-            e.t_us as f64 / 1000.0,
-            esc(&e.actor),
-            esc(&call),
-            esc(&e.result_text()),
-            esc(&state),
-            esc(kernel.trim())
-        );
+        let seq = e.seq;
+        let head = format!("<td>{seq}</td><td>{}</td><td>{}</td>", c.time, esc(&c.who));
+        match (e.kind, &c.words) {
+            (Kind::Note | Kind::Check, Some(words)) => {
+                let _ = write!(
+                    out,
+                    "<tr class=\"{:?} {class}\" data-seq=\"{seq}\">{head}<td colspan=\"4\">{}</td></tr>",
+                    e.kind,
+                    esc(words)
+                );
+            }
+            _ => {
+                let _ = write!(
+                    out,
+                    "<tr class=\"{:?} {class}\" data-seq=\"{seq}\">{head}<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    e.kind,
+                    esc(&c.call),
+                    esc(&c.result),
+                    esc(&c.state),
+                    esc(&c.kernel)
+                );
+                if let Some(words) = &c.words {
+                    let _ = write!(
+                        out,
+                        "<tr class=\"why\" data-seq=\"{seq}\"><td></td><td></td><td></td><td colspan=\"4\">{}</td></tr>",
+                        esc(words)
+                    );
+                }
+            }
+        }
     }
     out.push_str("</tbody></table>");
     out
 }
 
-fn state_cell(e: &Event) -> String {
-    match (e.before, e.state, e.fd_gone) {
-        (Some(b), _, true) => format!("{b} → (fd gone)"),
-        (Some(b), Some(a), _) if a != b => format!("{b} → {a}"),
-        (_, Some(a), _) => a.to_string(),
-        _ => String::new(),
-    }
-}
+/// Sizes for a projector: 18 px prose, 16 px monospace for the trace; the diagram takes the
+/// page's width (and never less than it was laid out for: it scrolls instead of shrinking).
+const STYLE: &str = "body{font:18px sans-serif;margin:24px 32px;color:#111} h1{font-size:28px;margin:0 0 .3em} .summary{margin:.3em 0 .8em} .diagram{overflow-x:auto} .diagram svg{display:block;width:100%;height:auto} .key{display:inline-block;padding:.1em .5em;margin-right:.4em;border:1px solid #999;font:16px monospace} table.trace{border-collapse:collapse;font:16px monospace;margin-top:1em} table.trace td,table.trace th{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top} tr.good td:last-child{color:#146c14} tr.bad td{color:#b00020;font-weight:bold} tr.Note td,tr.Check td{font-style:italic} tr.why td{color:#6b4e00;border-top:none} @media print{.diagram{overflow:visible} body{margin:0}}";
 
-const STYLE: &str = "body{font:14px sans-serif;margin:1.5em;color:#111} h1{font-size:1.3em} .diagram{overflow-x:auto;border:1px solid #ccc;padding:.5em} .key{display:inline-block;padding:.1em .5em;margin-right:.4em;border:1px solid #999;font:12px monospace} table.trace{border-collapse:collapse;font:12px monospace;margin-top:1em} table.trace td,table.trace th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top} tr.good td:last-child{color:#146c14} tr.bad td{color:#b00020;font-weight:bold} tr.Note td,tr.Check td{font-style:italic} @media print{.diagram{overflow:visible;border:none} body{margin:0}}";
-
-/// Runs when the page is opened: the diagram and the table must be there and drawn.
-const SCRIPT: &str = "(function(){var errs=[];window.addEventListener('error',function(e){errs.push(String(e.message))});window.addEventListener('load',function(){var svg=document.querySelector('.diagram svg');if(!svg){errs.push('no diagram')}else{var b=svg.getBBox();if(b.width<50||b.height<50){errs.push('empty diagram')}}if(document.querySelectorAll('table.trace tbody tr').length===0){errs.push('empty table')}document.body.setAttribute('data-check',errs.length?'errors: '+errs.join('; '):'ok')})})();";
+/// Runs when the page is opened: the diagram and the table must be there and drawn. It also
+/// writes down the smallest text on the page, as drawn (`data-min-text`, in px), and how much
+/// of the page's width the diagram takes (`data-diagram-width`, a share): what a projector needs.
+const SCRIPT: &str = "(function(){var errs=[];window.addEventListener('error',function(e){errs.push(String(e.message))});window.addEventListener('load',function(){var svg=document.querySelector('.diagram svg');if(!svg){errs.push('no diagram')}else{var b=svg.getBBox();if(b.width<50||b.height<50){errs.push('empty diagram')}}if(document.querySelectorAll('table.trace tbody tr').length===0){errs.push('empty table')}var min=1e9;document.querySelectorAll('body *').forEach(function(el){if(!Array.prototype.some.call(el.childNodes,function(n){return n.nodeType===3&&n.textContent.trim()})||el.closest('title,script,style')){return}var px=parseFloat(getComputedStyle(el).fontSize);var svgEl=el.closest('svg');if(svgEl){px*=svgEl.getScreenCTM().a}min=Math.min(min,px)});document.body.setAttribute('data-min-text',min.toFixed(1));if(svg){document.body.setAttribute('data-diagram-width',(svg.getBoundingClientRect().width/document.body.clientWidth).toFixed(2))}document.body.setAttribute('data-check',errs.length?'errors: '+errs.join('; '):'ok')})})();";
 
 /// The groups of a run that has no lesson to name them: one per actor, in order of
 /// appearance (each socket is a lifeline of its own; a connection accepted by one actor and
@@ -254,9 +325,11 @@ pub fn write(
 ) -> std::io::Result<()> {
     if let Some(p) = svg_path {
         std::fs::write(p, svg(&events[..events.len().min(MAX_EVENTS)], columns))?;
+        eprintln!("{}", crate::i18n::f(crate::i18n::M::WroteFile, &[&p.display()]));
     }
     if let Some(p) = html_path {
         std::fs::write(p, html(title, events, columns))?;
+        eprintln!("{}", crate::i18n::f(crate::i18n::M::WroteFile, &[&p.display()]));
     }
     Ok(())
 }

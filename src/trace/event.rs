@@ -16,7 +16,7 @@ use crate::i18n::{self, t, M};
 pub const LESSON_ACTOR: &str = "lesson";
 use crate::tcp_state::TcpState;
 use crate::verdict::Verdict;
-use crate::wire::{Analysis, Flags, Segment, SynOptions};
+use crate::wire::{Analysis, Dropped, Flags, Segment, SynOptions};
 use nix::errno::Errno;
 use nix::poll::PollFlags;
 use serde::{Serialize, Serializer};
@@ -427,6 +427,9 @@ struct SegmentJson<'a> {
     data: String,
     options: Option<SynOptions>,
     inferred: bool,
+    /// Sent and never delivered (lab's link dropped it), and why: `lost`, `scripted`, …
+    dropped: bool,
+    why_dropped: Option<Dropped>,
 }
 
 impl<'a> SegmentJson<'a> {
@@ -445,6 +448,8 @@ impl<'a> SegmentJson<'a> {
             data,
             options: seg.options,
             inferred: seg.inferred,
+            dropped: seg.dropped.is_some(),
+            why_dropped: seg.dropped,
         }
     }
 }
@@ -548,6 +553,7 @@ mod tests {
             analysis: vec![Analysis::Retransmission],
             acks_control: false,
             inferred: false,
+            dropped: None,
         };
         let json: serde_json::Value = serde_json::to_value(Event::segment("cli", seg)).unwrap();
         assert_eq!(json["kind"], "segment");

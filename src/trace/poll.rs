@@ -13,6 +13,17 @@ use std::os::fd::{AsFd, AsRawFd};
 /// Waits until one of `fds` is ready or `timeout` passes. Corresponds to `poll(2)`.
 /// Returns how many fds are ready; each one's `revents()` says for what.
 pub fn poll(tracer: Option<&Tracer>, actor: &str, fds: &mut [PollFd<'_>], timeout: PollTimeout) -> io::Result<usize> {
+    poll_why(tracer, actor, fds, timeout, None)
+}
+
+/// [`poll`], with why the program waits that long said on the call's line (`note`).
+pub fn poll_why(
+    tracer: Option<&Tracer>,
+    actor: &str,
+    fds: &mut [PollFd<'_>],
+    timeout: PollTimeout,
+    note: Option<String>,
+) -> io::Result<usize> {
     let Some(t) = tracer else {
         return Ok(nix::poll::poll(fds, timeout)?.try_into().unwrap_or(0));
     };
@@ -26,6 +37,7 @@ pub fn poll(tracer: Option<&Tracer>, actor: &str, fds: &mut [PollFd<'_>], timeou
         let ready =
             fds.iter().filter_map(|f| f.revents().filter(|r| !r.is_empty()).map(|r| (f.as_fd().as_raw_fd(), r)));
         ev.detail = Some(if *n == 0 { Detail::Timeout } else { Detail::ready(ready) });
+        ev.note = note;
         i64::from(*n)
     });
     rec.emit();

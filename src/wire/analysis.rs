@@ -125,6 +125,10 @@ impl Streams {
         let stream = self.stream(h);
         let (me, peer) = stream.sides(h.src);
         let analysis = judge(h, me, peer, t_us);
+        // The first acknowledgment of the peer's SYN or FIN: the ACK that moves a state.
+        let acks_control = h.flags.has(Flags::ACK)
+            && Some(h.ack) != me.last_ack
+            && (Some(h.ack) == peer.syn_end || Some(h.ack) == peer.fin_end);
         learn(h, me, t_us);
         if peer.next.is_none() && h.flags.has(Flags::ACK) && peer.wscale.is_none() {
             // The other side has said nothing yet: count its numbers from what this one acks.
@@ -132,7 +136,6 @@ impl Streams {
         }
         let win = scaled(h, me, peer);
         me.win = Some(win);
-        let acks_control = h.flags.has(Flags::ACK) && (Some(h.ack) == peer.syn_end || Some(h.ack) == peer.fin_end);
         Segment {
             src: h.src,
             dst: h.dst,
@@ -146,6 +149,7 @@ impl Streams {
             analysis,
             acks_control,
             inferred: false,
+            dropped: None,
         }
     }
 
@@ -362,7 +366,7 @@ mod tests {
         {
             let seen = s.see(seg, 10 + i as u64);
             assert!(seen.analysis.is_empty(), "segment {i}: {:?}", seen.analysis);
-            assert_eq!(seen.acks_control, i != 0, "segment {i} answers a FIN");
+            assert_eq!(seen.acks_control, i % 2 == 1, "segment {i} is the first to acknowledge a FIN");
         }
     }
 

@@ -20,4 +20,4 @@ pub mod pcap;
 pub mod segment;
 
 pub use analysis::{Analysis, Streams};
-pub use segment::{Flags, Header, Segment, SynOptions};
+pub use segment::{Dropped, Flags, Header, Segment, SynOptions};

@@ -198,11 +198,42 @@ pub struct Segment {
     pub options: Option<SynOptions>,
     /// What it is, in Wireshark's words (empty for an ordinary segment).
     pub analysis: Vec<Analysis>,
-    /// It acknowledges the peer's SYN or FIN (the handshake's last ACK, the close's ACKs):
-    /// a pure ACK that changes a state, shown even when ACKs of data are not.
+    /// It is the first to acknowledge the peer's SYN or FIN (the handshake's last ACK, the
+    /// close's ACKs): it moves a state, and is shown even when ACKs of data are not.
     pub acks_control: bool,
     /// Drawn from the calls, not captured: no capture was possible.
     pub inferred: bool,
+    /// Sent, and never delivered: lab's link dropped it (`lab net`), and why.
+    pub dropped: Option<Dropped>,
+}
+
+/// Why lab's link dropped a segment: each is a rule of the link (`lab net --link …`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dropped {
+    /// `partition`: the hosts cannot reach each other at all.
+    Partition,
+    /// `mtu N`: the packet is bigger than the link carries.
+    TooBig,
+    /// `drop …`: the script said this one.
+    Scripted,
+    /// `loss P%`: chance.
+    Lost,
+    /// `rate … queue N`, or the receiving host's own queue: full (tail drop).
+    QueueFull,
+}
+
+impl Dropped {
+    /// The words on a dropped arrow.
+    pub fn words(self) -> &'static str {
+        match self {
+            Dropped::Partition => "partition",
+            Dropped::TooBig => "bigger than the link's MTU",
+            Dropped::Scripted => "dropped as scripted",
+            Dropped::Lost => "lost",
+            Dropped::QueueFull => "queue full",
+        }
+    }
 }
 
 impl Segment {

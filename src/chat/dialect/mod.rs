@@ -188,6 +188,12 @@ impl Speaker {
         })
     }
 
+    /// Whether the deadline is the wait for the client's first words (nothing heard yet, its
+    /// dialect to be told from them): a poll() that ends on it is explained so in the trace.
+    pub fn awaits_first_words(&self) -> bool {
+        matches!(self.phase, Phase::Undecided { greeted: false }) && self.first.is_empty()
+    }
+
     /// Whether the server should greet this client at once (line only: nothing to wait for).
     pub fn greets_at_once(&self) -> bool {
         self.choice == Choice::Line

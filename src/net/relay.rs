@@ -1,0 +1,262 @@
+//! The relay: lab's hands on the link. It reads every packet a host sends out of its `lab0`,
+//! offers it to the [`Link`], and writes it into the other host's `lab0` when the link says
+//! it is due — or never, when the link dropped it.
+//!
+//! Because every packet passes through here, the relay *is* the capture: each one is handed
+//! to the caller as a [`Passage`], dropped ones included, with the time it was sent and the
+//! time it arrived. Nothing crosses the link unseen.
+
+use super::host::{destination, Host};
+use super::link::{Delivered, Fate, Link, Why};
+use nix::errno::Errno;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The largest packet a TUN device hands over (its MTU can be at most 65535).
+const MAX_PACKET: usize = 65_536;
+
+/// How many packets one host may send before the relay looks at the others: one busy sender
+/// must not starve the rest.
+const BATCH: usize = 64;
+
+/// How long the relay waits with nothing to do before it looks at `stop` again.
+const IDLE: Duration = Duration::from_millis(50);
+
+/// What happened to one packet on the link. A packet is seen twice, in this order: when it
+/// is sent (`Sent` or `Dropped`), then, unless dropped, when it arrives — as often as the link
+/// delivers it (a duplicate arrives twice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Taken by the link, on its way (the order packets are sent in: what a capture at the
+    /// sender would see).
+    Sent,
+    /// Written into the other host at this time (since the link started).
+    Arrived(Duration),
+    /// Never arrives, and why.
+    Dropped(Why),
+}
+
+/// One packet's crossing, as the relay saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct Passage<'a> {
+    /// The packet's number on the link: its `Sent` and its `Arrived` share it.
+    pub id: u64,
+    pub from: usize,
+    pub to: usize,
+    /// When the sending host handed it to its `lab0`.
+    pub sent: Duration,
+    pub outcome: Outcome,
+    /// The IP packet.
+    pub packet: &'a [u8],
+}
+
+/// What the relay counted, for the run's summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub sent: u64,
+    pub arrived: u64,
+    pub dropped: u64,
+    /// Packets for an address no host has (nothing routes them anywhere).
+    pub unroutable: u64,
+}
+
+/// Moves packets between `hosts` through `link` until `stop` is set; `seen` is told of each.
+/// `start` is the link's time zero.
+pub fn run(
+    hosts: &[Host],
+    link: &Mutex<Link>,
+    start: Instant,
+    stop: &AtomicBool,
+    mut seen: impl FnMut(Passage<'_>),
+) -> Counts {
+    let mut counts = Counts::default();
+    let mut buf = vec![0u8; MAX_PACKET];
+    while !stop.load(Ordering::Relaxed) {
+        let wait = {
+            let link = link.lock().unwrap_or_else(|e| e.into_inner());
+            link.next_due().map_or(IDLE, |due| due.saturating_sub(start.elapsed()).min(IDLE))
+        };
+        let ready = wait_readable(hosts, wait);
+        for from in ready {
+            read_from(hosts, from, link, start, &mut buf, &mut counts, &mut seen);
+        }
+        let due = link.lock().unwrap_or_else(|e| e.into_inner()).take_due(start.elapsed());
+        for d in due {
+            deliver(hosts, d, start, &mut counts, &mut seen);
+        }
+    }
+    counts
+}
+
+/// Which hosts have packets waiting, after at most `wait`. Corresponds to `poll()` on every
+/// host's TUN fd.
+fn wait_readable(hosts: &[Host], wait: Duration) -> Vec<usize> {
+    let mut fds: Vec<PollFd> = hosts.iter().map(|h| PollFd::new(h.tun.as_fd(), PollFlags::POLLIN)).collect();
+    let ms = u16::try_from(wait.as_millis().max(u128::from(!wait.is_zero()))).unwrap_or(u16::MAX);
+    match poll(&mut fds, PollTimeout::from(ms)) {
+        Ok(n) if n > 0 => fds
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.revents().is_some_and(|r| r.contains(PollFlags::POLLIN)))
+            .map(|(i, _)| i)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Reads up to [`BATCH`] packets host `from` sent and offers each to the link. Corresponds to
+/// `read()` on the host's TUN fd until EAGAIN.
+fn read_from(
+    hosts: &[Host],
+    from: usize,
+    link: &Mutex<Link>,
+    start: Instant,
+    buf: &mut [u8],
+    counts: &mut Counts,
+    seen: &mut impl FnMut(Passage<'_>),
+) {
+    for _ in 0..BATCH {
+        let n = match nix::unistd::read(&hosts[from].tun, buf) {
+            Ok(n) if n > 0 => n,
+            Err(Errno::EINTR) => continue,
+            _ => return,
+        };
+        let packet = &buf[..n];
+        counts.sent += 1;
+        let Some(to) = destination(hosts, packet).filter(|to| *to != from) else {
+            counts.unroutable += 1;
+            continue;
+        };
+        let sent = start.elapsed();
+        let (fate, id) = {
+            let mut link = link.lock().unwrap_or_else(|e| e.into_inner());
+            (link.offer(from, to, sent, packet.to_vec()), link.offered())
+        };
+        let outcome = match fate {
+            Fate::Dropped(why) => Outcome::Dropped(why),
+            Fate::Due { .. } | Fate::Held => Outcome::Sent,
+        };
+        counts.dropped += u64::from(matches!(outcome, Outcome::Dropped(_)));
+        seen(Passage { id, from, to, sent, outcome, packet });
+        // A packet due now goes now, before the next is read: arrivals stay in send order.
+        deliver_due(hosts, link, start, counts, seen);
+    }
+}
+
+/// Writes every packet the link says is due.
+fn deliver_due(
+    hosts: &[Host],
+    link: &Mutex<Link>,
+    start: Instant,
+    counts: &mut Counts,
+    seen: &mut impl FnMut(Passage<'_>),
+) {
+    let due = link.lock().unwrap_or_else(|e| e.into_inner()).take_due(start.elapsed());
+    for d in due {
+        deliver(hosts, d, start, counts, seen);
+    }
+}
+
+/// Writes a packet the link says is due into its host. Corresponds to `write()` on that host's
+/// TUN fd: the host's kernel receives it as if from a wire.
+fn deliver(hosts: &[Host], d: Delivered, start: Instant, counts: &mut Counts, seen: &mut impl FnMut(Passage<'_>)) {
+    let arrived = start.elapsed();
+    // A full receive queue in the host (EAGAIN/ENOBUFS) loses the packet, as a real NIC's
+    // full ring would: TCP repairs it, and the arrow says so.
+    if nix::unistd::write(&hosts[d.to].tun, &d.packet).is_err() {
+        counts.dropped += 1;
+        let outcome = Outcome::Dropped(Why::QueueFull);
+        seen(Passage { id: d.id, from: d.from, to: d.to, sent: d.sent, outcome, packet: &d.packet });
+        return;
+    }
+    counts.arrived += 1;
+    let outcome = Outcome::Arrived(arrived);
+    seen(Passage { id: d.id, from: d.from, to: d.to, sent: d.sent, outcome, packet: &d.packet });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::spec::parse;
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpListener, TcpStream};
+    use std::sync::Arc;
+
+    /// Runs `f` on a thread inside `host`'s network.
+    fn on<T: Send + 'static>(host: &Host, f: impl FnOnce() -> T + Send + 'static) -> std::thread::JoinHandle<T> {
+        let ns = host.netns().try_clone_to_owned().unwrap();
+        std::thread::spawn(move || {
+            setns_owned(&ns);
+            f()
+        })
+    }
+
+    fn setns_owned(ns: &std::os::fd::OwnedFd) {
+        nix::sched::setns(ns.as_fd(), nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+    }
+
+    /// What the relay saw: each packet's sender, outcome and size.
+    type Log = Vec<(usize, Outcome, usize)>;
+
+    /// Two hosts and a relay with `spec`; None where this process may not make namespaces.
+    /// Two hosts, what stops the relay, and the relay's thread.
+    struct Network {
+        hosts: Arc<Vec<Host>>,
+        stop: Arc<AtomicBool>,
+        relay: std::thread::JoinHandle<Log>,
+    }
+
+    fn network(spec: &str) -> Option<Network> {
+        let a = match Host::create(0, "a", 1500) {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("SKIPPED: making a network namespace needs CAP_NET_ADMIN (run as root or in lab's user namespace): {e}");
+                return None;
+            }
+        };
+        let hosts = Arc::new(vec![a, Host::create(1, "b", 1500).unwrap()]);
+        let link = Mutex::new(Link::new(parse(spec, &["a", "b"]).unwrap().clauses, 7));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (h, s) = (hosts.clone(), stop.clone());
+        let relay = std::thread::spawn(move || {
+            let mut log = Vec::new();
+            run(&h, &link, Instant::now(), &s, |p| log.push((p.from, p.outcome, p.packet.len())));
+            log
+        });
+        Some(Network { hosts, stop, relay })
+    }
+
+    #[test]
+    fn bytes_cross_a_lossy_link_in_order() {
+        let Some(Network { hosts, stop, relay }) = network("loss 20%") else { return };
+        let server = on(&hosts[0], || {
+            let l = TcpListener::bind("10.0.0.1:9000").unwrap();
+            let (mut c, _) = l.accept().unwrap();
+            let mut all = Vec::new();
+            c.read_to_end(&mut all).unwrap();
+            all
+        });
+        let client = on(&hosts[1], || {
+            let to: SocketAddr = "10.0.0.1:9000".parse().unwrap();
+            let mut s = loop {
+                match TcpStream::connect_timeout(&to, Duration::from_secs(5)) {
+                    Ok(s) => break s,
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            };
+            let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+            s.write_all(&data).unwrap();
+            data
+        });
+        let sent = client.join().unwrap();
+        let got = server.join().unwrap();
+        stop.store(true, Ordering::Relaxed);
+        let log = relay.join().unwrap();
+        assert_eq!(got, sent, "every byte, in order");
+        let dropped = log.iter().filter(|(_, o, _)| matches!(o, Outcome::Dropped(Why::Lost))).count();
+        assert!(dropped > 0, "a 20% loss dropped something: {} passages", log.len());
+    }
+}
