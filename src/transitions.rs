@@ -345,6 +345,9 @@ pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>, fd_open: 
         (Some(Established | CloseWait | FinWait1 | FinWait2 | SynSent), None | Some(Close)) if fd_open => {
             t(M::MoveReset)
         }
+        // A listener has no connection: it stopped listening (closed by another process that
+        // shared it, or shut down).
+        (Some(Listen), None) => t(M::MoveListenerGone),
         (_, None) => t(M::MoveGone),
         _ => t(M::MoveOther),
     }

@@ -47,6 +47,7 @@ both_models!(
     a_full_server_says_so,
     trades_conserve_every_artifact_under_concurrency,
     stopping_says_goodbye_to_everyone,
+    every_reset_client_is_announced_as_reset,
 );
 
 fn registration_welcome_and_unique_names(m: Model) {
@@ -375,4 +376,27 @@ fn stopping_says_goodbye_to_everyone(m: Model) {
         p.expect("* server shutting down, bye!");
         p.expect_eof();
     }
+}
+
+/// A reset is a reset however the server learns of it: by the reader's `recv()`, or by a send
+/// to the client that met the RST first (which takes the error the reader would have seen).
+fn every_reset_client_is_announced_as_reset(m: Model) {
+    let srv = start(m, 100);
+    let mut ana = Peer::join(srv.addr, "ana");
+    let mut words = Vec::new();
+    for i in 0..40 {
+        let name = format!("r{i}");
+        let victim = Peer::join(srv.addr, &name);
+        ana.expect(&format!("* {name} joined"));
+        socket2::SockRef::from(&victim.s).set_linger(Some(Duration::ZERO)).unwrap();
+        drop(victim);
+        // Lines broadcast to it while its RST arrives: sends race its reader for the error.
+        for k in 0..4 {
+            ana.send(&format!("line {k}"));
+        }
+        let left = ana.expect(&format!("* {name} left"));
+        words.push(left);
+    }
+    let wrong: Vec<&String> = words.iter().filter(|w| !w.ends_with("(connection reset)")).collect();
+    assert!(wrong.is_empty(), "{} of {} resets announced otherwise: {wrong:?}", wrong.len(), words.len());
 }

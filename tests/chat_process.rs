@@ -4,7 +4,7 @@
 mod common;
 
 use common::peer::Peer;
-use common::{have_tool, lab, redact, snapshot, temp_dir, Proc, PATIENCE};
+use common::{have_tool, lab, redact, snapshot, temp_dir, wait_file, Proc, PATIENCE};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::Command;
@@ -348,5 +348,27 @@ fn a_short_soak_among_abusive_clients_loses_nothing() {
         assert!(out.status.success(), "{model}: {text}{}", String::from_utf8_lossy(&out.stderr));
         assert!(text.contains("10 of 10 well-behaved clients kept"), "{model}: {text}");
         assert!(text.contains("(0 lost)"), "{model}: {text}");
+    }
+}
+
+/// Issue 19, item 5: at server stop the trace says only what happened: the listener's
+/// shutdown(SHUT_RD) on its own line, no kernel line claiming a change nobody made, a listener
+/// never called "the connection", and its wildcard peer written `0.0.0.0:*` as everywhere else.
+#[test]
+fn server_stop_tells_no_kernel_move_nobody_made() {
+    for model in ["threads", "poll", "epoll"] {
+        let dir = temp_dir(&format!("stop-words-{model}"));
+        let trace = dir.join("trace.txt");
+        let (srv, _) = server(server_cmd(model, &["--color", "never", "--trace-file", trace.to_str().unwrap()]));
+        wait_file(&trace, "listen(");
+        sigint(&srv);
+        let (code, _, err) = srv.finish();
+        assert_eq!(code, 0, "{err}");
+        let text = std::fs::read_to_string(&trace).unwrap();
+        for wrong in ["the kernel changed the state", "0.0.0.0:0 ", "the connection is gone"] {
+            assert!(!text.contains(wrong), "{model}: {wrong:?} in\n{text}");
+        }
+        let listener_closed = text.lines().any(|l| l.contains("close(") && l.contains("(fd gone)"));
+        assert!(listener_closed, "{model}: the listener's close is traced\n{text}");
     }
 }

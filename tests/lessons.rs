@@ -78,6 +78,32 @@ fn a_malformed_lesson_is_refused_with_file_and_line() {
 }
 
 #[test]
+fn a_malformed_lesson_with_a_5_mb_token_is_reported_in_a_few_words() {
+    let dir = temp_dir("malformed-big");
+    let path = dir.join("01-big.lesson");
+    let big = "A".repeat(5 << 20);
+    // The token where a call, an address, a state, an errno, a result and a header are expected.
+    let bodies = [
+        format!("srv {big}\n"),
+        format!("srv bind {big} = 0\n"),
+        format!("srv listen 8 = 0 state {big}\n"),
+        format!("srv listen 8 = -1 {big}\n"),
+        format!("srv listen 8 = {big}\n"),
+        format!("{big}: x\n"),
+        format!("srv listen 8 = 0 {big}\n"),
+    ];
+    for body in bodies {
+        std::fs::write(&path, format!("{HEAD}srv socket\n{body}")).unwrap();
+        let out = lab().args(["lesson", "check", path.to_str().unwrap(), "--color", "never"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
+        assert!(text.len() < 1000, "{} bytes: {}…", text.len(), &text[..300]);
+        assert!(text.contains(&format!("{}:6: ", path.display())), "{text}");
+        assert!(text.contains(&format!("AAAA… ({} bytes)", big.len())), "{text}");
+    }
+}
+
+#[test]
 fn a_wrong_expectation_fails_with_expected_and_actual() {
     let dir = temp_dir("wrong");
     let path = dir.join("01-wrong.lesson");

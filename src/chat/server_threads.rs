@@ -67,6 +67,10 @@ struct OutState {
     quit: bool,
     /// The client was dropped: send nothing more.
     dropped: bool,
+    /// A send met the client's RST (ECONNRESET). The kernel reports a reset once, to the first
+    /// call that asks: that send took it, and the reader's `recv()` then sees only the end of
+    /// the stream — so the reset is remembered here for the leave notice.
+    reset: bool,
     /// Bytes the writer thread took from `buf` and has not sent yet.
     inflight: usize,
     /// Whether the client keeps up (see [`outbox`]).
@@ -79,6 +83,11 @@ impl OutState {
     /// Bytes waiting for the client: queued, and taken by the writer but not yet sent.
     fn pending(&self) -> usize {
         self.buf.len() + self.inflight + self.paced.pending()
+    }
+
+    /// Notes why a send failed: a reset is the client's, whoever saw it first.
+    fn send_failed(&mut self, e: &io::Error) {
+        self.reset |= e.kind() == io::ErrorKind::ConnectionReset;
     }
 
     fn backlog(&mut self) -> &mut Backlog {
@@ -119,8 +128,11 @@ impl Outbox {
                     data.drain(..n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                // A broken connection: its reader will see it and leave.
-                Err(_) => return Pushed::Ok,
+                // A broken connection: its reader will see it end and leave.
+                Err(e) => {
+                    st.send_failed(&e);
+                    return Pushed::Ok;
+                }
             }
         }
         let alone_bytes: usize = alone.iter().map(Vec::len).sum();
@@ -213,7 +225,7 @@ fn send_paced_now(st: &mut OutState, sock: &TracedSocket) {
                     dialect::note_pause(sock, waited);
                 }
             }
-            Err(_) => return,
+            Err(e) => return st.send_failed(&e),
         }
     }
 }
@@ -273,8 +285,9 @@ fn write_loop(sock: &TracedSocket, outbox: &Outbox) {
                 return;
             }
         };
-        if sent.is_err() {
+        if let Err(e) = sent {
             let mut st = outbox.lock();
+            st.send_failed(&e);
             (st.writing, st.dropped, st.inflight) = (false, true, 0);
             return;
         }
@@ -571,6 +584,8 @@ fn serve(shared: &Lock, id: ClientId, sock: Arc<TracedSocket>, outbox: Arc<Outbo
             Leave::Shutdown
         } else if outbox.lock().quit {
             Leave::Quit
+        } else if matches!(why, Leave::Disconnected) && outbox.lock().reset {
+            Leave::Reset
         } else {
             why
         };

@@ -281,6 +281,32 @@ pub struct ParseError {
     pub msg: String,
 }
 
+/// The longest word of a lesson an error message repeats: a malformed lesson's 5 MB token is
+/// shown by its start and its size, not echoed whole.
+const SHOWN_WORD: usize = 48;
+/// The longest error message, in characters, whatever it holds.
+const SHOWN_MESSAGE: usize = 400;
+
+impl ParseError {
+    /// The error at `line` of `path`, its message bounded: each overlong word cut to its first
+    /// [`SHOWN_WORD`] characters and its size, the whole to [`SHOWN_MESSAGE`].
+    pub fn new(path: &Path, line: usize, msg: &str) -> ParseError {
+        let words: Vec<String> = msg
+            .split(' ')
+            .map(|w| match w.char_indices().nth(SHOWN_WORD) {
+                Some((at, _)) => format!("{}… ({} bytes)", &w[..at], w.trim_matches(['\'', '"', ':', ',']).len()),
+                None => w.to_string(),
+            })
+            .collect();
+        let mut msg = words.join(" ");
+        if let Some((at, _)) = msg.char_indices().nth(SHOWN_MESSAGE) {
+            msg.truncate(at);
+            msg.push('…');
+        }
+        ParseError { path: path.to_path_buf(), line, msg }
+    }
+}
+
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}: {}", self.path.display(), self.line, self.msg)
@@ -301,17 +327,13 @@ pub fn lesson_name(path: &Path) -> String {
 /// Reads and parses a lesson file. A file that is not UTF-8 is refused at the line of its first
 /// bad byte.
 pub fn load(path: &Path) -> Result<Lesson, ParseError> {
-    let bytes = std::fs::read(path).map_err(|e| ParseError {
-        path: path.to_path_buf(),
-        line: 0,
-        msg: format!("cannot read: {e}"),
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| ParseError::new(path, 0, &format!("cannot read: {e}")))?;
     from_bytes(path, bytes)
 }
 
 /// Parses a lesson's bytes (a file's, or a lesson built into lab); `path` names it in messages.
 pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Lesson, ParseError> {
-    let err = |line: usize, msg: String| ParseError { path: path.to_path_buf(), line, msg };
+    let err = |line: usize, msg: String| ParseError::new(path, line, &msg);
     let text = String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = good.iter().filter(|b| **b == b'\n').count() + 1;
@@ -336,7 +358,7 @@ pub const MAX_BUFFER: u64 = 16 << 20;
 
 /// Parses a lesson's text; `path` is used for names and messages.
 pub fn parse(path: &Path, text: &str) -> Result<Lesson, ParseError> {
-    let err = |line: usize, msg: String| ParseError { path: path.to_path_buf(), line, msg };
+    let err = |line: usize, msg: String| ParseError::new(path, line, &msg);
     let topic = path.parent().and_then(|p| p.file_name()).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let lesson = Lesson {
         path: path.to_path_buf(),

@@ -326,7 +326,10 @@ impl fmt::Display for Arg {
             Arg::ErrorOut(None) => f.write_str("[0]"),
             Arg::ErrorOut(Some(e)) => write!(f, "[{}]", names::errno_name(*e)),
             Arg::PollFds { fds, more } => f.write_str(&poll_list(fds, *more, "events")),
-            Arg::Tuple(local, peer) => write!(f, "{local} ⇄ {peer}"),
+            // As `ss` writes them (and `lab sockets`): a listener's peer is `0.0.0.0:*`.
+            Arg::Tuple(local, peer) => {
+                write!(f, "{} ⇄ {}", crate::kernel::table::ss_addr(local), crate::kernel::table::ss_addr(peer))
+            }
             Arg::Text(t) => f.write_str(t),
         }
     }

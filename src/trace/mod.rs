@@ -78,13 +78,22 @@ struct Inner {
     seq: u64,
     /// The next ticket to deliver, and the events that wait for an earlier one.
     next: u64,
-    waiting: BTreeMap<u64, Vec<Event>>,
+    waiting: BTreeMap<u64, Waiting>,
     watches: Watches,
+}
+
+/// The events of one ticket, waiting for every earlier ticket's to be out.
+struct Waiting {
+    t_us: u64,
+    evs: Vec<Event>,
+    /// The socket a call event was made on: followed, and the event told apart from the peer's
+    /// moves, when its turn comes — in the order of the calls, not of their events' making.
+    sock: Option<SocketInfo>,
 }
 
 /// A place in the order of events, taken when a call takes effect: when it returns, or, for a
 /// call whose effect another thread may see before it returns (`shutdown()` wakes a blocked
-/// `recv()`), when it starts. Events are delivered in ticket order, so `seq` follows the order
+/// `recv()`), right before the system call (see `Recording::about_to_call`). Events are delivered in ticket order, so `seq` follows the order
 /// in which the calls happened, whichever thread finishes its event first.
 #[derive(Debug)]
 pub struct Ticket {
@@ -93,6 +102,7 @@ pub struct Ticket {
 }
 
 /// What the tracer knows of the socket a call was made on.
+#[derive(Clone)]
 pub struct SocketInfo {
     pub id: u64,
     pub busy: Arc<AtomicBool>,
@@ -213,22 +223,10 @@ impl Tracer {
 
     /// Delivers the events of one ticket, in order, once every earlier ticket's are out.
     /// `sock`: the socket a call event was made on; the observer follows it from its state.
-    pub(crate) fn emit_at(&self, ticket: Ticket, mut evs: Vec<Event>, sock: Option<&SocketInfo>) {
+    pub(crate) fn emit_at(&self, ticket: Ticket, evs: Vec<Event>, sock: Option<&SocketInfo>) {
         {
             let mut inner = self.lock();
-            if let (Some(s), Some(ev)) = (sock, evs.last()) {
-                // The socket is followed from everything the call's event saw; then the event
-                // keeps what the call did, and the peer's moves meanwhile are the kernel's.
-                let catch_up = self.watch_call(&mut inner, s, ev);
-                if let Some(call) = evs.pop() {
-                    evs.extend(attribution::split(call));
-                }
-                evs.splice(0..0, catch_up);
-            }
-            for ev in &mut evs {
-                ev.t_us = ticket.t_us;
-            }
-            inner.waiting.insert(ticket.n, evs);
+            inner.waiting.insert(ticket.n, Waiting { t_us: ticket.t_us, evs, sock: sock.cloned() });
             self.deliver_ready(&mut inner);
         }
         if !self.live.load(Ordering::Acquire) {
@@ -239,7 +237,7 @@ impl Tracer {
     /// Gives up a ticket whose event will never come (a call whose record was dropped).
     pub(crate) fn cancel(&self, ticket: Ticket) {
         let mut inner = self.lock();
-        inner.waiting.insert(ticket.n, Vec::new());
+        inner.waiting.insert(ticket.n, Waiting { t_us: ticket.t_us, evs: Vec::new(), sock: None });
         self.deliver_ready(&mut inner);
     }
 
@@ -248,15 +246,30 @@ impl Tracer {
     }
 
     fn deliver_ready(&self, inner: &mut Inner) {
-        while let Some(evs) = inner.waiting.remove(&inner.next) {
+        while let Some(w) = inner.waiting.remove(&inner.next) {
             inner.next += 1;
-            for mut ev in evs {
-                wire::name_sender(&mut ev, &inner.watches);
+            let t_us = w.t_us;
+            for mut ev in self.in_turn(inner, w) {
+                wire::name_sender(&mut ev, inner);
                 inner.seq += 1;
-                ev.seq = inner.seq;
+                (ev.seq, ev.t_us) = (inner.seq, t_us);
                 self.sink.take(ev);
             }
         }
+    }
+
+    /// A ticket's events, once it is their turn: the socket of a call is followed from
+    /// everything the call's event saw; then the event keeps what the call did, and the peer's
+    /// moves meanwhile are the kernel's (see `attribution`).
+    fn in_turn(&self, inner: &mut Inner, w: Waiting) -> Vec<Event> {
+        let Waiting { mut evs, sock, .. } = w;
+        let Some(s) = sock else { return evs };
+        if let Some(mut call) = evs.pop() {
+            let catch_up = self.watch_call(inner, &s, &mut call);
+            evs.extend(catch_up);
+            evs.extend(attribution::split(call));
+        }
+        evs
     }
 
     /// Pushes out whatever the sink buffered, and returns once it is out (the end of a run).
@@ -293,22 +306,25 @@ impl Tracer {
         let mut inner = self.lock();
         self.drain_into(&mut inner);
         let ticket = self.bare_ticket();
-        let mut evs: Vec<Event> = inner.watches.apply(changes).into_iter().map(|(c, w)| kernel_event(&c, &w)).collect();
-        for ev in &mut evs {
-            ev.t_us = ticket.t_us;
-        }
-        inner.waiting.insert(ticket.n, evs);
+        let evs: Vec<Event> = inner.watches.apply(changes).into_iter().map(|(c, w)| kernel_event(&c, &w)).collect();
+        inner.waiting.insert(ticket.n, Waiting { t_us: ticket.t_us, evs, sock: None });
         self.deliver_ready(&mut inner);
     }
 
     /// Follows the socket of a call event from the state it shows. If the fd's state before the
     /// call is not what the trace last said, the kernel moved it in between, unseen: that move
-    /// is reported first, as a kernel event seen at this call.
-    fn watch_call(&self, inner: &mut Inner, s: &SocketInfo, ev: &Event) -> Vec<Event> {
+    /// is reported first, as a kernel event seen at this call — unless the trace already told
+    /// where the call ended (a call that blocked read its state before long ago, and another
+    /// thread's call, or the kernel, moved the socket meanwhile, on a line of its own): then
+    /// the call started, as far as the trace is concerned, from what it last said.
+    fn watch_call(&self, inner: &mut Inner, s: &SocketInfo, ev: &mut Event) -> Vec<Event> {
         s.busy.store(false, Ordering::Release);
         let mut out = Vec::new();
         if let Some(w) = inner.watches.get(s.id) {
-            if ev.before.is_some() && !check::fd_agrees_with_row(ev.before, w.state) {
+            let told = w.state.is_some() && check::fd_agrees_with_row(ev.state, w.state);
+            if ev.before.is_some() && !ev.fd_gone && told && !check::fd_agrees_with_row(ev.before, w.state) {
+                ev.before = ev.state;
+            } else if ev.before.is_some() && !check::fd_agrees_with_row(ev.before, w.state) {
                 // A fd in CLOSE has left its connection, which may live on in TIME-WAIT or be
                 // gone: only the table tells which.
                 let new = match (ev.before, &self.table) {
@@ -328,7 +344,9 @@ impl Tracer {
             return out;
         }
         let Some(local) = ev.local.filter(|l| l.port() != 0) else { return out };
-        let listening = ev.state == Some(TcpState::Listen) || (ev.fd_gone && ev.before == Some(TcpState::Listen));
+        // A listener is followed also once shut down (CLOSE: a bound, idle socket, which the
+        // observer leaves alone), so that what the trace said of it stays known.
+        let listening = ev.state == Some(TcpState::Listen) || ev.before == Some(TcpState::Listen);
         let peer = if listening { None } else { ev.peer };
         if peer.is_none() && !listening || ev.state.is_none() && !ev.fd_gone {
             return out;

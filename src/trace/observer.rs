@@ -170,9 +170,16 @@ impl Watches {
         exact.or_else(gone).or_else(listener).map(name)
     }
 
-    /// What to look up: every socket not in a call right now.
+    /// What to look up: every socket not in a call right now. A former listener (shut down
+    /// for reading: bound and idle) is left out: a lookup by address finds only listeners and
+    /// connections, so it would seem gone while it still holds its port.
     pub fn idle(&self) -> Vec<(u64, Watch)> {
-        self.map.iter().filter(|(_, w)| !w.busy.load(Ordering::Acquire)).map(|(id, w)| (*id, w.clone())).collect()
+        let lookable = |w: &Watch| w.peer.is_some() || w.state == Some(TcpState::Listen);
+        self.map
+            .iter()
+            .filter(|(_, w)| !w.busy.load(Ordering::Acquire) && lookable(w))
+            .map(|(id, w)| (*id, w.clone()))
+            .collect()
     }
 
     /// Records the changes seen, if the trace has not moved on meanwhile (a call made since

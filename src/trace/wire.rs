@@ -11,7 +11,7 @@
 //! segments arrive.
 
 use super::event::{Event, Kind, SHOW_BYTES};
-use super::{Inner, Tracer};
+use super::{Inner, Tracer, Waiting};
 use crate::i18n::{f, M};
 use crate::wire::capture::{Capture, Packet};
 use crate::wire::pcap::PcapWriter;
@@ -73,11 +73,18 @@ pub fn open_pcap(path: &Path) -> io::Result<Pcap> {
     PcapWriter::new(BufWriter::new(file))
 }
 
-/// A segment's sender, by the socket the trace knows at its address; `wire` if none.
-pub(super) fn name_sender(ev: &mut Event, watches: &super::observer::Watches) {
-    if let (Kind::Segment, true, Some(seg)) = (ev.kind, ev.actor.is_empty(), ev.segment.as_deref()) {
-        ev.actor = watches.owner(seg.src, seg.dst).unwrap_or_else(|| "wire".into());
-    }
+/// A segment's sender, by the socket the trace knows at its address, or the call still waiting
+/// its turn that tells it (a `connect()`'s SYN goes out before the call returns with its
+/// port); `wire` if none.
+pub(super) fn name_sender(ev: &mut Event, inner: &Inner) {
+    let (Kind::Segment, true, Some(seg)) = (ev.kind, ev.actor.is_empty(), ev.segment.as_deref()) else { return };
+    let pending = || {
+        inner.waiting.values().find_map(|w| {
+            w.evs.last().filter(|c| c.local == Some(seg.src))?;
+            w.sock.as_ref().map(|s| s.actor.lock().unwrap_or_else(|p| p.into_inner()).clone())
+        })
+    };
+    ev.actor = inner.watches.owner(seg.src, seg.dst).or_else(pending).unwrap_or_else(|| "wire".into());
 }
 
 impl Tracer {
@@ -128,10 +135,9 @@ impl Tracer {
             if missed > st.missed {
                 let words = f(M::WireMissed, &[&(missed - st.missed)]);
                 st.missed = missed;
-                let mut ev = Event::words(Kind::Note, "wire", words);
-                ev.t_us = now;
+                let ev = Event::words(Kind::Note, "wire", words);
                 let n = self.tickets.fetch_add(1, Ordering::AcqRel);
-                inner.waiting.insert(n, vec![ev]);
+                inner.waiting.insert(n, Waiting { t_us: now, evs: vec![ev], sock: None });
             }
         }
     }
@@ -149,10 +155,10 @@ impl Tracer {
         }
         // Named when delivered (see above); timed when the kernel saw it, or when drained if
         // the clocks disagree.
-        let mut ev = Event::segment("", seg);
-        ev.t_us = self.wall_us(p.at).unwrap_or(now).min(now);
+        let ev = Event::segment("", seg);
+        let t_us = self.wall_us(p.at).unwrap_or(now).min(now);
         let n = self.tickets.fetch_add(1, Ordering::AcqRel);
-        inner.waiting.insert(n, vec![ev]);
+        inner.waiting.insert(n, Waiting { t_us, evs: vec![ev], sock: None });
     }
 
     /// The end of a captured run: the last segments, the file flushed, and a line that says
