@@ -267,6 +267,7 @@ pub enum M {
     NetHosts,
     NetSummary,
     NetNoUserns,
+    NetUp,
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
@@ -545,6 +546,7 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::NetHosts, "lab's network: {} — link: {}", "la red de lab: {} — enlace: {}"),
     (M::NetSummary, "the hosts sent {} packets: {} arrived, {} were dropped by the link, {} were for no host", "los hosts enviaron {} paquetes: {} llegaron, {} los descartó el enlace, {} no eran para ningún host"),
     (M::NetNoUserns, "lab net cannot make its hosts: {}", "lab net no puede crear sus hosts: {}"),
+    (M::NetUp, "lab's network is up: {} — link: {}. In another terminal: lab net exec a -- COMMAND, lab net link 'RULES', lab sockets --host a. Ctrl+C takes it down.", "la red de lab está activa: {} — enlace: {}. En otra terminal: lab net exec a -- ORDEN, lab net link 'REGLAS', lab sockets --host a. Ctrl+C la desmonta."),
 ];
 
 /// A message in `lang`.

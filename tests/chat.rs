@@ -48,6 +48,7 @@ both_models!(
     trades_conserve_every_artifact_under_concurrency,
     stopping_says_goodbye_to_everyone,
     every_reset_client_is_announced_as_reset,
+    ctrl_c_leaves_as_soon_as_every_goodbye_is_sent,
 );
 
 fn registration_welcome_and_unique_names(m: Model) {
@@ -399,4 +400,23 @@ fn every_reset_client_is_announced_as_reset(m: Model) {
     }
     let wrong: Vec<&String> = words.iter().filter(|w| !w.ends_with("(connection reset)")).collect();
     assert!(wrong.is_empty(), "{} of {} resets announced otherwise: {wrong:?}", wrong.len(), words.len());
+}
+
+/// Ctrl+C waits (bounded) for goodbyes that cannot go out yet, not for ones already sent: with
+/// every client reading, the server is gone at once, not after the whole grace period.
+fn ctrl_c_leaves_as_soon_as_every_goodbye_is_sent(m: Model) {
+    let srv = start(m, 100);
+    let mut peers = vec![Peer::join(srv.addr, "ana"), Peer::join(srv.addr, "bob")];
+    peers[0].expect("* bob joined");
+    let mut nameless = Peer::connect(srv.addr);
+    nameless.expect("What's your name?");
+    peers.push(nameless);
+    let start = Instant::now();
+    srv.stop().unwrap();
+    let took = start.elapsed();
+    for p in &mut peers {
+        p.expect("* server shutting down, bye!");
+        p.expect_eof();
+    }
+    assert!(took < server::GOODBYE_GRACE / 4, "stopping took {took:?} with nothing left to write");
 }

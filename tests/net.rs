@@ -156,3 +156,68 @@ fn a_bad_link_rule_is_refused_with_its_column_before_anything_starts() {
     assert!(e.contains("no host 'c'"), "{e}");
     assert!(!e.contains("lab's network"), "nothing started: {e}");
 }
+
+/// `lab` with this network's folder (so a developer's own `lab net up` is not this one).
+fn lab_in(dir: &std::path::Path) -> std::process::Command {
+    let mut c = lab();
+    c.env("XDG_RUNTIME_DIR", dir);
+    c
+}
+
+/// Runs `lab ARGS` to its end; its status and all it printed.
+fn run_in(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = lab_in(dir).args(args).output().expect("run lab");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+#[test]
+fn a_network_kept_up_is_reached_from_other_commands_and_its_link_changed_live() {
+    if !have_tool("python3", "python3") {
+        return;
+    }
+    let dir = common::temp_dir("net-up");
+    let mut up = common::Proc::spawn({
+        let mut c = lab_in(&dir);
+        c.args(["net", "up"]);
+        c
+    });
+    let started = up.wait_stderr("lab net exec");
+    assert!(started.contains("a 10.0.0.1, b 10.0.0.2"), "{started}");
+    // A server on host a, run from "another terminal".
+    let serve = "import socket; s=socket.socket(); s.bind(('0.0.0.0',7000)); s.listen(); \
+                 c,_=s.accept(); print('got', c.recv(100).decode(), flush=True)";
+    let mut server = common::Proc::spawn({
+        let mut c = lab_in(&dir);
+        c.args(["net", "exec", "a", "--", "python3", "-c", serve]);
+        c
+    });
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    while !run_in(&dir, &["sockets", "--host", "a", "-l"]).1.contains("0.0.0.0:7000") {
+        assert!(std::time::Instant::now() < deadline, "host a's table never showed the listener");
+    }
+    assert!(!run_in(&dir, &["sockets", "--host", "b", "-l"]).1.contains(":7000"), "b has its own table");
+    let (ok, said) = run_in(&dir, &["net", "link", "partition"]);
+    assert!(ok && said.contains("partition"), "{said}");
+    let connect = "import socket,sys; s=socket.socket(); s.settimeout(float(sys.argv[1])); \
+                   s.connect(('10.0.0.1',7000)); s.sendall(b'hola')";
+    let (reached, _) = run_in(&dir, &["net", "exec", "b", "--", "python3", "-c", connect, "0.5"]);
+    assert!(!reached, "a partition lets nothing through");
+    let (ok, said) = run_in(&dir, &["net", "link", "heal"]);
+    assert!(ok && said.contains("perfect"), "{said}");
+    let (reached, said) = run_in(&dir, &["net", "exec", "b", "--", "python3", "-c", connect, "5"]);
+    assert!(reached, "healed: {said}");
+    server.wait_stdout("got hola");
+    let wire = up.wait_stderr("\"hola\"");
+    assert!(wire.contains("✗ partition") && wire.contains("SYN"), "the dropped SYNs are on the wire: {wire}");
+    let _ = nix_kill(up.child.id());
+    let (_, _, _) = up.finish();
+    assert!(!dir.join("lab").join("net").exists(), "the network's file went with it");
+    let (ok, said) = run_in(&dir, &["net", "link", "loss 1%"]);
+    assert!(!ok && said.contains("no network is up"), "{said}");
+}
+
+/// Ctrl+C to a process, as the terminal sends it.
+fn nix_kill(pid: u32) -> std::io::Result<std::process::ExitStatus> {
+    std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status()
+}

@@ -572,14 +572,17 @@ impl Server<'_> {
         let fx = self.room.shutdown_notice();
         self.apply(fx);
         let deadline = Instant::now() + GOODBYE_GRACE;
+        let waiting = |conns: &HashMap<ClientId, Conn>| -> Vec<ClientId> {
+            conns.iter().filter(|(_, c)| c.ended.is_none() && c.pending() > 0).map(|(id, _)| *id).collect()
+        };
         loop {
-            let ids: Vec<ClientId> =
-                self.conns.iter().filter(|(_, c)| c.ended.is_none() && c.pending() > 0).map(|(id, _)| *id).collect();
+            for id in waiting(&self.conns) {
+                self.flush(id);
+            }
+            // Gone as soon as nothing is left to write: the grace is for clients slow to read.
+            let ids = waiting(&self.conns);
             if ids.is_empty() || Instant::now() >= deadline {
                 break;
-            }
-            for id in &ids {
-                self.flush(*id);
             }
             // Wait for room in a socket buffer, or for the next paced message's pause.
             let now = Instant::now();

@@ -151,7 +151,10 @@ pub struct TraceCmdArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct NetArgs {
+    #[command(subcommand)]
+    pub cmd: Option<NetCmd>,
     /// The link's rules, e.g. 'delay 30ms loss 5%' (see below).
     #[arg(long, value_name = "RULES", default_value = "")]
     pub link: String,
@@ -188,6 +191,50 @@ pub struct NetArgs {
     /// When the programs are done, write a self-contained HTML page: diagram, trace, verdicts.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NetCmd {
+    /// Keep a network up (hosts a and b and the link) until Ctrl+C, printing its wire live.
+    #[command(
+        after_help = "Examples:\n  lab net up --link 'delay 30ms'\n  (another terminal) lab net exec a -- lab server --host 0.0.0.0\n  (another terminal) lab net exec b -- nc 10.0.0.1 8888\n  (another terminal) lab net link 'loss 30%'   then   lab net link heal"
+    )]
+    Up {
+        /// The link's rules to start with.
+        #[arg(long, value_name = "RULES", default_value = "")]
+        link: String,
+        /// The seed of the link's chances.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The MTU of each host's link device.
+        #[arg(long, default_value_t = 1500, value_parser = clap::value_parser!(u32).range(576..=65535))]
+        mtu: u32,
+        /// The wire as JSON Lines.
+        #[arg(long)]
+        json: bool,
+        /// Write the wire to this file instead of stderr.
+        #[arg(long, value_name = "FILE")]
+        trace_file: Option<PathBuf>,
+    },
+    /// Run a command on a host of the network that is up, as nsenter would.
+    #[command(
+        after_help = "Examples:\n  lab net exec a -- lab server --host 0.0.0.0\n  lab net exec b -- nc 10.0.0.1 8888\n  lab net exec b -- lab trace -- python3 client.py 10.0.0.1 8888"
+    )]
+    Exec {
+        /// The host: a or b.
+        host: String,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<std::ffi::OsString>,
+    },
+    /// Change the running link's rules: 'loss 30%', 'partition', 'heal', '' for none.
+    #[command(
+        after_help = "Examples:\n  lab net link 'loss 30%'\n  lab net link partition\n  lab net link heal\n  lab net link ''"
+    )]
+    Link {
+        /// The new rules (they replace the old; `heal` ends a partition and keeps the rest).
+        rules: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -342,6 +389,9 @@ pub struct SocketsArgs {
     /// One JSON object per line: state, recv_q, send_q, local, peer, uid, inode.
     #[arg(long)]
     pub json: bool,
+    /// The table of a host of the network `lab net up` keeps (a, b).
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -63,6 +63,9 @@ fn wants_own_network(command: &Command) -> bool {
 fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
     match command {
         Command::Sockets(a) => {
+            if let Some(host) = &a.host {
+                crate::net::session::Running::find().and_then(|r| r.join(host)).map_err(io::Error::other)?;
+            }
             let filter = Filter {
                 port: a.port,
                 state: a.state,
@@ -167,6 +170,9 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
     use crate::net::{run, userns};
+    if let Some(cmd) = a.cmd {
+        return net_subcommand(cmd, color);
+    }
     let on: Vec<(String, String)> = a.on.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
     let opts = run::Options { link: a.link, seed: a.seed, on, mtu: a.mtu, all_fds: a.all_fds };
     // A bad rule is refused before anything starts.
@@ -187,6 +193,38 @@ fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
     let code = output::traced_run(&to, color, &view, None, |tracer| run::run(&opts, tracer, &signals))?;
     crate::render::page::wait_written(Duration::from_secs(5));
     std::process::exit(code)
+}
+
+/// `lab net up`, `exec` and `link`.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
+    use crate::net::{session, up, userns};
+    use std::os::unix::process::CommandExt;
+    match cmd {
+        args::NetCmd::Up { link, seed, mtu, json, trace_file } => {
+            crate::net::spec::parse(&link, &crate::net::host::DEFAULT_NAMES).map_err(io::Error::other)?;
+            userns::enter().map_err(|e| io::Error::other(crate::i18n::f(crate::i18n::M::NetNoUserns, &[&e])))?;
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+                signal_hook::flag::register(sig, stop.clone())?;
+            }
+            let to =
+                output::TraceTo { on: true, json, file: trace_file, step: false, observe: None, svg: None, html: None };
+            let view = output::Afterwards { diagram: false, mermaid: None };
+            output::traced_run(&to, color, &view, |tracer| up::up(&link, seed, mtu, tracer, &stop).map(|()| 0))?;
+            Ok(())
+        }
+        args::NetCmd::Exec { host, command } => {
+            session::Running::find().and_then(|r| r.join(&host)).map_err(io::Error::other)?;
+            let err = std::process::Command::new(&command[0]).args(&command[1..]).exec();
+            Err(io::Error::other(format!("{}: {err}", command[0].to_string_lossy())))
+        }
+        args::NetCmd::Link { rules } => {
+            let now = session::send_rules(&rules).map_err(io::Error::other)?;
+            println!("lab net link: {now}");
+            Ok(())
+        }
+    }
 }
 
 #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]

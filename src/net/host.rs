@@ -25,6 +25,11 @@ pub const DEFAULT_NAMES: [&str; 2] = ["a", "b"];
 /// The most hosts one network has (their addresses are 10.0.0.1 to 10.0.0.N).
 pub const MAX_HOSTS: usize = 16;
 
+/// The default name of host number `index`: a, b, c, …
+pub fn name_of(index: usize) -> String {
+    DEFAULT_NAMES.get(index).map_or_else(|| format!("host{}", index + 1), |n| n.to_string())
+}
+
 /// Host number `index`'s IPv4 address: 10.0.0.(index+1).
 pub fn v4_of(index: usize) -> Ipv4Addr {
     Ipv4Addr::new(10, 0, 0, index as u8 + 1)

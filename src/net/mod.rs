@@ -14,5 +14,7 @@ pub mod host;
 pub mod link;
 pub mod relay;
 pub mod run;
+pub mod session;
 pub mod spec;
+pub mod up;
 pub mod userns;

@@ -94,12 +94,12 @@ pub fn run(opts: &Options, tracer: &Tracer, signals: &SignalFd) -> Result<i32, S
 }
 
 /// Every host, in order (host `i` has 10.0.0.(i+1)).
-fn make_hosts(names: &[String], mtu: u32) -> Result<Vec<Host>, String> {
+pub(super) fn make_hosts(names: &[String], mtu: u32) -> Result<Vec<Host>, String> {
     names.iter().enumerate().map(|(i, n)| Host::create(i, n, mtu).map_err(|e| f(M::NetNoUserns, &[&e]))).collect()
 }
 
 /// Each host's own table, for the states of the sockets on it.
-fn host_tables(hosts: &[Host]) -> Result<Vec<HostTable>, String> {
+pub(super) fn host_tables(hosts: &[Host]) -> Result<Vec<HostTable>, String> {
     hosts
         .iter()
         .map(|h| {
@@ -126,7 +126,7 @@ fn programs(opts: &Options, names: &[String], hosts: &[Host]) -> Result<Vec<OnHo
 }
 
 /// The relay, each packet it moves becoming a segment event in the trace.
-fn watch_link(hosts: &[Host], link: &Mutex<Link>, stop: &AtomicBool, tracer: &Tracer) -> Counts {
+pub(super) fn watch_link(hosts: &[Host], link: &Mutex<Link>, stop: &AtomicBool, tracer: &Tracer) -> Counts {
     let mut wire = Wire::default();
     relay::run(hosts, link, Instant::now(), stop, |p| wire.seen(hosts, tracer, p))
 }

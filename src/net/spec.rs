@@ -77,6 +77,37 @@ pub struct Clause {
     pub rule: Rule,
 }
 
+impl fmt::Display for Clause {
+    /// The clause in the words it was written in (`a>b loss 5%`), with hosts by number.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Way::From { from, to } = self.way {
+            write!(f, "{}>{} ", crate::net::host::name_of(from), crate::net::host::name_of(to))?;
+        }
+        match &self.rule {
+            Rule::Delay { base, jitter } if jitter.is_zero() => write!(f, "delay {base:?}"),
+            Rule::Delay { base, jitter } => write!(f, "delay {base:?} jitter {jitter:?}"),
+            Rule::Loss { percent } => write!(f, "loss {percent}%"),
+            Rule::Drop(s) => write!(f, "drop {s}"),
+            Rule::Duplicate { percent } => write!(f, "duplicate {percent}%"),
+            Rule::Reorder { behind, percent } => write!(f, "reorder {behind} {percent}%"),
+            Rule::Rate { bits_per_sec, queue } => write!(f, "rate {bits_per_sec}bit queue {queue}"),
+            Rule::Mtu(n) => write!(f, "mtu {n}"),
+            Rule::Partition => write!(f, "partition"),
+        }
+    }
+}
+
+impl fmt::Display for Scripted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scripted::Data(n) => write!(f, "data {n}"),
+            Scripted::Syn(n) => write!(f, "SYN {n}"),
+            Scripted::Fin(n) => write!(f, "FIN {n}"),
+            Scripted::Rst(n) => write!(f, "RST {n}"),
+        }
+    }
+}
+
 /// A parsed `--link` value. `heal` is not a rule but a change: see [`Spec::heal`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Spec {
