@@ -211,7 +211,7 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
             let to =
                 output::TraceTo { on: true, json, file: trace_file, step: false, observe: None, svg: None, html: None };
             let view = output::Afterwards { diagram: false, mermaid: None };
-            output::traced_run(&to, color, &view, |tracer| up::up(&link, seed, mtu, tracer, &stop).map(|()| 0))?;
+            output::traced_run(&to, color, &view, None, |tracer| up::up(&link, seed, mtu, tracer, &stop).map(|()| 0))?;
             Ok(())
         }
         args::NetCmd::Exec { host, command } => {
