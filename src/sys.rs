@@ -150,7 +150,7 @@ pub fn ptrace_listen(pid: nix::unistd::Pid) -> nix::Result<()> {
 pub fn spawn_traced(
     program: &std::ffi::CStr,
     argv: &[std::ffi::CString],
-    filter: &seccompiler::BpfProgram,
+    filter: Option<&seccompiler::BpfProgram>,
     netns: Option<BorrowedFd<'_>>,
 ) -> io::Result<nix::unistd::Pid> {
     use nix::sys::signal::{raise, sigprocmask, SigSet, SigmaskHow, Signal};
@@ -165,7 +165,7 @@ pub fn spawn_traced(
             let ready = moved
                 && nix::sys::ptrace::traceme().is_ok()
                 && raise(Signal::SIGSTOP).is_ok()
-                && seccompiler::apply_filter(filter).is_ok();
+                && filter.is_none_or(|f| seccompiler::apply_filter(f).is_ok());
             if ready {
                 // SAFETY: `program` and every `ptrs` entry are NUL-terminated strings that live
                 // until here; the array ends with a null pointer, as execv requires.
@@ -175,6 +175,18 @@ pub fn spawn_traced(
             unsafe { libc::_exit(EXIT_CANNOT_EXEC) }
         }
     }
+}
+
+/// Whether a file carries file capabilities (the `security.capability` extended attribute),
+/// which `exec()` grants as a set-user-ID bit grants its owner's rights. One `getxattr(2)`
+/// asking only for the value's size: a whole crate (xattr) for one call is not worth it.
+pub fn has_file_capabilities(path: &std::path::Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else { return false };
+    // SAFETY: both strings are NUL-terminated and live across the call; a null buffer of size
+    // 0 makes getxattr return the value's size without writing anything.
+    let size = unsafe { libc::getxattr(c.as_ptr(), c"security.capability".as_ptr(), std::ptr::null_mut(), 0) };
+    size > 0
 }
 
 /// The exit code of a child that could not become the program (as a shell's 127).

@@ -108,6 +108,10 @@ pub struct TraceCmdArgs {
     /// Show calls on every fd (files, pipes, Unix sockets) too, not only TCP and UDP sockets.
     #[arg(long)]
     pub all_fds: bool,
+    /// Stop the program at every system call, without lab's seccomp filter (slower): run by
+    /// root, a set-user-ID program then keeps its rights.
+    #[arg(long, conflicts_with = "pid")]
+    pub no_filter: bool,
     /// The trace as JSON Lines.
     #[arg(long)]
     pub json: bool,

@@ -141,7 +141,7 @@ fn trace_cmd(_: args::TraceCmdArgs, _: ColorChoice) -> io::Result<()> {
 fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
     let target = match (a.pid, a.program.is_empty()) {
         (Some(pid), _) => crate::ptrace::Target::Attach(nix::unistd::Pid::from_raw(pid)),
-        (None, false) => crate::ptrace::Target::Launch(a.program),
+        (None, false) => crate::ptrace::Target::Launch { argv: a.program, filter: !a.no_filter },
         (None, true) => {
             return Err(io::Error::other("which program? lab trace -- PROGRAM [ARGS…], or lab trace -p PID"))
         }

@@ -13,13 +13,16 @@
 use super::decode;
 use super::fds::{Looked, Process, Proto, Sock};
 use super::memory::Memory;
+use crate::i18n::{self, M};
 use crate::kernel::check::Verdict;
 use crate::tcp_state::TcpState;
 use crate::trace::record::Recording;
 use crate::trace::socket::{abort_at_close, judge_close, LastLook};
+use crate::trace::Kind;
 use crate::trace::{Detail, Event, Syscall, Ticket, Tracer};
 use crate::transitions;
 use socket2::SockRef;
+use std::cell::RefCell;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, OwnedFd, RawFd};
@@ -53,8 +56,37 @@ pub struct Pending<'t> {
     look: Option<LastLook>,
     /// A call that may block holds its place in the order of events from its entry on, until
     /// it is shown as blocked or returns.
-    wait: Option<Ticket>,
+    wait: Option<Place<'t>>,
     started: Instant,
+}
+
+/// A place held in the order of events. Every event after it waits until it is filled, so a
+/// place that is dropped unfilled — its call forgotten on any path: its thread gone in an
+/// `exec()`, the tracer detaching — gives itself up, and nothing after it is held back.
+struct Place<'t> {
+    tracer: &'t Tracer,
+    ticket: Option<Ticket>,
+}
+
+impl<'t> Place<'t> {
+    fn new(tracer: &'t Tracer) -> Place<'t> {
+        Place { tracer, ticket: Some(tracer.ticket()) }
+    }
+
+    /// Fills the place with `ev`.
+    fn fill(mut self, ev: Event) {
+        if let Some(t) = self.ticket.take() {
+            self.tracer.emit_at(t, vec![ev], None);
+        }
+    }
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        if let Some(t) = self.ticket.take() {
+            self.tracer.cancel(t);
+        }
+    }
 }
 
 impl Pending<'_> {
@@ -65,14 +97,58 @@ impl Pending<'_> {
     }
 }
 
+/// Data a program moves where the trace cannot see it: said once, in words, the first time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unseen {
+    /// `sendfile()`: from a file into the socket, inside the kernel.
+    Sendfile,
+    /// `splice()`: between a pipe and the socket, inside the kernel.
+    Splice,
+    /// An io_uring: operations submitted through a ring shared with the kernel.
+    IoUring,
+}
+
+impl Unseen {
+    fn of(call: Syscall) -> Option<Unseen> {
+        match call {
+            Syscall::Sendfile => Some(Unseen::Sendfile),
+            Syscall::Splice => Some(Unseen::Splice),
+            _ => None,
+        }
+    }
+
+    fn words(self) -> M {
+        match self {
+            Unseen::Sendfile => M::TraceUnseenSendfile,
+            Unseen::Splice => M::TraceUnseenSplice,
+            Unseen::IoUring => M::TraceUnseenIoUring,
+        }
+    }
+}
+
 /// Turns entries and exits into events.
 pub struct Calls<'t> {
     pub tracer: &'t Tracer,
     /// Show calls on every fd, not only TCP and UDP sockets.
     pub all_fds: bool,
+    /// What the trace cannot show that it has said already.
+    told: RefCell<Vec<Unseen>>,
 }
 
 impl<'t> Calls<'t> {
+    pub fn new(tracer: &'t Tracer, all_fds: bool) -> Calls<'t> {
+        Calls { tracer, all_fds, told: RefCell::new(Vec::new()) }
+    }
+
+    /// Says, the first time only, what the program does that the trace cannot show.
+    pub fn tell_once(&self, what: Unseen, actor: &str) {
+        let mut told = self.told.borrow_mut();
+        if !told.contains(&what) {
+            told.push(what);
+            self.tracer.emit(Event::words(Kind::Note, actor, i18n::t(what.words()).to_string()));
+        }
+    }
+
     /// The entry of `call`: `None` if the trace does not show it (a `read()` of a file).
     pub fn entry(
         &self,
@@ -82,7 +158,10 @@ impl<'t> Calls<'t> {
         call: Syscall,
         raw: [u64; 6],
     ) -> Option<Pending<'t>> {
-        let fd = decode::fd_of(call, &raw);
+        let fd = match call {
+            Syscall::Splice => Some(splice_socket(proc, &raw, self.tracer, actor)),
+            _ => decode::fd_of(call, &raw),
+        };
         let (args, copy, inode, shown) = match fd {
             None => {
                 let shown = decode::shown_without_fd(call, &raw, mem, proc, (self.tracer, self.all_fds, actor));
@@ -94,7 +173,8 @@ impl<'t> Calls<'t> {
                     (decode::entry_args(call, &raw, mem), Some(copy), Some(sock.inode), shown)
                 }
                 Looked::Other(copy) => (decode::entry_args(call, &raw, mem), Some(copy), None, self.all_fds),
-                Looked::Closed => (decode::entry_args(call, &raw, mem), None, None, false),
+                // Not open: the call fails with EBADF, a bug worth seeing with --all-fds.
+                Looked::Closed => (decode::entry_args(call, &raw, mem), None, None, self.all_fds),
             },
         };
         if !shown {
@@ -111,7 +191,7 @@ impl<'t> Calls<'t> {
         if call == Syscall::Close {
             self.close_entry(&mut p, proc);
         } else if decode::may_block(call) {
-            p.wait = Some(self.tracer.ticket());
+            p.wait = Some(Place::new(self.tracer));
         }
         // The program is stopped at the call's entry and lab has taken its looks: the call
         // itself comes next, when the program is let go.
@@ -121,24 +201,34 @@ impl<'t> Calls<'t> {
 
     /// Shows a call that has been waiting as blocked, in its place (its entry).
     pub fn show_blocked(&self, p: &mut Pending<'t>) {
-        let Some(ticket) = p.wait.take() else { return };
+        let Some(place) = p.wait.take() else { return };
         let mut ev = p.rec.ev.clone();
         ev.detail = Some(Detail::Blocked);
-        self.tracer.emit_at(ticket, vec![ev], None);
+        place.fill(ev);
     }
 
-    /// Forgets a call whose thread is gone before it returned.
-    pub fn abandon(&self, mut p: Pending<'t>) {
-        if let Some(t) = p.wait.take() {
-            self.tracer.cancel(t);
+    /// A call whose thread ended before it returned (the process exited or was killed, or
+    /// another thread called `exec()`): shown in its place if it was not shown yet, else
+    /// after its "blocked" line — strace's `<unfinished ...>` with no `<... resumed>`.
+    pub fn unfinished(&self, mut p: Pending<'t>) {
+        let mut ev = p.rec.ev.clone();
+        (ev.ret, ev.detail) = (None, Some(Detail::Unfinished));
+        match p.wait.take() {
+            Some(place) => place.fill(ev),
+            None => self.tracer.emit(ev),
         }
+    }
+
+    /// Forgets a call whose exit the tracer will not see (it detaches): its place, if it
+    /// held one, is given up as it is dropped.
+    pub fn abandon(&self, p: Pending<'t>) {
+        drop(p);
     }
 
     /// The exit of a call: its result, what it wrote back, the state after, the check.
     pub fn exit(&self, proc: &mut Process, mem: Memory, mut p: Pending<'t>, ret: i64) {
-        if let Some(t) = p.wait.take() {
-            self.tracer.cancel(t);
-        }
+        // Its place is given up: the call took effect now, and its event takes a new one.
+        drop(p.wait.take());
         if let Some((_, code)) = RESTART_CODES.iter().find(|(c, _)| -ret == *c) {
             p.rec.result(&Ok(()), |_, _| 0);
             (p.rec.ev.ret, p.rec.ev.detail) = (None, Some(Detail::Interrupted(code)));
@@ -148,10 +238,14 @@ impl<'t> Calls<'t> {
         p.rec.result(&result, |_, r| *r);
         let sock = p.inode.and_then(|i| proc.sock_mut(i));
         decode::exit_details(&mut p.rec.ev, &p.raw, mem, ret, sock.as_deref());
+        let unseen = Unseen::of(p.call).filter(|_| ret >= 0).map(|u| (u, p.rec.ev.actor.clone()));
         match p.call {
             Syscall::Close => self.close_exit(p, proc),
             Syscall::Socket | Syscall::Accept | Syscall::Accept4 if ret >= 0 => self.new_socket(p, proc, ret),
             _ => self.on_socket(p, proc, ret),
+        }
+        if let Some((what, actor)) = unseen {
+            self.tell_once(what, &actor);
         }
     }
 
@@ -159,7 +253,7 @@ impl<'t> Calls<'t> {
     /// knows, then the state after and the check.
     fn on_socket(&self, mut p: Pending<'t>, proc: &mut Process, ret: i64) {
         if let Some(fd) = decode::fd_replaced(p.call, &p.raw, ret) {
-            proc.forget(fd);
+            proc.duplicated(p.raw[0] as RawFd, fd);
         }
         if p.call == Syscall::CloseRange && ret == 0 {
             let gone = proc.forget_range(p.raw[0] as RawFd, p.raw[1].min(i32::MAX as u64) as RawFd);
@@ -244,6 +338,17 @@ impl<'t> Calls<'t> {
             (Verdict::Agrees, row.state, Some(row.recv_q), Some(row.send_q));
         ev.reason = Some(transitions::close_other_reference().into());
         true
+    }
+}
+
+/// `splice()` moves data between a pipe and another fd, either way: the fd the trace follows
+/// is the one that is a socket (the output, else the input).
+fn splice_socket(proc: &mut Process, raw: &[u64; 6], tracer: &Tracer, actor: &str) -> RawFd {
+    let out = raw[2] as RawFd;
+    if matches!(proc.look(out, tracer, actor), Looked::Socket(..)) {
+        out
+    } else {
+        raw[0] as RawFd
     }
 }
 

@@ -7,7 +7,7 @@
 //! ([`Memory`]): the address given to `connect()`, the first bytes sent or received.
 
 use super::fds::{Looked, Process, Proto, Sock};
-use super::memory::Memory;
+use super::memory::{total_len, Memory};
 use crate::trace::event::SHOW_BYTES;
 use crate::trace::{names, Arg, Detail, Event, Syscall, Tracer};
 use crate::transitions;
@@ -47,6 +47,12 @@ pub fn may_block(call: Syscall) -> bool {
             | Pselect6
             | EpollWait
             | EpollPwait
+            | Writev
+            | Readv
+            | Sendmmsg
+            | Recvmmsg
+            | Sendfile
+            | Splice
     )
 }
 
@@ -99,6 +105,23 @@ pub fn entry_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
         Syscall::Sendto => vec![fd, data(mem, raw[1], raw[2]), int(2), flags(raw[3])],
         Syscall::Write => vec![fd, data(mem, raw[1], raw[2]), int(2)],
         Syscall::Sendmsg => sendmsg_args(raw, mem),
+        Syscall::Writev => {
+            let iovs = mem.iovecs(raw[1], raw[2]);
+            vec![fd, Arg::Data { head: mem.gather(&iovs, SHOW_BYTES), len: total_len(&iovs) }, int(2)]
+        }
+        Syscall::Sendmmsg => sendmmsg_args(raw, mem),
+        Syscall::Readv => vec![fd, Arg::Elided, int(2)],
+        Syscall::Recvmmsg => vec![fd, Arg::Elided, int(2), flags(raw[3])],
+        // The data never passes through the program's memory: only its length is known.
+        Syscall::Sendfile => vec![fd, Arg::Fd(raw[1] as RawFd), Arg::Text(pointer(raw[2])), Arg::Int(raw[3] as i64)],
+        Syscall::Splice => vec![
+            fd,
+            Arg::Text(pointer(raw[1])),
+            Arg::Fd(raw[2] as RawFd),
+            Arg::Text(pointer(raw[3])),
+            Arg::Int(raw[4] as i64),
+            Arg::Int(raw[5] as i32 as i64),
+        ],
         Syscall::Recvfrom => vec![fd, Arg::Elided, int(2), flags(raw[3])],
         Syscall::Read => vec![fd, Arg::Elided, int(2)],
         Syscall::Recvmsg => vec![fd, Arg::Elided, flags(raw[2])],
@@ -158,6 +181,28 @@ fn sendmsg_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
         }
         None => vec![fd, Arg::Text(pointer(raw[1])), flags(raw[2])],
     }
+}
+
+/// `sendmmsg(fd, msgs, n, flags)`: the messages' data, one after the other as the stream
+/// carries them, and their total length.
+fn sendmmsg_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
+    let iovs: Vec<(u64, usize)> =
+        mem.mmsghdrs(raw[1], raw[2]).into_iter().flat_map(|(m, _)| mem.msghdr_iovecs(m).unwrap_or_default()).collect();
+    let data = Arg::Data { head: mem.gather(&iovs, SHOW_BYTES), len: total_len(&iovs) };
+    vec![Arg::Fd(raw[0] as RawFd), data, Arg::Int(raw[2] as i32 as i64), flags(raw[3])]
+}
+
+/// What `recvmmsg()` received: each message's buffers filled up to its `msg_len`, in order.
+fn recvmmsg_data(raw: &[u64; 6], mem: Memory, messages: u64) -> Arg {
+    let mut iovs = Vec::new();
+    for (m, got) in mem.mmsghdrs(raw[1], messages) {
+        let mut left = got;
+        for (base, len) in mem.msghdr_iovecs(m).unwrap_or_default() {
+            iovs.push((base, len.min(left)));
+            left -= len.min(left);
+        }
+    }
+    Arg::Data { head: mem.gather(&iovs, SHOW_BYTES), len: total_len(&iovs) }
 }
 
 fn fcntl_args(raw: &[u64; 6]) -> Vec<Arg> {
@@ -223,11 +268,12 @@ pub fn exit_details(ev: &mut Event, raw: &[u64; 6], mem: Memory, ret: i64, sock:
                 ev.detail = Some(Detail::Accepted { fd: ret as RawFd, peer });
             }
         }
-        Syscall::Recvfrom | Syscall::Read | Syscall::Recvmsg => {
-            let head = if call == Syscall::Recvmsg {
-                mem.msghdr_data(raw[1], n.min(SHOW_BYTES))
-            } else {
-                mem.bytes(raw[1], n.min(SHOW_BYTES))
+        Syscall::Recvmmsg => replace_buffer(ev, recvmmsg_data(raw, mem, ret as u64)),
+        Syscall::Recvfrom | Syscall::Read | Syscall::Recvmsg | Syscall::Readv => {
+            let head = match call {
+                Syscall::Recvmsg => mem.msghdr_data(raw[1], n.min(SHOW_BYTES)),
+                Syscall::Readv => mem.gather(&mem.iovecs(raw[1], raw[2]), n.min(SHOW_BYTES)),
+                _ => mem.bytes(raw[1], n.min(SHOW_BYTES)),
             };
             replace_buffer(ev, Arg::Data { head, len: n });
             if n == 0 && stream && sock.is_some() {

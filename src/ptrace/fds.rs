@@ -106,16 +106,20 @@ impl Process {
     pub fn look(&mut self, fd: RawFd, tracer: &Tracer, actor: &str) -> Looked<'_> {
         let Some(pidfd) = &self.pidfd else { return Looked::Closed };
         let Ok(copy) = sys::pidfd_getfd(pidfd.as_fd(), fd) else {
-            self.fds.remove(&fd);
+            self.forget(fd);
             return Looked::Closed;
         };
         let Ok(stat) = nix::sys::stat::fstat(copy.as_fd()) else { return Looked::Closed };
         if stat.st_mode & libc::S_IFMT != libc::S_IFSOCK {
-            self.fds.remove(&fd);
+            self.forget(fd);
             return Looked::Other(copy);
         }
         let inode = stat.st_ino;
-        self.fds.insert(fd, inode);
+        // The fd may have held another socket, closed out of sight (by another process
+        // sharing the table, or a call the trace does not stop at).
+        if let Some(old) = self.fds.insert(fd, inode).filter(|old| *old != inode) {
+            self.prune(old);
+        }
         let sock = self.socks.entry(inode).or_insert_with(|| Sock {
             inode,
             proto: proto_of(&copy),
@@ -153,24 +157,59 @@ impl Process {
         self.fds.values().any(|i| self.socks.get(i).is_some_and(|s| s.shown(all_fds)))
     }
 
-    /// The fd no longer holds what it held (closed, or replaced by `dup2()`).
+    /// The fd no longer holds what it held (closed, or replaced by `dup2()`). What the trace
+    /// knew of its socket goes with the socket's last fd: a server that runs for a day and
+    /// accepts a million connections must not remember them all.
     pub fn forget(&mut self, fd: RawFd) {
-        self.fds.remove(&fd);
+        if let Some(inode) = self.fds.remove(&fd) {
+            self.prune(inode);
+        }
+    }
+
+    /// `new` is a copy of `old` (`dup()`, `dup2()`, `F_DUPFD`): the same socket, one more fd.
+    pub fn duplicated(&mut self, old: RawFd, new: RawFd) {
+        self.forget(new);
+        if let Some(inode) = self.fds.get(&old).copied() {
+            self.fds.insert(new, inode);
+        }
+    }
+
+    /// Forgets the socket with this inode if no fd (that the trace knows of) holds it any more.
+    fn prune(&mut self, inode: u64) {
+        if !self.fds.values().any(|i| *i == inode) {
+            self.socks.remove(&inode);
+        }
     }
 
     /// The sockets among fds `first..=last`, and forgets those fds (`close_range()`).
     pub fn forget_range(&mut self, first: RawFd, last: RawFd) -> Vec<RawFd> {
         let gone: Vec<RawFd> = self.fds.keys().copied().filter(|fd| (first..=last).contains(fd)).collect();
         for fd in &gone {
-            self.fds.remove(fd);
+            self.forget(*fd);
         }
         gone
     }
 
-    /// After `exec()`: close-on-exec fds are gone, the others stay; which is which is learned
-    /// again at their next use.
+    /// After `exec()`: close-on-exec fds are gone, the others stay. Each fd known is looked at
+    /// once more: one that still holds its socket keeps it (and its id), the rest are forgotten.
     pub fn exec(&mut self) {
-        self.fds.clear();
+        let known: Vec<(RawFd, u64)> = self.fds.iter().map(|(fd, i)| (*fd, *i)).collect();
+        for (fd, inode) in known {
+            if self.inode_at(fd) != Some(inode) {
+                self.forget(fd);
+            }
+        }
+    }
+
+    /// The inode fd `fd` holds now, if it is open.
+    fn inode_at(&self, fd: RawFd) -> Option<u64> {
+        let copy = sys::pidfd_getfd(self.pidfd.as_ref()?.as_fd(), fd).ok()?;
+        nix::sys::stat::fstat(copy.as_fd()).ok().map(|st| st.st_ino)
+    }
+
+    /// How many sockets the trace remembers for this process.
+    pub fn sockets_known(&self) -> usize {
+        self.socks.len()
     }
 }
 
@@ -182,5 +221,37 @@ fn proto_of(copy: &OwnedFd) -> Proto {
         Ok(t) if inet && t == Type::STREAM => Proto::Tcp,
         Ok(t) if inet && t == Type::DGRAM => Proto::Udp,
         _ => Proto::OtherSocket,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Discard;
+    use std::os::fd::AsRawFd;
+
+    /// This test's own process stands for the traced one: the tracer may copy its fds too.
+    #[test]
+    fn a_socket_is_forgotten_with_its_last_fd() {
+        let tracer = Tracer::new(Arc::new(Discard));
+        let mut proc = Process::new(nix::unistd::getpid());
+        let mut open = Vec::new();
+        for _ in 0..100 {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            assert!(matches!(proc.look(l.as_raw_fd(), &tracer, "t"), Looked::Socket(..)));
+            proc.forget(l.as_raw_fd());
+            open.push(l);
+        }
+        assert_eq!(proc.sockets_known(), 0, "100 sockets looked at, each fd forgotten");
+
+        // Two fds for one socket: it is remembered until the second goes.
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let copy = l.try_clone().unwrap();
+        assert!(matches!(proc.look(l.as_raw_fd(), &tracer, "t"), Looked::Socket(..)));
+        proc.duplicated(l.as_raw_fd(), copy.as_raw_fd());
+        proc.forget(l.as_raw_fd());
+        assert_eq!(proc.sockets_known(), 1);
+        proc.forget(copy.as_raw_fd());
+        assert_eq!(proc.sockets_known(), 0);
     }
 }

@@ -12,7 +12,7 @@ use seccompiler::{BpfProgram, SeccompAction, SeccompFilter, TargetArch};
 use std::collections::BTreeMap;
 
 /// The x86_64 system call numbers the trace decodes, with the call each is.
-pub const CALLS: [(libc::c_long, Syscall); 31] = [
+pub const CALLS: [(libc::c_long, Syscall); 37] = [
     (libc::SYS_socket, Syscall::Socket),
     (libc::SYS_socketpair, Syscall::Socketpair),
     (libc::SYS_bind, Syscall::Bind),
@@ -44,7 +44,19 @@ pub const CALLS: [(libc::c_long, Syscall); 31] = [
     (libc::SYS_epoll_ctl, Syscall::EpollCtl),
     (libc::SYS_epoll_wait, Syscall::EpollWait),
     (libc::SYS_epoll_pwait, Syscall::EpollPwait),
+    (libc::SYS_writev, Syscall::Writev),
+    (libc::SYS_readv, Syscall::Readv),
+    (libc::SYS_sendmmsg, Syscall::Sendmmsg),
+    (libc::SYS_recvmmsg, Syscall::Recvmmsg),
+    (libc::SYS_sendfile, Syscall::Sendfile),
+    (libc::SYS_splice, Syscall::Splice),
 ];
+
+/// `io_uring_setup`: a program that makes one can then connect, send and receive through a
+/// ring shared with the kernel, with no system call per operation — where no tracer sees it.
+/// The filter stops here so that the trace can say so. (`io_uring_enter`, which a ring's user
+/// makes again and again, is not in the filter; without one — `-p` — it stops too.)
+pub const IO_URING: [u64; 2] = [libc::SYS_io_uring_setup as u64, libc::SYS_io_uring_enter as u64];
 
 /// The call a number stands for.
 pub fn call_of(nr: u64) -> Option<Syscall> {
@@ -55,11 +67,12 @@ pub fn call_of(nr: u64) -> Option<Syscall> {
 /// one when the program is continued. The trace maps it back to the call it continues.
 pub const RESTART: u64 = libc::SYS_restart_syscall as u64;
 
-/// The filter: stop at the [`CALLS`] and at `restart_syscall`, allow everything else. A call
+/// The filter: stop at the [`CALLS`], at `restart_syscall` and `io_uring_setup`, allow
+/// everything else. A call
 /// of another architecture (a 32-bit `int 0x80`) is refused by seccompiler's arch check, which
 /// kills the program: `lab trace` refuses 32-bit programs before starting them.
 pub fn program() -> Result<BpfProgram, String> {
-    let numbers = CALLS.iter().map(|(n, _)| i64::from(*n as i32)).chain([RESTART as i64]);
+    let numbers = CALLS.iter().map(|(n, _)| i64::from(*n as i32)).chain([RESTART as i64, IO_URING[0] as i64]);
     let rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> = numbers.map(|n| (n, Vec::new())).collect();
     let filter = SeccompFilter::new(rules, SeccompAction::Allow, SeccompAction::Trace(0), TargetArch::x86_64)
         .map_err(|e| e.to_string())?;

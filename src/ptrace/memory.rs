@@ -19,6 +19,15 @@ const READ_MAX: usize = 4096;
 /// The most entries of a `poll()` or `epoll_wait()` list the tracer reads.
 pub const LIST_MAX: usize = 1024;
 
+/// The most buffers of an iovec list, or messages of an mmsghdr list, the tracer reads (the
+/// kernel's own limit on an iovec list, `UIO_MAXIOV`, is 1024).
+pub const IOV_MAX: usize = 64;
+
+/// The total length of a list of buffers.
+pub fn total_len(iovs: &[(u64, usize)]) -> usize {
+    iovs.iter().fold(0, |sum, (_, len)| sum.saturating_add(*len))
+}
+
 /// The memory of one traced thread's process.
 #[derive(Clone, Copy)]
 pub struct Memory {
@@ -109,28 +118,68 @@ impl Memory {
     /// The first buffer of a `struct msghdr` at `addr` (`sendmsg()`, `recvmsg()`), as
     /// (address, length), and the total length of all its buffers.
     pub fn msghdr_iov(&self, addr: u64) -> Option<(u64, usize, usize)> {
-        // struct msghdr on x86_64: name(8) namelen(4)+pad(4) iov(8) iovlen(8) control(8) ...
-        let iov = u64::from_ne_bytes(self.word::<8>(addr + 16)?);
-        let iovlen = u64::from_ne_bytes(self.word::<8>(addr + 24)?).min(64);
-        // struct iovec { void *base; size_t len; }: 16 bytes.
-        let raw = self.bytes(iov, usize::try_from(iovlen).ok()? * 16);
-        let mut chunks = raw.chunks_exact(16).map(|c| {
-            let base = u64::from_ne_bytes(c[..8].try_into().unwrap_or_default());
-            let len = u64::from_ne_bytes(c[8..].try_into().unwrap_or_default());
-            (base, usize::try_from(len).unwrap_or(usize::MAX))
-        });
-        let (base, first) = chunks.next()?;
-        let total = chunks.fold(first, |sum, (_, len)| sum.saturating_add(len));
-        Some((base, first, total))
+        let iovs = self.msghdr_iovecs(addr)?;
+        let (base, first) = *iovs.first()?;
+        Some((base, first, total_len(&iovs)))
     }
 
-    /// The data of a `struct iovec` list as one buffer, up to `len` bytes (what a
-    /// `recvmsg()` received, or `sendmsg()` sent), from its first buffer.
-    pub fn msghdr_data(&self, addr: u64, len: usize) -> Vec<u8> {
-        match self.msghdr_iov(addr) {
-            Some((base, first, _)) => self.bytes(base, len.min(first)),
-            None => Vec::new(),
+    /// The buffers of a `struct msghdr` at `addr`.
+    pub fn msghdr_iovecs(&self, addr: u64) -> Option<Vec<(u64, usize)>> {
+        // struct msghdr on x86_64: name(8) namelen(4)+pad(4) iov(8) iovlen(8) control(8) ...
+        let iov = u64::from_ne_bytes(self.word::<8>(addr + 16)?);
+        let iovlen = u64::from_ne_bytes(self.word::<8>(addr + 24)?);
+        Some(self.iovecs(iov, iovlen))
+    }
+
+    /// A `struct iovec[n]` at `addr` (`writev()`, `readv()`, a msghdr's buffers): each buffer's
+    /// address and length; at most [`IOV_MAX`] of them.
+    pub fn iovecs(&self, addr: u64, n: u64) -> Vec<(u64, usize)> {
+        let n = usize::try_from(n).unwrap_or(0).min(IOV_MAX);
+        // struct iovec { void *base; size_t len; }: 16 bytes.
+        let raw = self.bytes(addr, n * 16);
+        raw.chunks_exact(16)
+            .map(|c| {
+                let base = u64::from_ne_bytes(c[..8].try_into().unwrap_or_default());
+                let len = u64::from_ne_bytes(c[8..].try_into().unwrap_or_default());
+                (base, usize::try_from(len).unwrap_or(usize::MAX))
+            })
+            .collect()
+    }
+
+    /// The first `max` bytes the buffers hold, in order, as the kernel reads (or fills) them.
+    pub fn gather(&self, iovs: &[(u64, usize)], max: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (base, len) in iovs {
+            if out.len() >= max {
+                break;
+            }
+            let part = self.bytes(*base, (*len).min(max - out.len()));
+            let short = part.len() < (*len).min(max - out.len());
+            out.extend(part);
+            if short {
+                break;
+            }
         }
+        out
+    }
+
+    /// A `struct mmsghdr[n]` at `addr` (`sendmmsg()`, `recvmmsg()`): the address of each
+    /// message's `struct msghdr`, and its `msg_len` (the bytes sent or received, once the call
+    /// returned); at most [`IOV_MAX`] messages.
+    pub fn mmsghdrs(&self, addr: u64, n: u64) -> Vec<(u64, usize)> {
+        let n = usize::try_from(n).unwrap_or(0).min(IOV_MAX);
+        // struct mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; }: 56 + 4, padded to 64.
+        let raw = self.bytes(addr, n * 64);
+        raw.chunks_exact(64)
+            .enumerate()
+            .map(|(i, c)| (addr + 64 * i as u64, u32::from_ne_bytes(c[56..60].try_into().unwrap_or_default()) as usize))
+            .collect()
+    }
+
+    /// The data of a `struct msghdr`'s buffers as one, up to `len` bytes (what a `recvmsg()`
+    /// received, or `sendmsg()` sent).
+    pub fn msghdr_data(&self, addr: u64, len: usize) -> Vec<u8> {
+        self.msghdr_iovecs(addr).map_or(Vec::new(), |iovs| self.gather(&iovs, len))
     }
 }
 
@@ -182,5 +231,13 @@ mod tests {
         assert_eq!(me.bytes(0, 5), b"", "a null pointer reads nothing");
         let set: [u8; 2] = [0b0000_1001, 0b0000_0001];
         assert_eq!(me.fd_set(set.as_ptr() as u64, 9), vec![0, 3, 8]);
+        // Two buffers, gathered in order and cut at the length asked for.
+        let (a, b) = (*b"hel", *b"lo\n");
+        let iov: [u64; 4] = [a.as_ptr() as u64, 3, b.as_ptr() as u64, 3];
+        let iovs = me.iovecs(iov.as_ptr() as u64, 2);
+        assert_eq!(iovs.len(), 2);
+        assert_eq!(me.gather(&iovs, 64), b"hello\n");
+        assert_eq!(me.gather(&iovs, 4), b"hell");
+        assert_eq!(total_len(&iovs), 6);
     }
 }

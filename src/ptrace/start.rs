@@ -29,18 +29,22 @@ fn options() -> Options {
 /// Starts `argv` under the seccomp filter, stopped at its first instruction's `exec()`, with
 /// the options set. EXITKILL: if lab dies, the program dies too — under the filter, its socket
 /// calls would otherwise fail with ENOSYS, no tracer being there to answer.
-pub fn launch(argv: &[OsString], netns: Option<BorrowedFd<'_>>) -> Result<Pid, String> {
+pub fn launch(argv: &[OsString], netns: Option<BorrowedFd<'_>>, filtered: bool) -> Result<Pid, String> {
     let first = argv.first().ok_or("lab trace: which program? (lab trace -- PROGRAM [ARGS…])")?;
     let path = find_program(Path::new(first))?;
     refuse_32_bit(&path)?;
-    let filter = filter::program().map_err(|e| format!("cannot build the seccomp filter: {e}"))?;
+    let filter = match filtered {
+        true => Some(filter::program().map_err(|e| format!("cannot build the seccomp filter: {e}"))?),
+        false => None,
+    };
     let cpath = CString::new(path.as_os_str().as_bytes()).map_err(|_| "a NUL byte in the program's name")?;
     let args: Result<Vec<CString>, _> = argv.iter().map(|a| CString::new(a.as_bytes())).collect();
     let args = args.map_err(|_| "a NUL byte in an argument")?;
-    let pid = sys::spawn_traced(&cpath, &args, &filter, netns).map_err(|e| format!("fork: {e}"))?;
+    let pid = sys::spawn_traced(&cpath, &args, filter.as_ref(), netns).map_err(|e| format!("fork: {e}"))?;
     match waitpid(pid, Some(WaitPidFlag::__WALL)) {
         Ok(WaitStatus::Stopped(_, Signal::SIGSTOP)) => {}
-        Ok(WaitStatus::Exited(_, _)) => return Err(not_traceable("PTRACE_TRACEME")),
+        // The child inherits no tracer of lab's, but `strace -f lab …` traces it already.
+        Ok(WaitStatus::Exited(_, _)) => return Err(not_traceable("PTRACE_TRACEME", tracer_of("self"))),
         other => return Err(format!("the child did not stop as expected: {other:?}")),
     }
     let opts = options() | Options::PTRACE_O_EXITKILL | Options::PTRACE_O_TRACESECCOMP;
@@ -129,11 +133,29 @@ fn attach_refused(pid: Pid, e: Errno) -> String {
             owner.unwrap_or(0)
         );
     }
-    not_traceable(&format!("PTRACE_SEIZE {pid}"))
+    not_traceable(&format!("PTRACE_SEIZE {pid}"), tracer_of(&pid.to_string()))
 }
 
-/// The reasons ptrace may be refused to one's own processes: Yama, a container, a tracer.
-fn not_traceable(what: &str) -> String {
+/// The process that traces `/proc/WHO` already (`TracerPid:` in its status; 0: none), and its
+/// name (`/proc/TRACER/comm`): a process has one tracer at a time.
+fn tracer_of(who: &str) -> Option<(i32, String)> {
+    let status = std::fs::read_to_string(format!("/proc/{who}/status")).ok()?;
+    let pid: i32 = status.lines().find_map(|l| l.strip_prefix("TracerPid:"))?.trim().parse().ok()?;
+    if pid == 0 {
+        return None;
+    }
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    Some((pid, comm.trim().to_string()))
+}
+
+/// The reasons ptrace may be refused to one's own processes: a tracer already there (named),
+/// Yama, a container.
+fn not_traceable(what: &str, tracer: Option<(i32, String)>) -> String {
+    if let Some((pid, comm)) = tracer {
+        return format!(
+            "{what} refused: it is already traced by process {pid} ({comm}), and a process has one tracer at a time: stop {comm} first"
+        );
+    }
     let scope = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope").ok();
     let scope = scope.as_deref().map(str::trim);
     let why = match scope {
@@ -147,7 +169,7 @@ fn not_traceable(what: &str) -> String {
 }
 
 /// Whether this process has CAP_SYS_PTRACE (bit 19 of `CapEff` in `/proc/self/status`).
-fn has_cap_sys_ptrace() -> bool {
+pub fn has_cap_sys_ptrace() -> bool {
     const CAP_SYS_PTRACE: u32 = 19;
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let eff = status.lines().find_map(|l| l.strip_prefix("CapEff:")).map(str::trim);

@@ -11,7 +11,7 @@
 //!   never see its Ctrl+C;
 //! - when it is **gone**: exited or killed.
 
-use super::calls::{Calls, Pending, ERESTART_RESTARTBLOCK};
+use super::calls::{Calls, Pending, Unseen, ERESTART_RESTARTBLOCK};
 use super::fds::Process;
 use super::filter;
 use super::memory::Memory;
@@ -56,6 +56,8 @@ pub struct Stops<'t> {
     /// The program started (or attached to), whose exit status lab exits with.
     pub main: Pid,
     pub exit_status: Option<i32>,
+    /// The signal that killed it, if one did (its status is then 128 + the signal's number).
+    pub killed_by: Option<Signal>,
     /// New threads whose first stop came before their creator's clone event.
     early: Vec<Pid>,
     /// `lab net`'s hosts, by their network namespace's inode: a program's actor name starts
@@ -73,6 +75,7 @@ impl<'t> Stops<'t> {
             seized,
             main,
             exit_status: None,
+            killed_by: None,
             early: Vec::new(),
             hosts: Vec::new(),
         }
@@ -109,8 +112,8 @@ impl<'t> Stops<'t> {
             WaitStatus::PtraceSyscall(tid) => self.on_syscall(tid),
             WaitStatus::PtraceEvent(tid, sig, event) => self.on_event(tid, sig, event),
             WaitStatus::Stopped(tid, sig) => self.on_signal(tid, sig),
-            WaitStatus::Exited(tid, code) => self.on_gone(tid, code),
-            WaitStatus::Signaled(tid, sig, _) => self.on_gone(tid, 128 + sig as i32),
+            WaitStatus::Exited(tid, code) => self.on_gone(tid, code, None),
+            WaitStatus::Signaled(tid, sig, _) => self.on_gone(tid, 128 + sig as i32, Some(sig)),
             _ => {}
         }
     }
@@ -135,6 +138,10 @@ impl<'t> Stops<'t> {
     /// A call's entry; returns whether the tracer must see its exit.
     fn on_entry(&mut self, tid: Pid, nr: u64, raw: [u64; 6]) -> bool {
         let Some(task) = self.tasks.get_mut(&tid) else { return false };
+        if filter::IO_URING.contains(&nr) {
+            self.calls.tell_once(Unseen::IoUring, &task.actor);
+            return false;
+        }
         let (call, raw) = match (nr, filter::call_of(nr)) {
             (filter::RESTART, _) => match task.interrupted.take() {
                 Some(continued) => continued,
@@ -219,11 +226,35 @@ impl<'t> Stops<'t> {
         let former = ptrace::getevent(tid).map(|t| Pid::from_raw(t as i32)).unwrap_or(tid);
         let task = self.tasks.remove(&former).or_else(|| self.tasks.remove(&tid));
         let pid = task.as_ref().map_or(tid, |t| t.pid);
-        self.tasks.retain(|_, t| t.pid != pid);
+        // Every other thread of the process is gone: a call one of them was in never returns.
+        let gone: Vec<Pid> = self.tasks.iter().filter(|(_, t)| t.pid == pid).map(|(k, _)| *k).collect();
+        for other in gone {
+            if let Some(p) = self.tasks.remove(&other).and_then(|mut t| t.pending.take()) {
+                self.calls.unfinished(p);
+            }
+        }
         if let Some(proc) = self.procs.get_mut(&pid) {
             proc.exec();
         }
         self.adopt(tid, pid);
+        self.check_privileges(tid);
+    }
+
+    /// A program whose file grants rights (set-user-ID…) has just started without them, as
+    /// the trace runs it: said in words, with how to keep them.
+    fn check_privileges(&self, tid: Pid) {
+        let exe = std::path::PathBuf::from(format!("/proc/{tid}/exe"));
+        let what = super::privileges::granted(&exe);
+        if what.is_empty() {
+            return;
+        }
+        let name = std::fs::read_link(&exe).map_or_else(|_| exe.display().to_string(), |p| p.display().to_string());
+        let root = super::start::has_cap_sys_ptrace();
+        if let (Some(words), Some(task)) =
+            (super::privileges::warning(&name, &what, self.filtered, root), self.tasks.get(&tid))
+        {
+            self.calls.tracer.note(&task.actor, &words);
+        }
     }
 
     /// A signal about to be delivered, or a new thread's first stop.
@@ -249,17 +280,17 @@ impl<'t> Stops<'t> {
         self.resume(tid, false, Some(sig));
     }
 
-    fn on_gone(&mut self, tid: Pid, status: i32) {
+    fn on_gone(&mut self, tid: Pid, status: i32, signal: Option<Signal>) {
         if let Some(mut task) = self.tasks.remove(&tid) {
             if let Some(p) = task.pending.take() {
-                self.calls.abandon(p);
+                self.calls.unfinished(p);
             }
             if !self.tasks.values().any(|t| t.pid == task.pid) {
                 self.procs.remove(&task.pid);
             }
         }
         if tid == self.main {
-            self.exit_status = Some(status);
+            (self.exit_status, self.killed_by) = (Some(status), signal);
         }
     }
 

@@ -133,11 +133,22 @@ fn segments(e: &Event) -> Vec<(bool, String)> {
             tcp(transitions::connect_segments(false))
         }
         (Some(Syscall::Connect), _) if e.failed_with(Errno::ECONNREFUSED) => tcp(transitions::connect_segments(true)),
-        (Some(Syscall::Send | Syscall::Sendto | Syscall::Write | Syscall::Sendmsg), _)
-            if ok && e.ret.unwrap_or(0) > 0 =>
-        {
+        (
+            Some(
+                Syscall::Send
+                | Syscall::Sendto
+                | Syscall::Write
+                | Syscall::Sendmsg
+                | Syscall::Writev
+                | Syscall::Sendmmsg
+                | Syscall::Sendfile,
+            ),
+            _,
+        ) if ok && e.ret.unwrap_or(0) > 0 => {
             let data = e.buffer().map(Arg::to_string).unwrap_or_default();
-            vec![(true, format!("{data} ({} bytes)", e.ret.unwrap_or(0)))]
+            // sendmmsg() returns how many messages went: the bytes are its data's length.
+            let bytes = if e.call == Some(Syscall::Sendmmsg) { e.data().map(|d| d.1 as i64) } else { e.ret };
+            vec![(true, format!("{data} ({} bytes)", bytes.unwrap_or(0)))]
         }
         (Some(Syscall::Shutdown), Some(Arg::Shutdown(how)))
             if ok && before.is_some_and(|b| transitions::shutdown_sends_fin(*how, b)) =>
@@ -175,7 +186,9 @@ fn call_label(e: &Event) -> String {
     };
     let name = e.call.map_or("", Syscall::name);
     let call = match e.call {
-        Some(Syscall::Recv | Syscall::Recvfrom | Syscall::Read | Syscall::Recvmsg) => {
+        Some(
+            Syscall::Recv | Syscall::Recvfrom | Syscall::Read | Syscall::Recvmsg | Syscall::Readv | Syscall::Recvmmsg,
+        ) => {
             format!("{name} {}", e.buffer().map(Arg::to_string).unwrap_or_default())
         }
         _ => format!("{name}()"),

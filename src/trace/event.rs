@@ -118,6 +118,9 @@ pub enum Detail {
     /// The call has started and is blocked in the kernel (its result comes in a later event,
     /// as strace's `<unfinished ...>` and `<... resumed>`).
     Blocked,
+    /// The call's thread ended before it returned (its process exited or was killed, or another
+    /// thread called `exec()`): strace's `<unfinished ...>` with no `<... resumed>`.
+    Unfinished,
     /// A signal interrupted the call; the kernel's restart code by name (`ERESTARTSYS`),
     /// which says whether the call is made again by itself.
     Interrupted(&'static str),
@@ -350,6 +353,7 @@ impl fmt::Display for Detail {
             }
             Detail::Failure(words) => f.write_str(words),
             Detail::Blocked => f.write_str(t(M::DetailBlocked)),
+            Detail::Unfinished => f.write_str(t(M::DetailUnfinished)),
             Detail::Interrupted(code) => f.write_str(&i18n::f(M::DetailInterrupted, &[code, &restart_words(code)])),
             Detail::Address(a) => write!(f, "{a}"),
         }

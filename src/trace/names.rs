@@ -56,6 +56,8 @@ pub fn msg_flags(flags: i32) -> String {
         (libc::MSG_NOSIGNAL, "MSG_NOSIGNAL"),
         (libc::MSG_OOB, "MSG_OOB"),
         (libc::MSG_TRUNC, "MSG_TRUNC"),
+        #[cfg(target_os = "linux")]
+        (libc::MSG_WAITFORONE, "MSG_WAITFORONE"),
     ];
     flag_names(i64::from(flags), NAMES)
 }

@@ -46,11 +46,17 @@ pub enum Syscall {
     EpollPwait,
     Getsockname,
     Getpeername,
+    Writev,
+    Readv,
+    Sendmmsg,
+    Recvmmsg,
+    Sendfile,
+    Splice,
 }
 
 /// Every call with its strace name and its word in a lesson (`None`: not a lesson step), in
 /// the order a program makes them.
-pub const TABLE: [(Syscall, &str, Option<&str>); 34] = [
+pub const TABLE: [(Syscall, &str, Option<&str>); 40] = [
     (Syscall::Getaddrinfo, "getaddrinfo", Some("resolve")),
     (Syscall::Socket, "socket", Some("socket")),
     (Syscall::Socketpair, "socketpair", None),
@@ -67,11 +73,17 @@ pub const TABLE: [(Syscall, &str, Option<&str>); 34] = [
     (Syscall::Send, "send", Some("send")),
     (Syscall::Sendto, "sendto", Some("sendto")),
     (Syscall::Sendmsg, "sendmsg", None),
+    (Syscall::Sendmmsg, "sendmmsg", None),
     (Syscall::Write, "write", None),
+    (Syscall::Writev, "writev", None),
+    (Syscall::Sendfile, "sendfile", None),
+    (Syscall::Splice, "splice", None),
     (Syscall::Recv, "recv", Some("recv")),
     (Syscall::Recvfrom, "recvfrom", Some("recvfrom")),
     (Syscall::Recvmsg, "recvmsg", None),
+    (Syscall::Recvmmsg, "recvmmsg", None),
     (Syscall::Read, "read", None),
+    (Syscall::Readv, "readv", None),
     (Syscall::Shutdown, "shutdown", Some("shutdown")),
     (Syscall::Close, "close", Some("close")),
     (Syscall::Dup, "dup", None),
