@@ -342,3 +342,18 @@ pub fn packet_drops(fd: BorrowedFd<'_>) -> io::Result<u32> {
     }
     Ok(stats.tp_drops)
 }
+
+/// `fd` moved to the lowest free number at or above `min` (close-on-exec), or `fd` as it was
+/// if that fails. Corresponds to `fcntl(fd, F_DUPFD_CLOEXEC, min)`, then `close(fd)`.
+///
+/// Why: lab's own sockets (the capture) stay out of the way of the numbers the program's
+/// sockets get, which a lesson shows; why unsafe: the new fd comes back as a bare integer.
+pub fn fd_above(fd: std::os::fd::OwnedFd, min: i32) -> std::os::fd::OwnedFd {
+    use std::os::fd::FromRawFd;
+    match nix::fcntl::fcntl(&fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(min)) {
+        // SAFETY: on success the kernel returned a new fd that nothing else owns; the old one
+        // is closed when `fd` drops.
+        Ok(high) => unsafe { std::os::fd::OwnedFd::from_raw_fd(high) },
+        Err(_) => fd,
+    }
+}

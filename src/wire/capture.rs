@@ -53,6 +53,8 @@ impl Capture {
         let flags = SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK;
         // SOCK_DGRAM: the packet from its IP header on (lo's link header is all zeroes).
         let fd = socket(AddressFamily::Packet, SockType::Datagram, flags, SockProtocol::EthAll)?;
+        // Out of the way: a lesson's first socket keeps the number it has without a capture.
+        let fd = crate::sys::fd_above(fd, 100);
         setsockopt(&fd, sockopt::ReceiveTimestampns, &true)?;
         // FORCE: past the machine's rmem_max (allowed with CAP_NET_ADMIN, which lab has in its
         // own network); else as much as rmem_max allows.
