@@ -26,6 +26,22 @@ pub fn tcp_state_byte(fd: BorrowedFd<'_>) -> io::Result<u8> {
     Ok(state)
 }
 
+/// How many bytes the program has not read yet, not counting the peer's FIN. Corresponds to
+/// `ioctl(fd, FIONREAD)` (SIOCINQ); a listener has none (EINVAL).
+///
+/// Why: the table's Recv-Q counts the peer's FIN as one byte until `recv()` returns 0, but
+/// `close()` sends RST only for real data left unread (Linux's `tcp_close()` skips the FIN).
+/// Why unsafe: nix has no FIONREAD wrapper; the ioctl writes one `int`.
+pub fn unread_bytes(fd: BorrowedFd<'_>) -> io::Result<u32> {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int to the valid, writable `n`; `fd` is borrowed, so open.
+    let rc = unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONREAD, &mut n) };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(u32::try_from(n).unwrap_or(0))
+}
+
 /// Elsewhere TCP_INFO has another layout (or does not exist): the lab says so.
 #[cfg(not(target_os = "linux"))]
 pub fn tcp_state_byte(fd: BorrowedFd<'_>) -> io::Result<u8> {

@@ -126,6 +126,13 @@ impl Abort {
     }
 }
 
+/// Whether a `close()` with a reason to abort ([`Abort`]) sends RST from `before`: from any
+/// state with a connection — CLOSE-WAIT with data unread too, not only ESTAB (Linux's
+/// `tcp_close()`: unread data, or SO_LINGER 0, means RST whatever the state).
+pub fn close_resets(before: TcpState) -> bool {
+    matches!(before, Established | CloseWait | SynRecv | FinWait1 | FinWait2 | Closing | LastAck)
+}
+
 /// Whether a close, seen from the table, was an RST: from ESTAB, the row was gone at once (a FIN
 /// would have left FIN-WAIT-1 or -2 behind).
 pub fn close_sent_rst(before: Option<TcpState>, seen: &[Option<TcpState>]) -> bool {
@@ -321,9 +328,17 @@ pub fn attribute(act: Act, before: TcpState, seen: &[TcpState]) -> Attribution {
     a
 }
 
+/// Whether a connection that left the table after `held` in its last state timed out rather
+/// than being reset: nothing but a timer ends a connection that late — the longest the kernel
+/// waits for a FIN-WAIT-2 orphan's peer is `fin_timeout` (tcp_fin_timeout); an RST ends one at
+/// once.
+pub fn timed_out(held: std::time::Duration, fin_timeout: std::time::Duration) -> bool {
+    held >= fin_timeout
+}
+
 /// What a change the kernel made on its own means, in words. `fd_open`: the program still
-/// holds a fd for the socket.
-pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>, fd_open: bool) -> &'static str {
+/// holds a fd for the socket; `timed_out`: it left the table by a timer ([`timed_out`]).
+pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>, fd_open: bool, timed_out: bool) -> &'static str {
     match (old, new) {
         // RFC 9293 §3.10.7.3, SYN-SENT: "If the SYN bit is on ... enter ESTABLISHED state".
         (Some(SynSent), Some(Established)) => t(M::MoveHandshake),
@@ -341,10 +356,17 @@ pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>, fd_open: 
         (Some(LastAck), None) => t(M::MoveLastAckGone),
         // "When the time-wait timeout expires, delete the TCB" (2·MSL, 60 s on Linux).
         (Some(TimeWait), None) => t(M::MoveTimeWaitExpired),
-        // A connection a program still holds does not vanish by itself: the peer reset it.
+        // A connection does not vanish by itself before its time: an RST ended it (the peer
+        // aborted, e.g. it closed with data unread), or, late, a timer did.
+        (Some(Established | CloseWait | FinWait1 | FinWait2 | Closing | SynSent | SynRecv), None | Some(Close))
+            if timed_out =>
+        {
+            t(M::MoveTimedOut)
+        }
         (Some(Established | CloseWait | FinWait1 | FinWait2 | SynSent), None | Some(Close)) if fd_open => {
             t(M::MoveReset)
         }
+        (Some(Established | CloseWait | FinWait1 | FinWait2 | Closing | SynRecv), None) => t(M::MoveResetOrphan),
         // A listener has no connection: it stopped listening (closed by another process that
         // shared it, or shut down).
         (Some(Listen), None) => t(M::MoveListenerGone),
@@ -403,8 +425,8 @@ mod tests {
             assert_eq!(v, Verdict::Agrees);
             assert!(!why.unwrap_or_default().contains("crossed"), "{seen:?}");
         }
-        assert!(!kernel_move_words(Some(FinWait1), Some(TimeWait), false).contains("crossed"));
-        assert!(kernel_move_words(Some(FinWait1), Some(Closing), false).contains("crossed"));
+        assert!(!kernel_move_words(Some(FinWait1), Some(TimeWait), false, false).contains("crossed"));
+        assert!(kernel_move_words(Some(FinWait1), Some(Closing), false, false).contains("crossed"));
         // The close's own states end where the peer's FIN comes in.
         assert_eq!(close_own_states(&[Some(FinWait1), Some(TimeWait)]), 1);
         assert_eq!(close_own_states(&[Some(FinWait1), Some(FinWait2)]), 2);
@@ -530,21 +552,21 @@ mod tests {
     fn fin_wait_1_ack_moves_to_fin_wait_2() {
         assert!(is_transient(FinWait1) && awaits_ack(FinWait1));
         assert_eq!(segment_received(Some(FinWait1), Some(FinWait2)), Some(Segment::Ack));
-        assert_eq!(kernel_move_words(Some(FinWait1), Some(FinWait2), false), "the peer acknowledged our FIN");
+        assert_eq!(kernel_move_words(Some(FinWait1), Some(FinWait2), false, false), "the peer acknowledged our FIN");
     }
 
     #[test]
     fn fin_wait_2_fin_moves_to_time_wait() {
         assert!(!is_transient(FinWait2));
-        assert!(kernel_move_words(Some(FinWait2), Some(TimeWait), false).contains("TIME-WAIT (60 s)"));
-        assert!(kernel_move_words(Some(Closing), Some(TimeWait), false).contains("TIME-WAIT (60 s)"));
+        assert!(kernel_move_words(Some(FinWait2), Some(TimeWait), false, false).contains("TIME-WAIT (60 s)"));
+        assert!(kernel_move_words(Some(Closing), Some(TimeWait), false, false).contains("TIME-WAIT (60 s)"));
     }
 
     #[test]
     fn last_ack_ack_deletes_the_tcb() {
         assert!(awaits_ack(LastAck));
         assert_eq!(
-            kernel_move_words(Some(LastAck), None, false),
+            kernel_move_words(Some(LastAck), None, false, false),
             "the peer acknowledged our FIN: the connection is gone"
         );
     }
@@ -552,26 +574,34 @@ mod tests {
     #[test]
     fn time_wait_timeout_frees_the_tuple() {
         assert!(!is_transient(TimeWait));
-        assert_eq!(kernel_move_words(Some(TimeWait), None, false), "TIME-WAIT expired: the 4-tuple is free again");
+        assert_eq!(
+            kernel_move_words(Some(TimeWait), None, false, false),
+            "TIME-WAIT expired: the 4-tuple is free again"
+        );
     }
 
     #[test]
     fn established_fin_moves_to_close_wait() {
-        assert!(kernel_move_words(Some(Established), Some(CloseWait), true).contains("recv() will return 0"));
+        assert!(kernel_move_words(Some(Established), Some(CloseWait), true, false).contains("recv() will return 0"));
         assert_eq!(segment_received(Some(Established), Some(CloseWait)), None);
     }
 
     #[test]
     fn syn_sent_synack_moves_to_established_before_accept() {
-        assert!(kernel_move_words(Some(SynSent), Some(Established), true).contains("has not called accept"));
+        assert!(kernel_move_words(Some(SynSent), Some(Established), true, false).contains("has not called accept"));
         assert_eq!(segment_received(Some(SynSent), Some(Established)), Some(Segment::SynAck));
     }
 
     #[test]
     fn established_rst_leaves_the_fd_without_a_connection() {
-        assert!(kernel_move_words(Some(Established), None, true).contains("RST"));
-        // A closed fd's orphan may also just time out: no claim of RST then.
-        assert_eq!(kernel_move_words(Some(FinWait2), None, false), "the connection is gone from the table");
+        assert!(kernel_move_words(Some(Established), None, true, false).contains("RST"));
+        // Issue 19, item 7: a closed fd's connection that leaves the table says why: reset
+        // (at once), or timed out (late); LAST-ACK's and TIME-WAIT's ends are their own.
+        assert!(kernel_move_words(Some(FinWait2), None, false, false).contains("RST"));
+        assert!(kernel_move_words(Some(FinWait2), None, false, true).contains("timed out"));
+        assert!(timed_out(std::time::Duration::from_secs(61), std::time::Duration::from_secs(60)));
+        assert!(!timed_out(std::time::Duration::from_millis(5), std::time::Duration::from_secs(60)));
+        assert!(!kernel_move_words(Some(LastAck), None, false, false).contains("RST"));
     }
 
     #[test]

@@ -104,3 +104,80 @@ proptest! {
         }
     }
 }
+
+/// One move of the artifact game: joins and leaves (a leave and a join again is a rejoin), and
+/// offers whose artifacts are picked from the hands as they are when the offer is made — so
+/// most offers are ones the rules must judge, not ones refused for naming nothing.
+#[derive(Debug, Clone)]
+enum Move {
+    Join(ClientId),
+    Leave(ClientId),
+    Offer { from: ClientId, to: ClientId, mine: usize, theirs: usize },
+    Accept(ClientId),
+    Reject(ClientId),
+}
+
+fn game_move() -> impl Strategy<Value = Move> {
+    let who = 1u64..6;
+    prop_oneof![
+        1 => who.clone().prop_map(Move::Join),
+        1 => who.clone().prop_map(Move::Leave),
+        5 => (who.clone(), who.clone(), 0usize..3, 0usize..3)
+            .prop_map(|(from, to, mine, theirs)| Move::Offer { from, to, mine, theirs }),
+        4 => who.clone().prop_map(Move::Accept),
+        1 => who.prop_map(Move::Reject),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+        ..ProptestConfig::default()
+    })]
+
+    /// No offer and no accept gives a hand a second copy of an artifact; every hand keeps the
+    /// size it was dealt (a trade is one for one); after leaves and rejoins the hands and the
+    /// deck still add up to what there was.
+    #[test]
+    fn trades_never_give_a_hand_two_copies_and_hands_add_up_after_rejoins(
+        moves in prop::collection::vec(game_move(), 1..120)
+    ) {
+        // Room for 40: the deck holds six copies of each artifact, so hands overlap.
+        let mut room = Room::new(40, 11);
+        let census = room.artifact_census();
+        let mut dealt: std::collections::HashMap<ClientId, usize> = Default::default();
+        for m in moves {
+            match m {
+                Move::Join(id) if !dealt.contains_key(&id) => {
+                    room.join(id, 10 + id as i32, format!("127.0.0.1:{}", 40000 + id).parse().unwrap());
+                    let _ = room.receive(id, Frame::Line(format!("u{id}").into_bytes()));
+                    dealt.insert(id, room.hand(id).len());
+                }
+                Move::Leave(id) => {
+                    let _ = room.leave(id, Leave::Reset);
+                    dealt.remove(&id);
+                }
+                Move::Offer { from, to, mine, theirs } if dealt.contains_key(&from) => {
+                    let (a, b) = (room.hand(from), room.hand(to));
+                    let give = a.get(mine % a.len().max(1)).copied().unwrap_or(99);
+                    let take = b.get(theirs % b.len().max(1)).copied().unwrap_or(99);
+                    let _ = room.receive(from, Frame::Line(format!(":offer u{to} {give} {take}").into_bytes()));
+                }
+                Move::Accept(id) if dealt.contains_key(&id) => {
+                    let _ = room.receive(id, Frame::Line(b":accept".to_vec()));
+                }
+                Move::Reject(id) if dealt.contains_key(&id) => {
+                    let _ = room.receive(id, Frame::Line(b":reject".to_vec()));
+                }
+                _ => {}
+            }
+            for (id, size) in &dealt {
+                let hand = room.hand(*id);
+                let distinct: HashSet<&u32> = hand.iter().collect();
+                prop_assert_eq!(distinct.len(), hand.len(), "u{} holds two copies: {:?}", id, hand);
+                prop_assert_eq!(hand.len(), *size, "u{}'s hand changed size: {:?}", id, hand);
+            }
+            prop_assert_eq!(room.artifact_census(), census.clone());
+        }
+    }
+}

@@ -334,3 +334,25 @@ fn the_peers_fin_after_ours_is_the_kernels_move_and_not_called_crossed() {
         assert_eq!((after.before, after.kernel), (close.kernel, Some(TcpState::TimeWait)), "{events:#?}");
     }
 }
+
+/// Issue 19, item 7: a connection that leaves the table says why, from what the kernel knows.
+/// The server closes first (FIN-WAIT-2); the client closes from CLOSE-WAIT with data it never
+/// read: its close sends RST (said on its line), and the server's orphaned connection is gone
+/// at once — reset, not merely "gone from the table".
+#[test]
+fn a_connection_reset_says_reset_not_just_gone() {
+    let (collector, tracer) = traced();
+    let (_server, client, conn) = connected(&tracer);
+    conn.send(b"unread\n").unwrap();
+    conn.close().unwrap();
+    client.close().unwrap();
+    let events = collector.events();
+    let close = find(&events, "client", Syscall::Close)[0];
+    assert!(close.note.as_deref().is_some_and(|n| n.contains("RST")), "{close:?}");
+    let gone = events
+        .iter()
+        .find(|e| e.kind == Kind::Kernel && e.actor == "server" && e.kernel.is_none())
+        .unwrap_or_else(|| panic!("the server's connection leaves the table: {events:#?}"));
+    let why = gone.note.as_deref().unwrap_or("");
+    assert!(why.contains("RST") && !why.contains("gone from the table"), "{gone:?}");
+}

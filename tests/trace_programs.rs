@@ -591,3 +591,18 @@ fn attaching_to_a_shell_names_the_children_that_do_the_work() {
     let _ = shell.kill();
     let _ = shell.wait();
 }
+
+/// Issue 19, item 6: a traced program stops even for a signal it ignores, but nothing is
+/// delivered to it: the trace says the signal was ignored (SIGINT inherited as ignored, or set
+/// so), and says "delivered" only where the program's handler runs.
+#[test]
+fn an_ignored_signal_is_not_said_to_be_delivered() {
+    let script = r#"trap "" INT; kill -INT $$; trap "true" USR1; kill -USR1 $$; exit 0"#;
+    let out = lab().args(["trace", "--color", "never", "--", "sh", "-c", script]).output().unwrap();
+    // The trace goes to stderr: stdout is the program's.
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    let line = |sig: &str| text.lines().find(|l| l.contains(sig)).unwrap_or_else(|| panic!("no {sig}:\n{text}"));
+    assert!(line("--- SIGINT ---").contains("ignored") && !line("--- SIGINT ---").contains("delivered"), "{text}");
+    assert!(line("--- SIGUSR1 ---").contains("delivered to the program's handler"), "{text}");
+}

@@ -43,6 +43,11 @@ pub enum SwapError {
     ProposerLacks(u32),
     /// The accepter no longer has the artifact asked for.
     AccepterLacks(u32),
+    /// The proposer already holds a copy of what they would get: a hand holds each artifact
+    /// once.
+    ProposerHas(u32),
+    /// The accepter already holds a copy of what they would get.
+    AccepterHas(u32),
 }
 
 impl<O: Copy + Eq + std::hash::Hash> Artifacts<O> {
@@ -125,16 +130,31 @@ impl<O: Copy + Eq + std::hash::Hash> Artifacts<O> {
         }
     }
 
-    /// Swaps one copy of `give` from `proposer` for one copy of `take` from `accepter`, if both
-    /// still own theirs; otherwise changes nothing.
-    pub fn swap(&mut self, proposer: O, give: u32, accepter: O, take: u32) -> Result<(), SwapError> {
+    /// Whether `proposer` may give `give` for `accepter`'s `take`: both own theirs, and neither
+    /// would end up with two copies of one artifact (a hand of two Rusty Spoons makes `:offer`
+    /// ambiguous, and the deal never gives one). Asked when an offer is made, and again when it
+    /// is accepted: either hand may have changed in between.
+    pub fn may_swap(&self, proposer: O, give: u32, accepter: O, take: u32) -> Result<(), SwapError> {
         if !self.owns(proposer, give) {
             return Err(SwapError::ProposerLacks(give));
         }
         if !self.owns(accepter, take) {
             return Err(SwapError::AccepterLacks(take));
         }
-        // Both checks passed and nothing can run between them and these lines.
+        if give != take && self.owns(proposer, take) {
+            return Err(SwapError::ProposerHas(take));
+        }
+        if give != take && self.owns(accepter, give) {
+            return Err(SwapError::AccepterHas(give));
+        }
+        Ok(())
+    }
+
+    /// Swaps one copy of `give` from `proposer` for one copy of `take` from `accepter`, if
+    /// [`Artifacts::may_swap`]; otherwise changes nothing.
+    pub fn swap(&mut self, proposer: O, give: u32, accepter: O, take: u32) -> Result<(), SwapError> {
+        self.may_swap(proposer, give, accepter, take)?;
+        // The checks passed and nothing can run between them and these lines.
         move_one(self.hands.get_mut(&proposer), give);
         move_one(self.hands.get_mut(&accepter), take);
         self.hands.entry(proposer).or_default().push(take);

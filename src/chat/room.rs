@@ -348,14 +348,15 @@ impl Room {
         let Some(take) = self.artifacts.find(theirs).map(|i| i.id) else {
             return err(f(M::RoomTheyLack, &[&them, &format!("'{theirs}'")]));
         };
-        if !self.artifacts.owns(id, give) {
-            return err(f(M::RoomYouLack, &[&self.artifacts.label(give)]));
-        }
-        if !self.artifacts.owns(target, take) {
-            return err(f(M::RoomTheyLack, &[&them, &self.artifacts.label(take)]));
+        let (g, t) = (self.artifacts.label(give), self.artifacts.label(take));
+        match self.artifacts.may_swap(id, give, target, take) {
+            Ok(()) => {}
+            Err(SwapError::ProposerLacks(_)) => return err(f(M::RoomYouLack, &[&g])),
+            Err(SwapError::AccepterLacks(_)) => return err(f(M::RoomTheyLack, &[&them, &t])),
+            Err(SwapError::ProposerHas(_)) => return err(f(M::RoomYouHave, &[&t])),
+            Err(SwapError::AccepterHas(_)) => return err(f(M::RoomTheyHave, &[&them, &g])),
         }
         self.offers.insert((id, target), (give, take));
-        let (g, t) = (self.artifacts.label(give), self.artifacts.label(take));
         vec![
             notice(target, f(M::RoomOfferIn, &[&me, &g, &t, &me, &me])),
             notice(id, f(M::RoomOfferOut, &[&them, &g, &t])),
@@ -392,6 +393,9 @@ impl Room {
             }
             Err(SwapError::ProposerLacks(_)) => err(f(M::RoomTheyNoLonger, &[&them, &g])),
             Err(SwapError::AccepterLacks(_)) => err(f(M::RoomYouNoLonger, &[&t])),
+            // Since the offer, a hand got what this trade would give it a second copy of.
+            Err(SwapError::ProposerHas(_)) => err(f(M::RoomTheyHave, &[&them, &t])),
+            Err(SwapError::AccepterHas(_)) => err(f(M::RoomYouHave, &[&g])),
         }
     }
 }
@@ -526,6 +530,40 @@ mod tests {
         assert!(r.hand(2).contains(&give) && r.hand(1).contains(&take));
         assert_eq!(r.artifact_census(), before);
         assert_eq!(to(&r.receive(2, line(":accept")), 2), vec!["! no offer to settle"]);
+    }
+
+    #[test]
+    fn a_trade_that_would_give_a_hand_a_second_copy_is_refused() {
+        let mut r = room_with(&["u0", "u3", "u5"]);
+        let before = r.artifact_census();
+        // u0 offers 6 for u3's 20 while u3 already holds a 6: refused when offered.
+        r.artifacts.redeal(1, &[6, 1, 2]);
+        r.artifacts.redeal(2, &[20, 6, 3]);
+        let fx = r.receive(1, line(":offer u3 6 20"));
+        assert_eq!(
+            to(&fx, 1),
+            vec![format!("! u3 already has {}: a hand holds each artifact once", r.artifacts.label(6))]
+        );
+        let fx = r.receive(1, line(":offer u3 1 6"));
+        assert_eq!(
+            to(&fx, 1),
+            vec![format!("! you already have {}: a hand holds each artifact once", r.artifacts.label(6))]
+        );
+        // Offered when it was fine; by the accept, u3 got a 1 from u5: refused then.
+        r.receive(1, line(":offer u3 1 20"));
+        r.artifacts.redeal(3, &[1, 4]);
+        r.receive(3, line(":offer u3 1 3"));
+        r.receive(2, line(":accept u5"));
+        let fx = r.receive(2, line(":accept u0"));
+        assert_eq!(
+            to(&fx, 2),
+            vec![format!("! you already have {}: a hand holds each artifact once", r.artifacts.label(1))]
+        );
+        for id in 1..=3 {
+            let hand = r.hand(id);
+            assert!(hand.iter().all(|a| hand.iter().filter(|b| *b == a).count() == 1), "{id}: {hand:?}");
+        }
+        assert_eq!(r.artifact_census(), before);
     }
 
     #[test]

@@ -364,6 +364,17 @@ pub fn fd_inode(fd: BorrowedFd<'_>) -> io::Result<u64> {
     Ok(nix::sys::stat::fstat(fd)?.st_ino)
 }
 
+/// How long an orphaned connection (its fd closed) may wait in FIN-WAIT-2 for the peer's FIN
+/// before the kernel lets it go: `net.ipv4.tcp_fin_timeout` (60 s unless changed).
+pub fn fin_timeout() -> std::time::Duration {
+    static SECS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let secs = SECS.get_or_init(|| {
+        let text = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_fin_timeout").unwrap_or_default();
+        text.trim().parse().unwrap_or(60)
+    });
+    std::time::Duration::from_secs(*secs)
+}
+
 /// Whether this kernel lists bound-but-idle sockets in sock_diag (Linux 6.8 added
 /// BOUND-INACTIVE); before that such a socket is invisible, which is not a mismatch.
 pub fn kernel_lists_bound_sockets() -> bool {

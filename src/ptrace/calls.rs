@@ -297,7 +297,7 @@ impl<'t> Calls<'t> {
         let s = SockRef::from(&copy);
         let local = s.local_addr().ok().and_then(|a| a.as_socket());
         let peer = s.peer_addr().ok().and_then(|a| a.as_socket()).or(sock.peer);
-        let abort = abort_at_close(self.tracer, local, peer, sock.abortive);
+        let abort = abort_at_close(copy.as_fd(), sock.abortive);
         p.look = Some(LastLook { local, peer, inode: Some(sock.inode), abort });
     }
 
@@ -308,8 +308,10 @@ impl<'t> Calls<'t> {
         proc.forget(fd);
         let Some(look) = p.look.take() else { return p.rec.emit() };
         p.rec.ev.fd_gone = true;
-        if let (Some(abort), Some(TcpState::Established)) = (look.abort, p.rec.ev.before) {
-            p.rec.ev.note = Some(abort.words().into());
+        if let (Some(abort), Some(before)) = (look.abort, p.rec.ev.before) {
+            if transitions::close_resets(before) {
+                p.rec.ev.note = Some(abort.words().into());
+            }
         }
         p.rec.addresses(look.local, look.peer);
         if p.rec.ev.failed() || !self.still_held(&mut p.rec.ev, &look) {

@@ -275,7 +275,13 @@ impl<'t> Stops<'t> {
         }
         if sig != Signal::SIGCHLD {
             let actor = self.tasks.get(&tid).map_or(String::new(), |t| t.actor.clone());
-            self.calls.tracer.note(&actor, &crate::i18n::f(crate::i18n::M::TraceSignal, &[&sig.as_str()]));
+            // A traced program stops even for a signal it ignores: say what becomes of it.
+            let words = match disposition(tid, sig) {
+                Some(Disposition::Ignored) => crate::i18n::M::TraceSignalIgnored,
+                Some(Disposition::Caught) => crate::i18n::M::TraceSignalCaught,
+                _ => crate::i18n::M::TraceSignal,
+            };
+            self.calls.tracer.note(&actor, &crate::i18n::f(words, &[&sig.as_str()]));
         }
         self.resume(tid, false, Some(sig));
     }
@@ -341,6 +347,35 @@ impl<'t> Stops<'t> {
 /// SIGSTOP, SIGTSTP (Ctrl+Z), SIGTTIN, SIGTTOU: the signals that stop a whole process.
 fn is_group_stop(sig: Signal) -> bool {
     matches!(sig, Signal::SIGSTOP | Signal::SIGTSTP | Signal::SIGTTIN | Signal::SIGTTOU)
+}
+
+/// What a process does with a signal.
+#[derive(Debug, PartialEq, Eq)]
+enum Disposition {
+    /// `SIG_IGN` (set, or inherited: a program started with SIGINT ignored keeps it so).
+    Ignored,
+    /// A handler of its own runs.
+    Caught,
+    /// The default action.
+    Default,
+}
+
+/// A thread's disposition for `sig`, from the `SigIgn:` and `SigCgt:` masks of
+/// `/proc/TID/status` (bit N-1 is signal N).
+fn disposition(tid: Pid, sig: Signal) -> Option<Disposition> {
+    let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    let mask = |key: &str| {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        u64::from_str_radix(line[key.len()..].trim(), 16).ok()
+    };
+    let bit = 1u64 << (sig as i32 - 1);
+    Some(if mask("SigIgn:")? & bit != 0 {
+        Disposition::Ignored
+    } else if mask("SigCgt:")? & bit != 0 {
+        Disposition::Caught
+    } else {
+        Disposition::Default
+    })
 }
 
 /// A thread's process id (`Tgid:` in `/proc/TID/status`).

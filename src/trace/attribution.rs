@@ -15,15 +15,18 @@ use crate::tcp_state::TcpState;
 use crate::transitions::{self, Act};
 use crate::verdict::Verdict;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// The event for a move the kernel made on its own, on the connection `local ⇄ peer` (`peer`
-/// `None`: a listener) that `actor` holds (`fd_open`: still through a fd).
+/// `None`: a listener) that `actor` holds (`fd_open`: still through a fd), `held` after it
+/// entered `old`.
 pub(crate) fn kernel_move(
     actor: &str,
     (local, peer): (SocketAddr, Option<SocketAddr>),
     old: Option<TcpState>,
     new: Option<TcpState>,
     fd_open: bool,
+    held: Duration,
 ) -> Event {
     let mut ev = Event::new(Kind::Kernel, actor);
     let (l, p) = table::tuple(local, peer);
@@ -31,7 +34,8 @@ pub(crate) fn kernel_move(
     (ev.local, ev.peer) = (Some(local), peer);
     (ev.before, ev.kernel) = (old, new);
     ev.fd_gone = !fd_open;
-    ev.note = Some(transitions::kernel_move_words(old, new, fd_open).to_string());
+    let timed_out = transitions::timed_out(held, table::fin_timeout());
+    ev.note = Some(transitions::kernel_move_words(old, new, fd_open, timed_out).to_string());
     ev
 }
 
@@ -53,7 +57,7 @@ pub(crate) fn split(ev: Event) -> Vec<Event> {
     if let Some(first) = a.first {
         // Only the peer moved it: the kernel line says where the table has it now.
         let new = if a.own.is_empty() && checked(&ev) { ev.kernel } else { Some(first) };
-        out.push(kernel_move(&ev.actor, ends, Some(before), new, true));
+        out.push(kernel_move(&ev.actor, ends, Some(before), new, true, Duration::ZERO));
         ev.before = Some(fd_view(first));
     }
     let own_end = a.own.last().copied().or(a.first).unwrap_or(before);
@@ -61,7 +65,7 @@ pub(crate) fn split(ev: Event) -> Vec<Event> {
     ev.state = Some(fd_view(own_end));
     let then = a.then.map(|then| {
         let new = if checked(&ev) { ev.kernel } else { Some(then) };
-        kernel_move(&ev.actor, ends, Some(own_end), new, true)
+        kernel_move(&ev.actor, ends, Some(own_end), new, true, Duration::ZERO)
     });
     if then.is_some() {
         // What the table showed is the peer's doing, and is on the kernel line.
@@ -124,6 +128,6 @@ fn split_close(mut ev: Event, local: SocketAddr) -> Vec<Event> {
     ev.kernel_path.truncate(own);
     ev.kernel = own_end;
     let peer = if ev.before == Some(TcpState::Listen) { None } else { ev.peer };
-    let then = kernel_move(&ev.actor, (local, peer), own_end, last, false);
+    let then = kernel_move(&ev.actor, (local, peer), own_end, last, false, Duration::ZERO);
     vec![ev, then]
 }

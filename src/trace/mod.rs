@@ -355,7 +355,10 @@ impl Tracer {
         // fd's own state.
         let state =
             if ev.fd_gone || matches!(ev.verdict, Verdict::Agrees | Verdict::Differs) { ev.kernel } else { ev.state };
+        // Since when it has been in that state: what the trace said before, or now.
+        let since = inner.watches.get(s.id).filter(|w| w.state == state).map_or_else(Instant::now, |w| w.since);
         let w = Watch {
+            since,
             actor: s.actor.clone(),
             local,
             peer,
@@ -390,7 +393,7 @@ impl Tracer {
 /// The event for a change the kernel made on its own.
 fn kernel_event(c: &Change, w: &Watch) -> Event {
     let actor = w.actor.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    attribution::kernel_move(&actor, (w.local, w.peer), c.old, c.new, w.fd_open)
+    attribution::kernel_move(&actor, (w.local, w.peer), c.old, c.new, w.fd_open, w.since.elapsed())
 }
 
 /// Fills an event's kernel fields from a row of the table.

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Up to this many followed sockets the observer always asks the table for each by its 4-tuple;
 /// above, it reads the whole table at once when that is cheaper: a lookup costs about 1.5 µs, a
@@ -93,6 +93,8 @@ pub struct Watch {
     pub fd_open: bool,
     /// A traced call on this socket is in progress.
     pub busy: Arc<AtomicBool>,
+    /// When it entered `state` (a connection gone long after is told as timed out, not reset).
+    pub since: Instant,
 }
 
 /// A change the observer saw.
@@ -192,8 +194,10 @@ impl Watches {
             if w.state != c.old || w.busy.load(Ordering::Acquire) {
                 continue;
             }
+            let entered = std::mem::replace(&mut w.since, Instant::now());
             w.state = c.new;
-            out.push((c, w.clone()));
+            // The event says how long it was in the state it left.
+            out.push((c, Watch { since: entered, ..w.clone() }));
         }
         let gone: Vec<u64> =
             self.map.iter().filter(|(_, w)| !w.fd_open && w.state.is_none()).map(|(id, _)| *id).collect();

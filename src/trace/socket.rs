@@ -388,13 +388,13 @@ impl TracedSocket {
         let fd = sock.as_raw_fd();
         let start = Recording::start(&t, &self.actor(), Syscall::Close, Some(fd), vec![Arg::Fd(fd)]);
         let mut rec = start.on(self.info()).before(sock.as_fd());
-        let look = self.last_look(&t, &sock);
+        let look = self.last_look(&sock);
         rec.about_to_call();
         let result = close_fd(sock);
         rec.result(&result, |_, _| 0);
         rec.ev.fd_gone = true;
         rec.ev.note = match (look.abort, rec.ev.before) {
-            (Some(abort), Some(TcpState::Established)) => Some(abort.words().into()),
+            (Some(abort), Some(before)) if transitions::close_resets(before) => Some(abort.words().into()),
             _ => note.map(str::to_string),
         };
         rec.addresses(look.local, look.peer);
@@ -404,10 +404,10 @@ impl TracedSocket {
     }
 
     /// The socket's ends, inode and whether closing it aborts, read while the fd still exists.
-    fn last_look(&self, t: &Tracer, sock: &Socket) -> LastLook {
+    fn last_look(&self, sock: &Socket) -> LastLook {
         let local = sock.local_addr().ok().and_then(|a| a.as_socket());
         let peer = sock.peer_addr().ok().and_then(|a| a.as_socket()).or(self.peer_hint());
-        let abort = abort_at_close(t, local, peer, self.abortive.load(Ordering::Relaxed));
+        let abort = abort_at_close(sock.as_fd(), self.abortive.load(Ordering::Relaxed));
         LastLook { local, peer, inode: table::fd_inode(sock.as_fd()).ok(), abort }
     }
 
@@ -476,21 +476,11 @@ impl TracedSocket {
     }
 }
 
-/// Whether closing a connection about to be closed sends RST instead of FIN: unread data in its
-/// receive queue (Linux resets, RFC 2525 §2.17), else SO_LINGER 0 (`linger0`).
-pub(crate) fn abort_at_close(
-    t: &Tracer,
-    local: Option<SocketAddr>,
-    peer: Option<SocketAddr>,
-    linger0: bool,
-) -> Option<Abort> {
-    let unread = match (t.table(), local, peer) {
-        (Some(tab), Some(l), Some(p)) => {
-            tab.lookup(l, p).ok().flatten().is_some_and(|r| r.recv_q > 0 && r.state != Some(TcpState::Listen))
-        }
-        _ => false,
-    };
-    if unread {
+/// Whether closing a connection about to be closed sends RST instead of FIN: data in its
+/// receive queue the program never read (Linux resets, RFC 2525 §2.17; the peer's FIN does
+/// not count: [`crate::sys::unread_bytes`]), else SO_LINGER 0 (`linger0`).
+pub(crate) fn abort_at_close(fd: BorrowedFd<'_>, linger0: bool) -> Option<Abort> {
+    if crate::sys::unread_bytes(fd).unwrap_or(0) > 0 {
         Some(Abort::UnreadData)
     } else {
         linger0.then_some(Abort::Linger0)
