@@ -219,6 +219,9 @@ pub enum NetCmd {
         /// Write the wire to this file instead of stderr.
         #[arg(long, value_name = "FILE")]
         trace_file: Option<PathBuf>,
+        /// `off`: move and count the packets without showing them (the link at full speed).
+        #[arg(long, value_name = "WHICH", default_value = "all", value_parser = ["off", "all"])]
+        wire: String,
     },
     /// Run a command on a host of the network that is up, as nsenter would.
     #[command(

@@ -201,7 +201,7 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
     use crate::net::{session, up, userns};
     use std::os::unix::process::CommandExt;
     match cmd {
-        args::NetCmd::Up { link, seed, mtu, json, trace_file } => {
+        args::NetCmd::Up { link, seed, mtu, json, trace_file, wire } => {
             crate::net::spec::parse(&link, &crate::net::host::DEFAULT_NAMES).map_err(io::Error::other)?;
             userns::enter().map_err(|e| io::Error::other(crate::i18n::f(crate::i18n::M::NetNoUserns, &[&e])))?;
             let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -211,7 +211,10 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
             let to =
                 output::TraceTo { on: true, json, file: trace_file, step: false, observe: None, svg: None, html: None };
             let view = output::Afterwards { diagram: false, mermaid: None };
-            output::traced_run(&to, color, &view, None, |tracer| up::up(&link, seed, mtu, tracer, &stop).map(|()| 0))?;
+            let shown = wire != "off";
+            output::traced_run(&to, color, &view, None, |tracer| {
+                up::up(&link, seed, mtu, shown, tracer, &stop).map(|()| 0)
+            })?;
             Ok(())
         }
         args::NetCmd::Exec { host, command } => {

@@ -7,7 +7,7 @@
 //! time it arrived. Nothing crosses the link unseen.
 
 use super::host::{destination, Host};
-use super::link::{Delivered, Fate, Link, Why};
+use super::link::{Fate, Link, Why};
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use std::os::fd::AsFd;
@@ -83,10 +83,7 @@ pub fn run(
         for from in ready {
             read_from(hosts, from, link, start, &mut buf, &mut counts, &mut seen);
         }
-        let due = link.lock().unwrap_or_else(|e| e.into_inner()).take_due(start.elapsed());
-        for d in due {
-            deliver(hosts, d, start, &mut counts, &mut seen);
-        }
+        deliver_due(hosts, link, start, &mut counts, &mut seen);
     }
     counts
 }
@@ -131,10 +128,18 @@ fn read_from(
             continue;
         };
         let sent = start.elapsed();
-        let (fate, id) = {
-            let mut link = link.lock().unwrap_or_else(|e| e.into_inner());
-            (link.offer(from, to, sent, packet.to_vec()), link.offered())
-        };
+        let mut l = link.lock().unwrap_or_else(|e| e.into_inner());
+        // A link with no rules and nothing on its way is a plain wire: the packet goes straight
+        // through, without a copy or a place in the link's queue.
+        if l.is_perfect() {
+            let id = l.pass();
+            drop(l);
+            seen(Passage { id, from, to, sent, outcome: Outcome::Sent, packet });
+            deliver(hosts, Delivered { from, to, sent, id, packet }, start, counts, seen);
+            continue;
+        }
+        let (fate, id) = (l.offer(from, to, sent, packet.to_vec()), l.offered());
+        drop(l);
         let outcome = match fate {
             Fate::Dropped(why) => Outcome::Dropped(why),
             Fate::Due { .. } | Fate::Held => Outcome::Sent,
@@ -155,26 +160,34 @@ fn deliver_due(
     seen: &mut impl FnMut(Passage<'_>),
 ) {
     let due = link.lock().unwrap_or_else(|e| e.into_inner()).take_due(start.elapsed());
-    for d in due {
-        deliver(hosts, d, start, counts, seen);
+    for d in &due {
+        let packet = &d.packet[..];
+        deliver(hosts, Delivered { from: d.from, to: d.to, sent: d.sent, id: d.id, packet }, start, counts, seen);
     }
+}
+
+/// A packet the link hands over, borrowed.
+struct Delivered<'p> {
+    from: usize,
+    to: usize,
+    sent: Duration,
+    id: u64,
+    packet: &'p [u8],
 }
 
 /// Writes a packet the link says is due into its host. Corresponds to `write()` on that host's
 /// TUN fd: the host's kernel receives it as if from a wire.
-fn deliver(hosts: &[Host], d: Delivered, start: Instant, counts: &mut Counts, seen: &mut impl FnMut(Passage<'_>)) {
-    let arrived = start.elapsed();
+fn deliver(hosts: &[Host], d: Delivered<'_>, start: Instant, counts: &mut Counts, seen: &mut impl FnMut(Passage<'_>)) {
+    let Delivered { from, to, sent, id, packet } = d;
     // A full receive queue in the host (EAGAIN/ENOBUFS) loses the packet, as a real NIC's
     // full ring would: TCP repairs it, and the arrow says so.
-    if nix::unistd::write(&hosts[d.to].tun, &d.packet).is_err() {
-        counts.dropped += 1;
-        let outcome = Outcome::Dropped(Why::QueueFull);
-        seen(Passage { id: d.id, from: d.from, to: d.to, sent: d.sent, outcome, packet: &d.packet });
-        return;
-    }
-    counts.arrived += 1;
-    let outcome = Outcome::Arrived(arrived);
-    seen(Passage { id: d.id, from: d.from, to: d.to, sent: d.sent, outcome, packet: &d.packet });
+    let outcome = match nix::unistd::write(&hosts[to].tun, packet) {
+        Ok(_) => Outcome::Arrived(start.elapsed()),
+        Err(_) => Outcome::Dropped(Why::QueueFull),
+    };
+    counts.arrived += u64::from(matches!(outcome, Outcome::Arrived(_)));
+    counts.dropped += u64::from(matches!(outcome, Outcome::Dropped(_)));
+    seen(Passage { id, from, to, sent, outcome, packet });
 }
 
 #[cfg(test)]

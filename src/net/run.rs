@@ -83,7 +83,7 @@ pub fn run(opts: &Options, tracer: &Tracer, signals: &SignalFd) -> Result<i32, S
     let link = Mutex::new(Link::new(spec.clauses, opts.seed));
     let stop = AtomicBool::new(false);
     let (code, counts) = std::thread::scope(|s| {
-        let relay = s.spawn(|| watch_link(&hosts, &link, &stop, tracer));
+        let relay = s.spawn(|| watch_link(&hosts, &link, &stop, tracer, true));
         let code = crate::ptrace::run(Target::OnHosts(programs), tracer, opts.all_fds, signals);
         stop.store(true, Ordering::Relaxed);
         (code, relay.join().unwrap_or_default())
@@ -126,9 +126,20 @@ fn programs(opts: &Options, names: &[String], hosts: &[Host]) -> Result<Vec<OnHo
 }
 
 /// The relay, each packet it moves becoming a segment event in the trace.
-pub(super) fn watch_link(hosts: &[Host], link: &Mutex<Link>, stop: &AtomicBool, tracer: &Tracer) -> Counts {
+/// With `shown` false (`--wire off`) the packets are moved and counted, never made events.
+pub(super) fn watch_link(
+    hosts: &[Host],
+    link: &Mutex<Link>,
+    stop: &AtomicBool,
+    tracer: &Tracer,
+    shown: bool,
+) -> Counts {
     let mut wire = Wire::default();
-    relay::run(hosts, link, Instant::now(), stop, |p| wire.seen(hosts, tracer, p))
+    relay::run(hosts, link, Instant::now(), stop, |p| {
+        if shown {
+            wire.seen(hosts, tracer, p)
+        }
+    })
 }
 
 /// The segments on their way: judged when sent, shown when they arrive (or are dropped).

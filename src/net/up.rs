@@ -16,7 +16,8 @@ use std::sync::{Arc, Mutex};
 
 /// Keeps the network up until `stop` is set (Ctrl+C), then takes it down: the hosts and their
 /// devices go with lab, and so do the file and socket other terminals found it by.
-pub fn up(rules: &str, seed: u64, mtu: u32, tracer: &Tracer, stop: &AtomicBool) -> Result<(), String> {
+/// With `wire` false the link's packets are not shown (`--wire off`: the link at full speed).
+pub fn up(rules: &str, seed: u64, mtu: u32, wire: bool, tracer: &Tracer, stop: &AtomicBool) -> Result<(), String> {
     if let Ok(other) = Running::find() {
         return Err(format!("a network is already up (lab, pid {}): one at a time", other.pid));
     }
@@ -36,7 +37,8 @@ pub fn up(rules: &str, seed: u64, mtu: u32, tracer: &Tracer, stop: &AtomicBool) 
     listen_for_rules(link.clone())?;
     let shown = hosts.iter().map(|h| format!("{} {}", h.name, h.v4)).collect::<Vec<_>>().join(", ");
     tracer.note("lab", &f(M::NetUp, &[&shown, &if rules.trim().is_empty() { "-" } else { rules }]));
-    watch_link(&hosts, &link, stop, tracer);
+    let counts = watch_link(&hosts, &link, stop, tracer, wire);
+    tracer.note("lab", &f(M::NetSummary, &[&counts.sent, &counts.arrived, &counts.dropped, &counts.unroutable]));
     let _ = std::fs::remove_file(session::dir().join("net"));
     let _ = std::fs::remove_file(session::control_path());
     Ok(())
