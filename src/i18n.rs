@@ -281,6 +281,7 @@ pub enum M {
     NetSummary,
     NetNoUserns,
     NetUp,
+    FaultShortened,
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
@@ -597,6 +598,7 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::NetSummary, "the hosts sent {} packets: {} arrived, {} were dropped by the link, {} were for no host", "los hosts enviaron {} paquetes: {} llegaron, {} los descartó el enlace, {} no eran para ningún host"),
     (M::NetNoUserns, "lab net cannot make its hosts: {}", "lab net no puede crear sus hosts: {}"),
     (M::NetUp, "lab's network is up: {} — link: {}. In another terminal: lab net exec a -- COMMAND, lab net link 'RULES', lab sockets --host a. Ctrl+C takes it down.", "la red de lab está activa: {} — enlace: {}. En otra terminal: lab net exec a -- ORDEN, lab net link 'REGLAS', lab sockets --host a. Ctrl+C la desmonta."),
+    (M::FaultShortened, "lab shortened this {}() to {} of the {} bytes asked ({}): TCP may always do this", "lab acortó este {}() a {} de los {} bytes pedidos ({}): TCP siempre puede hacerlo"),
 ];
 
 /// A message in `lang`.

@@ -373,3 +373,20 @@ pub fn fd_above(fd: std::os::fd::OwnedFd, min: i32) -> std::os::fd::OwnedFd {
         Err(_) => fd,
     }
 }
+
+/// How many bytes wait in a socket's receive queue, ready for the next read. Corresponds to
+/// `ioctl(fd, FIONREAD)`.
+///
+/// Why raw libc: nix wraps no FIONREAD. `--short-reads` asks it to shorten a read to a part of
+/// what is really there (shortening a 1024-byte read of a 33-byte message to 345 would change
+/// nothing).
+pub fn bytes_to_read(fd: BorrowedFd<'_>) -> io::Result<usize> {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int through the pointer, which is valid and writable for the
+    // call; `fd` is borrowed, so it stays open during the call.
+    let rc = unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONREAD, &mut n as *mut libc::c_int) };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n.max(0) as usize)
+}

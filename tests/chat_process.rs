@@ -372,3 +372,34 @@ fn server_stop_tells_no_kernel_move_nobody_made() {
         assert!(listener_closed, "{model}: the listener's close is traced\n{text}");
     }
 }
+
+#[test]
+fn a_served_client_is_one_lifeline_whatever_its_thread_is_called() {
+    for model in ["threads", "poll", "epoll"] {
+        let dir = temp_dir(&format!("lifeline-{model}"));
+        let page = dir.join("server.html");
+        let trace = dir.join("trace.txt");
+        let (srv, addr) =
+            server(server_cmd(model, &["--trace-file", trace.to_str().unwrap(), "--html", page.to_str().unwrap()]));
+        let mut ana = Peer::join(addr, "ana");
+        let mut bob = Peer::join(addr, "bob");
+        ana.expect("* bob joined");
+        bob.send("hola");
+        ana.expect("bob: hola");
+        sigint(&srv);
+        for p in [&mut ana, &mut bob] {
+            p.expect_eof();
+        }
+        let (code, _, err) = srv.finish();
+        assert_eq!(code, 0, "{model}: {err}");
+        let html = std::fs::read_to_string(&page).unwrap();
+        // Each head is a lifeline: the listener, and one per client, named as it is known last.
+        let heads: Vec<&str> = html
+            .split(r#"<text class="head""#)
+            .skip(1)
+            .map(|h| h.split('>').nth(1).unwrap().split('<').next().unwrap())
+            .collect();
+        assert_eq!(heads.len(), 3, "{model}: {heads:?}");
+        assert!(heads.contains(&"srv:ana") && heads.contains(&"srv:bob"), "{model}: {heads:?}");
+    }
+}

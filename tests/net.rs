@@ -221,3 +221,47 @@ fn a_network_kept_up_is_reached_from_other_commands_and_its_link_changed_live() 
 fn nix_kill(pid: u32) -> std::io::Result<std::process::ExitStatus> {
     std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status()
 }
+
+#[test]
+fn seed_chat_clients_join_lab_server_across_a_slow_lossy_link() {
+    if !have_tool("python3", "python3") {
+        return;
+    }
+    let dir = common::temp_dir("net-chat");
+    let mut up = common::Proc::spawn({
+        let mut c = lab_in(&dir);
+        c.args(["net", "up", "--link", "delay 30ms loss 5%", "--seed", "3", "--wire", "off"]);
+        c
+    });
+    up.wait_stderr("lab net exec");
+    let mut server = common::Proc::spawn({
+        let mut c = lab_in(&dir);
+        c.args(["net", "exec", "a", "--"]).arg(env!("CARGO_BIN_EXE_lab"));
+        c.args(["server", "--host", "0.0.0.0", "--port", "8888", "--dialect", "auto"]);
+        c
+    });
+    server.wait_stderr("Ctrl+C to stop");
+    let client = program("seeds/chatbid_client.py");
+    let join = |name: &str| {
+        let mut c = lab_in(&dir);
+        c.args(["net", "exec", "b", "--", "python3", "-u", &client, "8888", "10.0.0.1"]);
+        let mut p = common::Proc::spawn(c);
+        p.write(format!("{name}\n").as_bytes());
+        p
+    };
+    let mut ana = join("ana");
+    ana.wait_stdout("Usuarios conectados: ana\n");
+    let mut bob = join("bob");
+    bob.wait_stdout("Usuarios conectados: ana,bob\n");
+    ana.wait_stdout("Usuarios conectados: ana,bob\n");
+    ana.write(b"hola desde b\n");
+    bob.wait_stdout("ana: hola desde b\n");
+    ana.write(b"chao\n");
+    ana.wait_stdout("Desconectado del servidor");
+    bob.wait_stdout("Usuarios conectados: bob\n");
+    let _ = nix_kill(server.child.id());
+    let _ = server.wait_stderr("stopped");
+    let _ = nix_kill(up.child.id());
+    let (_, _, err) = up.finish();
+    assert!(err.contains("were dropped by the link"), "the link's summary: {err}");
+}

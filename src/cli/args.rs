@@ -99,8 +99,28 @@ pub enum Command {
     Man,
 }
 
+/// Faults lab puts into the traced program's calls on sockets (`lab trace`, `lab net`).
+#[derive(Args, Debug, Clone, Copy)]
+pub struct FaultArgs {
+    /// Make each read on a socket (read, recv, recvfrom) ask for a random part of its length,
+    /// as TCP may always deliver: a program that takes one send() for one recv() shows it at once.
+    #[arg(long, value_name = "SEED", num_args = 0..=1, default_missing_value = "1", require_equals = true)]
+    pub short_reads: Option<u64>,
+    /// The same for each write on a socket (write, send, sendto): it takes only a part.
+    #[arg(long, value_name = "SEED", num_args = 0..=1, default_missing_value = "1", require_equals = true)]
+    pub short_writes: Option<u64>,
+}
+
+impl FaultArgs {
+    pub fn to(self) -> crate::ptrace::faults::Faults {
+        crate::ptrace::faults::Faults { short_reads: self.short_reads, short_writes: self.short_writes }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct TraceCmdArgs {
+    #[command(flatten)]
+    pub faults: FaultArgs,
     /// Attach to this running process (every thread) instead of starting one; Ctrl+C detaches
     /// and it goes on as before.
     #[arg(short = 'p', long = "pid", value_name = "PID", conflicts_with = "program")]
@@ -159,6 +179,8 @@ pub struct TraceCmdArgs {
 pub struct NetArgs {
     #[command(subcommand)]
     pub cmd: Option<NetCmd>,
+    #[command(flatten)]
+    pub faults: FaultArgs,
     /// The link's rules, e.g. 'delay 30ms loss 5%' (see below).
     #[arg(long, value_name = "RULES", default_value = "")]
     pub link: String,

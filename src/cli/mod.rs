@@ -159,8 +159,9 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
         (false, Some(p)) => return Err(io::Error::other(format!("--pcap {}: {}", p.display(), no_capture_words()))),
         (false, None) => None,
     };
+    let opts = crate::ptrace::Options { all_fds: a.all_fds, faults: a.faults.to() };
     let code =
-        output::traced_run(&to, color, &view, wire, |tracer| crate::ptrace::run(target, tracer, a.all_fds, &signals))?;
+        output::traced_run(&to, color, &view, wire, |tracer| crate::ptrace::run(target, tracer, opts, &signals))?;
     crate::render::page::wait_written(Duration::from_secs(5));
     std::process::exit(code)
 }
@@ -174,7 +175,8 @@ fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
         return net_subcommand(cmd, color);
     }
     let on: Vec<(String, String)> = a.on.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
-    let opts = run::Options { link: a.link, seed: a.seed, on, mtu: a.mtu, all_fds: a.all_fds };
+    let traced = crate::ptrace::Options { all_fds: a.all_fds, faults: a.faults.to() };
+    let opts = run::Options { link: a.link, seed: a.seed, on, mtu: a.mtu, traced };
     // A bad rule is refused before anything starts.
     run::check_link(&opts).map_err(io::Error::other)?;
     // First, before any thread: the kernel makes a user namespace only for a single thread.

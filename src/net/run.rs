@@ -33,7 +33,8 @@ pub struct Options {
     pub on: Vec<(String, String)>,
     /// The hosts' devices' MTU.
     pub mtu: u32,
-    pub all_fds: bool,
+    /// How the programs are traced (`--all-fds`, faults).
+    pub traced: crate::ptrace::Options,
 }
 
 /// The hosts a run needs: `a` and `b`, then any other `--on` names, in order of appearance.
@@ -84,7 +85,7 @@ pub fn run(opts: &Options, tracer: &Tracer, signals: &SignalFd) -> Result<i32, S
     let stop = AtomicBool::new(false);
     let (code, counts) = std::thread::scope(|s| {
         let relay = s.spawn(|| watch_link(&hosts, &link, &stop, tracer, true));
-        let code = crate::ptrace::run(Target::OnHosts(programs), tracer, opts.all_fds, signals);
+        let code = crate::ptrace::run(Target::OnHosts(programs), tracer, opts.traced, signals);
         stop.store(true, Ordering::Relaxed);
         (code, relay.join().unwrap_or_default())
     });

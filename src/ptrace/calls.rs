@@ -133,11 +133,40 @@ pub struct Calls<'t> {
     pub all_fds: bool,
     /// What the trace cannot show that it has said already.
     told: RefCell<Vec<Unseen>>,
+    /// Faults lab puts into the program's calls.
+    faults: super::faults::Injector,
 }
 
 impl<'t> Calls<'t> {
     pub fn new(tracer: &'t Tracer, all_fds: bool) -> Calls<'t> {
-        Calls { tracer, all_fds, told: RefCell::new(Vec::new()) }
+        let faults = super::faults::Injector::new(super::faults::Faults::default());
+        Calls { tracer, all_fds, told: RefCell::new(Vec::new()), faults }
+    }
+
+    /// The same, putting these faults into the program's calls.
+    pub fn with_faults(self, faults: super::faults::Faults) -> Calls<'t> {
+        Calls { faults: super::faults::Injector::new(faults), ..self }
+    }
+
+    /// `--short-reads`, `--short-writes`: shortens this call on a socket, if its fault says
+    /// so — the length register changed at the call's entry, before the kernel reads it — and
+    /// says so in the trace. Corresponds to `ptrace(PTRACE_GETREGS)` and `ptrace(PTRACE_SETREGS)`.
+    fn alter(&self, call: Syscall, raw: &mut [u64; 6], mem: Memory, actor: &str, sock: std::os::fd::BorrowedFd<'_>) {
+        let waiting = crate::sys::bytes_to_read(sock).unwrap_or(0) as u64;
+        let Some(n) = self.faults.shorten(call, raw[2], waiting) else { return };
+        let Ok(mut regs) = nix::sys::ptrace::getregs(mem.pid) else { return };
+        // x86_64's system call convention: the third argument is in rdx.
+        regs.rdx = n;
+        if nix::sys::ptrace::setregs(mem.pid, regs).is_err() {
+            return;
+        }
+        let (name, flag) = match super::faults::way_of(call) {
+            Some(super::faults::Way::Read) => (call.name(), "--short-reads"),
+            _ => (call.name(), "--short-writes"),
+        };
+        let text = crate::i18n::f(crate::i18n::M::FaultShortened, &[&name, &n, &raw[2], &flag]);
+        self.tracer.note(actor, &text);
+        raw[2] = n;
     }
 
     /// Says, the first time only, what the program does that the trace cannot show.
@@ -156,7 +185,7 @@ impl<'t> Calls<'t> {
         mem: Memory,
         actor: &str,
         call: Syscall,
-        raw: [u64; 6],
+        mut raw: [u64; 6],
     ) -> Option<Pending<'t>> {
         let fd = match call {
             Syscall::Splice => Some(splice_socket(proc, &raw, self.tracer, actor)),
@@ -169,6 +198,7 @@ impl<'t> Calls<'t> {
             }
             Some(fd) => match proc.look(fd, self.tracer, actor) {
                 Looked::Socket(copy, sock) => {
+                    self.alter(call, &mut raw, mem, actor, copy.as_fd());
                     let shown = sock.shown(self.all_fds);
                     (decode::entry_args(call, &raw, mem), Some(copy), Some(sock.inode), shown)
                 }
@@ -238,7 +268,10 @@ impl<'t> Calls<'t> {
         p.rec.result(&result, |_, r| *r);
         let sock = p.inode.and_then(|i| proc.sock_mut(i));
         decode::exit_details(&mut p.rec.ev, &p.raw, mem, ret, sock.as_deref());
-        let unseen = Unseen::of(p.call).filter(|_| ret >= 0).map(|u| (u, p.rec.ev.actor.clone()));
+        // Said of a socket only: with --all-fds, a splice() between a pipe and a file hides
+        // nothing the trace means to show.
+        let on_socket = p.inode.is_some();
+        let unseen = Unseen::of(p.call).filter(|_| ret >= 0 && on_socket).map(|u| (u, p.rec.ev.actor.clone()));
         match p.call {
             Syscall::Close => self.close_exit(p, proc),
             Syscall::Socket | Syscall::Accept | Syscall::Accept4 if ret >= 0 => self.new_socket(p, proc, ret),

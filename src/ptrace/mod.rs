@@ -15,6 +15,7 @@
 
 pub mod calls;
 pub mod decode;
+pub mod faults;
 pub mod fds;
 pub mod filter;
 pub mod memory;
@@ -34,6 +35,15 @@ use std::ffi::OsString;
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 use stops::Stops;
+
+/// How to trace.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Show calls on every fd, not only TCP and UDP sockets.
+    pub all_fds: bool,
+    /// Faults lab puts into the program's calls (`--short-reads`, `--short-writes`).
+    pub faults: faults::Faults,
+}
 
 /// What to trace.
 pub enum Target {
@@ -59,14 +69,14 @@ pub struct OnHost {
 /// Traces `target` until it ends (or, attached, until Ctrl+C detaches). Returns the exit code
 /// lab should end with: the program's (128 + signal if killed), 0 after a detach. `signals`
 /// is [`block_signals`]'s, called before the tracer (and its observer thread) was made.
-pub fn run(target: Target, tracer: &Tracer, all_fds: bool, signals: &SignalFd) -> Result<i32, String> {
+pub fn run(target: Target, tracer: &Tracer, opts: Options, signals: &SignalFd) -> Result<i32, String> {
     // The program is never held while lab waits for the kernel: a state that is still moving
     // after a call (FIN-WAIT-1 after `close()`, until the peer's ACK) is read as it is, the
     // verdict is made from that first reading, and the move that follows is the observer's to
     // report, as a kernel event in its place. Waiting for it held every close of an established
     // connection 2–4 ms (5,001 closes: 11 s instead of 0.03 s).
     tracer.set_settle_timeout(Duration::ZERO);
-    let calls = calls::Calls::new(tracer, all_fds);
+    let calls = calls::Calls::new(tracer, opts.all_fds).with_faults(opts.faults);
     let mut stops = match &target {
         Target::Launch { argv, filter } => {
             let pid = start::launch(argv, None, *filter)?;

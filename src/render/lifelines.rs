@@ -9,7 +9,7 @@
 //! table (a lesson's server and the connections it accepts; a traced process); after its
 //! `close()`, by its 4-tuple (the kernel still moves the connection: FIN-WAIT-2 → TIME-WAIT).
 
-use crate::trace::{Detail, Event, Kind, Syscall};
+use crate::trace::{Arg, Detail, Event, Kind, Syscall};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
@@ -21,7 +21,7 @@ pub(crate) struct Lifeline {
     pub name: String,
     group: usize,
     fd: Option<RawFd>,
-    /// The actor of its own first event, if it had one yet.
+    /// The actor of its own latest event, if it had one yet.
     actor: Option<String>,
     /// The actor that made it (for a connection, the one that accepted it).
     maker: String,
@@ -80,18 +80,28 @@ impl Builder {
         self.lines.len() - 1
     }
 
-    /// Marks `line` as used by `actor` (its own event, not the `accept()` that made it).
+    /// Marks `line` as used by `actor` (its own event, not the `accept()` that made it). The
+    /// lifeline is named for the last actor that used it: a chat client's thread is renamed
+    /// once the client says its name.
     fn own(&mut self, line: usize, actor: &str) {
-        self.lines[line].actor.get_or_insert_with(|| actor.to_string());
+        if self.lines[line].actor.as_deref() != Some(actor) {
+            self.lines[line].actor = Some(actor.to_string());
+        }
         self.by_actor.insert(actor.to_string(), line);
     }
 
     fn call(&mut self, i: usize, e: &Event, g: usize) -> usize {
-        let line = match e.fd {
-            Some(fd) => self.of_fd(g, fd, &e.actor),
-            None => self.of_actor(e, g),
+        let registered = registers(e).and_then(|fd| self.open.get(&(g, fd)).copied());
+        let line = match (e.fd, registered) {
+            (Some(fd), _) => self.of_fd(g, fd, &e.actor),
+            // `epoll_ctl()` on a socket's fd is drawn on that socket's lifeline (by whoever
+            // calls it: the lifeline keeps its name).
+            (None, Some(line)) => line,
+            (None, None) => self.of_actor(e, g),
         };
-        self.own(line, &e.actor);
+        if registered.is_none() {
+            self.own(line, &e.actor);
+        }
         match &e.detail {
             // accept()'s event is the listener's, its ends the new connection's.
             Some(Detail::Accepted { fd, .. }) if !e.failed() => {
@@ -201,6 +211,14 @@ fn name(lines: &mut [Lifeline]) {
     }
 }
 
+/// The fd `epoll_ctl()` registers, changes or removes (its third argument).
+fn registers(e: &Event) -> Option<RawFd> {
+    match (e.call, e.args.get(2)) {
+        (Some(Syscall::EpollCtl), Some(Arg::Fd(fd))) => Some(*fd),
+        _ => None,
+    }
+}
+
 impl Lifelines {
     /// The lifeline a segment from `local` to `peer` reaches: the connection with those ends
     /// reversed; for the handshake (`handshake`), or when no connection has them, the socket
@@ -221,7 +239,6 @@ impl Lifelines {
 mod tests {
     use super::*;
     use crate::tcp_state::TcpState;
-    use crate::trace::Arg;
 
     fn call(actor: &str, call: Syscall, fd: RawFd) -> Event {
         let mut e = Event::call(actor, call, Some(fd), vec![Arg::Fd(fd)]);

@@ -36,13 +36,13 @@ impl TraceTo {
 }
 
 /// `printed`, and the picture of the run if one is asked for (drawn when the tracer is dropped),
-/// titled with the command line.
-fn with_picture(printed: Arc<dyn Sink>, to: &TraceTo) -> Arc<dyn Sink> {
+/// titled with the command line; `one_process`: the run is lab's own.
+fn with_picture(printed: Arc<dyn Sink>, to: &TraceTo, one_process: bool) -> Arc<dyn Sink> {
     if !to.pictured() {
         return printed;
     }
     let title = command_line(std::env::args());
-    let picture = super::page::PictureSink::new(to.svg.clone(), to.html.clone(), &title);
+    let picture = super::page::PictureSink::new(to.svg.clone(), to.html.clone(), &title, one_process);
     Arc::new(Tee(vec![printed, Arc::new(picture)]))
 }
 
@@ -70,7 +70,7 @@ pub fn tracer(
         return Ok(None);
     }
     let printed = printed(to, color, buffered && to.file.is_some())?;
-    Ok(Some(build(to, with_picture(printed, to), step_on)))
+    Ok(Some(build(to, with_picture(printed, to, true), step_on)))
 }
 
 /// The sink that prints the trace where the flags say: a file, or stderr fitted to its width.
@@ -125,7 +125,7 @@ pub fn traced_run(
         Some(c) => Arc::new(Tee(vec![printed, c.clone()])),
         None => printed,
     };
-    let tracer = build(to, with_picture(all, to), &[]);
+    let tracer = build(to, with_picture(all, to, false), &[]);
     if let Some((show, pcap)) = wire {
         tracer.capture_wire(show, pcap)?;
     }

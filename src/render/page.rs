@@ -315,6 +315,14 @@ pub fn actor_columns(events: &[Event]) -> Vec<(String, Vec<String>)> {
     columns
 }
 
+/// The groups of a run of lab's own: one, every actor in it — a connection the server's
+/// thread accepted and a client's thread serves (renamed `srv:ana` once she says her name) is
+/// one socket, one lifeline.
+pub fn one_process(events: &[Event]) -> Vec<(String, Vec<String>)> {
+    let actors = actor_columns(events).into_iter().map(|(actor, _)| actor).collect();
+    vec![("lab".to_string(), actors)]
+}
+
 /// Writes the pictures asked for.
 pub fn write(
     svg_path: Option<&std::path::Path>,
@@ -341,12 +349,16 @@ pub struct PictureSink {
     svg: Option<PathBuf>,
     html: Option<PathBuf>,
     title: String,
+    /// Every actor is a thread of this one process, sharing its fds (see [`one_process`]).
+    one_process: bool,
 }
 
 impl PictureSink {
-    pub fn new(svg: Option<PathBuf>, html: Option<PathBuf>, title: &str) -> PictureSink {
+    /// `one_process`: the run is lab's own (a server, `lab listen`); not another program's,
+    /// whose processes each have fds of their own.
+    pub fn new(svg: Option<PathBuf>, html: Option<PathBuf>, title: &str, one_process: bool) -> PictureSink {
         UNWRITTEN.fetch_add(1, Ordering::AcqRel);
-        PictureSink { events: Mutex::new((Vec::new(), 0)), svg, html, title: title.to_string() }
+        PictureSink { events: Mutex::new((Vec::new(), 0)), svg, html, title: title.to_string(), one_process }
     }
 }
 
@@ -363,7 +375,7 @@ impl Sink for PictureSink {
 impl Drop for PictureSink {
     fn drop(&mut self) {
         let (events, _) = &*self.events.lock().unwrap_or_else(|p| p.into_inner());
-        let columns = actor_columns(events);
+        let columns = if self.one_process { one_process(events) } else { actor_columns(events) };
         if let Err(e) = write(self.svg.as_deref(), self.html.as_deref(), &self.title, events, &columns) {
             eprintln!("lab: cannot write the picture of the run: {e}");
         }

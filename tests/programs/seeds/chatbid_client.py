@@ -1,12 +1,12 @@
 # Seed 004's chat client ("chatbid"), as its report's listing writes it: CONNECT:<name>, then
 # MESSAGE:<text> per input, no newlines; each recv() split at its first ':' into type and
 # content. Only the address comes from the command line (the seed hard-codes
-# 127.0.0.1:59420): chatbid_client.py PORT. Run with python3 -u.
+# 127.0.0.1:59420): chatbid_client.py PORT [HOST]. Run with python3 -u.
 import socket
 import sys
 import threading
 
-HOST = '127.0.0.1'
+HOST = sys.argv[2] if len(sys.argv) > 2 else '127.0.0.1'
 PORT = int(sys.argv[1])
 nombre_usuario = input("Nombre de usuario: ")
 
