@@ -83,6 +83,7 @@ pub enum M {
     LessonStopped,
     LessonAllMet,
     WroteFile,
+    DiagramInferred,
     LessonNotMet,
     CheckOk,
     CheckFail,
@@ -282,6 +283,7 @@ pub enum M {
     NetNoUserns,
     NetUp,
     FaultShortened,
+    FaultInterrupted,
 }
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
@@ -352,6 +354,11 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     ),
     (M::StepNoTerminal, "(no terminal to wait on; going on)", "(no hay terminal en la que esperar; sigo)"),
     (M::WroteFile, "wrote {}", "escrito {}"),
+    (
+        M::DiagramInferred,
+        "inferred from the calls: no capture of the wire shows it",
+        "deducida de las llamadas: ninguna captura de la red la muestra",
+    ),
     (M::LessonAllMet, "lesson {}: every expectation met ({} checks)", "lección {}: todas las expectativas se cumplen ({} comprobaciones)"),
     (M::LessonNotMet, "lesson {}: {} of {} expectations not met", "lección {}: {} de {} expectativas no se cumplen"),
     (M::CheckOk, "ok", "ok"),
@@ -599,6 +606,7 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     (M::NetNoUserns, "lab net cannot make its hosts: {}", "lab net no puede crear sus hosts: {}"),
     (M::NetUp, "lab's network is up: {} — link: {}. In another terminal: lab net exec a -- COMMAND, lab net link 'RULES', lab sockets --host a. Ctrl+C takes it down.", "la red de lab está activa: {} — enlace: {}. En otra terminal: lab net exec a -- ORDEN, lab net link 'REGLAS', lab sockets --host a. Ctrl+C la desmonta."),
     (M::FaultShortened, "lab shortened this {}() to {} of the {} bytes asked ({}): TCP may always do this", "lab acortó este {}() a {} de los {} bytes pedidos ({}): TCP siempre puede hacerlo"),
+    (M::FaultInterrupted, "lab interrupted this {}() before it ran (--eintr): it returns EINTR, as when a signal arrives while it waits", "lab interrumpió este {}() antes de que corriera (--eintr): devuelve EINTR, como cuando llega una señal mientras espera"),
 ];
 
 /// A message in `lang`.

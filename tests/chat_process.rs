@@ -374,6 +374,28 @@ fn server_stop_tells_no_kernel_move_nobody_made() {
 }
 
 #[test]
+fn the_wait_for_a_new_clients_first_words_is_explained_on_its_line() {
+    for model in ["threads", "poll", "epoll"] {
+        let dir = temp_dir(&format!("first-words-{model}"));
+        let trace = dir.join("trace.txt");
+        let (srv, addr) = server(server_cmd(model, &["--trace-file", trace.to_str().unwrap()]));
+        // A client that says nothing: the server waits 150 ms for its first words, then greets.
+        let mut silent = TcpStream::connect(addr).unwrap();
+        silent.set_read_timeout(Some(PATIENCE)).unwrap();
+        let mut greeting = [0u8; 16];
+        assert!(std::io::Read::read(&mut silent, &mut greeting).unwrap() > 0, "{model}: greeted");
+        let text = wait_file(&trace, "to speak first");
+        let lines: Vec<&str> = text.lines().collect();
+        let note = lines.iter().position(|l| l.contains("↳ waits up to 150 ms for srv:#1 to speak first"));
+        let call = note.and_then(|n| n.checked_sub(1)).map(|n| lines[n]).unwrap_or_default();
+        // The note is on the wait that ran out: poll() or epoll_wait() with a timeout of ~150 ms.
+        assert!(call.contains("→ Timeout") && call.contains("poll"), "{model}:\n{text}");
+        sigint(&srv);
+        let _ = srv.finish();
+    }
+}
+
+#[test]
 fn a_served_client_is_one_lifeline_whatever_its_thread_is_called() {
     for model in ["threads", "poll", "epoll"] {
         let dir = temp_dir(&format!("lifeline-{model}"));

@@ -9,13 +9,17 @@ mod common;
 use common::{have_tool, lab};
 use std::path::PathBuf;
 
-fn framing_bug() -> PathBuf {
-    [env!("CARGO_MANIFEST_DIR"), "tests", "programs", "framing_bug.py"].iter().collect()
+fn program(name: &str) -> PathBuf {
+    [env!("CARGO_MANIFEST_DIR"), "tests", "programs", name].iter().collect()
 }
 
 /// `lab trace [ARGS] -- python3 framing_bug.py`: its status, what it printed, the trace.
 fn trace(args: &[&str]) -> (i32, String, String) {
-    let out = lab().arg("trace").args(args).arg("--").arg("python3").arg(framing_bug()).output().expect("run lab");
+    trace_program(args, "framing_bug.py")
+}
+
+fn trace_program(args: &[&str], name: &str) -> (i32, String, String) {
+    let out = lab().arg("trace").args(args).arg("--").arg("python3").arg(program(name)).output().expect("run lab");
     let text = |b: &[u8]| String::from_utf8_lossy(b).to_string();
     (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
 }
@@ -60,4 +64,21 @@ fn the_same_seed_cuts_the_same_way() {
         said
     };
     assert_eq!(cut("7"), cut("7"));
+}
+
+#[test]
+fn eintr_interrupts_calls_that_may_wait_and_a_program_that_retries_gets_through() {
+    if !have_tool("python3", "python3") {
+        return;
+    }
+    let (status, said, trace) = trace_program(&["--eintr=4"], "retries_on_eintr.py");
+    assert_eq!((status, said.trim()), (0, "got b'hola\\n'"), "{trace}");
+    let lines: Vec<&str> = trace.lines().collect();
+    let at = lines.iter().position(|l| l.contains("= -1 EINTR")).expect(&trace);
+    assert!(lines[at - 1].contains("lab interrupted this"), "the note comes first: {}", lines[at - 1]);
+    let call = lines[at].split('(').next().unwrap().split_whitespace().last().unwrap();
+    assert!(
+        lines[at + 1..].iter().any(|l| l.contains(&format!("{call}(")) && !l.contains("EINTR")),
+        "{call} was made again"
+    );
 }

@@ -140,6 +140,81 @@ fn a_scripted_drop_of_the_second_data_segment_is_resent() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("echo ok"));
 }
 
+/// The arrows of a Mermaid diagram, in order: `(from, to, label)`, `-x` (a dropped segment)
+/// kept in its label.
+fn arrows(mermaid: &str) -> Vec<(String, String, String)> {
+    let re = regex::Regex::new(r"^\s+(\w+)(->>|-->>|-x)(\w+): (.*)$").unwrap();
+    mermaid
+        .lines()
+        .filter_map(|l| re.captures(l))
+        .map(|c| (c[1].to_string(), c[3].to_string(), format!("{}{}", if &c[2] == "-x" { "✗ " } else { "" }, &c[4])))
+        .collect()
+}
+
+#[test]
+fn the_diagram_draws_the_captured_wire_the_dropped_segment_its_retransmission_and_the_close() {
+    if !have_tool("python3", "python3") {
+        return;
+    }
+    let dir = common::temp_dir("net-drawn");
+    let (mmd, svg) = (dir.join("run.mmd"), dir.join("run.svg"));
+    let (server, client) = (program("bulk_echo_server.py"), program("bulk_echo_client.py"));
+    let ready = dir.join("listening");
+    let ready = ready.display();
+    let Some(out) = net(&[
+        "--link",
+        "b>a drop data 2",
+        "--diagram",
+        "--mermaid",
+        mmd.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+        "--on",
+        "a",
+        // The same segments every run: one line at a time, and the server's kernel acknowledges
+        // the client's FIN before the server closes (see the program).
+        &format!("python3 {server} 0.0.0.0 9000 {ready} slow-close"),
+        "--on",
+        "b",
+        &format!("python3 {client} 10.0.0.1 9000 3 one-by-one {ready}"),
+    ]) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("echo ok 87"), "{text}");
+    let m = std::fs::read_to_string(&mmd).unwrap();
+    let all = arrows(&m);
+    let labels: Vec<&str> = all.iter().map(|(_, _, l)| l.as_str()).collect();
+    // Every arrow is a captured segment: none inferred from the calls.
+    assert!(!m.contains("-->>") && !text.contains('╌'), "no inferred arrow where the wire was captured: {m}");
+    assert_eq!(&labels[..3], ["SYN seq=0", "SYN,ACK seq=0 ack=1", "ACK seq=1 ack=1"], "{m}");
+    // The second line from b is dropped half way, and sent again after it.
+    let lost = labels.iter().position(|l| l.starts_with('✗')).expect("a dropped arrow");
+    assert_eq!(labels[lost], "✗ PSH,ACK seq=30 ack=30 len=29 ✗ dropped as scripted", "{m}");
+    let again = labels.iter().position(|l| *l == "PSH,ACK seq=30 ack=30 len=29 [retransmission]");
+    assert!(again.is_some_and(|a| a > lost), "the retransmission after the drop: {labels:?}");
+    assert_eq!(all[lost].0, all[again.unwrap()].0, "sent again by the same socket");
+    // The close: FIN / ACK / FIN / ACK, each side's FIN acknowledged by the other.
+    let fin = labels.iter().position(|l| l.starts_with("FIN")).expect("a FIN");
+    let close: Vec<&str> = labels[fin..].iter().map(|l| l.split(' ').next().unwrap()).collect();
+    assert_eq!(close, ["FIN,ACK", "ACK", "FIN,ACK", "ACK"], "{m}");
+    let (b, a) = (&all[fin].0, &all[fin].1);
+    let sides: Vec<(&String, &String)> = all[fin..].iter().map(|(f, t, _)| (f, t)).collect();
+    assert_eq!(sides, [(b, a), (a, b), (a, b), (b, a)], "{m}");
+    // The states the trace put on the lifelines, where it put them (FIN-WAIT-2 and LAST-ACK
+    // too when the trace saw them: a socket blocked in recv() is not looked at meanwhile).
+    for state in ["FIN-WAIT-1", "CLOSE-WAIT", "TIME-WAIT"] {
+        assert!(m.contains(state), "{state} on a lifeline: {m}");
+    }
+    // The terminal draws the drop as a line that stops at ✗, its label on the row above.
+    let rows: Vec<&str> = text.lines().collect();
+    let cross = rows.iter().position(|r| r.contains("dropped as scripted ✗─")).expect("a ✗ in the terminal");
+    assert!(rows[cross - 1].contains("PSH,ACK seq=30 ack=30 len=29"), "{text}");
+    assert!(rows[cross + 1..].iter().any(|r| r.contains("◀ PSH,ACK seq=30 ack=30 len=29 [retransmission]")), "{text}");
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    assert!(svg.contains(r#"<line class="dropped""#) && svg.contains("✗ dropped as scripted"), "{svg}");
+}
+
 fn refused(link: &str) -> String {
     let out = lab().args(["net", "--link", link, "--on", "a", "true"]).output().expect("run lab net");
     assert_eq!(out.status.code(), Some(1), "{link}: exits 1");

@@ -8,24 +8,56 @@
 //! swap happen in one step under the room's lock (threads) or in the one thread (poll), so no
 //! other swap can slip in between: that is what makes it atomic.
 
+use crate::i18n::Lang;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 /// Artifacts dealt to each new user.
 pub const HAND: usize = 3;
 
-/// One artifact of the catalog.
+/// One artifact of the catalog, named in English and in the Spanish of seed 001's farmers'
+/// chat (its client is Spanish: under `--dialect stardew` or `--lang es` the names are these).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct Item {
     pub id: u32,
     pub name: String,
     pub description: String,
+    pub nombre: String,
+    pub descripcion: String,
 }
 
-/// The catalog shipped with the lab (`src/chat/artifacts.json`).
-pub fn catalog() -> Vec<Item> {
+impl Item {
+    /// Its name in `lang`.
+    pub fn name_in(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.name,
+            Lang::Es => &self.nombre,
+        }
+    }
+
+    /// Its description in `lang`.
+    pub fn description_in(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.description,
+            Lang::Es => &self.descripcion,
+        }
+    }
+}
+
+/// The catalog shipped with the lab (`src/chat/artifacts.json`), read once.
+pub fn catalog() -> &'static [Item] {
+    static CATALOG: OnceLock<Vec<Item>> = OnceLock::new();
     // The file is part of the source tree and checked by a test: it always parses.
-    serde_json::from_str(include_str!("artifacts.json")).expect("artifacts.json is valid")
+    CATALOG.get_or_init(|| serde_json::from_str(include_str!("artifacts.json")).expect("artifacts.json is valid"))
+}
+
+/// `[3] Arrowhead` (`[3] Punta de flecha` in Spanish); `[99]` for an id not in the catalog.
+pub fn label_in(id: u32, lang: Lang) -> String {
+    match catalog().iter().find(|i| i.id == id) {
+        Some(i) => format!("[{}] {}", i.id, i.name_in(lang)),
+        None => format!("[{id}]"),
+    }
 }
 
 /// Who owns what. `O` is the owner's id (the room's client id).
@@ -54,7 +86,7 @@ impl<O: Copy + Eq + std::hash::Hash> Artifacts<O> {
     /// A deck with enough copies for `players` hands, shuffled by `seed` (the same seed deals
     /// the same hands in the same order).
     pub fn new(players: usize, seed: u64) -> Artifacts<O> {
-        let items = catalog();
+        let items = catalog().to_vec();
         let copies = (players * HAND).div_ceil(items.len()).max(1);
         let mut deck: Vec<u32> = items.iter().flat_map(|i| std::iter::repeat_n(i.id, copies)).collect();
         shuffle(&mut deck, seed);
@@ -118,16 +150,17 @@ impl<O: Copy + Eq + std::hash::Hash> Artifacts<O> {
         let key = key.trim().trim_start_matches('[').trim_end_matches(']');
         match key.parse::<u32>() {
             Ok(id) => self.items.iter().find(|i| i.id == id),
-            Err(_) => self.items.iter().find(|i| i.name.eq_ignore_ascii_case(key)),
+            // By name in either language: `rusty spoon`, `cuchara oxidada`.
+            Err(_) => self
+                .items
+                .iter()
+                .find(|i| i.name.eq_ignore_ascii_case(key) || i.nombre.to_lowercase() == key.to_lowercase()),
         }
     }
 
-    /// `[3] Arrowhead`.
+    /// `[3] Arrowhead`, in the run's language.
     pub fn label(&self, id: u32) -> String {
-        match self.items.iter().find(|i| i.id == id) {
-            Some(i) => format!("[{}] {}", i.id, i.name),
-            None => format!("[{id}]"),
-        }
+        label_in(id, crate::i18n::lang())
     }
 
     /// Whether `proposer` may give `give` for `accepter`'s `take`: both own theirs, and neither
@@ -278,6 +311,15 @@ mod tests {
         assert_eq!(a.find("[11]").unwrap().name, "Rusty Spoon");
         assert_eq!(a.find("anchor").unwrap().id, 18);
         assert!(a.find("99").is_none());
+        assert_eq!(a.find("Cuchara oxidada").unwrap().id, 11, "by its Spanish name too");
+    }
+
+    #[test]
+    fn every_artifact_has_its_spanish_name_and_labels_follow_the_language() {
+        assert!(catalog().iter().all(|i| !i.nombre.is_empty() && !i.descripcion.is_empty()));
+        assert_eq!(label_in(3, Lang::En), "[3] Arrowhead");
+        assert_eq!(label_in(3, Lang::Es), "[3] Punta de flecha");
+        assert_eq!(label_in(99, Lang::Es), "[99]");
     }
 
     #[test]

@@ -19,10 +19,13 @@ pub enum Msg {
     /// Registered as `name`; `others` users were already here; `roster` is everyone now here
     /// (empty past [`super::room::NOTICE_LIMIT`] users, where nobody is told of joins).
     Hi { name: String, others: usize, roster: Vec<String> },
-    /// The hand dealt at registration (labels such as `[3] Arrowhead`; empty: the deck is empty).
-    Dealt(Vec<String>),
-    /// The client's hand as it now stands (`:artifacts`, or after declaring it).
-    Hand(Vec<String>),
+    /// The hand dealt at registration, as catalog ids (empty: the deck is empty); each dialect
+    /// names them in its own words.
+    Dealt(Vec<u32>),
+    /// The client's hand as it now stands (`:artifacts`, or after declaring it), as catalog ids.
+    Hand(Vec<u32>),
+    /// `:artifact N`: one catalog entry, by id.
+    Artifact(u32),
     /// Someone joined; `roster` is everyone now here, in id order.
     Joined { name: String, roster: Vec<String> },
     /// Someone left, and why; `roster` is everyone still here.

@@ -142,7 +142,7 @@ impl Room {
             .collect();
         self.offers.retain(|(a, b), _| *a != id && *b != id);
         self.artifacts.redeal(id, &wanted);
-        vec![Effect::To(id, Msg::Hand(self.hand_labels(id)))]
+        vec![Effect::To(id, Msg::Hand(self.hand_ids(id)))]
     }
 
     /// The connection ended: tell the others, return the artifacts, forget the offers.
@@ -220,7 +220,7 @@ impl Room {
             m.name = Some(name.to_string());
         }
         self.artifacts.deal(id);
-        let hand = self.hand_labels(id);
+        let hand = self.hand_ids(id);
         // by_name holds every registered user (this one included): counting members would
         // make each join cost as much as the room, and 10,000 joins 50 million steps.
         let others = self.by_name.len() - 1;
@@ -266,9 +266,9 @@ impl Room {
             }
             Command::Help => t(M::RoomHelp).lines().map(|l| notice(id, l.to_string())).collect(),
             Command::Quit => vec![Effect::To(id, Msg::Bye(me)), Effect::Close(id)],
-            Command::Artifacts => vec![Effect::To(id, Msg::Hand(self.hand_labels(id)))],
+            Command::Artifacts => vec![Effect::To(id, Msg::Hand(self.hand_ids(id)))],
             Command::Artifact(key) => match self.artifacts.find(&key) {
-                Some(item) => reply(format!("* [{}] {}: {}", item.id, item.name, item.description)),
+                Some(item) => vec![Effect::To(id, Msg::Artifact(item.id))],
                 None => reply(f(M::RoomNoArtifact, &[&key])),
             },
             Command::Offer { to, mine, theirs } => self.offer(id, &me, &to, &mine, &theirs),
@@ -311,9 +311,9 @@ impl Room {
         fx
     }
 
-    /// `id`'s artifacts, as labels (`[3] Arrowhead`).
-    fn hand_labels(&self, id: ClientId) -> Vec<String> {
-        self.artifacts.hand(id).iter().map(|a| self.artifacts.label(*a)).collect()
+    /// `id`'s artifacts, as catalog ids.
+    fn hand_ids(&self, id: ClientId) -> Vec<u32> {
+        self.artifacts.hand(id).to_vec()
     }
 
     fn private(&self, id: ClientId, me: &str, to: &str, text: &str) -> Vec<Effect> {

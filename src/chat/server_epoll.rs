@@ -98,10 +98,11 @@ impl EpollWaiter {
         }
     }
 
-    /// One `epoll_wait()`: what is ready, by client.
-    pub fn wait(&mut self, tracer: Option<&Tracer>, timeout: Option<u16>) -> io::Result<Ready> {
+    /// One `epoll_wait()`: what is ready, by client; `why` says on its line why it waits that
+    /// long.
+    pub fn wait(&mut self, tracer: Option<&Tracer>, timeout: Option<u16>, why: Option<String>) -> io::Result<Ready> {
         let timeout = timeout.map_or(EpollTimeout::NONE, EpollTimeout::from);
-        let n = self.epoll.wait(tracer, "server", &mut self.events, timeout)?;
+        let n = self.epoll.wait_why(tracer, "server", &mut self.events, timeout, why)?;
         let mut ready = Ready { stopping: false, can_accept: false, clients: Vec::with_capacity(n) };
         for ev in &self.events[..n] {
             let fd = ev.data() as RawFd;

@@ -346,12 +346,13 @@ impl Server<'_> {
         let paused = (!accepting).then_some(EMFILE_PAUSE);
         let lag = self.lag_due.map(|t| t.saturating_duration_since(now));
         let ms = [paused, lag, timer].into_iter().flatten().min().map(server::poll_ms);
+        let why = self.first_words_due();
         match &mut self.waiter {
             Waiter::Epoll(w) => {
                 w.set_accepting(self.tracer, listener.as_fd(), accepting);
-                w.wait(self.tracer, ms)
+                w.wait(self.tracer, ms, why)
             }
-            Waiter::Poll => self.wait_poll(listener, stop, accepting, ms),
+            Waiter::Poll => self.wait_poll(listener, stop, accepting, ms, why),
         }
     }
 
@@ -363,6 +364,7 @@ impl Server<'_> {
         stop: &Stopper,
         accepting: bool,
         ms: Option<u16>,
+        why: Option<String>,
     ) -> io::Result<Ready> {
         let mut fds = Vec::with_capacity(self.conns.len() + 2);
         fds.push(PollFd::new(stop.fd(), PollFlags::POLLIN));
@@ -377,7 +379,7 @@ impl Server<'_> {
             order.push(*id);
         }
         let timeout = ms.map_or(PollTimeout::NONE, PollTimeout::from);
-        poll_why(self.tracer, "server", &mut fds, timeout, self.first_words_due())?;
+        poll_why(self.tracer, "server", &mut fds, timeout, why)?;
         let ready = |f: &PollFd| f.revents().filter(|r| !r.is_empty());
         Ok(Ready {
             stopping: ready(&fds[0]).is_some(),

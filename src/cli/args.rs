@@ -109,11 +109,19 @@ pub struct FaultArgs {
     /// The same for each write on a socket (write, send, sendto): it takes only a part.
     #[arg(long, value_name = "SEED", num_args = 0..=1, default_missing_value = "1", require_equals = true)]
     pub short_writes: Option<u64>,
+    /// Interrupt half of the calls that may wait on a socket (accept, recv, send, read, write)
+    /// before they run: each returns EINTR, as when a signal arrives.
+    #[arg(long, value_name = "SEED", num_args = 0..=1, default_missing_value = "1", require_equals = true)]
+    pub eintr: Option<u64>,
 }
 
 impl FaultArgs {
     pub fn to(self) -> crate::ptrace::faults::Faults {
-        crate::ptrace::faults::Faults { short_reads: self.short_reads, short_writes: self.short_writes }
+        crate::ptrace::faults::Faults {
+            short_reads: self.short_reads,
+            short_writes: self.short_writes,
+            eintr: self.eintr,
+        }
     }
 }
 

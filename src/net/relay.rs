@@ -25,14 +25,18 @@ const BATCH: usize = 64;
 /// How long the relay waits with nothing to do before it looks at `stop` again.
 const IDLE: Duration = Duration::from_millis(50);
 
-/// What happened to one packet on the link. A packet is seen twice, in this order: when it
-/// is sent (`Sent` or `Dropped`), then, unless dropped, when it arrives — as often as the link
-/// delivers it (a duplicate arrives twice).
+/// What happened to one packet on the link. A packet is seen in this order: when it is sent
+/// (`Sent` or `Dropped`), then, unless dropped, when it arrives — `Arriving` just before it is
+/// written into the other host, then `Arrived` (or `Dropped`, the host's queue full) — as often
+/// as the link delivers it (a duplicate arrives twice).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Taken by the link, on its way (the order packets are sent in: what a capture at the
     /// sender would see).
     Sent,
+    /// About to be written into the other host: whatever shows the packet takes its place in
+    /// the trace now, before a program there can read the bytes it carries.
+    Arriving,
     /// Written into the other host at this time (since the link started).
     Arrived(Duration),
     /// Never arrives, and why.
@@ -179,6 +183,7 @@ struct Delivered<'p> {
 /// TUN fd: the host's kernel receives it as if from a wire.
 fn deliver(hosts: &[Host], d: Delivered<'_>, start: Instant, counts: &mut Counts, seen: &mut impl FnMut(Passage<'_>)) {
     let Delivered { from, to, sent, id, packet } = d;
+    seen(Passage { id, from, to, sent, outcome: Outcome::Arriving, packet });
     // A full receive queue in the host (EAGAIN/ENOBUFS) loses the packet, as a real NIC's
     // full ring would: TCP repairs it, and the arrow says so.
     let outcome = match nix::unistd::write(&hosts[to].tun, packet) {

@@ -13,7 +13,7 @@ use super::spec::{self, Spec};
 use crate::i18n::{f, M};
 use crate::kernel::table::{HostTable, KernelTable};
 use crate::ptrace::{OnHost, Target};
-use crate::trace::{Event, Tracer};
+use crate::trace::{Event, Ticket, Tracer};
 use crate::wire::{segment, Segment, Streams};
 use nix::sys::signalfd::SignalFd;
 use std::collections::HashMap;
@@ -154,6 +154,9 @@ struct Wire {
     on_the_way: HashMap<u64, Segment>,
     /// The last segment that arrived: a duplicate arrives right after it, with its id.
     last: Option<(u64, Segment)>,
+    /// The packet about to be written into its host, and its place in the trace: taken before
+    /// the write, so that a `recv()` of its bytes never comes before it.
+    arriving: Option<(u64, Ticket)>,
 }
 
 impl Wire {
@@ -161,6 +164,10 @@ impl Wire {
     fn seen(&mut self, hosts: &[Host], tracer: &Tracer, p: Passage<'_>) {
         let actor = &hosts[p.from].name;
         let segment = match p.outcome {
+            Outcome::Arriving => {
+                self.arriving = Some((p.id, tracer.ticket()));
+                return;
+            }
             Outcome::Sent => {
                 if let Some(seg) = self.judge(p) {
                     self.on_the_way.insert(p.id, seg);
@@ -179,8 +186,13 @@ impl Wire {
                 None => self.last.as_ref().filter(|(id, _)| *id == p.id).map(|(_, seg)| seg.clone()),
             },
         };
-        if let Some(seg) = segment {
-            tracer.emit(Event::segment(actor, seg));
+        let place = self.arriving.take().filter(|(id, _)| *id == p.id).map(|(_, t)| t);
+        match (segment, place) {
+            (Some(seg), Some(t)) => tracer.emit_at(t, vec![Event::segment(actor, seg)], None),
+            (Some(seg), None) => tracer.emit(Event::segment(actor, seg)),
+            // Not a TCP segment: its place is given up, or the trace would wait for it.
+            (None, Some(t)) => tracer.cancel(t),
+            (None, None) => {}
         }
     }
 

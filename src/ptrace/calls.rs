@@ -58,6 +58,8 @@ pub struct Pending<'t> {
     /// it is shown as blocked or returns.
     wait: Option<Place<'t>>,
     started: Instant,
+    /// `--eintr` skipped the call at its entry: its exit says EINTR.
+    skipped: bool,
 }
 
 /// A place held in the order of events. Every event after it waits until it is filled, so a
@@ -148,6 +150,30 @@ impl<'t> Calls<'t> {
         Calls { faults: super::faults::Injector::new(faults), ..self }
     }
 
+    /// `--eintr`: skips this call on a socket, if its fault says so, and says why. Corresponds to
+    /// `ptrace(PTRACE_SETREGS)` with the call's number -1: the kernel runs no call at all.
+    fn skip(&self, call: Syscall, mem: Memory, actor: &str) -> bool {
+        if !self.faults.interrupt(call) {
+            return false;
+        }
+        let Ok(mut regs) = nix::sys::ptrace::getregs(mem.pid) else { return false };
+        regs.orig_rax = u64::MAX;
+        if nix::sys::ptrace::setregs(mem.pid, regs).is_err() {
+            return false;
+        }
+        self.tracer.note(actor, &crate::i18n::f(crate::i18n::M::FaultInterrupted, &[&call.name()]));
+        true
+    }
+
+    /// The exit of a call `--eintr` skipped: its result becomes -EINTR, as a signal's would.
+    fn say_eintr(&self, mem: Memory) -> Option<i64> {
+        let eintr = -(nix::errno::Errno::EINTR as i64);
+        let mut regs = nix::sys::ptrace::getregs(mem.pid).ok()?;
+        regs.rax = eintr as u64;
+        nix::sys::ptrace::setregs(mem.pid, regs).ok()?;
+        Some(eintr)
+    }
+
     /// `--short-reads`, `--short-writes`: shortens this call on a socket, if its fault says
     /// so — the length register changed at the call's entry, before the kernel reads it — and
     /// says so in the trace. Corresponds to `ptrace(PTRACE_GETREGS)` and `ptrace(PTRACE_SETREGS)`.
@@ -217,7 +243,8 @@ impl<'t> Calls<'t> {
         if let Some(c) = &copy {
             rec = rec.before(c.as_fd());
         }
-        let mut p = Pending { call, raw, rec, copy, inode, look: None, wait: None, started: Instant::now() };
+        let skipped = inode.is_some() && self.skip(call, mem, actor);
+        let mut p = Pending { call, raw, rec, copy, inode, look: None, wait: None, started: Instant::now(), skipped };
         if call == Syscall::Close {
             self.close_entry(&mut p, proc);
         } else if decode::may_block(call) {
@@ -257,6 +284,7 @@ impl<'t> Calls<'t> {
 
     /// The exit of a call: its result, what it wrote back, the state after, the check.
     pub fn exit(&self, proc: &mut Process, mem: Memory, mut p: Pending<'t>, ret: i64) {
+        let ret = if p.skipped { self.say_eintr(mem).unwrap_or(ret) } else { ret };
         // Its place is given up: the call took effect now, and its event takes a new one.
         drop(p.wait.take());
         if let Some((_, code)) = RESTART_CODES.iter().find(|(c, _)| -ret == *c) {

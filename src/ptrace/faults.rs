@@ -1,5 +1,5 @@
-//! Faults lab puts into a program's calls (`--short-reads`, `--short-writes`), so that a bug a
-//! perfect loopback hides shows at once.
+//! Faults lab puts into a program's calls (`--short-reads`, `--short-writes`, `--eintr`), so
+//! that a bug a perfect loopback hides shows at once.
 //!
 //! TCP is a stream: `recv(fd, buf, 100)` may return any part of what arrived, and `send()` may
 //! take any part of what it was given. On loopback both nearly always move everything, so a
@@ -19,6 +19,16 @@ use std::cell::RefCell;
 pub struct Faults {
     pub short_reads: Option<u64>,
     pub short_writes: Option<u64>,
+    /// `--eintr`: a call that may block is interrupted, half the time, before it runs.
+    pub eintr: Option<u64>,
+}
+
+/// The calls `--eintr` interrupts: those that may wait (for a connection, for data, for room),
+/// as a signal arriving while they wait would. Not `connect()`: an interrupted connect goes on
+/// in the kernel (its next call says EALREADY), which skipping it would not show.
+pub fn interruptible(call: Syscall) -> bool {
+    use Syscall::*;
+    matches!(call, Accept | Accept4 | Recv | Recvfrom | Recvmsg | Read | Send | Sendto | Sendmsg | Write)
 }
 
 /// Which way a call moves data.
@@ -43,12 +53,21 @@ pub fn way_of(call: Syscall) -> Option<Way> {
 pub struct Injector {
     reads: Option<RefCell<ChaCha8Rng>>,
     writes: Option<RefCell<ChaCha8Rng>>,
+    interrupts: Option<RefCell<ChaCha8Rng>>,
 }
 
 impl Injector {
     pub fn new(faults: Faults) -> Injector {
         let rng = |seed: Option<u64>| seed.map(|s| RefCell::new(ChaCha8Rng::seed_from_u64(s)));
-        Injector { reads: rng(faults.short_reads), writes: rng(faults.short_writes) }
+        Injector { reads: rng(faults.short_reads), writes: rng(faults.short_writes), interrupts: rng(faults.eintr) }
+    }
+
+    /// Whether this call is interrupted before it runs (`--eintr`): half of the calls that
+    /// may wait, drawn. A program that retries on EINTR gets through; one that takes EINTR
+    /// for a lost connection shows it.
+    pub fn interrupt(&self, call: Syscall) -> bool {
+        let Some(rng) = self.interrupts.as_ref().filter(|_| interruptible(call)) else { return false };
+        rng.borrow_mut().next_u64() & 1 == 1
     }
 
     /// The length this call gets instead of `asked`, if lab shortens it. `waiting`: for a
@@ -83,7 +102,7 @@ mod tests {
 
     #[test]
     fn a_short_read_moves_at_least_one_byte_and_less_than_asked() {
-        let i = Injector::new(Faults { short_reads: Some(3), short_writes: None });
+        let i = Injector::new(Faults { short_reads: Some(3), ..Faults::default() });
         for asked in [2, 3, 100, 65536] {
             for _ in 0..100 {
                 let n = i.shorten(Syscall::Recvfrom, asked, 0).unwrap();
@@ -97,7 +116,7 @@ mod tests {
 
     #[test]
     fn a_read_of_a_message_already_there_gets_a_part_of_it() {
-        let i = Injector::new(Faults { short_reads: Some(1), short_writes: None });
+        let i = Injector::new(Faults { short_reads: Some(1), ..Faults::default() });
         for _ in 0..100 {
             let n = i.shorten(Syscall::Read, 1024, 33).unwrap();
             assert!((1..33).contains(&n), "{n}");
@@ -105,9 +124,18 @@ mod tests {
     }
 
     #[test]
+    fn eintr_strikes_about_half_of_the_calls_that_may_wait_and_no_other() {
+        let i = Injector::new(Faults { eintr: Some(9), ..Faults::default() });
+        let struck = (0..1000).filter(|_| i.interrupt(Syscall::Recvfrom)).count();
+        assert!((400..600).contains(&struck), "{struck}");
+        assert!(!(0..100).any(|_| i.interrupt(Syscall::Connect)));
+        assert!(!(0..100).any(|_| i.interrupt(Syscall::Socket)));
+    }
+
+    #[test]
     fn the_same_seed_shortens_the_same_way() {
         let draws = |seed| {
-            let i = Injector::new(Faults { short_reads: None, short_writes: Some(seed) });
+            let i = Injector::new(Faults { short_writes: Some(seed), ..Faults::default() });
             (0..20).map(|_| i.shorten(Syscall::Write, 1000, 0)).collect::<Vec<_>>()
         };
         assert_eq!(draws(5), draws(5));

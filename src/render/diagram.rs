@@ -2,15 +2,17 @@
 //! state change on its socket's lifeline, and arrows for what crosses the network — the
 //! handshake, data, FIN and RST. Drawn in the terminal, or written as Mermaid (which GitHub
 //! renders); [`super::page`] draws the same rows as SVG.
+//!
+//! Where the run's wire was captured, each arrow is a segment seen on it ([`super::captured`]);
+//! where it was not, the arrows are inferred from the calls and drawn dashed, so a picture never
+//! passes off a guess for a fact.
 
+use super::captured;
 use super::lifelines::{self, Lifelines};
 use crate::tcp_state::{state_or_gone, TcpState};
 use crate::trace::{names, Arg, Detail, Event, Kind, Syscall};
 use crate::transitions::{self, Segment};
 use nix::errno::Errno;
-
-/// Width of one lifeline's column in the terminal.
-const COL: usize = 34;
 
 /// A run laid out for drawing: the lifelines, and the rows, top to bottom.
 pub(crate) struct Diagram {
@@ -50,43 +52,64 @@ pub(crate) struct Arrow {
 }
 
 /// What an arrow stands for. Each kind is drawn its own way, so a picture never passes off
-/// one for another (a segment seen on the wire would be a kind of its own).
+/// one for another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ArrowKind {
-    /// A segment the traced call or kernel move implies, by [`transitions`]' rules.
-    Implied,
+    /// A segment seen on the wire, drawn at the time it was seen: a solid line.
+    Captured,
+    /// A segment lab's link dropped, and why: the line stops half way, at a ✗ (the textbook's
+    /// picture of a lost segment).
+    Dropped(&'static str),
+    /// A segment the traced call or kernel move implies, by [`transitions`]' rules, in a run
+    /// whose wire no one captured: a dashed line, marked inferred.
+    Inferred,
 }
 
 /// Lays out a run: `groups` names each group of actors that share one fd table (see
 /// [`lifelines`]).
 pub(crate) fn layout(events: &[Event], groups: &[(String, Vec<String>)]) -> Diagram {
     let lines = lifelines::of(events, groups);
+    // With a capture, the wire draws every TCP arrow: none is inferred from the calls.
+    let captured = captured::any(events);
+    // Which lifelines have had an event yet: a connection not yet accepted is the listener's.
+    let mut started = vec![false; lines.lines.len()];
     let mut rows = Vec::new();
     for (i, e) in events.iter().enumerate() {
         match (e.kind, lines.of_event[i]) {
             (Kind::Note, _) => rows.extend(e.note.clone().map(Row::Note)),
-            (_, Some(c)) => event_rows(&mut rows, &lines, i, e, c),
+            (Kind::Segment, _) => rows.extend(e.segment.as_deref().and_then(|s| captured::row(&lines, &started, s))),
+            (_, Some(c)) => {
+                started[c] = true;
+                if let Some(&new) = lines.accepted.get(&i) {
+                    started[new] = true;
+                }
+                event_rows(&mut rows, &lines, (i, e, c), captured);
+            }
             _ => {}
         }
     }
     Diagram { lifelines: lines.lines.iter().map(|l| l.name.clone()).collect(), rows }
 }
 
-/// The rows of event `i`, on lifeline `c`.
-fn event_rows(out: &mut Vec<Row>, lines: &Lifelines, i: usize, e: &Event, c: usize) {
+/// The rows of event `i`, on lifeline `c`. `captured`: the wire draws the TCP arrows, so
+/// none is inferred here.
+fn event_rows(out: &mut Vec<Row>, lines: &Lifelines, (i, e, c): (usize, &Event, usize), captured: bool) {
     let on = |line: usize, text: String, after: Option<Option<TcpState>>| Row::On(On { line, text, after });
     // A segment a socket sends itself (a connection to its own port) has no arrow to draw.
     let arrow = |from: usize, to: usize, label: String| match from == to {
         true => on(from, format!("↻ {label}"), None),
-        false => Row::Arrow(Arrow { from, to, label, kind: ArrowKind::Implied }),
+        false => Row::Arrow(Arrow { from, to, label, kind: ArrowKind::Inferred }),
     };
+    // Only TCP is captured (a UDP socket has no state): a datagram's arrow is still inferred.
+    let tcp = e.before.is_some() || e.state.is_some() || e.kernel.is_some();
     match e.kind {
         // A call shown as blocked draws when it returns.
         Kind::Call if matches!(e.detail, Some(Detail::Blocked)) => {}
         Kind::Call => {
             let handshake = e.call == Some(Syscall::Connect);
+            let inferred = if captured && tcp { Vec::new() } else { segments(e) };
             if let Some(to) = lines.reached(e.local, e.peer, handshake) {
-                for (forward, label) in segments(e) {
+                for (forward, label) in inferred {
                     let (from, to) = if forward { (c, to) } else { (to, c) };
                     out.push(arrow(from, to, label));
                 }
@@ -108,7 +131,7 @@ fn event_rows(out: &mut Vec<Row>, lines: &Lifelines, i: usize, e: &Event, c: usi
             // What the kernel did on its own: on the socket's lifeline, and, when it was a
             // segment from the peer that did it (an ACK, a SYN-ACK), that segment's arrow.
             let handshake = e.before == Some(TcpState::SynSent);
-            let from = lines.reached(e.local, e.peer, handshake);
+            let from = lines.reached(e.local, e.peer, handshake).filter(|_| !captured);
             if let (Some(seg), Some(from)) = (transitions::segment_received(e.before, e.kernel), from) {
                 out.push(arrow(from, c, seg.name().to_string()));
             }
@@ -116,7 +139,7 @@ fn event_rows(out: &mut Vec<Row>, lines: &Lifelines, i: usize, e: &Event, c: usi
             out.push(on(c, format!("(kernel) {old} → {}", state_or_gone(e.kernel)), Some(e.kernel)));
         }
         Kind::Wait => out.push(on(c, format!("{}: {}", e.args_text(), state_or_gone(e.kernel)), None)),
-        // Captured segments are not drawn yet: the arrows above are implied by the calls.
+        // A segment draws its own row (see `layout`).
         Kind::Note | Kind::Check | Kind::Segment => {}
     }
 }
@@ -165,16 +188,28 @@ fn segments(e: &Event) -> Vec<(bool, String)> {
 
 /// `connect() = 0 CLOSE → ESTAB`, `recv "hola\n" = 5`, `close() = 0 → TIME-WAIT`.
 fn label(e: &Event) -> String {
-    let state = if e.fd_gone {
-        e.kernel.map_or(String::new(), |k| format!(" → {k}"))
-    } else {
-        match (e.before, e.state) {
-            (Some(b), Some(a)) if a != b => format!(" {b} → {a}"),
-            (None, Some(a)) => format!(" {a}"),
-            _ => String::new(),
+    format!("{}{}", call_label(e), states(e))
+}
+
+/// The states a call moved its socket through, as the trace's columns show them: `ESTAB →
+/// FIN-WAIT-1 → FIN-WAIT-2` (the states passed on the way are the close's own), and after a
+/// `close()`, the kernel's path for the connection: `→ LAST-ACK → gone`.
+fn states(e: &Event) -> String {
+    if e.fd_gone {
+        let path: Vec<String> = match e.kernel_path.is_empty() {
+            true => e.kernel.iter().map(|k| k.to_string()).collect(),
+            false => e.kernel_path.iter().map(|k| state_or_gone(*k)).collect(),
+        };
+        return path.iter().map(|s| format!(" → {s}")).collect();
+    }
+    match (e.before, e.state) {
+        (Some(b), Some(a)) if a != b || !e.transit.is_empty() => {
+            let path: Vec<String> = e.transit.iter().chain([&a]).map(|s| s.to_string()).collect();
+            format!(" {b} → {}", path.join(" → "))
         }
-    };
-    format!("{}{state}", call_label(e))
+        (None, Some(a)) => format!(" {a}"),
+        _ => String::new(),
+    }
 }
 
 /// The call and its result, without states: `accept4() = 6`, `recv "hola\n" = 5`.
@@ -199,59 +234,144 @@ fn call_label(e: &Event) -> String {
 /// The diagram for a terminal.
 pub fn terminal(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
     let d = layout(events, groups);
-    let n = d.lifelines.len();
-    let width = n * COL;
-    let life = |i: usize| i * COL + 2;
-    let blank = || {
-        let mut v = vec![' '; width];
-        for i in 0..n {
-            v[life(i)] = '│';
-        }
-        v
-    };
-    let mut out = String::new();
-    let mut head = vec![' '; width];
-    for (i, name) in d.lifelines.iter().enumerate() {
-        for (k, ch) in name.chars().take(COL - 2).enumerate() {
-            head[life(i) + k] = ch;
+    let grid = Grid::new(&d);
+    let mut out = grid.head(&d.lifelines);
+    for row in &d.rows {
+        let lines = match row {
+            Row::On(on) => vec![grid.on(on)],
+            Row::Arrow(a) => grid.arrow(a),
+            Row::Note(_) => continue,
+        };
+        for line in lines {
+            out.push_str(line.iter().collect::<String>().trim_end());
+            out.push('\n');
         }
     }
-    out.push_str(head.iter().collect::<String>().trim_end());
-    out.push('\n');
-    for row in d.rows {
-        let mut v = blank();
-        match row {
-            Row::On(On { line: c, text, .. }) => {
-                let room = if c + 1 < n { COL - 3 } else { 60 };
-                let text: String = text.chars().take(room).collect();
-                v.resize(width.max(life(c) + 2 + text.chars().count()), ' ');
-                v[life(c)] = '●';
-                for (k, ch) in text.chars().enumerate() {
-                    v[life(c) + 2 + k] = ch;
-                }
-            }
-            Row::Arrow(Arrow { from, to, label, kind: ArrowKind::Implied }) => {
-                let (a, b) = (life(from.min(to)), life(from.max(to)));
-                for x in v.iter_mut().take(b).skip(a + 1) {
-                    *x = '─';
-                }
-                if to > from {
-                    v[b - 1] = '▶';
-                } else {
-                    v[a + 1] = '◀';
-                }
-                let label: String = format!(" {label} ").chars().take(b.saturating_sub(a + 4)).collect();
-                let start = a + 1 + (b - a - 1).saturating_sub(label.chars().count()) / 2;
-                for (k, ch) in label.chars().enumerate() {
-                    v[start + k] = ch;
-                }
-            }
-            Row::Note(_) => continue,
-        }
-        out.push_str(v.iter().collect::<String>().trim_end());
-        out.push('\n');
+    if d.rows.iter().any(|r| matches!(r, Row::Arrow(Arrow { kind: ArrowKind::Inferred, .. }))) {
+        out.push_str(&format!("\n  ╌╌▷ {}\n", crate::i18n::t(crate::i18n::M::DiagramInferred)));
     }
     out
+}
+
+/// The narrowest a lifeline's column is in the terminal, and the widest it grows so that a
+/// captured segment's label (`PSH,ACK seq=1 ack=1 len=87 [retransmission]`) fits its arrow.
+const COL: usize = 34;
+const MAX_COL: usize = 52;
+
+/// The terminal's columns: lifeline `i` is drawn at character `i * col + 2`.
+struct Grid {
+    n: usize,
+    col: usize,
+}
+
+impl Grid {
+    fn new(d: &Diagram) -> Grid {
+        // An arrow from lifeline a to lifeline b has `span` columns for its label plus a space
+        // a dash each side and its head (6 more); a dropped one has half of that for its
+        // reason, beside the ✗ (its label has a row of its own).
+        let need = |a: &Arrow| {
+            let span = a.from.abs_diff(a.to).max(1);
+            let label = a.label.chars().count() + 6;
+            match a.kind {
+                ArrowKind::Dropped(why) => label.max(2 * (why.chars().count() + 3)) / span,
+                _ => label / span,
+            }
+        };
+        let arrows = d.rows.iter().filter_map(|r| if let Row::Arrow(a) = r { Some(need(a)) } else { None });
+        Grid { n: d.lifelines.len(), col: arrows.max().unwrap_or(0).clamp(COL, MAX_COL) }
+    }
+
+    fn life(&self, i: usize) -> usize {
+        i * self.col + 2
+    }
+
+    /// A row with every lifeline's `│` and nothing else.
+    fn blank(&self) -> Vec<char> {
+        let mut v = vec![' '; self.n * self.col];
+        for i in 0..self.n {
+            v[self.life(i)] = '│';
+        }
+        v
+    }
+
+    /// Each lifeline's name above it (cut to its column).
+    fn head(&self, names: &[String]) -> String {
+        let mut head = vec![' '; self.n * self.col];
+        for (i, name) in names.iter().enumerate() {
+            for (k, ch) in name.chars().take(self.col - 2).enumerate() {
+                head[self.life(i) + k] = ch;
+            }
+        }
+        format!("{}\n", head.iter().collect::<String>().trim_end())
+    }
+
+    /// `● text` on lifeline `c`, the text cut before the next lifeline (the last one's runs on).
+    fn on(&self, On { line: c, text, .. }: &On) -> Vec<char> {
+        let mut v = self.blank();
+        let room = if c + 1 < self.n { self.col - 3 } else { 60 };
+        let x = self.life(*c);
+        v.resize(v.len().max(x + 2 + room.min(text.chars().count())), ' ');
+        v[x] = '●';
+        put(&mut v, x + 2, text.chars().take(room));
+        v
+    }
+
+    /// An arrow between two lifelines, its label in its middle: `│──── SYN seq=0 ───▶│`. A
+    /// dropped segment's line stops half way, at a ✗ with the reason beside it; its label goes
+    /// on a row of its own above, where it has the whole width.
+    fn arrow(&self, a: &Arrow) -> Vec<Vec<char>> {
+        let mut v = self.blank();
+        // The characters strictly between the two lifelines: `lo+1 .. hi`.
+        let (lo, hi) = (self.life(a.from.min(a.to)), self.life(a.from.max(a.to)));
+        let right = a.to > a.from;
+        let (dash, head) = match (a.kind, right) {
+            (ArrowKind::Inferred, true) => ('╌', '▷'),
+            (ArrowKind::Inferred, false) => ('╌', '◁'),
+            (_, true) => ('─', '▶'),
+            (_, false) => ('─', '◀'),
+        };
+        let mid = (lo + hi) / 2;
+        if let ArrowKind::Dropped(why) = a.kind {
+            let mut above = self.blank();
+            centre(&mut above, lo + 1, hi, &a.label);
+            // The sender's half of the line, up to the ✗ in the middle.
+            let (from, to) = if right { (lo + 1, mid) } else { (mid + 1, hi) };
+            v[from..to].fill(dash);
+            dropped(&mut v, mid, right, why);
+            return vec![above, v];
+        }
+        v[lo + 1..hi].fill(dash);
+        let at = if right { hi - 1 } else { lo + 1 };
+        v[at] = head;
+        centre(&mut v, lo + 1, hi, &a.label);
+        vec![v]
+    }
+}
+
+/// `label` centred between characters `from` and `to` of row `v`, with a space each side, cut
+/// to leave two dashes and the arrowhead visible.
+fn centre(v: &mut [char], from: usize, to: usize, label: &str) {
+    let label: Vec<char> = format!(" {label} ").chars().take((to - from).saturating_sub(3)).collect();
+    put(v, from + (to - from - label.len()) / 2, label.into_iter());
+}
+
+/// The ✗ where a dropped segment's line stops, and why on the side it never reached.
+fn dropped(v: &mut [char], mid: usize, right: bool, why: &str) {
+    v[mid] = '✗';
+    let why: Vec<char> = why.chars().collect();
+    let at = if right { mid + 2 } else { mid.saturating_sub(why.len() + 1) };
+    // Only the blank space between the ✗ and the lifeline it never reached.
+    let room = if right { v[at..].iter().take_while(|c| **c == ' ').count() } else { why.len() };
+    put(v, at, why.into_iter().take(room));
+}
+
+/// Writes `text` into row `v` from character `at`.
+fn put(v: &mut [char], at: usize, text: impl Iterator<Item = char>) {
+    for (k, ch) in text.enumerate() {
+        if let Some(x) = v.get_mut(at + k) {
+            *x = ch;
+        }
+    }
 }
 
 /// The diagram as Mermaid `sequenceDiagram` source.
@@ -283,8 +403,14 @@ pub fn mermaid(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
     for row in d.rows {
         match row {
             Row::On(On { line, text, .. }) => out.push_str(&format!("    Note over {}: {}\n", id[line], esc(&text))),
-            Row::Arrow(Arrow { from, to, label, kind: ArrowKind::Implied }) => {
-                out.push_str(&format!("    {}->>{}: {}\n", id[from], id[to], esc(&label)));
+            // Mermaid's own arrows: `->>` solid, `-->>` dotted, `-x` ending in a cross.
+            Row::Arrow(Arrow { from, to, label, kind }) => {
+                let (arrow, label) = match kind {
+                    ArrowKind::Captured => ("->>", label),
+                    ArrowKind::Dropped(why) => ("-x", format!("{label} ✗ {why}")),
+                    ArrowKind::Inferred => ("-->>", format!("{label} (inferred)")),
+                };
+                out.push_str(&format!("    {}{arrow}{}: {}\n", id[from], id[to], esc(&label)));
             }
             // A lesson's words, across every lifeline.
             Row::Note(words) => {
@@ -320,6 +446,74 @@ mod tests {
         let events = [listen, send];
         let text = terminal(&events, &[("c".into(), vec!["c".into()])]);
         assert!(text.contains("↻ \"x\" (1 bytes)"), "{text}");
+    }
+
+    fn segment(flags: &str, seq: u32, len: u32, dropped: Option<crate::wire::Dropped>) -> Event {
+        let seg = crate::wire::Segment {
+            src: "10.0.0.2:40000".parse().unwrap(),
+            dst: "10.0.0.1:9000".parse().unwrap(),
+            flags: flags.parse().unwrap(),
+            seq,
+            ack: 0,
+            len,
+            data: Vec::new(),
+            win: 64512,
+            options: None,
+            analysis: Vec::new(),
+            inferred: false,
+            dropped,
+        };
+        Event::segment("b", seg)
+    }
+
+    /// A listener on 0.0.0.0:9000 on host a, a client on host b, and what the wire showed.
+    fn over_the_wire(wire: bool) -> String {
+        let (srv, cli): (std::net::SocketAddr, std::net::SocketAddr) =
+            ("10.0.0.1:9000".parse().unwrap(), "10.0.0.2:40000".parse().unwrap());
+        let mut listen = call(Syscall::Listen, Some(TcpState::Close), vec![Arg::Fd(3)]);
+        (listen.actor, listen.local, listen.state) =
+            ("a".into(), Some("0.0.0.0:9000".parse().unwrap()), Some(TcpState::Listen));
+        let mut connect = call(Syscall::Connect, Some(TcpState::Close), vec![Arg::Fd(3)]);
+        (connect.actor, connect.local, connect.peer, connect.state) =
+            ("b".into(), Some(cli), Some(srv), Some(TcpState::Established));
+        let mut accept = call(Syscall::Accept4, None, vec![Arg::Fd(3)]);
+        (accept.actor, accept.local, accept.peer, accept.ret) = ("a".into(), Some(srv), Some(cli), Some(4));
+        accept.detail = Some(Detail::Accepted { fd: 4, peer: cli });
+        let mut events = vec![listen, connect];
+        if wire {
+            events.insert(1, segment("SYN", 0, 0, None));
+        }
+        events.push(accept);
+        if wire {
+            events.push(segment("PSH,ACK", 1, 5, Some(crate::wire::Dropped::Scripted)));
+        }
+        terminal(&events, &[("a".into(), vec!["a".into()]), ("b".into(), vec!["b".into()])])
+    }
+
+    #[test]
+    fn a_captured_segment_joins_the_sockets_of_its_addresses_and_a_dropped_one_stops_at_a_cross() {
+        let text = over_the_wire(true);
+        let rows: Vec<&str> = text.lines().collect();
+        // The SYN reaches the listener bound to 0.0.0.0: the first lifeline, from the third.
+        assert!(
+            rows.iter().any(|r| r.starts_with("  │◀─") && r.contains(" SYN seq=0 ") && r.ends_with("─│")),
+            "{text}"
+        );
+        assert!(!text.contains("SYN-ACK") && !text.contains('╌'), "nothing inferred: {text}");
+        // The data, dropped, towards the accepted connection: its label above, the ✗ half way.
+        let cross = rows.iter().position(|r| r.contains("dropped as scripted ✗─")).expect("a ✗");
+        assert!(rows[cross - 1].contains(" PSH,ACK seq=1 ack=0 len=5 "), "{text}");
+        assert!(rows[cross].ends_with("─│"), "the line starts at the sender: {text}");
+    }
+
+    #[test]
+    fn without_a_capture_the_arrows_are_inferred_dashed_and_said_to_be() {
+        let text = over_the_wire(false);
+        assert!(
+            text.contains("│◁╌╌") && text.contains("╌ SYN ╌") && text.contains("╌ SYN-ACK ╌") && text.contains("╌▷│"),
+            "{text}"
+        );
+        assert!(text.ends_with("╌╌▷ inferred from the calls: no capture of the wire shows it\n"), "{text}");
     }
 
     fn names(e: &Event) -> Vec<String> {

@@ -11,7 +11,7 @@
 
 use crate::trace::{Arg, Detail, Event, Kind, Syscall};
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::os::fd::RawFd;
 
 /// One socket's lifeline.
@@ -37,7 +37,8 @@ pub(crate) struct Lifelines {
     pub accepted: HashMap<usize, usize>,
     /// A connection by its 4-tuple (local, peer), and a bound socket with no peer by its port.
     by_tuple: HashMap<(SocketAddr, SocketAddr), usize>,
-    by_port: HashMap<u16, usize>,
+    /// A bound socket with no peer, by its port: its address and lifeline.
+    by_port: HashMap<u16, (IpAddr, usize)>,
 }
 
 /// `groups`: each group's name and the actors in it, whose fds are one table.
@@ -71,7 +72,7 @@ struct Builder {
     /// Each actor's latest lifeline, for what names no fd (`poll()`, a lesson's `wait`).
     by_actor: HashMap<String, usize>,
     by_tuple: HashMap<(SocketAddr, SocketAddr), usize>,
-    by_port: HashMap<u16, usize>,
+    by_port: HashMap<u16, (IpAddr, usize)>,
 }
 
 impl Builder {
@@ -162,7 +163,7 @@ impl Builder {
                 self.by_tuple.insert((l, p), line);
             }
             (Some(l), None) => {
-                self.by_port.entry(l.port()).or_insert(line);
+                self.by_port.entry(l.port()).or_insert((l.ip(), line));
             }
             _ => {}
         }
@@ -185,7 +186,7 @@ impl Builder {
             of_event: of_event.into_iter().map(|l| l.map(|l| at[l])).collect(),
             accepted: accepted.into_iter().map(|(i, l)| (i, at[l])).collect(),
             by_tuple: by_tuple.into_iter().map(|(k, l)| (k, at[l])).collect(),
-            by_port: by_port.into_iter().map(|(k, l)| (k, at[l])).collect(),
+            by_port: by_port.into_iter().map(|(k, (ip, l))| (k, (ip, at[l]))).collect(),
         }
     }
 }
@@ -226,13 +227,42 @@ impl Lifelines {
     pub fn reached(&self, local: Option<SocketAddr>, peer: Option<SocketAddr>, handshake: bool) -> Option<usize> {
         let peer = peer.filter(|p| p.port() != 0)?;
         let connection = local.and_then(|l| self.by_tuple.get(&(peer, l)).copied());
-        let listener = self.by_port.get(&peer.port()).copied();
+        let listener = self.by_port.get(&peer.port()).map(|(_, l)| *l);
         if handshake {
             listener.or(connection)
         } else {
             connection.or(listener)
         }
     }
+
+    /// The lifeline of a captured segment's end at `addr`, talking to `other`: the connection
+    /// with those ends, else the socket bound to `addr`'s port (a listener, or a socket whose
+    /// `connect()` failed and so never had a peer). `early`: the connection's lifeline has not
+    /// started yet and the segment belongs to the handshake — the listener answers a SYN before
+    /// any `accept()` hands the connection over, so the picture draws it there.
+    pub fn end(&self, addr: SocketAddr, other: SocketAddr, handshake: impl Fn(usize) -> bool) -> Option<usize> {
+        let bound = self.by_port.get(&addr.port()).filter(|(ip, _)| same_ip(*ip, addr.ip())).map(|(_, l)| *l);
+        let connection = self.by_tuple.get(&(addr, other)).copied().or_else(|| {
+            // The trace may know the socket by 0.0.0.0 (or ::ffff:10.0.0.2 for 10.0.0.2).
+            self.by_tuple.iter().find(|((l, p), _)| same_end(*l, addr) && same_end(*p, other)).map(|(_, c)| *c)
+        });
+        match connection {
+            Some(c) if handshake(c) => bound.or(Some(c)),
+            Some(c) => Some(c),
+            None => bound,
+        }
+    }
+}
+
+/// Is the address the trace knows (`known`) the one on the wire? The wildcard address (a
+/// socket bound to 0.0.0.0 or ::) is every address of its host; an IPv4 address may be
+/// written IPv6's way (`::ffff:10.0.0.1`) by a dual-stack socket.
+fn same_ip(known: IpAddr, wire: IpAddr) -> bool {
+    known.is_unspecified() || known.to_canonical() == wire.to_canonical()
+}
+
+fn same_end(known: SocketAddr, wire: SocketAddr) -> bool {
+    known.port() == wire.port() && same_ip(known.ip(), wire.ip())
 }
 
 #[cfg(test)]

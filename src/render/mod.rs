@@ -6,6 +6,7 @@
 //! - [`diagram`]: a run as a sequence diagram (terminal, or Mermaid).
 //! - [`output`]: where a trace goes (stderr or a file, human or JSON) and `--step`'s pause.
 
+mod captured;
 pub mod diagram;
 pub mod human;
 pub mod json;

@@ -49,6 +49,8 @@ const NOTES: usize = 280;
 const NOTE_CHARS: usize = 30;
 const NOTE_LINE: usize = 21;
 const ROW: usize = 30;
+/// The height of each more line of an arrow's label.
+const LABEL_LINE: usize = 19;
 const TOP: usize = 56;
 const PAD: usize = 12;
 /// The most events a page draws: a server's long run would make a page no one can open.
@@ -142,55 +144,119 @@ pub fn svg(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
                 let _ = write!(body, r#"<circle cx="{}" cy="{y}" r="4"/>"#, g.x(*c));
                 body.push_str(&label_text("call", g.x(*c) + 12, y + 5, "start", text, g.label_chars()));
             }
-            Row::Arrow(a) => body.push_str(&arrow(&g, a, y)),
+            Row::Arrow(a) => {
+                let (svg, h) = arrow(&g, a, y);
+                body.push_str(&svg);
+                height = h;
+            }
             Row::Note(words) => {
-                let lines = textwrap::wrap(words, NOTE_CHARS);
-                height = height.max(lines.len() * NOTE_LINE + 10);
-                let _ = write!(
-                    body,
-                    r#"<line class="guide" x1="{}" y1="{y}" x2="{}" y2="{y}"/><text class="note" x="{}" y="{}">"#,
-                    g.x(0) - 10,
-                    g.notes_x - 4,
-                    g.notes_x,
-                    y + 5
-                );
-                for (i, l) in lines.iter().enumerate() {
-                    let dy = if i == 0 { 0 } else { NOTE_LINE };
-                    let _ = write!(body, r#"<tspan x="{}" dy="{dy}">{}</tspan>"#, g.notes_x, esc(l));
-                }
-                body.push_str("</text>");
+                let (svg, h) = note(&g, words, y);
+                body.push_str(&svg);
+                height = height.max(h);
             }
         }
         y += height;
     }
-    let (end, height) = (y, y + ROW);
+    let end = y;
+    // A dashed arrow is a guess: the picture says so under itself.
+    if d.rows.iter().any(|r| matches!(r, Row::Arrow(Arrow { kind: ArrowKind::Inferred, .. }))) {
+        let (x, words) = (g.x(0), esc(crate::i18n::t(crate::i18n::M::DiagramInferred)));
+        let _ = write!(
+            body,
+            r#"<line class="inferred" x1="{x}" y1="{y}" x2="{}" y2="{y}" marker-end="url(#head-inferred)"/><text class="legend" x="{}" y="{}">{words}</text>"#,
+            x + 40,
+            x + 50,
+            y + 5
+        );
+        y += ROW;
+    }
+    let height = y + ROW;
     for (c, start) in now.iter().enumerate() {
         band(&mut bands, g.x(c), *start, end);
     }
-    let heads: String = d
-        .lifelines
-        .iter()
-        .enumerate()
-        .map(|(c, name)| {
-            let head = label_text("head", g.x(c) - 8, 30, "start", name, chars(g.col - 10));
-            format!(r#"{head}<line class="life" x1="{0}" y1="40" x2="{0}" y2="{end}"/>"#, g.x(c))
-        })
-        .collect();
-    let width = g.width;
+    let heads = heads(&g, &d.lifelines, end);
+    frame(g.width, height, &format!("{bands}{heads}{body}"))
+}
+
+/// Each lifeline's name, and its dashed line down to `end`.
+fn heads(g: &Geometry, names: &[String], end: usize) -> String {
+    let head = |(c, name): (usize, &String)| {
+        let head = label_text("head", g.x(c) - 8, 30, "start", name, chars(g.col - 10));
+        format!(r#"{head}<line class="life" x1="{0}" y1="40" x2="{0}" y2="{end}"/>"#, g.x(c))
+    };
+    names.iter().enumerate().map(head).collect()
+}
+
+/// The SVG element around the drawing: its size, the arrowheads, the styles.
+fn frame(width: usize, height: usize, inner: &str) -> String {
     format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" style="min-width:{width}px" role="img" aria-label="sequence diagram"><defs><marker id="head" markerWidth="10" markerHeight="10" refX="10" refY="5" orient="auto"><path d="M0,0 L10,5 L0,10 z"/></marker></defs><style>text{{font:{FONT}px monospace;fill:#111}} .head{{font-weight:bold;font-size:18px}} .life{{stroke:#555;stroke-dasharray:5 4}} .seg{{stroke:#0b4f9c;fill:#0b4f9c;stroke-width:1.5}} text.seg{{stroke:none}} .note{{font:{FONT}px sans-serif;fill:#6b4e00}} .guide{{stroke:#c9a227;stroke-dasharray:2 4}}</style>{bands}{heads}{body}</svg>"##
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" style="min-width:{width}px" role="img" aria-label="sequence diagram"><defs><marker id="head" markerWidth="10" markerHeight="10" refX="10" refY="5" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#0b4f9c"/></marker><marker id="head-inferred" markerWidth="10" markerHeight="10" refX="10" refY="5" orient="auto"><path d="M0,0 L10,5 L0,10" fill="none" stroke="#777"/></marker></defs><style>text{{font:{FONT}px monospace;fill:#111}} .head{{font-weight:bold;font-size:18px}} .life{{stroke:#555;stroke-dasharray:5 4}} .seg{{stroke:#0b4f9c;fill:#0b4f9c;stroke-width:1.5}} text.seg{{stroke:none}} line.inferred{{stroke:#777;stroke-width:1.5;stroke-dasharray:6 4}} text.inferred,.legend{{fill:#555}} line.dropped{{stroke:#b00020;stroke-width:1.5}} text.dropped,.cross{{fill:#b00020}} .cross{{font-size:22px;font-weight:bold}} .note{{font:{FONT}px sans-serif;fill:#6b4e00}} .guide{{stroke:#c9a227;stroke-dasharray:2 4}}</style>{inner}</svg>"##
     )
 }
 
-/// An arrow between two lifelines, its label above it.
-fn arrow(g: &Geometry, a: &Arrow, y: usize) -> String {
+/// A lesson's note in the notes' column, a dotted guide to where it happens in the run;
+/// returns the SVG and the height its lines take.
+fn note(g: &Geometry, words: &str, y: usize) -> (String, usize) {
+    let lines = textwrap::wrap(words, NOTE_CHARS);
+    let mut out = format!(
+        r#"<line class="guide" x1="{}" y1="{y}" x2="{}" y2="{y}"/><text class="note" x="{}" y="{}">"#,
+        g.x(0) - 10,
+        g.notes_x - 4,
+        g.notes_x,
+        y + 5
+    );
+    for (i, l) in lines.iter().enumerate() {
+        let dy = if i == 0 { 0 } else { NOTE_LINE };
+        let _ = write!(out, r#"<tspan x="{}" dy="{dy}">{}</tspan>"#, g.notes_x, esc(l));
+    }
+    out.push_str("</text>");
+    (out, lines.len() * NOTE_LINE + 10)
+}
+
+/// An arrow between two lifelines, its label above it: a captured segment solid, an inferred
+/// one dashed (the legend under the diagram says why), a dropped one stopping half way at a ✗
+/// with the reason under its label. A label longer than the arrow is wrapped onto
+/// lines above it (a projector's text is never made smaller); returns the SVG and the row's
+/// height.
+fn arrow(g: &Geometry, a: &Arrow, top: usize) -> (String, usize) {
     let (x1, x2) = (g.x(a.from), g.x(a.to));
-    let chars = chars(x1.abs_diff(x2).saturating_sub(20));
-    let class = match a.kind {
-        ArrowKind::Implied => "seg",
+    let fit = chars(x1.abs_diff(x2).saturating_sub(20)).max(8);
+    let mut lines = textwrap::wrap(&a.label, fit);
+    // A dropped segment says why on a line of its own, under its label.
+    if let ArrowKind::Dropped(why) = a.kind {
+        lines.push(format!("✗ {why}").into());
+    }
+    // The line sits under its label's lines: the row grows by one line for each more (and a
+    // little more under a dropped one's, for its ✗).
+    let labels_y = top + (lines.len() - 1) * LABEL_LINE;
+    let y = labels_y + if matches!(a.kind, ArrowKind::Dropped(_)) { 8 } else { 0 };
+    let (mid, class) = ((x1 + x2) / 2, arrow_class(a.kind));
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        let at = labels_y - 6 - (lines.len() - 1 - i) * LABEL_LINE;
+        out.push_str(&label_text(class, mid, at, "middle", line, fit));
+    }
+    let ArrowKind::Dropped(_) = a.kind else {
+        let head = if class == "seg" { "head" } else { "head-inferred" };
+        let _ =
+            write!(out, r#"<line class="{class}" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" marker-end="url(#{head})"/>"#);
+        return (out, ROW + y - top);
     };
-    let label = label_text(class, (x1 + x2) / 2, y - 6, "middle", &a.label, chars);
-    format!(r#"<line class="{class}" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" marker-end="url(#head)"/>{label}"#)
+    // The sender's half of the line, stopping at the ✗.
+    let _ = write!(
+        out,
+        r#"<line class="{class}" x1="{x1}" y1="{y}" x2="{mid}" y2="{y}"/><text class="cross" x="{mid}" y="{}" text-anchor="middle">✗</text>"#,
+        y + 7,
+    );
+    (out, ROW + y - top)
+}
+
+fn arrow_class(kind: ArrowKind) -> &'static str {
+    match kind {
+        ArrowKind::Captured => "seg",
+        ArrowKind::Inferred => "inferred",
+        ArrowKind::Dropped(_) => "dropped",
+    }
 }
 
 /// A lifeline's band for one state, from where it started to `y`.

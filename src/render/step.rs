@@ -52,9 +52,12 @@ pub fn pause(actor: &str, call: &str) -> Answer {
         return Answer::Go;
     };
     loop {
-        let _ = write!(err, "  ⏸  {}", i18n::f(M::StepNext, &[&actor, &call]));
-        let _ = err.flush();
-        let key = read_key(&mut tty);
+        // The prompt shows once the terminal reads keys: a key pressed as soon as it appears
+        // (Ctrl+C included) is read by us, not taken by the terminal's line discipline.
+        let key = read_key(&mut tty, || {
+            let _ = write!(err, "  ⏸  {}", i18n::f(M::StepNext, &[&actor, &call]));
+            let _ = err.flush();
+        });
         let (answer, said) = match key {
             Ok(Some(b'\n' | b'\r' | b' ')) => (Some(Answer::Go), None),
             Ok(Some(b'c' | b'C')) => {
@@ -89,28 +92,40 @@ pub fn pause_program(actor: &str, call: &str) {
     match pause(actor, call) {
         Answer::Go => {}
         Answer::Interrupt => interrupt(),
-        Answer::Quit if STOPS_ON_SIGTERM.load(Ordering::Relaxed) => {
-            let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGTERM);
-        }
+        Answer::Quit if STOPS_ON_SIGTERM.load(Ordering::Relaxed) => to_self(nix::sys::signal::Signal::SIGTERM),
         Answer::Quit => std::process::exit(0),
     }
 }
 
 /// Ctrl+C, read as a key: what the terminal would have done, now that it is restored — SIGINT
-/// to the whole foreground process group (lab, and a program `lab trace` started).
+/// to lab (a program `lab trace` started is passed it by lab, once).
 pub fn interrupt() {
-    let _ = nix::sys::signal::killpg(nix::unistd::getpgrp(), nix::sys::signal::Signal::SIGINT);
+    to_self(nix::sys::signal::Signal::SIGINT);
+}
+
+/// `signal` to this process (not to one thread: whichever thread waits for it gets it).
+fn to_self(signal: nix::sys::signal::Signal) {
+    let _ = nix::sys::signal::kill(nix::unistd::getpid(), signal);
 }
 
 /// One key from the terminal, without waiting for Enter and without echo; `None` at end of
-/// input. The terminal's settings are restored before returning.
-fn read_key(tty: &mut File) -> io::Result<Option<u8>> {
-    let saved = termios::tcgetattr(&*tty)?;
+/// input. `ready` runs once the terminal is set so (it shows the prompt); the terminal's
+/// settings are restored before returning.
+fn read_key(tty: &mut File, ready: impl FnOnce()) -> io::Result<Option<u8>> {
+    let saved = match termios::tcgetattr(&*tty) {
+        Ok(saved) => saved,
+        Err(e) => {
+            ready();
+            return Err(e.into());
+        }
+    };
     let mut raw = saved.clone();
     raw.local_flags.remove(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG);
     raw.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
     raw.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
-    termios::tcsetattr(&*tty, SetArg::TCSANOW, &raw)?;
+    let set = termios::tcsetattr(&*tty, SetArg::TCSANOW, &raw);
+    ready();
+    set?;
     let mut byte = [0u8; 1];
     let read = tty.read(&mut byte);
     let restored = termios::tcsetattr(&*tty, SetArg::TCSANOW, &saved);

@@ -80,6 +80,18 @@ impl TracedEpoll {
         events: &mut [EpollEvent],
         timeout: EpollTimeout,
     ) -> io::Result<usize> {
+        self.wait_why(tracer, actor, events, timeout, None)
+    }
+
+    /// [`TracedEpoll::wait`], with why the program waits that long said on the call's line.
+    pub fn wait_why(
+        &self,
+        tracer: Option<&Tracer>,
+        actor: &str,
+        events: &mut [EpollEvent],
+        timeout: EpollTimeout,
+        note: Option<String>,
+    ) -> io::Result<usize> {
         let Some(t) = tracer else { return Ok(self.epoll.wait(events, timeout)?) };
         let ms = i64::from(i32::from(timeout));
         let args = vec![Arg::Fd(self.epoll.0.as_raw_fd()), Arg::Int(events.len() as i64), Arg::Int(ms)];
@@ -90,6 +102,7 @@ impl TracedEpoll {
         rec.result(&result, |ev, n| {
             let ready = events[..*n].iter().map(|e| (e.data() as RawFd, poll_flags(e.events())));
             ev.detail = Some(if *n == 0 { Detail::Timeout } else { Detail::ready(ready) });
+            ev.note = note;
             *n as i64
         });
         rec.emit();

@@ -4,8 +4,9 @@
 //! which knows who sent it). Commands come in as typed (`:p bob hola`), parsed by
 //! [`crate::chat::protocol::parse`].
 
+use crate::chat::artifacts;
 use crate::chat::message::Msg;
-use crate::i18n::{f, t, M};
+use crate::i18n::{self, f, t, M};
 
 /// The room's message as one line of lab's protocol (without its `\n`).
 pub fn words(msg: &Msg) -> String {
@@ -16,7 +17,8 @@ pub fn words(msg: &Msg) -> String {
         Msg::Hi { name, others, .. } => f(M::RoomHi, &[name, others]),
         Msg::Dealt(hand) if hand.is_empty() => t(M::RoomDeckEmpty).into(),
         Msg::Hand(hand) if hand.is_empty() => t(M::RoomNoArtifacts).into(),
-        Msg::Dealt(hand) | Msg::Hand(hand) => f(M::RoomYourArtifacts, &[&hand.join(", ")]),
+        Msg::Dealt(hand) | Msg::Hand(hand) => f(M::RoomYourArtifacts, &[&labels(hand, i18n::lang())]),
+        Msg::Artifact(id) => artifact(*id, i18n::lang()),
         Msg::Joined { name, .. } => f(M::RoomJoined, &[name]),
         Msg::Left { name, why, .. } => f(M::RoomLeft, &[name, &why.words()]),
         Msg::Said { from, text } => format!("{from}: {text}"),
@@ -38,4 +40,17 @@ pub fn listed(total: usize, shown: &[String]) -> String {
         s.push_str(&f(M::ListMore, &[&(total - shown.len())]));
     }
     s
+}
+
+/// A hand's artifacts, `[3] Arrowhead, [9] Rare Disc`, named in `lang`.
+pub fn labels(hand: &[u32], lang: crate::i18n::Lang) -> String {
+    hand.iter().map(|id| artifacts::label_in(*id, lang)).collect::<Vec<_>>().join(", ")
+}
+
+/// `:artifact N`'s answer: `* [3] Arrowhead: A crudely fashioned point used for hunting.`
+fn artifact(id: u32, lang: crate::i18n::Lang) -> String {
+    match artifacts::catalog().iter().find(|i| i.id == id) {
+        Some(i) => format!("* [{}] {}: {}", i.id, i.name_in(lang), i.description_in(lang)),
+        None => format!("* [{id}]"),
+    }
 }

@@ -16,8 +16,10 @@
 //!   `:reject` — the room's own commands, which take these spellings.
 
 use super::{line, Wire};
+use crate::chat::artifacts;
 use crate::chat::message::Msg;
 use crate::chat::room::{ClientId, Effect, Room};
+use crate::i18n::Lang;
 
 /// A name taken (or refused): the client asks its user again.
 pub const TAKEN: &str = "[SERVER] Nombre ya en uso.";
@@ -53,7 +55,12 @@ pub fn words(msg: &Msg) -> Vec<Wire> {
         Msg::Hi { .. } => WELCOME.to_string(),
         // The dealt hand is not told: the client declares its own, when asked.
         Msg::Dealt(_) => ASK_HAND.to_string(),
-        Msg::Hand(hand) => format!("[SERVER] Tus artefactos son: \n{}", hand.join(", ")),
+        // The seed's catalog is Spanish, whatever language the server speaks.
+        Msg::Hand(hand) => format!("[SERVER] Tus artefactos son: \n{}", line::labels(hand, Lang::Es)),
+        Msg::Artifact(id) => match artifacts::catalog().iter().find(|i| i.id == *id) {
+            Some(i) => format!("[SERVER] El artefacto es: [{}] {}", i.id, i.nombre),
+            None => format!("[SERVER] El artefacto es: [{id}]"),
+        },
         Msg::Joined { name, .. } => format!("[SERVER] Cliente {name} conectado"),
         Msg::Left { name, .. } => format!("[SERVER] {name} desconectado."),
         Msg::Said { from, text } => format!("{from}: {text}"),
