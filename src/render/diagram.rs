@@ -460,6 +460,7 @@ mod tests {
             win: 64512,
             options: None,
             analysis: Vec::new(),
+            acks_control: false,
             inferred: false,
             dropped,
         };
