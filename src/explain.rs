@@ -1,6 +1,7 @@
 //! Errors in words: what an errno means for the person who just ran a command, and what to do.
 
 use crate::i18n::{f, t, M};
+use crate::kernel::owners;
 use crate::trace::names;
 use nix::errno::Errno;
 use std::io;
@@ -10,7 +11,7 @@ pub fn startup(e: io::Error, target: &str) -> io::Error {
     let Some(errno) = e.raw_os_error().map(Errno::from_raw) else { return e };
     let (name, msg) = (names::errno_name(errno), errno.desc());
     let why = match errno {
-        Errno::EADDRINUSE => f(M::ErrInUse, &[&target]),
+        Errno::EADDRINUSE => in_use(target),
         Errno::EACCES => f(M::ErrAccess, &[&target]),
         Errno::EADDRNOTAVAIL => f(M::ErrNoAddr, &[&target]),
         Errno::ECONNREFUSED => f(M::ErrRefused, &[&target]),
@@ -19,6 +20,16 @@ pub fn startup(e: io::Error, target: &str) -> io::Error {
         _ => return io::Error::new(e.kind(), format!("{target}: {name} ({msg})")),
     };
     io::Error::new(e.kind(), format!("{name} ({msg}): {why}"))
+}
+
+/// EADDRINUSE on `target` (`host:port`): the real port, and what holds it, from the table.
+fn in_use(target: &str) -> String {
+    let port = target.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).unwrap_or(0);
+    let holder = crate::kernel::table::KernelTable::open().ok().and_then(|tab| owners::port_holder(&tab, port));
+    match holder {
+        Some(h) => f(M::ErrInUseHeld, &[&target, &h.words(), &port]),
+        None => f(M::ErrInUse, &[&target, &port]),
+    }
 }
 
 #[cfg(test)]
@@ -33,7 +44,8 @@ mod tests {
             text.starts_with("EADDRINUSE (Address in use)") || text.starts_with("EADDRINUSE (Address already in use)"),
             "{text}"
         );
-        assert!(text.contains("SO_REUSEADDR"));
+        // The real port, whatever holds it on this machine now.
+        assert!(text.contains("lab sockets --port 8888 -p") && !text.contains("PORT"), "{text}");
     }
 
     #[test]

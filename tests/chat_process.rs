@@ -164,7 +164,8 @@ fn a_port_in_use_is_explained() {
     let out = lab().args(["server", "--port", &port]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("EADDRINUSE") && err.contains("SO_REUSEADDR"), "{err}");
+    // A listener holds it: named (SO_REUSEADDR would not help against a listener).
+    assert!(err.contains("EADDRINUSE") && err.contains(&format!("127.0.0.1:{port} is listening there")), "{err}");
 }
 
 #[test]
@@ -371,6 +372,21 @@ fn server_stop_tells_no_kernel_move_nobody_made() {
         let listener_closed = text.lines().any(|l| l.contains("close(") && l.contains("(fd gone)"));
         assert!(listener_closed, "{model}: the listener's close is traced\n{text}");
     }
+}
+
+/// Issue 19, item 8: EADDRINUSE names the real port and what holds it, from the table — here a
+/// listener this test holds, with its owner (this process) — not a literal `--port PORT`.
+#[test]
+fn eaddrinuse_names_the_real_port_and_what_holds_it() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let out = lab().args(["server", "--port", &port.to_string()]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("EADDRINUSE") && !err.contains("PORT"), "{err}");
+    assert!(err.contains(&format!("127.0.0.1:{port} is listening there")), "{err}");
+    assert!(err.contains(&format!("/{} fd=", std::process::id())), "the owner, by pid: {err}");
+    assert!(err.contains(&format!("lab sockets --port {port} -p")), "{err}");
 }
 
 #[test]

@@ -420,3 +420,14 @@ fn a_kernel_move_is_printed_before_the_wait_it_satisfied() {
     let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("no {needle:?} in:\n{text}"));
     assert!(at("SYN-SENT → ESTAB") < at("wait for state ESTAB"), "{text}");
 }
+
+/// Issue 19, item 8: a bind that fails with EADDRINUSE says what holds the port, from the
+/// table: in the reuseaddr lesson, the server's old connection in TIME-WAIT, by its 4-tuple.
+#[test]
+fn eaddrinuse_in_a_trace_names_the_time_wait_connection_holding_the_port() {
+    let out = lab().args(["lesson", "run", "reuseaddr", "--color", "never", "--lang", "en"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let at = text.find("= -1 EADDRINUSE").unwrap_or_else(|| panic!("{text}"));
+    let note = text[at..].lines().nth(1).unwrap_or("");
+    assert!(note.contains("↳ the connection 127.0.0.1:") && note.contains("in TIME-WAIT holds the port"), "{note}");
+}

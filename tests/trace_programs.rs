@@ -606,3 +606,23 @@ fn an_ignored_signal_is_not_said_to_be_delivered() {
     assert!(line("--- SIGINT ---").contains("ignored") && !line("--- SIGINT ---").contains("delivered"), "{text}");
     assert!(line("--- SIGUSR1 ---").contains("delivered to the program's handler"), "{text}");
 }
+
+/// Issue 19, item 9: another program's `select()` shows its ready sets as select returns them
+/// (`in [3]`), and its `epoll_wait()` its events by their EPOLL names — not poll's `revents`.
+#[test]
+fn select_and_epoll_results_are_written_as_they_return_them() {
+    let Some(py) = python() else { return };
+    let script = "import socket, select\n\
+                  l = socket.socket(); l.bind(('127.0.0.1', 0)); l.listen()\n\
+                  c = socket.create_connection(l.getsockname())\n\
+                  select.select([l], [], [], 1)\n\
+                  e = select.epoll(); e.register(l.fileno(), select.EPOLLIN); e.poll(1)\n";
+    let out = lab().args(["trace", "--color", "never", "--", &py, "-c", script]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    let line = |call: &str| text.lines().find(|l| l.contains(call)).unwrap_or_else(|| panic!("no {call}:\n{text}"));
+    let sel = line("select");
+    assert!(sel.contains("→ in [3]") && !sel.contains("revents"), "{sel}");
+    let ep = line("epoll_wait(");
+    assert!(ep.contains("events=EPOLLIN, data={u32=3") && !ep.contains("POLLIN}"), "{ep}");
+}

@@ -5,6 +5,9 @@
 //! inodes to (pid, program, fd). Without root only one's own processes can be walked — exactly
 //! the ones `ss -p` shows to an ordinary user.
 
+use super::table::{self, Filter, KernelTable, SocketRow};
+use crate::i18n::{f, t, M};
+use crate::tcp_state::TcpState;
 use std::collections::HashMap;
 use std::fs;
 
@@ -35,6 +38,46 @@ pub fn socket_owners() -> HashMap<u64, Vec<Owner>> {
         }
     }
     map
+}
+
+/// What holds a local port, as the table tells (what EADDRINUSE is about).
+#[derive(Debug, Clone)]
+pub enum Holder {
+    /// A listener on the port, and the processes that hold it (none: another user's).
+    Listener(SocketRow, Vec<Owner>),
+    /// A connection on the port: most often one in TIME-WAIT, which no process holds.
+    Connection(SocketRow),
+}
+
+/// What holds local port `port`: a listener first, else a connection on it (TIME-WAIT first).
+pub fn port_holder(tab: &KernelTable, port: u16) -> Option<Holder> {
+    let filter = Filter { port: Some(port), bound: true, ..Default::default() };
+    let rows: Vec<SocketRow> = tab.rows(&filter).ok()?.into_iter().filter(|r| r.local.port() == port).collect();
+    if let Some(l) = rows.iter().find(|r| r.state == Some(TcpState::Listen)) {
+        let owners = socket_owners().remove(&l.inode).unwrap_or_default();
+        return Some(Holder::Listener(l.clone(), owners));
+    }
+    let rank = |r: &&SocketRow| r.state != Some(TcpState::TimeWait);
+    rows.iter().min_by_key(rank).map(|r| Holder::Connection(r.clone()))
+}
+
+impl Holder {
+    /// In words: `127.0.0.1:8888 listens there (lab/4312 fd=3)`, `the connection 127.0.0.1:8888
+    /// ⇄ 127.0.0.1:40118 in TIME-WAIT holds it (timewait,59sec)`.
+    pub fn words(&self) -> String {
+        match self {
+            Holder::Listener(row, owners) => {
+                let who = if owners.is_empty() { t(M::HeldByOther).to_string() } else { describe(owners) };
+                f(M::HeldByListener, &[&table::ss_addr(&row.local), &who])
+            }
+            Holder::Connection(row) => {
+                let tuple = format!("{} ⇄ {}", table::ss_addr(&row.local), table::ss_addr(&row.peer));
+                let timer = row.timer_text();
+                let timer = if timer.is_empty() { timer } else { format!(" ({timer})") };
+                f(M::HeldByConnection, &[&tuple, &row.state_name(), &timer])
+            }
+        }
+    }
 }
 
 /// `socket:[12345]` → 12345.

@@ -298,29 +298,24 @@ pub fn exit_details(ev: &mut Event, raw: &[u64; 6], mem: Memory, ret: i64, sock:
         | Syscall::Pselect6
         | Syscall::EpollWait
         | Syscall::EpollPwait => {
-            ev.detail = Some(if ret == 0 {
-                Detail::Timeout
-            } else {
-                Detail::ready(ready_fds(call, raw, mem, ret).into_iter())
-            });
+            ev.detail = Some(if ret == 0 { Detail::Timeout } else { ready(call, raw, mem, ret) });
         }
         _ => {}
     }
 }
 
-/// The fds a readiness call returned ready, with what for.
-fn ready_fds(call: Syscall, raw: &[u64; 6], mem: Memory, ret: i64) -> Vec<(RawFd, PollFlags)> {
+/// What a readiness call returned, as it returned it: poll's `revents`, select's sets,
+/// epoll's events with their data words.
+fn ready(call: Syscall, raw: &[u64; 6], mem: Memory, ret: i64) -> Detail {
     match call {
         Syscall::Poll | Syscall::Ppoll => {
-            mem.pollfds(raw[0], raw[1]).into_iter().filter(|p| !p.2.is_empty()).map(|(fd, _, r)| (fd, r)).collect()
+            Detail::ready(mem.pollfds(raw[0], raw[1]).into_iter().filter(|p| !p.2.is_empty()).map(|(fd, _, r)| (fd, r)))
         }
-        Syscall::Select | Syscall::Pselect6 => select_sets(mem, raw),
-        // By convention the data word holds the fd; epoll's IN/OUT/ERR/HUP bits are poll's.
-        _ => mem
-            .epoll_events(raw[1], ret as u64)
-            .into_iter()
-            .map(|(events, data)| (data as RawFd, PollFlags::from_bits_truncate(events as i16)))
-            .collect(),
+        Syscall::Select | Syscall::Pselect6 => {
+            let set = |i: usize| if raw[i] == 0 { Vec::new() } else { mem.fd_set(raw[i], raw[0]) };
+            Detail::Sets { read: set(1), write: set(2), except: set(3) }
+        }
+        _ => Detail::events(mem.epoll_events(raw[1], ret as u64).into_iter()),
     }
 }
 

@@ -2,7 +2,7 @@
 //! at each, so each call costs as much as the number of fds watched — epoll keeps the
 //! interest list in the kernel: `epoll_ctl()` once per change, and `epoll_wait()` returns only
 //! the fds that are ready. Shown as strace shows them:
-//! `epoll_ctl(4, EPOLL_CTL_ADD, 7, EPOLLIN)`, `epoll_wait(4, 1024, -1) = 1 ([{fd=7, revents=POLLIN}])`.
+//! `epoll_ctl(4, EPOLL_CTL_ADD, 7, EPOLLIN)`, `epoll_wait(4, 1024, -1) → [{events=EPOLLIN, data={u32=7, u64=7}}] = 1`.
 //!
 //! Each registration's data word holds the fd (a common convention, and what lets the trace
 //! say which fds were ready).
@@ -12,10 +12,9 @@ use super::names;
 use super::record::Recording;
 use super::syscall::Syscall;
 use super::Tracer;
-use nix::poll::PollFlags;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 /// An epoll instance whose calls are traced.
 pub struct TracedEpoll {
@@ -100,8 +99,8 @@ impl TracedEpoll {
         t.idle();
         let result = self.epoll.wait(events, timeout).map_err(io::Error::from);
         rec.result(&result, |ev, n| {
-            let ready = events[..*n].iter().map(|e| (e.data() as RawFd, poll_flags(e.events())));
-            ev.detail = Some(if *n == 0 { Detail::Timeout } else { Detail::ready(ready) });
+            let ready = events[..*n].iter().map(|e| (e.events().bits() as u32, e.data()));
+            ev.detail = Some(if *n == 0 { Detail::Timeout } else { Detail::events(ready) });
             ev.note = note;
             *n as i64
         });
@@ -112,9 +111,4 @@ impl TracedEpoll {
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.epoll.0.as_fd()
     }
-}
-
-/// epoll's IN/OUT/ERR/HUP bits are poll's, shown by the same names.
-fn poll_flags(events: EpollFlags) -> PollFlags {
-    PollFlags::from_bits_truncate(events.bits() as i16)
 }

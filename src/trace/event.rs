@@ -109,7 +109,13 @@ pub enum Detail {
     From(SocketAddr),
     /// `poll()`'s ready fds and what for (the first [`SHOW_FDS`]), and how many more.
     Ready { fds: Vec<(RawFd, PollFlags)>, more: usize },
-    /// `poll()` returned 0: the timeout passed with nothing ready.
+    /// `select()`'s sets as it returned them: the fds ready to read, to write, and with an
+    /// exceptional condition (strace's `in [3], out [4]`).
+    Sets { read: Vec<RawFd>, write: Vec<RawFd>, except: Vec<RawFd> },
+    /// `epoll_wait()`'s events as the kernel returned them: each one's `EPOLL*` bits and the
+    /// data word it was registered with (the first [`SHOW_FDS`]), and how many more.
+    Events { evs: Vec<(u32, u64)>, more: usize },
+    /// `poll()`, `select()` or `epoll_wait()` returned 0: the timeout passed with nothing ready.
     Timeout,
     /// `getaddrinfo()`'s addresses, in the order the C library returned them.
     Addresses(Vec<IpAddr>),
@@ -134,9 +140,15 @@ impl Detail {
         let (fds, more) = first_of(all);
         Detail::Ready { fds, more }
     }
+
+    /// `epoll_wait()`'s events, keeping only what the trace shows.
+    pub fn events(all: impl Iterator<Item = (u32, u64)>) -> Detail {
+        let (evs, more) = first_of(all);
+        Detail::Events { evs, more }
+    }
 }
 
-fn first_of(all: impl Iterator<Item = (RawFd, PollFlags)>) -> (Vec<(RawFd, PollFlags)>, usize) {
+fn first_of<T>(all: impl Iterator<Item = T>) -> (Vec<T>, usize) {
     let mut fds = Vec::new();
     let mut more = 0;
     for item in all {
@@ -346,6 +358,8 @@ impl fmt::Display for Detail {
             Detail::Eof { own: false } => f.write_str(t(M::DetailEofPeer)),
             Detail::From(a) => f.write_str(&i18n::f(M::DetailFrom, &[a])),
             Detail::Ready { fds, more } => f.write_str(&poll_list(fds, *more, "revents")),
+            Detail::Sets { read, write, except } => f.write_str(&select_sets(read, write, except)),
+            Detail::Events { evs, more } => f.write_str(&epoll_list(evs, *more)),
             Detail::Timeout => f.write_str("Timeout"),
             Detail::Addresses(ips) => {
                 let ips: Vec<String> = ips.iter().map(IpAddr::to_string).collect();
@@ -370,6 +384,35 @@ fn restart_words(code: &str) -> &'static str {
         "ERESTART_RESTARTBLOCK" => M::RestartBlock,
         _ => M::Restarted,
     })
+}
+
+/// `in [3 4], out [5]`: the sets `select()` returned, as strace writes them (the empty ones left
+/// out; at most [`SHOW_FDS`] fds each).
+fn select_sets(read: &[RawFd], write: &[RawFd], except: &[RawFd]) -> String {
+    let set = |name: &str, fds: &[RawFd]| {
+        let mut shown: Vec<String> = fds.iter().take(SHOW_FDS).map(RawFd::to_string).collect();
+        if fds.len() > SHOW_FDS {
+            shown.push(format!("... {} more", fds.len() - SHOW_FDS));
+        }
+        (!fds.is_empty()).then(|| format!("{name} [{}]", shown.join(" ")))
+    };
+    let parts: Vec<String> =
+        [set("in", read), set("out", write), set("except", except)].into_iter().flatten().collect();
+    parts.join(", ")
+}
+
+/// `[{events=EPOLLIN, data={u32=5, u64=5}}, ... 2 more]`, as strace writes `epoll_wait()`'s.
+fn epoll_list(evs: &[(u32, u64)], more: usize) -> String {
+    let mut parts: Vec<String> = evs
+        .iter()
+        .map(|(events, data)| {
+            format!("{{events={}, data={{u32={}, u64={data}}}}}", names::epoll_events(*events), *data as u32)
+        })
+        .collect();
+    if more > 0 {
+        parts.push(format!("... {more} more"));
+    }
+    format!("[{}]", parts.join(", "))
 }
 
 /// `[{fd=3, events=POLLIN}, {fd=5, events=POLLIN|POLLOUT}, ... 2 more]`, as strace writes it.
@@ -534,6 +577,18 @@ mod tests {
         let text = arg.to_string();
         assert!(text.starts_with("[{fd=0, events=POLLIN}"), "{text}");
         assert!(text.ends_with("... 2 more]"), "{text}");
+    }
+
+    /// Issue 19, item 9: `select()`'s result is its sets as it returns them, `epoll_wait()`'s
+    /// its events by their EPOLL names — neither written poll-style.
+    #[test]
+    fn select_and_epoll_results_are_written_as_they_return_them() {
+        let sets = Detail::Sets { read: vec![3], write: vec![], except: vec![] };
+        assert_eq!(sets.to_string(), "in [3]");
+        let both = Detail::Sets { read: vec![3, 4], write: vec![5], except: vec![] };
+        assert_eq!(both.to_string(), "in [3 4], out [5]");
+        let ev = Detail::events([(libc::EPOLLIN as u32, 5u64)].into_iter());
+        assert_eq!(ev.to_string(), "[{events=EPOLLIN, data={u32=5, u64=5}}]");
     }
 
     #[test]

@@ -454,6 +454,12 @@ impl TracedSocket {
         if check {
             rec.check(fd, now, local, hint);
         }
+        if rec.ev.failed_with(nix::errno::Errno::EADDRINUSE) {
+            // What holds the port, from the table: a listener (and whose), or a connection.
+            let port = rec.ev.args.iter().find_map(|a| if let Arg::Addr(a) = a { Some(a.port()) } else { None });
+            let holder = rec.tracer().table().zip(port).and_then(|(tab, p)| crate::kernel::owners::port_holder(tab, p));
+            rec.ev.note = holder.map(|h| h.words());
+        }
         rec.emit();
     }
 

@@ -230,6 +230,7 @@ fn fd_patterns() -> Vec<String> {
             r"→ (\d+) from \S+\s+= (\d+)",
             r"→ (\d+) from",
             r"\{fd=(\d+)",
+            r"data=\{u32=(\d+), u64=(\d+)\}",
             r"EPOLL_CTL_[A-Z]+, (\d+)",
             r#""fd":(\d+)"#,
             r#""args":"(\d+)[,"]"#,
