@@ -76,7 +76,7 @@ fn make() -> Result<(), Failure> {
         write("/proc/self/gid_map", &format!("{gid} {gid} 1"))?;
     }
     // A new network namespace's loopback starts down.
-    crate::sys::interface_up("lo", None, None)
+    crate::sys::loopback_up()
         .map_err(|e| ("SIOCSIFFLAGS lo up", Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))
 }
 

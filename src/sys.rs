@@ -390,3 +390,18 @@ pub fn bytes_to_read(fd: BorrowedFd<'_>) -> io::Result<usize> {
     }
     Ok(n.max(0) as usize)
 }
+
+/// Brings `lo` up in the calling thread's network namespace (a new one's starts down), through
+/// a Unix socket: any socket takes the interface ioctls, and this one is not an AF_INET socket
+/// a trace or strace would count as the program's. Corresponds to `ioctl(SIOCGIFFLAGS)` and
+/// `ioctl(SIOCSIFFLAGS, IFF_UP)`.
+pub fn loopback_up() -> io::Result<()> {
+    use std::os::fd::AsFd;
+    let control = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::DGRAM, None)?;
+    let mut req = ifreq("lo")?;
+    ifreq_ioctl(control.as_fd(), libc::SIOCGIFFLAGS, &mut req)?;
+    // SAFETY: SIOCGIFFLAGS just filled the union's flags member.
+    let flags = unsafe { req.ifr_ifru.ifru_flags };
+    req.ifr_ifru.ifru_flags = flags | libc::IFF_UP as libc::c_short;
+    ifreq_ioctl(control.as_fd(), libc::SIOCSIFFLAGS, &mut req)
+}
