@@ -56,6 +56,15 @@ pub fn lang() -> Lang {
 /// Every message lab says to a student (besides the lessons' own prose).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumIter)]
 pub enum M {
+    WireMissed,
+    WireSummary,
+    WireSummaryAll,
+    NetnsRefused,
+    NetnsMaxUserNs,
+    NetnsUnprivClone,
+    NetnsAppArmor,
+    NetnsThreads,
+    NetnsSeccomp,
     ColNumber,
     ColTime,
     ColWho,
@@ -283,6 +292,47 @@ pub enum M {
 
 /// Every message, English and Spanish. `{}` marks where [`f`] puts its arguments, in order.
 pub const CATALOG: &[(M, &str, &str)] = &[
+    (
+        M::WireMissed,
+        "the capture fell behind: the kernel dropped {} packets here, not shown (nor in --pcap)",
+        "la captura se quedó atrás: el kernel descartó aquí {} paquetes, que no se muestran (ni en --pcap)",
+    ),
+    (
+        M::WireSummary,
+        "wire: {} segments captured ({} ACKs of data not shown: --wire all shows them), {} missed",
+        "cable: {} segmentos capturados ({} ACK de datos no mostrados: --wire all los muestra), {} perdidos",
+    ),
+    (M::WireSummaryAll, "wire: {} segments captured, {} missed", "cable: {} segmentos capturados, {} perdidos"),
+    (
+        M::NetnsRefused,
+        "no network of lab's own ({} failed: {}). {} Running on the machine's network: the segments are not captured, and every arrow is inferred from the calls.",
+        "sin red propia de lab ({} falló: {}). {} Se ejecuta en la red de la máquina: los segmentos no se capturan y cada flecha se deduce de las llamadas.",
+    ),
+    (
+        M::NetnsMaxUserNs,
+        "user.max_user_namespaces is 0: allow them with `sudo sysctl user.max_user_namespaces=15000`.",
+        "user.max_user_namespaces vale 0: permítelos con `sudo sysctl user.max_user_namespaces=15000`.",
+    ),
+    (
+        M::NetnsUnprivClone,
+        "kernel.unprivileged_userns_clone is 0: allow them with `sudo sysctl kernel.unprivileged_userns_clone=1`.",
+        "kernel.unprivileged_userns_clone vale 0: permítelos con `sudo sysctl kernel.unprivileged_userns_clone=1`.",
+    ),
+    (
+        M::NetnsAppArmor,
+        "kernel.apparmor_restrict_unprivileged_userns is 1 (Ubuntu): the namespace is made without its capabilities. Allow it with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, or give lab an AppArmor profile with `userns,`, or run it with sudo.",
+        "kernel.apparmor_restrict_unprivileged_userns vale 1 (Ubuntu): el espacio se crea sin sus capacidades. Permítelo con `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, o da a lab un perfil de AppArmor con `userns,`, o ejecútalo con sudo.",
+    ),
+    (
+        M::NetnsThreads,
+        "The process already had threads (a user namespace is refused to a multi-threaded process): a bug in lab, please report it.",
+        "El proceso ya tenía hilos (a un proceso con varios hilos se le niega un espacio de usuario): un fallo de lab, avísanos.",
+    ),
+    (
+        M::NetnsSeccomp,
+        "No sysctl forbids it: a container's seccomp profile may (Docker: `--security-opt seccomp=unconfined`), or run lab with sudo.",
+        "Ningún sysctl lo prohíbe: puede hacerlo el perfil seccomp de un contenedor (Docker: `--security-opt seccomp=unconfined`), o ejecuta lab con sudo.",
+    ),
     (M::ColNumber, "#", "#"),
     (M::ColTime, "time ms", "tiempo ms"),
     (M::ColWho, "who", "quién"),

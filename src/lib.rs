@@ -13,7 +13,9 @@
 //!    counted from each side's first, window, SYN options), read from a captured packet, and
 //!    what it is in Wireshark's words (retransmission, duplicate ACK, zero window, …).
 //! 4. [`verdict`] — the outcome of comparing a fd with the kernel's table (✓ ✗ – ?).
-//! 5. [`sys`] — the few unsafe libc calls (reading TCP_INFO), each with its reason.
+//! 5. [`sys`] — the few unsafe libc calls (reading TCP_INFO), each with its reason;
+//!    [`netns`] — lab's own network (user + network namespaces made at start-up), where the
+//!    wire is captured.
 //! 6. [`kernel`] — the kernel's socket table: the sock_diag netlink codec, rows and lookups,
 //!    the check "the kernel agrees", and which process owns a socket.
 //! 7. [`trace`] — the calls as a type ([`trace::Syscall`]), the typed [`trace::Event`] each
@@ -40,7 +42,7 @@
 //! 16. [`cli`] — the command line: its arguments, and which module each command goes to.
 //!
 //! Layers only call downwards: `cli` → `net` → `chat`, `lesson`, `netcat`, `watch`, `ptrace`, `render` →
-//! `trace` → `kernel` → `sys`, `verdict`, `transitions`, `wire` → `tcp_state`.
+//! `trace` → `kernel` → `sys`, `netns`, `verdict`, `transitions`, `wire` → `tcp_state`.
 
 pub mod chat;
 pub mod cli;
@@ -50,6 +52,7 @@ pub mod kernel;
 pub mod lesson;
 pub mod net;
 pub mod netcat;
+pub mod netns;
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 pub mod ptrace;
 pub mod render;

@@ -331,6 +331,49 @@ pub fn socket_netns_inode(fd: BorrowedFd<'_>) -> io::Result<u64> {
     Ok(nix::sys::stat::fstat(&ns).map_err(io::Error::from)?.st_ino)
 }
 
+// ---- Capturing the wire (lab's own network) ----------------------------------------------
+
+/// How many packets a capture socket's queue dropped since the last call (the kernel counts,
+/// and resets on each read). Corresponds to `getsockopt(fd, SOL_PACKET, PACKET_STATISTICS)`.
+///
+/// Why raw libc: nix has no PACKET_STATISTICS option. A capture that falls behind must say
+/// how much it missed, and only the kernel knows.
+#[cfg(target_os = "linux")]
+pub fn packet_drops(fd: BorrowedFd<'_>) -> io::Result<u32> {
+    let mut stats = libc::tpacket_stats { tp_packets: 0, tp_drops: 0 };
+    let mut len = std::mem::size_of::<libc::tpacket_stats>() as libc::socklen_t;
+    // SAFETY: `stats` is a valid, writable tpacket_stats of `len` bytes for the call; `fd` is
+    // borrowed, so open during it.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_PACKET,
+            libc::PACKET_STATISTICS,
+            (&mut stats as *mut libc::tpacket_stats).cast(),
+            &mut len,
+        )
+    };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(stats.tp_drops)
+}
+
+/// `fd` moved to the lowest free number at or above `min` (close-on-exec), or `fd` as it was
+/// if that fails. Corresponds to `fcntl(fd, F_DUPFD_CLOEXEC, min)`, then `close(fd)`.
+///
+/// Why: lab's own sockets (the capture) stay out of the way of the numbers the program's
+/// sockets get, which a lesson shows; why unsafe: the new fd comes back as a bare integer.
+pub fn fd_above(fd: std::os::fd::OwnedFd, min: i32) -> std::os::fd::OwnedFd {
+    use std::os::fd::FromRawFd;
+    match nix::fcntl::fcntl(&fd, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(min)) {
+        // SAFETY: on success the kernel returned a new fd that nothing else owns; the old one
+        // is closed when `fd` drops.
+        Ok(high) => unsafe { std::os::fd::OwnedFd::from_raw_fd(high) },
+        Err(_) => fd,
+    }
+}
+
 /// How many bytes wait in a socket's receive queue, ready for the next read. Corresponds to
 /// `ioctl(fd, FIONREAD)`.
 ///
@@ -346,4 +389,19 @@ pub fn bytes_to_read(fd: BorrowedFd<'_>) -> io::Result<usize> {
         return Err(io::Error::last_os_error());
     }
     Ok(n.max(0) as usize)
+}
+
+/// Brings `lo` up in the calling thread's network namespace (a new one's starts down), through
+/// a Unix socket: any socket takes the interface ioctls, and this one is not an AF_INET socket
+/// a trace or strace would count as the program's. Corresponds to `ioctl(SIOCGIFFLAGS)` and
+/// `ioctl(SIOCSIFFLAGS, IFF_UP)`.
+pub fn loopback_up() -> io::Result<()> {
+    use std::os::fd::AsFd;
+    let control = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::DGRAM, None)?;
+    let mut req = ifreq("lo")?;
+    ifreq_ioctl(control.as_fd(), libc::SIOCGIFFLAGS, &mut req)?;
+    // SAFETY: SIOCGIFFLAGS just filled the union's flags member.
+    let flags = unsafe { req.ifr_ifru.ifru_flags };
+    req.ifr_ifru.ifru_flags = flags | libc::IFF_UP as libc::c_short;
+    ifreq_ioctl(control.as_fd(), libc::SIOCSIFFLAGS, &mut req)
 }

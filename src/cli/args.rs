@@ -7,6 +7,7 @@ use crate::lesson::format::Lang;
 use crate::netcat;
 use crate::render::{output::TraceTo, ColorChoice};
 use crate::tcp_state::TcpState;
+pub use crate::trace::wire::Show as WireShow;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -165,6 +166,17 @@ pub struct TraceCmdArgs {
     /// event instead).
     #[arg(long, value_name = "MS", default_value_t = 5)]
     pub observe_ms: u64,
+    /// Run the program in lab's own network (a private loopback), where every TCP segment is
+    /// captured and shown beside the calls. Other programs on the machine cannot reach it.
+    #[arg(long, conflicts_with = "pid")]
+    pub net: bool,
+    /// Which segments the trace shows: summary (SYN, FIN, RST, data, the ACKs of a SYN or FIN,
+    /// anything Wireshark would flag), all (every ACK too), or off. Needs lab's own network.
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = WireShow::Summary)]
+    pub wire: WireShow,
+    /// Write every captured packet to FILE as pcapng (tcpdump -r, Wireshark).
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
     /// The program to start and its arguments, after `--`.
     #[arg(last = true, value_name = "PROGRAM")]
     pub program: Vec<std::ffi::OsString>,
@@ -308,6 +320,13 @@ pub enum LessonCmd {
         /// Write the run as a self-contained HTML page: diagram, trace table, verdicts.
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
+        /// Which segments the trace shows: summary (SYN, FIN, RST, data, the ACKs of a SYN or
+        /// FIN, anything Wireshark would flag), all (every ACK too), or off.
+        #[arg(long, value_enum, value_name = "WHICH", default_value_t = WireShow::Summary)]
+        wire: WireShow,
+        /// Write every captured packet to FILE as pcapng (tcpdump -r, Wireshark).
+        #[arg(long, value_name = "FILE")]
+        pcap: Option<PathBuf>,
     },
     /// Run lessons as tests (all, or those named): one line each, then "N passed, M failed".
     Check {

@@ -25,6 +25,12 @@ pub fn main() -> i32 {
     crate::sys::default_sigpipe();
     let cli = Cli::parse();
     crate::i18n::set(cli.lang.unwrap_or_else(Lang::from_env));
+    // lab's own network must be made before any thread exists (see netns).
+    if wants_own_network(&cli.command) {
+        if let crate::netns::Network::Refused(why) = crate::netns::enter() {
+            let _ = writeln!(io::stderr(), "lab: {why}");
+        }
+    }
     let color = cli.color;
     // The lab decides per output stream whether to color (see `render::ColorChoice`); the
     // colored crate must then do as told, not guess from stdout on its own.
@@ -41,6 +47,16 @@ pub fn main() -> i32 {
             let _ = writeln!(io::stderr(), "lab: {e}");
             1
         }
+    }
+}
+
+/// `lesson run`, `lesson check` and `trace --net` run in lab's own network; everything else
+/// (a server, a client, a traced program other terminals must reach) in the machine's.
+fn wants_own_network(command: &Command) -> bool {
+    match command {
+        Command::Lesson(a) => matches!(a.cmd, LessonCmd::Run { .. } | LessonCmd::Check { .. }),
+        Command::Trace(a) => a.net,
+        _ => false,
     }
 }
 
@@ -136,8 +152,16 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
     let to =
         output::TraceTo { on: true, json: a.json, file: a.trace_file, step: a.step, observe, svg: a.svg, html: a.html };
     let view = output::Afterwards { diagram: a.diagram, mermaid: a.mermaid };
+    // The pcap file is opened before the program starts: a path that cannot be written stops
+    // lab here.
+    let wire = match (a.net && crate::netns::own(), a.pcap) {
+        (true, pcap) => Some((a.wire, pcap.as_deref().map(crate::trace::wire::open_pcap).transpose()?)),
+        (false, Some(p)) => return Err(io::Error::other(format!("--pcap {}: {}", p.display(), no_capture_words()))),
+        (false, None) => None,
+    };
     let opts = crate::ptrace::Options { all_fds: a.all_fds, faults: a.faults.to() };
-    let code = output::traced_run(&to, color, &view, |tracer| crate::ptrace::run(target, tracer, opts, &signals))?;
+    let code =
+        output::traced_run(&to, color, &view, wire, |tracer| crate::ptrace::run(target, tracer, opts, &signals))?;
     crate::render::page::wait_written(Duration::from_secs(5));
     std::process::exit(code)
 }
@@ -168,7 +192,7 @@ fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
         html: a.html,
     };
     let view = output::Afterwards { diagram: a.diagram, mermaid: a.mermaid };
-    let code = output::traced_run(&to, color, &view, |tracer| run::run(&opts, tracer, &signals))?;
+    let code = output::traced_run(&to, color, &view, None, |tracer| run::run(&opts, tracer, &signals))?;
     crate::render::page::wait_written(Duration::from_secs(5));
     std::process::exit(code)
 }
@@ -190,7 +214,9 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
                 output::TraceTo { on: true, json, file: trace_file, step: false, observe: None, svg: None, html: None };
             let view = output::Afterwards { diagram: false, mermaid: None };
             let shown = wire != "off";
-            output::traced_run(&to, color, &view, |tracer| up::up(&link, seed, mtu, shown, tracer, &stop).map(|()| 0))?;
+            output::traced_run(&to, color, &view, None, |tracer| {
+                up::up(&link, seed, mtu, shown, tracer, &stop).map(|()| 0)
+            })?;
             Ok(())
         }
         args::NetCmd::Exec { host, command } => {
@@ -249,6 +275,14 @@ fn clock_seed() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
 }
 
+/// Why nothing can be captured: not in lab's own network.
+fn no_capture_words() -> String {
+    match crate::netns::current() {
+        crate::netns::Network::Refused(why) => why.clone(),
+        _ => "packets are captured only in lab's own network (lab trace --net, lab lesson run)".into(),
+    }
+}
+
 fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
     let library = lesson::Library::new(a.lessons.as_deref());
     let lang = crate::i18n::lang();
@@ -269,13 +303,24 @@ fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
             commands::show(&l, color);
             0
         }),
-        LessonCmd::Run { name, step, json, diagram, mermaid, svg, html } => found(&name).map_or(1, |l| {
+        LessonCmd::Run { name, step, json, diagram, mermaid, svg, html, wire, pcap } => found(&name).map_or(1, |l| {
             let pictures = (svg.as_deref(), html.as_deref());
+            let pcap = match pcap.as_deref().map(crate::trace::wire::open_pcap).transpose() {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("lab: {e}");
+                    return 1;
+                }
+            };
+            if pcap.is_some() && !crate::netns::own() {
+                eprintln!("lab: --pcap: {}", no_capture_words());
+                return 1;
+            }
             commands::run(
                 &l,
                 lang,
                 color,
-                &commands::RunView { step, json, diagram, mermaid: mermaid.as_deref(), pictures },
+                commands::RunView { step, json, diagram, mermaid: mermaid.as_deref(), pictures, wire, pcap },
             )
         }),
         LessonCmd::Check { names } => commands::check(&library, &names, lang, color),

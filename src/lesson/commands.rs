@@ -6,6 +6,7 @@ use super::{Library, Origin};
 use crate::i18n::{self, M};
 use crate::render::human::{paint, Style};
 use crate::render::{diagram, output, step, ColorChoice};
+use crate::trace::wire::{Pcap, Show};
 use crate::trace::{Discard, Sink};
 use std::io::{self, IsTerminal};
 use std::path::Path;
@@ -133,10 +134,13 @@ pub struct RunView<'a> {
     pub mermaid: Option<&'a Path>,
     /// The SVG and the HTML page to draw the run into.
     pub pictures: (Option<&'a Path>, Option<&'a Path>),
+    /// Which segments the trace shows, and the pcapng file every packet goes to.
+    pub wire: Show,
+    pub pcap: Option<Pcap>,
 }
 
 /// Runs a lesson, the trace on stdout; returns the exit code (1 if an expectation failed).
-pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: &RunView) -> i32 {
+pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
     let screen = io::stdout().is_terminal().then_some(output::Screen::Stdout);
     let sink = output::sink(Box::new(io::stdout()), view.json, color.stdout(), false, screen);
     let before_step: Option<BeforeStep> = if view.step {
@@ -151,7 +155,7 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: &RunView) -> i32 {
     } else {
         None
     };
-    let report = runner::run(l, sink, &Options { lang, before_step, live: view.step });
+    let report = runner::run(l, sink, Options { lang, before_step, live: view.step, wire: view.wire, pcap: view.pcap });
     if view.diagram {
         println!("\n{}", diagram::terminal(&report.events, &report.columns));
     }
@@ -232,7 +236,8 @@ fn warn_untranslated(l: &Lesson, color: bool) {
 fn check_one(l: &Lesson, lang: Lang, color: bool) -> bool {
     let start = Instant::now();
     let quiet: Arc<dyn Sink> = Arc::new(Discard);
-    let report = runner::run(l, quiet, &Options { lang, before_step: None, live: false });
+    let report =
+        runner::run(l, quiet, Options { lang, before_step: None, live: false, wire: Show::Summary, pcap: None });
     let ms = start.elapsed().as_millis();
     if report.passed() {
         let checks = report.outcomes.len();

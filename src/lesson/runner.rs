@@ -38,6 +38,10 @@ pub struct Options {
     /// student reads is shown as it happens). Otherwise the table is read after each event,
     /// which makes every run print the same trace.
     pub live: bool,
+    /// Which segments the trace shows (in lab's own network, where they are captured), and
+    /// the pcapng file every packet goes to.
+    pub wire: crate::trace::wire::Show,
+    pub pcap: Option<crate::trace::wire::Pcap>,
 }
 
 /// One expectation's outcome.
@@ -80,11 +84,16 @@ struct Sock {
 }
 
 /// Runs `lesson`, sending every event to `sink` as it happens.
-pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: &Options) -> Report {
+pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: Options) -> Report {
     let collector = Collector::new();
     let tracer = Tracer::new(Arc::new(Tee(vec![collector.clone(), sink])));
     if opts.live {
         tracer.observe_live(crate::trace::observer::INTERVAL);
+    }
+    if crate::netns::own() {
+        if let Err(e) = tracer.capture_wire(opts.wire, opts.pcap) {
+            tracer.note("wire", &e.to_string());
+        }
     }
     let mut r = Runner {
         lesson,
@@ -114,6 +123,7 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: &Options) -> Report {
         }
     }
     r.clean_up(lang);
+    r.tracer.wire_summary();
     Report { outcomes: r.outcomes, events: r.collector.events(), columns: r.columns, stopped_at }
 }
 

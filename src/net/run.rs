@@ -198,7 +198,7 @@ impl Wire {
 
     /// The segment a packet holds, judged against its connection's history.
     fn judge(&mut self, p: Passage<'_>) -> Option<Segment> {
-        let header = segment::parse(p.packet, crate::trace::event::SHOW_BYTES)?;
+        let header = segment::parse(p.packet, p.packet.len(), crate::trace::event::SHOW_BYTES)?;
         Some(self.streams.see(&header, p.sent.as_micros() as u64))
     }
 }

@@ -69,25 +69,26 @@ pub(super) fn row(lines: &Lifelines, started: &[bool], seg: &Segment) -> Option<
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::wire::Analysis;
 
-    fn seg(flags: &str, seq: u32, ack: u32, len: u32) -> Segment {
-        Segment {
+    /// A segment as the capture makes it (so the test names only the fields it looks at).
+    pub(crate) fn seg(flags: &str, seq: u32, ack: u32, len: u32) -> Segment {
+        let h = crate::wire::Header {
             src: "10.0.0.2:40000".parse().unwrap(),
             dst: "10.0.0.1:9000".parse().unwrap(),
             flags: flags.parse().unwrap(),
-            seq,
-            ack,
+            seq: 0,
+            ack: 0,
+            win: 512,
+            options: Default::default(),
             len,
-            data: Vec::new(),
-            win: 64512,
-            options: None,
-            analysis: Vec::new(),
-            inferred: false,
-            dropped: None,
-        }
+            head: Vec::new(),
+        };
+        let mut s = crate::wire::Streams::new().see(&h, 0);
+        (s.seq, s.ack, s.analysis) = (seq, ack, Vec::new());
+        s
     }
 
     #[test]

@@ -449,20 +449,8 @@ mod tests {
     }
 
     fn segment(flags: &str, seq: u32, len: u32, dropped: Option<crate::wire::Dropped>) -> Event {
-        let seg = crate::wire::Segment {
-            src: "10.0.0.2:40000".parse().unwrap(),
-            dst: "10.0.0.1:9000".parse().unwrap(),
-            flags: flags.parse().unwrap(),
-            seq,
-            ack: 0,
-            len,
-            data: Vec::new(),
-            win: 64512,
-            options: None,
-            analysis: Vec::new(),
-            inferred: false,
-            dropped,
-        };
+        let mut seg = crate::render::captured::tests::seg(flags, seq, 0, len);
+        seg.dropped = dropped;
         Event::segment("b", seg)
     }
 

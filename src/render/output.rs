@@ -116,6 +116,7 @@ pub fn traced_run(
     to: &TraceTo,
     color: ColorChoice,
     after: &Afterwards,
+    wire: Option<(crate::trace::wire::Show, Option<crate::trace::wire::Pcap>)>,
     run: impl FnOnce(&Tracer) -> Result<i32, String>,
 ) -> io::Result<i32> {
     let printed = printed(to, color, false)?;
@@ -125,7 +126,11 @@ pub fn traced_run(
         None => printed,
     };
     let tracer = build(to, with_picture(all, to, false), &[]);
+    if let Some((show, pcap)) = wire {
+        tracer.capture_wire(show, pcap)?;
+    }
     let code = run(&tracer).map_err(io::Error::other)?;
+    tracer.wire_summary();
     tracer.observe();
     tracer.flush();
     let Some(c) = collector else { return Ok(code) };

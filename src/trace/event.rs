@@ -613,6 +613,7 @@ mod tests {
             win: 65536,
             options: None,
             analysis: vec![Analysis::Retransmission],
+            acks_control: false,
             inferred: false,
             dropped: None,
         };

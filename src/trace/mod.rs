@@ -13,6 +13,7 @@
 //! - [`observer`]: what the kernel does to a traced socket between two calls.
 //! - `attribution`: who moved the connection — the call, or the peer meanwhile.
 //! - [`writer`]: the trace formatted and written by a thread of its own, off the hot path.
+//! - [`wire`]: the segments a capture reads, as events in the same order as the calls.
 //!
 //! [`Tracer`] is the funnel itself: it numbers events in the order the calls took effect, times
 //! them, reads the kernel's table for the checks, follows every traced socket in the table (also
@@ -29,6 +30,7 @@ pub mod sink;
 pub mod socket;
 pub mod sockopt;
 pub mod syscall;
+pub mod wire;
 pub mod writer;
 
 pub use event::{Arg, Detail, Event, Kind};
@@ -43,7 +45,7 @@ use crate::tcp_state::TcpState;
 use observer::{Change, Watch, Watches};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 /// Called before each traced call with the actor and the call about to be made (`--step`).
@@ -52,6 +54,8 @@ pub type Stepper = Box<dyn Fn(&str, &Event) + Send + Sync>;
 /// The trace funnel, shared (`Arc`) by every traced socket of a run.
 pub struct Tracer {
     start: Instant,
+    /// The same moment by the wall clock, since the epoch (capture times are wall-clock).
+    start_wall: Duration,
     sink: Arc<dyn Sink>,
     table: Option<KernelTable>,
     /// Why the table is missing, if it is (shown as the "unavailable" reason).
@@ -66,6 +70,8 @@ pub struct Tracer {
     /// An observer thread looks at the table; otherwise it is looked at after each event.
     live: AtomicBool,
     inner: Mutex<Inner>,
+    /// The wire's capture, in lab's own network (see [`wire`]).
+    tap: OnceLock<wire::Tap>,
 }
 
 struct Inner {
@@ -125,6 +131,7 @@ impl Tracer {
         };
         Tracer {
             start: Instant::now(),
+            start_wall: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default(),
             sink,
             table,
             table_error,
@@ -134,6 +141,7 @@ impl Tracer {
             ids: AtomicU64::new(1),
             live: AtomicBool::new(false),
             inner: Mutex::new(Inner { seq: 0, next: 0, waiting: BTreeMap::new(), watches: Watches::default() }),
+            tap: OnceLock::new(),
         }
     }
 
@@ -172,13 +180,34 @@ impl Tracer {
         });
         if spawned.is_err() {
             self.live.store(false, Ordering::Release);
+        } else if self.tap.get().is_some() {
+            self.drain_live();
         }
     }
 
-    /// A place in the order of events, now.
+    /// A place in the order of events, now. Every segment captured so far gets an earlier one.
     pub fn ticket(&self) -> Ticket {
-        let t_us = u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX);
-        Ticket { n: self.tickets.fetch_add(1, Ordering::AcqRel), t_us }
+        if self.tap.get().is_some() {
+            let mut inner = self.lock();
+            self.drain_into(&mut inner);
+        }
+        self.bare_ticket()
+    }
+
+    /// A place in the order of events, without looking at the wire (the caller drained it).
+    fn bare_ticket(&self) -> Ticket {
+        Ticket { n: self.tickets.fetch_add(1, Ordering::AcqRel), t_us: self.now_us() }
+    }
+
+    /// Microseconds since the tracer started.
+    fn now_us(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
+    /// The same for a wall-clock time (the kernel's capture times); `None` before the start.
+    fn wall_us(&self, at: Duration) -> Option<u64> {
+        let since = at.checked_sub(self.start_wall)?;
+        u64::try_from(since.as_micros()).ok()
     }
 
     /// An id for a new traced socket.
@@ -221,6 +250,7 @@ impl Tracer {
             inner.next += 1;
             let t_us = w.t_us;
             for mut ev in self.in_turn(inner, w) {
+                wire::name_sender(&mut ev, inner);
                 inner.seq += 1;
                 (ev.seq, ev.t_us) = (inner.seq, t_us);
                 self.sink.take(ev);
@@ -274,7 +304,8 @@ impl Tracer {
         // ticket taken and not yet filled holds back every later event, and this thread may be
         // the last one running when the program exits — its hole would swallow the final calls.
         let mut inner = self.lock();
-        let ticket = self.ticket();
+        self.drain_into(&mut inner);
+        let ticket = self.bare_ticket();
         let evs: Vec<Event> = inner.watches.apply(changes).into_iter().map(|(c, w)| kernel_event(&c, &w)).collect();
         inner.waiting.insert(ticket.n, Waiting { t_us: ticket.t_us, evs, sock: None });
         self.deliver_ready(&mut inner);

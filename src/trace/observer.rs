@@ -111,7 +111,13 @@ pub struct Watches {
     map: HashMap<u64, Watch>,
     /// Ids in the order they were first watched, for evicting the oldest closed one.
     order: Vec<u64>,
+    /// The last few connections no longer followed, with their owner: a FIN a closed socket
+    /// sends after its fd is gone still has a sender.
+    gone: std::collections::VecDeque<(SocketAddr, Option<SocketAddr>, Arc<Mutex<String>>)>,
 }
+
+/// How many connections no longer followed keep their owner's name.
+const GONE_KEPT: usize = 64;
 
 impl Watches {
     pub fn get(&self, id: u64) -> Option<&Watch> {
@@ -128,7 +134,11 @@ impl Watches {
 
     /// Stops following socket `id`.
     pub fn remove(&mut self, id: u64) {
-        if self.map.remove(&id).is_some() {
+        if let Some(w) = self.map.remove(&id) {
+            if self.gone.len() >= GONE_KEPT {
+                self.gone.pop_front();
+            }
+            self.gone.push_back((w.local, w.peer, w.actor));
             self.order.retain(|o| *o != id);
         }
     }
@@ -149,6 +159,17 @@ impl Watches {
             let id = self.order.remove(pos);
             self.map.remove(&id);
         }
+    }
+
+    /// Who owns the socket at `local` talking to `remote` (a listener's, for a segment its
+    /// connection sends before it is accepted): the name a segment's sender goes by.
+    pub fn owner(&self, local: SocketAddr, remote: SocketAddr) -> Option<String> {
+        let name = |a: &Arc<Mutex<String>>| a.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let exact = self.map.values().find(|w| w.local == local && w.peer == Some(remote)).map(|w| &w.actor);
+        let gone = || self.gone.iter().rev().find(|(l, p, _)| *l == local && *p == Some(remote)).map(|g| &g.2);
+        let listener =
+            || self.map.values().find(|w| w.local.port() == local.port() && w.peer.is_none()).map(|w| &w.actor);
+        exact.or_else(gone).or_else(listener).map(name)
     }
 
     /// What to look up: every socket not in a call right now. A former listener (shut down

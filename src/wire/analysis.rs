@@ -78,6 +78,9 @@ struct Side {
     dup_acks: u32,
     /// The window scale its SYN offered; `None` if no SYN was seen, `Some(None)` if it offered none.
     wscale: Option<Option<u8>>,
+    /// The acknowledgment numbers that would answer its SYN and its FIN.
+    syn_end: Option<u32>,
+    fin_end: Option<u32>,
 }
 
 /// A connection, its two directions keyed by the sender's address.
@@ -122,6 +125,10 @@ impl Streams {
         let stream = self.stream(h);
         let (me, peer) = stream.sides(h.src);
         let analysis = judge(h, me, peer, t_us);
+        // The first acknowledgment of the peer's SYN or FIN: the ACK that moves a state.
+        let acks_control = h.flags.has(Flags::ACK)
+            && Some(h.ack) != me.last_ack
+            && (Some(h.ack) == peer.syn_end || Some(h.ack) == peer.fin_end);
         learn(h, me, t_us);
         if peer.next.is_none() && h.flags.has(Flags::ACK) && peer.wscale.is_none() {
             // The other side has said nothing yet: count its numbers from what this one acks.
@@ -140,6 +147,7 @@ impl Streams {
             win,
             options: h.flags.has(Flags::SYN).then_some(h.options),
             analysis,
+            acks_control,
             inferred: false,
             dropped: None,
         }
@@ -197,6 +205,12 @@ fn learn(h: &Header, me: &mut Side, t_us: u64) {
         me.isn = h.seq.wrapping_sub(1);
     }
     let end = h.seq.wrapping_add(h.len + u32::from(h.flags.has(Flags::SYN)) + u32::from(h.flags.has(Flags::FIN)));
+    if h.flags.has(Flags::SYN) {
+        me.syn_end = Some(end);
+    }
+    if h.flags.has(Flags::FIN) {
+        me.fin_end = Some(end);
+    }
     if me.next.is_none_or(|n| after(end, n)) {
         me.next = Some(end);
         me.next_at_us = t_us;
@@ -312,6 +326,7 @@ mod tests {
         let syn = s.see(&h("cli", "SYN", 0, 0, 0, 65495), 0);
         let synack = s.see(&h("srv", "SYN,ACK", 0, 1, 0, 65483), 10);
         let ack = s.see(&h("cli", "ACK", 1, 1, 0, 512), 20);
+        assert!(ack.acks_control, "the handshake's last ACK answers the SYN");
         assert_eq!((syn.seq, syn.ack, syn.win), (0, 0, 65495));
         assert_eq!((synack.seq, synack.ack), (0, 1));
         assert_eq!((ack.seq, ack.ack), (1, 1));
@@ -351,6 +366,7 @@ mod tests {
         {
             let seen = s.see(seg, 10 + i as u64);
             assert!(seen.analysis.is_empty(), "segment {i}: {:?}", seen.analysis);
+            assert_eq!(seen.acks_control, i % 2 == 1, "segment {i} is the first to acknowledge a FIN");
         }
     }
 
@@ -390,6 +406,8 @@ mod tests {
             let dup = s.see(&h("srv", "ACK", 1, 101, 0, 512), 1_300 + i);
             assert_eq!(words(&dup), [Analysis::DuplicateAck], "dup {i}");
         }
+        let data_ack = s.see(&h("srv", "ACK", 1, 101, 0, 512), 1_250);
+        assert!(!data_ack.acks_control, "an ACK of data changes no state");
         let resent = s.see(&h("cli", "ACK", 101, 1, 100, 512), 1_400);
         assert_eq!(words(&resent), [Analysis::FastRetransmission]);
         let fresh = s.see(&h("srv", "ACK", 1, 301, 0, 512), 1_500);

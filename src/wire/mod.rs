@@ -8,11 +8,15 @@
 //!
 //! - [`segment`]: the segment as a type, and reading one from an IP packet's bytes.
 //! - [`analysis`]: what a segment *is*, from the history of its connection (pure, no sockets).
+//! - [`capture`]: reading packets off `lo` in lab's own network, with the kernel's times.
+//! - [`pcap`]: the packets as a pcapng file (`--pcap`), for tcpdump and Wireshark.
 //!
 //! This module knows nothing of traces or sockets: the funnel ([`crate::trace`]) wraps each
 //! segment in an event like any call's.
 
 pub mod analysis;
+pub mod capture;
+pub mod pcap;
 pub mod segment;
 
 pub use analysis::{Analysis, Streams};

@@ -5,7 +5,7 @@
 //! The headers are read with `etherparse`, which checks every length before it reads.
 
 use super::analysis::Analysis;
-use etherparse::{NetSlice, SlicedPacket, TcpOptionElement, TransportSlice};
+use etherparse::{LaxNetSlice, LaxSlicedPacket, TcpOptionElement, TransportSlice};
 use serde::Serialize;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -140,13 +140,14 @@ pub struct Header {
 
 /// Reads the TCP header of an IPv4 or IPv6 packet (the bytes from the IP header on, as a
 /// cooked `AF_PACKET` socket hands them), keeping the first `keep` bytes of its payload.
-/// `None`: not TCP, or cut short.
-pub fn parse(packet: &[u8], keep: usize) -> Option<Header> {
-    let sliced = SlicedPacket::from_ip(packet).ok()?;
+/// `packet` may be the packet's first bytes only (a capture keeps the headers); `wire_len` is
+/// its whole length. `None`: not TCP, or cut inside the headers.
+pub fn parse(packet: &[u8], wire_len: usize, keep: usize) -> Option<Header> {
+    let sliced = LaxSlicedPacket::from_ip(packet).ok()?;
     let (src_ip, dst_ip): (IpAddr, IpAddr) = match sliced.net? {
-        NetSlice::Ipv4(ip) => (ip.header().source_addr().into(), ip.header().destination_addr().into()),
-        NetSlice::Ipv6(ip) => (ip.header().source_addr().into(), ip.header().destination_addr().into()),
-        NetSlice::Arp(_) => return None,
+        LaxNetSlice::Ipv4(ip) => (ip.header().source_addr().into(), ip.header().destination_addr().into()),
+        LaxNetSlice::Ipv6(ip) => (ip.header().source_addr().into(), ip.header().destination_addr().into()),
+        LaxNetSlice::Arp(_) => return None,
     };
     let Some(TransportSlice::Tcp(tcp)) = sliced.transport else { return None };
     let mut options = SynOptions::default();
@@ -160,6 +161,8 @@ pub fn parse(packet: &[u8], keep: usize) -> Option<Header> {
         }
     }
     let payload = tcp.payload();
+    // Where the data starts in the packet: what follows, up to the whole length, is data.
+    let at = payload.as_ptr() as usize - packet.as_ptr() as usize;
     Some(Header {
         src: SocketAddr::new(src_ip, tcp.source_port()),
         dst: SocketAddr::new(dst_ip, tcp.destination_port()),
@@ -168,7 +171,7 @@ pub fn parse(packet: &[u8], keep: usize) -> Option<Header> {
         ack: tcp.acknowledgment_number(),
         win: tcp.window_size(),
         options,
-        len: payload.len() as u32,
+        len: wire_len.saturating_sub(at) as u32,
         head: payload[..payload.len().min(keep)].to_vec(),
     })
 }
@@ -195,6 +198,9 @@ pub struct Segment {
     pub options: Option<SynOptions>,
     /// What it is, in Wireshark's words (empty for an ordinary segment).
     pub analysis: Vec<Analysis>,
+    /// It is the first to acknowledge the peer's SYN or FIN (the handshake's last ACK, the
+    /// close's ACKs): it moves a state, and is shown even when ACKs of data are not.
+    pub acks_control: bool,
     /// Drawn from the calls, not captured: no capture was possible.
     pub inferred: bool,
     /// Sent, and never delivered: lab's link dropped it (`lab net`), and why.
@@ -300,7 +306,8 @@ mod tests {
 
     #[test]
     fn a_syn_is_read_with_its_options() {
-        let h = parse(&packet("SYN", b""), 32).unwrap();
+        let p = packet("SYN", b"");
+        let h = parse(&p, p.len(), 32).unwrap();
         assert_eq!(h.flags, Flags::SYN);
         assert_eq!((h.src.to_string().as_str(), h.dst.port(), h.seq, h.win), ("127.0.0.1:40000", 8888, 1000, 512));
         assert_eq!(h.options.mss, Some(65495));
@@ -310,18 +317,26 @@ mod tests {
 
     #[test]
     fn data_keeps_its_length_and_first_bytes() {
-        let h = parse(&packet("PSH,ACK", b"HOLA\n"), 2).unwrap();
+        let p = packet("PSH,ACK", b"HOLA\n");
+        let h = parse(&p, p.len(), 2).unwrap();
         assert_eq!((h.flags, h.ack, h.len, h.head.as_slice()), (Flags::PSH | Flags::ACK, 77, 5, &b"HO"[..]));
     }
 
     #[test]
     fn anything_but_tcp_is_none() {
-        assert_eq!(parse(b"", 32), None);
-        assert_eq!(parse(&[0x45, 0, 0], 32), None);
+        assert_eq!(parse(b"", 0, 32), None);
+        assert_eq!(parse(&[0x45, 0, 0], 3, 32), None);
         let mut udp = Vec::new();
         PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64).udp(1, 2).write(&mut udp, b"x").unwrap();
-        assert_eq!(parse(&udp, 32), None);
+        assert_eq!(parse(&udp, udp.len(), 32), None);
         let cut = packet("PSH,ACK", b"HOLA\n");
-        assert_eq!(parse(&cut[..30], 32), None);
+        assert_eq!(parse(&cut[..30], cut.len(), 32), None, "cut inside the TCP header");
+    }
+
+    #[test]
+    fn a_packet_cut_after_its_headers_keeps_its_whole_length() {
+        let p = packet("PSH,ACK", &[b'x'; 1000]);
+        let h = parse(&p[..60], p.len(), 32).unwrap();
+        assert_eq!((h.len, h.head.len()), (1000, 20));
     }
 }

@@ -1,0 +1,158 @@
+//! lab's own network: a network namespace made at start-up, whose loopback is lab's alone.
+//!
+//! Why: to see the segments themselves (not arrows inferred from the calls) lab captures on
+//! `lo`, which needs CAP_NET_RAW; and in a network of its own, ports never clash with the
+//! machine's. A plain user may have both: `unshare(CLONE_NEWUSER | CLONE_NEWNET)` makes a user
+//! namespace in which lab holds every capability *for its own network*, and nothing else. The
+//! real uid is mapped to itself, so every program lab starts stays the same plain user.
+//! As real root, a network namespace alone is enough.
+//!
+//! It must happen before any thread exists (the kernel refuses a new user namespace to a
+//! multi-threaded process): [`enter`] is called first thing in `main`. Everything in it dies
+//! with lab's last process; nothing is left on the machine.
+//!
+//! Where the system refuses, [`enter`] says which setting refuses and how to allow it, and lab
+//! runs on the machine's network as before, its arrows inferred.
+//!
+//! (`lab net`'s hosts are made another way: `net::userns` enters a user namespace alone, and
+//! each host is a network namespace of a thread. The whole process moves here: a lesson's
+//! sockets, its kernel-table socket and the capture all belong to the one network.)
+
+use crate::i18n::{self, M};
+use nix::errno::Errno;
+use nix::sched::{unshare, CloneFlags};
+use nix::unistd::{geteuid, getgid, getuid};
+use std::fs;
+use std::sync::OnceLock;
+
+/// Which network lab's sockets are in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Network {
+    /// The machine's: what everyone else sees (`lab server`, `lab client`, `lab trace`).
+    Machine,
+    /// lab's own, made at start-up: its `lo` is up and captured.
+    Own,
+    /// lab's own was asked for and refused: why, in words, with the fix.
+    Refused(String),
+}
+
+static NETWORK: OnceLock<Network> = OnceLock::new();
+
+/// The network this run is in (the machine's unless [`enter`] made one).
+pub fn current() -> &'static Network {
+    NETWORK.get_or_init(|| Network::Machine)
+}
+
+/// Is this run in a network of its own, where segments can be captured?
+pub fn own() -> bool {
+    *current() == Network::Own
+}
+
+/// Moves this process into a network of its own: user + network namespaces (a plain user), or
+/// a network namespace alone (real root); then brings `lo` up. Call before any thread starts.
+/// On refusal the process stays where it was and the reason is kept ([`current`]).
+pub fn enter() -> &'static Network {
+    let outcome = match make() {
+        Ok(()) => Network::Own,
+        Err((step, e)) => Network::Refused(refusal(step, e, &Settings::read())),
+    };
+    NETWORK.get_or_init(|| outcome)
+}
+
+/// What failed: the step and its errno.
+type Failure = (&'static str, Errno);
+
+fn make() -> Result<(), Failure> {
+    if geteuid().is_root() {
+        unshare(CloneFlags::CLONE_NEWNET).map_err(|e| ("unshare(CLONE_NEWNET)", e))?;
+    } else {
+        let (uid, gid) = (getuid(), getgid());
+        unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET)
+            .map_err(|e| ("unshare(CLONE_NEWUSER|CLONE_NEWNET)", e))?;
+        // A process may map only its own ids, and only once setgroups is off (else it could
+        // drop a group that denies it something: user_namespaces(7)).
+        write("/proc/self/setgroups", "deny")?;
+        write("/proc/self/uid_map", &format!("{uid} {uid} 1"))?;
+        write("/proc/self/gid_map", &format!("{gid} {gid} 1"))?;
+    }
+    // A new network namespace's loopback starts down.
+    crate::sys::loopback_up()
+        .map_err(|e| ("SIOCSIFFLAGS lo up", Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))
+}
+
+fn write(path: &'static str, text: &str) -> Result<(), Failure> {
+    fs::write(path, text).map_err(|e| (path, Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))
+}
+
+/// The system settings that decide whether a plain user may make a user namespace.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Settings {
+    /// `kernel.apparmor_restrict_unprivileged_userns` (Ubuntu ≥ 23.10).
+    pub apparmor_restrict: Option<u64>,
+    /// `user.max_user_namespaces`.
+    pub max_user_namespaces: Option<u64>,
+    /// `kernel.unprivileged_userns_clone` (Debian's older kernels).
+    pub unprivileged_clone: Option<u64>,
+}
+
+impl Settings {
+    fn read() -> Settings {
+        let num = |p: &str| fs::read_to_string(p).ok().and_then(|s| s.trim().parse().ok());
+        Settings {
+            apparmor_restrict: num("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"),
+            max_user_namespaces: num("/proc/sys/user/max_user_namespaces"),
+            unprivileged_clone: num("/proc/sys/kernel/unprivileged_userns_clone"),
+        }
+    }
+}
+
+/// Why lab could not have a network of its own, and how to allow it: the setting that refuses,
+/// by name, when one does.
+pub fn refusal(step: &str, e: Errno, s: &Settings) -> String {
+    let fix = if s.max_user_namespaces == Some(0) {
+        i18n::t(M::NetnsMaxUserNs)
+    } else if s.unprivileged_clone == Some(0) {
+        i18n::t(M::NetnsUnprivClone)
+    } else if s.apparmor_restrict == Some(1) {
+        i18n::t(M::NetnsAppArmor)
+    } else if e == Errno::EINVAL {
+        i18n::t(M::NetnsThreads)
+    } else {
+        i18n::t(M::NetnsSeccomp)
+    };
+    i18n::f(M::NetnsRefused, &[&step, &format!("{e:?}"), &fix])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s() -> Settings {
+        Settings::default()
+    }
+
+    #[test]
+    fn apparmor_refusal_names_the_sysctl() {
+        let words = refusal("SIOCSIFFLAGS lo up", Errno::EPERM, &Settings { apparmor_restrict: Some(1), ..s() });
+        assert!(words.contains("kernel.apparmor_restrict_unprivileged_userns"), "{words}");
+        assert!(words.contains("EPERM"), "{words}");
+    }
+
+    #[test]
+    fn no_user_namespaces_names_max_user_namespaces() {
+        let words = refusal("unshare", Errno::ENOSPC, &Settings { max_user_namespaces: Some(0), ..s() });
+        assert!(words.contains("user.max_user_namespaces"), "{words}");
+    }
+
+    #[test]
+    fn debian_switch_off_names_unprivileged_userns_clone() {
+        let words = refusal("unshare", Errno::EPERM, &Settings { unprivileged_clone: Some(0), ..s() });
+        assert!(words.contains("kernel.unprivileged_userns_clone"), "{words}");
+    }
+
+    #[test]
+    fn eperm_with_no_setting_suspects_a_container() {
+        let words = refusal("unshare", Errno::EPERM, &s());
+        assert!(words.contains("seccomp"), "{words}");
+    }
+}
