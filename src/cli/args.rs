@@ -5,12 +5,14 @@ use crate::chat::dialect::{Choice, Dialect};
 use crate::chat::server::Model;
 use crate::lesson::format::Lang;
 use crate::netcat;
-use crate::render::{output::TraceTo, ColorChoice};
+use crate::render::output::{Afterwards, TraceTo};
+use crate::render::ColorChoice;
 use crate::tcp_state::TcpState;
 pub use crate::trace::wire::Show as WireShow;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// A teaching lab for TCP sockets: every call traced, every state checked against the kernel.
 #[derive(Parser, Debug)]
@@ -125,6 +127,49 @@ impl FaultArgs {
     }
 }
 
+/// How a traced program's run is shown (`lab trace`, `lab net`).
+#[derive(Args, Debug)]
+pub struct ShownArgs {
+    /// The trace as JSON Lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the trace to this file instead of stderr (the programs keep the terminal).
+    #[arg(long, value_name = "FILE")]
+    pub trace_file: Option<PathBuf>,
+    /// Pause before each socket call: Enter goes on, c continues without pausing, q quits, ? lists
+    /// the keys (read from the terminal).
+    #[arg(long)]
+    pub step: bool,
+    /// After the run, draw it as a sequence diagram (one lifeline per socket).
+    #[arg(long)]
+    pub diagram: bool,
+    /// Write the sequence diagram as Mermaid to this file.
+    #[arg(long, value_name = "FILE")]
+    pub mermaid: Option<PathBuf>,
+    /// When the programs are done, draw the run as an SVG sequence diagram into FILE.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// When the programs are done, write a self-contained HTML page: diagram, trace, verdicts.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
+impl ShownArgs {
+    /// Where the trace goes, and the pictures made when the run is over.
+    pub fn to(self, observe: Option<Duration>) -> (TraceTo, Afterwards) {
+        let to = TraceTo {
+            on: true,
+            json: self.json,
+            file: self.trace_file,
+            step: self.step,
+            observe,
+            svg: self.svg,
+            html: self.html,
+        };
+        (to, Afterwards { diagram: self.diagram, mermaid: self.mermaid })
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct TraceCmdArgs {
     #[command(flatten)]
@@ -140,28 +185,8 @@ pub struct TraceCmdArgs {
     /// root, a set-user-ID program then keeps its rights.
     #[arg(long, conflicts_with = "pid")]
     pub no_filter: bool,
-    /// The trace as JSON Lines.
-    #[arg(long)]
-    pub json: bool,
-    /// Write the trace to this file instead of stderr (the program keeps the terminal).
-    #[arg(long, value_name = "FILE")]
-    pub trace_file: Option<PathBuf>,
-    /// Pause before each socket call: Enter goes on, c continues without pausing, q quits, ? lists
-    /// the keys (read from the terminal).
-    #[arg(long)]
-    pub step: bool,
-    /// After the run, draw it as a sequence diagram (one lifeline per socket).
-    #[arg(long)]
-    pub diagram: bool,
-    /// Write the sequence diagram as Mermaid to this file.
-    #[arg(long, value_name = "FILE")]
-    pub mermaid: Option<PathBuf>,
-    /// When the program is done, draw the run as an SVG sequence diagram into FILE.
-    #[arg(long, value_name = "FILE")]
-    pub svg: Option<PathBuf>,
-    /// When the program is done, write a self-contained HTML page: diagram, trace, verdicts.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
+    #[command(flatten)]
+    pub shown: ShownArgs,
     /// How often, in ms, the kernel observer reads the table between calls (0: after every
     /// event instead).
     #[arg(long, value_name = "MS", default_value_t = 5)]
@@ -204,27 +229,8 @@ pub struct NetArgs {
     /// Show calls on every fd (files, pipes, Unix sockets) too, not only TCP and UDP sockets.
     #[arg(long)]
     pub all_fds: bool,
-    /// The trace as JSON Lines.
-    #[arg(long)]
-    pub json: bool,
-    /// Write the trace to this file instead of stderr (the programs keep the terminal).
-    #[arg(long, value_name = "FILE")]
-    pub trace_file: Option<PathBuf>,
-    /// Pause before each socket call until Enter (read from the terminal).
-    #[arg(long)]
-    pub step: bool,
-    /// After the run, draw it as a sequence diagram.
-    #[arg(long)]
-    pub diagram: bool,
-    /// Write the sequence diagram as Mermaid to this file.
-    #[arg(long, value_name = "FILE")]
-    pub mermaid: Option<PathBuf>,
-    /// When the programs are done, draw the run as an SVG sequence diagram into FILE.
-    #[arg(long, value_name = "FILE")]
-    pub svg: Option<PathBuf>,
-    /// When the programs are done, write a self-contained HTML page: diagram, trace, verdicts.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
+    #[command(flatten)]
+    pub shown: ShownArgs,
 }
 
 #[derive(Subcommand, Debug)]

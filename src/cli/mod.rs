@@ -149,9 +149,7 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
     // Before the tracer: its observer thread must inherit the blocked signals.
     let signals = crate::ptrace::block_signals()?;
     let observe = (a.observe_ms > 0).then(|| Duration::from_millis(a.observe_ms));
-    let to =
-        output::TraceTo { on: true, json: a.json, file: a.trace_file, step: a.step, observe, svg: a.svg, html: a.html };
-    let view = output::Afterwards { diagram: a.diagram, mermaid: a.mermaid };
+    let (to, view) = a.shown.to(observe);
     // The pcap file is opened before the program starts: a path that cannot be written stops
     // lab here.
     let wire = match (a.net && crate::netns::own(), a.pcap) {
@@ -182,16 +180,7 @@ fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
     // First, before any thread: the kernel makes a user namespace only for a single thread.
     userns::enter().map_err(|e| io::Error::other(crate::i18n::f(crate::i18n::M::NetNoUserns, &[&e])))?;
     let signals = crate::ptrace::block_signals()?;
-    let to = output::TraceTo {
-        on: true,
-        json: a.json,
-        file: a.trace_file,
-        step: a.step,
-        observe: Some(Duration::from_millis(5)),
-        svg: a.svg,
-        html: a.html,
-    };
-    let view = output::Afterwards { diagram: a.diagram, mermaid: a.mermaid };
+    let (to, view) = a.shown.to(Some(Duration::from_millis(5)));
     let code = output::traced_run(&to, color, &view, None, |tracer| run::run(&opts, tracer, &signals))?;
     crate::render::page::wait_written(Duration::from_secs(5));
     std::process::exit(code)
