@@ -25,13 +25,10 @@ fn compiled(dir: &Path, name: &str) -> Option<PathBuf> {
     Some(exe)
 }
 
-/// Runs `lab trace --json ARGS -- PROGRAM` to its end; returns lab's exit code, its stderr,
-/// and the trace's events.
-fn traced(dir: &Path, args: &[&str], program: &[&str]) -> (i32, String, Vec<Value>) {
-    let file = dir.join("trace.jsonl");
-    // SIGINT back to its default first: a test run started in the background by a shell
-    // (as CI may be) inherits SIGINT ignored, and so would the traced program — the signal lab
-    // passes on would then be ignored, as it would be for that program in that shell.
+/// `lab` with SIGINT at its default: a test run started in the background by a shell (as CI
+/// may be) inherits SIGINT ignored, and so would the traced program — the signal lab passes on
+/// would then be ignored, as it would be for that program in that shell.
+fn lab_with_sigint() -> std::process::Command {
     let like_lab = lab();
     let mut env = std::process::Command::new("env");
     for (key, value) in like_lab.get_envs() {
@@ -40,9 +37,15 @@ fn traced(dir: &Path, args: &[&str], program: &[&str]) -> (i32, String, Vec<Valu
             None => env.env_remove(key),
         };
     }
-    let child = env
-        .arg("--default-signal=INT")
-        .arg(like_lab.get_program())
+    env.arg("--default-signal=INT").arg(like_lab.get_program());
+    env
+}
+
+/// Runs `lab trace --json ARGS -- PROGRAM` to its end; returns lab's exit code, its stderr,
+/// and the trace's events.
+fn traced(dir: &Path, args: &[&str], program: &[&str]) -> (i32, String, Vec<Value>) {
+    let file = dir.join("trace.jsonl");
+    let child = lab_with_sigint()
         .args(["trace", "--json", "--trace-file"])
         .arg(&file)
         .args(args)
@@ -136,20 +139,7 @@ fn kill_int_sent_to_lab_reaches_the_program_and_its_end_is_told_by_the_signal() 
     let dir = temp_dir("odd-kill-int");
     let Some(exe) = compiled(&dir, "waits_or_kills_itself") else { return };
     let file = dir.join("trace.jsonl");
-    // SIGINT back to its default first: a test run started in the background by a shell
-    // (as CI may be) inherits SIGINT ignored, and so would the traced program — the signal lab
-    // passes on would then be ignored, as it would be for that program in that shell.
-    let like_lab = lab();
-    let mut env = std::process::Command::new("env");
-    for (key, value) in like_lab.get_envs() {
-        match value {
-            Some(v) => env.env(key, v),
-            None => env.env_remove(key),
-        };
-    }
-    let child = env
-        .arg("--default-signal=INT")
-        .arg(like_lab.get_program())
+    let child = lab_with_sigint()
         .args(["trace", "--json", "--trace-file"])
         .arg(&file)
         .arg("--")
