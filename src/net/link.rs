@@ -207,17 +207,19 @@ impl Link {
         let id = self.offered;
         let shape = Shape::of(&packet);
         let mut rng = self.draws(from, to, shape);
-        let rules: Vec<Rule> = self.clauses.iter().filter(|c| c.way.holds(from, to)).map(|c| c.rule.clone()).collect();
+        // The rules of this way, read in place (no copy per packet: this runs for every one).
+        let clauses = &self.clauses;
+        let rules = || clauses.iter().filter(move |c| c.way.holds(from, to)).map(|c| &c.rule);
         let way = self.ways.entry((from, to)).or_default();
         count(way, shape);
-        if let Some(why) = rules.iter().find_map(|r| dropped(r, way, shape, &mut rng)) {
+        if let Some(why) = rules().find_map(|r| dropped(r, way, shape, &mut rng)) {
             return Fate::Dropped(why);
         }
         if self.due.len() >= MAX_IN_FLIGHT {
             return Fate::Dropped(Why::QueueFull);
         }
         let mut at = now;
-        for rule in &rules {
+        for rule in rules() {
             at = match later(rule, way, shape, at, &mut rng) {
                 Some(at) => at,
                 None => return Fate::Dropped(Why::QueueFull),
@@ -227,16 +229,17 @@ impl Link {
         // (reordering is its own rule).
         at = at.max(way.last_due);
         way.last_due = at;
-        let copies = 1 + u8::from(rules.iter().any(|r| duplicated(r, &mut rng)));
-        let hold = shape.data > 0 && way.held.is_none() && rules.iter().any(|r| holds(r, &mut rng));
+        let copies = 1 + u8::from(rules().any(|r| duplicated(r, &mut rng)));
+        let hold = shape.data > 0 && way.held.is_none() && rules().any(|r| holds(r, &mut rng));
         if hold {
-            let behind = rules.iter().find_map(behind).unwrap_or(1);
+            let behind = rules().find_map(behind).unwrap_or(1);
             way.held = Some(Held { packet, sent: now, id, behind, deadline: at + REORDER_WAIT });
             return Fate::Held;
         }
-        for _ in 0..copies {
+        if copies == 2 {
             self.push(Due { at, order: 0, from, to, sent: now, id, packet: packet.clone() });
         }
+        self.push(Due { at, order: 0, from, to, sent: now, id, packet });
         self.let_pass(from, to, at);
         Fate::Due { at, copies }
     }
