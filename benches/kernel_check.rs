@@ -18,7 +18,10 @@ use std::time::{Duration, Instant};
 /// Opens about `n` sockets: one listener and (n-1)/2 connected pairs, every one accepted.
 fn open_sockets(n: usize) -> (Vec<Socket>, SocketAddr) {
     let l = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
-    l.bind(&SockAddr::from("127.0.0.1:0".parse::<SocketAddr>().unwrap())).unwrap();
+    l.bind(&SockAddr::from(
+        "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
+    ))
+    .unwrap();
     l.listen(1024).unwrap();
     let addr = l.local_addr().unwrap().as_socket().unwrap();
     let mut v = vec![l];
@@ -49,7 +52,12 @@ fn process_ms(cmd: &str, args: &[&str], runs: usize) -> f64 {
     let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
             let t = Instant::now();
-            let ok = Command::new(cmd).args(args).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
+            let ok = Command::new(cmd)
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .unwrap();
             assert!(ok.success(), "{cmd} {args:?} failed");
             t.elapsed()
         })
@@ -110,19 +118,37 @@ fn main() {
     // The wrapper's own cost: a setsockopt through bare socket2, through TracedSocket with
     // tracing off, and with tracing on (events discarded, so only the tracing work counts).
     let bare = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
-    let off = TracedSocket::new(None, "bench", Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
+    let off = TracedSocket::new(
+        None,
+        "bench",
+        Domain::IPV4,
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )
+    .unwrap();
     let tracer = Tracer::new(Arc::new(Discard));
-    let on = TracedSocket::new(Some(tracer), "bench", Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
+    let on = TracedSocket::new(
+        Some(tracer),
+        "bench",
+        Domain::IPV4,
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )
+    .unwrap();
     let iters = 200_000;
     let t_bare = per_call(iters, || bare.set_tcp_nodelay(true).unwrap());
     let t_off = per_call(iters, || off.setsockopt(SockOpt::NoDelay(true)).unwrap());
-    let t_on = per_call(iters / 10, || on.setsockopt(SockOpt::NoDelay(true)).unwrap());
+    let t_on = per_call(iters / 10, || {
+        on.setsockopt(SockOpt::NoDelay(true)).unwrap()
+    });
     println!();
     println!("| setsockopt(TCP_NODELAY) | µs per call |");
     println!("|---|---|");
     println!("| bare socket2 | {t_bare:.3} |");
     println!("| TracedSocket, tracing off | {t_off:.3} |");
-    println!("| TracedSocket, tracing on (no check for setsockopt; events discarded) | {t_on:.3} |");
+    println!(
+        "| TracedSocket, tracing on (no check for setsockopt; events discarded) | {t_on:.3} |"
+    );
 
     // A traced send(): what the chat server pays per send with --trace. The peer reads each
     // byte back so the socket never fills.
@@ -131,13 +157,24 @@ fn main() {
     let mut byte = [0u8; 1];
     let bare = per_call(100_000, || {
         a.send(b"x").unwrap();
-        nix::sys::socket::recv(std::os::fd::AsRawFd::as_raw_fd(b), &mut byte, nix::sys::socket::MsgFlags::empty())
-            .unwrap();
+        nix::sys::socket::recv(
+            std::os::fd::AsRawFd::as_raw_fd(b),
+            &mut byte,
+            nix::sys::socket::MsgFlags::empty(),
+        )
+        .unwrap();
     });
     let mut row = |name: &str, sink: Option<Arc<dyn Sink>>| {
-        let s =
-            TracedSocket::new(sink.map(Tracer::new), "bench", Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
-        s.connect(socks[0].local_addr().unwrap().as_socket().unwrap()).unwrap();
+        let s = TracedSocket::new(
+            sink.map(Tracer::new),
+            "bench",
+            Domain::IPV4,
+            Type::STREAM,
+            Some(Protocol::TCP),
+        )
+        .unwrap();
+        s.connect(socks[0].local_addr().unwrap().as_socket().unwrap())
+            .unwrap();
         let (peer, _) = socks[0].accept().unwrap();
         let t = per_call(50_000, || {
             s.send(b"x").unwrap();
@@ -160,12 +197,16 @@ fn main() {
     row(
         "traced, human lines to /dev/null",
         Some(Arc::new(
-            lab::render::human::HumanSink::new(std::fs::File::create("/dev/null").unwrap(), false).buffered(),
+            lab::render::human::HumanSink::new(std::fs::File::create("/dev/null").unwrap(), false)
+                .buffered(),
         )),
     );
     row(
         "traced, JSON lines to /dev/null",
-        Some(Arc::new(lab::render::json::JsonSink::new(std::fs::File::create("/dev/null").unwrap()).buffered())),
+        Some(Arc::new(
+            lab::render::json::JsonSink::new(std::fs::File::create("/dev/null").unwrap())
+                .buffered(),
+        )),
     );
     for s in &socks {
         let _ = s.set_linger(Some(Duration::ZERO));

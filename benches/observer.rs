@@ -19,13 +19,31 @@ use std::time::{Duration, Instant};
 /// fds, more than one process may have here).
 fn peer_server() -> (std::process::Child, SocketAddr) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
-        .args(["server", "--port", "0", "--model", "poll", "--max-clients", "20000"])
+        .args([
+            "server",
+            "--port",
+            "0",
+            "--model",
+            "poll",
+            "--max-clients",
+            "20000",
+        ])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("listening on ").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("listening on ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     (child, addr)
 }
 
@@ -80,7 +98,12 @@ fn thread_cpu_ms(name: &str) -> f64 {
         let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
         if comm.trim() == name {
             let stat = std::fs::read_to_string(t.path().join("stat")).unwrap();
-            let f: Vec<&str> = stat.rsplit(") ").next().unwrap().split_whitespace().collect();
+            let f: Vec<&str> = stat
+                .rsplit(") ")
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .collect();
             return (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) * tick_ms;
         }
     }
@@ -88,7 +111,10 @@ fn thread_cpu_ms(name: &str) -> f64 {
 }
 
 fn reading_costs(table: &KernelTable, addr: SocketAddr) {
-    let rows = table.rows(&lab::kernel::table::Filter::default()).unwrap().len();
+    let rows = table
+        .rows(&lab::kernel::table::Filter::default())
+        .unwrap()
+        .len();
     println!("(the table holds {rows} rows before the connections are opened)\n");
     println!("| followed connections | by lookups µs | by dump µs |");
     println!("|---|---|---|");
@@ -143,21 +169,34 @@ fn delay() {
     let mut delays = Vec::new();
     let mut seed: u64 = 7;
     for i in 0..trials {
-        let c =
-            TracedSocket::new(Some(tracer.clone()), &format!("c{i}"), Domain::IPV4, Type::STREAM, Some(Protocol::TCP))
-                .unwrap();
+        let c = TracedSocket::new(
+            Some(tracer.clone()),
+            &format!("c{i}"),
+            Domain::IPV4,
+            Type::STREAM,
+            Some(Protocol::TCP),
+        )
+        .unwrap();
         c.connect(l.local_addr().unwrap()).unwrap();
         let (peer, _) = l.accept().unwrap();
         let actor = format!("c{i}");
         // At a moment that has nothing to do with the observer's rhythm (which restarts when it
         // reports), the peer (untraced) closes: the client's side moves to CLOSE-WAIT, no call.
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         std::thread::sleep(Duration::from_micros((seed >> 33) % 10_000));
         let t0 = Instant::now();
         drop(peer);
         let deadline = t0 + Duration::from_secs(2);
         loop {
-            let seen = arrivals.0.lock().unwrap().iter().find(|(_, e)| e.actor == actor).map(|(t, _)| *t);
+            let seen = arrivals
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(_, e)| e.actor == actor)
+                .map(|(t, _)| *t);
             if let Some(t) = seen {
                 delays.push(t.duration_since(t0));
                 break;

@@ -8,7 +8,9 @@ use std::io;
 
 /// Turns an error from setting up a socket on `target` into a sentence a student can act on.
 pub fn startup(e: io::Error, target: &str) -> io::Error {
-    let Some(errno) = e.raw_os_error().map(Errno::from_raw) else { return e };
+    let Some(errno) = e.raw_os_error().map(Errno::from_raw) else {
+        return e;
+    };
     let (name, msg) = (names::errno_name(errno), errno.desc());
     let why = match errno {
         Errno::EADDRINUSE => in_use(target),
@@ -24,8 +26,14 @@ pub fn startup(e: io::Error, target: &str) -> io::Error {
 
 /// EADDRINUSE on `target` (`host:port`): the real port, and what holds it, from the table.
 fn in_use(target: &str) -> String {
-    let port = target.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).unwrap_or(0);
-    let holder = crate::kernel::table::KernelTable::open().ok().and_then(|tab| owners::port_holder(&tab, port));
+    let port = target
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or(0);
+    let holder = crate::kernel::table::KernelTable::open()
+        .ok()
+        .and_then(|tab| owners::port_holder(&tab, port));
     match holder {
         Some(h) => f(M::ErrInUseHeld, &[&target, &h.words(), &port]),
         None => f(M::ErrInUse, &[&target, &port]),
@@ -38,23 +46,38 @@ mod tests {
 
     #[test]
     fn port_in_use_is_explained() {
-        let e = startup(io::Error::from_raw_os_error(libc::EADDRINUSE), "0.0.0.0:8888");
+        let e = startup(
+            io::Error::from_raw_os_error(libc::EADDRINUSE),
+            "0.0.0.0:8888",
+        );
         let text = e.to_string();
         assert!(
-            text.starts_with("EADDRINUSE (Address in use)") || text.starts_with("EADDRINUSE (Address already in use)"),
+            text.starts_with("EADDRINUSE (Address in use)")
+                || text.starts_with("EADDRINUSE (Address already in use)"),
             "{text}"
         );
         // The real port, whatever holds it on this machine now.
-        assert!(text.contains("lab sockets --port 8888 -p") && !text.contains("PORT"), "{text}");
+        assert!(
+            text.contains("lab sockets --port 8888 -p") && !text.contains("PORT"),
+            "{text}"
+        );
     }
 
     #[test]
     fn privileged_ports_and_foreign_addresses_are_explained() {
         let e = startup(io::Error::from_raw_os_error(libc::EACCES), "0.0.0.0:80").to_string();
         assert!(e.starts_with("EACCES") && e.contains("below 1024"), "{e}");
-        let e = startup(io::Error::from_raw_os_error(libc::EADDRNOTAVAIL), "192.0.2.1:9").to_string();
+        let e = startup(
+            io::Error::from_raw_os_error(libc::EADDRNOTAVAIL),
+            "192.0.2.1:9",
+        )
+        .to_string();
         assert!(e.contains("no such address"), "{e}");
-        let e = startup(io::Error::from_raw_os_error(libc::ECONNREFUSED), "127.0.0.1:9").to_string();
+        let e = startup(
+            io::Error::from_raw_os_error(libc::ECONNREFUSED),
+            "127.0.0.1:9",
+        )
+        .to_string();
         assert!(e.contains("nobody is listening"), "{e}");
     }
 }

@@ -28,8 +28,9 @@ impl Lang {
 
     /// Spanish if `LANG` (or `LC_ALL`, `LC_MESSAGES`) says so, English otherwise.
     pub fn from_env() -> Lang {
-        let env =
-            ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+        let env = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
         match env {
             Some(v) if v.starts_with("es") => Lang::Es,
             _ => Lang::En,
@@ -620,7 +621,11 @@ pub const CATALOG: &[(M, &str, &str)] = &[
 /// A message in `lang`.
 pub fn text_in(m: M, lang: Lang) -> &'static str {
     // CATALOG lists every message (a test checks it).
-    let (_, en, es) = CATALOG.iter().find(|(k, _, _)| *k == m).copied().unwrap_or((m, "?", "?"));
+    let (_, en, es) = CATALOG
+        .iter()
+        .find(|(k, _, _)| *k == m)
+        .copied()
+        .unwrap_or((m, "?", "?"));
     match lang {
         Lang::En => en,
         Lang::Es => es,
@@ -665,10 +670,18 @@ mod tests {
     fn every_message_has_both_languages_with_the_same_placeholders() {
         assert_eq!(M::iter().count(), CATALOG.len());
         for m in M::iter() {
-            assert_eq!(CATALOG.iter().filter(|(k, _, _)| *k == m).count(), 1, "{m:?} listed once");
+            assert_eq!(
+                CATALOG.iter().filter(|(k, _, _)| *k == m).count(),
+                1,
+                "{m:?} listed once"
+            );
             let (en, es) = (text_in(m, Lang::En), text_in(m, Lang::Es));
             assert!(!en.is_empty() && !es.is_empty(), "{m:?}");
-            assert_eq!(en.matches("{}").count(), es.matches("{}").count(), "{m:?}: placeholders");
+            assert_eq!(
+                en.matches("{}").count(),
+                es.matches("{}").count(),
+                "{m:?}: placeholders"
+            );
             assert!(en != es || SAME.contains(&m), "{m:?} is not translated");
         }
     }
@@ -682,8 +695,12 @@ mod tests {
             }
             for m in M::iter().filter(|m| format!("{m:?}").starts_with("Room")) {
                 let text = text_in(m, lang);
-                let marked = ["* ", "! ", "[priv"].iter().any(|p| text.starts_with(p)) || m == M::RoomMine;
-                assert!(marked, "{m:?} in {lang:?}: the server's lines carry their mark");
+                let marked =
+                    ["* ", "! ", "[priv"].iter().any(|p| text.starts_with(p)) || m == M::RoomMine;
+                assert!(
+                    marked,
+                    "{m:?} in {lang:?}: the server's lines carry their mark"
+                );
             }
         }
     }
@@ -691,6 +708,9 @@ mod tests {
     #[test]
     fn placeholders_are_filled_in_order() {
         assert_eq!(f_in(M::CheckTotals, Lang::Es, &[&3, &1]), "3 bien, 1 mal");
-        assert_eq!(f_in(M::CheckTotals, Lang::En, &[&3, &1]), "3 passed, 1 failed");
+        assert_eq!(
+            f_in(M::CheckTotals, Lang::En, &[&3, &1]),
+            "3 passed, 1 failed"
+        );
     }
 }

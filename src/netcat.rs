@@ -78,7 +78,10 @@ fn relay(sock: TracedSocket) -> io::Result<()> {
         }
         // Traced like every call on the socket: the student sees what this loop waits for.
         poll(sock.tracer(), &sock.actor(), &mut fds, PollTimeout::NONE)?;
-        let ready: Vec<bool> = fds.iter().map(|f| f.revents().is_some_and(|r| !r.is_empty())).collect();
+        let ready: Vec<bool> = fds
+            .iter()
+            .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+            .collect();
         drop(fds);
         let sock_ready = peer_open && ready[0];
         let stdin_ready = stdin_open && ready[usize::from(peer_open)];
@@ -110,7 +113,14 @@ fn relay(sock: TracedSocket) -> io::Result<()> {
                 match sock.send_all(&buf[..n]) {
                     Ok(()) => {}
                     // The peer is gone for good: nothing we type can reach it.
-                    Err(e) if matches!(e.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset) => break,
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+                        ) =>
+                    {
+                        break
+                    }
                     Err(e) => return Err(e),
                 }
             }
@@ -124,8 +134,9 @@ pub fn parse_listen_addr(s: &str) -> Result<SocketAddr, String> {
     if let Ok(port) = s.parse::<u16>() {
         return Ok(SocketAddr::from(([0, 0, 0, 0], port)));
     }
-    s.parse::<SocketAddr>()
-        .map_err(|_| format!("'{s}' is not PORT or ADDR:PORT (e.g. 8888, 127.0.0.1:8888, [::1]:8888)"))
+    s.parse::<SocketAddr>().map_err(|_| {
+        format!("'{s}' is not PORT or ADDR:PORT (e.g. 8888, 127.0.0.1:8888, [::1]:8888)")
+    })
 }
 
 #[cfg(test)]
@@ -134,9 +145,18 @@ mod tests {
 
     #[test]
     fn listen_addresses_parse() {
-        assert_eq!(parse_listen_addr("8888").unwrap(), "0.0.0.0:8888".parse().unwrap());
-        assert_eq!(parse_listen_addr("127.0.0.1:9").unwrap(), "127.0.0.1:9".parse().unwrap());
-        assert_eq!(parse_listen_addr("[::1]:9").unwrap(), "[::1]:9".parse().unwrap());
+        assert_eq!(
+            parse_listen_addr("8888").unwrap(),
+            "0.0.0.0:8888".parse().unwrap()
+        );
+        assert_eq!(
+            parse_listen_addr("127.0.0.1:9").unwrap(),
+            "127.0.0.1:9".parse().unwrap()
+        );
+        assert_eq!(
+            parse_listen_addr("[::1]:9").unwrap(),
+            "[::1]:9".parse().unwrap()
+        );
         assert!(parse_listen_addr("localhost:x").is_err());
         assert!(parse_listen_addr("70000").is_err());
     }

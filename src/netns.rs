@@ -76,12 +76,17 @@ fn make() -> Result<(), Failure> {
         write("/proc/self/gid_map", &format!("{gid} {gid} 1"))?;
     }
     // A new network namespace's loopback starts down.
-    crate::sys::loopback_up()
-        .map_err(|e| ("SIOCSIFFLAGS lo up", Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))
+    crate::sys::loopback_up().map_err(|e| {
+        (
+            "SIOCSIFFLAGS lo up",
+            Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
+        )
+    })
 }
 
 fn write(path: &'static str, text: &str) -> Result<(), Failure> {
-    fs::write(path, text).map_err(|e| (path, Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))
+    fs::write(path, text)
+        .map_err(|e| (path, Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))))
 }
 
 /// The system settings that decide whether a plain user may make a user namespace.
@@ -97,7 +102,11 @@ pub struct Settings {
 
 impl Settings {
     fn read() -> Settings {
-        let num = |p: &str| fs::read_to_string(p).ok().and_then(|s| s.trim().parse().ok());
+        let num = |p: &str| {
+            fs::read_to_string(p)
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+        };
         Settings {
             apparmor_restrict: num("/proc/sys/kernel/apparmor_restrict_unprivileged_userns"),
             max_user_namespaces: num("/proc/sys/user/max_user_namespaces"),
@@ -133,21 +142,48 @@ mod tests {
 
     #[test]
     fn apparmor_refusal_names_the_sysctl() {
-        let words = refusal("SIOCSIFFLAGS lo up", Errno::EPERM, &Settings { apparmor_restrict: Some(1), ..s() });
-        assert!(words.contains("kernel.apparmor_restrict_unprivileged_userns"), "{words}");
+        let words = refusal(
+            "SIOCSIFFLAGS lo up",
+            Errno::EPERM,
+            &Settings {
+                apparmor_restrict: Some(1),
+                ..s()
+            },
+        );
+        assert!(
+            words.contains("kernel.apparmor_restrict_unprivileged_userns"),
+            "{words}"
+        );
         assert!(words.contains("EPERM"), "{words}");
     }
 
     #[test]
     fn no_user_namespaces_names_max_user_namespaces() {
-        let words = refusal("unshare", Errno::ENOSPC, &Settings { max_user_namespaces: Some(0), ..s() });
+        let words = refusal(
+            "unshare",
+            Errno::ENOSPC,
+            &Settings {
+                max_user_namespaces: Some(0),
+                ..s()
+            },
+        );
         assert!(words.contains("user.max_user_namespaces"), "{words}");
     }
 
     #[test]
     fn debian_switch_off_names_unprivileged_userns_clone() {
-        let words = refusal("unshare", Errno::EPERM, &Settings { unprivileged_clone: Some(0), ..s() });
-        assert!(words.contains("kernel.unprivileged_userns_clone"), "{words}");
+        let words = refusal(
+            "unshare",
+            Errno::EPERM,
+            &Settings {
+                unprivileged_clone: Some(0),
+                ..s()
+            },
+        );
+        assert!(
+            words.contains("kernel.unprivileged_userns_clone"),
+            "{words}"
+        );
     }
 
     #[test]

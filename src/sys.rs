@@ -18,7 +18,13 @@ pub fn tcp_state_byte(fd: BorrowedFd<'_>) -> io::Result<u8> {
     // SAFETY: `state` is a valid, writable buffer of `len` bytes for the duration of the call,
     // `len` is a valid in/out length, and `fd` is borrowed, so it is open during the call.
     let rc = unsafe {
-        libc::getsockopt(fd.as_raw_fd(), libc::IPPROTO_TCP, libc::TCP_INFO, (&mut state as *mut u8).cast(), &mut len)
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            (&mut state as *mut u8).cast(),
+            &mut len,
+        )
     };
     if rc == -1 {
         return Err(io::Error::last_os_error());
@@ -46,7 +52,10 @@ pub fn unread_bytes(fd: BorrowedFd<'_>) -> io::Result<u32> {
 #[cfg(not(target_os = "linux"))]
 pub fn tcp_state_byte(fd: BorrowedFd<'_>) -> io::Result<u8> {
     let _ = fd.as_raw_fd();
-    Err(io::Error::new(io::ErrorKind::Unsupported, "TCP_INFO's tcpi_state is read on Linux only"))
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "TCP_INFO's tcpi_state is read on Linux only",
+    ))
 }
 
 /// Lets a write to a closed pipe end the process quietly, as `ls | head` does: SIGPIPE back to
@@ -119,13 +128,18 @@ pub fn syscall_info(pid: nix::unistd::Pid) -> nix::Result<(u32, SyscallStop)> {
     // SAFETY: each union member is read only under the `op` that says the kernel filled it.
     let stop = unsafe {
         match info.op {
-            libc::PTRACE_SYSCALL_INFO_ENTRY => SyscallStop::Entry { nr: info.u.entry.nr, args: info.u.entry.args },
-            libc::PTRACE_SYSCALL_INFO_SECCOMP => {
-                SyscallStop::Entry { nr: info.u.seccomp.nr, args: info.u.seccomp.args }
-            }
-            libc::PTRACE_SYSCALL_INFO_EXIT => {
-                SyscallStop::Exit { ret: info.u.exit.sval, is_error: info.u.exit.is_error != 0 }
-            }
+            libc::PTRACE_SYSCALL_INFO_ENTRY => SyscallStop::Entry {
+                nr: info.u.entry.nr,
+                args: info.u.entry.args,
+            },
+            libc::PTRACE_SYSCALL_INFO_SECCOMP => SyscallStop::Entry {
+                nr: info.u.seccomp.nr,
+                args: info.u.seccomp.args,
+            },
+            libc::PTRACE_SYSCALL_INFO_EXIT => SyscallStop::Exit {
+                ret: info.u.exit.sval,
+                is_error: info.u.exit.is_error != 0,
+            },
             _ => SyscallStop::None,
         }
     };
@@ -177,7 +191,9 @@ pub fn spawn_traced(
         nix::unistd::ForkResult::Parent { child } => Ok(child),
         nix::unistd::ForkResult::Child => {
             let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
-            let moved = netns.is_none_or(|ns| nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWNET).is_ok());
+            let moved = netns.is_none_or(|ns| {
+                nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWNET).is_ok()
+            });
             let ready = moved
                 && nix::sys::ptrace::traceme().is_ok()
                 && raise(Signal::SIGSTOP).is_ok()
@@ -198,10 +214,19 @@ pub fn spawn_traced(
 /// asking only for the value's size: a whole crate (xattr) for one call is not worth it.
 pub fn has_file_capabilities(path: &std::path::Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
-    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else { return false };
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
     // SAFETY: both strings are NUL-terminated and live across the call; a null buffer of size
     // 0 makes getxattr return the value's size without writing anything.
-    let size = unsafe { libc::getxattr(c.as_ptr(), c"security.capability".as_ptr(), std::ptr::null_mut(), 0) };
+    let size = unsafe {
+        libc::getxattr(
+            c.as_ptr(),
+            c"security.capability".as_ptr(),
+            std::ptr::null_mut(),
+            0,
+        )
+    };
     size > 0
 }
 
@@ -213,7 +238,10 @@ pub const EXIT_CANNOT_EXEC: i32 = 127;
 /// An `ifreq` naming `name` (the struct every interface ioctl takes), the rest zeroed.
 fn ifreq(name: &str) -> io::Result<libc::ifreq> {
     if name.is_empty() || name.len() >= libc::IFNAMSIZ || name.contains('\0') {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("bad interface name {name:?}")));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("bad interface name {name:?}"),
+        ));
     }
     // SAFETY: ifreq is plain C data (a name and a union of integers and sockaddrs); all zero
     // is a valid value of every member.
@@ -243,7 +271,10 @@ fn ifreq_ioctl(fd: BorrowedFd<'_>, request: libc::Ioctl, req: &mut libc::ifreq) 
 /// IFF_NO_PI)` (raw IP packets, no extra header).
 pub fn tun_create(name: &str) -> io::Result<std::os::fd::OwnedFd> {
     use std::os::fd::AsFd;
-    let file = std::fs::OpenOptions::new().read(true).write(true).open("/dev/net/tun")?;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/net/tun")?;
     let mut req = ifreq(name)?;
     req.ifr_ifru.ifru_flags = (libc::IFF_TUN | libc::IFF_NO_PI) as libc::c_short;
     ifreq_ioctl(file.as_fd(), libc::TUNSETIFF, &mut req)?;
@@ -255,7 +286,9 @@ fn sockaddr_v4(addr: std::net::Ipv4Addr) -> libc::sockaddr {
     let sin = libc::sockaddr_in {
         sin_family: libc::AF_INET as libc::sa_family_t,
         sin_port: 0,
-        sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(addr.octets()) },
+        sin_addr: libc::in_addr {
+            s_addr: u32::from_ne_bytes(addr.octets()),
+        },
         sin_zero: [0; 8],
     };
     // SAFETY: sockaddr_in and sockaddr have the same size (16 bytes) and sockaddr is plain
@@ -267,7 +300,11 @@ fn sockaddr_v4(addr: std::net::Ipv4Addr) -> libc::sockaddr {
 /// thread's network namespace. Corresponds to `ioctl(SIOCSIFADDR)`, `ioctl(SIOCSIFNETMASK)`,
 /// `ioctl(SIOCSIFMTU)`, `ioctl(SIOCGIFFLAGS)` and `ioctl(SIOCSIFFLAGS, IFF_UP)` — what
 /// `ip addr add` and `ip link set up` do.
-pub fn interface_up(name: &str, v4: Option<(std::net::Ipv4Addr, u8)>, mtu: Option<u32>) -> io::Result<()> {
+pub fn interface_up(
+    name: &str,
+    v4: Option<(std::net::Ipv4Addr, u8)>,
+    mtu: Option<u32>,
+) -> io::Result<()> {
     use std::os::fd::AsFd;
     let control = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)?;
     let fd = control.as_fd();
@@ -275,7 +312,9 @@ pub fn interface_up(name: &str, v4: Option<(std::net::Ipv4Addr, u8)>, mtu: Optio
         let mut req = ifreq(name)?;
         req.ifr_ifru.ifru_addr = sockaddr_v4(addr);
         ifreq_ioctl(fd, libc::SIOCSIFADDR, &mut req)?;
-        let mask = u32::MAX.checked_shl(32 - u32::from(prefix.min(32))).unwrap_or(0);
+        let mask = u32::MAX
+            .checked_shl(32 - u32::from(prefix.min(32)))
+            .unwrap_or(0);
         req.ifr_ifru.ifru_netmask = sockaddr_v4(mask.into());
         ifreq_ioctl(fd, libc::SIOCSIFNETMASK, &mut req)?;
     }
@@ -299,13 +338,21 @@ pub fn interface_add_v6(name: &str, addr: std::net::Ipv6Addr, prefix: u32) -> io
     let index = nix::net::if_::if_nametoindex(name).map_err(io::Error::from)?;
     let control = socket2::Socket::new(socket2::Domain::IPV6, socket2::Type::DGRAM, None)?;
     let mut req = libc::in6_ifreq {
-        ifr6_addr: libc::in6_addr { s6_addr: addr.octets() },
+        ifr6_addr: libc::in6_addr {
+            s6_addr: addr.octets(),
+        },
         ifr6_prefixlen: prefix,
         ifr6_ifindex: index as libc::c_int,
     };
     // SAFETY: `req` is a valid in6_ifreq for the duration of the call, what SIOCSIFADDR reads
     // on an AF_INET6 socket; the socket is open during the call.
-    let rc = unsafe { libc::ioctl(control.as_fd().as_raw_fd(), libc::SIOCSIFADDR, &mut req as *mut libc::in6_ifreq) };
+    let rc = unsafe {
+        libc::ioctl(
+            control.as_fd().as_raw_fd(),
+            libc::SIOCSIFADDR,
+            &mut req as *mut libc::in6_ifreq,
+        )
+    };
     if rc == -1 {
         return Err(io::Error::last_os_error());
     }
@@ -340,7 +387,10 @@ pub fn socket_netns_inode(fd: BorrowedFd<'_>) -> io::Result<u64> {
 /// how much it missed, and only the kernel knows.
 #[cfg(target_os = "linux")]
 pub fn packet_drops(fd: BorrowedFd<'_>) -> io::Result<u32> {
-    let mut stats = libc::tpacket_stats { tp_packets: 0, tp_drops: 0 };
+    let mut stats = libc::tpacket_stats {
+        tp_packets: 0,
+        tp_drops: 0,
+    };
     let mut len = std::mem::size_of::<libc::tpacket_stats>() as libc::socklen_t;
     // SAFETY: `stats` is a valid, writable tpacket_stats of `len` bytes for the call; `fd` is
     // borrowed, so open during it.

@@ -110,7 +110,11 @@ impl TcpState {
     /// Parses a state name in any of the spellings people type: `ss`'s (`estab`,
     /// `time-wait`), the RFC's (`ESTABLISHED`), or the kernel's (`TIME_WAIT`, `FIN_WAIT2`).
     pub fn parse(name: &str) -> Option<TcpState> {
-        let norm: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
+        let norm: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
         let aliases: &[(&str, TcpState)] = &[
             ("ESTAB", TcpState::Established),
             ("SYNRECEIVED", TcpState::SynRecv),
@@ -141,7 +145,10 @@ impl TcpState {
 
 /// A state as the table shows it, or `gone` where it has no row (in the run's language).
 pub fn state_or_gone(s: Option<TcpState>) -> String {
-    s.map_or_else(|| crate::i18n::t(crate::i18n::M::Gone).to_string(), |s| s.to_string())
+    s.map_or_else(
+        || crate::i18n::t(crate::i18n::M::Gone).to_string(),
+        |s| s.to_string(),
+    )
 }
 
 impl fmt::Display for TcpState {

@@ -24,7 +24,10 @@ use std::net::Shutdown;
 /// segment arrives from the peer (a SYN-ACK, an ACK of our FIN). The trace waits a bounded time
 /// for such a state to settle, instead of sleeping a fixed time.
 pub fn is_transient(s: TcpState) -> bool {
-    matches!(s, SynSent | SynRecv | NewSynRecv | FinWait1 | Closing | LastAck)
+    matches!(
+        s,
+        SynSent | SynRecv | NewSynRecv | FinWait1 | Closing | LastAck
+    )
 }
 
 /// A state whose orphaned socket Linux swaps for a lighter "timewait" socket (`tcp_time_wait()`:
@@ -60,7 +63,10 @@ pub fn shutdown_sends_fin(how: Shutdown, before: TcpState) -> bool {
 /// at once even with nothing queued: end of stream once the peer's FIN arrived (CLOSE-WAIT and
 /// after), or an error once the connection is reset or over.
 pub fn recv_returns_at_once(state: Option<TcpState>) -> bool {
-    !matches!(state, Some(Established | SynSent | SynRecv | NewSynRecv | FinWait1 | FinWait2 | Listen))
+    !matches!(
+        state,
+        Some(Established | SynSent | SynRecv | NewSynRecv | FinWait1 | FinWait2 | Listen)
+    )
 }
 
 /// What `accept()` failing with EINVAL means on a listener this program shut down for reading.
@@ -102,7 +108,11 @@ pub fn connect_segments(refused: bool) -> &'static [(bool, Segment)] {
     if refused {
         &[(true, Segment::Syn), (false, Segment::Rst)]
     } else {
-        &[(true, Segment::Syn), (false, Segment::SynAck), (true, Segment::Ack)]
+        &[
+            (true, Segment::Syn),
+            (false, Segment::SynAck),
+            (true, Segment::Ack),
+        ]
     }
 }
 
@@ -130,7 +140,10 @@ impl Abort {
 /// state with a connection — CLOSE-WAIT with data unread too, not only ESTAB (Linux's
 /// `tcp_close()`: unread data, or SO_LINGER 0, means RST whatever the state).
 pub fn close_resets(before: TcpState) -> bool {
-    matches!(before, Established | CloseWait | SynRecv | FinWait1 | FinWait2 | Closing | LastAck)
+    matches!(
+        before,
+        Established | CloseWait | SynRecv | FinWait1 | FinWait2 | Closing | LastAck
+    )
 }
 
 /// Whether a close, seen from the table, was an RST: from ESTAB, the row was gone at once (a FIN
@@ -169,9 +182,12 @@ pub fn after_close(before: TcpState, abort: Option<Abort>) -> &'static [Landing]
         CloseWait => &[(Some(LastAck), None), (None, None)],
         // Already shut down for writing (shutdown(SHUT_WR)): the orphan keeps waiting for the
         // peer's FIN, or already got it and entered TIME-WAIT (through CLOSING if it crossed).
-        FinWait1 | FinWait2 => {
-            &[(Some(FinWait1), None), (Some(FinWait2), None), (Some(Closing), CROSSED), (Some(TimeWait), None)]
-        }
+        FinWait1 | FinWait2 => &[
+            (Some(FinWait1), None),
+            (Some(FinWait2), None),
+            (Some(Closing), CROSSED),
+            (Some(TimeWait), None),
+        ],
         // Both FINs crossed: finish the exchange, then TIME-WAIT.
         Closing => &[(Some(Closing), None), (Some(TimeWait), None)],
         LastAck => &[(Some(LastAck), None), (None, None)],
@@ -191,23 +207,38 @@ pub fn after_close(before: TcpState, abort: Option<Abort>) -> &'static [Landing]
 /// TIME-WAIT; its RST: gone), the rest is the peer's, and the trace tells it as a kernel move.
 pub fn close_own_states(seen: &[Option<TcpState>]) -> usize {
     let answered = |a: Option<TcpState>, b: Option<TcpState>| {
-        matches!((a, b), (Some(FinWait1), Some(FinWait2)) | (Some(Closing), Some(TimeWait)) | (Some(LastAck), None))
+        matches!(
+            (a, b),
+            (Some(FinWait1), Some(FinWait2))
+                | (Some(Closing), Some(TimeWait))
+                | (Some(LastAck), None)
+        )
     };
-    let steps = seen.windows(2).take_while(|w| w[0] == w[1] || answered(w[0], w[1])).count();
+    let steps = seen
+        .windows(2)
+        .take_while(|w| w[0] == w[1] || answered(w[0], w[1]))
+        .count();
     (steps + 1).min(seen.len())
 }
 
 /// The verdict on a `close()`: `seen` is what the table showed for the connection's 4-tuple
 /// afterwards, in order (`None`: no row). It agrees if the first state seen is one the RFC
 /// allows from `before` — later ones are the kernel moving on by itself.
-pub fn close_verdict(before: TcpState, abort: Option<Abort>, seen: &[Option<TcpState>]) -> (Verdict, Option<String>) {
+pub fn close_verdict(
+    before: TcpState,
+    abort: Option<Abort>,
+    seen: &[Option<TcpState>],
+) -> (Verdict, Option<String>) {
     let allowed = after_close(before, abort);
     let first = seen.first().copied().unwrap_or(None);
     match allowed.iter().find(|(s, _)| *s == first) {
         Some((_, why)) => (Verdict::Agrees, why.map(|m| t(m).to_string())),
         None => {
             let want: Vec<String> = allowed.iter().map(|(s, _)| state_or_gone(*s)).collect();
-            (Verdict::Differs, Some(f(M::CloseShouldShow, &[&before, &want.join(t(M::Or))])))
+            (
+                Verdict::Differs,
+                Some(f(M::CloseShouldShow, &[&before, &want.join(t(M::Or))])),
+            )
         }
     }
 }
@@ -268,7 +299,11 @@ pub fn moves_itself(act: Act, from: TcpState, to: TcpState) -> bool {
     match act {
         Act::Connect => matches!((from, to), (SynSent | Close, Established | Close)),
         Act::Shutdown(how) if how != Shutdown::Read => {
-            matches!((from, to), (FinWait1 | Established | SynRecv, FinWait2) | (LastAck | CloseWait | Closing, Close))
+            matches!(
+                (from, to),
+                (FinWait1 | Established | SynRecv, FinWait2)
+                    | (LastAck | CloseWait | Closing, Close)
+            )
         }
         _ => false,
     }
@@ -338,7 +373,12 @@ pub fn timed_out(held: std::time::Duration, fin_timeout: std::time::Duration) ->
 
 /// What a change the kernel made on its own means, in words. `fd_open`: the program still
 /// holds a fd for the socket; `timed_out`: it left the table by a timer ([`timed_out`]).
-pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>, fd_open: bool, timed_out: bool) -> &'static str {
+pub fn kernel_move_words(
+    old: Option<TcpState>,
+    new: Option<TcpState>,
+    fd_open: bool,
+    timed_out: bool,
+) -> &'static str {
     match (old, new) {
         // RFC 9293 §3.10.7.3, SYN-SENT: "If the SYN bit is on ... enter ESTABLISHED state".
         (Some(SynSent), Some(Established)) => t(M::MoveHandshake),
@@ -358,15 +398,18 @@ pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>, fd_open: 
         (Some(TimeWait), None) => t(M::MoveTimeWaitExpired),
         // A connection does not vanish by itself before its time: an RST ended it (the peer
         // aborted, e.g. it closed with data unread), or, late, a timer did.
-        (Some(Established | CloseWait | FinWait1 | FinWait2 | Closing | SynSent | SynRecv), None | Some(Close))
-            if timed_out =>
+        (
+            Some(Established | CloseWait | FinWait1 | FinWait2 | Closing | SynSent | SynRecv),
+            None | Some(Close),
+        ) if timed_out => t(M::MoveTimedOut),
+        (Some(Established | CloseWait | FinWait1 | FinWait2 | SynSent), None | Some(Close))
+            if fd_open =>
         {
-            t(M::MoveTimedOut)
-        }
-        (Some(Established | CloseWait | FinWait1 | FinWait2 | SynSent), None | Some(Close)) if fd_open => {
             t(M::MoveReset)
         }
-        (Some(Established | CloseWait | FinWait1 | FinWait2 | Closing | SynRecv), None) => t(M::MoveResetOrphan),
+        (Some(Established | CloseWait | FinWait1 | FinWait2 | Closing | SynRecv), None) => {
+            t(M::MoveResetOrphan)
+        }
         // A listener has no connection: it stopped listening (closed by another process that
         // shared it, or shut down).
         (Some(Listen), None) => t(M::MoveListenerGone),
@@ -379,9 +422,9 @@ pub fn kernel_move_words(old: Option<TcpState>, new: Option<TcpState>, fd_open: 
 /// one a sequence diagram draws as an arrow (the peer's FIN is drawn at the call that sent it).
 pub fn segment_received(old: Option<TcpState>, new: Option<TcpState>) -> Option<Segment> {
     match (old, new) {
-        (Some(FinWait1), Some(FinWait2)) | (Some(LastAck), None) | (Some(Closing), Some(TimeWait)) => {
-            Some(Segment::Ack)
-        }
+        (Some(FinWait1), Some(FinWait2))
+        | (Some(LastAck), None)
+        | (Some(Closing), Some(TimeWait)) => Some(Segment::Ack),
         (Some(SynSent), Some(Established)) => Some(Segment::SynAck),
         _ => None,
     }
@@ -398,8 +441,14 @@ mod tests {
     #[test]
     fn established_close_sends_fin() {
         assert!(sends_fin(Established));
-        assert_eq!(verdict(Established, None, &[Some(FinWait1), Some(FinWait2)]), Verdict::Agrees);
-        assert_eq!(verdict(Established, None, &[Some(FinWait2)]), Verdict::Agrees);
+        assert_eq!(
+            verdict(Established, None, &[Some(FinWait1), Some(FinWait2)]),
+            Verdict::Agrees
+        );
+        assert_eq!(
+            verdict(Established, None, &[Some(FinWait2)]),
+            Verdict::Agrees
+        );
         // A FIN leaves a row behind: a connection that vanished at once was not closed with FIN.
         let (v, why) = close_verdict(Established, None, &[None]);
         assert_eq!(v, Verdict::Differs);
@@ -412,7 +461,10 @@ mod tests {
     #[test]
     fn established_close_with_crossing_fins_passes_through_closing() {
         let (v, why) = close_verdict(Established, None, &[Some(Closing), Some(TimeWait)]);
-        assert_eq!((v, why.as_deref()), (Verdict::Agrees, Some("the peer's FIN crossed ours")));
+        assert_eq!(
+            (v, why.as_deref()),
+            (Verdict::Agrees, Some("the peer's FIN crossed ours"))
+        );
     }
 
     /// Issue 19, item 4: "crossed" only for a real simultaneous close (through CLOSING). When
@@ -425,12 +477,17 @@ mod tests {
             assert_eq!(v, Verdict::Agrees);
             assert!(!why.unwrap_or_default().contains("crossed"), "{seen:?}");
         }
-        assert!(!kernel_move_words(Some(FinWait1), Some(TimeWait), false, false).contains("crossed"));
+        assert!(
+            !kernel_move_words(Some(FinWait1), Some(TimeWait), false, false).contains("crossed")
+        );
         assert!(kernel_move_words(Some(FinWait1), Some(Closing), false, false).contains("crossed"));
         // The close's own states end where the peer's FIN comes in.
         assert_eq!(close_own_states(&[Some(FinWait1), Some(TimeWait)]), 1);
         assert_eq!(close_own_states(&[Some(FinWait1), Some(FinWait2)]), 2);
-        assert_eq!(close_own_states(&[Some(FinWait1), Some(Closing), Some(TimeWait)]), 1);
+        assert_eq!(
+            close_own_states(&[Some(FinWait1), Some(Closing), Some(TimeWait)]),
+            1
+        );
         assert_eq!(close_own_states(&[Some(LastAck), None]), 2);
         assert_eq!(close_own_states(&[Some(TimeWait)]), 1);
     }
@@ -443,32 +500,82 @@ mod tests {
         // shutdown(SHUT_WR), the peer's FIN back while lab waited for FIN-WAIT-2: TIME-WAIT
         // (the fd in CLOSE; the trace reads the connection's state from the table).
         let a = attribute(wr, Established, &[FinWait1, TimeWait]);
-        assert_eq!(a, Attribution { first: None, own: vec![FinWait1], then: Some(TimeWait) });
+        assert_eq!(
+            a,
+            Attribution {
+                first: None,
+                own: vec![FinWait1],
+                then: Some(TimeWait)
+            }
+        );
         // …and before the first look: FIN-WAIT-1 was where the call landed, inside the call.
         let a = attribute(wr, Established, &[TimeWait]);
-        assert_eq!(a, Attribution { first: None, own: vec![FinWait1], then: Some(TimeWait) });
+        assert_eq!(
+            a,
+            Attribution {
+                first: None,
+                own: vec![FinWait1],
+                then: Some(TimeWait)
+            }
+        );
         // Gone with no TIME-WAIT: the peer closed first; our FIN was the answer (LAST-ACK).
         let a = attribute(wr, Established, &[Close]);
-        assert_eq!(a, Attribution { first: Some(CloseWait), own: vec![Close], then: None });
+        assert_eq!(
+            a,
+            Attribution {
+                first: Some(CloseWait),
+                own: vec![Close],
+                then: None
+            }
+        );
         // The ACK of our FIN is the call's: nothing of the peer's.
         let a = attribute(wr, Established, &[FinWait1, FinWait2]);
-        assert_eq!(a, Attribution { first: None, own: vec![FinWait1, FinWait2], then: None });
+        assert_eq!(
+            a,
+            Attribution {
+                first: None,
+                own: vec![FinWait1, FinWait2],
+                then: None
+            }
+        );
         // recv() → EOF, send(): the peer's FIN arrived; the call moved nothing.
         let a = attribute(Act::Other, Established, &[CloseWait]);
-        assert_eq!(a, Attribution { first: Some(CloseWait), own: vec![], then: None });
+        assert_eq!(
+            a,
+            Attribution {
+                first: Some(CloseWait),
+                own: vec![],
+                then: None
+            }
+        );
         // The peer's FIN first, then shutdown() from CLOSE-WAIT: LAST-ACK.
         let a = attribute(wr, Established, &[LastAck]);
-        assert_eq!(a, Attribution { first: Some(CloseWait), own: vec![LastAck], then: None });
+        assert_eq!(
+            a,
+            Attribution {
+                first: Some(CloseWait),
+                own: vec![LastAck],
+                then: None
+            }
+        );
         // connect(): the handshake is the call's.
-        assert_eq!(attribute(Act::Connect, Close, &[SynSent, Established]).own, vec![SynSent, Established]);
+        assert_eq!(
+            attribute(Act::Connect, Close, &[SynSent, Established]).own,
+            vec![SynSent, Established]
+        );
     }
 
     #[test]
     fn fin_wait_1_and_2_hand_over_to_a_timewait_socket() {
         assert!(
-            hands_over_to_timewait(FinWait1) && hands_over_to_timewait(FinWait2) && hands_over_to_timewait(Closing)
+            hands_over_to_timewait(FinWait1)
+                && hands_over_to_timewait(FinWait2)
+                && hands_over_to_timewait(Closing)
         );
-        assert!(!hands_over_to_timewait(LastAck), "LAST-ACK's row really goes");
+        assert!(
+            !hands_over_to_timewait(LastAck),
+            "LAST-ACK's row really goes"
+        );
         assert!(!hands_over_to_timewait(Established));
     }
 
@@ -479,19 +586,28 @@ mod tests {
         assert_eq!(v, Verdict::Agrees);
         assert!(why.unwrap().contains("closed from CLOSE-WAIT"));
         // Still a mismatch when neither reading explains it; and a normal close is unchanged.
-        assert_eq!(close_verdict_after_gap(Established, None, &[Some(Listen)]).0, Verdict::Differs);
+        assert_eq!(
+            close_verdict_after_gap(Established, None, &[Some(Listen)]).0,
+            Verdict::Differs
+        );
         assert_eq!(
             close_verdict_after_gap(Established, None, &[Some(FinWait2)]),
             close_verdict(Established, None, &[Some(FinWait2)])
         );
-        assert_eq!(close_verdict_after_gap(Listen, None, &[Some(FinWait2)]).0, Verdict::Differs);
+        assert_eq!(
+            close_verdict_after_gap(Listen, None, &[Some(FinWait2)]).0,
+            Verdict::Differs
+        );
     }
 
     #[test]
     fn established_abortive_close_leaves_nothing() {
         for abort in [Abort::Linger0, Abort::UnreadData] {
             assert_eq!(verdict(Established, Some(abort), &[None]), Verdict::Agrees);
-            assert_eq!(verdict(Established, Some(abort), &[Some(FinWait1)]), Verdict::Differs);
+            assert_eq!(
+                verdict(Established, Some(abort), &[Some(FinWait1)]),
+                Verdict::Differs
+            );
         }
         assert!(close_sent_rst(Some(Established), &[None]));
         assert!(!close_sent_rst(Some(Established), &[Some(FinWait2)]));
@@ -509,10 +625,16 @@ mod tests {
     #[test]
     fn close_wait_close_sends_fin_and_waits_in_last_ack() {
         assert!(sends_fin(CloseWait));
-        assert_eq!(verdict(CloseWait, None, &[Some(LastAck), None]), Verdict::Agrees);
+        assert_eq!(
+            verdict(CloseWait, None, &[Some(LastAck), None]),
+            Verdict::Agrees
+        );
         // On loopback the peer's ACK may free the connection before the first look.
         assert_eq!(verdict(CloseWait, None, &[None]), Verdict::Agrees);
-        assert_eq!(verdict(CloseWait, None, &[Some(FinWait1)]), Verdict::Differs);
+        assert_eq!(
+            verdict(CloseWait, None, &[Some(FinWait1)]),
+            Verdict::Differs
+        );
     }
 
     #[test]
@@ -542,24 +664,42 @@ mod tests {
         // …but the trace does not wait for it: a non-blocking connect must not block.
         assert!(!awaits_ack(SynSent));
         assert_eq!(
-            connect_segments(false).iter().map(|(_, s)| s.name()).collect::<Vec<_>>(),
+            connect_segments(false)
+                .iter()
+                .map(|(_, s)| s.name())
+                .collect::<Vec<_>>(),
             ["SYN", "SYN-ACK", "ACK"]
         );
-        assert_eq!(connect_segments(true), &[(true, Segment::Syn), (false, Segment::Rst)]);
+        assert_eq!(
+            connect_segments(true),
+            &[(true, Segment::Syn), (false, Segment::Rst)]
+        );
     }
 
     #[test]
     fn fin_wait_1_ack_moves_to_fin_wait_2() {
         assert!(is_transient(FinWait1) && awaits_ack(FinWait1));
-        assert_eq!(segment_received(Some(FinWait1), Some(FinWait2)), Some(Segment::Ack));
-        assert_eq!(kernel_move_words(Some(FinWait1), Some(FinWait2), false, false), "the peer acknowledged our FIN");
+        assert_eq!(
+            segment_received(Some(FinWait1), Some(FinWait2)),
+            Some(Segment::Ack)
+        );
+        assert_eq!(
+            kernel_move_words(Some(FinWait1), Some(FinWait2), false, false),
+            "the peer acknowledged our FIN"
+        );
     }
 
     #[test]
     fn fin_wait_2_fin_moves_to_time_wait() {
         assert!(!is_transient(FinWait2));
-        assert!(kernel_move_words(Some(FinWait2), Some(TimeWait), false, false).contains("TIME-WAIT (60 s)"));
-        assert!(kernel_move_words(Some(Closing), Some(TimeWait), false, false).contains("TIME-WAIT (60 s)"));
+        assert!(
+            kernel_move_words(Some(FinWait2), Some(TimeWait), false, false)
+                .contains("TIME-WAIT (60 s)")
+        );
+        assert!(
+            kernel_move_words(Some(Closing), Some(TimeWait), false, false)
+                .contains("TIME-WAIT (60 s)")
+        );
     }
 
     #[test]
@@ -582,14 +722,23 @@ mod tests {
 
     #[test]
     fn established_fin_moves_to_close_wait() {
-        assert!(kernel_move_words(Some(Established), Some(CloseWait), true, false).contains("recv() will return 0"));
+        assert!(
+            kernel_move_words(Some(Established), Some(CloseWait), true, false)
+                .contains("recv() will return 0")
+        );
         assert_eq!(segment_received(Some(Established), Some(CloseWait)), None);
     }
 
     #[test]
     fn syn_sent_synack_moves_to_established_before_accept() {
-        assert!(kernel_move_words(Some(SynSent), Some(Established), true, false).contains("has not called accept"));
-        assert_eq!(segment_received(Some(SynSent), Some(Established)), Some(Segment::SynAck));
+        assert!(
+            kernel_move_words(Some(SynSent), Some(Established), true, false)
+                .contains("has not called accept")
+        );
+        assert_eq!(
+            segment_received(Some(SynSent), Some(Established)),
+            Some(Segment::SynAck)
+        );
     }
 
     #[test]
@@ -599,8 +748,14 @@ mod tests {
         // (at once), or timed out (late); LAST-ACK's and TIME-WAIT's ends are their own.
         assert!(kernel_move_words(Some(FinWait2), None, false, false).contains("RST"));
         assert!(kernel_move_words(Some(FinWait2), None, false, true).contains("timed out"));
-        assert!(timed_out(std::time::Duration::from_secs(61), std::time::Duration::from_secs(60)));
-        assert!(!timed_out(std::time::Duration::from_millis(5), std::time::Duration::from_secs(60)));
+        assert!(timed_out(
+            std::time::Duration::from_secs(61),
+            std::time::Duration::from_secs(60)
+        ));
+        assert!(!timed_out(
+            std::time::Duration::from_millis(5),
+            std::time::Duration::from_secs(60)
+        ));
         assert!(!kernel_move_words(Some(LastAck), None, false, false).contains("RST"));
     }
 

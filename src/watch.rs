@@ -55,7 +55,13 @@ impl Watcher {
     pub fn new(filter: Filter) -> io::Result<Watcher> {
         let table = KernelTable::open()?;
         let known = observer::read_table(&table, &filter)?;
-        Ok(Watcher { table, filter, start: Instant::now(), known, since: HashMap::new() })
+        Ok(Watcher {
+            table,
+            filter,
+            start: Instant::now(),
+            known,
+            since: HashMap::new(),
+        })
     }
 
     /// How many sockets the last reading held.
@@ -76,12 +82,23 @@ impl Watcher {
         let mut changes = Vec::new();
         for (k, old, new) in observer::diff(&self.known, &now_states) {
             let was_there = self.known.contains_key(&k);
-            let ms_in_old = self.since.remove(&k).filter(|_| was_there).map(|s| ms(now - s));
+            let ms_in_old = self
+                .since
+                .remove(&k)
+                .filter(|_| was_there)
+                .map(|s| ms(now - s));
             if now_states.contains_key(&k) {
                 self.since.insert(k, now);
             }
             let old = if was_there { old } else { None };
-            changes.push(Change { t_ms, local: k.0, peer: k.1, old, new, ms_in_old });
+            changes.push(Change {
+                t_ms,
+                local: k.0,
+                peer: k.1,
+                old,
+                new,
+                ms_in_old,
+            });
         }
         self.known = now_states;
         Ok(changes)
@@ -94,14 +111,24 @@ fn ms(d: Duration) -> u64 {
 
 /// `lab watch`: reads the table every `interval` until `limit` (or Ctrl+C) and prints each
 /// change as a line (or a JSON object) on stdout.
-pub fn run(filter: Filter, interval: Duration, limit: Option<Duration>, json: bool) -> io::Result<()> {
+pub fn run(
+    filter: Filter,
+    interval: Duration,
+    limit: Option<Duration>,
+    json: bool,
+) -> io::Result<()> {
     let port = filter.port;
     let mut w = Watcher::new(filter)?;
     let start = Instant::now();
     let mut out = io::stdout().lock();
     // On stderr, so that stdout holds only the changes (and JSON stays JSON).
-    let on = port.map(|p| crate::i18n::f(crate::i18n::M::OnPort, &[&p])).unwrap_or_default();
-    eprintln!("{}", crate::i18n::f(crate::i18n::M::Watching, &[&w.len(), &on]));
+    let on = port
+        .map(|p| crate::i18n::f(crate::i18n::M::OnPort, &[&p]))
+        .unwrap_or_default();
+    eprintln!(
+        "{}",
+        crate::i18n::f(crate::i18n::M::Watching, &[&w.len(), &on])
+    );
     if !json {
         writeln!(out, "{}", header())?;
     }
@@ -109,7 +136,11 @@ pub fn run(filter: Filter, interval: Duration, limit: Option<Duration>, json: bo
         let reading = Instant::now();
         for c in w.poll()? {
             if json {
-                writeln!(out, "{}", serde_json::to_string(&c).map_err(io::Error::other)?)?;
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(&c).map_err(io::Error::other)?
+                )?;
             } else {
                 writeln!(out, "{}", line(&c))?;
             }
@@ -123,7 +154,10 @@ pub fn run(filter: Filter, interval: Duration, limit: Option<Duration>, json: bo
 
 /// The column titles of [`line`].
 pub fn header() -> String {
-    format!("{:>9}  {:<24} {:<24} {:<28} {:>8}", "TIME(s)", "LOCAL", "PEER", "OLD -> NEW", "MS")
+    format!(
+        "{:>9}  {:<24} {:<24} {:<28} {:>8}",
+        "TIME(s)", "LOCAL", "PEER", "OLD -> NEW", "MS"
+    )
 }
 
 /// One change as `tcpstates` prints it: time, local, peer, `OLD -> NEW`, ms spent in OLD.

@@ -89,10 +89,16 @@ fn users_info_add_help_me_emotes_unknown(m: Model) {
     ana.send("/i");
     ana.expect("id and address");
     let row = ana.expect("bob");
-    assert!(row.contains(&bob.s.local_addr().unwrap().to_string()), "{row}");
+    assert!(
+        row.contains(&bob.s.local_addr().unwrap().to_string()),
+        "{row}"
+    );
     bob.send(":add");
     let add = bob.expect("* you are bob");
-    assert!(add.contains(&format!("your address {}", bob.s.local_addr().unwrap())), "{add}");
+    assert!(
+        add.contains(&format!("your address {}", bob.s.local_addr().unwrap())),
+        "{add}"
+    );
     assert!(add.contains("fd "), "{add}");
     ana.send(":h");
     ana.expect(":offer name mine theirs");
@@ -104,7 +110,10 @@ fn users_info_add_help_me_emotes_unknown(m: Model) {
     assert_eq!(bob.expect("Q("), "ana: Q( - Q )");
     // An unknown command is answered, never a disconnect.
     ana.send(":bailar");
-    assert_eq!(ana.expect("unknown"), "! unknown command :bailar: type :h for help");
+    assert_eq!(
+        ana.expect("unknown"),
+        "! unknown command :bailar: type :h for help"
+    );
     ana.send("sigo aqui");
     bob.expect("ana: sigo aqui");
 }
@@ -115,8 +124,14 @@ fn private_messages_and_their_errors(m: Model) {
     let mut bob = Peer::join(srv.addr, "bob");
     let mut carla = Peer::join(srv.addr, "carla");
     ana.send(":p bob solo para ti");
-    assert_eq!(bob.expect("[private]"), "[private] ana -> you: solo para ti");
-    assert_eq!(ana.expect("[private]"), "[private] you -> bob: solo para ti");
+    assert_eq!(
+        bob.expect("[private]"),
+        "[private] ana -> you: solo para ti"
+    );
+    assert_eq!(
+        ana.expect("[private]"),
+        "[private] you -> bob: solo para ti"
+    );
     ana.send(":p-carla-y esto");
     assert_eq!(carla.expect("[private]"), "[private] ana -> you: y esto");
     ana.send(":p nadie hola");
@@ -132,13 +147,21 @@ fn private_messages_and_their_errors(m: Model) {
 fn quit_words_and_leave_notices(m: Model) {
     let srv = start(m, 100);
     let mut ana = Peer::join(srv.addr, "ana");
-    for (name, word) in [("bob", ":q"), ("carla", "chao"), ("dave", "bye"), ("eve", "/q")] {
+    for (name, word) in [
+        ("bob", ":q"),
+        ("carla", "chao"),
+        ("dave", "bye"),
+        ("eve", "/q"),
+    ] {
         let mut p = Peer::join(srv.addr, name);
         ana.expect(&format!("* {name} joined the chat"));
         p.send(word);
         assert_eq!(p.expect("bye"), format!("* bye {name}!"));
         p.expect_eof();
-        assert_eq!(ana.expect(&format!("* {name} left")), format!("* {name} left the chat"));
+        assert_eq!(
+            ana.expect(&format!("* {name} left")),
+            format!("* {name} left the chat")
+        );
     }
 }
 
@@ -148,9 +171,14 @@ fn abrupt_disconnects_are_ordinary(m: Model) {
     // RST: SO_LINGER 0 makes close() abort the connection.
     let bob = Peer::join(srv.addr, "bob");
     ana.expect("* bob joined");
-    socket2::SockRef::from(&bob.s).set_linger(Some(Duration::ZERO)).unwrap();
+    socket2::SockRef::from(&bob.s)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
     drop(bob);
-    assert_eq!(ana.expect("* bob left"), "* bob left the chat (connection reset)");
+    assert_eq!(
+        ana.expect("* bob left"),
+        "* bob left the chat (connection reset)"
+    );
     // EOF in the middle of a line: the half line is not a message.
     let mut carla = Peer::join(srv.addr, "carla");
     ana.expect("* carla joined");
@@ -171,7 +199,10 @@ fn a_huge_line_is_refused_and_the_next_one_works(m: Model) {
     let mut huge = vec![b'x'; 1_000_000];
     huge.push(b'\n');
     ana.send_raw(&huge);
-    assert_eq!(ana.expect("!"), "! line too long (over 4096 bytes): dropped");
+    assert_eq!(
+        ana.expect("!"),
+        "! line too long (over 4096 bytes): dropped"
+    );
     ana.send("corta");
     assert_eq!(bob.expect("corta"), "ana: corta");
     // A line of exactly 4096 bytes is fine.
@@ -199,7 +230,9 @@ fn a_burst_of_large_lines_keeps_every_reader(m: Model) {
     // cut, and every line must reach everyone.
     let (clients, lines, size) = (40, 3, 4000);
     let srv = start(m, 100);
-    let peers: Vec<Peer> = (0..clients).map(|i| Peer::join(srv.addr, &format!("u{i}"))).collect();
+    let peers: Vec<Peer> = (0..clients)
+        .map(|i| Peer::join(srv.addr, &format!("u{i}")))
+        .collect();
     let go = std::sync::Arc::new(std::sync::Barrier::new(clients));
     let text = "b".repeat(size);
     let mut readers = Vec::new();
@@ -209,7 +242,8 @@ fn a_burst_of_large_lines_keeps_every_reader(m: Model) {
         std::thread::spawn(move || {
             go.wait();
             for j in 0..lines {
-                std::io::Write::write_all(&mut writer, format!("m{i}.{j} {burst}\n").as_bytes()).unwrap();
+                std::io::Write::write_all(&mut writer, format!("m{i}.{j} {burst}\n").as_bytes())
+                    .unwrap();
             }
         });
         let text = text.clone();
@@ -261,7 +295,9 @@ fn a_slow_reader_is_dropped_and_delays_nobody(m: Model) {
     let echo = {
         let mut ana_reader = Peer::from_stream(ana.s.try_clone().unwrap());
         std::thread::spawn(move || {
-            (0..n).filter(|_| ana_reader.expect("ana (you): m").starts_with("ana (you)")).count()
+            (0..n)
+                .filter(|_| ana_reader.expect("ana (you): m").starts_with("ana (you)"))
+                .count()
         })
     };
     let start = Instant::now();
@@ -277,7 +313,10 @@ fn a_slow_reader_is_dropped_and_delays_nobody(m: Model) {
     let deadline = Instant::now() + PATIENCE;
     let mut chunk = [0u8; 65536];
     let end = loop {
-        assert!(Instant::now() < deadline, "the stalled client was never cut");
+        assert!(
+            Instant::now() < deadline,
+            "the stalled client was never cut"
+        );
         stall.s.set_read_timeout(Some(PATIENCE)).unwrap();
         match stall.s.read(&mut chunk) {
             Ok(0) => break "EOF",
@@ -294,7 +333,10 @@ fn a_full_server_says_so(m: Model) {
     let _a = Peer::join(srv.addr, "ana");
     let _b = Peer::join(srv.addr, "bob");
     let mut c = Peer::connect(srv.addr);
-    assert_eq!(c.expect("server full"), "! server full (2 clients): try again later");
+    assert_eq!(
+        c.expect("server full"),
+        "! server full (2 clients): try again later"
+    );
     c.expect_eof();
 }
 
@@ -302,7 +344,10 @@ fn trades_conserve_every_artifact_under_concurrency(m: Model) {
     let srv = start(m, 100);
     let names: Vec<String> = (0..8).map(|i| format!("t{i}")).collect();
     let parse_hand = |line: &str| -> Vec<u32> {
-        line.split('[').skip(1).filter_map(|s| s.split(']').next()?.parse().ok()).collect()
+        line.split('[')
+            .skip(1)
+            .filter_map(|s| s.split(']').next()?.parse().ok())
+            .collect()
     };
     let mut peers: Vec<Peer> = Vec::new();
     let mut hands: Vec<Vec<u32>> = Vec::new();
@@ -351,7 +396,8 @@ fn trades_conserve_every_artifact_under_concurrency(m: Model) {
             })
         })
         .collect();
-    let results: Vec<(Peer, (usize, usize))> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let results: Vec<(Peer, (usize, usize))> =
+        threads.into_iter().map(|t| t.join().unwrap()).collect();
     let trades: usize = results.iter().map(|(_, (d, _))| d).sum();
     let stale: usize = results.iter().map(|(_, (_, s))| s).sum();
     // Every peer has finished sending; now every hand is final. Ask each.
@@ -361,9 +407,15 @@ fn trades_conserve_every_artifact_under_concurrency(m: Model) {
         after.extend(parse_hand(&p.expect("* your artifacts:")));
     }
     after.sort();
-    assert_eq!(after, before, "artifacts created or lost ({trades} trade messages)");
+    assert_eq!(
+        after, before,
+        "artifacts created or lost ({trades} trade messages)"
+    );
     assert!(trades > 0, "no trade happened at all");
-    assert!(stale > 0, "no stale offer was accepted: the re-check at accept time went untested");
+    assert!(
+        stale > 0,
+        "no stale offer was accepted: the re-check at accept time went untested"
+    );
 }
 
 fn stopping_says_goodbye_to_everyone(m: Model) {
@@ -389,7 +441,9 @@ fn every_reset_client_is_announced_as_reset(m: Model) {
         let name = format!("r{i}");
         let victim = Peer::join(srv.addr, &name);
         ana.expect(&format!("* {name} joined"));
-        socket2::SockRef::from(&victim.s).set_linger(Some(Duration::ZERO)).unwrap();
+        socket2::SockRef::from(&victim.s)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
         drop(victim);
         // Lines broadcast to it while its RST arrives: sends race its reader for the error.
         for k in 0..4 {
@@ -398,8 +452,16 @@ fn every_reset_client_is_announced_as_reset(m: Model) {
         let left = ana.expect(&format!("* {name} left"));
         words.push(left);
     }
-    let wrong: Vec<&String> = words.iter().filter(|w| !w.ends_with("(connection reset)")).collect();
-    assert!(wrong.is_empty(), "{} of {} resets announced otherwise: {wrong:?}", wrong.len(), words.len());
+    let wrong: Vec<&String> = words
+        .iter()
+        .filter(|w| !w.ends_with("(connection reset)"))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{} of {} resets announced otherwise: {wrong:?}",
+        wrong.len(),
+        words.len()
+    );
 }
 
 /// Ctrl+C waits (bounded) for goodbyes that cannot go out yet, not for ones already sent: with
@@ -418,5 +480,8 @@ fn ctrl_c_leaves_as_soon_as_every_goodbye_is_sent(m: Model) {
         p.expect("* server shutting down, bye!");
         p.expect_eof();
     }
-    assert!(took < server::GOODBYE_GRACE / 4, "stopping took {took:?} with nothing left to write");
+    assert!(
+        took < server::GOODBYE_GRACE / 4,
+        "stopping took {took:?} with nothing left to write"
+    );
 }

@@ -14,18 +14,29 @@ use std::time::{Duration, Instant};
 fn server(cmd: Command) -> (Proc, SocketAddr) {
     let mut p = Proc::spawn(cmd);
     let err = p.wait_stderr("Ctrl+C to stop");
-    let addr = err.split("listening on ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().parse().unwrap();
+    let addr = err
+        .split("listening on ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap()
+        .parse()
+        .unwrap();
     (p, addr)
 }
 
 fn server_cmd(model: &str, extra: &[&str]) -> Command {
     let mut c = lab();
-    c.args(["server", "--port", "0", "--model", model, "--seed", "3"]).args(extra);
+    c.args(["server", "--port", "0", "--model", model, "--seed", "3"])
+        .args(extra);
     c
 }
 
 fn sigint(p: &Proc) {
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(p.child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(p.child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -33,7 +44,10 @@ fn ctrl_c_says_goodbye_closes_every_socket_and_exits_0() {
     for model in ["threads", "poll", "epoll"] {
         let dir = temp_dir(&format!("ctrlc-{model}"));
         let trace = dir.join("trace.jsonl");
-        let (srv, addr) = server(server_cmd(model, &["--json", "--trace-file", trace.to_str().unwrap()]));
+        let (srv, addr) = server(server_cmd(
+            model,
+            &["--json", "--trace-file", trace.to_str().unwrap()],
+        ));
         let mut ana = Peer::join(addr, "ana");
         let mut bob = Peer::join(addr, "bob");
         ana.expect("* bob joined");
@@ -45,17 +59,26 @@ fn ctrl_c_says_goodbye_closes_every_socket_and_exits_0() {
         let (code, _, err) = srv.finish();
         assert_eq!(code, 0, "{model}: {err}");
         assert!(err.contains("lab server: stopped"), "{err}");
-        let events: Vec<serde_json::Value> =
-            std::fs::read_to_string(&trace).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let events: Vec<serde_json::Value> = std::fs::read_to_string(&trace)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         // Written by the writer thread: every event, once, in order.
         let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
-        assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<i64>>(), "{model}");
+        assert_eq!(
+            seqs,
+            (1..=seqs.len() as i64).collect::<Vec<i64>>(),
+            "{model}"
+        );
         let accepted: Vec<i64> = events
             .iter()
             .filter(|e| e["call"] == "accept4" && e["ret"].as_i64() > Some(0))
             .map(|e| e["ret"].as_i64().unwrap())
             .collect();
-        let listener = events.iter().find(|e| e["call"] == "listen").unwrap()["fd"].as_i64().unwrap();
+        let listener = events.iter().find(|e| e["call"] == "listen").unwrap()["fd"]
+            .as_i64()
+            .unwrap();
         assert_eq!(accepted.len(), 2, "{model}");
         for fd in accepted.iter().chain([&listener]) {
             let of_fd: Vec<String> = events
@@ -64,12 +87,20 @@ fn ctrl_c_says_goodbye_closes_every_socket_and_exits_0() {
                 .map(|e| format!("{} {} {} = {}", e["seq"], e["actor"], e["call"], e["ret"]))
                 .collect();
             assert!(
-                events.iter().any(|e| e["call"] == "close" && e["fd"].as_i64() == Some(*fd) && e["ret"] == 0),
+                events.iter().any(|e| e["call"] == "close"
+                    && e["fd"].as_i64() == Some(*fd)
+                    && e["ret"] == 0),
                 "{model}: fd {fd} was never closed; its events and every close: {of_fd:#?}"
             );
         }
-        let differs: Vec<&serde_json::Value> = events.iter().filter(|e| e["verdict"] == "differs").collect();
-        assert!(differs.is_empty(), "{model}: the kernel disagreed: {differs:#?}");
+        let differs: Vec<&serde_json::Value> = events
+            .iter()
+            .filter(|e| e["verdict"] == "differs")
+            .collect();
+        assert!(
+            differs.is_empty(),
+            "{model}: the kernel disagreed: {differs:#?}"
+        );
         in_the_order_they_happened(model, &events, listener);
     }
 }
@@ -81,12 +112,18 @@ fn in_the_order_they_happened(model: &str, events: &[serde_json::Value], listene
         events
             .iter()
             .find(|e| {
-                e["call"] == call && e["fd"].as_i64() == Some(fd) && ret.is_none_or(|r| e["ret"].as_i64() == Some(r))
+                e["call"] == call
+                    && e["fd"].as_i64() == Some(fd)
+                    && ret.is_none_or(|r| e["ret"].as_i64() == Some(r))
             })
             .map(|e| e["seq"].as_u64().unwrap())
     };
     for (i, e) in events.iter().enumerate() {
-        assert_eq!(e["seq"].as_u64(), Some(i as u64 + 1), "{model}: seq runs 1, 2, 3…");
+        assert_eq!(
+            e["seq"].as_u64(),
+            Some(i as u64 + 1),
+            "{model}: seq runs 1, 2, 3…"
+        );
     }
     if model != "threads" {
         return;
@@ -96,9 +133,21 @@ fn in_the_order_they_happened(model: &str, events: &[serde_json::Value], listene
         .iter()
         .find(|e| e["call"] == "accept4" && e["errno"] == "EINVAL")
         .expect("the blocked accept4() fails with EINVAL");
-    assert!(einval["seq"].as_u64().unwrap() > shut, "{model}: accept4's EINVAL before the shutdown that caused it");
-    assert!(einval["note"].as_str().unwrap().contains("shut down for reading"), "{einval}");
-    for e in events.iter().filter(|e| e["call"] == "recv" && e["ret"] == 0) {
+    assert!(
+        einval["seq"].as_u64().unwrap() > shut,
+        "{model}: accept4's EINVAL before the shutdown that caused it"
+    );
+    assert!(
+        einval["note"]
+            .as_str()
+            .unwrap()
+            .contains("shut down for reading"),
+        "{einval}"
+    );
+    for e in events
+        .iter()
+        .filter(|e| e["call"] == "recv" && e["ret"] == 0)
+    {
         let fd = e["fd"].as_i64().unwrap();
         if let Some(s) = seq("shutdown", fd, None) {
             assert!(
@@ -127,20 +176,40 @@ fn out_of_file_descriptors_no_busy_loop_and_accepting_resumes() {
         // 24 fds in all: a dozen are taken by stdio, the stop pipe, the listener and friends,
         // so the server runs out at its ~15th client.
         let mut cmd = Command::new("prlimit");
-        cmd.args(["--nofile=24:24", env!("CARGO_BIN_EXE_lab"), "server", "--port", "0", "--model", model]);
+        cmd.args([
+            "--nofile=24:24",
+            env!("CARGO_BIN_EXE_lab"),
+            "server",
+            "--port",
+            "0",
+            "--model",
+            model,
+        ]);
         let (srv, addr) = server(cmd);
         // More connections than fds: the kernel completes every handshake (the backlog is
         // large), but accept() fails with EMFILE for the ones beyond the limit.
-        let mut peers: Vec<TcpStream> = (0..30).map(|_| TcpStream::connect(addr).unwrap()).collect();
+        let mut peers: Vec<TcpStream> =
+            (0..30).map(|_| TcpStream::connect(addr).unwrap()).collect();
         // Wait (bounded) until the server has taken what it can: all 24 of its fds are open.
         let pid = srv.child.id();
-        let open_fds = || std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0);
-        assert!(lab::kernel::check::wait_until(PATIENCE, || open_fds() >= 24), "{model}: only {} fds open", open_fds());
+        let open_fds = || {
+            std::fs::read_dir(format!("/proc/{pid}/fd"))
+                .map(|d| d.count())
+                .unwrap_or(0)
+        };
+        assert!(
+            lab::kernel::check::wait_until(PATIENCE, || open_fds() >= 24),
+            "{model}: only {} fds open",
+            open_fds()
+        );
         // Over one second, a server spinning on EMFILE would burn ~100 ticks of CPU.
         let before = cpu_ticks(pid);
         std::thread::sleep(Duration::from_secs(1));
         let used = cpu_ticks(pid) - before;
-        assert!(used < 20, "{model}: {used} ticks of CPU in 1 s while out of fds: a busy loop");
+        assert!(
+            used < 20,
+            "{model}: {used} ticks of CPU in 1 s while out of fds: a busy loop"
+        );
         // Free fds: close the first 25 (those accepted, and queued ones, which the server will
         // accept, read EOF from and close); the last one, still queued in the kernel, must then
         // be accepted and greeted.
@@ -165,18 +234,35 @@ fn a_port_in_use_is_explained() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     // A listener holds it: named (SO_REUSEADDR would not help against a listener).
-    assert!(err.contains("EADDRINUSE") && err.contains(&format!("127.0.0.1:{port} is listening there")), "{err}");
+    assert!(
+        err.contains("EADDRINUSE") && err.contains(&format!("127.0.0.1:{port} is listening there")),
+        "{err}"
+    );
 }
 
 #[test]
 fn the_server_resolves_a_host_name_as_the_client_does() {
     let mut c = lab();
-    c.args(["server", "--host", "localhost", "--port", "0", "--seed", "3"]);
+    c.args([
+        "server",
+        "--host",
+        "localhost",
+        "--port",
+        "0",
+        "--seed",
+        "3",
+    ]);
     let mut server = Proc::spawn(c);
     let text = server.wait_stderr("Ctrl+C to stop");
-    assert!(text.contains("listening on 127.0.0.1:") || text.contains("listening on [::1]:"), "{text}");
+    assert!(
+        text.contains("listening on 127.0.0.1:") || text.contains("listening on [::1]:"),
+        "{text}"
+    );
     let _ = server.child.kill();
-    let out = lab().args(["server", "--host", "no-such-host.invalid", "--port", "0"]).output().unwrap();
+    let out = lab()
+        .args(["server", "--host", "no-such-host.invalid", "--port", "0"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot resolve 'no-such-host.invalid'"));
 }
@@ -184,10 +270,16 @@ fn the_server_resolves_a_host_name_as_the_client_does() {
 #[test]
 fn a_bad_address_is_explained() {
     // 192.0.2.1 (TEST-NET-1) is no address of this machine: bind() fails, nothing is sent.
-    let out = lab().args(["server", "--host", "192.0.2.1", "--port", "9"]).output().unwrap();
+    let out = lab()
+        .args(["server", "--host", "192.0.2.1", "--port", "9"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("EADDRNOTAVAIL") && err.contains("this machine has no such address"), "{err}");
+    assert!(
+        err.contains("EADDRNOTAVAIL") && err.contains("this machine has no such address"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -222,10 +314,25 @@ fn nc_is_a_full_client() {
 fn a_spanish_server_speaks_spanish_and_lab_client_still_joins_it() {
     let mut p = Proc::spawn(server_cmd("poll", &["--lang", "es"]));
     let err = p.wait_stderr("Ctrl+C para parar");
-    let addr: SocketAddr =
-        err.split("escuchando en ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().parse().unwrap();
+    let addr: SocketAddr = err
+        .split("escuchando en ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap()
+        .parse()
+        .unwrap();
     let mut c = lab();
-    c.args(["client", "--host", "127.0.0.1", "--port", &addr.port().to_string(), "--name", "zoe", "--color", "never"]);
+    c.args([
+        "client",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &addr.port().to_string(),
+        "--name",
+        "zoe",
+        "--color",
+        "never",
+    ]);
     let mut zoe = Proc::spawn(c);
     zoe.wait_stdout("* ¡Hola zoe, bienvenid@!");
     zoe.write(b"hola\n");
@@ -241,7 +348,17 @@ fn a_spanish_server_speaks_spanish_and_lab_client_still_joins_it() {
 fn lab_client_shows_messages_and_leaves_cleanly() {
     let (srv, addr) = server(server_cmd("threads", &[]));
     let mut c = lab();
-    c.args(["client", "--host", "127.0.0.1", "--port", &addr.port().to_string(), "--name", "zoe", "--color", "never"]);
+    c.args([
+        "client",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &addr.port().to_string(),
+        "--name",
+        "zoe",
+        "--color",
+        "never",
+    ]);
     let mut zoe = Proc::spawn(c);
     zoe.wait_stdout("* Hi zoe, welcome!");
     let mut bob = Peer::join(addr, "bob");
@@ -257,18 +374,40 @@ fn lab_client_shows_messages_and_leaves_cleanly() {
     bob.expect("* zoe left the chat");
     // So does a closed terminal (SIGHUP), like Ctrl+C.
     let mut c = lab();
-    c.args(["client", "--host", "127.0.0.1", "--port", &addr.port().to_string(), "--name", "hu", "--color", "never"]);
+    c.args([
+        "client",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &addr.port().to_string(),
+        "--name",
+        "hu",
+        "--color",
+        "never",
+    ]);
     let mut hu = Proc::spawn(c);
     hu.wait_stdout("* Hi hu, welcome!");
     bob.expect("* hu joined");
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(hu.child.id() as i32), nix::sys::signal::Signal::SIGHUP).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(hu.child.id() as i32),
+        nix::sys::signal::Signal::SIGHUP,
+    )
+    .unwrap();
     hu.wait_stdout("* bye hu!");
     let (code, _, err) = hu.finish();
     assert_eq!(code, 0, "{err}");
     assert_eq!(bob.expect("* hu left"), "* hu left the chat");
     // End of input (Ctrl+D) leaves politely too.
     let mut c = lab();
-    c.args(["client", "--host", "127.0.0.1", "--port", &addr.port().to_string(), "--name", "yan"]);
+    c.args([
+        "client",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &addr.port().to_string(),
+        "--name",
+        "yan",
+    ]);
     let mut yan = Proc::spawn(c);
     yan.wait_stdout("* Hi yan, welcome!");
     yan.close_stdin();
@@ -277,7 +416,15 @@ fn lab_client_shows_messages_and_leaves_cleanly() {
     assert!(out.contains("* bye yan!"), "{out}");
     // Ctrl+C leaves politely as well: the client says :q, and the others are told.
     let mut c = lab();
-    c.args(["client", "--host", "127.0.0.1", "--port", &addr.port().to_string(), "--name", "xia"]);
+    c.args([
+        "client",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &addr.port().to_string(),
+        "--name",
+        "xia",
+    ]);
     let mut xia = Proc::spawn(c);
     xia.wait_stdout("* Hi xia, welcome!");
     bob.expect("* xia joined the chat");
@@ -310,7 +457,16 @@ fn snapshot_of_a_traced_poll_server_session() {
     // place every run.
     let (srv, addr) = server(server_cmd(
         "poll",
-        &["--trace-file", trace.to_str().unwrap(), "--color", "never", "--observe-ms", "0", "--dialect", "line"],
+        &[
+            "--trace-file",
+            trace.to_str().unwrap(),
+            "--color",
+            "never",
+            "--observe-ms",
+            "0",
+            "--dialect",
+            "line",
+        ],
     ));
     // Every step waits for its effect at the client and for the server's trace of it, so the
     // single-threaded server's calls (and what each poll() finds ready) are the same every run.
@@ -344,10 +500,20 @@ fn snapshot_of_a_traced_poll_server_session() {
 #[test]
 fn a_short_soak_among_abusive_clients_loses_nothing() {
     for model in ["poll", "threads", "epoll"] {
-        let out = lab().args(["load", "--soak", "3", "--clients", "10", "--model", model]).output().unwrap();
+        let out = lab()
+            .args(["load", "--soak", "3", "--clients", "10", "--model", model])
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{model}: {text}{}", String::from_utf8_lossy(&out.stderr));
-        assert!(text.contains("10 of 10 well-behaved clients kept"), "{model}: {text}");
+        assert!(
+            out.status.success(),
+            "{model}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("10 of 10 well-behaved clients kept"),
+            "{model}: {text}"
+        );
         assert!(text.contains("(0 lost)"), "{model}: {text}");
     }
 }
@@ -360,17 +526,29 @@ fn server_stop_tells_no_kernel_move_nobody_made() {
     for model in ["threads", "poll", "epoll"] {
         let dir = temp_dir(&format!("stop-words-{model}"));
         let trace = dir.join("trace.txt");
-        let (srv, _) = server(server_cmd(model, &["--color", "never", "--trace-file", trace.to_str().unwrap()]));
+        let (srv, _) = server(server_cmd(
+            model,
+            &["--color", "never", "--trace-file", trace.to_str().unwrap()],
+        ));
         wait_file(&trace, "listen(");
         sigint(&srv);
         let (code, _, err) = srv.finish();
         assert_eq!(code, 0, "{err}");
         let text = std::fs::read_to_string(&trace).unwrap();
-        for wrong in ["the kernel changed the state", "0.0.0.0:0 ", "the connection is gone"] {
+        for wrong in [
+            "the kernel changed the state",
+            "0.0.0.0:0 ",
+            "the connection is gone",
+        ] {
             assert!(!text.contains(wrong), "{model}: {wrong:?} in\n{text}");
         }
-        let listener_closed = text.lines().any(|l| l.contains("close(") && l.contains("(fd gone)"));
-        assert!(listener_closed, "{model}: the listener's close is traced\n{text}");
+        let listener_closed = text
+            .lines()
+            .any(|l| l.contains("close(") && l.contains("(fd gone)"));
+        assert!(
+            listener_closed,
+            "{model}: the listener's close is traced\n{text}"
+        );
     }
 }
 
@@ -380,13 +558,25 @@ fn server_stop_tells_no_kernel_move_nobody_made() {
 fn eaddrinuse_names_the_real_port_and_what_holds_it() {
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = holder.local_addr().unwrap().port();
-    let out = lab().args(["server", "--port", &port.to_string()]).output().unwrap();
+    let out = lab()
+        .args(["server", "--port", &port.to_string()])
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("EADDRINUSE") && !err.contains("PORT"), "{err}");
-    assert!(err.contains(&format!("127.0.0.1:{port} is listening there")), "{err}");
-    assert!(err.contains(&format!("/{} fd=", std::process::id())), "the owner, by pid: {err}");
-    assert!(err.contains(&format!("lab sockets --port {port} -p")), "{err}");
+    assert!(
+        err.contains(&format!("127.0.0.1:{port} is listening there")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("/{} fd=", std::process::id())),
+        "the owner, by pid: {err}"
+    );
+    assert!(
+        err.contains(&format!("lab sockets --port {port} -p")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -394,18 +584,32 @@ fn the_wait_for_a_new_clients_first_words_is_explained_on_its_line() {
     for model in ["threads", "poll", "epoll"] {
         let dir = temp_dir(&format!("first-words-{model}"));
         let trace = dir.join("trace.txt");
-        let (srv, addr) = server(server_cmd(model, &["--trace-file", trace.to_str().unwrap()]));
+        let (srv, addr) = server(server_cmd(
+            model,
+            &["--trace-file", trace.to_str().unwrap()],
+        ));
         // A client that says nothing: the server waits 150 ms for its first words, then greets.
         let mut silent = TcpStream::connect(addr).unwrap();
         silent.set_read_timeout(Some(PATIENCE)).unwrap();
         let mut greeting = [0u8; 16];
-        assert!(std::io::Read::read(&mut silent, &mut greeting).unwrap() > 0, "{model}: greeted");
+        assert!(
+            std::io::Read::read(&mut silent, &mut greeting).unwrap() > 0,
+            "{model}: greeted"
+        );
         let text = wait_file(&trace, "to speak first");
         let lines: Vec<&str> = text.lines().collect();
-        let note = lines.iter().position(|l| l.contains("↳ waits up to 150 ms for srv:#1 to speak first"));
-        let call = note.and_then(|n| n.checked_sub(1)).map(|n| lines[n]).unwrap_or_default();
+        let note = lines
+            .iter()
+            .position(|l| l.contains("↳ waits up to 150 ms for srv:#1 to speak first"));
+        let call = note
+            .and_then(|n| n.checked_sub(1))
+            .map(|n| lines[n])
+            .unwrap_or_default();
         // The note is on the wait that ran out: poll() or epoll_wait() with a timeout of ~150 ms.
-        assert!(call.contains("→ Timeout") && call.contains("poll"), "{model}:\n{text}");
+        assert!(
+            call.contains("→ Timeout") && call.contains("poll"),
+            "{model}:\n{text}"
+        );
         sigint(&srv);
         let _ = srv.finish();
     }
@@ -417,8 +621,15 @@ fn a_served_client_is_one_lifeline_whatever_its_thread_is_called() {
         let dir = temp_dir(&format!("lifeline-{model}"));
         let page = dir.join("server.html");
         let trace = dir.join("trace.txt");
-        let (srv, addr) =
-            server(server_cmd(model, &["--trace-file", trace.to_str().unwrap(), "--html", page.to_str().unwrap()]));
+        let (srv, addr) = server(server_cmd(
+            model,
+            &[
+                "--trace-file",
+                trace.to_str().unwrap(),
+                "--html",
+                page.to_str().unwrap(),
+            ],
+        ));
         let mut ana = Peer::join(addr, "ana");
         let mut bob = Peer::join(addr, "bob");
         ana.expect("* bob joined");
@@ -438,6 +649,9 @@ fn a_served_client_is_one_lifeline_whatever_its_thread_is_called() {
             .map(|h| h.split('>').nth(1).unwrap().split('<').next().unwrap())
             .collect();
         assert_eq!(heads.len(), 3, "{model}: {heads:?}");
-        assert!(heads.contains(&"srv:ana") && heads.contains(&"srv:bob"), "{model}: {heads:?}");
+        assert!(
+            heads.contains(&"srv:ana") && heads.contains(&"srv:bob"),
+            "{model}: {heads:?}"
+        );
     }
 }

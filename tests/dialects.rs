@@ -19,18 +19,36 @@ const MODELS: [&str; 3] = ["threads", "poll", "epoll"];
 /// `lab server` on a free port with this model and dialect (and a trace file, if given).
 fn server(model: &str, dialect: &str, trace: Option<&Path>) -> (Proc, SocketAddr) {
     let mut c = lab();
-    c.args(["server", "--port", "0", "--model", model, "--seed", "3", "--dialect", dialect]);
+    c.args([
+        "server",
+        "--port",
+        "0",
+        "--model",
+        model,
+        "--seed",
+        "3",
+        "--dialect",
+        dialect,
+    ]);
     if let Some(t) = trace {
         c.args(["--trace-file", t.to_str().unwrap(), "--color", "never"]);
     }
     let mut p = Proc::spawn(c);
     let err = p.wait_stderr("Ctrl+C to stop");
-    let addr = err.split("listening on ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().parse().unwrap();
+    let addr = err
+        .split("listening on ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap()
+        .parse()
+        .unwrap();
     (p, addr)
 }
 
 fn seed_program(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/seeds").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/programs/seeds")
+        .join(name)
 }
 
 /// A seed's Python client on `port`, unbuffered so that its prints reach us as they happen.
@@ -66,8 +84,11 @@ fn traced(trace: &Path, needle: &str) -> String {
 }
 
 fn stop(mut srv: Proc) {
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(srv.child.id() as i32), nix::sys::signal::Signal::SIGINT)
-        .unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(srv.child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
     let _ = srv.wait_stderr("lab server: stopped");
 }
 
@@ -221,7 +242,10 @@ fn stardew_clients_pass_their_handshake_byte_for_byte_and_play() {
         bob.wait_stdout("[SERVER] ana desconectado.\n");
         drop(again);
         stop(srv);
-        assert!(!std::fs::read_to_string(&trace).unwrap().contains('✗'), "the kernel disagreed");
+        assert!(
+            !std::fs::read_to_string(&trace).unwrap().contains('✗'),
+            "the kernel disagreed"
+        );
     }
 }
 
@@ -292,7 +316,17 @@ fn lab_client_speaks_each_dialect_as_the_seeds_clients_do() {
     let port = addr.port().to_string();
     let client = |dialect: &str, name: &str| {
         let mut c = lab();
-        c.args(["client", "--host", "127.0.0.1", "--port", &port, "--dialect", dialect, "--name", name]);
+        c.args([
+            "client",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--dialect",
+            dialect,
+            "--name",
+            name,
+        ]);
         c.args(["--color", "never"]);
         Proc::spawn(c)
     };
@@ -322,15 +356,35 @@ fn lab_load_mixes_dialects_and_every_message_reaches_everyone() {
     for model in MODELS {
         for mix in ["line,poli,chatbid", "line,stardew", "el4005,poli"] {
             let out = lab()
-                .args(["load", "--clients", "6", "--messages", "10", "--model", model, "--mix", mix])
+                .args([
+                    "load",
+                    "--clients",
+                    "6",
+                    "--messages",
+                    "10",
+                    "--model",
+                    model,
+                    "--mix",
+                    mix,
+                ])
                 .output()
                 .unwrap();
             let text = String::from_utf8_lossy(&out.stdout);
-            assert!(out.status.success(), "{model} {mix}: {text}{}", String::from_utf8_lossy(&out.stderr));
-            assert!(text.contains("held=6 ") && text.contains(" lost=0 "), "{model} {mix}: {text}");
+            assert!(
+                out.status.success(),
+                "{model} {mix}: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                text.contains("held=6 ") && text.contains(" lost=0 "),
+                "{model} {mix}: {text}"
+            );
         }
     }
-    let out = lab().args(["load", "--clients", "2", "--mix", "stardew,el4005"]).output().unwrap();
+    let out = lab()
+        .args(["load", "--clients", "2", "--mix", "stardew,el4005"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot share a server"));
 }

@@ -12,7 +12,10 @@ use proptest::prelude::*;
 use std::path::Path;
 
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
 }
 
 /// Bytes with many newlines, carriage returns and long runs, cut into chunks anywhere.

@@ -15,7 +15,10 @@ use std::time::Duration;
 /// A listener on 127.0.0.1 with an ephemeral port and the given backlog.
 fn listener(backlog: i32) -> (Socket, SocketAddr) {
     let s = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
-    s.bind(&SockAddr::from("127.0.0.1:0".parse::<SocketAddr>().unwrap())).unwrap();
+    s.bind(&SockAddr::from(
+        "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
+    ))
+    .unwrap();
     s.listen(backlog).unwrap();
     let addr = s.local_addr().unwrap().as_socket().unwrap();
     (s, addr)
@@ -34,16 +37,29 @@ fn listener_shows_unaccepted_connections_as_recv_q_and_backlog_as_send_q() {
     let _c2 = TcpStream::connect(addr).unwrap();
     // connect() returned, so the kernel finished both handshakes without accept(): both wait
     // in the accept queue. The count is read with a bounded wait, never a fixed sleep.
-    assert!(wait_until(PATIENCE, || listener_row(&table, addr).is_some_and(|r| r.recv_q == 2)));
+    assert!(wait_until(PATIENCE, || listener_row(&table, addr)
+        .is_some_and(|r| r.recv_q == 2)));
     let row = listener_row(&table, addr).unwrap();
     assert_eq!(row.state, Some(TcpState::Listen));
     assert_eq!((row.recv_q, row.send_q), (2, 5));
 
     // The same through `lab sockets --json`.
-    let out = lab().args(["sockets", "--json", "-l", "--port", &addr.port().to_string()]).output().unwrap();
+    let out = lab()
+        .args([
+            "sockets",
+            "--json",
+            "-l",
+            "--port",
+            &addr.port().to_string(),
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    let rows: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rows.len(), 1, "{text}");
     assert_eq!(rows[0]["state"], "LISTEN");
     assert_eq!(rows[0]["recv_q"], 2);
@@ -70,14 +86,18 @@ fn a_closed_connection_is_found_in_time_wait_by_its_4_tuple() {
     assert_eq!(std::io::Read::read(&mut server, &mut [0u8; 1]).unwrap(), 0);
     drop(server);
     let found = || table.lookup(tuple.0, tuple.1).unwrap();
-    assert!(wait_until(PATIENCE, || found().is_some_and(|r| r.state == Some(TcpState::TimeWait))));
+    assert!(wait_until(PATIENCE, || found()
+        .is_some_and(|r| r.state == Some(TcpState::TimeWait))));
     let row = found().unwrap();
     assert_eq!(row.inode, 0, "no fd holds a TIME-WAIT connection");
     let (timer, ms) = row.timer.expect("TIME-WAIT runs its timer");
     assert_eq!(timer.name(), "timewait");
     assert!(ms <= 60_000, "TIME-WAIT lasts 60 s on Linux, left {ms} ms");
     // The server's side (who closed second) does not linger.
-    assert!(wait_until(PATIENCE, || table.lookup(addr, tuple.0).unwrap().is_none()));
+    assert!(wait_until(PATIENCE, || table
+        .lookup(addr, tuple.0)
+        .unwrap()
+        .is_none()));
 }
 
 #[test]
@@ -92,17 +112,26 @@ fn the_listener_trap_a_vanished_connection_is_not_the_listener() {
     drop(client);
     drop(server);
     let mut diag = DiagSocket::open().unwrap();
-    assert!(wait_until(PATIENCE, || diag.lookup(addr, peer).unwrap().is_none()));
+    assert!(wait_until(PATIENCE, || diag
+        .lookup(addr, peer)
+        .unwrap()
+        .is_none()));
     // The trap itself: asked for the server side of the vanished connection, the kernel
     // returns the listener on the same port.
-    let raw = diag.lookup_unchecked(addr, peer).unwrap().expect("the kernel answers with some socket");
+    let raw = diag
+        .lookup_unchecked(addr, peer)
+        .unwrap()
+        .expect("the kernel answers with some socket");
     assert_eq!(TcpState::from_kernel(raw.state), Some(TcpState::Listen));
     assert_eq!(raw.local, addr);
     assert_ne!(raw.peer, peer);
     // Which the lab's lookup refuses, and the listener itself is still found when asked for.
     let table = KernelTable::open().unwrap();
     assert_eq!(table.lookup(addr, peer).unwrap(), None);
-    assert_eq!(listener_row(&table, addr).unwrap().state, Some(TcpState::Listen));
+    assert_eq!(
+        listener_row(&table, addr).unwrap().state,
+        Some(TcpState::Listen)
+    );
 }
 
 #[test]
@@ -113,12 +142,18 @@ fn a_fd_and_its_row_share_state_and_inode() {
     let (server, _) = l.accept().unwrap();
     let fd = std::os::fd::AsFd::as_fd(&client);
     assert_eq!(table::fd_state(fd).unwrap(), Some(TcpState::Established));
-    let row = table.lookup(client.local_addr().unwrap(), addr).unwrap().unwrap();
+    let row = table
+        .lookup(client.local_addr().unwrap(), addr)
+        .unwrap()
+        .unwrap();
     assert_eq!(row.state, Some(TcpState::Established));
     assert_eq!(row.inode, table::fd_inode(fd).unwrap());
     assert_eq!(row.uid, nix::unistd::getuid().as_raw());
     // The listener's own fd says LISTEN, the same as its row.
-    assert_eq!(table::fd_state(std::os::fd::AsFd::as_fd(&l)).unwrap(), Some(TcpState::Listen));
+    assert_eq!(
+        table::fd_state(std::os::fd::AsFd::as_fd(&l)).unwrap(),
+        Some(TcpState::Listen)
+    );
     drop(server);
 }
 
@@ -132,23 +167,54 @@ fn a_dump_filters_by_state_port_and_family() {
     // Only our own rows count: a TIME-WAIT left by an earlier test may share the port number.
     let cl = c.local_addr().unwrap();
     let ours = |r: &SocketRow| [r.local, r.peer].contains(&cl) || r.state == Some(TcpState::Listen);
-    let rows = table.rows(&Filter { port, ..Filter::default() }).unwrap();
-    assert!(rows.iter().all(|r| r.local.port() == addr.port() || r.peer.port() == addr.port()));
-    assert_eq!(rows.iter().filter(|r| ours(r)).count(), 3, "listener + both ends: {rows:?}");
-    let est = table.rows(&Filter { port, state: Some(TcpState::Established), ..Filter::default() }).unwrap();
+    let rows = table
+        .rows(&Filter {
+            port,
+            ..Filter::default()
+        })
+        .unwrap();
+    assert!(rows
+        .iter()
+        .all(|r| r.local.port() == addr.port() || r.peer.port() == addr.port()));
+    assert_eq!(
+        rows.iter().filter(|r| ours(r)).count(),
+        3,
+        "listener + both ends: {rows:?}"
+    );
+    let est = table
+        .rows(&Filter {
+            port,
+            state: Some(TcpState::Established),
+            ..Filter::default()
+        })
+        .unwrap();
     assert!(est.iter().all(|r| r.state == Some(TcpState::Established)));
     assert_eq!(est.iter().filter(|r| ours(r)).count(), 2);
     assert!(est.iter().any(|r| r.local == cl));
-    let listening = table.rows(&Filter { port, listening: true, ..Filter::default() }).unwrap();
+    let listening = table
+        .rows(&Filter {
+            port,
+            listening: true,
+            ..Filter::default()
+        })
+        .unwrap();
     assert_eq!(listening.len(), 1);
-    let v6 = table.rows(&Filter { port, ipv6: true, ..Filter::default() }).unwrap();
+    let v6 = table
+        .rows(&Filter {
+            port,
+            ipv6: true,
+            ..Filter::default()
+        })
+        .unwrap();
     assert!(v6.is_empty());
 }
 
 #[test]
 fn ipv6_sockets_are_in_the_table_too() {
     let s = Socket::new(Domain::IPV6, Type::STREAM, Some(Protocol::TCP)).unwrap();
-    if s.bind(&SockAddr::from("[::1]:0".parse::<SocketAddr>().unwrap())).is_err() {
+    if s.bind(&SockAddr::from("[::1]:0".parse::<SocketAddr>().unwrap()))
+        .is_err()
+    {
         eprintln!("no IPv6 loopback here; skipping");
         return;
     }
@@ -156,7 +222,10 @@ fn ipv6_sockets_are_in_the_table_too() {
     let addr = s.local_addr().unwrap().as_socket().unwrap();
     let table = KernelTable::open().unwrap();
     let c = TcpStream::connect(addr).unwrap();
-    let row = table.lookup(c.local_addr().unwrap(), addr).unwrap().unwrap();
+    let row = table
+        .lookup(c.local_addr().unwrap(), addr)
+        .unwrap()
+        .unwrap();
     assert_eq!(row.state, Some(TcpState::Established));
     assert!(!row.is_ipv4());
     assert_eq!(listener_row(&table, addr).unwrap().recv_q, 1);
@@ -175,7 +244,13 @@ fn ss_rows(port: u16) -> Vec<(String, u32, u32, String, String)> {
         .filter_map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
             (f.len() >= 5).then(|| {
-                (f[0].to_string(), f[1].parse().unwrap(), f[2].parse().unwrap(), f[3].to_string(), f[4].to_string())
+                (
+                    f[0].to_string(),
+                    f[1].parse().unwrap(),
+                    f[2].parse().unwrap(),
+                    f[3].to_string(),
+                    f[4].to_string(),
+                )
             })
         })
         .filter(|r: &(String, u32, u32, String, String)| {
@@ -215,26 +290,41 @@ fn lab_sockets_agrees_with_ss_row_for_row() {
     drop(sg);
     let table = KernelTable::open().unwrap();
     let in_time_wait = wait_until(PATIENCE, || {
-        table.lookup(gone_local, addr).unwrap().is_some_and(|r| r.state == Some(TcpState::TimeWait))
+        table
+            .lookup(gone_local, addr)
+            .unwrap()
+            .is_some_and(|r| r.state == Some(TcpState::TimeWait))
     });
     assert!(
         in_time_wait,
         "gone's 4-tuple: {:?}; rows: {:#?}",
         table.lookup(gone_local, addr),
-        table.rows(&Filter { port: Some(port), ..Filter::default() })
+        table.rows(&Filter {
+            port: Some(port),
+            ..Filter::default()
+        })
     );
-    assert!(wait_until(PATIENCE, || listener_row(&table, addr).is_some_and(|r| r.recv_q == 1)));
+    assert!(wait_until(PATIENCE, || listener_row(&table, addr)
+        .is_some_and(|r| r.recv_q == 1)));
 
     // Only the rows of the sockets made here: an earlier test's TIME-WAIT may share a port.
-    let mine: Vec<String> =
-        [addr, a.local_addr().unwrap(), b.local_addr().unwrap(), gone_local, _pending.local_addr().unwrap()]
-            .iter()
-            .map(|x| x.to_string())
-            .collect();
+    let mine: Vec<String> = [
+        addr,
+        a.local_addr().unwrap(),
+        b.local_addr().unwrap(),
+        gone_local,
+        _pending.local_addr().unwrap(),
+    ]
+    .iter()
+    .map(|x| x.to_string())
+    .collect();
     let is_mine = |local: &str, peer: &str| {
         mine.iter().any(|m| m == local) && (mine.iter().any(|m| m == peer) || peer.ends_with(":*"))
     };
-    let out = lab().args(["sockets", "--json", "--port", &port.to_string()]).output().unwrap();
+    let out = lab()
+        .args(["sockets", "--json", "--port", &port.to_string()])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let mut ours: Vec<(String, u32, u32, String, String)> = String::from_utf8(out.stdout)
         .unwrap()
@@ -253,7 +343,10 @@ fn lab_sockets_agrees_with_ss_row_for_row() {
         .filter(|r: &(String, u32, u32, String, String)| is_mine(&r.3, &r.4))
         .collect();
     ours.sort();
-    let theirs: Vec<_> = ss_rows(port).into_iter().filter(|r| is_mine(&r.3, &r.4)).collect();
+    let theirs: Vec<_> = ss_rows(port)
+        .into_iter()
+        .filter(|r| is_mine(&r.3, &r.4))
+        .collect();
     assert_eq!(ours, theirs);
     // listener, 2×2 accepted ends, 2 ends of the pending one, 1 TIME-WAIT.
     assert_eq!(ours.len(), 8, "{ours:#?}");
@@ -266,7 +359,16 @@ fn lab_watch_reports_new_changed_and_vanished_sockets() {
     let port = addr.port().to_string();
     let mut watch = common::Proc::spawn({
         let mut c = lab();
-        c.args(["watch", "--port", &port, "--json", "--interval", "5", "--duration", "20"]);
+        c.args([
+            "watch",
+            "--port",
+            &port,
+            "--json",
+            "--interval",
+            "5",
+            "--duration",
+            "20",
+        ]);
         c
     });
     // The listener existed before the watch: it is known, not reported. The watch says so
@@ -276,7 +378,9 @@ fn lab_watch_reports_new_changed_and_vanished_sockets() {
     let (server, _) = l.accept().unwrap();
     let local = client.local_addr().unwrap().to_string();
     // New: straight to ESTAB, or through SYN-SENT if a reading fell inside the handshake.
-    watch.wait_stdout(&format!("\"local\":\"{local}\",\"peer\":\"{addr}\",\"old\":null,\"new\":"));
+    watch.wait_stdout(&format!(
+        "\"local\":\"{local}\",\"peer\":\"{addr}\",\"old\":null,\"new\":"
+    ));
     watch.wait_stdout("\"new\":\"ESTAB\"");
     // The client closes first: FIN-WAIT-2 (FIN-WAIT-1 lasts ~40 ms: seen or not at 5 ms
     // readings); the server then closes: the client's side ends in TIME-WAIT, the server's
@@ -285,12 +389,13 @@ fn lab_watch_reports_new_changed_and_vanished_sockets() {
     watch.wait_stdout("\"new\":\"FIN-WAIT-2\"");
     drop(server);
     let text = watch.wait_stdout("\"new\":\"TIME-WAIT\"");
-    let text =
-        if text.contains(&format!("\"local\":\"{addr}\",\"peer\":\"{local}\",\"old\":\"CLOSE-WAIT\",\"new\":null")) {
-            text
-        } else {
-            watch.wait_stdout("\"new\":null")
-        };
+    let text = if text.contains(&format!(
+        "\"local\":\"{addr}\",\"peer\":\"{local}\",\"old\":\"CLOSE-WAIT\",\"new\":null"
+    )) {
+        text
+    } else {
+        watch.wait_stdout("\"new\":null")
+    };
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         for key in ["t_ms", "local", "peer", "old", "new", "ms_in_old"] {
@@ -298,7 +403,9 @@ fn lab_watch_reports_new_changed_and_vanished_sockets() {
         }
     }
     assert!(
-        !text.contains(&format!("\"local\":\"{addr}\",\"peer\":\"0.0.0.0:0\",\"old\":null")),
+        !text.contains(&format!(
+            "\"local\":\"{addr}\",\"peer\":\"0.0.0.0:0\",\"old\":null"
+        )),
         "the listener was there before: {text}"
     );
 }

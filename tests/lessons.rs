@@ -13,12 +13,18 @@ fn lessons_dir() -> std::path::PathBuf {
 
 #[test]
 fn every_lesson_passes_on_this_kernel() {
-    let out = lab().args(["lesson", "check", "--color", "never"]).output().unwrap();
+    let out = lab()
+        .args(["lesson", "check", "--color", "never"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{text}");
     let files = common::lesson_files(&lessons_dir());
     assert!(files.len() >= 15, "the course needs at least 15 lessons");
-    assert!(text.ends_with(&format!("{} passed, 0 failed\n", files.len())), "{text}");
+    assert!(
+        text.ends_with(&format!("{} passed, 0 failed\n", files.len())),
+        "{text}"
+    );
     for topic in [
         "lifecycle",
         "three-way-handshake",
@@ -36,7 +42,10 @@ fn every_lesson_passes_on_this_kernel() {
         "udp-vs-tcp",
         "ipv4-ipv6",
     ] {
-        assert!(text.contains(&format!("/{topic} (")), "no lesson '{topic}':\n{text}");
+        assert!(
+            text.contains(&format!("/{topic} (")),
+            "no lesson '{topic}':\n{text}"
+        );
     }
 }
 
@@ -49,11 +58,24 @@ fn each_lesson_trace_is_snapshotted() {
         insta::glob!("../lessons", "**/*.lesson", |path| {
             // Its own process: fd numbers are the same every run; ports and times are redacted.
             let out = lab()
-                .args(["lesson", "run", path.to_str().unwrap(), "--color", "never", "--lang", "en"])
+                .args([
+                    "lesson",
+                    "run",
+                    path.to_str().unwrap(),
+                    "--color",
+                    "never",
+                    "--lang",
+                    "en",
+                ])
                 .output()
                 .unwrap();
             let text = String::from_utf8(out.stdout).unwrap();
-            assert!(out.status.success(), "{}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                path.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
             insta::assert_snapshot!(redact(&text, &[]));
         });
     });
@@ -65,14 +87,33 @@ const HEAD: &str = "title: T\ntitle.es: T\nquestion: Q\nquestion.es: P\n";
 fn a_malformed_lesson_is_refused_with_file_and_line() {
     let dir = temp_dir("malformed");
     let path = dir.join("01-bad.lesson");
-    std::fs::write(&path, format!("{HEAD}srv socket\nsrv listen 8\nsrv frobnicate 3\n")).unwrap();
-    let out = lab().args(["lesson", "check", path.to_str().unwrap(), "--color", "never"]).output().unwrap();
+    std::fs::write(
+        &path,
+        format!("{HEAD}srv socket\nsrv listen 8\nsrv frobnicate 3\n"),
+    )
+    .unwrap();
+    let out = lab()
+        .args([
+            "lesson",
+            "check",
+            path.to_str().unwrap(),
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains(&format!("{}:7: unknown call 'frobnicate'", path.display())), "{text}");
+    assert!(
+        text.contains(&format!("{}:7: unknown call 'frobnicate'", path.display())),
+        "{text}"
+    );
     assert!(text.ends_with("0 passed, 1 failed\n"), "{text}");
     // Nothing ran: a malformed lesson is rejected before its first step.
-    let out = lab().args(["lesson", "run", path.to_str().unwrap(), "--color", "never"]).output().unwrap();
+    let out = lab()
+        .args(["lesson", "run", path.to_str().unwrap(), "--color", "never"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
 }
@@ -94,12 +135,24 @@ fn a_malformed_lesson_with_a_5_mb_token_is_reported_in_a_few_words() {
     ];
     for body in bodies {
         std::fs::write(&path, format!("{HEAD}srv socket\n{body}")).unwrap();
-        let out = lab().args(["lesson", "check", path.to_str().unwrap(), "--color", "never"]).output().unwrap();
+        let out = lab()
+            .args([
+                "lesson",
+                "check",
+                path.to_str().unwrap(),
+                "--color",
+                "never",
+            ])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(1));
         let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
         assert!(text.len() < 1000, "{} bytes: {}…", text.len(), &text[..300]);
         assert!(text.contains(&format!("{}:6: ", path.display())), "{text}");
-        assert!(text.contains(&format!("AAAA… ({} bytes)", big.len())), "{text}");
+        assert!(
+            text.contains(&format!("AAAA… ({} bytes)", big.len())),
+            "{text}"
+        );
     }
 }
 
@@ -112,24 +165,66 @@ fn a_wrong_expectation_fails_with_expected_and_actual() {
         format!("{HEAD}srv socket\nsrv bind 127.0.0.1:0 = 0\nsrv listen 8 = 0\ncli socket\ncli connect srv = 0 kernel CLOSE-WAIT\ncli send \"x\" = 2\n"),
     )
     .unwrap();
-    let out = lab().args(["lesson", "check", path.to_str().unwrap(), "--color", "never"]).output().unwrap();
+    let out = lab()
+        .args([
+            "lesson",
+            "check",
+            path.to_str().unwrap(),
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains(&format!("{}:9: expected CLOSE-WAIT, kernel reports ESTAB", path.display())), "{text}");
-    assert!(text.contains(&format!("{}:10: expected = 2, got = 1", path.display())), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{}:9: expected CLOSE-WAIT, kernel reports ESTAB",
+            path.display()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{}:10: expected = 2, got = 1", path.display())),
+        "{text}"
+    );
     assert!(text.ends_with("0 passed, 1 failed\n"), "{text}");
 }
 
 #[test]
 fn spanish_by_flag_or_by_lang() {
-    let out = lab().args(["lesson", "run", "half-close", "--color", "never", "--lang", "es"]).output().unwrap();
+    let out = lab()
+        .args([
+            "lesson",
+            "run",
+            "half-close",
+            "--color",
+            "never",
+            "--lang",
+            "es",
+        ])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Medio cierre con shutdown()"), "{text}");
     assert!(text.contains("Los datos siguen fluyendo"), "{text}");
-    let out = lab().args(["lesson", "list"]).env("LANG", "es_ES.UTF-8").output().unwrap();
-    assert!(String::from_utf8(out.stdout).unwrap().contains("El saludo de tres vías"));
-    let out = lab().args(["lesson", "list"]).env("LANG", "C").env_remove("LC_ALL").output().unwrap();
-    assert!(String::from_utf8(out.stdout).unwrap().contains("The three-way handshake"));
+    let out = lab()
+        .args(["lesson", "list"])
+        .env("LANG", "es_ES.UTF-8")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("El saludo de tres vías"));
+    let out = lab()
+        .args(["lesson", "list"])
+        .env("LANG", "C")
+        .env_remove("LC_ALL")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("The three-way handshake"));
 }
 
 #[test]
@@ -137,27 +232,63 @@ fn diagrams_in_the_terminal_and_as_mermaid() {
     let dir = temp_dir("diagram");
     let mmd = dir.join("lifecycle.mmd");
     let out = lab()
-        .args(["lesson", "run", "lifecycle", "--color", "never", "--diagram", "--mermaid", mmd.to_str().unwrap()])
+        .args([
+            "lesson",
+            "run",
+            "lifecycle",
+            "--color",
+            "never",
+            "--diagram",
+            "--mermaid",
+            mmd.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("  srv") && text.contains("cli"), "{text}");
     let m = std::fs::read_to_string(&mmd).unwrap();
-    assert!(m.starts_with("sequenceDiagram\n    participant srv\n    participant conn\n    participant cli\n"), "{m}");
+    assert!(
+        m.starts_with(
+            "sequenceDiagram\n    participant srv\n    participant conn\n    participant cli\n"
+        ),
+        "{m}"
+    );
     // Where lab's own network captured the wire, each arrow is a segment seen on it; where it
     // could not, each is inferred from the calls, dashed and said to be.
     if text.contains(" wire 127.0.0.1:") {
         assert!(
-            text.contains("─ SYN seq=0 ─") && text.contains(" FIN,ACK seq=6 ack=7 ") && !text.contains('╌'),
+            text.contains("─ SYN seq=0 ─")
+                && text.contains(" FIN,ACK seq=6 ack=7 ")
+                && !text.contains('╌'),
             "{text}"
         );
-        assert!(m.contains("cli->>srv: SYN seq=0") && m.contains("srv->>cli: SYN,ACK seq=0 ack=1"), "{m}");
-        assert!(m.contains("cli->>conn: FIN,ACK") && m.contains("conn->>cli: ACK") && !m.contains("-->>"), "{m}");
+        assert!(
+            m.contains("cli->>srv: SYN seq=0") && m.contains("srv->>cli: SYN,ACK seq=0 ack=1"),
+            "{m}"
+        );
+        assert!(
+            m.contains("cli->>conn: FIN,ACK")
+                && m.contains("conn->>cli: ACK")
+                && !m.contains("-->>"),
+            "{m}"
+        );
     } else {
-        assert!(text.contains("╌ SYN ╌") && text.contains(" FIN ") && text.contains("\"hola\\n\" (5 bytes)"), "{text}");
-        assert!(text.contains("╌╌▷ inferred from the calls"), "the dashes explained: {text}");
-        assert!(m.contains("cli-->>srv: SYN (inferred)") && m.contains("srv-->>cli: SYN-ACK (inferred)"), "{m}");
+        assert!(
+            text.contains("╌ SYN ╌")
+                && text.contains(" FIN ")
+                && text.contains("\"hola\\n\" (5 bytes)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("╌╌▷ inferred from the calls"),
+            "the dashes explained: {text}"
+        );
+        assert!(
+            m.contains("cli-->>srv: SYN (inferred)")
+                && m.contains("srv-->>cli: SYN-ACK (inferred)"),
+            "{m}"
+        );
         assert!(m.contains("cli-->>conn: FIN (inferred)"), "{m}");
     }
 }
@@ -167,7 +298,16 @@ fn on_column(diagram: &str, col: usize) -> Vec<String> {
     diagram
         .lines()
         .filter(|l| l.chars().nth(col) == Some('●'))
-        .map(|l| l.chars().skip(col + 2).collect::<String>().split("  ").next().unwrap_or("").trim().to_string())
+        .map(|l| {
+            l.chars()
+                .skip(col + 2)
+                .collect::<String>()
+                .split("  ")
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
         .collect()
 }
 
@@ -175,12 +315,21 @@ fn on_column(diagram: &str, col: usize) -> Vec<String> {
 /// its state as title).
 fn bands_at(svg: &str, x: usize) -> Vec<String> {
     let attr = |r: &str, name: &str| -> usize {
-        r.split(&format!(" {name}=\"")).nth(1).and_then(|v| v.split('"').next()?.parse().ok()).unwrap_or(0)
+        r.split(&format!(" {name}=\""))
+            .nth(1)
+            .and_then(|v| v.split('"').next()?.parse().ok())
+            .unwrap_or(0)
     };
     svg.split("<rect")
         .skip(1)
         .filter(|r| (attr(r, "x") + attr(r, "width") / 2).abs_diff(x) <= 1)
-        .filter_map(|r| r.split("<title>").nth(1)?.split('<').next().map(str::to_string))
+        .filter_map(|r| {
+            r.split("<title>")
+                .nth(1)?
+                .split('<')
+                .next()
+                .map(str::to_string)
+        })
         .collect()
 }
 
@@ -189,28 +338,68 @@ fn the_accepted_socket_has_its_own_lifeline_and_the_listener_stays_listen() {
     let dir = temp_dir("lifeline");
     let (mmd, svg, html) = (dir.join("r.mmd"), dir.join("r.svg"), dir.join("r.html"));
     let out = lab()
-        .args(["lesson", "run", "reuseaddr", "--color", "never", "--diagram", "--mermaid"])
+        .args([
+            "lesson",
+            "run",
+            "reuseaddr",
+            "--color",
+            "never",
+            "--diagram",
+            "--mermaid",
+        ])
         .args([&mmd, Path::new("--svg"), &svg, Path::new("--html"), &html])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let diagram = &text[text.rfind("\n  srv").expect("the diagram's head") + 1..];
     let head = diagram.lines().next().unwrap();
-    let (srv, conn) = (head.find("srv").unwrap(), head.find("conn").expect("a lifeline for the accepted socket"));
+    let (srv, conn) = (
+        head.find("srv").unwrap(),
+        head.find("conn")
+            .expect("a lifeline for the accepted socket"),
+    );
     let listener = on_column(diagram, srv);
-    assert_eq!(listener.iter().filter(|r| r.starts_with("close()")).count(), 1, "one close() each: {listener:?}");
-    assert!(listener.iter().all(|r| !r.contains("ESTAB") && !r.contains("CLOSE-WAIT")), "{listener:?}");
+    assert_eq!(
+        listener.iter().filter(|r| r.starts_with("close()")).count(),
+        1,
+        "one close() each: {listener:?}"
+    );
+    assert!(
+        listener
+            .iter()
+            .all(|r| !r.contains("ESTAB") && !r.contains("CLOSE-WAIT")),
+        "{listener:?}"
+    );
     let connection = on_column(diagram, conn);
-    assert!(connection.first().is_some_and(|r| r.contains("accepted: ESTAB")), "{connection:?}");
-    assert!(connection.iter().any(|r| r.starts_with("close()")), "{connection:?}");
+    assert!(
+        connection
+            .first()
+            .is_some_and(|r| r.contains("accepted: ESTAB")),
+        "{connection:?}"
+    );
+    assert!(
+        connection.iter().any(|r| r.starts_with("close()")),
+        "{connection:?}"
+    );
 
     let m = std::fs::read_to_string(&mmd).unwrap();
     assert!(m.contains("participant srv\n    participant conn\n"), "{m}");
     let over_srv: Vec<&str> = m.lines().filter(|l| l.contains("Note over srv:")).collect();
-    assert_eq!(over_srv.iter().filter(|l| l.contains("close()")).count(), 1, "{m}");
+    assert_eq!(
+        over_srv.iter().filter(|l| l.contains("close()")).count(),
+        1,
+        "{m}"
+    );
     assert!(over_srv.iter().all(|l| !l.contains("ESTAB")), "{m}");
-    assert!(m.contains("conn->>cli: FIN") || m.contains("conn-->>cli: FIN"), "{m}");
+    assert!(
+        m.contains("conn->>cli: FIN") || m.contains("conn-->>cli: FIN"),
+        "{m}"
+    );
 
     // The pictures band the listener LISTEN (after CLOSE) and nothing else, and the page holds
     // the same picture.
@@ -220,41 +409,71 @@ fn the_accepted_socket_has_its_own_lifeline_and_the_listener_stays_listen() {
     let x = |name: &str| -> usize {
         let at = svg.find(&format!(">{name}</text>")).unwrap();
         let life = &svg[at..][svg[at..].find(r#"<line class="life""#).unwrap()..];
-        life.split("x1=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap()
+        life.split("x1=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
     };
     for picture in [&svg, &page] {
-        assert_eq!(bands_at(picture, x("srv")), ["CLOSE", "LISTEN"], "the listener's bands");
+        assert_eq!(
+            bands_at(picture, x("srv")),
+            ["CLOSE", "LISTEN"],
+            "the listener's bands"
+        );
         let conn_bands = bands_at(picture, x("conn"));
-        assert!(conn_bands.contains(&"ESTAB".to_string()) && conn_bands.contains(&"TIME-WAIT".to_string()));
+        assert!(
+            conn_bands.contains(&"ESTAB".to_string())
+                && conn_bands.contains(&"TIME-WAIT".to_string())
+        );
     }
 }
 
 #[test]
 fn json_lines_carry_the_checks_too() {
-    let out = lab().args(["lesson", "run", "connection-refused", "--json"]).output().unwrap();
+    let out = lab()
+        .args(["lesson", "run", "connection-refused", "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    let events: Vec<serde_json::Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let refused = events.iter().find(|e| e["call"] == "connect").unwrap();
     assert_eq!(refused["errno"], "ECONNREFUSED");
-    assert!(events.iter().any(|e| e["kind"] == "check" && e["verdict"] == "agrees"));
+    assert!(events
+        .iter()
+        .any(|e| e["kind"] == "check" && e["verdict"] == "agrees"));
     assert!(events.iter().all(|e| e["verdict"] != "differs"));
 }
 
 #[test]
 fn show_prints_the_parsed_lesson_line_by_line_as_written() {
     for path in common::lesson_files(&lessons_dir()) {
-        let out = lab().args(["lesson", "show", path.to_str().unwrap(), "--color", "never"]).output().unwrap();
+        let out = lab()
+            .args(["lesson", "show", path.to_str().unwrap(), "--color", "never"])
+            .output()
+            .unwrap();
         assert!(out.status.success());
         let shown = String::from_utf8(out.stdout).unwrap();
         let file = std::fs::read_to_string(&path).unwrap();
         // Every line of the file: the headers (first, in any order), then the steps, notes and
         // comments in the file's order. Spacing may differ (notes are aligned).
         let squash = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
-        let is_header = |l: &String| ["title", "question", "explain"].iter().any(|h| l.starts_with(h));
+        let is_header = |l: &String| {
+            ["title", "question", "explain"]
+                .iter()
+                .any(|h| l.starts_with(h))
+        };
         let split = |text: &str| {
             let lines: Vec<String> = text.lines().map(squash).filter(|l| !l.is_empty()).collect();
-            let (mut heads, rest): (Vec<String>, Vec<String>) = lines.into_iter().partition(is_header);
+            let (mut heads, rest): (Vec<String>, Vec<String>) =
+                lines.into_iter().partition(is_header);
             heads.sort();
             (heads, rest)
         };
@@ -266,9 +485,17 @@ fn show_prints_the_parsed_lesson_line_by_line_as_written() {
 fn a_reader_that_goes_away_ends_the_printing_quietly() {
     // `lab lesson show X | head -1`: the reader is gone before lab prints; lab must end as
     // `ls | head` does (SIGPIPE), not panic on the broken pipe.
-    for args in [&["lesson", "show", "lifecycle"][..], &["lesson", "list"], &["lesson", "run", "lifecycle"]] {
-        let mut child =
-            lab().args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    for args in [
+        &["lesson", "show", "lifecycle"][..],
+        &["lesson", "list"],
+        &["lesson", "run", "lifecycle"],
+    ] {
+        let mut child = lab()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
         drop(child.stdout.take());
         let out = child.wait_with_output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -278,11 +505,22 @@ fn a_reader_that_goes_away_ends_the_printing_quietly() {
 
 #[test]
 fn a_missing_lessons_folder_is_an_error_in_words() {
-    for cmd in [&["lesson", "list"][..], &["lesson", "check"], &["lesson", "run", "lifecycle"]] {
-        let out = lab().args(cmd).env("LAB_LESSONS", "/nonexistent/lessons").output().unwrap();
+    for cmd in [
+        &["lesson", "list"][..],
+        &["lesson", "check"],
+        &["lesson", "run", "lifecycle"],
+    ] {
+        let out = lab()
+            .args(cmd)
+            .env("LAB_LESSONS", "/nonexistent/lessons")
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(1), "{cmd:?}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("cannot read the lessons folder /nonexistent/lessons"), "{cmd:?}: {err}");
+        assert!(
+            err.contains("cannot read the lessons folder /nonexistent/lessons"),
+            "{cmd:?}: {err}"
+        );
     }
 }
 
@@ -300,12 +538,22 @@ fn the_lessons_are_inside_the_binary() {
             .env_remove("LAB_LESSONS")
             .output()
             .unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
     };
     let (code, list) = run(&["lesson", "list", "--json"]);
     assert_eq!(code, Some(0));
-    assert_eq!(list.lines().count(), common::lesson_files(&lessons_dir()).len(), "{list}");
-    assert!(list.lines().all(|l| l.contains(r#""from":"lab""#)), "{list}");
+    assert_eq!(
+        list.lines().count(),
+        common::lesson_files(&lessons_dir()).len(),
+        "{list}"
+    );
+    assert!(
+        list.lines().all(|l| l.contains(r#""from":"lab""#)),
+        "{list}"
+    );
     let (code, out) = run(&["lesson", "check", "lifecycle"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.ends_with("1 passed, 0 failed\n"), "{out}");
@@ -318,49 +566,121 @@ fn an_instructors_folder_adds_lessons_and_replaces_by_name() {
     // Written in English only: it runs and checks; its missing Spanish is a warning.
     let only_english = "title: Bound and listening\nquestion: Does a lesson need Spanish?\nsrv socket\nsrv bind 127.0.0.1:0 = 0\nnote: in English only\nsrv listen 4 = 0 state LISTEN kernel LISTEN\n";
     std::fs::write(dir.join("08-mine/01-english-only.lesson"), only_english).unwrap();
-    let mine = std::fs::read_to_string(lessons_dir().join("01-lifecycle/01-lifecycle.lesson")).unwrap();
-    let mine = mine.replacen("title:       The lifecycle of a TCP connection", "title: My lifecycle", 1);
+    let mine =
+        std::fs::read_to_string(lessons_dir().join("01-lifecycle/01-lifecycle.lesson")).unwrap();
+    let mine = mine.replacen(
+        "title:       The lifecycle of a TCP connection",
+        "title: My lifecycle",
+        1,
+    );
     assert!(mine.contains("title: My lifecycle"));
     std::fs::write(dir.join("08-mine/02-lifecycle.lesson"), mine).unwrap();
 
-    let out = lab().args(["lesson", "list", "--json", "--lessons", dir.to_str().unwrap()]).output().unwrap();
+    let out = lab()
+        .args([
+            "lesson",
+            "list",
+            "--json",
+            "--lessons",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     let list = String::from_utf8(out.stdout).unwrap();
-    let rows: Vec<serde_json::Value> = list.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(rows.len(), common::lesson_files(&lessons_dir()).len() + 1, "one added, one replaced: {list}");
-    let lifecycle: Vec<&serde_json::Value> = rows.iter().filter(|r| r["name"] == "lifecycle").collect();
+    let rows: Vec<serde_json::Value> = list
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        rows.len(),
+        common::lesson_files(&lessons_dir()).len() + 1,
+        "one added, one replaced: {list}"
+    );
+    let lifecycle: Vec<&serde_json::Value> =
+        rows.iter().filter(|r| r["name"] == "lifecycle").collect();
     assert_eq!(lifecycle.len(), 1, "{list}");
     assert_eq!(
         (&lifecycle[0]["title"], &lifecycle[0]["from"]),
         (&"My lifecycle".into(), &dir.to_str().unwrap().into())
     );
-    assert!(rows.iter().any(|r| r["name"] == "english-only" && r["from"] == dir.to_str().unwrap()));
-    assert!(rows.iter().any(|r| r["name"] == "half-close" && r["from"] == "lab"));
+    assert!(rows
+        .iter()
+        .any(|r| r["name"] == "english-only" && r["from"] == dir.to_str().unwrap()));
+    assert!(rows
+        .iter()
+        .any(|r| r["name"] == "half-close" && r["from"] == "lab"));
 
     // The same through LAB_LESSONS; the English-only lesson passes, with a warning.
-    let out = lab().args(["lesson", "check", "english-only", "lifecycle"]).env("LAB_LESSONS", &*dir).output().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(out.status.success(), "{text}");
-    assert!(text.contains("not in Spanish: title, question, note:5 (shown in English)"), "{text}");
-    assert!(text.ends_with("2 passed, 0 failed\n"), "{text}");
     let out = lab()
-        .args(["--lang", "es", "lesson", "run", "english-only", "--lessons", dir.to_str().unwrap()])
+        .args(["lesson", "check", "english-only", "lifecycle"])
+        .env("LAB_LESSONS", &*dir)
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(out.status.success() && text.contains("Bound and listening") && text.contains("in English only"), "{text}");
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("not in Spanish: title, question, note:5 (shown in English)"),
+        "{text}"
+    );
+    assert!(text.ends_with("2 passed, 0 failed\n"), "{text}");
+    let out = lab()
+        .args([
+            "--lang",
+            "es",
+            "lesson",
+            "run",
+            "english-only",
+            "--lessons",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success()
+            && text.contains("Bound and listening")
+            && text.contains("in English only"),
+        "{text}"
+    );
 }
 
 #[test]
 fn spanish_says_every_word_of_the_trace_in_spanish() {
-    let out = lab().args(["--lang", "es", "lesson", "run", "lifecycle", "--color", "never"]).output().unwrap();
+    let out = lab()
+        .args([
+            "--lang",
+            "es",
+            "lesson",
+            "run",
+            "lifecycle",
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{text}");
     assert!(text.contains("✓ kernel TIME-WAIT (tras esperar)"), "{text}");
-    assert!(text.contains("✓ ya no está") && text.contains("kernel ya no está"), "{text}");
+    assert!(
+        text.contains("✓ ya no está") && text.contains("kernel ya no está"),
+        "{text}"
+    );
     assert!(text.contains(" desde 127.0.0.1:"), "{text}");
-    assert!(text.lines().any(|l| l.contains(" lección ")), "the lesson's lines, named in Spanish: {text}");
-    for english in ["(waited)", "✓ gone", "kernel gone", " from 127.0.0.1:", " lesson "] {
-        assert!(!text.contains(english), "'{english}' in the Spanish trace:\n{text}");
+    assert!(
+        text.lines().any(|l| l.contains(" lección ")),
+        "the lesson's lines, named in Spanish: {text}"
+    );
+    for english in [
+        "(waited)",
+        "✓ gone",
+        "kernel gone",
+        " from 127.0.0.1:",
+        " lesson ",
+    ] {
+        assert!(
+            !text.contains(english),
+            "'{english}' in the Spanish trace:\n{text}"
+        );
     }
 }
 
@@ -373,13 +693,38 @@ fn a_mistyped_lesson_name_gets_a_suggestion() {
 
 #[test]
 fn spanish_is_global_for_what_lab_itself_says() {
-    let out = lab().args(["--lang", "es", "lesson", "check", "framing"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("1 bien, 0 mal"), "{out:?}");
-    let out = lab().args(["lesson", "run", "framing", "--color", "never"]).env("LANG", "es_ES.UTF-8").output().unwrap();
-    let (trace, summary) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(trace.lines().next().is_some_and(|h| h.contains("tiempo ms") && h.contains("llamada")), "{trace}");
-    assert!(summary.contains("lección framing: todas las expectativas se cumplen"), "{summary}");
-    let out = lab().args(["--lang", "es", "lesson", "run", "framin"]).output().unwrap();
+    let out = lab()
+        .args(["--lang", "es", "lesson", "check", "framing"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 bien, 0 mal"),
+        "{out:?}"
+    );
+    let out = lab()
+        .args(["lesson", "run", "framing", "--color", "never"])
+        .env("LANG", "es_ES.UTF-8")
+        .output()
+        .unwrap();
+    let (trace, summary) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        trace
+            .lines()
+            .next()
+            .is_some_and(|h| h.contains("tiempo ms") && h.contains("llamada")),
+        "{trace}"
+    );
+    assert!(
+        summary.contains("lección framing: todas las expectativas se cumplen"),
+        "{summary}"
+    );
+    let out = lab()
+        .args(["--lang", "es", "lesson", "run", "framin"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("¿querías decir 'framing'?"));
 }
 
@@ -392,7 +737,10 @@ fn snapshot_redaction_numbers_fds_and_ports_and_hides_no_state() {
                  (kernel) 127.0.0.1:8888 ⇄ 127.0.0.1:40000\n";
     let wrong_fd = right.replace("→ 4 from", "→ 5 from");
     let wrong_close = right.replace("close(4)", "close(3)");
-    let swapped = right.replace("127.0.0.1:8888 ⇄ 127.0.0.1:40000", "127.0.0.1:40000 ⇄ 127.0.0.1:8888");
+    let swapped = right.replace(
+        "127.0.0.1:8888 ⇄ 127.0.0.1:40000",
+        "127.0.0.1:40000 ⇄ 127.0.0.1:8888",
+    );
     let shown = redact(right, &[8888]);
     assert_eq!(
         shown,
@@ -407,27 +755,64 @@ fn snapshot_redaction_numbers_fds_and_ports_and_hides_no_state() {
     let fd = |n: &str, pad: &str| redact(&format!("close({n}){pad}  = 0     ESTAB\n"), &[]);
     assert_eq!(fd("9", "     "), fd("10", "    "));
     let seen = |path: &str| redact(&format!("close(4) = 0  ESTAB → (fd gone)  ✓ {path}\n"), &[]);
-    assert_ne!(seen("FIN-WAIT-1 → FIN-WAIT-2"), seen("FIN-WAIT-2"), "which states were seen must show");
+    assert_ne!(
+        seen("FIN-WAIT-1 → FIN-WAIT-2"),
+        seen("FIN-WAIT-2"),
+        "which states were seen must show"
+    );
 }
 
 /// Issue 19, item 3: the kernel's move that satisfied a lesson's `wait` is printed before the
 /// wait, not after it (three-way handshake: c2's SYN-SENT → ESTAB, then "wait for state ESTAB").
 #[test]
 fn a_kernel_move_is_printed_before_the_wait_it_satisfied() {
-    let out =
-        lab().args(["lesson", "run", "three-way-handshake", "--color", "never", "--lang", "en"]).output().unwrap();
+    let out = lab()
+        .args([
+            "lesson",
+            "run",
+            "three-way-handshake",
+            "--color",
+            "never",
+            "--lang",
+            "en",
+        ])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("no {needle:?} in:\n{text}"));
-    assert!(at("SYN-SENT → ESTAB") < at("wait for state ESTAB"), "{text}");
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in:\n{text}"))
+    };
+    assert!(
+        at("SYN-SENT → ESTAB") < at("wait for state ESTAB"),
+        "{text}"
+    );
 }
 
 /// Issue 19, item 8: a bind that fails with EADDRINUSE says what holds the port, from the
 /// table: in the reuseaddr lesson, the server's old connection in TIME-WAIT, by its 4-tuple.
 #[test]
 fn eaddrinuse_in_a_trace_names_the_time_wait_connection_holding_the_port() {
-    let out = lab().args(["lesson", "run", "reuseaddr", "--color", "never", "--lang", "en"]).output().unwrap();
+    let out = lab()
+        .args([
+            "lesson",
+            "run",
+            "reuseaddr",
+            "--color",
+            "never",
+            "--lang",
+            "en",
+        ])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    let at = text.find("= -1 EADDRINUSE").unwrap_or_else(|| panic!("{text}"));
+    let at = text
+        .find("= -1 EADDRINUSE")
+        .unwrap_or_else(|| panic!("{text}"));
     let note = text[at..].lines().nth(1).unwrap_or("");
-    assert!(note.contains("↳ the connection 127.0.0.1:") && note.contains("in TIME-WAIT holds the port"), "{note}");
+    assert!(
+        note.contains("↳ the connection 127.0.0.1:")
+            && note.contains("in TIME-WAIT holds the port"),
+        "{note}"
+    );
 }

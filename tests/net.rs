@@ -11,18 +11,31 @@ use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn program(name: &str) -> String {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "programs", name].iter().collect();
+    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "programs", name]
+        .iter()
+        .collect();
     p.display().to_string()
 }
 
 /// `lab net --json` with these arguments, or `None` (said loudly) where this machine refuses
 /// the namespaces lab needs.
 fn net(args: &[&str]) -> Option<Output> {
-    let out = lab().arg("net").arg("--json").args(args).output().expect("run lab net");
+    let out = lab()
+        .arg("net")
+        .arg("--json")
+        .args(args)
+        .output()
+        .expect("run lab net");
     let err = String::from_utf8_lossy(&out.stderr);
     if err.contains("cannot make its hosts") {
-        let msg = format!("SKIPPED: lab net cannot make namespaces here: {}", err.trim());
-        assert!(std::env::var_os("LAB_REQUIRE_TOOLS").is_none(), "{msg} (LAB_REQUIRE_TOOLS is set)");
+        let msg = format!(
+            "SKIPPED: lab net cannot make namespaces here: {}",
+            err.trim()
+        );
+        assert!(
+            std::env::var_os("LAB_REQUIRE_TOOLS").is_none(),
+            "{msg} (LAB_REQUIRE_TOOLS is set)"
+        );
         eprintln!("\n*** {msg} ***");
         return None;
     }
@@ -33,11 +46,17 @@ fn net(args: &[&str]) -> Option<Output> {
 /// stdout and stderr too, and is not JSON).
 fn events(out: &Output) -> Vec<Value> {
     let err = String::from_utf8_lossy(&out.stderr);
-    err.lines().filter_map(|l| serde_json::from_str::<Value>(l).ok()).filter(|v| v["kind"].is_string()).collect()
+    err.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["kind"].is_string())
+        .collect()
 }
 
 fn segments(evs: &[Value]) -> Vec<&Value> {
-    evs.iter().filter(|e| e["kind"] == "segment").map(|e| &e["segment"]).collect()
+    evs.iter()
+        .filter(|e| e["kind"] == "segment")
+        .map(|e| &e["segment"])
+        .collect()
 }
 
 /// A segment that occupies sequence space: data, SYN or FIN — what TCP must resend if lost.
@@ -51,10 +70,16 @@ fn echo_over(link: &str, seed: &str, lines: &str) -> Option<Output> {
 }
 
 fn echo(link: &str, seed: &str, lines: &str, how: &str) -> Option<Output> {
-    let (server, client) = (program("bulk_echo_server.py"), program("bulk_echo_client.py"));
+    let (server, client) = (
+        program("bulk_echo_server.py"),
+        program("bulk_echo_client.py"),
+    );
     // The client connects once the server listens: the same segments every run.
     static RUNS: AtomicUsize = AtomicUsize::new(0);
-    let dir = common::temp_dir(&format!("net-echo-{}", RUNS.fetch_add(1, Ordering::Relaxed)));
+    let dir = common::temp_dir(&format!(
+        "net-echo-{}",
+        RUNS.fetch_add(1, Ordering::Relaxed)
+    ));
     let ready = dir.join("listening");
     let ready = ready.display();
     net(&[
@@ -76,18 +101,33 @@ fn every_byte_crosses_a_lossy_link_in_order_and_each_drop_is_retransmitted() {
     if !have_tool("python3", "python3") {
         return;
     }
-    let Some(out) = echo_over("loss 20%", "11", "400") else { return };
+    let Some(out) = echo_over("loss 20%", "11", "400") else {
+        return;
+    };
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("echo ok"), "the client got every byte back: {stdout}");
+    assert!(
+        stdout.contains("echo ok"),
+        "the client got every byte back: {stdout}"
+    );
     let evs = events(&out);
     let segs = segments(&evs);
     let dropped: Vec<&&Value> = segs.iter().filter(|s| s["dropped"] == true).collect();
-    assert!(!dropped.is_empty(), "20% loss dropped nothing over {} segments", segs.len());
+    assert!(
+        !dropped.is_empty(),
+        "20% loss dropped nothing over {} segments",
+        segs.len()
+    );
     // TCP's repair, seen: every lost segment that carried something is sent again, and the
     // copy is flagged (a retransmission, or out-of-order where it follows later data).
-    for (i, d) in segs.iter().enumerate().filter(|(_, s)| s["dropped"] == true && carries_something(s)) {
+    for (i, d) in segs
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s["dropped"] == true && carries_something(s))
+    {
         let resent = segs[i + 1..].iter().any(|s| {
-            s["src"] == d["src"] && s["seq"] == d["seq"] && s["analysis"].as_array().is_some_and(|a| !a.is_empty())
+            s["src"] == d["src"]
+                && s["seq"] == d["seq"]
+                && s["analysis"].as_array().is_some_and(|a| !a.is_empty())
         });
         assert!(resent, "dropped segment #{i} {d} was never sent again");
     }
@@ -108,8 +148,17 @@ fn drops(out: &Output) -> Vec<String> {
         .iter()
         .filter(|s| s["dropped"] == true && carries_something(s) && first(s))
         .map(|s| {
-            let from = s["src"].as_str().unwrap_or_default().split(':').next().unwrap_or_default().to_string();
-            format!("{from} {} seq={} ack={} len={}", s["flags"], s["seq"], s["ack"], s["len"])
+            let from = s["src"]
+                .as_str()
+                .unwrap_or_default()
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            format!(
+                "{from} {} seq={} ack={} len={}",
+                s["flags"], s["seq"], s["ack"], s["len"]
+            )
         })
         .collect()
 }
@@ -119,8 +168,12 @@ fn the_same_seed_drops_the_same_segments() {
     if !have_tool("python3", "python3") {
         return;
     }
-    let Some(first) = echo("loss 15%", "5", "30", "one-by-one") else { return };
-    let Some(again) = echo("loss 15%", "5", "30", "one-by-one") else { return };
+    let Some(first) = echo("loss 15%", "5", "30", "one-by-one") else {
+        return;
+    };
+    let Some(again) = echo("loss 15%", "5", "30", "one-by-one") else {
+        return;
+    };
     let (a, b) = (drops(&first), drops(&again));
     assert!(!a.is_empty(), "10% of this exchange dropped something");
     assert_eq!(a, b, "same seed, same drops");
@@ -131,12 +184,21 @@ fn a_scripted_drop_of_the_second_data_segment_is_resent() {
     if !have_tool("python3", "python3") {
         return;
     }
-    let Some(out) = echo_over("b>a drop data 2", "1", "3000") else { return };
+    let Some(out) = echo_over("b>a drop data 2", "1", "3000") else {
+        return;
+    };
     let evs = events(&out);
     let segs = segments(&evs);
     let dropped: Vec<&&Value> = segs.iter().filter(|s| s["dropped"] == true).collect();
-    assert_eq!(dropped.len(), 1, "exactly the 2nd data segment from b: {dropped:?}");
-    assert!(dropped[0]["src"].as_str().unwrap().starts_with("10.0.0.2:") && dropped[0]["len"].as_u64() > Some(0));
+    assert_eq!(
+        dropped.len(),
+        1,
+        "exactly the 2nd data segment from b: {dropped:?}"
+    );
+    assert!(
+        dropped[0]["src"].as_str().unwrap().starts_with("10.0.0.2:")
+            && dropped[0]["len"].as_u64() > Some(0)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("echo ok"));
 }
 
@@ -147,7 +209,13 @@ fn arrows(mermaid: &str) -> Vec<(String, String, String)> {
     mermaid
         .lines()
         .filter_map(|l| re.captures(l))
-        .map(|c| (c[1].to_string(), c[3].to_string(), format!("{}{}", if &c[2] == "-x" { "✗ " } else { "" }, &c[4])))
+        .map(|c| {
+            (
+                c[1].to_string(),
+                c[3].to_string(),
+                format!("{}{}", if &c[2] == "-x" { "✗ " } else { "" }, &c[4]),
+            )
+        })
         .collect()
 }
 
@@ -158,7 +226,10 @@ fn the_diagram_draws_the_captured_wire_the_dropped_segment_its_retransmission_an
     }
     let dir = common::temp_dir("net-drawn");
     let (mmd, svg) = (dir.join("run.mmd"), dir.join("run.svg"));
-    let (server, client) = (program("bulk_echo_server.py"), program("bulk_echo_client.py"));
+    let (server, client) = (
+        program("bulk_echo_server.py"),
+        program("bulk_echo_client.py"),
+    );
     let ready = dir.join("listening");
     let ready = ready.display();
     let Some(out) = net(&[
@@ -186,17 +257,45 @@ fn the_diagram_draws_the_captured_wire_the_dropped_segment_its_retransmission_an
     let all = arrows(&m);
     let labels: Vec<&str> = all.iter().map(|(_, _, l)| l.as_str()).collect();
     // Every arrow is a captured segment: none inferred from the calls.
-    assert!(!m.contains("-->>") && !text.contains('╌'), "no inferred arrow where the wire was captured: {m}");
-    assert_eq!(&labels[..3], ["SYN seq=0", "SYN,ACK seq=0 ack=1", "ACK seq=1 ack=1"], "{m}");
+    assert!(
+        !m.contains("-->>") && !text.contains('╌'),
+        "no inferred arrow where the wire was captured: {m}"
+    );
+    assert_eq!(
+        &labels[..3],
+        ["SYN seq=0", "SYN,ACK seq=0 ack=1", "ACK seq=1 ack=1"],
+        "{m}"
+    );
     // The second line from b is dropped half way, and sent again after it.
-    let lost = labels.iter().position(|l| l.starts_with('✗')).expect("a dropped arrow");
-    assert_eq!(labels[lost], "✗ PSH,ACK seq=30 ack=30 len=29 ✗ dropped as scripted", "{m}");
-    let again = labels.iter().position(|l| *l == "PSH,ACK seq=30 ack=30 len=29 [retransmission]");
-    assert!(again.is_some_and(|a| a > lost), "the retransmission after the drop: {labels:?}");
-    assert_eq!(all[lost].0, all[again.unwrap()].0, "sent again by the same socket");
+    let lost = labels
+        .iter()
+        .position(|l| l.starts_with('✗'))
+        .expect("a dropped arrow");
+    assert_eq!(
+        labels[lost], "✗ PSH,ACK seq=30 ack=30 len=29 ✗ dropped as scripted",
+        "{m}"
+    );
+    let again = labels
+        .iter()
+        .position(|l| *l == "PSH,ACK seq=30 ack=30 len=29 [retransmission]");
+    assert!(
+        again.is_some_and(|a| a > lost),
+        "the retransmission after the drop: {labels:?}"
+    );
+    assert_eq!(
+        all[lost].0,
+        all[again.unwrap()].0,
+        "sent again by the same socket"
+    );
     // The close: FIN / ACK / FIN / ACK, each side's FIN acknowledged by the other.
-    let fin = labels.iter().position(|l| l.starts_with("FIN")).expect("a FIN");
-    let close: Vec<&str> = labels[fin..].iter().map(|l| l.split(' ').next().unwrap()).collect();
+    let fin = labels
+        .iter()
+        .position(|l| l.starts_with("FIN"))
+        .expect("a FIN");
+    let close: Vec<&str> = labels[fin..]
+        .iter()
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
     assert_eq!(close, ["FIN,ACK", "ACK", "FIN,ACK", "ACK"], "{m}");
     let (b, a) = (&all[fin].0, &all[fin].1);
     let sides: Vec<(&String, &String)> = all[fin..].iter().map(|(f, t, _)| (f, t)).collect();
@@ -208,15 +307,32 @@ fn the_diagram_draws_the_captured_wire_the_dropped_segment_its_retransmission_an
     }
     // The terminal draws the drop as a line that stops at ✗, its label on the row above.
     let rows: Vec<&str> = text.lines().collect();
-    let cross = rows.iter().position(|r| r.contains("dropped as scripted ✗─")).expect("a ✗ in the terminal");
-    assert!(rows[cross - 1].contains("PSH,ACK seq=30 ack=30 len=29"), "{text}");
-    assert!(rows[cross + 1..].iter().any(|r| r.contains("◀ PSH,ACK seq=30 ack=30 len=29 [retransmission]")), "{text}");
+    let cross = rows
+        .iter()
+        .position(|r| r.contains("dropped as scripted ✗─"))
+        .expect("a ✗ in the terminal");
+    assert!(
+        rows[cross - 1].contains("PSH,ACK seq=30 ack=30 len=29"),
+        "{text}"
+    );
+    assert!(
+        rows[cross + 1..]
+            .iter()
+            .any(|r| r.contains("◀ PSH,ACK seq=30 ack=30 len=29 [retransmission]")),
+        "{text}"
+    );
     let svg = std::fs::read_to_string(&svg).unwrap();
-    assert!(svg.contains(r#"<line class="dropped""#) && svg.contains("✗ dropped as scripted"), "{svg}");
+    assert!(
+        svg.contains(r#"<line class="dropped""#) && svg.contains("✗ dropped as scripted"),
+        "{svg}"
+    );
 }
 
 fn refused(link: &str) -> String {
-    let out = lab().args(["net", "--link", link, "--on", "a", "true"]).output().expect("run lab net");
+    let out = lab()
+        .args(["net", "--link", link, "--on", "a", "true"])
+        .output()
+        .expect("run lab net");
     assert_eq!(out.status.code(), Some(1), "{link}: exits 1");
     String::from_utf8_lossy(&out.stderr).to_string()
 }
@@ -242,7 +358,11 @@ fn lab_in(dir: &std::path::Path) -> std::process::Command {
 /// Runs `lab ARGS` to its end; its status and all it printed.
 fn run_in(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
     let out = lab_in(dir).args(args).output().expect("run lab");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
@@ -268,33 +388,58 @@ fn a_network_kept_up_is_reached_from_other_commands_and_its_link_changed_live() 
         c
     });
     let deadline = std::time::Instant::now() + common::PATIENCE;
-    while !run_in(&dir, &["sockets", "--host", "a", "-l"]).1.contains("0.0.0.0:7000") {
-        assert!(std::time::Instant::now() < deadline, "host a's table never showed the listener");
+    while !run_in(&dir, &["sockets", "--host", "a", "-l"])
+        .1
+        .contains("0.0.0.0:7000")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "host a's table never showed the listener"
+        );
     }
-    assert!(!run_in(&dir, &["sockets", "--host", "b", "-l"]).1.contains(":7000"), "b has its own table");
+    assert!(
+        !run_in(&dir, &["sockets", "--host", "b", "-l"])
+            .1
+            .contains(":7000"),
+        "b has its own table"
+    );
     let (ok, said) = run_in(&dir, &["net", "link", "partition"]);
     assert!(ok && said.contains("partition"), "{said}");
     let connect = "import socket,sys; s=socket.socket(); s.settimeout(float(sys.argv[1])); \
                    s.connect(('10.0.0.1',7000)); s.sendall(b'hola')";
-    let (reached, _) = run_in(&dir, &["net", "exec", "b", "--", "python3", "-c", connect, "0.5"]);
+    let (reached, _) = run_in(
+        &dir,
+        &["net", "exec", "b", "--", "python3", "-c", connect, "0.5"],
+    );
     assert!(!reached, "a partition lets nothing through");
     let (ok, said) = run_in(&dir, &["net", "link", "heal"]);
     assert!(ok && said.contains("perfect"), "{said}");
-    let (reached, said) = run_in(&dir, &["net", "exec", "b", "--", "python3", "-c", connect, "5"]);
+    let (reached, said) = run_in(
+        &dir,
+        &["net", "exec", "b", "--", "python3", "-c", connect, "5"],
+    );
     assert!(reached, "healed: {said}");
     server.wait_stdout("got hola");
     let wire = up.wait_stderr("\"hola\"");
-    assert!(wire.contains("✗ partition") && wire.contains("SYN"), "the dropped SYNs are on the wire: {wire}");
+    assert!(
+        wire.contains("✗ partition") && wire.contains("SYN"),
+        "the dropped SYNs are on the wire: {wire}"
+    );
     let _ = nix_kill(up.child.id());
     let (_, _, _) = up.finish();
-    assert!(!dir.join("lab").join("net").exists(), "the network's file went with it");
+    assert!(
+        !dir.join("lab").join("net").exists(),
+        "the network's file went with it"
+    );
     let (ok, said) = run_in(&dir, &["net", "link", "loss 1%"]);
     assert!(!ok && said.contains("no network is up"), "{said}");
 }
 
 /// Ctrl+C to a process, as the terminal sends it.
 fn nix_kill(pid: u32) -> std::io::Result<std::process::ExitStatus> {
-    std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status()
+    std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
 }
 
 #[test]
@@ -305,21 +450,41 @@ fn seed_chat_clients_join_lab_server_across_a_slow_lossy_link() {
     let dir = common::temp_dir("net-chat");
     let mut up = common::Proc::spawn({
         let mut c = lab_in(&dir);
-        c.args(["net", "up", "--link", "delay 30ms loss 5%", "--seed", "3", "--wire", "off"]);
+        c.args([
+            "net",
+            "up",
+            "--link",
+            "delay 30ms loss 5%",
+            "--seed",
+            "3",
+            "--wire",
+            "off",
+        ]);
         c
     });
     up.wait_stderr("lab net exec");
     let mut server = common::Proc::spawn({
         let mut c = lab_in(&dir);
-        c.args(["net", "exec", "a", "--"]).arg(env!("CARGO_BIN_EXE_lab"));
-        c.args(["server", "--host", "0.0.0.0", "--port", "8888", "--dialect", "auto"]);
+        c.args(["net", "exec", "a", "--"])
+            .arg(env!("CARGO_BIN_EXE_lab"));
+        c.args([
+            "server",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "8888",
+            "--dialect",
+            "auto",
+        ]);
         c
     });
     server.wait_stderr("Ctrl+C to stop");
     let client = program("seeds/chatbid_client.py");
     let join = |name: &str| {
         let mut c = lab_in(&dir);
-        c.args(["net", "exec", "b", "--", "python3", "-u", &client, "8888", "10.0.0.1"]);
+        c.args([
+            "net", "exec", "b", "--", "python3", "-u", &client, "8888", "10.0.0.1",
+        ]);
         let mut p = common::Proc::spawn(c);
         p.write(format!("{name}\n").as_bytes());
         p
@@ -338,5 +503,8 @@ fn seed_chat_clients_join_lab_server_across_a_slow_lossy_link() {
     let _ = server.wait_stderr("stopped");
     let _ = nix_kill(up.child.id());
     let (_, _, err) = up.finish();
-    assert!(err.contains("were dropped by the link"), "the link's summary: {err}");
+    assert!(
+        err.contains("were dropped by the link"),
+        "the link's summary: {err}"
+    );
 }

@@ -14,13 +14,34 @@ fn exchange(flags: &[&str], name: &str) -> (String, String, u16) {
     let dir = temp_dir(name);
     let (lt, ct) = (dir.join("listen.trace"), dir.join("connect.trace"));
     let mut listen = lab();
-    listen.args(["listen", "127.0.0.1:0", "--trace-file", lt.to_str().unwrap()]).args(flags);
+    listen
+        .args([
+            "listen",
+            "127.0.0.1:0",
+            "--trace-file",
+            lt.to_str().unwrap(),
+        ])
+        .args(flags);
     let mut listen = Proc::spawn(listen);
     let announced = listen.wait_stderr("\n");
-    let port: u16 = announced.trim().rsplit(':').next().unwrap().parse().expect("lab listen announces its port");
+    let port: u16 = announced
+        .trim()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .expect("lab listen announces its port");
 
     let mut connect = lab();
-    connect.args(["connect", "127.0.0.1", &port.to_string(), "--trace-file", ct.to_str().unwrap()]).args(flags);
+    connect
+        .args([
+            "connect",
+            "127.0.0.1",
+            &port.to_string(),
+            "--trace-file",
+            ct.to_str().unwrap(),
+        ])
+        .args(flags);
     let mut connect = Proc::spawn(connect);
     // Every step waits until the trace of the step before is written: a trace reads states
     // right after each call, so the other side must not act before that.
@@ -49,14 +70,21 @@ fn exchange(flags: &[&str], name: &str) -> (String, String, u16) {
     assert_eq!((lcode, ccode), (0, 0), "listen: {lerr}\nconnect: {cerr}");
     assert_eq!(lout, "hola\n");
     assert_eq!(cout, "adios\n");
-    let traces = (std::fs::read_to_string(&lt).unwrap(), std::fs::read_to_string(&ct).unwrap(), port);
+    let traces = (
+        std::fs::read_to_string(&lt).unwrap(),
+        std::fs::read_to_string(&ct).unwrap(),
+        port,
+    );
     let _ = std::fs::remove_dir_all(&dir);
     traces
 }
 
 #[test]
 fn human_trace_of_a_listen_connect_exchange() {
-    let (l, c, port) = exchange(&["--trace", "--color", "never", "--observe-ms", "0"], "human");
+    let (l, c, port) = exchange(
+        &["--trace", "--color", "never", "--observe-ms", "0"],
+        "human",
+    );
     assert!(!l.contains('\x1b'), "a file gets no color codes");
     snapshot("netcat_listen_human", &redact(&l, &[port]));
     snapshot("netcat_connect_human", &redact(&c, &[port]));
@@ -66,8 +94,11 @@ fn human_trace_of_a_listen_connect_exchange() {
 fn json_trace_of_a_listen_connect_exchange() {
     let (l, c, port) = exchange(&["--json", "--observe-ms", "0"], "json");
     for line in l.lines().chain(c.lines()) {
-        let v: serde_json::Value = serde_json::from_str(line).expect("every line is one JSON object");
-        for key in ["seq", "actor", "call", "fd", "ret", "errno", "state", "kernel", "verdict"] {
+        let v: serde_json::Value =
+            serde_json::from_str(line).expect("every line is one JSON object");
+        for key in [
+            "seq", "actor", "call", "fd", "ret", "errno", "state", "kernel", "verdict",
+        ] {
             assert!(v.get(key).is_some(), "missing {key}: {line}");
         }
         assert_ne!(v["verdict"], "differs", "{line}");
@@ -80,31 +111,65 @@ fn json_trace_of_a_listen_connect_exchange() {
 fn a_port_in_use_is_explained_in_words() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let out = lab().args(["listen", &format!("127.0.0.1:{port}")]).output().unwrap();
+    let out = lab()
+        .args(["listen", &format!("127.0.0.1:{port}")])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("EADDRINUSE"), "{err}");
     // What holds the port, from the table: the listener this test holds.
-    assert!(err.contains(&format!("127.0.0.1:{port} is listening there")), "{err}");
+    assert!(
+        err.contains(&format!("127.0.0.1:{port} is listening there")),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }
 
 #[test]
 fn connecting_to_nobody_is_refused_by_name() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let out = lab().args(["connect", "127.0.0.1", &port.to_string(), "--trace", "--color", "never"]).output().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = lab()
+        .args([
+            "connect",
+            "127.0.0.1",
+            &port.to_string(),
+            "--trace",
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("= -1 ECONNREFUSED (Connection refused)"), "{err}");
+    assert!(
+        err.contains("= -1 ECONNREFUSED (Connection refused)"),
+        "{err}"
+    );
     assert!(err.contains("nobody is listening"), "{err}");
 }
 
 #[test]
 fn color_follows_the_flag_and_no_color() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let run = |color: &str, no_color: bool| {
         let mut c = lab();
-        c.args(["connect", "127.0.0.1", &port.to_string(), "--trace", "--color", color]);
+        c.args([
+            "connect",
+            "127.0.0.1",
+            &port.to_string(),
+            "--trace",
+            "--color",
+            color,
+        ]);
         if no_color {
             c.env("NO_COLOR", "1");
         }
@@ -119,20 +184,47 @@ fn color_follows_the_flag_and_no_color() {
 
 #[test]
 fn bad_arguments_get_a_clear_message() {
-    let out = lab().args(["sockets", "--state", "bogus"]).output().unwrap();
+    let out = lab()
+        .args(["sockets", "--state", "bogus"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("unknown TCP state 'bogus'"));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("unknown TCP state 'bogus'"));
     let out = lab().args(["listen", "localhost:x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("is not PORT or ADDR:PORT"));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("is not PORT or ADDR:PORT"));
 }
 
 #[test]
 fn a_trace_file_that_cannot_be_written_says_so_once() {
     // /dev/full fails every write with ENOSPC, as a full disk does.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let out = lab().args(["connect", "127.0.0.1", &closed.to_string(), "--trace-file", "/dev/full"]).output().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = lab()
+        .args([
+            "connect",
+            "127.0.0.1",
+            &closed.to_string(),
+            "--trace-file",
+            "/dev/full",
+        ])
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.matches("the trace could not be written").count(), 1, "{err}");
-    assert!(err.contains("No space left on device") && err.contains("the events after #0 are missing"), "{err}");
+    assert_eq!(
+        err.matches("the trace could not be written").count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        err.contains("No space left on device") && err.contains("the events after #0 are missing"),
+        "{err}"
+    );
 }

@@ -21,7 +21,14 @@ fn live() -> (Arc<Collector>, Arc<Tracer>) {
 }
 
 fn tcp(t: &Arc<Tracer>, actor: &str) -> TracedSocket {
-    TracedSocket::new(Some(t.clone()), actor, Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap()
+    TracedSocket::new(
+        Some(t.clone()),
+        actor,
+        Domain::IPV4,
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )
+    .unwrap()
 }
 
 /// A traced client "cli" connected to a peer that is not traced.
@@ -35,8 +42,16 @@ fn traced_client_untraced_peer(t: &Arc<Tracer>) -> (TracedSocket, TcpStream) {
 
 /// Waits (bounded) for a kernel event of `actor` that ends in `state` (`None`: gone).
 fn kernel_event(c: &Collector, actor: &str, state: Option<TcpState>) -> Event {
-    let find = || c.events().into_iter().find(|e| e.kind == Kind::Kernel && e.actor == actor && e.kernel == state);
-    assert!(wait_until(PATIENCE, || find().is_some()), "no kernel event {actor} → {state:?}: {:#?}", c.events());
+    let find = || {
+        c.events()
+            .into_iter()
+            .find(|e| e.kind == Kind::Kernel && e.actor == actor && e.kernel == state)
+    };
+    assert!(
+        wait_until(PATIENCE, || find().is_some()),
+        "no kernel event {actor} → {state:?}: {:#?}",
+        c.events()
+    );
     find().unwrap()
 }
 
@@ -57,15 +72,34 @@ fn close_wait_is_in_the_trace_as_it_happens_not_at_the_next_call() {
     // No call on conn since accept(): the observer alone reports the peer's FIN.
     let ev = kernel_event(&c, "conn", Some(TcpState::CloseWait));
     assert_eq!(ev.before, Some(TcpState::Established));
-    assert!(ev.note.as_deref().unwrap().contains("FIN arrived"), "{ev:?}");
+    assert!(
+        ev.note.as_deref().unwrap().contains("FIN arrived"),
+        "{ev:?}"
+    );
     assert!(!ev.fd_gone);
-    assert_eq!(ss_state(conn.local_addr().unwrap(), peer).as_deref(), Some("CLOSE-WAIT"));
+    assert_eq!(
+        ss_state(conn.local_addr().unwrap(), peer).as_deref(),
+        Some("CLOSE-WAIT")
+    );
     // The next call starts from it: no second report of the same move.
     let mut b = [0u8; 8];
     assert_eq!(conn.recv(&mut b).unwrap(), 0);
-    let moves = c.events().iter().filter(|e| e.actor == "conn" && e.kernel == Some(TcpState::CloseWait)).count();
-    assert_eq!(moves, 2, "the kernel event and the recv's check: {:#?}", c.events());
-    let recv = c.events().into_iter().find(|e| e.call == Some(Syscall::Recv)).unwrap();
+    let moves = c
+        .events()
+        .iter()
+        .filter(|e| e.actor == "conn" && e.kernel == Some(TcpState::CloseWait))
+        .count();
+    assert_eq!(
+        moves,
+        2,
+        "the kernel event and the recv's check: {:#?}",
+        c.events()
+    );
+    let recv = c
+        .events()
+        .into_iter()
+        .find(|e| e.call == Some(Syscall::Recv))
+        .unwrap();
     assert!(recv.seq > ev.seq);
 }
 
@@ -82,13 +116,23 @@ fn a_handshake_that_finishes_in_the_accept_queue_is_seen_without_accept() {
     assert_eq!(err.raw_os_error(), Some(libc::EINPROGRESS));
     // Nobody calls accept(); the kernel finishes the handshake by itself. On loopback it may
     // be done before connect() even returns — then connect's own event says ESTAB.
-    let connect = c.events().into_iter().find(|e| e.call == Some(Syscall::Connect)).unwrap();
+    let connect = c
+        .events()
+        .into_iter()
+        .find(|e| e.call == Some(Syscall::Connect))
+        .unwrap();
     if connect.state == Some(TcpState::SynSent) {
         let ev = kernel_event(&c, "cli", Some(TcpState::Established));
         assert_eq!(ev.before, Some(TcpState::SynSent));
-        assert!(ev.note.as_deref().unwrap().contains("handshake finished"), "{ev:?}");
+        assert!(
+            ev.note.as_deref().unwrap().contains("handshake finished"),
+            "{ev:?}"
+        );
     }
-    assert_eq!(ss_state(cli.local_addr().unwrap(), l.local_addr().unwrap()).as_deref(), Some("ESTAB"));
+    assert_eq!(
+        ss_state(cli.local_addr().unwrap(), l.local_addr().unwrap()).as_deref(),
+        Some("ESTAB")
+    );
 }
 
 #[test]
@@ -98,7 +142,11 @@ fn the_last_connections_time_wait_is_reported_although_no_call_follows() {
     // ever report what happens to the connection — only the observer can.
     let (cli, peer) = traced_client_untraced_peer(&t);
     cli.close().unwrap();
-    let close = c.events().into_iter().find(|e| e.call == Some(Syscall::Close)).unwrap();
+    let close = c
+        .events()
+        .into_iter()
+        .find(|e| e.call == Some(Syscall::Close))
+        .unwrap();
     assert_eq!(close.kernel, Some(TcpState::FinWait2), "{close:?}");
     drop(peer);
     let ev = kernel_event(&c, "cli", Some(TcpState::TimeWait));
@@ -110,12 +158,17 @@ fn the_last_connections_time_wait_is_reported_although_no_call_follows() {
 fn a_reset_is_reported_on_the_socket_that_still_holds_its_fd() {
     let (c, t) = live();
     let (cli, peer) = traced_client_untraced_peer(&t);
-    socket2::SockRef::from(&peer).set_linger(Some(std::time::Duration::ZERO)).unwrap();
+    socket2::SockRef::from(&peer)
+        .set_linger(Some(std::time::Duration::ZERO))
+        .unwrap();
     drop(peer);
     let ev = kernel_event(&c, "cli", None);
     assert!(ev.note.as_deref().unwrap().contains("RST"), "{ev:?}");
     let mut b = [0u8; 4];
-    assert_eq!(cli.recv(&mut b).unwrap_err().kind(), ErrorKind::ConnectionReset);
+    assert_eq!(
+        cli.recv(&mut b).unwrap_err().kind(),
+        ErrorKind::ConnectionReset
+    );
 }
 
 #[test]
@@ -130,13 +183,20 @@ fn without_the_observer_thread_a_change_is_reported_before_the_call_that_reveals
     // Wait for the FIN with no traced call (reading the fd's state directly): nothing is
     // emitted meanwhile, as no thread reads the table.
     let cl = c.len();
-    assert!(wait_until(PATIENCE, || lab::kernel::table::fd_state(std::os::fd::AsFd::as_fd(&cli)).ok().flatten()
+    assert!(wait_until(PATIENCE, || lab::kernel::table::fd_state(
+        std::os::fd::AsFd::as_fd(&cli)
+    )
+    .ok()
+    .flatten()
         == Some(TcpState::CloseWait)));
     assert_eq!(c.len(), cl);
     let mut b = [0u8; 4];
     assert_eq!(cli.recv(&mut b).unwrap(), 0);
     let evs = c.since(cl);
     assert_eq!(evs[0].kind, Kind::Kernel, "{evs:#?}");
-    assert_eq!((evs[0].before, evs[0].kernel), (Some(TcpState::Established), Some(TcpState::CloseWait)));
+    assert_eq!(
+        (evs[0].before, evs[0].kernel),
+        (Some(TcpState::Established), Some(TcpState::CloseWait))
+    );
     assert_eq!(evs[1].call, Some(Syscall::Recv));
 }

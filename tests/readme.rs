@@ -8,18 +8,31 @@ use common::lab;
 use std::path::Path;
 
 fn readme() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README.md")
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md")
 }
 
 /// `(topic, name, question)` of every lesson, as `lab lesson list --json` gives them.
 fn listed() -> Vec<(String, String, String)> {
-    let out = lab().args(["lesson", "list", "--json", "--lang", "en"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = lab()
+        .args(["lesson", "list", "--json", "--lang", "en"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     text.lines()
         .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
-            let s = |k: &str| v[k].as_str().unwrap_or_else(|| panic!("no {k} in {line}")).to_string();
+            let v: serde_json::Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            let s = |k: &str| {
+                v[k].as_str()
+                    .unwrap_or_else(|| panic!("no {k} in {line}"))
+                    .to_string()
+            };
             (s("topic"), s("name"), s("question"))
         })
         .collect()
@@ -27,7 +40,9 @@ fn listed() -> Vec<(String, String, String)> {
 
 /// The rows of the README's table of lessons: `| topic | `name` | question |`.
 fn readme_rows(readme: &str) -> Vec<(String, String, String)> {
-    let start = readme.find("| topic | lesson | the question it answers |").expect("the README's table of lessons");
+    let start = readme
+        .find("| topic | lesson | the question it answers |")
+        .expect("the README's table of lessons");
     readme[start..]
         .lines()
         .skip(2)
@@ -35,7 +50,11 @@ fn readme_rows(readme: &str) -> Vec<(String, String, String)> {
         .map(|l| {
             let cells: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
             assert_eq!(cells.len(), 3, "a row of three cells: {l}");
-            (cells[0].to_string(), cells[1].trim_matches('`').to_string(), cells[2].to_string())
+            (
+                cells[0].to_string(),
+                cells[1].trim_matches('`').to_string(),
+                cells[2].to_string(),
+            )
         })
         .collect()
 }
@@ -79,10 +98,17 @@ fn the_readme_lists_every_lesson_as_lab_does() {
     let readme = readme();
     let listed = listed();
     assert!(!listed.is_empty());
-    assert_eq!(readme_rows(&readme), listed, "README.md's table of lessons differs from `lab lesson list`");
+    assert_eq!(
+        readme_rows(&readme),
+        listed,
+        "README.md's table of lessons differs from `lab lesson list`"
+    );
     let n = listed.len();
     let word = WORDS.get(n).map_or(n.to_string(), |w| w.to_string());
-    assert!(readme.contains(&format!("{word} lessons, by topic")), "README.md should say \"{word} lessons, by topic\"");
+    assert!(
+        readme.contains(&format!("{word} lessons, by topic")),
+        "README.md should say \"{word} lessons, by topic\""
+    );
     assert!(
         readme.contains(&format!("\n{n} passed, 0 failed\n")),
         "the `lesson check` sample should end with {n} passed"
@@ -134,16 +160,27 @@ fn nothing_in_the_repository_points_outside_it() {
                 .collect::<Vec<_>>()
         })
         .collect();
-    assert!(outside.is_empty(), "files outside the repository referred to:\n{}", outside.join("\n"));
+    assert!(
+        outside.is_empty(),
+        "files outside the repository referred to:\n{}",
+        outside.join("\n")
+    );
 }
 
 #[test]
 fn every_file_the_readme_links_to_exists() {
     let readme = readme();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let links: Vec<&str> = readme.split("](").skip(1).filter_map(|rest| rest.split(')').next()).collect();
+    let links: Vec<&str> = readme
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .collect();
     assert!(links.len() >= 5, "{links:?}");
     for link in links.iter().filter(|l| !l.starts_with("http")) {
-        assert!(root.join(link).exists(), "README.md links to {link}, which is not in the repository");
+        assert!(
+            root.join(link).exists(),
+            "README.md links to {link}, which is not in the repository"
+        );
     }
 }

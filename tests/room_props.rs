@@ -50,7 +50,8 @@ fn line() -> impl Strategy<Value = String> {
         Just(":q".to_string()),
         Just("".to_string()),
     ];
-    let command = (cmd, prop::collection::vec(word(), 0..4)).prop_map(|(c, ws)| format!("{c}{}", ws.join(" ")));
+    let command = (cmd, prop::collection::vec(word(), 0..4))
+        .prop_map(|(c, ws)| format!("{c}{}", ws.join(" ")));
     // Often a bare name (the first line registers), often a private message to a tricky name.
     let dashed = (tricky(), word()).prop_map(|(to, text)| format!(":p-{to}-{text}"));
     prop_oneof![3 => tricky(), 3 => dashed, 4 => command]
@@ -64,7 +65,8 @@ enum Act {
 }
 
 fn act() -> impl Strategy<Value = (ClientId, Act)> {
-    let a = prop_oneof![1 => Just(Act::Join), 8 => line().prop_map(Act::Line), 1 => Just(Act::Leave)];
+    let a =
+        prop_oneof![1 => Just(Act::Join), 8 => line().prop_map(Act::Line), 1 => Just(Act::Leave)];
     (1u64..5, a)
 }
 
@@ -112,7 +114,12 @@ proptest! {
 enum Move {
     Join(ClientId),
     Leave(ClientId),
-    Offer { from: ClientId, to: ClientId, mine: usize, theirs: usize },
+    Offer {
+        from: ClientId,
+        to: ClientId,
+        mine: usize,
+        theirs: usize,
+    },
     Accept(ClientId),
     Reject(ClientId),
 }

@@ -8,7 +8,15 @@ use common::tmux::Tmux;
 
 /// `lab ARGS` typed into a shell in a 120-column terminal.
 fn in_terminal(name: &str, args: &str) -> Option<Tmux> {
-    Tmux::start(name, 120, 50, &format!("LANG=C.UTF-8 {} {args} --color never", env!("CARGO_BIN_EXE_lab")))
+    Tmux::start(
+        name,
+        120,
+        50,
+        &format!(
+            "LANG=C.UTF-8 {} {args} --color never",
+            env!("CARGO_BIN_EXE_lab")
+        ),
+    )
 }
 
 /// Once lab is over: its exit code and the terminal's modes, asked of the shell; the screen.
@@ -30,7 +38,9 @@ fn restored(screen: &str) -> bool {
 
 #[test]
 fn q_quits_a_lesson_cleanly_and_question_mark_lists_the_keys() {
-    let Some(t) = in_terminal("q", "lesson run lifecycle --step") else { return };
+    let Some(t) = in_terminal("q", "lesson run lifecycle --step") else {
+        return;
+    };
     t.wait_for("next: line 9 srv");
     t.keys(&["Enter"]);
     t.wait_for("next: line 10 srv");
@@ -41,39 +51,66 @@ fn q_quits_a_lesson_cleanly_and_question_mark_lists_the_keys() {
     t.keys(&["q"]);
     let screen = after(&t);
     assert!(screen.contains("q: quitting"), "{screen}");
-    assert!(screen.contains("lesson lifecycle: stopped before line 10 (q); 1 checks so far, 0 not met"), "{screen}");
+    assert!(
+        screen.contains("lesson lifecycle: stopped before line 10 (q); 1 checks so far, 0 not met"),
+        "{screen}"
+    );
     // The one socket opened was closed, traced, by the clean-up.
-    assert!(screen.lines().any(|l| l.contains(" srv ") && l.contains("close(")), "{screen}");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains(" srv ") && l.contains("close(")),
+        "{screen}"
+    );
     assert!(screen.contains("EXIT=0"), "{screen}");
-    assert!(restored(&screen), "the terminal was left in another mode:\n{screen}");
+    assert!(
+        restored(&screen),
+        "the terminal was left in another mode:\n{screen}"
+    );
 }
 
 #[test]
 fn c_continues_to_the_end_without_pausing() {
-    let Some(t) = in_terminal("c", "lesson run half-close --step") else { return };
+    let Some(t) = in_terminal("c", "lesson run half-close --step") else {
+        return;
+    };
     t.wait_for("next: line");
     t.keys(&["c"]);
     let screen = after(&t);
     assert!(screen.contains("c: continuing to the end"), "{screen}");
-    assert_eq!(screen.matches("⏸").count(), 1, "no pause after c:\n{screen}");
-    assert!(screen.contains("lesson half-close: every expectation met"), "{screen}");
+    assert_eq!(
+        screen.matches("⏸").count(),
+        1,
+        "no pause after c:\n{screen}"
+    );
+    assert!(
+        screen.contains("lesson half-close: every expectation met"),
+        "{screen}"
+    );
     assert!(screen.contains("EXIT=0") && restored(&screen), "{screen}");
 }
 
 #[test]
 fn ctrl_c_stops_at_once_with_a_line_and_the_terminal_restored() {
-    let Some(t) = in_terminal("ctrlc", "lesson run lifecycle --step") else { return };
+    let Some(t) = in_terminal("ctrlc", "lesson run lifecycle --step") else {
+        return;
+    };
     t.wait_for("next: line 9 srv");
     t.keys(&["C-c"]);
     let screen = after(&t);
     assert!(screen.contains("Ctrl+C: stopped at once"), "{screen}");
-    assert!(screen.contains("EXIT=130"), "killed by SIGINT, as the terminal would have:\n{screen}");
+    assert!(
+        screen.contains("EXIT=130"),
+        "killed by SIGINT, as the terminal would have:\n{screen}"
+    );
     assert!(restored(&screen), "{screen}");
 }
 
 #[test]
 fn q_stops_the_chat_server_cleanly() {
-    let Some(t) = in_terminal("server", "server --port 0 --step") else { return };
+    let Some(t) = in_terminal("server", "server --port 0 --step") else {
+        return;
+    };
     // The prompt names the actor as the trace's column does.
     t.wait_for("next: server socket(");
     // Enter through the set-up calls until the server listens.
@@ -83,7 +120,10 @@ fn q_stops_the_chat_server_cleanly() {
         if screen.contains("lab server: listening on") {
             break screen;
         }
-        assert!(pauses < 10, "the server does not listen after {pauses} calls:\n{screen}");
+        assert!(
+            pauses < 10,
+            "the server does not listen after {pauses} calls:\n{screen}"
+        );
         t.keys(&["Enter"]);
         pauses += 1;
         t.wait_for_n("⏸", pauses);
@@ -92,11 +132,18 @@ fn q_stops_the_chat_server_cleanly() {
             break screen;
         }
     };
-    let addr = screen.split("listening on ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap();
+    let addr = screen
+        .split("listening on ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap();
     let _client = std::net::TcpStream::connect(addr).unwrap();
     t.wait_for("next: server accept");
     t.keys(&["q"]);
     let screen = after(&t);
-    assert!(screen.contains("q: quitting") && screen.contains("lab server: stopped"), "{screen}");
+    assert!(
+        screen.contains("q: quitting") && screen.contains("lab server: stopped"),
+        "{screen}"
+    );
     assert!(screen.contains("EXIT=0") && restored(&screen), "{screen}");
 }

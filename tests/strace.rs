@@ -19,14 +19,22 @@ fn strace_calls(log: &str) -> Vec<(String, i64)> {
     let mut out = Vec::new();
     for line in log.lines() {
         // `PID name(args) = ret ...`
-        let Some((_, call)) = line.split_once(char::is_whitespace) else { continue };
+        let Some((_, call)) = line.split_once(char::is_whitespace) else {
+            continue;
+        };
         let call = call.trim_start();
-        let Some((name, rest)) = call.split_once('(') else { continue };
+        let Some((name, rest)) = call.split_once('(') else {
+            continue;
+        };
         // strace pads short calls: `epoll_create1(EPOLL_CLOEXEC)      = 12`.
-        let ret: Option<i64> = call.rsplit_once(" = ").and_then(|(_, r)| r.split_whitespace().next()?.parse().ok());
+        let ret: Option<i64> = call
+            .rsplit_once(" = ")
+            .and_then(|(_, r)| r.split_whitespace().next()?.parse().ok());
         let first = rest.split([',', ')']).next().unwrap_or("");
         let fd = if name == "poll" {
-            rest.strip_prefix("[{fd=").and_then(|r| r.split(',').next()).and_then(|f| f.parse().ok())
+            rest.strip_prefix("[{fd=")
+                .and_then(|r| r.split(',').next())
+                .and_then(|f| f.parse().ok())
         } else {
             first.parse::<i64>().ok()
         };
@@ -39,19 +47,30 @@ fn strace_calls(log: &str) -> Vec<(String, i64)> {
                 if let Some(new) = ret.filter(|r| *r >= 0) {
                     sockets.insert(new);
                 }
-                out.extend(fd.filter(|f| sockets.contains(f)).map(|f| (name.to_string(), f)));
+                out.extend(
+                    fd.filter(|f| sockets.contains(f))
+                        .map(|f| (name.to_string(), f)),
+                );
             }
             "epoll_create1" => epolls.extend(ret),
             // epoll_ctl(epfd, op, fd, …): the socket is its third argument.
             "epoll_ctl" => {
                 let sock = rest.split(", ").nth(2).and_then(|f| f.parse::<i64>().ok());
-                out.extend(sock.filter(|f| sockets.contains(f)).map(|f| (name.to_string(), f)));
+                out.extend(
+                    sock.filter(|f| sockets.contains(f))
+                        .map(|f| (name.to_string(), f)),
+                );
             }
-            "epoll_wait" => out.extend(fd.filter(|f| epolls.contains(f)).map(|f| (name.to_string(), f))),
+            "epoll_wait" => out.extend(
+                fd.filter(|f| epolls.contains(f))
+                    .map(|f| (name.to_string(), f)),
+            ),
             "getsockopt" if rest.contains("TCP_INFO") => {}
             "fcntl" if !rest.contains("F_SETFL") => {}
             _ => {
-                let Some(f) = fd.filter(|f| sockets.contains(f)) else { continue };
+                let Some(f) = fd.filter(|f| sockets.contains(f)) else {
+                    continue;
+                };
                 out.push((name.to_string(), f));
                 if name == "close" {
                     sockets.remove(&f);
@@ -87,8 +106,22 @@ fn traced_calls(jsonl: &str) -> Vec<(String, i64)> {
                 .unwrap(),
             "socket" => e["ret"].as_i64().unwrap(),
             // `epfd, op, fd, events`: the socket; `epfd, maxevents, timeout`: the epoll fd.
-            "epoll_ctl" => e["args"].as_str().unwrap().split(", ").nth(2).unwrap().parse().unwrap(),
-            "epoll_wait" => e["args"].as_str().unwrap().split(", ").next().unwrap().parse().unwrap(),
+            "epoll_ctl" => e["args"]
+                .as_str()
+                .unwrap()
+                .split(", ")
+                .nth(2)
+                .unwrap()
+                .parse()
+                .unwrap(),
+            "epoll_wait" => e["args"]
+                .as_str()
+                .unwrap()
+                .split(", ")
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap(),
             _ => e["fd"].as_i64().unwrap(),
         };
         out.push((name.to_string(), fd));
@@ -106,7 +139,10 @@ fn every_lessons_socket_calls_are_the_ones_strace_sees() {
     let mut checked = 0;
     for path in common::lesson_files(&lessons) {
         // getaddrinfo opens sockets of its own (to sort addresses): not the lesson's calls.
-        if std::fs::read_to_string(&path).unwrap().contains(" resolve ") {
+        if std::fs::read_to_string(&path)
+            .unwrap()
+            .contains(" resolve ")
+        {
             continue;
         }
         let log = dir.join("strace.log");
@@ -114,15 +150,39 @@ fn every_lessons_socket_calls_are_the_ones_strace_sees() {
             "socket,bind,listen,accept4,connect,sendto,recvfrom,shutdown,close,poll,setsockopt,getsockopt,fcntl,\
              epoll_create1,epoll_ctl,epoll_wait";
         let out = std::process::Command::new("strace")
-            .args(["-f", "-qq", "-e", &format!("trace={calls}"), "-o", log.to_str().unwrap()])
+            .args([
+                "-f",
+                "-qq",
+                "-e",
+                &format!("trace={calls}"),
+                "-o",
+                log.to_str().unwrap(),
+            ])
             .arg(env!("CARGO_BIN_EXE_lab"))
-            .args(["lesson", "run", path.to_str().unwrap(), "--json", "--color", "never"])
+            .args([
+                "lesson",
+                "run",
+                path.to_str().unwrap(),
+                "--json",
+                "--color",
+                "never",
+            ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
         let seen = strace_calls(&std::fs::read_to_string(&log).unwrap());
         let traced = traced_calls(&String::from_utf8(out.stdout).unwrap());
-        assert_eq!(traced, seen, "{}: the trace (left) and strace (right) differ", path.display());
+        assert_eq!(
+            traced,
+            seen,
+            "{}: the trace (left) and strace (right) differ",
+            path.display()
+        );
         checked += 1;
     }
     assert!(checked >= 12, "only {checked} lessons checked");

@@ -10,11 +10,21 @@ use std::net::{Shutdown, SocketAddr};
 use std::sync::Arc;
 
 fn tcp(tracer: &Arc<Tracer>, actor: &str) -> TracedSocket {
-    TracedSocket::new(Some(tracer.clone()), actor, Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap()
+    TracedSocket::new(
+        Some(tracer.clone()),
+        actor,
+        Domain::IPV4,
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )
+    .unwrap()
 }
 
 fn find<'a>(events: &'a [Event], actor: &str, call: Syscall) -> Vec<&'a Event> {
-    events.iter().filter(|e| e.kind == Kind::Call && e.actor == actor && e.call == Some(call)).collect()
+    events
+        .iter()
+        .filter(|e| e.kind == Kind::Call && e.actor == actor && e.call == Some(call))
+        .collect()
 }
 
 /// A tracer whose events are kept.
@@ -77,33 +87,54 @@ fn a_listen_connect_exchange_is_traced_call_by_call() {
     let sock = find(&ev, "server", Syscall::Socket)[0];
     let server_fd = sock.ret.unwrap() as i32;
     assert_eq!(sock.fd, Some(server_fd));
-    assert_eq!(sock.args_text(), "AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP");
+    assert_eq!(
+        sock.args_text(),
+        "AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP"
+    );
     assert_eq!(sock.state, Some(TcpState::Close));
     assert_eq!(sock.verdict, Verdict::NotVisible);
 
     let opt = find(&ev, "server", Syscall::Setsockopt)[0];
-    assert_eq!(opt.args_text(), format!("{server_fd}, SOL_SOCKET, SO_REUSEADDR, 1"));
+    assert_eq!(
+        opt.args_text(),
+        format!("{server_fd}, SOL_SOCKET, SO_REUSEADDR, 1")
+    );
     assert_eq!(opt.args[0], Arg::Fd(server_fd));
     assert_eq!(opt.ret, Some(0));
 
     // bind(): bound, idle. Linux ≥ 6.8 lists it; before, it is invisible — never "differs".
     let bind = find(&ev, "server", Syscall::Bind)[0];
     assert_eq!(bind.fd, Some(server_fd));
-    assert!(matches!(bind.verdict, Verdict::Agrees | Verdict::NotVisible), "{bind:?}");
+    assert!(
+        matches!(bind.verdict, Verdict::Agrees | Verdict::NotVisible),
+        "{bind:?}"
+    );
 
     // listen(): CLOSE → LISTEN, and the table shows the backlog.
     let listen = find(&ev, "server", Syscall::Listen)[0];
     assert_eq!(listen.args, vec![Arg::Fd(server_fd), Arg::Int(8)]);
-    assert_eq!((listen.before, listen.state), (Some(TcpState::Close), Some(TcpState::Listen)));
-    assert_eq!((listen.kernel, listen.verdict), (Some(TcpState::Listen), Verdict::Agrees));
+    assert_eq!(
+        (listen.before, listen.state),
+        (Some(TcpState::Close), Some(TcpState::Listen))
+    );
+    assert_eq!(
+        (listen.kernel, listen.verdict),
+        (Some(TcpState::Listen), Verdict::Agrees)
+    );
     assert_eq!(listen.send_q, Some(8));
 
     // connect(): the handshake is done when it returns.
     let connect = find(&ev, "client", Syscall::Connect)[0];
     assert_eq!(connect.args, vec![Arg::Fd(client_fd), Arg::Addr(addr)]);
     assert_eq!((connect.local, connect.peer), (Some(peer), Some(addr)));
-    assert_eq!((connect.before, connect.state), (Some(TcpState::Close), Some(TcpState::Established)));
-    assert_eq!((connect.kernel, connect.verdict), (Some(TcpState::Established), Verdict::Agrees));
+    assert_eq!(
+        (connect.before, connect.state),
+        (Some(TcpState::Close), Some(TcpState::Established))
+    );
+    assert_eq!(
+        (connect.kernel, connect.verdict),
+        (Some(TcpState::Established), Verdict::Agrees)
+    );
 
     // accept4(): on the listener's fd, returning the connection's fd.
     let accept = find(&ev, "server", Syscall::Accept4)[0];
@@ -111,34 +142,56 @@ fn a_listen_connect_exchange_is_traced_call_by_call() {
     assert_eq!(accept.fd, Some(server_fd));
     assert_ne!(conn_fd, server_fd);
     assert_eq!(accept.detail, Some(Detail::Accepted { fd: conn_fd, peer }));
-    assert_eq!(accept.detail_text().unwrap(), format!("{conn_fd} from {peer}"));
-    assert_eq!((accept.state, accept.verdict), (Some(TcpState::Established), Verdict::Agrees));
+    assert_eq!(
+        accept.detail_text().unwrap(),
+        format!("{conn_fd} from {peer}")
+    );
+    assert_eq!(
+        (accept.state, accept.verdict),
+        (Some(TcpState::Established), Verdict::Agrees)
+    );
 
     // send() and recv() carry the bytes, escaped as strace shows them.
     let send = find(&ev, "client", Syscall::Send)[0];
-    assert_eq!(send.args_text(), format!("{client_fd}, \"hola\\n\", 5, MSG_NOSIGNAL"));
+    assert_eq!(
+        send.args_text(),
+        format!("{client_fd}, \"hola\\n\", 5, MSG_NOSIGNAL")
+    );
     assert_eq!(send.data(), Some((&b"hola\n"[..], 5)));
     assert_eq!(send.ret, Some(5));
     let recvs = find(&ev, "server", Syscall::Recv);
     assert_eq!(recvs[0].fd, Some(conn_fd));
-    assert_eq!(recvs[0].args_text(), format!("{conn_fd}, \"hola\\n\", 64, 0"));
+    assert_eq!(
+        recvs[0].args_text(),
+        format!("{conn_fd}, \"hola\\n\", 64, 0")
+    );
     assert_eq!(recvs[0].ret, Some(5));
 
     // shutdown(SHUT_WR): FIN sent; once acknowledged, FIN-WAIT-2 — waited for, not slept.
     let shut = find(&ev, "client", Syscall::Shutdown)[0];
     assert_eq!(shut.args_text(), format!("{client_fd}, SHUT_WR"));
     assert_eq!(shut.state, Some(TcpState::FinWait2), "{shut:?}");
-    assert_eq!((shut.kernel, shut.verdict), (Some(TcpState::FinWait2), Verdict::Agrees));
+    assert_eq!(
+        (shut.kernel, shut.verdict),
+        (Some(TcpState::FinWait2), Verdict::Agrees)
+    );
 
     // recv() = 0: EOF, and the reader is in CLOSE-WAIT, as the kernel confirms.
     assert_eq!(recvs[1].ret, Some(0));
     assert_eq!(
         (recvs[1].state, recvs[1].kernel, recvs[1].verdict),
-        (Some(TcpState::CloseWait), Some(TcpState::CloseWait), Verdict::Agrees)
+        (
+            Some(TcpState::CloseWait),
+            Some(TcpState::CloseWait),
+            Verdict::Agrees
+        )
     );
 
     // The server closes from CLOSE-WAIT: the fd is gone, the connection passes LAST-ACK.
-    let conn_close = find(&ev, "server", Syscall::Close).into_iter().find(|e| e.fd == Some(conn_fd)).unwrap();
+    let conn_close = find(&ev, "server", Syscall::Close)
+        .into_iter()
+        .find(|e| e.fd == Some(conn_fd))
+        .unwrap();
     assert!(conn_close.fd_gone);
     assert_eq!(conn_close.before, Some(TcpState::CloseWait));
     assert_eq!(conn_close.verdict, Verdict::Agrees, "{conn_close:?}");
@@ -147,11 +200,18 @@ fn a_listen_connect_exchange_is_traced_call_by_call() {
     let client_close = find(&ev, "client", Syscall::Close)[0];
     assert_eq!(client_close.fd, Some(client_fd));
     assert!(client_close.fd_gone);
-    assert_eq!(client_close.kernel, Some(TcpState::TimeWait), "{client_close:?}");
+    assert_eq!(
+        client_close.kernel,
+        Some(TcpState::TimeWait),
+        "{client_close:?}"
+    );
     assert_eq!(client_close.verdict, Verdict::Agrees);
 
     // The listener's close leaves nothing behind.
-    let listener_close = find(&ev, "server", Syscall::Close).into_iter().find(|e| e.fd == Some(server_fd)).unwrap();
+    let listener_close = find(&ev, "server", Syscall::Close)
+        .into_iter()
+        .find(|e| e.fd == Some(server_fd))
+        .unwrap();
     assert_eq!(listener_close.before, Some(TcpState::Listen));
     assert_eq!(listener_close.kernel_path, vec![None]);
     assert_eq!(listener_close.verdict, Verdict::Agrees);
@@ -163,7 +223,11 @@ fn a_listen_connect_exchange_is_traced_call_by_call() {
 #[test]
 fn connection_refused_is_an_errno_by_name() {
     // A port nobody listens on: bind one, note it, close it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let collector = Collector::new();
     let tracer = Tracer::new(collector.clone());
     let c = tcp(&tracer, "client");
@@ -174,7 +238,10 @@ fn connection_refused_is_an_errno_by_name() {
     let connect = find(&ev, "client", Syscall::Connect)[0];
     assert_eq!(connect.ret, Some(-1));
     assert_eq!(connect.errno, Some(Errno::ECONNREFUSED));
-    assert_eq!(connect.result_text(), "= -1 ECONNREFUSED (Connection refused)");
+    assert_eq!(
+        connect.result_text(),
+        "= -1 ECONNREFUSED (Connection refused)"
+    );
     assert_eq!(connect.state, Some(TcpState::Close));
 }
 
@@ -190,12 +257,21 @@ fn a_closed_connection_is_followed_until_time_wait() {
     let ev = collector.events();
     let close = find(&ev, "client", Syscall::Close)[0];
     assert_eq!(close.before, Some(TcpState::Established));
-    assert!(matches!(close.kernel, Some(TcpState::FinWait2) | Some(TcpState::FinWait1)), "{close:?}");
+    assert!(
+        matches!(
+            close.kernel,
+            Some(TcpState::FinWait2) | Some(TcpState::FinWait1)
+        ),
+        "{close:?}"
+    );
     // Two moves the kernel made on its own: the server's side got the client's FIN (CLOSE-WAIT,
     // right after the client's close), and the client's, fd long gone, the server's (TIME-WAIT).
     let kernel: Vec<&Event> = ev.iter().filter(|e| e.kind == Kind::Kernel).collect();
     assert_eq!(kernel.len(), 2, "{ev:#?}");
-    assert_eq!((kernel[0].actor.as_str(), kernel[0].kernel), ("server", Some(TcpState::CloseWait)));
+    assert_eq!(
+        (kernel[0].actor.as_str(), kernel[0].kernel),
+        ("server", Some(TcpState::CloseWait))
+    );
     assert_eq!(kernel[0].seq, close.seq + 1);
     assert!(!kernel[0].fd_gone);
     let kernel = &kernel[1..];
@@ -209,11 +285,25 @@ fn a_closed_connection_is_followed_until_time_wait() {
 
 #[test]
 fn with_tracing_off_nothing_is_traced_and_the_socket_still_works() {
-    let s = TracedSocket::new(None, "quiet", Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
+    let s = TracedSocket::new(
+        None,
+        "quiet",
+        Domain::IPV4,
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )
+    .unwrap();
     assert!(!s.is_traced());
     s.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     s.listen(1).unwrap();
-    let c = TracedSocket::new(None, "quiet", Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).unwrap();
+    let c = TracedSocket::new(
+        None,
+        "quiet",
+        Domain::IPV4,
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )
+    .unwrap();
     c.connect(s.local_addr().unwrap()).unwrap();
     let (a, _) = s.accept().unwrap();
     c.send(b"x").unwrap();
@@ -225,7 +315,9 @@ fn with_tracing_off_nothing_is_traced_and_the_socket_still_works() {
 fn abortive_close_sends_rst_and_the_peer_sees_econnreset() {
     let (collector, tracer) = traced();
     let (_server, client, conn) = connected(&tracer);
-    client.setsockopt(SockOpt::Linger(Some(std::time::Duration::ZERO))).unwrap();
+    client
+        .setsockopt(SockOpt::Linger(Some(std::time::Duration::ZERO)))
+        .unwrap();
     client.close().unwrap();
     let mut b = [0u8; 8];
     let err = conn.recv(&mut b).unwrap_err();
@@ -250,7 +342,13 @@ fn close_and_shutdown_are_placed_right_before_the_call_not_at_labs_own_look() {
         let (collector, tracer) = traced();
         let (_server, client, conn) = connected(&tracer);
         // lab starts its record of the call on conn, and takes its looks…
-        let mut rec = Recording::start(&tracer, "conn", call, Some(conn.fd()), vec![Arg::Fd(conn.fd())]);
+        let mut rec = Recording::start(
+            &tracer,
+            "conn",
+            call,
+            Some(conn.fd()),
+            vec![Arg::Fd(conn.fd())],
+        );
         // …meanwhile another thread's send() finishes (here, the same thread, in that gap);
         client.send(b"x").unwrap();
         // then the call itself.
@@ -260,7 +358,10 @@ fn close_and_shutdown_are_placed_right_before_the_call_not_at_labs_own_look() {
         let events = collector.events();
         let send = find(&events, "client", Syscall::Send)[0].seq;
         let closing = find(&events, "conn", call)[0].seq;
-        assert!(send < closing, "{call:?}: the send (#{send}) finished first, but is printed after (#{closing})");
+        assert!(
+            send < closing,
+            "{call:?}: the send (#{send}) finished first, but is printed after (#{closing})"
+        );
     }
 }
 
@@ -292,14 +393,24 @@ fn a_move_the_peer_caused_is_printed_as_the_kernels_not_the_calls() {
     let shut = find(&events, "client", Syscall::Shutdown)[0];
     let own: Vec<TcpState> = shut.transit.iter().copied().chain(shut.state).collect();
     assert!(
-        own.iter().all(|s| matches!(s, TcpState::FinWait1 | TcpState::FinWait2)),
+        own.iter()
+            .all(|s| matches!(s, TcpState::FinWait1 | TcpState::FinWait2)),
         "shutdown() shown moving to {own:?}: the peer's FIN is not its doing\n{text:#?}"
     );
-    let after = events.iter().find(|e| e.seq > shut.seq && e.kind == Kind::Kernel).expect("a kernel line");
+    let after = events
+        .iter()
+        .find(|e| e.seq > shut.seq && e.kind == Kind::Kernel)
+        .expect("a kernel line");
     assert_eq!(after.kernel, Some(TcpState::TimeWait), "{text:#?}");
-    assert!(after.note.as_deref().is_some_and(|n| n.contains("FIN")), "{after:?}");
+    assert!(
+        after.note.as_deref().is_some_and(|n| n.contains("FIN")),
+        "{after:?}"
+    );
     let recv = find(&events, "client", Syscall::Recv)[0];
-    assert!(recv.before == recv.state && recv.transit.is_empty(), "recv() moved nothing itself: {recv:?}");
+    assert!(
+        recv.before == recv.state && recv.transit.is_empty(),
+        "recv() moved nothing itself: {recv:?}"
+    );
 }
 
 /// Issue 19, items 2 and 4: after `close()` from ESTAB, the peer closes on reading our FIN (its
@@ -324,14 +435,32 @@ fn the_peers_fin_after_ours_is_the_kernels_move_and_not_called_crossed() {
     let events = collector.events();
     let close = find(&events, "client", Syscall::Close)[0];
     assert!(
-        !close.kernel_path.contains(&Some(TcpState::TimeWait)) || close.kernel_path == [Some(TcpState::TimeWait)],
+        !close.kernel_path.contains(&Some(TcpState::TimeWait))
+            || close.kernel_path == [Some(TcpState::TimeWait)],
         "{close:?}"
     );
-    assert!(events.iter().all(|e| !e.reason.as_deref().unwrap_or("").contains("crossed")), "{events:#?}");
-    assert!(events.iter().all(|e| !e.note.as_deref().unwrap_or("").contains("crossed")), "{events:#?}");
+    assert!(
+        events
+            .iter()
+            .all(|e| !e.reason.as_deref().unwrap_or("").contains("crossed")),
+        "{events:#?}"
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| !e.note.as_deref().unwrap_or("").contains("crossed")),
+        "{events:#?}"
+    );
     if close.kernel_path != [Some(TcpState::TimeWait)] {
-        let after = events.iter().find(|e| e.seq > close.seq && e.kind == Kind::Kernel).expect("a kernel line");
-        assert_eq!((after.before, after.kernel), (close.kernel, Some(TcpState::TimeWait)), "{events:#?}");
+        let after = events
+            .iter()
+            .find(|e| e.seq > close.seq && e.kind == Kind::Kernel)
+            .expect("a kernel line");
+        assert_eq!(
+            (after.before, after.kernel),
+            (close.kernel, Some(TcpState::TimeWait)),
+            "{events:#?}"
+        );
     }
 }
 
@@ -348,11 +477,17 @@ fn a_connection_reset_says_reset_not_just_gone() {
     client.close().unwrap();
     let events = collector.events();
     let close = find(&events, "client", Syscall::Close)[0];
-    assert!(close.note.as_deref().is_some_and(|n| n.contains("RST")), "{close:?}");
+    assert!(
+        close.note.as_deref().is_some_and(|n| n.contains("RST")),
+        "{close:?}"
+    );
     let gone = events
         .iter()
         .find(|e| e.kind == Kind::Kernel && e.actor == "server" && e.kernel.is_none())
         .unwrap_or_else(|| panic!("the server's connection leaves the table: {events:#?}"));
     let why = gone.note.as_deref().unwrap_or("");
-    assert!(why.contains("RST") && !why.contains("gone from the table"), "{gone:?}");
+    assert!(
+        why.contains("RST") && !why.contains("gone from the table"),
+        "{gone:?}"
+    );
 }

@@ -18,9 +18,17 @@ fn compiled(dir: &Path, name: &str) -> Option<PathBuf> {
     if !have_tool("cc", "gcc") {
         return None;
     }
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs").join(format!("{name}.c"));
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/programs")
+        .join(format!("{name}.c"));
     let exe = dir.join(name);
-    let ok = Command::new("cc").args(["-pthread", "-O1", "-o"]).arg(&exe).arg(&src).status().unwrap().success();
+    let ok = Command::new("cc")
+        .args(["-pthread", "-O1", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .unwrap()
+        .success();
     assert!(ok, "cc failed on {}", src.display());
     Some(exe)
 }
@@ -80,23 +88,31 @@ fn finish(mut child: Child) -> (i32, String) {
 
 fn events(file: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(file).unwrap_or_default();
-    text.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
 }
 
 /// The call events of `call`.
 fn calls<'e>(evs: &'e [Value], call: &str) -> Vec<&'e Value> {
-    evs.iter().filter(|e| e["kind"] == "call" && e["call"] == call).collect()
+    evs.iter()
+        .filter(|e| e["kind"] == "call" && e["call"] == call)
+        .collect()
 }
 
 /// The notes whose words contain `needle`.
 fn notes<'e>(evs: &'e [Value], needle: &str) -> Vec<&'e Value> {
-    evs.iter().filter(|e| e["kind"] == "note" && e["note"].as_str().is_some_and(|n| n.contains(needle))).collect()
+    evs.iter()
+        .filter(|e| e["kind"] == "note" && e["note"].as_str().is_some_and(|n| n.contains(needle)))
+        .collect()
 }
 
 #[test]
 fn exec_from_a_thread_while_the_main_thread_waits_in_accept_loses_nothing_after() {
     let dir = temp_dir("odd-exec-thread");
-    let Some(exe) = compiled(&dir, "exec_from_thread") else { return };
+    let Some(exe) = compiled(&dir, "exec_from_thread") else {
+        return;
+    };
     let (code, stderr, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
     assert_eq!(code, 3, "lab ends with the new program's status: {stderr}");
     // The new program's 20 sends, and the end, all reach the trace.
@@ -105,31 +121,56 @@ fn exec_from_a_thread_while_the_main_thread_waits_in_accept_loses_nothing_after(
     // The old program's accept() never returned: shown, unfinished, before the new program's.
     let accepts = calls(&evs, "accept");
     assert_eq!(accepts.len(), 2, "{accepts:#?}");
-    assert!(accepts[0]["detail"].as_str().is_some_and(|d| d.contains("thread ended before it returned")));
+    assert!(accepts[0]["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("thread ended before it returned")));
     assert_eq!(accepts[0]["ret"], Value::Null);
-    assert_eq!(accepts[1]["ret"].as_i64().map(|fd| fd >= 0), Some(true), "the new program's accept returned");
+    assert_eq!(
+        accepts[1]["ret"].as_i64().map(|fd| fd >= 0),
+        Some(true),
+        "the new program's accept returned"
+    );
 }
 
 #[test]
 fn a_call_younger_than_50_ms_whose_thread_ends_is_shown_unfinished() {
     let dir = temp_dir("odd-unfinished");
-    let Some(exe) = compiled(&dir, "thread_ends_in_accept") else { return };
+    let Some(exe) = compiled(&dir, "thread_ends_in_accept") else {
+        return;
+    };
     let (code, stderr, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     let accepts = calls(&evs, "accept");
-    assert_eq!(accepts.len(), 1, "the accept() the exit cut short is shown: {evs:#?}");
-    assert_eq!(accepts[0]["detail"], "… unfinished: the thread ended before it returned");
+    assert_eq!(
+        accepts.len(),
+        1,
+        "the accept() the exit cut short is shown: {evs:#?}"
+    );
+    assert_eq!(
+        accepts[0]["detail"],
+        "… unfinished: the thread ended before it returned"
+    );
     assert_eq!(accepts[0]["fd"], 3);
     let ended = notes(&evs, "ended with status 0");
     assert_eq!(ended.len(), 1);
-    assert!(accepts[0]["seq"].as_u64() < ended[0]["seq"].as_u64(), "in order: the call, then the end");
+    assert!(
+        accepts[0]["seq"].as_u64() < ended[0]["seq"].as_u64(),
+        "in order: the call, then the end"
+    );
 }
 
 /// Waits (bounded) until the trace file holds `needle`.
 fn wait_for(file: &Path, needle: &str) {
     let deadline = Instant::now() + PATIENCE;
-    while !std::fs::read_to_string(file).unwrap_or_default().contains(needle) {
-        assert!(Instant::now() < deadline, "{needle} never reached {}", file.display());
+    while !std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .contains(needle)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "{needle} never reached {}",
+            file.display()
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }
@@ -137,7 +178,9 @@ fn wait_for(file: &Path, needle: &str) {
 #[test]
 fn kill_int_sent_to_lab_reaches_the_program_and_its_end_is_told_by_the_signal() {
     let dir = temp_dir("odd-kill-int");
-    let Some(exe) = compiled(&dir, "waits_or_kills_itself") else { return };
+    let Some(exe) = compiled(&dir, "waits_or_kills_itself") else {
+        return;
+    };
     let file = dir.join("trace.jsonl");
     let child = lab_with_sigint()
         .args(["trace", "--json", "--trace-file"])
@@ -154,24 +197,42 @@ fn kill_int_sent_to_lab_reaches_the_program_and_its_end_is_told_by_the_signal() 
     let lab_pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(lab_pid, nix::sys::signal::Signal::SIGINT).unwrap();
     let (code, stderr) = finish(child);
-    assert_eq!(code, 128 + 2, "the program was killed by the SIGINT lab passed on: {stderr}");
+    assert_eq!(
+        code,
+        128 + 2,
+        "the program was killed by the SIGINT lab passed on: {stderr}"
+    );
     let evs = events(&file);
-    assert_eq!(notes(&evs, "the program was killed by SIGINT").len(), 1, "{evs:#?}");
+    assert_eq!(
+        notes(&evs, "the program was killed by SIGINT").len(),
+        1,
+        "{evs:#?}"
+    );
 
     let (code, _, evs) = traced(&dir, &[], &[exe.to_str().unwrap(), "kill"]);
     assert_eq!(code, 128 + 9);
-    assert_eq!(notes(&evs, "the program was killed by SIGKILL").len(), 1, "not 'status 137': {evs:#?}");
+    assert_eq!(
+        notes(&evs, "the program was killed by SIGKILL").len(),
+        1,
+        "not 'status 137': {evs:#?}"
+    );
     assert!(notes(&evs, "status 137").is_empty());
 }
 
 #[test]
 fn a_program_another_tracer_holds_is_refused_naming_that_tracer() {
     let dir = temp_dir("odd-other-tracer");
-    let Some(exe) = compiled(&dir, "waits_or_kills_itself") else { return };
+    let Some(exe) = compiled(&dir, "waits_or_kills_itself") else {
+        return;
+    };
     if !have_tool("strace", "strace") {
         return;
     }
-    let mut strace = Command::new("strace").args(["-o", "/dev/null"]).arg(&exe).spawn().unwrap();
+    let mut strace = Command::new("strace")
+        .args(["-o", "/dev/null"])
+        .arg(&exe)
+        .spawn()
+        .unwrap();
     // The program strace started: its child running our program (strace also forks short-lived
     // children of its own to probe the kernel), once strace traces it (before that, lab could
     // attach first).
@@ -182,7 +243,8 @@ fn a_program_another_tracer_holds_is_refused_naming_that_tracer() {
         let text = std::fs::read_to_string(&children).unwrap_or_default();
         let ours = text.split_whitespace().find(|pid| {
             let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-            std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == exe) && status.contains(&tracer_line)
+            std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == exe)
+                && status.contains(&tracer_line)
         });
         if let Some(pid) = ours {
             break pid.to_string();
@@ -190,22 +252,39 @@ fn a_program_another_tracer_holds_is_refused_naming_that_tracer() {
         assert!(Instant::now() < deadline, "strace started no program");
         std::thread::sleep(Duration::from_millis(10));
     };
-    let lab = lab().args(["trace", "-p", &traced_pid]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let lab = lab()
+        .args(["trace", "-p", &traced_pid])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let (code, err) = finish(lab);
     let pid = nix::unistd::Pid::from_raw(traced_pid.parse().unwrap());
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL).expect("kill the program strace traces");
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL)
+        .expect("kill the program strace traces");
     let _ = strace.wait();
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains(&format!("already traced by process {} (strace)", strace.id())), "{err}");
+    assert!(
+        err.contains(&format!(
+            "already traced by process {} (strace)",
+            strace.id()
+        )),
+        "{err}"
+    );
 }
 
 #[test]
 fn close_of_a_fd_never_open_is_shown_with_all_fds() {
     let dir = temp_dir("odd-ebadf");
-    let Some(exe) = compiled(&dir, "close_never_open") else { return };
+    let Some(exe) = compiled(&dir, "close_never_open") else {
+        return;
+    };
     let (code, stderr, evs) = traced(&dir, &["--all-fds"], &[exe.to_str().unwrap()]);
     assert_eq!(code, 0, "the program saw EBADF: {stderr}");
-    let closes: Vec<_> = calls(&evs, "close").into_iter().filter(|e| e["fd"] == 77).collect();
+    let closes: Vec<_> = calls(&evs, "close")
+        .into_iter()
+        .filter(|e| e["fd"] == 77)
+        .collect();
     assert_eq!(closes.len(), 1, "{evs:#?}");
     assert_eq!(closes[0]["errno"], "EBADF");
     // Without --all-fds, a program without sockets shows no call.
@@ -216,43 +295,87 @@ fn close_of_a_fd_never_open_is_shown_with_all_fds() {
 #[test]
 fn closing_a_connection_whose_fin_waits_behind_unsent_data_does_not_hold_the_program() {
     let dir = temp_dir("odd-close-stall");
-    let Some(exe) = compiled(&dir, "close_with_unsent_data") else { return };
+    let Some(exe) = compiled(&dir, "close_with_unsent_data") else {
+        return;
+    };
     let file = dir.join("trace.jsonl");
-    let out = lab().args(["trace", "--json", "--trace-file"]).arg(&file).arg("--").arg(&exe).output().unwrap();
+    let out = lab()
+        .args(["trace", "--json", "--trace-file"])
+        .arg(&file)
+        .arg("--")
+        .arg(&exe)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     // The ten close() calls, as the program timed them. A tracer waiting for FIN-WAIT-1 to pass
     // held each for its whole bound (500 ms): 5 s in all.
-    let ms: f64 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("the program's ms");
-    assert!(ms < 2000.0, "the ten close() calls took {ms} ms under lab trace");
+    let ms: f64 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("the program's ms");
+    assert!(
+        ms < 2000.0,
+        "the ten close() calls took {ms} ms under lab trace"
+    );
     // Each verdict is still made: the client's fd (4) closed in ESTABLISHED, the kernel agrees
     // the connection is in FIN-WAIT-1.
     let evs = events(&file);
-    let closes: Vec<_> = calls(&evs, "close").into_iter().filter(|e| e["fd"] == 4).collect();
+    let closes: Vec<_> = calls(&evs, "close")
+        .into_iter()
+        .filter(|e| e["fd"] == 4)
+        .collect();
     assert_eq!(closes.len(), 10, "{evs:#?}");
     for c in closes {
         let seen = (&c["before"], &c["verdict"], &c["kernel"]);
-        assert_eq!(seen, (&Value::from("ESTAB"), &Value::from("agrees"), &Value::from("FIN-WAIT-1")), "{c:#?}");
+        assert_eq!(
+            seen,
+            (
+                &Value::from("ESTAB"),
+                &Value::from("agrees"),
+                &Value::from("FIN-WAIT-1")
+            ),
+            "{c:#?}"
+        );
     }
 }
 
 #[test]
 fn gathered_and_batched_sends_and_receives_show_their_data_and_what_cannot_be_seen_is_said_once() {
     let dir = temp_dir("odd-vectored");
-    let Some(exe) = compiled(&dir, "vectored_and_batched") else { return };
+    let Some(exe) = compiled(&dir, "vectored_and_batched") else {
+        return;
+    };
     let (code, stderr, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
     assert_eq!(code, 0, "every way of moving data worked: {stderr}");
     let one = |call: &str| {
         let found = calls(&evs, call);
         assert!(!found.is_empty(), "{call} is shown: {evs:#?}");
-        (found[0]["args"].as_str().unwrap_or_default().to_string(), found[0]["ret"].as_i64(), found[0]["fd"].as_i64())
+        (
+            found[0]["args"].as_str().unwrap_or_default().to_string(),
+            found[0]["ret"].as_i64(),
+            found[0]["fd"].as_i64(),
+        )
     };
     // Connected fd 4 sends, accepted fd 5 receives: the data of every buffer, gathered.
-    assert_eq!(one("writev"), (r#"4, "hello\n", 2"#.into(), Some(6), Some(4)));
-    assert_eq!(one("readv"), (r#"5, "hello\n", 2"#.into(), Some(6), Some(5)));
-    assert_eq!(one("sendmmsg"), (r#"4, "one\ntwo\n", 2, 0"#.into(), Some(2), Some(4)));
+    assert_eq!(
+        one("writev"),
+        (r#"4, "hello\n", 2"#.into(), Some(6), Some(4))
+    );
+    assert_eq!(
+        one("readv"),
+        (r#"5, "hello\n", 2"#.into(), Some(6), Some(5))
+    );
+    assert_eq!(
+        one("sendmmsg"),
+        (r#"4, "one\ntwo\n", 2, 0"#.into(), Some(2), Some(4))
+    );
     let (args, messages, fd) = one("recvmmsg");
     assert_eq!(
-        (fd, args.starts_with(r#"5, "one\n"#), args.ends_with("MSG_WAITFORONE")),
+        (
+            fd,
+            args.starts_with(r#"5, "one\n"#),
+            args.ends_with("MSG_WAITFORONE")
+        ),
         (Some(5), true, true),
         "{args}"
     );
@@ -261,22 +384,43 @@ fn gathered_and_batched_sends_and_receives_show_their_data_and_what_cannot_be_se
     for call in ["sendfile", "splice"] {
         let found = calls(&evs, call);
         assert_eq!(found.len(), 2, "{call}: {evs:#?}");
-        assert!(found.iter().all(|e| e["fd"] == 4 && e["ret"] == 12 && e["verdict"] == "agrees"), "{found:#?}");
+        assert!(
+            found
+                .iter()
+                .all(|e| e["fd"] == 4 && e["ret"] == 12 && e["verdict"] == "agrees"),
+            "{found:#?}"
+        );
     }
     // …and what the trace cannot show of them is said once each.
-    assert_eq!(notes(&evs, "sendfile() copies a file into the socket inside the kernel").len(), 1);
-    assert_eq!(notes(&evs, "splice() moves data between a pipe and the socket").len(), 1);
+    assert_eq!(
+        notes(
+            &evs,
+            "sendfile() copies a file into the socket inside the kernel"
+        )
+        .len(),
+        1
+    );
+    assert_eq!(
+        notes(&evs, "splice() moves data between a pipe and the socket").len(),
+        1
+    );
 }
 
 #[test]
 fn a_program_that_sets_up_an_io_uring_is_told_once_what_the_trace_cannot_see() {
     let dir = temp_dir("odd-io-uring");
-    let Some(exe) = compiled(&dir, "io_uring_user") else { return };
+    let Some(exe) = compiled(&dir, "io_uring_user") else {
+        return;
+    };
     let (code, stderr, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
     // The program asks for two rings; said once, whether or not the kernel allows io_uring
     // here (kernel.io_uring_disabled): the program means to move data where no tracer sees.
     assert!(code == 0 || code == 2, "{stderr}");
-    assert_eq!(notes(&evs, "this program sets up an io_uring").len(), 1, "{evs:#?}");
+    assert_eq!(
+        notes(&evs, "this program sets up an io_uring").len(),
+        1,
+        "{evs:#?}"
+    );
 }
 
 #[test]
@@ -284,12 +428,20 @@ fn a_set_user_id_program_is_said_to_run_without_its_rights() {
     if !nix::unistd::geteuid().is_root() {
         // Straight to stderr, as have_tool does: a skip must not go unnoticed.
         let msg = "SKIPPED: making a set-user-ID root program needs root";
-        assert!(std::env::var_os("LAB_REQUIRE_TOOLS").is_none(), "{msg} (LAB_REQUIRE_TOOLS is set)");
-        let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("\n*** {msg} ***\n").as_bytes());
+        assert!(
+            std::env::var_os("LAB_REQUIRE_TOOLS").is_none(),
+            "{msg} (LAB_REQUIRE_TOOLS is set)"
+        );
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!("\n*** {msg} ***\n").as_bytes(),
+        );
         return;
     }
     let dir = temp_dir("odd-setuid");
-    let Some(exe) = compiled(&dir, "raw_socket_setuid") else { return };
+    let Some(exe) = compiled(&dir, "raw_socket_setuid") else {
+        return;
+    };
     if !have_tool("su", "util-linux") {
         return;
     }
@@ -300,13 +452,32 @@ fn a_set_user_id_program_is_said_to_run_without_its_rights() {
     let file = dir.join("trace.jsonl");
     let quote = |p: &Path| format!("'{}'", p.display());
     let lab_path = Path::new(env!("CARGO_BIN_EXE_lab"));
-    let line = format!("{} trace --json --trace-file {} -- {}", quote(lab_path), quote(&file), quote(&exe));
-    let out =
-        Command::new("su").args(["nobody", "-s", "/bin/sh", "-c", &line]).env("LANG", "C.UTF-8").output().unwrap();
+    let line = format!(
+        "{} trace --json --trace-file {} -- {}",
+        quote(lab_path),
+        quote(&file),
+        quote(&exe)
+    );
+    let out = Command::new("su")
+        .args(["nobody", "-s", "/bin/sh", "-c", &line])
+        .env("LANG", "C.UTF-8")
+        .output()
+        .unwrap();
     // Without its rights, socket(SOCK_RAW) fails with EPERM: the program's own exit code 3.
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let evs = events(&file);
-    let said = notes(&evs, "is set-user-ID (uid 0): under lab trace it runs WITHOUT those rights");
+    let said = notes(
+        &evs,
+        "is set-user-ID (uid 0): under lab trace it runs WITHOUT those rights",
+    );
     assert_eq!(said.len(), 1, "{evs:#?}");
-    assert!(said[0]["note"].as_str().unwrap().contains("sudo lab trace -p PID"));
+    assert!(said[0]["note"]
+        .as_str()
+        .unwrap()
+        .contains("sudo lab trace -p PID"));
 }

@@ -44,7 +44,10 @@ fn by_thread(calls: Vec<(String, Seen)>) -> PerThread {
         }
         seen.entry(tid).or_default().push(call);
     }
-    order.iter().map(|t| seen.remove(t).unwrap_or_default()).collect()
+    order
+        .iter()
+        .map(|t| seen.remove(t).unwrap_or_default())
+        .collect()
 }
 
 /// `socket()`'s fd is its result; readiness calls name none.
@@ -60,7 +63,11 @@ fn lab_calls(jsonl: &str) -> PerThread {
     let mut calls = Vec::new();
     for line in jsonl.lines() {
         let v: Value = serde_json::from_str(line).expect("a JSON line");
-        if v["kind"] != "call" || v["detail"].as_str().is_some_and(|d| d.contains("blocked, waiting")) {
+        if v["kind"] != "call"
+            || v["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("blocked, waiting"))
+        {
             continue;
         }
         let actor = v["actor"].as_str().unwrap_or_default();
@@ -68,7 +75,14 @@ fn lab_calls(jsonl: &str) -> PerThread {
         let tid = tid.rsplit('/').next().unwrap_or(tid).to_string();
         let call = v["call"].as_str().unwrap_or_default().to_string();
         let fd = fd_shown(&call, v["fd"].as_i64());
-        calls.push((tid, Seen { call, fd, ret: v["ret"].as_i64() }));
+        calls.push((
+            tid,
+            Seen {
+                call,
+                fd,
+                ret: v["ret"].as_i64(),
+            },
+        ));
     }
     by_thread(calls)
 }
@@ -80,10 +94,14 @@ fn strace_calls(text: &str) -> PerThread {
     let mut calls = Vec::new();
     let mut unfinished: HashMap<String, String> = HashMap::new();
     for line in text.lines() {
-        let Some((tid, rest)) = line.split_once(' ') else { continue };
+        let Some((tid, rest)) = line.split_once(' ') else {
+            continue;
+        };
         let rest = rest.trim_start();
         let whole = if let Some(resumed) = rest.strip_prefix("<... ") {
-            let Some(start) = unfinished.remove(tid) else { continue };
+            let Some(start) = unfinished.remove(tid) else {
+                continue;
+            };
             let after = resumed.split_once("resumed>").map_or("", |(_, r)| r);
             format!("{start}{after}")
         } else if let Some(start) = rest.strip_suffix("<unfinished ...>") {
@@ -108,21 +126,40 @@ fn strace_line(line: &str) -> Option<Seen> {
     let inet = |s: &str| s.contains("<TCP") || s.contains("<UDP");
     let first: String = args.chars().take_while(|c| c.is_ascii_digit()).collect();
     let shown = match call {
-        "socket" => args.contains("AF_INET") && (args.contains("SOCK_STREAM") || args.contains("SOCK_DGRAM")),
+        "socket" => {
+            args.contains("AF_INET")
+                && (args.contains("SOCK_STREAM") || args.contains("SOCK_DGRAM"))
+        }
         "poll" | "ppoll" | "select" | "pselect6" | "epoll_wait" | "epoll_pwait" => inet(args),
         _ => inet(&args[first.len()..args.len().min(first.len() + 4)]),
     };
     if !shown {
         return None;
     }
-    let ret_text: String = result.trim().chars().take_while(|c| c.is_ascii_digit() || *c == '-' || *c == '?').collect();
-    let ret = if ret_text == "?" { None } else { ret_text.parse().ok() };
-    Some(Seen { call: call.to_string(), fd: fd_shown(call, first.parse().ok()), ret })
+    let ret_text: String = result
+        .trim()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '-' || *c == '?')
+        .collect();
+    let ret = if ret_text == "?" {
+        None
+    } else {
+        ret_text.parse().ok()
+    };
+    Some(Seen {
+        call: call.to_string(),
+        fd: fd_shown(call, first.parse().ok()),
+        ret,
+    })
 }
 
 /// A port nothing listens on now.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The real python3 (not a pyenv shim, a shell script that would be traced too).
@@ -130,12 +167,17 @@ fn python() -> Option<String> {
     if !have_tool("python3", "python3") {
         return None;
     }
-    let out = Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().ok()?;
+    let out = Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .ok()?;
     Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 fn program(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/programs")
+        .join(name)
 }
 
 /// The C chat, compiled into `dir` with `cc`.
@@ -145,7 +187,13 @@ fn chat_threads(dir: &Path) -> Option<PathBuf> {
     }
     let exe = dir.join("chat_threads");
     let src = program("chat_threads.c");
-    let ok = Command::new("cc").args(["-pthread", "-O1", "-o"]).arg(&exe).arg(&src).status().unwrap().success();
+    let ok = Command::new("cc")
+        .args(["-pthread", "-O1", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .unwrap()
+        .success();
     assert!(ok, "cc failed on {}", src.display());
     Some(exe)
 }
@@ -159,7 +207,10 @@ fn connect(port: u16) -> TcpStream {
                 s.set_read_timeout(Some(PATIENCE)).unwrap();
                 return s;
             }
-            Err(e) => assert!(Instant::now() < deadline, "the program never listened on {port}: {e}"),
+            Err(e) => assert!(
+                Instant::now() < deadline,
+                "the program never listened on {port}: {e}"
+            ),
         }
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -174,7 +225,11 @@ fn read_until(s: &mut TcpStream, needle: &str) {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             other => other.unwrap_or_else(|e| panic!("waiting for {needle:?}: {e}; got {got:?}")),
         };
-        assert!(n > 0, "closed before {needle:?}; got {:?}", String::from_utf8_lossy(&got));
+        assert!(
+            n > 0,
+            "closed before {needle:?}; got {:?}",
+            String::from_utf8_lossy(&got)
+        );
         got.extend_from_slice(&buf[..n]);
     }
 }
@@ -201,8 +256,24 @@ fn c_chat_scenario(port: u16, paused: impl FnOnce()) {
 fn under_strace(dir: &Path, cmd: &[&str], scenario: impl FnOnce()) -> PerThread {
     let out = dir.join("strace.txt");
     let mut strace = Command::new("strace");
-    strace.args(["-f", "-qq", "-yy", "-s", "0", "-e", &format!("trace={CALLS}"), "-e", "signal=none", "-o"]);
-    let mut child = strace.arg(&out).args(cmd).stdout(Stdio::null()).spawn().expect("spawn strace");
+    strace.args([
+        "-f",
+        "-qq",
+        "-yy",
+        "-s",
+        "0",
+        "-e",
+        &format!("trace={CALLS}"),
+        "-e",
+        "signal=none",
+        "-o",
+    ]);
+    let mut child = strace
+        .arg(&out)
+        .args(cmd)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn strace");
     scenario();
     wait_exit(&mut child);
     strace_calls(&std::fs::read_to_string(&out).unwrap())
@@ -243,7 +314,10 @@ fn wait_exit(child: &mut Child) -> i32 {
 /// Every call event's verdict: no state lab showed was contradicted by the kernel's table.
 fn no_mismatch(jsonl: &str) {
     for line in jsonl.lines() {
-        assert!(!line.contains(r#""verdict":"differs""#), "the kernel's table disagreed: {line}");
+        assert!(
+            !line.contains(r#""verdict":"differs""#),
+            "the kernel's table disagreed: {line}"
+        );
     }
 }
 
@@ -252,8 +326,14 @@ fn lab_states(jsonl: &str) -> HashMap<i64, String> {
     let mut states = HashMap::new();
     for line in jsonl.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
-        let (Some(fd), "call") = (v["fd"].as_i64(), v["kind"].as_str().unwrap_or_default()) else { continue };
-        let fd = if v["call"] == "accept" || v["call"] == "accept4" { v["ret"].as_i64().unwrap_or(fd) } else { fd };
+        let (Some(fd), "call") = (v["fd"].as_i64(), v["kind"].as_str().unwrap_or_default()) else {
+            continue;
+        };
+        let fd = if v["call"] == "accept" || v["call"] == "accept4" {
+            v["ret"].as_i64().unwrap_or(fd)
+        } else {
+            fd
+        };
         match (v["fd_gone"].as_bool(), v["state"].as_str()) {
             (Some(true), _) => {
                 states.remove(&fd);
@@ -269,7 +349,10 @@ fn lab_states(jsonl: &str) -> HashMap<i64, String> {
 
 /// `ss -tan`'s states for the sockets on `port`, sorted.
 fn ss_states(port: u16) -> Vec<String> {
-    let out = Command::new("ss").args(["-tanH", "state", "all", &format!("( sport = :{port} )")]).output().unwrap();
+    let out = Command::new("ss")
+        .args(["-tanH", "state", "all", &format!("( sport = :{port} )")])
+        .output()
+        .unwrap();
     let mut states: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -285,7 +368,9 @@ fn a_c_thread_per_client_chat_traces_as_strace_sees_it_and_ss_confirms_its_state
         return;
     }
     let dir = temp_dir("trace-c-chat");
-    let Some(exe) = chat_threads(&dir) else { return };
+    let Some(exe) = chat_threads(&dir) else {
+        return;
+    };
     let exe = exe.to_string_lossy().into_owned();
     let port = free_port();
     let p = port.to_string();
@@ -294,7 +379,10 @@ fn a_c_thread_per_client_chat_traces_as_strace_sees_it_and_ss_confirms_its_state
             // Both clients in, the server's threads blocked in recv(): lab's states, the
             // kernel's table as ss prints it.
             // bo's thread waits in recv(): shown as blocked once it has waited.
-            let text = wait_file(trace, r#""args":"5, ..., 1024, 0","detail":"… blocked, waiting""#);
+            let text = wait_file(
+                trace,
+                r#""args":"5, ..., 1024, 0","detail":"… blocked, waiting""#,
+            );
             let mut lab: Vec<String> = lab_states(&text).into_values().collect();
             lab.sort();
             assert_eq!(lab, ["ESTAB", "ESTAB", "LISTEN"], "lab's states: {text}");
@@ -306,7 +394,11 @@ fn a_c_thread_per_client_chat_traces_as_strace_sees_it_and_ss_confirms_its_state
     let p2 = port2.to_string();
     let straced = under_strace(&dir, &[&exe, &p2, "2"], || c_chat_scenario(port2, || {}));
     let ours = lab_calls(&traced);
-    assert_eq!(ours.len(), 3, "main thread and one thread per client: {ours:#?}");
+    assert_eq!(
+        ours.len(),
+        3,
+        "main thread and one thread per client: {ours:#?}"
+    );
     assert_eq!(ours, straced, "lab trace vs strace -f, per thread");
 }
 
@@ -346,7 +438,12 @@ fn a_python_select_chat_traces_as_strace_sees_it() {
     let ours = lab_calls(&traced);
     assert_eq!(ours.len(), 1, "one thread");
     assert_eq!(ours, straced, "lab trace vs strace -f");
-    assert!(ours[0].iter().any(|s| s.call == "select" || s.call == "pselect6"), "the select loop is shown: {ours:?}");
+    assert!(
+        ours[0]
+            .iter()
+            .any(|s| s.call == "select" || s.call == "pselect6"),
+        "the select loop is shown: {ours:?}"
+    );
 }
 
 #[test]
@@ -356,10 +453,15 @@ fn a_python_client_without_framing_traces_as_strace_sees_it_and_its_time_wait_is
     }
     let Some(py) = python() else { return };
     let dir = temp_dir("trace-py-client");
-    let Some(exe) = chat_threads(&dir) else { return };
+    let Some(exe) = chat_threads(&dir) else {
+        return;
+    };
     let script = program("client_unframed.py").to_string_lossy().into_owned();
     let port = free_port();
-    let mut server = Command::new(&exe).args([port.to_string(), "3".into()]).spawn().unwrap();
+    let mut server = Command::new(&exe)
+        .args([port.to_string(), "3".into()])
+        .spawn()
+        .unwrap();
     drop(connect(port)); // the server listens; this counts as its first client
     let p = port.to_string();
     let traced = under_lab(&dir, &[&py, &script, &p, "ana", "hola"], |_| {});
@@ -369,7 +471,10 @@ fn a_python_client_without_framing_traces_as_strace_sees_it_and_its_time_wait_is
     assert_eq!(lab_calls(&traced), straced, "lab trace vs strace -f");
     // The client closed first: its side of the connection ends in TIME-WAIT, which the trace
     // shows either in close()'s path or as the kernel's own move afterwards.
-    assert!(traced.contains(r#""TIME-WAIT""#), "TIME-WAIT is seen: {traced}");
+    assert!(
+        traced.contains(r#""TIME-WAIT""#),
+        "TIME-WAIT is seen: {traced}"
+    );
 }
 
 #[test]
@@ -388,17 +493,30 @@ fn a_call_a_signal_interrupts_and_a_forked_child_trace_as_strace_sees_them() {
     let ours = lab_calls(&traced);
     assert_eq!(ours.len(), 2, "the parent and its forked child: {ours:#?}");
     assert_eq!(ours, straced, "lab trace vs strace -f");
-    let interrupted = Seen { call: "accept4".into(), fd: Some(3), ret: None };
-    assert!(ours[0].contains(&interrupted), "the interrupted accept4 is shown as such: {ours:?}");
-    assert!(traced.contains("ERESTARTSYS: interrupted by a signal") && traced.contains("--- SIGALRM ---"));
+    let interrupted = Seen {
+        call: "accept4".into(),
+        fd: Some(3),
+        ret: None,
+    };
+    assert!(
+        ours[0].contains(&interrupted),
+        "the interrupted accept4 is shown as such: {ours:?}"
+    );
+    assert!(
+        traced.contains("ERESTARTSYS: interrupted by a signal")
+            && traced.contains("--- SIGALRM ---")
+    );
 }
 
 /// The first event whose JSON line holds every one of `parts`, as (seq, line).
 fn first_event(jsonl: &str, parts: &[&str]) -> Option<(u64, String)> {
-    jsonl.lines().find(|l| parts.iter().all(|p| l.contains(p))).map(|l| {
-        let v: Value = serde_json::from_str(l).unwrap();
-        (v["seq"].as_u64().unwrap_or(0), l.to_string())
-    })
+    jsonl
+        .lines()
+        .find(|l| parts.iter().all(|p| l.contains(p)))
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            (v["seq"].as_u64().unwrap_or(0), l.to_string())
+        })
 }
 
 /// A client with a small receive buffer that registers and then reads nothing.
@@ -424,14 +542,18 @@ fn flood_until_blocked(port: u16, trace: &Path, blocked: &[&str]) {
     let mut fast = connect(port);
     fast.write_all(b"USERNAME:fast").unwrap();
     read_until(&mut fast, "Welcome\n");
-    fast.set_write_timeout(Some(Duration::from_millis(100))).unwrap();
+    fast.set_write_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
     let mut reader = fast.try_clone().unwrap();
     std::thread::spawn(move || while reader.read(&mut [0u8; 65536]).is_ok_and(|n| n > 0) {});
     let line = [b'x'; 1000];
     // The kernel grows the server's send buffer up to tcp_wmem's 4 MB: a few thousand lines.
     let deadline = Instant::now() + 3 * PATIENCE;
     while first_event(&std::fs::read_to_string(trace).unwrap_or_default(), blocked).is_none() {
-        assert!(Instant::now() < deadline, "the server's send() to slow never blocked");
+        assert!(
+            Instant::now() < deadline,
+            "the server's send() to slow never blocked"
+        );
         // Once the server is stuck in the send() to slow it stops reading fast too: a write
         // that cannot go on within the timeout means "look at the trace again".
         for _ in 0..200 {
@@ -445,7 +567,9 @@ fn flood_until_blocked(port: u16, trace: &Path, blocked: &[&str]) {
 #[test]
 fn a_broadcast_holding_its_lock_across_a_blocking_send_makes_everyone_wait_for_the_slow_reader() {
     let dir = temp_dir("trace-lock-across-send");
-    let Some(exe) = chat_threads(&dir) else { return };
+    let Some(exe) = chat_threads(&dir) else {
+        return;
+    };
     let port = free_port();
     let out = dir.join("lock.jsonl");
     let mut tracer = lab()
@@ -467,7 +591,11 @@ fn a_broadcast_holding_its_lock_across_a_blocking_send_makes_everyone_wait_for_t
     std::thread::spawn(move || while slow.read(&mut [0u8; 65536]).is_ok_and(|n| n > 0) {});
     read_until(&mut bo, "Hi bo!! Welcome\n");
     let text = std::fs::read_to_string(&out).unwrap();
-    let seq = |parts: &[&str]| first_event(&text, parts).map(|(s, _)| s).unwrap_or(u64::MAX);
+    let seq = |parts: &[&str]| {
+        first_event(&text, parts)
+            .map(|(s, _)| s)
+            .unwrap_or(u64::MAX)
+    };
     let blocked_at = seq(&blocked);
     let accepted = seq(&[r#""call":"accept","args":"3","detail":"6 from"#]);
     let returned = text
@@ -477,8 +605,14 @@ fn a_broadcast_holding_its_lock_across_a_blocking_send_makes_everyone_wait_for_t
         .find(|s| *s > blocked_at)
         .unwrap_or(u64::MAX);
     let bo_served = seq(&[r#""call":"recvfrom""#, r#""fd":6"#]);
-    assert!(blocked_at < accepted, "slow's send() blocked before bo came");
-    assert!(returned < bo_served, "bo was served only after the send() to slow returned");
+    assert!(
+        blocked_at < accepted,
+        "slow's send() blocked before bo came"
+    );
+    assert!(
+        returned < bo_served,
+        "bo was served only after the send() to slow returned"
+    );
     let _ = Command::new("kill").arg(tracer.id().to_string()).status();
     wait_exit(&mut tracer);
 }
@@ -486,7 +620,9 @@ fn a_broadcast_holding_its_lock_across_a_blocking_send_makes_everyone_wait_for_t
 #[test]
 fn attaching_to_a_running_server_and_detaching_leaves_it_working() {
     let dir = temp_dir("trace-attach");
-    let Some(exe) = chat_threads(&dir) else { return };
+    let Some(exe) = chat_threads(&dir) else {
+        return;
+    };
     let port = free_port();
     let mut server = Command::new(&exe).arg(port.to_string()).spawn().unwrap();
     drop(connect(port));
@@ -503,7 +639,11 @@ fn attaching_to_a_running_server_and_detaching_leaves_it_working() {
     read_until(&mut ana, "Hi ana!! Welcome\n");
     let text = wait_file(&out, "Hi ana!! Welcome");
     assert!(text.contains("accept(3)"), "the accept is traced: {text}");
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(tracer.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(tracer.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
     assert_eq!(wait_exit(&mut tracer), 0, "Ctrl+C detaches");
     assert!(wait_file(&out, "detached").contains("it goes on untraced"));
     // The server goes on as before: a new client is served, and ana still chats.
@@ -519,19 +659,31 @@ fn attaching_to_a_running_server_and_detaching_leaves_it_working() {
 #[test]
 fn what_cannot_be_traced_is_said_in_words() {
     let dir = temp_dir("trace-refused");
-    let out = lab().args(["trace", "--", "/nonexistent/program"]).output().unwrap();
+    let out = lab()
+        .args(["trace", "--", "/nonexistent/program"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such executable file"));
-    let out = lab().args(["trace", "--", "no-such-command-anywhere"]).output().unwrap();
+    let out = lab()
+        .args(["trace", "--", "no-such-command-anywhere"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("command not found on PATH"));
     // A 32-bit ELF header is refused before anything runs.
     let fake = dir.join("old32");
     std::fs::write(&fake, b"\x7fELF\x01\x01\x01\0\0\0\0\0\0\0\0\0").unwrap();
     std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let out = lab().arg("trace").arg("--").arg(&fake).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is a 32-bit program"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is a 32-bit program"),
+        "{out:?}"
+    );
     let out = lab().args(["trace", "-p", "999999999"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no process 999999999"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no process 999999999"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -547,11 +699,21 @@ fn all_fds_shows_files_and_pipes_too_and_the_run_can_be_drawn() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "hola\n", "the program's own output is untouched");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "hola\n",
+        "the program's own output is untouched"
+    );
     let text = std::fs::read_to_string(&trace).unwrap();
-    assert!(text.contains(r#""call":"write","args":"1, \"hola\\n\", 5""#), "{text}");
+    assert!(
+        text.contains(r#""call":"write","args":"1, \"hola\\n\", 5""#),
+        "{text}"
+    );
     // Without --all-fds, a program with no sockets shows no call at all.
-    let out = lab().args(["trace", "--json", "--", "/bin/echo", "hola"]).output().unwrap();
+    let out = lab()
+        .args(["trace", "--json", "--", "/bin/echo", "hola"])
+        .output()
+        .unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).contains(r#""kind":"call""#));
     assert!(std::fs::read_to_string(&page).unwrap().contains("<svg"));
 }
@@ -560,20 +722,32 @@ fn all_fds_shows_files_and_pipes_too_and_the_run_can_be_drawn() {
 fn attaching_to_a_shell_names_the_children_that_do_the_work() {
     let dir = temp_dir("trace-shell");
     // A shell that started the work in the background and waits, as `bash -c '… &'` does.
-    let mut shell = Command::new("sh").args(["-c", "sleep 30 & wait"]).spawn().unwrap();
+    let mut shell = Command::new("sh")
+        .args(["-c", "sleep 30 & wait"])
+        .spawn()
+        .unwrap();
     let sh = shell.id();
     let deadline = std::time::Instant::now() + common::PATIENCE;
     let child = loop {
         let found = std::fs::read_dir("/proc").unwrap().flatten().find_map(|e| {
             let pid: u32 = e.file_name().to_str()?.parse().ok()?;
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            let ppid: u32 = stat.rsplit_once(") ")?.1.split_whitespace().nth(1)?.parse().ok()?;
+            let ppid: u32 = stat
+                .rsplit_once(") ")?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
             (ppid == sh).then_some(pid)
         });
         if let Some(p) = found {
             break p;
         }
-        assert!(std::time::Instant::now() < deadline, "the shell started no child");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the shell started no child"
+        );
         std::thread::sleep(std::time::Duration::from_millis(10));
     };
     let out = dir.join("shell.txt");
@@ -584,8 +758,15 @@ fn attaching_to_a_shell_names_the_children_that_do_the_work() {
         .spawn()
         .unwrap();
     let text = wait_file(&out, "has children");
-    assert!(text.contains(&format!("lab trace -p {child}  (sleep 30)")), "{text}");
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(tracer.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    assert!(
+        text.contains(&format!("lab trace -p {child}  (sleep 30)")),
+        "{text}"
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(tracer.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
     assert_eq!(wait_exit(&mut tracer), 0);
     let _ = Command::new("kill").arg(child.to_string()).status();
     let _ = shell.kill();
@@ -598,13 +779,26 @@ fn attaching_to_a_shell_names_the_children_that_do_the_work() {
 #[test]
 fn an_ignored_signal_is_not_said_to_be_delivered() {
     let script = r#"trap "" INT; kill -INT $$; trap "true" USR1; kill -USR1 $$; exit 0"#;
-    let out = lab().args(["trace", "--color", "never", "--", "sh", "-c", script]).output().unwrap();
+    let out = lab()
+        .args(["trace", "--color", "never", "--", "sh", "-c", script])
+        .output()
+        .unwrap();
     // The trace goes to stderr: stdout is the program's.
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}");
-    let line = |sig: &str| text.lines().find(|l| l.contains(sig)).unwrap_or_else(|| panic!("no {sig}:\n{text}"));
-    assert!(line("--- SIGINT ---").contains("ignored") && !line("--- SIGINT ---").contains("delivered"), "{text}");
-    assert!(line("--- SIGUSR1 ---").contains("delivered to the program's handler"), "{text}");
+    let line = |sig: &str| {
+        text.lines()
+            .find(|l| l.contains(sig))
+            .unwrap_or_else(|| panic!("no {sig}:\n{text}"))
+    };
+    assert!(
+        line("--- SIGINT ---").contains("ignored") && !line("--- SIGINT ---").contains("delivered"),
+        "{text}"
+    );
+    assert!(
+        line("--- SIGUSR1 ---").contains("delivered to the program's handler"),
+        "{text}"
+    );
 }
 
 /// Issue 19, item 9: another program's `select()` shows its ready sets as select returns them
@@ -617,12 +811,25 @@ fn select_and_epoll_results_are_written_as_they_return_them() {
                   c = socket.create_connection(l.getsockname())\n\
                   select.select([l], [], [], 1)\n\
                   e = select.epoll(); e.register(l.fileno(), select.EPOLLIN); e.poll(1)\n";
-    let out = lab().args(["trace", "--color", "never", "--", &py, "-c", script]).output().unwrap();
+    let out = lab()
+        .args(["trace", "--color", "never", "--", &py, "-c", script])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}");
-    let line = |call: &str| text.lines().find(|l| l.contains(call)).unwrap_or_else(|| panic!("no {call}:\n{text}"));
+    let line = |call: &str| {
+        text.lines()
+            .find(|l| l.contains(call))
+            .unwrap_or_else(|| panic!("no {call}:\n{text}"))
+    };
     let sel = line("select");
-    assert!(sel.contains("→ in [3]") && !sel.contains("revents"), "{sel}");
+    assert!(
+        sel.contains("→ in [3]") && !sel.contains("revents"),
+        "{sel}"
+    );
     let ep = line("epoll_wait(");
-    assert!(ep.contains("events=EPOLLIN, data={u32=3") && !ep.contains("POLLIN}"), "{ep}");
+    assert!(
+        ep.contains("events=EPOLLIN, data={u32=3") && !ep.contains("POLLIN}"),
+        "{ep}"
+    );
 }

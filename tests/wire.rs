@@ -23,8 +23,15 @@ struct Seen {
 /// lab's flag names as tcpdump's letters: `SYN,ACK` → `S.`.
 fn letters(flags: &str) -> String {
     let mut out = String::new();
-    for (name, l) in [("FIN", 'F'), ("SYN", 'S'), ("RST", 'R'), ("PSH", 'P'), ("URG", 'U'), ("ECE", 'E'), ("CWR", 'W')]
-    {
+    for (name, l) in [
+        ("FIN", 'F'),
+        ("SYN", 'S'),
+        ("RST", 'R'),
+        ("PSH", 'P'),
+        ("URG", 'U'),
+        ("ECE", 'E'),
+        ("CWR", 'W'),
+    ] {
         if flags.split(',').any(|f| f == name) {
             out.push(l);
         }
@@ -57,8 +64,15 @@ fn lab_segments(json: &str) -> Vec<Seen> {
 /// tcpdump's reading of the pcap file (`-S`: absolute numbers), made relative to each side's
 /// SYN here, independently of lab's own arithmetic.
 fn tcpdump_segments(pcap: &std::path::Path) -> Vec<Seen> {
-    let out = Command::new("tcpdump").args(["-r", pcap.to_str().unwrap(), "-n", "-S", "-tt"]).output().unwrap();
-    assert!(out.status.success(), "tcpdump -r: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("tcpdump")
+        .args(["-r", pcap.to_str().unwrap(), "-n", "-S", "-tt"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "tcpdump -r: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut isn: HashMap<String, u64> = HashMap::new();
     let mut segs = Vec::new();
@@ -66,18 +80,47 @@ fn tcpdump_segments(pcap: &std::path::Path) -> Vec<Seen> {
         // 1796522900.899922 IP 127.0.0.1.37334 > 127.0.0.1.33551: Flags [S.], seq 1, ack 2, win …, length 0
         let words: Vec<&str> = line.split_whitespace().collect();
         let (src, dst) = (dotted(words[2]), dotted(words[4].trim_end_matches(':')));
-        let flags = line.split("Flags [").nth(1).unwrap().split(']').next().unwrap().to_string();
-        let field = |key: &str| line.split(&format!(", {key} ")).nth(1).map(|r| r.split([',', ' ']).next().unwrap());
+        let flags = line
+            .split("Flags [")
+            .nth(1)
+            .unwrap()
+            .split(']')
+            .next()
+            .unwrap()
+            .to_string();
+        let field = |key: &str| {
+            line.split(&format!(", {key} "))
+                .nth(1)
+                .map(|r| r.split([',', ' ']).next().unwrap())
+        };
         let seq: u64 = field("seq").map_or(0, |s| s.split(':').next().unwrap().parse().unwrap());
         let ack: Option<u64> = field("ack").map(|a| a.parse().unwrap());
-        let len: u64 = line.rsplit("length ").next().unwrap().split([' ', ':']).next().unwrap().parse().unwrap();
+        let len: u64 = line
+            .rsplit("length ")
+            .next()
+            .unwrap()
+            .split([' ', ':'])
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         if flags.contains('S') {
             isn.insert(src.clone(), seq);
         }
         let rel = |n: u64, side: &str| n.wrapping_sub(isn[side]) & 0xffff_ffff;
         // tcpdump leaves out seq on a pure ACK: it is the sender's next byte, as the peer acked.
-        let seq = if field("seq").is_some() { rel(seq, &src) } else { u64::MAX };
-        segs.push(Seen { ack: ack.map(|a| rel(a, &dst)), src, flags, seq, len });
+        let seq = if field("seq").is_some() {
+            rel(seq, &src)
+        } else {
+            u64::MAX
+        };
+        segs.push(Seen {
+            ack: ack.map(|a| rel(a, &dst)),
+            src,
+            flags,
+            seq,
+            len,
+        });
     }
     segs
 }
@@ -97,53 +140,114 @@ fn every_segment_lab_shows_is_what_tcpdump_reads_from_its_pcap() {
     for lesson in ["lifecycle", "half-close", "abortive-close", "framing"] {
         let pcap = dir.join(format!("{lesson}.pcap"));
         let out = lab()
-            .args(["lesson", "run", lesson, "--json", "--wire", "all", "--pcap", pcap.to_str().unwrap()])
+            .args([
+                "lesson",
+                "run",
+                lesson,
+                "--json",
+                "--wire",
+                "all",
+                "--pcap",
+                pcap.to_str().unwrap(),
+            ])
             .output()
             .unwrap();
         let json = String::from_utf8(out.stdout).unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{lesson}: {stderr}");
-        assert!(!stderr.contains("no network of lab's own"), "{lesson}: {stderr}");
+        assert!(
+            !stderr.contains("no network of lab's own"),
+            "{lesson}: {stderr}"
+        );
         let ours = lab_segments(&json);
         let theirs = tcpdump_segments(&pcap);
         assert!(ours.len() >= 4, "{lesson}: a handshake and more: {ours:#?}");
-        assert_eq!(ours.len(), theirs.len(), "{lesson}: as many segments as tcpdump reads");
+        assert_eq!(
+            ours.len(),
+            theirs.len(),
+            "{lesson}: as many segments as tcpdump reads"
+        );
         for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
             let b_seq = if b.seq == u64::MAX { a.seq } else { b.seq };
-            assert_eq!((&a.src, &a.flags, a.ack, a.len), (&b.src, &b.flags, b.ack, b.len), "{lesson}: segment {i}");
+            assert_eq!(
+                (&a.src, &a.flags, a.ack, a.len),
+                (&b.src, &b.flags, b.ack, b.len),
+                "{lesson}: segment {i}"
+            );
             assert_eq!(a.seq, b_seq, "{lesson}: segment {i}'s seq");
         }
         let summary = json
             .lines()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .find(|v| v["actor"] == "wire" && v["note"].as_str().is_some_and(|n| n.starts_with("wire:")));
-        let words = summary.expect("a summary line")["note"].as_str().unwrap().to_string();
-        assert_eq!(words, format!("wire: {} segments captured, 0 missed", ours.len()), "{lesson}");
+            .find(|v| {
+                v["actor"] == "wire" && v["note"].as_str().is_some_and(|n| n.starts_with("wire:"))
+            });
+        let words = summary.expect("a summary line")["note"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            words,
+            format!("wire: {} segments captured, 0 missed", ours.len()),
+            "{lesson}"
+        );
     }
 }
 
 #[test]
 fn the_close_shows_fin_ack_fin_ack_in_order() {
-    let out = lab().args(["lesson", "run", "lifecycle", "--json", "--wire", "all"]).output().unwrap();
+    let out = lab()
+        .args(["lesson", "run", "lifecycle", "--json", "--wire", "all"])
+        .output()
+        .unwrap();
     let segs = lab_segments(&String::from_utf8(out.stdout).unwrap());
     let flags: Vec<&str> = segs.iter().map(|s| s.flags.as_str()).collect();
     assert_eq!(&flags[..3], ["S", "S.", "."], "the handshake: {flags:?}");
-    let fins: Vec<usize> = flags.iter().enumerate().filter(|(_, f)| f.contains('F')).map(|(i, _)| i).collect();
+    let fins: Vec<usize> = flags
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.contains('F'))
+        .map(|(i, _)| i)
+        .collect();
     assert_eq!(fins.len(), 2, "{flags:?}");
     for f in fins {
-        assert_eq!(flags.get(f + 1), Some(&"."), "each FIN is answered by an ACK: {flags:?}");
+        assert_eq!(
+            flags.get(f + 1),
+            Some(&"."),
+            "each FIN is answered by an ACK: {flags:?}"
+        );
         assert_ne!(segs[f].src, segs[f + 1].src, "by the other side");
-        assert_eq!(segs[f + 1].ack, Some(segs[f].seq + 1), "acknowledging the FIN");
+        assert_eq!(
+            segs[f + 1].ack,
+            Some(segs[f].seq + 1),
+            "acknowledging the FIN"
+        );
     }
 }
 
 #[test]
 fn a_pcap_that_cannot_be_written_stops_lab_before_the_lesson() {
-    let out = lab().args(["lesson", "run", "lifecycle", "--pcap", "/nonexistent-dir/x.pcap"]).output().unwrap();
+    let out = lab()
+        .args([
+            "lesson",
+            "run",
+            "lifecycle",
+            "--pcap",
+            "/nonexistent-dir/x.pcap",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty(), "nothing ran: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing ran: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--pcap /nonexistent-dir/x.pcap: No such file or directory"), "{err}");
+    assert!(
+        err.contains("--pcap /nonexistent-dir/x.pcap: No such file or directory"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -151,14 +255,23 @@ fn a_plain_user_gets_a_network_of_its_own_too() {
     // Run as `nobody` (needs root to switch, and the binary readable by nobody).
     let is_root = nix::unistd::geteuid().is_root();
     if !is_root || !have_tool("su", "util-linux") {
-        let _ =
-            std::io::Write::write_all(&mut std::io::stderr(), b"\n*** SKIPPED: needs root to run lab as nobody ***\n");
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"\n*** SKIPPED: needs root to run lab as nobody ***\n",
+        );
         return;
     }
     let bin = env!("CARGO_BIN_EXE_lab");
-    let lessons = concat!(env!("CARGO_MANIFEST_DIR"), "/lessons/01-lifecycle/01-lifecycle.lesson");
+    let lessons = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/lessons/01-lifecycle/01-lifecycle.lesson"
+    );
     let cmd = format!("{bin} lesson run {lessons} --json --wire all");
-    let out = Command::new("su").args(["nobody", "-s", "/bin/sh", "-c", &cmd]).env("LANG", "C.UTF-8").output().unwrap();
+    let out = Command::new("su")
+        .args(["nobody", "-s", "/bin/sh", "-c", &cmd])
+        .env("LANG", "C.UTF-8")
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     if err.contains("Permission denied") && out.stdout.is_empty() {
         let _ = std::io::Write::write_all(

@@ -49,7 +49,9 @@ impl Item {
 pub fn catalog() -> &'static [Item] {
     static CATALOG: OnceLock<Vec<Item>> = OnceLock::new();
     // The file is part of the source tree and checked by a test: it always parses.
-    CATALOG.get_or_init(|| serde_json::from_str(include_str!("artifacts.json")).expect("artifacts.json is valid"))
+    CATALOG.get_or_init(|| {
+        serde_json::from_str(include_str!("artifacts.json")).expect("artifacts.json is valid")
+    })
 }
 
 /// `[3] Arrowhead` (`[3] Punta de flecha` in Spanish); `[99]` for an id not in the catalog.
@@ -88,9 +90,16 @@ impl<O: Copy + Eq + std::hash::Hash> Artifacts<O> {
     pub fn new(players: usize, seed: u64) -> Artifacts<O> {
         let items = catalog().to_vec();
         let copies = (players * HAND).div_ceil(items.len()).max(1);
-        let mut deck: Vec<u32> = items.iter().flat_map(|i| std::iter::repeat_n(i.id, copies)).collect();
+        let mut deck: Vec<u32> = items
+            .iter()
+            .flat_map(|i| std::iter::repeat_n(i.id, copies))
+            .collect();
         shuffle(&mut deck, seed);
-        Artifacts { items, deck, hands: HashMap::new() }
+        Artifacts {
+            items,
+            deck,
+            hands: HashMap::new(),
+        }
     }
 
     /// Deals a new player's hand from the top of the deck: [`HAND`] distinct artifacts (a hand
@@ -151,10 +160,9 @@ impl<O: Copy + Eq + std::hash::Hash> Artifacts<O> {
         match key.parse::<u32>() {
             Ok(id) => self.items.iter().find(|i| i.id == id),
             // By name in either language: `rusty spoon`, `cuchara oxidada`.
-            Err(_) => self
-                .items
-                .iter()
-                .find(|i| i.name.eq_ignore_ascii_case(key) || i.nombre.to_lowercase() == key.to_lowercase()),
+            Err(_) => self.items.iter().find(|i| {
+                i.name.eq_ignore_ascii_case(key) || i.nombre.to_lowercase() == key.to_lowercase()
+            }),
         }
     }
 
@@ -167,7 +175,13 @@ impl<O: Copy + Eq + std::hash::Hash> Artifacts<O> {
     /// would end up with two copies of one artifact (a hand of two Rusty Spoons makes `:offer`
     /// ambiguous, and the deal never gives one). Asked when an offer is made, and again when it
     /// is accepted: either hand may have changed in between.
-    pub fn may_swap(&self, proposer: O, give: u32, accepter: O, take: u32) -> Result<(), SwapError> {
+    pub fn may_swap(
+        &self,
+        proposer: O,
+        give: u32,
+        accepter: O,
+        take: u32,
+    ) -> Result<(), SwapError> {
         if !self.owns(proposer, give) {
             return Err(SwapError::ProposerLacks(give));
         }
@@ -185,7 +199,13 @@ impl<O: Copy + Eq + std::hash::Hash> Artifacts<O> {
 
     /// Swaps one copy of `give` from `proposer` for one copy of `take` from `accepter`, if
     /// [`Artifacts::may_swap`]; otherwise changes nothing.
-    pub fn swap(&mut self, proposer: O, give: u32, accepter: O, take: u32) -> Result<(), SwapError> {
+    pub fn swap(
+        &mut self,
+        proposer: O,
+        give: u32,
+        accepter: O,
+        take: u32,
+    ) -> Result<(), SwapError> {
         self.may_swap(proposer, give, accepter, take)?;
         // The checks passed and nothing can run between them and these lines.
         move_one(self.hands.get_mut(&proposer), give);
@@ -255,8 +275,16 @@ mod tests {
                 let mut distinct = hand.clone();
                 distinct.sort_unstable();
                 distinct.dedup();
-                assert_eq!(distinct.len(), hand.len(), "seed {seed}, player {who}: {hand:?}");
-                assert_eq!(hand.len(), HAND.min(left.len()), "seed {seed}, player {who}: as full as the deck allows");
+                assert_eq!(
+                    distinct.len(),
+                    hand.len(),
+                    "seed {seed}, player {who}: {hand:?}"
+                );
+                assert_eq!(
+                    hand.len(),
+                    HAND.min(left.len()),
+                    "seed {seed}, player {who}: as full as the deck allows"
+                );
             }
         }
     }
@@ -290,7 +318,10 @@ mod tests {
         a.deal(2);
         let before = (a.hand(1).to_vec(), a.hand(2).to_vec());
         let missing = (1..=20).find(|id| !a.owns(1, *id)).unwrap();
-        assert_eq!(a.swap(1, missing, 2, a.hand(2)[0]), Err(SwapError::ProposerLacks(missing)));
+        assert_eq!(
+            a.swap(1, missing, 2, a.hand(2)[0]),
+            Err(SwapError::ProposerLacks(missing))
+        );
         assert_eq!((a.hand(1).to_vec(), a.hand(2).to_vec()), before);
     }
 
@@ -311,12 +342,18 @@ mod tests {
         assert_eq!(a.find("[11]").unwrap().name, "Rusty Spoon");
         assert_eq!(a.find("anchor").unwrap().id, 18);
         assert!(a.find("99").is_none());
-        assert_eq!(a.find("Cuchara oxidada").unwrap().id, 11, "by its Spanish name too");
+        assert_eq!(
+            a.find("Cuchara oxidada").unwrap().id,
+            11,
+            "by its Spanish name too"
+        );
     }
 
     #[test]
     fn every_artifact_has_its_spanish_name_and_labels_follow_the_language() {
-        assert!(catalog().iter().all(|i| !i.nombre.is_empty() && !i.descripcion.is_empty()));
+        assert!(catalog()
+            .iter()
+            .all(|i| !i.nombre.is_empty() && !i.descripcion.is_empty()));
         assert_eq!(label_in(3, Lang::En), "[3] Arrowhead");
         assert_eq!(label_in(3, Lang::Es), "[3] Punta de flecha");
         assert_eq!(label_in(99, Lang::Es), "[99]");
@@ -327,13 +364,20 @@ mod tests {
         let mut a: Artifacts<u32> = Artifacts::new(2, 7);
         let before = a.census();
         a.deal(1);
-        assert_eq!(a.redeal(1, &[1, 2, 2, 99]), &[1, 2], "distinct, known ids only");
+        assert_eq!(
+            a.redeal(1, &[1, 2, 2, 99]),
+            &[1, 2],
+            "distinct, known ids only"
+        );
         assert_eq!(a.census(), before);
         // Player 2 wants 1 as well: with one copy of each and player 1 holding it, none is left.
         a.deal(2);
         let got = a.redeal(2, &[1, 3]).to_vec();
         assert_eq!(a.census(), before);
         assert!(got.iter().all(|id| a.census()[id] >= 1));
-        assert!(!got.contains(&1) || a.census()[&1] > 1, "a copy is never made: {got:?}");
+        assert!(
+            !got.contains(&1) || a.census()[&1] > 1,
+            "a copy is never made: {got:?}"
+        );
     }
 }

@@ -52,14 +52,22 @@ pub fn kind(line: &str) -> LineKind {
     let both = |m: M| [Lang::En, Lang::Es].map(|l| i18n::text_in(m, l));
     // "[private] {} -> …" and "{} (you): …": the mark is what comes before the first `{}`.
     let private = both(M::RoomPrivateIn).map(|t| t.split("{}").next().unwrap_or(t));
-    let mine = both(M::RoomMine).map(|t| t.split("{}").nth(1).and_then(|m| m.strip_suffix(": ")).unwrap_or(t));
+    let mine = both(M::RoomMine).map(|t| {
+        t.split("{}")
+            .nth(1)
+            .and_then(|m| m.strip_suffix(": "))
+            .unwrap_or(t)
+    });
     if line.starts_with("* ") {
         LineKind::Notice
     } else if line.starts_with("! ") {
         LineKind::Error
     } else if private.iter().any(|p| line.starts_with(p)) {
         LineKind::Private
-    } else if line.split_once(": ").is_some_and(|(head, _)| mine.iter().any(|m| head.ends_with(m))) {
+    } else if line
+        .split_once(": ")
+        .is_some_and(|(head, _)| mine.iter().any(|m| head.ends_with(m)))
+    {
         LineKind::Mine
     } else {
         LineKind::Message
@@ -68,7 +76,9 @@ pub fn kind(line: &str) -> LineKind {
 
 /// Whether the server asks for a name (in either language).
 fn asks_name(line: &str) -> bool {
-    [Lang::En, Lang::Es].iter().any(|l| line.contains(i18n::text_in(M::AskName, *l)))
+    [Lang::En, Lang::Es]
+        .iter()
+        .any(|l| line.contains(i18n::text_in(M::AskName, *l)))
 }
 
 /// One chat session: the connection, what is half-read from it, and how far leaving has got.
@@ -148,14 +158,18 @@ impl Session {
             return Ok(Flow::End);
         }
         let stdin = io::stdin();
-        let mut fds =
-            vec![PollFd::new(self.sock.as_fd(), PollFlags::POLLIN), PollFd::new(stop.fd(), PollFlags::POLLIN)];
+        let mut fds = vec![
+            PollFd::new(self.sock.as_fd(), PollFlags::POLLIN),
+            PollFd::new(stop.fd(), PollFlags::POLLIN),
+        ];
         let reading_stdin = self.stdin_open && self.leaving.is_none();
         if reading_stdin {
             fds.push(PollFd::new(stdin.as_fd(), PollFlags::POLLIN));
         }
         let timeout = match waited {
-            Some(w) => PollTimeout::from(u16::try_from((GOODBYE_WAIT - w).as_millis()).unwrap_or(u16::MAX)),
+            Some(w) => {
+                PollTimeout::from(u16::try_from((GOODBYE_WAIT - w).as_millis()).unwrap_or(u16::MAX))
+            }
             None => PollTimeout::NONE,
         };
         match poll(self.opts.tracer.as_deref(), "client", &mut fds, timeout) {
@@ -163,7 +177,10 @@ impl Session {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(Flow::Go),
             Err(e) => return Err(e),
         }
-        let ready: Vec<bool> = fds.iter().map(|f| f.revents().is_some_and(|r| !r.is_empty())).collect();
+        let ready: Vec<bool> = fds
+            .iter()
+            .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+            .collect();
         drop(fds);
         if ready[1] && self.on_stop(stop) {
             return Ok(Flow::End);
@@ -274,7 +291,11 @@ impl Session {
     /// says so).
     fn send_typed(&mut self, line: &str) -> io::Result<()> {
         for msg in speak::typed(self.opts.dialect, line) {
-            if let Some(waited) = self.last_message.map(|t| t.elapsed()).filter(|w| *w < dialect::SENDER_PAUSE) {
+            if let Some(waited) = self
+                .last_message
+                .map(|t| t.elapsed())
+                .filter(|w| *w < dialect::SENDER_PAUSE)
+            {
                 std::thread::sleep(dialect::SENDER_PAUSE - waited);
                 dialect::note_pause(&self.sock, dialect::SENDER_PAUSE);
             }
@@ -305,7 +326,11 @@ impl Session {
 
     fn check_quit(&mut self, typed: &str) -> io::Result<()> {
         let poli = self.opts.dialect == Dialect::Poli && super::dialect::poli::is_goodbye(typed);
-        if poli || typed.lines().any(|l| matches!(protocol::parse(l), protocol::Command::Quit)) {
+        if poli
+            || typed
+                .lines()
+                .any(|l| matches!(protocol::parse(l), protocol::Command::Quit))
+        {
             self.leaving = Some(Instant::now());
         }
         Ok(())
@@ -313,7 +338,8 @@ impl Session {
 
     /// A line from the server, colored by kind, above the input line.
     fn say(&self, out: &mut impl Write, line: &str) -> io::Result<()> {
-        self.editor.print_above(&colored_line(line, self.opts.color), out)
+        self.editor
+            .print_above(&colored_line(line, self.opts.color), out)
     }
 }
 

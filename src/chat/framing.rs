@@ -42,7 +42,11 @@ impl LineReader {
 
     /// A reader for lines of at most `limit` bytes.
     pub fn with_limit(limit: usize) -> LineReader {
-        LineReader { partial: Vec::new(), discarding: false, limit }
+        LineReader {
+            partial: Vec::new(),
+            discarding: false,
+            limit,
+        }
     }
 
     /// Feeds received bytes; appends each complete line (or too-long notice) to `out`.
@@ -110,7 +114,10 @@ mod tests {
         let mut r = LineReader::new();
         assert_eq!(
             feed(&mut r, b"hola\nque tal\r\n"),
-            vec![Frame::Line(b"hola".to_vec()), Frame::Line(b"que tal".to_vec())]
+            vec![
+                Frame::Line(b"hola".to_vec()),
+                Frame::Line(b"que tal".to_vec())
+            ]
         );
     }
 
@@ -133,7 +140,10 @@ mod tests {
         }
         assert_eq!(frames, vec![Frame::TooLong]);
         // The rest of the long line is dropped; the next line arrives whole.
-        assert_eq!(feed(&mut r, b"xxxx\nok\n"), vec![Frame::Line(b"ok".to_vec())]);
+        assert_eq!(
+            feed(&mut r, b"xxxx\nok\n"),
+            vec![Frame::Line(b"ok".to_vec())]
+        );
     }
 
     #[test]

@@ -49,15 +49,28 @@ impl LineEditor {
         let saved = termios::tcgetattr(stdin.as_fd()).ok();
         if let Some(old) = &saved {
             let mut raw = old.clone();
-            raw.local_flags.remove(LocalFlags::ICANON | LocalFlags::ECHO);
+            raw.local_flags
+                .remove(LocalFlags::ICANON | LocalFlags::ECHO);
             let _ = termios::tcsetattr(stdin.as_fd(), SetArg::TCSANOW, &raw);
         }
-        LineEditor { line: String::new(), partial: Vec::new(), escape: false, active: saved.is_some(), saved }
+        LineEditor {
+            line: String::new(),
+            partial: Vec::new(),
+            escape: false,
+            active: saved.is_some(),
+            saved,
+        }
     }
 
     /// An editor that leaves the terminal alone, drawing as if it edited (`active`) or not.
     pub fn detached(active: bool) -> LineEditor {
-        LineEditor { line: String::new(), partial: Vec::new(), escape: false, active, saved: None }
+        LineEditor {
+            line: String::new(),
+            partial: Vec::new(),
+            escape: false,
+            active,
+            saved: None,
+        }
     }
 
     /// Whether it edits (stdin is a terminal).
@@ -142,7 +155,14 @@ impl LineEditor {
         }
         out.write_all(b"\r\x1b[K")?;
         if !self.line.is_empty() {
-            writeln!(out, "{}\r", crate::i18n::f(crate::i18n::M::ClientNotSent, &[&std::mem::take(&mut self.line)]))?;
+            writeln!(
+                out,
+                "{}\r",
+                crate::i18n::f(
+                    crate::i18n::M::ClientNotSent,
+                    &[&std::mem::take(&mut self.line)]
+                )
+            )?;
         }
         out.flush()
     }
@@ -168,7 +188,10 @@ mod tests {
         ed.feed(b"hola a tod", &mut out).unwrap();
         let mut end = Vec::new();
         ed.finish(&mut end).unwrap();
-        assert_eq!(String::from_utf8(end).unwrap(), "\r\x1b[K(not sent: hola a tod)\r\n");
+        assert_eq!(
+            String::from_utf8(end).unwrap(),
+            "\r\x1b[K(not sent: hola a tod)\r\n"
+        );
         let mut empty = LineEditor::detached(true);
         let mut end = Vec::new();
         empty.finish(&mut end).unwrap();
@@ -179,9 +202,20 @@ mod tests {
     fn keys_edit_the_line_and_enter_sends_it() {
         let mut ed = LineEditor::detached(true);
         let mut echo = Vec::new();
-        let got = ed.feed("hola mundo\x7f\x7f\x7f\x7f\x7famigo\x1b[A\r".as_bytes(), &mut echo).unwrap();
-        assert_eq!(got, [Input::Line("hola amigo".into())], "backspace edits, an arrow key is ignored");
-        let got = ed.feed("uno dos\x17tres\rx\x04\x15y\n".as_bytes(), &mut echo).unwrap();
+        let got = ed
+            .feed(
+                "hola mundo\x7f\x7f\x7f\x7f\x7famigo\x1b[A\r".as_bytes(),
+                &mut echo,
+            )
+            .unwrap();
+        assert_eq!(
+            got,
+            [Input::Line("hola amigo".into())],
+            "backspace edits, an arrow key is ignored"
+        );
+        let got = ed
+            .feed("uno dos\x17tres\rx\x04\x15y\n".as_bytes(), &mut echo)
+            .unwrap();
         assert_eq!(
             got,
             [Input::Line("uno tres".into()), Input::Line("y".into())],
@@ -202,7 +236,10 @@ mod tests {
 
     #[test]
     fn a_message_is_printed_above_what_is_being_typed() {
-        for (active, want) in [(true, "\r\x1b[Kana: hola\r\nhalf a li"), (false, "ana: hola\n")] {
+        for (active, want) in [
+            (true, "\r\x1b[Kana: hola\r\nhalf a li"),
+            (false, "ana: hola\n"),
+        ] {
             let mut ed = LineEditor::detached(active);
             ed.feed(b"half a li", &mut Vec::new()).unwrap();
             let mut out = Vec::new();

@@ -102,7 +102,11 @@ impl Histogram {
         Histogram(vec![0; (Self::FINE + 100_000) as usize])
     }
     fn add(&mut self, us: u64) {
-        let i = if us < Self::FINE { us } else { (Self::FINE + (us - Self::FINE) / 100).min(self.0.len() as u64 - 1) };
+        let i = if us < Self::FINE {
+            us
+        } else {
+            (Self::FINE + (us - Self::FINE) / 100).min(self.0.len() as u64 - 1)
+        };
         self.0[i as usize] += 1;
     }
     fn value(i: usize) -> u64 {
@@ -126,7 +130,11 @@ impl Histogram {
         0
     }
     fn max(&self) -> u64 {
-        self.0.iter().rposition(|n| *n > 0).map(Self::value).unwrap_or(0)
+        self.0
+            .iter()
+            .rposition(|n| *n > 0)
+            .map(Self::value)
+            .unwrap_or(0)
     }
 }
 
@@ -145,13 +153,19 @@ pub fn main(opts: &Options) -> io::Result<()> {
         (None, Model::Threads) => "lab server --model threads".into(),
         (None, Model::Epoll) => "lab server --model epoll".into(),
     };
-    let lost = if r.lost > 0 { format!("; LOST {}", r.lost) } else { String::new() };
+    let lost = if r.lost > 0 {
+        format!("; LOST {}", r.lost)
+    } else {
+        String::new()
+    };
     eprintln!(
         "{what}: {} of {} clients held; {} deliveries in {:.2} s = {:.0}/s; latency p50 {} µs, p99 {} µs{lost}",
         r.held, r.clients, r.deliveries, r.secs, r.deliv_per_s, r.p50_us, r.p99_us
     );
     if r.lost > 0 || r.held < r.clients {
-        return Err(io::Error::other("not every client was held, or not every message delivered"));
+        return Err(io::Error::other(
+            "not every client was held, or not every message delivered",
+        ));
     }
     Ok(())
 }
@@ -168,7 +182,10 @@ pub fn run(opts: &Options) -> io::Result<Report> {
     let report = drive(opts, addr);
     if let Some(mut c) = child {
         // Ctrl+C, as a person would stop it; it says goodbye and exits.
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), nix::sys::signal::Signal::SIGINT);
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(c.id() as i32),
+            nix::sys::signal::Signal::SIGINT,
+        );
         let _ = c.wait();
     }
     report
@@ -183,11 +200,26 @@ pub(super) fn start_server(opts: &Options) -> io::Result<(SocketAddr, Child)> {
     };
     let mut cmd = Command::new(std::env::current_exe()?);
     // English whatever LANG says: the load generator reads the server's words.
-    cmd.args(["server", "--host", "127.0.0.1", "--port", "0", "--model", model, "--seed", "1", "--lang", "en"])
-        .args(["--max-clients", &(opts.clients + opts.idle + 16).to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    cmd.args([
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--model",
+        model,
+        "--seed",
+        "1",
+        "--lang",
+        "en",
+    ])
+    .args([
+        "--max-clients",
+        &(opts.clients + opts.idle + 16).to_string(),
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
     cmd.args(["--dialect", server_dialect(&opts.mix)?]);
     if let Some(f) = &opts.trace_file {
         cmd.arg("--trace-file").arg(f);
@@ -213,8 +245,13 @@ pub(super) fn start_server(opts: &Options) -> io::Result<(SocketAddr, Child)> {
 /// The server's `--dialect` for a mix: stardew and el4005 clients look alike on the wire, so
 /// the server is told which one to expect — and cannot be told both.
 fn server_dialect(mix: &[Dialect]) -> io::Result<&'static str> {
-    match (mix.contains(&Dialect::Stardew), mix.contains(&Dialect::El4005)) {
-        (true, true) => Err(io::Error::other("stardew and el4005 clients cannot share a server: mix one of them")),
+    match (
+        mix.contains(&Dialect::Stardew),
+        mix.contains(&Dialect::El4005),
+    ) {
+        (true, true) => Err(io::Error::other(
+            "stardew and el4005 clients cannot share a server: mix one of them",
+        )),
         (true, false) => Ok("stardew"),
         (false, true) => Ok("el4005"),
         (false, false) if mix.iter().all(|d| *d == Dialect::Line) => Ok("line"),
@@ -247,7 +284,10 @@ fn drive(opts: &Options, addr: SocketAddr) -> io::Result<Report> {
         events: vec![EpollEvent::empty(); 1024],
         buf: vec![0u8; 64 * 1024],
         lines: Vec::new(),
-        report: Report { clients: opts.clients, ..Report::default() },
+        report: Report {
+            clients: opts.clients,
+            ..Report::default()
+        },
     };
     let start = Instant::now();
     // 1. Connect and register, a batch at a time.
@@ -275,9 +315,14 @@ fn drive(opts: &Options, addr: SocketAddr) -> io::Result<Report> {
 
 /// `n` connections that say nothing and read nothing (the greeting waits in their buffers).
 fn connect_idle(addr: SocketAddr, n: usize) -> io::Result<Vec<TcpStream>> {
-    let idle: Vec<TcpStream> = (0..n).map_while(|_| TcpStream::connect(addr).ok()).collect();
+    let idle: Vec<TcpStream> = (0..n)
+        .map_while(|_| TcpStream::connect(addr).ok())
+        .collect();
     if idle.len() < n {
-        return Err(io::Error::other(format!("only {} of {n} idle connections could be opened", idle.len())));
+        return Err(io::Error::other(format!(
+            "only {} of {n} idle connections could be opened",
+            idle.len()
+        )));
     }
     Ok(idle)
 }
@@ -289,7 +334,12 @@ impl Driver<'_> {
         for i in first..(first + CONNECT_BATCH).min(self.opts.clients) {
             match TcpStream::connect(addr) {
                 Ok(mut s) => {
-                    let dialect = self.opts.mix.get(i % self.opts.mix.len().max(1)).copied().unwrap_or(Dialect::Line);
+                    let dialect = self
+                        .opts
+                        .mix
+                        .get(i % self.opts.mix.len().max(1))
+                        .copied()
+                        .unwrap_or(Dialect::Line);
                     let name = format!("u{i}");
                     // Poli, chatbid and stardew clients say their name first, right away.
                     let hello = speak::hello(dialect, &name);
@@ -298,7 +348,10 @@ impl Driver<'_> {
                     }
                     s.set_nonblocking(true)?;
                     s.set_nodelay(true)?;
-                    self.epoll.add(&s, EpollEvent::new(EpollFlags::EPOLLIN, self.clients.len() as u64))?;
+                    self.epoll.add(
+                        &s,
+                        EpollEvent::new(EpollFlags::EPOLLIN, self.clients.len() as u64),
+                    )?;
                     self.clients.push(Client {
                         stream: s,
                         dialect,
@@ -312,7 +365,9 @@ impl Driver<'_> {
                 }
                 Err(_) => self.report.conn_fail += 1,
             }
-            if self.report.conn_fail > 0 && self.clients.len() + self.report.conn_fail >= self.opts.clients {
+            if self.report.conn_fail > 0
+                && self.clients.len() + self.report.conn_fail >= self.opts.clients
+            {
                 break;
             }
         }
@@ -323,12 +378,19 @@ impl Driver<'_> {
     /// welcomed (or no progress for the timeout).
     fn register(&mut self, first: usize) -> io::Result<()> {
         let mut last_progress = Instant::now();
-        while self.clients[first..].iter().any(|c| !c.registered) && last_progress.elapsed() < self.opts.timeout {
-            let n = self.epoll.wait(&mut self.events, EpollTimeout::from(100u16))?;
+        while self.clients[first..].iter().any(|c| !c.registered)
+            && last_progress.elapsed() < self.opts.timeout
+        {
+            let n = self
+                .epoll
+                .wait(&mut self.events, EpollTimeout::from(100u16))?;
             for ev in &self.events[..n] {
                 let c = &mut self.clients[ev.data() as usize];
                 read_lines(c, &mut self.buf, &mut self.lines)?;
-                if c.dialect == Dialect::Line && !c.named && (!self.lines.is_empty() || c.reader.pending() > 0) {
+                if c.dialect == Dialect::Line
+                    && !c.named
+                    && (!self.lines.is_empty() || c.reader.pending() > 0)
+                {
                     c.stream.write_all(format!("{}\n", c.name).as_bytes())?;
                     c.named = true;
                 }
@@ -359,9 +421,15 @@ impl Driver<'_> {
     fn settle(&mut self) -> io::Result<()> {
         let mut quiet = Instant::now();
         while quiet.elapsed() < Duration::from_millis(300) {
-            let n = self.epoll.wait(&mut self.events, EpollTimeout::from(50u16))?;
+            let n = self
+                .epoll
+                .wait(&mut self.events, EpollTimeout::from(50u16))?;
             for ev in &self.events[..n] {
-                read_lines(&mut self.clients[ev.data() as usize], &mut self.buf, &mut self.lines)?;
+                read_lines(
+                    &mut self.clients[ev.data() as usize],
+                    &mut self.buf,
+                    &mut self.lines,
+                )?;
                 self.lines.clear();
                 quiet = Instant::now();
             }
@@ -372,12 +440,23 @@ impl Driver<'_> {
     /// The first S registered clients send M lines in turn, at most W in flight; every
     /// delivery's latency goes into the histogram.
     fn send_all(&mut self) -> io::Result<()> {
-        let readers: Vec<usize> = (0..self.clients.len()).filter(|i| self.clients[*i].registered).collect();
-        let senders: Vec<usize> = readers.iter().copied().take(self.opts.senders.max(1)).collect();
+        let readers: Vec<usize> = (0..self.clients.len())
+            .filter(|i| self.clients[*i].registered)
+            .collect();
+        let senders: Vec<usize> = readers
+            .iter()
+            .copied()
+            .take(self.opts.senders.max(1))
+            .collect();
         let r = &mut self.report;
         // Every reader gets each message, except a sender whose client shows its own.
         r.expected = (0..self.opts.messages)
-            .map(|m| readers.len() - usize::from(!echoes(self.clients[senders[m % senders.len().max(1)]].dialect)))
+            .map(|m| {
+                readers.len()
+                    - usize::from(!echoes(
+                        self.clients[senders[m % senders.len().max(1)]].dialect,
+                    ))
+            })
             .sum::<usize>() as u64;
         let mut hist = Histogram::new();
         let clock = Instant::now();
@@ -388,12 +467,16 @@ impl Driver<'_> {
             && !senders.is_empty()
         {
             let delivered_to_all = self.report.deliveries / readers.len().max(1) as u64;
-            while sent < self.opts.messages && (sent as u64).saturating_sub(delivered_to_all) < self.opts.window as u64
+            while sent < self.opts.messages
+                && (sent as u64).saturating_sub(delivered_to_all) < self.opts.window as u64
             {
                 let c = &mut self.clients[senders[sent % senders.len()]];
                 // A seed's client sends one message per send() and relies on a pause between
                 // two: without it the server would take them as one.
-                if c.dialect.unframed() && c.last_sent.is_some_and(|t| t.elapsed() < dialect::SENDER_PAUSE) {
+                if c.dialect.unframed()
+                    && c.last_sent
+                        .is_some_and(|t| t.elapsed() < dialect::SENDER_PAUSE)
+                {
                     break;
                 }
                 c.last_sent = Some(Instant::now());
@@ -411,7 +494,11 @@ impl Driver<'_> {
         let r = &mut self.report;
         r.secs = clock.elapsed().as_secs_f64();
         r.lost = r.expected.saturating_sub(r.deliveries);
-        r.deliv_per_s = if r.secs > 0.0 { r.deliveries as f64 / r.secs } else { 0.0 };
+        r.deliv_per_s = if r.secs > 0.0 {
+            r.deliveries as f64 / r.secs
+        } else {
+            0.0
+        };
         (r.p50_us, r.p99_us, r.max_us) = (hist.percentile(0.50), hist.percentile(0.99), hist.max());
         Ok(())
     }
@@ -421,7 +508,10 @@ impl Driver<'_> {
         let mut any = false;
         // Short when a paced sender may be due again.
         let paced = self.opts.mix.iter().any(|d| d.unframed());
-        let n = self.epoll.wait(&mut self.events, EpollTimeout::from(if paced { PACED_WAKE_MS } else { WAKE_MS }))?;
+        let n = self.epoll.wait(
+            &mut self.events,
+            EpollTimeout::from(if paced { PACED_WAKE_MS } else { WAKE_MS }),
+        )?;
         for ev in &self.events[..n] {
             let c = &mut self.clients[ev.data() as usize];
             read_lines(c, &mut self.buf, &mut self.lines)?;
@@ -493,7 +583,12 @@ fn write_blocking(s: &mut TcpStream, mut data: &[u8]) -> io::Result<()> {
     while !data.is_empty() {
         match s.write(data) {
             Ok(n) => data = &data[n..],
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) =>
+            {
                 std::thread::yield_now();
             }
             Err(e) => return Err(e),

@@ -18,7 +18,11 @@ pub enum Msg {
     NameTaken(String),
     /// Registered as `name`; `others` users were already here; `roster` is everyone now here
     /// (empty past [`super::room::NOTICE_LIMIT`] users, where nobody is told of joins).
-    Hi { name: String, others: usize, roster: Vec<String> },
+    Hi {
+        name: String,
+        others: usize,
+        roster: Vec<String>,
+    },
     /// The hand dealt at registration, as catalog ids (empty: the deck is empty); each dialect
     /// names them in its own words.
     Dealt(Vec<u32>),
@@ -29,7 +33,11 @@ pub enum Msg {
     /// Someone joined; `roster` is everyone now here, in id order.
     Joined { name: String, roster: Vec<String> },
     /// Someone left, and why; `roster` is everyone still here.
-    Left { name: String, why: Leave, roster: Vec<String> },
+    Left {
+        name: String,
+        why: Leave,
+        roster: Vec<String>,
+    },
     /// A line of `from`, for the others.
     Said { from: String, text: String },
     /// The same line, for its sender (lab marks it `(you)`; some clients show their own).

@@ -38,7 +38,10 @@ pub enum Verdict {
 
 impl Backlog {
     pub fn new(now: Instant) -> Backlog {
-        Backlog { over_since: None, drained_at: now }
+        Backlog {
+            over_since: None,
+            drained_at: now,
+        }
     }
 
     /// `pending` bytes wait now, after more were queued. `now` is read only when the clock
@@ -72,7 +75,9 @@ impl Backlog {
     /// Whether it has been over the soft limit, without draining, for too long.
     pub fn check(&self, now: Instant) -> Verdict {
         match self.over_since {
-            Some(since) if now.duration_since(since.max(self.drained_at)) >= SOFT_TIME => Verdict::TooSlow,
+            Some(since) if now.duration_since(since.max(self.drained_at)) >= SOFT_TIME => {
+                Verdict::TooSlow
+            }
             _ => Verdict::Keep,
         }
     }
@@ -105,14 +110,20 @@ mod tests {
         let t0 = Instant::now();
         let mut b = Backlog::new(t0);
         assert_eq!(b.queued(SOFT_LIMIT + 1, || t0), Verdict::Keep);
-        assert_eq!(b.check(t0 + SOFT_TIME - Duration::from_millis(1)), Verdict::Keep);
+        assert_eq!(
+            b.check(t0 + SOFT_TIME - Duration::from_millis(1)),
+            Verdict::Keep
+        );
         assert_eq!(b.check(t0 + SOFT_TIME), Verdict::TooSlow);
     }
 
     #[test]
     fn the_hard_limit_cuts_at_once() {
         let t0 = Instant::now();
-        assert_eq!(Backlog::new(t0).queued(HARD_LIMIT + 1, || t0), Verdict::TooSlow);
+        assert_eq!(
+            Backlog::new(t0).queued(HARD_LIMIT + 1, || t0),
+            Verdict::TooSlow
+        );
     }
 
     #[test]
@@ -122,7 +133,10 @@ mod tests {
         b.queued(SOFT_LIMIT * 2, || t0);
         b.drained(10, || t0 + Duration::from_secs(4));
         assert!(!b.is_over());
-        assert_eq!(b.queued(SOFT_LIMIT * 2, || t0 + Duration::from_secs(8)), Verdict::Keep);
+        assert_eq!(
+            b.queued(SOFT_LIMIT * 2, || t0 + Duration::from_secs(8)),
+            Verdict::Keep
+        );
         assert_eq!(b.check(t0 + Duration::from_secs(12)), Verdict::Keep);
         assert_eq!(b.check(t0 + Duration::from_secs(13)), Verdict::TooSlow);
     }

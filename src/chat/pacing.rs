@@ -57,7 +57,9 @@ impl Paced {
 
     /// What the front message may do at `now`.
     pub fn next(&mut self, now: Instant) -> Next<'_> {
-        let Some(front) = self.queue.front() else { return Next::Idle };
+        let Some(front) = self.queue.front() else {
+            return Next::Idle;
+        };
         if self.sent == 0 {
             if let Some(due) = self.last.map(|t| t + OUTPUT_PAUSE).filter(|due| now < *due) {
                 self.waited = true;

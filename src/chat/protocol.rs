@@ -63,8 +63,12 @@ pub enum Command {
 }
 
 /// The emotes of seed 001, as it drew them.
-pub const EMOTES: [(&str, &str); 4] =
-    [("smile", ":)"), ("angry", ">:(("), ("combito", "Q( - Q )"), ("larva", "Larva ! (:o)OOOooo")];
+pub const EMOTES: [(&str, &str); 4] = [
+    ("smile", ":)"),
+    ("angry", ">:(("),
+    ("combito", "Q( - Q )"),
+    ("larva", "Larva ! (:o)OOOooo"),
+];
 
 /// Parses one clean line from a registered user.
 pub fn parse(line: &str) -> Command {
@@ -97,17 +101,20 @@ pub fn parse(line: &str) -> Command {
         "me" if !rest.is_empty() => Command::Me(rest.to_string()),
         "me" => Command::Usage(":me text"),
         "p" | "msg" | "w" => match rest.split_once(char::is_whitespace) {
-            Some((to, text)) if !text.trim().is_empty() => {
-                Command::Private { to: to.to_string(), text: text.trim().to_string() }
-            }
+            Some((to, text)) if !text.trim().is_empty() => Command::Private {
+                to: to.to_string(),
+                text: text.trim().to_string(),
+            },
             _ => Command::Usage(":p name text"),
         },
         "artifacts" | "artefactos" => Command::Artifacts,
         "artifact" | "artefacto" if args.len() == 1 => Command::Artifact(args[0].to_string()),
         "artifact" | "artefacto" => Command::Usage(":artifact N"),
-        "offer" if args.len() == 3 => {
-            Command::Offer { to: args[0].to_string(), mine: args[1].to_string(), theirs: args[2].to_string() }
-        }
+        "offer" if args.len() == 3 => Command::Offer {
+            to: args[0].to_string(),
+            mine: args[1].to_string(),
+            theirs: args[2].to_string(),
+        },
         "offer" => Command::Usage(":offer name mine theirs"),
         "accept" => Command::Accept(opt_name()),
         "reject" => Command::Reject(opt_name()),
@@ -143,7 +150,10 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if len > MAX_NAME {
         return Err(f(M::NameTooLong, &[&MAX_NAME]));
     }
-    if let Some(c) = name.chars().find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '-')) {
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '-'))
+    {
         return Err(f(M::NameBadChar, &[&c]));
     }
     // Words the server itself prints in place of a name.
@@ -231,16 +241,35 @@ mod tests {
         assert_eq!(parse("/i"), Command::Info);
         assert_eq!(parse(":add"), Command::Add);
         assert_eq!(parse(":h"), Command::Help);
-        assert_eq!(parse(":p bob hola que tal"), Command::Private { to: "bob".into(), text: "hola que tal".into() });
+        assert_eq!(
+            parse(":p bob hola que tal"),
+            Command::Private {
+                to: "bob".into(),
+                text: "hola que tal".into()
+            }
+        );
         assert_eq!(parse(":p bob"), Command::Usage(":p name text"));
-        assert_eq!(parse(":p-bob-hola"), Command::PrivateDashed("bob-hola".into()));
+        assert_eq!(
+            parse(":p-bob-hola"),
+            Command::PrivateDashed("bob-hola".into())
+        );
         assert_eq!(parse(":smile"), Command::Emote(":)"));
         assert_eq!(parse(":larva"), Command::Emote("Larva ! (:o)OOOooo"));
         assert_eq!(parse(":me baila"), Command::Me("baila".into()));
         assert_eq!(parse(":artefactos"), Command::Artifacts);
         assert_eq!(parse(":artifact 3"), Command::Artifact("3".into()));
-        assert_eq!(parse(":offer bob 3 7"), Command::Offer { to: "bob".into(), mine: "3".into(), theirs: "7".into() });
-        assert_eq!(parse(":offer bob 3"), Command::Usage(":offer name mine theirs"));
+        assert_eq!(
+            parse(":offer bob 3 7"),
+            Command::Offer {
+                to: "bob".into(),
+                mine: "3".into(),
+                theirs: "7".into()
+            }
+        );
+        assert_eq!(
+            parse(":offer bob 3"),
+            Command::Usage(":offer name mine theirs")
+        );
         assert_eq!(parse(":accept"), Command::Accept(None));
         assert_eq!(parse(":reject ana"), Command::Reject(Some("ana".into())));
         assert_eq!(parse(":dance"), Command::Unknown(":dance".into()));

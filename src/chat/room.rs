@@ -103,7 +103,14 @@ impl Room {
     /// A new connection, not yet named. `fd` is shown by `:add`. It is greeted by
     /// [`Room::welcome`] — at once, or once its dialect is known ([`super::dialect::Speaker`]).
     pub fn join(&mut self, id: ClientId, fd: i32, peer: SocketAddr) {
-        self.members.insert(id, Member { fd, peer, name: None });
+        self.members.insert(
+            id,
+            Member {
+                fd,
+                peer,
+                name: None,
+            },
+        );
     }
 
     /// The greeting of a new connection, which asks for a name.
@@ -147,21 +154,35 @@ impl Room {
 
     /// The connection ended: tell the others, return the artifacts, forget the offers.
     pub fn leave(&mut self, id: ClientId, why: Leave) -> Vec<Effect> {
-        let Some(m) = self.members.remove(&id) else { return Vec::new() };
+        let Some(m) = self.members.remove(&id) else {
+            return Vec::new();
+        };
         self.offers.retain(|(a, b), _| *a != id && *b != id);
-        let Some(name) = m.name else { return Vec::new() };
+        let Some(name) = m.name else {
+            return Vec::new();
+        };
         self.by_name.remove(&protocol::canonical(&name));
         self.named.remove(&id);
         self.artifacts.return_hand(id);
         if self.by_name.len() >= NOTICE_LIMIT {
             return Vec::new();
         }
-        vec![Effect::All { except: Some(id), msg: Msg::Left { name, why, roster: self.roster() } }]
+        vec![Effect::All {
+            except: Some(id),
+            msg: Msg::Left {
+                name,
+                why,
+                roster: self.roster(),
+            },
+        }]
     }
 
     /// The server is stopping: everyone is told.
     pub fn shutdown_notice(&self) -> Vec<Effect> {
-        self.members.keys().map(|id| Effect::To(*id, Msg::Shutdown)).collect()
+        self.members
+            .keys()
+            .map(|id| Effect::To(*id, Msg::Shutdown))
+            .collect()
     }
 
     /// Registered clients, in id order: the recipients of a broadcast.
@@ -185,7 +206,10 @@ impl Room {
 
     /// Everyone registered, by name, in id order.
     pub fn roster(&self) -> Vec<String> {
-        self.members.values().filter_map(|m| m.name.clone()).collect()
+        self.members
+            .values()
+            .filter_map(|m| m.name.clone())
+            .collect()
     }
 
     /// `id`'s name, once registered.
@@ -224,14 +248,31 @@ impl Room {
         // by_name holds every registered user (this one included): counting members would
         // make each join cost as much as the room, and 10,000 joins 50 million steps.
         let others = self.by_name.len() - 1;
-        let roster = if others < NOTICE_LIMIT { self.roster() } else { Vec::new() };
+        let roster = if others < NOTICE_LIMIT {
+            self.roster()
+        } else {
+            Vec::new()
+        };
         let mut fx = vec![
             Effect::Named(id, name.to_string()),
-            Effect::To(id, Msg::Hi { name: name.to_string(), others, roster: roster.clone() }),
+            Effect::To(
+                id,
+                Msg::Hi {
+                    name: name.to_string(),
+                    others,
+                    roster: roster.clone(),
+                },
+            ),
             Effect::To(id, Msg::Dealt(hand)),
         ];
         if others < NOTICE_LIMIT {
-            fx.push(Effect::All { except: Some(id), msg: Msg::Joined { name: name.to_string(), roster } });
+            fx.push(Effect::All {
+                except: Some(id),
+                msg: Msg::Joined {
+                    name: name.to_string(),
+                    roster,
+                },
+            });
         }
         fx
     }
@@ -244,27 +285,57 @@ impl Room {
         match cmd {
             Command::Empty => Vec::new(),
             Command::Say(text) => vec![
-                Effect::All { except: Some(id), msg: Msg::Said { from: me.clone(), text: text.clone() } },
+                Effect::All {
+                    except: Some(id),
+                    msg: Msg::Said {
+                        from: me.clone(),
+                        text: text.clone(),
+                    },
+                },
                 Effect::To(id, Msg::Mine { from: me, text }),
             ],
             Command::Emote(face) => vec![
-                Effect::All { except: Some(id), msg: Msg::Said { from: me.clone(), text: face.to_string() } },
-                Effect::To(id, Msg::Mine { from: me, text: face.to_string() }),
+                Effect::All {
+                    except: Some(id),
+                    msg: Msg::Said {
+                        from: me.clone(),
+                        text: face.to_string(),
+                    },
+                },
+                Effect::To(
+                    id,
+                    Msg::Mine {
+                        from: me,
+                        text: face.to_string(),
+                    },
+                ),
             ],
-            Command::Me(text) => vec![Effect::All { except: None, msg: Msg::Action { from: me, text } }],
+            Command::Me(text) => vec![Effect::All {
+                except: None,
+                msg: Msg::Action { from: me, text },
+            }],
             Command::Private { to, text } => self.private(id, &me, &to, &text),
             Command::PrivateDashed(rest) => self.private_dashed(id, &me, &rest),
             Command::Users => {
                 let names = self.roster();
                 let shown = names.iter().take(LIST_MAX).cloned().collect();
-                vec![Effect::To(id, Msg::Users { total: names.len(), shown })]
+                vec![Effect::To(
+                    id,
+                    Msg::Users {
+                        total: names.len(),
+                        shown,
+                    },
+                )]
             }
             Command::Info => self.info(id),
             Command::Add => {
                 let m = &self.members[&id];
                 reply(f(M::RoomYouAre, &[&me, &id, &m.fd, &m.peer]))
             }
-            Command::Help => t(M::RoomHelp).lines().map(|l| notice(id, l.to_string())).collect(),
+            Command::Help => t(M::RoomHelp)
+                .lines()
+                .map(|l| notice(id, l.to_string()))
+                .collect(),
             Command::Quit => vec![Effect::To(id, Msg::Bye(me)), Effect::Close(id)],
             Command::Artifacts => vec![Effect::To(id, Msg::Hand(self.hand_ids(id)))],
             Command::Artifact(key) => match self.artifacts.find(&key) {
@@ -301,7 +372,11 @@ impl Room {
         let rows: Vec<String> = self
             .members
             .iter()
-            .filter_map(|(cid, m)| m.name.as_ref().map(|n| format!("*   {cid:>5}  {n:<16} {}", m.peer)))
+            .filter_map(|(cid, m)| {
+                m.name
+                    .as_ref()
+                    .map(|n| format!("*   {cid:>5}  {n:<16} {}", m.peer))
+            })
             .collect();
         let extra = rows.len().saturating_sub(LIST_MAX);
         fx.extend(rows.into_iter().take(LIST_MAX).map(|r| notice(id, r)));
@@ -319,13 +394,28 @@ impl Room {
     fn private(&self, id: ClientId, me: &str, to: &str, text: &str) -> Vec<Effect> {
         match self.by_name.get(&protocol::canonical(to)) {
             Some(&target) if text.is_empty() => {
-                vec![notice(id, f(M::RoomEmptyPrivate, &[&self.name(target).unwrap_or(to)]))]
+                vec![notice(
+                    id,
+                    f(M::RoomEmptyPrivate, &[&self.name(target).unwrap_or(to)]),
+                )]
             }
             Some(&target) => {
                 let name = self.name(target).unwrap_or(to).to_string();
                 vec![
-                    Effect::To(target, Msg::PrivateIn { from: me.to_string(), text: text.to_string() }),
-                    Effect::To(id, Msg::PrivateOut { to: name, text: text.to_string() }),
+                    Effect::To(
+                        target,
+                        Msg::PrivateIn {
+                            from: me.to_string(),
+                            text: text.to_string(),
+                        },
+                    ),
+                    Effect::To(
+                        id,
+                        Msg::PrivateOut {
+                            to: name,
+                            text: text.to_string(),
+                        },
+                    ),
                 ]
             }
             None => vec![notice(id, f(M::RoomNoUser, &[&to]))],
@@ -364,9 +454,20 @@ impl Room {
     }
 
     /// `:accept` / `:reject`: settles the offer made to `id` by `from` (or the only one).
-    fn settle(&mut self, id: ClientId, me: &str, from: Option<String>, accept: bool) -> Vec<Effect> {
+    fn settle(
+        &mut self,
+        id: ClientId,
+        me: &str,
+        from: Option<String>,
+        accept: bool,
+    ) -> Vec<Effect> {
         let err = |line: String| vec![notice(id, line)];
-        let pending: Vec<ClientId> = self.offers.keys().filter(|(_, to)| *to == id).map(|(from, _)| *from).collect();
+        let pending: Vec<ClientId> = self
+            .offers
+            .keys()
+            .filter(|(_, to)| *to == id)
+            .map(|(from, _)| *from)
+            .collect();
         let proposer = match from {
             Some(name) => match self.by_name.get(&protocol::canonical(&name)) {
                 Some(p) if pending.contains(p) => *p,
@@ -378,7 +479,9 @@ impl Room {
                 _ => return err(t(M::RoomSeveralOffers).into()),
             },
         };
-        let Some((give, take)) = self.offers.remove(&(proposer, id)) else { return err(t(M::RoomNoOffer).into()) };
+        let Some((give, take)) = self.offers.remove(&(proposer, id)) else {
+            return err(t(M::RoomNoOffer).into());
+        };
         let them = self.name(proposer).unwrap_or_default().to_string();
         let (g, t) = (self.artifacts.label(give), self.artifacts.label(take));
         if !accept {
@@ -389,7 +492,10 @@ impl Room {
         }
         match self.artifacts.swap(proposer, give, id, take) {
             Ok(()) => {
-                vec![notice(proposer, f(M::RoomAccepted, &[&me, &g, &t])), notice(id, f(M::RoomTradeDone, &[&t, &g]))]
+                vec![
+                    notice(proposer, f(M::RoomAccepted, &[&me, &g, &t])),
+                    notice(id, f(M::RoomTradeDone, &[&t, &g])),
+                ]
             }
             Err(SwapError::ProposerLacks(_)) => err(f(M::RoomTheyNoLonger, &[&them, &g])),
             Err(SwapError::AccepterLacks(_)) => err(f(M::RoomYouNoLonger, &[&t])),
@@ -418,7 +524,11 @@ mod tests {
         let mut r = Room::new(10, 1);
         for (i, n) in names.iter().enumerate() {
             let id = i as ClientId + 1;
-            r.join(id, 10 + id as i32, format!("127.0.0.1:{}", 50000 + id).parse().unwrap());
+            r.join(
+                id,
+                10 + id as i32,
+                format!("127.0.0.1:{}", 50000 + id).parse().unwrap(),
+            );
             r.receive(id, line(n));
         }
         r
@@ -453,7 +563,10 @@ mod tests {
         let fx = r.receive(1, line("ana"));
         assert_eq!(fx[0], Effect::Named(1, "ana".into()));
         assert!(to(&fx, 1)[0].starts_with("* Hi ana, welcome!"));
-        assert!(worded(&fx).contains(&"All(Some(1), * ana joined the chat)".to_string()), "{fx:?}");
+        assert!(
+            worded(&fx).contains(&"All(Some(1), * ana joined the chat)".to_string()),
+            "{fx:?}"
+        );
         assert!(r.is_registered(1));
     }
 
@@ -471,7 +584,10 @@ mod tests {
     fn a_line_goes_to_the_others_and_back_marked_you() {
         let mut r = room_with(&["ana", "bob"]);
         let fx = r.receive(1, line("hola"));
-        assert_eq!(worded(&fx), vec!["All(Some(1), ana: hola)", "To(1, ana (you): hola)"]);
+        assert_eq!(
+            worded(&fx),
+            vec!["All(Some(1), ana: hola)", "To(1, ana (you): hola)"]
+        );
     }
 
     #[test]
@@ -501,21 +617,33 @@ mod tests {
         let fx = r.leave(1, Leave::Quit);
         assert_eq!(worded(&fx), vec!["All(Some(1), * ana left the chat)"]);
         let fx = r.leave(2, Leave::Reset);
-        assert_eq!(worded(&fx), vec!["All(Some(2), * bob left the chat (connection reset))"]);
+        assert_eq!(
+            worded(&fx),
+            vec!["All(Some(2), * bob left the chat (connection reset))"]
+        );
     }
 
     #[test]
     fn users_info_add_help_and_unknown() {
         let mut r = room_with(&["ana", "bob"]);
-        assert_eq!(to(&r.receive(1, line(":u")), 1), vec!["* users (2): ana, bob"]);
+        assert_eq!(
+            to(&r.receive(1, line(":u")), 1),
+            vec!["* users (2): ana, bob"]
+        );
         let info = to(&r.receive(1, line(":i")), 1);
-        assert!(info[1].contains("ana") && info[1].contains("127.0.0.1:50001"), "{info:?}");
+        assert!(
+            info[1].contains("ana") && info[1].contains("127.0.0.1:50001"),
+            "{info:?}"
+        );
         assert_eq!(
             to(&r.receive(1, line(":add")), 1),
             vec!["* you are ana: id 1, fd 11 on the server, your address 127.0.0.1:50001"]
         );
         assert!(to(&r.receive(1, line(":h")), 1).len() > 5);
-        assert_eq!(to(&r.receive(1, line(":bailar")), 1), vec!["! unknown command :bailar: type :h for help"]);
+        assert_eq!(
+            to(&r.receive(1, line(":bailar")), 1),
+            vec!["! unknown command :bailar: type :h for help"]
+        );
     }
 
     #[test]
@@ -529,7 +657,10 @@ mod tests {
         assert!(to(&fx, 2)[0].starts_with("* trade done"), "{fx:?}");
         assert!(r.hand(2).contains(&give) && r.hand(1).contains(&take));
         assert_eq!(r.artifact_census(), before);
-        assert_eq!(to(&r.receive(2, line(":accept")), 2), vec!["! no offer to settle"]);
+        assert_eq!(
+            to(&r.receive(2, line(":accept")), 2),
+            vec!["! no offer to settle"]
+        );
     }
 
     #[test]
@@ -542,12 +673,18 @@ mod tests {
         let fx = r.receive(1, line(":offer u3 6 20"));
         assert_eq!(
             to(&fx, 1),
-            vec![format!("! u3 already has {}: a hand holds each artifact once", r.artifacts.label(6))]
+            vec![format!(
+                "! u3 already has {}: a hand holds each artifact once",
+                r.artifacts.label(6)
+            )]
         );
         let fx = r.receive(1, line(":offer u3 1 6"));
         assert_eq!(
             to(&fx, 1),
-            vec![format!("! you already have {}: a hand holds each artifact once", r.artifacts.label(6))]
+            vec![format!(
+                "! you already have {}: a hand holds each artifact once",
+                r.artifacts.label(6)
+            )]
         );
         // Offered when it was fine; by the accept, u3 got a 1 from u5: refused then.
         r.receive(1, line(":offer u3 1 20"));
@@ -557,11 +694,18 @@ mod tests {
         let fx = r.receive(2, line(":accept u0"));
         assert_eq!(
             to(&fx, 2),
-            vec![format!("! you already have {}: a hand holds each artifact once", r.artifacts.label(1))]
+            vec![format!(
+                "! you already have {}: a hand holds each artifact once",
+                r.artifacts.label(1)
+            )]
         );
         for id in 1..=3 {
             let hand = r.hand(id);
-            assert!(hand.iter().all(|a| hand.iter().filter(|b| *b == a).count() == 1), "{id}: {hand:?}");
+            assert!(
+                hand.iter()
+                    .all(|a| hand.iter().filter(|b| *b == a).count() == 1),
+                "{id}: {hand:?}"
+            );
         }
         assert_eq!(r.artifact_census(), before);
     }
@@ -571,7 +715,10 @@ mod tests {
         let mut r = room_with(&["ana", "bob"]);
         let take = r.hand(2)[0];
         let fx = r.receive(1, line(&format!(":offer bob 99 {take}")));
-        assert_eq!(to(&fx, 1), vec!["! you have no artifact '99' (see :artifacts)"]);
+        assert_eq!(
+            to(&fx, 1),
+            vec!["! you have no artifact '99' (see :artifacts)"]
+        );
         let give = r.hand(1)[0];
         let fx = r.receive(1, line(&format!(":offer bob {give} 77")));
         assert_eq!(to(&fx, 1), vec!["! bob has no artifact '77'"]);
@@ -596,7 +743,10 @@ mod tests {
     fn a_rejected_offer_changes_nothing() {
         let mut r = room_with(&["ana", "bob"]);
         let hands = (r.hand(1), r.hand(2));
-        r.receive(1, line(&format!(":offer bob {} {}", hands.0[0], hands.1[0])));
+        r.receive(
+            1,
+            line(&format!(":offer bob {} {}", hands.0[0], hands.1[0])),
+        );
         let fx = r.receive(2, line(":reject ana"));
         assert!(to(&fx, 1)[0].contains("rejected your offer"));
         assert_eq!((r.hand(1), r.hand(2)), hands);
@@ -610,7 +760,10 @@ mod tests {
         let id = NOTICE_LIMIT as ClientId + 1;
         r.join(id, 99, "127.0.0.1:6000".parse().unwrap());
         let fx = r.receive(id, line(refs[NOTICE_LIMIT]));
-        assert!(!fx.iter().any(|e| matches!(e, Effect::All { .. })), "{fx:?}");
+        assert!(
+            !fx.iter().any(|e| matches!(e, Effect::All { .. })),
+            "{fx:?}"
+        );
         assert!(to(&fx, id)[0].contains(&format!("{NOTICE_LIMIT} other user(s)")));
         assert!(r.leave(id, Leave::Quit).is_empty());
     }
@@ -642,11 +795,17 @@ mod tests {
         // The same name typed with a combining accent (e + U+0301), and in capitals.
         r.join(2, 12, "127.0.0.1:50002".parse().unwrap());
         let fx = r.receive(2, line("JOSE\u{301}"));
-        assert_eq!(to(&fx, 2), vec!["! the name 'JOSÉ' is taken. What's your name?"]);
+        assert_eq!(
+            to(&fx, 2),
+            vec!["! the name 'JOSÉ' is taken. What's your name?"]
+        );
         let fx = r.receive(2, line("\u{212A}elvin"));
         // NFC itself turns the KELVIN SIGN into the letter K.
         assert!(to(&fx, 2)[0].starts_with("* Hi Kelvin,"), "{fx:?}");
         r.join(3, 13, "127.0.0.1:50003".parse().unwrap());
-        assert_eq!(to(&r.receive(3, line("kelvin")), 3), vec!["! the name 'kelvin' is taken. What's your name?"]);
+        assert_eq!(
+            to(&r.receive(3, line("kelvin")), 3),
+            vec!["! the name 'kelvin' is taken. What's your name?"]
+        );
     }
 }

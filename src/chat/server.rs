@@ -76,7 +76,11 @@ impl Stopper {
     /// thing it may do.
     pub fn on_signals(&self) -> io::Result<()> {
         crate::render::step::stops_on_sigterm();
-        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        for sig in [
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGHUP,
+        ] {
             signal_hook::low_level::pipe::register(sig, self.write.try_clone()?)?;
         }
         Ok(())
@@ -131,7 +135,13 @@ pub fn serve(cfg: &Config) -> io::Result<()> {
         Model::Epoll => i18n::t(M::ModelEpoll),
     };
     let addr = listener.local_addr()?;
-    eprintln!("{}", i18n::f(M::ServerListening, &[&addr, &model, &cfg.max_clients, &limit]));
+    eprintln!(
+        "{}",
+        i18n::f(
+            M::ServerListening,
+            &[&addr, &model, &cfg.max_clients, &limit]
+        )
+    );
     let result = run(cfg, listener, stop);
     if let Some(t) = &cfg.tracer {
         t.flush();
@@ -166,7 +176,9 @@ impl Running {
     fn stop_and_join(&mut self) -> io::Result<()> {
         self.stopper.stop();
         match self.thread.take() {
-            Some(t) => t.join().unwrap_or_else(|_| Err(io::Error::other("server thread panicked"))),
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("server thread panicked"))),
             None => Ok(()),
         }
     }
@@ -184,8 +196,14 @@ pub fn spawn(cfg: Config) -> io::Result<Running> {
     let addr = listener.local_addr()?;
     let stopper = Stopper::new()?;
     let stop = stopper.clone();
-    let thread = std::thread::Builder::new().name("lab-server".into()).spawn(move || run(&cfg, listener, stop))?;
-    Ok(Running { addr, stopper, thread: Some(thread) })
+    let thread = std::thread::Builder::new()
+        .name("lab-server".into())
+        .spawn(move || run(&cfg, listener, stop))?;
+    Ok(Running {
+        addr,
+        stopper,
+        thread: Some(thread),
+    })
 }
 
 /// One message, worded in each dialect the first time a recipient of that dialect needs it: a
@@ -197,7 +215,10 @@ pub struct Worded<'m> {
 
 impl<'m> Worded<'m> {
     pub fn new(msg: &'m Msg) -> Worded<'m> {
-        Worded { msg, cache: Default::default() }
+        Worded {
+            msg,
+            cache: Default::default(),
+        }
     }
 
     /// The message in `d`'s words.
@@ -218,8 +239,16 @@ pub trait Outlet {
     /// outbox is full. By default one [`Outlet::push`] per id the room lists; a model that
     /// can walk its own connections in memory order does that instead (no lookup per
     /// recipient: at 10,000 clients, a cache miss each).
-    fn push_all(&mut self, room: &Room, except: Option<ClientId>, msg: &mut Worded) -> Vec<ClientId> {
-        room.registered().filter(|id| Some(*id) != except).filter(|id| !self.push(*id, msg)).collect()
+    fn push_all(
+        &mut self,
+        room: &Room,
+        except: Option<ClientId>,
+        msg: &mut Worded,
+    ) -> Vec<ClientId> {
+        room.registered()
+            .filter(|id| Some(*id) != except)
+            .filter(|id| !self.push(*id, msg))
+            .collect()
     }
     /// The client registered (a model that keeps its own list of recipients notes it).
     fn named(&mut self, _id: ClientId) {}

@@ -49,7 +49,11 @@ pub fn flags(reading: bool, writing: bool) -> EpollFlags {
 
 impl EpollWaiter {
     /// An interest list holding the stop pipe and the listener, both for input.
-    pub fn new(tracer: Option<&Tracer>, stop: BorrowedFd<'_>, listener: BorrowedFd<'_>) -> io::Result<EpollWaiter> {
+    pub fn new(
+        tracer: Option<&Tracer>,
+        stop: BorrowedFd<'_>,
+        listener: BorrowedFd<'_>,
+    ) -> io::Result<EpollWaiter> {
         let epoll = TracedEpoll::new()?;
         epoll.ctl(tracer, "server", Ctl::Add, stop, EpollFlags::EPOLLIN)?;
         epoll.ctl(tracer, "server", Ctl::Add, listener, EpollFlags::EPOLLIN)?;
@@ -65,17 +69,38 @@ impl EpollWaiter {
     }
 
     /// A new client, registered for input.
-    pub fn add(&mut self, tracer: Option<&Tracer>, actor: &str, id: ClientId, fd: BorrowedFd<'_>) -> io::Result<()> {
-        self.epoll.ctl(tracer, actor, Ctl::Add, fd, EpollFlags::EPOLLIN)?;
+    pub fn add(
+        &mut self,
+        tracer: Option<&Tracer>,
+        actor: &str,
+        id: ClientId,
+        fd: BorrowedFd<'_>,
+    ) -> io::Result<()> {
+        self.epoll
+            .ctl(tracer, actor, Ctl::Add, fd, EpollFlags::EPOLLIN)?;
         self.by_fd.insert(fd.as_raw_fd(), id);
-        self.interest.insert(id, (fd.as_raw_fd(), EpollFlags::EPOLLIN));
+        self.interest
+            .insert(id, (fd.as_raw_fd(), EpollFlags::EPOLLIN));
         Ok(())
     }
 
     /// Changes what `id` is registered for, if that changed (one `epoll_ctl` per change).
-    pub fn sync(&mut self, tracer: Option<&Tracer>, sock: &TracedSocket, id: ClientId, want: EpollFlags) {
-        let Some((_, now)) = self.interest.get_mut(&id) else { return };
-        if *now != want && self.epoll.ctl(tracer, &sock.actor(), Ctl::Modify, sock.as_fd(), want).is_ok() {
+    pub fn sync(
+        &mut self,
+        tracer: Option<&Tracer>,
+        sock: &TracedSocket,
+        id: ClientId,
+        want: EpollFlags,
+    ) {
+        let Some((_, now)) = self.interest.get_mut(&id) else {
+            return;
+        };
+        if *now != want
+            && self
+                .epoll
+                .ctl(tracer, &sock.actor(), Ctl::Modify, sock.as_fd(), want)
+                .is_ok()
+        {
             *now = want;
         }
     }
@@ -91,8 +116,16 @@ impl EpollWaiter {
     /// Stops or resumes watching the listener (out of fds: accepting pauses).
     pub fn set_accepting(&mut self, tracer: Option<&Tracer>, listener: BorrowedFd<'_>, on: bool) {
         if on != self.accepting {
-            let want = if on { EpollFlags::EPOLLIN } else { EpollFlags::empty() };
-            if self.epoll.ctl(tracer, "server", Ctl::Modify, listener, want).is_ok() {
+            let want = if on {
+                EpollFlags::EPOLLIN
+            } else {
+                EpollFlags::empty()
+            };
+            if self
+                .epoll
+                .ctl(tracer, "server", Ctl::Modify, listener, want)
+                .is_ok()
+            {
                 self.accepting = on;
             }
         }
@@ -100,17 +133,30 @@ impl EpollWaiter {
 
     /// One `epoll_wait()`: what is ready, by client; `why` says on its line why it waits that
     /// long.
-    pub fn wait(&mut self, tracer: Option<&Tracer>, timeout: Option<u16>, why: Option<String>) -> io::Result<Ready> {
+    pub fn wait(
+        &mut self,
+        tracer: Option<&Tracer>,
+        timeout: Option<u16>,
+        why: Option<String>,
+    ) -> io::Result<Ready> {
         let timeout = timeout.map_or(EpollTimeout::NONE, EpollTimeout::from);
-        let n = self.epoll.wait_why(tracer, "server", &mut self.events, timeout, why)?;
-        let mut ready = Ready { stopping: false, can_accept: false, clients: Vec::with_capacity(n) };
+        let n = self
+            .epoll
+            .wait_why(tracer, "server", &mut self.events, timeout, why)?;
+        let mut ready = Ready {
+            stopping: false,
+            can_accept: false,
+            clients: Vec::with_capacity(n),
+        };
         for ev in &self.events[..n] {
             let fd = ev.data() as RawFd;
             let flags = PollFlags::from_bits_truncate(ev.events().bits() as i16);
             match fd {
                 _ if fd == self.stop => ready.stopping = true,
                 _ if fd == self.listener => ready.can_accept = true,
-                _ => ready.clients.extend(self.by_fd.get(&fd).map(|id| (*id, flags))),
+                _ => ready
+                    .clients
+                    .extend(self.by_fd.get(&fd).map(|id| (*id, flags))),
             }
         }
         Ok(ready)

@@ -70,7 +70,17 @@ impl Conn {
     fn new(sock: TracedSocket, speaker: Speaker) -> Conn {
         let backlog = Backlog::new(Instant::now());
         let (out, paced) = (Vec::new(), Paced::default());
-        Conn { sock, speaker, out, sent: 0, paced, registered: false, quitting: false, ended: None, backlog }
+        Conn {
+            sock,
+            speaker,
+            out,
+            sent: 0,
+            paced,
+            registered: false,
+            quitting: false,
+            ended: None,
+            backlog,
+        }
     }
 
     fn pending(&self) -> usize {
@@ -122,10 +132,19 @@ enum Waiter {
 }
 
 /// Runs the loop in this thread until `stop`; `epoll`: wait with epoll(7) instead of poll(2).
-pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>, epoll: bool) -> io::Result<()> {
+pub fn run(
+    cfg: &Config,
+    listener: TracedSocket,
+    stop: Arc<Stopper>,
+    epoll: bool,
+) -> io::Result<()> {
     listener.set_nonblocking(true)?;
     let waiter = match epoll {
-        true => Waiter::Epoll(EpollWaiter::new(cfg.tracer.as_deref(), stop.fd(), listener.as_fd())?),
+        true => Waiter::Epoll(EpollWaiter::new(
+            cfg.tracer.as_deref(),
+            stop.fd(),
+            listener.as_fd(),
+        )?),
         false => Waiter::Poll,
     };
     let mut s = Server {
@@ -163,8 +182,12 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>, epoll: bool
         }
         s.run_timers();
         // 3. Output: one send() per client with something to say.
-        let mut to_flush: Vec<ClientId> =
-            ready.clients.iter().filter(|(_, f)| f.contains(PollFlags::POLLOUT)).map(|(id, _)| *id).collect();
+        let mut to_flush: Vec<ClientId> = ready
+            .clients
+            .iter()
+            .filter(|(_, f)| f.contains(PollFlags::POLLOUT))
+            .map(|(id, _)| *id)
+            .collect();
         to_flush.append(&mut s.fresh);
         to_flush.sort_unstable();
         to_flush.dedup();
@@ -205,10 +228,16 @@ impl Outlet for Outbound<'_> {
         }
     }
 
-    fn push_all(&mut self, _room: &Room, except: Option<ClientId>, msg: &mut Worded) -> Vec<ClientId> {
+    fn push_all(
+        &mut self,
+        _room: &Room,
+        except: Option<ClientId>,
+        msg: &mut Worded,
+    ) -> Vec<ClientId> {
         let mut full = Vec::new();
         for (id, c) in self.conns.iter_mut() {
-            if c.registered && Some(*id) != except && !queue(c, *id, msg, self.fresh, self.lag_due) {
+            if c.registered && Some(*id) != except && !queue(c, *id, msg, self.fresh, self.lag_due)
+            {
                 full.push(*id);
             }
         }
@@ -297,7 +326,14 @@ fn send_waiting(c: &mut Conn, id: ClientId, timers: &mut Timers) {
                 c.out.clear();
                 c.sent = 0;
             }
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => return,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) =>
+            {
+                return
+            }
             Err(_) => return c.ended = Some(Leave::Reset),
         }
     }
@@ -325,7 +361,14 @@ fn flush_paced(c: &mut Conn, id: ClientId, timers: &mut Timers) {
                 c.backlog.drained(c.pending(), || now);
             }
             // Half sent: POLLOUT brings it back ([`Conn::wants_write`]).
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => return,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) =>
+            {
+                return
+            }
             Err(_) => return c.ended = Some(Leave::Reset),
         }
     }
@@ -334,7 +377,11 @@ fn flush_paced(c: &mut Conn, id: ClientId, timers: &mut Timers) {
 impl Server<'_> {
     /// Carries out the room's effects: lines into output buffers, closes marked.
     fn apply(&mut self, effects: Vec<Effect>) {
-        let mut out = Outbound { conns: &mut self.conns, fresh: &mut self.fresh, lag_due: &mut self.lag_due };
+        let mut out = Outbound {
+            conns: &mut self.conns,
+            fresh: &mut self.fresh,
+            lag_due: &mut self.lag_due,
+        };
         server::apply(&mut self.room, &mut out, effects);
     }
 
@@ -342,10 +389,17 @@ impl Server<'_> {
     fn wait(&mut self, listener: &TracedSocket, stop: &Stopper) -> io::Result<Ready> {
         let accepting = self.paused_until.is_none_or(|t| Instant::now() >= t);
         let now = Instant::now();
-        let timer = self.timers.peek().map(|Reverse((t, _))| t.saturating_duration_since(now));
+        let timer = self
+            .timers
+            .peek()
+            .map(|Reverse((t, _))| t.saturating_duration_since(now));
         let paused = (!accepting).then_some(EMFILE_PAUSE);
         let lag = self.lag_due.map(|t| t.saturating_duration_since(now));
-        let ms = [paused, lag, timer].into_iter().flatten().min().map(server::poll_ms);
+        let ms = [paused, lag, timer]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(server::poll_ms);
         let why = self.first_words_due();
         match &mut self.waiter {
             Waiter::Epoll(w) => {
@@ -368,10 +422,21 @@ impl Server<'_> {
     ) -> io::Result<Ready> {
         let mut fds = Vec::with_capacity(self.conns.len() + 2);
         fds.push(PollFd::new(stop.fd(), PollFlags::POLLIN));
-        fds.push(PollFd::new(listener.as_fd(), if accepting { PollFlags::POLLIN } else { PollFlags::empty() }));
+        fds.push(PollFd::new(
+            listener.as_fd(),
+            if accepting {
+                PollFlags::POLLIN
+            } else {
+                PollFlags::empty()
+            },
+        ));
         let mut order = Vec::with_capacity(self.conns.len());
         for (id, c) in &self.conns {
-            let mut events = if c.quitting { PollFlags::empty() } else { PollFlags::POLLIN };
+            let mut events = if c.quitting {
+                PollFlags::empty()
+            } else {
+                PollFlags::POLLIN
+            };
             if c.wants_write() {
                 events |= PollFlags::POLLOUT;
             }
@@ -384,7 +449,11 @@ impl Server<'_> {
         Ok(Ready {
             stopping: ready(&fds[0]).is_some(),
             can_accept: ready(&fds[1]).is_some(),
-            clients: order.iter().zip(&fds[2..]).filter_map(|(id, f)| ready(f).map(|r| (*id, r))).collect(),
+            clients: order
+                .iter()
+                .zip(&fds[2..])
+                .filter_map(|(id, f)| ready(f).map(|r| (*id, r)))
+                .collect(),
         })
     }
 
@@ -393,17 +462,27 @@ impl Server<'_> {
     fn first_words_due(&self) -> Option<String> {
         self.tracer?;
         let Reverse((_, id)) = self.timers.peek()?;
-        let c = self.conns.get(id).filter(|c| c.speaker.awaits_first_words())?;
+        let c = self
+            .conns
+            .get(id)
+            .filter(|c| c.speaker.awaits_first_words())?;
         Some(server::first_words_note(&c.sock.actor()))
     }
 
     /// epoll only: each client touched this round registered for what it now waits for.
     fn sync_interest(&mut self) {
         let touched = std::mem::take(&mut self.touched);
-        let Waiter::Epoll(w) = &mut self.waiter else { return };
+        let Waiter::Epoll(w) = &mut self.waiter else {
+            return;
+        };
         for id in touched {
             if let Some(c) = self.conns.get(&id) {
-                w.sync(self.tracer, &c.sock, id, server_epoll::flags(!c.quitting, c.wants_write()));
+                w.sync(
+                    self.tracer,
+                    &c.sock,
+                    id,
+                    server_epoll::flags(!c.quitting, c.wants_write()),
+                );
             }
         }
     }
@@ -412,7 +491,9 @@ impl Server<'_> {
     fn accept_batch(&mut self, listener: &TracedSocket, max_clients: usize) -> io::Result<()> {
         for _ in 0..ACCEPT_BATCH {
             match listener.accept() {
-                Ok((sock, _)) if self.room.len() >= max_clients => server::refuse_full(sock, max_clients),
+                Ok((sock, _)) if self.room.len() >= max_clients => {
+                    server::refuse_full(sock, max_clients)
+                }
                 Ok((sock, peer)) => self.admit(sock, peer),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if out_of_fds(&e) => {
@@ -420,7 +501,14 @@ impl Server<'_> {
                     self.paused_until = Some(Instant::now() + EMFILE_PAUSE);
                     break;
                 }
-                Err(e) if matches!(e.raw_os_error(), Some(libc::ECONNABORTED) | Some(libc::EINTR)) => continue,
+                Err(e)
+                    if matches!(
+                        e.raw_os_error(),
+                        Some(libc::ECONNABORTED) | Some(libc::EINTR)
+                    ) =>
+                {
+                    continue
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -430,7 +518,11 @@ impl Server<'_> {
     /// A new client: never block this thread on it, and send short lines at once, without
     /// Nagle's wait for more data (which meets the peer's delayed ACK in a 40 ms stall).
     fn admit(&mut self, sock: TracedSocket, peer: SocketAddr) {
-        if sock.set_nonblocking(true).and_then(|_| sock.setsockopt(SockOpt::NoDelay(true))).is_err() {
+        if sock
+            .set_nonblocking(true)
+            .and_then(|_| sock.setsockopt(SockOpt::NoDelay(true)))
+            .is_err()
+        {
             return;
         }
         let id = self.next_id;
@@ -471,7 +563,9 @@ impl Server<'_> {
                 break;
             }
             self.timers.pop();
-            let Some(c) = self.conns.get_mut(&id).filter(|c| c.ended.is_none()) else { continue };
+            let Some(c) = self.conns.get_mut(&id).filter(|c| c.ended.is_none()) else {
+                continue;
+            };
             let fx = c.speaker.tick(&mut self.room, id, now);
             self.apply(fx);
             self.schedule(id);
@@ -495,7 +589,12 @@ impl Server<'_> {
         let still_over = self.conns.values().any(|c| c.backlog.is_over());
         self.lag_due = still_over.then_some(now + LAG_CHECK);
         for id in stalled {
-            Outbound { conns: &mut self.conns, fresh: &mut self.fresh, lag_due: &mut self.lag_due }.cut(id);
+            Outbound {
+                conns: &mut self.conns,
+                fresh: &mut self.fresh,
+                lag_due: &mut self.lag_due,
+            }
+            .cut(id);
             let fx = self.room.leave(id, Leave::TooSlow);
             self.apply(fx);
         }
@@ -504,7 +603,9 @@ impl Server<'_> {
     /// One `recv()`: it never blocks, and one per round keeps a chatty client from starving
     /// the others.
     fn read_once(&mut self, id: ClientId, buf: &mut [u8]) {
-        let Some(c) = self.conns.get_mut(&id) else { return };
+        let Some(c) = self.conns.get_mut(&id) else {
+            return;
+        };
         if c.ended.is_some() {
             return;
         }
@@ -512,11 +613,17 @@ impl Server<'_> {
             // EOF: the client closed. Not reading again is what avoids seed 002's spin.
             Ok(0) => c.ended = Some(Leave::Disconnected),
             Ok(n) => {
-                let fx = c.speaker.hear(&mut self.room, id, &buf[..n], Instant::now());
+                let fx = c
+                    .speaker
+                    .hear(&mut self.room, id, &buf[..n], Instant::now());
                 self.apply(fx);
                 self.schedule(id);
             }
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) => {}
             Err(_) => c.ended = Some(Leave::Reset),
         }
     }
@@ -525,7 +632,9 @@ impl Server<'_> {
     /// `send()`, as their pauses allow.
     fn flush(&mut self, id: ClientId) {
         // One lookup per recipient: at 10,000 clients each is a cache miss.
-        let Some(c) = self.conns.get_mut(&id) else { return };
+        let Some(c) = self.conns.get_mut(&id) else {
+            return;
+        };
         send_waiting(c, id, &mut self.timers);
         // Looked at again at the end of the round only if it ended, is leaving, or still has
         // output waiting (epoll: EPOLLOUT) — not the thousands whose send just went through.
@@ -544,15 +653,25 @@ impl Server<'_> {
         let done: Vec<ClientId> = self
             .touched
             .iter()
-            .filter(|id| conns.get(id).is_some_and(|c| c.ended.is_some() || (c.quitting && c.pending() == 0)))
+            .filter(|id| {
+                conns
+                    .get(id)
+                    .is_some_and(|c| c.ended.is_some() || (c.quitting && c.pending() == 0))
+            })
             .copied()
             .collect();
         for id in &done {
-            let Some(c) = self.conns.remove(id) else { continue };
+            let Some(c) = self.conns.remove(id) else {
+                continue;
+            };
             if let Waiter::Epoll(w) = &mut self.waiter {
                 w.forget(*id);
             }
-            let why = if c.quitting { Leave::Quit } else { c.ended.clone().unwrap_or(Leave::Disconnected) };
+            let why = if c.quitting {
+                Leave::Quit
+            } else {
+                c.ended.clone().unwrap_or(Leave::Disconnected)
+            };
             if why == Leave::TooSlow {
                 // What it did not read is thrown away anyway: close with RST (SO_LINGER 0), so
                 // the kernel does not keep its unsent megabytes queued behind a FIN.
@@ -575,7 +694,11 @@ impl Server<'_> {
         self.apply(fx);
         let deadline = Instant::now() + GOODBYE_GRACE;
         let waiting = |conns: &HashMap<ClientId, Conn>| -> Vec<ClientId> {
-            conns.iter().filter(|(_, c)| c.ended.is_none() && c.pending() > 0).map(|(id, _)| *id).collect()
+            conns
+                .iter()
+                .filter(|(_, c)| c.ended.is_none() && c.pending() > 0)
+                .map(|(id, _)| *id)
+                .collect()
         };
         loop {
             for id in waiting(&self.conns) {
@@ -588,14 +711,26 @@ impl Server<'_> {
             }
             // Wait for room in a socket buffer, or for the next paced message's pause.
             let now = Instant::now();
-            let timer = self.timers.peek().map(|Reverse((t, _))| *t).filter(|t| *t > now).unwrap_or(deadline);
+            let timer = self
+                .timers
+                .peek()
+                .map(|Reverse((t, _))| *t)
+                .filter(|t| *t > now)
+                .unwrap_or(deadline);
             let left = timer.min(deadline).saturating_duration_since(now);
             let mut fds: Vec<PollFd> = ids
                 .iter()
                 .filter_map(|id| self.conns.get(id).filter(|c| c.wants_write()))
                 .map(|c| PollFd::new(c.sock.as_fd(), PollFlags::POLLOUT))
                 .collect();
-            if poll(self.tracer, "server", &mut fds, PollTimeout::from(server::poll_ms(left))).is_err() {
+            if poll(
+                self.tracer,
+                "server",
+                &mut fds,
+                PollTimeout::from(server::poll_ms(left)),
+            )
+            .is_err()
+            {
                 break;
             }
             drop(fds);

@@ -91,7 +91,8 @@ impl OutState {
     }
 
     fn backlog(&mut self) -> &mut Backlog {
-        self.backlog.get_or_insert_with(|| Backlog::new(Instant::now()))
+        self.backlog
+            .get_or_insert_with(|| Backlog::new(Instant::now()))
     }
 }
 
@@ -120,7 +121,10 @@ impl Outbox {
         if st.done || st.dropped {
             return Pushed::Ok;
         }
-        let Outgoing { framed: mut data, alone } = out;
+        let Outgoing {
+            framed: mut data,
+            alone,
+        } = out;
         if !st.writing && !data.is_empty() {
             // Nothing queued: try the socket directly. MSG_DONTWAIT: never block here.
             match sock.send_with_flags(&data, libc::MSG_DONTWAIT) {
@@ -166,11 +170,13 @@ impl Outbox {
             let _ = old.join();
         }
         let (me, theirs) = (self.clone(), sock.clone());
-        let spawned = std::thread::Builder::new().stack_size(STACK).spawn(move || {
-            THREADS.fetch_add(1, Ordering::Relaxed);
-            write_loop(&theirs, &me);
-            THREADS.fetch_sub(1, Ordering::Relaxed);
-        });
+        let spawned = std::thread::Builder::new()
+            .stack_size(STACK)
+            .spawn(move || {
+                THREADS.fetch_add(1, Ordering::Relaxed);
+                write_loop(&theirs, &me);
+                THREADS.fetch_sub(1, Ordering::Relaxed);
+            });
         match spawned {
             Ok(h) => {
                 st.writer = Some(h);
@@ -218,7 +224,9 @@ impl Outbox {
 fn send_paced_now(st: &mut OutState, sock: &TracedSocket) {
     loop {
         let now = Instant::now();
-        let Next::Send(data) = st.paced.next(now) else { return };
+        let Next::Send(data) = st.paced.next(now) else {
+            return;
+        };
         match sock.send_with_flags(data, libc::MSG_DONTWAIT) {
             Ok(n) => {
                 if let Some(waited) = st.paced.sent(n, now) {
@@ -375,12 +383,18 @@ struct Batch<'a> {
 
 impl<'a> Batch<'a> {
     fn new(clients: &'a HashMap<ClientId, Client>) -> Batch<'a> {
-        Batch { clients, lines: HashMap::default(), order: Vec::new() }
+        Batch {
+            clients,
+            lines: HashMap::default(),
+            order: Vec::new(),
+        }
     }
 
     /// Sends what was gathered for `id`; false if its outbox is full (it does not read).
     fn send(&mut self, id: ClientId) -> bool {
-        let (Some(data), Some(c)) = (self.lines.remove(&id), self.clients.get(&id)) else { return true };
+        let (Some(data), Some(c)) = (self.lines.remove(&id), self.clients.get(&id)) else {
+            return true;
+        };
         matches!(c.outbox.push(&c.sock, data), Pushed::Ok)
     }
 
@@ -397,7 +411,9 @@ impl Outlet for Batch<'_> {
     }
 
     fn push(&mut self, id: ClientId, msg: &mut Worded) -> bool {
-        let Some(c) = self.clients.get(&id) else { return true };
+        let Some(c) = self.clients.get(&id) else {
+            return true;
+        };
         let out = self.lines.entry(id).or_insert_with(|| {
             self.order.push(id);
             Outgoing::default()
@@ -453,19 +469,29 @@ fn apply(sh: &mut Shared, effects: Vec<Effect>) {
 pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Result<()> {
     let listener = Arc::new(listener);
     let shared: Lock = Arc::new((
-        Mutex::new(Shared { room: Room::new(cfg.max_clients, cfg.seed), clients: HashMap::default(), stopping: false }),
+        Mutex::new(Shared {
+            room: Room::new(cfg.max_clients, cfg.seed),
+            clients: HashMap::default(),
+            stopping: false,
+        }),
         Condvar::new(),
     ));
-    let limits = Limits { max_clients: cfg.max_clients, threads: thread_budget(), dialect: cfg.dialect };
+    let limits = Limits {
+        max_clients: cfg.max_clients,
+        threads: thread_budget(),
+        dialect: cfg.dialect,
+    };
     // The stop watcher blocks on the stop pipe, says goodbye to everyone, then wakes the
     // blocked accept(): shutdown(SHUT_RD) on a listening socket makes accept() fail (EINVAL).
     let watcher = {
         let (shared, listener) = (shared.clone(), listener.clone());
-        std::thread::Builder::new().name("lab-stop".into()).spawn(move || {
-            stop.wait();
-            say_goodbye(&shared);
-            let _ = listener.shutdown(Shutdown::Read);
-        })?
+        std::thread::Builder::new()
+            .name("lab-stop".into())
+            .spawn(move || {
+                stop.wait();
+                say_goodbye(&shared);
+                let _ = listener.shutdown(Shutdown::Read);
+            })?
     };
     let mut readers: Vec<JoinHandle<()>> = Vec::new();
     let mut next_id: ClientId = 1;
@@ -489,7 +515,14 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Resu
                 let sh = lock(&shared);
                 let _ = shared.1.wait_timeout(sh, Duration::from_secs(1));
             }
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ECONNABORTED) | Some(libc::EINTR)) => continue,
+            Err(e)
+                if matches!(
+                    e.raw_os_error(),
+                    Some(libc::ECONNABORTED) | Some(libc::EINTR)
+                ) =>
+            {
+                continue
+            }
             Err(e) => break Err(e),
         }
     };
@@ -526,8 +559,18 @@ struct Limits {
 
 /// A new connection: turned away if the room is full (clients, or threads), else registered
 /// as `id` and given its reader thread.
-fn admit(shared: &Lock, sock: TracedSocket, peer: SocketAddr, id: ClientId, limits: Limits) -> Admitted {
-    let Limits { max_clients, threads: budget, dialect: choice } = limits;
+fn admit(
+    shared: &Lock,
+    sock: TracedSocket,
+    peer: SocketAddr,
+    id: ClientId,
+    limits: Limits,
+) -> Admitted {
+    let Limits {
+        max_clients,
+        threads: budget,
+        dialect: choice,
+    } = limits;
     let mut sh = lock(shared);
     if sh.stopping {
         drop(sh);
@@ -546,7 +589,14 @@ fn admit(shared: &Lock, sock: TracedSocket, peer: SocketAddr, id: ClientId, limi
     let sock = Arc::new(sock);
     let outbox = Arc::new(Outbox::default());
     let speaker = Speaker::new(choice, Instant::now());
-    sh.clients.insert(id, Client { sock: sock.clone(), outbox: outbox.clone(), dialect: speaker.output() });
+    sh.clients.insert(
+        id,
+        Client {
+            sock: sock.clone(),
+            outbox: outbox.clone(),
+            dialect: speaker.output(),
+        },
+    );
     sh.room.join(id, sock.fd(), peer);
     if speaker.greets_at_once() {
         let fx = sh.room.welcome(id);
@@ -554,11 +604,14 @@ fn admit(shared: &Lock, sock: TracedSocket, peer: SocketAddr, id: ClientId, limi
     }
     drop(sh);
     let theirs = shared.clone();
-    let spawned = std::thread::Builder::new().name(format!("lab-c{id}")).stack_size(STACK).spawn(move || {
-        THREADS.fetch_add(1, Ordering::Relaxed);
-        serve(&theirs, id, sock, outbox, speaker);
-        THREADS.fetch_sub(1, Ordering::Relaxed);
-    });
+    let spawned = std::thread::Builder::new()
+        .name(format!("lab-c{id}"))
+        .stack_size(STACK)
+        .spawn(move || {
+            THREADS.fetch_add(1, Ordering::Relaxed);
+            serve(&theirs, id, sock, outbox, speaker);
+            THREADS.fetch_sub(1, Ordering::Relaxed);
+        });
     match spawned {
         Ok(h) => Admitted::Joined(h),
         Err(e) => {
@@ -576,7 +629,13 @@ fn admit(shared: &Lock, sock: TracedSocket, peer: SocketAddr, id: ClientId, limi
 }
 
 /// One client's thread: read until the connection ends, then clean up and close.
-fn serve(shared: &Lock, id: ClientId, sock: Arc<TracedSocket>, outbox: Arc<Outbox>, speaker: Speaker) {
+fn serve(
+    shared: &Lock,
+    id: ClientId,
+    sock: Arc<TracedSocket>,
+    outbox: Arc<Outbox>,
+    speaker: Speaker,
+) {
     let why = read_loop(shared, id, &sock, speaker);
     {
         let mut sh = lock(shared);
@@ -621,7 +680,9 @@ fn read_loop(shared: &Lock, id: ClientId, sock: &TracedSocket, mut speaker: Spea
     let mut buf = vec![0u8; RECV_CHUNK];
     loop {
         if let Some(due) = speaker.deadline() {
-            let why = speaker.awaits_first_words().then(|| server::first_words_note(&sock.actor()));
+            let why = speaker
+                .awaits_first_words()
+                .then(|| server::first_words_note(&sock.actor()));
             if !readable_before(sock, due, why) {
                 let mut sh = lock(shared);
                 let fx = speaker.tick(&mut sh.room, id, Instant::now());
@@ -647,7 +708,13 @@ fn read_loop(shared: &Lock, id: ClientId, sock: &TracedSocket, mut speaker: Spea
 fn readable_before(sock: &TracedSocket, due: Instant, why: Option<String>) -> bool {
     let ms = server::poll_ms(due.saturating_duration_since(Instant::now()));
     let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
-    match poll_why(sock.tracer(), &sock.actor(), &mut fds, PollTimeout::from(ms), why) {
+    match poll_why(
+        sock.tracer(),
+        &sock.actor(),
+        &mut fds,
+        PollTimeout::from(ms),
+        why,
+    ) {
         Ok(n) => n > 0,
         // Interrupted: look at the clock again.
         Err(_) => Instant::now() < due,
@@ -677,8 +744,9 @@ fn say_goodbye(shared: &Lock) {
     }
     let (m, cv) = &**shared;
     let sh = m.lock().unwrap_or_else(|p| p.into_inner());
-    let (sh, _) =
-        cv.wait_timeout_while(sh, GOODBYE_GRACE, |sh| !sh.clients.is_empty()).unwrap_or_else(|p| p.into_inner());
+    let (sh, _) = cv
+        .wait_timeout_while(sh, GOODBYE_GRACE, |sh| !sh.clients.is_empty())
+        .unwrap_or_else(|p| p.into_inner());
     for c in sh.clients.values() {
         c.outbox.drop_all(&c.sock);
     }

@@ -39,13 +39,13 @@ const OK: &str = "#ok";
 /// What the room says when someone leaves: the reason is in the parentheses.
 fn leave_reason(line: &str) -> Option<String> {
     let rest = line.strip_prefix("* ")?.split_once(" left the chat")?.1;
-    Some(rest.trim().trim_start_matches('(').trim_end_matches(')').to_string()).map(|r| {
-        if r.is_empty() {
-            "quit".into()
-        } else {
-            r
-        }
-    })
+    Some(
+        rest.trim()
+            .trim_start_matches('(')
+            .trim_end_matches(')')
+            .to_string(),
+    )
+    .map(|r| if r.is_empty() { "quit".into() } else { r })
 }
 
 /// Connects and registers as `name`; returns the stream once welcomed.
@@ -70,15 +70,26 @@ pub fn run(opts: &Options, secs: f64) -> io::Result<SoakReport> {
     let (addr, mut server) = start_server(opts)?;
     let pid = server.id();
     let (rss_kb_before, fds_before) = (rss_kb(pid), fd_count(pid));
-    let mut report = SoakReport { secs, well_behaved: opts.clients, rss_kb_before, fds_before, ..Default::default() };
-    let well: Vec<TcpStream> = (0..opts.clients).map(|i| join(addr, &format!("w{i}"))).collect::<io::Result<_>>()?;
+    let mut report = SoakReport {
+        secs,
+        well_behaved: opts.clients,
+        rss_kb_before,
+        fds_before,
+        ..Default::default()
+    };
+    let well: Vec<TcpStream> = (0..opts.clients)
+        .map(|i| join(addr, &format!("w{i}")))
+        .collect::<io::Result<_>>()?;
     let delivered = Arc::new(AtomicU64::new(0));
     let left = Arc::new(Mutex::new(BTreeMap::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let readers: Vec<JoinHandle<bool>> = well
         .iter()
         .enumerate()
-        .map(|(i, s)| s.try_clone().map(|s| spawn_reader(s, i == 0, &delivered, &left, &stop)))
+        .map(|(i, s)| {
+            s.try_clone()
+                .map(|s| spawn_reader(s, i == 0, &delivered, &left, &stop))
+        })
         .collect::<io::Result<_>>()?;
     let made = Arc::new(AtomicU64::new(0));
     let abusers = spawn_abusers(addr, &stop, &made);
@@ -100,10 +111,17 @@ pub fn run(opts: &Options, secs: f64) -> io::Result<SoakReport> {
     for s in &well {
         let _ = s.shutdown(std::net::Shutdown::Both);
     }
-    report.kept = readers.into_iter().map(|r| r.join().unwrap_or(false)).filter(|kept| *kept).count();
+    report.kept = readers
+        .into_iter()
+        .map(|r| r.join().unwrap_or(false))
+        .filter(|kept| *kept)
+        .count();
     report.left = std::mem::take(&mut *left.lock().unwrap_or_else(|p| p.into_inner()));
     report.abusive_connections = made.load(Ordering::Relaxed);
-    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGINT);
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGINT,
+    );
     let _ = server.wait();
     Ok(report)
 }
@@ -131,7 +149,11 @@ fn spawn_reader(
                 }
                 Ok(_) if notes => {
                     if let Some(why) = leave_reason(line.trim_end()) {
-                        *left.lock().unwrap_or_else(|p| p.into_inner()).entry(why).or_default() += 1;
+                        *left
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .entry(why)
+                            .or_default() += 1;
                     }
                 }
                 Ok(_) => {}
@@ -170,9 +192,19 @@ fn wait_deliveries(delivered: &AtomicU64, expected: u64) {
 }
 
 /// Every kind of abuse, each in its own thread, until `stop`.
-fn spawn_abusers(addr: SocketAddr, stop: &Arc<AtomicBool>, made: &Arc<AtomicU64>) -> Vec<JoinHandle<()>> {
+fn spawn_abusers(
+    addr: SocketAddr,
+    stop: &Arc<AtomicBool>,
+    made: &Arc<AtomicU64>,
+) -> Vec<JoinHandle<()>> {
     type Abuse = fn(SocketAddr, usize, &AtomicBool, &AtomicU64);
-    let kinds: [(Abuse, usize); 5] = [(stall, 5), (burst, 3), (reset_mid_line, 3), (bad_bytes, 2), (flood, 2)];
+    let kinds: [(Abuse, usize); 5] = [
+        (stall, 5),
+        (burst, 3),
+        (reset_mid_line, 3),
+        (bad_bytes, 2),
+        (flood, 2),
+    ];
     let mut out = Vec::new();
     for (abuse, count) in kinds {
         for i in 0..count {
@@ -202,22 +234,39 @@ fn stall(addr: SocketAddr, i: usize, stop: &AtomicBool, made: &AtomicU64) {
 /// Sends bursts of ten 4,000-byte lines, reading what comes back.
 fn burst(addr: SocketAddr, i: usize, stop: &AtomicBool, made: &AtomicU64) {
     let line = format!("{}\n", "B".repeat(4000));
-    abuse_loop(addr, &format!("burst{i}"), stop, made, Duration::from_millis(200), |s| {
-        (0..10).try_for_each(|_| s.write_all(line.as_bytes()))
-    });
+    abuse_loop(
+        addr,
+        &format!("burst{i}"),
+        stop,
+        made,
+        Duration::from_millis(200),
+        |s| (0..10).try_for_each(|_| s.write_all(line.as_bytes())),
+    );
 }
 
 /// Sends invalid UTF-8 and escape sequences, reading what comes back.
 fn bad_bytes(addr: SocketAddr, i: usize, stop: &AtomicBool, made: &AtomicU64) {
-    abuse_loop(addr, &format!("bad{i}"), stop, made, Duration::from_millis(20), |s| {
-        s.write_all(b"\xff\xfe caf\xc3 \x1b[2J\x1b]0;title\x07 \xe2\x80\n")
-    });
+    abuse_loop(
+        addr,
+        &format!("bad{i}"),
+        stop,
+        made,
+        Duration::from_millis(20),
+        |s| s.write_all(b"\xff\xfe caf\xc3 \x1b[2J\x1b]0;title\x07 \xe2\x80\n"),
+    );
 }
 
 /// Floods the room with commands, reading what comes back.
 fn flood(addr: SocketAddr, i: usize, stop: &AtomicBool, made: &AtomicU64) {
     let burst = ":u\n:i\n:h\n:artifacts\n:nope\n".repeat(20);
-    abuse_loop(addr, &format!("flood{i}"), stop, made, Duration::from_millis(20), |s| s.write_all(burst.as_bytes()));
+    abuse_loop(
+        addr,
+        &format!("flood{i}"),
+        stop,
+        made,
+        Duration::from_millis(20),
+        |s| s.write_all(burst.as_bytes()),
+    );
 }
 
 /// Joins as `name`, then until `stop`: `act`, read whatever is there, pause.
@@ -260,18 +309,33 @@ fn reset_mid_line(addr: SocketAddr, i: usize, stop: &AtomicBool, made: &AtomicU6
 /// A process's resident memory, in KiB, from `/proc/PID/status`.
 fn rss_kb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix("VmRSS:")?.split_whitespace().next()?.parse().ok()).unwrap_or(0)
+    status
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("VmRSS:")?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
 }
 
 /// How many fds a process holds.
 fn fd_count(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 impl SoakReport {
     /// The report as the lines `lab load --soak` prints.
     pub fn text(&self) -> String {
-        let left: Vec<String> = self.left.iter().map(|(why, n)| format!("{n} {why}")).collect();
+        let left: Vec<String> = self
+            .left
+            .iter()
+            .map(|(why, n)| format!("{n} {why}"))
+            .collect();
         format!(
             "soak {:.0} s: {} of {} well-behaved clients kept; {} abusive connections; left: {}\n\
              deliveries among the well-behaved: {} of {} ({} lost)\n\
@@ -280,7 +344,11 @@ impl SoakReport {
             self.kept,
             self.well_behaved,
             self.abusive_connections,
-            if left.is_empty() { "none".into() } else { left.join(", ") },
+            if left.is_empty() {
+                "none".into()
+            } else {
+                left.join(", ")
+            },
             self.delivered,
             self.expected,
             self.lost,

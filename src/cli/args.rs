@@ -97,7 +97,9 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
     /// Print lab's manual page (roff).
-    #[command(after_help = "Examples:\n  lab man | man -l -\n  lab man > ~/.local/share/man/man1/lab.1")]
+    #[command(
+        after_help = "Examples:\n  lab man | man -l -\n  lab man > ~/.local/share/man/man1/lab.1"
+    )]
     Man,
 }
 
@@ -166,7 +168,13 @@ impl ShownArgs {
             svg: self.svg,
             html: self.html,
         };
-        (to, Afterwards { diagram: self.diagram, mermaid: self.mermaid })
+        (
+            to,
+            Afterwards {
+                diagram: self.diagram,
+                mermaid: self.mermaid,
+            },
+        )
     }
 }
 
@@ -176,7 +184,12 @@ pub struct TraceCmdArgs {
     pub faults: FaultArgs,
     /// Attach to this running process (every thread) instead of starting one; Ctrl+C detaches
     /// and it goes on as before.
-    #[arg(short = 'p', long = "pid", value_name = "PID", conflicts_with = "program")]
+    #[arg(
+        short = 'p',
+        long = "pid",
+        value_name = "PID",
+        conflicts_with = "program"
+    )]
     pub pid: Option<i32>,
     /// Show calls on every fd (files, pipes, Unix sockets) too, not only TCP and UDP sockets.
     #[arg(long)]
@@ -539,7 +552,8 @@ fn parse_state(s: &str) -> Result<TcpState, String> {
 impl TraceArgs {
     /// Where the trace goes, for [`crate::render::output::tracer`].
     pub fn to(&self) -> TraceTo {
-        let observe = (self.observe_ms > 0).then(|| std::time::Duration::from_millis(self.observe_ms));
+        let observe =
+            (self.observe_ms > 0).then(|| std::time::Duration::from_millis(self.observe_ms));
         TraceTo {
             on: self.trace,
             json: self.json,
@@ -563,12 +577,28 @@ mod tests {
         // (command, its parent's name): `lesson list|show|run|check` share `lab lesson`'s examples.
         let mut todo: Vec<(&clap::Command, &str)> = vec![(&cli, "")];
         while let Some((cmd, parent)) = todo.pop() {
-            let help = cmd.get_after_help().map(|h| h.to_string()).unwrap_or_default();
-            assert!(help.contains("Examples:") || parent == "lesson", "{} has no examples", cmd.get_name());
+            let help = cmd
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(
+                help.contains("Examples:") || parent == "lesson",
+                "{} has no examples",
+                cmd.get_name()
+            );
             for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
-                assert!(arg.get_help().is_some(), "{} {}: no description", cmd.get_name(), arg.get_id());
+                assert!(
+                    arg.get_help().is_some(),
+                    "{} {}: no description",
+                    cmd.get_name(),
+                    arg.get_id()
+                );
             }
-            todo.extend(cmd.get_subcommands().filter(|c| c.get_name() != "help").map(|c| (c, cmd.get_name())));
+            todo.extend(
+                cmd.get_subcommands()
+                    .filter(|c| c.get_name() != "help")
+                    .map(|c| (c, cmd.get_name())),
+            );
         }
     }
 
@@ -578,8 +608,17 @@ mod tests {
         let cli = Cli::command();
         let mut todo: Vec<&clap::Command> = vec![&cli];
         while let Some(cmd) = todo.pop() {
-            let help = cmd.get_after_help().map(|h| h.to_string()).unwrap_or_default();
-            let block = help.split("Examples:").nth(1).unwrap_or("").split("\n\n").next().unwrap_or("");
+            let help = cmd
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            let block = help
+                .split("Examples:")
+                .nth(1)
+                .unwrap_or("")
+                .split("\n\n")
+                .next()
+                .unwrap_or("");
             let columns: Vec<(usize, &str)> = block
                 .lines()
                 .filter_map(|l| l.trim_start().find("  ").map(|gap| (l, gap)))
@@ -591,7 +630,12 @@ mod tests {
                 .collect();
             if let Some((first, _)) = columns.first() {
                 for (col, line) in &columns {
-                    assert_eq!(col, first, "{}: an example's words out of line: {line}", cmd.get_name());
+                    assert_eq!(
+                        col,
+                        first,
+                        "{}: an example's words out of line: {line}",
+                        cmd.get_name()
+                    );
                 }
             }
             todo.extend(cmd.get_subcommands());
@@ -601,10 +645,17 @@ mod tests {
     #[test]
     fn completions_and_the_man_page_are_generated() {
         let mut out = Vec::new();
-        clap_complete::generate(clap_complete::Shell::Bash, &mut Cli::command(), "lab", &mut out);
+        clap_complete::generate(
+            clap_complete::Shell::Bash,
+            &mut Cli::command(),
+            "lab",
+            &mut out,
+        );
         assert!(String::from_utf8_lossy(&out).contains("lesson"));
         let mut man = Vec::new();
-        clap_mangen::Man::new(Cli::command()).render(&mut man).unwrap();
+        clap_mangen::Man::new(Cli::command())
+            .render(&mut man)
+            .unwrap();
         assert!(String::from_utf8_lossy(&man).contains(".TH lab 1"));
     }
 }

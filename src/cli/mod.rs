@@ -17,8 +17,14 @@ use std::time::Duration;
 
 /// `lab server --step` pauses at the set-up calls and at each new connection, not at every
 /// message.
-const SERVER_STEPS: &[Syscall] =
-    &[Syscall::Socket, Syscall::Setsockopt, Syscall::Bind, Syscall::Listen, Syscall::Accept4, Syscall::Fcntl];
+const SERVER_STEPS: &[Syscall] = &[
+    Syscall::Socket,
+    Syscall::Setsockopt,
+    Syscall::Bind,
+    Syscall::Listen,
+    Syscall::Accept4,
+    Syscall::Fcntl,
+];
 
 /// Runs the command line; returns the process's exit code.
 pub fn main() -> i32 {
@@ -64,7 +70,9 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
     match command {
         Command::Sockets(a) => {
             if let Some(host) = &a.host {
-                crate::net::session::Running::find().and_then(|r| r.join(host)).map_err(io::Error::other)?;
+                crate::net::session::Running::find()
+                    .and_then(|r| r.join(host))
+                    .map_err(io::Error::other)?;
             }
             let filter = Filter {
                 port: a.port,
@@ -77,7 +85,10 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
             render::table::sockets(&filter, a.processes, a.json, color.stdout())
         }
         Command::Watch(a) => {
-            let filter = Filter { port: a.port, ..Filter::default() };
+            let filter = Filter {
+                port: a.port,
+                ..Filter::default()
+            };
             watch::run(
                 filter,
                 Duration::from_millis(a.interval.max(1)),
@@ -88,7 +99,8 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
         Command::Listen(a) => {
             let tracer = output::tracer(&a.trace.to(), color, &[], false)?;
             let announce = |bound| eprintln!("lab listen: listening on {bound}");
-            netcat::listen(a.addr, a.keep, tracer, announce).map_err(|e| explain::startup(e, &a.addr.to_string()))
+            netcat::listen(a.addr, a.keep, tracer, announce)
+                .map_err(|e| explain::startup(e, &a.addr.to_string()))
         }
         Command::Connect(a) => {
             let tracer = output::tracer(&a.trace.to(), color, &[], false)?;
@@ -100,17 +112,30 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
             let tracer = output::tracer(&a.trace.to(), color, &[], false)?;
             let target = format!("{}:{}", a.host, a.port);
             let (host, port, name, dialect) = (a.host, a.port, a.name, a.dialect);
-            let opts = chat::client::Options { host, port, name, dialect, tracer, color: color.stdout() };
+            let opts = chat::client::Options {
+                host,
+                port,
+                name,
+                dialect,
+                tracer,
+                color: color.stdout(),
+            };
             chat::client::run(opts).map_err(|e| explain::startup(e, &target))
         }
         Command::Load(a) => load_cmd(a),
         Command::Trace(a) => trace_cmd(a, color),
         Command::Net(a) => net_cmd(a, color),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "lab", &mut io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "lab",
+                &mut io::stdout(),
+            );
             Ok(())
         }
-        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut io::stdout()),
+        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(&mut io::stdout()),
         Command::Lesson(_) => unreachable!("handled by main"),
     }
 }
@@ -127,13 +152,22 @@ fn server_cmd(a: args::ServerArgs, color: ColorChoice) -> io::Result<()> {
     // A name (localhost) is resolved as lab client and lab connect resolve theirs.
     let addr = resolve(&a.host, a.port)?;
     let (model, max_clients, dialect) = (a.model, a.max_clients, a.dialect);
-    server::serve(&server::Config { addr, model, max_clients, seed, dialect, tracer })
+    server::serve(&server::Config {
+        addr,
+        model,
+        max_clients,
+        seed,
+        dialect,
+        tracer,
+    })
 }
 
 /// `lab trace` decodes x86_64 Linux system calls (their numbers and registers) only.
 #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
 fn trace_cmd(_: args::TraceCmdArgs, _: ColorChoice) -> io::Result<()> {
-    Err(io::Error::other("lab trace needs Linux on x86_64 (ptrace, seccomp and x86_64's system call numbers)"))
+    Err(io::Error::other(
+        "lab trace needs Linux on x86_64 (ptrace, seccomp and x86_64's system call numbers)",
+    ))
 }
 
 /// `lab trace`: another program's calls through the same funnel; exits with its status.
@@ -141,9 +175,14 @@ fn trace_cmd(_: args::TraceCmdArgs, _: ColorChoice) -> io::Result<()> {
 fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
     let target = match (a.pid, a.program.is_empty()) {
         (Some(pid), _) => crate::ptrace::Target::Attach(nix::unistd::Pid::from_raw(pid)),
-        (None, false) => crate::ptrace::Target::Launch { argv: a.program, filter: !a.no_filter },
+        (None, false) => crate::ptrace::Target::Launch {
+            argv: a.program,
+            filter: !a.no_filter,
+        },
         (None, true) => {
-            return Err(io::Error::other("which program? lab trace -- PROGRAM [ARGS…], or lab trace -p PID"))
+            return Err(io::Error::other(
+                "which program? lab trace -- PROGRAM [ARGS…], or lab trace -p PID",
+            ))
         }
     };
     // Before the tracer: its observer thread must inherit the blocked signals.
@@ -153,13 +192,28 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
     // The pcap file is opened before the program starts: a path that cannot be written stops
     // lab here.
     let wire = match (a.net && crate::netns::own(), a.pcap) {
-        (true, pcap) => Some((a.wire, pcap.as_deref().map(crate::trace::wire::open_pcap).transpose()?)),
-        (false, Some(p)) => return Err(io::Error::other(format!("--pcap {}: {}", p.display(), no_capture_words()))),
+        (true, pcap) => Some((
+            a.wire,
+            pcap.as_deref()
+                .map(crate::trace::wire::open_pcap)
+                .transpose()?,
+        )),
+        (false, Some(p)) => {
+            return Err(io::Error::other(format!(
+                "--pcap {}: {}",
+                p.display(),
+                no_capture_words()
+            )))
+        }
         (false, None) => None,
     };
-    let opts = crate::ptrace::Options { all_fds: a.all_fds, faults: a.faults.to() };
-    let code =
-        output::traced_run(&to, color, &view, wire, |tracer| crate::ptrace::run(target, tracer, opts, &signals))?;
+    let opts = crate::ptrace::Options {
+        all_fds: a.all_fds,
+        faults: a.faults.to(),
+    };
+    let code = output::traced_run(&to, color, &view, wire, |tracer| {
+        crate::ptrace::run(target, tracer, opts, &signals)
+    })?;
     crate::render::page::wait_written(Duration::from_secs(5));
     std::process::exit(code)
 }
@@ -172,16 +226,31 @@ fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
     if let Some(cmd) = a.cmd {
         return net_subcommand(cmd, color);
     }
-    let on: Vec<(String, String)> = a.on.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
-    let traced = crate::ptrace::Options { all_fds: a.all_fds, faults: a.faults.to() };
-    let opts = run::Options { link: a.link, seed: a.seed, on, mtu: a.mtu, traced };
+    let on: Vec<(String, String)> =
+        a.on.chunks(2)
+            .map(|p| (p[0].clone(), p[1].clone()))
+            .collect();
+    let traced = crate::ptrace::Options {
+        all_fds: a.all_fds,
+        faults: a.faults.to(),
+    };
+    let opts = run::Options {
+        link: a.link,
+        seed: a.seed,
+        on,
+        mtu: a.mtu,
+        traced,
+    };
     // A bad rule is refused before anything starts.
     run::check_link(&opts).map_err(io::Error::other)?;
     // First, before any thread: the kernel makes a user namespace only for a single thread.
-    userns::enter().map_err(|e| io::Error::other(crate::i18n::f(crate::i18n::M::NetNoUserns, &[&e])))?;
+    userns::enter()
+        .map_err(|e| io::Error::other(crate::i18n::f(crate::i18n::M::NetNoUserns, &[&e])))?;
     let signals = crate::ptrace::block_signals()?;
     let (to, view) = a.shown.to(Some(Duration::from_millis(5)));
-    let code = output::traced_run(&to, color, &view, None, |tracer| run::run(&opts, tracer, &signals))?;
+    let code = output::traced_run(&to, color, &view, None, |tracer| {
+        run::run(&opts, tracer, &signals)
+    })?;
     crate::render::page::wait_written(Duration::from_secs(5));
     std::process::exit(code)
 }
@@ -192,16 +261,40 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
     use crate::net::{session, up, userns};
     use std::os::unix::process::CommandExt;
     match cmd {
-        args::NetCmd::Up { link, seed, mtu, json, trace_file, wire } => {
-            crate::net::spec::parse(&link, &crate::net::host::DEFAULT_NAMES).map_err(io::Error::other)?;
-            userns::enter().map_err(|e| io::Error::other(crate::i18n::f(crate::i18n::M::NetNoUserns, &[&e])))?;
+        args::NetCmd::Up {
+            link,
+            seed,
+            mtu,
+            json,
+            trace_file,
+            wire,
+        } => {
+            crate::net::spec::parse(&link, &crate::net::host::DEFAULT_NAMES)
+                .map_err(io::Error::other)?;
+            userns::enter().map_err(|e| {
+                io::Error::other(crate::i18n::f(crate::i18n::M::NetNoUserns, &[&e]))
+            })?;
             let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-            for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+            for sig in [
+                signal_hook::consts::SIGINT,
+                signal_hook::consts::SIGTERM,
+                signal_hook::consts::SIGHUP,
+            ] {
                 signal_hook::flag::register(sig, stop.clone())?;
             }
-            let to =
-                output::TraceTo { on: true, json, file: trace_file, step: false, observe: None, svg: None, html: None };
-            let view = output::Afterwards { diagram: false, mermaid: None };
+            let to = output::TraceTo {
+                on: true,
+                json,
+                file: trace_file,
+                step: false,
+                observe: None,
+                svg: None,
+                html: None,
+            };
+            let view = output::Afterwards {
+                diagram: false,
+                mermaid: None,
+            };
             let shown = wire != "off";
             output::traced_run(&to, color, &view, None, |tracer| {
                 up::up(&link, seed, mtu, shown, tracer, &stop).map(|()| 0)
@@ -209,9 +302,16 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
             Ok(())
         }
         args::NetCmd::Exec { host, command } => {
-            session::Running::find().and_then(|r| r.join(&host)).map_err(io::Error::other)?;
-            let err = std::process::Command::new(&command[0]).args(&command[1..]).exec();
-            Err(io::Error::other(format!("{}: {err}", command[0].to_string_lossy())))
+            session::Running::find()
+                .and_then(|r| r.join(&host))
+                .map_err(io::Error::other)?;
+            let err = std::process::Command::new(&command[0])
+                .args(&command[1..])
+                .exec();
+            Err(io::Error::other(format!(
+                "{}: {err}",
+                command[0].to_string_lossy()
+            )))
         }
         args::NetCmd::Link { rules } => {
             let now = session::send_rules(&rules).map_err(io::Error::other)?;
@@ -223,15 +323,21 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
 
 #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
 fn net_cmd(_: args::NetArgs, _: ColorChoice) -> io::Result<()> {
-    Err(io::Error::other("lab net needs Linux on x86_64 (namespaces, TUN, ptrace)"))
+    Err(io::Error::other(
+        "lab net needs Linux on x86_64 (namespaces, TUN, ptrace)",
+    ))
 }
 
 /// The first address `host` resolves to (an address, or a name through getaddrinfo).
 fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
     use std::net::ToSocketAddrs;
-    let found =
-        (host, port).to_socket_addrs().map_err(|e| io::Error::other(format!("cannot resolve '{host}': {e}")))?;
-    found.into_iter().next().ok_or_else(|| io::Error::other(format!("'{host}' has no address")))
+    let found = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| io::Error::other(format!("cannot resolve '{host}': {e}")))?;
+    found
+        .into_iter()
+        .next()
+        .ok_or_else(|| io::Error::other(format!("'{host}' has no address")))
 }
 
 /// `lab load`: a measurement, or with `--soak` an endurance run among abusive clients.
@@ -250,25 +356,33 @@ fn load_cmd(a: args::LoadArgs) -> io::Result<()> {
         mix: a.mix,
         idle: a.idle,
     };
-    let Some(secs) = a.soak else { return chat::load::main(&opts) };
+    let Some(secs) = a.soak else {
+        return chat::load::main(&opts);
+    };
     let r = chat::soak::run(&opts, secs.clamp(1.0, 3600.0))?;
     println!("{}", r.text());
     if r.lost > 0 || r.kept < r.well_behaved {
-        return Err(io::Error::other("a well-behaved client lost a delivery or was cut"));
+        return Err(io::Error::other(
+            "a well-behaved client lost a delivery or was cut",
+        ));
     }
     Ok(())
 }
 
 /// Deals artifact hands from the clock when no `--seed` is given.
 fn clock_seed() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
 }
 
 /// Why nothing can be captured: not in lab's own network.
 fn no_capture_words() -> String {
     match crate::netns::current() {
         crate::netns::Network::Refused(why) => why.clone(),
-        _ => "packets are captured only in lab's own network (lab trace --net, lab lesson run)".into(),
+        _ => "packets are captured only in lab's own network (lab trace --net, lab lesson run)"
+            .into(),
     }
 }
 
@@ -292,9 +406,23 @@ fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
             commands::show(&l, color);
             0
         }),
-        LessonCmd::Run { name, step, json, diagram, mermaid, svg, html, wire, pcap } => found(&name).map_or(1, |l| {
+        LessonCmd::Run {
+            name,
+            step,
+            json,
+            diagram,
+            mermaid,
+            svg,
+            html,
+            wire,
+            pcap,
+        } => found(&name).map_or(1, |l| {
             let pictures = (svg.as_deref(), html.as_deref());
-            let pcap = match pcap.as_deref().map(crate::trace::wire::open_pcap).transpose() {
+            let pcap = match pcap
+                .as_deref()
+                .map(crate::trace::wire::open_pcap)
+                .transpose()
+            {
                 Ok(p) => p,
                 Err(e) => {
                     eprintln!("lab: {e}");
@@ -309,7 +437,15 @@ fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
                 &l,
                 lang,
                 color,
-                commands::RunView { step, json, diagram, mermaid: mermaid.as_deref(), pictures, wire, pcap },
+                commands::RunView {
+                    step,
+                    json,
+                    diagram,
+                    mermaid: mermaid.as_deref(),
+                    pictures,
+                    wire,
+                    pcap,
+                },
             )
         }),
         LessonCmd::Check { names } => commands::check(&library, &names, lang, color),

@@ -26,7 +26,11 @@ pub struct Check {
 
 impl Check {
     fn new(verdict: Verdict, row: Option<SocketRow>, reason: Option<&str>) -> Check {
-        Check { verdict, row, reason: reason.map(str::to_string) }
+        Check {
+            verdict,
+            row,
+            reason: reason.map(str::to_string),
+        }
     }
 
     /// The state the table reports, if it has a row.
@@ -109,7 +113,12 @@ fn check_once(
 
 /// A fd in CLOSE: fresh and bound, or a connection that ended while the fd stayed open (reset,
 /// or moved on to TIME-WAIT without it).
-fn check_closed_fd(table: &KernelTable, local: SocketAddr, peer: Option<SocketAddr>, inode: Option<u64>) -> Check {
+fn check_closed_fd(
+    table: &KernelTable,
+    local: SocketAddr,
+    peer: Option<SocketAddr>,
+    inode: Option<u64>,
+) -> Check {
     if let Some(peer) = peer {
         if let Ok(Some(row)) = table.lookup(local, peer) {
             if row.state == Some(TcpState::TimeWait) {
@@ -140,7 +149,11 @@ fn check_closed_fd(table: &KernelTable, local: SocketAddr, peer: Option<SocketAd
     }
 }
 
-fn compare(found: std::io::Result<Option<SocketRow>>, state: TcpState, inode: Option<u64>) -> Check {
+fn compare(
+    found: std::io::Result<Option<SocketRow>>,
+    state: TcpState,
+    inode: Option<u64>,
+) -> Check {
     match found {
         Err(e) => Check::new(Verdict::Unavailable, None, Some(&e.to_string())),
         Ok(None) => Check::new(Verdict::Differs, None, Some(t(M::NoRow))),
@@ -208,7 +221,11 @@ pub fn follow_tuple(
         let last = path.last().map(|r| r.as_ref().and_then(|r| r.state));
         // Vanished right after a state whose socket the kernel swaps for a timewait one: look
         // again for a moment before calling it gone.
-        if state.is_none() && last.flatten().is_some_and(crate::transitions::hands_over_to_timewait) {
+        if state.is_none()
+            && last
+                .flatten()
+                .is_some_and(crate::transitions::hands_over_to_timewait)
+        {
             let since = *gone_since.get_or_insert_with(Instant::now);
             if since.elapsed() < HANDOVER_GRACE {
                 return false;

@@ -23,18 +23,39 @@ pub struct Owner {
 /// Every socket inode this user may see, with its owners (a fd can be shared after `fork()`).
 pub fn socket_owners() -> HashMap<u64, Vec<Owner>> {
     let mut map: HashMap<u64, Vec<Owner>> = HashMap::new();
-    let Ok(procs) = fs::read_dir("/proc") else { return map };
+    let Ok(procs) = fs::read_dir("/proc") else {
+        return map;
+    };
     for entry in procs.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
         // Another user's process: permission denied, skipped as ss does.
-        let Ok(fds) = fs::read_dir(entry.path().join("fd")) else { continue };
-        let program =
-            fs::read_to_string(entry.path().join("comm")).map(|s| s.trim_end().to_string()).unwrap_or_default();
+        let Ok(fds) = fs::read_dir(entry.path().join("fd")) else {
+            continue;
+        };
+        let program = fs::read_to_string(entry.path().join("comm"))
+            .map(|s| s.trim_end().to_string())
+            .unwrap_or_default();
         for fd in fds.flatten() {
-            let Ok(target) = fs::read_link(fd.path()) else { continue };
-            let Some(inode) = parse_socket_link(&target.to_string_lossy()) else { continue };
-            let Some(fdnum) = fd.file_name().to_str().and_then(|s| s.parse().ok()) else { continue };
-            map.entry(inode).or_default().push(Owner { pid, program: program.clone(), fd: fdnum });
+            let Ok(target) = fs::read_link(fd.path()) else {
+                continue;
+            };
+            let Some(inode) = parse_socket_link(&target.to_string_lossy()) else {
+                continue;
+            };
+            let Some(fdnum) = fd.file_name().to_str().and_then(|s| s.parse().ok()) else {
+                continue;
+            };
+            map.entry(inode).or_default().push(Owner {
+                pid,
+                program: program.clone(),
+                fd: fdnum,
+            });
         }
     }
     map
@@ -51,14 +72,25 @@ pub enum Holder {
 
 /// What holds local port `port`: a listener first, else a connection on it (TIME-WAIT first).
 pub fn port_holder(tab: &KernelTable, port: u16) -> Option<Holder> {
-    let filter = Filter { port: Some(port), bound: true, ..Default::default() };
-    let rows: Vec<SocketRow> = tab.rows(&filter).ok()?.into_iter().filter(|r| r.local.port() == port).collect();
+    let filter = Filter {
+        port: Some(port),
+        bound: true,
+        ..Default::default()
+    };
+    let rows: Vec<SocketRow> = tab
+        .rows(&filter)
+        .ok()?
+        .into_iter()
+        .filter(|r| r.local.port() == port)
+        .collect();
     if let Some(l) = rows.iter().find(|r| r.state == Some(TcpState::Listen)) {
         let owners = socket_owners().remove(&l.inode).unwrap_or_default();
         return Some(Holder::Listener(l.clone(), owners));
     }
     let rank = |r: &&SocketRow| r.state != Some(TcpState::TimeWait);
-    rows.iter().min_by_key(rank).map(|r| Holder::Connection(r.clone()))
+    rows.iter()
+        .min_by_key(rank)
+        .map(|r| Holder::Connection(r.clone()))
 }
 
 impl Holder {
@@ -67,13 +99,25 @@ impl Holder {
     pub fn words(&self) -> String {
         match self {
             Holder::Listener(row, owners) => {
-                let who = if owners.is_empty() { t(M::HeldByOther).to_string() } else { describe(owners) };
+                let who = if owners.is_empty() {
+                    t(M::HeldByOther).to_string()
+                } else {
+                    describe(owners)
+                };
                 f(M::HeldByListener, &[&table::ss_addr(&row.local), &who])
             }
             Holder::Connection(row) => {
-                let tuple = format!("{} ⇄ {}", table::ss_addr(&row.local), table::ss_addr(&row.peer));
+                let tuple = format!(
+                    "{} ⇄ {}",
+                    table::ss_addr(&row.local),
+                    table::ss_addr(&row.peer)
+                );
                 let timer = row.timer_text();
-                let timer = if timer.is_empty() { timer } else { format!(" ({timer})") };
+                let timer = if timer.is_empty() {
+                    timer
+                } else {
+                    format!(" ({timer})")
+                };
                 f(M::HeldByConnection, &[&tuple, &row.state_name(), &timer])
             }
         }
@@ -82,12 +126,19 @@ impl Holder {
 
 /// `socket:[12345]` → 12345.
 fn parse_socket_link(link: &str) -> Option<u64> {
-    link.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
+    link.strip_prefix("socket:[")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()
 }
 
 /// Owners as `ss -p` prints them: `users:(("nc",pid=123,fd=3))`, shortened to `nc/123 fd=3`.
 pub fn describe(owners: &[Owner]) -> String {
-    owners.iter().map(|o| format!("{}/{} fd={}", o.program, o.pid, o.fd)).collect::<Vec<_>>().join(", ")
+    owners
+        .iter()
+        .map(|o| format!("{}/{} fd={}", o.program, o.pid, o.fd))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -107,6 +158,8 @@ mod tests {
         let inode = nix::sys::stat::fstat(&l).unwrap().st_ino;
         let owners = socket_owners();
         let mine = owners.get(&inode).expect("our listener's inode is listed");
-        assert!(mine.iter().any(|o| o.pid == std::process::id() && o.fd == l.as_raw_fd()));
+        assert!(mine
+            .iter()
+            .any(|o| o.pid == std::process::id() && o.fd == l.as_raw_fd()));
     }
 }

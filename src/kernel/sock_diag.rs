@@ -121,7 +121,11 @@ impl DiagSocket {
             SockProtocol::NetlinkSockDiag,
         )?;
         // Dumps arrive in datagrams of up to 32 KiB; a larger buffer never truncates one.
-        Ok(DiagSocket { fd, seq: 0, buf: vec![0; 64 * 1024] })
+        Ok(DiagSocket {
+            fd,
+            seq: 0,
+            buf: vec![0; 64 * 1024],
+        })
     }
 
     /// Every TCP socket of `family` (`AF_INET` or `AF_INET6`) whose state's bit is set in
@@ -157,8 +161,16 @@ impl DiagSocket {
 
     /// What the kernel answers to an exact lookup, *without* checking that the socket it
     /// returns is the one asked for. Only for showing the listener trap; use [`Self::lookup`].
-    pub fn lookup_unchecked(&mut self, local: SocketAddr, peer: SocketAddr) -> io::Result<Option<DiagMsg>> {
-        let family = if local.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 } as u8;
+    pub fn lookup_unchecked(
+        &mut self,
+        local: SocketAddr,
+        peer: SocketAddr,
+    ) -> io::Result<Option<DiagMsg>> {
+        let family = if local.is_ipv4() {
+            libc::AF_INET
+        } else {
+            libc::AF_INET6
+        } as u8;
         let seq = self.next_seq();
         let req = encode_request(seq, family, u32::MAX, local, peer, false);
         socket::send(self.fd.as_raw_fd(), &req, MsgFlags::empty())?;
@@ -182,14 +194,24 @@ impl DiagSocket {
 /// IPv6 addresses (`::ffff:127.0.0.1`) equal to their IPv4 form.
 fn same_endpoint(a: SocketAddr, b: SocketAddr) -> bool {
     let canon = |ip: IpAddr| match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(IpAddr::V4)
+            .unwrap_or(IpAddr::V6(v6)),
         v4 => v4,
     };
     a.port() == b.port() && canon(a.ip()) == canon(b.ip())
 }
 
 /// Builds `nlmsghdr` + `inet_diag_req_v2` for TCP sockets of `family`.
-pub fn encode_request(seq: u32, family: u8, states: u32, local: SocketAddr, peer: SocketAddr, dump: bool) -> Vec<u8> {
+pub fn encode_request(
+    seq: u32,
+    family: u8,
+    states: u32,
+    local: SocketAddr,
+    peer: SocketAddr,
+    dump: bool,
+) -> Vec<u8> {
     let total = NLMSG_HDR_LEN + REQ_V2_LEN;
     let mut flags = libc::NLM_F_REQUEST as u16;
     if dump {
@@ -256,7 +278,8 @@ fn decode_replies(mut buf: &[u8], seq: u32, out: &mut Vec<DiagMsg>) -> io::Resul
                         return Err(bad("short NLMSG_ERROR"));
                     }
                     // The payload starts with a negative errno; 0 is an acknowledgement.
-                    let errno = i32::from_ne_bytes([payload[0], payload[1], payload[2], payload[3]]);
+                    let errno =
+                        i32::from_ne_bytes([payload[0], payload[1], payload[2], payload[3]]);
                     if errno != 0 {
                         return Err(io::Error::from_raw_os_error(-errno));
                     }
@@ -357,7 +380,10 @@ mod tests {
         datagram.extend_from_slice(&0u32.to_ne_bytes());
         datagram.extend_from_slice(&msg);
         let mut out = Vec::new();
-        assert!(matches!(decode_replies(&datagram, 9, &mut out), Ok(Reply::More)));
+        assert!(matches!(
+            decode_replies(&datagram, 9, &mut out),
+            Ok(Reply::More)
+        ));
         let m = &out[0];
         assert_eq!(m.local, "127.0.0.1:8888".parse().unwrap());
         assert_eq!(m.peer, "127.0.0.2:50312".parse().unwrap());

@@ -179,7 +179,9 @@ impl Filter {
                 _ => s.flag(),
             };
         }
-        TcpState::all().filter(|s| self.bound || *s != TcpState::BoundInactive).fold(0, |m, s| m | s.flag())
+        TcpState::all()
+            .filter(|s| self.bound || *s != TcpState::BoundInactive)
+            .fold(0, |m, s| m | s.flag())
     }
 
     /// Whether a row passes the filters the kernel did not apply (port, family).
@@ -189,7 +191,9 @@ impl Filter {
             (false, true) => !row.is_ipv4(),
             _ => true,
         };
-        let port_ok = self.port.is_none_or(|p| row.local.port() == p || row.peer.port() == p);
+        let port_ok = self
+            .port
+            .is_none_or(|p| row.local.port() == p || row.peer.port() == p);
         family_ok && port_ok
     }
 }
@@ -222,7 +226,10 @@ impl KernelTable {
     /// Opens the netlink socket (`socket(AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG)`).
     #[cfg(target_os = "linux")]
     pub fn open() -> io::Result<KernelTable> {
-        Ok(KernelTable { diag: Mutex::new(super::sock_diag::DiagSocket::open()?), hosts: Default::default() })
+        Ok(KernelTable {
+            diag: Mutex::new(super::sock_diag::DiagSocket::open()?),
+            hosts: Default::default(),
+        })
     }
 
     /// The table of the network namespace `netns`: the netlink socket is made by a thread that
@@ -236,7 +243,11 @@ impl KernelTable {
                 KernelTable::open()
             })
             .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the thread opening a host's table panicked")))
+            .unwrap_or_else(|_| {
+                Err(io::Error::other(
+                    "the thread opening a host's table panicked",
+                ))
+            })
         })
     }
 
@@ -247,21 +258,33 @@ impl KernelTable {
 
     /// The table of the namespace socket `fd` is in: a host's under `lab net`, else this one.
     pub fn of_socket(&self, fd: std::os::fd::BorrowedFd<'_>) -> &KernelTable {
-        let Some(hosts) = self.hosts.get() else { return self };
-        let Ok(inode) = crate::sys::socket_netns_inode(fd) else { return self };
-        hosts.iter().find(|h| h.netns_inode == inode).map_or(self, |h| &h.table)
+        let Some(hosts) = self.hosts.get() else {
+            return self;
+        };
+        let Ok(inode) = crate::sys::socket_netns_inode(fd) else {
+            return self;
+        };
+        hosts
+            .iter()
+            .find(|h| h.netns_inode == inode)
+            .map_or(self, |h| &h.table)
     }
 
     /// The table a connection whose fd is gone is in, by its local address: the host that has
     /// it under `lab net` (a host's own address is its alone), else this one. A loopback or
     /// wildcard address is in every host: then the first host whose table has the row.
     pub fn of_address(&self, local: SocketAddr, peer: SocketAddr) -> &KernelTable {
-        let Some(hosts) = self.hosts.get() else { return self };
+        let Some(hosts) = self.hosts.get() else {
+            return self;
+        };
         if let Some(h) = hosts.iter().find(|h| h.addrs.contains(&local.ip())) {
             return &h.table;
         }
         let has = |t: &KernelTable| matches!(t.lookup_here(local, peer), Ok(Some(_)));
-        hosts.iter().find(|h| has(&h.table)).map_or(self, |h| &h.table)
+        hosts
+            .iter()
+            .find(|h| has(&h.table))
+            .map_or(self, |h| &h.table)
     }
 
     #[cfg(not(target_os = "linux"))]
@@ -275,8 +298,10 @@ impl KernelTable {
         use nix::sys::socket::AddressFamily;
         let mut diag = self.diag.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = Vec::new();
-        let families =
-            [(AddressFamily::Inet, !filter.ipv6 || filter.ipv4), (AddressFamily::Inet6, !filter.ipv4 || filter.ipv6)];
+        let families = [
+            (AddressFamily::Inet, !filter.ipv6 || filter.ipv4),
+            (AddressFamily::Inet6, !filter.ipv4 || filter.ipv6),
+        ];
         for (family, wanted) in families {
             if !wanted {
                 continue;
@@ -354,7 +379,14 @@ pub fn fd_state(fd: BorrowedFd<'_>) -> io::Result<Option<TcpState>> {
     match crate::sys::tcp_state_byte(fd) {
         Ok(code) => Ok(TcpState::from_kernel(code)),
         // TCP_INFO on a UDP socket: "Operation not supported" / "Protocol not available".
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP) | Some(libc::ENOPROTOOPT)) => Ok(None),
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::EOPNOTSUPP) | Some(libc::ENOPROTOOPT)
+            ) =>
+        {
+            Ok(None)
+        }
         Err(e) => Err(e),
     }
 }
@@ -369,7 +401,8 @@ pub fn fd_inode(fd: BorrowedFd<'_>) -> io::Result<u64> {
 pub fn fin_timeout() -> std::time::Duration {
     static SECS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     let secs = SECS.get_or_init(|| {
-        let text = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_fin_timeout").unwrap_or_default();
+        let text =
+            std::fs::read_to_string("/proc/sys/net/ipv4/tcp_fin_timeout").unwrap_or_default();
         text.trim().parse().unwrap_or(60)
     });
     std::time::Duration::from_secs(*secs)
@@ -400,7 +433,10 @@ mod tests {
         assert_eq!(ss_addr(&"0.0.0.0:0".parse().unwrap()), "0.0.0.0:*");
         assert_eq!(ss_addr(&"[::]:8888".parse().unwrap()), "*:8888");
         assert_eq!(ss_addr(&"[::1]:8888".parse().unwrap()), "[::1]:8888");
-        assert_eq!(ss_addr(&"[::ffff:127.0.0.1]:80".parse().unwrap()), "[::ffff:127.0.0.1]:80");
+        assert_eq!(
+            ss_addr(&"[::ffff:127.0.0.1]:80".parse().unwrap()),
+            "[::ffff:127.0.0.1]:80"
+        );
     }
 
     #[test]
@@ -408,9 +444,15 @@ mod tests {
         let f = Filter::default();
         assert_eq!(f.state_mask() & TcpState::BoundInactive.flag(), 0);
         assert_ne!(f.state_mask() & TcpState::TimeWait.flag(), 0);
-        let f = Filter { bound: true, ..Filter::default() };
+        let f = Filter {
+            bound: true,
+            ..Filter::default()
+        };
         assert_ne!(f.state_mask() & TcpState::BoundInactive.flag(), 0);
-        let f = Filter { listening: true, ..Filter::default() };
+        let f = Filter {
+            listening: true,
+            ..Filter::default()
+        };
         assert_eq!(f.state_mask(), TcpState::Listen.flag());
     }
 

@@ -22,13 +22,25 @@ pub fn list(library: &Library, lang: Lang, color: ColorChoice, json: bool) -> io
     }
     let mut t = comfy_table::Table::new();
     let tty = io::stdout().is_terminal();
-    t.load_style(if tty { comfy_table::presets::UTF8_FULL_CONDENSED } else { comfy_table::presets::NOTHING });
+    t.load_style(if tty {
+        comfy_table::presets::UTF8_FULL_CONDENSED
+    } else {
+        comfy_table::presets::NOTHING
+    });
     if let Some(width) = tty.then(|| output::width_of(&io::stdout())).flatten() {
         t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
         t.set_width(u16::try_from(width).unwrap_or(u16::MAX));
     }
-    let from_folder = library.all().iter().any(|l| l.as_ref().is_ok_and(|l| l.origin != Origin::BuiltIn));
-    let mut head = vec![i18n::t(M::ListTopic), i18n::t(M::ListLesson), i18n::t(M::ListTitle), i18n::t(M::ListQuestion)];
+    let from_folder = library
+        .all()
+        .iter()
+        .any(|l| l.as_ref().is_ok_and(|l| l.origin != Origin::BuiltIn));
+    let mut head = vec![
+        i18n::t(M::ListTopic),
+        i18n::t(M::ListLesson),
+        i18n::t(M::ListTitle),
+        i18n::t(M::ListQuestion),
+    ];
     if from_folder {
         head.push(i18n::t(M::ListFrom));
     }
@@ -36,14 +48,21 @@ pub fn list(library: &Library, lang: Lang, color: ColorChoice, json: bool) -> io
     for l in library.all() {
         match l {
             Ok(l) => {
-                let mut row =
-                    vec![l.topic.clone(), l.name.clone(), l.title.get(lang).into(), l.question.get(lang).into()];
+                let mut row = vec![
+                    l.topic.clone(),
+                    l.name.clone(),
+                    l.title.get(lang).into(),
+                    l.question.get(lang).into(),
+                ];
                 if from_folder {
                     row.push(origin_text(&l.origin));
                 }
                 t.add_row(row)
             }
-            Err(e) => t.add_row([String::new(), paint(&e.to_string(), Style::Bad, color.stdout())]),
+            Err(e) => t.add_row([
+                String::new(),
+                paint(&e.to_string(), Style::Bad, color.stdout()),
+            ]),
         };
     }
     println!("{t}");
@@ -81,8 +100,13 @@ fn list_json(library: &Library, lang: Lang) -> io::Result<()> {
 /// expectations, the instructor's comments where they stand.
 pub fn show(l: &Lesson, color: ColorChoice) {
     let c = color.stdout();
-    let key =
-        |key: &str, width: usize, text: &str| paint(&format!("{:<width$}{text}", format!("{key}:")), Style::Note, c);
+    let key = |key: &str, width: usize, text: &str| {
+        paint(
+            &format!("{:<width$}{text}", format!("{key}:")),
+            Style::Note,
+            c,
+        )
+    };
     // The comments above the first step come first, then the headers, then the rest in order.
     let first_step = l.steps.first().map_or(0, |s| s.line);
     let mut lines: Vec<((usize, u8), String)> = Vec::new();
@@ -93,7 +117,11 @@ pub fn show(l: &Lesson, color: ColorChoice) {
     if l.lang != Lang::En {
         lines.push(((0, 1), key("lang", 13, &super::format::code(l.lang))));
     }
-    for (name, t) in [("title", &l.title), ("question", &l.question), ("explain", &l.explain)] {
+    for (name, t) in [
+        ("title", &l.title),
+        ("question", &l.question),
+        ("explain", &l.explain),
+    ] {
         if !t.is_empty() {
             lines.push(((0, 1), text_lines(name, 13, t, &key)));
         }
@@ -105,7 +133,11 @@ pub fn show(l: &Lesson, color: ColorChoice) {
             StepKind::Call { sock, .. } => {
                 let (call, expect) = step.source.split_at(step.expect_at);
                 let call = call.strip_prefix(sock.as_str()).unwrap_or(call);
-                format!("{}{call}{}", paint(sock, Style::State, c), paint(expect, Style::Good, c))
+                format!(
+                    "{}{call}{}",
+                    paint(sock, Style::State, c),
+                    paint(expect, Style::Good, c)
+                )
             }
         };
         lines.push(((step.line, 0), shown));
@@ -117,11 +149,20 @@ pub fn show(l: &Lesson, color: ColorChoice) {
 }
 
 /// A text's line and its translations' (`title:`, then `title.es:` …), aligned at `width`.
-fn text_lines(name: &str, width: usize, t: &Text, key: &dyn Fn(&str, usize, &str) -> String) -> String {
+fn text_lines(
+    name: &str,
+    width: usize,
+    t: &Text,
+    key: &dyn Fn(&str, usize, &str) -> String,
+) -> String {
     let mut out = key(name, width, &t.own);
     for (lang, text) in &t.translations {
         out.push('\n');
-        out.push_str(&key(&format!("{name}.{}", super::format::code(*lang)), width, text));
+        out.push_str(&key(
+            &format!("{name}.{}", super::format::code(*lang)),
+            width,
+            text,
+        ));
     }
     out
 }
@@ -142,20 +183,38 @@ pub struct RunView<'a> {
 /// Runs a lesson, the trace on stdout; returns the exit code (1 if an expectation failed).
 pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
     let screen = io::stdout().is_terminal().then_some(output::Screen::Stdout);
-    let sink = output::sink(Box::new(io::stdout()), view.json, color.stdout(), false, screen);
+    let sink = output::sink(
+        Box::new(io::stdout()),
+        view.json,
+        color.stdout(),
+        false,
+        screen,
+    );
     let before_step: Option<BeforeStep> = if view.step {
-        Some(Box::new(|line: usize, src: &str| match step::pause(&format!("line {line}"), src) {
-            step::Answer::Go => true,
-            step::Answer::Quit => false,
-            step::Answer::Interrupt => {
-                step::interrupt();
-                false
+        Some(Box::new(|line: usize, src: &str| {
+            match step::pause(&format!("line {line}"), src) {
+                step::Answer::Go => true,
+                step::Answer::Quit => false,
+                step::Answer::Interrupt => {
+                    step::interrupt();
+                    false
+                }
             }
         }))
     } else {
         None
     };
-    let report = runner::run(l, sink, Options { lang, before_step, live: view.step, wire: view.wire, pcap: view.pcap });
+    let report = runner::run(
+        l,
+        sink,
+        Options {
+            lang,
+            before_step,
+            live: view.step,
+            wire: view.wire,
+            pcap: view.pcap,
+        },
+    );
     if view.diagram {
         println!("\n{}", diagram::terminal(&report.events, &report.columns));
     }
@@ -166,9 +225,13 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
         }
     }
     let title = format!("lesson {}: {}", l.name, l.title.get(lang));
-    if let Err(e) =
-        crate::render::page::write(view.pictures.0, view.pictures.1, &title, &report.events, &report.columns)
-    {
+    if let Err(e) = crate::render::page::write(
+        view.pictures.0,
+        view.pictures.1,
+        &title,
+        &report.events,
+        &report.columns,
+    ) {
         eprintln!("lab: cannot write the picture of the run: {e}");
         return 1;
     }
@@ -177,18 +240,32 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
         for f in &failures {
             eprintln!("{}", f.message);
         }
-        let counts = [&l.name as &dyn std::fmt::Display, &line, &report.outcomes.len(), &failures.len()];
+        let counts = [
+            &l.name as &dyn std::fmt::Display,
+            &line,
+            &report.outcomes.len(),
+            &failures.len(),
+        ];
         eprintln!("{}", i18n::f(M::LessonStopped, &counts));
         return i32::from(!failures.is_empty());
     }
     if failures.is_empty() {
-        eprintln!("{}", i18n::f(M::LessonAllMet, &[&l.name, &report.outcomes.len()]));
+        eprintln!(
+            "{}",
+            i18n::f(M::LessonAllMet, &[&l.name, &report.outcomes.len()])
+        );
         return 0;
     }
     for f in &failures {
         eprintln!("{}", f.message);
     }
-    eprintln!("{}", i18n::f(M::LessonNotMet, &[&l.name, &failures.len(), &report.outcomes.len()]));
+    eprintln!(
+        "{}",
+        i18n::f(
+            M::LessonNotMet,
+            &[&l.name, &failures.len(), &report.outcomes.len()]
+        )
+    );
     1
 }
 
@@ -197,7 +274,11 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
 pub fn check(library: &Library, names: &[String], lang: Lang, color: ColorChoice) -> i32 {
     let c = color.stdout();
     let lessons: Vec<Result<Lesson, String>> = if names.is_empty() {
-        library.all().into_iter().map(|r| r.map_err(|e| e.to_string())).collect()
+        library
+            .all()
+            .into_iter()
+            .map(|r| r.map_err(|e| e.to_string()))
+            .collect()
     } else {
         names.iter().map(|n| library.find(n)).collect()
     };
@@ -223,10 +304,16 @@ pub fn check(library: &Library, names: &[String], lang: Lang, color: ColorChoice
 /// A warning, not a failure: what a reader of another language lab speaks sees untranslated.
 fn warn_untranslated(l: &Lesson, color: bool) {
     use clap::ValueEnum;
-    for lang in Lang::value_variants().iter().filter(|lang| **lang != l.lang) {
+    for lang in Lang::value_variants()
+        .iter()
+        .filter(|lang| **lang != l.lang)
+    {
         let missing = l.untranslated(*lang);
         if !missing.is_empty() {
-            let line = i18n::f(M::CheckUntranslated, &[&lang.name(), &missing.join(", "), &l.lang.name()]);
+            let line = i18n::f(
+                M::CheckUntranslated,
+                &[&lang.name(), &missing.join(", "), &l.lang.name()],
+            );
             println!("{}", paint(&line, Style::Dim, color));
         }
     }
@@ -236,17 +323,36 @@ fn warn_untranslated(l: &Lesson, color: bool) {
 fn check_one(l: &Lesson, lang: Lang, color: bool) -> bool {
     let start = Instant::now();
     let quiet: Arc<dyn Sink> = Arc::new(Discard);
-    let report =
-        runner::run(l, quiet, Options { lang, before_step: None, live: false, wire: Show::Summary, pcap: None });
+    let report = runner::run(
+        l,
+        quiet,
+        Options {
+            lang,
+            before_step: None,
+            live: false,
+            wire: Show::Summary,
+            pcap: None,
+        },
+    );
     let ms = start.elapsed().as_millis();
     if report.passed() {
         let checks = report.outcomes.len();
         let counts = i18n::f(M::CheckCounts, &[&checks, &ms]);
-        println!("{}   {}/{} {counts}", paint(i18n::t(M::CheckOk), Style::Good, color), l.topic, l.name);
+        println!(
+            "{}   {}/{} {counts}",
+            paint(i18n::t(M::CheckOk), Style::Good, color),
+            l.topic,
+            l.name
+        );
         warn_untranslated(l, color);
         return true;
     }
-    println!("{} {}/{}", paint(i18n::t(M::CheckFail), Style::Bad, color), l.topic, l.name);
+    println!(
+        "{} {}/{}",
+        paint(i18n::t(M::CheckFail), Style::Bad, color),
+        l.topic,
+        l.name
+    );
     for f in report.failures() {
         println!("     {}", f.message);
     }

@@ -19,11 +19,19 @@ pub struct Got {
 
 impl Got {
     pub fn value(ret: i64) -> Got {
-        Got { ret, errno: None, data: None }
+        Got {
+            ret,
+            errno: None,
+            data: None,
+        }
     }
 
     pub fn err(e: &io::Error) -> Got {
-        Got { ret: -1, errno: e.raw_os_error().map(Errno::from_raw), data: None }
+        Got {
+            ret: -1,
+            errno: e.raw_os_error().map(Errno::from_raw),
+            data: None,
+        }
     }
 
     /// A call that returns nothing but success or an errno.
@@ -49,9 +57,14 @@ impl Got {
 pub fn compare(e: &Expect, got: &Got, ev: Option<&Event>) -> (Vec<String>, Vec<String>) {
     let mut met = Vec::new();
     let mut failed = Vec::new();
-    let mut note = |ok: bool, yes: String, no: String| if ok { met.push(yes) } else { failed.push(no) };
+    let mut note =
+        |ok: bool, yes: String, no: String| if ok { met.push(yes) } else { failed.push(no) };
     if let Some(r) = &e.ret {
-        note(ret_matches(r, got), r.to_string(), f(M::ExpectGot, &[r, &got.text()]));
+        note(
+            ret_matches(r, got),
+            r.to_string(),
+            f(M::ExpectGot, &[r, &got.text()]),
+        );
     }
     let same = |have: Option<TcpState>, want: Option<TcpState>| match (have, want) {
         (Some(h), Some(w)) => h.same_as(w),
@@ -61,18 +74,33 @@ pub fn compare(e: &Expect, got: &Got, ev: Option<&Event>) -> (Vec<String>, Vec<S
     if let Some(want) = e.state {
         let have = ev.and_then(|ev| ev.state);
         let (w, h) = (state_name(want), state_name(have));
-        note(same(have, want), f(M::ExpectStateMet, &[&w]), f(M::ExpectState, &[&w, &h]));
+        note(
+            same(have, want),
+            f(M::ExpectStateMet, &[&w]),
+            f(M::ExpectState, &[&w, &h]),
+        );
     }
     if let Some(want) = e.kernel {
         let have = ev.and_then(|ev| ev.kernel);
         let (w, h) = (state_or_gone(want), state_or_gone(have));
-        note(same(have, want), f(M::ExpectKernelMet, &[&w]), f(M::ExpectKernel, &[&w, &h]));
+        note(
+            same(have, want),
+            f(M::ExpectKernelMet, &[&w]),
+            f(M::ExpectKernel, &[&w, &h]),
+        );
     }
-    let queues = [("Recv-Q", e.recvq, ev.and_then(|ev| ev.recv_q)), ("Send-Q", e.sendq, ev.and_then(|ev| ev.send_q))];
+    let queues = [
+        ("Recv-Q", e.recvq, ev.and_then(|ev| ev.recv_q)),
+        ("Send-Q", e.sendq, ev.and_then(|ev| ev.send_q)),
+    ];
     for (what, want, have) in queues {
         if let Some(w) = want {
             let h = have.map_or("-".into(), |h| h.to_string());
-            note(have == Some(w), format!("{what} {w}"), f(M::ExpectQueue, &[&what, &w, &h]));
+            note(
+                have == Some(w),
+                format!("{what} {w}"),
+                f(M::ExpectQueue, &[&what, &w, &h]),
+            );
         }
     }
     (met, failed)

@@ -63,7 +63,10 @@ impl Text {
         if lang == self.lang {
             return Some(&self.own);
         }
-        self.translations.iter().find(|(l, _)| *l == lang).map(|(_, t)| t.as_str())
+        self.translations
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map(|(_, t)| t.as_str())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -238,7 +241,11 @@ impl Expect {
 /// One line of the script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepKind {
-    Call { sock: String, call: Call, expect: Expect },
+    Call {
+        sock: String,
+        call: Call,
+        expect: Expect,
+    },
     Note(Text),
 }
 
@@ -294,7 +301,11 @@ impl ParseError {
         let words: Vec<String> = msg
             .split(' ')
             .map(|w| match w.char_indices().nth(SHOWN_WORD) {
-                Some((at, _)) => format!("{}… ({} bytes)", &w[..at], w.trim_matches(['\'', '"', ':', ',']).len()),
+                Some((at, _)) => format!(
+                    "{}… ({} bytes)",
+                    &w[..at],
+                    w.trim_matches(['\'', '"', ':', ',']).len()
+                ),
                 None => w.to_string(),
             })
             .collect();
@@ -303,7 +314,11 @@ impl ParseError {
             msg.truncate(at);
             msg.push('…');
         }
-        ParseError { path: path.to_path_buf(), line, msg }
+        ParseError {
+            path: path.to_path_buf(),
+            line,
+            msg,
+        }
     }
 }
 
@@ -317,9 +332,14 @@ impl std::error::Error for ParseError {}
 
 /// The name a lesson file goes by: `03-three-way-handshake.lesson` → `three-way-handshake`.
 pub fn lesson_name(path: &Path) -> String {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     match stem.split_once('-') {
-        Some((num, rest)) if num.chars().all(|c| c.is_ascii_digit()) && !num.is_empty() => rest.to_string(),
+        Some((num, rest)) if num.chars().all(|c| c.is_ascii_digit()) && !num.is_empty() => {
+            rest.to_string()
+        }
         _ => stem,
     }
 }
@@ -327,7 +347,8 @@ pub fn lesson_name(path: &Path) -> String {
 /// Reads and parses a lesson file. A file that is not UTF-8 is refused at the line of its first
 /// bad byte.
 pub fn load(path: &Path) -> Result<Lesson, ParseError> {
-    let bytes = std::fs::read(path).map_err(|e| ParseError::new(path, 0, &format!("cannot read: {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| ParseError::new(path, 0, &format!("cannot read: {e}")))?;
     from_bytes(path, bytes)
 }
 
@@ -339,7 +360,10 @@ pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Lesson, ParseError> {
         let line = good.iter().filter(|b| **b == b'\n').count() + 1;
         let col = good.len() - good.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
         let byte = e.as_bytes()[good.len()];
-        err(line, format!("not UTF-8 (byte 0x{byte:02x} at column {col}): save the lesson as UTF-8"))
+        err(
+            line,
+            format!("not UTF-8 (byte 0x{byte:02x} at column {col}): save the lesson as UTF-8"),
+        )
     })?;
     parse(path, &text)
 }
@@ -359,7 +383,11 @@ pub const MAX_BUFFER: u64 = 16 << 20;
 /// Parses a lesson's text; `path` is used for names and messages.
 pub fn parse(path: &Path, text: &str) -> Result<Lesson, ParseError> {
     let err = |line: usize, msg: String| ParseError::new(path, line, &msg);
-    let topic = path.parent().and_then(|p| p.file_name()).map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let topic = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let lesson = Lesson {
         path: path.to_path_buf(),
         name: lesson_name(path),
@@ -372,7 +400,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Lesson, ParseError> {
         comments: Vec::new(),
         origin: super::Origin::BuiltIn,
     };
-    let mut p = Parser { lesson, names: Names::default(), after_note: false, texts_begun: false };
+    let mut p = Parser {
+        lesson,
+        names: Names::default(),
+        after_note: false,
+        texts_begun: false,
+    };
     for (i, raw) in text.lines().enumerate() {
         p.line(i + 1, raw.trim()).map_err(|(n, m)| err(n, m))?;
     }
@@ -406,7 +439,12 @@ impl Parser {
         }
         self.after_note = false;
         let (kind, expect_at) = parse_step(line, &mut self.names).map_err(|m| (n, m))?;
-        self.lesson.steps.push(Step { line: n, source: line.to_string(), expect_at, kind });
+        self.lesson.steps.push(Step {
+            line: n,
+            source: line.to_string(),
+            expect_at,
+            kind,
+        });
         Ok(())
     }
 
@@ -424,7 +462,10 @@ impl Parser {
         }
         self.texts_begun = true;
         let (base, lang) = match key.split_once('.') {
-            Some((base, code)) => (base, Some(language(code).ok_or_else(|| (n, unknown_language(code)))?)),
+            Some((base, code)) => (
+                base,
+                Some(language(code).ok_or_else(|| (n, unknown_language(code)))?),
+            ),
             None => (key, None),
         };
         // A translation into the lesson's own language is its own text.
@@ -474,9 +515,16 @@ impl Parser {
             }
         }
         if l.explain.own.is_empty() && !l.explain.translations.is_empty() {
-            return Err((1, "an 'explain:' translation without 'explain:' itself".into()));
+            return Err((
+                1,
+                "an 'explain:' translation without 'explain:' itself".into(),
+            ));
         }
-        if !l.steps.iter().any(|s| matches!(s.kind, StepKind::Call { .. })) {
+        if !l
+            .steps
+            .iter()
+            .any(|s| matches!(s.kind, StepKind::Call { .. }))
+        {
             return Err((1, "a lesson needs at least one step".into()));
         }
         let lang = l.lang;
@@ -496,13 +544,18 @@ fn language(code: &str) -> Option<Lang> {
 /// A language's code, as `--lang` and the lesson's `.es` suffixes write it.
 pub fn code(lang: Lang) -> String {
     use clap::ValueEnum;
-    lang.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+    lang.to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
 }
 
 fn unknown_language(code_given: &str) -> String {
     use clap::ValueEnum;
     let known: Vec<String> = Lang::value_variants().iter().map(|l| code(*l)).collect();
-    format!("unknown language '{code_given}' (lab speaks {})", known.join(", "))
+    format!(
+        "unknown language '{code_given}' (lab speaks {})",
+        known.join(", ")
+    )
 }
 
 impl Lesson {
@@ -512,14 +565,20 @@ impl Lesson {
             StepKind::Note(t) => Some(t),
             StepKind::Call { .. } => None,
         });
-        [&mut self.title, &mut self.question, &mut self.explain].into_iter().chain(notes)
+        [&mut self.title, &mut self.question, &mut self.explain]
+            .into_iter()
+            .chain(notes)
     }
 
     /// What has no translation into `lang` (`title`, `note at line 12` …): shown in the lesson's
     /// own language to a reader of `lang`.
     pub fn untranslated(&self, lang: Lang) -> Vec<String> {
         let mut out = Vec::new();
-        for (what, t) in [("title", &self.title), ("question", &self.question), ("explain", &self.explain)] {
+        for (what, t) in [
+            ("title", &self.title),
+            ("question", &self.question),
+            ("explain", &self.explain),
+        ] {
             if !t.is_empty() && t.translation(lang).is_none() {
                 out.push(what.to_string());
             }
@@ -540,7 +599,11 @@ impl Lesson {
 fn header(line: &str) -> Option<(&str, &str)> {
     let (key, rest) = line.split_once(':')?;
     let key = key.trim();
-    (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')).then_some((key, rest))
+    (!key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_'))
+    .then_some((key, rest))
 }
 
 /// One word of a step line, and the byte offset where it starts.
@@ -608,9 +671,15 @@ fn escape(chars: &mut impl Iterator<Item = (usize, char)>) -> Result<u8, String>
         Some('"') => b'"',
         Some('x') => {
             let hex: String = chars.take(2).map(|(_, c)| c).collect();
-            u8::from_str_radix(&hex, 16).map_err(|_| format!("bad escape \\x{hex}: two hex digits expected"))?
+            u8::from_str_radix(&hex, 16)
+                .map_err(|_| format!("bad escape \\x{hex}: two hex digits expected"))?
         }
-        other => return Err(format!("unknown escape \\{}", other.map(String::from).unwrap_or_default())),
+        other => {
+            return Err(format!(
+                "unknown escape \\{}",
+                other.map(String::from).unwrap_or_default()
+            ))
+        }
     })
 }
 
@@ -659,14 +728,28 @@ fn parse_step(line: &str, names: &mut Names) -> Result<(StepKind, usize), String
     let expect_at = ws.get(split).map_or(line.len(), |(at, _)| *at);
     let ws: Vec<Word> = ws.into_iter().map(|(_, w)| w).collect();
     let (head, tail) = ws.split_at(split);
-    let sock = head.first().and_then(Word::plain).ok_or("a step starts with a socket name")?.to_string();
+    let sock = head
+        .first()
+        .and_then(Word::plain)
+        .ok_or("a step starts with a socket name")?
+        .to_string();
     if !valid_name(&sock) {
-        return Err(format!("'{sock}' is not a socket name (letters, digits, _)"));
+        return Err(format!(
+            "'{sock}' is not a socket name (letters, digits, _)"
+        ));
     }
-    let word =
-        head.get(1).and_then(Word::plain).ok_or(format!("what does {sock} call? (socket, bind, connect, ...)"))?;
+    let word = head.get(1).and_then(Word::plain).ok_or(format!(
+        "what does {sock} call? (socket, bind, connect, ...)"
+    ))?;
     let call = parse_call(&sock, word, &head[2..], names)?;
-    Ok((StepKind::Call { sock, call, expect: expectations(tail)? }, expect_at))
+    Ok((
+        StepKind::Call {
+            sock,
+            call,
+            expect: expectations(tail)?,
+        },
+        expect_at,
+    ))
 }
 
 /// The arguments of a call, with the messages for a missing one.
@@ -677,7 +760,10 @@ struct Args<'a> {
 
 impl<'a> Args<'a> {
     fn plain(&self, i: usize, what: &str) -> Result<&'a str, String> {
-        self.words.get(i).and_then(Word::plain).ok_or(format!("{} needs {what}", self.call))
+        self.words
+            .get(i)
+            .and_then(Word::plain)
+            .ok_or(format!("{} needs {what}", self.call))
     }
 
     fn number<T: std::str::FromStr>(&self, i: usize, what: &str, bad: &str) -> Result<T, String> {
@@ -685,13 +771,24 @@ impl<'a> Args<'a> {
     }
 
     /// A number within `range`, else a message that says the range.
-    fn bounded<T>(&self, i: usize, what: &str, bad: &str, range: std::ops::RangeInclusive<T>) -> Result<T, String>
+    fn bounded<T>(
+        &self,
+        i: usize,
+        what: &str,
+        bad: &str,
+        range: std::ops::RangeInclusive<T>,
+    ) -> Result<T, String>
     where
         T: std::str::FromStr + PartialOrd + fmt::Display,
     {
         let n: T = self.number(i, what, bad)?;
         if !range.contains(&n) {
-            return Err(format!("{} takes {what} from {} to {}, not {n}", self.call, range.start(), range.end()));
+            return Err(format!(
+                "{} takes {what} from {} to {}, not {n}",
+                self.call,
+                range.start(),
+                range.end()
+            ));
         }
         Ok(n)
     }
@@ -701,7 +798,11 @@ impl<'a> Args<'a> {
 fn parse_call(sock: &str, word: &str, words: &[Word], names: &mut Names) -> Result<Call, String> {
     let a = Args { call: word, words };
     let Some(syscall) = Syscall::from_lesson_word(word) else {
-        return if word == "wait" { wait_call(sock, &a, names) } else { Err(unknown_call(word)) };
+        return if word == "wait" {
+            wait_call(sock, &a, names)
+        } else {
+            Err(unknown_call(word))
+        };
     };
     match syscall {
         Syscall::Socket => return socket_call(sock, &a, names),
@@ -713,17 +814,23 @@ fn parse_call(sock: &str, word: &str, words: &[Word], names: &mut Names) -> Resu
         Syscall::Setsockopt => setsockopt_call(&a)?,
         Syscall::Fcntl => Call::Nonblock,
         Syscall::Bind => Call::Bind(target(0, "an address")?),
-        Syscall::Listen => {
-            Call::Listen(a.bounded(0, "a backlog", "listen's backlog must be a number", 0..=MAX_BACKLOG)?)
-        }
+        Syscall::Listen => Call::Listen(a.bounded(
+            0,
+            "a backlog",
+            "listen's backlog must be a number",
+            0..=MAX_BACKLOG,
+        )?),
         Syscall::Accept4 => accept_call(&a, names)?,
         Syscall::Connect => Call::Connect(target(0, "an address or socket name")?),
         Syscall::Send => Call::Send(data(words.first())?),
         Syscall::Recv => recv_call(&a)?,
         Syscall::Sendto => Call::SendTo(target(0, "an address")?, data(words.get(1))?),
-        Syscall::Recvfrom => {
-            Call::RecvFrom(a.bounded(0, "a length", "recvfrom's length must be a number", 0..=MAX_RECV)?)
-        }
+        Syscall::Recvfrom => Call::RecvFrom(a.bounded(
+            0,
+            "a length",
+            "recvfrom's length must be a number",
+            0..=MAX_RECV,
+        )?),
         Syscall::Shutdown => shutdown_call(&a)?,
         Syscall::Close => {
             names.live.remove(sock);
@@ -747,7 +854,9 @@ fn unknown_call(word: &str) -> String {
 
 fn socket_call(sock: &str, a: &Args, names: &mut Names) -> Result<Call, String> {
     if !names.is_new(sock) {
-        return Err(format!("a socket named '{sock}' already exists: pick another name"));
+        return Err(format!(
+            "a socket named '{sock}' already exists: pick another name"
+        ));
     }
     let (mut udp, mut v6) = (false, false);
     for w in a.words {
@@ -766,7 +875,10 @@ fn socket_call(sock: &str, a: &Args, names: &mut Names) -> Result<Call, String> 
 fn setsockopt_call(a: &Args) -> Result<Call, String> {
     let name = a.plain(0, "an option")?;
     if !sockopt::NAMES.contains(&name) {
-        return Err(format!("unknown option {name} ({})", sockopt::NAMES.join(", ")));
+        return Err(format!(
+            "unknown option {name} ({})",
+            sockopt::NAMES.join(", ")
+        ));
     }
     let max = match name {
         "SO_LINGER" => MAX_LINGER_S,
@@ -774,22 +886,34 @@ fn setsockopt_call(a: &Args) -> Result<Call, String> {
         _ => 1,
     };
     let value = a.bounded(1, "a value", "the option's value must be a number", 0..=max)?;
-    Ok(Call::SetOpt(SockOpt::parse(name, value).ok_or(format!("unknown option {name}"))?))
+    Ok(Call::SetOpt(
+        SockOpt::parse(name, value).ok_or(format!("unknown option {name}"))?,
+    ))
 }
 
 fn accept_call(a: &Args, names: &mut Names) -> Result<Call, String> {
-    let (Ok("->"), Some(new)) = (a.plain(0, "-> NAME"), a.words.get(1).and_then(Word::plain)) else {
+    let (Ok("->"), Some(new)) = (a.plain(0, "-> NAME"), a.words.get(1).and_then(Word::plain))
+    else {
         return Err("accept names the new socket: accept -> NAME".into());
     };
     if !valid_name(new) || !names.is_new(new) {
-        return Err(format!("'{new}' cannot name the accepted socket: pick a new name"));
+        return Err(format!(
+            "'{new}' cannot name the accepted socket: pick a new name"
+        ));
     }
     names.add(new);
-    Ok(Call::Accept { new: new.to_string() })
+    Ok(Call::Accept {
+        new: new.to_string(),
+    })
 }
 
 fn recv_call(a: &Args) -> Result<Call, String> {
-    let len = a.bounded(0, "a length", "recv's length must be a number", 0..=MAX_RECV)?;
+    let len = a.bounded(
+        0,
+        "a length",
+        "recv's length must be a number",
+        0..=MAX_RECV,
+    )?;
     let mut flags = 0;
     for w in &a.words[1..] {
         flags |= match w.plain() {
@@ -822,13 +946,20 @@ fn poll_call(a: &Args, names: &Names) -> Result<Call, String> {
         Some(_) => a.bounded(1, "a timeout", "poll's timeout is in ms", 0..=MAX_POLL_MS)?,
         None => 1000,
     };
-    Ok(Call::Poll { out, ms, others: watched(a, 2, names)? })
+    Ok(Call::Poll {
+        out,
+        ms,
+        others: watched(a, 2, names)?,
+    })
 }
 
 /// `epoll MS [SOCKETS…]`: readability of this socket and the others, with epoll.
 fn epoll_call(a: &Args, names: &Names) -> Result<Call, String> {
     let ms = a.bounded(0, "a timeout", "epoll's timeout is in ms", 0..=MAX_POLL_MS)?;
-    Ok(Call::Epoll { ms, others: watched(a, 1, names)? })
+    Ok(Call::Epoll {
+        ms,
+        others: watched(a, 1, names)?,
+    })
 }
 
 /// The sockets named from word `from` on, each one open.
@@ -848,13 +979,18 @@ fn wait_call(sock: &str, a: &Args, names: &Names) -> Result<Call, String> {
     if names.is_new(sock) {
         names.need_live(sock)?;
     }
-    Ok(Call::Wait(match (a.plain(0, "state, kernel or recvq")?, a.plain(1, "a value")?) {
-        ("state", s) => Cond::State(state(s)?),
-        ("kernel", "gone") => Cond::Kernel(None),
-        ("kernel", s) => Cond::Kernel(Some(state(s)?)),
-        ("recvq", n) => Cond::RecvQ(n.parse().map_err(|_| "recvq takes a number".to_string())?),
-        _ => return Err("wait takes: state S, kernel S, kernel gone, recvq N".into()),
-    }))
+    Ok(Call::Wait(
+        match (
+            a.plain(0, "state, kernel or recvq")?,
+            a.plain(1, "a value")?,
+        ) {
+            ("state", s) => Cond::State(state(s)?),
+            ("kernel", "gone") => Cond::Kernel(None),
+            ("kernel", s) => Cond::Kernel(Some(state(s)?)),
+            ("recvq", n) => Cond::RecvQ(n.parse().map_err(|_| "recvq takes a number".to_string())?),
+            _ => return Err("wait takes: state S, kernel S, kernel gone, recvq N".into()),
+        },
+    ))
 }
 
 fn expectations(tail: &[Word]) -> Result<Expect, String> {
@@ -879,10 +1015,20 @@ fn expectations(tail: &[Word]) -> Result<Expect, String> {
                 e.kernel = Some(if s == "gone" { None } else { Some(state(s)?) });
             }
             "recvq" | "sendq" => {
-                let n: u32 = next_plain.and_then(|s| s.parse().ok()).ok_or(format!("'{key}' needs a number"))?;
-                *(if key == "recvq" { &mut e.recvq } else { &mut e.sendq }) = Some(n);
+                let n: u32 = next_plain
+                    .and_then(|s| s.parse().ok())
+                    .ok_or(format!("'{key}' needs a number"))?;
+                *(if key == "recvq" {
+                    &mut e.recvq
+                } else {
+                    &mut e.sendq
+                }) = Some(n);
             }
-            other => return Err(format!("unexpected '{other}' after the expectations (= state kernel recvq sendq)")),
+            other => {
+                return Err(format!(
+                    "unexpected '{other}' after the expectations (= state kernel recvq sendq)"
+                ))
+            }
         }
         i += 2;
     }
@@ -895,21 +1041,28 @@ fn result(words: &[Word]) -> Result<(Ret, usize), String> {
         Word::Str(b) => (Ret::Data(b.clone()), 1),
         Word::Plain(s) if s == "..." => (Ret::Any, 1),
         Word::Plain(s) if s == "-1" => {
-            let name = words.get(1).and_then(Word::plain).ok_or("'= -1' needs the errno's name: = -1 ECONNREFUSED")?;
-            let errno = names::errno_from_name(name)
-                .ok_or(format!("'{name}' is not an errno name (ECONNREFUSED, EAGAIN, ...)"))?;
+            let name = words
+                .get(1)
+                .and_then(Word::plain)
+                .ok_or("'= -1' needs the errno's name: = -1 ECONNREFUSED")?;
+            let errno = names::errno_from_name(name).ok_or(format!(
+                "'{name}' is not an errno name (ECONNREFUSED, EAGAIN, ...)"
+            ))?;
             (Ret::Errno(errno), 2)
         }
         Word::Plain(s) => (
-            Ret::Value(s.parse().map_err(|_| format!("'{s}' is not a result (a number, \"data\", -1 ERRNO or ...)"))?),
+            Ret::Value(s.parse().map_err(|_| {
+                format!("'{s}' is not a result (a number, \"data\", -1 ERRNO or ...)")
+            })?),
             1,
         ),
     })
 }
 
 fn state(s: &str) -> Result<TcpState, String> {
-    TcpState::parse(s)
-        .ok_or(format!("unknown TCP state '{s}' (ESTAB, LISTEN, SYN-SENT, FIN-WAIT-2, CLOSE-WAIT, TIME-WAIT, ...)"))
+    TcpState::parse(s).ok_or(format!(
+        "unknown TCP state '{s}' (ESTAB, LISTEN, SYN-SENT, FIN-WAIT-2, CLOSE-WAIT, TIME-WAIT, ...)"
+    ))
 }
 
 fn data(w: Option<&Word>) -> Result<Vec<u8>, String> {
@@ -964,33 +1117,49 @@ mod tests {
         assert_eq!(l.name, "demo");
         assert_eq!(l.topic, "x");
         assert_eq!(l.steps.len(), 11);
-        let StepKind::Call { call, expect, .. } = &l.steps[2].kind else { panic!() };
+        let StepKind::Call { call, expect, .. } = &l.steps[2].kind else {
+            panic!()
+        };
         assert_eq!(call, &Call::Listen(8));
         assert_eq!(expect.state, Some(Some(TcpState::Listen)));
         assert_eq!(expect.sendq, Some(8));
-        let StepKind::Call { expect, .. } = &l.steps[8].kind else { panic!() };
+        let StepKind::Call { expect, .. } = &l.steps[8].kind else {
+            panic!()
+        };
         assert_eq!(expect.ret, Some(Ret::Data(b"hola\n".to_vec())));
     }
 
     #[test]
     fn errors_name_the_line() {
         let e = p(&format!("{HEAD}srv socket\nsrv bind nowhere = 0\n")).unwrap_err();
-        assert_eq!(e.to_string(), "lessons/x/01-demo.lesson:6: 'nowhere' is neither an address nor a socket's name");
+        assert_eq!(
+            e.to_string(),
+            "lessons/x/01-demo.lesson:6: 'nowhere' is neither an address nor a socket's name"
+        );
         let e = p(&format!("{HEAD}srv socket\nsrv frobnicate\n")).unwrap_err();
         assert_eq!(e.line, 6);
         assert!(e.msg.starts_with("unknown call 'frobnicate'"));
         let e = p(&format!("{HEAD}cli connect srv\n")).unwrap_err();
         assert!(e.msg.contains("no socket named 'cli'"), "{e}");
         let e = p(&format!("{HEAD}srv socket\nsrv close\nsrv listen 1\n")).unwrap_err();
-        assert_eq!((e.line, e.msg.as_str()), (7, "'srv' was closed by an earlier step"));
+        assert_eq!(
+            (e.line, e.msg.as_str()),
+            (7, "'srv' was closed by an earlier step")
+        );
         let e = p(&format!("{HEAD}srv socket state ESTABLISHED kernel NOPE\n")).unwrap_err();
         assert!(e.msg.starts_with("unknown TCP state 'NOPE'"));
         let e = p("title.es: T\nquestion: Q\nsrv socket\n").unwrap_err();
         assert_eq!(e.msg, "missing 'title:' line");
         let e = p(&format!("{HEAD}srv socket\nnote.es: sin nota\n")).unwrap_err();
-        assert_eq!((e.line, e.msg.as_str()), (6, "'note.es:' must follow a 'note:' line"));
+        assert_eq!(
+            (e.line, e.msg.as_str()),
+            (6, "'note.es:' must follow a 'note:' line")
+        );
         let e = p(&format!("{HEAD}title.pt: T\nsrv socket\n")).unwrap_err();
-        assert_eq!((e.line, e.msg.as_str()), (5, "unknown language 'pt' (lab speaks en, es)"));
+        assert_eq!(
+            (e.line, e.msg.as_str()),
+            (5, "unknown language 'pt' (lab speaks en, es)")
+        );
         let e = p(&format!("{HEAD}lang: es\nsrv socket\n")).unwrap_err();
         assert_eq!(e.msg, "'lang:' goes before the lesson's first text");
         let e = p(&format!("{HEAD}srv socket\nsrv send \"open\n")).unwrap_err();
@@ -1002,55 +1171,113 @@ mod tests {
     #[test]
     fn a_lesson_in_one_language_falls_back_to_it() {
         let l = p("title: T\nquestion: Q\nsrv socket\nnote: only English\nsrv close\n").unwrap();
-        let StepKind::Note(note) = &l.steps[1].kind else { panic!() };
-        assert_eq!((l.title.get(Lang::Es), note.get(Lang::Es)), ("T", "only English"));
+        let StepKind::Note(note) = &l.steps[1].kind else {
+            panic!()
+        };
+        assert_eq!(
+            (l.title.get(Lang::Es), note.get(Lang::Es)),
+            ("T", "only English")
+        );
         assert_eq!(l.untranslated(Lang::Es), ["title", "question", "note:4"]);
         assert!(l.untranslated(Lang::En).is_empty());
         let l = p(&format!("{HEAD}srv socket\nnote: hi\nnote.es: hola\n")).unwrap();
         assert!(l.untranslated(Lang::Es).is_empty());
         // Written in Spanish, translated in part into English.
-        let l = p("lang: es\ntitle: Título\ntitle.en: Title\nquestion: ¿Qué?\nsrv socket\nnote: nota\n").unwrap();
-        assert_eq!((l.lang, l.title.get(Lang::En), l.title.get(Lang::Es)), (Lang::Es, "Title", "Título"));
+        let l = p(
+            "lang: es\ntitle: Título\ntitle.en: Title\nquestion: ¿Qué?\nsrv socket\nnote: nota\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (l.lang, l.title.get(Lang::En), l.title.get(Lang::Es)),
+            (Lang::Es, "Title", "Título")
+        );
         assert_eq!(l.question.get(Lang::En), "¿Qué?");
         assert_eq!(l.untranslated(Lang::En), ["question", "note:6"]);
     }
 
     #[test]
     fn a_step_knows_where_its_expectations_begin_and_comments_are_kept() {
-        let l = p(&format!("# why\n{HEAD}srv socket   state CLOSE\nsrv  close\n# bye\n")).unwrap();
-        assert_eq!(l.comments, vec![(1, "why".to_string()), (8, "bye".to_string())]);
+        let l = p(&format!(
+            "# why\n{HEAD}srv socket   state CLOSE\nsrv  close\n# bye\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            l.comments,
+            vec![(1, "why".to_string()), (8, "bye".to_string())]
+        );
         let s = &l.steps[0];
-        assert_eq!((&s.source[..s.expect_at], &s.source[s.expect_at..]), ("srv socket   ", "state CLOSE"));
+        assert_eq!(
+            (&s.source[..s.expect_at], &s.source[s.expect_at..]),
+            ("srv socket   ", "state CLOSE")
+        );
         assert_eq!(l.steps[1].expect_at, l.steps[1].source.len());
-        let StepKind::Call { call, .. } = &l.steps[1].kind else { panic!() };
+        let StepKind::Call { call, .. } = &l.steps[1].kind else {
+            panic!()
+        };
         assert_eq!(call.syscall(), Some(Syscall::Close));
     }
 
     #[test]
     fn errnos_and_options_are_checked_when_parsed() {
-        let l = p(&format!("{HEAD}cli socket\ncli connect 127.0.0.1:9 = -1 ECONNREFUSED\n")).unwrap();
-        let StepKind::Call { expect, .. } = &l.steps[1].kind else { panic!() };
+        let l = p(&format!(
+            "{HEAD}cli socket\ncli connect 127.0.0.1:9 = -1 ECONNREFUSED\n"
+        ))
+        .unwrap();
+        let StepKind::Call { expect, .. } = &l.steps[1].kind else {
+            panic!()
+        };
         assert_eq!(expect.ret, Some(Ret::Errno(Errno::ECONNREFUSED)));
-        let e = p(&format!("{HEAD}cli socket\ncli connect 127.0.0.1:9 = -1 ECONREFUSED\n")).unwrap_err();
-        assert_eq!(e.msg, "'ECONREFUSED' is not an errno name (ECONNREFUSED, EAGAIN, ...)");
+        let e = p(&format!(
+            "{HEAD}cli socket\ncli connect 127.0.0.1:9 = -1 ECONREFUSED\n"
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e.msg,
+            "'ECONREFUSED' is not an errno name (ECONNREFUSED, EAGAIN, ...)"
+        );
         let e = p(&format!("{HEAD}cli socket\ncli setsockopt SO_BOGUS 1\n")).unwrap_err();
-        assert!(e.msg.starts_with("unknown option SO_BOGUS (SO_REUSEADDR, "), "{e}");
+        assert!(
+            e.msg.starts_with("unknown option SO_BOGUS (SO_REUSEADDR, "),
+            "{e}"
+        );
         let l = p(&format!("{HEAD}cli socket\ncli setsockopt SO_LINGER 0\n")).unwrap();
-        let StepKind::Call { call, .. } = &l.steps[1].kind else { panic!() };
-        assert_eq!(call, &Call::SetOpt(SockOpt::Linger(Some(std::time::Duration::ZERO))));
+        let StepKind::Call { call, .. } = &l.steps[1].kind else {
+            panic!()
+        };
+        assert_eq!(
+            call,
+            &Call::SetOpt(SockOpt::Linger(Some(std::time::Duration::ZERO)))
+        );
     }
 
     #[test]
     fn every_number_is_bounded_when_parsed() {
         let bad = |step: &str| p(&format!("{HEAD}s socket\n{step}\n")).unwrap_err();
-        assert_eq!(bad("s recv 99999999999").msg, "recv takes a length from 0 to 1048576, not 99999999999");
-        assert_eq!(bad("s poll in -5").msg, "poll takes a timeout from 0 to 3000, not -5");
+        assert_eq!(
+            bad("s recv 99999999999").msg,
+            "recv takes a length from 0 to 1048576, not 99999999999"
+        );
+        assert_eq!(
+            bad("s poll in -5").msg,
+            "poll takes a timeout from 0 to 3000, not -5"
+        );
         assert_eq!(bad("s poll in 999999").line, 6);
-        assert!(bad("s listen -1").msg.starts_with("listen takes a backlog from 0 to 4096"));
-        assert!(bad("s setsockopt SO_LINGER 100000").msg.starts_with("setsockopt takes a value from 0 to 3"));
-        assert!(bad("s setsockopt TCP_NODELAY 7").msg.starts_with("setsockopt takes a value from 0 to 1"));
-        assert!(bad("s recvfrom 5000000").msg.starts_with("recvfrom takes a length"));
-        assert!(p(&format!("{HEAD}s socket\ns setsockopt SO_RCVBUF 4096\ns poll in 0\n")).is_ok());
+        assert!(bad("s listen -1")
+            .msg
+            .starts_with("listen takes a backlog from 0 to 4096"));
+        assert!(bad("s setsockopt SO_LINGER 100000")
+            .msg
+            .starts_with("setsockopt takes a value from 0 to 3"));
+        assert!(bad("s setsockopt TCP_NODELAY 7")
+            .msg
+            .starts_with("setsockopt takes a value from 0 to 1"));
+        assert!(bad("s recvfrom 5000000")
+            .msg
+            .starts_with("recvfrom takes a length"));
+        assert!(p(&format!(
+            "{HEAD}s socket\ns setsockopt SO_RCVBUF 4096\ns poll in 0\n"
+        ))
+        .is_ok());
     }
 
     #[test]
@@ -1062,7 +1289,13 @@ mod tests {
         bytes.extend_from_slice(b"s send \"caf\xe9\"\n");
         std::fs::write(&path, bytes).unwrap();
         let e = load(&path).unwrap_err();
-        assert_eq!((e.line, e.msg.as_str()), (6, "not UTF-8 (byte 0xe9 at column 12): save the lesson as UTF-8"));
+        assert_eq!(
+            (e.line, e.msg.as_str()),
+            (
+                6,
+                "not UTF-8 (byte 0xe9 at column 12): save the lesson as UTF-8"
+            )
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -1076,7 +1309,10 @@ mod tests {
 
     #[test]
     fn names_drop_the_number() {
-        assert_eq!(lesson_name(Path::new("a/03-three-way-handshake.lesson")), "three-way-handshake");
+        assert_eq!(
+            lesson_name(Path::new("a/03-three-way-handshake.lesson")),
+            "three-way-handshake"
+        );
         assert_eq!(lesson_name(Path::new("a/udp-vs-tcp.lesson")), "udp-vs-tcp");
     }
 }

@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 
 /// The lessons built into lab: the source tree's `lessons/` when lab was built (`build.rs` has
 /// cargo rebuild when it changes), so that an installed `lab` has them without its clone.
-static BUILT_IN: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/lessons");
+static BUILT_IN: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/lessons");
 
 /// Where a lesson came from, as `lesson list` says it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -48,8 +49,12 @@ struct Entry {
 impl Library {
     /// The built-in lessons, and `folder` (else `$LAB_LESSONS`) if given.
     pub fn new(folder: Option<&Path>) -> Library {
-        let folder = folder.map(Path::to_path_buf).or_else(|| std::env::var_os("LAB_LESSONS").map(PathBuf::from));
-        Library { folder: folder.filter(|f| !f.as_os_str().is_empty()) }
+        let folder = folder
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("LAB_LESSONS").map(PathBuf::from));
+        Library {
+            folder: folder.filter(|f| !f.as_os_str().is_empty()),
+        }
     }
 
     /// Whether the instructor's folder, if any, can be read; the error says what is wrong.
@@ -69,13 +74,19 @@ impl Library {
         if let Some(dir) = &self.folder {
             for p in files(dir) {
                 let rel = p.strip_prefix(dir).unwrap_or(&p).to_path_buf();
-                all.push(Entry { origin: Origin::Folder(dir.clone()), rel });
+                all.push(Entry {
+                    origin: Origin::Folder(dir.clone()),
+                    rel,
+                });
             }
         }
         let theirs: Vec<String> = all.iter().map(|e| format::lesson_name(&e.rel)).collect();
         for rel in built_in {
             if !theirs.contains(&format::lesson_name(&rel)) {
-                all.push(Entry { origin: Origin::BuiltIn, rel });
+                all.push(Entry {
+                    origin: Origin::BuiltIn,
+                    rel,
+                });
             }
         }
         all.sort_by(|a, b| a.rel.cmp(&b.rel));
@@ -91,21 +102,34 @@ impl Library {
     pub fn find(&self, name: &str) -> Result<Lesson, String> {
         let as_path = Path::new(name);
         if as_path.extension().is_some_and(|x| x == "lesson") && as_path.is_file() {
-            return format::load(as_path).map(|l| in_folder(l, as_path)).map_err(|e| e.to_string());
+            return format::load(as_path)
+                .map(|l| in_folder(l, as_path))
+                .map_err(|e| e.to_string());
         }
         let entries = self.entries();
-        let matches: Vec<&Entry> = entries.iter().filter(|e| format::lesson_name(&e.rel) == name).collect();
+        let matches: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| format::lesson_name(&e.rel) == name)
+            .collect();
         match matches.as_slice() {
             [one] => load(one).map_err(|e| e.to_string()),
             [] => {
-                let names: Vec<String> = entries.iter().map(|e| format::lesson_name(&e.rel)).collect();
+                let names: Vec<String> = entries
+                    .iter()
+                    .map(|e| format::lesson_name(&e.rel))
+                    .collect();
                 let place = self.describe();
                 if let Some(close) = did_you_mean(name, &names) {
                     return Err(i18n::f(M::DidYouMean, &[&name, &place, &close]));
                 }
-                Err(i18n::f(M::NoSuchLesson, &[&name, &place, &names.join(", ")]))
+                Err(i18n::f(
+                    M::NoSuchLesson,
+                    &[&name, &place, &names.join(", ")],
+                ))
             }
-            _ => Err(format!("several lessons are named '{name}': give the file's path")),
+            _ => Err(format!(
+                "several lessons are named '{name}': give the file's path"
+            )),
         }
     }
 
@@ -130,7 +154,10 @@ fn load(e: &Entry) -> Result<Lesson, ParseError> {
     let mut lesson = match &e.origin {
         Origin::BuiltIn => {
             let shown = Path::new("lessons").join(&e.rel);
-            let bytes = BUILT_IN.get_file(&e.rel).map(|f| f.contents().to_vec()).unwrap_or_default();
+            let bytes = BUILT_IN
+                .get_file(&e.rel)
+                .map(|f| f.contents().to_vec())
+                .unwrap_or_default();
             format::from_bytes(&shown, bytes)?
         }
         Origin::Folder(dir) => format::load(&dir.join(&e.rel))?,
@@ -188,7 +215,9 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut todo = vec![(dir.to_path_buf(), 0)];
     while let Some((d, depth)) = todo.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             let hidden = e.file_name().to_string_lossy().starts_with('.');
@@ -212,10 +241,16 @@ mod tests {
 
     #[test]
     fn a_mistyped_lesson_name_gets_a_suggestion() {
-        let names: Vec<String> = ["lifecycle", "framing", "half-close", "time-wait"].map(String::from).into();
+        let names: Vec<String> = ["lifecycle", "framing", "half-close", "time-wait"]
+            .map(String::from)
+            .into();
         assert_eq!(did_you_mean("lifecyle", &names), Some("lifecycle"));
         assert_eq!(did_you_mean("framin", &names), Some("framing"));
-        assert_eq!(did_you_mean("half", &names), Some("half-close"), "the only one containing it");
+        assert_eq!(
+            did_you_mean("half", &names),
+            Some("half-close"),
+            "the only one containing it"
+        );
         assert_eq!(did_you_mean("zzz", &names), None);
     }
 }

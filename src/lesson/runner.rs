@@ -105,7 +105,10 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: Options) -> Report {
         columns: Vec::new(),
     };
     let lang = opts.lang;
-    r.tracer.note(LESSON_ACTOR, &format!("{} — {}", lesson.title.get(lang), lesson.question.get(lang)));
+    r.tracer.note(
+        LESSON_ACTOR,
+        &format!("{} — {}", lesson.title.get(lang), lesson.question.get(lang)),
+    );
     if !lesson.explain.is_empty() {
         r.tracer.note(LESSON_ACTOR, lesson.explain.get(lang));
     }
@@ -124,7 +127,12 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: Options) -> Report {
     }
     r.clean_up(lang);
     r.tracer.wire_summary();
-    Report { outcomes: r.outcomes, events: r.collector.events(), columns: r.columns, stopped_at }
+    Report {
+        outcomes: r.outcomes,
+        events: r.collector.events(),
+        columns: r.columns,
+        stopped_at,
+    }
 }
 
 struct Runner<'a> {
@@ -141,7 +149,9 @@ struct Runner<'a> {
 impl Runner<'_> {
     fn step(&mut self, line: usize, name: &str, call: &Call, expect: &Expect) {
         let first_event = self.collector.len();
-        let Some(got) = self.call(line, name, call) else { return };
+        let Some(got) = self.call(line, name, call) else {
+            return;
+        };
         // The step's own event: its call, made by its socket (a kernel event about another
         // connection may have been reported after it).
         let want = call.syscall();
@@ -169,9 +179,17 @@ impl Runner<'_> {
 
     /// Reports an expectation met or not, in the trace and in the report.
     fn record(&mut self, line: usize, name: &str, ok: bool, msg: String) {
-        let message = if ok { msg } else { format!("{}:{line}: {msg}", self.lesson.path.display()) };
+        let message = if ok {
+            msg
+        } else {
+            format!("{}:{line}: {msg}", self.lesson.path.display())
+        };
         let mut ev = Event::words(Kind::Check, name, message.clone());
-        ev.verdict = if ok { Verdict::Agrees } else { Verdict::Differs };
+        ev.verdict = if ok {
+            Verdict::Agrees
+        } else {
+            Verdict::Differs
+        };
         self.tracer.emit(ev);
         self.outcomes.push(Outcome { line, ok, message });
     }
@@ -200,7 +218,9 @@ impl Runner<'_> {
     /// (Recv-Q), a connection's received bytes or the end of its stream. A UDP socket is not
     /// in that table: its guard is a `poll()`, traced like any call.
     fn ready(&self, name: &str) -> bool {
-        let Some(s) = self.sock(name) else { return false };
+        let Some(s) = self.sock(name) else {
+            return false;
+        };
         if self.socks[name].nonblocking || s.is_read_shut() {
             return true;
         }
@@ -210,29 +230,39 @@ impl Runner<'_> {
         wait_until(WAIT_LIMIT, || {
             let row = self.kernel_row(name);
             let queued = row.as_ref().is_some_and(|r| r.recv_q > 0);
-            let listening = row.as_ref().is_some_and(|r| r.state == Some(TcpState::Listen));
+            let listening = row
+                .as_ref()
+                .is_some_and(|r| r.state == Some(TcpState::Listen));
             queued || (!listening && transitions::recv_returns_at_once(row.and_then(|r| r.state)))
         })
     }
 
     /// The guard of a socket the table does not list: `poll(POLLIN)`, at most [`WAIT_LIMIT`].
     fn poll_guard(&self, name: &str) -> bool {
-        let Some(s) = self.sock(name) else { return false };
+        let Some(s) = self.sock(name) else {
+            return false;
+        };
         self.tracer.note(name, t(M::GuardNote));
         let mut fds = [PollFd::new(s.as_fd(), PollFlags::POLLIN)];
         let ms = u16::try_from(WAIT_LIMIT.as_millis()).unwrap_or(u16::MAX);
-        crate::trace::poll::poll(Some(&self.tracer), name, &mut fds, PollTimeout::from(ms)).is_ok_and(|n| n > 0)
+        crate::trace::poll::poll(Some(&self.tracer), name, &mut fds, PollTimeout::from(ms))
+            .is_ok_and(|n| n > 0)
     }
 
     /// The sockets the lesson left open are closed, each by a traced `close()`, in the order
     /// they were made: nothing the lab does on a socket is hidden from the trace.
     fn clean_up(&mut self, lang: Lang) {
-        let open: Vec<String> =
-            self.columns.iter().flat_map(|(_, socks)| socks.clone()).filter(|n| self.sock(n).is_some()).collect();
+        let open: Vec<String> = self
+            .columns
+            .iter()
+            .flat_map(|(_, socks)| socks.clone())
+            .filter(|n| self.sock(n).is_some())
+            .collect();
         if open.is_empty() {
             return;
         }
-        self.tracer.note(LESSON_ACTOR, crate::i18n::text_in(M::CleanUp, lang));
+        self.tracer
+            .note(LESSON_ACTOR, crate::i18n::text_in(M::CleanUp, lang));
         for name in open {
             if let Some(s) = self.socks.get_mut(&name).and_then(|s| s.s.take()) {
                 let _ = s.close();
@@ -243,9 +273,15 @@ impl Runner<'_> {
     /// Remembers the socket's ends from its last call's event: what `wait` and targets use
     /// once the fd is gone.
     fn remember_ends(&mut self, name: &str, first_event: usize) {
-        let last =
-            self.collector.since(first_event).into_iter().rev().find(|e| e.kind == Kind::Call && e.actor == name);
-        let (Some(ev), Some(s)) = (last, self.socks.get_mut(name)) else { return };
+        let last = self
+            .collector
+            .since(first_event)
+            .into_iter()
+            .rev()
+            .find(|e| e.kind == Kind::Call && e.actor == name);
+        let (Some(ev), Some(s)) = (last, self.socks.get_mut(name)) else {
+            return;
+        };
         // accept4()'s event shows the new connection's ends, not the listener's.
         if matches!(ev.detail, Some(Detail::Accepted { .. })) {
             return;
@@ -259,15 +295,29 @@ impl Runner<'_> {
     }
 
     fn column_of(&mut self, name: &str, of: Option<&str>) {
-        let col = of.and_then(|o| self.columns.iter().position(|(_, socks)| socks.iter().any(|s| s == o)));
+        let col = of.and_then(|o| {
+            self.columns
+                .iter()
+                .position(|(_, socks)| socks.iter().any(|s| s == o))
+        });
         match col {
             Some(i) => self.columns[i].1.push(name.to_string()),
-            None => self.columns.push((name.to_string(), vec![name.to_string()])),
+            None => self
+                .columns
+                .push((name.to_string(), vec![name.to_string()])),
         }
     }
 
     fn add_sock(&mut self, name: &str, s: TracedSocket, of: Option<&str>) {
-        self.socks.insert(name.to_string(), Sock { s: Some(s), local: None, peer: None, nonblocking: false });
+        self.socks.insert(
+            name.to_string(),
+            Sock {
+                s: Some(s),
+                local: None,
+                peer: None,
+                nonblocking: false,
+            },
+        );
         self.column_of(name, of);
     }
 
@@ -279,7 +329,12 @@ impl Runner<'_> {
             Call::Resolve(host) => return Some(self.getaddrinfo(name, host)),
             Call::Wait(cond) => return Some(self.wait(line, name, cond)),
             _ if self.sock(name).is_none() => {
-                self.record(line, name, false, format!("'{name}' does not exist: an earlier step failed"));
+                self.record(
+                    line,
+                    name,
+                    false,
+                    format!("'{name}' does not exist: an earlier step failed"),
+                );
                 return None;
             }
             _ => {}
@@ -321,16 +376,25 @@ impl Runner<'_> {
             Call::Epoll { ms, others } => self.epoll(name, *ms, others)?,
             Call::SoError => match self.sock(name)?.take_error() {
                 Ok(None) => Got::value(0),
-                Ok(Some(e)) => Got { ret: 0, ..Got::err(&e) },
+                Ok(Some(e)) => Got {
+                    ret: 0,
+                    ..Got::err(&e)
+                },
                 Err(e) => Got::err(&e),
             },
-            Call::Socket { .. } | Call::Resolve(_) | Call::Wait(_) => unreachable!("made by call()"),
+            Call::Socket { .. } | Call::Resolve(_) | Call::Wait(_) => {
+                unreachable!("made by call()")
+            }
         })
     }
 
     fn socket(&mut self, name: &str, udp: bool, v6: bool) -> Got {
         let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
-        let (ty, proto) = if udp { (Type::DGRAM, Protocol::UDP) } else { (Type::STREAM, Protocol::TCP) };
+        let (ty, proto) = if udp {
+            (Type::DGRAM, Protocol::UDP)
+        } else {
+            (Type::STREAM, Protocol::TCP)
+        };
         match TracedSocket::new(Some(self.tracer.clone()), name, domain, ty, Some(proto)) {
             Ok(s) => {
                 let fd = s.fd();
@@ -368,7 +432,10 @@ impl Runner<'_> {
         }
         let mut buf = vec![0u8; len];
         Some(match self.sock(name)?.recv_with_flags(&mut buf, flags) {
-            Ok(n) => Got { data: Some(buf[..n].to_vec()), ..Got::value(n as i64) },
+            Ok(n) => Got {
+                data: Some(buf[..n].to_vec()),
+                ..Got::value(n as i64)
+            },
             Err(e) => Got::err(&e),
         })
     }
@@ -380,21 +447,36 @@ impl Runner<'_> {
         }
         let mut buf = vec![0u8; len];
         Some(match self.sock(name)?.recv_from(&mut buf) {
-            Ok((n, _)) => Got { data: Some(buf[..n].to_vec()), ..Got::value(n as i64) },
+            Ok((n, _)) => Got {
+                data: Some(buf[..n].to_vec()),
+                ..Got::value(n as i64)
+            },
             Err(e) => Got::err(&e),
         })
     }
 
     /// `poll()` on `name`'s socket and the `others`: the whole list, handed over every call.
     fn poll(&self, name: &str, out: bool, ms: i32, others: &[String]) -> Option<Got> {
-        let flags = if out { PollFlags::POLLOUT } else { PollFlags::POLLIN };
+        let flags = if out {
+            PollFlags::POLLOUT
+        } else {
+            PollFlags::POLLIN
+        };
         let socks: Vec<&TracedSocket> = std::iter::once(name)
             .chain(others.iter().map(String::as_str))
             .map(|n| self.sock(n))
             .collect::<Option<_>>()?;
-        let mut fds: Vec<PollFd> = socks.iter().map(|s| PollFd::new(s.as_fd(), flags)).collect();
+        let mut fds: Vec<PollFd> = socks
+            .iter()
+            .map(|s| PollFd::new(s.as_fd(), flags))
+            .collect();
         let timeout = PollTimeout::try_from(ms).unwrap_or(PollTimeout::NONE);
-        Some(Got::count(crate::trace::poll::poll(Some(&self.tracer), name, &mut fds, timeout)))
+        Some(Got::count(crate::trace::poll::poll(
+            Some(&self.tracer),
+            name,
+            &mut fds,
+            timeout,
+        )))
     }
 
     /// `name`'s epoll instance (made on first use): the sockets not registered yet are added
@@ -406,34 +488,58 @@ impl Runner<'_> {
             let e = TracedEpoll::new().ok()?;
             self.epolls.insert(name.to_string(), (e, Vec::new()));
         }
-        let all: Vec<String> = std::iter::once(name.to_string()).chain(others.iter().cloned()).collect();
+        let all: Vec<String> = std::iter::once(name.to_string())
+            .chain(others.iter().cloned())
+            .collect();
         for n in &all {
             let fd = self.sock(n)?.fd();
             let (e, known) = self.epolls.get_mut(name)?;
             if !known.contains(&fd) {
                 let s = self.socks.get(n).and_then(|s| s.s.as_ref())?;
-                e.ctl(Some(&self.tracer), name, Ctl::Add, s.as_fd(), EpollFlags::EPOLLIN).ok()?;
+                e.ctl(
+                    Some(&self.tracer),
+                    name,
+                    Ctl::Add,
+                    s.as_fd(),
+                    EpollFlags::EPOLLIN,
+                )
+                .ok()?;
                 known.push(fd);
             }
         }
         let (e, _) = self.epolls.get(name)?;
         let mut events = vec![EpollEvent::empty(); 16];
         let timeout = EpollTimeout::try_from(ms).unwrap_or(EpollTimeout::NONE);
-        Some(Got::count(e.wait(Some(&self.tracer), name, &mut events, timeout)))
+        Some(Got::count(e.wait(
+            Some(&self.tracer),
+            name,
+            &mut events,
+            timeout,
+        )))
     }
 
     fn target(&mut self, line: usize, name: &str, t: &Target) -> Option<SocketAddr> {
         let a = self.resolve(t);
         if a.is_none() {
-            self.record(line, name, false, format!("{t:?} has no address yet (bind or connect it first)"));
+            self.record(
+                line,
+                name,
+                false,
+                format!("{t:?} has no address yet (bind or connect it first)"),
+            );
         }
         a
     }
 
     /// `getaddrinfo(host)`: every address the host has, as the C library returns them.
     fn getaddrinfo(&mut self, name: &str, host: &str) -> Got {
-        let hints = [Arg::Const("NULL".into()), Arg::Const("{ai_socktype=SOCK_STREAM}".into())];
-        let args = std::iter::once(Arg::data(host.as_bytes())).chain(hints).collect();
+        let hints = [
+            Arg::Const("NULL".into()),
+            Arg::Const("{ai_socktype=SOCK_STREAM}".into()),
+        ];
+        let args = std::iter::once(Arg::data(host.as_bytes()))
+            .chain(hints)
+            .collect();
         let mut ev = Event::call(name, crate::trace::Syscall::Getaddrinfo, None, args);
         let got = match (host, 0).to_socket_addrs() {
             Ok(addrs) => {
@@ -456,13 +562,19 @@ impl Runner<'_> {
     fn kernel_row(&self, name: &str) -> Option<table::SocketRow> {
         let t = self.tracer.table()?;
         let s = self.socks.get(name)?;
-        let listening = s.s.as_ref().and_then(|s| table::fd_state(s.as_fd()).ok().flatten()) == Some(TcpState::Listen);
+        let listening =
+            s.s.as_ref()
+                .and_then(|s| table::fd_state(s.as_fd()).ok().flatten())
+                == Some(TcpState::Listen);
         let (local, peer) = table::tuple(s.local?, if listening { None } else { s.peer });
         t.lookup(local, peer).ok().flatten()
     }
 
     fn wait(&mut self, line: usize, name: &str, cond: &Cond) -> Got {
-        let fd_state = |r: &Runner| r.sock(name).and_then(|s| table::fd_state(s.as_fd()).ok().flatten());
+        let fd_state = |r: &Runner| {
+            r.sock(name)
+                .and_then(|s| table::fd_state(s.as_fd()).ok().flatten())
+        };
         let kernel = |r: &Runner| r.kernel_row(name).map(|row| (row.state, row.recv_q));
         let met = wait_until(WAIT_LIMIT, || match cond {
             Cond::State(s) => fd_state(self) == Some(*s),
@@ -474,7 +586,10 @@ impl Runner<'_> {
         let row = self.kernel_row(name);
         let mut ev = Event::new(Kind::Wait, name);
         ev.args = vec![Arg::Text(f(M::WaitFor, &[cond]))];
-        (ev.kernel, ev.recv_q) = (row.as_ref().and_then(|r| r.state), row.as_ref().map(|r| r.recv_q));
+        (ev.kernel, ev.recv_q) = (
+            row.as_ref().and_then(|r| r.state),
+            row.as_ref().map(|r| r.recv_q),
+        );
         ev.state = fd_state(self);
         ev.fd_gone = self.sock(name).is_none();
         ev.note = Some(table_words(row.as_ref()));
@@ -484,11 +599,25 @@ impl Runner<'_> {
             self.record(line, name, true, f(M::Waited, &[cond]));
         } else {
             let now = match cond {
-                Cond::State(_) => f(M::FdReports, &[&state.map_or(t(M::NoState).into(), |s| s.to_string())]),
-                Cond::Kernel(_) => f(M::KernelReports, &[&kstate.map_or("no row".into(), |s| s.to_string())]),
-                Cond::RecvQ(_) => f(M::KernelReportsRecvQ, &[&recvq.map_or("-".into(), |q| q.to_string())]),
+                Cond::State(_) => f(
+                    M::FdReports,
+                    &[&state.map_or(t(M::NoState).into(), |s| s.to_string())],
+                ),
+                Cond::Kernel(_) => f(
+                    M::KernelReports,
+                    &[&kstate.map_or("no row".into(), |s| s.to_string())],
+                ),
+                Cond::RecvQ(_) => f(
+                    M::KernelReportsRecvQ,
+                    &[&recvq.map_or("-".into(), |q| q.to_string())],
+                ),
             };
-            self.record(line, name, false, f(M::WaitTimedOut, &[cond, &WAIT_LIMIT.as_secs(), &now]));
+            self.record(
+                line,
+                name,
+                false,
+                f(M::WaitTimedOut, &[cond, &WAIT_LIMIT.as_secs(), &now]),
+            );
         }
         // `wait` checks its own condition; there is nothing more to compare.
         Got::value(0)
@@ -502,7 +631,11 @@ fn table_words(row: Option<&table::SocketRow>) -> String {
         Some(r) => {
             let state = r.state.map_or("UNKNOWN".to_string(), |s| s.to_string());
             let timer = r.timer_text();
-            let timer = if timer.is_empty() { String::new() } else { f(M::TableTimer, &[&timer]) };
+            let timer = if timer.is_empty() {
+                String::new()
+            } else {
+                f(M::TableTimer, &[&timer])
+            };
             f(M::TableWords, &[&state, &r.recv_q, &timer])
         }
         None => t(M::TableNoRow).to_string(),

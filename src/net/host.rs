@@ -27,7 +27,9 @@ pub const MAX_HOSTS: usize = 16;
 
 /// The default name of host number `index`: a, b, c, …
 pub fn name_of(index: usize) -> String {
-    DEFAULT_NAMES.get(index).map_or_else(|| format!("host{}", index + 1), |n| n.to_string())
+    DEFAULT_NAMES
+        .get(index)
+        .map_or_else(|| format!("host{}", index + 1), |n| n.to_string())
 }
 
 /// Host number `index`'s IPv4 address: 10.0.0.(index+1).
@@ -72,12 +74,24 @@ impl Host {
         // link lab alone makes, no other host can hold the address.
         std::fs::write(format!("/proc/sys/net/ipv6/conf/{DEVICE}/accept_dad"), "0")?;
         // No router to look for: the link carries only what the hosts' programs send.
-        std::fs::write(format!("/proc/sys/net/ipv6/conf/{DEVICE}/router_solicitations"), "0")?;
+        std::fs::write(
+            format!("/proc/sys/net/ipv6/conf/{DEVICE}/router_solicitations"),
+            "0",
+        )?;
         let (v4, v6) = (v4_of(index), v6_of(index));
         sys::interface_up(DEVICE, Some((v4, 24)), Some(mtu))?;
         sys::interface_add_v6(DEVICE, v6, 64)?;
-        nix::fcntl::fcntl(&tun, nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK))?;
-        Ok(Host { name, v4, v6, netns, tun })
+        nix::fcntl::fcntl(
+            &tun,
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        )?;
+        Ok(Host {
+            name,
+            v4,
+            v6,
+            netns,
+            tun,
+        })
     }
 
     /// Moves the calling thread into this host's network: its sockets, its table. Corresponds
@@ -100,8 +114,12 @@ impl Host {
 /// Which host an IP packet is for, by its destination address.
 pub fn destination(hosts: &[Host], packet: &[u8]) -> Option<usize> {
     let dst: std::net::IpAddr = match packet.first()? >> 4 {
-        4 if packet.len() >= 20 => Ipv4Addr::from(<[u8; 4]>::try_from(&packet[16..20]).ok()?).into(),
-        6 if packet.len() >= 40 => Ipv6Addr::from(<[u8; 16]>::try_from(&packet[24..40]).ok()?).into(),
+        4 if packet.len() >= 20 => {
+            Ipv4Addr::from(<[u8; 4]>::try_from(&packet[16..20]).ok()?).into()
+        }
+        6 if packet.len() >= 40 => {
+            Ipv6Addr::from(<[u8; 16]>::try_from(&packet[24..40]).ok()?).into()
+        }
         _ => return None,
     };
     hosts.iter().position(|h| h.owns(dst))

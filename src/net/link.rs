@@ -59,7 +59,10 @@ impl Shape {
     pub fn of(packet: &[u8]) -> Shape {
         let size = packet.len();
         let Ok(sliced) = etherparse::SlicedPacket::from_ip(packet) else {
-            return Shape { size, ..Shape::default() };
+            return Shape {
+                size,
+                ..Shape::default()
+            };
         };
         match sliced.transport {
             Some(etherparse::TransportSlice::Tcp(tcp)) => Shape {
@@ -73,7 +76,10 @@ impl Shape {
                 ack: tcp.acknowledgment_number(),
                 flags: tcp.slice()[13],
             },
-            _ => Shape { size, ..Shape::default() },
+            _ => Shape {
+                size,
+                ..Shape::default()
+            },
         }
     }
 }
@@ -209,7 +215,12 @@ impl Link {
         let mut rng = self.draws(from, to, shape);
         // The rules of this way, read in place (no copy per packet: this runs for every one).
         let clauses = &self.clauses;
-        let rules = || clauses.iter().filter(move |c| c.way.holds(from, to)).map(|c| &c.rule);
+        let rules = || {
+            clauses
+                .iter()
+                .filter(move |c| c.way.holds(from, to))
+                .map(|c| &c.rule)
+        };
         let way = self.ways.entry((from, to)).or_default();
         count(way, shape);
         if let Some(why) = rules().find_map(|r| dropped(r, way, shape, &mut rng)) {
@@ -233,13 +244,35 @@ impl Link {
         let hold = shape.data > 0 && way.held.is_none() && rules().any(|r| holds(r, &mut rng));
         if hold {
             let behind = rules().find_map(behind).unwrap_or(1);
-            way.held = Some(Held { packet, sent: now, id, behind, deadline: at + REORDER_WAIT });
+            way.held = Some(Held {
+                packet,
+                sent: now,
+                id,
+                behind,
+                deadline: at + REORDER_WAIT,
+            });
             return Fate::Held;
         }
         if copies == 2 {
-            self.push(Due { at, order: 0, from, to, sent: now, id, packet: packet.clone() });
+            self.push(Due {
+                at,
+                order: 0,
+                from,
+                to,
+                sent: now,
+                id,
+                packet: packet.clone(),
+            });
         }
-        self.push(Due { at, order: 0, from, to, sent: now, id, packet });
+        self.push(Due {
+            at,
+            order: 0,
+            from,
+            to,
+            sent: now,
+            id,
+            packet,
+        });
         self.let_pass(from, to, at);
         Fate::Due { at, copies }
     }
@@ -255,14 +288,25 @@ impl Link {
         if shape.syn {
             self.isn.insert((from, to, sport, dport), shape.seq);
         }
-        let own = self.isn.get(&(from, to, sport, dport)).copied().unwrap_or(0);
-        let theirs = self.isn.get(&(to, from, dport, sport)).copied().unwrap_or(0);
+        let own = self
+            .isn
+            .get(&(from, to, sport, dport))
+            .copied()
+            .unwrap_or(0);
+        let theirs = self
+            .isn
+            .get(&(to, from, dport, sport))
+            .copied()
+            .unwrap_or(0);
         let mut h = rustc_hash::FxHasher::default();
         (self.seed, from, to, shape.flags, shape.data).hash(&mut h);
         (shape.seq.wrapping_sub(own), shape.ack.wrapping_sub(theirs)).hash(&mut h);
         // How many times this connection sent this segment (its ports tell connections apart;
         // they are left out of the draw itself, being random from run to run).
-        let times = self.sent.entry(h.finish() ^ (u64::from(sport) << 16 | u64::from(dport))).or_default();
+        let times = self
+            .sent
+            .entry(h.finish() ^ (u64::from(sport) << 16 | u64::from(dport)))
+            .or_default();
         *times += 1;
         times.hash(&mut h);
         ChaCha8Rng::seed_from_u64(h.finish())
@@ -270,12 +314,24 @@ impl Link {
 
     /// One more segment passed on way `from>to`: a held one goes once enough have.
     fn let_pass(&mut self, from: usize, to: usize, at: Duration) {
-        let Some(way) = self.ways.get_mut(&(from, to)) else { return };
-        let Some(held) = way.held.as_mut() else { return };
+        let Some(way) = self.ways.get_mut(&(from, to)) else {
+            return;
+        };
+        let Some(held) = way.held.as_mut() else {
+            return;
+        };
         held.behind = held.behind.saturating_sub(1);
         if held.behind == 0 {
             let held = way.held.take().expect("checked just above");
-            self.push(Due { at, order: 0, from, to, sent: held.sent, id: held.id, packet: held.packet });
+            self.push(Due {
+                at,
+                order: 0,
+                from,
+                to,
+                sent: held.sent,
+                id: held.id,
+                packet: held.packet,
+            });
         }
     }
 
@@ -288,8 +344,16 @@ impl Link {
 
     /// When the next packet is due (delayed, queued, or held past its wait), if any.
     pub fn next_due(&self) -> Option<Duration> {
-        let held = self.ways.values().filter_map(|w| w.held.as_ref().map(|h| h.deadline));
-        self.due.peek().map(|d| d.0.at).into_iter().chain(held).min()
+        let held = self
+            .ways
+            .values()
+            .filter_map(|w| w.held.as_ref().map(|h| h.deadline));
+        self.due
+            .peek()
+            .map(|d| d.0.at)
+            .into_iter()
+            .chain(held)
+            .min()
     }
 
     /// Every packet due by `now`, in order.
@@ -298,14 +362,28 @@ impl Link {
         for (&(from, to), way) in &mut self.ways {
             if way.held.as_ref().is_some_and(|h| h.deadline <= now) {
                 let h = way.held.take().expect("checked just above");
-                late.push(Due { at: h.deadline, order: 0, from, to, sent: h.sent, id: h.id, packet: h.packet });
+                late.push(Due {
+                    at: h.deadline,
+                    order: 0,
+                    from,
+                    to,
+                    sent: h.sent,
+                    id: h.id,
+                    packet: h.packet,
+                });
             }
         }
         late.into_iter().for_each(|due| self.push(due));
         let mut out = Vec::new();
         while self.due.peek().is_some_and(|d| d.0.at <= now) {
             let Reverse(d) = self.due.pop().expect("peeked just above");
-            out.push(Delivered { from: d.from, to: d.to, sent: d.sent, id: d.id, packet: d.packet });
+            out.push(Delivered {
+                from: d.from,
+                to: d.to,
+                sent: d.sent,
+                id: d.id,
+                packet: d.packet,
+            });
         }
         out
     }
@@ -348,9 +426,18 @@ fn scripted(script: Scripted, way: &WayState, shape: Shape) -> bool {
 /// The rules that make a packet later: `rate` (it waits its turn in the queue, then takes
 /// its size's time on the wire) and `delay` (the time the wire is long). `None`: the queue
 /// was full.
-fn later(rule: &Rule, way: &mut WayState, shape: Shape, at: Duration, rng: &mut ChaCha8Rng) -> Option<Duration> {
+fn later(
+    rule: &Rule,
+    way: &mut WayState,
+    shape: Shape,
+    at: Duration,
+    rng: &mut ChaCha8Rng,
+) -> Option<Duration> {
     match *rule {
-        Rule::Rate { bits_per_sec, queue } => {
+        Rule::Rate {
+            bits_per_sec,
+            queue,
+        } => {
             while way.departures.front().is_some_and(|d| *d <= at) {
                 way.departures.pop_front();
             }
@@ -422,7 +509,8 @@ mod tests {
 
     /// An IPv4 TCP segment from 10.0.0.1:5000 to 10.0.0.2:9000 with these flags and payload.
     fn segment(syn: bool, fin: bool, payload: &[u8]) -> Vec<u8> {
-        let builder = etherparse::PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64).tcp(5000, 9000, 1, 65535);
+        let builder = etherparse::PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+            .tcp(5000, 9000, 1, 65535);
         let builder = if syn { builder.syn() } else { builder.ack(1) };
         let builder = if fin { builder.fin() } else { builder };
         let mut out = Vec::new();
@@ -441,7 +529,13 @@ mod tests {
     #[test]
     fn no_rules_passes_everything_at_once() {
         let mut l = link("", 1);
-        assert_eq!(l.offer(A, B, ms(5), data(10)), Fate::Due { at: ms(5), copies: 1 });
+        assert_eq!(
+            l.offer(A, B, ms(5), data(10)),
+            Fate::Due {
+                at: ms(5),
+                copies: 1
+            }
+        );
         assert_eq!(l.take_due(ms(5)).len(), 1);
     }
 
@@ -457,22 +551,38 @@ mod tests {
     #[test]
     fn a_direction_rule_leaves_the_other_way_alone() {
         let mut l = link("a>b delay 30ms", 1);
-        assert_eq!(l.offer(B, A, ms(0), data(10)), Fate::Due { at: ms(0), copies: 1 });
+        assert_eq!(
+            l.offer(B, A, ms(0), data(10)),
+            Fate::Due {
+                at: ms(0),
+                copies: 1
+            }
+        );
     }
 
     #[test]
     fn drop_data_2_strikes_the_second_data_segment_only() {
         let mut l = link("a>b drop data 2", 1);
         let fates: Vec<Fate> = (0..4).map(|_| l.offer(A, B, ms(0), data(10))).collect();
-        assert_eq!(fates.iter().filter(|f| matches!(f, Fate::Dropped(Why::Scripted))).count(), 1);
+        assert_eq!(
+            fates
+                .iter()
+                .filter(|f| matches!(f, Fate::Dropped(Why::Scripted)))
+                .count(),
+            1
+        );
         assert_eq!(fates[1], Fate::Dropped(Why::Scripted));
     }
 
     #[test]
     fn drop_syn_3_strikes_the_first_three_syns() {
         let mut l = link("drop SYN 3", 1);
-        let fates: Vec<Fate> = (0..5).map(|_| l.offer(A, B, ms(0), segment(true, false, b""))).collect();
-        assert!(fates[..3].iter().all(|f| *f == Fate::Dropped(Why::Scripted)));
+        let fates: Vec<Fate> = (0..5)
+            .map(|_| l.offer(A, B, ms(0), segment(true, false, b"")))
+            .collect();
+        assert!(fates[..3]
+            .iter()
+            .all(|f| *f == Fate::Dropped(Why::Scripted)));
         assert!(matches!(fates[3], Fate::Due { .. }));
     }
 
@@ -480,7 +590,9 @@ mod tests {
     fn the_same_seed_drops_the_same_segments() {
         let drops = |seed| {
             let mut l = link("loss 20%", seed);
-            (0..200).map(|_| matches!(l.offer(A, B, ms(0), data(10)), Fate::Dropped(_))).collect::<Vec<_>>()
+            (0..200)
+                .map(|_| matches!(l.offer(A, B, ms(0), data(10)), Fate::Dropped(_)))
+                .collect::<Vec<_>>()
         };
         assert_eq!(drops(7), drops(7));
         assert_ne!(drops(7), drops(8));
@@ -493,7 +605,10 @@ mod tests {
             let segs: Vec<Vec<u8>> = (1..=20).map(data).collect();
             let mut out = vec![None; 20];
             for &i in order {
-                out[i] = Some(matches!(l.offer(A, B, ms(0), segs[i].clone()), Fate::Dropped(_)));
+                out[i] = Some(matches!(
+                    l.offer(A, B, ms(0), segs[i].clone()),
+                    Fate::Dropped(_)
+                ));
             }
             out
         };
@@ -505,7 +620,9 @@ mod tests {
     #[test]
     fn loss_5_percent_drops_about_5_percent() {
         let mut l = link("loss 5%", 42);
-        let dropped = (0..10_000).filter(|_| matches!(l.offer(A, B, ms(0), data(10)), Fate::Dropped(_))).count();
+        let dropped = (0..10_000)
+            .filter(|_| matches!(l.offer(A, B, ms(0), data(10)), Fate::Dropped(_)))
+            .count();
         assert!((400..=600).contains(&dropped), "{dropped} of 10,000");
     }
 
@@ -529,11 +646,19 @@ mod tests {
         let mut l = link("rate 1mbit queue 2", 1);
         let first = l.offer(A, B, ms(0), data(960));
         let second = l.offer(A, B, ms(0), data(960));
-        assert_eq!(l.offer(A, B, ms(0), data(960)), Fate::Dropped(Why::QueueFull));
-        let (Fate::Due { at: t1, .. }, Fate::Due { at: t2, .. }) = (first, second) else { panic!() };
+        assert_eq!(
+            l.offer(A, B, ms(0), data(960)),
+            Fate::Dropped(Why::QueueFull)
+        );
+        let (Fate::Due { at: t1, .. }, Fate::Due { at: t2, .. }) = (first, second) else {
+            panic!()
+        };
         assert_eq!(t1, ms(8));
         assert_eq!(t2, ms(16));
-        assert!(matches!(l.offer(A, B, ms(9), data(960)), Fate::Due { .. }), "the queue drained one");
+        assert!(
+            matches!(l.offer(A, B, ms(9), data(960)), Fate::Due { .. }),
+            "the queue drained one"
+        );
     }
 
     #[test]
@@ -541,7 +666,9 @@ mod tests {
         let mut l = link("delay 20ms jitter 15ms", 3);
         let mut last = Duration::ZERO;
         for i in 0..500 {
-            let Fate::Due { at, .. } = l.offer(A, B, ms(i / 10), data(10)) else { panic!() };
+            let Fate::Due { at, .. } = l.offer(A, B, ms(i / 10), data(10)) else {
+                panic!()
+            };
             assert!(at >= last);
             last = at;
         }
@@ -551,13 +678,25 @@ mod tests {
     fn heal_ends_the_partition_and_keeps_the_delay() {
         let mut l = link("partition delay 5ms", 1);
         l.heal();
-        assert_eq!(l.offer(A, B, ms(0), data(1)), Fate::Due { at: ms(5), copies: 1 });
+        assert_eq!(
+            l.offer(A, B, ms(0), data(1)),
+            Fate::Due {
+                at: ms(5),
+                copies: 1
+            }
+        );
     }
 
     #[test]
     fn duplicate_sends_two_copies() {
         let mut l = link("duplicate 100%", 1);
-        assert_eq!(l.offer(A, B, ms(0), data(10)), Fate::Due { at: ms(0), copies: 2 });
+        assert_eq!(
+            l.offer(A, B, ms(0), data(10)),
+            Fate::Due {
+                at: ms(0),
+                copies: 2
+            }
+        );
         assert_eq!(l.take_due(ms(0)).len(), 2);
     }
 
@@ -570,7 +709,10 @@ mod tests {
         l.offer(A, B, ms(2), data(3));
         let out: Vec<Vec<u8>> = l.take_due(ms(2)).into_iter().map(|d| d.packet).collect();
         assert_eq!(out.len(), 3);
-        assert_eq!(out[2], first, "the held segment came after the two behind it");
+        assert_eq!(
+            out[2], first,
+            "the held segment came after the two behind it"
+        );
     }
 
     #[test]
@@ -591,8 +733,9 @@ mod tests {
     #[test]
     fn what_the_link_holds_is_bounded() {
         let mut l = link("delay 10s", 1);
-        let dropped =
-            (0..MAX_IN_FLIGHT + 10).filter(|_| l.offer(A, B, ms(0), data(1)) == Fate::Dropped(Why::QueueFull)).count();
+        let dropped = (0..MAX_IN_FLIGHT + 10)
+            .filter(|_| l.offer(A, B, ms(0), data(1)) == Fate::Dropped(Why::QueueFull))
+            .count();
         assert_eq!(dropped, 10);
     }
 
@@ -601,6 +744,12 @@ mod tests {
         let s = Shape::of(&segment(true, false, b""));
         assert!(s.syn && !s.fin && s.data == 0);
         assert_eq!(Shape::of(&data(5)).data, 5);
-        assert_eq!(Shape::of(b"not a packet"), Shape { size: 12, ..Shape::default() });
+        assert_eq!(
+            Shape::of(b"not a packet"),
+            Shape {
+                size: 12,
+                ..Shape::default()
+            }
+        );
     }
 }

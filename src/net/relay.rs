@@ -81,7 +81,8 @@ pub fn run(
     while !stop.load(Ordering::Relaxed) {
         let wait = {
             let link = link.lock().unwrap_or_else(|e| e.into_inner());
-            link.next_due().map_or(IDLE, |due| due.saturating_sub(start.elapsed()).min(IDLE))
+            link.next_due()
+                .map_or(IDLE, |due| due.saturating_sub(start.elapsed()).min(IDLE))
         };
         let ready = wait_readable(hosts, wait);
         for from in ready {
@@ -95,7 +96,10 @@ pub fn run(
 /// Which hosts have packets waiting, after at most `wait`. Corresponds to `poll()` on every
 /// host's TUN fd.
 fn wait_readable(hosts: &[Host], wait: Duration) -> Vec<usize> {
-    let mut fds: Vec<PollFd> = hosts.iter().map(|h| PollFd::new(h.tun.as_fd(), PollFlags::POLLIN)).collect();
+    let mut fds: Vec<PollFd> = hosts
+        .iter()
+        .map(|h| PollFd::new(h.tun.as_fd(), PollFlags::POLLIN))
+        .collect();
     let ms = u16::try_from(wait.as_millis().max(u128::from(!wait.is_zero()))).unwrap_or(u16::MAX);
     match poll(&mut fds, PollTimeout::from(ms)) {
         Ok(n) if n > 0 => fds
@@ -138,8 +142,27 @@ fn read_from(
         if l.is_perfect() {
             let id = l.pass();
             drop(l);
-            seen(Passage { id, from, to, sent, outcome: Outcome::Sent, packet });
-            deliver(hosts, Delivered { from, to, sent, id, packet }, start, counts, seen);
+            seen(Passage {
+                id,
+                from,
+                to,
+                sent,
+                outcome: Outcome::Sent,
+                packet,
+            });
+            deliver(
+                hosts,
+                Delivered {
+                    from,
+                    to,
+                    sent,
+                    id,
+                    packet,
+                },
+                start,
+                counts,
+                seen,
+            );
             continue;
         }
         let (fate, id) = (l.offer(from, to, sent, packet.to_vec()), l.offered());
@@ -149,7 +172,14 @@ fn read_from(
             Fate::Due { .. } | Fate::Held => Outcome::Sent,
         };
         counts.dropped += u64::from(matches!(outcome, Outcome::Dropped(_)));
-        seen(Passage { id, from, to, sent, outcome, packet });
+        seen(Passage {
+            id,
+            from,
+            to,
+            sent,
+            outcome,
+            packet,
+        });
         // A packet due now goes now, before the next is read: arrivals stay in send order.
         deliver_due(hosts, link, start, counts, seen);
     }
@@ -163,10 +193,25 @@ fn deliver_due(
     counts: &mut Counts,
     seen: &mut impl FnMut(Passage<'_>),
 ) {
-    let due = link.lock().unwrap_or_else(|e| e.into_inner()).take_due(start.elapsed());
+    let due = link
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take_due(start.elapsed());
     for d in &due {
         let packet = &d.packet[..];
-        deliver(hosts, Delivered { from: d.from, to: d.to, sent: d.sent, id: d.id, packet }, start, counts, seen);
+        deliver(
+            hosts,
+            Delivered {
+                from: d.from,
+                to: d.to,
+                sent: d.sent,
+                id: d.id,
+                packet,
+            },
+            start,
+            counts,
+            seen,
+        );
     }
 }
 
@@ -181,9 +226,28 @@ struct Delivered<'p> {
 
 /// Writes a packet the link says is due into its host. Corresponds to `write()` on that host's
 /// TUN fd: the host's kernel receives it as if from a wire.
-fn deliver(hosts: &[Host], d: Delivered<'_>, start: Instant, counts: &mut Counts, seen: &mut impl FnMut(Passage<'_>)) {
-    let Delivered { from, to, sent, id, packet } = d;
-    seen(Passage { id, from, to, sent, outcome: Outcome::Arriving, packet });
+fn deliver(
+    hosts: &[Host],
+    d: Delivered<'_>,
+    start: Instant,
+    counts: &mut Counts,
+    seen: &mut impl FnMut(Passage<'_>),
+) {
+    let Delivered {
+        from,
+        to,
+        sent,
+        id,
+        packet,
+    } = d;
+    seen(Passage {
+        id,
+        from,
+        to,
+        sent,
+        outcome: Outcome::Arriving,
+        packet,
+    });
     // A full receive queue in the host (EAGAIN/ENOBUFS) loses the packet, as a real NIC's
     // full ring would: TCP repairs it, and the arrow says so.
     let outcome = match nix::unistd::write(&hosts[to].tun, packet) {
@@ -192,7 +256,14 @@ fn deliver(hosts: &[Host], d: Delivered<'_>, start: Instant, counts: &mut Counts
     };
     counts.arrived += u64::from(matches!(outcome, Outcome::Arrived(_)));
     counts.dropped += u64::from(matches!(outcome, Outcome::Dropped(_)));
-    seen(Passage { id, from, to, sent, outcome, packet });
+    seen(Passage {
+        id,
+        from,
+        to,
+        sent,
+        outcome,
+        packet,
+    });
 }
 
 #[cfg(test)]
@@ -204,7 +275,10 @@ mod tests {
     use std::sync::Arc;
 
     /// Runs `f` on a thread inside `host`'s network.
-    fn on<T: Send + 'static>(host: &Host, f: impl FnOnce() -> T + Send + 'static) -> std::thread::JoinHandle<T> {
+    fn on<T: Send + 'static>(
+        host: &Host,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> std::thread::JoinHandle<T> {
         let ns = host.netns().try_clone_to_owned().unwrap();
         std::thread::spawn(move || {
             setns_owned(&ns);
@@ -241,7 +315,9 @@ mod tests {
         let (h, s) = (hosts.clone(), stop.clone());
         let relay = std::thread::spawn(move || {
             let mut log = Vec::new();
-            run(&h, &link, Instant::now(), &s, |p| log.push((p.from, p.outcome, p.packet.len())));
+            run(&h, &link, Instant::now(), &s, |p| {
+                log.push((p.from, p.outcome, p.packet.len()))
+            });
             log
         });
         Some(Network { hosts, stop, relay })
@@ -249,7 +325,9 @@ mod tests {
 
     #[test]
     fn bytes_cross_a_lossy_link_in_order() {
-        let Some(Network { hosts, stop, relay }) = network("loss 20%") else { return };
+        let Some(Network { hosts, stop, relay }) = network("loss 20%") else {
+            return;
+        };
         let server = on(&hosts[0], || {
             let l = TcpListener::bind("10.0.0.1:9000").unwrap();
             let (mut c, _) = l.accept().unwrap();
@@ -274,7 +352,14 @@ mod tests {
         stop.store(true, Ordering::Relaxed);
         let log = relay.join().unwrap();
         assert_eq!(got, sent, "every byte, in order");
-        let dropped = log.iter().filter(|(_, o, _)| matches!(o, Outcome::Dropped(Why::Lost))).count();
-        assert!(dropped > 0, "a 20% loss dropped something: {} passages", log.len());
+        let dropped = log
+            .iter()
+            .filter(|(_, o, _)| matches!(o, Outcome::Dropped(Why::Lost)))
+            .count();
+        assert!(
+            dropped > 0,
+            "a 20% loss dropped something: {} passages",
+            log.len()
+        );
     }
 }

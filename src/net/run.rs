@@ -43,7 +43,9 @@ pub fn host_names(on: &[(String, String)]) -> Result<Vec<String>, String> {
     for (host, _) in on {
         let ok = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !ok {
-            return Err(format!("--on {host:?}: a host's name is letters, digits and '-'"));
+            return Err(format!(
+                "--on {host:?}: a host's name is letters, digits and '-'"
+            ));
         }
         if !names.contains(host) {
             names.push(host.clone());
@@ -77,8 +79,17 @@ pub fn run(opts: &Options, tracer: &Tracer, signals: &SignalFd) -> Result<i32, S
     if let Some(table) = tracer.table() {
         table.add_hosts(host_tables(&hosts)?);
     }
-    let shown = names.iter().enumerate().map(|(i, n)| format!("{n} {}", hosts[i].v4)).collect::<Vec<_>>().join(", ");
-    let rules = if opts.link.trim().is_empty() { "-".to_string() } else { opts.link.clone() };
+    let shown = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{n} {}", hosts[i].v4))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rules = if opts.link.trim().is_empty() {
+        "-".to_string()
+    } else {
+        opts.link.clone()
+    };
     tracer.note("lab", &f(M::NetHosts, &[&shown, &rules]));
     let programs = programs(opts, &names, &hosts)?;
     let link = Mutex::new(Link::new(spec.clauses, opts.seed));
@@ -89,14 +100,26 @@ pub fn run(opts: &Options, tracer: &Tracer, signals: &SignalFd) -> Result<i32, S
         stop.store(true, Ordering::Relaxed);
         (code, relay.join().unwrap_or_default())
     });
-    let summary = f(M::NetSummary, &[&counts.sent, &counts.arrived, &counts.dropped, &counts.unroutable]);
+    let summary = f(
+        M::NetSummary,
+        &[
+            &counts.sent,
+            &counts.arrived,
+            &counts.dropped,
+            &counts.unroutable,
+        ],
+    );
     tracer.note("lab", &summary);
     code
 }
 
 /// Every host, in order (host `i` has 10.0.0.(i+1)).
 pub(super) fn make_hosts(names: &[String], mtu: u32) -> Result<Vec<Host>, String> {
-    names.iter().enumerate().map(|(i, n)| Host::create(i, n, mtu).map_err(|e| f(M::NetNoUserns, &[&e]))).collect()
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Host::create(i, n, mtu).map_err(|e| f(M::NetNoUserns, &[&e])))
+        .collect()
 }
 
 /// Each host's own table, for the states of the sockets on it.
@@ -104,10 +127,17 @@ pub(super) fn host_tables(hosts: &[Host]) -> Result<Vec<HostTable>, String> {
     hosts
         .iter()
         .map(|h| {
-            let table = KernelTable::open_in(h.netns()).map_err(|e| format!("{}: sock_diag: {e}", h.name))?;
-            let netns_inode = nix::sys::stat::fstat(h.netns()).map_err(|e| e.to_string())?.st_ino;
+            let table = KernelTable::open_in(h.netns())
+                .map_err(|e| format!("{}: sock_diag: {e}", h.name))?;
+            let netns_inode = nix::sys::stat::fstat(h.netns())
+                .map_err(|e| e.to_string())?
+                .st_ino;
             let addrs = vec![IpAddr::V4(h.v4), IpAddr::V6(h.v6)];
-            Ok(HostTable { netns_inode, addrs, table })
+            Ok(HostTable {
+                netns_inode,
+                addrs,
+                table,
+            })
         })
         .collect()
 }
@@ -118,10 +148,23 @@ fn programs(opts: &Options, names: &[String], hosts: &[Host]) -> Result<Vec<OnHo
     opts.on
         .iter()
         .map(|(host, command)| {
-            let i = names.iter().position(|n| n == host).ok_or_else(|| format!("no host {host}"))?;
-            let netns = hosts[i].netns().try_clone_to_owned().map_err(|e| e.to_string())?;
-            let argv = ["/bin/sh", "-c", command].iter().map(OsString::from).collect();
-            Ok(OnHost { argv, host: host.clone(), netns })
+            let i = names
+                .iter()
+                .position(|n| n == host)
+                .ok_or_else(|| format!("no host {host}"))?;
+            let netns = hosts[i]
+                .netns()
+                .try_clone_to_owned()
+                .map_err(|e| e.to_string())?;
+            let argv = ["/bin/sh", "-c", command]
+                .iter()
+                .map(OsString::from)
+                .collect();
+            Ok(OnHost {
+                argv,
+                host: host.clone(),
+                netns,
+            })
         })
         .collect()
 }
@@ -174,19 +217,32 @@ impl Wire {
                 }
                 return;
             }
-            Outcome::Dropped(why) => self.on_the_way.remove(&p.id).or_else(|| self.judge(p)).map(|mut seg| {
-                seg.dropped = Some(why);
-                seg
-            }),
+            Outcome::Dropped(why) => {
+                self.on_the_way
+                    .remove(&p.id)
+                    .or_else(|| self.judge(p))
+                    .map(|mut seg| {
+                        seg.dropped = Some(why);
+                        seg
+                    })
+            }
             Outcome::Arrived(_) => match self.on_the_way.remove(&p.id) {
                 Some(seg) => {
                     self.last = Some((p.id, seg.clone()));
                     Some(seg)
                 }
-                None => self.last.as_ref().filter(|(id, _)| *id == p.id).map(|(_, seg)| seg.clone()),
+                None => self
+                    .last
+                    .as_ref()
+                    .filter(|(id, _)| *id == p.id)
+                    .map(|(_, seg)| seg.clone()),
             },
         };
-        let place = self.arriving.take().filter(|(id, _)| *id == p.id).map(|(_, t)| t);
+        let place = self
+            .arriving
+            .take()
+            .filter(|(id, _)| *id == p.id)
+            .map(|(_, t)| t);
         match (segment, place) {
             (Some(seg), Some(t)) => tracer.emit_at(t, vec![Event::segment(actor, seg)], None),
             (Some(seg), None) => tracer.emit(Event::segment(actor, seg)),

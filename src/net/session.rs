@@ -58,13 +58,20 @@ impl Running {
     }
 
     fn parse(text: &str) -> Option<Running> {
-        let mut r = Running { pid: 0, userns: false, hosts: Vec::new() };
+        let mut r = Running {
+            pid: 0,
+            userns: false,
+            hosts: Vec::new(),
+        };
         for line in text.lines() {
             let words: Vec<&str> = line.split_whitespace().collect();
             match words.as_slice() {
                 ["pid", pid] => r.pid = pid.parse().ok()?,
                 ["userns", u] => r.userns = *u == "1",
-                ["host", name, v4, fd] => r.hosts.push((name.to_string(), v4.parse().ok()?, fd.parse().ok()?)),
+                ["host", name, v4, fd] => {
+                    r.hosts
+                        .push((name.to_string(), v4.parse().ok()?, fd.parse().ok()?))
+                }
                 _ => return None,
             }
         }
@@ -78,13 +85,17 @@ impl Running {
     pub fn join(&self, name: &str) -> Result<(), String> {
         let Some((_, _, fd)) = self.hosts.iter().find(|(n, _, _)| n == name) else {
             let names: Vec<&str> = self.hosts.iter().map(|(n, _, _)| n.as_str()).collect();
-            return Err(format!("no host {name} (the network has {})", names.join(", ")));
+            return Err(format!(
+                "no host {name} (the network has {})",
+                names.join(", ")
+            ));
         };
         let open = |path: String| File::open(&path).map_err(|e| format!("{path}: {e}"));
         let net = open(format!("/proc/{}/fd/{fd}", self.pid))?;
         if self.userns && !nix::unistd::getuid().is_root() {
             let user = open(format!("/proc/{}/ns/user", self.pid))?;
-            setns(&user, CloneFlags::CLONE_NEWUSER).map_err(|e| format!("entering lab's user namespace: {e}"))?;
+            setns(&user, CloneFlags::CLONE_NEWUSER)
+                .map_err(|e| format!("entering lab's user namespace: {e}"))?;
         }
         setns(&net, CloneFlags::CLONE_NEWNET).map_err(|e| format!("entering host {name}: {e}"))
     }
@@ -101,7 +112,10 @@ pub fn control_path() -> PathBuf {
 
 /// Listens for rule changes; `apply` answers each line with `Ok(words)` or `Err(words)`.
 /// Returns when the listener fails (it is closed when lab ends).
-pub fn serve_control(listener: UnixListener, mut apply: impl FnMut(&str) -> Result<String, String>) {
+pub fn serve_control(
+    listener: UnixListener,
+    mut apply: impl FnMut(&str) -> Result<String, String>,
+) {
     for conn in listener.incoming() {
         let Ok(conn) = conn else { return };
         let mut line = String::new();
@@ -120,10 +134,14 @@ pub fn serve_control(listener: UnixListener, mut apply: impl FnMut(&str) -> Resu
 /// `lab net link 'RULES'`: sends the rules to the running network; its answer.
 pub fn send_rules(rules: &str) -> Result<String, String> {
     Running::find()?;
-    let mut conn = UnixStream::connect(control_path()).map_err(|e| format!("{}: {e}", control_path().display()))?;
-    conn.write_all(format!("{}\n", rules.replace('\n', " ")).as_bytes()).map_err(|e| e.to_string())?;
+    let mut conn = UnixStream::connect(control_path())
+        .map_err(|e| format!("{}: {e}", control_path().display()))?;
+    conn.write_all(format!("{}\n", rules.replace('\n', " ")).as_bytes())
+        .map_err(|e| e.to_string())?;
     let mut answer = String::new();
-    BufReader::new(conn.take(MAX_LINE)).read_line(&mut answer).map_err(|e| e.to_string())?;
+    BufReader::new(conn.take(MAX_LINE))
+        .read_line(&mut answer)
+        .map_err(|e| e.to_string())?;
     match answer.trim().split_once(' ') {
         Some(("ok", words)) => Ok(words.to_string()),
         Some(("error", words)) => Err(words.to_string()),
@@ -137,7 +155,11 @@ mod tests {
 
     #[test]
     fn the_file_reads_back() {
-        let r = Running { pid: 42, userns: true, hosts: vec![("a".into(), Ipv4Addr::new(10, 0, 0, 1), 7)] };
+        let r = Running {
+            pid: 42,
+            userns: true,
+            hosts: vec![("a".into(), Ipv4Addr::new(10, 0, 0, 1), 7)],
+        };
         let text = "pid 42\nuserns 1\nhost a 10.0.0.1 7\n";
         assert_eq!(Running::parse(text), Some(r));
         assert_eq!(Running::parse("pid x\n"), None);

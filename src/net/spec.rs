@@ -81,7 +81,12 @@ impl fmt::Display for Clause {
     /// The clause in the words it was written in (`a>b loss 5%`), with hosts by number.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Way::From { from, to } = self.way {
-            write!(f, "{}>{} ", crate::net::host::name_of(from), crate::net::host::name_of(to))?;
+            write!(
+                f,
+                "{}>{} ",
+                crate::net::host::name_of(from),
+                crate::net::host::name_of(to)
+            )?;
         }
         match &self.rule {
             Rule::Delay { base, jitter } if jitter.is_zero() => write!(f, "delay {base:?}"),
@@ -90,7 +95,10 @@ impl fmt::Display for Clause {
             Rule::Drop(s) => write!(f, "drop {s}"),
             Rule::Duplicate { percent } => write!(f, "duplicate {percent}%"),
             Rule::Reorder { behind, percent } => write!(f, "reorder {behind} {percent}%"),
-            Rule::Rate { bits_per_sec, queue } => write!(f, "rate {bits_per_sec}bit queue {queue}"),
+            Rule::Rate {
+                bits_per_sec,
+                queue,
+            } => write!(f, "rate {bits_per_sec}bit queue {queue}"),
             Rule::Mtu(n) => write!(f, "mtu {n}"),
             Rule::Partition => write!(f, "partition"),
         }
@@ -182,7 +190,10 @@ fn words(spec: &str) -> Vec<Word<'_>> {
         let gap = c.is_whitespace() || c == ',' || c == ';';
         match (gap, start) {
             (true, Some(s)) => {
-                out.push(Word { text: &spec[s..i], column: spec[..s].chars().count() + 1 });
+                out.push(Word {
+                    text: &spec[s..i],
+                    column: spec[..s].chars().count() + 1,
+                });
                 start = None;
             }
             (false, None) => start = Some(i),
@@ -196,14 +207,24 @@ fn words(spec: &str) -> Vec<Word<'_>> {
 pub fn parse(spec: &str, hosts: &[&str]) -> Result<Spec, SpecError> {
     let words = words(spec);
     if words.len() == 1 && words[0].text == "heal" {
-        return Ok(Spec { clauses: Vec::new(), heal: true });
+        return Ok(Spec {
+            clauses: Vec::new(),
+            heal: true,
+        });
     }
-    let mut p = Parser { words: &words, at: 0, hosts };
+    let mut p = Parser {
+        words: &words,
+        at: 0,
+        hosts,
+    };
     let mut clauses = Vec::new();
     while p.at < words.len() {
         clauses.push(p.clause()?);
     }
-    Ok(Spec { clauses, heal: false })
+    Ok(Spec {
+        clauses,
+        heal: false,
+    })
 }
 
 /// The words of a spec being read, left to right.
@@ -225,9 +246,17 @@ impl<'a> Parser<'a> {
     fn error(&self, start: usize, problem: Problem) -> SpecError {
         let start = start.min(self.words.len().saturating_sub(1));
         let end = self.at.clamp(start + 1, self.words.len());
-        let words = self.words[start..end].iter().map(|w| w.text).collect::<Vec<_>>().join(" ");
+        let words = self.words[start..end]
+            .iter()
+            .map(|w| w.text)
+            .collect::<Vec<_>>()
+            .join(" ");
         let column = self.words.get(start).map_or(1, |w| w.column);
-        SpecError { column, words, problem }
+        SpecError {
+            column,
+            words,
+            problem,
+        }
     }
 
     fn next(&mut self, what: &'static str) -> Result<&'a str, Problem> {
@@ -238,7 +267,10 @@ impl<'a> Parser<'a> {
 
     /// The next word if it is `keyword` (then it is taken).
     fn take(&mut self, keyword: &str) -> bool {
-        let found = self.words.get(self.at).is_some_and(|w| w.text.eq_ignore_ascii_case(keyword));
+        let found = self
+            .words
+            .get(self.at)
+            .is_some_and(|w| w.text.eq_ignore_ascii_case(keyword));
         self.at += usize::from(found);
         found
     }
@@ -263,11 +295,19 @@ impl<'a> Parser<'a> {
         Ok(match keyword.as_str() {
             "delay" => {
                 let base = duration(self.next("duration")?)?;
-                let jitter = if self.take("jitter") { duration(self.next("jitter")?)? } else { Duration::ZERO };
+                let jitter = if self.take("jitter") {
+                    duration(self.next("jitter")?)?
+                } else {
+                    Duration::ZERO
+                };
                 Rule::Delay { base, jitter }
             }
-            "loss" => Rule::Loss { percent: percent(self.next("percent")?)? },
-            "duplicate" => Rule::Duplicate { percent: percent(self.next("percent")?)? },
+            "loss" => Rule::Loss {
+                percent: percent(self.next("percent")?)?,
+            },
+            "duplicate" => Rule::Duplicate {
+                percent: percent(self.next("percent")?)?,
+            },
             "drop" => Rule::Drop(self.scripted()?),
             "reorder" => self.reorder()?,
             "rate" => self.rate()?,
@@ -301,8 +341,15 @@ impl<'a> Parser<'a> {
 
     fn rate(&mut self) -> Result<Rule, Problem> {
         let bits_per_sec = rate(self.next("rate")?)?;
-        let queue = if self.take("queue") { count(self.next("queue")?)? as usize } else { DEFAULT_QUEUE };
-        Ok(Rule::Rate { bits_per_sec, queue })
+        let queue = if self.take("queue") {
+            count(self.next("queue")?)? as usize
+        } else {
+            DEFAULT_QUEUE
+        };
+        Ok(Rule::Rate {
+            bits_per_sec,
+            queue,
+        })
     }
 }
 
@@ -316,7 +363,9 @@ pub const MAX_DELAY: Duration = Duration::from_secs(10);
 
 /// `30ms`, `1s`, `250us`, `1.5s`.
 fn duration(word: &str) -> Result<Duration, Problem> {
-    let split = word.find(|c: char| c.is_ascii_alphabetic()).ok_or(Problem::BadDuration)?;
+    let split = word
+        .find(|c: char| c.is_ascii_alphabetic())
+        .ok_or(Problem::BadDuration)?;
     let (number, unit) = word.split_at(split);
     let value: f64 = number.parse().map_err(|_| Problem::BadDuration)?;
     let seconds = match unit {
@@ -326,29 +375,44 @@ fn duration(word: &str) -> Result<Duration, Problem> {
         _ => return Err(Problem::BadDuration),
     };
     let ok = seconds.is_finite() && seconds >= 0.0 && seconds <= MAX_DELAY.as_secs_f64();
-    ok.then(|| Duration::from_secs_f64(seconds)).ok_or(Problem::BadDuration)
+    ok.then(|| Duration::from_secs_f64(seconds))
+        .ok_or(Problem::BadDuration)
 }
 
 /// `5%`, `0.5%`: from 0 to 100.
 fn percent(word: &str) -> Result<f64, Problem> {
-    let value: f64 = word.strip_suffix('%').ok_or(Problem::BadPercent)?.parse().map_err(|_| Problem::BadPercent)?;
-    (value.is_finite() && (0.0..=100.0).contains(&value)).then_some(value).ok_or(Problem::BadPercent)
+    let value: f64 = word
+        .strip_suffix('%')
+        .ok_or(Problem::BadPercent)?
+        .parse()
+        .map_err(|_| Problem::BadPercent)?;
+    (value.is_finite() && (0.0..=100.0).contains(&value))
+        .then_some(value)
+        .ok_or(Problem::BadPercent)
 }
 
 /// A whole number from 1 to a million.
 fn count(word: &str) -> Result<u32, Problem> {
-    word.parse().ok().filter(|n| (1..=1_000_000).contains(n)).ok_or(Problem::BadCount)
+    word.parse()
+        .ok()
+        .filter(|n| (1..=1_000_000).contains(n))
+        .ok_or(Problem::BadCount)
 }
 
 /// An MTU: IPv4's minimum (68) to lo's 65536.
 fn mtu(word: &str) -> Result<usize, Problem> {
-    word.parse().ok().filter(|n| (68..=65_536).contains(n)).ok_or(Problem::BadCount)
+    word.parse()
+        .ok()
+        .filter(|n| (68..=65_536).contains(n))
+        .ok_or(Problem::BadCount)
 }
 
 /// `1mbit`, `100kbit`, `2gbit`, `9600bit`.
 fn rate(word: &str) -> Result<u64, Problem> {
     let lower = word.to_ascii_lowercase();
-    let split = lower.find(|c: char| c.is_ascii_alphabetic()).ok_or(Problem::BadRate)?;
+    let split = lower
+        .find(|c: char| c.is_ascii_alphabetic())
+        .ok_or(Problem::BadRate)?;
     let (number, unit) = lower.split_at(split);
     let value: f64 = number.parse().map_err(|_| Problem::BadRate)?;
     let scale = match unit {
@@ -359,7 +423,9 @@ fn rate(word: &str) -> Result<u64, Problem> {
         _ => return Err(Problem::BadRate),
     };
     let bits = value * scale;
-    (bits.is_finite() && (1_000.0..=100e9).contains(&bits)).then_some(bits as u64).ok_or(Problem::BadRate)
+    (bits.is_finite() && (1_000.0..=100e9).contains(&bits))
+        .then_some(bits as u64)
+        .ok_or(Problem::BadRate)
 }
 
 #[cfg(test)]
@@ -369,7 +435,9 @@ mod tests {
     const HOSTS: [&str; 2] = ["a", "b"];
 
     fn ok(spec: &str) -> Vec<Clause> {
-        parse(spec, &HOSTS).unwrap_or_else(|e| panic!("{spec}: {e}")).clauses
+        parse(spec, &HOSTS)
+            .unwrap_or_else(|e| panic!("{spec}: {e}"))
+            .clauses
     }
 
     fn err(spec: &str) -> SpecError {
@@ -381,30 +449,59 @@ mod tests {
         let clauses = ok("delay 30ms loss 5%");
         assert_eq!(
             clauses[0],
-            Clause { way: Way::Both, rule: Rule::Delay { base: Duration::from_millis(30), jitter: Duration::ZERO } }
+            Clause {
+                way: Way::Both,
+                rule: Rule::Delay {
+                    base: Duration::from_millis(30),
+                    jitter: Duration::ZERO
+                }
+            }
         );
-        assert_eq!(clauses[1], Clause { way: Way::Both, rule: Rule::Loss { percent: 5.0 } });
+        assert_eq!(
+            clauses[1],
+            Clause {
+                way: Way::Both,
+                rule: Rule::Loss { percent: 5.0 }
+            }
+        );
     }
 
     #[test]
     fn a_direction_names_two_hosts() {
         let clauses = ok("a>b drop data 2, b>a delay 1s jitter 10ms");
-        assert_eq!(clauses[0], Clause { way: Way::From { from: 0, to: 1 }, rule: Rule::Drop(Scripted::Data(2)) });
+        assert_eq!(
+            clauses[0],
+            Clause {
+                way: Way::From { from: 0, to: 1 },
+                rule: Rule::Drop(Scripted::Data(2))
+            }
+        );
         assert_eq!(clauses[1].way, Way::From { from: 1, to: 0 });
         assert!(clauses[0].way.holds(0, 1) && !clauses[0].way.holds(1, 0));
     }
 
     #[test]
     fn every_rule_reads() {
-        let clauses = ok("duplicate 1% reorder 2 reorder 1 30% rate 1mbit queue 10 mtu 576 partition drop SYN 3");
+        let clauses = ok(
+            "duplicate 1% reorder 2 reorder 1 30% rate 1mbit queue 10 mtu 576 partition drop SYN 3",
+        );
         let rules: Vec<Rule> = clauses.into_iter().map(|c| c.rule).collect();
         assert_eq!(
             rules,
             vec![
                 Rule::Duplicate { percent: 1.0 },
-                Rule::Reorder { behind: 2, percent: 100.0 },
-                Rule::Reorder { behind: 1, percent: 30.0 },
-                Rule::Rate { bits_per_sec: 1_000_000, queue: 10 },
+                Rule::Reorder {
+                    behind: 2,
+                    percent: 100.0
+                },
+                Rule::Reorder {
+                    behind: 1,
+                    percent: 30.0
+                },
+                Rule::Rate {
+                    bits_per_sec: 1_000_000,
+                    queue: 10
+                },
                 Rule::Mtu(576),
                 Rule::Partition,
                 Rule::Drop(Scripted::Syn(3)),
@@ -421,7 +518,10 @@ mod tests {
     #[test]
     fn loss_over_a_hundred_is_refused_at_its_column() {
         let e = err("delay 1ms loss 120%");
-        assert_eq!((e.column, e.words.as_str(), &e.problem), (11, "loss 120%", &Problem::BadPercent));
+        assert_eq!(
+            (e.column, e.words.as_str(), &e.problem),
+            (11, "loss 120%", &Problem::BadPercent)
+        );
     }
 
     #[test]

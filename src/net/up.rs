@@ -17,9 +17,19 @@ use std::sync::{Arc, Mutex};
 /// Keeps the network up until `stop` is set (Ctrl+C), then takes it down: the hosts and their
 /// devices go with lab, and so do the file and socket other terminals found it by.
 /// With `wire` false the link's packets are not shown (`--wire off`: the link at full speed).
-pub fn up(rules: &str, seed: u64, mtu: u32, wire: bool, tracer: &Tracer, stop: &AtomicBool) -> Result<(), String> {
+pub fn up(
+    rules: &str,
+    seed: u64,
+    mtu: u32,
+    wire: bool,
+    tracer: &Tracer,
+    stop: &AtomicBool,
+) -> Result<(), String> {
     if let Ok(other) = Running::find() {
-        return Err(format!("a network is already up (lab, pid {}): one at a time", other.pid));
+        return Err(format!(
+            "a network is already up (lab, pid {}): one at a time",
+            other.pid
+        ));
     }
     let names: Vec<String> = DEFAULT_NAMES.iter().map(|s| s.to_string()).collect();
     let spec = spec::parse(rules, &DEFAULT_NAMES).map_err(|e| e.to_string())?;
@@ -30,15 +40,41 @@ pub fn up(rules: &str, seed: u64, mtu: u32, wire: bool, tracer: &Tracer, stop: &
     let running = Running {
         pid: std::process::id() as i32,
         userns: !nix::unistd::getuid().is_root(),
-        hosts: hosts.iter().map(|h| (h.name.clone(), h.v4, h.netns().as_raw_fd())).collect(),
+        hosts: hosts
+            .iter()
+            .map(|h| (h.name.clone(), h.v4, h.netns().as_raw_fd()))
+            .collect(),
     };
-    running.publish().map_err(|e| format!("{}: {e}", session::dir().display()))?;
+    running
+        .publish()
+        .map_err(|e| format!("{}: {e}", session::dir().display()))?;
     let link = Arc::new(Mutex::new(Link::new(spec.clauses, seed)));
     listen_for_rules(link.clone())?;
-    let shown = hosts.iter().map(|h| format!("{} {}", h.name, h.v4)).collect::<Vec<_>>().join(", ");
-    tracer.note("lab", &f(M::NetUp, &[&shown, &if rules.trim().is_empty() { "-" } else { rules }]));
+    let shown = hosts
+        .iter()
+        .map(|h| format!("{} {}", h.name, h.v4))
+        .collect::<Vec<_>>()
+        .join(", ");
+    tracer.note(
+        "lab",
+        &f(
+            M::NetUp,
+            &[&shown, &if rules.trim().is_empty() { "-" } else { rules }],
+        ),
+    );
     let counts = watch_link(&hosts, &link, stop, tracer, wire);
-    tracer.note("lab", &f(M::NetSummary, &[&counts.sent, &counts.arrived, &counts.dropped, &counts.unroutable]));
+    tracer.note(
+        "lab",
+        &f(
+            M::NetSummary,
+            &[
+                &counts.sent,
+                &counts.arrived,
+                &counts.dropped,
+                &counts.unroutable,
+            ],
+        ),
+    );
     let _ = std::fs::remove_file(session::dir().join("net"));
     let _ = std::fs::remove_file(session::control_path());
     Ok(())
@@ -63,5 +99,9 @@ fn change(link: &Mutex<Link>, line: &str) -> Result<String, String> {
         link.set_rules(spec.clauses);
     }
     let now: Vec<String> = link.rules().iter().map(|c| c.to_string()).collect();
-    Ok(if now.is_empty() { "no rules: a perfect link".into() } else { now.join(", ") })
+    Ok(if now.is_empty() {
+        "no rules: a perfect link".into()
+    } else {
+        now.join(", ")
+    })
 }

@@ -53,7 +53,9 @@ pub fn enter() -> Result<(), Refused> {
     match unshare(CloneFlags::CLONE_NEWUSER) {
         Ok(()) => {}
         Err(nix::errno::Errno::EINVAL) => return Err(Refused::Threaded),
-        Err(_) if sysctl("/proc/sys/user/max_user_namespaces") == Some(0) => return Err(Refused::MaxZero),
+        Err(_) if sysctl("/proc/sys/user/max_user_namespaces") == Some(0) => {
+            return Err(Refused::MaxZero)
+        }
         Err(e) => return Err(Refused::Other(e.to_string())),
     }
     // Without `deny` an unprivileged process may not write gid_map (a mapped group could be
@@ -68,8 +70,10 @@ pub fn enter() -> Result<(), Refused> {
     std::thread::spawn(|| unshare(CloneFlags::CLONE_NEWNET))
         .join()
         .map_err(|_| Refused::Other("panic".into()))?
-        .map_err(|e| match sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") {
-            Some(1) => Refused::AppArmor,
-            _ => Refused::Other(e.to_string()),
-        })
+        .map_err(
+            |e| match sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") {
+                Some(1) => Refused::AppArmor,
+                _ => Refused::Other(e.to_string()),
+            },
+        )
 }

@@ -72,7 +72,10 @@ struct Place<'t> {
 
 impl<'t> Place<'t> {
     fn new(tracer: &'t Tracer) -> Place<'t> {
-        Place { tracer, ticket: Some(tracer.ticket()) }
+        Place {
+            tracer,
+            ticket: Some(tracer.ticket()),
+        }
     }
 
     /// Fills the place with `ev`.
@@ -95,7 +98,9 @@ impl Pending<'_> {
     /// How long until it has waited long enough to be shown as blocked (zero: now); `None`
     /// for a call that cannot block or is shown already.
     pub fn until_blocked(&self, now: Instant) -> Option<Duration> {
-        self.wait.as_ref().map(|_| BLOCKED_AFTER.saturating_sub(now.duration_since(self.started)))
+        self.wait
+            .as_ref()
+            .map(|_| BLOCKED_AFTER.saturating_sub(now.duration_since(self.started)))
     }
 }
 
@@ -142,12 +147,20 @@ pub struct Calls<'t> {
 impl<'t> Calls<'t> {
     pub fn new(tracer: &'t Tracer, all_fds: bool) -> Calls<'t> {
         let faults = super::faults::Injector::new(super::faults::Faults::default());
-        Calls { tracer, all_fds, told: RefCell::new(Vec::new()), faults }
+        Calls {
+            tracer,
+            all_fds,
+            told: RefCell::new(Vec::new()),
+            faults,
+        }
     }
 
     /// The same, putting these faults into the program's calls.
     pub fn with_faults(self, faults: super::faults::Faults) -> Calls<'t> {
-        Calls { faults: super::faults::Injector::new(faults), ..self }
+        Calls {
+            faults: super::faults::Injector::new(faults),
+            ..self
+        }
     }
 
     /// `--eintr`: skips this call on a socket, if its fault says so, and says why. Corresponds to
@@ -156,12 +169,17 @@ impl<'t> Calls<'t> {
         if !self.faults.interrupt(call) {
             return false;
         }
-        let Ok(mut regs) = nix::sys::ptrace::getregs(mem.pid) else { return false };
+        let Ok(mut regs) = nix::sys::ptrace::getregs(mem.pid) else {
+            return false;
+        };
         regs.orig_rax = u64::MAX;
         if nix::sys::ptrace::setregs(mem.pid, regs).is_err() {
             return false;
         }
-        self.tracer.note(actor, &crate::i18n::f(crate::i18n::M::FaultInterrupted, &[&call.name()]));
+        self.tracer.note(
+            actor,
+            &crate::i18n::f(crate::i18n::M::FaultInterrupted, &[&call.name()]),
+        );
         true
     }
 
@@ -177,10 +195,21 @@ impl<'t> Calls<'t> {
     /// `--short-reads`, `--short-writes`: shortens this call on a socket, if its fault says
     /// so — the length register changed at the call's entry, before the kernel reads it — and
     /// says so in the trace. Corresponds to `ptrace(PTRACE_GETREGS)` and `ptrace(PTRACE_SETREGS)`.
-    fn alter(&self, call: Syscall, raw: &mut [u64; 6], mem: Memory, actor: &str, sock: std::os::fd::BorrowedFd<'_>) {
+    fn alter(
+        &self,
+        call: Syscall,
+        raw: &mut [u64; 6],
+        mem: Memory,
+        actor: &str,
+        sock: std::os::fd::BorrowedFd<'_>,
+    ) {
         let waiting = crate::sys::bytes_to_read(sock).unwrap_or(0) as u64;
-        let Some(n) = self.faults.shorten(call, raw[2], waiting) else { return };
-        let Ok(mut regs) = nix::sys::ptrace::getregs(mem.pid) else { return };
+        let Some(n) = self.faults.shorten(call, raw[2], waiting) else {
+            return;
+        };
+        let Ok(mut regs) = nix::sys::ptrace::getregs(mem.pid) else {
+            return;
+        };
         // x86_64's system call convention: the third argument is in rdx.
         regs.rdx = n;
         if nix::sys::ptrace::setregs(mem.pid, regs).is_err() {
@@ -200,7 +229,11 @@ impl<'t> Calls<'t> {
         let mut told = self.told.borrow_mut();
         if !told.contains(&what) {
             told.push(what);
-            self.tracer.emit(Event::words(Kind::Note, actor, i18n::t(what.words()).to_string()));
+            self.tracer.emit(Event::words(
+                Kind::Note,
+                actor,
+                i18n::t(what.words()).to_string(),
+            ));
         }
     }
 
@@ -219,18 +252,39 @@ impl<'t> Calls<'t> {
         };
         let (args, copy, inode, shown) = match fd {
             None => {
-                let shown = decode::shown_without_fd(call, &raw, mem, proc, (self.tracer, self.all_fds, actor));
+                let shown = decode::shown_without_fd(
+                    call,
+                    &raw,
+                    mem,
+                    proc,
+                    (self.tracer, self.all_fds, actor),
+                );
                 (decode::entry_args(call, &raw, mem), None, None, shown)
             }
             Some(fd) => match proc.look(fd, self.tracer, actor) {
                 Looked::Socket(copy, sock) => {
                     self.alter(call, &mut raw, mem, actor, copy.as_fd());
                     let shown = sock.shown(self.all_fds);
-                    (decode::entry_args(call, &raw, mem), Some(copy), Some(sock.inode), shown)
+                    (
+                        decode::entry_args(call, &raw, mem),
+                        Some(copy),
+                        Some(sock.inode),
+                        shown,
+                    )
                 }
-                Looked::Other(copy) => (decode::entry_args(call, &raw, mem), Some(copy), None, self.all_fds),
+                Looked::Other(copy) => (
+                    decode::entry_args(call, &raw, mem),
+                    Some(copy),
+                    None,
+                    self.all_fds,
+                ),
                 // Not open: the call fails with EBADF, a bug worth seeing with --all-fds.
-                Looked::Closed => (decode::entry_args(call, &raw, mem), None, None, self.all_fds),
+                Looked::Closed => (
+                    decode::entry_args(call, &raw, mem),
+                    None,
+                    None,
+                    self.all_fds,
+                ),
             },
         };
         if !shown {
@@ -244,7 +298,17 @@ impl<'t> Calls<'t> {
             rec = rec.before(c.as_fd());
         }
         let skipped = inode.is_some() && self.skip(call, mem, actor);
-        let mut p = Pending { call, raw, rec, copy, inode, look: None, wait: None, started: Instant::now(), skipped };
+        let mut p = Pending {
+            call,
+            raw,
+            rec,
+            copy,
+            inode,
+            look: None,
+            wait: None,
+            started: Instant::now(),
+            skipped,
+        };
         if call == Syscall::Close {
             self.close_entry(&mut p, proc);
         } else if decode::may_block(call) {
@@ -284,7 +348,11 @@ impl<'t> Calls<'t> {
 
     /// The exit of a call: its result, what it wrote back, the state after, the check.
     pub fn exit(&self, proc: &mut Process, mem: Memory, mut p: Pending<'t>, ret: i64) {
-        let ret = if p.skipped { self.say_eintr(mem).unwrap_or(ret) } else { ret };
+        let ret = if p.skipped {
+            self.say_eintr(mem).unwrap_or(ret)
+        } else {
+            ret
+        };
         // Its place is given up: the call took effect now, and its event takes a new one.
         drop(p.wait.take());
         if let Some((_, code)) = RESTART_CODES.iter().find(|(c, _)| -ret == *c) {
@@ -292,17 +360,25 @@ impl<'t> Calls<'t> {
             (p.rec.ev.ret, p.rec.ev.detail) = (None, Some(Detail::Interrupted(code)));
             return p.rec.emit();
         }
-        let result = if ret < 0 { Err(io::Error::from_raw_os_error(-ret as i32)) } else { Ok(ret) };
+        let result = if ret < 0 {
+            Err(io::Error::from_raw_os_error(-ret as i32))
+        } else {
+            Ok(ret)
+        };
         p.rec.result(&result, |_, r| *r);
         let sock = p.inode.and_then(|i| proc.sock_mut(i));
         decode::exit_details(&mut p.rec.ev, &p.raw, mem, ret, sock.as_deref());
         // Said of a socket only: with --all-fds, a splice() between a pipe and a file hides
         // nothing the trace means to show.
         let on_socket = p.inode.is_some();
-        let unseen = Unseen::of(p.call).filter(|_| ret >= 0 && on_socket).map(|u| (u, p.rec.ev.actor.clone()));
+        let unseen = Unseen::of(p.call)
+            .filter(|_| ret >= 0 && on_socket)
+            .map(|u| (u, p.rec.ev.actor.clone()));
         match p.call {
             Syscall::Close => self.close_exit(p, proc),
-            Syscall::Socket | Syscall::Accept | Syscall::Accept4 if ret >= 0 => self.new_socket(p, proc, ret),
+            Syscall::Socket | Syscall::Accept | Syscall::Accept4 if ret >= 0 => {
+                self.new_socket(p, proc, ret)
+            }
             _ => self.on_socket(p, proc, ret),
         }
         if let Some((what, actor)) = unseen {
@@ -318,9 +394,11 @@ impl<'t> Calls<'t> {
         }
         if p.call == Syscall::CloseRange && ret == 0 {
             let gone = proc.forget_range(p.raw[0] as RawFd, p.raw[1].min(i32::MAX as u64) as RawFd);
-            p.rec.ev.note = (!gone.is_empty()).then(|| format!("closed the sockets on fds {gone:?}"));
+            p.rec.ev.note =
+                (!gone.is_empty()).then(|| format!("closed the sockets on fds {gone:?}"));
         }
-        let (Some(copy), Some(sock)) = (p.copy.take(), p.inode.and_then(|i| proc.sock_mut(i))) else {
+        let (Some(copy), Some(sock)) = (p.copy.take(), p.inode.and_then(|i| proc.sock_mut(i)))
+        else {
             return p.rec.emit();
         };
         decode::learn(p.call, &p.raw, &mut p.rec.ev, ret, sock);
@@ -354,12 +432,20 @@ impl<'t> Calls<'t> {
     /// `close()`'s entry: its last look at the socket, then our copy is dropped, so that the
     /// program's close is the last reference and the kernel sends its FIN.
     fn close_entry(&self, p: &mut Pending<'t>, proc: &mut Process) {
-        let (Some(copy), Some(sock)) = (p.copy.take(), p.inode.and_then(|i| proc.sock_mut(i))) else { return };
+        let (Some(copy), Some(sock)) = (p.copy.take(), p.inode.and_then(|i| proc.sock_mut(i)))
+        else {
+            return;
+        };
         let s = SockRef::from(&copy);
         let local = s.local_addr().ok().and_then(|a| a.as_socket());
         let peer = s.peer_addr().ok().and_then(|a| a.as_socket()).or(sock.peer);
         let abort = abort_at_close(copy.as_fd(), sock.abortive);
-        p.look = Some(LastLook { local, peer, inode: Some(sock.inode), abort });
+        p.look = Some(LastLook {
+            local,
+            peer,
+            inode: Some(sock.inode),
+            abort,
+        });
     }
 
     /// `close()`'s exit: the fd is gone; the connection is followed by its 4-tuple, unless
@@ -367,7 +453,9 @@ impl<'t> Calls<'t> {
     fn close_exit(&self, mut p: Pending<'t>, proc: &mut Process) {
         let fd = p.raw[0] as RawFd;
         proc.forget(fd);
-        let Some(look) = p.look.take() else { return p.rec.emit() };
+        let Some(look) = p.look.take() else {
+            return p.rec.emit();
+        };
         p.rec.ev.fd_gone = true;
         if let (Some(abort), Some(before)) = (look.abort, p.rec.ev.before) {
             if transitions::close_resets(before) {
@@ -379,7 +467,8 @@ impl<'t> Calls<'t> {
             judge_close(&mut p.rec, &look);
             let ev = &mut p.rec.ev;
             if let (Verdict::Differs, Some(before)) = (ev.verdict, ev.before) {
-                (ev.verdict, ev.reason) = transitions::close_verdict_after_gap(before, look.abort, &ev.kernel_path);
+                (ev.verdict, ev.reason) =
+                    transitions::close_verdict_after_gap(before, look.abort, &ev.kernel_path);
             }
         }
         p.rec.emit();
@@ -388,17 +477,28 @@ impl<'t> Calls<'t> {
     /// Whether the socket lives on after this close: its row still carries its inode (a socket
     /// no fd holds any more is orphaned, and the table shows inode 0 for it).
     fn still_held(&self, ev: &mut Event, look: &LastLook) -> bool {
-        let (Some(table), Some(local), Some(before)) = (self.tracer.table(), look.local, ev.before) else {
+        let (Some(table), Some(local), Some(before)) = (self.tracer.table(), look.local, ev.before)
+        else {
             return false;
         };
-        let peer: Option<SocketAddr> = if before == TcpState::Listen { None } else { look.peer };
+        let peer: Option<SocketAddr> = if before == TcpState::Listen {
+            None
+        } else {
+            look.peer
+        };
         let (l, r) = crate::kernel::table::tuple(local, peer);
-        let Ok(Some(row)) = table.lookup(l, r) else { return false };
+        let Ok(Some(row)) = table.lookup(l, r) else {
+            return false;
+        };
         if Some(row.inode) != look.inode || row.inode == 0 {
             return false;
         }
-        (ev.verdict, ev.kernel, ev.recv_q, ev.send_q) =
-            (Verdict::Agrees, row.state, Some(row.recv_q), Some(row.send_q));
+        (ev.verdict, ev.kernel, ev.recv_q, ev.send_q) = (
+            Verdict::Agrees,
+            row.state,
+            Some(row.recv_q),
+            Some(row.send_q),
+        );
         ev.reason = Some(transitions::close_other_reference().into());
         true
     }
@@ -424,8 +524,12 @@ fn finish(rec: &mut Recording<'_>, copy: &OwnedFd, sock: &mut Sock) {
     let s = SockRef::from(copy);
     // Once connected or listening, a socket's ends cannot change: asked once, then remembered
     // (two system calls fewer per traced call).
-    let local = sock.local.or_else(|| s.local_addr().ok().and_then(|a| a.as_socket()));
-    let peer = sock.peer.or_else(|| s.peer_addr().ok().and_then(|a| a.as_socket()));
+    let local = sock
+        .local
+        .or_else(|| s.local_addr().ok().and_then(|a| a.as_socket()));
+    let peer = sock
+        .peer
+        .or_else(|| s.peer_addr().ok().and_then(|a| a.as_socket()));
     if now.is_some_and(|st| st == TcpState::Established || st == TcpState::Listen) {
         sock.local = local;
     }

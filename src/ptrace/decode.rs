@@ -69,7 +69,9 @@ pub fn shown_without_fd(
     let mut any_shown = |fds: Vec<RawFd>| {
         fds.into_iter().any(|fd| match proc.known(fd) {
             Some(s) => s.shown(all_fds),
-            None => matches!(proc.look(fd, tracer, actor), Looked::Socket(_, s) if s.shown(all_fds)),
+            None => {
+                matches!(proc.look(fd, tracer, actor), Looked::Socket(_, s) if s.shown(all_fds))
+            }
         })
     };
     match call {
@@ -78,8 +80,15 @@ pub fn shown_without_fd(
             let base = raw[1] as i32 & !(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC);
             all_fds || inet && matches!(base, libc::SOCK_STREAM | libc::SOCK_DGRAM)
         }
-        Syscall::Poll | Syscall::Ppoll => any_shown(mem.pollfds(raw[0], raw[1]).into_iter().map(|p| p.0).collect()),
-        Syscall::Select | Syscall::Pselect6 => any_shown(select_sets(mem, raw).into_iter().map(|p| p.0).collect()),
+        Syscall::Poll | Syscall::Ppoll => any_shown(
+            mem.pollfds(raw[0], raw[1])
+                .into_iter()
+                .map(|p| p.0)
+                .collect(),
+        ),
+        Syscall::Select | Syscall::Pselect6 => {
+            any_shown(select_sets(mem, raw).into_iter().map(|p| p.0).collect())
+        }
         Syscall::EpollWait | Syscall::EpollPwait => proc.has_shown_sockets(all_fds),
         Syscall::CloseRange => {
             let last = raw[1].min(i32::MAX as u64) as RawFd;
@@ -93,7 +102,10 @@ pub fn shown_without_fd(
 pub fn entry_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
     let fd = Arg::Fd(raw[0] as RawFd);
     let int = |i: usize| Arg::Int(raw[i] as i32 as i64);
-    let addr = |i: usize| mem.sockaddr(raw[i], raw[i + 1]).map_or(Arg::Text(pointer(raw[i])), Arg::Addr);
+    let addr = |i: usize| {
+        mem.sockaddr(raw[i], raw[i + 1])
+            .map_or(Arg::Text(pointer(raw[i])), Arg::Addr)
+    };
     match call {
         Syscall::Socket | Syscall::Socketpair => socket_args(call, raw),
         Syscall::Bind | Syscall::Connect => vec![fd, addr(1)],
@@ -101,19 +113,37 @@ pub fn entry_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
         Syscall::Accept4 => vec![fd, Arg::Const(names::sock_flags(raw[3] as i32))],
         Syscall::Setsockopt => sockopt_args(raw, mem, true),
         Syscall::Getsockopt => sockopt_args(raw, mem, false),
-        Syscall::Sendto if raw[4] != 0 => vec![fd, data(mem, raw[1], raw[2]), int(2), flags(raw[3]), addr(4)],
+        Syscall::Sendto if raw[4] != 0 => vec![
+            fd,
+            data(mem, raw[1], raw[2]),
+            int(2),
+            flags(raw[3]),
+            addr(4),
+        ],
         Syscall::Sendto => vec![fd, data(mem, raw[1], raw[2]), int(2), flags(raw[3])],
         Syscall::Write => vec![fd, data(mem, raw[1], raw[2]), int(2)],
         Syscall::Sendmsg => sendmsg_args(raw, mem),
         Syscall::Writev => {
             let iovs = mem.iovecs(raw[1], raw[2]);
-            vec![fd, Arg::Data { head: mem.gather(&iovs, SHOW_BYTES), len: total_len(&iovs) }, int(2)]
+            vec![
+                fd,
+                Arg::Data {
+                    head: mem.gather(&iovs, SHOW_BYTES),
+                    len: total_len(&iovs),
+                },
+                int(2),
+            ]
         }
         Syscall::Sendmmsg => sendmmsg_args(raw, mem),
         Syscall::Readv => vec![fd, Arg::Elided, int(2)],
         Syscall::Recvmmsg => vec![fd, Arg::Elided, int(2), flags(raw[3])],
         // The data never passes through the program's memory: only its length is known.
-        Syscall::Sendfile => vec![fd, Arg::Fd(raw[1] as RawFd), Arg::Text(pointer(raw[2])), Arg::Int(raw[3] as i64)],
+        Syscall::Sendfile => vec![
+            fd,
+            Arg::Fd(raw[1] as RawFd),
+            Arg::Text(pointer(raw[2])),
+            Arg::Int(raw[3] as i64),
+        ],
         Syscall::Splice => vec![
             fd,
             Arg::Text(pointer(raw[1])),
@@ -127,7 +157,11 @@ pub fn entry_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
         Syscall::Recvmsg => vec![fd, Arg::Elided, flags(raw[2])],
         Syscall::Shutdown => vec![fd, shutdown_how(raw[1])],
         Syscall::Dup2 => vec![fd, Arg::Fd(raw[1] as RawFd)],
-        Syscall::Dup3 => vec![fd, Arg::Fd(raw[1] as RawFd), Arg::Const(names::sock_flags(raw[2] as i32))],
+        Syscall::Dup3 => vec![
+            fd,
+            Arg::Fd(raw[1] as RawFd),
+            Arg::Const(names::sock_flags(raw[2] as i32)),
+        ],
         Syscall::CloseRange => vec![int(0), Arg::Int(i64::from(raw[1] as u32)), int(2)],
         Syscall::Fcntl => fcntl_args(raw),
         Syscall::Poll | Syscall::Ppoll => poll_args(call, raw, mem),
@@ -152,7 +186,11 @@ fn socket_args(call: Syscall, raw: &[u64; 6]) -> Vec<Arg> {
 
 fn sockopt_args(raw: &[u64; 6], mem: Memory, set: bool) -> Vec<Arg> {
     let (level, name) = names::sockopt(raw[1] as i32, raw[2] as i32);
-    let mut args = vec![Arg::Fd(raw[0] as RawFd), Arg::Const(level), Arg::Const(name)];
+    let mut args = vec![
+        Arg::Fd(raw[0] as RawFd),
+        Arg::Const(level),
+        Arg::Const(name),
+    ];
     if set {
         args.push(option_value(raw, mem));
     }
@@ -169,7 +207,8 @@ fn option_value(raw: &[u64; 6], mem: Memory) -> Arg {
             _ => Arg::Text(pointer(ptr)),
         };
     }
-    mem.i32_at(ptr).map_or(Arg::Text(pointer(ptr)), |v| Arg::Int(i64::from(v)))
+    mem.i32_at(ptr)
+        .map_or(Arg::Text(pointer(ptr)), |v| Arg::Int(i64::from(v)))
 }
 
 fn sendmsg_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
@@ -177,7 +216,12 @@ fn sendmsg_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
     match mem.msghdr_iov(raw[1]) {
         Some((base, first, total)) => {
             let head = mem.bytes(base, first.min(SHOW_BYTES));
-            vec![fd, Arg::Data { head, len: total }, Arg::Int(total as i64), flags(raw[2])]
+            vec![
+                fd,
+                Arg::Data { head, len: total },
+                Arg::Int(total as i64),
+                flags(raw[2]),
+            ]
         }
         None => vec![fd, Arg::Text(pointer(raw[1])), flags(raw[2])],
     }
@@ -186,10 +230,21 @@ fn sendmsg_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
 /// `sendmmsg(fd, msgs, n, flags)`: the messages' data, one after the other as the stream
 /// carries them, and their total length.
 fn sendmmsg_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
-    let iovs: Vec<(u64, usize)> =
-        mem.mmsghdrs(raw[1], raw[2]).into_iter().flat_map(|(m, _)| mem.msghdr_iovecs(m).unwrap_or_default()).collect();
-    let data = Arg::Data { head: mem.gather(&iovs, SHOW_BYTES), len: total_len(&iovs) };
-    vec![Arg::Fd(raw[0] as RawFd), data, Arg::Int(raw[2] as i32 as i64), flags(raw[3])]
+    let iovs: Vec<(u64, usize)> = mem
+        .mmsghdrs(raw[1], raw[2])
+        .into_iter()
+        .flat_map(|(m, _)| mem.msghdr_iovecs(m).unwrap_or_default())
+        .collect();
+    let data = Arg::Data {
+        head: mem.gather(&iovs, SHOW_BYTES),
+        len: total_len(&iovs),
+    };
+    vec![
+        Arg::Fd(raw[0] as RawFd),
+        data,
+        Arg::Int(raw[2] as i32 as i64),
+        flags(raw[3]),
+    ]
 }
 
 /// What `recvmmsg()` received: each message's buffers filled up to its `msg_len`, in order.
@@ -202,7 +257,10 @@ fn recvmmsg_data(raw: &[u64; 6], mem: Memory, messages: u64) -> Arg {
             left -= len.min(left);
         }
     }
-    Arg::Data { head: mem.gather(&iovs, SHOW_BYTES), len: total_len(&iovs) }
+    Arg::Data {
+        head: mem.gather(&iovs, SHOW_BYTES),
+        len: total_len(&iovs),
+    }
 }
 
 fn fcntl_args(raw: &[u64; 6]) -> Vec<Arg> {
@@ -219,14 +277,26 @@ fn fcntl_args(raw: &[u64; 6]) -> Vec<Arg> {
 fn poll_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
     let fds = mem.pollfds(raw[0], raw[1]);
     let list = Arg::poll_fds(fds.into_iter().map(|(fd, ev, _)| (fd, ev)));
-    let timeout = if call == Syscall::Poll { Arg::Int(raw[2] as i32 as i64) } else { Arg::Text(pointer(raw[2])) };
+    let timeout = if call == Syscall::Poll {
+        Arg::Int(raw[2] as i32 as i64)
+    } else {
+        Arg::Text(pointer(raw[2]))
+    };
     vec![list, Arg::Int(raw[1] as i64), timeout]
 }
 
 /// `select()`'s read and write sets, as (fd, what for).
 fn select_sets(mem: Memory, raw: &[u64; 6]) -> Vec<(RawFd, PollFlags)> {
-    let read = mem.fd_set(raw[1], raw[0]).into_iter().map(|fd| (fd, PollFlags::POLLIN));
-    read.chain(mem.fd_set(raw[2], raw[0]).into_iter().map(|fd| (fd, PollFlags::POLLOUT))).collect()
+    let read = mem
+        .fd_set(raw[1], raw[0])
+        .into_iter()
+        .map(|fd| (fd, PollFlags::POLLIN));
+    read.chain(
+        mem.fd_set(raw[2], raw[0])
+            .into_iter()
+            .map(|fd| (fd, PollFlags::POLLOUT)),
+    )
+    .collect()
 }
 
 fn select_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
@@ -234,10 +304,20 @@ fn select_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
         if raw[i] == 0 {
             return Arg::Text("NULL".into());
         }
-        let fds: Vec<String> = mem.fd_set(raw[i], raw[0]).iter().map(RawFd::to_string).collect();
+        let fds: Vec<String> = mem
+            .fd_set(raw[i], raw[0])
+            .iter()
+            .map(RawFd::to_string)
+            .collect();
         Arg::Text(format!("[{}]", fds.join(" ")))
     };
-    vec![Arg::Int(raw[0] as i64), set(1), set(2), set(3), Arg::Text(pointer(raw[4]))]
+    vec![
+        Arg::Int(raw[0] as i64),
+        set(1),
+        set(2),
+        set(3),
+        Arg::Text(pointer(raw[4])),
+    ]
 }
 
 fn epoll_ctl_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
@@ -265,7 +345,10 @@ pub fn exit_details(ev: &mut Event, raw: &[u64; 6], mem: Memory, ret: i64, sock:
     match call {
         Syscall::Accept | Syscall::Accept4 => {
             if let Some(peer) = mem.sockaddr_out(raw[1], raw[2]) {
-                ev.detail = Some(Detail::Accepted { fd: ret as RawFd, peer });
+                ev.detail = Some(Detail::Accepted {
+                    fd: ret as RawFd,
+                    peer,
+                });
             }
         }
         Syscall::Recvmmsg => replace_buffer(ev, recvmmsg_data(raw, mem, ret as u64)),
@@ -277,7 +360,9 @@ pub fn exit_details(ev: &mut Event, raw: &[u64; 6], mem: Memory, ret: i64, sock:
             };
             replace_buffer(ev, Arg::Data { head, len: n });
             if n == 0 && stream && sock.is_some() {
-                ev.detail = Some(Detail::Eof { own: sock.is_some_and(|s| s.read_shut) });
+                ev.detail = Some(Detail::Eof {
+                    own: sock.is_some_and(|s| s.read_shut),
+                });
             } else if call == Syscall::Recvfrom && !stream && raw[4] != 0 {
                 ev.detail = mem.sockaddr_out(raw[4], raw[5]).map(Detail::From);
             }
@@ -298,7 +383,11 @@ pub fn exit_details(ev: &mut Event, raw: &[u64; 6], mem: Memory, ret: i64, sock:
         | Syscall::Pselect6
         | Syscall::EpollWait
         | Syscall::EpollPwait => {
-            ev.detail = Some(if ret == 0 { Detail::Timeout } else { ready(call, raw, mem, ret) });
+            ev.detail = Some(if ret == 0 {
+                Detail::Timeout
+            } else {
+                ready(call, raw, mem, ret)
+            });
         }
         _ => {}
     }
@@ -308,12 +397,25 @@ pub fn exit_details(ev: &mut Event, raw: &[u64; 6], mem: Memory, ret: i64, sock:
 /// epoll's events with their data words.
 fn ready(call: Syscall, raw: &[u64; 6], mem: Memory, ret: i64) -> Detail {
     match call {
-        Syscall::Poll | Syscall::Ppoll => {
-            Detail::ready(mem.pollfds(raw[0], raw[1]).into_iter().filter(|p| !p.2.is_empty()).map(|(fd, _, r)| (fd, r)))
-        }
+        Syscall::Poll | Syscall::Ppoll => Detail::ready(
+            mem.pollfds(raw[0], raw[1])
+                .into_iter()
+                .filter(|p| !p.2.is_empty())
+                .map(|(fd, _, r)| (fd, r)),
+        ),
         Syscall::Select | Syscall::Pselect6 => {
-            let set = |i: usize| if raw[i] == 0 { Vec::new() } else { mem.fd_set(raw[i], raw[0]) };
-            Detail::Sets { read: set(1), write: set(2), except: set(3) }
+            let set = |i: usize| {
+                if raw[i] == 0 {
+                    Vec::new()
+                } else {
+                    mem.fd_set(raw[i], raw[0])
+                }
+            };
+            Detail::Sets {
+                read: set(1),
+                write: set(2),
+                except: set(3),
+            }
         }
         _ => Detail::events(mem.epoll_events(raw[1], ret as u64).into_iter()),
     }
@@ -334,7 +436,10 @@ fn option_out(raw: &[u64; 6], mem: Memory) -> Arg {
 /// What a successful (or in-progress) call taught about its socket.
 pub fn learn(call: Syscall, raw: &[u64; 6], ev: &mut Event, ret: i64, sock: &mut Sock) {
     if ret < 0 && !ev.failed_with(Errno::EINPROGRESS) {
-        if matches!(call, Syscall::Accept | Syscall::Accept4) && sock.read_shut && ev.failed_with(Errno::EINVAL) {
+        if matches!(call, Syscall::Accept | Syscall::Accept4)
+            && sock.read_shut
+            && ev.failed_with(Errno::EINVAL)
+        {
             ev.note = Some(transitions::accept_after_shut_rd().into());
         }
         return;
@@ -342,7 +447,9 @@ pub fn learn(call: Syscall, raw: &[u64; 6], ev: &mut Event, ret: i64, sock: &mut
     match (call, ev.args.get(1)) {
         (Syscall::Connect, Some(Arg::Addr(peer))) => sock.peer = Some(*peer),
         (Syscall::Listen, _) => sock.listening = true,
-        (Syscall::Shutdown, Some(Arg::Shutdown(Shutdown::Read | Shutdown::Both))) => sock.read_shut = true,
+        (Syscall::Shutdown, Some(Arg::Shutdown(Shutdown::Read | Shutdown::Both))) => {
+            sock.read_shut = true
+        }
         (Syscall::Setsockopt, _) if raw[2] as i32 == libc::SO_LINGER => {
             sock.abortive = matches!(ev.args.get(3), Some(Arg::Linger(Some(0))));
         }
@@ -358,7 +465,9 @@ pub fn fd_replaced(call: Syscall, raw: &[u64; 6], ret: i64) -> Option<RawFd> {
     match call {
         Syscall::Dup2 | Syscall::Dup3 => Some(raw[1] as RawFd),
         Syscall::Dup => Some(ret as RawFd),
-        Syscall::Fcntl if matches!(raw[1] as i32, libc::F_DUPFD | libc::F_DUPFD_CLOEXEC) => Some(ret as RawFd),
+        Syscall::Fcntl if matches!(raw[1] as i32, libc::F_DUPFD | libc::F_DUPFD_CLOEXEC) => {
+            Some(ret as RawFd)
+        }
         _ => None,
     }
 }
@@ -372,7 +481,10 @@ fn replace_buffer(ev: &mut Event, with: Arg) {
 /// The first bytes of a buffer in the program's memory, and its whole length.
 fn data(mem: Memory, addr: u64, len: u64) -> Arg {
     let len = usize::try_from(len).unwrap_or(usize::MAX);
-    Arg::Data { head: mem.bytes(addr, len.min(SHOW_BYTES)), len }
+    Arg::Data {
+        head: mem.bytes(addr, len.min(SHOW_BYTES)),
+        len,
+    }
 }
 
 fn flags(raw: u64) -> Arg {

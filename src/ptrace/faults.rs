@@ -28,7 +28,10 @@ pub struct Faults {
 /// in the kernel (its next call says EALREADY), which skipping it would not show.
 pub fn interruptible(call: Syscall) -> bool {
     use Syscall::*;
-    matches!(call, Accept | Accept4 | Recv | Recvfrom | Recvmsg | Read | Send | Sendto | Sendmsg | Write)
+    matches!(
+        call,
+        Accept | Accept4 | Recv | Recvfrom | Recvmsg | Read | Send | Sendto | Sendmsg | Write
+    )
 }
 
 /// Which way a call moves data.
@@ -59,14 +62,20 @@ pub struct Injector {
 impl Injector {
     pub fn new(faults: Faults) -> Injector {
         let rng = |seed: Option<u64>| seed.map(|s| RefCell::new(ChaCha8Rng::seed_from_u64(s)));
-        Injector { reads: rng(faults.short_reads), writes: rng(faults.short_writes), interrupts: rng(faults.eintr) }
+        Injector {
+            reads: rng(faults.short_reads),
+            writes: rng(faults.short_writes),
+            interrupts: rng(faults.eintr),
+        }
     }
 
     /// Whether this call is interrupted before it runs (`--eintr`): half of the calls that
     /// may wait, drawn. A program that retries on EINTR gets through; one that takes EINTR
     /// for a lost connection shows it.
     pub fn interrupt(&self, call: Syscall) -> bool {
-        let Some(rng) = self.interrupts.as_ref().filter(|_| interruptible(call)) else { return false };
+        let Some(rng) = self.interrupts.as_ref().filter(|_| interruptible(call)) else {
+            return false;
+        };
         rng.borrow_mut().next_u64() & 1 == 1
     }
 
@@ -102,7 +111,10 @@ mod tests {
 
     #[test]
     fn a_short_read_moves_at_least_one_byte_and_less_than_asked() {
-        let i = Injector::new(Faults { short_reads: Some(3), ..Faults::default() });
+        let i = Injector::new(Faults {
+            short_reads: Some(3),
+            ..Faults::default()
+        });
         for asked in [2, 3, 100, 65536] {
             for _ in 0..100 {
                 let n = i.shorten(Syscall::Recvfrom, asked, 0).unwrap();
@@ -110,13 +122,20 @@ mod tests {
             }
         }
         assert_eq!(i.shorten(Syscall::Recvfrom, 1, 0), None);
-        assert_eq!(i.shorten(Syscall::Sendto, 100, 0), None, "writes are left alone");
+        assert_eq!(
+            i.shorten(Syscall::Sendto, 100, 0),
+            None,
+            "writes are left alone"
+        );
         assert_eq!(i.shorten(Syscall::Connect, 100, 0), None);
     }
 
     #[test]
     fn a_read_of_a_message_already_there_gets_a_part_of_it() {
-        let i = Injector::new(Faults { short_reads: Some(1), ..Faults::default() });
+        let i = Injector::new(Faults {
+            short_reads: Some(1),
+            ..Faults::default()
+        });
         for _ in 0..100 {
             let n = i.shorten(Syscall::Read, 1024, 33).unwrap();
             assert!((1..33).contains(&n), "{n}");
@@ -125,7 +144,10 @@ mod tests {
 
     #[test]
     fn eintr_strikes_about_half_of_the_calls_that_may_wait_and_no_other() {
-        let i = Injector::new(Faults { eintr: Some(9), ..Faults::default() });
+        let i = Injector::new(Faults {
+            eintr: Some(9),
+            ..Faults::default()
+        });
         let struck = (0..1000).filter(|_| i.interrupt(Syscall::Recvfrom)).count();
         assert!((400..600).contains(&struck), "{struck}");
         assert!(!(0..100).any(|_| i.interrupt(Syscall::Connect)));
@@ -135,8 +157,13 @@ mod tests {
     #[test]
     fn the_same_seed_shortens_the_same_way() {
         let draws = |seed| {
-            let i = Injector::new(Faults { short_writes: Some(seed), ..Faults::default() });
-            (0..20).map(|_| i.shorten(Syscall::Write, 1000, 0)).collect::<Vec<_>>()
+            let i = Injector::new(Faults {
+                short_writes: Some(seed),
+                ..Faults::default()
+            });
+            (0..20)
+                .map(|_| i.shorten(Syscall::Write, 1000, 0))
+                .collect::<Vec<_>>()
         };
         assert_eq!(draws(5), draws(5));
         assert_ne!(draws(5), draws(6));

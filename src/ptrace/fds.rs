@@ -97,19 +97,34 @@ impl Process {
     pub fn new(pid: Pid) -> Process {
         let (pidfd, why_blind) = match sys::pidfd_open(pid.as_raw()) {
             Ok(fd) => (Some(fd), None),
-            Err(e) => (None, Some(format!("pidfd_open({pid}): {e}: the tracer cannot look at this process's fds"))),
+            Err(e) => (
+                None,
+                Some(format!(
+                    "pidfd_open({pid}): {e}: the tracer cannot look at this process's fds"
+                )),
+            ),
         };
-        Process { pid, pidfd, why_blind, socks: HashMap::new(), fds: HashMap::new() }
+        Process {
+            pid,
+            pidfd,
+            why_blind,
+            socks: HashMap::new(),
+            fds: HashMap::new(),
+        }
     }
 
     /// Looks at fd `fd` now, learning the socket if it is new. `actor` names it.
     pub fn look(&mut self, fd: RawFd, tracer: &Tracer, actor: &str) -> Looked<'_> {
-        let Some(pidfd) = &self.pidfd else { return Looked::Closed };
+        let Some(pidfd) = &self.pidfd else {
+            return Looked::Closed;
+        };
         let Ok(copy) = sys::pidfd_getfd(pidfd.as_fd(), fd) else {
             self.forget(fd);
             return Looked::Closed;
         };
-        let Ok(stat) = nix::sys::stat::fstat(copy.as_fd()) else { return Looked::Closed };
+        let Ok(stat) = nix::sys::stat::fstat(copy.as_fd()) else {
+            return Looked::Closed;
+        };
         if stat.st_mode & libc::S_IFMT != libc::S_IFSOCK {
             self.forget(fd);
             return Looked::Other(copy);
@@ -154,7 +169,9 @@ impl Process {
 
     /// Whether any shown socket is known (an `epoll_wait()` is then worth showing).
     pub fn has_shown_sockets(&self, all_fds: bool) -> bool {
-        self.fds.values().any(|i| self.socks.get(i).is_some_and(|s| s.shown(all_fds)))
+        self.fds
+            .values()
+            .any(|i| self.socks.get(i).is_some_and(|s| s.shown(all_fds)))
     }
 
     /// The fd no longer holds what it held (closed, or replaced by `dup2()`). What the trace
@@ -183,7 +200,12 @@ impl Process {
 
     /// The sockets among fds `first..=last`, and forgets those fds (`close_range()`).
     pub fn forget_range(&mut self, first: RawFd, last: RawFd) -> Vec<RawFd> {
-        let gone: Vec<RawFd> = self.fds.keys().copied().filter(|fd| (first..=last).contains(fd)).collect();
+        let gone: Vec<RawFd> = self
+            .fds
+            .keys()
+            .copied()
+            .filter(|fd| (first..=last).contains(fd))
+            .collect();
         for fd in &gone {
             self.forget(*fd);
         }
@@ -238,16 +260,26 @@ mod tests {
         let mut open = Vec::new();
         for _ in 0..100 {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            assert!(matches!(proc.look(l.as_raw_fd(), &tracer, "t"), Looked::Socket(..)));
+            assert!(matches!(
+                proc.look(l.as_raw_fd(), &tracer, "t"),
+                Looked::Socket(..)
+            ));
             proc.forget(l.as_raw_fd());
             open.push(l);
         }
-        assert_eq!(proc.sockets_known(), 0, "100 sockets looked at, each fd forgotten");
+        assert_eq!(
+            proc.sockets_known(),
+            0,
+            "100 sockets looked at, each fd forgotten"
+        );
 
         // Two fds for one socket: it is remembered until the second goes.
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let copy = l.try_clone().unwrap();
-        assert!(matches!(proc.look(l.as_raw_fd(), &tracer, "t"), Looked::Socket(..)));
+        assert!(matches!(
+            proc.look(l.as_raw_fd(), &tracer, "t"),
+            Looked::Socket(..)
+        ));
         proc.duplicated(l.as_raw_fd(), copy.as_raw_fd());
         proc.forget(l.as_raw_fd());
         assert_eq!(proc.sockets_known(), 1);

@@ -56,11 +56,17 @@ pub const CALLS: [(libc::c_long, Syscall); 37] = [
 /// ring shared with the kernel, with no system call per operation — where no tracer sees it.
 /// The filter stops here so that the trace can say so. (`io_uring_enter`, which a ring's user
 /// makes again and again, is not in the filter; without one — `-p` — it stops too.)
-pub const IO_URING: [u64; 2] = [libc::SYS_io_uring_setup as u64, libc::SYS_io_uring_enter as u64];
+pub const IO_URING: [u64; 2] = [
+    libc::SYS_io_uring_setup as u64,
+    libc::SYS_io_uring_enter as u64,
+];
 
 /// The call a number stands for.
 pub fn call_of(nr: u64) -> Option<Syscall> {
-    CALLS.iter().find(|(n, _)| u64::try_from(*n).ok() == Some(nr)).map(|(_, c)| *c)
+    CALLS
+        .iter()
+        .find(|(n, _)| u64::try_from(*n).ok() == Some(nr))
+        .map(|(_, c)| *c)
 }
 
 /// `restart_syscall`: a call stopped by SIGSTOP (a `poll()` with a timeout) goes on as this
@@ -72,10 +78,19 @@ pub const RESTART: u64 = libc::SYS_restart_syscall as u64;
 /// of another architecture (a 32-bit `int 0x80`) is refused by seccompiler's arch check, which
 /// kills the program: `lab trace` refuses 32-bit programs before starting them.
 pub fn program() -> Result<BpfProgram, String> {
-    let numbers = CALLS.iter().map(|(n, _)| i64::from(*n as i32)).chain([RESTART as i64, IO_URING[0] as i64]);
-    let rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> = numbers.map(|n| (n, Vec::new())).collect();
-    let filter = SeccompFilter::new(rules, SeccompAction::Allow, SeccompAction::Trace(0), TargetArch::x86_64)
-        .map_err(|e| e.to_string())?;
+    let numbers = CALLS
+        .iter()
+        .map(|(n, _)| i64::from(*n as i32))
+        .chain([RESTART as i64, IO_URING[0] as i64]);
+    let rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> =
+        numbers.map(|n| (n, Vec::new())).collect();
+    let filter = SeccompFilter::new(
+        rules,
+        SeccompAction::Allow,
+        SeccompAction::Trace(0),
+        TargetArch::x86_64,
+    )
+    .map_err(|e| e.to_string())?;
     BpfProgram::try_from(filter).map_err(|e| e.to_string())
 }
 
@@ -87,7 +102,11 @@ mod tests {
     fn every_number_names_one_call_and_the_filter_builds() {
         for (nr, call) in CALLS {
             assert_eq!(call_of(nr as u64), Some(call));
-            assert_eq!(CALLS.iter().filter(|(_, c)| *c == call).count(), 1, "{call} twice");
+            assert_eq!(
+                CALLS.iter().filter(|(_, c)| *c == call).count(),
+                1,
+                "{call} twice"
+            );
         }
         assert_eq!(call_of(libc::SYS_openat as u64), None);
         let bpf = program().unwrap();

@@ -25,7 +25,8 @@ pub const IOV_MAX: usize = 64;
 
 /// The total length of a list of buffers.
 pub fn total_len(iovs: &[(u64, usize)]) -> usize {
-    iovs.iter().fold(0, |sum, (_, len)| sum.saturating_add(*len))
+    iovs.iter()
+        .fold(0, |sum, (_, len)| sum.saturating_add(*len))
 }
 
 /// The memory of one traced thread's process.
@@ -42,7 +43,10 @@ impl Memory {
             return Vec::new();
         }
         let mut buf = vec![0u8; len];
-        let remote = [RemoteIoVec { base: addr as usize, len }];
+        let remote = [RemoteIoVec {
+            base: addr as usize,
+            len,
+        }];
         match process_vm_readv(self.pid, &mut [IoSliceMut::new(&mut buf)], &remote) {
             Ok(n) => buf.truncate(n),
             Err(_) => buf.clear(),
@@ -97,7 +101,10 @@ impl Memory {
     pub fn fd_set(&self, addr: u64, nfds: u64) -> Vec<RawFd> {
         let nfds = usize::try_from(nfds).unwrap_or(0).min(LIST_MAX);
         let raw = self.bytes(addr, nfds.div_ceil(8));
-        (0..nfds).filter(|&i| raw.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0)).map(|i| i as RawFd).collect()
+        (0..nfds)
+            .filter(|&i| raw.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0))
+            .map(|i| i as RawFd)
+            .collect()
     }
 
     /// `struct epoll_event[n]` at `addr`, as returned by `epoll_wait()`: the events and the
@@ -172,14 +179,20 @@ impl Memory {
         let raw = self.bytes(addr, n * 64);
         raw.chunks_exact(64)
             .enumerate()
-            .map(|(i, c)| (addr + 64 * i as u64, u32::from_ne_bytes(c[56..60].try_into().unwrap_or_default()) as usize))
+            .map(|(i, c)| {
+                (
+                    addr + 64 * i as u64,
+                    u32::from_ne_bytes(c[56..60].try_into().unwrap_or_default()) as usize,
+                )
+            })
             .collect()
     }
 
     /// The data of a `struct msghdr`'s buffers as one, up to `len` bytes (what a `recvmsg()`
     /// received, or `sendmsg()` sent).
     pub fn msghdr_data(&self, addr: u64, len: usize) -> Vec<u8> {
-        self.msghdr_iovecs(addr).map_or(Vec::new(), |iovs| self.gather(&iovs, len))
+        self.msghdr_iovecs(addr)
+            .map_or(Vec::new(), |iovs| self.gather(&iovs, len))
     }
 }
 
@@ -197,7 +210,12 @@ pub fn parse_sockaddr(raw: &[u8]) -> Option<SocketAddr> {
             let flow = u32::from_be_bytes(raw.get(4..8)?.try_into().ok()?);
             let ip: [u8; 16] = raw.get(8..24)?.try_into().ok()?;
             let scope = u32::from_ne_bytes(raw.get(24..28)?.try_into().ok()?);
-            Some(SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::from(ip), port, flow, scope)))
+            Some(SocketAddr::V6(SocketAddrV6::new(
+                Ipv6Addr::from(ip),
+                port,
+                flow,
+                scope,
+            )))
         }
         _ => None,
     }
@@ -220,12 +238,18 @@ mod tests {
         v6[23] = 1;
         assert_eq!(parse_sockaddr(&v6), Some("[::1]:80".parse().unwrap()));
         assert_eq!(parse_sockaddr(&v4[..3]), None, "cut short");
-        assert_eq!(parse_sockaddr(&[1, 0, 0, 0]), None, "AF_UNIX is not an IP address");
+        assert_eq!(
+            parse_sockaddr(&[1, 0, 0, 0]),
+            None,
+            "AF_UNIX is not an IP address"
+        );
     }
 
     #[test]
     fn our_own_memory_reads_back() {
-        let me = Memory { pid: nix::unistd::getpid() };
+        let me = Memory {
+            pid: nix::unistd::getpid(),
+        };
         let data = *b"hola\n";
         assert_eq!(me.bytes(data.as_ptr() as u64, 5), b"hola\n");
         assert_eq!(me.bytes(0, 5), b"", "a null pointer reads nothing");

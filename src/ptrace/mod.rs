@@ -69,7 +69,12 @@ pub struct OnHost {
 /// Traces `target` until it ends (or, attached, until Ctrl+C detaches). Returns the exit code
 /// lab should end with: the program's (128 + signal if killed), 0 after a detach. `signals`
 /// is [`block_signals`]'s, called before the tracer (and its observer thread) was made.
-pub fn run(target: Target, tracer: &Tracer, opts: Options, signals: &SignalFd) -> Result<i32, String> {
+pub fn run(
+    target: Target,
+    tracer: &Tracer,
+    opts: Options,
+    signals: &SignalFd,
+) -> Result<i32, String> {
     // The program is never held while lab waits for the kernel: a state that is still moving
     // after a call (FIN-WAIT-1 after `close()`, until the peer's ACK) is read as it is, the
     // verdict is made from that first reading, and the move that follows is the observer's to
@@ -93,8 +98,10 @@ pub fn run(target: Target, tracer: &Tracer, opts: Options, signals: &SignalFd) -
             }
             tracer.note("lab", &i18n::f(M::TraceAttached, &[pid]));
             // Already running children are not followed: say where the work may be.
-            let kids: Vec<String> =
-                start::children(*pid).iter().map(|(p, cmd)| format!("lab trace -p {p}  ({cmd})")).collect();
+            let kids: Vec<String> = start::children(*pid)
+                .iter()
+                .map(|(p, cmd)| format!("lab trace -p {p}  ({cmd})"))
+                .collect();
             if !kids.is_empty() {
                 tracer.note("lab", &i18n::f(M::TraceChildren, &[pid, &kids.join("; ")]));
             }
@@ -122,10 +129,15 @@ fn launch_on_hosts<'t>(calls: calls::Calls<'t>, programs: &[OnHost]) -> Result<S
     for p in programs {
         pids.push(start::launch(&p.argv, Some(p.netns.as_fd()), true)?);
     }
-    let first = *pids.first().ok_or("lab net: which programs? (--on HOST 'COMMAND')")?;
+    let first = *pids
+        .first()
+        .ok_or("lab net: which programs? (--on HOST 'COMMAND')")?;
     let mut stops = Stops::new(calls, first, true, false);
     let inode = |p: &OnHost| nix::sys::stat::fstat(&p.netns).map(|st| st.st_ino);
-    let hosts = programs.iter().filter_map(|p| Some((inode(p).ok()?, p.host.clone()))).collect();
+    let hosts = programs
+        .iter()
+        .filter_map(|p| Some((inode(p).ok()?, p.host.clone())))
+        .collect();
     stops.name_hosts(hosts);
     for pid in pids {
         stops.adopt(pid, pid);
@@ -140,13 +152,21 @@ fn launch_on_hosts<'t>(calls: calls::Calls<'t>, programs: &[OnHost]) -> Result<S
 /// child clears the mask before exec.
 pub fn block_signals() -> nix::Result<SignalFd> {
     let mut set = SigSet::empty();
-    for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGCHLD] {
+    for s in [
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGCHLD,
+    ] {
         set.add(s);
     }
     nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None)?;
     // `--step`'s q sends lab SIGTERM: read here, it stops the program lab started, or detaches.
     crate::render::step::stops_on_sigterm();
-    SignalFd::with_flags(&set, nix::sys::signalfd::SfdFlags::SFD_NONBLOCK | nix::sys::signalfd::SfdFlags::SFD_CLOEXEC)
+    SignalFd::with_flags(
+        &set,
+        nix::sys::signalfd::SfdFlags::SFD_NONBLOCK | nix::sys::signalfd::SfdFlags::SFD_CLOEXEC,
+    )
 }
 
 /// Handles stops until every traced thread is gone (returns false) or lab is asked to stop
@@ -160,8 +180,9 @@ fn follow(stops: &mut Stops<'_>, signals: &SignalFd) -> nix::Result<bool> {
             return Ok(false);
         }
         let wait = stops.next_blocked(Instant::now());
-        let timeout = wait
-            .map_or(PollTimeout::NONE, |d| PollTimeout::try_from(d.as_millis() as i32 + 1).unwrap_or(PollTimeout::MAX));
+        let timeout = wait.map_or(PollTimeout::NONE, |d| {
+            PollTimeout::try_from(d.as_millis() as i32 + 1).unwrap_or(PollTimeout::MAX)
+        });
         let mut fds = [PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
         match poll(&mut fds, timeout) {
             Ok(_) | Err(Errno::EINTR) => {}
@@ -192,7 +213,10 @@ fn sent_by_a_process(si_code: i32) -> bool {
 /// Every stop that is ready, without blocking.
 fn drain(stops: &mut Stops<'_>) -> nix::Result<()> {
     loop {
-        match waitpid(None::<Pid>, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
+        match waitpid(
+            None::<Pid>,
+            Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG),
+        ) {
             Ok(WaitStatus::StillAlive) => return Ok(()),
             Ok(status) => stops.handle(status),
             Err(Errno::EINTR) => {}
@@ -221,8 +245,12 @@ fn detach_all(stops: &mut Stops<'_>) {
             Err(_) => break,
         };
         let (tid, sig) = match status {
-            WaitStatus::Stopped(t, s) if !matches!(s, Signal::SIGTRAP | Signal::SIGSTOP) => (t, Some(s)),
-            WaitStatus::Stopped(t, _) | WaitStatus::PtraceEvent(t, _, _) | WaitStatus::PtraceSyscall(t) => (t, None),
+            WaitStatus::Stopped(t, s) if !matches!(s, Signal::SIGTRAP | Signal::SIGSTOP) => {
+                (t, Some(s))
+            }
+            WaitStatus::Stopped(t, _)
+            | WaitStatus::PtraceEvent(t, _, _)
+            | WaitStatus::PtraceSyscall(t) => (t, None),
             WaitStatus::Exited(t, _) | WaitStatus::Signaled(t, _, _) => {
                 left.retain(|x| *x != t);
                 continue;

@@ -17,7 +17,9 @@ use std::path::Path;
 /// What the file of a program gives it at `exec()`, in words (`set-user-ID (uid 0)`); empty
 /// if nothing, or nothing it would not have anyway (a set-user-ID file of lab's own user).
 pub fn granted(file: &Path) -> Vec<String> {
-    let Ok(meta) = std::fs::metadata(file) else { return Vec::new() };
+    let Ok(meta) = std::fs::metadata(file) else {
+        return Vec::new();
+    };
     let mut what = Vec::new();
     if meta.mode() & libc::S_ISUID != 0 && meta.uid() != nix::unistd::geteuid().as_raw() {
         what.push(format!("set-user-ID (uid {})", meta.uid()));
@@ -57,13 +59,25 @@ mod tests {
     #[test]
     fn an_ordinary_file_grants_nothing_and_the_words_say_how_to_keep_the_rights() {
         let me = std::env::current_exe().unwrap();
-        assert!(granted(&me).is_empty(), "a test binary is no set-user-ID program");
+        assert!(
+            granted(&me).is_empty(),
+            "a test binary is no set-user-ID program"
+        );
         assert_eq!(warning("ping", &[], true, false), None);
         let what = ["set-user-ID (uid 0)".to_string()];
         let filtered = warning("/bin/ping", &what, true, true).unwrap();
-        assert!(filtered.contains("/bin/ping is set-user-ID (uid 0)"), "{filtered}");
+        assert!(
+            filtered.contains("/bin/ping is set-user-ID (uid 0)"),
+            "{filtered}"
+        );
         assert!(filtered.contains("sudo lab trace -p PID"), "{filtered}");
-        assert!(warning("/bin/ping", &what, false, false).unwrap().contains("CAP_SYS_PTRACE"));
-        assert_eq!(warning("/bin/ping", &what, false, true), None, "root traces it with its rights");
+        assert!(warning("/bin/ping", &what, false, false)
+            .unwrap()
+            .contains("CAP_SYS_PTRACE"));
+        assert_eq!(
+            warning("/bin/ping", &what, false, true),
+            None,
+            "root traces it with its rights"
+        );
     }
 }

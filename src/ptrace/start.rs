@@ -29,22 +29,34 @@ fn options() -> Options {
 /// Starts `argv` under the seccomp filter, stopped at its first instruction's `exec()`, with
 /// the options set. EXITKILL: if lab dies, the program dies too — under the filter, its socket
 /// calls would otherwise fail with ENOSYS, no tracer being there to answer.
-pub fn launch(argv: &[OsString], netns: Option<BorrowedFd<'_>>, filtered: bool) -> Result<Pid, String> {
-    let first = argv.first().ok_or("lab trace: which program? (lab trace -- PROGRAM [ARGS…])")?;
+pub fn launch(
+    argv: &[OsString],
+    netns: Option<BorrowedFd<'_>>,
+    filtered: bool,
+) -> Result<Pid, String> {
+    let first = argv
+        .first()
+        .ok_or("lab trace: which program? (lab trace -- PROGRAM [ARGS…])")?;
     let path = find_program(Path::new(first))?;
     refuse_32_bit(&path)?;
     let filter = match filtered {
-        true => Some(filter::program().map_err(|e| format!("cannot build the seccomp filter: {e}"))?),
+        true => {
+            Some(filter::program().map_err(|e| format!("cannot build the seccomp filter: {e}"))?)
+        }
         false => None,
     };
-    let cpath = CString::new(path.as_os_str().as_bytes()).map_err(|_| "a NUL byte in the program's name")?;
+    let cpath = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| "a NUL byte in the program's name")?;
     let args: Result<Vec<CString>, _> = argv.iter().map(|a| CString::new(a.as_bytes())).collect();
     let args = args.map_err(|_| "a NUL byte in an argument")?;
-    let pid = sys::spawn_traced(&cpath, &args, filter.as_ref(), netns).map_err(|e| format!("fork: {e}"))?;
+    let pid = sys::spawn_traced(&cpath, &args, filter.as_ref(), netns)
+        .map_err(|e| format!("fork: {e}"))?;
     match waitpid(pid, Some(WaitPidFlag::__WALL)) {
         Ok(WaitStatus::Stopped(_, Signal::SIGSTOP)) => {}
         // The child inherits no tracer of lab's, but `strace -f lab …` traces it already.
-        Ok(WaitStatus::Exited(_, _)) => return Err(not_traceable("PTRACE_TRACEME", tracer_of("self"))),
+        Ok(WaitStatus::Exited(_, _)) => {
+            return Err(not_traceable("PTRACE_TRACEME", tracer_of("self")))
+        }
         other => return Err(format!("the child did not stop as expected: {other:?}")),
     }
     let opts = options() | Options::PTRACE_O_EXITKILL | Options::PTRACE_O_TRACESECCOMP;
@@ -56,7 +68,11 @@ pub fn launch(argv: &[OsString], netns: Option<BorrowedFd<'_>>, filtered: bool) 
 /// The program's file: as given if it has a `/`, else the first executable of that name on
 /// PATH, as a shell finds it.
 fn find_program(name: &Path) -> Result<PathBuf, String> {
-    let executable = |p: &Path| p.is_file() && p.metadata().is_ok_and(|m| m.permissions().mode() & 0o111 != 0);
+    let executable = |p: &Path| {
+        p.is_file()
+            && p.metadata()
+                .is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+    };
     if name.as_os_str().as_bytes().contains(&b'/') {
         return if executable(name) {
             Ok(name.to_path_buf())
@@ -113,8 +129,11 @@ pub fn attach(pid: Pid) -> Result<Vec<Pid>, String> {
 }
 
 fn threads(pid: Pid) -> Result<Vec<i32>, String> {
-    let dir = std::fs::read_dir(format!("/proc/{pid}/task")).map_err(|_| format!("no process {pid}"))?;
-    Ok(dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect())
+    let dir =
+        std::fs::read_dir(format!("/proc/{pid}/task")).map_err(|_| format!("no process {pid}"))?;
+    Ok(dir
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect())
 }
 
 /// Why the kernel refused to let us trace `pid`, in words.
@@ -125,7 +144,9 @@ fn attach_refused(pid: Pid, e: Errno) -> String {
     if e != Errno::EPERM {
         return format!("PTRACE_SEIZE {pid}: {e}");
     }
-    let owner = std::fs::metadata(format!("/proc/{pid}")).ok().map(|m| std::os::unix::fs::MetadataExt::uid(&m));
+    let owner = std::fs::metadata(format!("/proc/{pid}"))
+        .ok()
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m));
     let me = nix::unistd::geteuid().as_raw();
     if owner.is_some_and(|o| o != me) {
         return format!(
@@ -140,7 +161,12 @@ fn attach_refused(pid: Pid, e: Errno) -> String {
 /// name (`/proc/TRACER/comm`): a process has one tracer at a time.
 fn tracer_of(who: &str) -> Option<(i32, String)> {
     let status = std::fs::read_to_string(format!("/proc/{who}/status")).ok()?;
-    let pid: i32 = status.lines().find_map(|l| l.strip_prefix("TracerPid:"))?.trim().parse().ok()?;
+    let pid: i32 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:"))?
+        .trim()
+        .parse()
+        .ok()?;
     if pid == 0 {
         return None;
     }
@@ -172,8 +198,12 @@ fn not_traceable(what: &str, tracer: Option<(i32, String)>) -> String {
 pub fn has_cap_sys_ptrace() -> bool {
     const CAP_SYS_PTRACE: u32 = 19;
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let eff = status.lines().find_map(|l| l.strip_prefix("CapEff:")).map(str::trim);
-    eff.and_then(|hex| u64::from_str_radix(hex, 16).ok()).is_some_and(|caps| caps & (1 << CAP_SYS_PTRACE) != 0)
+    let eff = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .map(str::trim);
+    eff.and_then(|hex| u64::from_str_radix(hex, 16).ok())
+        .is_some_and(|caps| caps & (1 << CAP_SYS_PTRACE) != 0)
 }
 
 fn in_container() -> bool {
@@ -184,21 +214,33 @@ fn in_container() -> bool {
 /// before grandchildren (`/proc/*/stat`'s parent field). A shell or a launcher (a pyenv shim
 /// that forks, `bash -c '… &'`) makes no socket call itself: the work is in these.
 pub fn children(pid: Pid) -> Vec<(i32, String)> {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
     let parents: Vec<(i32, i32)> = dir
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
         .filter_map(|p| {
             let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
             // `pid (comm) state ppid …`: the name may hold spaces and parentheses.
-            let ppid = stat.rsplit_once(") ")?.1.split_whitespace().nth(1)?.parse().ok()?;
+            let ppid = stat
+                .rsplit_once(") ")?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
             Some((p, ppid))
         })
         .collect();
     let mut out = Vec::new();
     let mut level = vec![pid.as_raw()];
     while !level.is_empty() && out.len() < 20 {
-        let next: Vec<i32> = parents.iter().filter(|(_, pp)| level.contains(pp)).map(|(p, _)| *p).collect();
+        let next: Vec<i32> = parents
+            .iter()
+            .filter(|(_, pp)| level.contains(pp))
+            .map(|(p, _)| *p)
+            .collect();
         for p in &next {
             let cmd = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
             let cmd: Vec<String> = cmd

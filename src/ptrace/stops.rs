@@ -93,7 +93,17 @@ impl<'t> Stops<'t> {
             Some(host) => format!("{host} {}", actor_name(pid, tid)),
             None => actor_name(pid, tid),
         };
-        self.tasks.insert(tid, Task { pid, actor, pending: None, interrupted: None, fresh: false, warned: false });
+        self.tasks.insert(
+            tid,
+            Task {
+                pid,
+                actor,
+                pending: None,
+                interrupted: None,
+                fresh: false,
+                warned: false,
+            },
+        );
     }
 
     /// Whether any thread is still traced.
@@ -137,7 +147,9 @@ impl<'t> Stops<'t> {
 
     /// A call's entry; returns whether the tracer must see its exit.
     fn on_entry(&mut self, tid: Pid, nr: u64, raw: [u64; 6]) -> bool {
-        let Some(task) = self.tasks.get_mut(&tid) else { return false };
+        let Some(task) = self.tasks.get_mut(&tid) else {
+            return false;
+        };
         if filter::IO_URING.contains(&nr) {
             self.calls.tell_once(Unseen::IoUring, &task.actor);
             return false;
@@ -150,14 +162,18 @@ impl<'t> Stops<'t> {
             (_, Some(call)) => (call, raw),
             (_, None) => return false,
         };
-        let Some(proc) = self.procs.get_mut(&task.pid) else { return false };
+        let Some(proc) = self.procs.get_mut(&task.pid) else {
+            return false;
+        };
         let mem = Memory { pid: tid };
         task.pending = self.calls.entry(proc, mem, &task.actor, call, raw);
         task.pending.is_some()
     }
 
     fn on_exit(&mut self, tid: Pid, ret: i64) {
-        let Some(task) = self.tasks.get_mut(&tid) else { return };
+        let Some(task) = self.tasks.get_mut(&tid) else {
+            return;
+        };
         let Some(p) = task.pending.take() else { return };
         if -ret == ERESTART_RESTARTBLOCK {
             task.interrupted = Some((p.call, p.raw));
@@ -175,16 +191,27 @@ impl<'t> Stops<'t> {
             self.early.push(tid);
             return;
         }
-        if let Some(t) = self.tasks.get_mut(&tid).filter(|t| t.fresh && is(PEvent::PTRACE_EVENT_STOP)) {
+        if let Some(t) = self
+            .tasks
+            .get_mut(&tid)
+            .filter(|t| t.fresh && is(PEvent::PTRACE_EVENT_STOP))
+        {
             t.fresh = false;
             return self.resume(tid, false, None);
         }
         if is(PEvent::PTRACE_EVENT_SECCOMP) {
             return self.on_syscall(tid);
         }
-        if is(PEvent::PTRACE_EVENT_FORK) || is(PEvent::PTRACE_EVENT_VFORK) || is(PEvent::PTRACE_EVENT_CLONE) {
+        if is(PEvent::PTRACE_EVENT_FORK)
+            || is(PEvent::PTRACE_EVENT_VFORK)
+            || is(PEvent::PTRACE_EVENT_CLONE)
+        {
             if let Ok(new) = ptrace::getevent(tid) {
-                self.born(tid, Pid::from_raw(new as i32), is(PEvent::PTRACE_EVENT_CLONE));
+                self.born(
+                    tid,
+                    Pid::from_raw(new as i32),
+                    is(PEvent::PTRACE_EVENT_CLONE),
+                );
             }
         } else if is(PEvent::PTRACE_EVENT_EXEC) {
             self.exec(tid);
@@ -200,7 +227,11 @@ impl<'t> Stops<'t> {
     /// `early`) or comes next; it is resumed once both are in.
     fn born(&mut self, parent: Pid, new: Pid, clone: bool) {
         let parent_pid = self.tasks.get(&parent).map_or(parent, |t| t.pid);
-        let pid = if clone && tgid_of(new) == Some(parent_pid) { parent_pid } else { new };
+        let pid = if clone && tgid_of(new) == Some(parent_pid) {
+            parent_pid
+        } else {
+            new
+        };
         if pid == new {
             // A copy of the parent's fd table, so the same sockets, followed separately: each
             // process's calls are its own, and its fds are learned at their first use.
@@ -223,11 +254,21 @@ impl<'t> Stops<'t> {
     /// `exec()`: a new program in the same process. A non-leader thread that calls exec takes
     /// the leader's tid; every other thread is gone.
     fn exec(&mut self, tid: Pid) {
-        let former = ptrace::getevent(tid).map(|t| Pid::from_raw(t as i32)).unwrap_or(tid);
-        let task = self.tasks.remove(&former).or_else(|| self.tasks.remove(&tid));
+        let former = ptrace::getevent(tid)
+            .map(|t| Pid::from_raw(t as i32))
+            .unwrap_or(tid);
+        let task = self
+            .tasks
+            .remove(&former)
+            .or_else(|| self.tasks.remove(&tid));
         let pid = task.as_ref().map_or(tid, |t| t.pid);
         // Every other thread of the process is gone: a call one of them was in never returns.
-        let gone: Vec<Pid> = self.tasks.iter().filter(|(_, t)| t.pid == pid).map(|(k, _)| *k).collect();
+        let gone: Vec<Pid> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| t.pid == pid)
+            .map(|(k, _)| *k)
+            .collect();
         for other in gone {
             if let Some(p) = self.tasks.remove(&other).and_then(|mut t| t.pending.take()) {
                 self.calls.unfinished(p);
@@ -248,11 +289,13 @@ impl<'t> Stops<'t> {
         if what.is_empty() {
             return;
         }
-        let name = std::fs::read_link(&exe).map_or_else(|_| exe.display().to_string(), |p| p.display().to_string());
+        let name = std::fs::read_link(&exe)
+            .map_or_else(|_| exe.display().to_string(), |p| p.display().to_string());
         let root = super::start::has_cap_sys_ptrace();
-        if let (Some(words), Some(task)) =
-            (super::privileges::warning(&name, &what, self.filtered, root), self.tasks.get(&tid))
-        {
+        if let (Some(words), Some(task)) = (
+            super::privileges::warning(&name, &what, self.filtered, root),
+            self.tasks.get(&tid),
+        ) {
             self.calls.tracer.note(&task.actor, &words);
         }
     }
@@ -274,14 +317,19 @@ impl<'t> Stops<'t> {
             return self.resume(tid, false, None);
         }
         if sig != Signal::SIGCHLD {
-            let actor = self.tasks.get(&tid).map_or(String::new(), |t| t.actor.clone());
+            let actor = self
+                .tasks
+                .get(&tid)
+                .map_or(String::new(), |t| t.actor.clone());
             // A traced program stops even for a signal it ignores: say what becomes of it.
             let words = match disposition(tid, sig) {
                 Some(Disposition::Ignored) => crate::i18n::M::TraceSignalIgnored,
                 Some(Disposition::Caught) => crate::i18n::M::TraceSignalCaught,
                 _ => crate::i18n::M::TraceSignal,
             };
-            self.calls.tracer.note(&actor, &crate::i18n::f(words, &[&sig.as_str()]));
+            self.calls
+                .tracer
+                .note(&actor, &crate::i18n::f(words, &[&sig.as_str()]));
         }
         self.resume(tid, false, Some(sig));
     }
@@ -303,18 +351,29 @@ impl<'t> Stops<'t> {
     /// Lets a stopped thread go on: to the exit of the call being shown (PTRACE_SYSCALL), or
     /// to the next stop the filter asks for (PTRACE_CONT); `sig` is delivered.
     fn resume(&self, tid: Pid, to_exit: bool, sig: Option<Signal>) {
-        let _ = if to_exit || !self.filtered { ptrace::syscall(tid, sig) } else { ptrace::cont(tid, sig) };
+        let _ = if to_exit || !self.filtered {
+            ptrace::syscall(tid, sig)
+        } else {
+            ptrace::cont(tid, sig)
+        };
     }
 
     /// How long until the next waiting call is to be shown as blocked.
     pub fn next_blocked(&self, now: Instant) -> Option<Duration> {
-        self.tasks.values().filter_map(|t| t.pending.as_ref()?.until_blocked(now)).min()
+        self.tasks
+            .values()
+            .filter_map(|t| t.pending.as_ref()?.until_blocked(now))
+            .min()
     }
 
     /// Shows every call that has waited long enough as blocked.
     pub fn show_blocked(&mut self, now: Instant) {
         for task in self.tasks.values_mut() {
-            if let Some(p) = task.pending.as_mut().filter(|p| p.until_blocked(now) == Some(Duration::ZERO)) {
+            if let Some(p) = task
+                .pending
+                .as_mut()
+                .filter(|p| p.until_blocked(now) == Some(Duration::ZERO))
+            {
                 self.calls.show_blocked(p);
             }
         }
@@ -339,14 +398,19 @@ impl<'t> Stops<'t> {
     fn once_note(&mut self, tid: Pid, text: &str) {
         if let Some(task) = self.tasks.get_mut(&tid).filter(|t| !t.warned) {
             task.warned = true;
-            self.calls.tracer.emit(Event::words(Kind::Note, &task.actor, text.to_string()));
+            self.calls
+                .tracer
+                .emit(Event::words(Kind::Note, &task.actor, text.to_string()));
         }
     }
 }
 
 /// SIGSTOP, SIGTSTP (Ctrl+Z), SIGTTIN, SIGTTOU: the signals that stop a whole process.
 fn is_group_stop(sig: Signal) -> bool {
-    matches!(sig, Signal::SIGSTOP | Signal::SIGTSTP | Signal::SIGTTIN | Signal::SIGTTOU)
+    matches!(
+        sig,
+        Signal::SIGSTOP | Signal::SIGTSTP | Signal::SIGTTIN | Signal::SIGTTOU
+    )
 }
 
 /// What a process does with a signal.
@@ -392,7 +456,10 @@ fn host_of(hosts: &[(u64, String)], pid: Pid) -> Option<&str> {
         return None;
     }
     let inode = std::fs::metadata(format!("/proc/{pid}/ns/net")).ok()?.ino();
-    hosts.iter().find(|(ino, _)| *ino == inode).map(|(_, name)| name.as_str())
+    hosts
+        .iter()
+        .find(|(ino, _)| *ino == inode)
+        .map(|(_, name)| name.as_str())
 }
 
 /// How the trace names a thread: `4312 server` for a process's first thread, `4312/4315

@@ -15,7 +15,9 @@ use crate::wire::{Flags, Segment};
 
 /// Was this run's wire captured: is there a segment seen on the wire, not inferred?
 pub(super) fn any(events: &[Event]) -> bool {
-    events.iter().any(|e| e.kind == Kind::Segment && e.segment.as_deref().is_some_and(|s| !s.inferred))
+    events
+        .iter()
+        .any(|e| e.kind == Kind::Segment && e.segment.as_deref().is_some_and(|s| !s.inferred))
 }
 
 /// `FIN,ACK seq=5 ack=1`, `PSH,ACK seq=1 ack=1 len=87 [retransmission]`: what Wireshark's flow
@@ -57,11 +59,22 @@ pub(super) fn row(lines: &Lifelines, started: &[bool], seg: &Segment) -> Option<
         ArrowKind::Dropped(why) => format!(" ✗ {why}"),
         _ => String::new(),
     };
-    let on = |line: usize, text: String| Some(Row::On(On { line, text, after: None }));
+    let on = |line: usize, text: String| {
+        Some(Row::On(On {
+            line,
+            text,
+            after: None,
+        }))
+    };
     match (from, to) {
         // A socket connected to itself (its own port): no arrow to draw.
         (Some(f), Some(t)) if f == t => on(f, format!("↻ {label}{lost}")),
-        (Some(from), Some(to)) => Some(Row::Arrow(Arrow { from, to, label, kind })),
+        (Some(from), Some(to)) => Some(Row::Arrow(Arrow {
+            from,
+            to,
+            label,
+            kind,
+        })),
         (Some(f), None) => on(f, format!("{label} → {}{lost}", seg.dst)),
         (None, Some(t)) => on(t, format!("{label} ← {}{lost}", seg.src)),
         (None, None) => None,
@@ -94,9 +107,16 @@ pub(crate) mod tests {
     #[test]
     fn an_arrow_says_flags_seq_ack_len_and_what_wireshark_would_call_it() {
         assert_eq!(label(&seg("FIN,ACK", 5, 1, 0)), "FIN,ACK seq=5 ack=1");
-        assert_eq!(label(&seg("SYN", 0, 0, 0)), "SYN seq=0", "no ACK flag, no ack number");
+        assert_eq!(
+            label(&seg("SYN", 0, 0, 0)),
+            "SYN seq=0",
+            "no ACK flag, no ack number"
+        );
         let mut again = seg("PSH,ACK", 29, 1, 28);
         again.analysis = vec![Analysis::Retransmission];
-        assert_eq!(label(&again), "PSH,ACK seq=29 ack=1 len=28 [retransmission]");
+        assert_eq!(
+            label(&again),
+            "PSH,ACK seq=29 ack=1 len=28 [retransmission]"
+        );
     }
 }

@@ -77,7 +77,11 @@ pub(crate) fn layout(events: &[Event], groups: &[(String, Vec<String>)]) -> Diag
     for (i, e) in events.iter().enumerate() {
         match (e.kind, lines.of_event[i]) {
             (Kind::Note, _) => rows.extend(e.note.clone().map(Row::Note)),
-            (Kind::Segment, _) => rows.extend(e.segment.as_deref().and_then(|s| captured::row(&lines, &started, s))),
+            (Kind::Segment, _) => rows.extend(
+                e.segment
+                    .as_deref()
+                    .and_then(|s| captured::row(&lines, &started, s)),
+            ),
             (_, Some(c)) => {
                 started[c] = true;
                 if let Some(&new) = lines.accepted.get(&i) {
@@ -88,17 +92,32 @@ pub(crate) fn layout(events: &[Event], groups: &[(String, Vec<String>)]) -> Diag
             _ => {}
         }
     }
-    Diagram { lifelines: lines.lines.iter().map(|l| l.name.clone()).collect(), rows }
+    Diagram {
+        lifelines: lines.lines.iter().map(|l| l.name.clone()).collect(),
+        rows,
+    }
 }
 
 /// The rows of event `i`, on lifeline `c`. `captured`: the wire draws the TCP arrows, so
 /// none is inferred here.
-fn event_rows(out: &mut Vec<Row>, lines: &Lifelines, (i, e, c): (usize, &Event, usize), captured: bool) {
-    let on = |line: usize, text: String, after: Option<Option<TcpState>>| Row::On(On { line, text, after });
+fn event_rows(
+    out: &mut Vec<Row>,
+    lines: &Lifelines,
+    (i, e, c): (usize, &Event, usize),
+    captured: bool,
+) {
+    let on = |line: usize, text: String, after: Option<Option<TcpState>>| {
+        Row::On(On { line, text, after })
+    };
     // A segment a socket sends itself (a connection to its own port) has no arrow to draw.
     let arrow = |from: usize, to: usize, label: String| match from == to {
         true => on(from, format!("↻ {label}"), None),
-        false => Row::Arrow(Arrow { from, to, label, kind: ArrowKind::Inferred }),
+        false => Row::Arrow(Arrow {
+            from,
+            to,
+            label,
+            kind: ArrowKind::Inferred,
+        }),
     };
     // Only TCP is captured (a UDP socket has no state): a datagram's arrow is still inferred.
     let tcp = e.before.is_some() || e.state.is_some() || e.kernel.is_some();
@@ -107,7 +126,11 @@ fn event_rows(out: &mut Vec<Row>, lines: &Lifelines, (i, e, c): (usize, &Event, 
         Kind::Call if matches!(e.detail, Some(Detail::Blocked)) => {}
         Kind::Call => {
             let handshake = e.call == Some(Syscall::Connect);
-            let inferred = if captured && tcp { Vec::new() } else { segments(e) };
+            let inferred = if captured && tcp {
+                Vec::new()
+            } else {
+                segments(e)
+            };
             if let Some(to) = lines.reached(e.local, e.peer, handshake) {
                 for (forward, label) in inferred {
                     let (from, to) = if forward { (c, to) } else { (to, c) };
@@ -119,10 +142,18 @@ fn event_rows(out: &mut Vec<Row>, lines: &Lifelines, (i, e, c): (usize, &Event, 
                 Some(&new) => {
                     out.push(on(c, call_label(e), None));
                     let fd = e.ret.unwrap_or_default();
-                    out.push(on(new, format!("fd {fd}, accepted: {}", state_or_gone(e.state)), Some(e.state)));
+                    out.push(on(
+                        new,
+                        format!("fd {fd}, accepted: {}", state_or_gone(e.state)),
+                        Some(e.state),
+                    ));
                 }
                 None => {
-                    let after = if e.fd_gone { Some(e.kernel) } else { e.state.map(Some) };
+                    let after = if e.fd_gone {
+                        Some(e.kernel)
+                    } else {
+                        e.state.map(Some)
+                    };
                     out.push(on(c, label(e), after));
                 }
             }
@@ -131,14 +162,26 @@ fn event_rows(out: &mut Vec<Row>, lines: &Lifelines, (i, e, c): (usize, &Event, 
             // What the kernel did on its own: on the socket's lifeline, and, when it was a
             // segment from the peer that did it (an ACK, a SYN-ACK), that segment's arrow.
             let handshake = e.before == Some(TcpState::SynSent);
-            let from = lines.reached(e.local, e.peer, handshake).filter(|_| !captured);
-            if let (Some(seg), Some(from)) = (transitions::segment_received(e.before, e.kernel), from) {
+            let from = lines
+                .reached(e.local, e.peer, handshake)
+                .filter(|_| !captured);
+            if let (Some(seg), Some(from)) =
+                (transitions::segment_received(e.before, e.kernel), from)
+            {
                 out.push(arrow(from, c, seg.name().to_string()));
             }
             let old = e.before.map_or("-".into(), |s| s.to_string());
-            out.push(on(c, format!("(kernel) {old} → {}", state_or_gone(e.kernel)), Some(e.kernel)));
+            out.push(on(
+                c,
+                format!("(kernel) {old} → {}", state_or_gone(e.kernel)),
+                Some(e.kernel),
+            ));
         }
-        Kind::Wait => out.push(on(c, format!("{}: {}", e.args_text(), state_or_gone(e.kernel)), None)),
+        Kind::Wait => out.push(on(
+            c,
+            format!("{}: {}", e.args_text(), state_or_gone(e.kernel)),
+            None,
+        )),
         // A segment draws its own row (see `layout`).
         Kind::Note | Kind::Check | Kind::Segment => {}
     }
@@ -148,14 +191,22 @@ fn event_rows(out: &mut Vec<Row>, lines: &Lifelines, (i, e, c): (usize, &Event, 
 /// sends what are [`transitions`]'.
 fn segments(e: &Event) -> Vec<(bool, String)> {
     let ok = !e.failed();
-    let tcp = |list: &[(bool, Segment)]| list.iter().map(|(fwd, s)| (*fwd, s.name().to_string())).collect();
+    let tcp = |list: &[(bool, Segment)]| {
+        list.iter()
+            .map(|(fwd, s)| (*fwd, s.name().to_string()))
+            .collect()
+    };
     // Only a TCP socket has a state: UDP's connect() sends nothing, its datagrams do.
     let before = e.before;
     match (e.call, e.args.last()) {
-        (Some(Syscall::Connect), _) if before.is_some() && (ok || e.failed_with(Errno::EINPROGRESS)) => {
+        (Some(Syscall::Connect), _)
+            if before.is_some() && (ok || e.failed_with(Errno::EINPROGRESS)) =>
+        {
             tcp(transitions::connect_segments(false))
         }
-        (Some(Syscall::Connect), _) if e.failed_with(Errno::ECONNREFUSED) => tcp(transitions::connect_segments(true)),
+        (Some(Syscall::Connect), _) if e.failed_with(Errno::ECONNREFUSED) => {
+            tcp(transitions::connect_segments(true))
+        }
         (
             Some(
                 Syscall::Send
@@ -170,7 +221,11 @@ fn segments(e: &Event) -> Vec<(bool, String)> {
         ) if ok && e.ret.unwrap_or(0) > 0 => {
             let data = e.buffer().map(Arg::to_string).unwrap_or_default();
             // sendmmsg() returns how many messages went: the bytes are its data's length.
-            let bytes = if e.call == Some(Syscall::Sendmmsg) { e.data().map(|d| d.1 as i64) } else { e.ret };
+            let bytes = if e.call == Some(Syscall::Sendmmsg) {
+                e.data().map(|d| d.1 as i64)
+            } else {
+                e.ret
+            };
             vec![(true, format!("{data} ({} bytes)", bytes.unwrap_or(0)))]
         }
         (Some(Syscall::Shutdown), Some(Arg::Shutdown(how)))
@@ -204,7 +259,12 @@ fn states(e: &Event) -> String {
     }
     match (e.before, e.state) {
         (Some(b), Some(a)) if a != b || !e.transit.is_empty() => {
-            let path: Vec<String> = e.transit.iter().chain([&a]).map(|s| s.to_string()).collect();
+            let path: Vec<String> = e
+                .transit
+                .iter()
+                .chain([&a])
+                .map(|s| s.to_string())
+                .collect();
             format!(" {b} → {}", path.join(" → "))
         }
         (None, Some(a)) => format!(" {a}"),
@@ -222,9 +282,17 @@ fn call_label(e: &Event) -> String {
     let name = e.call.map_or("", Syscall::name);
     let call = match e.call {
         Some(
-            Syscall::Recv | Syscall::Recvfrom | Syscall::Read | Syscall::Recvmsg | Syscall::Readv | Syscall::Recvmmsg,
+            Syscall::Recv
+            | Syscall::Recvfrom
+            | Syscall::Read
+            | Syscall::Recvmsg
+            | Syscall::Readv
+            | Syscall::Recvmmsg,
         ) => {
-            format!("{name} {}", e.buffer().map(Arg::to_string).unwrap_or_default())
+            format!(
+                "{name} {}",
+                e.buffer().map(Arg::to_string).unwrap_or_default()
+            )
         }
         _ => format!("{name}()"),
     };
@@ -247,8 +315,19 @@ pub fn terminal(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
             out.push('\n');
         }
     }
-    if d.rows.iter().any(|r| matches!(r, Row::Arrow(Arrow { kind: ArrowKind::Inferred, .. }))) {
-        out.push_str(&format!("\n  ╌╌▷ {}\n", crate::i18n::t(crate::i18n::M::DiagramInferred)));
+    if d.rows.iter().any(|r| {
+        matches!(
+            r,
+            Row::Arrow(Arrow {
+                kind: ArrowKind::Inferred,
+                ..
+            })
+        )
+    }) {
+        out.push_str(&format!(
+            "\n  ╌╌▷ {}\n",
+            crate::i18n::t(crate::i18n::M::DiagramInferred)
+        ));
     }
     out
 }
@@ -277,8 +356,17 @@ impl Grid {
                 _ => label / span,
             }
         };
-        let arrows = d.rows.iter().filter_map(|r| if let Row::Arrow(a) = r { Some(need(a)) } else { None });
-        Grid { n: d.lifelines.len(), col: arrows.max().unwrap_or(0).clamp(COL, MAX_COL) }
+        let arrows = d.rows.iter().filter_map(|r| {
+            if let Row::Arrow(a) = r {
+                Some(need(a))
+            } else {
+                None
+            }
+        });
+        Grid {
+            n: d.lifelines.len(),
+            col: arrows.max().unwrap_or(0).clamp(COL, MAX_COL),
+        }
     }
 
     fn life(&self, i: usize) -> usize {
@@ -351,7 +439,10 @@ impl Grid {
 /// `label` centred between characters `from` and `to` of row `v`, with a space each side, cut
 /// to leave two dashes and the arrowhead visible.
 fn centre(v: &mut [char], from: usize, to: usize, label: &str) {
-    let label: Vec<char> = format!(" {label} ").chars().take((to - from).saturating_sub(3)).collect();
+    let label: Vec<char> = format!(" {label} ")
+        .chars()
+        .take((to - from).saturating_sub(3))
+        .collect();
     put(v, from + (to - from - label.len()) / 2, label.into_iter());
 }
 
@@ -359,9 +450,17 @@ fn centre(v: &mut [char], from: usize, to: usize, label: &str) {
 fn dropped(v: &mut [char], mid: usize, right: bool, why: &str) {
     v[mid] = '✗';
     let why: Vec<char> = why.chars().collect();
-    let at = if right { mid + 2 } else { mid.saturating_sub(why.len() + 1) };
+    let at = if right {
+        mid + 2
+    } else {
+        mid.saturating_sub(why.len() + 1)
+    };
     // Only the blank space between the ✗ and the lifeline it never reached.
-    let room = if right { v[at..].iter().take_while(|c| **c == ' ').count() } else { why.len() };
+    let room = if right {
+        v[at..].iter().take_while(|c| **c == ' ').count()
+    } else {
+        why.len()
+    };
     put(v, at, why.into_iter().take(room));
 }
 
@@ -402,15 +501,27 @@ pub fn mermaid(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
     }
     for row in d.rows {
         match row {
-            Row::On(On { line, text, .. }) => out.push_str(&format!("    Note over {}: {}\n", id[line], esc(&text))),
+            Row::On(On { line, text, .. }) => {
+                out.push_str(&format!("    Note over {}: {}\n", id[line], esc(&text)))
+            }
             // Mermaid's own arrows: `->>` solid, `-->>` dotted, `-x` ending in a cross.
-            Row::Arrow(Arrow { from, to, label, kind }) => {
+            Row::Arrow(Arrow {
+                from,
+                to,
+                label,
+                kind,
+            }) => {
                 let (arrow, label) = match kind {
                     ArrowKind::Captured => ("->>", label),
                     ArrowKind::Dropped(why) => ("-x", format!("{label} ✗ {why}")),
                     ArrowKind::Inferred => ("-->>", format!("{label} (inferred)")),
                 };
-                out.push_str(&format!("    {}{arrow}{}: {}\n", id[from], id[to], esc(&label)));
+                out.push_str(&format!(
+                    "    {}{arrow}{}: {}\n",
+                    id[from],
+                    id[to],
+                    esc(&label)
+                ));
             }
             // A lesson's words, across every lifeline.
             Row::Note(words) => {
@@ -441,7 +552,11 @@ mod tests {
         let a: std::net::SocketAddr = "127.0.0.1:5000".parse().unwrap();
         let mut listen = call(Syscall::Listen, Some(TcpState::Close), vec![Arg::Fd(3)]);
         (listen.local, listen.state) = (Some(a), Some(TcpState::Listen));
-        let mut send = call(Syscall::Send, Some(TcpState::Established), vec![Arg::Fd(3), Arg::data(b"x")]);
+        let mut send = call(
+            Syscall::Send,
+            Some(TcpState::Established),
+            vec![Arg::Fd(3), Arg::data(b"x")],
+        );
         (send.local, send.peer, send.ret) = (Some(a), Some(a), Some(1));
         let events = [listen, send];
         let text = terminal(&events, &[("c".into(), vec!["c".into()])]);
@@ -456,16 +571,26 @@ mod tests {
 
     /// A listener on 0.0.0.0:9000 on host a, a client on host b, and what the wire showed.
     fn over_the_wire(wire: bool) -> String {
-        let (srv, cli): (std::net::SocketAddr, std::net::SocketAddr) =
-            ("10.0.0.1:9000".parse().unwrap(), "10.0.0.2:40000".parse().unwrap());
+        let (srv, cli): (std::net::SocketAddr, std::net::SocketAddr) = (
+            "10.0.0.1:9000".parse().unwrap(),
+            "10.0.0.2:40000".parse().unwrap(),
+        );
         let mut listen = call(Syscall::Listen, Some(TcpState::Close), vec![Arg::Fd(3)]);
-        (listen.actor, listen.local, listen.state) =
-            ("a".into(), Some("0.0.0.0:9000".parse().unwrap()), Some(TcpState::Listen));
+        (listen.actor, listen.local, listen.state) = (
+            "a".into(),
+            Some("0.0.0.0:9000".parse().unwrap()),
+            Some(TcpState::Listen),
+        );
         let mut connect = call(Syscall::Connect, Some(TcpState::Close), vec![Arg::Fd(3)]);
-        (connect.actor, connect.local, connect.peer, connect.state) =
-            ("b".into(), Some(cli), Some(srv), Some(TcpState::Established));
+        (connect.actor, connect.local, connect.peer, connect.state) = (
+            "b".into(),
+            Some(cli),
+            Some(srv),
+            Some(TcpState::Established),
+        );
         let mut accept = call(Syscall::Accept4, None, vec![Arg::Fd(3)]);
-        (accept.actor, accept.local, accept.peer, accept.ret) = ("a".into(), Some(srv), Some(cli), Some(4));
+        (accept.actor, accept.local, accept.peer, accept.ret) =
+            ("a".into(), Some(srv), Some(cli), Some(4));
         accept.detail = Some(Detail::Accepted { fd: 4, peer: cli });
         let mut events = vec![listen, connect];
         if wire {
@@ -473,9 +598,20 @@ mod tests {
         }
         events.push(accept);
         if wire {
-            events.push(segment("PSH,ACK", 1, 5, Some(crate::wire::Dropped::Scripted)));
+            events.push(segment(
+                "PSH,ACK",
+                1,
+                5,
+                Some(crate::wire::Dropped::Scripted),
+            ));
         }
-        terminal(&events, &[("a".into(), vec!["a".into()]), ("b".into(), vec!["b".into()])])
+        terminal(
+            &events,
+            &[
+                ("a".into(), vec!["a".into()]),
+                ("b".into(), vec!["b".into()]),
+            ],
+        )
     }
 
     #[test]
@@ -484,24 +620,43 @@ mod tests {
         let rows: Vec<&str> = text.lines().collect();
         // The SYN reaches the listener bound to 0.0.0.0: the first lifeline, from the third.
         assert!(
-            rows.iter().any(|r| r.starts_with("  │◀─") && r.contains(" SYN seq=0 ") && r.ends_with("─│")),
+            rows.iter()
+                .any(|r| r.starts_with("  │◀─") && r.contains(" SYN seq=0 ") && r.ends_with("─│")),
             "{text}"
         );
-        assert!(!text.contains("SYN-ACK") && !text.contains('╌'), "nothing inferred: {text}");
+        assert!(
+            !text.contains("SYN-ACK") && !text.contains('╌'),
+            "nothing inferred: {text}"
+        );
         // The data, dropped, towards the accepted connection: its label above, the ✗ half way.
-        let cross = rows.iter().position(|r| r.contains("dropped as scripted ✗─")).expect("a ✗");
-        assert!(rows[cross - 1].contains(" PSH,ACK seq=1 ack=0 len=5 "), "{text}");
-        assert!(rows[cross].ends_with("─│"), "the line starts at the sender: {text}");
+        let cross = rows
+            .iter()
+            .position(|r| r.contains("dropped as scripted ✗─"))
+            .expect("a ✗");
+        assert!(
+            rows[cross - 1].contains(" PSH,ACK seq=1 ack=0 len=5 "),
+            "{text}"
+        );
+        assert!(
+            rows[cross].ends_with("─│"),
+            "the line starts at the sender: {text}"
+        );
     }
 
     #[test]
     fn without_a_capture_the_arrows_are_inferred_dashed_and_said_to_be() {
         let text = over_the_wire(false);
         assert!(
-            text.contains("│◁╌╌") && text.contains("╌ SYN ╌") && text.contains("╌ SYN-ACK ╌") && text.contains("╌▷│"),
+            text.contains("│◁╌╌")
+                && text.contains("╌ SYN ╌")
+                && text.contains("╌ SYN-ACK ╌")
+                && text.contains("╌▷│"),
             "{text}"
         );
-        assert!(text.ends_with("╌╌▷ inferred from the calls: no capture of the wire shows it\n"), "{text}");
+        assert!(
+            text.ends_with("╌╌▷ inferred from the calls: no capture of the wire shows it\n"),
+            "{text}"
+        );
     }
 
     fn names(e: &Event) -> Vec<String> {
@@ -511,15 +666,26 @@ mod tests {
     #[test]
     fn each_call_draws_what_it_puts_on_the_wire() {
         let estab = Some(TcpState::Established);
-        assert_eq!(names(&call(Syscall::Connect, Some(TcpState::Close), vec![])), ["SYN", "SYN-ACK", "ACK"]);
+        assert_eq!(
+            names(&call(Syscall::Connect, Some(TcpState::Close), vec![])),
+            ["SYN", "SYN-ACK", "ACK"]
+        );
         // UDP has no state and no handshake: connect() only sets the default peer.
         assert!(names(&call(Syscall::Connect, None, vec![])).is_empty());
         let mut refused = call(Syscall::Connect, Some(TcpState::Close), vec![]);
         refused.fail(&std::io::Error::from_raw_os_error(libc::ECONNREFUSED));
         assert_eq!(names(&refused), ["SYN", "RST"]);
-        let wr = call(Syscall::Shutdown, estab, vec![Arg::Fd(3), Arg::Shutdown(Shutdown::Write)]);
+        let wr = call(
+            Syscall::Shutdown,
+            estab,
+            vec![Arg::Fd(3), Arg::Shutdown(Shutdown::Write)],
+        );
         assert_eq!(names(&wr), ["FIN"]);
-        let rd = call(Syscall::Shutdown, estab, vec![Arg::Fd(3), Arg::Shutdown(Shutdown::Read)]);
+        let rd = call(
+            Syscall::Shutdown,
+            estab,
+            vec![Arg::Fd(3), Arg::Shutdown(Shutdown::Read)],
+        );
         assert!(names(&rd).is_empty());
         let mut send = call(Syscall::Send, estab, vec![Arg::Fd(3), Arg::data(b"hola\n")]);
         send.ret = Some(5);

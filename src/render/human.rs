@@ -28,7 +28,8 @@ const W_STATE: usize = 26;
 
 /// The wide layout's width up to the kernel column, plus room for a short verdict. A terminal
 /// narrower than this gets the narrow layout: the state and kernel columns on a second line.
-pub const WIDE: usize = 3 + 2 + W_TIME + 2 + W_WHO + 2 + W_CALL + 2 + W_RESULT + 2 + W_STATE + 2 + 30;
+pub const WIDE: usize =
+    3 + 2 + W_TIME + 2 + W_WHO + 2 + W_CALL + 2 + W_RESULT + 2 + W_STATE + 2 + 30;
 
 /// Where a narrow line's second row (state, kernel) and a note start.
 const INDENT: usize = 3 + 2 + W_TIME + 2;
@@ -147,11 +148,13 @@ impl<W: Write + Send> Sink for HumanSink<W> {
             Layout::Narrow(w) => narrow_line(ev, self.color, w),
         });
         text.push('\n');
-        self.written.event(&mut *out, text.as_bytes(), ev.seq, self.eager);
+        self.written
+            .event(&mut *out, text.as_bytes(), ev.seq, self.eager);
     }
 
     fn flush(&self) {
-        self.written.flush(&mut *self.out.lock().unwrap_or_else(|p| p.into_inner()));
+        self.written
+            .flush(&mut *self.out.lock().unwrap_or_else(|p| p.into_inner()));
     }
 }
 
@@ -205,11 +208,24 @@ pub struct Cells {
 /// The cells of `ev`'s line.
 pub fn cells(ev: &Event) -> Cells {
     let (call, result, state, kernel) = match ev.kind {
-        Kind::Call => (call_and_detail(ev), ev.result_text(), state_text(ev, false).0, kernel_plain(ev).0),
-        Kind::Kernel | Kind::Wait => {
-            (format!("(kernel) {}", ev.args_text()), String::new(), kernel_change(ev), String::new())
-        }
-        Kind::Segment => (wire_text(ev, false).0, String::new(), String::new(), String::new()),
+        Kind::Call => (
+            call_and_detail(ev),
+            ev.result_text(),
+            state_text(ev, false).0,
+            kernel_plain(ev).0,
+        ),
+        Kind::Kernel | Kind::Wait => (
+            format!("(kernel) {}", ev.args_text()),
+            String::new(),
+            kernel_change(ev),
+            String::new(),
+        ),
+        Kind::Segment => (
+            wire_text(ev, false).0,
+            String::new(),
+            String::new(),
+            String::new(),
+        ),
         Kind::Note | Kind::Check => Default::default(),
     };
     let words = ev.note.as_ref().map(|note| match ev.kind {
@@ -217,7 +233,15 @@ pub fn cells(ev: &Event) -> Cells {
         Kind::Check => check_words(ev, note, false),
         _ => format!("↳ {note}"),
     });
-    Cells { time: time_text(ev.t_us), who: whole_who(ev), call, result, state, kernel, words }
+    Cells {
+        time: time_text(ev.t_us),
+        who: whole_who(ev),
+        call,
+        result,
+        state,
+        kernel,
+        words,
+    }
 }
 
 /// One event in the wide layout on a terminal `width` columns wide: as [`line`] if it fits;
@@ -231,8 +255,18 @@ pub fn wide_line_in(ev: &Event, color: bool, width: usize) -> String {
     }
     match (ev.kind, &ev.note) {
         (Kind::Call, None) => {
-            let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}", ev.seq, time_text(ev.t_us), who(ev));
-            format!("{head}  {}", call_columns_in(ev, color, width - head.chars().count() - 2)).trim_end().to_string()
+            let head = format!(
+                "{:>3}  {:>W_TIME$}  {:<W_WHO$}",
+                ev.seq,
+                time_text(ev.t_us),
+                who(ev)
+            );
+            format!(
+                "{head}  {}",
+                call_columns_in(ev, color, width - head.chars().count() - 2)
+            )
+            .trim_end()
+            .to_string()
         }
         _ => narrow_line(ev, color, width),
     }
@@ -246,11 +280,16 @@ fn call_columns_in(ev: &Event, color: bool, room: usize) -> String {
     let call = call_and_detail(ev);
     let call_w = W_CALL.max(call.chars().count());
     let width = |call: &str, call_w: usize, kernel_room: usize| {
-        columns_of(ev, call, call_w, kernel_room, false).trim_end().chars().count()
+        columns_of(ev, call, call_w, kernel_room, false)
+            .trim_end()
+            .chars()
+            .count()
     };
     // What is left for the verdict beside the call as it is, if that leaves enough.
     let beside_call = width(&call, call_w, 0);
-    let kernel_room = room.saturating_sub(beside_call + 1).max(KERNEL_MIN.min(kernel.chars().count()));
+    let kernel_room = room
+        .saturating_sub(beside_call + 1)
+        .max(KERNEL_MIN.min(kernel.chars().count()));
     let over = width(&call, call_w, kernel_room).saturating_sub(room);
     if over == 0 {
         return columns_of(ev, &call, call_w, kernel_room, color);
@@ -265,8 +304,16 @@ fn columns_of(ev: &Event, call: &str, call_w: usize, kernel_room: usize, color: 
     let result = ev.result_text();
     let (state, state_len) = state_text(ev, color);
     let (kernel, style) = kernel_plain(ev);
-    let shown = if ev.failed() { paint(&result, Style::Bad, color) } else { result.clone() };
-    let kernel = if kernel_room == 0 { String::new() } else { cut(&kernel, kernel_room) };
+    let shown = if ev.failed() {
+        paint(&result, Style::Bad, color)
+    } else {
+        result.clone()
+    };
+    let kernel = if kernel_room == 0 {
+        String::new()
+    } else {
+        cut(&kernel, kernel_room)
+    };
     format!(
         "{}  {}  {}  {}",
         pad(call, call_w, call.chars().count()),
@@ -278,7 +325,12 @@ fn columns_of(ev: &Event, call: &str, call_w: usize, kernel_room: usize, color: 
 
 /// One event as one line (a note on a second line, indented).
 pub fn line(ev: &Event, color: bool) -> String {
-    let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}", ev.seq, time_text(ev.t_us), who(ev));
+    let head = format!(
+        "{:>3}  {:>W_TIME$}  {:<W_WHO$}",
+        ev.seq,
+        time_text(ev.t_us),
+        who(ev)
+    );
     let body = match ev.kind {
         Kind::Call => call_columns(ev, color),
         Kind::Kernel | Kind::Wait => kernel_columns(ev, color),
@@ -301,14 +353,29 @@ pub fn line(ev: &Event, color: bool) -> String {
 
 /// A lesson's verdict: `✓ …` in green, `✗ …` in red.
 fn check_words(ev: &Event, note: &str, color: bool) -> String {
-    let (mark, style) = if ev.verdict == Verdict::Agrees { ("✓", Style::Good) } else { ("✗", Style::Bad) };
+    let (mark, style) = if ev.verdict == Verdict::Agrees {
+        ("✓", Style::Good)
+    } else {
+        ("✗", Style::Bad)
+    };
     paint(&format!("{mark} {note}"), style, color)
 }
 
 /// The narrow layout's titles: the second row's under the first's.
 fn narrow_header(width: usize) -> String {
-    let first = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}  {}", "#", t(M::ColTime), t(M::ColWho), t(M::ColCallResult));
-    let second = format!("{}{}  {}", " ".repeat(INDENT), t(M::ColState), t(M::ColKernel));
+    let first = format!(
+        "{:>3}  {:>W_TIME$}  {:<W_WHO$}  {}",
+        "#",
+        t(M::ColTime),
+        t(M::ColWho),
+        t(M::ColCallResult)
+    );
+    let second = format!(
+        "{}{}  {}",
+        " ".repeat(INDENT),
+        t(M::ColState),
+        t(M::ColKernel)
+    );
     format!("{}\n{}", cut(&first, width), cut(&second, width))
 }
 
@@ -316,11 +383,20 @@ fn narrow_header(width: usize) -> String {
 /// state and the kernel's verdict on the second, under the call; a note wrapped below. What
 /// does not fit is cut with `…` (`--json` has every field whole).
 pub fn narrow_line(ev: &Event, color: bool, width: usize) -> String {
-    let head = format!("{:>3}  {:>W_TIME$}  {:<W_WHO$}  ", ev.seq, time_text(ev.t_us), who(ev));
+    let head = format!(
+        "{:>3}  {:>W_TIME$}  {:<W_WHO$}  ",
+        ev.seq,
+        time_text(ev.t_us),
+        who(ev)
+    );
     let room = width.saturating_sub(head.chars().count());
     let mut rows = match ev.kind {
         Kind::Call => {
-            let style = if ev.failed() { Style::Bad } else { Style::Plain };
+            let style = if ev.failed() {
+                Style::Bad
+            } else {
+                Style::Plain
+            };
             let (state, _) = state_text(ev, false);
             let second = format!("{state}  {}", kernel_plain(ev).0);
             vec![
@@ -337,20 +413,32 @@ pub fn narrow_line(ev: &Event, color: bool, width: usize) -> String {
         }
         Kind::Segment => {
             let (_, ends, what) = wire_parts(ev);
-            let style =
-                if ev.segment.as_ref().is_some_and(|s| s.analysis.is_empty()) { Style::Dim } else { Style::Note };
+            let style = if ev.segment.as_ref().is_some_and(|s| s.analysis.is_empty()) {
+                Style::Dim
+            } else {
+                Style::Note
+            };
             vec![
                 format!("{head}{}", paint(&cut(&ends, room), Style::Dim, color)),
-                format!("{}{}", " ".repeat(INDENT), paint(&cut(&what, width.saturating_sub(INDENT)), style, color)),
+                format!(
+                    "{}{}",
+                    " ".repeat(INDENT),
+                    paint(&cut(&what, width.saturating_sub(INDENT)), style, color)
+                ),
             ]
         }
         Kind::Note | Kind::Check => vec![head.trim_end().to_string()],
     };
     if let Some(note) = &ev.note {
         let (text, style) = match ev.kind {
-            Kind::Check => {
-                (check_words(ev, note, false), if ev.verdict == Verdict::Agrees { Style::Good } else { Style::Bad })
-            }
+            Kind::Check => (
+                check_words(ev, note, false),
+                if ev.verdict == Verdict::Agrees {
+                    Style::Good
+                } else {
+                    Style::Bad
+                },
+            ),
             Kind::Note => (note.clone(), Style::Note),
             _ => (format!("↳ {note}"), Style::Note),
         };
@@ -360,15 +448,29 @@ pub fn narrow_line(ev: &Event, color: bool, width: usize) -> String {
             rows.clear();
         }
         let indent = " ".repeat(INDENT);
-        let first = if own_row { head.clone() } else { indent.clone() };
-        let opts = textwrap::Options::new(width).initial_indent(&first).subsequent_indent(&indent);
+        let first = if own_row {
+            head.clone()
+        } else {
+            indent.clone()
+        };
+        let opts = textwrap::Options::new(width)
+            .initial_indent(&first)
+            .subsequent_indent(&indent);
         for (i, l) in textwrap::wrap(&text, opts).iter().enumerate() {
-            let at = if i == 0 { first.chars().count() } else { INDENT };
-            let (lead, words): (String, String) = (l.chars().take(at).collect(), l.chars().skip(at).collect());
+            let at = if i == 0 {
+                first.chars().count()
+            } else {
+                INDENT
+            };
+            let (lead, words): (String, String) =
+                (l.chars().take(at).collect(), l.chars().skip(at).collect());
             rows.push(format!("{lead}{}", paint(&words, style, color)));
         }
     }
-    rows.iter().map(|r| r.trim_end().to_string()).collect::<Vec<_>>().join("\n")
+    rows.iter()
+        .map(|r| r.trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The call, what it handed back and (`with_result`) its result in `room` columns. What matters is kept whole
@@ -376,21 +478,34 @@ pub fn narrow_line(ev: &Event, color: bool, width: usize) -> String {
 /// accept's new fd) — and the call's own arguments are cut first.
 fn fit_call(ev: &Event, room: usize, with_result: bool) -> String {
     let call = ev.call_text();
-    let detail = ev.detail_text().map(|d| format!(" → {d}")).unwrap_or_default();
-    let result = if with_result { ev.result_text() } else { String::new() };
+    let detail = ev
+        .detail_text()
+        .map(|d| format!(" → {d}"))
+        .unwrap_or_default();
+    let result = if with_result {
+        ev.result_text()
+    } else {
+        String::new()
+    };
     let result = result.trim_end();
     let full = format!("{call}{detail} {result}");
     let full = full.trim_end();
     if full.chars().count() <= room {
         return full.to_string();
     }
-    let result_len = if result.is_empty() { 0 } else { result.chars().count() + 1 };
+    let result_len = if result.is_empty() {
+        0
+    } else {
+        result.chars().count() + 1
+    };
     // The call keeps at least its name and first argument; the answer gets the rest.
     let call_min = call.chars().count().min(12);
     let detail_room = room.saturating_sub(result_len + call_min);
     let detail = cut(&detail, detail_room);
     let call_room = room.saturating_sub(result_len + detail.chars().count());
-    format!("{}{detail} {result}", cut(&call, call_room)).trim_end().to_string()
+    format!("{}{detail} {result}", cut(&call, call_room))
+        .trim_end()
+        .to_string()
 }
 
 /// The second row of a narrow line, under the call, colored by what it says.
@@ -400,7 +515,11 @@ fn second_row(text: &str, width: usize, color: bool, ev: &Event) -> String {
         Verdict::Differs => Style::Bad,
         _ => Style::Dim,
     };
-    format!("{}{}", " ".repeat(INDENT), paint(&cut(text, width.saturating_sub(INDENT)), style, color))
+    format!(
+        "{}{}",
+        " ".repeat(INDENT),
+        paint(&cut(text, width.saturating_sub(INDENT)), style, color)
+    )
 }
 
 /// `s` in at most `max` characters, `…` marking a cut.
@@ -426,7 +545,11 @@ fn call_and_detail(ev: &Event) -> String {
 fn call_columns(ev: &Event, color: bool) -> String {
     let call = call_and_detail(ev);
     let result = ev.result_text();
-    let result = if ev.failed() { paint(&result, Style::Bad, color) } else { result };
+    let result = if ev.failed() {
+        paint(&result, Style::Bad, color)
+    } else {
+        result
+    };
     format!(
         "{}  {}  {}  {}",
         pad(&call, W_CALL, call.chars().count()),
@@ -445,15 +568,28 @@ fn call_columns(ev: &Event, color: bool) -> String {
 fn wire_text(ev: &Event, color: bool) -> (String, bool) {
     let (flagged, ends, what) = wire_parts(ev);
     let style = if flagged { Style::Note } else { Style::Plain };
-    (format!("{}  {}", paint(&ends, Style::Dim, color), paint(&what, style, color)), flagged)
+    (
+        format!(
+            "{}  {}",
+            paint(&ends, Style::Dim, color),
+            paint(&what, style, color)
+        ),
+        flagged,
+    )
 }
 
 /// A segment's two halves: who to whom (`wire A → B`, `wire? …` when inferred), and the
 /// segment itself with its first bytes; and whether Wireshark would flag it.
 fn wire_parts(ev: &Event) -> (bool, String, String) {
-    let Some(seg) = ev.segment.as_deref() else { return (false, "wire".into(), String::new()) };
+    let Some(seg) = ev.segment.as_deref() else {
+        return (false, "wire".into(), String::new());
+    };
     let mark = if seg.inferred { "wire?" } else { "wire" };
-    let arrow = if seg.dropped.is_some() { "→ ✗" } else { "→" };
+    let arrow = if seg.dropped.is_some() {
+        "→ ✗"
+    } else {
+        "→"
+    };
     let ends = format!("{mark} {} {arrow} {}", seg.src, seg.dst);
     let mut what = seg.to_string();
     if seg.len > 0 {
@@ -466,7 +602,11 @@ fn wire_parts(ev: &Event) -> (bool, String, String) {
     if let Some(why) = seg.dropped {
         what.push_str(&format!(" ✗ {}", why.words()));
     }
-    (!seg.analysis.is_empty() || seg.dropped.is_some(), ends, what)
+    (
+        !seg.analysis.is_empty() || seg.dropped.is_some(),
+        ends,
+        what,
+    )
 }
 
 /// A change the kernel made on its own: OLD → NEW; a look (a lesson's wait) just NOW.
@@ -483,7 +623,11 @@ fn kernel_columns(ev: &Event, color: bool) -> String {
     let change = kernel_change(ev);
     format!(
         "{}  {}  {}",
-        pad(&paint(&what, Style::Dim, color), W_CALL, what.chars().count()),
+        pad(
+            &paint(&what, Style::Dim, color),
+            W_CALL,
+            what.chars().count()
+        ),
         " ".repeat(W_RESULT),
         paint(&change, Style::State, color)
     )
@@ -526,7 +670,11 @@ fn kernel_text(ev: &Event, color: bool) -> String {
 /// The kernel column's text, and how it is colored.
 fn kernel_plain(ev: &Event) -> (String, Style) {
     let kernel = if ev.fd_gone && !ev.kernel_path.is_empty() {
-        ev.kernel_path.iter().map(|s| state_or_gone(*s)).collect::<Vec<_>>().join(" → ")
+        ev.kernel_path
+            .iter()
+            .map(|s| state_or_gone(*s))
+            .collect::<Vec<_>>()
+            .join(" → ")
     } else {
         state_or_gone(ev.kernel)
     };
@@ -534,19 +682,43 @@ fn kernel_plain(ev: &Event) -> (String, Style) {
         (Some(TcpState::Listen), Some(r), Some(s)) => format!(" {r}/{s}"),
         _ => String::new(),
     };
-    let reason = ev.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+    let reason = ev
+        .reason
+        .as_deref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
     match ev.verdict {
         Verdict::Agrees => (format!("✓ {kernel}{queues}{reason}"), Style::Good),
         Verdict::Differs => {
-            let fd = ev.state.map(|s| format!(", fd says {s}")).unwrap_or_default();
-            let k = if kernel.is_empty() { "no row".to_string() } else { kernel };
+            let fd = ev
+                .state
+                .map(|s| format!(", fd says {s}"))
+                .unwrap_or_default();
+            let k = if kernel.is_empty() {
+                "no row".to_string()
+            } else {
+                kernel
+            };
             (format!("✗ kernel: {k}{fd}{reason}"), Style::Bad)
         }
-        Verdict::NotVisible => (format!("– {}", ev.reason.as_deref().unwrap_or("not listed")), Style::Dim),
-        Verdict::Unavailable => {
-            (format!("? {}", ev.reason.as_deref().unwrap_or("kernel view unavailable")), Style::Dim)
-        }
-        Verdict::NotApplicable => (ev.reason.as_deref().map(|r| format!("– {r}")).unwrap_or_default(), Style::Dim),
+        Verdict::NotVisible => (
+            format!("– {}", ev.reason.as_deref().unwrap_or("not listed")),
+            Style::Dim,
+        ),
+        Verdict::Unavailable => (
+            format!(
+                "? {}",
+                ev.reason.as_deref().unwrap_or("kernel view unavailable")
+            ),
+            Style::Dim,
+        ),
+        Verdict::NotApplicable => (
+            ev.reason
+                .as_deref()
+                .map(|r| format!("– {r}"))
+                .unwrap_or_default(),
+            Style::Dim,
+        ),
     }
 }
 
@@ -615,12 +787,20 @@ mod tests {
             Some(7),
             vec![Arg::Fd(7), Arg::data(&[b'x'; 200]), Arg::Int(200)],
         );
-        (call.ret, call.before, call.state, call.t_us) =
-            (Some(200), Some(TcpState::Established), Some(TcpState::Established), 12_345_678);
+        (call.ret, call.before, call.state, call.t_us) = (
+            Some(200),
+            Some(TcpState::Established),
+            Some(TcpState::Established),
+            12_345_678,
+        );
         call.verdict = Verdict::NotVisible;
         call.reason = Some("a long reason ".repeat(10));
         call.note = Some("a note for the student that goes on and on ".repeat(4));
-        let note = Event::words(Kind::Note, "lesson", "words, words and more words ".repeat(8));
+        let note = Event::words(
+            Kind::Note,
+            "lesson",
+            "words, words and more words ".repeat(8),
+        );
         let mut kernel = Event::new(Kind::Kernel, "cli");
         kernel.args = vec![Arg::Text("127.0.0.1:40000 ⇄ 127.0.0.1:8888".into())];
         (kernel.before, kernel.kernel) = (Some(TcpState::FinWait2), Some(TcpState::TimeWait));
@@ -658,7 +838,13 @@ mod tests {
         );
         assert!(text.ends_with("x\"..."), "{text}");
         let narrow = narrow_line(&segment(), false, 80);
-        assert!(narrow.lines().nth(1).is_some_and(|l| l.trim_start().starts_with("PSH,ACK seq=1")), "{narrow}");
+        assert!(
+            narrow
+                .lines()
+                .nth(1)
+                .is_some_and(|l| l.trim_start().starts_with("PSH,ACK seq=1")),
+            "{narrow}"
+        );
     }
 
     #[test]
@@ -667,16 +853,25 @@ mod tests {
             for ev in events() {
                 let text = narrow_line(&ev, false, width);
                 for row in text.lines() {
-                    assert!(row.chars().count() <= width, "{width} columns: {row:?} is {}", row.chars().count());
+                    assert!(
+                        row.chars().count() <= width,
+                        "{width} columns: {row:?} is {}",
+                        row.chars().count()
+                    );
                 }
             }
         }
         let text = narrow_line(&events()[0], false, 100);
         assert!(
-            text.lines().nth(1).is_some_and(|l| l.starts_with(&" ".repeat(INDENT)) && l.contains("ESTAB")),
+            text.lines()
+                .nth(1)
+                .is_some_and(|l| l.starts_with(&" ".repeat(INDENT)) && l.contains("ESTAB")),
             "{text}"
         );
-        assert!(text.contains('…'), "what does not fit is cut visibly: {text}");
+        assert!(
+            text.contains('…'),
+            "what does not fit is cut visibly: {text}"
+        );
     }
 
     #[test]
@@ -687,10 +882,20 @@ mod tests {
             line(&ev, false).find("srv:").unwrap()
         };
         let first = at(1);
-        for t in [9_999_999, 10_000_000, 99_999_999, 3_600_000_000, 86_400_000_000] {
+        for t in [
+            9_999_999,
+            10_000_000,
+            99_999_999,
+            3_600_000_000,
+            86_400_000_000,
+        ] {
             assert_eq!(at(t), first, "t = {t} µs");
         }
-        assert_eq!(header_line().find("who"), Some(first), "the header is aligned too");
+        assert_eq!(
+            header_line().find("who"),
+            Some(first),
+            "the header is aligned too"
+        );
     }
 
     #[test]

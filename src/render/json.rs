@@ -16,7 +16,11 @@ pub struct JsonSink<W: Write + Send> {
 
 impl<W: Write + Send> JsonSink<W> {
     pub fn new(out: W) -> JsonSink<W> {
-        JsonSink { out: Mutex::new(out), eager: true, written: Default::default() }
+        JsonSink {
+            out: Mutex::new(out),
+            eager: true,
+            written: Default::default(),
+        }
     }
 
     /// Buffer events until [`Sink::flush`] (a trace file of a busy server).
@@ -38,7 +42,8 @@ impl<W: Write + Send> Sink for JsonSink<W> {
     }
 
     fn flush(&self) {
-        self.written.flush(&mut *self.out.lock().unwrap_or_else(|p| p.into_inner()));
+        self.written
+            .flush(&mut *self.out.lock().unwrap_or_else(|p| p.into_inner()));
     }
 }
 
@@ -60,7 +65,12 @@ mod tests {
 
     #[test]
     fn a_failed_write_is_noted_and_a_closed_pipe_is_not_an_error() {
-        let full = JsonSink::new(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap());
+        let full = JsonSink::new(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        );
         full.event(&Event::new(Kind::Note, "t"));
         assert!(full.written.failed());
         let gone = JsonSink::new(Gone);

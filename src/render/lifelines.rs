@@ -43,8 +43,11 @@ pub(crate) struct Lifelines {
 
 /// `groups`: each group's name and the actors in it, whose fds are one table.
 pub(crate) fn of(events: &[Event], groups: &[(String, Vec<String>)]) -> Lifelines {
-    let group_of: HashMap<&str, usize> =
-        groups.iter().enumerate().flat_map(|(g, (_, actors))| actors.iter().map(move |a| (a.as_str(), g))).collect();
+    let group_of: HashMap<&str, usize> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(g, (_, actors))| actors.iter().map(move |a| (a.as_str(), g)))
+        .collect();
     let mut b = Builder::default();
     for (i, e) in events.iter().enumerate() {
         let Some(&g) = group_of.get(e.actor.as_str()) else {
@@ -77,7 +80,13 @@ struct Builder {
 
 impl Builder {
     fn new_line(&mut self, group: usize, fd: Option<RawFd>, maker: &str) -> usize {
-        self.lines.push(Lifeline { name: String::new(), group, fd, actor: None, maker: maker.to_string() });
+        self.lines.push(Lifeline {
+            name: String::new(),
+            group,
+            fd,
+            actor: None,
+            maker: maker.to_string(),
+        });
         self.lines.len() - 1
     }
 
@@ -125,9 +134,17 @@ impl Builder {
         if let Some(&l) = self.open.get(&(g, fd)) {
             return l;
         }
-        let handed = self.open.iter().find(|((_, f), l)| *f == fd && self.lines[**l].actor.is_none()).map(|(_, l)| *l);
+        let handed = self
+            .open
+            .iter()
+            .find(|((_, f), l)| *f == fd && self.lines[**l].actor.is_none())
+            .map(|(_, l)| *l);
         // A fd-less lifeline the actor started (a `getaddrinfo()` before its `socket()`).
-        let unnamed = self.by_actor.get(actor).copied().filter(|l| self.lines[*l].fd.is_none());
+        let unnamed = self
+            .by_actor
+            .get(actor)
+            .copied()
+            .filter(|l| self.lines[*l].fd.is_none());
         let line = match handed.or(unnamed) {
             Some(l) => l,
             None => self.new_line(g, Some(fd), actor),
@@ -170,7 +187,14 @@ impl Builder {
     }
 
     fn finish(self) -> Lifelines {
-        let Builder { mut lines, of_event, accepted, by_tuple, by_port, .. } = self;
+        let Builder {
+            mut lines,
+            of_event,
+            accepted,
+            by_tuple,
+            by_port,
+            ..
+        } = self;
         name(&mut lines);
         // Drawing order: by group, then by creation (a sort that keeps equal keys in order).
         let mut order: Vec<usize> = (0..lines.len()).collect();
@@ -180,13 +204,19 @@ impl Builder {
             at[*l] = pos;
         }
         let mut slots: Vec<Option<Lifeline>> = lines.into_iter().map(Some).collect();
-        let lines = order.iter().map(|l| slots[*l].take().expect("each lifeline once")).collect();
+        let lines = order
+            .iter()
+            .map(|l| slots[*l].take().expect("each lifeline once"))
+            .collect();
         Lifelines {
             lines,
             of_event: of_event.into_iter().map(|l| l.map(|l| at[l])).collect(),
             accepted: accepted.into_iter().map(|(i, l)| (i, at[l])).collect(),
             by_tuple: by_tuple.into_iter().map(|(k, l)| (k, at[l])).collect(),
-            by_port: by_port.into_iter().map(|(k, (ip, l))| (k, (ip, at[l]))).collect(),
+            by_port: by_port
+                .into_iter()
+                .map(|(k, (ip, l))| (k, (ip, at[l])))
+                .collect(),
         }
     }
 }
@@ -208,7 +238,11 @@ fn name(lines: &mut [Lifeline]) {
         };
         let n = given.entry(base.clone()).or_default();
         *n += 1;
-        l.name = if *n == 1 { base } else { format!("{base} ({n})") };
+        l.name = if *n == 1 {
+            base
+        } else {
+            format!("{base} ({n})")
+        };
     }
 }
 
@@ -224,7 +258,12 @@ impl Lifelines {
     /// The lifeline a segment from `local` to `peer` reaches: the connection with those ends
     /// reversed; for the handshake (`handshake`), or when no connection has them, the socket
     /// bound to the peer's port (the listener: it answers the SYN, before any `accept()`).
-    pub fn reached(&self, local: Option<SocketAddr>, peer: Option<SocketAddr>, handshake: bool) -> Option<usize> {
+    pub fn reached(
+        &self,
+        local: Option<SocketAddr>,
+        peer: Option<SocketAddr>,
+        handshake: bool,
+    ) -> Option<usize> {
         let peer = peer.filter(|p| p.port() != 0)?;
         let connection = local.and_then(|l| self.by_tuple.get(&(peer, l)).copied());
         let listener = self.by_port.get(&peer.port()).map(|(_, l)| *l);
@@ -240,11 +279,23 @@ impl Lifelines {
     /// `connect()` failed and so never had a peer). `early`: the connection's lifeline has not
     /// started yet and the segment belongs to the handshake — the listener answers a SYN before
     /// any `accept()` hands the connection over, so the picture draws it there.
-    pub fn end(&self, addr: SocketAddr, other: SocketAddr, handshake: impl Fn(usize) -> bool) -> Option<usize> {
-        let bound = self.by_port.get(&addr.port()).filter(|(ip, _)| same_ip(*ip, addr.ip())).map(|(_, l)| *l);
+    pub fn end(
+        &self,
+        addr: SocketAddr,
+        other: SocketAddr,
+        handshake: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
+        let bound = self
+            .by_port
+            .get(&addr.port())
+            .filter(|(ip, _)| same_ip(*ip, addr.ip()))
+            .map(|(_, l)| *l);
         let connection = self.by_tuple.get(&(addr, other)).copied().or_else(|| {
             // The trace may know the socket by 0.0.0.0 (or ::ffff:10.0.0.2 for 10.0.0.2).
-            self.by_tuple.iter().find(|((l, p), _)| same_end(*l, addr) && same_end(*p, other)).map(|(_, c)| *c)
+            self.by_tuple
+                .iter()
+                .find(|((l, p), _)| same_end(*l, addr) && same_end(*p, other))
+                .map(|(_, c)| *c)
         });
         match connection {
             Some(c) if handshake(c) => bound.or(Some(c)),
@@ -278,12 +329,18 @@ mod tests {
 
     #[test]
     fn an_accepted_connection_gets_its_own_lifeline_and_the_fd_used_again_a_new_one() {
-        let (srv, peer): (SocketAddr, SocketAddr) =
-            ("127.0.0.1:8888".parse().unwrap(), "127.0.0.1:5000".parse().unwrap());
+        let (srv, peer): (SocketAddr, SocketAddr) = (
+            "127.0.0.1:8888".parse().unwrap(),
+            "127.0.0.1:5000".parse().unwrap(),
+        );
         let mut listen = call("nc", Syscall::Listen, 3);
         (listen.local, listen.state) = (Some(srv), Some(TcpState::Listen));
         let mut accept = call("nc", Syscall::Accept4, 3);
-        (accept.local, accept.peer, accept.detail) = (Some(srv), Some(peer), Some(Detail::Accepted { fd: 4, peer }));
+        (accept.local, accept.peer, accept.detail) = (
+            Some(srv),
+            Some(peer),
+            Some(Detail::Accepted { fd: 4, peer }),
+        );
         let recv = call("nc", Syscall::Recv, 4);
         let mut close = call("nc", Syscall::Close, 4);
         close.fd_gone = true;
@@ -294,7 +351,10 @@ mod tests {
         let l = of(&events, &[("nc".into(), vec!["nc".into()])]);
         let names: Vec<&str> = l.lines.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["nc fd 3", "nc fd 4", "nc fd 4 (2)"]);
-        assert_eq!(l.of_event, [Some(0), Some(0), Some(1), Some(1), Some(1), Some(2)]);
+        assert_eq!(
+            l.of_event,
+            [Some(0), Some(0), Some(1), Some(1), Some(1), Some(2)]
+        );
         assert_eq!(l.accepted[&1], 1);
         // The client's SYN reaches the listener; its data, the accepted connection.
         assert_eq!(l.reached(Some(peer), Some(srv), true), Some(0));

@@ -36,7 +36,9 @@ impl ColorChoice {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ColorChoice::Auto => {
+                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         }
     }
 
@@ -67,7 +69,9 @@ impl Written {
     /// Writes event `seq`'s text to `to`, and flushes if `eager` (unbuffered output).
     pub fn event(&self, to: &mut impl Write, text: &[u8], seq: u64, eager: bool) {
         self.handed.store(seq, Relaxed);
-        let written = to.write_all(text).and_then(|()| if eager { to.flush() } else { Ok(()) });
+        let written = to
+            .write_all(text)
+            .and_then(|()| if eager { to.flush() } else { Ok(()) });
         self.note(written, eager);
     }
 

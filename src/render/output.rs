@@ -42,7 +42,8 @@ fn with_picture(printed: Arc<dyn Sink>, to: &TraceTo, one_process: bool) -> Arc<
         return printed;
     }
     let title = command_line(std::env::args());
-    let picture = super::page::PictureSink::new(to.svg.clone(), to.html.clone(), &title, one_process);
+    let picture =
+        super::page::PictureSink::new(to.svg.clone(), to.html.clone(), &title, one_process);
     Arc::new(Tee(vec![printed, Arc::new(picture)]))
 }
 
@@ -76,7 +77,13 @@ pub fn tracer(
 /// The sink that prints the trace where the flags say: a file, or stderr fitted to its width.
 fn printed(to: &TraceTo, color: ColorChoice, buffered: bool) -> io::Result<Arc<dyn Sink>> {
     let (out, tty) = destination(to)?;
-    Ok(sink(out, to.json, color.enabled(tty), buffered, tty.then_some(Screen::Stderr)))
+    Ok(sink(
+        out,
+        to.json,
+        color.enabled(tty),
+        buffered,
+        tty.then_some(Screen::Stderr),
+    ))
 }
 
 /// Where the trace goes: the file asked for, else stderr; and whether that is a terminal.
@@ -94,7 +101,11 @@ fn build(to: &TraceTo, sink: Arc<dyn Sink>, step_on: &'static [Syscall]) -> Arc<
             super::step::pause_program(&super::human::who_text(actor), &call.call_text());
         }
     };
-    let tracer = if to.step { Tracer::with_stepper(sink, Box::new(stepper)) } else { Tracer::new(sink) };
+    let tracer = if to.step {
+        Tracer::with_stepper(sink, Box::new(stepper))
+    } else {
+        Tracer::new(sink)
+    };
     if let Some(interval) = to.observe {
         tracer.observe_live(interval);
     }
@@ -182,7 +193,9 @@ pub fn sink(
         (true, false) => Arc::new(JsonSink::new(out)),
         (true, true) => Arc::new(Background::new(Arc::new(JsonSink::new(out).buffered()))),
         (false, false) => Arc::new(human(HumanSink::new(out, color))),
-        (false, true) => Arc::new(Background::new(Arc::new(human(HumanSink::new(out, color).buffered())))),
+        (false, true) => Arc::new(Background::new(Arc::new(human(
+            HumanSink::new(out, color).buffered(),
+        )))),
     }
 }
 

@@ -71,7 +71,10 @@ fn colour(state: Option<TcpState>) -> &'static str {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// `s` in at most `n` characters, `…` marking a cut.
@@ -96,7 +99,11 @@ impl Geometry {
         let notes_w = if notes { NOTES } else { 0 };
         let col = ((WIDTH - notes_w - 2 * PAD) / n).max(MIN_COL);
         let lines_end = PAD + n * col;
-        Geometry { col, notes_x: if notes { lines_end + PAD } else { 0 }, width: WIDTH.max(lines_end + notes_w + PAD) }
+        Geometry {
+            col,
+            notes_x: if notes { lines_end + PAD } else { 0 },
+            width: WIDTH.max(lines_end + notes_w + PAD),
+        }
     }
 
     /// A lifeline's x: near its column's left edge, its labels to the right.
@@ -118,8 +125,15 @@ fn chars(px: usize) -> usize {
 /// A label cut to fit `chars`, with the whole text as its tooltip when cut.
 fn label_text(class: &str, x: usize, y: usize, anchor: &str, text: &str, chars: usize) -> String {
     let shown = cut(text, chars);
-    let title = if shown == text { String::new() } else { format!("<title>{}</title>", esc(text)) };
-    format!(r#"<text class="{class}" x="{x}" y="{y}" text-anchor="{anchor}">{title}{}</text>"#, esc(&shown))
+    let title = if shown == text {
+        String::new()
+    } else {
+        format!("<title>{}</title>", esc(text))
+    };
+    format!(
+        r#"<text class="{class}" x="{x}" y="{y}" text-anchor="{anchor}">{title}{}</text>"#,
+        esc(&shown)
+    )
 }
 
 /// The sequence diagram as one SVG element: a lifeline per socket, banded by its state, the
@@ -136,13 +150,24 @@ pub fn svg(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
     for row in &d.rows {
         let mut height = ROW;
         match row {
-            Row::On(On { line: c, text, after }) => {
+            Row::On(On {
+                line: c,
+                text,
+                after,
+            }) => {
                 if let Some(state) = after.filter(|s| *s != now[*c].0) {
                     band(&mut bands, g.x(*c), now[*c], y);
                     now[*c] = (state, y);
                 }
                 let _ = write!(body, r#"<circle cx="{}" cy="{y}" r="4"/>"#, g.x(*c));
-                body.push_str(&label_text("call", g.x(*c) + 12, y + 5, "start", text, g.label_chars()));
+                body.push_str(&label_text(
+                    "call",
+                    g.x(*c) + 12,
+                    y + 5,
+                    "start",
+                    text,
+                    g.label_chars(),
+                ));
             }
             Row::Arrow(a) => {
                 let (svg, h) = arrow(&g, a, y);
@@ -159,7 +184,15 @@ pub fn svg(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
     }
     let end = y;
     // A dashed arrow is a guess: the picture says so under itself.
-    if d.rows.iter().any(|r| matches!(r, Row::Arrow(Arrow { kind: ArrowKind::Inferred, .. }))) {
+    if d.rows.iter().any(|r| {
+        matches!(
+            r,
+            Row::Arrow(Arrow {
+                kind: ArrowKind::Inferred,
+                ..
+            })
+        )
+    }) {
         let (x, words) = (g.x(0), esc(crate::i18n::t(crate::i18n::M::DiagramInferred)));
         let _ = write!(
             body,
@@ -182,7 +215,10 @@ pub fn svg(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
 fn heads(g: &Geometry, names: &[String], end: usize) -> String {
     let head = |(c, name): (usize, &String)| {
         let head = label_text("head", g.x(c) - 8, 30, "start", name, chars(g.col - 10));
-        format!(r#"{head}<line class="life" x1="{0}" y1="40" x2="{0}" y2="{end}"/>"#, g.x(c))
+        format!(
+            r#"{head}<line class="life" x1="{0}" y1="40" x2="{0}" y2="{end}"/>"#,
+            g.x(c)
+        )
     };
     names.iter().enumerate().map(head).collect()
 }
@@ -207,7 +243,12 @@ fn note(g: &Geometry, words: &str, y: usize) -> (String, usize) {
     );
     for (i, l) in lines.iter().enumerate() {
         let dy = if i == 0 { 0 } else { NOTE_LINE };
-        let _ = write!(out, r#"<tspan x="{}" dy="{dy}">{}</tspan>"#, g.notes_x, esc(l));
+        let _ = write!(
+            out,
+            r#"<tspan x="{}" dy="{dy}">{}</tspan>"#,
+            g.notes_x,
+            esc(l)
+        );
     }
     out.push_str("</text>");
     (out, lines.len() * NOTE_LINE + 10)
@@ -229,7 +270,12 @@ fn arrow(g: &Geometry, a: &Arrow, top: usize) -> (String, usize) {
     // The line sits under its label's lines: the row grows by one line for each more (and a
     // little more under a dropped one's, for its ✗).
     let labels_y = top + (lines.len() - 1) * LABEL_LINE;
-    let y = labels_y + if matches!(a.kind, ArrowKind::Dropped(_)) { 8 } else { 0 };
+    let y = labels_y
+        + if matches!(a.kind, ArrowKind::Dropped(_)) {
+            8
+        } else {
+            0
+        };
     let (mid, class) = ((x1 + x2) / 2, arrow_class(a.kind));
     let mut out = String::new();
     for (i, line) in lines.iter().enumerate() {
@@ -237,9 +283,15 @@ fn arrow(g: &Geometry, a: &Arrow, top: usize) -> (String, usize) {
         out.push_str(&label_text(class, mid, at, "middle", line, fit));
     }
     let ArrowKind::Dropped(_) = a.kind else {
-        let head = if class == "seg" { "head" } else { "head-inferred" };
-        let _ =
-            write!(out, r#"<line class="{class}" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" marker-end="url(#{head})"/>"#);
+        let head = if class == "seg" {
+            "head"
+        } else {
+            "head-inferred"
+        };
+        let _ = write!(
+            out,
+            r#"<line class="{class}" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" marker-end="url(#{head})"/>"#
+        );
         return (out, ROW + y - top);
     };
     // The sender's half of the line, stopping at the ✗.
@@ -277,9 +329,17 @@ fn band(out: &mut String, x: usize, (state, from): (Option<TcpState>, usize), y:
 /// the trace table.
 pub fn html(title: &str, events: &[Event], groups: &[(String, Vec<String>)]) -> String {
     let shown = &events[..events.len().min(MAX_EVENTS)];
-    let count = |v: Verdict| shown.iter().filter(|e| e.verdict == v && e.kind == Kind::Call).count();
+    let count = |v: Verdict| {
+        shown
+            .iter()
+            .filter(|e| e.verdict == v && e.kind == Kind::Call)
+            .count()
+    };
     let checks = shown.iter().filter(|e| e.kind == Kind::Check).count();
-    let failed = shown.iter().filter(|e| e.kind == Kind::Check && e.verdict != Verdict::Agrees).count();
+    let failed = shown
+        .iter()
+        .filter(|e| e.kind == Kind::Check && e.verdict != Verdict::Agrees)
+        .count();
     let mut summary = format!(
         "{} events; the kernel's table agreed {} times, disagreed {} times",
         shown.len(),
@@ -290,7 +350,11 @@ pub fn html(title: &str, events: &[Event], groups: &[(String, Vec<String>)]) -> 
         let _ = write!(summary, "; {checks} expectations, {failed} not met");
     }
     if events.len() > shown.len() {
-        let _ = write!(summary, " (the first {MAX_EVENTS} of {} are drawn)", events.len());
+        let _ = write!(
+            summary,
+            " (the first {MAX_EVENTS} of {} are drawn)",
+            events.len()
+        );
     }
     let legend: String = [
         TcpState::Listen,
@@ -302,7 +366,12 @@ pub fn html(title: &str, events: &[Event], groups: &[(String, Vec<String>)]) -> 
         TcpState::Close,
     ]
     .iter()
-    .map(|s| format!(r#"<span class="key" style="background:{}">{s}</span>"#, colour(Some(*s))))
+    .map(|s| {
+        format!(
+            r#"<span class="key" style="background:{}">{s}</span>"#,
+            colour(Some(*s))
+        )
+    })
     .collect();
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{t}</title><style>{STYLE}</style></head>\n<body data-check=\"pending\"><h1>{t}</h1><p class=\"summary\">{s}</p>\n<div class=\"diagram\">{svg}</div><p class=\"legend\">{legend}</p>\n{table}\n<script>{SCRIPT}</script></body></html>\n",
@@ -385,7 +454,10 @@ pub fn actor_columns(events: &[Event]) -> Vec<(String, Vec<String>)> {
 /// thread accepted and a client's thread serves (renamed `srv:ana` once she says her name) is
 /// one socket, one lifeline.
 pub fn one_process(events: &[Event]) -> Vec<(String, Vec<String>)> {
-    let actors = actor_columns(events).into_iter().map(|(actor, _)| actor).collect();
+    let actors = actor_columns(events)
+        .into_iter()
+        .map(|(actor, _)| actor)
+        .collect();
     vec![("lab".to_string(), actors)]
 }
 
@@ -399,11 +471,17 @@ pub fn write(
 ) -> std::io::Result<()> {
     if let Some(p) = svg_path {
         std::fs::write(p, svg(&events[..events.len().min(MAX_EVENTS)], columns))?;
-        eprintln!("{}", crate::i18n::f(crate::i18n::M::WroteFile, &[&p.display()]));
+        eprintln!(
+            "{}",
+            crate::i18n::f(crate::i18n::M::WroteFile, &[&p.display()])
+        );
     }
     if let Some(p) = html_path {
         std::fs::write(p, html(title, events, columns))?;
-        eprintln!("{}", crate::i18n::f(crate::i18n::M::WroteFile, &[&p.display()]));
+        eprintln!(
+            "{}",
+            crate::i18n::f(crate::i18n::M::WroteFile, &[&p.display()])
+        );
     }
     Ok(())
 }
@@ -422,9 +500,20 @@ pub struct PictureSink {
 impl PictureSink {
     /// `one_process`: the run is lab's own (a server, `lab listen`); not another program's,
     /// whose processes each have fds of their own.
-    pub fn new(svg: Option<PathBuf>, html: Option<PathBuf>, title: &str, one_process: bool) -> PictureSink {
+    pub fn new(
+        svg: Option<PathBuf>,
+        html: Option<PathBuf>,
+        title: &str,
+        one_process: bool,
+    ) -> PictureSink {
         UNWRITTEN.fetch_add(1, Ordering::AcqRel);
-        PictureSink { events: Mutex::new((Vec::new(), 0)), svg, html, title: title.to_string(), one_process }
+        PictureSink {
+            events: Mutex::new((Vec::new(), 0)),
+            svg,
+            html,
+            title: title.to_string(),
+            one_process,
+        }
     }
 }
 
@@ -441,8 +530,18 @@ impl Sink for PictureSink {
 impl Drop for PictureSink {
     fn drop(&mut self) {
         let (events, _) = &*self.events.lock().unwrap_or_else(|p| p.into_inner());
-        let columns = if self.one_process { one_process(events) } else { actor_columns(events) };
-        if let Err(e) = write(self.svg.as_deref(), self.html.as_deref(), &self.title, events, &columns) {
+        let columns = if self.one_process {
+            one_process(events)
+        } else {
+            actor_columns(events)
+        };
+        if let Err(e) = write(
+            self.svg.as_deref(),
+            self.html.as_deref(),
+            &self.title,
+            events,
+            &columns,
+        ) {
             eprintln!("lab: cannot write the picture of the run: {e}");
         }
         UNWRITTEN.fetch_sub(1, Ordering::AcqRel);
@@ -456,13 +555,29 @@ mod tests {
 
     #[test]
     fn the_page_holds_the_diagram_the_table_and_escapes_what_it_shows() {
-        let mut ev = Event::call("cli", Syscall::Send, Some(3), vec![Arg::Fd(3), Arg::data(b"<b>&\"")]);
-        (ev.ret, ev.before, ev.state, ev.verdict, ev.seq) =
-            (Some(5), Some(TcpState::Established), Some(TcpState::Established), Verdict::Agrees, 1);
+        let mut ev = Event::call(
+            "cli",
+            Syscall::Send,
+            Some(3),
+            vec![Arg::Fd(3), Arg::data(b"<b>&\"")],
+        );
+        (ev.ret, ev.before, ev.state, ev.verdict, ev.seq) = (
+            Some(5),
+            Some(TcpState::Established),
+            Some(TcpState::Established),
+            Verdict::Agrees,
+            1,
+        );
         let events = vec![ev];
         let page = html("a <test>", &events, &actor_columns(&events));
-        assert!(page.contains("<svg") && page.contains("<table class=\"trace\">"), "{page}");
-        assert!(page.contains("a &lt;test&gt;") && !page.contains("<b>&"), "escaped");
+        assert!(
+            page.contains("<svg") && page.contains("<table class=\"trace\">"),
+            "{page}"
+        );
+        assert!(
+            page.contains("a &lt;test&gt;") && !page.contains("<b>&"),
+            "escaped"
+        );
         assert!(page.contains("agreed 1 times"));
         assert!(page.contains("#c8f0c8"), "an ESTAB band");
     }

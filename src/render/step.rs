@@ -48,7 +48,12 @@ pub fn pause(actor: &str, call: &str) -> Answer {
     }
     let mut err = io::stderr();
     let Ok(mut tty) = File::open("/dev/tty") else {
-        let _ = writeln!(err, "  ⏸  {}\n{}", i18n::f(M::StepNext, &[&actor, &call]), t(M::StepNoTerminal));
+        let _ = writeln!(
+            err,
+            "  ⏸  {}\n{}",
+            i18n::f(M::StepNext, &[&actor, &call]),
+            t(M::StepNoTerminal)
+        );
         return Answer::Go;
     };
     loop {
@@ -92,7 +97,9 @@ pub fn pause_program(actor: &str, call: &str) {
     match pause(actor, call) {
         Answer::Go => {}
         Answer::Interrupt => interrupt(),
-        Answer::Quit if STOPS_ON_SIGTERM.load(Ordering::Relaxed) => to_self(nix::sys::signal::Signal::SIGTERM),
+        Answer::Quit if STOPS_ON_SIGTERM.load(Ordering::Relaxed) => {
+            to_self(nix::sys::signal::Signal::SIGTERM)
+        }
         Answer::Quit => std::process::exit(0),
     }
 }
@@ -120,7 +127,8 @@ fn read_key(tty: &mut File, ready: impl FnOnce()) -> io::Result<Option<u8>> {
         }
     };
     let mut raw = saved.clone();
-    raw.local_flags.remove(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG);
+    raw.local_flags
+        .remove(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG);
     raw.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
     raw.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
     let set = termios::tcsetattr(&*tty, SetArg::TCSANOW, &raw);

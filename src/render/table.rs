@@ -16,14 +16,26 @@ pub fn sockets(filter: &Filter, processes: bool, json: bool, color: bool) -> io:
     // Large writes: 20,000 rows are 1.5 MB, and each write to a pipe is a system call.
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     if !json {
-        write(&mut out, &rows, owned.as_ref(), color, io::stdout().is_terminal())?;
+        write(
+            &mut out,
+            &rows,
+            owned.as_ref(),
+            color,
+            io::stdout().is_terminal(),
+        )?;
         return out.flush();
     }
     for r in &rows {
         let mut v = serde_json::to_value(r).map_err(io::Error::other)?;
-        let owner = owned.as_ref().and_then(|map| map.get(&r.inode)).filter(|_| r.inode != 0);
+        let owner = owned
+            .as_ref()
+            .and_then(|map| map.get(&r.inode))
+            .filter(|_| r.inode != 0);
         if let (Some(o), Some(obj)) = (owner, v.as_object_mut()) {
-            obj.insert("process".into(), serde_json::to_value(o).map_err(io::Error::other)?);
+            obj.insert(
+                "process".into(),
+                serde_json::to_value(o).map_err(io::Error::other)?,
+            );
         }
         writeln!(out, "{v}")?;
     }
@@ -46,7 +58,9 @@ pub fn write(
     }
 }
 
-const HEADER: [&str; 9] = ["State", "Recv-Q", "Send-Q", "Local", "Peer", "uid", "inode", "Timer", "Process"];
+const HEADER: [&str; 9] = [
+    "State", "Recv-Q", "Send-Q", "Local", "Peer", "uid", "inode", "Timer", "Process",
+];
 /// Which columns are numbers, aligned right as ss does.
 const NUMERIC: [bool; 9] = [false, true, true, false, false, true, true, false, false];
 
@@ -64,7 +78,12 @@ fn cells(r: &SocketRow, owners: Option<&HashMap<u64, Vec<Owner>>>) -> Vec<String
     ];
     if let Some(map) = owners {
         // Inode 0 (TIME-WAIT) belongs to no fd, so to no process.
-        c.push(map.get(&r.inode).filter(|_| r.inode != 0).map(|o| owners::describe(o)).unwrap_or_default());
+        c.push(
+            map.get(&r.inode)
+                .filter(|_| r.inode != 0)
+                .map(|o| owners::describe(o))
+                .unwrap_or_default(),
+        );
     }
     c
 }
@@ -100,7 +119,11 @@ struct TextCells {
 }
 
 impl TextCells {
-    fn of(rows: &[SocketRow], owners: Option<&HashMap<u64, Vec<Owner>>>, ncols: usize) -> TextCells {
+    fn of(
+        rows: &[SocketRow],
+        owners: Option<&HashMap<u64, Vec<Owner>>>,
+        ncols: usize,
+    ) -> TextCells {
         let mut t = TextCells {
             arena: String::with_capacity(rows.len() * 48),
             spans: Vec::with_capacity(rows.len()),
@@ -217,16 +240,27 @@ fn write_timer(s: &mut String, r: &SocketRow) -> std::fmt::Result {
     Ok(())
 }
 
-fn write_owner(s: &mut String, r: &SocketRow, owners: Option<&HashMap<u64, Vec<Owner>>>) -> std::fmt::Result {
+fn write_owner(
+    s: &mut String,
+    r: &SocketRow,
+    owners: Option<&HashMap<u64, Vec<Owner>>>,
+) -> std::fmt::Result {
     // Inode 0 (TIME-WAIT) belongs to no fd, so to no process.
-    if let Some(o) = owners.and_then(|map| map.get(&r.inode)).filter(|_| r.inode != 0) {
+    if let Some(o) = owners
+        .and_then(|map| map.get(&r.inode))
+        .filter(|_| r.inode != 0)
+    {
         s.push_str(&owners::describe(o));
     }
     Ok(())
 }
 
 /// A comfy-table box for the terminal, states colored.
-pub fn boxed_table(rows: &[SocketRow], owners: Option<&HashMap<u64, Vec<Owner>>>, color: bool) -> String {
+pub fn boxed_table(
+    rows: &[SocketRow],
+    owners: Option<&HashMap<u64, Vec<Owner>>>,
+    color: bool,
+) -> String {
     let mut t = Table::new();
     t.load_style(presets::UTF8_FULL_CONDENSED);
     // Measuring every cell to wrap them costs time on 10,000 rows; ss does not wrap either.
@@ -238,7 +272,11 @@ pub fn boxed_table(rows: &[SocketRow], owners: Option<&HashMap<u64, Vec<Owner>>>
             .into_iter()
             .enumerate()
             .map(|(i, text)| {
-                let text = if i == 0 { paint(&text, style_of(r.state), color) } else { text };
+                let text = if i == 0 {
+                    paint(&text, style_of(r.state), color)
+                } else {
+                    text
+                };
                 let cell = Cell::new(text);
                 if NUMERIC[i] {
                     cell.set_alignment(CellAlignment::Right)

@@ -42,7 +42,9 @@ pub(crate) fn kernel_move(
 /// A call's event as the events to print: the call's own, with the peer's moves meanwhile as
 /// kernel events before or after it. Events that are not calls on a connection pass as they are.
 pub(crate) fn split(ev: Event) -> Vec<Event> {
-    let (Kind::Call, Some(local), Some(before)) = (ev.kind, ev.local, ev.before) else { return vec![ev] };
+    let (Kind::Call, Some(local), Some(before)) = (ev.kind, ev.local, ev.before) else {
+        return vec![ev];
+    };
     if ev.fd_gone {
         return split_close(ev, local);
     }
@@ -56,12 +58,29 @@ pub(crate) fn split(ev: Event) -> Vec<Event> {
     let mut out = Vec::new();
     if let Some(first) = a.first {
         // Only the peer moved it: the kernel line says where the table has it now.
-        let new = if a.own.is_empty() && checked(&ev) { ev.kernel } else { Some(first) };
-        out.push(kernel_move(&ev.actor, ends, Some(before), new, true, Duration::ZERO));
+        let new = if a.own.is_empty() && checked(&ev) {
+            ev.kernel
+        } else {
+            Some(first)
+        };
+        out.push(kernel_move(
+            &ev.actor,
+            ends,
+            Some(before),
+            new,
+            true,
+            Duration::ZERO,
+        ));
         ev.before = Some(fd_view(first));
     }
     let own_end = a.own.last().copied().or(a.first).unwrap_or(before);
-    ev.transit = a.own.iter().copied().filter(|s| *s != own_end).map(fd_view).collect();
+    ev.transit = a
+        .own
+        .iter()
+        .copied()
+        .filter(|s| *s != own_end)
+        .map(fd_view)
+        .collect();
     ev.state = Some(fd_view(own_end));
     let then = a.then.map(|then| {
         let new = if checked(&ev) { ev.kernel } else { Some(then) };
@@ -84,9 +103,15 @@ fn act(ev: &Event) -> Act {
         Some(Syscall::Connect) => Act::Connect,
         Some(Syscall::Listen) => Act::Listen,
         Some(Syscall::Shutdown) => {
-            { ev.args.iter().find_map(|a| if let Arg::Shutdown(how) = a { Some(Act::Shutdown(*how)) } else { None }) }
-                .unwrap_or(Act::Other)
+            ev.args.iter().find_map(|a| {
+                if let Arg::Shutdown(how) = a {
+                    Some(Act::Shutdown(*how))
+                } else {
+                    None
+                }
+            })
         }
+        .unwrap_or(Act::Other),
         _ => Act::Other,
     }
 }
@@ -96,8 +121,11 @@ fn act(ev: &Event) -> Act {
 /// where it went (this side closed first), not gone (reset, or closed from CLOSE-WAIT).
 fn seen_after(ev: &Event) -> Vec<TcpState> {
     let mut seen: Vec<TcpState> = ev.transit.iter().copied().chain(ev.state).collect();
-    let left_during_the_call = ev.before != Some(TcpState::Close) && ev.kernel == Some(TcpState::TimeWait);
-    if let (Some(last @ TcpState::Close), true, true) = (seen.last_mut(), left_during_the_call, checked(ev)) {
+    let left_during_the_call =
+        ev.before != Some(TcpState::Close) && ev.kernel == Some(TcpState::TimeWait);
+    if let (Some(last @ TcpState::Close), true, true) =
+        (seen.last_mut(), left_during_the_call, checked(ev))
+    {
         *last = TcpState::TimeWait;
     }
     seen
@@ -124,10 +152,24 @@ fn split_close(mut ev: Event, local: SocketAddr) -> Vec<Event> {
     if own == 0 || own >= ev.kernel_path.len() {
         return vec![ev];
     }
-    let (own_end, last) = (ev.kernel_path[own - 1], ev.kernel_path[ev.kernel_path.len() - 1]);
+    let (own_end, last) = (
+        ev.kernel_path[own - 1],
+        ev.kernel_path[ev.kernel_path.len() - 1],
+    );
     ev.kernel_path.truncate(own);
     ev.kernel = own_end;
-    let peer = if ev.before == Some(TcpState::Listen) { None } else { ev.peer };
-    let then = kernel_move(&ev.actor, (local, peer), own_end, last, false, Duration::ZERO);
+    let peer = if ev.before == Some(TcpState::Listen) {
+        None
+    } else {
+        ev.peer
+    };
+    let then = kernel_move(
+        &ev.actor,
+        (local, peer),
+        own_end,
+        last,
+        false,
+        Duration::ZERO,
+    );
     vec![ev, then]
 }

@@ -33,7 +33,9 @@ impl TracedEpoll {
     /// A new instance. Corresponds to `epoll_create1(EPOLL_CLOEXEC)` (not a socket call: not
     /// traced).
     pub fn new() -> io::Result<TracedEpoll> {
-        Ok(TracedEpoll { epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)? })
+        Ok(TracedEpoll {
+            epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?,
+        })
     }
 
     /// Adds, changes or removes `fd`'s interest. Corresponds to `epoll_ctl(2)`.
@@ -57,12 +59,22 @@ impl TracedEpoll {
         };
         let Some(t) = tracer else { return call() };
         let (code, shown) = match op {
-            Ctl::Add => (libc::EPOLL_CTL_ADD, names::epoll_events(events.bits() as u32)),
-            Ctl::Modify => (libc::EPOLL_CTL_MOD, names::epoll_events(events.bits() as u32)),
+            Ctl::Add => (
+                libc::EPOLL_CTL_ADD,
+                names::epoll_events(events.bits() as u32),
+            ),
+            Ctl::Modify => (
+                libc::EPOLL_CTL_MOD,
+                names::epoll_events(events.bits() as u32),
+            ),
             Ctl::Delete => (libc::EPOLL_CTL_DEL, "NULL".to_string()),
         };
-        let args =
-            vec![Arg::Fd(self.epoll.0.as_raw_fd()), Arg::Const(names::epoll_op(code)), Arg::Fd(raw), Arg::Const(shown)];
+        let args = vec![
+            Arg::Fd(self.epoll.0.as_raw_fd()),
+            Arg::Const(names::epoll_op(code)),
+            Arg::Fd(raw),
+            Arg::Const(shown),
+        ];
         let mut rec = Recording::start(t, actor, Syscall::EpollCtl, None, args);
         let result = call();
         rec.result(&result, |_, _| 0);
@@ -91,16 +103,28 @@ impl TracedEpoll {
         timeout: EpollTimeout,
         note: Option<String>,
     ) -> io::Result<usize> {
-        let Some(t) = tracer else { return Ok(self.epoll.wait(events, timeout)?) };
+        let Some(t) = tracer else {
+            return Ok(self.epoll.wait(events, timeout)?);
+        };
         let ms = i64::from(i32::from(timeout));
-        let args = vec![Arg::Fd(self.epoll.0.as_raw_fd()), Arg::Int(events.len() as i64), Arg::Int(ms)];
+        let args = vec![
+            Arg::Fd(self.epoll.0.as_raw_fd()),
+            Arg::Int(events.len() as i64),
+            Arg::Int(ms),
+        ];
         let mut rec = Recording::start(t, actor, Syscall::EpollWait, None, args);
         // About to wait: whatever the trace holds must be out (a file may be read meanwhile).
         t.idle();
         let result = self.epoll.wait(events, timeout).map_err(io::Error::from);
         rec.result(&result, |ev, n| {
-            let ready = events[..*n].iter().map(|e| (e.events().bits() as u32, e.data()));
-            ev.detail = Some(if *n == 0 { Detail::Timeout } else { Detail::events(ready) });
+            let ready = events[..*n]
+                .iter()
+                .map(|e| (e.events().bits() as u32, e.data()));
+            ev.detail = Some(if *n == 0 {
+                Detail::Timeout
+            } else {
+                Detail::events(ready)
+            });
             ev.note = note;
             *n as i64
         });

@@ -78,7 +78,10 @@ pub enum Arg {
     ErrorOut(Option<Errno>),
     /// `poll()`'s list of fds and the events asked for (the first [`SHOW_FDS`]), and how many
     /// more there were.
-    PollFds { fds: Vec<(RawFd, PollFlags)>, more: usize },
+    PollFds {
+        fds: Vec<(RawFd, PollFlags)>,
+        more: usize,
+    },
     /// A connection by its 4-tuple, for events about a connection no fd holds: `a ⇄ b`.
     Tuple(SocketAddr, SocketAddr),
     /// Words, for what is not a call: `wait for kernel TIME-WAIT`.
@@ -88,7 +91,10 @@ pub enum Arg {
 impl Arg {
     /// A buffer, keeping only what the trace shows.
     pub fn data(bytes: &[u8]) -> Arg {
-        Arg::Data { head: bytes[..bytes.len().min(SHOW_BYTES)].to_vec(), len: bytes.len() }
+        Arg::Data {
+            head: bytes[..bytes.len().min(SHOW_BYTES)].to_vec(),
+            len: bytes.len(),
+        }
     }
 
     /// A `poll()` list, keeping only what the trace shows.
@@ -108,10 +114,17 @@ pub enum Detail {
     /// `recvfrom()`'s sender.
     From(SocketAddr),
     /// `poll()`'s ready fds and what for (the first [`SHOW_FDS`]), and how many more.
-    Ready { fds: Vec<(RawFd, PollFlags)>, more: usize },
+    Ready {
+        fds: Vec<(RawFd, PollFlags)>,
+        more: usize,
+    },
     /// `select()`'s sets as it returned them: the fds ready to read, to write, and with an
     /// exceptional condition (strace's `in [3], out [4]`).
-    Sets { read: Vec<RawFd>, write: Vec<RawFd>, except: Vec<RawFd> },
+    Sets {
+        read: Vec<RawFd>,
+        write: Vec<RawFd>,
+        except: Vec<RawFd>,
+    },
     /// `epoll_wait()`'s events as the kernel returned them: each one's `EPOLL*` bits and the
     /// data word it was registered with (the first [`SHOW_FDS`]), and how many more.
     Events { evs: Vec<(u32, u64)>, more: usize },
@@ -256,12 +269,20 @@ impl Event {
 
     /// A call about to be made on `fd` (`None` for calls on no fd yet, like `socket()`).
     pub fn call(actor: &str, call: Syscall, fd: Option<RawFd>, args: Vec<Arg>) -> Event {
-        Event { call: Some(call), args, fd, ..Event::new(Kind::Call, actor) }
+        Event {
+            call: Some(call),
+            args,
+            fd,
+            ..Event::new(Kind::Call, actor)
+        }
     }
 
     /// Words for the student (`kind: note`) or a lesson's verdict (`kind: check`).
     pub fn words(kind: Kind, actor: &str, text: String) -> Event {
-        Event { note: Some(text), ..Event::new(kind, actor) }
+        Event {
+            note: Some(text),
+            ..Event::new(kind, actor)
+        }
     }
 
     /// Records a failed call as strace does: `= -1 ECONNREFUSED (Connection refused)`.
@@ -285,7 +306,11 @@ impl Event {
 
     /// The call as strace would print it, without the result: `bind(3, 0.0.0.0:8888)`.
     pub fn call_text(&self) -> String {
-        format!("{}({})", self.call.map_or("", Syscall::name), self.args_text())
+        format!(
+            "{}({})",
+            self.call.map_or("", Syscall::name),
+            self.args_text()
+        )
     }
 
     /// The arguments as strace prints them: `3, SOL_SOCKET, SO_REUSEADDR, 1`.
@@ -311,7 +336,9 @@ impl Event {
     /// The buffer argument of a call that has one (`send`, `recv`, …), as shown: the data, or
     /// `...` where it is not known.
     pub fn buffer(&self) -> Option<&Arg> {
-        self.args.iter().find(|a| matches!(a, Arg::Data { .. } | Arg::Elided))
+        self.args
+            .iter()
+            .find(|a| matches!(a, Arg::Data { .. } | Arg::Elided))
     }
 
     /// The data a call sent or received, if it had a buffer argument.
@@ -343,7 +370,12 @@ impl fmt::Display for Arg {
             Arg::PollFds { fds, more } => f.write_str(&poll_list(fds, *more, "events")),
             // As `ss` writes them (and `lab sockets`): a listener's peer is `0.0.0.0:*`.
             Arg::Tuple(local, peer) => {
-                write!(f, "{} ⇄ {}", crate::kernel::table::ss_addr(local), crate::kernel::table::ss_addr(peer))
+                write!(
+                    f,
+                    "{} ⇄ {}",
+                    crate::kernel::table::ss_addr(local),
+                    crate::kernel::table::ss_addr(peer)
+                )
             }
             Arg::Text(t) => f.write_str(t),
         }
@@ -358,7 +390,11 @@ impl fmt::Display for Detail {
             Detail::Eof { own: false } => f.write_str(t(M::DetailEofPeer)),
             Detail::From(a) => f.write_str(&i18n::f(M::DetailFrom, &[a])),
             Detail::Ready { fds, more } => f.write_str(&poll_list(fds, *more, "revents")),
-            Detail::Sets { read, write, except } => f.write_str(&select_sets(read, write, except)),
+            Detail::Sets {
+                read,
+                write,
+                except,
+            } => f.write_str(&select_sets(read, write, except)),
             Detail::Events { evs, more } => f.write_str(&epoll_list(evs, *more)),
             Detail::Timeout => f.write_str("Timeout"),
             Detail::Addresses(ips) => {
@@ -368,7 +404,10 @@ impl fmt::Display for Detail {
             Detail::Failure(words) => f.write_str(words),
             Detail::Blocked => f.write_str(t(M::DetailBlocked)),
             Detail::Unfinished => f.write_str(t(M::DetailUnfinished)),
-            Detail::Interrupted(code) => f.write_str(&i18n::f(M::DetailInterrupted, &[code, &restart_words(code)])),
+            Detail::Interrupted(code) => f.write_str(&i18n::f(
+                M::DetailInterrupted,
+                &[code, &restart_words(code)],
+            )),
             Detail::Address(a) => write!(f, "{a}"),
         }
     }
@@ -396,8 +435,10 @@ fn select_sets(read: &[RawFd], write: &[RawFd], except: &[RawFd]) -> String {
         }
         (!fds.is_empty()).then(|| format!("{name} [{}]", shown.join(" ")))
     };
-    let parts: Vec<String> =
-        [set("in", read), set("out", write), set("except", except)].into_iter().flatten().collect();
+    let parts: Vec<String> = [set("in", read), set("out", write), set("except", except)]
+        .into_iter()
+        .flatten()
+        .collect();
     parts.join(", ")
 }
 
@@ -406,7 +447,11 @@ fn epoll_list(evs: &[(u32, u64)], more: usize) -> String {
     let mut parts: Vec<String> = evs
         .iter()
         .map(|(events, data)| {
-            format!("{{events={}, data={{u32={}, u64={data}}}}}", names::epoll_events(*events), *data as u32)
+            format!(
+                "{{events={}, data={{u32={}, u64={data}}}}}",
+                names::epoll_events(*events),
+                *data as u32
+            )
         })
         .collect();
     if more > 0 {
@@ -417,8 +462,10 @@ fn epoll_list(evs: &[(u32, u64)], more: usize) -> String {
 
 /// `[{fd=3, events=POLLIN}, {fd=5, events=POLLIN|POLLOUT}, ... 2 more]`, as strace writes it.
 fn poll_list(fds: &[(RawFd, PollFlags)], more: usize, key: &str) -> String {
-    let mut parts: Vec<String> =
-        fds.iter().map(|(fd, flags)| format!("{{fd={fd}, {key}={}}}", names::poll_flags(*flags))).collect();
+    let mut parts: Vec<String> = fds
+        .iter()
+        .map(|(fd, flags)| format!("{{fd={fd}, {key}={}}}", names::poll_flags(*flags)))
+        .collect();
     if more > 0 {
         parts.push(format!("... {more} more"));
     }
@@ -547,7 +594,12 @@ mod tests {
             "c",
             Syscall::Send,
             Some(3),
-            vec![Arg::Fd(3), Arg::data(b"hola\n"), Arg::Int(5), Arg::Const("MSG_NOSIGNAL".into())],
+            vec![
+                Arg::Fd(3),
+                Arg::data(b"hola\n"),
+                Arg::Int(5),
+                Arg::Const("MSG_NOSIGNAL".into()),
+            ],
         );
         ev.ret = Some(5);
         assert_eq!(ev.call_text(), "send(3, \"hola\\n\", 5, MSG_NOSIGNAL)");
@@ -571,7 +623,9 @@ mod tests {
     #[test]
     fn big_buffers_and_poll_lists_are_cut() {
         let big = vec![b'x'; 1 << 20];
-        let Arg::Data { head, len } = Arg::data(&big) else { panic!() };
+        let Arg::Data { head, len } = Arg::data(&big) else {
+            panic!()
+        };
         assert_eq!((head.len(), len), (SHOW_BYTES, 1 << 20));
         let arg = Arg::poll_fds((0..10).map(|fd| (fd, PollFlags::POLLIN)));
         let text = arg.to_string();
@@ -583,9 +637,17 @@ mod tests {
     /// its events by their EPOLL names — neither written poll-style.
     #[test]
     fn select_and_epoll_results_are_written_as_they_return_them() {
-        let sets = Detail::Sets { read: vec![3], write: vec![], except: vec![] };
+        let sets = Detail::Sets {
+            read: vec![3],
+            write: vec![],
+            except: vec![],
+        };
         assert_eq!(sets.to_string(), "in [3]");
-        let both = Detail::Sets { read: vec![3, 4], write: vec![5], except: vec![] };
+        let both = Detail::Sets {
+            read: vec![3, 4],
+            write: vec![5],
+            except: vec![],
+        };
         assert_eq!(both.to_string(), "in [3 4], out [5]");
         let ev = Detail::events([(libc::EPOLLIN as u32, 5u64)].into_iter());
         assert_eq!(ev.to_string(), "[{events=EPOLLIN, data={u32=5, u64=5}}]");
@@ -597,7 +659,10 @@ mod tests {
         let text = serde_json::to_string(&ev).unwrap();
         let head = r#"{"seq":0,"actor":"lesson","t_us":0,"kind":"note","call":"","args":"","detail":null,"fd":null,"#;
         assert!(text.starts_with(head), "{text}");
-        assert!(text.ends_with(r#""verdict":"not_applicable","reason":null,"note":"hi"}"#), "{text}");
+        assert!(
+            text.ends_with(r#""verdict":"not_applicable","reason":null,"note":"hi"}"#),
+            "{text}"
+        );
     }
 
     #[test]
@@ -621,12 +686,24 @@ mod tests {
         assert_eq!(json["kind"], "segment");
         assert_eq!(json["local"], "127.0.0.1:40000");
         let s = &json["segment"];
-        assert_eq!((s["src"].as_str(), s["dst"].as_str()), (Some("127.0.0.1:40000"), Some("127.0.0.1:8888")));
-        assert_eq!((s["flags"].as_str(), s["seq"].as_u64(), s["ack"].as_u64()), (Some("PSH,ACK"), Some(1), Some(1)));
-        assert_eq!((s["len"].as_u64(), s["win"].as_u64(), s["data"].as_str()), (Some(5), Some(65536), Some("HOLA\\n")));
+        assert_eq!(
+            (s["src"].as_str(), s["dst"].as_str()),
+            (Some("127.0.0.1:40000"), Some("127.0.0.1:8888"))
+        );
+        assert_eq!(
+            (s["flags"].as_str(), s["seq"].as_u64(), s["ack"].as_u64()),
+            (Some("PSH,ACK"), Some(1), Some(1))
+        );
+        assert_eq!(
+            (s["len"].as_u64(), s["win"].as_u64(), s["data"].as_str()),
+            (Some(5), Some(65536), Some("HOLA\\n"))
+        );
         assert_eq!(s["analysis"], serde_json::json!(["retransmission"]));
         assert_eq!(s["inferred"], false);
         let note = serde_json::to_value(Event::words(Kind::Note, "x", "y".into())).unwrap();
-        assert!(note.get("segment").is_none(), "other events keep their keys: {note}");
+        assert!(
+            note.get("segment").is_none(),
+            "other events keep their keys: {note}"
+        );
     }
 }

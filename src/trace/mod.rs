@@ -131,7 +131,9 @@ impl Tracer {
         };
         Tracer {
             start: Instant::now(),
-            start_wall: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default(),
+            start_wall: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default(),
             sink,
             table,
             table_error,
@@ -140,7 +142,12 @@ impl Tracer {
             tickets: AtomicU64::new(0),
             ids: AtomicU64::new(1),
             live: AtomicBool::new(false),
-            inner: Mutex::new(Inner { seq: 0, next: 0, waiting: BTreeMap::new(), watches: Watches::default() }),
+            inner: Mutex::new(Inner {
+                seq: 0,
+                next: 0,
+                waiting: BTreeMap::new(),
+                watches: Watches::default(),
+            }),
             tap: OnceLock::new(),
         }
     }
@@ -158,7 +165,8 @@ impl Tracer {
     /// Sets that bound. A server sets zero: it must never wait on one connection, so states are
     /// read right after each call, and what the kernel does later is the observer's to tell.
     pub fn set_settle_timeout(&self, d: Duration) {
-        self.settle_us.store(d.as_micros() as u64, Ordering::Relaxed);
+        self.settle_us
+            .store(d.as_micros() as u64, Ordering::Relaxed);
     }
 
     /// Starts the observer thread: the table is read every `interval` (at least; longer when a
@@ -170,14 +178,16 @@ impl Tracer {
             return;
         }
         let me: Weak<Tracer> = Arc::downgrade(self);
-        let spawned = std::thread::Builder::new().name("lab-observer".into()).spawn(move || loop {
-            let Some(t) = me.upgrade() else { return };
-            let started = Instant::now();
-            t.observe();
-            let took = started.elapsed();
-            drop(t);
-            std::thread::sleep(observer::pace(interval, took));
-        });
+        let spawned = std::thread::Builder::new()
+            .name("lab-observer".into())
+            .spawn(move || loop {
+                let Some(t) = me.upgrade() else { return };
+                let started = Instant::now();
+                t.observe();
+                let took = started.elapsed();
+                drop(t);
+                std::thread::sleep(observer::pace(interval, took));
+            });
         if spawned.is_err() {
             self.live.store(false, Ordering::Release);
         } else if self.tap.get().is_some() {
@@ -196,7 +206,10 @@ impl Tracer {
 
     /// A place in the order of events, without looking at the wire (the caller drained it).
     fn bare_ticket(&self) -> Ticket {
-        Ticket { n: self.tickets.fetch_add(1, Ordering::AcqRel), t_us: self.now_us() }
+        Ticket {
+            n: self.tickets.fetch_add(1, Ordering::AcqRel),
+            t_us: self.now_us(),
+        }
     }
 
     /// Microseconds since the tracer started.
@@ -226,7 +239,14 @@ impl Tracer {
     pub(crate) fn emit_at(&self, ticket: Ticket, evs: Vec<Event>, sock: Option<&SocketInfo>) {
         {
             let mut inner = self.lock();
-            inner.waiting.insert(ticket.n, Waiting { t_us: ticket.t_us, evs, sock: sock.cloned() });
+            inner.waiting.insert(
+                ticket.n,
+                Waiting {
+                    t_us: ticket.t_us,
+                    evs,
+                    sock: sock.cloned(),
+                },
+            );
             self.deliver_ready(&mut inner);
         }
         if !self.live.load(Ordering::Acquire) {
@@ -237,7 +257,14 @@ impl Tracer {
     /// Gives up a ticket whose event will never come (a call whose record was dropped).
     pub(crate) fn cancel(&self, ticket: Ticket) {
         let mut inner = self.lock();
-        inner.waiting.insert(ticket.n, Waiting { t_us: ticket.t_us, evs: Vec::new(), sock: None });
+        inner.waiting.insert(
+            ticket.n,
+            Waiting {
+                t_us: ticket.t_us,
+                evs: Vec::new(),
+                sock: None,
+            },
+        );
         self.deliver_ready(&mut inner);
     }
 
@@ -306,8 +333,20 @@ impl Tracer {
         let mut inner = self.lock();
         self.drain_into(&mut inner);
         let ticket = self.bare_ticket();
-        let evs: Vec<Event> = inner.watches.apply(changes).into_iter().map(|(c, w)| kernel_event(&c, &w)).collect();
-        inner.waiting.insert(ticket.n, Waiting { t_us: ticket.t_us, evs, sock: None });
+        let evs: Vec<Event> = inner
+            .watches
+            .apply(changes)
+            .into_iter()
+            .map(|(c, w)| kernel_event(&c, &w))
+            .collect();
+        inner.waiting.insert(
+            ticket.n,
+            Waiting {
+                t_us: ticket.t_us,
+                evs,
+                sock: None,
+            },
+        );
         self.deliver_ready(&mut inner);
     }
 
@@ -322,19 +361,32 @@ impl Tracer {
         let mut out = Vec::new();
         if let Some(w) = inner.watches.get(s.id) {
             let told = w.state.is_some() && check::fd_agrees_with_row(ev.state, w.state);
-            if ev.before.is_some() && !ev.fd_gone && told && !check::fd_agrees_with_row(ev.before, w.state) {
+            if ev.before.is_some()
+                && !ev.fd_gone
+                && told
+                && !check::fd_agrees_with_row(ev.before, w.state)
+            {
                 ev.before = ev.state;
             } else if ev.before.is_some() && !check::fd_agrees_with_row(ev.before, w.state) {
                 // A fd in CLOSE has left its connection, which may live on in TIME-WAIT or be
                 // gone: only the table tells which.
                 let new = match (ev.before, &self.table) {
                     (Some(TcpState::Close), Some(table)) => {
-                        observer::read(table, &[(s.id, w.clone())]).first().map_or(w.state, |c| c.new)
+                        observer::read(table, &[(s.id, w.clone())])
+                            .first()
+                            .map_or(w.state, |c| c.new)
                     }
                     _ => ev.before,
                 };
                 if new != w.state {
-                    out.push(kernel_event(&Change { id: s.id, old: w.state, new }, w));
+                    out.push(kernel_event(
+                        &Change {
+                            id: s.id,
+                            old: w.state,
+                            new,
+                        },
+                        w,
+                    ));
                 }
             }
         }
@@ -343,7 +395,9 @@ impl Tracer {
             inner.watches.remove(s.id);
             return out;
         }
-        let Some(local) = ev.local.filter(|l| l.port() != 0) else { return out };
+        let Some(local) = ev.local.filter(|l| l.port() != 0) else {
+            return out;
+        };
         // A listener is followed also once shut down (CLOSE: a bound, idle socket, which the
         // observer leaves alone), so that what the trace said of it stays known.
         let listening = ev.state == Some(TcpState::Listen) || ev.before == Some(TcpState::Listen);
@@ -353,10 +407,17 @@ impl Tracer {
         }
         // What the table holds now, as far as the event tells: the row it checked, else the
         // fd's own state.
-        let state =
-            if ev.fd_gone || matches!(ev.verdict, Verdict::Agrees | Verdict::Differs) { ev.kernel } else { ev.state };
+        let state = if ev.fd_gone || matches!(ev.verdict, Verdict::Agrees | Verdict::Differs) {
+            ev.kernel
+        } else {
+            ev.state
+        };
         // Since when it has been in that state: what the trace said before, or now.
-        let since = inner.watches.get(s.id).filter(|w| w.state == state).map_or_else(Instant::now, |w| w.since);
+        let since = inner
+            .watches
+            .get(s.id)
+            .filter(|w| w.state == state)
+            .map_or_else(Instant::now, |w| w.since);
         let w = Watch {
             since,
             actor: s.actor.clone(),
@@ -393,7 +454,14 @@ impl Tracer {
 /// The event for a change the kernel made on its own.
 fn kernel_event(c: &Change, w: &Watch) -> Event {
     let actor = w.actor.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    attribution::kernel_move(&actor, (w.local, w.peer), c.old, c.new, w.fd_open, w.since.elapsed())
+    attribution::kernel_move(
+        &actor,
+        (w.local, w.peer),
+        c.old,
+        c.new,
+        w.fd_open,
+        w.since.elapsed(),
+    )
 }
 
 /// Fills an event's kernel fields from a row of the table.

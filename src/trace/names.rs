@@ -98,7 +98,13 @@ pub fn sock_type_flags(ty: i32) -> String {
 
 /// `SOCK_NONBLOCK|SOCK_CLOEXEC`: the flags of `accept4(2)` and of `socket(2)`'s type.
 pub fn sock_flags(flags: i32) -> String {
-    flag_names(i64::from(flags), &[(libc::SOCK_NONBLOCK, "SOCK_NONBLOCK"), (libc::SOCK_CLOEXEC, "SOCK_CLOEXEC")])
+    flag_names(
+        i64::from(flags),
+        &[
+            (libc::SOCK_NONBLOCK, "SOCK_NONBLOCK"),
+            (libc::SOCK_CLOEXEC, "SOCK_CLOEXEC"),
+        ],
+    )
 }
 
 /// A socket option's level and name, as `man 7 socket` and `man 7 tcp` spell them:
@@ -132,8 +138,15 @@ pub fn sockopt(level: i32, name: i32) -> (String, String) {
         libc::IPPROTO_IP => ("IPPROTO_IP", &[]),
         _ => ("", &[]),
     };
-    let level_name = if level_name.is_empty() { level.to_string() } else { level_name.to_string() };
-    let name = names.iter().find(|(n, _)| *n == name).map_or_else(|| name.to_string(), |(_, s)| (*s).to_string());
+    let level_name = if level_name.is_empty() {
+        level.to_string()
+    } else {
+        level_name.to_string()
+    };
+    let name = names
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or_else(|| name.to_string(), |(_, s)| (*s).to_string());
     (level_name, name)
 }
 
@@ -147,7 +160,10 @@ pub fn fcntl_cmd(cmd: i32) -> String {
         (libc::F_SETFL, "F_SETFL"),
         (libc::F_DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC"),
     ];
-    NAMES.iter().find(|(c, _)| *c == cmd).map_or_else(|| cmd.to_string(), |(_, n)| (*n).to_string())
+    NAMES
+        .iter()
+        .find(|(c, _)| *c == cmd)
+        .map_or_else(|| cmd.to_string(), |(_, n)| (*n).to_string())
 }
 
 /// A file's status flags, as `F_SETFL` takes them: `O_RDWR|O_NONBLOCK`.
@@ -158,7 +174,13 @@ pub fn open_flags(flags: i64) -> String {
         _ => "O_RDONLY",
     };
     let rest = flags & !i64::from(libc::O_ACCMODE);
-    let others = flag_names(rest, &[(libc::O_NONBLOCK, "O_NONBLOCK"), (libc::O_APPEND, "O_APPEND")]);
+    let others = flag_names(
+        rest,
+        &[
+            (libc::O_NONBLOCK, "O_NONBLOCK"),
+            (libc::O_APPEND, "O_APPEND"),
+        ],
+    );
     if others == "0" {
         access.to_string()
     } else {
@@ -200,12 +222,15 @@ pub fn errno_name(e: Errno) -> String {
 /// The errno called `name` (`ECONNREFUSED`), as a lesson writes it: every code the C library
 /// knows is tried (Linux's go up to 133), so the list is the platform's own.
 pub fn errno_from_name(name: &str) -> Option<Errno> {
-    (1..256).map(Errno::from_raw).find(|e| *e != Errno::UnknownErrno && errno_name(*e) == name)
+    (1..256)
+        .map(Errno::from_raw)
+        .find(|e| *e != Errno::UnknownErrno && errno_name(*e) == name)
 }
 
 /// An I/O error's errno name (`ECONNREFUSED`), or `?` for an error that carries none.
 pub fn errno_of(err: &io::Error) -> String {
-    err.raw_os_error().map_or_else(|| "?".to_string(), |code| errno_name(Errno::from_raw(code)))
+    err.raw_os_error()
+        .map_or_else(|| "?".to_string(), |code| errno_name(Errno::from_raw(code)))
 }
 
 /// `POLLIN|POLLOUT`, as strace writes `poll()`'s flags; `0` for none.
@@ -218,7 +243,11 @@ pub fn poll_flags(f: PollFlags) -> String {
         (PollFlags::POLLHUP, "POLLHUP"),
         (PollFlags::POLLNVAL, "POLLNVAL"),
     ];
-    let names: Vec<&str> = NAMES.iter().filter(|(flag, _)| f.contains(*flag)).map(|(_, n)| *n).collect();
+    let names: Vec<&str> = NAMES
+        .iter()
+        .filter(|(flag, _)| f.contains(*flag))
+        .map(|(_, n)| *n)
+        .collect();
     if names.is_empty() {
         "0".into()
     } else {
@@ -260,25 +289,56 @@ mod tests {
         assert_eq!(sock_type(libc::SOCK_DGRAM), "SOCK_DGRAM");
         assert_eq!(protocol(libc::IPPROTO_TCP), "IPPROTO_TCP");
         assert_eq!(shutdown_how(std::net::Shutdown::Write), "SHUT_WR");
-        assert_eq!(msg_flags(libc::MSG_WAITALL | libc::MSG_PEEK), "MSG_PEEK|MSG_WAITALL");
+        assert_eq!(
+            msg_flags(libc::MSG_WAITALL | libc::MSG_PEEK),
+            "MSG_PEEK|MSG_WAITALL"
+        );
         assert_eq!(msg_flags(0), "0");
-        assert_eq!(poll_flags(PollFlags::POLLIN | PollFlags::POLLOUT), "POLLIN|POLLOUT");
+        assert_eq!(
+            poll_flags(PollFlags::POLLIN | PollFlags::POLLOUT),
+            "POLLIN|POLLOUT"
+        );
         assert_eq!(poll_flags(PollFlags::empty()), "0");
-        assert_eq!(sock_type_flags(libc::SOCK_STREAM | libc::SOCK_CLOEXEC), "SOCK_STREAM|SOCK_CLOEXEC");
-        assert_eq!(sockopt(libc::SOL_SOCKET, libc::SO_REUSEADDR), ("SOL_SOCKET".into(), "SO_REUSEADDR".into()));
-        assert_eq!(sockopt(libc::IPPROTO_TCP, 9999), ("IPPROTO_TCP".into(), "9999".into()));
+        assert_eq!(
+            sock_type_flags(libc::SOCK_STREAM | libc::SOCK_CLOEXEC),
+            "SOCK_STREAM|SOCK_CLOEXEC"
+        );
+        assert_eq!(
+            sockopt(libc::SOL_SOCKET, libc::SO_REUSEADDR),
+            ("SOL_SOCKET".into(), "SO_REUSEADDR".into())
+        );
+        assert_eq!(
+            sockopt(libc::IPPROTO_TCP, 9999),
+            ("IPPROTO_TCP".into(), "9999".into())
+        );
         assert_eq!(fcntl_cmd(libc::F_SETFL), "F_SETFL");
-        assert_eq!(open_flags(i64::from(libc::O_RDWR | libc::O_NONBLOCK)), "O_RDWR|O_NONBLOCK");
-        assert_eq!(epoll_events((libc::EPOLLIN | libc::EPOLLET) as u32), "EPOLLIN|EPOLLET");
-        assert_eq!(msg_flags(0x4000_0000), "0x40000000", "an unknown bit is not dropped");
+        assert_eq!(
+            open_flags(i64::from(libc::O_RDWR | libc::O_NONBLOCK)),
+            "O_RDWR|O_NONBLOCK"
+        );
+        assert_eq!(
+            epoll_events((libc::EPOLLIN | libc::EPOLLET) as u32),
+            "EPOLLIN|EPOLLET"
+        );
+        assert_eq!(
+            msg_flags(0x4000_0000),
+            "0x40000000",
+            "an unknown bit is not dropped"
+        );
     }
 
     #[test]
     fn errnos_print_as_strace_does() {
         assert_eq!(errno_name(Errno::ECONNREFUSED), "ECONNREFUSED");
         assert_eq!(Errno::ECONNREFUSED.desc(), "Connection refused");
-        assert_eq!(errno_of(&io::Error::from_raw_os_error(libc::EADDRINUSE)), "EADDRINUSE");
-        assert_eq!(errno_of(&io::Error::from_raw_os_error(libc::EAGAIN)), "EAGAIN");
+        assert_eq!(
+            errno_of(&io::Error::from_raw_os_error(libc::EADDRINUSE)),
+            "EADDRINUSE"
+        );
+        assert_eq!(
+            errno_of(&io::Error::from_raw_os_error(libc::EAGAIN)),
+            "EAGAIN"
+        );
         assert_eq!(errno_of(&io::Error::other("no errno")), "?");
         assert_eq!(errno_from_name("ECONNREFUSED"), Some(Errno::ECONNREFUSED));
         assert_eq!(errno_from_name("EINPROGRESS"), Some(Errno::EINPROGRESS));

@@ -59,8 +59,15 @@ pub fn key(r: &SocketRow) -> Key {
 
 /// One reading of every socket `filter` keeps, by key: the observer's whole-table scope, which
 /// is `lab watch` (the trace's own scope is its followed sockets: [`read`]).
-pub fn read_table(table: &KernelTable, filter: &Filter) -> std::io::Result<HashMap<Key, Option<TcpState>>> {
-    Ok(table.rows(filter)?.iter().map(|r| (key(r), r.state)).collect())
+pub fn read_table(
+    table: &KernelTable,
+    filter: &Filter,
+) -> std::io::Result<HashMap<Key, Option<TcpState>>> {
+    Ok(table
+        .rows(filter)?
+        .iter()
+        .map(|r| (key(r), r.state))
+        .collect())
 }
 
 /// What differs between two readings of the same scope, as (key, old, new) with `None` for
@@ -68,12 +75,18 @@ pub fn read_table(table: &KernelTable, filter: &Filter) -> std::io::Result<HashM
 pub type Diff = (Key, Option<TcpState>, Option<TcpState>);
 
 /// The changes from `before` to `after`.
-pub fn diff(before: &HashMap<Key, Option<TcpState>>, after: &HashMap<Key, Option<TcpState>>) -> Vec<Diff> {
+pub fn diff(
+    before: &HashMap<Key, Option<TcpState>>,
+    after: &HashMap<Key, Option<TcpState>>,
+) -> Vec<Diff> {
     let moved = after
         .iter()
         .filter(|(k, s)| before.get(*k) != Some(*s))
         .map(|(k, s)| (*k, before.get(k).copied().flatten(), *s));
-    let gone = before.iter().filter(|(k, _)| !after.contains_key(*k)).map(|(k, s)| (*k, *s, None));
+    let gone = before
+        .iter()
+        .filter(|(k, _)| !after.contains_key(*k))
+        .map(|(k, s)| (*k, *s, None));
     moved.chain(gone).collect()
 }
 
@@ -155,7 +168,11 @@ impl Watches {
     }
 
     fn evict_oldest_closed(&mut self) {
-        if let Some(pos) = self.order.iter().position(|id| self.map.get(id).is_some_and(|w| !w.fd_open)) {
+        if let Some(pos) = self
+            .order
+            .iter()
+            .position(|id| self.map.get(id).is_some_and(|w| !w.fd_open))
+        {
             let id = self.order.remove(pos);
             self.map.remove(&id);
         }
@@ -165,10 +182,24 @@ impl Watches {
     /// connection sends before it is accepted): the name a segment's sender goes by.
     pub fn owner(&self, local: SocketAddr, remote: SocketAddr) -> Option<String> {
         let name = |a: &Arc<Mutex<String>>| a.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let exact = self.map.values().find(|w| w.local == local && w.peer == Some(remote)).map(|w| &w.actor);
-        let gone = || self.gone.iter().rev().find(|(l, p, _)| *l == local && *p == Some(remote)).map(|g| &g.2);
-        let listener =
-            || self.map.values().find(|w| w.local.port() == local.port() && w.peer.is_none()).map(|w| &w.actor);
+        let exact = self
+            .map
+            .values()
+            .find(|w| w.local == local && w.peer == Some(remote))
+            .map(|w| &w.actor);
+        let gone = || {
+            self.gone
+                .iter()
+                .rev()
+                .find(|(l, p, _)| *l == local && *p == Some(remote))
+                .map(|g| &g.2)
+        };
+        let listener = || {
+            self.map
+                .values()
+                .find(|w| w.local.port() == local.port() && w.peer.is_none())
+                .map(|w| &w.actor)
+        };
         exact.or_else(gone).or_else(listener).map(name)
     }
 
@@ -190,17 +221,29 @@ impl Watches {
     pub fn apply(&mut self, changes: Vec<Change>) -> Vec<(Change, Watch)> {
         let mut out = Vec::new();
         for c in changes {
-            let Some(w) = self.map.get_mut(&c.id) else { continue };
+            let Some(w) = self.map.get_mut(&c.id) else {
+                continue;
+            };
             if w.state != c.old || w.busy.load(Ordering::Acquire) {
                 continue;
             }
             let entered = std::mem::replace(&mut w.since, Instant::now());
             w.state = c.new;
             // The event says how long it was in the state it left.
-            out.push((c, Watch { since: entered, ..w.clone() }));
+            out.push((
+                c,
+                Watch {
+                    since: entered,
+                    ..w.clone()
+                },
+            ));
         }
-        let gone: Vec<u64> =
-            self.map.iter().filter(|(_, w)| !w.fd_open && w.state.is_none()).map(|(id, _)| *id).collect();
+        let gone: Vec<u64> = self
+            .map
+            .iter()
+            .filter(|(_, w)| !w.fd_open && w.state.is_none())
+            .map(|(id, _)| *id)
+            .collect();
         for id in gone {
             self.map.remove(&id);
             self.order.retain(|o| *o != id);
@@ -214,12 +257,20 @@ impl Watches {
 pub fn read(table: &KernelTable, watched: &[(u64, Watch)]) -> Vec<Change> {
     let rows = TABLE_ROWS.load(Ordering::Relaxed);
     let dump = watched.len() > LOOKUP_MAX && watched.len() * 4 > rows * 3;
-    let now = if dump { by_dump(table, watched) } else { by_lookups(table, watched) };
+    let now = if dump {
+        by_dump(table, watched)
+    } else {
+        by_lookups(table, watched)
+    };
     watched
         .iter()
         .zip(now)
         .filter(|((_, w), now)| *now != w.state)
-        .map(|((id, w), now)| Change { id: *id, old: w.state, new: now })
+        .map(|((id, w), now)| Change {
+            id: *id,
+            old: w.state,
+            new: now,
+        })
         .collect()
 }
 
@@ -232,11 +283,22 @@ pub fn by_lookups(table: &KernelTable, watched: &[(u64, Watch)]) -> Vec<Option<T
 pub fn by_dump(table: &KernelTable, watched: &[(u64, Watch)]) -> Vec<Option<TcpState>> {
     let rows = table.rows(&Filter::default()).unwrap_or_default();
     TABLE_ROWS.store(rows.len(), Ordering::Relaxed);
-    let mut by_tuple: HashMap<(SocketAddr, SocketAddr), Vec<SocketRow>> = HashMap::with_capacity(rows.len());
+    let mut by_tuple: HashMap<(SocketAddr, SocketAddr), Vec<SocketRow>> =
+        HashMap::with_capacity(rows.len());
     for r in rows {
         by_tuple.entry((r.local, r.peer)).or_default().push(r);
     }
-    watched.iter().map(|(_, w)| pick(by_tuple.get(&table::tuple(w.local, w.peer)).map(Vec::as_slice), w)).collect()
+    watched
+        .iter()
+        .map(|(_, w)| {
+            pick(
+                by_tuple
+                    .get(&table::tuple(w.local, w.peer))
+                    .map(Vec::as_slice),
+                w,
+            )
+        })
+        .collect()
 }
 
 /// One socket's state in the table, by its exact 4-tuple.
@@ -257,25 +319,44 @@ mod tests {
     use super::*;
 
     fn k(port: u16) -> Key {
-        (SocketAddr::from(([127, 0, 0, 1], port)), SocketAddr::from(([127, 0, 0, 1], 9)), 0)
+        (
+            SocketAddr::from(([127, 0, 0, 1], port)),
+            SocketAddr::from(([127, 0, 0, 1], 9)),
+            0,
+        )
     }
 
     #[test]
     fn a_diff_tells_what_appeared_moved_and_vanished() {
         use TcpState::*;
-        let before = HashMap::from([(k(1), Some(Established)), (k(2), Some(FinWait2)), (k(3), Some(Listen))]);
-        let after = HashMap::from([(k(1), Some(Established)), (k(2), Some(TimeWait)), (k(4), Some(SynSent))]);
+        let before = HashMap::from([
+            (k(1), Some(Established)),
+            (k(2), Some(FinWait2)),
+            (k(3), Some(Listen)),
+        ]);
+        let after = HashMap::from([
+            (k(1), Some(Established)),
+            (k(2), Some(TimeWait)),
+            (k(4), Some(SynSent)),
+        ]);
         let mut d = diff(&before, &after);
         d.sort_by_key(|(key, _, _)| key.0.port());
         assert_eq!(
             d,
-            vec![(k(2), Some(FinWait2), Some(TimeWait)), (k(3), Some(Listen), None), (k(4), None, Some(SynSent))]
+            vec![
+                (k(2), Some(FinWait2), Some(TimeWait)),
+                (k(3), Some(Listen), None),
+                (k(4), None, Some(SynSent))
+            ]
         );
     }
 
     #[test]
     fn a_slow_reading_stretches_the_interval() {
         assert_eq!(pace(INTERVAL, Duration::from_micros(10)), INTERVAL);
-        assert_eq!(pace(INTERVAL, Duration::from_millis(16)), Duration::from_millis(144));
+        assert_eq!(
+            pace(INTERVAL, Duration::from_millis(16)),
+            Duration::from_millis(144)
+        );
     }
 }

@@ -34,10 +34,21 @@ pub struct Recording<'t> {
 impl<'t> Recording<'t> {
     /// Starts the record of `call` on `fd` (`None` before there is one, as for `socket()`):
     /// `--step` pauses here, showing the call about to be made.
-    pub fn start(tracer: &'t Tracer, actor: &str, call: Syscall, fd: Option<RawFd>, args: Vec<Arg>) -> Recording<'t> {
+    pub fn start(
+        tracer: &'t Tracer,
+        actor: &str,
+        call: Syscall,
+        fd: Option<RawFd>,
+        args: Vec<Arg>,
+    ) -> Recording<'t> {
         let ev = Event::call(actor, call, fd, args);
         tracer.step(actor, &ev);
-        Recording { tracer, ev, ticket: None, sock: None }
+        Recording {
+            tracer,
+            ev,
+            ticket: None,
+            sock: None,
+        }
     }
 
     /// Called right before the system call itself, after every look lab takes of its own (the
@@ -46,7 +57,8 @@ impl<'t> Recording<'t> {
     /// and must come after it — so their place in the order is taken here, at the last moment.
     /// (Taken earlier, a `send()` another thread finished in between would print after them.)
     pub fn about_to_call(&mut self) {
-        if self.ticket.is_none() && matches!(self.ev.call, Some(Syscall::Shutdown | Syscall::Close)) {
+        if self.ticket.is_none() && matches!(self.ev.call, Some(Syscall::Shutdown | Syscall::Close))
+        {
             self.ticket = Some(self.tracer.ticket());
         }
     }

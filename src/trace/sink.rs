@@ -39,7 +39,10 @@ impl Collector {
 
     /// A copy of the events so far.
     pub fn events(&self) -> Vec<Event> {
-        self.events.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// How many events have arrived.
@@ -55,7 +58,10 @@ impl Collector {
     /// A copy of the events from the `first`-th on (what one step of a lesson produced).
     pub fn since(&self, first: usize) -> Vec<Event> {
         let events = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        events.get(first..).map(<[Event]>::to_vec).unwrap_or_default()
+        events
+            .get(first..)
+            .map(<[Event]>::to_vec)
+            .unwrap_or_default()
     }
 }
 
@@ -65,7 +71,10 @@ impl Sink for Collector {
     }
 
     fn take(&self, ev: Event) {
-        self.events.lock().unwrap_or_else(|p| p.into_inner()).push(ev);
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(ev);
     }
 }
 

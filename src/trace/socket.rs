@@ -77,7 +77,11 @@ impl TracedSocket {
         protocol: Option<Protocol>,
     ) -> io::Result<TracedSocket> {
         let Some(t) = tracer.clone() else {
-            return Ok(TracedSocket::wrap(Socket::new(domain, ty, protocol)?, None, actor));
+            return Ok(TracedSocket::wrap(
+                Socket::new(domain, ty, protocol)?,
+                None,
+                actor,
+            ));
         };
         let args = vec![
             Arg::Const(names::family(i32::from(domain))),
@@ -85,7 +89,8 @@ impl TracedSocket {
             Arg::Const(names::protocol(protocol.map(i32::from).unwrap_or(0))),
         ];
         let mut rec = Recording::start(&t, actor, Syscall::Socket, None, args);
-        let result = Socket::new(domain, ty, protocol).map(|s| TracedSocket::wrap(s, tracer, actor));
+        let result =
+            Socket::new(domain, ty, protocol).map(|s| TracedSocket::wrap(s, tracer, actor));
         rec.result(&result, |ev, me| {
             ev.fd = Some(me.fd());
             i64::from(me.fd())
@@ -99,7 +104,12 @@ impl TracedSocket {
 
     /// What the tracer is told of this socket with each of its calls.
     fn info(&self) -> SocketInfo {
-        SocketInfo { id: self.id, busy: self.busy.clone(), inode: self.inode.get().copied(), actor: self.actor.clone() }
+        SocketInfo {
+            id: self.id,
+            busy: self.busy.clone(),
+            inode: self.inode.get().copied(),
+            actor: self.actor.clone(),
+        }
     }
 
     /// Wraps an existing socket (from `accept()`) with the same tracer.
@@ -174,10 +184,18 @@ impl TracedSocket {
     /// `setsockopt(SockOpt::NoDelay(true))` is `setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, 1)`.
     pub fn setsockopt(&self, opt: SockOpt) -> io::Result<()> {
         let (level, name) = opt.level_and_name();
-        let args = || vec![Arg::Fd(self.fd()), Arg::Const(level.into()), Arg::Const(name.into()), opt.value()];
+        let args = || {
+            vec![
+                Arg::Fd(self.fd()),
+                Arg::Const(level.into()),
+                Arg::Const(name.into()),
+                opt.value(),
+            ]
+        };
         self.call(Syscall::Setsockopt, args, false, |s| opt.apply(s), |_, _| 0)?;
         if let SockOpt::Linger(l) = opt {
-            self.abortive.store(l == Some(Duration::ZERO), Ordering::Relaxed);
+            self.abortive
+                .store(l == Some(Duration::ZERO), Ordering::Relaxed);
         }
         Ok(())
     }
@@ -187,15 +205,33 @@ impl TracedSocket {
     /// Once on, calls that would wait fail with EAGAIN (or EINPROGRESS for `connect()`).
     pub fn set_nonblocking(&self, on: bool) -> io::Result<()> {
         let flags = if on { "O_RDWR|O_NONBLOCK" } else { "O_RDWR" };
-        let args = || vec![Arg::Fd(self.fd()), Arg::Const("F_SETFL".into()), Arg::Const(flags.into())];
-        self.call(Syscall::Fcntl, args, false, |s| s.set_nonblocking(on), |_, _| 0)
+        let args = || {
+            vec![
+                Arg::Fd(self.fd()),
+                Arg::Const("F_SETFL".into()),
+                Arg::Const(flags.into()),
+            ]
+        };
+        self.call(
+            Syscall::Fcntl,
+            args,
+            false,
+            |s| s.set_nonblocking(on),
+            |_, _| 0,
+        )
     }
 
     /// Gives the socket its local address. Corresponds to `bind(2)`. Fails with EADDRINUSE if
     /// another socket holds the port (a listener, or a TIME-WAIT without SO_REUSEADDR).
     pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
         let args = || vec![Arg::Fd(self.fd()), Arg::Addr(addr)];
-        self.call(Syscall::Bind, args, true, |s| s.bind(&SockAddr::from(addr)), |_, _| 0)
+        self.call(
+            Syscall::Bind,
+            args,
+            true,
+            |s| s.bind(&SockAddr::from(addr)),
+            |_, _| 0,
+        )
     }
 
     /// Turns the socket into a listener. Corresponds to `listen(2)`. From now on the kernel
@@ -211,7 +247,13 @@ impl TracedSocket {
     pub fn connect(&self, addr: SocketAddr) -> io::Result<()> {
         *self.peer.lock().unwrap_or_else(|p| p.into_inner()) = Some(addr);
         let args = || vec![Arg::Fd(self.fd()), Arg::Addr(addr)];
-        self.call(Syscall::Connect, args, true, |s| s.connect(&SockAddr::from(addr)), |_, _| 0)
+        self.call(
+            Syscall::Connect,
+            args,
+            true,
+            |s| s.connect(&SockAddr::from(addr)),
+            |_, _| 0,
+        )
     }
 
     /// Takes the next finished connection from the listener's queue. Corresponds to
@@ -221,14 +263,19 @@ impl TracedSocket {
         let actor = self.actor();
         let args = || vec![Arg::Fd(self.fd()), Arg::Const("SOCK_CLOEXEC".into())];
         let rec = self.start(Syscall::Accept4, args);
-        let result = self
-            .sock()
-            .accept()
-            .and_then(|(s, a)| Ok((TracedSocket::wrap(s, self.tracer.clone(), &actor), as_inet(a)?)));
+        let result = self.sock().accept().and_then(|(s, a)| {
+            Ok((
+                TracedSocket::wrap(s, self.tracer.clone(), &actor),
+                as_inet(a)?,
+            ))
+        });
         let Some(mut rec) = rec else { return result };
         rec.result(&result, |ev, (new, peer)| {
             *new.peer.lock().unwrap_or_else(|p| p.into_inner()) = Some(*peer);
-            ev.detail = Some(Detail::Accepted { fd: new.fd(), peer: *peer });
+            ev.detail = Some(Detail::Accepted {
+                fd: new.fd(),
+                peer: *peer,
+            });
             i64::from(new.fd())
         });
         match &result {
@@ -239,7 +286,8 @@ impl TracedSocket {
                 new.finish(rec, true);
             }
             Err(e) => {
-                if self.read_shut.load(Ordering::Relaxed) && e.raw_os_error() == Some(libc::EINVAL) {
+                if self.read_shut.load(Ordering::Relaxed) && e.raw_os_error() == Some(libc::EINVAL)
+                {
                     rec.ev.note = Some(transitions::accept_after_shut_rd().into());
                 }
                 self.finish(rec, false)
@@ -259,9 +307,20 @@ impl TracedSocket {
     /// block even on a blocking socket: it sends what fits and fails with EAGAIN if nothing does.
     pub fn send_with_flags(&self, buf: &[u8], flags: i32) -> io::Result<usize> {
         let flags = flags | SEND_FLAGS;
-        let args = || vec![Arg::Fd(self.fd()), Arg::data(buf), count(buf.len()), Arg::Const(names::msg_flags(flags))];
+        let args = || {
+            vec![
+                Arg::Fd(self.fd()),
+                Arg::data(buf),
+                count(buf.len()),
+                Arg::Const(names::msg_flags(flags)),
+            ]
+        };
         let op = |s: &Socket| {
-            Ok(nix::sys::socket::send(s.as_raw_fd(), buf, nix::sys::socket::MsgFlags::from_bits_truncate(flags))?)
+            Ok(nix::sys::socket::send(
+                s.as_raw_fd(),
+                buf,
+                nix::sys::socket::MsgFlags::from_bits_truncate(flags),
+            )?)
         };
         self.call(Syscall::Send, args, true, op, |_, n| *n as i64)
     }
@@ -282,12 +341,22 @@ impl TracedSocket {
     /// Connects to `host:port` the way `nc` does: `getaddrinfo` (through the standard library)
     /// gives every address of the host, IPv6 and IPv4, and each is tried in turn — a new
     /// socket, `connect()` — until one answers. Returns the last error if none does.
-    pub fn connect_host(tracer: Option<Arc<Tracer>>, actor: &str, host: &str, port: u16) -> io::Result<TracedSocket> {
+    pub fn connect_host(
+        tracer: Option<Arc<Tracer>>,
+        actor: &str,
+        host: &str,
+        port: u16,
+    ) -> io::Result<TracedSocket> {
         use std::net::ToSocketAddrs;
         let mut last = io::Error::new(io::ErrorKind::NotFound, format!("{host}: no address"));
         for addr in (host, port).to_socket_addrs()? {
-            let sock =
-                TracedSocket::new(tracer.clone(), actor, Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+            let sock = TracedSocket::new(
+                tracer.clone(),
+                actor,
+                Domain::for_address(addr),
+                Type::STREAM,
+                Some(Protocol::TCP),
+            )?;
             match sock.connect(addr) {
                 Ok(()) => return Ok(sock),
                 Err(e) => {
@@ -302,8 +371,22 @@ impl TracedSocket {
     /// Sends one datagram to `addr`. Corresponds to `sendto(2)`. UDP keeps message boundaries:
     /// one `sendto()` is one `recvfrom()` on the other side, never merged or split.
     pub fn send_to(&self, buf: &[u8], addr: SocketAddr) -> io::Result<usize> {
-        let args = || vec![Arg::Fd(self.fd()), Arg::data(buf), count(buf.len()), Arg::Int(0), Arg::Addr(addr)];
-        self.call(Syscall::Sendto, args, true, |s| s.send_to(buf, &SockAddr::from(addr)), |_, n| *n as i64)
+        let args = || {
+            vec![
+                Arg::Fd(self.fd()),
+                Arg::data(buf),
+                count(buf.len()),
+                Arg::Int(0),
+                Arg::Addr(addr),
+            ]
+        };
+        self.call(
+            Syscall::Sendto,
+            args,
+            true,
+            |s| s.send_to(buf, &SockAddr::from(addr)),
+            |_, n| *n as i64,
+        )
     }
 
     /// Receives one datagram and who sent it. Corresponds to `recvfrom(2)`.
@@ -314,9 +397,18 @@ impl TracedSocket {
         let rec = self.start(Syscall::Recvfrom, || args(Arg::Elided));
         let result = nix::sys::socket::recvfrom::<SockaddrStorage>(fd, buf)
             .map_err(io::Error::from)
-            .and_then(|(n, from)| Ok((n, from.and_then(|a| storage_inet(&a)).ok_or_else(no_sender)?)));
+            .and_then(|(n, from)| {
+                Ok((
+                    n,
+                    from.and_then(|a| storage_inet(&a)).ok_or_else(no_sender)?,
+                ))
+            });
         let Some(mut rec) = rec else { return result };
-        rec.ev.args = args(result.as_ref().map_or(Arg::Elided, |(n, _)| Arg::data(&buf[..*n])));
+        rec.ev.args = args(
+            result
+                .as_ref()
+                .map_or(Arg::Elided, |(n, _)| Arg::data(&buf[..*n])),
+        );
         rec.result(&result, |ev, (n, from)| {
             ev.detail = Some(Detail::From(*from));
             *n as i64
@@ -335,15 +427,32 @@ impl TracedSocket {
     /// (look without taking) or `MSG_DONTWAIT` (don't wait, this once).
     pub fn recv_with_flags(&self, buf: &mut [u8], flags: i32) -> io::Result<usize> {
         let (fd, len) = (self.fd(), buf.len());
-        let args = |data: Arg| vec![Arg::Fd(fd), data, count(len), Arg::Const(names::msg_flags(flags))];
+        let args = |data: Arg| {
+            vec![
+                Arg::Fd(fd),
+                data,
+                count(len),
+                Arg::Const(names::msg_flags(flags)),
+            ]
+        };
         let rec = self.start(Syscall::Recv, || args(Arg::Elided));
-        let result = nix::sys::socket::recv(fd, buf, nix::sys::socket::MsgFlags::from_bits_truncate(flags))
-            .map_err(io::Error::from);
+        let result = nix::sys::socket::recv(
+            fd,
+            buf,
+            nix::sys::socket::MsgFlags::from_bits_truncate(flags),
+        )
+        .map_err(io::Error::from);
         let Some(mut rec) = rec else { return result };
-        rec.ev.args = args(result.as_ref().map_or(Arg::Elided, |n| Arg::data(&buf[..*n])));
+        rec.ev.args = args(
+            result
+                .as_ref()
+                .map_or(Arg::Elided, |n| Arg::data(&buf[..*n])),
+        );
         rec.result(&result, |ev, n| {
             if *n == 0 && len > 0 {
-                ev.detail = Some(Detail::Eof { own: self.read_shut.load(Ordering::Relaxed) });
+                ev.detail = Some(Detail::Eof {
+                    own: self.read_shut.load(Ordering::Relaxed),
+                });
             }
             *n as i64
         });
@@ -365,10 +474,17 @@ impl TracedSocket {
     /// The pending error of the socket, cleared by reading it. Corresponds to
     /// `getsockopt(fd, SOL_SOCKET, SO_ERROR)`: how a non-blocking `connect()` reports failure.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        let args = || vec![Arg::Fd(self.fd()), Arg::Const("SOL_SOCKET".into()), Arg::Const("SO_ERROR".into())];
+        let args = || {
+            vec![
+                Arg::Fd(self.fd()),
+                Arg::Const("SOL_SOCKET".into()),
+                Arg::Const("SO_ERROR".into()),
+            ]
+        };
         let out = |ev: &mut Event, err: &Option<io::Error>| {
             let code = err.as_ref().and_then(io::Error::raw_os_error);
-            ev.args.push(Arg::ErrorOut(code.map(nix::errno::Errno::from_raw)));
+            ev.args
+                .push(Arg::ErrorOut(code.map(nix::errno::Errno::from_raw)));
             0
         };
         self.call(Syscall::Getsockopt, args, true, |s| s.take_error(), out)
@@ -382,11 +498,21 @@ impl TracedSocket {
     }
 
     fn close_inner(&mut self, note: Option<&str>) -> io::Result<()> {
-        let Some(sock) = self.sock.take() else { return Ok(()) };
+        let Some(sock) = self.sock.take() else {
+            return Ok(());
+        };
         let close_fd = |s: Socket| nix::unistd::close(OwnedFd::from(s)).map_err(io::Error::from);
-        let Some(t) = self.tracer.clone() else { return close_fd(sock) };
+        let Some(t) = self.tracer.clone() else {
+            return close_fd(sock);
+        };
         let fd = sock.as_raw_fd();
-        let start = Recording::start(&t, &self.actor(), Syscall::Close, Some(fd), vec![Arg::Fd(fd)]);
+        let start = Recording::start(
+            &t,
+            &self.actor(),
+            Syscall::Close,
+            Some(fd),
+            vec![Arg::Fd(fd)],
+        );
         let mut rec = start.on(self.info()).before(sock.as_fd());
         let look = self.last_look(&sock);
         rec.about_to_call();
@@ -394,7 +520,9 @@ impl TracedSocket {
         rec.result(&result, |_, _| 0);
         rec.ev.fd_gone = true;
         rec.ev.note = match (look.abort, rec.ev.before) {
-            (Some(abort), Some(before)) if transitions::close_resets(before) => Some(abort.words().into()),
+            (Some(abort), Some(before)) if transitions::close_resets(before) => {
+                Some(abort.words().into())
+            }
             _ => note.map(str::to_string),
         };
         rec.addresses(look.local, look.peer);
@@ -406,9 +534,18 @@ impl TracedSocket {
     /// The socket's ends, inode and whether closing it aborts, read while the fd still exists.
     fn last_look(&self, sock: &Socket) -> LastLook {
         let local = sock.local_addr().ok().and_then(|a| a.as_socket());
-        let peer = sock.peer_addr().ok().and_then(|a| a.as_socket()).or(self.peer_hint());
+        let peer = sock
+            .peer_addr()
+            .ok()
+            .and_then(|a| a.as_socket())
+            .or(self.peer_hint());
         let abort = abort_at_close(sock.as_fd(), self.abortive.load(Ordering::Relaxed));
-        LastLook { local, peer, inode: table::fd_inode(sock.as_fd()).ok(), abort }
+        LastLook {
+            local,
+            peer,
+            inode: table::fd_inode(sock.as_fd()).ok(),
+            abort,
+        }
     }
 
     /// The common path of a traced call: start (step, state before), the call, its result, the
@@ -421,7 +558,9 @@ impl TracedSocket {
         op: impl FnOnce(&Socket) -> io::Result<T>,
         ret: impl FnOnce(&mut Event, &T) -> i64,
     ) -> io::Result<T> {
-        let Some(mut rec) = self.start(call, args) else { return op(self.sock()) };
+        let Some(mut rec) = self.start(call, args) else {
+            return op(self.sock());
+        };
         rec.about_to_call();
         let result = op(self.sock());
         rec.result(&result, ret);
@@ -456,8 +595,18 @@ impl TracedSocket {
         }
         if rec.ev.failed_with(nix::errno::Errno::EADDRINUSE) {
             // What holds the port, from the table: a listener (and whose), or a connection.
-            let port = rec.ev.args.iter().find_map(|a| if let Arg::Addr(a) = a { Some(a.port()) } else { None });
-            let holder = rec.tracer().table().zip(port).and_then(|(tab, p)| crate::kernel::owners::port_holder(tab, p));
+            let port = rec.ev.args.iter().find_map(|a| {
+                if let Arg::Addr(a) = a {
+                    Some(a.port())
+                } else {
+                    None
+                }
+            });
+            let holder = rec
+                .tracer()
+                .table()
+                .zip(port)
+                .and_then(|(tab, p)| crate::kernel::owners::port_holder(tab, p));
             rec.ev.note = holder.map(|h| h.words());
         }
         rec.emit();
@@ -517,7 +666,10 @@ pub(crate) fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
         }
     };
     let path = check::after_close(tab, local, peer, look.inode, t.settle_timeout());
-    let states: Vec<Option<TcpState>> = path.iter().map(|r| r.as_ref().and_then(|r| r.state)).collect();
+    let states: Vec<Option<TcpState>> = path
+        .iter()
+        .map(|r| r.as_ref().and_then(|r| r.state))
+        .collect();
     (ev.verdict, ev.reason) = transitions::close_verdict(before, look.abort, &states);
     if let Some(Some(row)) = path.last() {
         (ev.recv_q, ev.send_q) = (Some(row.recv_q), Some(row.send_q));
@@ -533,8 +685,13 @@ fn count(n: usize) -> Arg {
 
 /// The sender of a datagram, as an IP address (a UDP socket's sender always is one).
 fn storage_inet(a: &SockaddrStorage) -> Option<SocketAddr> {
-    let v4 = a.as_sockaddr_in().map(|v4| SocketAddr::from(std::net::SocketAddrV4::from(*v4)));
-    v4.or_else(|| a.as_sockaddr_in6().map(|v6| SocketAddr::from(std::net::SocketAddrV6::from(*v6))))
+    let v4 = a
+        .as_sockaddr_in()
+        .map(|v4| SocketAddr::from(std::net::SocketAddrV4::from(*v4)));
+    v4.or_else(|| {
+        a.as_sockaddr_in6()
+            .map(|v6| SocketAddr::from(std::net::SocketAddrV6::from(*v6)))
+    })
 }
 
 fn no_sender() -> io::Error {
@@ -542,7 +699,8 @@ fn no_sender() -> io::Error {
 }
 
 fn as_inet(a: SockAddr) -> io::Result<SocketAddr> {
-    a.as_socket().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not an IP socket address"))
+    a.as_socket()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not an IP socket address"))
 }
 
 impl AsFd for TracedSocket {

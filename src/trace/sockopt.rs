@@ -27,8 +27,15 @@ pub enum SockOpt {
 }
 
 /// Every option's name, as a lesson writes it.
-pub const NAMES: [&str; 7] =
-    ["SO_REUSEADDR", "SO_REUSEPORT", "SO_LINGER", "TCP_NODELAY", "SO_RCVBUF", "SO_SNDBUF", "IPV6_V6ONLY"];
+pub const NAMES: [&str; 7] = [
+    "SO_REUSEADDR",
+    "SO_REUSEPORT",
+    "SO_LINGER",
+    "TCP_NODELAY",
+    "SO_RCVBUF",
+    "SO_SNDBUF",
+    "IPV6_V6ONLY",
+];
 
 impl SockOpt {
     /// The option called `name`, set to `value` (a lesson's `setsockopt SO_LINGER 0`).
@@ -64,9 +71,10 @@ impl SockOpt {
     pub fn value(self) -> Arg {
         let number = |n: usize| Arg::Int(i64::try_from(n).unwrap_or(i64::MAX));
         match self {
-            SockOpt::ReuseAddr(on) | SockOpt::ReusePort(on) | SockOpt::NoDelay(on) | SockOpt::V6Only(on) => {
-                Arg::Int(i64::from(on))
-            }
+            SockOpt::ReuseAddr(on)
+            | SockOpt::ReusePort(on)
+            | SockOpt::NoDelay(on)
+            | SockOpt::V6Only(on) => Arg::Int(i64::from(on)),
             SockOpt::Linger(l) => Arg::Linger(l.map(|d| d.as_secs())),
             SockOpt::RcvBuf(n) | SockOpt::SndBuf(n) => number(n),
         }
@@ -97,7 +105,13 @@ mod tests {
             assert_eq!(opt.level_and_name().1, name);
         }
         assert_eq!(SockOpt::parse("SO_BOGUS", 1), None);
-        assert_eq!(SockOpt::parse("SO_LINGER", 0), Some(SockOpt::Linger(Some(Duration::ZERO))));
-        assert_eq!(SockOpt::Linger(Some(Duration::ZERO)).value().to_string(), "{l_onoff=1, l_linger=0}");
+        assert_eq!(
+            SockOpt::parse("SO_LINGER", 0),
+            Some(SockOpt::Linger(Some(Duration::ZERO)))
+        );
+        assert_eq!(
+            SockOpt::Linger(Some(Duration::ZERO)).value().to_string(),
+            "{l_onoff=1, l_linger=0}"
+        );
     }
 }

@@ -107,7 +107,10 @@ impl Syscall {
 
     fn entry(self) -> &'static (Syscall, &'static str, Option<&'static str>) {
         // TABLE lists every variant (a test checks it), so the search always finds one.
-        TABLE.iter().find(|(s, _, _)| *s == self).unwrap_or(&TABLE[0])
+        TABLE
+            .iter()
+            .find(|(s, _, _)| *s == self)
+            .unwrap_or(&TABLE[0])
     }
 
     /// The name strace prints: `accept4`, `fcntl`.
@@ -122,7 +125,10 @@ impl Syscall {
 
     /// The call a lesson's word stands for.
     pub fn from_lesson_word(word: &str) -> Option<Syscall> {
-        TABLE.iter().find(|(_, _, w)| *w == Some(word)).map(|(s, _, _)| *s)
+        TABLE
+            .iter()
+            .find(|(_, _, w)| *w == Some(word))
+            .map(|(s, _, _)| *s)
     }
 
     /// Every word a lesson may use for a call.
@@ -132,7 +138,10 @@ impl Syscall {
 
     /// The call strace would name so.
     pub fn from_name(name: &str) -> Option<Syscall> {
-        TABLE.iter().find(|(_, n, _)| *n == name).map(|(s, _, _)| *s)
+        TABLE
+            .iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|(s, _, _)| *s)
     }
 }
 
@@ -149,7 +158,11 @@ mod tests {
     #[test]
     fn every_call_has_one_entry_and_both_spellings_round_trip() {
         for (i, (call, name, word)) in TABLE.iter().enumerate() {
-            assert_eq!(TABLE.iter().filter(|(c, _, _)| c == call).count(), 1, "{name} listed twice");
+            assert_eq!(
+                TABLE.iter().filter(|(c, _, _)| c == call).count(),
+                1,
+                "{name} listed twice"
+            );
             assert_eq!(Syscall::from_name(name), Some(*call));
             if let Some(word) = word {
                 assert_eq!(Syscall::from_lesson_word(word), Some(*call));
@@ -164,7 +177,10 @@ mod tests {
         use strum::IntoEnumIterator;
         assert_eq!(Syscall::iter().count(), TABLE.len());
         for s in Syscall::iter() {
-            assert!(TABLE.iter().any(|(c, _, _)| *c == s), "{s:?} is not in TABLE");
+            assert!(
+                TABLE.iter().any(|(c, _, _)| *c == s),
+                "{s:?} is not in TABLE"
+            );
         }
     }
 

@@ -69,7 +69,8 @@ pub type Pcap = PcapWriter<BufWriter<File>>;
 /// Opens `--pcap FILE` for writing, before anything runs: a path that cannot be written is
 /// an error now, not after the lesson.
 pub fn open_pcap(path: &Path) -> io::Result<Pcap> {
-    let file = File::create(path).map_err(|e| io::Error::new(e.kind(), format!("--pcap {}: {e}", path.display())))?;
+    let file = File::create(path)
+        .map_err(|e| io::Error::new(e.kind(), format!("--pcap {}: {e}", path.display())))?;
     PcapWriter::new(BufWriter::new(file))
 }
 
@@ -77,14 +78,23 @@ pub fn open_pcap(path: &Path) -> io::Result<Pcap> {
 /// its turn that tells it (a `connect()`'s SYN goes out before the call returns with its
 /// port); `wire` if none.
 pub(super) fn name_sender(ev: &mut Event, inner: &Inner) {
-    let (Kind::Segment, true, Some(seg)) = (ev.kind, ev.actor.is_empty(), ev.segment.as_deref()) else { return };
+    let (Kind::Segment, true, Some(seg)) = (ev.kind, ev.actor.is_empty(), ev.segment.as_deref())
+    else {
+        return;
+    };
     let pending = || {
         inner.waiting.values().find_map(|w| {
             w.evs.last().filter(|c| c.local == Some(seg.src))?;
-            w.sock.as_ref().map(|s| s.actor.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            w.sock
+                .as_ref()
+                .map(|s| s.actor.lock().unwrap_or_else(|p| p.into_inner()).clone())
         })
     };
-    ev.actor = inner.watches.owner(seg.src, seg.dst).or_else(pending).unwrap_or_else(|| "wire".into());
+    ev.actor = inner
+        .watches
+        .owner(seg.src, seg.dst)
+        .or_else(pending)
+        .unwrap_or_else(|| "wire".into());
 }
 
 impl Tracer {
@@ -92,8 +102,22 @@ impl Tracer {
     /// event, shown as `show` says, each packet also written to `pcap`.
     pub fn capture_wire(self: &Arc<Self>, show: Show, pcap: Option<Pcap>) -> io::Result<()> {
         let capture = Capture::open()?;
-        let state = TapState { streams: Streams::new(), pcap, seen: 0, hidden: 0, missed: 0 };
-        if self.tap.set(Tap { capture, show, state: Mutex::new(state) }).is_err() {
+        let state = TapState {
+            streams: Streams::new(),
+            pcap,
+            seen: 0,
+            hidden: 0,
+            missed: 0,
+        };
+        if self
+            .tap
+            .set(Tap {
+                capture,
+                show,
+                state: Mutex::new(state),
+            })
+            .is_err()
+        {
             return Ok(());
         }
         if self.live.load(Ordering::Acquire) {
@@ -105,15 +129,17 @@ impl Tracer {
     /// With an observer thread, segments are drained as they arrive by a thread of their own.
     pub(super) fn drain_live(self: &Arc<Self>) {
         let me: Weak<Tracer> = Arc::downgrade(self);
-        let _ = std::thread::Builder::new().name("lab-capture".into()).spawn(move || loop {
-            let Some(t) = me.upgrade() else { return };
-            let Some(tap) = t.tap.get() else { return };
-            if tap.capture.wait(Duration::from_millis(50)) {
-                let mut inner = t.lock();
-                t.drain_into(&mut inner);
-                t.deliver_ready(&mut inner);
-            }
-        });
+        let _ = std::thread::Builder::new()
+            .name("lab-capture".into())
+            .spawn(move || loop {
+                let Some(t) = me.upgrade() else { return };
+                let Some(tap) = t.tap.get() else { return };
+                if tap.capture.wait(Duration::from_millis(50)) {
+                    let mut inner = t.lock();
+                    t.drain_into(&mut inner);
+                    t.deliver_ready(&mut inner);
+                }
+            });
     }
 
     /// Is the wire captured in this trace?
@@ -129,7 +155,9 @@ impl Tracer {
         let Some(tap) = self.tap.get() else { return };
         let mut st = tap.state.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.now_us();
-        let got = tap.capture.drain(|p| self.one_packet(inner, tap, &mut st, p, now));
+        let got = tap
+            .capture
+            .drain(|p| self.one_packet(inner, tap, &mut st, p, now));
         if got > 0 {
             let missed = tap.capture.missed();
             if missed > st.missed {
@@ -137,7 +165,14 @@ impl Tracer {
                 st.missed = missed;
                 let ev = Event::words(Kind::Note, "wire", words);
                 let n = self.tickets.fetch_add(1, Ordering::AcqRel);
-                inner.waiting.insert(n, Waiting { t_us: now, evs: vec![ev], sock: None });
+                inner.waiting.insert(
+                    n,
+                    Waiting {
+                        t_us: now,
+                        evs: vec![ev],
+                        sock: None,
+                    },
+                );
             }
         }
     }
@@ -146,7 +181,9 @@ impl Tracer {
         if let Some(pcap) = &mut st.pcap {
             let _ = pcap.packet(&p.bytes, p.len, p.at);
         }
-        let Some(h) = segment::parse(&p.bytes, p.len, SHOW_BYTES) else { return };
+        let Some(h) = segment::parse(&p.bytes, p.len, SHOW_BYTES) else {
+            return;
+        };
         let seg = st.streams.see(&h, p.at.as_micros() as u64);
         st.seen += 1;
         if !tap.show.shows(&seg) {
@@ -158,7 +195,14 @@ impl Tracer {
         let ev = Event::segment("", seg);
         let t_us = self.wall_us(p.at).unwrap_or(now).min(now);
         let n = self.tickets.fetch_add(1, Ordering::AcqRel);
-        inner.waiting.insert(n, Waiting { t_us, evs: vec![ev], sock: None });
+        inner.waiting.insert(
+            n,
+            Waiting {
+                t_us,
+                evs: vec![ev],
+                sock: None,
+            },
+        );
     }
 
     /// The end of a captured run: the last segments, the file flushed, and a line that says

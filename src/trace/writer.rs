@@ -102,9 +102,20 @@ impl Background {
             capacity: capacity.max(1),
         });
         let (s, out) = (shared.clone(), sink.clone());
-        match std::thread::Builder::new().name("lab-trace-writer".into()).spawn(move || s.write_all(&*out)) {
-            Ok(writer) => Background { shared, writer: Some(writer), inline: None },
-            Err(_) => Background { shared, writer: None, inline: Some(sink) },
+        match std::thread::Builder::new()
+            .name("lab-trace-writer".into())
+            .spawn(move || s.write_all(&*out))
+        {
+            Ok(writer) => Background {
+                shared,
+                writer: Some(writer),
+                inline: None,
+            },
+            Err(_) => Background {
+                shared,
+                writer: None,
+                inline: Some(sink),
+            },
         }
     }
 
@@ -229,7 +240,10 @@ impl Shared {
                 q = self.work.wait(q).unwrap_or_else(|p| p.into_inner());
                 continue;
             }
-            let (g, waited) = self.work.wait_timeout(q, FLUSH_AFTER).unwrap_or_else(|p| p.into_inner());
+            let (g, waited) = self
+                .work
+                .wait_timeout(q, FLUSH_AFTER)
+                .unwrap_or_else(|p| p.into_inner());
             q = g;
             if waited.timed_out() && q.events.is_empty() {
                 break;
@@ -237,9 +251,18 @@ impl Shared {
         }
         let started = Instant::now();
         while !q.events.is_empty() && q.events.len() < BATCH && !q.urgent() {
-            let Some(left) = GATHER.checked_sub(started.elapsed()).filter(|l| !l.is_zero()) else { break };
+            let Some(left) = GATHER
+                .checked_sub(started.elapsed())
+                .filter(|l| !l.is_zero())
+            else {
+                break;
+            };
             q.wake_at = BATCH;
-            q = self.work.wait_timeout(q, left).unwrap_or_else(|p| p.into_inner()).0;
+            q = self
+                .work
+                .wait_timeout(q, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
         q.wake_at = usize::MAX;
         q.nudged = false;
@@ -303,8 +326,12 @@ mod tests {
     #[test]
     fn a_writer_that_falls_behind_makes_the_program_wait_and_loses_nothing() {
         let kept = Collector::new();
-        let gate =
-            Arc::new(Gate { open: Mutex::new(false), opened: Condvar::new(), seen: 0.into(), kept: kept.clone() });
+        let gate = Arc::new(Gate {
+            open: Mutex::new(false),
+            opened: Condvar::new(),
+            seen: 0.into(),
+            kept: kept.clone(),
+        });
         let bg = Arc::new(Background::with_capacity(gate.clone(), 8));
         let given = Arc::new(AtomicUsize::new(0));
         let (b, g) = (bg.clone(), given.clone());
@@ -315,12 +342,17 @@ mod tests {
             }
         });
         // The writer holds the first event at the gate; the queue fills up to its capacity.
-        within("the writer to stall on its first event", || gate.seen.load(Ordering::SeqCst) == 1);
+        within("the writer to stall on its first event", || {
+            gate.seen.load(Ordering::SeqCst) == 1
+        });
         within("the queue to fill", || bg.queued() == 8);
         // Full, with the writer stalled: the program has handed over the batch in the writer's
         // hands (at most a queue's worth) and the eight queued, and no more — it waits.
         let in_hand = given.load(Ordering::SeqCst) - 8;
-        assert!((1..=8).contains(&in_hand), "{in_hand} events beyond the queue");
+        assert!(
+            (1..=8).contains(&in_hand),
+            "{in_hand} events beyond the queue"
+        );
         assert!(!program.is_finished());
         *gate.open.lock().unwrap() = true;
         gate.opened.notify_all();
@@ -346,7 +378,12 @@ mod tests {
         let bg = Background::new(Arc::new(crate::render::json::JsonSink::new(out).buffered()));
         bg.take(numbered(7));
         bg.idle();
-        let lines = || std::fs::read_to_string(&file).unwrap_or_default().lines().count();
+        let lines = || {
+            std::fs::read_to_string(&file)
+                .unwrap_or_default()
+                .lines()
+                .count()
+        };
         within("the file to hold the event", || lines() == 1);
         drop(bg);
         let _ = std::fs::remove_file(&file);

@@ -141,7 +141,11 @@ impl Streams {
             dst: h.dst,
             flags: h.flags,
             seq: h.seq.wrapping_sub(me.isn),
-            ack: if h.flags.has(Flags::ACK) { h.ack.wrapping_sub(peer.isn) } else { 0 },
+            ack: if h.flags.has(Flags::ACK) {
+                h.ack.wrapping_sub(peer.isn)
+            } else {
+                0
+            },
             len: h.len,
             data: h.head.clone(),
             win,
@@ -156,7 +160,11 @@ impl Streams {
     /// The connection `h` belongs to; a new one for a SYN that starts the 4-tuple over.
     fn stream(&mut self, h: &Header) -> &mut Stream {
         self.clock += 1;
-        let key = if h.src <= h.dst { (h.src, h.dst) } else { (h.dst, h.src) };
+        let key = if h.src <= h.dst {
+            (h.src, h.dst)
+        } else {
+            (h.dst, h.src)
+        };
         let fresh_syn = h.flags.has(Flags::SYN) && !h.flags.has(Flags::ACK);
         if let Some(s) = self.map.get_mut(&key) {
             let (me, _) = s.sides(h.src);
@@ -165,14 +173,19 @@ impl Streams {
             }
         }
         if !self.map.contains_key(&key) && self.map.len() >= MAX_STREAMS {
-            if let Some(oldest) = self.map.iter().min_by_key(|(_, s)| s.touched).map(|(k, _)| *k) {
+            if let Some(oldest) = self
+                .map
+                .iter()
+                .min_by_key(|(_, s)| s.touched)
+                .map(|(k, _)| *k)
+            {
                 self.map.remove(&oldest);
             }
         }
-        let stream = self
-            .map
-            .entry(key)
-            .or_insert_with(|| Stream { sides: [(key.0, Side::default()), (key.1, Side::default())], touched: 0 });
+        let stream = self.map.entry(key).or_insert_with(|| Stream {
+            sides: [(key.0, Side::default()), (key.1, Side::default())],
+            touched: 0,
+        });
         stream.touched = self.clock;
         stream
     }
@@ -204,7 +217,9 @@ fn learn(h: &Header, me: &mut Side, t_us: u64) {
     } else if me.next.is_none() {
         me.isn = h.seq.wrapping_sub(1);
     }
-    let end = h.seq.wrapping_add(h.len + u32::from(h.flags.has(Flags::SYN)) + u32::from(h.flags.has(Flags::FIN)));
+    let end = h.seq.wrapping_add(
+        h.len + u32::from(h.flags.has(Flags::SYN)) + u32::from(h.flags.has(Flags::FIN)),
+    );
     if h.flags.has(Flags::SYN) {
         me.syn_end = Some(end);
     }
@@ -286,11 +301,19 @@ mod tests {
 
     /// A segment from `from` ("cli" or "srv"), numbers relative as in the trace.
     fn h(from: &str, flags: &str, seq: u32, ack: u32, len: u32, win: u16) -> Header {
-        let (src, dst, isn, peer_isn) =
-            if from == "cli" { (CLI, SRV, CLI_ISN, SRV_ISN) } else { (SRV, CLI, SRV_ISN, CLI_ISN) };
+        let (src, dst, isn, peer_isn) = if from == "cli" {
+            (CLI, SRV, CLI_ISN, SRV_ISN)
+        } else {
+            (SRV, CLI, SRV_ISN, CLI_ISN)
+        };
         let flags: Flags = flags.parse().unwrap();
         let options = if flags.has(Flags::SYN) {
-            SynOptions { mss: Some(65495), wscale: Some(7), sack_perm: true, timestamps: true }
+            SynOptions {
+                mss: Some(65495),
+                wscale: Some(7),
+                sack_perm: true,
+                timestamps: true,
+            }
         } else {
             SynOptions::default()
         };
@@ -366,7 +389,11 @@ mod tests {
         {
             let seen = s.see(seg, 10 + i as u64);
             assert!(seen.analysis.is_empty(), "segment {i}: {:?}", seen.analysis);
-            assert_eq!(seen.acks_control, i % 2 == 1, "segment {i} is the first to acknowledge a FIN");
+            assert_eq!(
+                seen.acks_control,
+                i % 2 == 1,
+                "segment {i} is the first to acknowledge a FIN"
+            );
         }
     }
 

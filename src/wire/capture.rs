@@ -10,8 +10,8 @@
 //! drops packets and counts them, and [`Capture::missed`] says how many.
 
 use nix::sys::socket::{
-    recvmsg, setsockopt, socket, sockopt, AddressFamily, ControlMessageOwned, LinkAddr, MsgFlags, SockFlag,
-    SockProtocol, SockType,
+    recvmsg, setsockopt, socket, sockopt, AddressFamily, ControlMessageOwned, LinkAddr, MsgFlags,
+    SockFlag, SockProtocol, SockType,
 };
 use nix::sys::time::TimeSpec;
 use std::io::{self, IoSliceMut};
@@ -52,7 +52,12 @@ impl Capture {
         let lo = nix::net::if_::if_nametoindex("lo").map_err(io::Error::from)? as usize;
         let flags = SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK;
         // SOCK_DGRAM: the packet from its IP header on (lo's link header is all zeroes).
-        let fd = socket(AddressFamily::Packet, SockType::Datagram, flags, SockProtocol::EthAll)?;
+        let fd = socket(
+            AddressFamily::Packet,
+            SockType::Datagram,
+            flags,
+            SockProtocol::EthAll,
+        )?;
         // Out of the way: a lesson's first socket keeps the number it has without a capture.
         let fd = crate::sys::fd_above(fd, 100);
         setsockopt(&fd, sockopt::ReceiveTimestampns, &true)?;
@@ -61,7 +66,11 @@ impl Capture {
         if setsockopt(&fd, sockopt::RcvBufForce, &QUEUE_BYTES).is_err() {
             setsockopt(&fd, sockopt::RcvBuf, &QUEUE_BYTES)?;
         }
-        Ok(Capture { fd, lo, missed: 0.into() })
+        Ok(Capture {
+            fd,
+            lo,
+            missed: 0.into(),
+        })
     }
 
     /// Every packet waiting now, arriving copies on `lo` only, each handed to `f`; returns how
@@ -73,12 +82,15 @@ impl Capture {
             let mut cmsg = nix::cmsg_space!(TimeSpec);
             let mut iov = [IoSliceMut::new(&mut buf)];
             let flags = MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_TRUNC;
-            let got = match recvmsg::<LinkAddr>(self.fd.as_raw_fd(), &mut iov, Some(&mut cmsg), flags) {
-                Ok(m) => m,
-                Err(nix::errno::Errno::EINTR) => continue,
-                Err(_) => break,
-            };
-            let outgoing = got.address.is_none_or(|a| a.pkttype() == libc::PACKET_OUTGOING || a.ifindex() != self.lo);
+            let got =
+                match recvmsg::<LinkAddr>(self.fd.as_raw_fd(), &mut iov, Some(&mut cmsg), flags) {
+                    Ok(m) => m,
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    Err(_) => break,
+                };
+            let outgoing = got
+                .address
+                .is_none_or(|a| a.pkttype() == libc::PACKET_OUTGOING || a.ifindex() != self.lo);
             let at = got.cmsgs().ok().and_then(|mut c| {
                 c.find_map(|m| match m {
                     ControlMessageOwned::ScmTimestampns(ts) => Some(Duration::from(ts)),
@@ -90,9 +102,15 @@ impl Capture {
                 continue;
             }
             let at = at.unwrap_or_else(|| {
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default()
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap_or_default()
             });
-            f(Packet { bytes: buf[..len.min(SNAP_BYTES)].to_vec(), len, at });
+            f(Packet {
+                bytes: buf[..len.min(SNAP_BYTES)].to_vec(),
+                len,
+                at,
+            });
             n += 1;
         }
         n
@@ -102,7 +120,8 @@ impl Capture {
     pub fn wait(&self, timeout: Duration) -> bool {
         use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
         let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
-        let ms = PollTimeout::try_from(timeout.as_millis().min(60_000) as i32).unwrap_or(PollTimeout::NONE);
+        let ms = PollTimeout::try_from(timeout.as_millis().min(60_000) as i32)
+            .unwrap_or(PollTimeout::NONE);
         matches!(poll(&mut fds, ms), Ok(n) if n > 0)
     }
 

@@ -69,7 +69,12 @@ mod tests {
     #[test]
     fn blocks_are_aligned_and_framed_by_their_length() {
         let mut w = PcapWriter::new(Vec::new()).unwrap();
-        w.packet(&[0x45, 1, 2, 3, 4], 60, Duration::from_micros(1_700_000_000_123_456)).unwrap();
+        w.packet(
+            &[0x45, 1, 2, 3, 4],
+            60,
+            Duration::from_micros(1_700_000_000_123_456),
+        )
+        .unwrap();
         let out = w.out;
         assert_eq!(&out[..4], &0x0A0D_0D0Au32.to_le_bytes());
         let mut at = 0;
@@ -78,7 +83,11 @@ mod tests {
             let kind = u32::from_le_bytes(out[at..at + 4].try_into().unwrap());
             let len = u32::from_le_bytes(out[at + 4..at + 8].try_into().unwrap()) as usize;
             assert_eq!(len % 4, 0);
-            assert_eq!(out[at + len - 4..at + len], out[at + 4..at + 8], "trailing length");
+            assert_eq!(
+                out[at + len - 4..at + len],
+                out[at + 4..at + 8],
+                "trailing length"
+            );
             kinds.push(kind);
             at += len;
         }

@@ -59,7 +59,11 @@ impl std::ops::BitOr for Flags {
 impl fmt::Display for Flags {
     /// `SYN,ACK`; no flag at all is `none`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<&str> = Flags::NAMES.iter().filter(|(b, _)| self.has(*b)).map(|(_, n)| *n).collect();
+        let names: Vec<&str> = Flags::NAMES
+            .iter()
+            .filter(|(b, _)| self.has(*b))
+            .map(|(_, n)| *n)
+            .collect();
         if names.is_empty() {
             return f.write_str("none");
         }
@@ -73,7 +77,10 @@ impl FromStr for Flags {
     fn from_str(s: &str) -> Result<Flags, String> {
         let mut flags = Flags::default();
         for word in s.split(',').map(str::trim) {
-            match Flags::NAMES.iter().find(|(_, n)| n.eq_ignore_ascii_case(word)) {
+            match Flags::NAMES
+                .iter()
+                .find(|(_, n)| n.eq_ignore_ascii_case(word))
+            {
                 Some((b, _)) => flags = flags | *b,
                 None => return Err(word.to_string()),
             }
@@ -145,11 +152,19 @@ pub struct Header {
 pub fn parse(packet: &[u8], wire_len: usize, keep: usize) -> Option<Header> {
     let sliced = LaxSlicedPacket::from_ip(packet).ok()?;
     let (src_ip, dst_ip): (IpAddr, IpAddr) = match sliced.net? {
-        LaxNetSlice::Ipv4(ip) => (ip.header().source_addr().into(), ip.header().destination_addr().into()),
-        LaxNetSlice::Ipv6(ip) => (ip.header().source_addr().into(), ip.header().destination_addr().into()),
+        LaxNetSlice::Ipv4(ip) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        ),
+        LaxNetSlice::Ipv6(ip) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        ),
         LaxNetSlice::Arp(_) => return None,
     };
-    let Some(TransportSlice::Tcp(tcp)) = sliced.transport else { return None };
+    let Some(TransportSlice::Tcp(tcp)) = sliced.transport else {
+        return None;
+    };
     let mut options = SynOptions::default();
     for opt in tcp.options_iterator().flatten() {
         match opt {
@@ -239,7 +254,9 @@ impl Dropped {
 impl Segment {
     /// Is it a pure ACK: no data, nothing but ACK (and maybe PSH) set, nothing to flag?
     pub fn is_pure_ack(&self) -> bool {
-        self.len == 0 && !self.flags.any(Flags::SYN | Flags::FIN | Flags::RST) && self.analysis.is_empty()
+        self.len == 0
+            && !self.flags.any(Flags::SYN | Flags::FIN | Flags::RST)
+            && self.analysis.is_empty()
     }
 
     /// Both ends, the sender's first: a connection's key whichever way a segment goes.
@@ -275,11 +292,15 @@ mod tests {
 
     fn packet(flags: &str, payload: &[u8]) -> Vec<u8> {
         let f: Flags = flags.parse().unwrap();
-        let mut b = PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64).tcp(40000, 8888, 1000, 512);
+        let mut b =
+            PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64).tcp(40000, 8888, 1000, 512);
         if f.has(Flags::SYN) {
             b = b
                 .syn()
-                .options(&[TcpOptionElement::MaximumSegmentSize(65495), TcpOptionElement::WindowScale(7)])
+                .options(&[
+                    TcpOptionElement::MaximumSegmentSize(65495),
+                    TcpOptionElement::WindowScale(7),
+                ])
                 .unwrap();
         }
         if f.has(Flags::ACK) {
@@ -299,7 +320,10 @@ mod tests {
     #[test]
     fn flags_print_in_wiresharks_order_and_read_back() {
         assert_eq!((Flags::ACK | Flags::SYN).to_string(), "SYN,ACK");
-        assert_eq!((Flags::ACK | Flags::PSH | Flags::FIN).to_string(), "FIN,PSH,ACK");
+        assert_eq!(
+            (Flags::ACK | Flags::PSH | Flags::FIN).to_string(),
+            "FIN,PSH,ACK"
+        );
         assert_eq!("ack, fin".parse::<Flags>(), Ok(Flags::FIN | Flags::ACK));
         assert_eq!("SYN,AKC".parse::<Flags>(), Err("AKC".into()));
     }
@@ -309,7 +333,10 @@ mod tests {
         let p = packet("SYN", b"");
         let h = parse(&p, p.len(), 32).unwrap();
         assert_eq!(h.flags, Flags::SYN);
-        assert_eq!((h.src.to_string().as_str(), h.dst.port(), h.seq, h.win), ("127.0.0.1:40000", 8888, 1000, 512));
+        assert_eq!(
+            (h.src.to_string().as_str(), h.dst.port(), h.seq, h.win),
+            ("127.0.0.1:40000", 8888, 1000, 512)
+        );
         assert_eq!(h.options.mss, Some(65495));
         assert_eq!(h.options.wscale, Some(7));
         assert_eq!(h.options.to_string(), "mss 65495,wscale 7");
@@ -319,7 +346,10 @@ mod tests {
     fn data_keeps_its_length_and_first_bytes() {
         let p = packet("PSH,ACK", b"HOLA\n");
         let h = parse(&p, p.len(), 2).unwrap();
-        assert_eq!((h.flags, h.ack, h.len, h.head.as_slice()), (Flags::PSH | Flags::ACK, 77, 5, &b"HO"[..]));
+        assert_eq!(
+            (h.flags, h.ack, h.len, h.head.as_slice()),
+            (Flags::PSH | Flags::ACK, 77, 5, &b"HO"[..])
+        );
     }
 
     #[test]
@@ -327,10 +357,17 @@ mod tests {
         assert_eq!(parse(b"", 0, 32), None);
         assert_eq!(parse(&[0x45, 0, 0], 3, 32), None);
         let mut udp = Vec::new();
-        PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64).udp(1, 2).write(&mut udp, b"x").unwrap();
+        PacketBuilder::ipv4([127, 0, 0, 1], [127, 0, 0, 1], 64)
+            .udp(1, 2)
+            .write(&mut udp, b"x")
+            .unwrap();
         assert_eq!(parse(&udp, udp.len(), 32), None);
         let cut = packet("PSH,ACK", b"HOLA\n");
-        assert_eq!(parse(&cut[..30], cut.len(), 32), None, "cut inside the TCP header");
+        assert_eq!(
+            parse(&cut[..30], cut.len(), 32),
+            None,
+            "cut inside the TCP header"
+        );
     }
 
     #[test]

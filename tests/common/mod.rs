@@ -19,7 +19,9 @@ pub fn lab() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_lab"));
     c.env_remove("NO_COLOR");
     // The snapshots are English: a developer's Spanish LANG must not change them.
-    c.env("LANG", "C.UTF-8").env_remove("LC_ALL").env_remove("LC_MESSAGES");
+    c.env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
     c
 }
 
@@ -36,12 +38,23 @@ pub struct Proc {
 
 impl Proc {
     pub fn spawn(mut cmd: Command) -> Proc {
-        let mut child =
-            cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn lab");
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn lab");
         let out = pump(child.stdout.take().expect("piped stdout"));
         let err = pump(child.stderr.take().expect("piped stderr"));
         let stdin = child.stdin.take();
-        Proc { child, stdin, out, err, out_buf: Vec::new(), err_buf: Vec::new() }
+        Proc {
+            child,
+            stdin,
+            out,
+            err,
+            out_buf: Vec::new(),
+            err_buf: Vec::new(),
+        }
     }
 
     pub fn write(&mut self, data: &[u8]) {
@@ -67,7 +80,10 @@ impl Proc {
             if String::from_utf8_lossy(&self.out_buf).contains(needle) {
                 return true;
             }
-            match self.out.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            match self
+                .out
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
                 Ok(chunk) => self.out_buf.extend(chunk),
                 Err(_) => return false,
             }
@@ -89,7 +105,10 @@ impl Proc {
             }
             if start.elapsed() > PATIENCE {
                 let _ = self.child.kill();
-                panic!("lab did not exit within {PATIENCE:?}; stderr: {}", String::from_utf8_lossy(&self.err_buf));
+                panic!(
+                    "lab did not exit within {PATIENCE:?}; stderr: {}",
+                    String::from_utf8_lossy(&self.err_buf)
+                );
             }
             // Polling a child's exit status: a bounded wait for a condition.
             std::thread::sleep(Duration::from_millis(5));
@@ -155,7 +174,11 @@ pub fn wait_file(path: &Path, needle: &str) -> String {
         if text.contains(needle) {
             return text;
         }
-        assert!(Instant::now() < deadline, "{} never showed {needle:?}; it has:\n{text}", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "{} never showed {needle:?}; it has:\n{text}",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -213,7 +236,10 @@ pub fn redact(text: &str, ports: &[u16]) -> String {
         (r#""inode":\d+"#, r#""inode":"[INODE]""#),
     ];
     for (re, with) in rules {
-        s = regex::Regex::new(re).unwrap().replace_all(&s, *with).into_owned();
+        s = regex::Regex::new(re)
+            .unwrap()
+            .replace_all(&s, *with)
+            .into_owned();
     }
     s
 }
@@ -222,7 +248,10 @@ pub fn redact(text: &str, ports: &[u16]) -> String {
 /// any call the trace knows (one list: Syscall's), as what `socket()`/`accept4()` return, in
 /// poll lists, epoll_ctl and select sets, and in JSON.
 fn fd_patterns() -> Vec<String> {
-    let calls: Vec<&str> = lab::trace::syscall::TABLE.iter().map(|(_, name, _)| *name).collect();
+    let calls: Vec<&str> = lab::trace::syscall::TABLE
+        .iter()
+        .map(|(_, name, _)| *name)
+        .collect();
     let mut p = vec![format!(r"\b(?:{})\((\d+)", calls.join("|"))];
     p.extend(
         [
@@ -261,7 +290,10 @@ fn number_fds_and_ports(text: &str, ports: &[u16]) -> String {
     for p in ports {
         collect(&format!(r":({p})\b"), "PORT");
     }
-    collect(r"(?:127\.0\.0\.1|\[::1\]|\[::ffff:127\.0\.0\.1\]|::1):([1-9]\d*)", "PORT");
+    collect(
+        r"(?:127\.0\.0\.1|\[::1\]|\[::ffff:127\.0\.0\.1\]|::1):([1-9]\d*)",
+        "PORT",
+    );
     let mut labels: HashMap<(&str, &str), String> = HashMap::new();
     let mut next: HashMap<&str, usize> = HashMap::new();
     let (mut out, mut at, mut shift) = (String::with_capacity(text.len()), 0, 0);
@@ -318,11 +350,18 @@ pub fn snapshot(name: &str, text: &str) {
 /// how to install it) and is skipped — unless `LAB_REQUIRE_TOOLS` is set (`.ci/run` sets it),
 /// where a missing tool fails the test.
 pub fn have_tool(tool: &str, package: &str) -> bool {
-    let found =
-        Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
-        let msg = format!("SKIPPED: this test needs `{tool}`: install it with `apt-get install {package}`");
-        assert!(std::env::var_os("LAB_REQUIRE_TOOLS").is_none(), "{msg} (LAB_REQUIRE_TOOLS is set)");
+        let msg = format!(
+            "SKIPPED: this test needs `{tool}`: install it with `apt-get install {package}`"
+        );
+        assert!(
+            std::env::var_os("LAB_REQUIRE_TOOLS").is_none(),
+            "{msg} (LAB_REQUIRE_TOOLS is set)"
+        );
         // Straight to the process's stderr: `eprintln!` would be captured by the test harness and
         // shown only for a failing test, and a skip must not go unnoticed.
         let _ = std::io::stderr().write_all(format!("\n*** {msg} ***\n").as_bytes());
@@ -336,7 +375,8 @@ pub fn ss_state(local: std::net::SocketAddr, peer: std::net::SocketAddr) -> Opti
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.lines().skip(1).find_map(|l| {
         let f: Vec<&str> = l.split_whitespace().collect();
-        (f.len() >= 5 && f[3] == local.to_string() && f[4] == peer.to_string()).then(|| f[0].to_string())
+        (f.len() >= 5 && f[3] == local.to_string() && f[4] == peer.to_string())
+            .then(|| f[0].to_string())
     })
 }
 

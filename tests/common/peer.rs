@@ -20,7 +20,11 @@ impl Peer {
 
     /// A peer on a stream made some other way (small buffers, a clone to read from).
     pub fn from_stream(s: TcpStream) -> Peer {
-        Peer { s, buf: Vec::new(), lines: VecDeque::new() }
+        Peer {
+            s,
+            buf: Vec::new(),
+            lines: VecDeque::new(),
+        }
     }
 
     /// Connects, answers the name prompt, and reads the whole welcome, hand included — so
@@ -64,7 +68,9 @@ impl Peer {
                     self.buf.extend_from_slice(&chunk[..n]);
                     while let Some(i) = self.buf.iter().position(|b| *b == b'\n') {
                         let line: Vec<u8> = self.buf.drain(..=i).collect();
-                        self.lines.push_back(String::from_utf8_lossy(&line[..line.len() - 1]).into_owned());
+                        self.lines.push_back(
+                            String::from_utf8_lossy(&line[..line.len() - 1]).into_owned(),
+                        );
                     }
                 }
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}

@@ -22,7 +22,9 @@ impl Tmux {
         if !super::have_tool("tmux", "tmux") || !super::have_tool("bash", "bash") {
             return None;
         }
-        let t = Tmux { socket: format!("lab-test-{name}-{}", std::process::id()) };
+        let t = Tmux {
+            socket: format!("lab-test-{name}-{}", std::process::id()),
+        };
         let (w, h) = (width.to_string(), height.to_string());
         // The command's shell exits with it; `remain-on-exit` keeps its last screen to read.
         // An interactive shell, as a person's: the command runs as a job of its own (its own
@@ -39,8 +41,15 @@ impl Tmux {
     }
 
     fn tmux(&self, args: &[&str]) -> Option<String> {
-        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().ok()?;
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// Sends keys as tmux names them (`Enter`, `C-c`, `q`).
@@ -52,12 +61,14 @@ impl Tmux {
 
     /// The screen and its scrollback, as text.
     pub fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-J", "-S", "-2000", "-t", "t"]).unwrap_or_default()
+        self.tmux(&["capture-pane", "-p", "-J", "-S", "-2000", "-t", "t"])
+            .unwrap_or_default()
     }
 
     /// The screen as it is, lines as wide as the window (no joining of wrapped lines).
     pub fn rows(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-S", "-2000", "-t", "t"]).unwrap_or_default()
+        self.tmux(&["capture-pane", "-p", "-S", "-2000", "-t", "t"])
+            .unwrap_or_default()
     }
 
     /// Waits (bounded) until the screen holds `text` `count` times; returns the screen.
@@ -68,7 +79,10 @@ impl Tmux {
             if screen.matches(text).count() >= count {
                 return screen;
             }
-            assert!(Instant::now() < end, "no {count}× '{text}' on the screen within {PATIENCE:?}:\n{screen}");
+            assert!(
+                Instant::now() < end,
+                "no {count}× '{text}' on the screen within {PATIENCE:?}:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -81,17 +95,32 @@ impl Tmux {
     /// Resizes the window.
     pub fn resize(&self, width: u16, height: u16) {
         let (w, h) = (width.to_string(), height.to_string());
-        assert!(self.tmux(&["resize-window", "-t", "t", "-x", &w, "-y", &h]).is_some(), "tmux resize-window");
+        assert!(
+            self.tmux(&["resize-window", "-t", "t", "-x", &w, "-y", &h])
+                .is_some(),
+            "tmux resize-window"
+        );
         // Bounded wait until the pane's terminal itself has the new size (tmux sets it a little
         // after it answers): what a program in it measures.
-        let tty = self.tmux(&["display-message", "-p", "-t", "t", "#{pane_tty}"]).expect("the pane's tty");
+        let tty = self
+            .tmux(&["display-message", "-p", "-t", "t", "#{pane_tty}"])
+            .expect("the pane's tty");
         let size = || {
-            let out = Command::new("stty").args(["-F", tty.trim(), "size"]).output().ok()?;
-            String::from_utf8_lossy(&out.stdout).split_whitespace().nth(1).map(str::to_string)
+            let out = Command::new("stty")
+                .args(["-F", tty.trim(), "size"])
+                .output()
+                .ok()?;
+            String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .nth(1)
+                .map(str::to_string)
         };
         let end = Instant::now() + PATIENCE;
         while size().as_deref() != Some(w.as_str()) {
-            assert!(Instant::now() < end, "the pane's terminal did not become {w} columns wide");
+            assert!(
+                Instant::now() < end,
+                "the pane's terminal did not become {w} columns wide"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }

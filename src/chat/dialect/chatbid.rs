@@ -32,7 +32,10 @@ pub fn words(msg: &Msg) -> Vec<Wire> {
         }
         // Refused: told why, then let go (the client sends its name only once).
         Msg::BadName(_) | Msg::NameTaken(_) => {
-            vec![Wire::alone(format!("{MESSAGE}{}", line::words(msg))), Wire::alone(DISCONNECT)]
+            vec![
+                Wire::alone(format!("{MESSAGE}{}", line::words(msg))),
+                Wire::alone(DISCONNECT),
+            ]
         }
         Msg::Said { from, text } => vec![Wire::alone(format!("{MESSAGE}{from}: {text}"))],
         Msg::Bye(_) | Msg::Shutdown => vec![Wire::alone(DISCONNECT)],
@@ -44,7 +47,11 @@ pub fn words(msg: &Msg) -> Vec<Wire> {
 pub fn heard(room: &mut Room, id: ClientId, text: &str) -> Vec<Effect> {
     if !room.is_registered(id) {
         let name = text.trim();
-        return name_once(room, id, name.strip_prefix("CONNECT:").unwrap_or(name).trim());
+        return name_once(
+            room,
+            id,
+            name.strip_prefix("CONNECT:").unwrap_or(name).trim(),
+        );
     }
     // `MESSAGE:chao` and `DISCONNECT:` sent back to back can arrive as one chunk.
     let (text, then_quit) = match text.strip_suffix(DISCONNECT) {

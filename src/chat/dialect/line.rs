@@ -17,7 +17,9 @@ pub fn words(msg: &Msg) -> String {
         Msg::Hi { name, others, .. } => f(M::RoomHi, &[name, others]),
         Msg::Dealt(hand) if hand.is_empty() => t(M::RoomDeckEmpty).into(),
         Msg::Hand(hand) if hand.is_empty() => t(M::RoomNoArtifacts).into(),
-        Msg::Dealt(hand) | Msg::Hand(hand) => f(M::RoomYourArtifacts, &[&labels(hand, i18n::lang())]),
+        Msg::Dealt(hand) | Msg::Hand(hand) => {
+            f(M::RoomYourArtifacts, &[&labels(hand, i18n::lang())])
+        }
         Msg::Artifact(id) => artifact(*id, i18n::lang()),
         Msg::Joined { name, .. } => f(M::RoomJoined, &[name]),
         Msg::Left { name, why, .. } => f(M::RoomLeft, &[name, &why.words()]),
@@ -44,13 +46,21 @@ pub fn listed(total: usize, shown: &[String]) -> String {
 
 /// A hand's artifacts, `[3] Arrowhead, [9] Rare Disc`, named in `lang`.
 pub fn labels(hand: &[u32], lang: crate::i18n::Lang) -> String {
-    hand.iter().map(|id| artifacts::label_in(*id, lang)).collect::<Vec<_>>().join(", ")
+    hand.iter()
+        .map(|id| artifacts::label_in(*id, lang))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `:artifact N`'s answer: `* [3] Arrowhead: A crudely fashioned point used for hunting.`
 fn artifact(id: u32, lang: crate::i18n::Lang) -> String {
     match artifacts::catalog().iter().find(|i| i.id == id) {
-        Some(i) => format!("* [{}] {}: {}", i.id, i.name_in(lang), i.description_in(lang)),
+        Some(i) => format!(
+            "* [{}] {}: {}",
+            i.id,
+            i.name_in(lang),
+            i.description_in(lang)
+        ),
         None => format!("* [{id}]"),
     }
 }

@@ -116,7 +116,13 @@ impl Dialect {
     }
 
     /// Every dialect, for tests and `lab load`.
-    pub const ALL: [Dialect; 5] = [Dialect::Line, Dialect::Poli, Dialect::Stardew, Dialect::El4005, Dialect::Chatbid];
+    pub const ALL: [Dialect; 5] = [
+        Dialect::Line,
+        Dialect::Poli,
+        Dialect::Stardew,
+        Dialect::El4005,
+        Dialect::Chatbid,
+    ];
 
     /// Finds a dialect by name.
     pub fn from_name(name: &str) -> Option<Dialect> {
@@ -169,7 +175,13 @@ impl Speaker {
             Choice::Line => (Phase::Speaking(Dialect::Line, stardew::Step::Name), None),
             _ => (Phase::Undecided { greeted: false }, Some(now + FIRST_WORDS)),
         };
-        Speaker { choice, phase, reader: LineReader::new(), first: Vec::new(), deadline }
+        Speaker {
+            choice,
+            phase,
+            reader: LineReader::new(),
+            first: Vec::new(),
+            deadline,
+        }
     }
 
     /// The dialect, once known.
@@ -210,7 +222,13 @@ impl Speaker {
     }
 
     /// Bytes arrived from the client: the room's effects of every message they end.
-    pub fn hear(&mut self, room: &mut Room, id: ClientId, data: &[u8], now: Instant) -> Vec<Effect> {
+    pub fn hear(
+        &mut self,
+        room: &mut Room,
+        id: ClientId,
+        data: &[u8],
+        now: Instant,
+    ) -> Vec<Effect> {
         let mut fx = Vec::new();
         let mut frames = Vec::new();
         match self.phase {
@@ -310,7 +328,9 @@ impl Speaker {
 
     /// One whole message, in this connection's dialect.
     fn message(&mut self, room: &mut Room, id: ClientId, frame: Frame) -> Vec<Effect> {
-        let Phase::Speaking(d, step) = self.phase else { return Vec::new() };
+        let Phase::Speaking(d, step) = self.phase else {
+            return Vec::new();
+        };
         let text = match &frame {
             Frame::Line(bytes) => protocol::sanitize(bytes),
             Frame::TooLong => return room.receive(id, frame),
@@ -386,13 +406,22 @@ pub mod client {
     /// types). A seed's own client does not do this; lab's load generator must not hang.
     pub fn split_glued(d: Dialect, received: &str) -> Vec<&str> {
         let marks: &[&str] = match d {
-            Dialect::Stardew => &[stardew::WELCOME, stardew::ASK_HAND, stardew::IS_IT_RIGHT, stardew::OK, "[SERVER] "],
+            Dialect::Stardew => &[
+                stardew::WELCOME,
+                stardew::ASK_HAND,
+                stardew::IS_IT_RIGHT,
+                stardew::OK,
+                "[SERVER] ",
+            ],
             Dialect::Chatbid => &[chatbid::USER_LIST, chatbid::MESSAGE, chatbid::DISCONNECT],
             Dialect::El4005 => &[el4005::GREETING],
             Dialect::Line | Dialect::Poli => &[],
         };
-        let mut cuts: Vec<usize> =
-            marks.iter().flat_map(|m| received.match_indices(m).map(|(i, _)| i)).filter(|i| *i > 0).collect();
+        let mut cuts: Vec<usize> = marks
+            .iter()
+            .flat_map(|m| received.match_indices(m).map(|(i, _)| i))
+            .filter(|i| *i > 0)
+            .collect();
         if d == Dialect::El4005 && received.starts_with(el4005::ACCEPTED) && received.len() > 2 {
             cuts.push(el4005::ACCEPTED.len());
         }

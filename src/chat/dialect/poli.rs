@@ -25,7 +25,9 @@ pub fn words(msg: &Msg) -> Vec<Wire> {
         // The client speaks first; its user is never asked for a name.
         Msg::Welcome | Msg::Dealt(_) => return Vec::new(),
         Msg::BadName(why) => format!("Username refused: {why}. Connect again with another one."),
-        Msg::NameTaken(name) => format!("Username \"{name}\" is already taken. Connect again with another one."),
+        Msg::NameTaken(name) => {
+            format!("Username \"{name}\" is already taken. Connect again with another one.")
+        }
         Msg::Hi { name, .. } => format!("Hi {name}{WELCOME_TAIL}"),
         Msg::Joined { name, .. } => format!("User \"{name}\" has joined the chat"),
         Msg::Left { name, .. } => format!("User \"{name}\" has left the chat"),
@@ -46,7 +48,11 @@ pub fn is_goodbye(text: &str) -> bool {
 pub fn heard(room: &mut Room, id: ClientId, text: &str) -> Vec<Effect> {
     if !room.is_registered(id) {
         let name = text.trim();
-        return name_once(room, id, name.strip_prefix("USERNAME:").unwrap_or(name).trim());
+        return name_once(
+            room,
+            id,
+            name.strip_prefix("USERNAME:").unwrap_or(name).trim(),
+        );
     }
     if is_goodbye(text) {
         return room.command(id, Command::Quit);

@@ -50,13 +50,18 @@ pub fn words(msg: &Msg) -> Vec<Wire> {
     let text = match msg {
         // The client speaks first.
         Msg::Welcome | Msg::Mine { .. } => return Vec::new(),
-        Msg::BadName(why) => return vec![Wire::alone(format!("[SERVER] {why}")), Wire::alone(TAKEN)],
+        Msg::BadName(why) => {
+            return vec![Wire::alone(format!("[SERVER] {why}")), Wire::alone(TAKEN)]
+        }
         Msg::NameTaken(_) => TAKEN.to_string(),
         Msg::Hi { .. } => WELCOME.to_string(),
         // The dealt hand is not told: the client declares its own, when asked.
         Msg::Dealt(_) => ASK_HAND.to_string(),
         // The seed's catalog is Spanish, whatever language the server speaks.
-        Msg::Hand(hand) => format!("[SERVER] Tus artefactos son: \n{}", line::labels(hand, Lang::Es)),
+        Msg::Hand(hand) => format!(
+            "[SERVER] Tus artefactos son: \n{}",
+            line::labels(hand, Lang::Es)
+        ),
         Msg::Artifact(id) => match artifacts::catalog().iter().find(|i| i.id == *id) {
             Some(i) => format!("[SERVER] El artefacto es: [{}] {}", i.id, i.nombre),
             None => format!("[SERVER] El artefacto es: [{id}]"),
@@ -69,7 +74,10 @@ pub fn words(msg: &Msg) -> Vec<Wire> {
         Msg::Verbatim(text) => text.clone(),
         other => {
             let text = line::words(other);
-            let bare = text.strip_prefix("* ").or_else(|| text.strip_prefix("! ")).unwrap_or(&text);
+            let bare = text
+                .strip_prefix("* ")
+                .or_else(|| text.strip_prefix("! "))
+                .unwrap_or(&text);
             format!("[SERVER] {bare}")
         }
     };
@@ -82,7 +90,14 @@ pub fn heard(room: &mut Room, id: ClientId, step: Step, text: &str) -> (Step, Ve
     match step {
         Step::Name => {
             let fx = room.hear(id, text.trim());
-            (if room.is_registered(id) { Step::Hand } else { Step::Name }, fx)
+            (
+                if room.is_registered(id) {
+                    Step::Hand
+                } else {
+                    Step::Name
+                },
+                fx,
+            )
         }
         Step::Hand => {
             let mut fx = room.declare_hand(id, text);

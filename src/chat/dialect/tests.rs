@@ -19,7 +19,11 @@ impl Bench {
         let mut room = Room::new(10, 1);
         let speakers = (1..=clients)
             .map(|i| {
-                room.join(i as ClientId, 10 + i as i32, format!("127.0.0.1:{}", 40000 + i).parse().unwrap());
+                room.join(
+                    i as ClientId,
+                    10 + i as i32,
+                    format!("127.0.0.1:{}", 40000 + i).parse().unwrap(),
+                );
                 Speaker::new(choice, t0)
             })
             .collect();
@@ -42,7 +46,13 @@ impl Bench {
         for e in fx {
             let (ids, msg): (Vec<ClientId>, Msg) = match e {
                 Effect::To(id, m) => (vec![id], m),
-                Effect::All { except, msg } => (self.room.registered().filter(|i| Some(*i) != except).collect(), msg),
+                Effect::All { except, msg } => (
+                    self.room
+                        .registered()
+                        .filter(|i| Some(*i) != except)
+                        .collect(),
+                    msg,
+                ),
                 Effect::Close(id) => {
                     out.push((id, b"<close>".to_vec()));
                     continue;
@@ -67,7 +77,10 @@ fn wire_bytes(w: Wire) -> Vec<u8> {
 }
 
 fn to(out: &[(ClientId, Vec<u8>)], id: ClientId) -> Vec<String> {
-    out.iter().filter(|(i, _)| *i == id).map(|(_, b)| String::from_utf8_lossy(b).into_owned()).collect()
+    out.iter()
+        .filter(|(i, _)| *i == id)
+        .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+        .collect()
 }
 
 const MS: fn(u64) -> Duration = Duration::from_millis;
@@ -85,7 +98,10 @@ fn a_line_client_is_told_by_its_newline_and_greeted_first() {
 #[test]
 fn a_silent_client_is_greeted_after_the_first_words_wait() {
     let mut b = Bench::new(Choice::Auto, 1);
-    assert!(b.tick(1, FIRST_WORDS - MS(1)).is_empty(), "not before the wait is over");
+    assert!(
+        b.tick(1, FIRST_WORDS - MS(1)).is_empty(),
+        "not before the wait is over"
+    );
     let got = to(&b.tick(1, FIRST_WORDS), 1);
     assert_eq!(got.len(), 1);
     assert!(got[0].starts_with("* Welcome to lab chat!"));
@@ -103,8 +119,16 @@ fn poli_the_name_ends_at_the_end_of_its_chunk_and_messages_echo_to_all() {
     assert_eq!(got, vec!["Hi ana!! Welcome to the Poli Chat!!\n"]);
     b.send(2, b"bob\n", MS(2));
     let out = b.send(1, b"hola\n", MS(3));
-    assert_eq!(to(&out, 1), vec!["ana: hola\n"], "the sender too: its client marks it (you)");
-    assert_eq!(to(&out, 2), vec!["ana: hola\n"], "a line client: lab's words");
+    assert_eq!(
+        to(&out, 1),
+        vec!["ana: hola\n"],
+        "the sender too: its client marks it (you)"
+    );
+    assert_eq!(
+        to(&out, 2),
+        vec!["ana: hola\n"],
+        "a line client: lab's words"
+    );
     let out = b.send(1, b"chao a todos\n", MS(4));
     assert_eq!(to(&out, 1), vec!["* bye ana!\n", "<close>"]);
 }
@@ -114,7 +138,13 @@ fn poli_a_taken_name_is_refused_in_its_words_and_let_go() {
     let mut b = Bench::new(Choice::Auto, 2);
     b.send(1, b"ana\n", MS(1));
     let got = to(&b.send(2, b"USERNAME:ANA", MS(2)), 2);
-    assert_eq!(got, vec!["Username \"ANA\" is already taken. Connect again with another one.\n", "<close>"]);
+    assert_eq!(
+        got,
+        vec![
+            "Username \"ANA\" is already taken. Connect again with another one.\n",
+            "<close>"
+        ]
+    );
 }
 
 #[test]
@@ -122,13 +152,19 @@ fn a_split_marker_waits_for_the_rest_and_a_bare_chunk_for_the_pause() {
     let mut b = Bench::new(Choice::Auto, 1);
     assert!(b.send(1, b"USERN", MS(1)).is_empty());
     assert_eq!(b.speakers[0].dialect(), None);
-    assert_eq!(to(&b.send(1, b"AME:ana", MS(2)), 1), vec!["Hi ana!! Welcome to the Poli Chat!!\n"]);
+    assert_eq!(
+        to(&b.send(1, b"AME:ana", MS(2)), 1),
+        vec!["Hi ana!! Welcome to the Poli Chat!!\n"]
+    );
     // A bare name under auto: a line client that forgot its newline, framed by its pause.
     let mut b = Bench::new(Choice::Auto, 1);
     assert!(b.send(1, b"ana", MS(1)).is_empty());
     assert!(b.tick(1, MS(1) + INPUT_PAUSE - MS(1)).is_empty());
     let got = to(&b.tick(1, MS(1) + INPUT_PAUSE), 1);
-    assert!(got[0].starts_with("* Welcome") && got[1].starts_with("* Hi ana"), "{got:?}");
+    assert!(
+        got[0].starts_with("* Welcome") && got[1].starts_with("* Hi ana"),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -139,7 +175,10 @@ fn chatbid_lists_users_relays_to_the_others_and_says_disconnect() {
     assert_eq!(to(&out, 1), vec!["USER_LIST:ana,bob"]);
     assert_eq!(to(&out, 2), vec!["USER_LIST:ana,bob"]);
     b.send(3, b"carla\n", MS(2));
-    assert!(b.send(1, b"MESSAGE:hola", MS(3)).is_empty(), "no newline: the message ends at the pause");
+    assert!(
+        b.send(1, b"MESSAGE:hola", MS(3)).is_empty(),
+        "no newline: the message ends at the pause"
+    );
     let out = b.tick(1, MS(3) + INPUT_PAUSE);
     assert!(to(&out, 1).is_empty(), "its client shows its own lines");
     assert_eq!(to(&out, 2), vec!["MESSAGE:ana: hola"]);
@@ -148,7 +187,14 @@ fn chatbid_lists_users_relays_to_the_others_and_says_disconnect() {
     let mut c = Bench::new(Choice::Auto, 2);
     c.send(1, b"CONNECT:ana", T0);
     let got = to(&c.send(2, b"CONNECT:ana", MS(1)), 2);
-    assert_eq!(got, vec!["MESSAGE:! the name 'ana' is taken. What's your name?", "DISCONNECT:", "<close>"]);
+    assert_eq!(
+        got,
+        vec![
+            "MESSAGE:! the name 'ana' is taken. What's your name?",
+            "DISCONNECT:",
+            "<close>"
+        ]
+    );
     // MESSAGE:chao and DISCONNECT: glued in one chunk: one goodbye.
     b.send(1, b"MESSAGE:chaoDISCONNECT:", MS(90));
     let got = to(&b.tick(1, MS(90) + INPUT_PAUSE), 1);
@@ -171,10 +217,17 @@ fn stardew_the_whole_handshake_byte_for_byte() {
     let got = to(&b.tick(1, MS(200) + INPUT_PAUSE), 1);
     assert_eq!(got.len(), 2, "{got:?}");
     // The seed's catalog in its own (Spanish) words, whatever the server's language.
-    assert_eq!(got[0], "[SERVER] Tus artefactos son: \n[1] Pergamino enano I, [2] Ánfora desconchada");
+    assert_eq!(
+        got[0],
+        "[SERVER] Tus artefactos son: \n[1] Pergamino enano I, [2] Ánfora desconchada"
+    );
     assert_eq!(got[1], stardew::IS_IT_RIGHT);
     b.send(1, b"no", MS(300));
-    assert_eq!(to(&b.tick(1, MS(300) + INPUT_PAUSE), 1), vec![stardew::ASK_HAND], "anything but si: asked again");
+    assert_eq!(
+        to(&b.tick(1, MS(300) + INPUT_PAUSE), 1),
+        vec![stardew::ASK_HAND],
+        "anything but si: asked again"
+    );
     b.send(1, b"3", MS(400));
     b.tick(1, MS(400) + INPUT_PAUSE);
     b.send(1, b"si", MS(500));
@@ -185,12 +238,21 @@ fn stardew_the_whole_handshake_byte_for_byte() {
     assert_eq!(to(&out, 2), vec!["ana: :)\n"]);
     assert!(to(&out, 1).is_empty());
     b.send(1, b":artefacto 3", MS(700));
-    assert_eq!(to(&b.tick(1, MS(700) + INPUT_PAUSE), 1), vec!["[SERVER] El artefacto es: [3] Punta de flecha"]);
+    assert_eq!(
+        to(&b.tick(1, MS(700) + INPUT_PAUSE), 1),
+        vec!["[SERVER] El artefacto es: [3] Punta de flecha"]
+    );
     b.send(1, b":artefactos", MS(800));
-    assert_eq!(to(&b.tick(1, MS(800) + INPUT_PAUSE), 1), vec!["[SERVER] Tus artefactos son: \n[3] Punta de flecha"]);
+    assert_eq!(
+        to(&b.tick(1, MS(800) + INPUT_PAUSE), 1),
+        vec!["[SERVER] Tus artefactos son: \n[3] Punta de flecha"]
+    );
     // A line client beside it has lab's catalog, in the server's language.
     let out = b.send(2, b":artifact 3\n", MS(900));
-    assert_eq!(to(&out, 2), vec!["* [3] Arrowhead: A crudely fashioned point used for hunting.\n"]);
+    assert_eq!(
+        to(&out, 2),
+        vec!["* [3] Arrowhead: A crudely fashioned point used for hunting.\n"]
+    );
 }
 
 #[test]
@@ -201,7 +263,11 @@ fn el4005_greeted_first_yes_or_no_then_lines() {
     b.send(1, b"BOB", MS(200));
     assert_eq!(to(&b.tick(1, MS(200) + INPUT_PAUSE), 1), vec!["yes"]);
     b.send(1, b"ana", MS(300));
-    assert_eq!(to(&b.tick(1, MS(300) + INPUT_PAUSE), 1), vec!["no"], "nothing else with it");
+    assert_eq!(
+        to(&b.tick(1, MS(300) + INPUT_PAUSE), 1),
+        vec!["no"],
+        "nothing else with it"
+    );
     b.send(2, b"hola\n", MS(400));
     b.send(1, b":p-bob-secreto", MS(500));
     let out = b.tick(1, MS(500) + INPUT_PAUSE);
@@ -226,17 +292,30 @@ fn held_bytes_stay_bounded_whatever_a_client_sends() {
         assert!(b.speakers[0].pending() <= crate::chat::protocol::MAX_LINE + FIRST_MAX);
     }
     let got = to(&b.tick(1, MS(200) + INPUT_PAUSE), 1);
-    assert!(got.iter().all(|m| m.len() < 200), "no echo of the junk: {:?}", got.len());
+    assert!(
+        got.iter().all(|m| m.len() < 200),
+        "no echo of the junk: {:?}",
+        got.len()
+    );
 }
 
 #[test]
 fn messages_glued_in_one_recv_are_cut_at_what_the_handshake_knows() {
     let glued = format!("{}{}", stardew::WELCOME, stardew::ASK_HAND);
-    assert_eq!(client::split_glued(Dialect::Stardew, &glued), vec![stardew::WELCOME, stardew::ASK_HAND]);
+    assert_eq!(
+        client::split_glued(Dialect::Stardew, &glued),
+        vec![stardew::WELCOME, stardew::ASK_HAND]
+    );
     assert_eq!(
         client::split_glued(Dialect::Chatbid, "USER_LIST:a,bMESSAGE:a: hi"),
         vec!["USER_LIST:a,b", "MESSAGE:a: hi"]
     );
-    assert_eq!(client::split_glued(Dialect::El4005, "no* bob joined\n"), vec!["no", "* bob joined\n"]);
-    assert_eq!(client::split_glued(Dialect::Poli, "Hi a!! x\n"), vec!["Hi a!! x\n"]);
+    assert_eq!(
+        client::split_glued(Dialect::El4005, "no* bob joined\n"),
+        vec!["no", "* bob joined\n"]
+    );
+    assert_eq!(
+        client::split_glued(Dialect::Poli, "Hi a!! x\n"),
+        vec!["Hi a!! x\n"]
+    );
 }
