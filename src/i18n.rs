@@ -714,3 +714,118 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod dump {
+    //! The one-time migration: `locales/*.ftl` written from [`CATALOG`], and a check that every
+    //! message reads the same through Fluent as through the catalog.
+    use super::*;
+    use fluent_bundle::{FluentArgs, FluentBundle, FluentResource, FluentValue};
+
+    /// `ColNumber` → `col-number`.
+    pub(super) fn id(m: M) -> String {
+        let mut out = String::new();
+        for (i, c) in format!("{m:?}").chars().enumerate() {
+            if c.is_uppercase() && i > 0 {
+                out.push('-');
+            }
+            out.extend(c.to_lowercase());
+        }
+        out
+    }
+
+    /// One line of a catalog text as Fluent: `{}` → `{ $aN }` (counting on from `n`), braces
+    /// quoted, and what Fluent would drop or read specially (spaces at either end, a `*`, `[`
+    /// or `.` starting a line) quoted.
+    fn line(text: &str, n: &mut usize) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            if let Some(r) = rest.strip_prefix("{}") {
+                *n += 1;
+                out.push_str(&format!("{{ $a{n} }}"));
+                rest = r;
+                continue;
+            }
+            match c {
+                '{' | '}' => out.push_str(&format!("{{\"{c}\"}}")),
+                _ => out.push(c),
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+        let lead = out.len() - out.trim_start().len();
+        if lead > 0 {
+            out = format!("{{\"{}\"}}{}", &out[..lead], &out[lead..]);
+        } else if out.starts_with(['*', '[', '.']) {
+            out = format!("{{\"{}\"}}{}", &out[..1], &out[1..]);
+        }
+        let trail = out.len() - out.trim_end().len();
+        if trail > 0 {
+            let (body, sp) = out.split_at(out.len() - trail);
+            out = format!("{body}{{\"{sp}\"}}");
+        }
+        if out.is_empty() {
+            out = "{\"\"}".into();
+        }
+        out
+    }
+
+    /// A catalog text as a Fluent message: `id = first line`, further lines indented.
+    fn message(m: M, text: &str) -> String {
+        let mut n = 0;
+        let lines: Vec<String> = text.split('\n').map(|l| line(l, &mut n)).collect();
+        format!("{} = {}\n", id(m), lines.join("\n    "))
+    }
+
+    const HEAD: &str = "# lab's messages: one per line, `id = text`. `{ $a1 }`, `{ $a2 }`… are \
+                        filled in order\n# with what the message is about (see the English file).\n\n";
+
+    #[test]
+    #[ignore = "writes locales/*.ftl from the catalog: the one-time migration"]
+    fn write_ftl() {
+        for (lang, file) in [(Lang::En, "locales/en.ftl"), (Lang::Es, "locales/es.ftl")] {
+            let mut out = String::from(HEAD);
+            for (m, en, es) in CATALOG {
+                out.push_str(&message(*m, if lang == Lang::En { en } else { es }));
+            }
+            std::fs::create_dir_all("locales").unwrap();
+            std::fs::write(file, out).unwrap();
+        }
+    }
+
+    /// `m` in `ftl`, its `$a1`, `$a2`… filled with `args`.
+    fn fluent(ftl: &str, m: M, args: &[String]) -> String {
+        let res = FluentResource::try_new(ftl.to_string()).expect("the file parses");
+        let mut b = FluentBundle::new(vec!["en".parse().unwrap()]);
+        b.set_use_isolating(false);
+        b.add_resource(res).expect("no message twice");
+        let msg = b
+            .get_message(&id(m))
+            .unwrap_or_else(|| panic!("{} missing", id(m)));
+        let mut fa = FluentArgs::new();
+        for (i, a) in args.iter().enumerate() {
+            fa.set(format!("a{}", i + 1), FluentValue::from(a.clone()));
+        }
+        let mut errors = Vec::new();
+        let out = b.format_pattern(msg.value().unwrap(), Some(&fa), &mut errors);
+        assert!(errors.is_empty(), "{}: {errors:?}", id(m));
+        out.into_owned()
+    }
+
+    #[test]
+    fn the_ftl_files_say_exactly_what_the_catalog_said() {
+        let files = [
+            (Lang::En, std::fs::read_to_string("locales/en.ftl").unwrap()),
+            (Lang::Es, std::fs::read_to_string("locales/es.ftl").unwrap()),
+        ];
+        for (m, _, _) in CATALOG {
+            for (lang, ftl) in &files {
+                let n = text_in(*m, *lang).matches("{}").count();
+                let args: Vec<String> = (1..=n).map(|i| format!("‹{i}›")).collect();
+                let shown: Vec<&dyn Display> = args.iter().map(|a| a as &dyn Display).collect();
+                let want = f_in(*m, *lang, &shown);
+                assert_eq!(fluent(ftl, *m, &args), want, "{} in {lang:?}", id(*m));
+            }
+        }
+    }
+}
