@@ -17,10 +17,12 @@ use std::borrow::Cow;
 use std::fmt::Display;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
-use strum::IntoEnumIterator;
+use strum::{EnumCount, IntoEnumIterator};
 
 /// A language lab speaks; its code (`--lang es`) names its file (`locales/es.ftl`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, strum::EnumIter)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, strum::EnumIter, strum::EnumCount,
+)]
 pub enum Lang {
     #[default]
     En,
@@ -330,56 +332,44 @@ struct Catalog {
     /// Each message (by `M as usize`): its bundle and the message in it; English's where the
     /// language's file lacks it.
     messages: Vec<Option<(&'static Bundle, FluentMessage<'static>)>>,
-    /// Each message without its variables filled: what [`t`] hands out.
-    texts: Vec<Cow<'static, str>>,
+    /// Each message without its variables filled, formatted the first time it is asked for:
+    /// what [`t`] hands out.
+    texts: Vec<OnceLock<Cow<'static, str>>>,
 }
 
 type Bundle = FluentBundle<FluentResource>;
 
-/// A language's file as a Fluent bundle, parsed once and kept for the run.
+/// A language's file as a Fluent bundle, parsed the first time the language is needed (a run
+/// needs one, or two with English's for what its file lacks) and kept for the run.
 fn bundle(lang: Lang) -> &'static Bundle {
-    static BUNDLES: OnceLock<Vec<&'static Bundle>> = OnceLock::new();
-    let all = BUNDLES.get_or_init(|| {
-        Lang::iter()
-            .map(|lang| {
-                // A line Fluent cannot read is left out, the rest kept (a test checks none is).
-                let res = FluentResource::try_new(ftl(lang).to_string()).unwrap_or_else(|(r, _)| r);
-                let tag = lang.code().parse().unwrap_or_default();
-                let mut b = FluentBundle::new_concurrent(vec![tag]);
-                // No Unicode isolation marks around filled-in values: a terminal shows them.
-                b.set_use_isolating(false);
-                // A message written twice keeps its first text (a test checks none is).
-                let _ = b.add_resource(res);
-                // One bundle per language, for the whole run: a bounded leak.
-                &*Box::leak(Box::new(b))
-            })
-            .collect()
-    });
-    all[lang as usize]
+    static BUNDLES: [OnceLock<Bundle>; Lang::COUNT] = [const { OnceLock::new() }; Lang::COUNT];
+    BUNDLES[lang as usize].get_or_init(|| {
+        // A line Fluent cannot read is left out, the rest kept (a test checks none is).
+        let res = FluentResource::try_new(ftl(lang).to_string()).unwrap_or_else(|(r, _)| r);
+        let tag = lang.code().parse().unwrap_or_default();
+        let mut b = FluentBundle::new_concurrent(vec![tag]);
+        // No Unicode isolation marks around filled-in values: a terminal shows them.
+        b.set_use_isolating(false);
+        // A message written twice keeps its first text (a test checks none is).
+        let _ = b.add_resource(res);
+        b
+    })
 }
 
-/// A language's catalog, built once: every message looked up, those without variables formatted.
+/// A language's catalog, built once: every message looked up.
 fn catalog(lang: Lang) -> &'static Catalog {
-    static CATALOGS: OnceLock<Vec<Catalog>> = OnceLock::new();
-    let all = CATALOGS.get_or_init(|| {
-        Lang::iter()
-            .map(|lang| {
-                let find = |lang: Lang, m: M| {
-                    let b = bundle(lang);
-                    b.get_message(m.into()).map(|msg| (b, msg))
-                };
-                let messages: Vec<_> = M::iter()
-                    .map(|m| find(lang, m).or_else(|| find(Lang::En, m)))
-                    .collect();
-                let texts = messages
-                    .iter()
-                    .map(|found| fill(found.as_ref(), None))
-                    .collect();
-                Catalog { messages, texts }
-            })
-            .collect()
-    });
-    &all[lang as usize]
+    static CATALOGS: [OnceLock<Catalog>; Lang::COUNT] = [const { OnceLock::new() }; Lang::COUNT];
+    CATALOGS[lang as usize].get_or_init(|| {
+        let find = |lang: Lang, m: M| {
+            let b = bundle(lang);
+            b.get_message(m.into()).map(|msg| (b, msg))
+        };
+        let messages: Vec<_> = M::iter()
+            .map(|m| find(lang, m).or_else(|| find(Lang::En, m)))
+            .collect();
+        let texts = messages.iter().map(|_| OnceLock::new()).collect();
+        Catalog { messages, texts }
+    })
 }
 
 /// A message's text, its variables filled from `args`; `?` for a message no file has.
@@ -400,7 +390,8 @@ const VARIABLES: [&str; 9] = ["a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a
 
 /// A message without variables in `lang`.
 pub fn text_in(m: M, lang: Lang) -> &'static str {
-    &catalog(lang).texts[m as usize]
+    let c = catalog(lang);
+    c.texts[m as usize].get_or_init(|| fill(c.messages[m as usize].as_ref(), None))
 }
 
 /// A message in the run's language.
@@ -415,15 +406,14 @@ pub fn f(m: M, args: &[&dyn Display]) -> String {
 
 /// A message in `lang`, its `{ $a1 }`, `{ $a2 }`… filled with `args` in order.
 pub fn f_in(m: M, lang: Lang, args: &[&dyn Display]) -> String {
-    let c = catalog(lang);
     if args.is_empty() {
-        return c.texts[m as usize].to_string();
+        return text_in(m, lang).to_string();
     }
     let mut fa = FluentArgs::with_capacity(args.len());
     for (name, a) in VARIABLES.iter().zip(args) {
         fa.set(*name, a.to_string());
     }
-    fill(c.messages[m as usize].as_ref(), Some(&fa)).into_owned()
+    fill(catalog(lang).messages[m as usize].as_ref(), Some(&fa)).into_owned()
 }
 
 #[cfg(test)]
