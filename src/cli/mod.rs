@@ -202,7 +202,7 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
             return Err(io::Error::other(format!(
                 "--pcap {}: {}",
                 p.display(),
-                no_capture_words()
+                crate::netns::why_no_capture()
             )))
         }
         (false, None) => None,
@@ -377,15 +377,6 @@ fn clock_seed() -> u64 {
         .unwrap_or(0)
 }
 
-/// Why nothing can be captured: not in lab's own network.
-fn no_capture_words() -> String {
-    match crate::netns::current() {
-        crate::netns::Network::Refused(why) => why.clone(),
-        _ => "packets are captured only in lab's own network (lab trace --net, lab lesson run)"
-            .into(),
-    }
-}
-
 fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
     let library = lesson::Library::new(a.lessons.as_deref());
     let lang = crate::i18n::lang();
@@ -430,7 +421,7 @@ fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
                 }
             };
             if pcap.is_some() && !crate::netns::own() {
-                eprintln!("lab: --pcap: {}", no_capture_words());
+                eprintln!("lab: --pcap: {}", crate::netns::why_no_capture());
                 return 1;
             }
             commands::run(
