@@ -233,6 +233,12 @@ pub enum M {
     TableWords,
     TableTimer,
     TableNoRow,
+    WireStepMet,
+    WireStepMissing,
+    WireStepNothing,
+    WireStepOther,
+    WireStepTime,
+    WireStepNotChecked,
     // The chat room's words (`src/chat/room.rs`), sent to every client of `lab server`.
     AskName,
     RoomWelcome,
