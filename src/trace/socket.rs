@@ -665,12 +665,17 @@ pub(crate) fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
             return;
         }
     };
-    let path = check::after_close(tab, local, peer, look.inode, t.settle_timeout());
+    let handover = transitions::close_may_hand_over(before, look.abort);
+    let wait = (t.settle_timeout(), handover);
+    let path = check::after_close(tab, local, peer, look.inode, wait);
     let states: Vec<Option<TcpState>> = path
         .iter()
         .map(|r| r.as_ref().and_then(|r| r.state))
         .collect();
     (ev.verdict, ev.reason) = transitions::close_verdict(before, look.abort, &states);
+    // The state between our FIN and its ACK, as the wire shows it (the table rarely can).
+    ev.wire_state = transitions::close_waits_for_ack(before, look.abort)
+        .filter(|_| peer.is_some_and(|p| t.fin_on_wire(local, p) == Some(true)));
     if let Some(Some(row)) = path.last() {
         (ev.recv_q, ev.send_q) = (Some(row.recv_q), Some(row.send_q));
     }

@@ -190,6 +190,17 @@ impl Streams {
         stream
     }
 
+    /// Whether `src` has sent its FIN to `dst` in their current connection (a new SYN starts
+    /// the 4-tuple over).
+    pub fn sent_fin(&self, src: SocketAddr, dst: SocketAddr) -> bool {
+        let key = if src <= dst { (src, dst) } else { (dst, src) };
+        self.map.get(&key).is_some_and(|s| {
+            let [(a, sa), (_, sb)] = &s.sides;
+            let me = if *a == src { sa } else { sb };
+            me.fin_end.is_some()
+        })
+    }
+
     /// How many connections are followed.
     pub fn len(&self) -> usize {
         self.map.len()
