@@ -252,7 +252,7 @@ fn summary_line(mode: &str) -> String {
     let text = String::from_utf8(out.stdout).unwrap();
     let line = text
         .lines()
-        .find(|l| l.contains("wire: "))
+        .find(|l| l.contains("wire: ") && l.contains("segments captured"))
         .expect("a summary line");
     line[line.find("wire: ").unwrap()..].to_string()
 }

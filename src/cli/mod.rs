@@ -202,7 +202,7 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
             return Err(io::Error::other(format!(
                 "--pcap {}: {}",
                 p.display(),
-                no_capture_words()
+                crate::netns::why_no_capture()
             )))
         }
         (false, None) => None,
@@ -342,7 +342,7 @@ fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
 
 /// `lab load`: a measurement, or with `--soak` an endurance run among abusive clients.
 fn load_cmd(a: args::LoadArgs) -> io::Result<()> {
-    let opts = chat::load::Options {
+    let opts = crate::load::Options {
         clients: a.clients,
         messages: a.messages,
         model: a.model,
@@ -357,9 +357,9 @@ fn load_cmd(a: args::LoadArgs) -> io::Result<()> {
         idle: a.idle,
     };
     let Some(secs) = a.soak else {
-        return chat::load::main(&opts);
+        return crate::load::main(&opts);
     };
-    let r = chat::soak::run(&opts, secs.clamp(1.0, 3600.0))?;
+    let r = crate::load::soak::run(&opts, secs.clamp(1.0, 3600.0))?;
     println!("{}", r.text());
     if r.lost > 0 || r.kept < r.well_behaved {
         return Err(io::Error::other(
@@ -375,15 +375,6 @@ fn clock_seed() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0)
-}
-
-/// Why nothing can be captured: not in lab's own network.
-fn no_capture_words() -> String {
-    match crate::netns::current() {
-        crate::netns::Network::Refused(why) => why.clone(),
-        _ => "packets are captured only in lab's own network (lab trace --net, lab lesson run)"
-            .into(),
-    }
 }
 
 fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
@@ -430,7 +421,7 @@ fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
                 }
             };
             if pcap.is_some() && !crate::netns::own() {
-                eprintln!("lab: --pcap: {}", no_capture_words());
+                eprintln!("lab: --pcap: {}", crate::netns::why_no_capture());
                 return 1;
             }
             commands::run(

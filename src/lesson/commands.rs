@@ -130,6 +130,14 @@ pub fn show(l: &Lesson, color: ColorChoice) {
     for step in &l.steps {
         let shown = match &step.kind {
             StepKind::Note(t) => text_lines("note", 9, t, &key),
+            StepKind::Wire(_) => {
+                let (word, expect) = step.source.split_at(step.expect_at);
+                format!(
+                    "{}{}",
+                    paint(word, Style::State, c),
+                    paint(expect, Style::Good, c)
+                )
+            }
             StepKind::Call { sock, .. } => {
                 let (call, expect) = step.source.split_at(step.expect_at);
                 let call = call.strip_prefix(sock.as_str()).unwrap_or(call);
