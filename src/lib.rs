@@ -30,7 +30,9 @@
 //! 10. [`netcat`] — `lab listen` / `lab connect`, a netcat whose every step is traced.
 //! 11. [`chat`] — the course's chat: the protocol, framing, the artifact game, the room's rules
 //!     (no sockets) and its typed messages, the seeds' dialects worded at the edge, and what
-//!     moves bytes — three server models (threads, poll, epoll), a client, a load generator.
+//!     moves bytes — three server models (threads, poll, epoll), and a client.
+//!     [`load`] — `lab load`, a tool that drives a chat and is not part of it: many real
+//!     clients, deliveries per second and latency; `--soak`, abusive clients among the rest.
 //! 12. [`lesson`] — lesson scripts: the format (with `file:line` errors), the runner, the
 //!     expectations checked against the kernel, and the `lab lesson` commands.
 //! 13. [`ptrace`] — `lab trace`: another program's socket calls (a student's C or Python
@@ -41,7 +43,7 @@
 //! 15. [`explain`] — errors in words; [`i18n`] — lab's own messages in English and Spanish.
 //! 16. [`cli`] — the command line: its arguments, and which module each command goes to.
 //!
-//! Layers only call downwards: `cli` → `net` → `chat`, `lesson`, `netcat`, `watch`, `ptrace`, `render` →
+//! Layers only call downwards: `cli` → `net`, `load` → `chat`, `lesson`, `netcat`, `watch`, `ptrace`, `render` →
 //! `trace` → `kernel` → `sys`, `netns`, `verdict`, `transitions`, `wire` → `tcp_state`.
 
 pub mod chat;
@@ -50,6 +52,7 @@ pub mod explain;
 pub mod i18n;
 pub mod kernel;
 pub mod lesson;
+pub mod load;
 pub mod net;
 pub mod netcat;
 pub mod netns;

@@ -14,15 +14,12 @@
 //! - [`server_epoll`]: the same loop waiting with `epoll(7)` (`--model epoll`).
 //! - [`client`]: `lab client`, which shows what arrives while you type.
 //! - [`line_edit`]: the client's input line, kept whole while messages arrive.
-//! - [`load`]: `lab load`, N real clients, deliveries per second and latency.
-//! - [`soak`]: `lab load --soak`, well-behaved and abusive clients together.
 
 pub mod artifacts;
 pub mod client;
 pub mod dialect;
 pub mod framing;
 pub mod line_edit;
-pub mod load;
 pub mod message;
 pub mod outbox;
 pub mod pacing;
@@ -32,4 +29,3 @@ pub mod server;
 pub mod server_epoll;
 pub mod server_poll;
 pub mod server_threads;
-pub mod soak;

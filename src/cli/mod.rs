@@ -357,7 +357,7 @@ fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
 
 /// `lab load`: a measurement, or with `--soak` an endurance run among abusive clients.
 fn load_cmd(a: args::LoadArgs) -> io::Result<()> {
-    let opts = chat::load::Options {
+    let opts = crate::load::Options {
         clients: a.clients,
         messages: a.messages,
         model: a.model,
@@ -372,9 +372,9 @@ fn load_cmd(a: args::LoadArgs) -> io::Result<()> {
         idle: a.idle,
     };
     let Some(secs) = a.soak else {
-        return chat::load::main(&opts);
+        return crate::load::main(&opts);
     };
-    let r = chat::soak::run(&opts, secs.clamp(1.0, 3600.0))?;
+    let r = crate::load::soak::run(&opts, secs.clamp(1.0, 3600.0))?;
     println!("{}", r.text());
     if r.lost > 0 || r.kept < r.well_behaved {
         return Err(io::Error::other(

@@ -99,7 +99,7 @@ fn check_once(
     match state {
         // Several listeners may share a port (SO_REUSEPORT): the inode tells which is ours.
         TcpState::Listen => {
-            let (local, any) = table::tuple(local, None);
+            let (local, any) = table::key(local, Some(state), peer);
             compare(table.lookup(local, any), state, table::fd_inode(fd).ok())
         }
         TcpState::Close => check_closed_fd(table, local, peer, table::fd_inode(fd).ok()),
@@ -257,25 +257,31 @@ pub fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
 }
 
 /// What the table shows for a socket after its fd was closed, in order, waiting (bounded) for
-/// transient states to pass: `None` in the path means "gone". A listener (`peer` is `None`) is
-/// looked up by its address and told apart by `inode` from another on the same port
-/// (SO_REUSEPORT), which is not ours.
+/// transient states to pass: `None` in the path means "gone". `before` is its state before the
+/// close: a listener is looked up by its address ([`table::key`]) and told apart by `inode` from
+/// another on the same port (SO_REUSEPORT), which is not ours. `None`: a connection whose peer
+/// is not known, which cannot be found once its fd is gone.
 pub fn after_close(
     table: &KernelTable,
     local: SocketAddr,
+    before: TcpState,
     peer: Option<SocketAddr>,
     inode: Option<u64>,
     timeout: Duration,
-) -> Vec<Option<SocketRow>> {
-    let (local, remote) = table::tuple(local, peer);
+) -> Option<Vec<Option<SocketRow>>> {
+    let listener = before == TcpState::Listen;
+    if !listener && peer.is_none() {
+        return None;
+    }
+    let (local, remote) = table::key(local, Some(before), peer);
     let mut path = follow_tuple(table, local, remote, timeout);
-    if peer.is_none() {
+    if listener {
         path.retain(|r| r.as_ref().is_some_and(|r| Some(r.inode) == inode));
         if path.is_empty() {
             path.push(None);
         }
     }
-    path
+    Some(path)
 }
 
 #[cfg(test)]

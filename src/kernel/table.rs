@@ -358,8 +358,25 @@ fn row_of(m: super::sock_diag::DiagMsg) -> SocketRow {
     }
 }
 
-/// The 4-tuple the table knows a socket by: a connection by its two ends; a socket with no peer
-/// (a listener, a bound socket) by its address and the wildcard `*:*` ss prints for it.
+/// The 4-tuple the table knows a socket in `state` by. A listener is known by its address alone,
+/// paired with `*:*`: it has no peer, whatever its fd was given before `listen()` (a `connect()`
+/// that failed), and several may share the address (SO_REUSEPORT: their inodes tell them apart).
+/// Any other socket is known by its two ends — or, while it has no peer, by its address as well.
+pub fn key(
+    local: SocketAddr,
+    state: Option<TcpState>,
+    peer: Option<SocketAddr>,
+) -> (SocketAddr, SocketAddr) {
+    tuple(local, table_peer(state, peer))
+}
+
+/// The peer the table pairs a socket in `state` with (see [`key`]): none for a listener.
+pub fn table_peer(state: Option<TcpState>, peer: Option<SocketAddr>) -> Option<SocketAddr> {
+    peer.filter(|_| state != Some(TcpState::Listen))
+}
+
+/// The 4-tuple of a socket by its ends: a connection by both; a socket with no peer (a listener,
+/// a bound socket) by its address and the wildcard `*:*` ss prints for it.
 pub fn tuple(local: SocketAddr, peer: Option<SocketAddr>) -> (SocketAddr, SocketAddr) {
     (local, peer.unwrap_or_else(|| unspecified_like(&local)))
 }

@@ -562,11 +562,10 @@ impl Runner<'_> {
     fn kernel_row(&self, name: &str) -> Option<table::SocketRow> {
         let t = self.tracer.table()?;
         let s = self.socks.get(name)?;
-        let listening =
+        let state =
             s.s.as_ref()
-                .and_then(|s| table::fd_state(s.as_fd()).ok().flatten())
-                == Some(TcpState::Listen);
-        let (local, peer) = table::tuple(s.local?, if listening { None } else { s.peer });
+                .and_then(|s| table::fd_state(s.as_fd()).ok().flatten());
+        let (local, peer) = table::key(s.local?, state, s.peer);
         t.lookup(local, peer).ok().flatten()
     }
 

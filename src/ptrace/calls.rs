@@ -15,16 +15,14 @@ use super::fds::{Looked, Process, Proto, Sock};
 use super::memory::Memory;
 use crate::i18n::{self, M};
 use crate::kernel::check::Verdict;
-use crate::tcp_state::TcpState;
+use crate::kernel::table;
+use crate::trace::close::{self, LastLook};
 use crate::trace::record::Recording;
-use crate::trace::socket::{abort_at_close, judge_close, LastLook};
 use crate::trace::Kind;
 use crate::trace::{Detail, Event, Syscall, Ticket, Tracer};
 use crate::transitions;
-use socket2::SockRef;
 use std::cell::RefCell;
 use std::io;
-use std::net::SocketAddr;
 use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
@@ -417,7 +415,7 @@ impl<'t> Calls<'t> {
             return p.rec.emit();
         };
         if let Some(Detail::Accepted { peer, .. }) = p.rec.ev.detail {
-            sock.peer = Some(peer);
+            sock.ends.peer = Some(peer);
         }
         if p.call == Syscall::Socket {
             p.rec.ev.fd = Some(fd);
@@ -436,16 +434,12 @@ impl<'t> Calls<'t> {
         else {
             return;
         };
-        let s = SockRef::from(&copy);
-        let local = s.local_addr().ok().and_then(|a| a.as_socket());
-        let peer = s.peer_addr().ok().and_then(|a| a.as_socket()).or(sock.peer);
-        let abort = abort_at_close(copy.as_fd(), sock.abortive);
-        p.look = Some(LastLook {
-            local,
-            peer,
-            inode: Some(sock.inode),
-            abort,
-        });
+        p.look = Some(LastLook::take(
+            copy.as_fd(),
+            sock.ends.peer,
+            Some(sock.inode),
+            sock.abortive,
+        ));
     }
 
     /// `close()`'s exit: the fd is gone; the connection is followed by its 4-tuple, unless
@@ -456,15 +450,9 @@ impl<'t> Calls<'t> {
         let Some(look) = p.look.take() else {
             return p.rec.emit();
         };
-        p.rec.ev.fd_gone = true;
-        if let (Some(abort), Some(before)) = (look.abort, p.rec.ev.before) {
-            if transitions::close_resets(before) {
-                p.rec.ev.note = Some(abort.words().into());
-            }
-        }
-        p.rec.addresses(look.local, look.peer);
+        close::record_gone(&mut p.rec, &look);
         if p.rec.ev.failed() || !self.still_held(&mut p.rec.ev, &look) {
-            judge_close(&mut p.rec, &look);
+            close::judge_close(&mut p.rec, &look);
             let ev = &mut p.rec.ev;
             if let (Verdict::Differs, Some(before)) = (ev.verdict, ev.before) {
                 (ev.verdict, ev.reason) =
@@ -481,12 +469,7 @@ impl<'t> Calls<'t> {
         else {
             return false;
         };
-        let peer: Option<SocketAddr> = if before == TcpState::Listen {
-            None
-        } else {
-            look.peer
-        };
-        let (l, r) = crate::kernel::table::tuple(local, peer);
+        let (l, r) = table::key(local, Some(before), look.peer);
         let Ok(Some(row)) = table.lookup(l, r) else {
             return false;
         };
@@ -521,23 +504,9 @@ fn finish(rec: &mut Recording<'_>, copy: &OwnedFd, sock: &mut Sock) {
         return;
     }
     let now = rec.settle(copy.as_fd());
-    let s = SockRef::from(copy);
-    // Once connected or listening, a socket's ends cannot change: asked once, then remembered
-    // (two system calls fewer per traced call).
-    let local = sock
-        .local
-        .or_else(|| s.local_addr().ok().and_then(|a| a.as_socket()));
-    let peer = sock
-        .peer
-        .or_else(|| s.peer_addr().ok().and_then(|a| a.as_socket()));
-    if now.is_some_and(|st| st == TcpState::Established || st == TcpState::Listen) {
-        sock.local = local;
-    }
-    if now == Some(TcpState::Established) {
-        sock.peer = peer;
-    }
-    rec.addresses(local, peer);
+    let ends = sock.ends.learn(copy.as_fd(), now);
+    rec.addresses(ends.local, ends.peer);
     if matches!(sock.proto, Proto::Tcp | Proto::Udp) {
-        rec.check(copy.as_fd(), now, local, sock.peer);
+        rec.check(copy.as_fd(), now, ends.local, ends.peer);
     }
 }

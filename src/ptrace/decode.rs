@@ -445,7 +445,7 @@ pub fn learn(call: Syscall, raw: &[u64; 6], ev: &mut Event, ret: i64, sock: &mut
         return;
     }
     match (call, ev.args.get(1)) {
-        (Syscall::Connect, Some(Arg::Addr(peer))) => sock.peer = Some(*peer),
+        (Syscall::Connect, Some(Arg::Addr(peer))) => sock.ends.peer = Some(*peer),
         (Syscall::Listen, _) => sock.listening = true,
         (Syscall::Shutdown, Some(Arg::Shutdown(Shutdown::Read | Shutdown::Both))) => {
             sock.read_shut = true

@@ -12,11 +12,11 @@
 //! `close()` goes ahead, or the socket would outlive it and no FIN would be sent.
 
 use crate::sys;
+use crate::trace::ends::Ends;
 use crate::trace::{SocketInfo, Tracer};
 use nix::unistd::Pid;
 use socket2::{Domain, SockRef, Type};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -40,11 +40,9 @@ pub struct Sock {
     pub id: u64,
     pub busy: Arc<AtomicBool>,
     pub actor: Arc<Mutex<String>>,
-    /// The peer `connect()` was given or `accept()` returned: the kernel has none to tell in
-    /// SYN-SENT, or once the connection is over, but the 4-tuple is still how the table knows it.
-    pub peer: Option<SocketAddr>,
-    /// Its own address, once it is connected or listening (it cannot change any more).
-    pub local: Option<SocketAddr>,
+    /// Its ends as far as known: the peer `connect()` was given or `accept()` returned, its own
+    /// address once connected or listening (see [`Ends`]).
+    pub ends: Ends,
     /// `shutdown(SHUT_RD)` was called: a later EOF is this side's own doing.
     pub read_shut: bool,
     /// SO_LINGER with timeout 0 was set: `close()` will send RST.
@@ -141,8 +139,7 @@ impl Process {
             id: tracer.socket_id(),
             busy: Arc::new(AtomicBool::new(false)),
             actor: Arc::new(Mutex::new(actor.to_string())),
-            peer: None,
-            local: None,
+            ends: Ends::default(),
             read_shut: false,
             abortive: false,
             listening: false,

@@ -5,6 +5,8 @@
 //! - [`event`]: the [`Event`] every call produces, with typed facts.
 //! - [`record`]: the recorder every traced call goes through.
 //! - [`socket`]: [`TracedSocket`], one method per system call.
+//! - `ends`: a socket's two ends, asked of the kernel until they cannot change any more.
+//! - `close`: what `close()` leaves behind — the last look, the abort, the verdict.
 //! - [`sockopt`]: the socket options, as one type: [`SockOpt`].
 //! - [`sink`]: where events go — one funnel, many readers.
 //! - [`names`]: constants and errnos by name, as strace prints them.
@@ -20,6 +22,8 @@
 //! after its fd is closed), and hands every event to the one sink.
 
 mod attribution;
+pub(crate) mod close;
+pub(crate) mod ends;
 pub mod epoll;
 pub mod event;
 pub mod names;
@@ -40,7 +44,7 @@ pub use sockopt::SockOpt;
 pub use syscall::Syscall;
 
 use crate::kernel::check::{self, Verdict};
-use crate::kernel::table::{KernelTable, SocketRow};
+use crate::kernel::table::{self, KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
 use observer::{Change, Watch, Watches};
 use std::collections::BTreeMap;
@@ -401,7 +405,8 @@ impl Tracer {
         // A listener is followed also once shut down (CLOSE: a bound, idle socket, which the
         // observer leaves alone), so that what the trace said of it stays known.
         let listening = ev.state == Some(TcpState::Listen) || ev.before == Some(TcpState::Listen);
-        let peer = if listening { None } else { ev.peer };
+        // The table knows a listener by its address alone ([`table::key`]).
+        let peer = table::table_peer(listening.then_some(TcpState::Listen), ev.peer);
         if peer.is_none() && !listening || ev.state.is_none() && !ev.fd_gone {
             return out;
         }

@@ -6,16 +6,17 @@
 //! kernel table's verdict, one [`Event`]. When tracing is off (`tracer` is `None`) a method is
 //! the bare call and one branch: no state reads, no lookups, no allocation.
 
+use super::close::{self, LastLook};
+use super::ends::Ends;
 use super::event::{Arg, Detail, Event};
 use super::names;
 use super::record::Recording;
 use super::sockopt::SockOpt;
 use super::syscall::Syscall;
 use super::{SocketInfo, Tracer};
-use crate::kernel::check::{self, Verdict};
 use crate::kernel::table;
 use crate::tcp_state::TcpState;
-use crate::transitions::{self, Abort};
+use crate::transitions;
 use nix::sys::socket::SockaddrStorage;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::io;
@@ -40,30 +41,19 @@ pub struct TracedSocket {
     tracer: Option<Arc<Tracer>>,
     /// Shared with the kernel observer, which names the socket's kernel events after it.
     actor: Arc<Mutex<String>>,
-    /// The peer given to `connect()` or returned by `accept()`: `getpeername()` has none in
-    /// SYN-SENT, or once the connection is over, but the 4-tuple is still how the table knows it.
-    peer: Mutex<Option<SocketAddr>>,
+    /// Its ends as far as known: the peer given to `connect()` or returned by `accept()`, our
+    /// address once connected or listening (see [`Ends`]).
+    ends: Mutex<Ends>,
     /// SO_LINGER with timeout 0 was set: `close()` will send RST.
     abortive: AtomicBool,
     /// `shutdown(SHUT_RD)` or `SHUT_RDWR` was called: a later EOF is our own doing, not the peer's.
     read_shut: AtomicBool,
-    /// Our address, once connected or listening: it cannot change any more, so the trace
-    /// need not ask `getsockname()` at every call.
-    local: Mutex<Option<SocketAddr>>,
     /// How the tracer knows this socket (0 when untraced).
     id: u64,
     /// A traced call on it is in progress: the kernel observer leaves it alone meanwhile.
     busy: Arc<AtomicBool>,
     /// Its inode, read once it listens (another listener may share its port).
     inode: OnceLock<u64>,
-}
-
-/// What `close()` must learn before the fd is gone: afterwards only the 4-tuple finds it.
-pub(crate) struct LastLook {
-    pub(crate) local: Option<SocketAddr>,
-    pub(crate) peer: Option<SocketAddr>,
-    pub(crate) inode: Option<u64>,
-    pub(crate) abort: Option<Abort>,
 }
 
 impl TracedSocket {
@@ -121,10 +111,9 @@ impl TracedSocket {
             sock: Some(sock),
             tracer,
             actor: Arc::new(Mutex::new(actor.to_string())),
-            peer: Mutex::new(None),
+            ends: Mutex::new(Ends::default()),
             abortive: AtomicBool::new(false),
             read_shut: AtomicBool::new(false),
-            local: Mutex::new(None),
         }
     }
 
@@ -245,7 +234,7 @@ impl TracedSocket {
     /// handshake is done (ESTAB) or failed (ECONNREFUSED: the peer answered with RST); a
     /// non-blocking one returns EINPROGRESS at once, in SYN-SENT.
     pub fn connect(&self, addr: SocketAddr) -> io::Result<()> {
-        *self.peer.lock().unwrap_or_else(|p| p.into_inner()) = Some(addr);
+        self.ends().peer = Some(addr);
         let args = || vec![Arg::Fd(self.fd()), Arg::Addr(addr)];
         self.call(
             Syscall::Connect,
@@ -271,7 +260,7 @@ impl TracedSocket {
         });
         let Some(mut rec) = rec else { return result };
         rec.result(&result, |ev, (new, peer)| {
-            *new.peer.lock().unwrap_or_else(|p| p.into_inner()) = Some(*peer);
+            new.ends().peer = Some(*peer);
             ev.detail = Some(Detail::Accepted {
                 fd: new.fd(),
                 peer: *peer,
@@ -514,38 +503,20 @@ impl TracedSocket {
             vec![Arg::Fd(fd)],
         );
         let mut rec = start.on(self.info()).before(sock.as_fd());
-        let look = self.last_look(&sock);
+        let look = LastLook::take(
+            sock.as_fd(),
+            self.ends().peer,
+            self.inode.get().copied(),
+            self.abortive.load(Ordering::Relaxed),
+        );
         rec.about_to_call();
         let result = close_fd(sock);
         rec.result(&result, |_, _| 0);
-        rec.ev.fd_gone = true;
-        rec.ev.note = match (look.abort, rec.ev.before) {
-            (Some(abort), Some(before)) if transitions::close_resets(before) => {
-                Some(abort.words().into())
-            }
-            _ => note.map(str::to_string),
-        };
-        rec.addresses(look.local, look.peer);
-        judge_close(&mut rec, &look);
+        rec.ev.note = note.map(str::to_string);
+        close::record_gone(&mut rec, &look);
+        close::judge_close(&mut rec, &look);
         rec.emit();
         result
-    }
-
-    /// The socket's ends, inode and whether closing it aborts, read while the fd still exists.
-    fn last_look(&self, sock: &Socket) -> LastLook {
-        let local = sock.local_addr().ok().and_then(|a| a.as_socket());
-        let peer = sock
-            .peer_addr()
-            .ok()
-            .and_then(|a| a.as_socket())
-            .or(self.peer_hint());
-        let abort = abort_at_close(sock.as_fd(), self.abortive.load(Ordering::Relaxed));
-        LastLook {
-            local,
-            peer,
-            inode: table::fd_inode(sock.as_fd()).ok(),
-            abort,
-        }
     }
 
     /// The common path of a traced call: start (step, state before), the call, its result, the
@@ -586,12 +557,10 @@ impl TracedSocket {
                 rec.set_socket(self.info());
             }
         }
-        // A connection's peer never changes: the one connect() or accept() gave saves a syscall.
-        let hint = self.peer_hint();
-        let local = self.known_local(now);
-        rec.addresses(local, hint.or_else(|| self.peer_addr().ok()));
+        let ends = self.ends().learn(fd, now);
+        rec.addresses(ends.local, ends.peer);
         if check {
-            rec.check(fd, now, local, hint);
+            rec.check(fd, now, ends.local, ends.peer);
         }
         if rec.ev.failed_with(nix::errno::Errno::EADDRINUSE) {
             // What holds the port, from the table: a listener (and whose), or a connection.
@@ -612,70 +581,10 @@ impl TracedSocket {
         rec.emit();
     }
 
-    fn peer_hint(&self) -> Option<SocketAddr> {
-        *self.peer.lock().unwrap_or_else(|p| p.into_inner())
+    /// Its ends as far as known. (Held only to read or learn them: no call that blocks.)
+    fn ends(&self) -> std::sync::MutexGuard<'_, Ends> {
+        self.ends.lock().unwrap_or_else(|p| p.into_inner())
     }
-
-    /// Our address for the trace: asked of the kernel until the socket is connected or
-    /// listening, remembered from then on.
-    fn known_local(&self, state: Option<TcpState>) -> Option<SocketAddr> {
-        let mut known = self.local.lock().unwrap_or_else(|p| p.into_inner());
-        if known.is_some() {
-            return *known;
-        }
-        let now = self.local_addr().ok();
-        if matches!(state, Some(TcpState::Established) | Some(TcpState::Listen)) {
-            *known = now;
-        }
-        now
-    }
-}
-
-/// Whether closing a connection about to be closed sends RST instead of FIN: data in its
-/// receive queue the program never read (Linux resets, RFC 2525 §2.17; the peer's FIN does
-/// not count: [`crate::sys::unread_bytes`]), else SO_LINGER 0 (`linger0`).
-pub(crate) fn abort_at_close(fd: BorrowedFd<'_>, linger0: bool) -> Option<Abort> {
-    if crate::sys::unread_bytes(fd).unwrap_or(0) > 0 {
-        Some(Abort::UnreadData)
-    } else {
-        linger0.then_some(Abort::Linger0)
-    }
-}
-
-/// The verdict on a `close()`: what the table shows for the connection afterwards, judged by
-/// [`transitions::close_verdict`]. (A connection still in the table is followed from now on by
-/// the kernel observer, from the state this event shows.)
-pub(crate) fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
-    let t = rec.tracer();
-    let ev = &mut rec.ev;
-    let Some(tab) = t.table() else {
-        (ev.verdict, ev.reason) = (Verdict::Unavailable, Some(table::UNAVAILABLE.into()));
-        return;
-    };
-    let (Some(before), Some(local)) = (ev.before, look.local.filter(|l| l.port() != 0)) else {
-        (ev.verdict, ev.reason) = (Verdict::NotVisible, Some("was never in the table".into()));
-        return;
-    };
-    // A listener is looked up by its address alone; a connection needs its peer.
-    let peer = match (before, look.peer) {
-        (TcpState::Listen, _) => None,
-        (_, Some(p)) => Some(p),
-        (_, None) => {
-            ev.verdict = Verdict::NotApplicable;
-            return;
-        }
-    };
-    let path = check::after_close(tab, local, peer, look.inode, t.settle_timeout());
-    let states: Vec<Option<TcpState>> = path
-        .iter()
-        .map(|r| r.as_ref().and_then(|r| r.state))
-        .collect();
-    (ev.verdict, ev.reason) = transitions::close_verdict(before, look.abort, &states);
-    if let Some(Some(row)) = path.last() {
-        (ev.recv_q, ev.send_q) = (Some(row.recv_q), Some(row.send_q));
-    }
-    ev.kernel = states.last().copied().flatten();
-    ev.kernel_path = states;
 }
 
 /// A length or size argument.

@@ -1,77 +1,16 @@
-//! `lab load`: many real clients against a chat server, for instructors and benchmarks.
-//!
-//! N connections register (`u0`, `u1`, …); then the first S of them send M lines between them
-//! and every registered client, senders included (they get the `(you)` copy), must receive all
-//! of them. Each line carries the time it was sent, so each delivery's latency is known.
-//! Reports connections held, deliveries per second, and p50/p99 latency.
-//!
-//! The driver is one thread with epoll(7): the load generator's own sockets are not what is
-//! being taught, so they are plain std sockets, untraced. The server runs as its own process
+//! The load generator's clients: one thread with epoll(7). Its own sockets are not what is
+//! being taught, so they are plain std sockets, untraced; the server runs as its own process
 //! (and may be traced into a file). The protocol follows `benches/anchors/loadgen.c`, so the
 //! numbers compare.
 
-use super::dialect::{self, client as speak, Dialect};
-use super::framing::{Frame, LineReader};
-use super::server::{self, Model};
+use super::options::Options;
+use super::report::{Histogram, Report};
+use crate::chat::dialect::{self, client as speak, Dialect};
+use crate::chat::framing::{Frame, LineReader};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-pub struct Options {
-    pub clients: usize,
-    pub messages: usize,
-    /// Which server to start; ignored with `target`.
-    pub model: Model,
-    /// Drive a server that is already running here instead of starting one.
-    pub target: Option<SocketAddr>,
-    pub senders: usize,
-    /// Bytes per message line, padding included.
-    pub size: usize,
-    /// Messages in flight at most (sent but not yet delivered to everyone).
-    pub window: usize,
-    /// Give up after this long without progress.
-    pub timeout: Duration,
-    /// Trace the started server into this file (`--json`: JSON Lines).
-    pub trace_file: Option<PathBuf>,
-    pub json: bool,
-    /// The dialects the clients speak, dealt in turn (`--mix line,poli,chatbid`).
-    pub mix: Vec<Dialect>,
-    /// Connections that connect and then stay silent, never registering: the server watches
-    /// them all the same (poll hands each to the kernel on every call; epoll does not).
-    pub idle: usize,
-}
-
-/// What a run measured.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Report {
-    pub clients: usize,
-    /// Clients that connected and registered.
-    pub held: usize,
-    pub conn_fail: usize,
-    pub reg_secs: f64,
-    pub expected: u64,
-    pub deliveries: u64,
-    pub lost: u64,
-    pub secs: f64,
-    pub deliv_per_s: f64,
-    pub p50_us: u64,
-    pub p99_us: u64,
-    pub max_us: u64,
-}
-
-impl Report {
-    /// One `key=value` line, as `loadgen` prints.
-    pub fn line(&self) -> String {
-        format!(
-            "clients={} held={} conn_fail={} reg_secs={:.2} expected={} deliveries={} lost={} secs={:.2} deliv_per_s={:.0} p50_us={} p99_us={} max_us={}",
-            self.clients, self.held, self.conn_fail, self.reg_secs, self.expected, self.deliveries, self.lost, self.secs,
-            self.deliv_per_s, self.p50_us, self.p99_us, self.max_us
-        )
-    }
-}
 
 /// How long one wait for deliveries lasts at most (ms); shorter when a paced sender (a seed's
 /// dialect, one message per pause) may be due to send again.
@@ -93,172 +32,6 @@ struct Client {
     last_sent: Option<Instant>,
 }
 
-/// Latency histogram: 1 µs steps to 10 ms, then 100 µs steps to ~10 s.
-struct Histogram(Vec<u64>);
-
-impl Histogram {
-    const FINE: u64 = 10_000;
-    fn new() -> Histogram {
-        Histogram(vec![0; (Self::FINE + 100_000) as usize])
-    }
-    fn add(&mut self, us: u64) {
-        let i = if us < Self::FINE {
-            us
-        } else {
-            (Self::FINE + (us - Self::FINE) / 100).min(self.0.len() as u64 - 1)
-        };
-        self.0[i as usize] += 1;
-    }
-    fn value(i: usize) -> u64 {
-        let i = i as u64;
-        if i < Self::FINE {
-            i
-        } else {
-            Self::FINE + (i - Self::FINE) * 100
-        }
-    }
-    fn percentile(&self, p: f64) -> u64 {
-        let total: u64 = self.0.iter().sum();
-        let want = ((total as f64) * p).ceil() as u64;
-        let mut seen = 0;
-        for (i, n) in self.0.iter().enumerate() {
-            seen += n;
-            if seen >= want.max(1) {
-                return Self::value(i);
-            }
-        }
-        0
-    }
-    fn max(&self) -> u64 {
-        self.0
-            .iter()
-            .rposition(|n| *n > 0)
-            .map(Self::value)
-            .unwrap_or(0)
-    }
-}
-
-/// Runs the load; starts a server first unless `target` is given.
-///
-/// The server is started as its own process (`lab server`), as the course's servers run: in
-/// one process, 10,000 client sockets and 10,000 server sockets would share one fd limit.
-/// `lab load`: runs the load, prints the report's line on stdout and a summary on stderr; an
-/// error if not every client was held or not every message delivered.
-pub fn main(opts: &Options) -> io::Result<()> {
-    let r = run(opts)?;
-    println!("{}", r.line());
-    let what = match (opts.target, opts.model) {
-        (Some(a), _) => format!("server on port {}", a.port()),
-        (None, Model::Poll) => "lab server --model poll".into(),
-        (None, Model::Threads) => "lab server --model threads".into(),
-        (None, Model::Epoll) => "lab server --model epoll".into(),
-    };
-    let lost = if r.lost > 0 {
-        format!("; LOST {}", r.lost)
-    } else {
-        String::new()
-    };
-    eprintln!(
-        "{what}: {} of {} clients held; {} deliveries in {:.2} s = {:.0}/s; latency p50 {} µs, p99 {} µs{lost}",
-        r.held, r.clients, r.deliveries, r.secs, r.deliv_per_s, r.p50_us, r.p99_us
-    );
-    if r.lost > 0 || r.held < r.clients {
-        return Err(io::Error::other(
-            "not every client was held, or not every message delivered",
-        ));
-    }
-    Ok(())
-}
-
-pub fn run(opts: &Options) -> io::Result<Report> {
-    let _ = server::raise_fd_limit();
-    let (addr, child) = match opts.target {
-        Some(a) => (a, None),
-        None => {
-            let (a, c) = start_server(opts)?;
-            (a, Some(c))
-        }
-    };
-    let report = drive(opts, addr);
-    if let Some(mut c) = child {
-        // Ctrl+C, as a person would stop it; it says goodbye and exits.
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(c.id() as i32),
-            nix::sys::signal::Signal::SIGINT,
-        );
-        let _ = c.wait();
-    }
-    report
-}
-
-/// Starts `lab server --port 0` and reads the port it got from its first line.
-pub(super) fn start_server(opts: &Options) -> io::Result<(SocketAddr, Child)> {
-    let model = match opts.model {
-        Model::Threads => "threads",
-        Model::Poll => "poll",
-        Model::Epoll => "epoll",
-    };
-    let mut cmd = Command::new(std::env::current_exe()?);
-    // English whatever LANG says: the load generator reads the server's words.
-    cmd.args([
-        "server",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--model",
-        model,
-        "--seed",
-        "1",
-        "--lang",
-        "en",
-    ])
-    .args([
-        "--max-clients",
-        &(opts.clients + opts.idle + 16).to_string(),
-    ])
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
-    cmd.args(["--dialect", server_dialect(&opts.mix)?]);
-    if let Some(f) = &opts.trace_file {
-        cmd.arg("--trace-file").arg(f);
-        if opts.json {
-            cmd.arg("--json");
-        }
-    }
-    let mut child = cmd.spawn()?;
-    let stderr = child.stderr.take().expect("piped stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let first = lines.next().transpose()?.unwrap_or_default();
-    let addr = first
-        .split("listening on ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|a| a.parse().ok())
-        .ok_or_else(|| io::Error::other(format!("lab server did not start: {first}")))?;
-    // Keep draining its stderr so it never blocks writing there.
-    std::thread::spawn(move || for _ in lines {});
-    Ok((addr, child))
-}
-
-/// The server's `--dialect` for a mix: stardew and el4005 clients look alike on the wire, so
-/// the server is told which one to expect — and cannot be told both.
-fn server_dialect(mix: &[Dialect]) -> io::Result<&'static str> {
-    match (
-        mix.contains(&Dialect::Stardew),
-        mix.contains(&Dialect::El4005),
-    ) {
-        (true, true) => Err(io::Error::other(
-            "stardew and el4005 clients cannot share a server: mix one of them",
-        )),
-        (true, false) => Ok("stardew"),
-        (false, true) => Ok("el4005"),
-        (false, false) if mix.iter().all(|d| *d == Dialect::Line) => Ok("line"),
-        (false, false) => Ok("auto"),
-    }
-}
-
 /// Whether a client of this dialect is sent its own lines back (lab marks them `(you)`, seed
 /// 000 echoes them; the other seeds' clients show their own lines themselves).
 fn echoes(d: Dialect) -> bool {
@@ -276,7 +49,7 @@ struct Driver<'o> {
     report: Report,
 }
 
-fn drive(opts: &Options, addr: SocketAddr) -> io::Result<Report> {
+pub fn drive(opts: &Options, addr: SocketAddr) -> io::Result<Report> {
     let mut d = Driver {
         opts,
         epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC)?,
@@ -491,15 +264,7 @@ impl Driver<'_> {
                 last_progress = Instant::now();
             }
         }
-        let r = &mut self.report;
-        r.secs = clock.elapsed().as_secs_f64();
-        r.lost = r.expected.saturating_sub(r.deliveries);
-        r.deliv_per_s = if r.secs > 0.0 {
-            r.deliveries as f64 / r.secs
-        } else {
-            0.0
-        };
-        (r.p50_us, r.p99_us, r.max_us) = (hist.percentile(0.50), hist.percentile(0.99), hist.max());
+        self.report.finish(clock.elapsed().as_secs_f64(), &hist);
         Ok(())
     }
 
@@ -608,18 +373,5 @@ mod tests {
         assert_eq!(all("u0 (you): m 0 99 x"), vec![99]);
         assert_eq!(all("* u3 joined the chat"), Vec::<u64>::new());
         assert_eq!(all("MESSAGE:u0: m 1 5 xxMESSAGE:u0: m 2 6 x"), vec![5, 6]);
-    }
-
-    #[test]
-    fn percentiles() {
-        let mut h = Histogram::new();
-        for us in 1..=100 {
-            h.add(us);
-        }
-        assert_eq!(h.percentile(0.5), 50);
-        assert_eq!(h.percentile(0.99), 99);
-        assert_eq!(h.max(), 100);
-        h.add(50_000);
-        assert_eq!(h.max(), 50_000);
     }
 }

@@ -6,7 +6,8 @@
 //! the reason the room gave), deliveries lost among the well-behaved (must be 0), and the
 //! server's memory and fds before and after.
 
-use super::load::{start_server, Options};
+use super::options::Options;
+use super::server;
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -67,8 +68,8 @@ fn join(addr: SocketAddr, name: &str) -> io::Result<TcpStream> {
 
 /// Runs a soak of `secs` seconds with `opts.clients` well-behaved clients.
 pub fn run(opts: &Options, secs: f64) -> io::Result<SoakReport> {
-    let (addr, mut server) = start_server(opts)?;
-    let pid = server.id();
+    let (addr, child) = server::start(opts)?;
+    let pid = child.id();
     let (rss_kb_before, fds_before) = (rss_kb(pid), fd_count(pid));
     let mut report = SoakReport {
         secs,
@@ -118,11 +119,7 @@ pub fn run(opts: &Options, secs: f64) -> io::Result<SoakReport> {
         .count();
     report.left = std::mem::take(&mut *left.lock().unwrap_or_else(|p| p.into_inner()));
     report.abusive_connections = made.load(Ordering::Relaxed);
-    let _ = nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(pid as i32),
-        nix::sys::signal::Signal::SIGINT,
-    );
-    let _ = server.wait();
+    server::stop(child);
     Ok(report)
 }
 
