@@ -48,6 +48,15 @@ pub fn own() -> bool {
     *current() == Network::Own
 }
 
+/// Why nothing can be captured: not in lab's own network (refused, and why; or not asked for).
+pub fn why_no_capture() -> String {
+    match current() {
+        Network::Refused(why) => why.clone(),
+        _ => "packets are captured only in lab's own network (lab trace --net, lab lesson run)"
+            .into(),
+    }
+}
+
 /// Moves this process into a network of its own: user + network namespaces (a plain user), or
 /// a network namespace alone (real root); then brings `lo` up. Call before any thread starts.
 /// On refusal the process stays where it was and the reason is kept ([`current`]).

@@ -816,3 +816,109 @@ fn eaddrinuse_in_a_trace_names_the_time_wait_connection_holding_the_port() {
         "{note}"
     );
 }
+
+/// A lesson's `wire` steps, run as a student would: the trace's text and the exit code; `None`
+/// (said loudly) where this machine refuses lab its own network, so nothing is captured.
+fn run_wire_lesson(name: &str, steps: &str) -> Option<(std::path::PathBuf, i32, String, String)> {
+    let dir = temp_dir(name);
+    let path = dir.join("01-wire.lesson");
+    let head = "srv socket\nsrv bind 127.0.0.1:0 = 0\nsrv listen 8 = 0\ncli socket\ncli connect srv = 0\nsrv accept -> conn = ...\n";
+    std::fs::write(&path, format!("{HEAD}{head}{steps}")).unwrap();
+    let out = lab()
+        .args(["lesson", "run", path.to_str().unwrap(), "--color", "never"])
+        .output()
+        .unwrap();
+    let (text, err) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    if text.contains("not checked, no capture here") {
+        let msg = format!("SKIPPED: no capture in lab's own network here: {text}");
+        assert!(
+            std::env::var_os("LAB_REQUIRE_TOOLS").is_none(),
+            "{msg} (LAB_REQUIRE_TOOLS is set)"
+        );
+        eprintln!("\n*** {msg} ***");
+        return None;
+    }
+    Some((path, out.status.code().unwrap_or(-1), text, err))
+}
+
+#[test]
+fn a_wire_step_is_met_by_the_segment_it_names() {
+    let steps = "cli close = 0\nwire cli>conn FIN,ACK seq 1 ack 1\nwire conn>cli ACK ack 2\n";
+    let Some((_, code, text, err)) = run_wire_lesson("wire-met", steps) else {
+        return;
+    };
+    assert_eq!(code, 0, "{text}{err}");
+    let fin = text.find("FIN,ACK seq=1 ack=1").expect(&text);
+    let met = text
+        .find("✓ cli>conn FIN,ACK seq 1 ack 1 seen on the wire")
+        .expect(&text);
+    assert!(fin < met, "the segment, then its check: {text}");
+    assert!(
+        text.contains("✓ conn>cli ACK ack 2 seen on the wire"),
+        "{text}"
+    );
+    assert!(err.contains("every expectation met"), "{err}");
+}
+
+#[test]
+fn a_wire_step_with_the_wrong_flags_fails_saying_what_went_instead() {
+    // The FIN goes as FIN,ACK: a bare FIN is never sent on an established connection.
+    let steps = "cli close = 0\nwire cli>conn FIN\nwire conn>cli ACK ack 2\n";
+    let Some((path, code, text, err)) = run_wire_lesson("wire-wrong", steps) else {
+        return;
+    };
+    assert_eq!(code, 1, "{text}{err}");
+    let want = format!(
+        "{}:12: expected cli>conn FIN on the wire within 3 s; the last that went from cli to conn: FIN,ACK seq=1 ack=1",
+        path.display()
+    );
+    assert!(text.contains(&format!("✗ {want}")), "{text}");
+    assert!(err.contains(&want), "{err}");
+    // The cursor did not move: the next step still finds the ACK of the FIN.
+    assert!(
+        text.contains("✓ conn>cli ACK ack 2 seen on the wire"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_malformed_wire_step_is_refused_with_file_and_line() {
+    let dir = temp_dir("wire-malformed");
+    let path = dir.join("01-bad.lesson");
+    for (step, why) in [
+        (
+            "wire cli>nobody FIN,ACK",
+            "'nobody' in 'cli>nobody' is neither a socket nor a host",
+        ),
+        ("wire cli>srv FIN,AKC", "unknown flag 'AKC'"),
+        (
+            "wire cli>srv ACK after soon",
+            "'after soon': a time like 200ms",
+        ),
+    ] {
+        std::fs::write(
+            &path,
+            format!("{HEAD}srv socket\nsrv bind 127.0.0.1:0 = 0\ncli socket\n{step}\n"),
+        )
+        .unwrap();
+        let out = lab()
+            .args([
+                "lesson",
+                "check",
+                path.to_str().unwrap(),
+                "--color",
+                "never",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains(&format!("{}:8: {why}", path.display())),
+            "{step}: {text}"
+        );
+    }
+}

@@ -5,7 +5,8 @@ use crate::chat::dialect::{Choice, Dialect};
 use crate::chat::server::Model;
 use crate::lesson::format::Lang;
 use crate::netcat;
-use crate::render::output::{Afterwards, TraceTo};
+use crate::render::output::TraceTo;
+use crate::render::picture::Pictures;
 use crate::render::ColorChoice;
 use crate::tcp_state::TcpState;
 pub use crate::trace::wire::Show as WireShow;
@@ -158,21 +159,21 @@ pub struct ShownArgs {
 
 impl ShownArgs {
     /// Where the trace goes, and the pictures made when the run is over.
-    pub fn to(self, observe: Option<Duration>) -> (TraceTo, Afterwards) {
+    pub fn to(self, observe: Option<Duration>) -> (TraceTo, Pictures) {
         let to = TraceTo {
             on: true,
             json: self.json,
             file: self.trace_file,
             step: self.step,
             observe,
-            svg: self.svg,
-            html: self.html,
         };
         (
             to,
-            Afterwards {
+            Pictures {
                 diagram: self.diagram,
                 mermaid: self.mermaid,
+                svg: self.svg,
+                html: self.html,
             },
         )
     }
@@ -563,19 +564,24 @@ fn parse_state(s: &str) -> Result<TcpState, String> {
 }
 
 impl TraceArgs {
-    /// Where the trace goes, for [`crate::render::output::tracer`].
-    pub fn to(&self) -> TraceTo {
+    /// Where the trace goes, and the pictures made when the run is over, for
+    /// [`crate::render::output::tracer`].
+    pub fn to(&self) -> (TraceTo, Pictures) {
         let observe =
             (self.observe_ms > 0).then(|| std::time::Duration::from_millis(self.observe_ms));
-        TraceTo {
+        let to = TraceTo {
             on: self.trace,
             json: self.json,
             file: self.trace_file.clone(),
             step: self.step,
             observe,
+        };
+        let pictures = Pictures {
             svg: self.svg.clone(),
             html: self.html.clone(),
-        }
+            ..Pictures::default()
+        };
+        (to, pictures)
     }
 }
 

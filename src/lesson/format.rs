@@ -247,6 +247,8 @@ pub enum StepKind {
         expect: Expect,
     },
     Note(Text),
+    /// `wire FROM>TO FLAGS …`: a segment expected on the wire.
+    Wire(super::wire::WireExpect),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -563,7 +565,7 @@ impl Lesson {
     fn texts_mut(&mut self) -> impl Iterator<Item = &mut Text> {
         let notes = self.steps.iter_mut().filter_map(|s| match &mut s.kind {
             StepKind::Note(t) => Some(t),
-            StepKind::Call { .. } => None,
+            StepKind::Call { .. } | StepKind::Wire(_) => None,
         });
         [&mut self.title, &mut self.question, &mut self.explain]
             .into_iter()
@@ -714,9 +716,15 @@ impl Names {
 /// Words that start a step's expectations.
 const EXPECT_WORDS: [&str; 5] = ["=", "state", "kernel", "recvq", "sendq"];
 
+/// Words that begin a step of their own, not a socket's: no socket may be named so.
+const STEP_WORDS: [&str; 1] = ["wire"];
+
 /// Parses one step; returns it and where its expectations begin.
 fn parse_step(line: &str, names: &mut Names) -> Result<(StepKind, usize), String> {
     let ws = words(line)?;
+    if ws.first().and_then(|(_, w)| w.plain()) == Some("wire") {
+        return wire_step(line, &ws, names);
+    }
     // The call's words end at `=` or at the first expectation keyword — except for `wait`,
     // whose condition is written with those very words (`wait kernel TIME-WAIT`).
     let is_wait = ws.get(1).and_then(|(_, w)| w.plain()) == Some("wait");
@@ -750,6 +758,19 @@ fn parse_step(line: &str, names: &mut Names) -> Result<(StepKind, usize), String
         },
         expect_at,
     ))
+}
+
+/// `wire FROM>TO FLAGS …` (see [`super::wire`]); its expectation begins at the flags.
+fn wire_step(line: &str, ws: &[(usize, Word)], names: &Names) -> Result<(StepKind, usize), String> {
+    let plain: Vec<&str> = ws
+        .iter()
+        .skip(1)
+        .map(|(_, w)| w.plain().ok_or("a wire step has no quoted words"))
+        .collect::<Result<_, _>>()?;
+    let known = |n: &str| !names.is_new(n);
+    let expect = super::wire::parse(&plain, &known)?;
+    let at = ws.get(2).map_or(line.len(), |(at, _)| *at);
+    Ok((StepKind::Wire(expect), at))
 }
 
 /// The arguments of a call, with the messages for a missing one.
@@ -896,7 +917,7 @@ fn accept_call(a: &Args, names: &mut Names) -> Result<Call, String> {
     else {
         return Err("accept names the new socket: accept -> NAME".into());
     };
-    if !valid_name(new) || !names.is_new(new) {
+    if !valid_name(new) || !names.is_new(new) || STEP_WORDS.contains(&new) {
         return Err(format!(
             "'{new}' cannot name the accepted socket: pick a new name"
         ));

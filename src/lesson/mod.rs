@@ -5,6 +5,7 @@
 //! - [`format`]: the plain-text format, parsed with `file:line:` errors.
 //! - [`runner`]: runs a lesson through the traced socket, step by step.
 //! - [`expect`]: each step's expectations against what happened.
+//! - [`wire`]: a `wire` step, a segment expected on the wire.
 //!
 //! This file finds lessons: a folder per topic, a `.lesson` file per scenario — lab's own, built
 //! into the binary, and an instructor's folder beside them.
@@ -13,6 +14,7 @@ pub mod commands;
 pub mod expect;
 pub mod format;
 pub mod runner;
+pub mod wire;
 
 use crate::i18n::{self, M};
 use format::{Lesson, ParseError};

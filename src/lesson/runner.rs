@@ -8,6 +8,7 @@
 
 use super::expect::{self, Got};
 use super::format::{Call, Cond, Expect, Lang, Lesson, StepKind, Target};
+use super::wire::WireExpect;
 use crate::i18n::{f, t, M};
 use crate::kernel::check::{wait_until, Verdict};
 use crate::kernel::table;
@@ -103,6 +104,8 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: Options) -> Report {
         epolls: HashMap::new(),
         outcomes: Vec::new(),
         columns: Vec::new(),
+        wire: WireCursor::default(),
+        wire_off: opts.wire == crate::trace::wire::Show::Off,
     };
     let lang = opts.lang;
     r.tracer.note(
@@ -123,6 +126,7 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: Options) -> Report {
         match &step.kind {
             StepKind::Note(t) => r.tracer.note(LESSON_ACTOR, t.get(lang)),
             StepKind::Call { sock, call, expect } => r.step(step.line, sock, call, expect),
+            StepKind::Wire(w) => r.wire(step.line, w),
         }
     }
     r.clean_up(lang);
@@ -144,6 +148,35 @@ struct Runner<'a> {
     epolls: HashMap<String, (crate::trace::epoll::TracedEpoll, Vec<std::os::fd::RawFd>)>,
     outcomes: Vec<Outcome>,
     columns: Vec<(String, Vec<String>)>,
+    wire: WireCursor,
+    /// `--wire off`: no segment is in the trace, so no `wire` step can be checked.
+    wire_off: bool,
+}
+
+/// Where the `wire` steps are in the captured segments: each takes the first match after the
+/// event the previous one took, and times itself from that segment.
+#[derive(Default)]
+struct WireCursor {
+    /// The index, in the trace's events, after the last segment a `wire` step took.
+    next: usize,
+    /// That segment's time (µs since the trace began).
+    last_us: u64,
+}
+
+/// One end of a `wire` step: a socket's address (a wildcard one: any address with its port).
+enum End {
+    Addr(SocketAddr),
+    Unknown,
+}
+
+impl End {
+    fn has(&self, a: SocketAddr) -> bool {
+        match self {
+            End::Addr(e) if e.ip().is_unspecified() => e.port() == a.port(),
+            End::Addr(e) => *e == a,
+            End::Unknown => false,
+        }
+    }
 }
 
 impl Runner<'_> {
@@ -192,6 +225,80 @@ impl Runner<'_> {
         };
         self.tracer.emit(ev);
         self.outcomes.push(Outcome { line, ok, message });
+    }
+
+    /// A `wire` step: the first segment after the cursor that matches, waited for (bounded,
+    /// as every wait); the cursor moves past it. Without a capture there is nothing to check,
+    /// and the trace says why.
+    fn wire(&mut self, line: usize, w: &WireExpect) {
+        if !self.tracer.captures_wire() || self.wire_off {
+            let why = if self.wire_off {
+                "--wire off".to_string()
+            } else {
+                crate::netns::why_no_capture()
+            };
+            self.tracer
+                .note("wire", &f(M::WireStepNotChecked, &[w, &why]));
+            return;
+        }
+        let (from, to) = (self.end(&w.from), self.end(&w.to));
+        let mut found = None;
+        wait_until(WAIT_LIMIT, || {
+            self.tracer.drain_wire();
+            found = self.next_segment(|seg| w.matches(seg, from.has(seg.src) && to.has(seg.dst)));
+            found.is_some()
+        });
+        let Some((at, t_us)) = found else {
+            let what = match self.last_segment(&from, &to) {
+                Some(ev) => f(M::WireStepOther, &[&w.from, &w.to, &segment_words(&ev)]),
+                None => f(M::WireStepNothing, &[&w.from, &w.to]),
+            };
+            let msg = f(M::WireStepMissing, &[w, &WAIT_LIMIT.as_secs(), &what]);
+            return self.record(line, &w.from, false, msg);
+        };
+        let gap = Duration::from_micros(t_us.saturating_sub(self.wire.last_us));
+        self.wire = WireCursor {
+            next: at + 1,
+            last_us: t_us,
+        };
+        if w.timely(gap) {
+            self.record(line, &w.from, true, f(M::WireStepMet, &[w]));
+        } else {
+            let msg = f(M::WireStepTime, &[w, &gap.as_millis()]);
+            self.record(line, &w.from, false, msg);
+        }
+    }
+
+    /// The first segment event after the cursor that `ok` accepts: its index and time.
+    fn next_segment(&self, ok: impl Fn(&crate::wire::Segment) -> bool) -> Option<(usize, u64)> {
+        let from = self.wire.next;
+        self.collector
+            .since(from)
+            .iter()
+            .enumerate()
+            .find(|(_, ev)| ev.kind == Kind::Segment && ev.segment.as_deref().is_some_and(&ok))
+            .map(|(i, ev)| (from + i, ev.t_us))
+    }
+
+    /// The last segment event after the cursor from `from` to `to`: what went instead.
+    fn last_segment(&self, from: &End, to: &End) -> Option<Event> {
+        self.collector
+            .since(self.wire.next)
+            .into_iter()
+            .rev()
+            .find(|ev| {
+                ev.segment
+                    .as_deref()
+                    .is_some_and(|seg| from.has(seg.src) && to.has(seg.dst))
+            })
+    }
+
+    /// Where a `wire` step's end is: a socket's last address, or a host's addresses.
+    fn end(&self, name: &str) -> End {
+        match self.socks.get(name).and_then(|s| s.local) {
+            Some(a) => End::Addr(a),
+            None => End::Unknown,
+        }
     }
 
     /// Where a target points, now.
@@ -621,6 +728,13 @@ impl Runner<'_> {
         // `wait` checks its own condition; there is nothing more to compare.
         Got::value(0)
     }
+}
+
+/// A segment as the trace's `wire` line shows it.
+fn segment_words(ev: &Event) -> String {
+    ev.segment
+        .as_deref()
+        .map_or_else(String::new, |s| s.to_string())
 }
 
 /// What a `wait` saw in the table, with the timer too: TIME-WAIT's says how long the 4-tuple

@@ -206,6 +206,16 @@ impl Tracer {
         );
     }
 
+    /// Delivers every segment captured so far, now (a lesson's `wire` step waits for one).
+    pub fn drain_wire(&self) {
+        if self.tap.get().is_none() {
+            return;
+        }
+        let mut inner = self.lock();
+        self.drain_into(&mut inner);
+        self.deliver_ready(&mut inner);
+    }
+
     /// The end of a captured run: the last segments, the file flushed, and a line that says
     /// how many segments there were, how many the trace left out, and how many were missed.
     pub fn wire_summary(&self) {
