@@ -5,11 +5,11 @@ use super::runner::{self, BeforeStep, Options};
 use super::{Library, Origin};
 use crate::i18n::{self, M};
 use crate::render::human::{paint, Style};
-use crate::render::{diagram, output, step, ColorChoice};
+use crate::render::picture::Pictures;
+use crate::render::{output, step, ColorChoice};
 use crate::trace::wire::{Pcap, Show};
 use crate::trace::{Discard, Sink};
 use std::io::{self, IsTerminal};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -176,13 +176,11 @@ fn text_lines(
 }
 
 /// What `lesson run` shows besides the trace.
-pub struct RunView<'a> {
+pub struct RunView {
     pub step: bool,
     pub json: bool,
-    pub diagram: bool,
-    pub mermaid: Option<&'a Path>,
-    /// The SVG and the HTML page to draw the run into.
-    pub pictures: (Option<&'a Path>, Option<&'a Path>),
+    /// The diagram, Mermaid, SVG and HTML page to draw the run into.
+    pub pictures: Pictures,
     /// Which segments the trace shows, and the pcapng file every packet goes to.
     pub wire: Show,
     pub pcap: Option<Pcap>,
@@ -223,24 +221,10 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
             pcap: view.pcap,
         },
     );
-    if view.diagram {
-        println!("\n{}", diagram::terminal(&report.events, &report.columns));
-    }
-    if let Some(path) = view.mermaid {
-        if let Err(e) = std::fs::write(path, diagram::mermaid(&report.events, &report.columns)) {
-            eprintln!("lab: cannot write {}: {e}", path.display());
-            return 1;
-        }
-    }
     let title = format!("lesson {}: {}", l.name, l.title.get(lang));
-    if let Err(e) = crate::render::page::write(
-        view.pictures.0,
-        view.pictures.1,
-        &title,
-        &report.events,
-        &report.columns,
-    ) {
-        eprintln!("lab: cannot write the picture of the run: {e}");
+    let (events, columns) = (&report.events, &report.columns);
+    if let Err(e) = view.pictures.draw(&title, events, events.len(), columns) {
+        eprintln!("lab: {e}");
         return 1;
     }
     let failures = report.failures();

@@ -12,25 +12,8 @@ use super::diagram::{layout, Arrow, ArrowKind, On, Row};
 use super::human;
 use crate::kernel::check::Verdict;
 use crate::tcp_state::{state_or_gone, TcpState};
-use crate::trace::{Event, Kind, Sink};
+use crate::trace::{Event, Kind};
 use std::fmt::Write as _;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-/// Pictures asked for and not written yet: the last reference to the tracer may be dropped by
-/// the kernel observer's thread, a moment after the command is done, and the process must not
-/// exit before that picture is on disk.
-static UNWRITTEN: AtomicUsize = AtomicUsize::new(0);
-
-/// Waits, at most `timeout`, until every picture asked for is written (called before exit).
-pub fn wait_written(timeout: Duration) {
-    let start = Instant::now();
-    while UNWRITTEN.load(Ordering::Acquire) > 0 && start.elapsed() < timeout {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
 
 /// The page is read on a projector, from the back of a room: every text at 16 px at least,
 /// the diagram laid out for a 1280 px screen's width.
@@ -326,8 +309,13 @@ fn band(out: &mut String, x: usize, (state, from): (Option<TcpState>, usize), y:
 }
 
 /// The whole page: title, verdicts, the diagram with the lesson's notes beside it, the legend,
-/// the trace table.
-pub fn html(title: &str, events: &[Event], groups: &[(String, Vec<String>)]) -> String {
+/// the trace table — of the first [`MAX_EVENTS`] of `events`, the first of `total`.
+pub fn html(
+    title: &str,
+    events: &[Event],
+    total: usize,
+    groups: &[(String, Vec<String>)],
+) -> String {
     let shown = &events[..events.len().min(MAX_EVENTS)];
     let count = |v: Verdict| {
         shown
@@ -349,12 +337,8 @@ pub fn html(title: &str, events: &[Event], groups: &[(String, Vec<String>)]) -> 
     if checks > 0 {
         let _ = write!(summary, "; {checks} expectations, {failed} not met");
     }
-    if events.len() > shown.len() {
-        let _ = write!(
-            summary,
-            " (the first {MAX_EVENTS} of {} are drawn)",
-            events.len()
-        );
+    if total > shown.len() {
+        let _ = write!(summary, " (the first {MAX_EVENTS} of {total} are drawn)");
     }
     let legend: String = [
         TcpState::Listen,
@@ -461,93 +445,6 @@ pub fn one_process(events: &[Event]) -> Vec<(String, Vec<String>)> {
     vec![("lab".to_string(), actors)]
 }
 
-/// Writes the pictures asked for.
-pub fn write(
-    svg_path: Option<&std::path::Path>,
-    html_path: Option<&std::path::Path>,
-    title: &str,
-    events: &[Event],
-    columns: &[(String, Vec<String>)],
-) -> std::io::Result<()> {
-    if let Some(p) = svg_path {
-        std::fs::write(p, svg(&events[..events.len().min(MAX_EVENTS)], columns))?;
-        eprintln!(
-            "{}",
-            crate::i18n::f(crate::i18n::M::WroteFile, &[&p.display()])
-        );
-    }
-    if let Some(p) = html_path {
-        std::fs::write(p, html(title, events, columns))?;
-        eprintln!(
-            "{}",
-            crate::i18n::f(crate::i18n::M::WroteFile, &[&p.display()])
-        );
-    }
-    Ok(())
-}
-
-/// A sink that keeps the run's events (the first [`MAX_EVENTS`]) and draws them when the run
-/// is over — when the tracer, and so this sink, is dropped.
-pub struct PictureSink {
-    events: Mutex<(Vec<Event>, usize)>,
-    svg: Option<PathBuf>,
-    html: Option<PathBuf>,
-    title: String,
-    /// Every actor is a thread of this one process, sharing its fds (see [`one_process`]).
-    one_process: bool,
-}
-
-impl PictureSink {
-    /// `one_process`: the run is lab's own (a server, `lab listen`); not another program's,
-    /// whose processes each have fds of their own.
-    pub fn new(
-        svg: Option<PathBuf>,
-        html: Option<PathBuf>,
-        title: &str,
-        one_process: bool,
-    ) -> PictureSink {
-        UNWRITTEN.fetch_add(1, Ordering::AcqRel);
-        PictureSink {
-            events: Mutex::new((Vec::new(), 0)),
-            svg,
-            html,
-            title: title.to_string(),
-            one_process,
-        }
-    }
-}
-
-impl Sink for PictureSink {
-    fn event(&self, ev: &Event) {
-        let mut kept = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        kept.1 += 1;
-        if kept.0.len() < MAX_EVENTS {
-            kept.0.push(ev.clone());
-        }
-    }
-}
-
-impl Drop for PictureSink {
-    fn drop(&mut self) {
-        let (events, _) = &*self.events.lock().unwrap_or_else(|p| p.into_inner());
-        let columns = if self.one_process {
-            one_process(events)
-        } else {
-            actor_columns(events)
-        };
-        if let Err(e) = write(
-            self.svg.as_deref(),
-            self.html.as_deref(),
-            &self.title,
-            events,
-            &columns,
-        ) {
-            eprintln!("lab: cannot write the picture of the run: {e}");
-        }
-        UNWRITTEN.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -569,7 +466,7 @@ mod tests {
             1,
         );
         let events = vec![ev];
-        let page = html("a <test>", &events, &actor_columns(&events));
+        let page = html("a <test>", &events, 1, &actor_columns(&events));
         assert!(
             page.contains("<svg") && page.contains("<table class=\"trace\">"),
             "{page}"

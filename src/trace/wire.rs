@@ -38,7 +38,8 @@ pub enum Show {
 }
 
 impl Show {
-    fn shows(self, seg: &Segment) -> bool {
+    /// Whether the trace shows `seg`.
+    pub fn shows(self, seg: &Segment) -> bool {
         match self {
             Show::Off => false,
             Show::Summary => !seg.is_pure_ack() || seg.acks_control,
