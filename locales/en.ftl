@@ -2,8 +2,10 @@
 # with what the message is about (see the English file).
 
 wire-missed = the capture fell behind: the kernel dropped { $a1 } packets here, not shown (nor in --pcap)
-wire-summary = wire: { $a1 } segments captured ({ $a2 } ACKs of data not shown: --wire all shows them), { $a3 } missed
-wire-summary-all = wire: { $a1 } segments captured, { $a2 } missed
+wire-summary = wire: { $a1 } segments captured, not shown: { $a2 } (ACKs of data only; --wire all shows them), missed: { $a3 }
+wire-summary-all = wire: { $a1 } segments captured, all shown, missed: { $a2 }
+wire-summary-off = wire: { $a1 } segments captured, not shown: all of them (--wire off; --wire summary or all shows them), missed: { $a2 }
+on-the-wire = on the wire
 netns-refused = no network of lab's own ({ $a1 } failed: { $a2 }). { $a3 } Running on the machine's network: the segments are not captured, and every arrow is inferred from the calls.
 netns-max-user-ns = user.max_user_namespaces is 0: allow them with `sudo sysctl user.max_user_namespaces=15000`.
 netns-unpriv-clone = kernel.unprivileged_userns_clone is 0: allow them with `sudo sysctl kernel.unprivileged_userns_clone=1`.

@@ -2,8 +2,10 @@
 # with what the message is about (see the English file).
 
 wire-missed = la captura se quedó atrás: el kernel descartó aquí { $a1 } paquetes, que no se muestran (ni en --pcap)
-wire-summary = cable: { $a1 } segmentos capturados ({ $a2 } ACK de datos no mostrados: --wire all los muestra), { $a3 } perdidos
-wire-summary-all = cable: { $a1 } segmentos capturados, { $a2 } perdidos
+wire-summary = cable: { $a1 } segmentos capturados, sin mostrar: { $a2 } (solo ACK de datos; --wire all los muestra), perdidos: { $a3 }
+wire-summary-all = cable: { $a1 } segmentos capturados, todos mostrados, perdidos: { $a2 }
+wire-summary-off = cable: { $a1 } segmentos capturados, sin mostrar: todos (--wire off; --wire summary o all los muestra), perdidos: { $a2 }
+on-the-wire = en el cable
 netns-refused = sin red propia de lab ({ $a1 } falló: { $a2 }). { $a3 } Se ejecuta en la red de la máquina: los segmentos no se capturan y cada flecha se deduce de las llamadas.
 netns-max-user-ns = user.max_user_namespaces vale 0: permítelos con `sudo sysctl user.max_user_namespaces=15000`.
 netns-unpriv-clone = kernel.unprivileged_userns_clone vale 0: permítelos con `sudo sysctl kernel.unprivileged_userns_clone=1`.

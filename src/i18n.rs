@@ -83,6 +83,8 @@ pub enum M {
     WireMissed,
     WireSummary,
     WireSummaryAll,
+    WireSummaryOff,
+    OnTheWire,
     NetnsRefused,
     NetnsMaxUserNs,
     NetnsUnprivClone,
