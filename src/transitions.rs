@@ -152,6 +152,29 @@ pub fn close_sent_rst(before: Option<TcpState>, seen: &[Option<TcpState>]) -> bo
     before == Some(Established) && seen == [None]
 }
 
+/// Where a `close()` that sent a FIN puts its connection until the FIN is acknowledged (RFC
+/// 9293 §3.10.4): FIN-WAIT-1 from ESTAB, LAST-ACK from CLOSE-WAIT. On loopback this state often
+/// passes before any look at the table can catch it (LAST-ACK nearly always does), but the wire
+/// shows it: our FIN left, and its ACK had not come yet. `None`: the close sends no FIN from
+/// `before`, or aborts (RST).
+pub fn close_waits_for_ack(before: TcpState, abort: Option<Abort>) -> Option<TcpState> {
+    match (before, abort) {
+        (_, Some(_)) => None,
+        (Established | SynRecv, None) => Some(FinWait1),
+        (CloseWait, None) => Some(LastAck),
+        _ => None,
+    }
+}
+
+/// Whether the first look at the table after a `close()` from `before` may find no row only
+/// because the kernel is swapping the orphan for its timewait socket (see
+/// [`hands_over_to_timewait`]): a close that leaves FIN-WAIT-1, -2 or CLOSING behind.
+pub fn close_may_hand_over(before: TcpState, abort: Option<Abort>) -> bool {
+    abort.is_none()
+        && (close_waits_for_ack(before, abort).is_some_and(hands_over_to_timewait)
+            || hands_over_to_timewait(before))
+}
+
 /// A state the table may show right after `close()`, and why, when it needs saying.
 type Landing = (Option<TcpState>, Option<M>);
 
@@ -588,6 +611,24 @@ mod tests {
         assert!(shutdown_sends_fin(Shutdown::Both, CloseWait));
         assert!(!shutdown_sends_fin(Shutdown::Read, Established));
         assert!(!shutdown_sends_fin(Shutdown::Write, FinWait2));
+    }
+
+    #[test]
+    fn established_close_waits_for_its_ack_in_fin_wait_1_and_may_hand_over() {
+        assert_eq!(close_waits_for_ack(Established, None), Some(FinWait1));
+        assert_eq!(close_waits_for_ack(CloseWait, None), Some(LastAck));
+        assert_eq!(
+            close_waits_for_ack(Established, Some(Abort::UnreadData)),
+            None
+        );
+        assert_eq!(close_waits_for_ack(Listen, None), None);
+        assert!(close_may_hand_over(Established, None));
+        assert!(close_may_hand_over(FinWait2, None));
+        assert!(
+            !close_may_hand_over(CloseWait, None),
+            "LAST-ACK ends with no timewait"
+        );
+        assert!(!close_may_hand_over(Established, Some(Abort::Linger0)));
     }
 
     #[test]

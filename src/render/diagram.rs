@@ -9,6 +9,7 @@
 
 use super::captured;
 use super::lifelines::{self, Lifelines};
+use crate::i18n::{t, M};
 use crate::tcp_state::{state_or_gone, TcpState};
 use crate::trace::{names, Arg, Detail, Event, Kind, Syscall};
 use crate::transitions::{self, Segment};
@@ -267,10 +268,17 @@ fn label(e: &Event) -> String {
 /// `close()`, the kernel's path for the connection: `→ LAST-ACK → gone`.
 fn states(e: &Event) -> String {
     if e.fd_gone {
+        // The state seen on the wire (FIN-WAIT-1, LAST-ACK) first, marked as the wire's.
+        let wire = e.wire_state.map(|w| format!("{w} ({})", t(M::OnTheWire)));
+        let skip = usize::from(e.kernel_path.len() > 1 && e.kernel_path[0] == e.wire_state);
         let path: Vec<String> = match e.kernel_path.is_empty() {
             true => e.kernel.iter().map(|k| k.to_string()).collect(),
-            false => e.kernel_path.iter().map(|k| state_or_gone(*k)).collect(),
+            false => e.kernel_path[skip..]
+                .iter()
+                .map(|k| state_or_gone(*k))
+                .collect(),
         };
+        let path: Vec<String> = wire.into_iter().chain(path).collect();
         return path.iter().map(|s| format!(" → {s}")).collect();
     }
     match (e.before, e.state) {

@@ -670,10 +670,14 @@ fn kernel_text(ev: &Event, color: bool) -> String {
     paint(&text, style, color)
 }
 
-/// The kernel column's text, and how it is colored.
-fn kernel_plain(ev: &Event) -> (String, Style) {
+/// The states the kernel column names: after a `close()`, the wire's state (FIN-WAIT-1,
+/// LAST-ACK: `FIN-WAIT-1 (on the wire) → `) and the table's path; else the table's state.
+fn kernel_states(ev: &Event) -> (String, String) {
     let kernel = if ev.fd_gone && !ev.kernel_path.is_empty() {
-        ev.kernel_path
+        // The state the wire showed is told once, as the wire's (whether a look at the table
+        // also caught it or not: that is luck of timing, and the trace must read the same).
+        let skip = usize::from(ev.kernel_path.len() > 1 && ev.kernel_path[0] == ev.wire_state);
+        ev.kernel_path[skip..]
             .iter()
             .map(|s| state_or_gone(*s))
             .collect::<Vec<_>>()
@@ -681,6 +685,17 @@ fn kernel_plain(ev: &Event) -> (String, Style) {
     } else {
         state_or_gone(ev.kernel)
     };
+    let wire = ev
+        .wire_state
+        .filter(|_| ev.fd_gone)
+        .map(|w| format!("{w} ({}) → ", t(M::OnTheWire)))
+        .unwrap_or_default();
+    (wire, kernel)
+}
+
+/// The kernel column's text, and how it is colored.
+fn kernel_plain(ev: &Event) -> (String, Style) {
+    let (wire, kernel) = kernel_states(ev);
     let queues = match (ev.kernel, ev.recv_q, ev.send_q) {
         (Some(TcpState::Listen), Some(r), Some(s)) => format!(" {r}/{s}"),
         _ => String::new(),
@@ -691,7 +706,7 @@ fn kernel_plain(ev: &Event) -> (String, Style) {
         .map(|r| format!(" ({r})"))
         .unwrap_or_default();
     match ev.verdict {
-        Verdict::Agrees => (format!("✓ {kernel}{queues}{reason}"), Style::Good),
+        Verdict::Agrees => (format!("{wire}✓ {kernel}{queues}{reason}"), Style::Good),
         Verdict::Differs => {
             let fd = ev
                 .state
@@ -702,7 +717,7 @@ fn kernel_plain(ev: &Event) -> (String, Style) {
             } else {
                 kernel
             };
-            (format!("✗ kernel: {k}{fd}{reason}"), Style::Bad)
+            (format!("{wire}✗ kernel: {k}{fd}{reason}"), Style::Bad)
         }
         Verdict::NotVisible => (
             format!("– {}", ev.reason.as_deref().unwrap_or("not listed")),
