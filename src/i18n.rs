@@ -424,6 +424,16 @@ pub fn f_in(m: M, lang: Lang, args: &[&dyn Display]) -> String {
     fill(catalog(lang).messages[m as usize].as_ref(), Some(&fa)).into_owned()
 }
 
+/// The text of `m` in `lang` around its variables, for a reader that recognises lab's own lines
+/// (a chat client telling the server's marks): `[private] { $a1 } -> you: { $a2 }` gives
+/// `["[private] ", " -> you: ", ""]`.
+pub fn pieces_in(m: M, lang: Lang) -> Vec<String> {
+    // No message holds a NUL: it marks where each variable went.
+    let holes = ['\0'; VARIABLES.len()];
+    let args: Vec<&dyn Display> = holes.iter().map(|h| h as &dyn Display).collect();
+    f_in(m, lang, &args).split('\0').map(String::from).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -534,6 +544,8 @@ mod tests {
             f_in(M::CheckTotals, Lang::En, &[&3, &1]),
             "3 passed, 1 failed"
         );
+        let pieces = pieces_in(M::RoomPrivateIn, Lang::En);
+        assert_eq!(pieces, ["[private] ", " -> you: ", ""]);
         // A message with variables, given none, still reads (its variables shown by name).
         assert_eq!(
             f_in(M::CheckTotals, Lang::En, &[]),
