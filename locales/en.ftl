@@ -238,10 +238,6 @@ link-bad-rate = a rate is a number and bit, kbit, mbit or gbit, from 1kbit to 10
 link-bad-kind = drop counts data, SYN, FIN or RST segments
 link-missing = the rule needs its { $a1 }
 link-heal-alone = 'heal' is said alone: it ends a partition and keeps the other rules
-userns-app-armor = this system lets a user make a user namespace but takes its capabilities away (kernel.apparmor_restrict_unprivileged_userns = 1). Allow it for lab with an AppArmor profile, or run it with sudo
-userns-max-zero = this system allows no user namespaces (user.max_user_namespaces = 0): sudo sysctl -w user.max_user_namespaces=10000, or run lab with sudo
-userns-threaded = a user namespace must be made before lab starts any thread (a bug in lab: please report it)
-userns-other = the kernel refused a user namespace ({ $a1 }); in a container, allow unshare in its seccomp profile, or run lab with sudo
 net-hosts = lab's network: { $a1 } — link: { $a2 }
 net-summary = the hosts sent { $a1 } packets: { $a2 } arrived, { $a3 } were dropped by the link, { $a4 } were for no host
 net-no-userns = lab net cannot make its hosts: { $a1 }

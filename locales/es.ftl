@@ -238,10 +238,6 @@ link-bad-rate = una tasa es un número y bit, kbit, mbit o gbit, de 1kbit a 100g
 link-bad-kind = drop cuenta segmentos data, SYN, FIN o RST
 link-missing = a la regla le falta su { $a1 }
 link-heal-alone = 'heal' va solo: termina una partición y deja las demás reglas
-userns-app-armor = este sistema deja crear un espacio de nombres de usuario pero le quita sus capacidades (kernel.apparmor_restrict_unprivileged_userns = 1). Permítelo para lab con un perfil de AppArmor, o ejecútalo con sudo
-userns-max-zero = este sistema no permite espacios de nombres de usuario (user.max_user_namespaces = 0): sudo sysctl -w user.max_user_namespaces=10000, o ejecuta lab con sudo
-userns-threaded = el espacio de nombres de usuario debe crearse antes de que lab lance ningún hilo (un error de lab: avísanos)
-userns-other = el kernel rechazó un espacio de nombres de usuario ({ $a1 }); en un contenedor, permite unshare en su perfil seccomp, o ejecuta lab con sudo
 net-hosts = la red de lab: { $a1 } — enlace: { $a2 }
 net-summary = los hosts enviaron { $a1 } paquetes: { $a2 } llegaron, { $a3 } los descartó el enlace, { $a4 } no eran para ningún host
 net-no-userns = lab net no puede crear sus hosts: { $a1 }
