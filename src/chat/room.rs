@@ -11,7 +11,7 @@
 
 use super::artifacts::{Artifacts, SwapError};
 use super::framing::Frame;
-use super::message::Msg;
+use super::message::{Leave, Msg};
 use super::protocol::{self, Command, MAX_LINE};
 use crate::i18n::{f, t, M};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -31,34 +31,6 @@ pub enum Effect {
     Named(ClientId, String),
     /// Close this client's connection after what is queued for it.
     Close(ClientId),
-}
-
-/// Why a connection ended, as the others are told.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Leave {
-    /// `:q`, `chao`, `bye`.
-    Quit,
-    /// The peer closed the connection (EOF) without saying goodbye.
-    Disconnected,
-    /// The connection was reset (RST, ECONNRESET) or failed.
-    Reset,
-    /// Its outgoing queue filled up: it does not read.
-    TooSlow,
-    /// The server is shutting down.
-    Shutdown,
-}
-
-impl Leave {
-    /// Lab's words for it, after a name ("" for a plain quit).
-    pub fn words(&self) -> &'static str {
-        match self {
-            Leave::Quit => "",
-            Leave::Disconnected => t(M::LeaveDisconnected),
-            Leave::Reset => t(M::LeaveReset),
-            Leave::TooSlow => t(M::LeaveTooSlow),
-            Leave::Shutdown => t(M::LeaveShutdown),
-        }
-    }
 }
 
 struct Member {
@@ -514,7 +486,7 @@ fn notice(id: ClientId, line: String) -> Effect {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chat::dialect::line;
+    use crate::chat::words;
 
     fn line(s: &str) -> Frame {
         Frame::Line(s.as_bytes().to_vec())
@@ -538,7 +510,7 @@ mod tests {
     fn to(fx: &[Effect], id: ClientId) -> Vec<String> {
         fx.iter()
             .filter_map(|e| match e {
-                Effect::To(t, m) if *t == id => Some(line::words(m)),
+                Effect::To(t, m) if *t == id => Some(words::of(m)),
                 _ => None,
             })
             .collect()
@@ -548,8 +520,8 @@ mod tests {
     fn worded(fx: &[Effect]) -> Vec<String> {
         fx.iter()
             .map(|e| match e {
-                Effect::To(id, m) => format!("To({id}, {})", line::words(m)),
-                Effect::All { except, msg } => format!("All({except:?}, {})", line::words(msg)),
+                Effect::To(id, m) => format!("To({id}, {})", words::of(m)),
+                Effect::All { except, msg } => format!("All({except:?}, {})", words::of(msg)),
                 other => format!("{other:?}"),
             })
             .collect()

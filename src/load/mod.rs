@@ -58,7 +58,7 @@ pub fn main(opts: &Options) -> io::Result<()> {
 /// The server is started as its own process (`lab server`), as the course's servers run: in
 /// one process, 10,000 client sockets and 10,000 server sockets would share one fd limit.
 pub fn run(opts: &Options) -> io::Result<Report> {
-    let _ = crate::chat::server::raise_fd_limit();
+    let _ = crate::chat::serving::raise_fd_limit();
     let (addr, child) = match opts.target {
         Some(a) => (a, None),
         None => {
