@@ -256,32 +256,8 @@ impl Room {
         let reply = |line: String| vec![notice(id, line)];
         match cmd {
             Command::Empty => Vec::new(),
-            Command::Say(text) => vec![
-                Effect::All {
-                    except: Some(id),
-                    msg: Msg::Said {
-                        from: me.clone(),
-                        text: text.clone(),
-                    },
-                },
-                Effect::To(id, Msg::Mine { from: me, text }),
-            ],
-            Command::Emote(face) => vec![
-                Effect::All {
-                    except: Some(id),
-                    msg: Msg::Said {
-                        from: me.clone(),
-                        text: face.to_string(),
-                    },
-                },
-                Effect::To(
-                    id,
-                    Msg::Mine {
-                        from: me,
-                        text: face.to_string(),
-                    },
-                ),
-            ],
+            Command::Say(text) => said(id, me, text),
+            Command::Emote(face) => said(id, me, face.to_string()),
             Command::Me(text) => vec![Effect::All {
                 except: None,
                 msg: Msg::Action { from: me, text },
@@ -476,6 +452,22 @@ impl Room {
             Err(SwapError::AccepterHas(_)) => err(f(M::RoomYouHave, &[&g])),
         }
     }
+}
+
+/// A line of `me` (`id`): to everyone else, and its own copy (marked, or not shown, by its
+/// dialect).
+fn said(id: ClientId, me: String, text: String) -> Vec<Effect> {
+    let others = Msg::Said {
+        from: me.clone(),
+        text: text.clone(),
+    };
+    vec![
+        Effect::All {
+            except: Some(id),
+            msg: others,
+        },
+        Effect::To(id, Msg::Mine { from: me, text }),
+    ]
 }
 
 /// Something the room says in lab's words.
