@@ -627,6 +627,13 @@ mod tests {
         );
     }
 
+    /// The refusal of a trade that would give a hand a second copy of `artifact`.
+    fn second_copy(who_has: &str, artifact: impl std::fmt::Display) -> Vec<String> {
+        vec![format!(
+            "! {who_has} {artifact}: a hand holds each artifact once"
+        )]
+    }
+
     #[test]
     fn a_trade_that_would_give_a_hand_a_second_copy_is_refused() {
         let mut r = room_with(&["u0", "u3", "u5"]);
@@ -637,18 +644,12 @@ mod tests {
         let fx = r.receive(1, line(":offer u3 6 20"));
         assert_eq!(
             to(&fx, 1),
-            vec![format!(
-                "! u3 already has {}: a hand holds each artifact once",
-                r.artifacts.label(6)
-            )]
+            second_copy("u3 already has", r.artifacts.label(6))
         );
         let fx = r.receive(1, line(":offer u3 1 6"));
         assert_eq!(
             to(&fx, 1),
-            vec![format!(
-                "! you already have {}: a hand holds each artifact once",
-                r.artifacts.label(6)
-            )]
+            second_copy("you already have", r.artifacts.label(6))
         );
         // Offered when it was fine; by the accept, u3 got a 1 from u5: refused then.
         r.receive(1, line(":offer u3 1 20"));
@@ -658,10 +659,7 @@ mod tests {
         let fx = r.receive(2, line(":accept u0"));
         assert_eq!(
             to(&fx, 2),
-            vec![format!(
-                "! you already have {}: a hand holds each artifact once",
-                r.artifacts.label(1)
-            )]
+            second_copy("you already have", r.artifacts.label(1))
         );
         for id in 1..=3 {
             let hand = r.hand(id);
