@@ -60,6 +60,8 @@ pub enum M {
     WireMissed,
     WireSummary,
     WireSummaryAll,
+    WireSummaryOff,
+    OnTheWire,
     NetnsRefused,
     NetnsMaxUserNs,
     NetnsUnprivClone,
@@ -306,10 +308,16 @@ pub const CATALOG: &[(M, &str, &str)] = &[
     ),
     (
         M::WireSummary,
-        "wire: {} segments captured ({} ACKs of data not shown: --wire all shows them), {} missed",
-        "cable: {} segmentos capturados ({} ACK de datos no mostrados: --wire all los muestra), {} perdidos",
+        "wire: {} segments captured, not shown: {} (ACKs of data only; --wire all shows them), missed: {}",
+        "cable: {} segmentos capturados, sin mostrar: {} (solo ACK de datos; --wire all los muestra), perdidos: {}",
     ),
-    (M::WireSummaryAll, "wire: {} segments captured, {} missed", "cable: {} segmentos capturados, {} perdidos"),
+    (M::WireSummaryAll, "wire: {} segments captured, all shown, missed: {}", "cable: {} segmentos capturados, todos mostrados, perdidos: {}"),
+    (
+        M::WireSummaryOff,
+        "wire: {} segments captured, not shown: all of them (--wire off; --wire summary or all shows them), missed: {}",
+        "cable: {} segmentos capturados, sin mostrar: todos (--wire off; --wire summary o all los muestra), perdidos: {}",
+    ),
+    (M::OnTheWire, "on the wire", "en el cable"),
     (
         M::NetnsRefused,
         "no network of lab's own ({} failed: {}). {} Running on the machine's network: the segments are not captured, and every arrow is inferred from the calls.",

@@ -245,6 +245,14 @@ pub struct NetArgs {
     pub all_fds: bool,
     #[command(flatten)]
     pub shown: ShownArgs,
+    /// Which segments on the link the trace shows: summary (SYN, FIN, RST, data, the ACKs of a
+    /// SYN or FIN, anything Wireshark would flag), all (every ACK too), or off.
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = WireShow::Summary)]
+    pub wire: WireShow,
+    /// Write every packet on the link to FILE as pcapng (tcpdump -r, Wireshark), the dropped
+    /// ones too, each with a comment that says why.
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -269,9 +277,14 @@ pub enum NetCmd {
         /// Write the wire to this file instead of stderr.
         #[arg(long, value_name = "FILE")]
         trace_file: Option<PathBuf>,
-        /// `off`: move and count the packets without showing them (the link at full speed).
-        #[arg(long, value_name = "WHICH", default_value = "all", value_parser = ["off", "all"])]
-        wire: String,
+        /// Which segments are shown: all, summary (no ACKs of data), or off (the packets only
+        /// moved and counted: the link at full speed).
+        #[arg(long, value_enum, value_name = "WHICH", default_value_t = WireShow::All)]
+        wire: WireShow,
+        /// Write every packet on the link to FILE as pcapng (tcpdump -r, Wireshark), the
+        /// dropped ones too, each with a comment that says why.
+        #[arg(long, value_name = "FILE")]
+        pcap: Option<PathBuf>,
     },
     /// Run a command on a host of the network that is up, as nsenter would.
     #[command(

@@ -271,8 +271,16 @@ fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
         .map_err(|e| io::Error::other(crate::i18n::f(crate::i18n::M::NetNoUserns, &[&e])))?;
     let signals = crate::ptrace::block_signals()?;
     let (to, view) = a.shown.to(Some(Duration::from_millis(5)));
+    let out = run::WireOut {
+        show: a.wire,
+        pcap: a
+            .pcap
+            .as_deref()
+            .map(crate::trace::wire::open_pcap)
+            .transpose()?,
+    };
     let code = output::traced_run(&to, color, &view, None, |tracer| {
-        run::run(&opts, tracer, &signals)
+        run::run(&opts, tracer, &signals, out)
     })?;
     std::process::exit(code)
 }
@@ -290,6 +298,7 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
             json,
             trace_file,
             wire,
+            pcap,
         } => {
             crate::net::spec::parse(&link, &crate::net::host::DEFAULT_NAMES)
                 .map_err(io::Error::other)?;
@@ -311,10 +320,16 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
                 step: false,
                 observe: None,
             };
+            let out = crate::net::run::WireOut {
+                show: wire,
+                pcap: pcap
+                    .as_deref()
+                    .map(crate::trace::wire::open_pcap)
+                    .transpose()?,
+            };
             let view = crate::render::picture::Pictures::default();
-            let shown = wire != "off";
             output::traced_run(&to, color, &view, None, |tracer| {
-                up::up(&link, seed, mtu, shown, tracer, &stop).map(|()| 0)
+                up::up(&link, seed, mtu, out, tracer, &stop).map(|()| 0)
             })?;
             Ok(())
         }

@@ -351,8 +351,19 @@ impl<'t> Calls<'t> {
         } else {
             ret
         };
-        // Its place is given up: the call took effect now, and its event takes a new one.
-        drop(p.wait.take());
+        // Its place is given up: the call took effect now, and its event takes a new one —
+        // except a write's. Its bytes may reach the peer, and the peer's recv() return in
+        // another traced process, before this exit stop is seen: it took effect somewhere
+        // between its entry and now, so it keeps the place taken at its entry, before any
+        // recv() of its bytes and before the segment that carried them.
+        match p.wait.take() {
+            Some(mut place) if decode::writes_data(p.call) => {
+                if let Some(t) = place.ticket.take() {
+                    p.rec.keep_place(t);
+                }
+            }
+            other => drop(other),
+        }
         if let Some((_, code)) = RESTART_CODES.iter().find(|(c, _)| -ret == *c) {
             p.rec.result(&Ok(()), |_, _| 0);
             (p.rec.ev.ret, p.rec.ev.detail) = (None, Some(Detail::Interrupted(code)));
