@@ -11,7 +11,7 @@
 //!
 //! - a line for a client is sent with `send(MSG_DONTWAIT)`, which sends what fits into the
 //!   socket buffer and returns at once;
-//! - what does not fit waits in the client's *outbox* (bounded: [`outbox`]), and only then
+//! - what does not fit waits in the client's *outbox* (bounded: [`super::outbox`]), and only then
 //!   does the client get a second, *writer* thread, which does the blocking `send()`s, holding
 //!   no lock, and ends once the outbox is empty;
 //! - a client whose outbox passes the hard limit, or stays over the soft one without draining,
