@@ -42,8 +42,19 @@ pub fn main(opts: &Options) -> io::Result<()> {
         String::new()
     };
     eprintln!(
-        "{what}: {} of {} clients held; {} deliveries in {:.2} s = {:.0}/s; latency p50 {} µs, p99 {} µs{lost}",
-        r.held, r.clients, r.deliveries, r.secs, r.deliv_per_s, r.p50_us, r.p99_us
+        concat!(
+            "{what}: {} of {} clients held; {} deliveries in {:.2} s = {:.0}/s; ",
+            "latency p50 {} µs, p99 {} µs{lost}"
+        ),
+        r.held,
+        r.clients,
+        r.deliveries,
+        r.secs,
+        r.deliv_per_s,
+        r.p50_us,
+        r.p99_us,
+        what = what,
+        lost = lost,
     );
     if r.lost > 0 || r.held < r.clients {
         return Err(io::Error::other(
