@@ -10,7 +10,7 @@ use super::dialect::{self, Dialect};
 use super::framing::{Frame, LineReader};
 use super::line_edit::{Input, LineEditor};
 use super::protocol::{self, MAX_LINE};
-use super::server::Stopper;
+use super::stopper::Stopper;
 use crate::i18n::{self, Lang, M};
 use crate::render::human::{paint, Style};
 use crate::trace::{poll::poll, TracedSocket, Tracer};
