@@ -111,11 +111,6 @@ impl<'t> Stops<'t> {
         !self.tasks.is_empty()
     }
 
-    /// Whether one thread is traced, and no other has made itself known yet (see `early`).
-    pub fn single(&self) -> bool {
-        self.tasks.len() == 1 && self.early.is_empty()
-    }
-
     /// Every traced thread.
     pub fn tids(&self) -> Vec<Pid> {
         self.tasks.keys().copied().collect()
