@@ -515,6 +515,16 @@ mod tests {
         assert_eq!(close_own_states(&[Some(TimeWait)]), 1);
     }
 
+    /// An attribution, in a line: what the peer did before the call, what the call did, what
+    /// the kernel did after it.
+    fn moves(first: Option<TcpState>, own: &[TcpState], then: Option<TcpState>) -> Attribution {
+        Attribution {
+            first,
+            own: own.to_vec(),
+            then,
+        }
+    }
+
     /// Issue 19, item 2: a call's state shows what the call did; the peer's moves meanwhile
     /// are the kernel's, before the call (they came first) or after it.
     #[test]
@@ -523,64 +533,22 @@ mod tests {
         // shutdown(SHUT_WR), the peer's FIN back while lab waited for FIN-WAIT-2: TIME-WAIT
         // (the fd in CLOSE; the trace reads the connection's state from the table).
         let a = attribute(wr, Established, &[FinWait1, TimeWait]);
-        assert_eq!(
-            a,
-            Attribution {
-                first: None,
-                own: vec![FinWait1],
-                then: Some(TimeWait)
-            }
-        );
+        assert_eq!(a, moves(None, &[FinWait1], Some(TimeWait)));
         // …and before the first look: FIN-WAIT-1 was where the call landed, inside the call.
         let a = attribute(wr, Established, &[TimeWait]);
-        assert_eq!(
-            a,
-            Attribution {
-                first: None,
-                own: vec![FinWait1],
-                then: Some(TimeWait)
-            }
-        );
+        assert_eq!(a, moves(None, &[FinWait1], Some(TimeWait)));
         // Gone with no TIME-WAIT: the peer closed first; our FIN was the answer (LAST-ACK).
         let a = attribute(wr, Established, &[Close]);
-        assert_eq!(
-            a,
-            Attribution {
-                first: Some(CloseWait),
-                own: vec![Close],
-                then: None
-            }
-        );
+        assert_eq!(a, moves(Some(CloseWait), &[Close], None));
         // The ACK of our FIN is the call's: nothing of the peer's.
         let a = attribute(wr, Established, &[FinWait1, FinWait2]);
-        assert_eq!(
-            a,
-            Attribution {
-                first: None,
-                own: vec![FinWait1, FinWait2],
-                then: None
-            }
-        );
+        assert_eq!(a, moves(None, &[FinWait1, FinWait2], None));
         // recv() → EOF, send(): the peer's FIN arrived; the call moved nothing.
         let a = attribute(Act::Other, Established, &[CloseWait]);
-        assert_eq!(
-            a,
-            Attribution {
-                first: Some(CloseWait),
-                own: vec![],
-                then: None
-            }
-        );
+        assert_eq!(a, moves(Some(CloseWait), &[], None));
         // The peer's FIN first, then shutdown() from CLOSE-WAIT: LAST-ACK.
         let a = attribute(wr, Established, &[LastAck]);
-        assert_eq!(
-            a,
-            Attribution {
-                first: Some(CloseWait),
-                own: vec![LastAck],
-                then: None
-            }
-        );
+        assert_eq!(a, moves(Some(CloseWait), &[LastAck], None));
         // connect(): the handshake is the call's.
         assert_eq!(
             attribute(Act::Connect, Close, &[SynSent, Established]).own,

@@ -196,20 +196,7 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
         false,
         screen,
     );
-    let before_step: Option<BeforeStep> = if view.step {
-        Some(Box::new(|line: usize, src: &str| {
-            match step::pause(&format!("line {line}"), src) {
-                step::Answer::Go => true,
-                step::Answer::Quit => false,
-                step::Answer::Interrupt => {
-                    step::interrupt();
-                    false
-                }
-            }
-        }))
-    } else {
-        None
-    };
+    let before_step = view.step.then(pause_before_step);
     let report = runner::run(
         l,
         sink,
@@ -227,6 +214,26 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
         eprintln!("lab: {e}");
         return 1;
     }
+    tell_outcome(l, &report)
+}
+
+/// `--step`: the pause before each step of the lesson; whether to go on.
+fn pause_before_step() -> BeforeStep {
+    Box::new(
+        |line: usize, src: &str| match step::pause(&format!("line {line}"), src) {
+            step::Answer::Go => true,
+            step::Answer::Quit => false,
+            step::Answer::Interrupt => {
+                step::interrupt();
+                false
+            }
+        },
+    )
+}
+
+/// Says how the run went, on stderr (the trace is on stdout): the expectations not met, and
+/// the counts. Returns the exit code (1 if an expectation failed).
+fn tell_outcome(l: &Lesson, report: &runner::Report) -> i32 {
     let failures = report.failures();
     if let Some(line) = report.stopped_at {
         for f in &failures {
