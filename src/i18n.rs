@@ -113,6 +113,7 @@ pub enum M {
     LessonAllMet,
     WroteFile,
     DiagramInferred,
+    DiagramOnTheWire,
     LessonNotMet,
     CheckOk,
     CheckFail,
