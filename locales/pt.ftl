@@ -31,6 +31,7 @@ lesson-stopped = lição { $a1 }: parada antes da linha { $a2 } (q); { $a3 } ver
 step-no-terminal = (não há terminal em que esperar; sigo)
 wrote-file = escrito { $a1 }
 diagram-inferred = deduzida das chamadas: nenhuma captura da rede a mostra
+diagram-on-the-wire = estado de um fechamento visto no cabo (o seu FIN saiu, o ACK ainda não voltou), não na tabela do kernel
 lesson-all-met = lição { $a1 }: todas as expectativas cumpridas ({ $a2 } verificações)
 lesson-not-met = lição { $a1 }: { $a2 } de { $a3 } expectativas não cumpridas
 check-ok = ok
