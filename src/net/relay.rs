@@ -334,18 +334,27 @@ mod tests {
         let Some(Network { hosts, stop, relay }) = network("loss 20%") else {
             return;
         };
-        let server = on(&hosts[0], || {
+        // The client starts once the server listens, and gives up after a bound: a server that
+        // failed must fail the test, not leave the client connecting forever.
+        let (listening, ready) = std::sync::mpsc::channel();
+        let server = on(&hosts[0], move || {
             let l = TcpListener::bind("10.0.0.1:9000").unwrap();
+            listening.send(()).unwrap();
             let (mut c, _) = l.accept().unwrap();
             let mut all = Vec::new();
             c.read_to_end(&mut all).unwrap();
             all
         });
+        ready
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server on a listens");
         let client = on(&hosts[1], || {
             let to: SocketAddr = "10.0.0.1:9000".parse().unwrap();
+            let deadline = Instant::now() + Duration::from_secs(60);
             let mut s = loop {
                 match TcpStream::connect_timeout(&to, Duration::from_secs(5)) {
                     Ok(s) => break s,
+                    Err(e) if Instant::now() > deadline => panic!("no connection in 60 s: {e}"),
                     Err(_) => std::thread::sleep(Duration::from_millis(20)),
                 }
             };
