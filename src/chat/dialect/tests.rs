@@ -323,3 +323,20 @@ fn messages_glued_in_one_recv_are_cut_at_what_the_handshake_knows() {
         vec!["Hi a!! x\n"]
     );
 }
+
+#[test]
+fn every_dialect_is_listed_once_and_found_by_its_name() {
+    use clap::ValueEnum;
+    // `ALL` is what detection walks and `lab load` deals from: a variant left out of it would
+    // be a dialect the server never tells apart.
+    assert_eq!(Dialect::ALL.as_slice(), Dialect::value_variants());
+    for d in Dialect::ALL {
+        assert_eq!(Dialect::from_name(d.name()), Some(d));
+        let as_cli = d.to_possible_value().expect("every dialect has a name");
+        assert_eq!(
+            as_cli.get_name(),
+            d.name(),
+            "--dialect spells it as its Speech does"
+        );
+    }
+}
