@@ -188,7 +188,7 @@ pub(super) fn watch_link(
 
 /// The segments on their way: judged when sent, shown when they arrive (or are dropped).
 #[derive(Default)]
-struct Wire {
+pub(super) struct Wire {
     /// Every connection's history, for Wireshark's words — in the order segments are *sent*,
     /// as a capture beside the sender would see them.
     streams: Streams,
@@ -204,7 +204,7 @@ struct Wire {
 
 impl Wire {
     /// One packet, as the trace shows it: a segment sent by its host, captured by the link.
-    fn seen(&mut self, hosts: &[Host], tracer: &Tracer, p: Passage<'_>) {
+    pub(super) fn seen(&mut self, hosts: &[Host], tracer: &Tracer, p: Passage<'_>) {
         let actor = &hosts[p.from].name;
         let segment = match p.outcome {
             Outcome::Arriving => {
