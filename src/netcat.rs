@@ -64,69 +64,103 @@ pub fn connect(host: &str, port: u16, tracer: Option<Arc<Tracer>>) -> io::Result
 /// connection — the half-close lesson, live.
 fn relay(sock: TracedSocket) -> io::Result<()> {
     let stdin = io::stdin();
-    let mut stdout = io::stdout();
     let mut buf = vec![0u8; CHUNK];
     let mut stdin_open = true;
     let mut peer_open = true;
     while stdin_open || peer_open {
-        let mut fds = Vec::with_capacity(2);
-        if peer_open {
-            fds.push(PollFd::new(sock.as_fd(), PollFlags::POLLIN));
-        }
-        if stdin_open {
-            fds.push(PollFd::new(stdin.as_fd(), PollFlags::POLLIN));
-        }
-        // Traced like every call on the socket: the student sees what this loop waits for.
-        poll(sock.tracer(), &sock.actor(), &mut fds, PollTimeout::NONE)?;
-        let ready: Vec<bool> = fds
-            .iter()
-            .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
-            .collect();
-        drop(fds);
-        let sock_ready = peer_open && ready[0];
-        let stdin_ready = stdin_open && ready[usize::from(peer_open)];
+        let (sock_ready, stdin_ready) = wait(&sock, peer_open, stdin_open)?;
         if sock_ready {
-            match sock.recv(&mut buf) {
+            match to_stdout(&sock, &mut buf)? {
+                Direction::Open => {}
                 // The peer closed its side: nothing more will arrive, but we may still send.
-                Ok(0) => {
+                Direction::Closed => {
                     peer_open = false;
                     if stdin_open && stdin.is_terminal() {
                         eprintln!("{}", crate::i18n::t(crate::i18n::M::PeerClosedRelay));
                     }
                 }
-                Ok(n) => {
-                    stdout.write_all(&buf[..n])?;
-                    stdout.flush()?;
-                }
-                // A reset ends both directions at once; the trace shows ECONNRESET.
-                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => break,
-                Err(e) => return Err(e),
+                Direction::Reset => break,
             }
         }
         if stdin_ready {
-            let n = nix::unistd::read(stdin.as_fd(), &mut buf)?;
-            if n == 0 {
-                // Ctrl+D: tell the peer we are done sending (FIN), keep receiving.
-                sock.shutdown(Shutdown::Write)?;
-                stdin_open = false;
-            } else {
-                match sock.send_all(&buf[..n]) {
-                    Ok(()) => {}
-                    // The peer is gone for good: nothing we type can reach it.
-                    Err(e)
-                        if matches!(
-                            e.kind(),
-                            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
-                        ) =>
-                    {
-                        break
-                    }
-                    Err(e) => return Err(e),
-                }
+            match to_peer(&sock, &mut buf)? {
+                Direction::Open => {}
+                Direction::Closed => stdin_open = false,
+                Direction::Reset => break,
             }
         }
     }
     sock.close()
+}
+
+/// What became of one direction of the relay after a turn.
+enum Direction {
+    Open,
+    /// Its sender is done (FIN, or Ctrl+D): the other direction goes on.
+    Closed,
+    /// The connection is gone for good: both directions end at once.
+    Reset,
+}
+
+/// Waits until the socket (if the peer still sends) or stdin (if still open) has something to
+/// read; returns which do.
+fn wait(sock: &TracedSocket, peer_open: bool, stdin_open: bool) -> io::Result<(bool, bool)> {
+    let stdin = io::stdin();
+    let mut fds = Vec::with_capacity(2);
+    if peer_open {
+        fds.push(PollFd::new(sock.as_fd(), PollFlags::POLLIN));
+    }
+    if stdin_open {
+        fds.push(PollFd::new(stdin.as_fd(), PollFlags::POLLIN));
+    }
+    // Traced like every call on the socket: the student sees what this loop waits for.
+    poll(sock.tracer(), &sock.actor(), &mut fds, PollTimeout::NONE)?;
+    let ready: Vec<bool> = fds
+        .iter()
+        .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
+        .collect();
+    let sock_ready = peer_open && ready[0];
+    let stdin_ready = stdin_open && ready[usize::from(peer_open)];
+    Ok((sock_ready, stdin_ready))
+}
+
+/// What the peer sent, to stdout.
+fn to_stdout(sock: &TracedSocket, buf: &mut [u8]) -> io::Result<Direction> {
+    match sock.recv(buf) {
+        Ok(0) => Ok(Direction::Closed),
+        Ok(n) => {
+            let mut stdout = io::stdout();
+            stdout.write_all(&buf[..n])?;
+            stdout.flush()?;
+            Ok(Direction::Open)
+        }
+        // A reset ends both directions at once; the trace shows ECONNRESET.
+        Err(e) if e.kind() == io::ErrorKind::ConnectionReset => Ok(Direction::Reset),
+        Err(e) => Err(e),
+    }
+}
+
+/// What was typed, to the peer; at the end of stdin (Ctrl+D), our FIN.
+fn to_peer(sock: &TracedSocket, buf: &mut [u8]) -> io::Result<Direction> {
+    let n = nix::unistd::read(io::stdin().as_fd(), buf)?;
+    if n == 0 {
+        // Ctrl+D: tell the peer we are done sending (FIN), keep receiving.
+        sock.shutdown(Shutdown::Write)?;
+        return Ok(Direction::Closed);
+    }
+    match sock.send_all(&buf[..n]) {
+        Ok(()) => Ok(Direction::Open),
+        // The peer is gone for good: nothing we type can reach it.
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+            ) =>
+        {
+            Ok(Direction::Reset)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Parses `lab listen`'s `[ADDR:]PORT`: `8888`, `127.0.0.1:8888`, `[::1]:8888`, `[::]:0`.

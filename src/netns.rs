@@ -16,12 +16,14 @@
 //!
 //! (`lab net`'s hosts are made another way: `net::userns` enters a user namespace alone, and
 //! each host is a network namespace of a thread. The whole process moves here: a lesson's
-//! sockets, its kernel-table socket and the capture all belong to the one network.)
+//! sockets, its kernel-table socket and the capture all belong to the one network. Both map
+//! the user's own ids with [`map_own_ids`], and both say why the system refused with
+//! [`Refusal`].)
 
 use crate::i18n::{self, M};
 use nix::errno::Errno;
 use nix::sched::{unshare, CloneFlags};
-use nix::unistd::{geteuid, getgid, getuid};
+use nix::unistd::{geteuid, getgid, getuid, Gid, Uid};
 use std::fs;
 use std::sync::OnceLock;
 
@@ -63,13 +65,13 @@ pub fn why_no_capture() -> String {
 pub fn enter() -> &'static Network {
     let outcome = match make() {
         Ok(()) => Network::Own,
-        Err((step, e)) => Network::Refused(refusal(step, e, &Settings::read())),
+        Err(failed) => Network::Refused(no_own_network(&Refusal::of(failed))),
     };
     NETWORK.get_or_init(|| outcome)
 }
 
 /// What failed: the step and its errno.
-type Failure = (&'static str, Errno);
+pub type Failure = (&'static str, Errno);
 
 fn make() -> Result<(), Failure> {
     if geteuid().is_root() {
@@ -78,11 +80,7 @@ fn make() -> Result<(), Failure> {
         let (uid, gid) = (getuid(), getgid());
         unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET)
             .map_err(|e| ("unshare(CLONE_NEWUSER|CLONE_NEWNET)", e))?;
-        // A process may map only its own ids, and only once setgroups is off (else it could
-        // drop a group that denies it something: user_namespaces(7)).
-        write("/proc/self/setgroups", "deny")?;
-        write("/proc/self/uid_map", &format!("{uid} {uid} 1"))?;
-        write("/proc/self/gid_map", &format!("{gid} {gid} 1"))?;
+        map_own_ids(uid, gid)?;
     }
     // A new network namespace's loopback starts down.
     crate::sys::loopback_up().map_err(|e| {
@@ -91,6 +89,17 @@ fn make() -> Result<(), Failure> {
             Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)),
         )
     })
+}
+
+/// In a user namespace just made, maps the user's own uid and gid to themselves, so that every
+/// program lab starts still runs as that user. Corresponds to writing `deny` to
+/// `/proc/self/setgroups`, then one line each to `uid_map` and `gid_map`: a process may map
+/// only its own ids, and only once setgroups is off (else it could drop a group that denies it
+/// something: user_namespaces(7)).
+pub fn map_own_ids(uid: Uid, gid: Gid) -> Result<(), Failure> {
+    write("/proc/self/setgroups", "deny")?;
+    write("/proc/self/uid_map", &format!("{uid} {uid} 1"))?;
+    write("/proc/self/gid_map", &format!("{gid} {gid} 1"))
 }
 
 fn write(path: &'static str, text: &str) -> Result<(), Failure> {
@@ -110,7 +119,8 @@ pub struct Settings {
 }
 
 impl Settings {
-    fn read() -> Settings {
+    /// The settings of this machine, from `/proc/sys`.
+    pub fn read() -> Settings {
         let num = |p: &str| {
             fs::read_to_string(p)
                 .ok()
@@ -124,21 +134,54 @@ impl Settings {
     }
 }
 
-/// Why lab could not have a network of its own, and how to allow it: the setting that refuses,
-/// by name, when one does.
-pub fn refusal(step: &str, e: Errno, s: &Settings) -> String {
-    let fix = if s.max_user_namespaces == Some(0) {
-        i18n::t(M::NetnsMaxUserNs)
-    } else if s.unprivileged_clone == Some(0) {
-        i18n::t(M::NetnsUnprivClone)
-    } else if s.apparmor_restrict == Some(1) {
-        i18n::t(M::NetnsAppArmor)
-    } else if e == Errno::EINVAL {
-        i18n::t(M::NetnsThreads)
-    } else {
-        i18n::t(M::NetnsSeccomp)
-    };
-    i18n::f(M::NetnsRefused, &[&step, &format!("{e:?}"), &fix])
+/// The system refused lab a namespace: the step that failed, its errno, and why, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub step: &'static str,
+    pub errno: Errno,
+    /// Which setting refuses, by name, and how to allow it; or what else may.
+    pub why: &'static str,
+}
+
+impl Refusal {
+    /// Why `step` failed with `errno`, from this machine's settings.
+    pub fn of((step, errno): Failure) -> Refusal {
+        Refusal::with((step, errno), &Settings::read())
+    }
+
+    /// Why `step` failed with `errno`, given the settings `s`: the setting that refuses, by name,
+    /// when one does.
+    pub fn with((step, errno): Failure, s: &Settings) -> Refusal {
+        let why = if s.max_user_namespaces == Some(0) {
+            M::NetnsMaxUserNs
+        } else if s.unprivileged_clone == Some(0) {
+            M::NetnsUnprivClone
+        } else if s.apparmor_restrict == Some(1) {
+            M::NetnsAppArmor
+        } else if errno == Errno::EINVAL {
+            M::NetnsThreads
+        } else {
+            M::NetnsSeccomp
+        };
+        Refusal {
+            step,
+            errno,
+            why: i18n::t(why),
+        }
+    }
+}
+
+/// What lab says when it runs on the machine's network, refused one of its own.
+fn no_own_network(r: &Refusal) -> String {
+    let errno = format!("{:?}", r.errno);
+    i18n::f(M::NetnsRefused, &[&r.step, &errno, &r.why])
+}
+
+/// Why, then the step and its errno, as lab says it when it stops for want of a namespace.
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}: {:?})", self.why, self.step, self.errno)
+    }
 }
 
 #[cfg(test)]
@@ -147,6 +190,10 @@ mod tests {
 
     fn s() -> Settings {
         Settings::default()
+    }
+
+    fn refusal(step: &'static str, e: Errno, s: &Settings) -> String {
+        no_own_network(&Refusal::with((step, e), s))
     }
 
     #[test]

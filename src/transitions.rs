@@ -152,6 +152,29 @@ pub fn close_sent_rst(before: Option<TcpState>, seen: &[Option<TcpState>]) -> bo
     before == Some(Established) && seen == [None]
 }
 
+/// Where a `close()` that sent a FIN puts its connection until the FIN is acknowledged (RFC
+/// 9293 §3.10.4): FIN-WAIT-1 from ESTAB, LAST-ACK from CLOSE-WAIT. On loopback this state often
+/// passes before any look at the table can catch it (LAST-ACK nearly always does), but the wire
+/// shows it: our FIN left, and its ACK had not come yet. `None`: the close sends no FIN from
+/// `before`, or aborts (RST).
+pub fn close_waits_for_ack(before: TcpState, abort: Option<Abort>) -> Option<TcpState> {
+    match (before, abort) {
+        (_, Some(_)) => None,
+        (Established | SynRecv, None) => Some(FinWait1),
+        (CloseWait, None) => Some(LastAck),
+        _ => None,
+    }
+}
+
+/// Whether the first look at the table after a `close()` from `before` may find no row only
+/// because the kernel is swapping the orphan for its timewait socket (see
+/// [`hands_over_to_timewait`]): a close that leaves FIN-WAIT-1, -2 or CLOSING behind.
+pub fn close_may_hand_over(before: TcpState, abort: Option<Abort>) -> bool {
+    abort.is_none()
+        && (close_waits_for_ack(before, abort).is_some_and(hands_over_to_timewait)
+            || hands_over_to_timewait(before))
+}
+
 /// A state the table may show right after `close()`, and why, when it needs saying.
 type Landing = (Option<TcpState>, Option<M>);
 
@@ -492,6 +515,16 @@ mod tests {
         assert_eq!(close_own_states(&[Some(TimeWait)]), 1);
     }
 
+    /// An attribution, in a line: what the peer did before the call, what the call did, what
+    /// the kernel did after it.
+    fn moves(first: Option<TcpState>, own: &[TcpState], then: Option<TcpState>) -> Attribution {
+        Attribution {
+            first,
+            own: own.to_vec(),
+            then,
+        }
+    }
+
     /// Issue 19, item 2: a call's state shows what the call did; the peer's moves meanwhile
     /// are the kernel's, before the call (they came first) or after it.
     #[test]
@@ -500,64 +533,22 @@ mod tests {
         // shutdown(SHUT_WR), the peer's FIN back while lab waited for FIN-WAIT-2: TIME-WAIT
         // (the fd in CLOSE; the trace reads the connection's state from the table).
         let a = attribute(wr, Established, &[FinWait1, TimeWait]);
-        assert_eq!(
-            a,
-            Attribution {
-                first: None,
-                own: vec![FinWait1],
-                then: Some(TimeWait)
-            }
-        );
+        assert_eq!(a, moves(None, &[FinWait1], Some(TimeWait)));
         // …and before the first look: FIN-WAIT-1 was where the call landed, inside the call.
         let a = attribute(wr, Established, &[TimeWait]);
-        assert_eq!(
-            a,
-            Attribution {
-                first: None,
-                own: vec![FinWait1],
-                then: Some(TimeWait)
-            }
-        );
+        assert_eq!(a, moves(None, &[FinWait1], Some(TimeWait)));
         // Gone with no TIME-WAIT: the peer closed first; our FIN was the answer (LAST-ACK).
         let a = attribute(wr, Established, &[Close]);
-        assert_eq!(
-            a,
-            Attribution {
-                first: Some(CloseWait),
-                own: vec![Close],
-                then: None
-            }
-        );
+        assert_eq!(a, moves(Some(CloseWait), &[Close], None));
         // The ACK of our FIN is the call's: nothing of the peer's.
         let a = attribute(wr, Established, &[FinWait1, FinWait2]);
-        assert_eq!(
-            a,
-            Attribution {
-                first: None,
-                own: vec![FinWait1, FinWait2],
-                then: None
-            }
-        );
+        assert_eq!(a, moves(None, &[FinWait1, FinWait2], None));
         // recv() → EOF, send(): the peer's FIN arrived; the call moved nothing.
         let a = attribute(Act::Other, Established, &[CloseWait]);
-        assert_eq!(
-            a,
-            Attribution {
-                first: Some(CloseWait),
-                own: vec![],
-                then: None
-            }
-        );
+        assert_eq!(a, moves(Some(CloseWait), &[], None));
         // The peer's FIN first, then shutdown() from CLOSE-WAIT: LAST-ACK.
         let a = attribute(wr, Established, &[LastAck]);
-        assert_eq!(
-            a,
-            Attribution {
-                first: Some(CloseWait),
-                own: vec![LastAck],
-                then: None
-            }
-        );
+        assert_eq!(a, moves(Some(CloseWait), &[LastAck], None));
         // connect(): the handshake is the call's.
         assert_eq!(
             attribute(Act::Connect, Close, &[SynSent, Established]).own,
@@ -620,6 +611,24 @@ mod tests {
         assert!(shutdown_sends_fin(Shutdown::Both, CloseWait));
         assert!(!shutdown_sends_fin(Shutdown::Read, Established));
         assert!(!shutdown_sends_fin(Shutdown::Write, FinWait2));
+    }
+
+    #[test]
+    fn established_close_waits_for_its_ack_in_fin_wait_1_and_may_hand_over() {
+        assert_eq!(close_waits_for_ack(Established, None), Some(FinWait1));
+        assert_eq!(close_waits_for_ack(CloseWait, None), Some(LastAck));
+        assert_eq!(
+            close_waits_for_ack(Established, Some(Abort::UnreadData)),
+            None
+        );
+        assert_eq!(close_waits_for_ack(Listen, None), None);
+        assert!(close_may_hand_over(Established, None));
+        assert!(close_may_hand_over(FinWait2, None));
+        assert!(
+            !close_may_hand_over(CloseWait, None),
+            "LAST-ACK ends with no timewait"
+        );
+        assert!(!close_may_hand_over(Established, Some(Abort::Linger0)));
     }
 
     #[test]

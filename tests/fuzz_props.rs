@@ -3,7 +3,8 @@
 //! once failed is kept in `tests/fuzz_props.proptest-regressions` and runs first, every time.
 //! `PROPTEST_CASES=N cargo test --release --test fuzz_props` for a long run.
 
-use lab::chat::dialect::{Choice, Speaker, INPUT_PAUSE};
+use lab::chat::dialect::speaker::Speaker;
+use lab::chat::dialect::{Choice, INPUT_PAUSE};
 use lab::chat::framing::{Frame, LineReader};
 use lab::chat::protocol;
 use lab::chat::room::{Effect, Room};

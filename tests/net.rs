@@ -65,11 +65,31 @@ fn carries_something(s: &Value) -> bool {
     s["len"].as_u64() > Some(0) || flags.contains("SYN") || flags.contains("FIN")
 }
 
+/// What an exchange needs to get through, so TCP resends it while the programs run: its SYNs
+/// and its data. A last FIN lost may be resent only after both programs have ended, and lab
+/// with them.
+fn needed(s: &Value) -> bool {
+    s["len"].as_u64() > Some(0) || s["flags"].as_str().is_some_and(|f| f.contains("SYN"))
+}
+
 fn echo_over(link: &str, seed: &str, lines: &str) -> Option<Output> {
     echo(link, seed, lines, "")
 }
 
 fn echo(link: &str, seed: &str, lines: &str, how: &str) -> Option<Output> {
+    echo_with(link, seed, lines, how, &[], ("0.0.0.0", "10.0.0.1"))
+}
+
+/// The echo over `link`, with more arguments for lab (`--wire`, `--pcap`), the server
+/// listening on `at.0` and the client connecting to `at.1`.
+fn echo_with(
+    link: &str,
+    seed: &str,
+    lines: &str,
+    how: &str,
+    more: &[&str],
+    at: (&str, &str),
+) -> Option<Output> {
     let (server, client) = (
         program("bulk_echo_server.py"),
         program("bulk_echo_client.py"),
@@ -82,18 +102,21 @@ fn echo(link: &str, seed: &str, lines: &str, how: &str) -> Option<Output> {
     ));
     let ready = dir.join("listening");
     let ready = ready.display();
-    net(&[
-        "--link",
-        link,
-        "--seed",
-        seed,
-        "--on",
-        "a",
-        &format!("python3 {server} 0.0.0.0 9000 {ready}"),
-        "--on",
-        "b",
-        &format!("python3 {client} 10.0.0.1 9000 {lines} {how} {ready}"),
-    ])
+    let (listen, to) = at;
+    let mut args = vec![
+        "--link".to_string(),
+        link.into(),
+        "--seed".into(),
+        seed.into(),
+        "--on".into(),
+        "a".into(),
+        format!("python3 {server} {listen} 9000 {ready}"),
+        "--on".into(),
+        "b".into(),
+        format!("python3 {client} {to} 9000 {lines} {how} {ready}"),
+    ];
+    args.extend(more.iter().map(|m| m.to_string()));
+    net(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 #[test]
@@ -122,7 +145,7 @@ fn every_byte_crosses_a_lossy_link_in_order_and_each_drop_is_retransmitted() {
     for (i, d) in segs
         .iter()
         .enumerate()
-        .filter(|(_, s)| s["dropped"] == true && carries_something(s))
+        .filter(|(_, s)| s["dropped"] == true && needed(s))
     {
         let resent = segs[i + 1..].iter().any(|s| {
             s["src"] == d["src"]
@@ -507,4 +530,184 @@ fn seed_chat_clients_join_lab_server_across_a_slow_lossy_link() {
         err.contains("were dropped by the link"),
         "the link's summary: {err}"
     );
+}
+
+/// lab's flag names as tcpdump's letters: `SYN,ACK` → `S.`.
+fn letters(flags: &str) -> String {
+    let has = |name: &str| flags.split(',').any(|f| f == name);
+    let mut out: String = [("FIN", 'F'), ("SYN", 'S'), ("RST", 'R'), ("PSH", 'P')]
+        .iter()
+        .filter(|(name, _)| has(name))
+        .map(|(_, l)| *l)
+        .collect();
+    if has("ACK") {
+        out.push('.');
+    }
+    out
+}
+
+/// Each TCP segment tcpdump reads from a pcap file: sender, flags, length.
+fn tcpdump_read(pcap: &std::path::Path) -> Vec<(String, String, u64)> {
+    let out = std::process::Command::new("tcpdump")
+        .args(["-r", pcap.to_str().unwrap(), "-nn", "tcp"])
+        .output()
+        .expect("run tcpdump");
+    assert!(out.status.success(), "tcpdump -r: {out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            // 04:23:22.316 IP 10.0.0.2.57812 > 10.0.0.1.9000: Flags [S], seq …, length 0
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let (ip, port) = words[2].rsplit_once('.').unwrap();
+            let flags = line
+                .split("Flags [")
+                .nth(1)
+                .unwrap()
+                .split(']')
+                .next()
+                .unwrap();
+            let len = line.rsplit("length ").next().unwrap().trim();
+            (
+                format!("{ip}:{port}"),
+                flags.to_string(),
+                len.parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The same of lab's segment events.
+fn json_read(segs: &[&Value]) -> Vec<(String, String, u64)> {
+    segs.iter()
+        .map(|s| {
+            let src = s["src"].as_str().unwrap().to_string();
+            (
+                src,
+                letters(s["flags"].as_str().unwrap()),
+                s["len"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_pcap_holds_every_segment_of_the_trace_in_order_the_dropped_ones_marked() {
+    if !have_tool("python3", "python3") || !have_tool("tcpdump", "tcpdump") {
+        return;
+    }
+    let dir = common::temp_dir("net-pcap");
+    let pcap = dir.join("link.pcap");
+    let more = ["--wire", "all", "--pcap", pcap.to_str().unwrap()];
+    let at = ("0.0.0.0", "10.0.0.1");
+    let Some(out) = echo_with("loss 10%", "4", "300", "", &more, at) else {
+        return;
+    };
+    assert!(out.status.success(), "{out:?}");
+    let evs = events(&out);
+    let segs = segments(&evs);
+    let dropped = segs.iter().filter(|s| s["dropped"] == true).count();
+    assert!(dropped > 0, "10% loss dropped nothing of {}", segs.len());
+    assert_eq!(
+        json_read(&segs),
+        tcpdump_read(&pcap),
+        "the trace's segments are the pcap's"
+    );
+    // Each dropped packet carries a pcapng comment (Wireshark: frame.comment).
+    let bytes = std::fs::read(&pcap).unwrap();
+    let marked = bytes
+        .windows(21)
+        .filter(|w| w == b"dropped by lab's link")
+        .count();
+    assert_eq!(marked, dropped, "one comment per dropped segment");
+}
+
+/// Pure ACKs: nothing but an acknowledgement, and nothing Wireshark would flag.
+fn pure_acks(segs: &[&Value]) -> usize {
+    segs.iter()
+        .filter(|s| s["flags"] == "ACK" && s["len"] == 0)
+        .filter(|s| s["analysis"].as_array().is_some_and(|a| a.is_empty()))
+        .count()
+}
+
+#[test]
+fn wire_off_hides_the_segments_all_shows_every_ack_summary_not_those_of_data() {
+    if !have_tool("python3", "python3") {
+        return;
+    }
+    let run = |wire: &str| {
+        let at = ("0.0.0.0", "10.0.0.1");
+        echo_with("", "1", "2000", "", &["--wire", wire], at).map(|o| events(&o))
+    };
+    let (Some(off), Some(summary), Some(all)) = (run("off"), run("summary"), run("all")) else {
+        return;
+    };
+    assert_eq!(segments(&off).len(), 0, "--wire off: no segment lines");
+    assert!(
+        off.iter()
+            .any(|e| e["note"].as_str().is_some_and(|n| n.contains("packets"))),
+        "--wire off still counts the packets"
+    );
+    let (s, a) = (segments(&summary), segments(&all));
+    assert!(
+        pure_acks(&a) > 4,
+        "--wire all shows the ACKs of data: {}",
+        pure_acks(&a)
+    );
+    assert!(
+        pure_acks(&s) < pure_acks(&a),
+        "--wire summary leaves the ACKs of data out: {} of {}",
+        pure_acks(&s),
+        pure_acks(&a)
+    );
+    assert!(
+        s.iter().any(|s| s["len"].as_u64() > Some(0)),
+        "summary shows the data"
+    );
+}
+
+#[test]
+fn over_ipv6_every_byte_crosses_a_lossy_link_and_each_drop_is_resent() {
+    if !have_tool("python3", "python3") {
+        return;
+    }
+    let Some(out) = echo_with(
+        "loss 20%",
+        "9",
+        "400",
+        "",
+        &["--wire", "all"],
+        ("fd00::1", "fd00::1"),
+    ) else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("echo ok"),
+        "every byte back, in order: {stdout}"
+    );
+    let evs = events(&out);
+    let segs = segments(&evs);
+    assert!(
+        segs.iter()
+            .all(|s| s["src"].as_str().is_some_and(|a| a.starts_with("[fd00::"))),
+        "every segment between fd00::1 and fd00::2"
+    );
+    let lost: Vec<(usize, &&Value)> = segs
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s["dropped"] == true && needed(s))
+        .collect();
+    assert!(
+        !lost.is_empty(),
+        "20% loss dropped nothing of {}",
+        segs.len()
+    );
+    for (i, d) in lost {
+        let resent = segs[i + 1..].iter().any(|s| {
+            s["src"] == d["src"]
+                && s["seq"] == d["seq"]
+                && s["analysis"].as_array().is_some_and(|a| !a.is_empty())
+        });
+        assert!(resent, "dropped segment #{i} {d} was never sent again");
+    }
 }

@@ -188,7 +188,10 @@ fn every_segment_lab_shows_is_what_tcpdump_reads_from_its_pcap() {
             .to_string();
         assert_eq!(
             words,
-            format!("wire: {} segments captured, 0 missed", ours.len()),
+            format!(
+                "wire: {} segments captured, all shown, missed: 0",
+                ours.len()
+            ),
             "{lesson}"
         );
     }
@@ -223,6 +226,114 @@ fn the_close_shows_fin_ack_fin_ack_in_order() {
             "acknowledging the FIN"
         );
     }
+}
+
+/// The run's last line, as a student reads it, for `--wire MODE`.
+fn summary_line(mode: &str) -> String {
+    let out = lab()
+        .args([
+            "lesson",
+            "run",
+            "lifecycle",
+            "--color",
+            "never",
+            "--lang",
+            "en",
+            "--wire",
+            mode,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("wire: ") && l.contains("segments captured"))
+        .expect("a summary line");
+    line[line.find("wire: ").unwrap()..].to_string()
+}
+
+#[test]
+fn each_wire_mode_says_exactly_what_it_left_out() {
+    let all = summary_line("all");
+    let n: usize = all["wire: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        all,
+        format!("wire: {n} segments captured, all shown, missed: 0")
+    );
+    let off = summary_line("off");
+    assert_eq!(
+        off,
+        format!(
+            "wire: {n} segments captured, not shown: all of them (--wire off; --wire summary or \
+             all shows them), missed: 0"
+        )
+    );
+    assert!(!off.contains("ACKs of data"), "{off}");
+    let summary = summary_line("summary");
+    let hidden = summary
+        .split("not shown: ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next());
+    let hidden: usize = hidden.expect(&summary).parse().unwrap();
+    assert!(hidden > 0 && hidden < n, "{summary}");
+    assert!(
+        summary.contains("(ACKs of data only; --wire all shows them)"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn the_passive_close_shows_last_ack_as_seen_on_the_wire() {
+    let out = lab()
+        .args(["lesson", "run", "lifecycle", "--json"])
+        .output()
+        .unwrap();
+    let json = String::from_utf8(out.stdout).unwrap();
+    let closes: Vec<Value> = json
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["call"] == "close" && v["before"].is_string())
+        .collect();
+    let wire = |before: &str| {
+        let c = closes.iter().find(|c| c["before"] == before).expect(before);
+        (c["wire_state"].clone(), c["verdict"].clone())
+    };
+    // Whatever the table's looks caught (LAST-ACK rarely lasts long enough on lo), the wire
+    // saw our FIN leave and its ACK come back after: that is what is claimed, and nothing more.
+    assert_eq!(wire("CLOSE-WAIT"), ("LAST-ACK".into(), "agrees".into()));
+    assert_eq!(wire("ESTAB"), ("FIN-WAIT-1".into(), "agrees".into()));
+    let listener = closes.iter().find(|c| c["before"] == "LISTEN").unwrap();
+    assert!(
+        listener.get("wire_state").is_none(),
+        "a listener sends no FIN"
+    );
+    let text = lab()
+        .args([
+            "lesson",
+            "run",
+            "lifecycle",
+            "--color",
+            "never",
+            "--lang",
+            "en",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("CLOSE-WAIT → (fd gone)      LAST-ACK (on the wire) → ✓ gone"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! whichever is ready. Lines from the server are colored by kind: `* ` notices, `! ` errors,
 //! `[private]` messages, and your own lines (`name (you): …`, marked by the server).
 
-use super::dialect::{self, client as speak, Dialect};
+use super::dialect::line::Mark;
+use super::dialect::{self, Dialect};
 use super::framing::{Frame, LineReader};
 use super::line_edit::{Input, LineEditor};
 use super::protocol::{self, MAX_LINE};
@@ -58,11 +59,12 @@ pub fn kind(line: &str) -> LineKind {
             .and_then(|m| m.strip_suffix(": "))
             .unwrap_or(t)
     });
-    if line.starts_with("* ") {
-        LineKind::Notice
-    } else if line.starts_with("! ") {
-        LineKind::Error
-    } else if private.iter().any(|p| line.starts_with(p)) {
+    match Mark::split(line).0 {
+        Mark::Notice => return LineKind::Notice,
+        Mark::Error => return LineKind::Error,
+        Mark::Plain => {}
+    }
+    if private.iter().any(|p| line.starts_with(p)) {
         LineKind::Private
     } else if line
         .split_once(": ")
@@ -97,15 +99,6 @@ struct Session {
     last_message: Option<Instant>,
 }
 
-/// What the user of each seed's client types to leave.
-fn quit_word(d: Dialect) -> &'static str {
-    match d {
-        Dialect::Poli => "bye",
-        Dialect::Chatbid => "chao",
-        Dialect::Line | Dialect::Stardew | Dialect::El4005 => ":q",
-    }
-}
-
 /// Whether the session goes on.
 enum Flow {
     Go,
@@ -114,10 +107,17 @@ enum Flow {
 
 /// Connects and runs until the user leaves or the server closes.
 pub fn run(opts: Options) -> io::Result<()> {
-    let hello = match (opts.dialect, &opts.name) {
-        (Dialect::Line | Dialect::El4005, _) => None,
-        (d, Some(name)) => speak::hello(d, name),
-        (d, None) => return Err(io::Error::other(i18n::f(M::ClientNeedsName, &[&d.name()]))),
+    let speech = opts.dialect.speech();
+    // A client that says its name first needs one.
+    let hello = match &opts.name {
+        Some(name) => speech.hello(name),
+        None if speech.hello("").is_none() => None,
+        None => {
+            return Err(io::Error::other(i18n::f(
+                M::ClientNeedsName,
+                &[&speech.name()],
+            )))
+        }
     };
     let sock = TracedSocket::connect_host(opts.tracer.clone(), "client", &opts.host, opts.port)?;
     // As the seed's own client does: its name, alone, right after connect().
@@ -203,7 +203,7 @@ impl Session {
         if self.leaving.is_some() {
             return true;
         }
-        let _ = self.send_typed(quit_word(self.opts.dialect));
+        let _ = self.send_typed(self.opts.dialect.speech().quit_word());
         self.leaving = Some(Instant::now());
         false
     }
@@ -225,7 +225,7 @@ impl Session {
                 return Ok(Flow::End);
             }
         };
-        if self.opts.dialect != Dialect::Line {
+        if !self.opts.dialect.speech().framed() {
             return self.on_message(n);
         }
         let mut frames = Vec::new();
@@ -252,7 +252,7 @@ impl Session {
         if n == 0 {
             return self.goodbye();
         }
-        if !self.editor.is_active() && self.opts.dialect == Dialect::Line {
+        if !self.editor.is_active() && self.opts.dialect.speech().framed() {
             self.sock.send_all(&self.buf[..n])?;
             let typed = String::from_utf8_lossy(&self.buf[..n]).into_owned();
             return self.check_quit(&typed);
@@ -281,7 +281,7 @@ impl Session {
     /// End of input: `:q`, then wait (bounded) for the server to close.
     fn goodbye(&mut self) -> io::Result<()> {
         self.stdin_open = false;
-        let _ = self.send_typed(quit_word(self.opts.dialect));
+        let _ = self.send_typed(self.opts.dialect.speech().quit_word());
         self.leaving = Some(Instant::now());
         Ok(())
     }
@@ -290,7 +290,7 @@ impl Session {
     /// a pause after the last one, so that two messages do not arrive as one (the trace
     /// says so).
     fn send_typed(&mut self, line: &str) -> io::Result<()> {
-        for msg in speak::typed(self.opts.dialect, line) {
+        for msg in self.opts.dialect.speech().typed(line) {
             if let Some(waited) = self
                 .last_message
                 .map(|t| t.elapsed())
@@ -316,7 +316,7 @@ impl Session {
             self.say(&mut out, &protocol::sanitize(line.as_bytes()))?;
         }
         if let (false, Some(name)) = (self.name_sent, self.opts.name.clone()) {
-            if let Some(reply) = speak::answer(self.opts.dialect, &text, &name, "") {
+            if let Some(reply) = self.opts.dialect.speech().answer(&text, &name, "") {
                 self.sock.send_all(&reply)?;
                 self.name_sent = true;
             }
@@ -325,8 +325,7 @@ impl Session {
     }
 
     fn check_quit(&mut self, typed: &str) -> io::Result<()> {
-        let poli = self.opts.dialect == Dialect::Poli && super::dialect::poli::is_goodbye(typed);
-        if poli
+        if self.opts.dialect.speech().is_goodbye(typed)
             || typed
                 .lines()
                 .any(|l| matches!(protocol::parse(l), protocol::Command::Quit))

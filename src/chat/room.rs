@@ -101,7 +101,7 @@ impl Room {
     }
 
     /// A new connection, not yet named. `fd` is shown by `:add`. It is greeted by
-    /// [`Room::welcome`] — at once, or once its dialect is known ([`super::dialect::Speaker`]).
+    /// [`Room::welcome`] — at once, or once its dialect is known ([`super::dialect::speaker::Speaker`]).
     pub fn join(&mut self, id: ClientId, fd: i32, peer: SocketAddr) {
         self.members.insert(
             id,

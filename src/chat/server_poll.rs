@@ -16,7 +16,8 @@
 //! block returns EAGAIN, and EOF closes the connection. A client that does not read sees its
 //! buffer bounded ([`outbox`]) and is dropped.
 
-use super::dialect::{self, Choice, Speaker, Wire};
+use super::dialect::speaker::Speaker;
+use super::dialect::{self, Choice, Wire};
 use super::outbox::{self, Backlog};
 use super::pacing::{Next, Paced};
 use super::room::{ClientId, Effect, Leave, Room};

@@ -20,7 +20,8 @@
 //! Most clients read as fast as they are written to and never need a writer thread, so 10,000
 //! clients are about 10,000 threads, not 20,000.
 
-use super::dialect::{self, Choice, Dialect, Speaker, Wire};
+use super::dialect::speaker::Speaker;
+use super::dialect::{self, Choice, Dialect, Wire};
 use super::outbox::{self, Backlog};
 use super::pacing::{Next, Paced};
 use super::room::{ClientId, Effect, Leave, Room};

@@ -5,7 +5,8 @@ use crate::chat::dialect::{Choice, Dialect};
 use crate::chat::server::Model;
 use crate::lesson::format::Lang;
 use crate::netcat;
-use crate::render::output::{Afterwards, TraceTo};
+use crate::render::output::TraceTo;
+use crate::render::picture::Pictures;
 use crate::render::ColorChoice;
 use crate::tcp_state::TcpState;
 pub use crate::trace::wire::Show as WireShow;
@@ -158,21 +159,21 @@ pub struct ShownArgs {
 
 impl ShownArgs {
     /// Where the trace goes, and the pictures made when the run is over.
-    pub fn to(self, observe: Option<Duration>) -> (TraceTo, Afterwards) {
+    pub fn to(self, observe: Option<Duration>) -> (TraceTo, Pictures) {
         let to = TraceTo {
             on: true,
             json: self.json,
             file: self.trace_file,
             step: self.step,
             observe,
-            svg: self.svg,
-            html: self.html,
         };
         (
             to,
-            Afterwards {
+            Pictures {
                 diagram: self.diagram,
                 mermaid: self.mermaid,
+                svg: self.svg,
+                html: self.html,
             },
         )
     }
@@ -244,6 +245,14 @@ pub struct NetArgs {
     pub all_fds: bool,
     #[command(flatten)]
     pub shown: ShownArgs,
+    /// Which segments on the link the trace shows: summary (SYN, FIN, RST, data, the ACKs of a
+    /// SYN or FIN, anything Wireshark would flag), all (every ACK too), or off.
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = WireShow::Summary)]
+    pub wire: WireShow,
+    /// Write every packet on the link to FILE as pcapng (tcpdump -r, Wireshark), the dropped
+    /// ones too, each with a comment that says why.
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -268,9 +277,14 @@ pub enum NetCmd {
         /// Write the wire to this file instead of stderr.
         #[arg(long, value_name = "FILE")]
         trace_file: Option<PathBuf>,
-        /// `off`: move and count the packets without showing them (the link at full speed).
-        #[arg(long, value_name = "WHICH", default_value = "all", value_parser = ["off", "all"])]
-        wire: String,
+        /// Which segments are shown: all, summary (no ACKs of data), or off (the packets only
+        /// moved and counted: the link at full speed).
+        #[arg(long, value_enum, value_name = "WHICH", default_value_t = WireShow::All)]
+        wire: WireShow,
+        /// Write every packet on the link to FILE as pcapng (tcpdump -r, Wireshark), the
+        /// dropped ones too, each with a comment that says why.
+        #[arg(long, value_name = "FILE")]
+        pcap: Option<PathBuf>,
     },
     /// Run a command on a host of the network that is up, as nsenter would.
     #[command(
@@ -550,19 +564,24 @@ fn parse_state(s: &str) -> Result<TcpState, String> {
 }
 
 impl TraceArgs {
-    /// Where the trace goes, for [`crate::render::output::tracer`].
-    pub fn to(&self) -> TraceTo {
+    /// Where the trace goes, and the pictures made when the run is over, for
+    /// [`crate::render::output::tracer`].
+    pub fn to(&self) -> (TraceTo, Pictures) {
         let observe =
             (self.observe_ms > 0).then(|| std::time::Duration::from_millis(self.observe_ms));
-        TraceTo {
+        let to = TraceTo {
             on: self.trace,
             json: self.json,
             file: self.trace_file.clone(),
             step: self.step,
             observe,
+        };
+        let pictures = Pictures {
             svg: self.svg.clone(),
             html: self.html.clone(),
-        }
+            ..Pictures::default()
+        };
+        (to, pictures)
     }
 }
 

@@ -45,8 +45,6 @@ pub fn main() -> i32 {
         Command::Lesson(a) => return lesson_cmd(a, color),
         command => dispatch(command, color),
     };
-    // A picture of the run is written when its tracer is dropped, maybe on another thread.
-    crate::render::page::wait_written(Duration::from_secs(5));
     match result {
         Ok(()) => 0,
         Err(e) => {
@@ -97,31 +95,21 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
             )
         }
         Command::Listen(a) => {
-            let tracer = output::tracer(&a.trace.to(), color, &[], false)?;
+            let run = traced(&a.trace, color, &[], false)?;
             let announce = |bound| eprintln!("lab listen: listening on {bound}");
-            netcat::listen(a.addr, a.keep, tracer, announce)
-                .map_err(|e| explain::startup(e, &a.addr.to_string()))
+            let done = netcat::listen(a.addr, a.keep, run.tracer(), announce)
+                .map_err(|e| explain::startup(e, &a.addr.to_string()));
+            finished(done, run)
         }
         Command::Connect(a) => {
-            let tracer = output::tracer(&a.trace.to(), color, &[], false)?;
+            let run = traced(&a.trace, color, &[], false)?;
             let target = format!("{}:{}", a.host, a.port);
-            netcat::connect(&a.host, a.port, tracer).map_err(|e| explain::startup(e, &target))
+            let done = netcat::connect(&a.host, a.port, run.tracer())
+                .map_err(|e| explain::startup(e, &target));
+            finished(done, run)
         }
         Command::Server(a) => server_cmd(a, color),
-        Command::Client(a) => {
-            let tracer = output::tracer(&a.trace.to(), color, &[], false)?;
-            let target = format!("{}:{}", a.host, a.port);
-            let (host, port, name, dialect) = (a.host, a.port, a.name, a.dialect);
-            let opts = chat::client::Options {
-                host,
-                port,
-                name,
-                dialect,
-                tracer,
-                color: color.stdout(),
-            };
-            chat::client::run(opts).map_err(|e| explain::startup(e, &target))
-        }
+        Command::Client(a) => client_cmd(a, color),
         Command::Load(a) => load_cmd(a),
         Command::Trace(a) => trace_cmd(a, color),
         Command::Net(a) => net_cmd(a, color),
@@ -140,9 +128,44 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
     }
 }
 
+/// The run a command of lab's own traces as its flags say (see [`output::tracer`]).
+fn traced(
+    trace: &args::TraceArgs,
+    color: ColorChoice,
+    step_on: &'static [crate::trace::Syscall],
+    buffered: bool,
+) -> io::Result<output::Run> {
+    let (to, pictures) = trace.to();
+    output::tracer(&to, &pictures, color, step_on, buffered)
+}
+
+/// A run of lab's own is over, well or not: its pictures are drawn, then its outcome told.
+fn finished(done: io::Result<()>, run: output::Run) -> io::Result<()> {
+    let drawn = run.finish();
+    done.and(drawn)
+}
+
+/// `lab client`: a chat client, traced if asked.
+fn client_cmd(a: args::ClientArgs, color: ColorChoice) -> io::Result<()> {
+    let run = traced(&a.trace, color, &[], false)?;
+    let target = format!("{}:{}", a.host, a.port);
+    let (host, port, name, dialect) = (a.host, a.port, a.name, a.dialect);
+    let opts = chat::client::Options {
+        host,
+        port,
+        name,
+        dialect,
+        tracer: run.tracer(),
+        color: color.stdout(),
+    };
+    let done = chat::client::run(opts).map_err(|e| explain::startup(e, &target));
+    finished(done, run)
+}
+
 /// `lab server`: the tracer (never waiting on one connection), the seed, and the server.
 fn server_cmd(a: args::ServerArgs, color: ColorChoice) -> io::Result<()> {
-    let tracer = output::tracer(&a.trace.to(), color, SERVER_STEPS, true)?;
+    let run = traced(&a.trace, color, SERVER_STEPS, true)?;
+    let tracer = run.tracer();
     // A server must never wait on one connection: states are read right after each call, and
     // a later change shows as the next call's "before".
     if let Some(t) = &tracer {
@@ -152,14 +175,15 @@ fn server_cmd(a: args::ServerArgs, color: ColorChoice) -> io::Result<()> {
     // A name (localhost) is resolved as lab client and lab connect resolve theirs.
     let addr = resolve(&a.host, a.port)?;
     let (model, max_clients, dialect) = (a.model, a.max_clients, a.dialect);
-    server::serve(&server::Config {
+    let done = server::serve(&server::Config {
         addr,
         model,
         max_clients,
         seed,
         dialect,
         tracer,
-    })
+    });
+    finished(done, run)
 }
 
 /// `lab trace` decodes x86_64 Linux system calls (their numbers and registers) only.
@@ -214,7 +238,6 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
     let code = output::traced_run(&to, color, &view, wire, |tracer| {
         crate::ptrace::run(target, tracer, opts, &signals)
     })?;
-    crate::render::page::wait_written(Duration::from_secs(5));
     std::process::exit(code)
 }
 
@@ -248,10 +271,17 @@ fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
         .map_err(|e| io::Error::other(crate::i18n::f(crate::i18n::M::NetNoUserns, &[&e])))?;
     let signals = crate::ptrace::block_signals()?;
     let (to, view) = a.shown.to(Some(Duration::from_millis(5)));
+    let out = run::WireOut {
+        show: a.wire,
+        pcap: a
+            .pcap
+            .as_deref()
+            .map(crate::trace::wire::open_pcap)
+            .transpose()?,
+    };
     let code = output::traced_run(&to, color, &view, None, |tracer| {
-        run::run(&opts, tracer, &signals)
+        run::run(&opts, tracer, &signals, out)
     })?;
-    crate::render::page::wait_written(Duration::from_secs(5));
     std::process::exit(code)
 }
 
@@ -268,6 +298,7 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
             json,
             trace_file,
             wire,
+            pcap,
         } => {
             crate::net::spec::parse(&link, &crate::net::host::DEFAULT_NAMES)
                 .map_err(io::Error::other)?;
@@ -288,16 +319,17 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
                 file: trace_file,
                 step: false,
                 observe: None,
-                svg: None,
-                html: None,
             };
-            let view = output::Afterwards {
-                diagram: false,
-                mermaid: None,
+            let out = crate::net::run::WireOut {
+                show: wire,
+                pcap: pcap
+                    .as_deref()
+                    .map(crate::trace::wire::open_pcap)
+                    .transpose()?,
             };
-            let shown = wire != "off";
+            let view = crate::render::picture::Pictures::default();
             output::traced_run(&to, color, &view, None, |tracer| {
-                up::up(&link, seed, mtu, shown, tracer, &stop).map(|()| 0)
+                up::up(&link, seed, mtu, out, tracer, &stop).map(|()| 0)
             })?;
             Ok(())
         }
@@ -408,7 +440,12 @@ fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
             wire,
             pcap,
         } => found(&name).map_or(1, |l| {
-            let pictures = (svg.as_deref(), html.as_deref());
+            let pictures = crate::render::picture::Pictures {
+                diagram,
+                mermaid,
+                svg,
+                html,
+            };
             let pcap = match pcap
                 .as_deref()
                 .map(crate::trace::wire::open_pcap)
@@ -431,8 +468,6 @@ fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
                 commands::RunView {
                     step,
                     json,
-                    diagram,
-                    mermaid: mermaid.as_deref(),
                     pictures,
                     wire,
                     pcap,

@@ -5,11 +5,11 @@ use super::runner::{self, BeforeStep, Options};
 use super::{Library, Origin};
 use crate::i18n::{self, M};
 use crate::render::human::{paint, Style};
-use crate::render::{diagram, output, step, ColorChoice};
+use crate::render::picture::Pictures;
+use crate::render::{output, step, ColorChoice};
 use crate::trace::wire::{Pcap, Show};
 use crate::trace::{Discard, Sink};
 use std::io::{self, IsTerminal};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -190,13 +190,11 @@ fn text_lines(
 }
 
 /// What `lesson run` shows besides the trace.
-pub struct RunView<'a> {
+pub struct RunView {
     pub step: bool,
     pub json: bool,
-    pub diagram: bool,
-    pub mermaid: Option<&'a Path>,
-    /// The SVG and the HTML page to draw the run into.
-    pub pictures: (Option<&'a Path>, Option<&'a Path>),
+    /// The diagram, Mermaid, SVG and HTML page to draw the run into.
+    pub pictures: Pictures,
     /// Which segments the trace shows, and the pcapng file every packet goes to.
     pub wire: Show,
     pub pcap: Option<Pcap>,
@@ -212,20 +210,7 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
         false,
         screen,
     );
-    let before_step: Option<BeforeStep> = if view.step {
-        Some(Box::new(|line: usize, src: &str| {
-            match step::pause(&format!("line {line}"), src) {
-                step::Answer::Go => true,
-                step::Answer::Quit => false,
-                step::Answer::Interrupt => {
-                    step::interrupt();
-                    false
-                }
-            }
-        }))
-    } else {
-        None
-    };
+    let before_step = view.step.then(pause_before_step);
     let report = runner::run(
         l,
         sink,
@@ -237,26 +222,32 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
             pcap: view.pcap,
         },
     );
-    if view.diagram {
-        println!("\n{}", diagram::terminal(&report.events, &report.columns));
-    }
-    if let Some(path) = view.mermaid {
-        if let Err(e) = std::fs::write(path, diagram::mermaid(&report.events, &report.columns)) {
-            eprintln!("lab: cannot write {}: {e}", path.display());
-            return 1;
-        }
-    }
     let title = format!("lesson {}: {}", l.name, l.title.get(lang));
-    if let Err(e) = crate::render::page::write(
-        view.pictures.0,
-        view.pictures.1,
-        &title,
-        &report.events,
-        &report.columns,
-    ) {
-        eprintln!("lab: cannot write the picture of the run: {e}");
+    let (events, columns) = (&report.events, &report.columns);
+    if let Err(e) = view.pictures.draw(&title, events, events.len(), columns) {
+        eprintln!("lab: {e}");
         return 1;
     }
+    tell_outcome(l, &report)
+}
+
+/// `--step`: the pause before each step of the lesson; whether to go on.
+fn pause_before_step() -> BeforeStep {
+    Box::new(
+        |line: usize, src: &str| match step::pause(&format!("line {line}"), src) {
+            step::Answer::Go => true,
+            step::Answer::Quit => false,
+            step::Answer::Interrupt => {
+                step::interrupt();
+                false
+            }
+        },
+    )
+}
+
+/// Says how the run went, on stderr (the trace is on stdout): the expectations not met, and
+/// the counts. Returns the exit code (1 if an expectation failed).
+fn tell_outcome(l: &Lesson, report: &runner::Report) -> i32 {
     if let Some(why) = &report.not_run {
         eprintln!("lab: {why}");
         return 1;

@@ -12,7 +12,7 @@ use super::wire::WireExpect;
 use crate::i18n::{f, t, M};
 use crate::kernel::check::{wait_until, Verdict};
 use crate::kernel::table;
-use crate::net::lesson::LessonNet;
+use crate::net::lesson::{LessonNet, WireOut};
 use crate::tcp_state::TcpState;
 use crate::trace::event::LESSON_ACTOR;
 use crate::trace::{Arg, Collector, Detail, Event, Kind, Sink, Tee, TracedSocket, Tracer};
@@ -96,12 +96,13 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: Options) -> Report {
     if opts.live {
         tracer.observe_live(crate::trace::observer::INTERVAL);
     }
-    let net = match network(lesson, &tracer) {
-        Ok(net) => net,
+    let wire_off = opts.wire == crate::trace::wire::Show::Off;
+    let (net, pcap) = match network(lesson, &tracer, opts.wire, opts.pcap) {
+        Ok(started) => started,
         Err(why) => return not_run(tracer, collector, why),
     };
     if net.is_none() && crate::netns::own() {
-        if let Err(e) = tracer.capture_wire(opts.wire, opts.pcap) {
+        if let Err(e) = tracer.capture_wire(opts.wire, pcap) {
             tracer.note("wire", &e.to_string());
         }
     }
@@ -114,7 +115,7 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: Options) -> Report {
         outcomes: Vec::new(),
         columns: Vec::new(),
         wire: WireCursor::default(),
-        wire_off: opts.wire == crate::trace::wire::Show::Off,
+        wire_off,
         net,
     };
     let stopped_at = r.steps(opts.lang, opts.before_step.as_ref());
@@ -129,12 +130,27 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: Options) -> Report {
     }
 }
 
-/// The lesson's hosts and link, if it has them; why they cannot be made, if so.
-fn network(lesson: &Lesson, tracer: &Arc<Tracer>) -> Result<Option<LessonNet>, String> {
+/// The lesson's hosts and link, if it has them, every packet on the link to the trace and to
+/// `pcap`; why they cannot be made, if so. The pcap file back if the lesson has no hosts (the
+/// capture on `lo` writes it then).
+fn network(
+    lesson: &Lesson,
+    tracer: &Arc<Tracer>,
+    show: crate::trace::wire::Show,
+    pcap: Option<crate::trace::wire::Pcap>,
+) -> Result<(Option<LessonNet>, Option<crate::trace::wire::Pcap>), String> {
+    use crate::trace::wire::Show;
     let Some(n) = &lesson.network else {
-        return Ok(None);
+        return Ok((None, pcap));
     };
-    let net = LessonNet::start(&n.hosts, &n.link, n.seed, n.mtu, tracer);
+    // On the link every segment is shown (a `wire` step may expect an ACK of data), or none.
+    let show = if show == Show::Off {
+        Show::Off
+    } else {
+        Show::All
+    };
+    let out = WireOut { show, pcap };
+    let net = LessonNet::start((&n.hosts, &n.link), n.seed, n.mtu, tracer, out);
     let net = net.and_then(|net| {
         let hosts: Vec<String> = n
             .hosts
@@ -157,7 +173,7 @@ fn network(lesson: &Lesson, tracer: &Arc<Tracer>) -> Result<Option<LessonNet>, S
         }
         Ok(net)
     });
-    net.map(Some).map_err(|e| {
+    net.map(|net| (Some(net), None)).map_err(|e| {
         let why = match crate::netns::current() {
             crate::netns::Network::Refused(why) => why.clone(),
             _ => e,

@@ -5,7 +5,7 @@
 
 use super::options::Options;
 use super::report::{Histogram, Report};
-use crate::chat::dialect::{self, client as speak, Dialect};
+use crate::chat::dialect::{self, Dialect};
 use crate::chat::framing::{Frame, LineReader};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use std::io::{self, Read, Write};
@@ -30,12 +30,6 @@ struct Client {
     got: u64,
     /// When it last sent a message (a seed's client waits a pause before the next).
     last_sent: Option<Instant>,
-}
-
-/// Whether a client of this dialect is sent its own lines back (lab marks them `(you)`, seed
-/// 000 echoes them; the other seeds' clients show their own lines themselves).
-fn echoes(d: Dialect) -> bool {
-    matches!(d, Dialect::Line | Dialect::Poli)
 }
 
 /// The load generator's state: every client on one epoll set, and what was measured.
@@ -115,7 +109,7 @@ impl Driver<'_> {
                         .unwrap_or(Dialect::Line);
                     let name = format!("u{i}");
                     // Poli, chatbid and stardew clients say their name first, right away.
-                    let hello = speak::hello(dialect, &name);
+                    let hello = dialect.speech().hello(&name);
                     if let Some(h) = &hello {
                         s.write_all(h)?;
                     }
@@ -174,11 +168,12 @@ impl Driver<'_> {
                     // The seeds' handshakes: el4005's nickname, stardew's hand and "si". Where
                     // the seed's client compares a whole recv() (and would hang on two
                     // messages glued), lab's load generator looks at each message in it.
-                    for part in speak::split_glued(c.dialect, &l) {
-                        if let Some(reply) = speak::answer(c.dialect, part, &c.name, "1") {
+                    let speech = c.dialect.speech();
+                    for part in speech.split_glued(&l) {
+                        if let Some(reply) = speech.answer(part, &c.name, "1") {
                             write_blocking(&mut c.stream, &reply)?;
                         }
-                        c.registered |= speak::joined(c.dialect, part, &c.name);
+                        c.registered |= speech.joined(part, &c.name);
                     }
                     let welcomed = c.registered;
                     if welcomed {
@@ -226,9 +221,12 @@ impl Driver<'_> {
         r.expected = (0..self.opts.messages)
             .map(|m| {
                 readers.len()
-                    - usize::from(!echoes(
-                        self.clients[senders[m % senders.len().max(1)]].dialect,
-                    ))
+                    - usize::from(
+                        !self.clients[senders[m % senders.len().max(1)]]
+                            .dialect
+                            .speech()
+                            .echoes_own_line(),
+                    )
             })
             .sum::<usize>() as u64;
         let mut hist = Histogram::new();
@@ -255,7 +253,7 @@ impl Driver<'_> {
                 c.last_sent = Some(Instant::now());
                 // A full socket buffer here would only mean the server is not reading: retry.
                 let text = message(sent, &clock, self.opts.size);
-                for m in speak::typed(c.dialect, text.trim_end()) {
+                for m in c.dialect.speech().typed(text.trim_end()) {
                     write_blocking(&mut c.stream, &m)?;
                 }
                 sent += 1;
@@ -312,11 +310,7 @@ fn read_lines(c: &mut Client, buf: &mut [u8], lines: &mut Vec<String>) -> io::Re
     let mut frames = Vec::new();
     // Seed 001's and 004's messages have no newline: each recv() is one (the server paces them).
     // Nor do el4005's greeting and its "no".
-    let per_recv = match c.dialect {
-        Dialect::Stardew | Dialect::Chatbid => true,
-        Dialect::El4005 => !c.registered,
-        Dialect::Line | Dialect::Poli => false,
-    };
+    let per_recv = c.dialect.speech().one_message_per_recv(c.registered);
     loop {
         match c.stream.read(buf) {
             Ok(0) => break,

@@ -10,6 +10,7 @@
 use super::host::Host;
 use super::link::Link;
 use super::relay::{self, Counts, Outcome};
+pub use super::run::WireOut;
 use super::run::{host_tables, make_hosts, Wire};
 use super::spec;
 use crate::trace::Tracer;
@@ -46,13 +47,14 @@ pub struct LessonNet {
 
 impl LessonNet {
     /// Makes the hosts (named in order: 10.0.0.1, 10.0.0.2 …) with devices of `mtu`, gives the
-    /// tracer their tables, and starts the relay with `rules`. The error says why, in words.
+    /// tracer their tables, and starts the relay with `rules`, its packets going to `out`.
+    /// The error says why, in words.
     pub fn start(
-        names: &[String],
-        rules: &str,
+        (names, rules): (&[String], &str),
         seed: u64,
         mtu: u32,
         tracer: &Arc<Tracer>,
+        out: WireOut,
     ) -> Result<LessonNet, String> {
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let clauses = spec::parse(rules, &refs)
@@ -77,7 +79,7 @@ impl LessonNet {
         );
         let relay = std::thread::Builder::new()
             .name("lab-link".into())
-            .spawn(move || relay_traced(&h, &l, &s, &t, &m))
+            .spawn(move || relay_traced(&h, (&l, &s), &t, &m, out))
             .map_err(|e| e.to_string())?;
         settle_calls(tracer, hosts.clone(), moving, stop.clone());
         Ok(LessonNet {
@@ -150,13 +152,13 @@ impl LessonNet {
 /// the moment the link took them and the moment they arrived or were dropped.
 fn relay_traced(
     hosts: &[Host],
-    link: &Mutex<Link>,
-    stop: &AtomicBool,
+    (link, stop): (&Mutex<Link>, &AtomicBool),
     tracer: &Tracer,
     moving: &Moving,
+    out: WireOut,
 ) -> Counts {
-    let mut wire = Wire::default();
-    relay::run(hosts, link, Instant::now(), stop, |p| {
+    let mut wire = Wire::new(out);
+    let counts = relay::run(hosts, link, Instant::now(), stop, |p| {
         {
             let mut m = moving.lock().unwrap_or_else(|e| e.into_inner());
             match p.outcome {
@@ -166,7 +168,9 @@ fn relay_traced(
             };
         }
         wire.seen(hosts, tracer, p)
-    })
+    });
+    wire.flush();
+    counts
 }
 
 /// Before a call of the lesson takes its place in the trace, the link settles: every packet

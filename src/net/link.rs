@@ -217,58 +217,24 @@ impl Link {
         let id = self.offered;
         let shape = Shape::of(&packet);
         let mut rng = self.draws(from, to, shape);
-        // The rules of this way, read in place (no copy per packet: this runs for every one).
-        let clauses = &self.clauses;
-        let rules = || {
-            clauses
-                .iter()
-                .filter(move |c| c.way.holds(from, to))
-                .map(|c| &c.rule)
-        };
+        let full = self.due.len() >= MAX_IN_FLIGHT;
         let way = self.ways.entry((from, to)).or_default();
-        count(way, shape);
-        if let Some(why) = rules().find_map(|r| dropped(r, way, shape, &mut rng)) {
-            return Fate::Dropped(why);
-        }
-        if self.due.len() >= MAX_IN_FLIGHT {
-            return Fate::Dropped(Why::QueueFull);
-        }
-        let mut at = now;
-        for rule in rules() {
-            at = match later(rule, way, shape, at, &mut rng) {
-                Some(at) => at,
-                None => return Fate::Dropped(Why::QueueFull),
-            };
-        }
-        // Jitter may draw a shorter delay than the packet before: keep the way in order
-        // (reordering is its own rule).
-        at = at.max(way.last_due);
-        way.last_due = at;
-        let copies = 1 + u8::from(rules().any(|r| duplicated(r, &mut rng)));
-        let hold = shape.data > 0 && way.held.is_none() && rules().any(|r| holds(r, &mut rng));
-        if hold {
-            let behind = rules().find_map(behind).unwrap_or(1);
-            way.held = Some(Held {
-                packet,
-                sent: now,
-                id,
-                behind,
-                deadline: at + REORDER_WAIT,
-            });
-            return Fate::Held;
-        }
-        if copies == 2 {
-            self.push(Due {
-                at,
-                order: 0,
-                from,
-                to,
-                sent: now,
-                id,
-                packet: packet.clone(),
-            });
-        }
-        self.push(Due {
+        let (at, copies) = match decide(&self.clauses, way, (from, to, shape), now, full, &mut rng)
+        {
+            Decision::Dropped(why) => return Fate::Dropped(why),
+            Decision::Held { at, behind } => {
+                way.held = Some(Held {
+                    packet,
+                    sent: now,
+                    id,
+                    behind,
+                    deadline: at + REORDER_WAIT,
+                });
+                return Fate::Held;
+            }
+            Decision::Due { at, copies } => (at, copies),
+        };
+        let due = |packet| Due {
             at,
             order: 0,
             from,
@@ -276,7 +242,11 @@ impl Link {
             sent: now,
             id,
             packet,
-        });
+        };
+        if copies == 2 {
+            self.push(due(packet.clone()));
+        }
+        self.push(due(packet));
         self.let_pass(from, to, at);
         Fate::Due { at, copies }
     }
@@ -396,6 +366,66 @@ impl Link {
     pub fn in_flight(&self) -> usize {
         self.due.len() + self.ways.values().filter(|w| w.held.is_some()).count()
     }
+}
+
+/// What the rules of a way decide for a packet.
+enum Decision {
+    Dropped(Why),
+    /// Held back, to be let go `behind` packets later (reordering); due at `at` otherwise.
+    Held {
+        at: Duration,
+        behind: u32,
+    },
+    /// Due at `at`, in one copy or two.
+    Due {
+        at: Duration,
+        copies: u8,
+    },
+}
+
+/// The rules of the way `from` → `to` (those of `clauses` that hold for it), applied to a
+/// packet of `shape` sent at `now`, in order: each rule that drops; a full queue (`full`); each
+/// that delays; then duplication and reordering. The draws from `rng` come in that order, so a
+/// seed gives the same fates run after run.
+fn decide(
+    clauses: &[Clause],
+    way: &mut WayState,
+    (from, to, shape): (usize, usize, Shape),
+    now: Duration,
+    full: bool,
+    rng: &mut ChaCha8Rng,
+) -> Decision {
+    // The rules of this way, read in place (no copy per packet: this runs for every one).
+    let rules = || {
+        clauses
+            .iter()
+            .filter(move |c| c.way.holds(from, to))
+            .map(|c| &c.rule)
+    };
+    count(way, shape);
+    if let Some(why) = rules().find_map(|r| dropped(r, way, shape, rng)) {
+        return Decision::Dropped(why);
+    }
+    if full {
+        return Decision::Dropped(Why::QueueFull);
+    }
+    let mut at = now;
+    for rule in rules() {
+        at = match later(rule, way, shape, at, rng) {
+            Some(at) => at,
+            None => return Decision::Dropped(Why::QueueFull),
+        };
+    }
+    // Jitter may draw a shorter delay than the packet before: keep the way in order
+    // (reordering is its own rule).
+    at = at.max(way.last_due);
+    way.last_due = at;
+    let copies = 1 + u8::from(rules().any(|r| duplicated(r, rng)));
+    if shape.data > 0 && way.held.is_none() && rules().any(|r| holds(r, rng)) {
+        let behind = rules().find_map(behind).unwrap_or(1);
+        return Decision::Held { at, behind };
+    }
+    Decision::Due { at, copies }
 }
 
 /// Counts the segment's kinds on its way, for `drop KIND N`.

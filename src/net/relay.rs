@@ -136,53 +136,59 @@ fn read_from(
             continue;
         };
         let sent = start.elapsed();
-        let mut l = link.lock().unwrap_or_else(|e| e.into_inner());
-        // A link with no rules and nothing on its way is a plain wire: the packet goes straight
-        // through, without a copy or a place in the link's queue.
-        if l.is_perfect() {
-            let id = l.pass();
-            drop(l);
-            seen(Passage {
-                id,
-                from,
-                to,
-                sent,
-                outcome: Outcome::Sent,
-                packet,
-            });
-            deliver(
-                hosts,
-                Delivered {
-                    from,
-                    to,
-                    sent,
-                    id,
-                    packet,
-                },
-                start,
-                counts,
-                seen,
-            );
-            continue;
-        }
-        let (fate, id) = (l.offer(from, to, sent, packet.to_vec()), l.offered());
+        pass_on(hosts, (from, to, sent, packet), (link, start), counts, seen);
+    }
+}
+
+/// Hands one packet, sent by host `from` to host `to` at `sent`, to the link, then delivers
+/// what is due.
+fn pass_on(
+    hosts: &[Host],
+    (from, to, sent, packet): (usize, usize, Duration, &[u8]),
+    (link, start): (&Mutex<Link>, Instant),
+    counts: &mut Counts,
+    seen: &mut impl FnMut(Passage<'_>),
+) {
+    let mut l = link.lock().unwrap_or_else(|e| e.into_inner());
+    // A link with no rules and nothing on its way is a plain wire: the packet goes straight
+    // through, without a copy or a place in the link's queue.
+    if l.is_perfect() {
+        let id = l.pass();
         drop(l);
-        let outcome = match fate {
-            Fate::Dropped(why) => Outcome::Dropped(why),
-            Fate::Due { .. } | Fate::Held => Outcome::Sent,
-        };
-        counts.dropped += u64::from(matches!(outcome, Outcome::Dropped(_)));
         seen(Passage {
             id,
             from,
             to,
             sent,
-            outcome,
+            outcome: Outcome::Sent,
             packet,
         });
-        // A packet due now goes now, before the next is read: arrivals stay in send order.
-        deliver_due(hosts, link, start, counts, seen);
+        let delivered = Delivered {
+            from,
+            to,
+            sent,
+            id,
+            packet,
+        };
+        return deliver(hosts, delivered, start, counts, seen);
     }
+    let (fate, id) = (l.offer(from, to, sent, packet.to_vec()), l.offered());
+    drop(l);
+    let outcome = match fate {
+        Fate::Dropped(why) => Outcome::Dropped(why),
+        Fate::Due { .. } | Fate::Held => Outcome::Sent,
+    };
+    counts.dropped += u64::from(matches!(outcome, Outcome::Dropped(_)));
+    seen(Passage {
+        id,
+        from,
+        to,
+        sent,
+        outcome,
+        packet,
+    });
+    // A packet due now goes now, before the next is read: arrivals stay in send order.
+    deliver_due(hosts, link, start, counts, seen);
 }
 
 /// Writes every packet the link says is due.

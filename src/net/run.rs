@@ -13,6 +13,7 @@ use super::spec::{self, Spec};
 use crate::i18n::{f, M};
 use crate::kernel::table::{HostTable, KernelTable};
 use crate::ptrace::{OnHost, Target};
+use crate::trace::wire::{Pcap, Show};
 use crate::trace::{Event, Ticket, Tracer};
 use crate::wire::{segment, Segment, Streams};
 use nix::sys::signalfd::SignalFd;
@@ -21,7 +22,7 @@ use std::ffi::OsString;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What `lab net` was asked to run.
 #[derive(Debug, Clone)]
@@ -72,7 +73,12 @@ pub fn check_link(opts: &Options) -> Result<Spec, String> {
 
 /// Makes the hosts, runs every program on its host until all have ended, and says what the
 /// link did. Returns the first program's exit status.
-pub fn run(opts: &Options, tracer: &Tracer, signals: &SignalFd) -> Result<i32, String> {
+pub fn run(
+    opts: &Options,
+    tracer: &Tracer,
+    signals: &SignalFd,
+    out: WireOut,
+) -> Result<i32, String> {
     let spec = check_link(opts)?;
     let names = host_names(&opts.on)?;
     let hosts = make_hosts(&names, opts.mtu)?;
@@ -95,7 +101,7 @@ pub fn run(opts: &Options, tracer: &Tracer, signals: &SignalFd) -> Result<i32, S
     let link = Mutex::new(Link::new(spec.clauses, opts.seed));
     let stop = AtomicBool::new(false);
     let (code, counts) = std::thread::scope(|s| {
-        let relay = s.spawn(|| watch_link(&hosts, &link, &stop, tracer, true));
+        let relay = s.spawn(|| watch_link(&hosts, &link, &stop, tracer, out));
         let code = crate::ptrace::run(Target::OnHosts(programs), tracer, opts.traced, signals);
         stop.store(true, Ordering::Relaxed);
         (code, relay.join().unwrap_or_default())
@@ -169,26 +175,60 @@ fn programs(opts: &Options, names: &[String], hosts: &[Host]) -> Result<Vec<OnHo
         .collect()
 }
 
-/// The relay, each packet it moves becoming a segment event in the trace.
-/// With `shown` false (`--wire off`) the packets are moved and counted, never made events.
+/// Where the link's packets go besides the link: the trace (`--wire`) and a pcapng file
+/// (`--pcap`).
+#[derive(Default)]
+pub struct WireOut {
+    /// Which segments the trace shows.
+    pub show: Show,
+    /// Every packet, as it arrives or is dropped, with the dropped ones marked.
+    pub pcap: Option<Pcap>,
+}
+
+impl WireOut {
+    /// Nothing but the trace, showing every segment or none (`lab net up --wire off|all`).
+    pub fn shown(shown: bool) -> WireOut {
+        WireOut {
+            show: if shown { Show::All } else { Show::Off },
+            pcap: None,
+        }
+    }
+}
+
+/// The relay, each packet it moves becoming a segment event in the trace and a packet in the
+/// pcap file. With `--wire off` and no file the packets are only moved and counted.
 pub(super) fn watch_link(
     hosts: &[Host],
     link: &Mutex<Link>,
     stop: &AtomicBool,
     tracer: &Tracer,
-    shown: bool,
+    out: WireOut,
 ) -> Counts {
-    let mut wire = Wire::default();
-    relay::run(hosts, link, Instant::now(), stop, |p| {
-        if shown {
+    let watched = out.show != Show::Off || out.pcap.is_some();
+    let mut wire = Wire::new(out);
+    let counts = relay::run(hosts, link, Instant::now(), stop, |p| {
+        if watched {
             wire.seen(hosts, tracer, p)
         }
-    })
+    });
+    wire.flush();
+    counts
+}
+
+/// The wall clock now, as pcap files keep time.
+fn since_epoch() -> Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
 }
 
 /// The segments on their way: judged when sent, shown when they arrive (or are dropped).
 #[derive(Default)]
 pub(super) struct Wire {
+    out: WireOut,
+    /// The wall clock when the link started: a packet's time in the pcap file is this plus
+    /// its time on the link.
+    epoch: Duration,
     /// Every connection's history, for Wireshark's words — in the order segments are *sent*,
     /// as a capture beside the sender would see them.
     streams: Streams,
@@ -203,8 +243,28 @@ pub(super) struct Wire {
 }
 
 impl Wire {
+    /// The link's packets going to `out`, from now on.
+    pub(super) fn new(out: WireOut) -> Wire {
+        Wire {
+            out,
+            epoch: since_epoch(),
+            ..Wire::default()
+        }
+    }
+
+    /// The pcap file's last packets written out, if there is one.
+    pub(super) fn flush(&mut self) {
+        if let Some(pcap) = &mut self.out.pcap {
+            let _ = pcap.flush();
+        }
+    }
+
     /// One packet, as the trace shows it: a segment sent by its host, captured by the link.
     pub(super) fn seen(&mut self, hosts: &[Host], tracer: &Tracer, p: Passage<'_>) {
+        self.record(&p);
+        if self.out.show == Show::Off {
+            return;
+        }
         let actor = &hosts[p.from].name;
         let segment = match p.outcome {
             Outcome::Arriving => {
@@ -243,6 +303,7 @@ impl Wire {
             .take()
             .filter(|(id, _)| *id == p.id)
             .map(|(_, t)| t);
+        let segment = segment.filter(|seg| self.out.show.shows(seg));
         match (segment, place) {
             (Some(seg), Some(t)) => tracer.emit_at(t, vec![Event::segment(actor, seg)], None),
             (Some(seg), None) => tracer.emit(Event::segment(actor, seg)),
@@ -250,6 +311,22 @@ impl Wire {
             (None, Some(t)) => tracer.cancel(t),
             (None, None) => {}
         }
+    }
+
+    /// A packet into the pcap file where the trace would show it: when it arrives, or when it
+    /// is dropped — then with a comment that says so (see docs/network.md, "--pcap").
+    fn record(&mut self, p: &Passage<'_>) {
+        let Some(pcap) = &mut self.out.pcap else {
+            return;
+        };
+        let (at, comment) = match p.outcome {
+            Outcome::Arrived(at) => (at, None),
+            Outcome::Dropped(why) => (p.sent, Some(why)),
+            Outcome::Sent | Outcome::Arriving => return,
+        };
+        let comment = comment.map(|why| format!("dropped by lab's link: {}", why.words()));
+        let at = self.epoch + at;
+        let _ = pcap.packet_with_comment(p.packet, p.packet.len(), at, comment.as_deref());
     }
 
     /// The segment a packet holds, judged against its connection's history.

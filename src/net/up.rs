@@ -4,7 +4,7 @@
 
 use super::host::DEFAULT_NAMES;
 use super::link::Link;
-use super::run::{host_tables, make_hosts, watch_link};
+use super::run::{host_tables, make_hosts, watch_link, WireOut};
 use super::session::{self, Running};
 use super::spec;
 use crate::i18n::{f, M};
@@ -16,12 +16,13 @@ use std::sync::{Arc, Mutex};
 
 /// Keeps the network up until `stop` is set (Ctrl+C), then takes it down: the hosts and their
 /// devices go with lab, and so do the file and socket other terminals found it by.
-/// With `wire` false the link's packets are not shown (`--wire off`: the link at full speed).
+/// `wire` says which packets are shown and written to a pcap file (`--wire off` and no file:
+/// the link at full speed).
 pub fn up(
     rules: &str,
     seed: u64,
     mtu: u32,
-    wire: bool,
+    wire: WireOut,
     tracer: &Tracer,
     stop: &AtomicBool,
 ) -> Result<(), String> {

@@ -11,7 +11,7 @@
 //! `<unfinished ...>` and `<... resumed>`.
 
 use super::decode;
-use super::fds::{Looked, Process, Proto, Sock};
+use super::fds::{FdCopy, Looked, Process, Proto, Sock};
 use super::memory::Memory;
 use crate::i18n::{self, M};
 use crate::kernel::check::Verdict;
@@ -48,7 +48,7 @@ pub struct Pending<'t> {
     pub raw: [u64; 6],
     rec: Recording<'t>,
     /// Our copy of the socket the call is on (none for `close()`: see [`super::fds`]).
-    copy: Option<OwnedFd>,
+    copy: Option<FdCopy>,
     inode: Option<u64>,
     /// For `close()`: what it must know before the fd is gone.
     look: Option<LastLook>,
@@ -201,6 +201,9 @@ impl<'t> Calls<'t> {
         actor: &str,
         sock: std::os::fd::BorrowedFd<'_>,
     ) {
+        if !self.faults.may_shorten(call) {
+            return;
+        }
         let waiting = crate::sys::bytes_to_read(sock).unwrap_or(0) as u64;
         let Some(n) = self.faults.shorten(call, raw[2], waiting) else {
             return;
@@ -351,8 +354,19 @@ impl<'t> Calls<'t> {
         } else {
             ret
         };
-        // Its place is given up: the call took effect now, and its event takes a new one.
-        drop(p.wait.take());
+        // Its place is given up: the call took effect now, and its event takes a new one —
+        // except a write's. Its bytes may reach the peer, and the peer's recv() return in
+        // another traced process, before this exit stop is seen: it took effect somewhere
+        // between its entry and now, so it keeps the place taken at its entry, before any
+        // recv() of its bytes and before the segment that carried them.
+        match p.wait.take() {
+            Some(mut place) if decode::writes_data(p.call) => {
+                if let Some(t) = place.ticket.take() {
+                    p.rec.keep_place(t);
+                }
+            }
+            other => drop(other),
+        }
         if let Some((_, code)) = RESTART_CODES.iter().find(|(c, _)| -ret == *c) {
             p.rec.result(&Ok(()), |_, _| 0);
             (p.rec.ev.ret, p.rec.ev.detail) = (None, Some(Detail::Interrupted(code)));

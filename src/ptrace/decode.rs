@@ -27,6 +27,16 @@ pub fn fd_of(call: Syscall, raw: &[u64; 6]) -> Option<RawFd> {
     }
 }
 
+/// Whether a call hands bytes to the kernel to send: a peer may read them before the call's
+/// exit stop is seen.
+pub fn writes_data(call: Syscall) -> bool {
+    use Syscall::*;
+    matches!(
+        call,
+        Send | Sendto | Sendmsg | Sendmmsg | Write | Writev | Sendfile | Splice
+    )
+}
+
 /// Whether a call may wait in the kernel (and is shown as blocked if it does).
 pub fn may_block(call: Syscall) -> bool {
     use Syscall::*;
@@ -454,6 +464,18 @@ pub fn learn(call: Syscall, raw: &[u64; 6], ev: &mut Event, ret: i64, sock: &mut
             sock.abortive = matches!(ev.args.get(3), Some(Arg::Linger(Some(0))));
         }
         _ => {}
+    }
+}
+
+/// The fds a call may close when it runs, `first..=last`: `close()`'s, the target of `dup2()`
+/// and `dup3()`, `close_range()`'s range. Known at the call's entry, before they are closed.
+pub fn fds_given_up(call: Syscall, raw: &[u64; 6]) -> Option<(RawFd, RawFd)> {
+    let fd = |v: u64| v.min(i32::MAX as u64) as RawFd;
+    match call {
+        Syscall::Close => Some((fd(raw[0]), fd(raw[0]))),
+        Syscall::Dup2 | Syscall::Dup3 => Some((fd(raw[1]), fd(raw[1]))),
+        Syscall::CloseRange => Some((fd(raw[0]), fd(raw[1]))),
+        _ => None,
     }
 }
 

@@ -9,6 +9,7 @@
 
 use super::captured;
 use super::lifelines::{self, Lifelines};
+use crate::i18n::{t, M};
 use crate::tcp_state::{state_or_gone, TcpState};
 use crate::trace::{names, Arg, Detail, Event, Kind, Syscall};
 use crate::transitions::{self, Segment};
@@ -106,77 +107,11 @@ fn event_rows(
     (i, e, c): (usize, &Event, usize),
     captured: bool,
 ) {
-    let on = |line: usize, text: String, after: Option<Option<TcpState>>| {
-        Row::On(On { line, text, after })
-    };
-    // A segment a socket sends itself (a connection to its own port) has no arrow to draw.
-    let arrow = |from: usize, to: usize, label: String| match from == to {
-        true => on(from, format!("↻ {label}"), None),
-        false => Row::Arrow(Arrow {
-            from,
-            to,
-            label,
-            kind: ArrowKind::Inferred,
-        }),
-    };
-    // Only TCP is captured (a UDP socket has no state): a datagram's arrow is still inferred.
-    let tcp = e.before.is_some() || e.state.is_some() || e.kernel.is_some();
     match e.kind {
         // A call shown as blocked draws when it returns.
         Kind::Call if matches!(e.detail, Some(Detail::Blocked)) => {}
-        Kind::Call => {
-            let handshake = e.call == Some(Syscall::Connect);
-            let inferred = if captured && tcp {
-                Vec::new()
-            } else {
-                segments(e)
-            };
-            if let Some(to) = lines.reached(e.local, e.peer, handshake) {
-                for (forward, label) in inferred {
-                    let (from, to) = if forward { (c, to) } else { (to, c) };
-                    out.push(arrow(from, to, label));
-                }
-            }
-            match lines.accepted.get(&i) {
-                // The listener stays as it was; the connection starts its own lifeline.
-                Some(&new) => {
-                    out.push(on(c, call_label(e), None));
-                    let fd = e.ret.unwrap_or_default();
-                    out.push(on(
-                        new,
-                        format!("fd {fd}, accepted: {}", state_or_gone(e.state)),
-                        Some(e.state),
-                    ));
-                }
-                None => {
-                    let after = if e.fd_gone {
-                        Some(e.kernel)
-                    } else {
-                        e.state.map(Some)
-                    };
-                    out.push(on(c, label(e), after));
-                }
-            }
-        }
-        Kind::Kernel => {
-            // What the kernel did on its own: on the socket's lifeline, and, when it was a
-            // segment from the peer that did it (an ACK, a SYN-ACK), that segment's arrow.
-            let handshake = e.before == Some(TcpState::SynSent);
-            let from = lines
-                .reached(e.local, e.peer, handshake)
-                .filter(|_| !captured);
-            if let (Some(seg), Some(from)) =
-                (transitions::segment_received(e.before, e.kernel), from)
-            {
-                out.push(arrow(from, c, seg.name().to_string()));
-            }
-            let old = e.before.map_or("-".into(), |s| s.to_string());
-            out.push(on(
-                c,
-                format!("(kernel) {old} → {}", state_or_gone(e.kernel)),
-                Some(e.kernel),
-            ));
-        }
+        Kind::Call => call_rows(out, lines, (i, e, c), captured),
+        Kind::Kernel => kernel_rows(out, lines, (e, c), captured),
         Kind::Wait => out.push(on(
             c,
             format!("{}: {}", e.args_text(), state_or_gone(e.kernel)),
@@ -185,6 +120,88 @@ fn event_rows(
         // A segment draws its own row (see `layout`).
         Kind::Note | Kind::Check | Kind::Segment => {}
     }
+}
+
+/// A row of words on lifeline `line`, and the state it leaves there (`None`: unchanged).
+fn on(line: usize, text: String, after: Option<Option<TcpState>>) -> Row {
+    Row::On(On { line, text, after })
+}
+
+/// An inferred segment's arrow. A segment a socket sends itself (a connection to its own
+/// port) has no arrow to draw: it is a row on its lifeline.
+fn arrow(from: usize, to: usize, label: String) -> Row {
+    match from == to {
+        true => on(from, format!("↻ {label}"), None),
+        false => Row::Arrow(Arrow {
+            from,
+            to,
+            label,
+            kind: ArrowKind::Inferred,
+        }),
+    }
+}
+
+/// A call's rows: the segments it sent or received (unless the wire draws them), then the call
+/// on its socket's lifeline — or, for an `accept()`, on the listener's, with the connection's
+/// own lifeline starting beside it.
+fn call_rows(
+    out: &mut Vec<Row>,
+    lines: &Lifelines,
+    (i, e, c): (usize, &Event, usize),
+    captured: bool,
+) {
+    // Only TCP is captured (a UDP socket has no state): a datagram's arrow is still inferred.
+    let tcp = e.before.is_some() || e.state.is_some() || e.kernel.is_some();
+    let handshake = e.call == Some(Syscall::Connect);
+    let inferred = if captured && tcp {
+        Vec::new()
+    } else {
+        segments(e)
+    };
+    if let Some(to) = lines.reached(e.local, e.peer, handshake) {
+        for (forward, label) in inferred {
+            let (from, to) = if forward { (c, to) } else { (to, c) };
+            out.push(arrow(from, to, label));
+        }
+    }
+    match lines.accepted.get(&i) {
+        // The listener stays as it was; the connection starts its own lifeline.
+        Some(&new) => {
+            out.push(on(c, call_label(e), None));
+            let fd = e.ret.unwrap_or_default();
+            out.push(on(
+                new,
+                format!("fd {fd}, accepted: {}", state_or_gone(e.state)),
+                Some(e.state),
+            ));
+        }
+        None => {
+            let after = if e.fd_gone {
+                Some(e.kernel)
+            } else {
+                e.state.map(Some)
+            };
+            out.push(on(c, label(e), after));
+        }
+    }
+}
+
+/// What the kernel did on its own: on the socket's lifeline, and, when it was a segment from
+/// the peer that did it (an ACK, a SYN-ACK), that segment's arrow (unless the wire draws it).
+fn kernel_rows(out: &mut Vec<Row>, lines: &Lifelines, (e, c): (&Event, usize), captured: bool) {
+    let handshake = e.before == Some(TcpState::SynSent);
+    let from = lines
+        .reached(e.local, e.peer, handshake)
+        .filter(|_| !captured);
+    if let (Some(seg), Some(from)) = (transitions::segment_received(e.before, e.kernel), from) {
+        out.push(arrow(from, c, seg.name().to_string()));
+    }
+    let old = e.before.map_or("-".into(), |s| s.to_string());
+    out.push(on(
+        c,
+        format!("(kernel) {old} → {}", state_or_gone(e.kernel)),
+        Some(e.kernel),
+    ));
 }
 
 /// The segments a call puts on the wire, as (towards the peer?, label); the rules of which call
@@ -251,10 +268,17 @@ fn label(e: &Event) -> String {
 /// `close()`, the kernel's path for the connection: `→ LAST-ACK → gone`.
 fn states(e: &Event) -> String {
     if e.fd_gone {
+        // The state seen on the wire (FIN-WAIT-1, LAST-ACK) first, marked as the wire's.
+        let wire = e.wire_state.map(|w| format!("{w} ({})", t(M::OnTheWire)));
+        let skip = usize::from(e.kernel_path.len() > 1 && e.kernel_path[0] == e.wire_state);
         let path: Vec<String> = match e.kernel_path.is_empty() {
             true => e.kernel.iter().map(|k| k.to_string()).collect(),
-            false => e.kernel_path.iter().map(|k| state_or_gone(*k)).collect(),
+            false => e.kernel_path[skip..]
+                .iter()
+                .map(|k| state_or_gone(*k))
+                .collect(),
         };
+        let path: Vec<String> = wire.into_iter().chain(path).collect();
         return path.iter().map(|s| format!(" → {s}")).collect();
     }
     match (e.before, e.state) {

@@ -389,8 +389,26 @@ pub fn narrow_line(ev: &Event, color: bool, width: usize) -> String {
         time_text(ev.t_us),
         who(ev)
     );
+    let mut rows = narrow_rows(ev, &head, color, width);
+    if let Some(note) = &ev.note {
+        // Words for the student start after the head (a note, a verdict) or under the call.
+        if matches!(ev.kind, Kind::Note | Kind::Check) {
+            rows = narrow_words(ev, note, &head, color, width);
+        } else {
+            rows.extend(narrow_words(ev, note, &" ".repeat(INDENT), color, width));
+        }
+    }
+    rows.iter()
+        .map(|r| r.trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// An event's two rows in the narrow layout, after its `head` (number, time, who): what
+/// happened on the first, cut to the room left; the states or the segment's words under it.
+fn narrow_rows(ev: &Event, head: &str, color: bool, width: usize) -> Vec<String> {
     let room = width.saturating_sub(head.chars().count());
-    let mut rows = match ev.kind {
+    match ev.kind {
         Kind::Call => {
             let style = if ev.failed() {
                 Style::Bad
@@ -428,49 +446,34 @@ pub fn narrow_line(ev: &Event, color: bool, width: usize) -> String {
             ]
         }
         Kind::Note | Kind::Check => vec![head.trim_end().to_string()],
-    };
-    if let Some(note) = &ev.note {
-        let (text, style) = match ev.kind {
-            Kind::Check => (
-                check_words(ev, note, false),
-                if ev.verdict == Verdict::Agrees {
-                    Style::Good
-                } else {
-                    Style::Bad
-                },
-            ),
-            Kind::Note => (note.clone(), Style::Note),
-            _ => (format!("↳ {note}"), Style::Note),
-        };
-        // Words for the student start after the head (a note, a verdict) or under the call.
-        let own_row = matches!(ev.kind, Kind::Note | Kind::Check);
-        if own_row {
-            rows.clear();
-        }
-        let indent = " ".repeat(INDENT);
-        let first = if own_row {
-            head.clone()
-        } else {
-            indent.clone()
-        };
-        let opts = textwrap::Options::new(width)
-            .initial_indent(&first)
-            .subsequent_indent(&indent);
-        for (i, l) in textwrap::wrap(&text, opts).iter().enumerate() {
-            let at = if i == 0 {
-                first.chars().count()
-            } else {
-                INDENT
-            };
-            let (lead, words): (String, String) =
-                (l.chars().take(at).collect(), l.chars().skip(at).collect());
-            rows.push(format!("{lead}{}", paint(&words, style, color)));
-        }
     }
-    rows.iter()
-        .map(|r| r.trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+}
+
+/// An event's words (a note, a verdict, the `↳` under a call) wrapped to `width`, the first
+/// row starting with `first` (the head, or the indent under the call), the others indented.
+fn narrow_words(ev: &Event, note: &str, first: &str, color: bool, width: usize) -> Vec<String> {
+    let (text, style) = match ev.kind {
+        Kind::Check if ev.verdict == Verdict::Agrees => (check_words(ev, note, false), Style::Good),
+        Kind::Check => (check_words(ev, note, false), Style::Bad),
+        Kind::Note => (note.to_string(), Style::Note),
+        _ => (format!("↳ {note}"), Style::Note),
+    };
+    let indent = " ".repeat(INDENT);
+    let opts = textwrap::Options::new(width)
+        .initial_indent(first)
+        .subsequent_indent(&indent);
+    let mut rows = Vec::new();
+    for (i, l) in textwrap::wrap(&text, opts).iter().enumerate() {
+        let at = if i == 0 {
+            first.chars().count()
+        } else {
+            INDENT
+        };
+        let (lead, words): (String, String) =
+            (l.chars().take(at).collect(), l.chars().skip(at).collect());
+        rows.push(format!("{lead}{}", paint(&words, style, color)));
+    }
+    rows
 }
 
 /// The call, what it handed back and (`with_result`) its result in `room` columns. What matters is kept whole
@@ -667,10 +670,14 @@ fn kernel_text(ev: &Event, color: bool) -> String {
     paint(&text, style, color)
 }
 
-/// The kernel column's text, and how it is colored.
-fn kernel_plain(ev: &Event) -> (String, Style) {
+/// The states the kernel column names: after a `close()`, the wire's state (FIN-WAIT-1,
+/// LAST-ACK: `FIN-WAIT-1 (on the wire) → `) and the table's path; else the table's state.
+fn kernel_states(ev: &Event) -> (String, String) {
     let kernel = if ev.fd_gone && !ev.kernel_path.is_empty() {
-        ev.kernel_path
+        // The state the wire showed is told once, as the wire's (whether a look at the table
+        // also caught it or not: that is luck of timing, and the trace must read the same).
+        let skip = usize::from(ev.kernel_path.len() > 1 && ev.kernel_path[0] == ev.wire_state);
+        ev.kernel_path[skip..]
             .iter()
             .map(|s| state_or_gone(*s))
             .collect::<Vec<_>>()
@@ -678,6 +685,17 @@ fn kernel_plain(ev: &Event) -> (String, Style) {
     } else {
         state_or_gone(ev.kernel)
     };
+    let wire = ev
+        .wire_state
+        .filter(|_| ev.fd_gone)
+        .map(|w| format!("{w} ({}) → ", t(M::OnTheWire)))
+        .unwrap_or_default();
+    (wire, kernel)
+}
+
+/// The kernel column's text, and how it is colored.
+fn kernel_plain(ev: &Event) -> (String, Style) {
+    let (wire, kernel) = kernel_states(ev);
     let queues = match (ev.kernel, ev.recv_q, ev.send_q) {
         (Some(TcpState::Listen), Some(r), Some(s)) => format!(" {r}/{s}"),
         _ => String::new(),
@@ -688,7 +706,7 @@ fn kernel_plain(ev: &Event) -> (String, Style) {
         .map(|r| format!(" ({r})"))
         .unwrap_or_default();
     match ev.verdict {
-        Verdict::Agrees => (format!("✓ {kernel}{queues}{reason}"), Style::Good),
+        Verdict::Agrees => (format!("{wire}✓ {kernel}{queues}{reason}"), Style::Good),
         Verdict::Differs => {
             let fd = ev
                 .state
@@ -699,7 +717,7 @@ fn kernel_plain(ev: &Event) -> (String, Style) {
             } else {
                 kernel
             };
-            (format!("✗ kernel: {k}{fd}{reason}"), Style::Bad)
+            (format!("{wire}✗ kernel: {k}{fd}{reason}"), Style::Bad)
         }
         Verdict::NotVisible => (
             format!("– {}", ev.reason.as_deref().unwrap_or("not listed")),

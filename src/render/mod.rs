@@ -5,6 +5,8 @@
 //! - [`table`]: the netstat-like socket table of `lab sockets`.
 //! - [`diagram`]: a run as a sequence diagram (terminal, or Mermaid).
 //! - [`output`]: where a trace goes (stderr or a file, human or JSON) and `--step`'s pause.
+//! - [`page`]: the run as an SVG sequence diagram, and the HTML page around it.
+//! - [`picture`]: the run's pictures (diagram, Mermaid, SVG, HTML), made in one place.
 
 mod captured;
 pub mod diagram;
@@ -13,6 +15,7 @@ pub mod json;
 mod lifelines;
 pub mod output;
 pub mod page;
+pub mod picture;
 pub mod step;
 pub mod table;
 

@@ -1,8 +1,10 @@
 //! Where a trace goes: stderr or a file, human lines or JSON Lines, and `--step`'s pause before
-//! each call. Every command that traces builds its [`Tracer`] here.
+//! each call. Every command that traces builds its [`Tracer`] here, with the sink that keeps
+//! the events for the run's pictures ([`super::picture`]) if they are asked for.
 
-use super::{diagram, human::HumanSink, json::JsonSink, ColorChoice};
-use crate::trace::{writer::Background, Collector, Event, Sink, Syscall, Tee, Tracer};
+use super::picture::{Kept, Pictures};
+use super::{human::HumanSink, json::JsonSink, page, ColorChoice};
+use crate::trace::{writer::Background, Event, Sink, Syscall, Tee, Tracer};
 use std::fs::File;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -22,29 +24,71 @@ pub struct TraceTo {
     pub step: bool,
     /// Run the kernel observer, reading the table this often; `None`: read it after each event.
     pub observe: Option<Duration>,
-    /// Draw the run as an SVG sequence diagram into this file, when it is over.
-    pub svg: Option<PathBuf>,
-    /// The same, as a self-contained HTML page with the trace table beside it.
-    pub html: Option<PathBuf>,
 }
 
-impl TraceTo {
-    /// Whether the run is to be drawn.
-    fn pictured(&self) -> bool {
-        self.svg.is_some() || self.html.is_some()
+/// The pictures of a run yet to be drawn: the events kept for them, and what was asked.
+struct Picture {
+    kept: Arc<Kept>,
+    asked: Pictures,
+    /// The command line.
+    title: String,
+    /// Every actor is a thread of this one process, sharing its fds: one group of lifelines
+    /// (see [`page::one_process`]); else a group for each actor.
+    one_process: bool,
+}
+
+impl Picture {
+    /// Draws the pictures of what was kept.
+    fn draw(self) -> io::Result<()> {
+        let (events, total) = self.kept.events();
+        let columns = if self.one_process {
+            page::one_process(&events)
+        } else {
+            page::actor_columns(&events)
+        };
+        self.asked.draw(&self.title, &events, total, &columns)
     }
 }
 
-/// `printed`, and the picture of the run if one is asked for (drawn when the tracer is dropped),
-/// titled with the command line; `one_process`: the run is lab's own.
-fn with_picture(printed: Arc<dyn Sink>, to: &TraceTo, one_process: bool) -> Arc<dyn Sink> {
-    if !to.pictured() {
-        return printed;
+/// `printed`, and beside it the sink that keeps the run's events for its pictures, if any are
+/// asked for; `one_process`: the run is lab's own.
+fn with_picture(
+    printed: Arc<dyn Sink>,
+    pictures: &Pictures,
+    one_process: bool,
+) -> (Arc<dyn Sink>, Option<Picture>) {
+    let Some(kept) = pictures.keeper() else {
+        return (printed, None);
+    };
+    let picture = Picture {
+        kept: kept.clone(),
+        asked: pictures.clone(),
+        title: command_line(std::env::args()),
+        one_process,
+    };
+    (Arc::new(Tee(vec![printed, kept])), Some(picture))
+}
+
+/// A run of lab's own (a server, a client, `lab listen`): its tracer, `None` when tracing is
+/// off, and its pictures, drawn by [`Run::finish`] once it is over.
+pub struct Run {
+    tracer: Option<Arc<Tracer>>,
+    picture: Option<Picture>,
+}
+
+impl Run {
+    /// The tracer the run's sockets are to use.
+    pub fn tracer(&self) -> Option<Arc<Tracer>> {
+        self.tracer.clone()
     }
-    let title = command_line(std::env::args());
-    let picture =
-        super::page::PictureSink::new(to.svg.clone(), to.html.clone(), &title, one_process);
-    Arc::new(Tee(vec![printed, Arc::new(picture)]))
+
+    /// The run is over: draws its pictures, if any were asked for, from the events so far.
+    pub fn finish(self) -> io::Result<()> {
+        if let Some(t) = &self.tracer {
+            t.flush();
+        }
+        self.picture.map_or(Ok(()), Picture::draw)
+    }
 }
 
 /// The command line as a shell would take it back (`bash -c 'python3 s.py & nc …'` keeps its
@@ -58,20 +102,29 @@ pub fn command_line(args: impl Iterator<Item = String>) -> String {
     shlex::try_join(args.iter().map(String::as_str)).unwrap_or_else(|_| args.join(" "))
 }
 
-/// The tracer the flags ask for; `None` if tracing is off. With `--step`, only calls in
-/// `step_on` pause (all of them if it is empty). `buffered`: a trace file is written by a
-/// thread of its own, not by the traced program after every event — for the server.
+/// The run the flags ask for: its tracer (none if tracing is off) and its pictures. With
+/// `--step`, only calls in `step_on` pause (all of them if it is empty). `buffered`: a trace
+/// file is written by a thread of its own, not by the traced program after every event — for
+/// the server.
 pub fn tracer(
     to: &TraceTo,
+    pictures: &Pictures,
     color: ColorChoice,
     step_on: &'static [Syscall],
     buffered: bool,
-) -> io::Result<Option<Arc<Tracer>>> {
-    if !(to.on || to.json || to.file.is_some() || to.step || to.pictured()) {
-        return Ok(None);
+) -> io::Result<Run> {
+    if !(to.on || to.json || to.file.is_some() || to.step || pictures.any()) {
+        return Ok(Run {
+            tracer: None,
+            picture: None,
+        });
     }
     let printed = printed(to, color, buffered && to.file.is_some())?;
-    Ok(Some(build(to, with_picture(printed, to, true), step_on)))
+    let (sink, picture) = with_picture(printed, pictures, true);
+    Ok(Run {
+        tracer: Some(build(to, sink, step_on)),
+        picture,
+    })
 }
 
 /// The sink that prints the trace where the flags say: a file, or stderr fitted to its width.
@@ -112,46 +165,30 @@ fn build(to: &TraceTo, sink: Arc<dyn Sink>, step_on: &'static [Syscall]) -> Arc<
     tracer
 }
 
-/// What to show once a traced run is over.
-#[derive(Debug, Default)]
-pub struct Afterwards {
-    /// The sequence diagram, on stdout.
-    pub diagram: bool,
-    /// The sequence diagram as Mermaid, into this file.
-    pub mermaid: Option<PathBuf>,
-}
-
-/// A run that is always traced (`lab trace`): the tracer, the run, then the diagram of what
-/// it recorded, with one lifeline per socket, each actor's in the order they appeared. Returns the run's code.
+/// A run that is always traced (`lab trace`, `lab net`): the tracer, the run, then its
+/// pictures, with one lifeline per socket, each actor's in the order they appeared. Returns
+/// the run's code.
 pub fn traced_run(
     to: &TraceTo,
     color: ColorChoice,
-    after: &Afterwards,
+    pictures: &Pictures,
     wire: Option<(crate::trace::wire::Show, Option<crate::trace::wire::Pcap>)>,
     run: impl FnOnce(&Tracer) -> Result<i32, String>,
 ) -> io::Result<i32> {
     let printed = printed(to, color, false)?;
-    let collector = (after.diagram || after.mermaid.is_some()).then(Collector::new);
-    let all: Arc<dyn Sink> = match &collector {
-        Some(c) => Arc::new(Tee(vec![printed, c.clone()])),
-        None => printed,
-    };
-    let tracer = build(to, with_picture(all, to, false), &[]);
+    let (sink, picture) = with_picture(printed, pictures, false);
+    let tracer = build(to, sink, &[]);
     if let Some((show, pcap)) = wire {
         tracer.capture_wire(show, pcap)?;
     }
     let code = run(&tracer).map_err(io::Error::other)?;
     tracer.wire_summary();
+    // What the kernel did after the last call is in the trace, and the trace in its file,
+    // before the run is drawn.
     tracer.observe();
     tracer.flush();
-    let Some(c) = collector else { return Ok(code) };
-    let events = c.events();
-    let columns = super::page::actor_columns(&events);
-    if after.diagram {
-        println!("\n{}", diagram::terminal(&events, &columns));
-    }
-    if let Some(path) = &after.mermaid {
-        std::fs::write(path, diagram::mermaid(&events, &columns))?;
+    if let Some(p) = picture {
+        p.draw()?;
     }
     Ok(code)
 }

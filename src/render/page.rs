@@ -12,25 +12,8 @@ use super::diagram::{layout, Arrow, ArrowKind, On, Row};
 use super::human;
 use crate::kernel::check::Verdict;
 use crate::tcp_state::{state_or_gone, TcpState};
-use crate::trace::{Event, Kind, Sink};
+use crate::trace::{Event, Kind};
 use std::fmt::Write as _;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-/// Pictures asked for and not written yet: the last reference to the tracer may be dropped by
-/// the kernel observer's thread, a moment after the command is done, and the process must not
-/// exit before that picture is on disk.
-static UNWRITTEN: AtomicUsize = AtomicUsize::new(0);
-
-/// Waits, at most `timeout`, until every picture asked for is written (called before exit).
-pub fn wait_written(timeout: Duration) {
-    let start = Instant::now();
-    while UNWRITTEN.load(Ordering::Acquire) > 0 && start.elapsed() < timeout {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
 
 /// The page is read on a projector, from the back of a room: every text at 16 px at least,
 /// the diagram laid out for a 1280 px screen's width.
@@ -142,45 +125,14 @@ pub fn svg(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
     let d = layout(events, groups);
     let n = d.lifelines.len().max(1);
     let g = Geometry::new(n, d.rows.iter().any(|r| matches!(r, Row::Note(_))));
-    let mut bands = String::new();
-    let mut body = String::new();
-    // Each lifeline's current state and the y it started at.
-    let mut now: Vec<(Option<TcpState>, usize)> = vec![(None, 0); n];
+    let mut drawn = Drawing {
+        bands: String::new(),
+        body: String::new(),
+        now: vec![(None, 0); n],
+    };
     let mut y = TOP + ROW;
     for row in &d.rows {
-        let mut height = ROW;
-        match row {
-            Row::On(On {
-                line: c,
-                text,
-                after,
-            }) => {
-                if let Some(state) = after.filter(|s| *s != now[*c].0) {
-                    band(&mut bands, g.x(*c), now[*c], y);
-                    now[*c] = (state, y);
-                }
-                let _ = write!(body, r#"<circle cx="{}" cy="{y}" r="4"/>"#, g.x(*c));
-                body.push_str(&label_text(
-                    "call",
-                    g.x(*c) + 12,
-                    y + 5,
-                    "start",
-                    text,
-                    g.label_chars(),
-                ));
-            }
-            Row::Arrow(a) => {
-                let (svg, h) = arrow(&g, a, y);
-                body.push_str(&svg);
-                height = h;
-            }
-            Row::Note(words) => {
-                let (svg, h) = note(&g, words, y);
-                body.push_str(&svg);
-                height = height.max(h);
-            }
-        }
-        y += height;
+        y += drawn.row(&g, row, y);
     }
     let end = y;
     // A dashed arrow is a guess: the picture says so under itself.
@@ -193,22 +145,73 @@ pub fn svg(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
             })
         )
     }) {
-        let (x, words) = (g.x(0), esc(crate::i18n::t(crate::i18n::M::DiagramInferred)));
-        let _ = write!(
-            body,
-            r#"<line class="inferred" x1="{x}" y1="{y}" x2="{}" y2="{y}" marker-end="url(#head-inferred)"/><text class="legend" x="{}" y="{}">{words}</text>"#,
-            x + 40,
-            x + 50,
-            y + 5
-        );
+        drawn.body.push_str(&inferred_legend(&g, y));
         y += ROW;
     }
     let height = y + ROW;
-    for (c, start) in now.iter().enumerate() {
-        band(&mut bands, g.x(c), *start, end);
+    for (c, start) in drawn.now.iter().enumerate() {
+        band(&mut drawn.bands, g.x(c), *start, end);
     }
     let heads = heads(&g, &d.lifelines, end);
-    frame(g.width, height, &format!("{bands}{heads}{body}"))
+    frame(
+        g.width,
+        height,
+        &format!("{}{heads}{}", drawn.bands, drawn.body),
+    )
+}
+
+/// The diagram as it is drawn, row by row.
+struct Drawing {
+    /// The state bands of the lifelines, drawn under everything else.
+    bands: String,
+    body: String,
+    /// Each lifeline's current state and the y it started at.
+    now: Vec<(Option<TcpState>, usize)>,
+}
+
+impl Drawing {
+    /// Draws one row at `y`; returns its height.
+    fn row(&mut self, g: &Geometry, row: &Row, y: usize) -> usize {
+        match row {
+            Row::On(On {
+                line: c,
+                text,
+                after,
+            }) => {
+                if let Some(state) = after.filter(|s| *s != self.now[*c].0) {
+                    band(&mut self.bands, g.x(*c), self.now[*c], y);
+                    self.now[*c] = (state, y);
+                }
+                let x = g.x(*c);
+                let _ = write!(self.body, r#"<circle cx="{x}" cy="{y}" r="4"/>"#);
+                let label = label_text("call", x + 12, y + 5, "start", text, g.label_chars());
+                self.body.push_str(&label);
+                ROW
+            }
+            Row::Arrow(a) => {
+                let (svg, h) = arrow(g, a, y);
+                self.body.push_str(&svg);
+                h
+            }
+            Row::Note(words) => {
+                let (svg, h) = note(g, words, y);
+                self.body.push_str(&svg);
+                ROW.max(h)
+            }
+        }
+    }
+}
+
+/// The legend under a diagram with inferred arrows: a dashed arrow, and what it means.
+fn inferred_legend(g: &Geometry, y: usize) -> String {
+    let (x, words) = (g.x(0), esc(crate::i18n::t(crate::i18n::M::DiagramInferred)));
+    format!(
+        "<line class=\"inferred\" x1=\"{x}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" \
+         marker-end=\"url(#head-inferred)\"/><text class=\"legend\" x=\"{}\" y=\"{}\">{words}</text>",
+        x + 40,
+        x + 50,
+        y + 5
+    )
 }
 
 /// Each lifeline's name, and its dashed line down to `end`.
@@ -223,10 +226,32 @@ fn heads(g: &Geometry, names: &[String], end: usize) -> String {
     names.iter().enumerate().map(head).collect()
 }
 
+/// The diagram's styles (all but its text's font, set in [`frame`] from [`FONT`]).
+const DIAGRAM_STYLE: &str = include_str!("diagram.css");
+
 /// The SVG element around the drawing: its size, the arrowheads, the styles.
 fn frame(width: usize, height: usize, inner: &str) -> String {
+    // A captured segment's arrowhead is filled; an inferred one's is drawn open.
+    let arrowhead = |id: &str, path: &str| {
+        format!(
+            "<marker id=\"{id}\" markerWidth=\"10\" markerHeight=\"10\" refX=\"10\" refY=\"5\" \
+             orient=\"auto\"><path {path}/></marker>"
+        )
+    };
+    let heads = [
+        arrowhead("head", r##"d="M0,0 L10,5 L0,10 z" fill="#0b4f9c""##),
+        arrowhead(
+            "head-inferred",
+            r##"d="M0,0 L10,5 L0,10" fill="none" stroke="#777""##,
+        ),
+    ]
+    .concat();
     format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" style="min-width:{width}px" role="img" aria-label="sequence diagram"><defs><marker id="head" markerWidth="10" markerHeight="10" refX="10" refY="5" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#0b4f9c"/></marker><marker id="head-inferred" markerWidth="10" markerHeight="10" refX="10" refY="5" orient="auto"><path d="M0,0 L10,5 L0,10" fill="none" stroke="#777"/></marker></defs><style>text{{font:{FONT}px monospace;fill:#111}} .head{{font-weight:bold;font-size:18px}} .life{{stroke:#555;stroke-dasharray:5 4}} .seg{{stroke:#0b4f9c;fill:#0b4f9c;stroke-width:1.5}} text.seg{{stroke:none}} line.inferred{{stroke:#777;stroke-width:1.5;stroke-dasharray:6 4}} text.inferred,.legend{{fill:#555}} line.dropped{{stroke:#b00020;stroke-width:1.5}} text.dropped,.cross{{fill:#b00020}} .cross{{font-size:22px;font-weight:bold}} .note{{font:{FONT}px sans-serif;fill:#6b4e00}} .guide{{stroke:#c9a227;stroke-dasharray:2 4}}</style>{inner}</svg>"##
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+         viewBox=\"0 0 {width} {height}\" style=\"min-width:{width}px\" role=\"img\" \
+         aria-label=\"sequence diagram\"><defs>{heads}</defs><style>\
+         text{{font:{FONT}px monospace;fill:#111}} .note{{font:{FONT}px sans-serif;fill:#6b4e00}}\n\
+         {DIAGRAM_STYLE}</style>{inner}</svg>"
     )
 }
 
@@ -326,8 +351,13 @@ fn band(out: &mut String, x: usize, (state, from): (Option<TcpState>, usize), y:
 }
 
 /// The whole page: title, verdicts, the diagram with the lesson's notes beside it, the legend,
-/// the trace table.
-pub fn html(title: &str, events: &[Event], groups: &[(String, Vec<String>)]) -> String {
+/// the trace table — of the first [`MAX_EVENTS`] of `events`, the first of `total`.
+pub fn html(
+    title: &str,
+    events: &[Event],
+    total: usize,
+    groups: &[(String, Vec<String>)],
+) -> String {
     let shown = &events[..events.len().min(MAX_EVENTS)];
     let count = |v: Verdict| {
         shown
@@ -349,12 +379,8 @@ pub fn html(title: &str, events: &[Event], groups: &[(String, Vec<String>)]) -> 
     if checks > 0 {
         let _ = write!(summary, "; {checks} expectations, {failed} not met");
     }
-    if events.len() > shown.len() {
-        let _ = write!(
-            summary,
-            " (the first {MAX_EVENTS} of {} are drawn)",
-            events.len()
-        );
+    if total > shown.len() {
+        let _ = write!(summary, " (the first {MAX_EVENTS} of {total} are drawn)");
     }
     let legend: String = [
         TcpState::Listen,
@@ -374,7 +400,12 @@ pub fn html(title: &str, events: &[Event], groups: &[(String, Vec<String>)]) -> 
     })
     .collect();
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{t}</title><style>{STYLE}</style></head>\n<body data-check=\"pending\"><h1>{t}</h1><p class=\"summary\">{s}</p>\n<div class=\"diagram\">{svg}</div><p class=\"legend\">{legend}</p>\n{table}\n<script>{SCRIPT}</script></body></html>\n",
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width\"><title>{t}</title>\
+         <style>\n{STYLE}</style></head>\n\
+         <body data-check=\"pending\"><h1>{t}</h1><p class=\"summary\">{s}</p>\n\
+         <div class=\"diagram\">{svg}</div><p class=\"legend\">{legend}</p>\n{table}\n\
+         <script>\n{SCRIPT}</script></body></html>\n",
         t = esc(title),
         s = esc(&summary),
         svg = svg(shown, groups),
@@ -428,14 +459,11 @@ fn table(events: &[Event]) -> String {
     out
 }
 
-/// Sizes for a projector: 18 px prose, 16 px monospace for the trace; the diagram takes the
-/// page's width (and never less than it was laid out for: it scrolls instead of shrinking).
-const STYLE: &str = "body{font:18px sans-serif;margin:24px 32px;color:#111} h1{font-size:28px;margin:0 0 .3em} .summary{margin:.3em 0 .8em} .diagram{overflow-x:auto} .diagram svg{display:block;width:100%;height:auto} .key{display:inline-block;padding:.1em .5em;margin-right:.4em;border:1px solid #999;font:16px monospace} table.trace{border-collapse:collapse;font:16px monospace;margin-top:1em} table.trace td,table.trace th{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top} tr.good td:last-child{color:#146c14} tr.bad td{color:#b00020;font-weight:bold} tr.Note td,tr.Check td{font-style:italic} tr.why td{color:#6b4e00;border-top:none} @media print{.diagram{overflow:visible} body{margin:0}}";
+/// The page's styles, sized for a projector.
+const STYLE: &str = include_str!("page.css");
 
-/// Runs when the page is opened: the diagram and the table must be there and drawn. It also
-/// writes down the smallest text on the page, as drawn (`data-min-text`, in px), and how much
-/// of the page's width the diagram takes (`data-diagram-width`, a share): what a projector needs.
-const SCRIPT: &str = "(function(){var errs=[];window.addEventListener('error',function(e){errs.push(String(e.message))});window.addEventListener('load',function(){var svg=document.querySelector('.diagram svg');if(!svg){errs.push('no diagram')}else{var b=svg.getBBox();if(b.width<50||b.height<50){errs.push('empty diagram')}}if(document.querySelectorAll('table.trace tbody tr').length===0){errs.push('empty table')}var min=1e9;document.querySelectorAll('body *').forEach(function(el){if(!Array.prototype.some.call(el.childNodes,function(n){return n.nodeType===3&&n.textContent.trim()})||el.closest('title,script,style')){return}var px=parseFloat(getComputedStyle(el).fontSize);var svgEl=el.closest('svg');if(svgEl){px*=svgEl.getScreenCTM().a}min=Math.min(min,px)});document.body.setAttribute('data-min-text',min.toFixed(1));if(svg){document.body.setAttribute('data-diagram-width',(svg.getBoundingClientRect().width/document.body.clientWidth).toFixed(2))}document.body.setAttribute('data-check',errs.length?'errors: '+errs.join('; '):'ok')})})();";
+/// The page's check of itself, run when it is opened (see `tests/page.rs`).
+const SCRIPT: &str = include_str!("page.js");
 
 /// The groups of a run that has no lesson to name them: one per actor, in order of
 /// appearance (each socket is a lifeline of its own; a connection accepted by one actor and
@@ -461,93 +489,6 @@ pub fn one_process(events: &[Event]) -> Vec<(String, Vec<String>)> {
     vec![("lab".to_string(), actors)]
 }
 
-/// Writes the pictures asked for.
-pub fn write(
-    svg_path: Option<&std::path::Path>,
-    html_path: Option<&std::path::Path>,
-    title: &str,
-    events: &[Event],
-    columns: &[(String, Vec<String>)],
-) -> std::io::Result<()> {
-    if let Some(p) = svg_path {
-        std::fs::write(p, svg(&events[..events.len().min(MAX_EVENTS)], columns))?;
-        eprintln!(
-            "{}",
-            crate::i18n::f(crate::i18n::M::WroteFile, &[&p.display()])
-        );
-    }
-    if let Some(p) = html_path {
-        std::fs::write(p, html(title, events, columns))?;
-        eprintln!(
-            "{}",
-            crate::i18n::f(crate::i18n::M::WroteFile, &[&p.display()])
-        );
-    }
-    Ok(())
-}
-
-/// A sink that keeps the run's events (the first [`MAX_EVENTS`]) and draws them when the run
-/// is over — when the tracer, and so this sink, is dropped.
-pub struct PictureSink {
-    events: Mutex<(Vec<Event>, usize)>,
-    svg: Option<PathBuf>,
-    html: Option<PathBuf>,
-    title: String,
-    /// Every actor is a thread of this one process, sharing its fds (see [`one_process`]).
-    one_process: bool,
-}
-
-impl PictureSink {
-    /// `one_process`: the run is lab's own (a server, `lab listen`); not another program's,
-    /// whose processes each have fds of their own.
-    pub fn new(
-        svg: Option<PathBuf>,
-        html: Option<PathBuf>,
-        title: &str,
-        one_process: bool,
-    ) -> PictureSink {
-        UNWRITTEN.fetch_add(1, Ordering::AcqRel);
-        PictureSink {
-            events: Mutex::new((Vec::new(), 0)),
-            svg,
-            html,
-            title: title.to_string(),
-            one_process,
-        }
-    }
-}
-
-impl Sink for PictureSink {
-    fn event(&self, ev: &Event) {
-        let mut kept = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        kept.1 += 1;
-        if kept.0.len() < MAX_EVENTS {
-            kept.0.push(ev.clone());
-        }
-    }
-}
-
-impl Drop for PictureSink {
-    fn drop(&mut self) {
-        let (events, _) = &*self.events.lock().unwrap_or_else(|p| p.into_inner());
-        let columns = if self.one_process {
-            one_process(events)
-        } else {
-            actor_columns(events)
-        };
-        if let Err(e) = write(
-            self.svg.as_deref(),
-            self.html.as_deref(),
-            &self.title,
-            events,
-            &columns,
-        ) {
-            eprintln!("lab: cannot write the picture of the run: {e}");
-        }
-        UNWRITTEN.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -569,7 +510,7 @@ mod tests {
             1,
         );
         let events = vec![ev];
-        let page = html("a <test>", &events, &actor_columns(&events));
+        let page = html("a <test>", &events, 1, &actor_columns(&events));
         assert!(
             page.contains("<svg") && page.contains("<table class=\"trace\">"),
             "{page}"

@@ -85,14 +85,9 @@ pub(crate) fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
         (ev.verdict, ev.reason) = (Verdict::NotVisible, Some("was never in the table".into()));
         return;
     };
-    let Some(path) = check::after_close(
-        tab,
-        local,
-        before,
-        look.peer,
-        look.inode,
-        t.settle_timeout(),
-    ) else {
+    let handover = transitions::close_may_hand_over(before, look.abort);
+    let wait = (t.settle_timeout(), handover);
+    let Some(path) = check::after_close(tab, local, before, look.peer, look.inode, wait) else {
         // A connection whose peer is not known cannot be found once its fd is gone.
         ev.verdict = Verdict::NotApplicable;
         return;
@@ -102,6 +97,10 @@ pub(crate) fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
         .map(|r| r.as_ref().and_then(|r| r.state))
         .collect();
     (ev.verdict, ev.reason) = transitions::close_verdict(before, look.abort, &states);
+    // The state between our FIN and its ACK, as the wire shows it (the table rarely can).
+    let fin_seen = |p: SocketAddr| t.fin_on_wire(local, p) == Some(true);
+    ev.wire_state = transitions::close_waits_for_ack(before, look.abort)
+        .filter(|_| look.peer.is_some_and(fin_seen));
     if let Some(Some(row)) = path.last() {
         (ev.recv_q, ev.send_q) = (Some(row.recv_q), Some(row.send_q));
     }

@@ -213,6 +213,10 @@ pub struct Event {
     pub kernel: Option<TcpState>,
     /// After `close()`: the states the table showed for the 4-tuple, in order, `None` = gone.
     pub kernel_path: Vec<Option<TcpState>>,
+    /// After a `close()` that sent FIN, with the wire captured: the state the connection
+    /// waited in for the FIN's ACK (FIN-WAIT-1, LAST-ACK), *seen on the wire* (our FIN left,
+    /// its ACK came after) — not a claim that the table showed it.
+    pub wire_state: Option<TcpState>,
     /// The table's Recv-Q and Send-Q for the row (for a listener: accept queue and backlog).
     pub recv_q: Option<u32>,
     pub send_q: Option<u32>,
@@ -248,6 +252,7 @@ impl Event {
             fd_gone: false,
             kernel: None,
             kernel_path: Vec::new(),
+            wire_state: None,
             recv_q: None,
             send_q: None,
             verdict: Verdict::NotApplicable,
@@ -495,6 +500,9 @@ struct Json<'a> {
     fd_gone: bool,
     kernel: Option<TcpState>,
     kernel_path: &'a [Option<TcpState>],
+    /// Only after a `close()` whose FIN the wire showed (see [`Event::wire_state`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wire_state: Option<TcpState>,
     recv_q: Option<u32>,
     send_q: Option<u32>,
     verdict: Verdict,
@@ -573,6 +581,7 @@ impl Serialize for Event {
             fd_gone: self.fd_gone,
             kernel: self.kernel,
             kernel_path: &self.kernel_path,
+            wire_state: self.wire_state,
             recv_q: self.recv_q,
             send_q: self.send_q,
             verdict: self.verdict,

@@ -367,46 +367,11 @@ impl Tracer {
         self.deliver_ready(&mut inner);
     }
 
-    /// Follows the socket of a call event from the state it shows. If the fd's state before the
-    /// call is not what the trace last said, the kernel moved it in between, unseen: that move
-    /// is reported first, as a kernel event seen at this call — unless the trace already told
-    /// where the call ended (a call that blocked read its state before long ago, and another
-    /// thread's call, or the kernel, moved the socket meanwhile, on a line of its own): then
-    /// the call started, as far as the trace is concerned, from what it last said.
+    /// Follows the socket of a call event from the state it shows, after the move the kernel
+    /// made unseen before the call, if it did (see [`Tracer::unseen_move`]).
     fn watch_call(&self, inner: &mut Inner, s: &SocketInfo, ev: &mut Event) -> Vec<Event> {
         s.busy.store(false, Ordering::Release);
-        let mut out = Vec::new();
-        if let Some(w) = inner.watches.get(s.id) {
-            let told = w.state.is_some() && check::fd_agrees_with_row(ev.state, w.state);
-            if ev.before.is_some()
-                && !ev.fd_gone
-                && told
-                && !check::fd_agrees_with_row(ev.before, w.state)
-            {
-                ev.before = ev.state;
-            } else if ev.before.is_some() && !check::fd_agrees_with_row(ev.before, w.state) {
-                // A fd in CLOSE has left its connection, which may live on in TIME-WAIT or be
-                // gone: only the table tells which.
-                let new = match (ev.before, &self.table) {
-                    (Some(TcpState::Close), Some(table)) => {
-                        observer::read(table, &[(s.id, w.clone())])
-                            .first()
-                            .map_or(w.state, |c| c.new)
-                    }
-                    _ => ev.before,
-                };
-                if new != w.state {
-                    out.push(kernel_event(
-                        &Change {
-                            id: s.id,
-                            old: w.state,
-                            new,
-                        },
-                        w,
-                    ));
-                }
-            }
-        }
+        let out: Vec<Event> = self.unseen_move(inner, s, ev).into_iter().collect();
         if ev.fd_gone && ev.kernel.is_none() {
             // Closed, and nothing left in the table: nothing more will happen to it.
             inner.watches.remove(s.id);
@@ -448,6 +413,37 @@ impl Tracer {
         };
         inner.watches.put(s.id, w);
         out
+    }
+
+    /// If the fd's state before the call is not what the trace last said, the kernel moved it
+    /// in between, unseen: that move, as a kernel event seen at this call — unless the trace
+    /// already told where the call ended (a call that blocked read its state before long ago,
+    /// and another thread's call, or the kernel, moved the socket meanwhile, on a line of its
+    /// own): then the call started, as far as the trace is concerned, from what it last said.
+    fn unseen_move(&self, inner: &Inner, s: &SocketInfo, ev: &mut Event) -> Option<Event> {
+        let w = inner.watches.get(s.id)?;
+        if ev.before.is_none() || check::fd_agrees_with_row(ev.before, w.state) {
+            return None;
+        }
+        let told = w.state.is_some() && check::fd_agrees_with_row(ev.state, w.state);
+        if !ev.fd_gone && told {
+            ev.before = ev.state;
+            return None;
+        }
+        // A fd in CLOSE has left its connection, which may live on in TIME-WAIT or be gone:
+        // only the table tells which.
+        let new = match (ev.before, &self.table) {
+            (Some(TcpState::Close), Some(table)) => observer::read(table, &[(s.id, w.clone())])
+                .first()
+                .map_or(w.state, |c| c.new),
+            _ => ev.before,
+        };
+        let change = Change {
+            id: s.id,
+            old: w.state,
+            new,
+        };
+        (new != w.state).then(|| kernel_event(&change, w))
     }
 
     fn step(&self, actor: &str, call: &Event) {

@@ -63,6 +63,14 @@ impl<'t> Recording<'t> {
         }
     }
 
+    /// The call's place in the order of events is `ticket`, taken before it went into the
+    /// kernel (a write another process may see take effect before its exit: `ptrace`).
+    pub fn keep_place(&mut self, ticket: Ticket) {
+        if let Some(old) = self.ticket.replace(ticket) {
+            self.tracer.cancel(old);
+        }
+    }
+
     /// The call is on this socket (from now until its event is out, the observer does not
     /// look at it: what changes is the call's doing). Replaces the socket given before — an
     /// `accept()` ends on the new connection's.

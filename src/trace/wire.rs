@@ -18,6 +18,7 @@ use crate::wire::pcap::PcapWriter;
 use crate::wire::{segment, Segment, Streams};
 use std::fs::File;
 use std::io::{self, BufWriter};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
@@ -37,7 +38,8 @@ pub enum Show {
 }
 
 impl Show {
-    fn shows(self, seg: &Segment) -> bool {
+    /// Whether the trace shows `seg`.
+    pub fn shows(self, seg: &Segment) -> bool {
         match self {
             Show::Off => false,
             Show::Summary => !seg.is_pure_ack() || seg.acks_control,
@@ -142,6 +144,16 @@ impl Tracer {
             });
     }
 
+    /// Whether the wire shows `local` sent its FIN to `peer` (segments captured so far are
+    /// drained first); `None` when the wire is not captured.
+    pub(crate) fn fin_on_wire(&self, local: SocketAddr, peer: SocketAddr) -> Option<bool> {
+        let tap = self.tap.get()?;
+        let mut inner = self.lock();
+        self.drain_into(&mut inner);
+        let st = tap.state.lock().unwrap_or_else(|p| p.into_inner());
+        Some(st.streams.sent_fin(local, peer))
+    }
+
     /// Is the wire captured in this trace?
     pub fn captures_wire(&self) -> bool {
         self.tap.get().is_some()
@@ -231,9 +243,12 @@ impl Tracer {
             }
             (st.seen, st.hidden, tap.capture.missed().max(st.missed))
         };
+        // Each mode says exactly what it left out: nothing (all), the ACKs of data (summary),
+        // every segment (off).
         let words = match tap.show {
             Show::All => f(M::WireSummaryAll, &[&seen, &missed]),
-            _ => f(M::WireSummary, &[&seen, &hidden, &missed]),
+            Show::Summary => f(M::WireSummary, &[&seen, &hidden, &missed]),
+            Show::Off => f(M::WireSummaryOff, &[&seen, &missed]),
         };
         self.emit(Event::words(Kind::Note, "wire", words));
     }

@@ -21,6 +21,9 @@ pub enum Analysis {
     Retransmission,
     /// Sent again at once because the receiver sent duplicate ACKs asking for it.
     FastRetransmission,
+    /// Sent again although the receiver had already acknowledged every byte of it (the
+    /// sender's timer fired before the ACK arrived, or the ACK was lost).
+    SpuriousRetransmission,
     /// Earlier bytes arriving just after later ones (sooner than a retransmission could).
     OutOfOrder,
     /// The same acknowledgment again, nothing new: the receiver is missing what comes next.
@@ -43,6 +46,7 @@ impl Analysis {
         match self {
             Analysis::Retransmission => "retransmission",
             Analysis::FastRetransmission => "fast retransmission",
+            Analysis::SpuriousRetransmission => "spurious retransmission",
             Analysis::OutOfOrder => "out-of-order",
             Analysis::DuplicateAck => "duplicate ACK",
             Analysis::ZeroWindow => "zero window",
@@ -54,10 +58,28 @@ impl Analysis {
     }
 }
 
-/// Earlier bytes arriving sooner than this after the latest ones are out of order, not
-/// retransmitted (Wireshark's default when it has no round-trip time yet: 3 ms). On loopback
-/// a retransmission comes no sooner than the minimum RTO, 200 ms.
-const OUT_OF_ORDER_US: u64 = 3_000;
+/// A segment that carries data (or a SYN, a FIN) and starts before the end of what its sender
+/// had already sent is sent again, and Wireshark names it by the first of these rules that
+/// fits (`tcp_analyze_sequence_number` in `epan/dissectors/packet-tcp.c`, with its default
+/// preferences), which lab follows in the same order so that a segment gets the same word in
+/// lab's trace and in Wireshark opening lab's `--pcap`:
+///
+/// 1. **spurious retransmission** — every byte of it was already acknowledged by the receiver;
+/// 2. **fast retransmission** — the receiver sent ≥ 2 duplicate ACKs asking for exactly this
+///    sequence number, the last one less than [`FAST_RETRANSMISSION_US`] before;
+/// 3. **out-of-order** — it came sooner after the sender's highest segment than the
+///    connection's first round-trip time (SYN to the handshake's ACK; [`OUT_OF_ORDER_US`] when
+///    the handshake was not seen), and does not end where that segment ended;
+/// 4. **retransmission** — any other.
+///
+/// A segment of more than one byte starting one byte before the end is new data after a
+/// zero-window probe, not sent again.
+pub const FAST_RETRANSMISSION_US: u64 = 20_000;
+
+/// Wireshark's out-of-order threshold when it has no round-trip time (no handshake seen): 3 ms.
+/// With one (on loopback, tens of µs), a resend a millisecond after the highest segment is a
+/// retransmission, not bytes overtaken on the way.
+pub const OUT_OF_ORDER_US: u64 = 3_000;
 
 /// How many connections are followed at once; past it the longest idle is forgotten.
 pub const MAX_STREAMS: usize = 4096;
@@ -70,8 +92,9 @@ struct Side {
     /// The sequence number after the last byte (or SYN, FIN) it sent, and when that was seen.
     next: Option<u32>,
     next_at_us: u64,
-    /// The last acknowledgment number it sent.
+    /// The last acknowledgment number it sent, and when its last segment was seen.
     last_ack: Option<u32>,
+    last_at_us: u64,
     /// The last window it offered, scaled.
     win: Option<u32>,
     /// Duplicate ACKs it sent in a row.
@@ -88,9 +111,29 @@ struct Side {
 struct Stream {
     sides: [(SocketAddr, Side); 2],
     touched: u64,
+    /// When the last SYN (without ACK) was seen, and the first round-trip time: from it to
+    /// the handshake's ACK (Wireshark's "iRTT").
+    syn_at_us: Option<u64>,
+    first_rtt_us: Option<u64>,
 }
 
 impl Stream {
+    /// The out-of-order threshold for a segment seen at `t_us` (see [`FAST_RETRANSMISSION_US`]):
+    /// the first round-trip time, learnt from the handshake as it passes; 3 ms until then.
+    fn first_rtt(&mut self, h: &Header, t_us: u64) -> u64 {
+        let syn_ack = h.flags.0 & (Flags::SYN.0 | Flags::ACK.0);
+        if syn_ack == Flags::SYN.0 {
+            self.syn_at_us = Some(t_us);
+        } else if syn_ack == Flags::ACK.0 && self.first_rtt_us.is_none() {
+            // Zero is "unknown" to Wireshark too (a clock that did not tick).
+            self.first_rtt_us = self
+                .syn_at_us
+                .map(|s| t_us.saturating_sub(s))
+                .filter(|r| *r > 0);
+        }
+        self.first_rtt_us.unwrap_or(OUT_OF_ORDER_US)
+    }
+
     /// The sender's side and the receiver's.
     fn sides(&mut self, src: SocketAddr) -> (&mut Side, &mut Side) {
         let [(a, sa), (_, sb)] = &mut self.sides;
@@ -123,8 +166,9 @@ impl Streams {
     /// initial sequence number, the window scaled, and what it is.
     pub fn see(&mut self, h: &Header, t_us: u64) -> Segment {
         let stream = self.stream(h);
+        let ooo_us = stream.first_rtt(h, t_us);
         let (me, peer) = stream.sides(h.src);
-        let analysis = judge(h, me, peer, t_us);
+        let analysis = judge(h, me, peer, t_us, ooo_us);
         // The first acknowledgment of the peer's SYN or FIN: the ACK that moves a state.
         let acks_control = h.flags.has(Flags::ACK)
             && Some(h.ack) != me.last_ack
@@ -185,9 +229,22 @@ impl Streams {
         let stream = self.map.entry(key).or_insert_with(|| Stream {
             sides: [(key.0, Side::default()), (key.1, Side::default())],
             touched: 0,
+            syn_at_us: None,
+            first_rtt_us: None,
         });
         stream.touched = self.clock;
         stream
+    }
+
+    /// Whether `src` has sent its FIN to `dst` in their current connection (a new SYN starts
+    /// the 4-tuple over).
+    pub fn sent_fin(&self, src: SocketAddr, dst: SocketAddr) -> bool {
+        let key = if src <= dst { (src, dst) } else { (dst, src) };
+        self.map.get(&key).is_some_and(|s| {
+            let [(a, sa), (_, sb)] = &s.sides;
+            let me = if *a == src { sa } else { sb };
+            me.fin_end.is_some()
+        })
     }
 
     /// How many connections are followed.
@@ -233,11 +290,12 @@ fn learn(h: &Header, me: &mut Side, t_us: u64) {
     if h.flags.has(Flags::ACK) {
         me.last_ack = Some(h.ack);
     }
+    me.last_at_us = t_us;
 }
 
 /// What `h` is, from its sender's history (`me`) and its receiver's (`peer`); counts a
-/// duplicate ACK in `me`.
-fn judge(h: &Header, me: &mut Side, peer: &Side, t_us: u64) -> Vec<Analysis> {
+/// duplicate ACK in `me` (any other segment from `me` starts the count over, as Wireshark does).
+fn judge(h: &Header, me: &mut Side, peer: &Side, t_us: u64, ooo_us: u64) -> Vec<Analysis> {
     let mut out = Vec::new();
     let control = h.flags.any(Flags::SYN | Flags::FIN | Flags::RST);
     let win = scaled(h, me, peer);
@@ -251,9 +309,9 @@ fn judge(h: &Header, me: &mut Side, peer: &Side, t_us: u64) -> Vec<Analysis> {
         out.push(Analysis::KeepAlive);
     } else if after(h.seq, next) && !h.flags.has(Flags::RST) {
         out.push(Analysis::PreviousSegmentNotCaptured);
-    } else if (h.len > 0 || h.flags.any(Flags::SYN | Flags::FIN)) && after(next, h.seq) {
-        out.push(sent_again(h, next, me.next_at_us, peer, t_us));
-    } else if h.len == 0 && !control && h.seq == next && Some(h.ack) == me.last_ack {
+    } else if h.len > 0 || h.flags.any(Flags::SYN | Flags::FIN) {
+        out.extend(sent_again(h, next, me, peer, (t_us, ooo_us)));
+    } else if !control && h.seq == next && Some(h.ack) == me.last_ack {
         if me.win.is_some_and(|w| w != win) {
             out.push(Analysis::WindowUpdate);
         } else if win != 0 {
@@ -262,7 +320,7 @@ fn judge(h: &Header, me: &mut Side, peer: &Side, t_us: u64) -> Vec<Analysis> {
     }
     if out.contains(&Analysis::DuplicateAck) {
         me.dup_acks += 1;
-    } else if h.flags.has(Flags::ACK) && Some(h.ack) != me.last_ack {
+    } else {
         me.dup_acks = 0;
     }
     out
@@ -277,16 +335,32 @@ fn zero_window_probe(h: &Header, next: u32, peer: &Side) -> bool {
         && (h.seq == next || h.seq == next.wrapping_sub(1))
 }
 
-/// Bytes sent before, sent again: asked for by duplicate ACKs (fast retransmission), arriving
-/// right after later bytes (out of order), or after a timeout (retransmission).
-fn sent_again(h: &Header, next: u32, next_at_us: u64, peer: &Side, t_us: u64) -> Analysis {
-    if peer.dup_acks >= 2 && peer.last_ack == Some(h.seq) {
-        Analysis::FastRetransmission
-    } else if t_us.saturating_sub(next_at_us) < OUT_OF_ORDER_US && h.seq != next {
-        Analysis::OutOfOrder
-    } else {
-        Analysis::Retransmission
+/// Data (or a SYN, a FIN) that starts before `next`, the end of what its sender sent: which
+/// resend it is, by Wireshark's rules in Wireshark's order (see [`FAST_RETRANSMISSION_US`]);
+/// `None` if it is not a resend. `at`: when it was seen, and the out-of-order threshold.
+fn sent_again(h: &Header, next: u32, me: &Side, peer: &Side, at: (u64, u64)) -> Option<Analysis> {
+    let (t_us, ooo_us) = (at.0, at.1);
+    let data_end = h.seq.wrapping_add(h.len);
+    if h.len > 0 && peer.last_ack.is_some_and(|a| !after(data_end, a)) {
+        return Some(Analysis::SpuriousRetransmission);
     }
+    let after_probe = h.len > 1 && h.seq == next.wrapping_sub(1);
+    if !after(next, h.seq) || after_probe {
+        return None;
+    }
+    let end = data_end.wrapping_add(u32::from(h.flags.any(Flags::SYN | Flags::FIN)));
+    Some(
+        if peer.dup_acks >= 2
+            && peer.last_ack == Some(h.seq)
+            && t_us.saturating_sub(peer.last_at_us) < FAST_RETRANSMISSION_US
+        {
+            Analysis::FastRetransmission
+        } else if t_us.saturating_sub(me.next_at_us) < ooo_us && end != next {
+            Analysis::OutOfOrder
+        } else {
+            Analysis::Retransmission
+        },
+    )
 }
 
 #[cfg(test)]
@@ -439,6 +513,115 @@ mod tests {
         assert_eq!(words(&resent), [Analysis::FastRetransmission]);
         let fresh = s.see(&h("srv", "ACK", 1, 301, 0, 512), 1_500);
         assert!(fresh.analysis.is_empty(), "{:?}", fresh.analysis);
+    }
+
+    /// A connection whose handshake took `rtt` µs (SYN at 0, its ACK at `rtt`), then 100 bytes
+    /// at 1–101 sent at `rtt` + 1 ms, and bytes 201–301 right after: 101–201 never seen.
+    fn with_a_gap(rtt: u64) -> (Streams, u64) {
+        let mut s = Streams::new();
+        s.see(&h("cli", "SYN", 0, 0, 0, 65495), 0);
+        s.see(&h("srv", "SYN,ACK", 0, 1, 0, 65483), rtt / 2);
+        s.see(&h("cli", "ACK", 1, 1, 0, 512), rtt);
+        let t = rtt + 1_000;
+        s.see(&h("cli", "ACK", 1, 1, 100, 512), t);
+        let gap = s.see(&h("cli", "ACK", 201, 1, 100, 512), t + 10);
+        assert_eq!(words(&gap), [Analysis::PreviousSegmentNotCaptured]);
+        (s, t + 10)
+    }
+
+    /// The receiver acknowledges 1–101, then asks for 101 again `dups` times, from `t`.
+    fn dup_acks(s: &mut Streams, dups: u64, t: u64) {
+        s.see(&h("srv", "ACK", 1, 101, 0, 512), t);
+        for i in 1..=dups {
+            let dup = s.see(&h("srv", "ACK", 1, 101, 0, 512), t + i);
+            assert_eq!(words(&dup), [Analysis::DuplicateAck], "dup {i}");
+        }
+    }
+
+    #[test]
+    fn resend_two_duplicate_acks_asked_for_within_20ms_is_fast_retransmission() {
+        let (mut s, t) = with_a_gap(100);
+        dup_acks(&mut s, 2, t + 100);
+        let resent = s.see(&h("cli", "ACK", 101, 1, 100, 512), t + 5_000);
+        assert_eq!(words(&resent), [Analysis::FastRetransmission]);
+    }
+
+    #[test]
+    fn fast_retransmission_right_after_the_highest_segment_is_not_called_out_of_order() {
+        // 1 ms after the highest segment: sooner than the 3 ms threshold (no RTT known), but
+        // the duplicate ACKs asked for it, and Wireshark asks that question first.
+        let (mut s, t) = with_a_gap(0);
+        dup_acks(&mut s, 3, t + 100);
+        let resent = s.see(&h("cli", "ACK", 101, 1, 100, 512), t + 1_000);
+        assert_eq!(words(&resent), [Analysis::FastRetransmission]);
+    }
+
+    #[test]
+    fn resend_long_after_the_duplicate_acks_is_retransmission() {
+        let (mut s, t) = with_a_gap(100);
+        dup_acks(&mut s, 3, t + 100);
+        let resent = s.see(&h("cli", "ACK", 101, 1, 100, 512), t + 100 + 25_000);
+        assert_eq!(words(&resent), [Analysis::Retransmission]);
+    }
+
+    #[test]
+    fn one_duplicate_ack_is_not_enough_for_fast_retransmission() {
+        let (mut s, t) = with_a_gap(100);
+        dup_acks(&mut s, 1, t + 100);
+        let resent = s.see(&h("cli", "ACK", 101, 1, 100, 512), t + 2_000);
+        assert_eq!(words(&resent), [Analysis::Retransmission]);
+    }
+
+    #[test]
+    fn another_segment_between_duplicate_acks_starts_their_count_over() {
+        let (mut s, t) = with_a_gap(100);
+        dup_acks(&mut s, 1, t + 100);
+        let reply = s.see(&h("srv", "ACK", 1, 101, 10, 512), t + 200);
+        assert!(reply.analysis.is_empty(), "{:?}", reply.analysis);
+        s.see(&h("srv", "ACK", 11, 101, 0, 512), t + 300);
+        let resent = s.see(&h("cli", "ACK", 101, 11, 100, 512), t + 2_000);
+        assert_eq!(words(&resent), [Analysis::Retransmission]);
+    }
+
+    #[test]
+    fn resend_of_acknowledged_bytes_is_spurious_retransmission() {
+        let mut s = connected();
+        s.see(&h("cli", "PSH,ACK", 1, 1, 5, 512), 1_000);
+        s.see(&h("srv", "ACK", 1, 6, 0, 512), 1_100);
+        let again = s.see(&h("cli", "PSH,ACK", 1, 1, 5, 512), 201_000);
+        assert_eq!(words(&again), [Analysis::SpuriousRetransmission]);
+    }
+
+    #[test]
+    fn earlier_bytes_sooner_than_the_handshakes_rtt_are_out_of_order() {
+        let (mut s, t) = with_a_gap(10_000);
+        let early = s.see(&h("cli", "ACK", 101, 1, 100, 512), t + 5_000);
+        assert_eq!(words(&early), [Analysis::OutOfOrder]);
+    }
+
+    #[test]
+    fn earlier_bytes_later_than_the_handshakes_rtt_are_retransmission() {
+        // 1 ms after the highest segment: out of order by the 3 ms default, but this
+        // connection's first round trip took 100 µs, and that is the threshold.
+        let (mut s, t) = with_a_gap(100);
+        let late = s.see(&h("cli", "ACK", 101, 1, 100, 512), t + 1_000);
+        assert_eq!(words(&late), [Analysis::Retransmission]);
+    }
+
+    #[test]
+    fn the_highest_segment_again_at_once_is_retransmission_not_out_of_order() {
+        let mut s = connected();
+        s.see(&h("cli", "ACK", 1, 1, 100, 512), 1_000);
+        let again = s.see(&h("cli", "ACK", 1, 1, 100, 512), 1_500);
+        assert_eq!(words(&again), [Analysis::Retransmission]);
+    }
+
+    #[test]
+    fn new_data_one_byte_before_the_end_after_a_probe_is_not_sent_again() {
+        let mut s = connected();
+        s.see(&h("cli", "ACK", 1, 1, 100, 512), 1_000);
+        let more = s.see(&h("cli", "ACK", 100, 1, 50, 512), 300_000);
+        assert!(more.analysis.is_empty(), "{:?}", more.analysis);
     }
 
     #[test]

@@ -10,9 +10,14 @@ use std::time::Duration;
 /// The link type: raw IP, IPv4 or IPv6 by the first nibble (what a cooked capture hands over).
 const LINKTYPE_RAW: u16 = 101;
 
+/// A packet's comment, as an option of its block.
+const OPT_COMMENT: u16 = 1;
+
 /// Writes packets into a pcapng stream.
 pub struct PcapWriter<W: Write> {
     out: W,
+    /// One packet's block, built here and reused: no allocation per packet.
+    epb: Vec<u8>,
 }
 
 impl<W: Write> PcapWriter<W> {
@@ -31,13 +36,29 @@ impl<W: Write> PcapWriter<W> {
         idb.extend_from_slice(&0u16.to_le_bytes());
         idb.extend_from_slice(&0u32.to_le_bytes());
         block(&mut out, 0x0000_0001, &idb)?;
-        Ok(PcapWriter { out })
+        Ok(PcapWriter {
+            out,
+            epb: Vec::new(),
+        })
     }
 
     /// One packet: `bytes` as captured (maybe cut), `len` its whole length, `at` since the epoch.
     pub fn packet(&mut self, bytes: &[u8], len: usize, at: Duration) -> io::Result<()> {
+        self.packet_with_comment(bytes, len, at, None)
+    }
+
+    /// One packet with a comment Wireshark shows with it (`frame.comment`, and under Expert
+    /// Info): lab's link says so of each packet it dropped.
+    pub fn packet_with_comment(
+        &mut self,
+        bytes: &[u8],
+        len: usize,
+        at: Duration,
+        comment: Option<&str>,
+    ) -> io::Result<()> {
         let us = at.as_micros() as u64;
-        let mut epb = Vec::with_capacity(20 + bytes.len() + 3);
+        let epb = &mut self.epb;
+        epb.clear();
         epb.extend_from_slice(&0u32.to_le_bytes()); // interface 0
         epb.extend_from_slice(&((us >> 32) as u32).to_le_bytes());
         epb.extend_from_slice(&(us as u32).to_le_bytes());
@@ -45,7 +66,15 @@ impl<W: Write> PcapWriter<W> {
         epb.extend_from_slice(&(len as u32).to_le_bytes());
         epb.extend_from_slice(bytes);
         epb.resize(epb.len().next_multiple_of(4), 0);
-        block(&mut self.out, 0x0000_0006, &epb)
+        if let Some(text) = comment {
+            // Options: opt_comment (code 1, UTF-8, padded to 4 bytes), then opt_endofopt.
+            epb.extend_from_slice(&OPT_COMMENT.to_le_bytes());
+            epb.extend_from_slice(&(text.len() as u16).to_le_bytes());
+            epb.extend_from_slice(text.as_bytes());
+            epb.resize(epb.len().next_multiple_of(4), 0);
+            epb.extend_from_slice(&[0; 4]);
+        }
+        block(&mut self.out, 0x0000_0006, epb)
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
@@ -75,6 +104,8 @@ mod tests {
             Duration::from_micros(1_700_000_000_123_456),
         )
         .unwrap();
+        w.packet_with_comment(&[0x45, 9], 40, Duration::ZERO, Some("lost"))
+            .unwrap();
         let out = w.out;
         assert_eq!(&out[..4], &0x0A0D_0D0Au32.to_le_bytes());
         let mut at = 0;
@@ -91,6 +122,12 @@ mod tests {
             kinds.push(kind);
             at += len;
         }
-        assert_eq!(kinds, [0x0A0D_0D0A, 1, 6]);
+        assert_eq!(kinds, [0x0A0D_0D0A, 1, 6, 6]);
+        let last = &out[out.len() - 16..];
+        assert_eq!(
+            &last[..8],
+            &[1, 0, 4, 0, b'l', b'o', b's', b't'],
+            "the comment option"
+        );
     }
 }

@@ -11,7 +11,9 @@ import time
 
 slow_close = "slow-close" in sys.argv[3:]
 ready = [a for a in sys.argv[3:] if a != "slow-close"]
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+# An IPv6 address (fd00::1) gets an IPv6 socket.
+family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+s = socket.socket(family, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], int(sys.argv[2])))
 s.listen(5)

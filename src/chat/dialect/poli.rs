@@ -8,54 +8,95 @@
 //!   shows it as `(you):`. That check looks only at the start of each `recv()`, which is why
 //!   each message goes alone.
 
-use super::{line, name_once, Wire};
+use super::line;
+use super::speech::{name_once, Conversation, Speech, Wire};
 use crate::chat::message::Msg;
 use crate::chat::protocol::Command;
 use crate::chat::room::{ClientId, Effect, Room};
 
+/// Seed 000's protocol.
+#[derive(Debug)]
+pub struct Poli;
+
 /// The first bytes of a poli client.
-pub const HELLO: &[u8] = b"USERNAME:";
+pub const HELLO: &str = "USERNAME:";
 
 /// How the welcome line ends (after the name).
 pub const WELCOME_TAIL: &str = "!! Welcome to the Poli Chat!!";
 
-/// The room's message in seed 000's words.
-pub fn words(msg: &Msg) -> Vec<Wire> {
-    let text = match msg {
-        // The client speaks first; its user is never asked for a name.
-        Msg::Welcome | Msg::Dealt(_) => return Vec::new(),
-        Msg::BadName(why) => format!("Username refused: {why}. Connect again with another one."),
-        Msg::NameTaken(name) => {
-            format!("Username \"{name}\" is already taken. Connect again with another one.")
+impl Speech for Poli {
+    fn name(&self) -> &'static str {
+        "poli"
+    }
+
+    fn hello_marker(&self) -> Option<&'static [u8]> {
+        Some(HELLO.as_bytes())
+    }
+
+    fn quit_word(&self) -> &'static str {
+        "bye"
+    }
+
+    /// Its client quits on any line that starts with `chao` or `bye` (`strncmp`), and so does
+    /// lab's side of it.
+    fn is_goodbye(&self, typed: &str) -> bool {
+        let lower = typed.trim_start().to_lowercase();
+        lower.starts_with("chao") || lower.starts_with("bye")
+    }
+
+    fn echoes_own_line(&self) -> bool {
+        true
+    }
+
+    /// Every message it is sent ends in `\n`: it reads lines.
+    fn one_message_per_recv(&self, _joined: bool) -> bool {
+        false
+    }
+
+    fn words(&self, msg: &Msg) -> Vec<Wire> {
+        let text = match msg {
+            // The client speaks first; its user is never asked for a name.
+            Msg::Welcome | Msg::Dealt(_) => return Vec::new(),
+            Msg::BadName(why) => {
+                format!("Username refused: {why}. Connect again with another one.")
+            }
+            Msg::NameTaken(name) => {
+                format!("Username \"{name}\" is already taken. Connect again with another one.")
+            }
+            Msg::Hi { name, .. } => format!("Hi {name}{WELCOME_TAIL}"),
+            Msg::Joined { name, .. } => format!("User \"{name}\" has joined the chat"),
+            Msg::Left { name, .. } => format!("User \"{name}\" has left the chat"),
+            Msg::Said { from, text } | Msg::Mine { from, text } => format!("{from}: {text}"),
+            other => line::words(other),
+        };
+        vec![Wire::alone(format!("{text}\n"))]
+    }
+
+    fn conversation(&self) -> Box<dyn Conversation> {
+        Box::new(Poli)
+    }
+
+    fn hello(&self, name: &str) -> Option<Vec<u8>> {
+        Some(format!("{HELLO}{name}").into_bytes())
+    }
+
+    fn typed(&self, text: &str) -> Vec<Vec<u8>> {
+        vec![format!("{text}\n").into_bytes()]
+    }
+
+    fn joined(&self, received: &str, _name: &str) -> bool {
+        received.starts_with("Hi ") && received.contains(WELCOME_TAIL)
+    }
+}
+
+impl Conversation for Poli {
+    fn heard(&mut self, room: &mut Room, id: ClientId, text: &str) -> Vec<Effect> {
+        if !room.is_registered(id) {
+            return name_once(room, id, text, HELLO);
         }
-        Msg::Hi { name, .. } => format!("Hi {name}{WELCOME_TAIL}"),
-        Msg::Joined { name, .. } => format!("User \"{name}\" has joined the chat"),
-        Msg::Left { name, .. } => format!("User \"{name}\" has left the chat"),
-        Msg::Said { from, text } | Msg::Mine { from, text } => format!("{from}: {text}"),
-        other => line::words(other),
-    };
-    vec![Wire::alone(format!("{text}\n"))]
-}
-
-/// Seed 000's goodbye: its client quits on any line that starts with `chao` or `bye`
-/// (`strncmp`), and so does lab's side of it.
-pub fn is_goodbye(text: &str) -> bool {
-    let lower = text.trim_start().to_lowercase();
-    lower.starts_with("chao") || lower.starts_with("bye")
-}
-
-/// One message from a poli client.
-pub fn heard(room: &mut Room, id: ClientId, text: &str) -> Vec<Effect> {
-    if !room.is_registered(id) {
-        let name = text.trim();
-        return name_once(
-            room,
-            id,
-            name.strip_prefix("USERNAME:").unwrap_or(name).trim(),
-        );
+        if self.is_goodbye(text) {
+            return room.command(id, Command::Quit);
+        }
+        room.hear(id, text)
     }
-    if is_goodbye(text) {
-        return room.command(id, Command::Quit);
-    }
-    room.hear(id, text)
 }

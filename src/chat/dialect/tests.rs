@@ -1,8 +1,10 @@
 //! The dialects against the room, without sockets: what each client's bytes become, and what
 //! it is sent back, byte for byte.
 
+use super::speaker::{Speaker, FIRST_MAX};
 use super::*;
-use crate::chat::room::Room;
+use crate::chat::room::{ClientId, Effect, Room};
+use std::time::Instant;
 
 const T0: Duration = Duration::ZERO;
 
@@ -303,19 +305,21 @@ fn held_bytes_stay_bounded_whatever_a_client_sends() {
 fn messages_glued_in_one_recv_are_cut_at_what_the_handshake_knows() {
     let glued = format!("{}{}", stardew::WELCOME, stardew::ASK_HAND);
     assert_eq!(
-        client::split_glued(Dialect::Stardew, &glued),
+        Dialect::Stardew.speech().split_glued(&glued),
         vec![stardew::WELCOME, stardew::ASK_HAND]
     );
     assert_eq!(
-        client::split_glued(Dialect::Chatbid, "USER_LIST:a,bMESSAGE:a: hi"),
+        Dialect::Chatbid
+            .speech()
+            .split_glued("USER_LIST:a,bMESSAGE:a: hi"),
         vec!["USER_LIST:a,b", "MESSAGE:a: hi"]
     );
     assert_eq!(
-        client::split_glued(Dialect::El4005, "no* bob joined\n"),
+        Dialect::El4005.speech().split_glued("no* bob joined\n"),
         vec!["no", "* bob joined\n"]
     );
     assert_eq!(
-        client::split_glued(Dialect::Poli, "Hi a!! x\n"),
+        Dialect::Poli.speech().split_glued("Hi a!! x\n"),
         vec!["Hi a!! x\n"]
     );
 }
