@@ -124,7 +124,7 @@ pub fn show(l: &Lesson, color: ColorChoice) {
     top.sort_by_key(|(n, _)| *n);
     lines.extend(top.into_iter().map(|(_, t)| ((0, 0), t)));
     if l.lang != Lang::En {
-        lines.push(((0, 1), key("lang", 13, &super::format::code(l.lang))));
+        lines.push(((0, 1), key("lang", 13, &l.lang.code())));
     }
     for (name, t) in [
         ("title", &l.title),
@@ -180,11 +180,7 @@ fn text_lines(
     let mut out = key(name, width, &t.own);
     for (lang, text) in &t.translations {
         out.push('\n');
-        out.push_str(&key(
-            &format!("{name}.{}", super::format::code(*lang)),
-            width,
-            text,
-        ));
+        out.push_str(&key(&format!("{name}.{}", lang.code()), width, text));
     }
     out
 }
