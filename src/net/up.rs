@@ -40,6 +40,7 @@ pub fn up(
     }
     let running = Running {
         pid: std::process::id() as i32,
+        started: session::start_time(std::process::id() as i32).unwrap_or(0),
         userns: !nix::unistd::getuid().is_root(),
         hosts: hosts
             .iter()
