@@ -30,6 +30,7 @@ lesson-stopped = lesson { $a1 }: stopped before line { $a2 } (q); { $a3 } checks
 step-no-terminal = (no terminal to wait on; going on)
 wrote-file = wrote { $a1 }
 diagram-inferred = inferred from the calls: no capture of the wire shows it
+diagram-on-the-wire = a close's state seen on the wire (its FIN left, the ACK not back yet), not in the kernel's table
 lesson-all-met = lesson { $a1 }: every expectation met ({ $a2 } checks)
 lesson-not-met = lesson { $a1 }: { $a2 } of { $a3 } expectations not met
 check-ok = ok

@@ -30,6 +30,7 @@ lesson-stopped = lección { $a1 }: parada antes de la línea { $a2 } (q); { $a3 
 step-no-terminal = (no hay terminal en la que esperar; sigo)
 wrote-file = escrito { $a1 }
 diagram-inferred = deducida de las llamadas: ninguna captura de la red la muestra
+diagram-on-the-wire = estado de un cierre visto en el cable (su FIN salió, el ACK aún no volvió), no en la tabla del kernel
 lesson-all-met = lección { $a1 }: todas las expectativas se cumplen ({ $a2 } comprobaciones)
 lesson-not-met = lección { $a1 }: { $a2 } de { $a3 } expectativas no se cumplen
 check-ok = ok

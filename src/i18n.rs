@@ -110,6 +110,7 @@ pub enum M {
     LessonAllMet,
     WroteFile,
     DiagramInferred,
+    DiagramOnTheWire,
     LessonNotMet,
     CheckOk,
     CheckFail,

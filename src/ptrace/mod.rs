@@ -250,15 +250,7 @@ fn drain(stops: &mut Stops<'_>) -> nix::Result<()> {
             Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG),
         ) {
             Ok(WaitStatus::StillAlive) => return Ok(()),
-            Ok(status) => {
-                stops.handle(status);
-                // A single traced thread, just handled: no other stop can be waiting (its next
-                // one sends a SIGCHLD of its own), so the loop sleeps without asking again —
-                // two system calls fewer per traced call of a one-threaded program.
-                if stops.single() {
-                    return Ok(());
-                }
-            }
+            Ok(status) => stops.handle(status),
             Err(Errno::EINTR) => {}
             Err(Errno::ECHILD) => {
                 stops.forget_all();

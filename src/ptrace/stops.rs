@@ -115,11 +115,6 @@ impl<'t> Stops<'t> {
         !self.tasks.is_empty()
     }
 
-    /// Whether one thread is traced, and no other has made itself known yet (see `early`).
-    pub fn single(&self) -> bool {
-        self.tasks.len() == 1 && self.early.is_empty()
-    }
-
     /// Every traced process.
     pub fn pids(&self) -> Vec<Pid> {
         self.procs.keys().copied().collect()
