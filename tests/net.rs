@@ -702,11 +702,14 @@ fn over_ipv6_every_byte_crosses_a_lossy_link_and_each_drop_is_resent() {
         "20% loss dropped nothing of {}",
         segs.len()
     );
+    // Resent, maybe in one segment with the data around it: a later segment from the same
+    // side that holds the lost one's first byte.
+    let n = |v: &Value, k: &str| v[k].as_u64().unwrap_or_default();
     for (i, d) in lost {
         let resent = segs[i + 1..].iter().any(|s| {
             s["src"] == d["src"]
-                && s["seq"] == d["seq"]
-                && s["analysis"].as_array().is_some_and(|a| !a.is_empty())
+                && n(s, "seq") <= n(d, "seq")
+                && n(d, "seq") < n(s, "seq") + n(s, "len").max(1)
         });
         assert!(resent, "dropped segment #{i} {d} was never sent again");
     }
