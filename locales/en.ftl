@@ -40,10 +40,15 @@ check-counts = ({ $a1 } checks, { $a2 } ms)
 list-topic = topic
 list-lesson = lesson
 list-from = from
-lang-english = English
-lang-spanish = Spanish
+lang-name = { $a1 ->
+    [en] English
+    [es] Spanish
+    [pt] Portuguese
+   *[other] { $a1 }
+}
 lessons-built-in = lab's lessons
 check-untranslated = {"     "}not in { $a1 }: { $a2 } (shown in { $a3 })
+check-untranslated-all = {"     "}not in { $a1 } (shown in { $a2 })
 list-title = title
 list-question = question
 server-listening = lab server: listening on { $a1 } ({ $a2 })

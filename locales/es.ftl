@@ -40,10 +40,15 @@ check-counts = ({ $a1 } comprobaciones, { $a2 } ms)
 list-topic = tema
 list-lesson = lección
 list-from = origen
-lang-english = inglés
-lang-spanish = español
+lang-name = { $a1 ->
+    [en] inglés
+    [es] español
+    [pt] portugués
+   *[other] { $a1 }
+}
 lessons-built-in = las lecciones de lab
 check-untranslated = {"     "}sin traducir al { $a1 }: { $a2 } (se muestra en { $a3 })
+check-untranslated-all = {"     "}sin traducir al { $a1 } (se muestra en { $a2 })
 list-title = título
 list-question = pregunta
 server-listening = lab server: escuchando en { $a1 } ({ $a2 })

@@ -1,6 +1,9 @@
 //! The words lab itself says, in every language it speaks: one Fluent file per language in
-//! `locales/` (`en.ftl`, `es.ftl`), built into lab, which a translator edits without reading
-//! Rust; one language for the whole run (`--lang es`, or `LANG`), chosen once at start.
+//! `locales/` (`en.ftl`, `es.ftl`, `pt.ftl`), built into lab, which a translator edits without
+//! reading Rust; one language for the whole run (`--lang pt`, or `LANG`), chosen once at start.
+//!
+//! A new language is its file (a copy of `en.ftl`, translated) and one line: its variant in
+//! [`Lang`], named for its code. Until it is complete, what its file lacks is said in English.
 //!
 //! Each message is a [`M`]; its id in the files is the variant's name in kebab case
 //! (`ColNumber` → `col-number`). `{ $a1 }`, `{ $a2 }`… in a text are filled, in order, by
@@ -19,7 +22,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
 use strum::{EnumCount, IntoEnumIterator};
 
-/// A language lab speaks; its code (`--lang es`) names its file (`locales/es.ftl`).
+/// A language lab speaks; its code (`--lang pt`) names its file (`locales/pt.ftl`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, strum::EnumIter, strum::EnumCount,
 )]
@@ -27,15 +30,15 @@ pub enum Lang {
     #[default]
     En,
     Es,
+    /// Brazilian Portuguese (`pt_BR`, and `pt_PT` too, from `LANG`).
+    Pt,
 }
 
 impl Lang {
-    /// The language's name, in the language of the run: "Spanish", "español".
-    pub fn name(self) -> &'static str {
-        t(match self {
-            Lang::En => M::LangEnglish,
-            Lang::Es => M::LangSpanish,
-        })
+    /// The language's name, in the language of the run: "Spanish", "español"; its code where
+    /// the run's file does not name it yet.
+    pub fn name(self) -> String {
+        f(M::LangName, &[&self.code()])
     }
 
     /// Its code, as `--lang`, `LANG` and the lessons' `title.es:` write it.
@@ -123,8 +126,8 @@ pub enum M {
     ListFrom,
     LessonsBuiltIn,
     CheckUntranslated,
-    LangEnglish,
-    LangSpanish,
+    LangName,
+    CheckUntranslatedAll,
     ServerListening,
     ServerStopped,
     ModelThreads,
@@ -435,7 +438,7 @@ pub fn pieces_in(m: M, lang: Lang) -> Vec<String> {
 mod tests {
     use super::*;
 
-    /// Messages that are the same word in English and Spanish.
+    /// Messages that are the same word in English and another language.
     const SAME: [M; 4] = [M::ColNumber, M::ColKernel, M::CheckOk, M::ExpectKernelMet];
 
     /// The variables message `m` uses in `lang`'s file, sorted: those Fluent misses when it
@@ -479,10 +482,9 @@ mod tests {
             let mut b = FluentBundle::new_concurrent(vec!["en".parse().unwrap()]);
             b.add_resource(res).expect("no message written twice");
             // A message no `M` names is a leftover: lab would never say it.
-            for line in text
-                .lines()
-                .filter(|l| !l.starts_with([' ', '#']) && !l.is_empty())
-            {
+            // A message starts a line with its id (a selector's closing `}` does too: skipped).
+            let starts = |l: &&str| l.starts_with(|c: char| c.is_ascii_lowercase());
+            for line in text.lines().filter(starts) {
                 let id = line.split(" =").next().unwrap_or(line);
                 assert!(
                     M::iter().any(|m| <&str>::from(m) == id),
@@ -504,9 +506,11 @@ mod tests {
             );
             for lang in Lang::iter() {
                 assert_eq!(variables(m, lang), en, "{m:?} in {lang:?}: placeholders");
-                let text = text_in(m, lang);
+                // Filled (with a language's code, which `lang-name` selects on), as a reader sees it.
+                let codes: Vec<&dyn Display> = vec![&"pt"; VARIABLES.len()];
+                let text = f_in(m, lang, &codes);
                 assert!(!text.is_empty(), "{m:?} in {lang:?}");
-                let same = lang != Lang::En && text == text_in(m, Lang::En);
+                let same = lang != Lang::En && text == f_in(m, Lang::En, &codes);
                 assert!(
                     !same || SAME.contains(&m),
                     "{m:?} is not translated into {lang:?}"
@@ -555,6 +559,9 @@ mod tests {
         for (locale, lang) in [
             ("es_ES.UTF-8", Some(Lang::Es)),
             ("es", Some(Lang::Es)),
+            ("pt_BR.UTF-8", Some(Lang::Pt)),
+            ("pt_PT", Some(Lang::Pt)),
+            ("pt", Some(Lang::Pt)),
             ("en_US.UTF-8", Some(Lang::En)),
             ("C.UTF-8", None),
             ("esperanto", None),

@@ -10,7 +10,10 @@
 //!   TIME-WAIT. No call of the program is involved, which is why the trace must look again, a
 //!   bounded time, instead of assuming.
 //!
-//! The rest of the lab asks this module; none of these rules is written anywhere else.
+//! The rest of the lab asks this module; none of these rules is written anywhere else. The words
+//! themselves are in `locales/*.ftl`, but each rule says beside it what the student reads: a
+//! `Says: "…"` comment holds the English of the message the rule names (`M::MoveHandshake` is
+//! `move-handshake` in the files), and a test holds each to `locales/en.ftl`.
 
 use crate::i18n::{f, t, M};
 use crate::tcp_state::{
@@ -71,12 +74,16 @@ pub fn recv_returns_at_once(state: Option<TcpState>) -> bool {
 
 /// What `accept()` failing with EINVAL means on a listener this program shut down for reading.
 pub fn accept_after_shut_rd() -> &'static str {
+    // Says: "the listener was shut down for reading (shutdown(SHUT_RD)): accept() fails with EINVAL
+    // — how a blocked accept() is woken to stop".
     t(M::AcceptAfterShutRd)
 }
 
 /// What a `close()` does when another fd still holds the socket (a `dup()`, or the same fd in a
 /// `fork()`ed process): it drops one reference; only the last one's close sends FIN.
 pub fn close_other_reference() -> &'static str {
+    // Says: "another fd still holds this socket (a dup(), or a fork()ed process): this close()
+    // dropped one reference, no FIN was sent".
     t(M::CloseOtherReference)
 }
 
@@ -130,7 +137,9 @@ impl Abort {
     /// The words the trace says on the `close()` line.
     pub fn words(self) -> &'static str {
         match self {
+            // Says: "SO_LINGER 0: close() sends RST, not FIN".
             Abort::Linger0 => t(M::AbortLinger0),
+            // Says: "unread data in the receive queue: close() sends RST, not FIN".
             Abort::UnreadData => t(M::AbortUnread),
         }
     }
@@ -179,6 +188,7 @@ pub fn close_may_hand_over(before: TcpState, abort: Option<Abort>) -> bool {
 type Landing = (Option<TcpState>, Option<M>);
 
 /// Why an ESTAB connection's close may land past FIN-WAIT-2.
+/// Says: "the peer's FIN crossed ours".
 const CROSSED: Option<M> = Some(M::Crossed);
 
 /// What the table may hold for a connection right after its last fd is closed, given the state
@@ -198,6 +208,7 @@ pub fn after_close(before: TcpState, abort: Option<Abort>) -> &'static [Landing]
             (Some(FinWait1), None),
             (Some(FinWait2), None),
             (Some(Closing), CROSSED),
+            // Says: "the peer's FIN was already back at the first look".
             (Some(TimeWait), Some(M::FinAlreadyBack)),
         ],
         // "Queue this request until all preceding SENDs have been segmentized; then send a FIN
@@ -260,6 +271,8 @@ pub fn close_verdict(
             let want: Vec<String> = allowed.iter().map(|(s, _)| state_or_gone(*s)).collect();
             (
                 Verdict::Differs,
+                // Says: "after close() from { $a1 } the table should show { $a2 }", the states
+                // allowed joined by Says: " or ".
                 Some(f(M::CloseShouldShow, &[&before, &want.join(t(M::Or))])),
             )
         }
@@ -280,6 +293,8 @@ pub fn close_verdict_after_gap(
         return first;
     }
     match close_verdict(CloseWait, abort, seen) {
+        // Says: "the peer's FIN arrived between lab's look and the close itself: closed from
+        // CLOSE-WAIT (FIN, LAST-ACK, gone)".
         (Verdict::Agrees, _) => (Verdict::Agrees, Some(t(M::CloseAfterGap).into())),
         _ => first,
     }
@@ -404,39 +419,55 @@ pub fn kernel_move_words(
 ) -> &'static str {
     match (old, new) {
         // RFC 9293 §3.10.7.3, SYN-SENT: "If the SYN bit is on ... enter ESTABLISHED state".
+        // Says: "the handshake finished (the peer's program has not called accept yet)".
         (Some(SynSent), Some(Established)) => t(M::MoveHandshake),
         // §3.10.7.4, eighth: "If the FIN bit is set ... ESTABLISHED STATE: Enter the CLOSE-WAIT state".
+        // Says: "the peer's FIN arrived: recv() will return 0".
         (Some(Established), Some(CloseWait)) => t(M::MoveFinArrived),
+        // Says: "the peer's FIN crossed ours: both sides close at once".
         (Some(FinWait1), Some(Closing)) => t(M::MoveCrossedClosing),
         // §3.10.7.4: "if the FIN segment is now acknowledged, then enter FIN-WAIT-2".
+        // Says: "the peer acknowledged our FIN".
         (Some(FinWait1), Some(FinWait2)) => t(M::MoveFinAcked),
         // FIN-WAIT-1: "if our FIN has been ACKed ... enter TIME-WAIT": the peer's FIN carried
         // the ACK of ours — it closed on reading our FIN. Nothing crossed.
+        // Says: "the peer's FIN arrived with the ACK of ours (it closed on reading our FIN): who
+        // closes first waits in TIME-WAIT (60 s)".
         (Some(FinWait1), Some(TimeWait)) => t(M::MoveFinWithAck),
         // "FIN-WAIT-2 STATE: Enter the TIME-WAIT state" on the peer's FIN; CLOSING on its ACK.
+        // Says: "the peer's FIN arrived: who closes first waits in TIME-WAIT (60 s)".
         (Some(FinWait2 | Closing), Some(TimeWait)) => t(M::MoveTimeWait),
         // "LAST-ACK STATE: ... If our FIN is now acknowledged, delete the TCB".
+        // Says: "the peer acknowledged our FIN: the connection is gone".
         (Some(LastAck), None) => t(M::MoveLastAckGone),
         // "When the time-wait timeout expires, delete the TCB" (2·MSL, 60 s on Linux).
+        // Says: "TIME-WAIT expired: the 4-tuple is free again".
         (Some(TimeWait), None) => t(M::MoveTimeWaitExpired),
         // A connection does not vanish by itself before its time: an RST ended it (the peer
         // aborted, e.g. it closed with data unread), or, late, a timer did.
         (
             Some(Established | CloseWait | FinWait1 | FinWait2 | Closing | SynSent | SynRecv),
             None | Some(Close),
+            // Says: "timed out: nothing came from the peer, and the kernel's timer let it go".
         ) if timed_out => t(M::MoveTimedOut),
         (Some(Established | CloseWait | FinWait1 | FinWait2 | SynSent), None | Some(Close))
             if fd_open =>
         {
+            // Says: "the peer reset the connection (RST): the fd remains, the connection is gone".
             t(M::MoveReset)
         }
         (Some(Established | CloseWait | FinWait1 | FinWait2 | Closing | SynRecv), None) => {
+            // Says: "reset: an RST ended it, no TIME-WAIT (the peer aborted — e.g. it closed with
+            // data unread)".
             t(M::MoveResetOrphan)
         }
         // A listener has no connection: it stopped listening (closed by another process that
         // shared it, or shut down).
+        // Says: "the listener is gone from the table: nothing listens on its port any more".
         (Some(Listen), None) => t(M::MoveListenerGone),
+        // Says: "the connection is gone from the table".
         (_, None) => t(M::MoveGone),
+        // Says: "the kernel changed the state".
         _ => t(M::MoveOther),
     }
 }
@@ -455,6 +486,71 @@ pub fn segment_received(old: Option<TcpState>, new: Option<TcpState>) -> Option<
 
 #[cfg(test)]
 mod tests {
+    use crate::i18n::{text_in, Lang};
+    use strum::IntoEnumIterator;
+
+    /// Each `Says: "…"` in this file (wrapped over comment lines) with the message named on the
+    /// code line below it, in order: the n-th sentence of a comment goes with the n-th `M::`.
+    fn says_beside_rules() -> Vec<(String, M)> {
+        let src = include_str!("transitions.rs");
+        let src = &src[..src.find("#[cfg(test)]").unwrap_or(src.len())];
+        let (mut out, mut comment) = (Vec::new(), String::new());
+        for line in src.lines().map(str::trim) {
+            if let Some(text) = line.strip_prefix("///").or_else(|| line.strip_prefix("//")) {
+                comment.push_str(text.trim());
+                comment.push(' ');
+                continue;
+            }
+            let sentences = comment
+                .split("Says: \"")
+                .skip(1)
+                .filter_map(|s| s.split('"').next());
+            let named = line
+                .split("M::")
+                .skip(1)
+                .map(|n| n.split(|c: char| !c.is_alphanumeric()));
+            let named = named
+                .filter_map(|mut n| n.next())
+                .filter_map(|n| M::iter().find(|m| format!("{m:?}") == n));
+            out.extend(sentences.map(String::from).zip(named));
+            comment.clear();
+        }
+        out
+    }
+
+    #[test]
+    fn the_words_beside_each_rule_are_the_catalogs() {
+        let says = says_beside_rules();
+        for (english, m) in &says {
+            // `{ $a1 }` as written in the file; unfilled, Fluent shows `{$a1}`.
+            let english = english.replace("{ $", "{$").replace(" }", "}");
+            assert_eq!(
+                text_in(*m, Lang::En),
+                english,
+                "{m:?}: the words beside its rule"
+            );
+        }
+        // Every message a rule names has its words beside it.
+        let src = include_str!("transitions.rs");
+        let src = &src[..src.find("#[cfg(test)]").unwrap_or(src.len())];
+        let named = |m: &M| {
+            let at = format!("M::{m:?}");
+            src.match_indices(&at)
+                .any(|(i, _)| !src[i + at.len()..].starts_with(|c: char| c.is_alphanumeric()))
+        };
+        assert_eq!(
+            says.len(),
+            M::iter().filter(named).count(),
+            "one Says: per message"
+        );
+        for m in M::iter().filter(named) {
+            assert!(
+                says.iter().any(|(_, s)| *s == m),
+                "{m:?}: no Says: beside its rule"
+            );
+        }
+    }
+
     use super::*;
 
     fn verdict(before: TcpState, abort: Option<Abort>, seen: &[Option<TcpState>]) -> Verdict {

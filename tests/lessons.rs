@@ -573,7 +573,9 @@ fn an_instructors_folder_adds_lessons_and_replaces_by_name() {
         "title: My lifecycle",
         1,
     );
-    assert!(mine.contains("title: My lifecycle"));
+    // Translated in part: its title is not in Portuguese.
+    let mine = mine.replacen("title.pt:    O ciclo de vida de uma conexão TCP\n", "", 1);
+    assert!(mine.contains("title: My lifecycle") && !mine.contains("title.pt"));
     std::fs::write(dir.join("08-mine/02-lifecycle.lesson"), mine).unwrap();
 
     let out = lab()
@@ -618,8 +620,11 @@ fn an_instructors_folder_adds_lessons_and_replaces_by_name() {
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{text}");
+    // Nothing of it in Spanish or Portuguese: said in short; a part missing: said which.
     assert!(
-        text.contains("not in Spanish: title, question, note:5 (shown in English)"),
+        text.contains("not in Spanish (shown in English)")
+            && text.contains("not in Portuguese (shown in English)")
+            && text.contains("not in Portuguese: title (shown in English)"),
         "{text}"
     );
     assert!(text.ends_with("2 passed, 0 failed\n"), "{text}");
@@ -681,6 +686,72 @@ fn spanish_says_every_word_of_the_trace_in_spanish() {
             !text.contains(english),
             "'{english}' in the Spanish trace:\n{text}"
         );
+    }
+}
+
+/// `lab --lang pt lesson run lifecycle`, and the same with `LANG=pt_BR.UTF-8`: Portuguese
+/// throughout, lab's own words (from `locales/pt.ftl`) and the lesson's (its `.pt` lines).
+#[test]
+fn portuguese_by_flag_or_by_lang_speaks_every_word_of_the_lifecycle() {
+    let by_flag = lab()
+        .args([
+            "--lang",
+            "pt",
+            "lesson",
+            "run",
+            "lifecycle",
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let by_lang = lab()
+        .args(["lesson", "run", "lifecycle", "--color", "never"])
+        .env("LANG", "pt_BR.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .output()
+        .unwrap();
+    for out in [by_flag, by_lang] {
+        // The trace on stdout, the verdict on stderr.
+        let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{text}");
+        // The catalog's words: the columns, the checks, the verdict.
+        for pt in [
+            " quem ",
+            "✓ kernel TIME-WAIT (após esperar)",
+            "✓ não existe mais",
+            " de 127.0.0.1:",
+            "(fd fechado)",
+            "lição lifecycle: todas as expectativas cumpridas",
+        ] {
+            assert!(text.contains(pt), "'{pt}' missing:\n{text}");
+        }
+        // The lesson's words: its title and every note.
+        for pt in [
+            "O ciclo de vida de uma conexão TCP",
+            "bind() dá um endereço ao socket",
+            "recv() = 0 é o fim do fluxo",
+            "O cliente fechou primeiro",
+        ] {
+            assert!(text.contains(pt), "'{pt}' missing:\n{text}");
+        }
+        for other in [
+            "(waited)",
+            "(tras esperar)",
+            "✓ gone",
+            " from 127.0.0.1:",
+            " lesson ",
+            " lección ",
+            "The lifecycle",
+            "Now the client closes first",
+            "Ahora el cliente",
+        ] {
+            assert!(
+                !text.contains(other),
+                "'{other}' in the Portuguese trace:\n{text}"
+            );
+        }
     }
 }
 

@@ -41,9 +41,9 @@ fn q_quits_a_lesson_cleanly_and_question_mark_lists_the_keys() {
     let Some(t) = in_terminal("q", "lesson run lifecycle --step") else {
         return;
     };
-    t.wait_for("next: line 9 srv");
+    t.wait_for("next: line 12 srv");
     t.keys(&["Enter"]);
-    t.wait_for("next: line 10 srv");
+    t.wait_for("next: line 13 srv");
     t.keys(&["?"]);
     t.wait_for("c: continue to the end without pausing · q: quit cleanly");
     t.keys(&["x"]);
@@ -52,7 +52,7 @@ fn q_quits_a_lesson_cleanly_and_question_mark_lists_the_keys() {
     let screen = after(&t);
     assert!(screen.contains("q: quitting"), "{screen}");
     assert!(
-        screen.contains("lesson lifecycle: stopped before line 10 (q); 1 checks so far, 0 not met"),
+        screen.contains("lesson lifecycle: stopped before line 13 (q); 1 checks so far, 0 not met"),
         "{screen}"
     );
     // The one socket opened was closed, traced, by the clean-up.
@@ -95,7 +95,7 @@ fn ctrl_c_stops_at_once_with_a_line_and_the_terminal_restored() {
     let Some(t) = in_terminal("ctrlc", "lesson run lifecycle --step") else {
         return;
     };
-    t.wait_for("next: line 9 srv");
+    t.wait_for("next: line 12 srv");
     t.keys(&["C-c"]);
     let screen = after(&t);
     assert!(screen.contains("Ctrl+C: stopped at once"), "{screen}");

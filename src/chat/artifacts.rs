@@ -16,33 +16,31 @@ use std::sync::OnceLock;
 /// Artifacts dealt to each new user.
 pub const HAND: usize = 3;
 
-/// One artifact of the catalog, named in English and in the Spanish of seed 001's farmers'
-/// chat (its client is Spanish: under `--dialect stardew` or `--lang es` the names are these).
+/// One artifact of the catalog, named in each language lab speaks, by its code (`"pt"`).
+/// Seed 001's farmers' chat is Spanish: under `--dialect stardew` the names are the `"es"` ones.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct Item {
     pub id: u32,
-    pub name: String,
-    pub description: String,
-    pub nombre: String,
-    pub descripcion: String,
+    pub name: BTreeMap<String, String>,
+    pub description: BTreeMap<String, String>,
 }
 
 impl Item {
-    /// Its name in `lang`.
+    /// Its name in `lang` (in English if the catalog has none in `lang`).
     pub fn name_in(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => &self.name,
-            Lang::Es => &self.nombre,
-        }
+        in_lang(&self.name, lang)
     }
 
-    /// Its description in `lang`.
+    /// Its description in `lang` (in English if the catalog has none in `lang`).
     pub fn description_in(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => &self.description,
-            Lang::Es => &self.descripcion,
-        }
+        in_lang(&self.description, lang)
     }
+}
+
+/// A text in `lang`, or in English.
+fn in_lang(texts: &BTreeMap<String, String>, lang: Lang) -> &str {
+    let text = texts.get(&lang.code()).or_else(|| texts.get("en"));
+    text.map_or("", String::as_str)
 }
 
 /// The catalog shipped with the lab (`src/chat/artifacts.json`), read once.
@@ -159,9 +157,10 @@ impl<O: Copy + Eq + std::hash::Hash> Artifacts<O> {
         let key = key.trim().trim_start_matches('[').trim_end_matches(']');
         match key.parse::<u32>() {
             Ok(id) => self.items.iter().find(|i| i.id == id),
-            // By name in either language: `rusty spoon`, `cuchara oxidada`.
+            // By name in any language: `rusty spoon`, `cuchara oxidada`, `colher enferrujada`.
             Err(_) => self.items.iter().find(|i| {
-                i.name.eq_ignore_ascii_case(key) || i.nombre.to_lowercase() == key.to_lowercase()
+                let key = key.to_lowercase();
+                i.name.values().any(|name| name.to_lowercase() == key)
             }),
         }
     }
@@ -338,8 +337,9 @@ mod tests {
     #[test]
     fn find_by_id_or_name() {
         let a: Artifacts<u32> = Artifacts::new(1, 1);
-        assert_eq!(a.find("3").unwrap().name, "Arrowhead");
-        assert_eq!(a.find("[11]").unwrap().name, "Rusty Spoon");
+        assert_eq!(a.find("3").unwrap().name_in(Lang::En), "Arrowhead");
+        assert_eq!(a.find("[11]").unwrap().name_in(Lang::En), "Rusty Spoon");
+        assert_eq!(a.find("colher ENFERRUJADA").unwrap().id, 11);
         assert_eq!(a.find("anchor").unwrap().id, 18);
         assert!(a.find("99").is_none());
         assert_eq!(
@@ -350,10 +350,21 @@ mod tests {
     }
 
     #[test]
-    fn every_artifact_has_its_spanish_name_and_labels_follow_the_language() {
-        assert!(catalog()
+    fn every_artifact_is_named_in_every_language_and_labels_follow_the_language() {
+        use strum::IntoEnumIterator;
+        for (i, lang) in catalog()
             .iter()
-            .all(|i| !i.nombre.is_empty() && !i.descripcion.is_empty()));
+            .flat_map(|i| Lang::iter().map(move |l| (i, l)))
+        {
+            let (name, description) = (i.name.get(&lang.code()), i.description.get(&lang.code()));
+            assert!(name.is_some_and(|n| !n.is_empty()), "{} in {lang:?}", i.id);
+            assert!(
+                description.is_some_and(|d| !d.is_empty()),
+                "{} in {lang:?}",
+                i.id
+            );
+        }
+        assert_eq!(label_in(3, Lang::Pt), "[3] Ponta de flecha");
         assert_eq!(label_in(3, Lang::En), "[3] Arrowhead");
         assert_eq!(label_in(3, Lang::Es), "[3] Punta de flecha");
         assert_eq!(label_in(99, Lang::Es), "[99]");

@@ -28,7 +28,7 @@ pub struct Cli {
     /// Color: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, hide_possible_values = true)]
     pub color: ColorChoice,
-    /// Language of what lab says and of the lessons' prose: en or es (default: from LANG).
+    /// Language of what lab says and of the lessons' prose: en, es or pt (default: from LANG).
     #[arg(long, value_enum, global = true, hide_possible_values = true)]
     pub lang: Option<Lang>,
     #[command(subcommand)]

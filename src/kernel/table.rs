@@ -292,28 +292,33 @@ impl KernelTable {
         Err(io::Error::new(io::ErrorKind::Unsupported, UNAVAILABLE))
     }
 
-    /// Every row that passes `filter`: one dump for AF_INET, one for AF_INET6, as `ss` does.
+    /// Every row that passes `filter`, IPv4 rows first, as `ss` prints them: one dump of the
+    /// family asked for (`-4`, `-6`), else one of both (see
+    /// [`super::sock_diag::DiagSocket::dump_all_families`]), where `ss` makes one per family.
     #[cfg(target_os = "linux")]
     pub fn rows(&self, filter: &Filter) -> io::Result<Vec<SocketRow>> {
         use nix::sys::socket::AddressFamily;
         let mut diag = self.diag.lock().unwrap_or_else(|p| p.into_inner());
-        let mut out = Vec::new();
-        let families = [
-            (AddressFamily::Inet, !filter.ipv6 || filter.ipv4),
-            (AddressFamily::Inet6, !filter.ipv4 || filter.ipv6),
-        ];
-        for (family, wanted) in families {
-            if !wanted {
-                continue;
+        let mask = filter.state_mask();
+        let msgs = match (filter.ipv4, filter.ipv6) {
+            (true, false) => diag.dump(AddressFamily::Inet, mask)?,
+            (false, true) => diag.dump(AddressFamily::Inet6, mask)?,
+            _ => {
+                // The kernel walks its tables in one order for both families: IPv4's rows, in
+                // that order, then IPv6's, are what the two dumps return.
+                let (mut v4, v6): (Vec<_>, Vec<_>) = diag
+                    .dump_all_families(mask)?
+                    .into_iter()
+                    .partition(|m| m.family == libc::AF_INET as u8);
+                v4.extend(v6);
+                v4
             }
-            for m in diag.dump(family, filter.state_mask())? {
-                let row = row_of(m);
-                if filter.keeps(&row) {
-                    out.push(row);
-                }
-            }
-        }
-        Ok(out)
+        };
+        Ok(msgs
+            .into_iter()
+            .map(row_of)
+            .filter(|r| filter.keeps(r))
+            .collect())
     }
 
     #[cfg(not(target_os = "linux"))]

@@ -304,13 +304,19 @@ fn warn_untranslated(l: &Lesson, color: bool) {
         .filter(|lang| **lang != l.lang)
     {
         let missing = l.untranslated(*lang);
-        if !missing.is_empty() {
-            let line = i18n::f(
+        let line = if missing.is_empty() {
+            continue;
+        } else if l.untranslated_all(*lang) {
+            // Nothing of it in that language: the list would be the whole lesson.
+            i18n::f(M::CheckUntranslatedAll, &[&lang.name(), &l.lang.name()])
+        } else {
+            let missing = missing.join(", ");
+            i18n::f(
                 M::CheckUntranslated,
-                &[&lang.name(), &missing.join(", "), &l.lang.name()],
-            );
-            println!("{}", paint(&line, Style::Dim, color));
-        }
+                &[&lang.name(), &missing, &l.lang.name()],
+            )
+        };
+        println!("{}", paint(&line, Style::Dim, color));
     }
 }
 

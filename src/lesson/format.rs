@@ -490,20 +490,16 @@ impl Parser {
                 self.after_note = true;
             }
             "note" => match l.steps.last_mut() {
-                Some(Step { kind: StepKind::Note(t), .. }) if after_note => {
+                Some(Step {
+                    kind: StepKind::Note(t),
+                    ..
+                }) if after_note => {
                     t.add(lang, value, false);
                     self.after_note = true;
                 }
                 _ => return Err((n, format!("'{key}:' must follow a 'note:' line"))),
             },
-            other => {
-                return Err((
-                    n,
-                    format!(
-                    "unknown header '{other}:' (lang, title, question, explain, note; a translation adds .es or .en)"
-                ),
-                ))
-            }
+            other => return Err((n, unknown_header(other))),
         }
         Ok(())
     }
@@ -537,18 +533,31 @@ impl Parser {
     }
 }
 
-/// The language a code names (`en`, `es`), as `--lang` takes it.
+/// The language a code names (`en`, `es`, `pt`), as `--lang` takes it.
 fn language(code: &str) -> Option<Lang> {
     use clap::ValueEnum;
     Lang::from_str(code.trim(), true).ok()
 }
 
-fn unknown_language(code_given: &str) -> String {
+/// The codes of the languages lab speaks: `en, es, pt`.
+fn known_languages() -> String {
     use clap::ValueEnum;
     let known: Vec<String> = Lang::value_variants().iter().map(|l| l.code()).collect();
+    known.join(", ")
+}
+
+fn unknown_language(code_given: &str) -> String {
     format!(
         "unknown language '{code_given}' (lab speaks {})",
-        known.join(", ")
+        known_languages()
+    )
+}
+
+fn unknown_header(key: &str) -> String {
+    format!(
+        "unknown header '{key}:' (lang, title, question, explain, note; a translation adds \
+         .CODE, for any language lab speaks: {})",
+        known_languages()
     )
 }
 
@@ -562,6 +571,20 @@ impl Lesson {
         [&mut self.title, &mut self.question, &mut self.explain]
             .into_iter()
             .chain(notes)
+    }
+
+    /// Whether nothing of the lesson is translated into `lang` (another language than its own).
+    pub fn untranslated_all(&self, lang: Lang) -> bool {
+        let texts = [&self.title, &self.question, &self.explain];
+        let notes = self.steps.iter().filter_map(|s| match &s.kind {
+            StepKind::Note(t) => Some(t),
+            StepKind::Call { .. } | StepKind::Wire(_) => None,
+        });
+        lang != self.lang
+            && texts
+                .into_iter()
+                .chain(notes)
+                .all(|t| t.translation(lang).is_none())
     }
 
     /// What has no translation into `lang` (`title`, `note at line 12` …): shown in the lesson's
@@ -1168,10 +1191,10 @@ mod tests {
             (e.line, e.msg.as_str()),
             (6, "'note.es:' must follow a 'note:' line")
         );
-        let e = p(&format!("{HEAD}title.pt: T\nsrv socket\n")).unwrap_err();
+        let e = p(&format!("{HEAD}title.eo: T\nsrv socket\n")).unwrap_err();
         assert_eq!(
             (e.line, e.msg.as_str()),
-            (5, "unknown language 'pt' (lab speaks en, es)")
+            (5, "unknown language 'eo' (lab speaks en, es, pt)")
         );
         let e = p(&format!("{HEAD}lang: es\nsrv socket\n")).unwrap_err();
         assert_eq!(e.msg, "'lang:' goes before the lesson's first text");
@@ -1192,9 +1215,20 @@ mod tests {
             ("T", "only English")
         );
         assert_eq!(l.untranslated(Lang::Es), ["title", "question", "note:4"]);
-        assert!(l.untranslated(Lang::En).is_empty());
-        let l = p(&format!("{HEAD}srv socket\nnote: hi\nnote.es: hola\n")).unwrap();
+        assert!(l.untranslated_all(Lang::Es) && l.untranslated_all(Lang::Pt));
+        assert!(l.untranslated(Lang::En).is_empty() && !l.untranslated_all(Lang::En));
+        let l = p(&format!(
+            "{HEAD}srv socket\nnote: hi\nnote.es: hola\nnote.pt: oi\n"
+        ))
+        .unwrap();
         assert!(l.untranslated(Lang::Es).is_empty());
+        // Any language lab speaks is a translation: `note.pt:` as `note.es:`.
+        let StepKind::Note(note) = &l.steps[1].kind else {
+            panic!()
+        };
+        assert_eq!(note.get(Lang::Pt), "oi");
+        assert_eq!(l.untranslated(Lang::Pt), ["title", "question"]);
+        assert!(!l.untranslated_all(Lang::Pt));
         // Written in Spanish, translated in part into English.
         let l = p(
             "lang: es\ntitle: Título\ntitle.en: Title\nquestion: ¿Qué?\nsrv socket\nnote: nota\n",

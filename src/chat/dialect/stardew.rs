@@ -96,7 +96,11 @@ fn words(msg: &Msg) -> Option<String> {
             words::labels(hand, Lang::Es)
         ),
         Msg::Artifact(id) => match artifacts::catalog().iter().find(|i| i.id == *id) {
-            Some(i) => format!("{SERVER}El artefacto es: [{}] {}", i.id, i.nombre),
+            Some(i) => format!(
+                "{SERVER}El artefacto es: [{}] {}",
+                i.id,
+                i.name_in(Lang::Es)
+            ),
             None => format!("{SERVER}El artefacto es: [{id}]"),
         },
         Msg::Joined { name, .. } => format!("{SERVER}Cliente {name} conectado"),
