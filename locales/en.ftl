@@ -36,6 +36,8 @@ lesson-not-met = lesson { $a1 }: { $a2 } of { $a3 } expectations not met
 check-ok = ok
 check-fail = FAIL
 check-totals = { $a1 } passed, { $a2 } failed
+check-skip = skip
+check-skipped = , { $a1 } not run here
 check-counts = ({ $a1 } checks, { $a2 } ms)
 list-topic = topic
 list-lesson = lesson
@@ -155,6 +157,7 @@ waited = { $a1 } (waited)
 fd-reports = fd reports { $a1 }
 kernel-reports = kernel reports { $a1 }
 kernel-reports-recv-q = kernel reports Recv-Q { $a1 }
+kernel-reports-send-q = kernel reports Send-Q { $a1 }
 wait-timed-out = expected { $a1 } within { $a2 } s, { $a3 }
 table-words = the kernel's table: { $a1 }, Recv-Q { $a2 }{ $a3 }
 table-timer = , timer { $a1 }
@@ -165,6 +168,10 @@ wire-step-nothing = nothing more went from { $a1 } to { $a2 }
 wire-step-other = the last that went from { $a1 } to { $a2 }: { $a3 }
 wire-step-time = expected { $a1 }, seen { $a2 } ms after the previous segment
 wire-step-not-checked = wire { $a1 }: not checked, no capture here ({ $a2 })
+lesson-needs-hosts = this lesson runs on hosts joined by lab's link, and they cannot be made here: { $a1 }
+lesson-link-now = the link from now on: { $a1 }
+lesson-sysctl = sysctl { $a1 }={ $a2 } on { $a3 }
+lesson-no-sysctl = sysctl { $a1 }={ $a2 }: this kernel has no such setting, nothing changed on { $a3 }
 ask-name = What's your name?
 room-welcome = {"*"} Welcome to lab chat! What's your name? (1-16 letters, digits, _ or -)
 room-too-long = ! line too long (over { $a1 } bytes): dropped

@@ -36,6 +36,8 @@ lesson-not-met = lección { $a1 }: { $a2 } de { $a3 } expectativas no se cumplen
 check-ok = ok
 check-fail = FALLO
 check-totals = { $a1 } bien, { $a2 } mal
+check-skip = omit
+check-skipped = , { $a1 } sin correr aquí
 check-counts = ({ $a1 } comprobaciones, { $a2 } ms)
 list-topic = tema
 list-lesson = lección
@@ -155,6 +157,7 @@ waited = { $a1 } (tras esperar)
 fd-reports = el fd dice { $a1 }
 kernel-reports = el kernel dice { $a1 }
 kernel-reports-recv-q = el kernel dice Recv-Q { $a1 }
+kernel-reports-send-q = el kernel dice Send-Q { $a1 }
 wait-timed-out = se esperaba { $a1 } en { $a2 } s, { $a3 }
 table-words = la tabla del kernel: { $a1 }, Recv-Q { $a2 }{ $a3 }
 table-timer = , temporizador { $a1 }
@@ -165,6 +168,10 @@ wire-step-nothing = nada más fue de { $a1 } a { $a2 }
 wire-step-other = lo último que fue de { $a1 } a { $a2 }: { $a3 }
 wire-step-time = se esperaba { $a1 }, visto { $a2 } ms después del segmento anterior
 wire-step-not-checked = wire { $a1 }: sin comprobar, aquí no hay captura ({ $a2 })
+lesson-needs-hosts = esta lección corre en hosts unidos por el enlace de lab, y aquí no se pueden crear: { $a1 }
+lesson-link-now = el enlace desde ahora: { $a1 }
+lesson-sysctl = sysctl { $a1 }={ $a2 } en { $a3 }
+lesson-no-sysctl = sysctl { $a1 }={ $a2 }: este kernel no tiene ese ajuste, nada cambió en { $a3 }
 ask-name = ¿Cómo te llamas?
 room-welcome = {"*"} ¡Bienvenid@ al chat de lab! ¿Cómo te llamas? (de 1 a 16 letras, dígitos, _ o -)
 room-too-long = ! línea demasiado larga (más de { $a1 } bytes): descartada

@@ -37,6 +37,8 @@ lesson-not-met = lição { $a1 }: { $a2 } de { $a3 } expectativas não cumpridas
 check-ok = ok
 check-fail = FALHA
 check-totals = { $a1 } aprovadas, { $a2 } reprovadas
+check-skip = omit
+check-skipped = , { $a1 } não correram aqui
 check-counts = ({ $a1 } verificações, { $a2 } ms)
 list-topic = tema
 list-lesson = lição
@@ -156,6 +158,7 @@ waited = { $a1 } (após esperar)
 fd-reports = o fd informa { $a1 }
 kernel-reports = o kernel informa { $a1 }
 kernel-reports-recv-q = o kernel informa Recv-Q { $a1 }
+kernel-reports-send-q = o kernel diz Send-Q { $a1 }
 wait-timed-out = esperado { $a1 } em { $a2 } s, { $a3 }
 table-words = a tabela do kernel: { $a1 }, Recv-Q { $a2 }{ $a3 }
 table-timer = , temporizador { $a1 }
@@ -166,6 +169,10 @@ wire-step-nothing = nada mais foi de { $a1 } para { $a2 }
 wire-step-other = o último que foi de { $a1 } para { $a2 }: { $a3 }
 wire-step-time = esperado { $a1 }, visto { $a2 } ms depois do segmento anterior
 wire-step-not-checked = wire { $a1 }: não verificado, aqui não há captura ({ $a2 })
+lesson-needs-hosts = esta lição corre em hosts ligados pelo enlace do lab, e aqui não se podem criar: { $a1 }
+lesson-link-now = o enlace a partir de agora: { $a1 }
+lesson-sysctl = sysctl { $a1 }={ $a2 } em { $a3 }
+lesson-no-sysctl = sysctl { $a1 }={ $a2 }: este kernel não tem esse ajuste, nada mudou em { $a3 }
 ask-name = Qual é o seu nome?
 room-welcome = {"*"} Boas-vindas ao chat do lab! Qual é o seu nome? (de 1 a 16 letras, dígitos, _ ou -)
 room-too-long = ! linha longa demais (mais de { $a1 } bytes): descartada

@@ -34,7 +34,8 @@
 //!     [`load`] — `lab load`, a tool that drives a chat and is not part of it: many real
 //!     clients, deliveries per second and latency; `--soak`, abusive clients among the rest.
 //! 12. [`lesson`] — lesson scripts: the format (with `file:line` errors), the runner, the
-//!     expectations checked against the kernel, and the `lab lesson` commands.
+//!     expectations checked against the kernel and the wire, and the `lab lesson` commands;
+//!     a lesson on hosts runs over [`net`]'s link.
 //! 13. [`ptrace`] — `lab trace`: another program's socket calls (a student's C or Python
 //!     chat), through ptrace and a seccomp filter, as the same events, checked the same way.
 //! 14. [`net`] — `lab net`: a network that can fail. Hosts (a network namespace each) joined
@@ -43,7 +44,7 @@
 //! 15. [`explain`] — errors in words; [`i18n`] — lab's own messages, one Fluent file per language.
 //! 16. [`cli`] — the command line: its arguments, and which module each command goes to.
 //!
-//! Layers only call downwards: `cli` → `net`, `load` → `chat`, `lesson`, `netcat`, `watch`, `ptrace`, `render` →
+//! Layers only call downwards: `cli` → `lesson`, `load` → `net` → `chat`, `netcat`, `watch`, `ptrace`, `render` →
 //! `trace` → `kernel` → `sys`, `netns`, `verdict`, `transitions`, `wire` → `tcp_state`.
 
 pub mod chat;

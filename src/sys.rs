@@ -481,3 +481,24 @@ pub fn loopback_up() -> io::Result<()> {
     req.ifr_ifru.ifru_flags = flags | libc::IFF_UP as libc::c_short;
     ifreq_ioctl(control.as_fd(), libc::SIOCSIFFLAGS, &mut req)
 }
+
+/// `setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, n)`: how many times `connect()` sends its SYN again.
+/// Why unsafe: neither nix nor socket2 names TCP_SYNCNT; the kernel reads one `int`.
+pub fn set_tcp_syncnt(fd: impl std::os::fd::AsFd, n: i32) -> io::Result<()> {
+    let size = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `n` lives across the call and `size` is its size.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd.as_fd().as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_SYNCNT,
+            (&n as *const i32).cast(),
+            size,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

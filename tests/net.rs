@@ -702,12 +702,72 @@ fn over_ipv6_every_byte_crosses_a_lossy_link_and_each_drop_is_resent() {
         "20% loss dropped nothing of {}",
         segs.len()
     );
+    // Resent, maybe in one segment with the data around it: a later segment from the same
+    // side that holds the lost one's first byte.
+    let n = |v: &Value, k: &str| v[k].as_u64().unwrap_or_default();
     for (i, d) in lost {
         let resent = segs[i + 1..].iter().any(|s| {
             s["src"] == d["src"]
-                && s["seq"] == d["seq"]
-                && s["analysis"].as_array().is_some_and(|a| !a.is_empty())
+                && n(s, "seq") <= n(d, "seq")
+                && n(d, "seq") < n(s, "seq") + n(s, "len").max(1)
         });
         assert!(resent, "dropped segment #{i} {d} was never sent again");
     }
+}
+
+#[test]
+fn a_bad_rule_for_a_running_network_is_refused_with_its_column_and_the_link_is_unchanged() {
+    let dir = common::temp_dir("net-up-bad-rule");
+    let mut up = common::Proc::spawn({
+        let mut c = lab_in(&dir);
+        c.args(["net", "up", "--link", "delay 5ms", "--wire", "off"]);
+        c
+    });
+    let said = up.wait_stderr("lab net exec");
+    if said.contains("cannot make its hosts") {
+        return;
+    }
+    for (rules, words) in [
+        ("delay 1ms loss 120%", "column 11: 'loss 120%'"),
+        ("a>c drop data 1", "no host 'c'"),
+        ("rate 1mbit queue 0", "'rate 1mbit queue 0'"),
+        ("jitter 5ms", "not a rule"),
+    ] {
+        let (ok, said) = run_in(&dir, &["net", "link", rules]);
+        assert!(!ok && said.contains(words), "{rules}: {said}");
+    }
+    // `heal` keeps the rules as they are, and says them: the bad ones changed nothing.
+    let (ok, said) = run_in(&dir, &["net", "link", "heal"]);
+    assert!(ok && said.contains("delay 5ms"), "{said}");
+    let (ok, said) = run_in(&dir, &["net", "exec", "c", "--", "true"]);
+    assert!(
+        !ok && said.contains("no host c (the network has a, b)"),
+        "{said}"
+    );
+    let (ok, said) = run_in(&dir, &["net", "up"]);
+    assert!(!ok && said.contains("a network is already up"), "{said}");
+    let _ = nix_kill(up.child.id());
+    let (_, _, err) = up.finish();
+    assert!(err.contains("the hosts sent"), "{err}");
+    let (ok, said) = run_in(&dir, &["net", "exec", "a", "--", "true"]);
+    assert!(!ok && said.contains("no network is up"), "{said}");
+}
+
+#[test]
+fn a_pcap_file_that_cannot_be_written_stops_lab_net_before_anything_starts() {
+    let out = lab()
+        .args([
+            "net",
+            "--pcap",
+            "/nonexistent/dir/x.pcap",
+            "--on",
+            "a",
+            "true",
+        ])
+        .output()
+        .expect("run lab net");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("--pcap /nonexistent/dir/x.pcap"), "{err}");
+    assert!(!err.contains("lab's network"), "nothing started: {err}");
 }

@@ -76,9 +76,23 @@ fn namespaces_of(pid: i32) -> Vec<String> {
         .collect()
 }
 
+/// Now, in clock ticks since boot (USER_HZ, 100 a second), a tick ahead.
+fn now_ticks() -> u64 {
+    let up = std::fs::read_to_string("/proc/uptime").unwrap();
+    let secs: f64 = up.split_whitespace().next().unwrap().parse().unwrap();
+    (secs * 100.0) as u64 + 1
+}
+
+/// When the process of `/proc/PID` started, in clock ticks since boot.
+fn start_ticks(proc_dir: &Path) -> Option<u64> {
+    let stat = std::fs::read_to_string(proc_dir.join("stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 1..];
+    after.split_whitespace().nth(19)?.parse().ok()
+}
+
 /// Everything on the machine that still refers to one of `ids` (`net:[4026532…]`): a process
-/// in it, an open fd, a mount.
-fn references(ids: &[String]) -> Vec<String> {
+/// in it, an open fd, a mount — of a process started by `until` (clock ticks since boot).
+fn references(ids: &[String], until: u64) -> Vec<String> {
     let mut found = Vec::new();
     let names = |l: &str| ids.iter().any(|id| l.contains(id.as_str()));
     for proc_dir in std::fs::read_dir("/proc").unwrap().flatten() {
@@ -87,6 +101,11 @@ fn references(ids: &[String]) -> Vec<String> {
             continue;
         }
         let p = proc_dir.path();
+        // A namespace's number is given again once it is freed: a process started after the
+        // run ended (another test's lab) may hold a new namespace with an old number.
+        if start_ticks(&p).is_none_or(|t| t > until) {
+            continue;
+        }
         let links = ["ns/net", "ns/user"].iter().map(|n| p.join(n));
         let fds = std::fs::read_dir(p.join("fd"))
             .into_iter()
@@ -112,10 +131,11 @@ fn references(ids: &[String]) -> Vec<String> {
 
 /// Waits (at most PATIENCE) until nothing refers to `ids` any more and `pids` are gone.
 fn wait_all_gone(ids: &[String], pids: &[i32]) {
+    let ended = now_ticks();
     let deadline = Instant::now() + PATIENCE;
     loop {
         let alive: Vec<i32> = pids.iter().copied().filter(|p| running(*p)).collect();
-        let left = references(ids);
+        let left = references(ids, ended);
         if alive.is_empty() && left.is_empty() {
             return;
         }
@@ -206,7 +226,7 @@ fn lab_net_killed_with_sigkill_takes_its_hosts_devices_and_programs_with_it() {
         return;
     };
     // The run's namespaces are there now, held by lab and its programs.
-    assert!(!references(&ids).is_empty());
+    assert!(!references(&ids, u64::MAX).is_empty());
     lab.child.kill().unwrap(); // SIGKILL: lab has no say
     lab.child.wait().unwrap();
     wait_all_gone(&ids, &pids);
@@ -296,9 +316,14 @@ fn a_network_kept_up_killed_with_sigkill_leaves_nothing_and_no_stale_file_in_the
     let mut second = up();
     second.wait_stderr("lab net exec");
     let now = exec("a", "readlink /proc/self/ns/net");
+    // (The kernel may give the new namespace a freed number again: what tells them apart is
+    // who holds it — the second lab.)
+    let holder = format!("/proc/{}/", second.child.id());
     assert!(
-        now.starts_with("net:[") && !ids.contains(&now),
-        "the new network's a: {now}"
+        references(std::slice::from_ref(&now), u64::MAX)
+            .iter()
+            .any(|r| r.starts_with(&holder)),
+        "lab net exec reached the new network's a ({now}), held by the second lab"
     );
     let out = lab()
         .env("XDG_RUNTIME_DIR", &*dir)

@@ -17,11 +17,17 @@ fn strace_calls(log: &str) -> Vec<(String, i64)> {
     let mut sockets: HashSet<i64> = HashSet::new();
     let mut epolls: HashSet<i64> = HashSet::new();
     let mut out = Vec::new();
+    // The lesson's calls are the main thread's (the first to appear); a lesson on hosts has
+    // other threads make the hosts, whose set-up sockets (addresses by ioctl) are lab's own.
+    let mut main: Option<&str> = None;
     for line in log.lines() {
         // `PID name(args) = ret ...`
-        let Some((_, call)) = line.split_once(char::is_whitespace) else {
+        let Some((pid, call)) = line.split_once(char::is_whitespace) else {
             continue;
         };
+        if *main.get_or_insert(pid) != pid {
+            continue;
+        }
         let call = call.trim_start();
         let Some((name, rest)) = call.split_once('(') else {
             continue;

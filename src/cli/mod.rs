@@ -279,7 +279,7 @@ fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
             .map(crate::trace::wire::open_pcap)
             .transpose()?,
     };
-    let code = output::traced_run(&to, color, &view, None, |tracer| {
+    let code = output::traced_run_writing(&to, color, &view, None, true, |tracer| {
         run::run(&opts, tracer, &signals, out)
     })?;
     std::process::exit(code)
@@ -328,7 +328,7 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
                     .transpose()?,
             };
             let view = crate::render::picture::Pictures::default();
-            output::traced_run(&to, color, &view, None, |tracer| {
+            output::traced_run_writing(&to, color, &view, None, true, |tracer| {
                 up::up(&link, seed, mtu, out, tracer, &stop).map(|()| 0)
             })?;
             Ok(())

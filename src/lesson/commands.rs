@@ -110,10 +110,19 @@ pub fn show(l: &Lesson, color: ColorChoice) {
     // The comments above the first step come first, then the headers, then the rest in order.
     let first_step = l.steps.first().map_or(0, |s| s.line);
     let mut lines: Vec<((usize, u8), String)> = Vec::new();
+    // Comments and the network's headers (`hosts:`, `link:` …) before the first step keep
+    // their order, at the top.
+    let net = l.network.iter().flat_map(|n| n.source.iter());
+    let mut top: Vec<(usize, String)> = net.map(|(n, t)| (*n, key_line(t, c))).collect();
     for (n, text) in &l.comments {
-        let at = if *n < first_step { (0, 0) } else { (*n, 0) };
-        lines.push((at, paint(&format!("# {text}"), Style::Dim, c)));
+        let shown = paint(&format!("# {text}"), Style::Dim, c);
+        match *n < first_step {
+            true => top.push((*n, shown)),
+            false => lines.push(((*n, 0), shown)),
+        }
     }
+    top.sort_by_key(|(n, _)| *n);
+    lines.extend(top.into_iter().map(|(_, t)| ((0, 0), t)));
     if l.lang != Lang::En {
         lines.push(((0, 1), key("lang", 13, &l.lang.code())));
     }
@@ -130,7 +139,7 @@ pub fn show(l: &Lesson, color: ColorChoice) {
     for step in &l.steps {
         let shown = match &step.kind {
             StepKind::Note(t) => text_lines("note", 9, t, &key),
-            StepKind::Wire(_) => {
+            StepKind::Wire(_) | StepKind::Link(_) => {
                 let (word, expect) = step.source.split_at(step.expect_at);
                 format!(
                     "{}{}",
@@ -154,6 +163,11 @@ pub fn show(l: &Lesson, color: ColorChoice) {
     for (_, line) in lines {
         println!("{line}");
     }
+}
+
+/// A network header (`hosts: a b`) as written, its key painted as the other headers'.
+fn key_line(text: &str, color: bool) -> String {
+    paint(text, Style::Note, color)
 }
 
 /// A text's line and its translations' (`title:`, then `title.es:` …), aligned at `width`.
@@ -230,6 +244,10 @@ fn pause_before_step() -> BeforeStep {
 /// Says how the run went, on stderr (the trace is on stdout): the expectations not met, and
 /// the counts. Returns the exit code (1 if an expectation failed).
 fn tell_outcome(l: &Lesson, report: &runner::Report) -> i32 {
+    if let Some(why) = &report.not_run {
+        eprintln!("lab: {why}");
+        return 1;
+    }
     let failures = report.failures();
     if let Some(line) = report.stopped_at {
         for f in &failures {
@@ -277,22 +295,26 @@ pub fn check(library: &Library, names: &[String], lang: Lang, color: ColorChoice
     } else {
         names.iter().map(|n| library.find(n)).collect()
     };
-    let (mut passed, mut failed) = (0, 0);
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for l in lessons {
         let ok = match l {
             Err(e) => {
                 println!("{} {e}", paint(i18n::t(M::CheckFail), Style::Bad, c));
-                false
+                Some(false)
             }
             Ok(l) => check_one(&l, lang, c),
         };
-        if ok {
-            passed += 1;
-        } else {
-            failed += 1;
+        match ok {
+            Some(true) => passed += 1,
+            Some(false) => failed += 1,
+            None => skipped += 1,
         }
     }
-    println!("{}", i18n::f(M::CheckTotals, &[&passed, &failed]));
+    let mut totals = i18n::f(M::CheckTotals, &[&passed, &failed]);
+    if skipped > 0 {
+        totals.push_str(&i18n::f(M::CheckSkipped, &[&skipped]));
+    }
+    println!("{totals}");
     i32::from(failed > 0)
 }
 
@@ -320,8 +342,9 @@ fn warn_untranslated(l: &Lesson, color: bool) {
     }
 }
 
-/// Runs one lesson silently and prints its line; returns whether it passed.
-fn check_one(l: &Lesson, lang: Lang, color: bool) -> bool {
+/// Runs one lesson silently and prints its line; returns whether it passed (`None`: it could
+/// not run here, and the line says why).
+fn check_one(l: &Lesson, lang: Lang, color: bool) -> Option<bool> {
     let start = Instant::now();
     let quiet: Arc<dyn Sink> = Arc::new(Discard);
     let report = runner::run(
@@ -336,6 +359,11 @@ fn check_one(l: &Lesson, lang: Lang, color: bool) -> bool {
         },
     );
     let ms = start.elapsed().as_millis();
+    if let Some(why) = &report.not_run {
+        let skip = paint(i18n::t(M::CheckSkip), Style::Dim, color);
+        println!("{skip} {}/{}: {why}", l.topic, l.name);
+        return None;
+    }
     if report.passed() {
         let checks = report.outcomes.len();
         let counts = i18n::f(M::CheckCounts, &[&checks, &ms]);
@@ -346,7 +374,7 @@ fn check_one(l: &Lesson, lang: Lang, color: bool) -> bool {
             l.name
         );
         warn_untranslated(l, color);
-        return true;
+        return Some(true);
     }
     println!(
         "{} {}/{}",
@@ -357,5 +385,5 @@ fn check_one(l: &Lesson, lang: Lang, color: bool) -> bool {
     for f in report.failures() {
         println!("     {}", f.message);
     }
-    false
+    Some(false)
 }

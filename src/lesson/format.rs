@@ -114,6 +114,8 @@ pub enum Cond {
     Kernel(Option<TcpState>),
     /// The table's Recv-Q for the socket.
     RecvQ(u32),
+    /// The table's Send-Q for the socket (a connection's: bytes not yet acknowledged).
+    SendQ(u32),
 }
 
 impl fmt::Display for Cond {
@@ -123,6 +125,7 @@ impl fmt::Display for Cond {
             Cond::Kernel(Some(s)) => write!(f, "kernel {s}"),
             Cond::Kernel(None) => f.write_str("kernel gone"),
             Cond::RecvQ(n) => write!(f, "Recv-Q {n}"),
+            Cond::SendQ(n) => write!(f, "Send-Q {n}"),
         }
     }
 }
@@ -133,6 +136,8 @@ pub enum Call {
     Socket {
         udp: bool,
         v6: bool,
+        /// The host it is made on (`socket on a`), in a lesson with hosts.
+        host: Option<String>,
     },
     SetOpt(SockOpt),
     Nonblock,
@@ -249,6 +254,8 @@ pub enum StepKind {
     Note(Text),
     /// `wire FROM>TO FLAGS …`: a segment expected on the wire.
     Wire(super::wire::WireExpect),
+    /// `link SPEC`: the link's rules from here on (checked when parsed).
+    Link(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,7 +287,30 @@ pub struct Lesson {
     pub comments: Vec<(usize, String)>,
     /// Built into lab, or from an instructor's folder.
     pub origin: super::Origin,
+    /// Hosts joined by lab's link (`hosts: a b`), if the lesson runs on them.
+    pub network: Option<NetSpec>,
 }
+
+/// A lesson's network: `hosts: a b`, `link: loss 5%`, `seed: 7`, `mtu: 576`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetSpec {
+    /// The hosts, in order: `a` is 10.0.0.1, `b` 10.0.0.2.
+    pub hosts: Vec<String>,
+    /// The link's rules at the start, as written (checked when parsed).
+    pub link: String,
+    pub seed: u64,
+    /// The hosts' devices' MTU: the largest packet the link carries.
+    pub mtu: u32,
+    /// TCP settings of every host (`sysctl: net.ipv4.tcp_early_retrans=0`), name and value.
+    pub sysctls: Vec<(String, String)>,
+    /// These header lines as written, with their line numbers (`lesson show`).
+    pub source: Vec<(usize, String)>,
+}
+
+/// The hosts' MTU when a lesson names none (Ethernet's).
+pub const DEFAULT_MTU: u32 = 1500;
+/// The smallest MTU a lesson may set: IPv4's minimum, 576 bytes.
+pub const MIN_MTU: u32 = 576;
 
 /// `file:line: what is wrong`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -381,6 +411,10 @@ pub const MAX_BACKLOG: i32 = 4096;
 pub const MAX_LINGER_S: u64 = 3;
 /// The largest SO_RCVBUF / SO_SNDBUF, in bytes.
 pub const MAX_BUFFER: u64 = 16 << 20;
+/// The largest keep-alive time (s), probe count, or SYN count: a lesson stays short.
+pub const MAX_TIMER_COUNT: u64 = 10;
+/// The largest TCP_USER_TIMEOUT, in ms.
+pub const MAX_USER_TIMEOUT_MS: u64 = 10_000;
 
 /// Parses a lesson's text; `path` is used for names and messages.
 pub fn parse(path: &Path, text: &str) -> Result<Lesson, ParseError> {
@@ -401,6 +435,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Lesson, ParseError> {
         steps: Vec::new(),
         comments: Vec::new(),
         origin: super::Origin::BuiltIn,
+        network: None,
     };
     let mut p = Parser {
         lesson,
@@ -455,6 +490,13 @@ impl Parser {
         if value.is_empty() {
             return Err((n, format!("'{key}:' needs a text after it")));
         }
+        if NET_HEADERS.contains(&key) {
+            self.net_header(key, value).map_err(|m| (n, m))?;
+            if let Some(net) = self.lesson.network.as_mut() {
+                net.source.push((n, line.to_string()));
+            }
+            return Ok(());
+        }
         if key == "lang" {
             if self.texts_begun {
                 return Err((n, "'lang:' goes before the lesson's first text".into()));
@@ -504,6 +546,52 @@ impl Parser {
         Ok(())
     }
 
+    /// `hosts:`, `link:`, `seed:`, `mtu:` — before the first step, `hosts:` first.
+    fn net_header(&mut self, key: &str, value: &str) -> Result<(), String> {
+        if !self.lesson.steps.is_empty() {
+            return Err(format!("'{key}:' goes before the lesson's first step"));
+        }
+        if key == "hosts" {
+            let hosts: Vec<String> = value.split_whitespace().map(String::from).collect();
+            let expected: Vec<String> = (0..hosts.len()).map(crate::net::host::name_of).collect();
+            if hosts != expected || hosts.len() > crate::net::host::MAX_HOSTS {
+                return Err(format!(
+                    "hosts are named a, b, c … in order (hosts: a b), not '{value}'"
+                ));
+            }
+            self.names.hosts = hosts.clone();
+            self.lesson.network = Some(NetSpec {
+                hosts,
+                link: String::new(),
+                seed: 0,
+                mtu: DEFAULT_MTU,
+                sysctls: Vec::new(),
+                source: Vec::new(),
+            });
+            return Ok(());
+        }
+        let hosts: Vec<&str> = self.names.hosts.iter().map(String::as_str).collect();
+        let Some(net) = self.lesson.network.as_mut() else {
+            return Err(format!("'{key}:' needs a 'hosts:' line before it"));
+        };
+        match key {
+            "link" => {
+                crate::net::spec::parse(value, &hosts).map_err(|e| e.to_string())?;
+                net.link = value.to_string();
+            }
+            "seed" => net.seed = value.parse().map_err(|_| "seed: a number".to_string())?,
+            "sysctl" => net.sysctls.push(sysctl(value)?),
+            _ => {
+                net.mtu = value
+                    .parse()
+                    .ok()
+                    .filter(|m| (MIN_MTU..=65_535).contains(m))
+                    .ok_or(format!("mtu: a number from {MIN_MTU} to 65535"))?
+            }
+        }
+        Ok(())
+    }
+
     /// The checks that need the whole file.
     fn finish(self) -> Result<Lesson, LineError> {
         let mut l = self.lesson;
@@ -531,6 +619,23 @@ impl Parser {
         }
         Ok(l)
     }
+}
+
+/// `net.ipv4.tcp_early_retrans=0`: a host's TCP setting, its name and value. Only TCP's own
+/// (`net.ipv4.tcp_*`): a lesson changes how TCP behaves on its hosts, nothing else.
+fn sysctl(text: &str) -> Result<(String, String), String> {
+    let bad = || format!("sysctl: net.ipv4.tcp_NAME=NUMBER, not '{text}'");
+    let (name, value) = text.split_once('=').ok_or_else(bad)?;
+    let (name, value) = (name.trim(), value.trim());
+    let name_ok = name.starts_with("net.ipv4.tcp_")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.');
+    let value_ok = !value.is_empty() && value.chars().all(|c| c.is_ascii_digit());
+    if !name_ok || !value_ok {
+        return Err(bad());
+    }
+    Ok((name.to_string(), value.to_string()))
 }
 
 /// The language a code names (`en`, `es`, `pt`), as `--lang` takes it.
@@ -566,7 +671,7 @@ impl Lesson {
     fn texts_mut(&mut self) -> impl Iterator<Item = &mut Text> {
         let notes = self.steps.iter_mut().filter_map(|s| match &mut s.kind {
             StepKind::Note(t) => Some(t),
-            StepKind::Call { .. } | StepKind::Wire(_) => None,
+            StepKind::Call { .. } | StepKind::Wire(_) | StepKind::Link(_) => None,
         });
         [&mut self.title, &mut self.question, &mut self.explain]
             .into_iter()
@@ -578,7 +683,7 @@ impl Lesson {
         let texts = [&self.title, &self.question, &self.explain];
         let notes = self.steps.iter().filter_map(|s| match &s.kind {
             StepKind::Note(t) => Some(t),
-            StepKind::Call { .. } | StepKind::Wire(_) => None,
+            StepKind::Call { .. } | StepKind::Wire(_) | StepKind::Link(_) => None,
         });
         lang != self.lang
             && texts
@@ -705,12 +810,32 @@ fn escape(chars: &mut impl Iterator<Item = (usize, char)>) -> Result<u8, String>
 struct Names {
     live: HashSet<String>,
     ever: HashSet<String>,
+    /// The lesson's hosts (`hosts: a b`), in order.
+    hosts: Vec<String>,
 }
 
 impl Names {
     fn add(&mut self, name: &str) {
         self.live.insert(name.to_string());
         self.ever.insert(name.to_string());
+    }
+
+    /// The host a word names, or why it names none.
+    fn host(&self, word: Option<&str>) -> Result<String, String> {
+        let w = word.unwrap_or_default();
+        if self.hosts.iter().any(|h| h == w) {
+            return Ok(w.to_string());
+        }
+        Err(match self.hosts.is_empty() {
+            true => format!("no host '{w}': declare the hosts first (hosts: a b)"),
+            false => format!("no host '{w}' (this lesson has {})", self.hosts.join(", ")),
+        })
+    }
+
+    /// A host's IPv4 address, if `name` is one of the lesson's hosts.
+    fn host_ip(&self, name: &str) -> Option<IpAddr> {
+        let i = self.hosts.iter().position(|h| h == name)?;
+        Some(IpAddr::V4(crate::net::host::v4_of(i)))
     }
 
     fn is_new(&self, name: &str) -> bool {
@@ -732,13 +857,18 @@ impl Names {
 const EXPECT_WORDS: [&str; 5] = ["=", "state", "kernel", "recvq", "sendq"];
 
 /// Words that begin a step of their own, not a socket's: no socket may be named so.
-const STEP_WORDS: [&str; 1] = ["wire"];
+const STEP_WORDS: [&str; 2] = ["wire", "link"];
+
+/// The headers of a lesson's network.
+const NET_HEADERS: [&str; 5] = ["hosts", "link", "seed", "mtu", "sysctl"];
 
 /// Parses one step; returns it and where its expectations begin.
 fn parse_step(line: &str, names: &mut Names) -> Result<(StepKind, usize), String> {
     let ws = words(line)?;
-    if ws.first().and_then(|(_, w)| w.plain()) == Some("wire") {
-        return wire_step(line, &ws, names);
+    match ws.first().and_then(|(_, w)| w.plain()) {
+        Some("wire") => return wire_step(line, &ws, names),
+        Some("link") => return link_step(line, &ws, names),
+        _ => {}
     }
     // The call's words end at `=` or at the first expectation keyword — except for `wait`,
     // whose condition is written with those very words (`wait kernel TIME-WAIT`).
@@ -782,10 +912,22 @@ fn wire_step(line: &str, ws: &[(usize, Word)], names: &Names) -> Result<(StepKin
         .skip(1)
         .map(|(_, w)| w.plain().ok_or("a wire step has no quoted words"))
         .collect::<Result<_, _>>()?;
-    let known = |n: &str| !names.is_new(n);
+    let known = |n: &str| !names.is_new(n) || names.hosts.iter().any(|h| h == n);
     let expect = super::wire::parse(&plain, &known)?;
     let at = ws.get(2).map_or(line.len(), |(at, _)| *at);
     Ok((StepKind::Wire(expect), at))
+}
+
+/// `link SPEC`: the link's rules from this step on (`partition`, `heal`, `a>b drop data 1`).
+fn link_step(line: &str, ws: &[(usize, Word)], names: &Names) -> Result<(StepKind, usize), String> {
+    if names.hosts.is_empty() {
+        return Err("a 'link' step needs hosts: add 'hosts: a b' before the steps".into());
+    }
+    let at = ws.get(1).map_or(line.len(), |(at, _)| *at);
+    let rules = line[at..].trim();
+    let hosts: Vec<&str> = names.hosts.iter().map(String::as_str).collect();
+    crate::net::spec::parse(rules, &hosts).map_err(|e| e.to_string())?;
+    Ok((StepKind::Link(rules.to_string()), at))
 }
 
 /// The arguments of a call, with the messages for a missing one.
@@ -858,7 +1000,7 @@ fn parse_call(sock: &str, word: &str, words: &[Word], names: &mut Names) -> Resu
         )?),
         Syscall::Accept4 => accept_call(&a, names)?,
         Syscall::Connect => Call::Connect(target(0, "an address or socket name")?),
-        Syscall::Send => Call::Send(data(words.first())?),
+        Syscall::Send => Call::Send(repeated(&a)?),
         Syscall::Recv => recv_call(&a)?,
         Syscall::Sendto => Call::SendTo(target(0, "an address")?, data(words.get(1))?),
         Syscall::Recvfrom => Call::RecvFrom(a.bounded(
@@ -894,18 +1036,25 @@ fn socket_call(sock: &str, a: &Args, names: &mut Names) -> Result<Call, String> 
             "a socket named '{sock}' already exists: pick another name"
         ));
     }
-    let (mut udp, mut v6) = (false, false);
-    for w in a.words {
-        match w.plain() {
+    let (mut udp, mut v6, mut host) = (false, false, None);
+    let mut words = a.words.iter().map(Word::plain);
+    while let Some(w) = words.next() {
+        match w {
             Some("tcp") => udp = false,
             Some("udp") => udp = true,
             Some("ipv4") => v6 = false,
             Some("ipv6") => v6 = true,
-            _ => return Err("socket takes: tcp|udp ipv4|ipv6".into()),
+            Some("on") => host = Some(names.host(words.next().flatten())?),
+            _ => return Err("socket takes: tcp|udp ipv4|ipv6 [on HOST]".into()),
         }
     }
+    if host.is_none() && !names.hosts.is_empty() {
+        return Err(format!(
+            "this lesson has hosts: say which one {sock} is on ({sock} socket on a)"
+        ));
+    }
     names.add(sock);
-    Ok(Call::Socket { udp, v6 })
+    Ok(Call::Socket { udp, v6, host })
 }
 
 fn setsockopt_call(a: &Args) -> Result<Call, String> {
@@ -919,6 +1068,8 @@ fn setsockopt_call(a: &Args) -> Result<Call, String> {
     let max = match name {
         "SO_LINGER" => MAX_LINGER_S,
         "SO_RCVBUF" | "SO_SNDBUF" => MAX_BUFFER,
+        "TCP_KEEPIDLE" | "TCP_KEEPINTVL" | "TCP_KEEPCNT" | "TCP_SYNCNT" => MAX_TIMER_COUNT,
+        "TCP_USER_TIMEOUT" => MAX_USER_TIMEOUT_MS,
         _ => 1,
     };
     let value = a.bounded(1, "a value", "the option's value must be a number", 0..=max)?;
@@ -1009,7 +1160,7 @@ fn watched(a: &Args, from: usize, names: &Names) -> Result<Vec<String>, String> 
         .collect()
 }
 
-/// `wait state S`, `wait kernel S`, `wait kernel gone`, `wait recvq N`. It follows a
+/// `wait state S`, `wait kernel S`, `wait kernel gone`, `wait recvq N`, `wait sendq N`. It follows a
 /// connection by its 4-tuple, so it works after `close()` too.
 fn wait_call(sock: &str, a: &Args, names: &Names) -> Result<Call, String> {
     if names.is_new(sock) {
@@ -1024,7 +1175,8 @@ fn wait_call(sock: &str, a: &Args, names: &Names) -> Result<Call, String> {
             ("kernel", "gone") => Cond::Kernel(None),
             ("kernel", s) => Cond::Kernel(Some(state(s)?)),
             ("recvq", n) => Cond::RecvQ(n.parse().map_err(|_| "recvq takes a number".to_string())?),
-            _ => return Err("wait takes: state S, kernel S, kernel gone, recvq N".into()),
+            ("sendq", n) => Cond::SendQ(n.parse().map_err(|_| "sendq takes a number".to_string())?),
+            _ => return Err("wait takes: state S, kernel S, kernel gone, recvq N, sendq N".into()),
         },
     ))
 }
@@ -1101,6 +1253,22 @@ fn state(s: &str) -> Result<TcpState, String> {
     ))
 }
 
+/// `"data"`, or `"data" * N`: the data N times (a lesson that fills a window sends a lot).
+fn repeated(a: &Args) -> Result<Vec<u8>, String> {
+    let one = data(a.words.first())?;
+    if a.words.len() == 1 {
+        return Ok(one);
+    }
+    if a.plain(1, "* N") != Ok("*") {
+        return Err("send takes \"data\" or \"data\" * N".into());
+    }
+    let n: usize = a.bounded(2, "a count", "the count must be a number", 1..=MAX_RECV)?;
+    if one.len().saturating_mul(n) > MAX_RECV {
+        return Err(format!("send: at most {MAX_RECV} bytes in one step"));
+    }
+    Ok(one.repeat(n))
+}
+
 fn data(w: Option<&Word>) -> Result<Vec<u8>, String> {
     match w {
         Some(Word::Str(b)) => Ok(b.clone()),
@@ -1121,7 +1289,12 @@ fn target(s: &str, names: &Names) -> Result<Target, String> {
     };
     if let Some((ip, name)) = s.rsplit_once(':') {
         let ip = ip.trim_start_matches('[').trim_end_matches(']');
-        if let Ok(ip) = ip.parse::<IpAddr>() {
+        // A host's name stands for its address: `a:0`, `a:9000`, `a:srv`.
+        let ip = names.host_ip(ip).or_else(|| ip.parse::<IpAddr>().ok());
+        if let (Some(ip), Ok(port)) = (ip, name.parse::<u16>()) {
+            return Ok(Target::Addr(SocketAddr::new(ip, port)));
+        }
+        if let Some(ip) = ip {
             known(name)?;
             return Ok(Target::PortOf(ip, name.to_string()));
         }
@@ -1352,6 +1525,77 @@ mod tests {
         for word in Syscall::lesson_words().chain(["wait"]) {
             assert!(e.msg.contains(word), "{word} missing from: {}", e.msg);
         }
+    }
+
+    #[test]
+    fn a_lesson_on_hosts_names_them_its_link_and_its_sockets_hosts() {
+        let l = p(&format!(
+            "{HEAD}hosts: a b\nlink: delay 5ms, b>a drop data 1\nseed: 7\nmtu: 576\nsysctl: net.ipv4.tcp_early_retrans=0\nsrv socket on a\nsrv bind a:9000 = 0\ncli socket on b\ncli connect a:srv = 0\nlink partition\nwire b>a SYN dropped\ncli send \"x\" * 3 = 3\ncli wait sendq 0\n"
+        ))
+        .unwrap();
+        let net = l.network.as_ref().unwrap();
+        assert_eq!(
+            (net.hosts.len(), net.link.as_str(), net.seed, net.mtu),
+            (2, "delay 5ms, b>a drop data 1", 7, 576)
+        );
+        assert_eq!(
+            net.sysctls,
+            [("net.ipv4.tcp_early_retrans".into(), "0".into())]
+        );
+        let StepKind::Call { call, .. } = &l.steps[1].kind else {
+            panic!()
+        };
+        assert_eq!(
+            call,
+            &Call::Bind(Target::Addr("10.0.0.1:9000".parse().unwrap()))
+        );
+        let StepKind::Call { call, .. } = &l.steps[3].kind else {
+            panic!()
+        };
+        assert_eq!(
+            call,
+            &Call::Connect(Target::PortOf("10.0.0.1".parse().unwrap(), "srv".into()))
+        );
+        assert_eq!(l.steps[4].kind, StepKind::Link("partition".into()));
+        let StepKind::Call { call, .. } = &l.steps[6].kind else {
+            panic!()
+        };
+        assert_eq!(call, &Call::Send(b"xxx".to_vec()));
+    }
+
+    #[test]
+    fn a_bad_network_line_says_what_is_wrong_at_its_line() {
+        let bad = |body: &str| p(&format!("{HEAD}{body}")).unwrap_err();
+        let e = bad("hosts: a b\nlink: loss 120%\nsrv socket on a\n");
+        assert_eq!(e.line, 6);
+        assert!(e.msg.starts_with("link rule, column 1: 'loss 120%'"), "{e}");
+        assert!(bad("link: loss 5%\ns socket\n")
+            .msg
+            .contains("needs a 'hosts:' line"));
+        assert!(bad("hosts: x y\ns socket on x\n")
+            .msg
+            .starts_with("hosts are named a, b"));
+        assert!(bad("hosts: a b\ns socket\n")
+            .msg
+            .contains("say which one s is on"));
+        assert!(bad("hosts: a b\ns socket on c\n")
+            .msg
+            .starts_with("no host 'c'"));
+        assert!(bad("s socket\nlink partition\n")
+            .msg
+            .contains("needs hosts"));
+        assert!(bad("hosts: a b\nsysctl: kernel.panic=1\ns socket on a\n")
+            .msg
+            .starts_with("sysctl: net.ipv4.tcp_NAME=NUMBER"));
+        assert!(bad("hosts: a b\nmtu: 100\ns socket on a\n")
+            .msg
+            .starts_with("mtu: a number"));
+        assert!(bad("hosts: a b\ns socket on a\nmtu: 1400\n")
+            .msg
+            .contains("before the lesson's first step"));
+        assert!(bad("hosts: a b\ns socket on a\nlink a>c partition\n")
+            .msg
+            .contains("'c'"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::wire::WireExpect;
 use crate::i18n::{f, t, M};
 use crate::kernel::check::{wait_until, Verdict};
 use crate::kernel::table;
+use crate::net::lesson::{LessonNet, WireOut};
 use crate::tcp_state::TcpState;
 use crate::trace::event::LESSON_ACTOR;
 use crate::trace::{Arg, Collector, Detail, Event, Kind, Sink, Tee, TracedSocket, Tracer};
@@ -62,6 +63,8 @@ pub struct Report {
     pub columns: Vec<(String, Vec<String>)>,
     /// The line before which the person stepping through quit (`q`), if they did.
     pub stopped_at: Option<usize>,
+    /// Why the lesson could not run here at all (its hosts cannot be made), if so.
+    pub not_run: Option<String>,
 }
 
 impl Report {
@@ -82,6 +85,8 @@ struct Sock {
     /// The last peer it had (kept after close: `wait` follows the 4-tuple).
     peer: Option<SocketAddr>,
     nonblocking: bool,
+    /// The host it was made on (an accepted socket: its listener's), in a lesson with hosts.
+    host: Option<String>,
 }
 
 /// Runs `lesson`, sending every event to `sink` as it happens.
@@ -91,8 +96,13 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: Options) -> Report {
     if opts.live {
         tracer.observe_live(crate::trace::observer::INTERVAL);
     }
-    if crate::netns::own() {
-        if let Err(e) = tracer.capture_wire(opts.wire, opts.pcap) {
+    let wire_off = opts.wire == crate::trace::wire::Show::Off;
+    let (net, pcap) = match network(lesson, &tracer, opts.wire, opts.pcap) {
+        Ok(started) => started,
+        Err(why) => return not_run(tracer, collector, why),
+    };
+    if net.is_none() && crate::netns::own() {
+        if let Err(e) = tracer.capture_wire(opts.wire, pcap) {
             tracer.note("wire", &e.to_string());
         }
     }
@@ -105,37 +115,82 @@ pub fn run(lesson: &Lesson, sink: Arc<dyn Sink>, opts: Options) -> Report {
         outcomes: Vec::new(),
         columns: Vec::new(),
         wire: WireCursor::default(),
-        wire_off: opts.wire == crate::trace::wire::Show::Off,
+        wire_off,
+        net,
     };
-    let lang = opts.lang;
-    r.tracer.note(
-        LESSON_ACTOR,
-        &format!("{} — {}", lesson.title.get(lang), lesson.question.get(lang)),
-    );
-    if !lesson.explain.is_empty() {
-        r.tracer.note(LESSON_ACTOR, lesson.explain.get(lang));
-    }
-    let mut stopped_at = None;
-    for step in &lesson.steps {
-        if let Some(f) = &opts.before_step {
-            if !f(step.line, &step.source) {
-                stopped_at = Some(step.line);
-                break;
-            }
-        }
-        match &step.kind {
-            StepKind::Note(t) => r.tracer.note(LESSON_ACTOR, t.get(lang)),
-            StepKind::Call { sock, call, expect } => r.step(step.line, sock, call, expect),
-            StepKind::Wire(w) => r.wire(step.line, w),
-        }
-    }
-    r.clean_up(lang);
-    r.tracer.wire_summary();
+    let stopped_at = r.steps(opts.lang, opts.before_step.as_ref());
+    r.clean_up(opts.lang);
+    r.wire_summary();
     Report {
         outcomes: r.outcomes,
         events: r.collector.events(),
         columns: r.columns,
         stopped_at,
+        not_run: None,
+    }
+}
+
+/// The lesson's hosts and link, if it has them, every packet on the link to the trace and to
+/// `pcap`; why they cannot be made, if so. The pcap file back if the lesson has no hosts (the
+/// capture on `lo` writes it then).
+fn network(
+    lesson: &Lesson,
+    tracer: &Arc<Tracer>,
+    show: crate::trace::wire::Show,
+    pcap: Option<crate::trace::wire::Pcap>,
+) -> Result<(Option<LessonNet>, Option<crate::trace::wire::Pcap>), String> {
+    use crate::trace::wire::Show;
+    let Some(n) = &lesson.network else {
+        return Ok((None, pcap));
+    };
+    // On the link every segment is shown (a `wire` step may expect an ACK of data), or none.
+    let show = if show == Show::Off {
+        Show::Off
+    } else {
+        Show::All
+    };
+    let out = WireOut { show, pcap };
+    let net = LessonNet::start((&n.hosts, &n.link), n.seed, n.mtu, tracer, out);
+    let net = net.and_then(|net| {
+        let hosts: Vec<String> = n
+            .hosts
+            .iter()
+            .map(|h| format!("{h} {}", net.addrs(h)[0]))
+            .collect();
+        let rules = if n.link.is_empty() { "-" } else { &n.link };
+        tracer.note("link", &f(M::NetHosts, &[&hosts.join(", "), &rules]));
+        for (name, value) in &n.sysctls {
+            let set = net
+                .sysctl(name, value)
+                .map_err(|e| format!("sysctl {name}={value}: {e}"))?;
+            let m = if set {
+                M::LessonSysctl
+            } else {
+                M::LessonNoSysctl
+            };
+            let words = f(m, &[name, value, &n.hosts.join(", ")]);
+            tracer.note("link", &words);
+        }
+        Ok(net)
+    });
+    net.map(|net| (Some(net), None)).map_err(|e| {
+        let why = match crate::netns::current() {
+            crate::netns::Network::Refused(why) => why.clone(),
+            _ => e,
+        };
+        f(M::LessonNeedsHosts, &[&why])
+    })
+}
+
+/// A lesson that could not run here: the trace says why, and nothing was checked.
+fn not_run(tracer: Arc<Tracer>, collector: Arc<Collector>, why: String) -> Report {
+    tracer.note(LESSON_ACTOR, &why);
+    Report {
+        outcomes: Vec::new(),
+        events: collector.events(),
+        columns: Vec::new(),
+        stopped_at: None,
+        not_run: Some(why),
     }
 }
 
@@ -151,6 +206,8 @@ struct Runner<'a> {
     wire: WireCursor,
     /// `--wire off`: no segment is in the trace, so no `wire` step can be checked.
     wire_off: bool,
+    /// The lesson's hosts and link (`hosts: a b`).
+    net: Option<LessonNet>,
 }
 
 /// Where the `wire` steps are in the captured segments: each takes the first match after the
@@ -163,9 +220,11 @@ struct WireCursor {
     last_us: u64,
 }
 
-/// One end of a `wire` step: a socket's address (a wildcard one: any address with its port).
+/// One end of a `wire` step: a socket's address (a wildcard one: any address with its port),
+/// or every address of a host.
 enum End {
     Addr(SocketAddr),
+    Ips(Vec<IpAddr>),
     Unknown,
 }
 
@@ -174,12 +233,67 @@ impl End {
         match self {
             End::Addr(e) if e.ip().is_unspecified() => e.port() == a.port(),
             End::Addr(e) => *e == a,
+            End::Ips(ips) => ips.contains(&a.ip()),
             End::Unknown => false,
         }
     }
 }
 
 impl Runner<'_> {
+    /// The title, the question, the explanation, then every step (until `q`, if stepping);
+    /// returns the line where the student quit.
+    fn steps(&mut self, lang: Lang, before: Option<&BeforeStep>) -> Option<usize> {
+        let l = self.lesson;
+        let title = format!("{} — {}", l.title.get(lang), l.question.get(lang));
+        self.tracer.note(LESSON_ACTOR, &title);
+        if !l.explain.is_empty() {
+            self.tracer.note(LESSON_ACTOR, l.explain.get(lang));
+        }
+        let mut wires: Vec<(usize, &WireExpect)> = Vec::new();
+        for step in &l.steps {
+            if let StepKind::Wire(w) = &step.kind {
+                wires.push((step.line, w));
+                continue;
+            }
+            if !wires.is_empty() {
+                self.wires(&std::mem::take(&mut wires));
+            }
+            if before.is_some_and(|f| !f(step.line, &step.source)) {
+                return Some(step.line);
+            }
+            match &step.kind {
+                StepKind::Note(t) => self.tracer.note(LESSON_ACTOR, t.get(lang)),
+                StepKind::Call { sock, call, expect } => self.step(step.line, sock, call, expect),
+                StepKind::Link(rules) => self.link(step.line, rules),
+                StepKind::Wire(_) => {}
+            }
+        }
+        self.wires(&wires);
+        None
+    }
+
+    /// `link SPEC`: the link's rules change now; the trace says what they are.
+    fn link(&mut self, line: usize, rules: &str) {
+        let Some(net) = &self.net else { return };
+        match net.change(rules) {
+            Ok(now) => self.tracer.note("link", &f(M::LessonLinkNow, &[&now])),
+            Err(e) => self.record(line, "link", false, e),
+        }
+    }
+
+    /// The end of the wire: the capture's count, or the link's.
+    fn wire_summary(&mut self) {
+        match self.net.as_mut() {
+            Some(net) => {
+                let c = net.stop();
+                let counts: [&dyn std::fmt::Display; 4] =
+                    [&c.sent, &c.arrived, &c.dropped, &c.unroutable];
+                self.tracer.note("link", &f(M::NetSummary, &counts));
+            }
+            None => self.tracer.wire_summary(),
+        }
+    }
+
     fn step(&mut self, line: usize, name: &str, call: &Call, expect: &Expect) {
         let first_event = self.collector.len();
         let Some(got) = self.call(line, name, call) else {
@@ -212,6 +326,12 @@ impl Runner<'_> {
 
     /// Reports an expectation met or not, in the trace and in the report.
     fn record(&mut self, line: usize, name: &str, ok: bool, msg: String) {
+        let ev = self.outcome(line, name, ok, msg);
+        self.tracer.emit(ev);
+    }
+
+    /// An expectation met or not, in the report; the check's event, for the trace.
+    fn outcome(&mut self, line: usize, name: &str, ok: bool, msg: String) -> Event {
         let message = if ok {
             msg
         } else {
@@ -223,24 +343,38 @@ impl Runner<'_> {
         } else {
             Verdict::Differs
         };
-        self.tracer.emit(ev);
         self.outcomes.push(Outcome { line, ok, message });
+        ev
     }
 
-    /// A `wire` step: the first segment after the cursor that matches, waited for (bounded,
-    /// as every wait); the cursor moves past it. Without a capture there is nothing to check,
-    /// and the trace says why.
-    fn wire(&mut self, line: usize, w: &WireExpect) {
-        if !self.tracer.captures_wire() || self.wire_off {
+    /// A run of `wire` steps, checked one after the other, their ✓ and ✗ printed together:
+    /// segments keep arriving while the steps look, and one of them between two checks would
+    /// make the trace differ from run to run. Without a capture nothing is checked, and the
+    /// trace says why.
+    fn wires(&mut self, steps: &[(usize, &WireExpect)]) {
+        if steps.is_empty() {
+            return;
+        }
+        if !(self.tracer.captures_wire() || self.net.is_some()) || self.wire_off {
             let why = if self.wire_off {
                 "--wire off".to_string()
             } else {
                 crate::netns::why_no_capture()
             };
-            self.tracer
-                .note("wire", &f(M::WireStepNotChecked, &[w, &why]));
+            for (_, w) in steps {
+                self.tracer
+                    .note("wire", &f(M::WireStepNotChecked, &[w, &why]));
+            }
             return;
         }
+        let evs: Vec<Event> = steps.iter().map(|(line, w)| self.wire(*line, w)).collect();
+        let ticket = self.tracer.ticket();
+        self.tracer.emit_at(ticket, evs, None);
+    }
+
+    /// A `wire` step: the first segment after the cursor that matches, waited for (bounded,
+    /// as every wait); the cursor moves past it. Its check's event.
+    fn wire(&mut self, line: usize, w: &WireExpect) -> Event {
         let (from, to) = (self.end(&w.from), self.end(&w.to));
         let mut found = None;
         wait_until(WAIT_LIMIT, || {
@@ -254,7 +388,7 @@ impl Runner<'_> {
                 None => f(M::WireStepNothing, &[&w.from, &w.to]),
             };
             let msg = f(M::WireStepMissing, &[w, &WAIT_LIMIT.as_secs(), &what]);
-            return self.record(line, &w.from, false, msg);
+            return self.outcome(line, &w.from, false, msg);
         };
         let gap = Duration::from_micros(t_us.saturating_sub(self.wire.last_us));
         self.wire = WireCursor {
@@ -262,10 +396,10 @@ impl Runner<'_> {
             last_us: t_us,
         };
         if w.timely(gap) {
-            self.record(line, &w.from, true, f(M::WireStepMet, &[w]));
+            self.outcome(line, &w.from, true, f(M::WireStepMet, &[w]))
         } else {
             let msg = f(M::WireStepTime, &[w, &gap.as_millis()]);
-            self.record(line, &w.from, false, msg);
+            self.outcome(line, &w.from, false, msg)
         }
     }
 
@@ -297,7 +431,24 @@ impl Runner<'_> {
     fn end(&self, name: &str) -> End {
         match self.socks.get(name).and_then(|s| s.local) {
             Some(a) => End::Addr(a),
+            None if self
+                .lesson
+                .network
+                .iter()
+                .any(|n| n.hosts.iter().any(|h| h == name)) =>
+            {
+                End::Ips(self.net.as_ref().map(|n| n.addrs(name)).unwrap_or_default())
+            }
             None => End::Unknown,
+        }
+    }
+
+    /// The addresses of the host socket `name` is on (none if it is on no host).
+    fn host_addrs(&self, name: &str) -> Vec<IpAddr> {
+        let host = self.socks.get(name).and_then(|s| s.host.as_deref());
+        match (host, &self.net) {
+            (Some(h), Some(net)) => net.addrs(h),
+            _ => Vec::new(),
         }
     }
 
@@ -307,12 +458,17 @@ impl Runner<'_> {
         match t {
             Target::Addr(a) => Some(*a),
             Target::Sock(n) => local_of(n).map(|a| {
-                // A wildcard address (0.0.0.0, ::) is reached through the loopback.
-                let ip = match a.ip() {
+                // A wildcard address (0.0.0.0, ::) is reached through the loopback, or on a
+                // host through the host's own address.
+                let on_host = self
+                    .host_addrs(n)
+                    .into_iter()
+                    .find(|ip| a.ip().is_unspecified() && ip.is_ipv4() == a.is_ipv4());
+                let ip = on_host.unwrap_or(match a.ip() {
                     IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
                     IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
                     ip => ip,
-                };
+                });
                 SocketAddr::new(ip, a.port())
             }),
             Target::PortOf(ip, n) => local_of(n).map(|a| SocketAddr::new(*ip, a.port())),
@@ -423,6 +579,9 @@ impl Runner<'_> {
                 local: None,
                 peer: None,
                 nonblocking: false,
+                host: of
+                    .and_then(|o| self.socks.get(o))
+                    .and_then(|s| s.host.clone()),
             },
         );
         self.column_of(name, of);
@@ -432,7 +591,9 @@ impl Runner<'_> {
     fn call(&mut self, line: usize, name: &str, call: &Call) -> Option<Got> {
         let first_event = self.collector.len();
         match call {
-            Call::Socket { udp, v6 } => return Some(self.socket(name, *udp, *v6)),
+            Call::Socket { udp, v6, host } => {
+                return Some(self.socket(name, *udp, *v6, host.as_deref()))
+            }
             Call::Resolve(host) => return Some(self.getaddrinfo(name, host)),
             Call::Wait(cond) => return Some(self.wait(line, name, cond)),
             _ if self.sock(name).is_none() => {
@@ -495,17 +656,27 @@ impl Runner<'_> {
         })
     }
 
-    fn socket(&mut self, name: &str, udp: bool, v6: bool) -> Got {
+    /// `socket()`, on `host` if the lesson has hosts: made inside that host's network.
+    fn socket(&mut self, name: &str, udp: bool, v6: bool, host: Option<&str>) -> Got {
         let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
         let (ty, proto) = if udp {
             (Type::DGRAM, Protocol::UDP)
         } else {
             (Type::STREAM, Protocol::TCP)
         };
-        match TracedSocket::new(Some(self.tracer.clone()), name, domain, ty, Some(proto)) {
+        let tracer = self.tracer.clone();
+        let make = || TracedSocket::new(Some(tracer), name, domain, ty, Some(proto));
+        let made = match (host, &self.net) {
+            (Some(h), Some(net)) => net.on(h, make).and_then(|r| r),
+            _ => make(),
+        };
+        match made {
             Ok(s) => {
                 let fd = s.fd();
                 self.add_sock(name, s, None);
+                if let Some(sock) = self.socks.get_mut(name) {
+                    sock.host = host.map(String::from);
+                }
                 Got::value(i64::from(fd))
             }
             Err(e) => Got::err(&e),
@@ -681,52 +852,55 @@ impl Runner<'_> {
             r.sock(name)
                 .and_then(|s| table::fd_state(s.as_fd()).ok().flatten())
         };
-        let kernel = |r: &Runner| r.kernel_row(name).map(|row| (row.state, row.recv_q));
-        let met = wait_until(WAIT_LIMIT, || match cond {
-            Cond::State(s) => fd_state(self) == Some(*s),
-            Cond::Kernel(s) => kernel(self).and_then(|k| k.0) == *s,
-            Cond::RecvQ(n) => kernel(self).map(|k| k.1) == Some(*n),
+        let met = wait_until(WAIT_LIMIT, || {
+            let row = self.kernel_row(name);
+            match cond {
+                Cond::State(s) => fd_state(self) == Some(*s),
+                Cond::Kernel(s) => row.and_then(|r| r.state) == *s,
+                Cond::RecvQ(n) => row.map(|r| r.recv_q) == Some(*n),
+                Cond::SendQ(n) => row.map(|r| r.send_q) == Some(*n),
+            }
         });
         // What the kernel did while we waited is what satisfied the wait: it is told first.
         self.tracer.observe();
         let row = self.kernel_row(name);
         let mut ev = Event::new(Kind::Wait, name);
         ev.args = vec![Arg::Text(f(M::WaitFor, &[cond]))];
-        (ev.kernel, ev.recv_q) = (
+        (ev.kernel, ev.recv_q, ev.send_q) = (
             row.as_ref().and_then(|r| r.state),
             row.as_ref().map(|r| r.recv_q),
+            row.as_ref().map(|r| r.send_q),
         );
         ev.state = fd_state(self);
         ev.fd_gone = self.sock(name).is_none();
         ev.note = Some(table_words(row.as_ref()));
-        let (kstate, recvq, state) = (ev.kernel, ev.recv_q, ev.state);
+        let now = wait_words(cond, &ev);
         self.tracer.emit(ev);
         if met {
             self.record(line, name, true, f(M::Waited, &[cond]));
         } else {
-            let now = match cond {
-                Cond::State(_) => f(
-                    M::FdReports,
-                    &[&state.map_or(t(M::NoState).into(), |s| s.to_string())],
-                ),
-                Cond::Kernel(_) => f(
-                    M::KernelReports,
-                    &[&kstate.map_or("no row".into(), |s| s.to_string())],
-                ),
-                Cond::RecvQ(_) => f(
-                    M::KernelReportsRecvQ,
-                    &[&recvq.map_or("-".into(), |q| q.to_string())],
-                ),
-            };
-            self.record(
-                line,
-                name,
-                false,
-                f(M::WaitTimedOut, &[cond, &WAIT_LIMIT.as_secs(), &now]),
-            );
+            let why = f(M::WaitTimedOut, &[cond, &WAIT_LIMIT.as_secs(), &now]);
+            self.record(line, name, false, why);
         }
         // `wait` checks its own condition; there is nothing more to compare.
         Got::value(0)
+    }
+}
+
+/// What a `wait` that timed out found instead, from its event.
+fn wait_words(cond: &Cond, ev: &Event) -> String {
+    let queue = |q: Option<u32>| q.map_or("-".into(), |q| q.to_string());
+    match cond {
+        Cond::State(_) => f(
+            M::FdReports,
+            &[&ev.state.map_or(t(M::NoState).into(), |s| s.to_string())],
+        ),
+        Cond::Kernel(_) => f(
+            M::KernelReports,
+            &[&ev.kernel.map_or("no row".into(), |s| s.to_string())],
+        ),
+        Cond::RecvQ(_) => f(M::KernelReportsRecvQ, &[&queue(ev.recv_q)]),
+        Cond::SendQ(_) => f(M::KernelReportsSendQ, &[&queue(ev.send_q)]),
     }
 }
 

@@ -22,6 +22,9 @@ pub const DEVICE: &str = "lab0";
 /// The default hosts, when `--on` names none other.
 pub const DEFAULT_NAMES: [&str; 2] = ["a", "b"];
 
+/// The smallest MTU IPv6 works on (RFC 8200, 5).
+pub const IPV6_MIN_MTU: u32 = 1280;
+
 /// The most hosts one network has (their addresses are 10.0.0.1 to 10.0.0.N).
 pub const MAX_HOSTS: usize = 16;
 
@@ -80,7 +83,10 @@ impl Host {
         )?;
         let (v4, v6) = (v4_of(index), v6_of(index));
         sys::interface_up(DEVICE, Some((v4, 24)), Some(mtu))?;
-        sys::interface_add_v6(DEVICE, v6, 64)?;
+        // IPv6 needs links of 1280 bytes at least (RFC 8200): a smaller MTU is IPv4 only.
+        if mtu >= IPV6_MIN_MTU {
+            sys::interface_add_v6(DEVICE, v6, 64)?;
+        }
         nix::fcntl::fcntl(
             &tun,
             nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),

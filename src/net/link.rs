@@ -176,9 +176,13 @@ impl Link {
     }
 
     /// The link's rules from now on (`lab net link`); `heal` is a new rule set without
-    /// `partition`. What is already on its way keeps its fate.
+    /// `partition`. What is already on its way keeps its fate. A scripted drop counts from
+    /// now: `drop a>b data 1` is the next data segment, not the first one ever.
     pub fn set_rules(&mut self, clauses: Vec<Clause>) {
         self.clauses = clauses;
+        for way in self.ways.values_mut() {
+            (way.data_segments, way.syns, way.fins, way.rsts) = (0, 0, 0, 0);
+        }
     }
 
     /// `heal`: the partition ends; every other rule stays.
@@ -588,6 +592,19 @@ mod tests {
                 copies: 1
             }
         );
+    }
+
+    #[test]
+    fn a_scripted_drop_set_later_counts_from_then() {
+        let mut l = link("", 1);
+        l.offer(A, B, ms(0), data(10));
+        l.set_rules(parse("a>b drop data 1", &["a", "b"]).unwrap().clauses);
+        assert_eq!(
+            l.offer(A, B, ms(1), data(10)),
+            Fate::Dropped(Why::Scripted),
+            "the next data segment, not the first ever"
+        );
+        assert!(matches!(l.offer(A, B, ms(2), data(10)), Fate::Due { .. }));
     }
 
     #[test]

@@ -9,8 +9,10 @@
 //! - [`link`] — what each rule does to a segment: one variant in `spec`, one function here.
 //! - [`host`] — a host: a network namespace whose only way out is a TUN device lab holds.
 //! - [`relay`] — lab's hands on the link: every packet read, judged, written out, and seen.
+//! - [`lesson`] — a lesson's network: its sockets made on the hosts, its rules changed by step.
 
 pub mod host;
+pub mod lesson;
 pub mod link;
 pub mod relay;
 pub mod run;

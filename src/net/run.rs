@@ -205,19 +205,13 @@ pub(super) fn watch_link(
     out: WireOut,
 ) -> Counts {
     let watched = out.show != Show::Off || out.pcap.is_some();
-    let mut wire = Wire {
-        out,
-        epoch: since_epoch(),
-        ..Wire::default()
-    };
+    let mut wire = Wire::new(out);
     let counts = relay::run(hosts, link, Instant::now(), stop, |p| {
         if watched {
             wire.seen(hosts, tracer, p)
         }
     });
-    if let Some(pcap) = &mut wire.out.pcap {
-        let _ = pcap.flush();
-    }
+    wire.flush();
     counts
 }
 
@@ -230,7 +224,7 @@ fn since_epoch() -> Duration {
 
 /// The segments on their way: judged when sent, shown when they arrive (or are dropped).
 #[derive(Default)]
-struct Wire {
+pub(super) struct Wire {
     out: WireOut,
     /// The wall clock when the link started: a packet's time in the pcap file is this plus
     /// its time on the link.
@@ -249,8 +243,24 @@ struct Wire {
 }
 
 impl Wire {
+    /// The link's packets going to `out`, from now on.
+    pub(super) fn new(out: WireOut) -> Wire {
+        Wire {
+            out,
+            epoch: since_epoch(),
+            ..Wire::default()
+        }
+    }
+
+    /// The pcap file's last packets written out, if there is one.
+    pub(super) fn flush(&mut self) {
+        if let Some(pcap) = &mut self.out.pcap {
+            let _ = pcap.flush();
+        }
+    }
+
     /// One packet, as the trace shows it: a segment sent by its host, captured by the link.
-    fn seen(&mut self, hosts: &[Host], tracer: &Tracer, p: Passage<'_>) {
+    pub(super) fn seen(&mut self, hosts: &[Host], tracer: &Tracer, p: Passage<'_>) {
         self.record(&p);
         if self.out.show == Show::Off {
             return;

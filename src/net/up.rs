@@ -87,13 +87,15 @@ fn listen_for_rules(link: Arc<Mutex<Link>>) -> Result<(), String> {
     let path = session::control_path();
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    std::thread::spawn(move || session::serve_control(listener, |line| change(&link, line)));
+    std::thread::spawn(move || {
+        session::serve_control(listener, |line| change(&link, line, &DEFAULT_NAMES))
+    });
     Ok(())
 }
 
 /// One `lab net link` line: new rules for the link, or `heal`.
-fn change(link: &Mutex<Link>, line: &str) -> Result<String, String> {
-    let spec = spec::parse(line, &DEFAULT_NAMES).map_err(|e| e.to_string())?;
+pub(super) fn change(link: &Mutex<Link>, line: &str, hosts: &[&str]) -> Result<String, String> {
+    let spec = spec::parse(line, hosts).map_err(|e| e.to_string())?;
     let mut link = link.lock().unwrap_or_else(|e| e.into_inner());
     if spec.heal {
         link.heal();

@@ -175,7 +175,21 @@ pub fn traced_run(
     wire: Option<(crate::trace::wire::Show, Option<crate::trace::wire::Pcap>)>,
     run: impl FnOnce(&Tracer) -> Result<i32, String>,
 ) -> io::Result<i32> {
-    let printed = printed(to, color, false)?;
+    traced_run_writing(to, color, pictures, wire, false, run)
+}
+
+/// [`traced_run`], its trace file formatted and written by a thread of its own when
+/// `buffered` (`lab net`: the relay makes an event of every packet, and only queues it).
+pub fn traced_run_writing(
+    to: &TraceTo,
+    color: ColorChoice,
+    pictures: &Pictures,
+    wire: Option<(crate::trace::wire::Show, Option<crate::trace::wire::Pcap>)>,
+    buffered: bool,
+    run: impl FnOnce(&Tracer) -> Result<i32, String>,
+) -> io::Result<i32> {
+    // Not while stepping, where each line is wanted as the pause shows it.
+    let printed = printed(to, color, buffered && to.file.is_some() && !to.step)?;
     let (sink, picture) = with_picture(printed, pictures, false);
     let tracer = build(to, sink, &[]);
     if let Some((show, pcap)) = wire {

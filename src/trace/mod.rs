@@ -76,6 +76,10 @@ pub struct Tracer {
     inner: Mutex<Inner>,
     /// The wire's capture, in lab's own network (see [`wire`]).
     tap: OnceLock<wire::Tap>,
+    /// Called before a ticket is handed out: a lesson on hosts waits there (bounded) until
+    /// lab's link has moved every packet the hosts sent, so that a call comes after the
+    /// segments it caused (see `net::lesson`).
+    settle: OnceLock<Box<dyn Fn() + Send + Sync>>,
 }
 
 struct Inner {
@@ -153,6 +157,7 @@ impl Tracer {
                 watches: Watches::default(),
             }),
             tap: OnceLock::new(),
+            settle: OnceLock::new(),
         }
     }
 
@@ -203,12 +208,20 @@ impl Tracer {
     /// (unless no segment is shown and a thread of the capture's own counts them: `--wire off`
     /// costs a traced call nothing then).
     pub fn ticket(&self) -> Ticket {
+        if let Some(settle) = self.settle.get() {
+            settle();
+        }
         let live = self.live.load(Ordering::Acquire);
         if self.tap.get().is_some_and(|t| t.orders_calls(live)) {
             let mut inner = self.lock();
             self.drain_into(&mut inner);
         }
         self.bare_ticket()
+    }
+
+    /// Sets what is called before each ticket (once): see [`Tracer::ticket`].
+    pub fn settle_with(&self, f: Box<dyn Fn() + Send + Sync>) {
+        let _ = self.settle.set(f);
     }
 
     /// A place in the order of events, without looking at the wire (the caller drained it).

@@ -24,10 +24,25 @@ pub enum SockOpt {
     RcvBuf(usize),
     /// `SO_SNDBUF`, in bytes.
     SndBuf(usize),
+    /// `SO_KEEPALIVE`: after a while with nothing to send or receive, the kernel probes the
+    /// peer, and gives the connection up (ETIMEDOUT) if it never answers.
+    KeepAlive(bool),
+    /// `TCP_KEEPIDLE`: seconds of silence before the first keep-alive probe (default 7200).
+    KeepIdle(u32),
+    /// `TCP_KEEPINTVL`: seconds between probes (default 75).
+    KeepIntvl(u32),
+    /// `TCP_KEEPCNT`: unanswered probes before the connection is given up (default 9).
+    KeepCnt(u32),
+    /// `TCP_SYNCNT`: how many times `connect()` sends its SYN again before ETIMEDOUT
+    /// (default 6: about 127 s).
+    SynCnt(u32),
+    /// `TCP_USER_TIMEOUT`, in ms: data unacknowledged this long and the connection is given
+    /// up (ETIMEDOUT), however many retransmissions that is.
+    UserTimeout(u32),
 }
 
 /// Every option's name, as a lesson writes it.
-pub const NAMES: [&str; 7] = [
+pub const NAMES: [&str; 13] = [
     "SO_REUSEADDR",
     "SO_REUSEPORT",
     "SO_LINGER",
@@ -35,6 +50,12 @@ pub const NAMES: [&str; 7] = [
     "SO_RCVBUF",
     "SO_SNDBUF",
     "IPV6_V6ONLY",
+    "SO_KEEPALIVE",
+    "TCP_KEEPIDLE",
+    "TCP_KEEPINTVL",
+    "TCP_KEEPCNT",
+    "TCP_SYNCNT",
+    "TCP_USER_TIMEOUT",
 ];
 
 impl SockOpt {
@@ -42,6 +63,7 @@ impl SockOpt {
     pub fn parse(name: &str, value: u64) -> Option<SockOpt> {
         let on = value != 0;
         let bytes = usize::try_from(value).unwrap_or(usize::MAX);
+        let n = u32::try_from(value).unwrap_or(u32::MAX);
         Some(match name {
             "SO_REUSEADDR" => SockOpt::ReuseAddr(on),
             "SO_REUSEPORT" => SockOpt::ReusePort(on),
@@ -50,6 +72,12 @@ impl SockOpt {
             "SO_RCVBUF" => SockOpt::RcvBuf(bytes),
             "SO_SNDBUF" => SockOpt::SndBuf(bytes),
             "IPV6_V6ONLY" => SockOpt::V6Only(on),
+            "SO_KEEPALIVE" => SockOpt::KeepAlive(on),
+            "TCP_KEEPIDLE" => SockOpt::KeepIdle(n),
+            "TCP_KEEPINTVL" => SockOpt::KeepIntvl(n),
+            "TCP_KEEPCNT" => SockOpt::KeepCnt(n),
+            "TCP_SYNCNT" => SockOpt::SynCnt(n),
+            "TCP_USER_TIMEOUT" => SockOpt::UserTimeout(n),
             _ => return None,
         })
     }
@@ -64,6 +92,12 @@ impl SockOpt {
             SockOpt::V6Only(_) => ("IPPROTO_IPV6", "IPV6_V6ONLY"),
             SockOpt::RcvBuf(_) => ("SOL_SOCKET", "SO_RCVBUF"),
             SockOpt::SndBuf(_) => ("SOL_SOCKET", "SO_SNDBUF"),
+            SockOpt::KeepAlive(_) => ("SOL_SOCKET", "SO_KEEPALIVE"),
+            SockOpt::KeepIdle(_) => ("IPPROTO_TCP", "TCP_KEEPIDLE"),
+            SockOpt::KeepIntvl(_) => ("IPPROTO_TCP", "TCP_KEEPINTVL"),
+            SockOpt::KeepCnt(_) => ("IPPROTO_TCP", "TCP_KEEPCNT"),
+            SockOpt::SynCnt(_) => ("IPPROTO_TCP", "TCP_SYNCNT"),
+            SockOpt::UserTimeout(_) => ("IPPROTO_TCP", "TCP_USER_TIMEOUT"),
         }
     }
 
@@ -74,15 +108,30 @@ impl SockOpt {
             SockOpt::ReuseAddr(on)
             | SockOpt::ReusePort(on)
             | SockOpt::NoDelay(on)
-            | SockOpt::V6Only(on) => Arg::Int(i64::from(on)),
+            | SockOpt::V6Only(on)
+            | SockOpt::KeepAlive(on) => Arg::Int(i64::from(on)),
+            SockOpt::KeepIdle(n)
+            | SockOpt::KeepIntvl(n)
+            | SockOpt::KeepCnt(n)
+            | SockOpt::SynCnt(n)
+            | SockOpt::UserTimeout(n) => Arg::Int(i64::from(n)),
             SockOpt::Linger(l) => Arg::Linger(l.map(|d| d.as_secs())),
             SockOpt::RcvBuf(n) | SockOpt::SndBuf(n) => number(n),
         }
     }
 
-    /// Sets it on `s`, through socket2 (one `setsockopt(2)`).
+    /// Sets it on `s`, through socket2 or nix (one `setsockopt(2)` each: socket2's keep-alive
+    /// setter would also turn SO_KEEPALIVE on, a call the trace would not show).
     pub fn apply(self, s: &socket2::Socket) -> std::io::Result<()> {
+        use nix::sys::socket::{setsockopt, sockopt};
+        let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
         match self {
+            SockOpt::KeepAlive(on) => s.set_keepalive(on),
+            SockOpt::KeepIdle(n) => Ok(setsockopt(s, sockopt::TcpKeepIdle, &n)?),
+            SockOpt::KeepIntvl(n) => Ok(setsockopt(s, sockopt::TcpKeepInterval, &n)?),
+            SockOpt::KeepCnt(n) => Ok(setsockopt(s, sockopt::TcpKeepCount, &n)?),
+            SockOpt::SynCnt(n) => crate::sys::set_tcp_syncnt(s, int(n)),
+            SockOpt::UserTimeout(ms) => Ok(setsockopt(s, sockopt::TcpUserTimeout, &ms)?),
             SockOpt::ReuseAddr(on) => s.set_reuse_address(on),
             SockOpt::ReusePort(on) => s.set_reuse_port(on),
             SockOpt::NoDelay(on) => s.set_tcp_nodelay(on),

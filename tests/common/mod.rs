@@ -222,7 +222,7 @@ impl Drop for TempDir {
 /// closed, and which end of a connection is which, while the numbers themselves (ports always,
 /// fds in a test process with threads) may differ from run to run. `ports` are the ports the test
 /// knows (a listener's), numbered like the rest wherever they appear; any other port on a
-/// loopback address is ephemeral and numbered too.
+/// loopback address (or a host's of lab's link) is ephemeral and numbered too.
 pub fn redact(text: &str, ports: &[u16]) -> String {
     let mut s = number_fds_and_ports(text, ports);
     let rules: &[(&str, &str)] = &[
@@ -290,8 +290,9 @@ fn number_fds_and_ports(text: &str, ports: &[u16]) -> String {
     for p in ports {
         collect(&format!(r":({p})\b"), "PORT");
     }
+    // Loopback, and the hosts of lab's link (10.0.0.N, fd00::N: lab's alone).
     collect(
-        r"(?:127\.0\.0\.1|\[::1\]|\[::ffff:127\.0\.0\.1\]|::1):([1-9]\d*)",
+        r"(?:127\.0\.0\.1|\[::1\]|\[::ffff:127\.0\.0\.1\]|::1|10\.0\.0\.\d+|\[fd00::\d+\]):([1-9]\d*)",
         "PORT",
     );
     let mut labels: HashMap<(&str, &str), String> = HashMap::new();
