@@ -12,6 +12,29 @@ use common::have_tool;
 use std::collections::HashSet;
 use std::path::Path;
 
+/// The log with each call on one line: when threads interleave, `strace -f` splits a call into
+/// `PID name(args <unfinished ...>` and, later, `PID <... name resumed>rest) = ret`. The first
+/// part keeps its place (the call's entry), completed by the second.
+fn rejoined(log: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut open: std::collections::HashMap<&str, usize> = Default::default();
+    for line in log.lines() {
+        let pid = line.split_whitespace().next().unwrap_or("");
+        if let Some(head) = line.strip_suffix(" <unfinished ...>") {
+            open.insert(pid, lines.len());
+            lines.push(head.to_string());
+        } else if let Some((_, rest)) = line.split_once(" resumed>") {
+            match open.remove(pid) {
+                Some(at) => lines[at].push_str(rest),
+                None => lines.push(line.to_string()),
+            }
+        } else {
+            lines.push(line.to_string());
+        }
+    }
+    lines.join("\n")
+}
+
 /// (call as strace names it, fd) for each socket call of an strace log, in order.
 fn strace_calls(log: &str) -> Vec<(String, i64)> {
     let mut sockets: HashSet<i64> = HashSet::new();
@@ -20,6 +43,7 @@ fn strace_calls(log: &str) -> Vec<(String, i64)> {
     // The lesson's calls are the main thread's (the first to appear); a lesson on hosts has
     // other threads make the hosts, whose set-up sockets (addresses by ioctl) are lab's own.
     let mut main: Option<&str> = None;
+    let log = rejoined(log);
     for line in log.lines() {
         // `PID name(args) = ret ...`
         let Some((pid, call)) = line.split_once(char::is_whitespace) else {
@@ -192,4 +216,17 @@ fn every_lessons_socket_calls_are_the_ones_strace_sees() {
         checked += 1;
     }
     assert!(checked >= 12, "only {checked} lessons checked");
+}
+
+#[test]
+fn a_call_strace_split_between_threads_is_read_as_one() {
+    let log = "10 socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 12\n\
+               10 accept4(12, NULL, NULL, SOCK_CLOEXEC <unfinished ...>\n\
+               11 socket(AF_NETLINK, SOCK_RAW, 0) = 20\n\
+               10 <... accept4 resumed>) = 14\n\
+               10 recvfrom(14, \"x\", 1, 0, NULL, NULL) = 1\n";
+    assert_eq!(
+        strace_calls(log),
+        [("socket", 12), ("accept4", 12), ("recvfrom", 14)].map(|(c, f)| (c.to_string(), f))
+    );
 }
