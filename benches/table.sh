@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# The whole performance table of issue 13, side by side in one run, ratios included:
+# The whole performance table (issues 13 and 25), side by side in one run, ratios included:
 #   cargo build --release && benches/table.sh [REPS]        (default 3 runs per point)
 # Every figure is a median of REPS runs; the servers of one row take turns (A B A B …), a
-# fresh server per run, all driven by the same C loadgen (benches/anchors). Needs gcc, make,
-# python3 and iproute2 (ss).
+# fresh server per run, all driven by the same C loadgen (benches/anchors). The cost of
+# tracing is the untraced server's rate over the traced one's (`--trace --json --trace-file`).
+# `lab sockets` and `ss -tan` take turns too, with SOCKETS sockets in the table (half of them
+# held by hold_idle.py, half the server's ends). The load average is printed at the start and
+# the end: on a shared machine, compare runs made under a like load. Needs gcc, make, python3
+# and iproute2 (ss).
 set -u
 cd "$(dirname "$0")/.."
 REPS=${1:-3}
+SOCKETS=${SOCKETS:-10000}
 ulimit -n "$(ulimit -Hn)"
 work=$(mktemp -d)
-trap 'rm -rf "$work"; pkill -f "$work" 2>/dev/null' EXIT
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 cp benches/anchors/*.c benches/anchors/Makefile "$work"/ && make -s -C "$work" >/dev/null || exit 1
 lab=$PWD/target/release/lab
 port=7600
@@ -39,8 +45,10 @@ labm()    { local model=$1; shift; exec "$lab" server --model "$model" --max-cli
 labpoll()    { labm poll "$@"; }
 labepoll()   { labm epoll "$@"; }
 labthreads() { labm threads "$@"; }
-labpoll_traced()    { exec "$lab" server --model poll --max-clients 10100 --trace --json --trace-file "$work/t.jsonl" --port "$1"; }
-labthreads_traced() { exec "$lab" server --model threads --max-clients 10100 --trace --json --trace-file "$work/t.jsonl" --port "$1"; }
+labm_traced() { local model=$1; shift; exec "$lab" server --model "$model" --max-clients 10100 --trace --json --trace-file "$work/t.jsonl" --port "$1"; }
+labpoll_traced()    { labm_traced poll "$@"; }
+labepoll_traced()   { labm_traced epoll "$@"; }
+labthreads_traced() { labm_traced threads "$@"; }
 
 # row LABEL CLIENTS MESSAGES A B [cost]: medians of A and B, taking turns, and B/A — or, for
 # a cost (B is A traced), A/B: how many times slower tracing makes it.
@@ -58,6 +66,7 @@ row() {
 }
 
 echo "machine: $(nproc) cores, $(uname -sr); reps: $REPS; command: benches/table.sh $REPS"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| figure | clients | A (median) | B (median) | ratio |"
 echo "|---|---|---|---|---|"
@@ -67,10 +76,33 @@ row "epoll vs epoll_fanout" 1000 5000 fanout labepoll
 row "poll vs epoll_fanout" 10000 500 fanout labpoll
 row "epoll vs epoll_fanout" 10000 500 fanout labepoll
 row "cost of tracing the poll model (--trace --json --trace-file): A/B" 10000 500 labpoll labpoll_traced cost
+row "cost of tracing the epoll model: A/B" 10000 500 labepoll labepoll_traced cost
 row "cost of tracing the threads model: A/B" 1000 500 labthreads labthreads_traced cost
 
-# lab sockets against ss -tan with 10,000 connections held (whole process, output to a pipe),
-# and each server's memory per idle client.
+# lab sockets against ss -tan, SOCKETS sockets in the table (whole process, output to a pipe),
+# taking turns, median of 15 each.
+hold() {
+  local n=$1
+  coproc HOLD { python3 benches/hold_idle.py "$n" "$port"; }
+  read -r _ <&"${HOLD[0]}"
+}
+unhold() { exec {HOLD[1]}>&-; wait "$HOLD_PID" 2>/dev/null; }
+elapsed_us() { local t0 t1; t0=$(date +%s%N); "$@" | cat >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000 )); }
+if start labpoll; then
+  hold $((SOCKETS / 2))
+  socks=$(ss -tanH | wc -l)
+  tl=(); ts=()
+  for _ in $(seq 15); do
+    tl+=("$(elapsed_us "$lab" sockets)")
+    ts+=("$(elapsed_us ss -tan)")
+  done
+  ml=$(printf '%s\n' "${tl[@]}" | median); ms=$(printf '%s\n' "${ts[@]}" | median)
+  sockets_line="| lab sockets vs ss -tan, $socks sockets (median of 15, µs) | ss=$ms | lab=$ml | $(awk -v a="$ms" -v b="$ml" 'BEGIN { printf "%.2f", b / a }')× |"
+  unhold
+  stop
+fi
+
+# Each server's memory per idle client.
 echo
 echo "| server | RSS idle | RSS with 10,000 idle clients | per client |"
 echo "|---|---|---|---|"
@@ -78,28 +110,18 @@ rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 for s in fanout mutex labthreads labpoll labepoll; do
   start "$s" || continue
   base=$(rss "$pid")
-  coproc HOLD { python3 benches/hold_idle.py 10000 "$port"; }
-  read -r _ <&"${HOLD[0]}"
+  hold 10000
   # Let the last registrations land: wait (bounded) until RSS stops growing.
   last=0
   for _ in $(seq 50); do now=$(rss "$pid"); [ "$now" = "$last" ] && break; last=$now; sleep 0.2; done
   full=$(rss "$pid")
   printf '| %s | %s KiB | %s KiB | %.1f KiB |\n' "$s" "$base" "$full" "$(awk -v a="$base" -v b="$full" 'BEGIN { print (b - a) / 10000 }')"
-  if [ "$s" = labpoll ]; then
-    socks=$(ss -tanH | wc -l)
-    tl=(); ts=()
-    for _ in $(seq 9); do
-      t0=$(date +%s%N); "$lab" sockets | cat >/dev/null; t1=$(date +%s%N); tl+=($(( (t1 - t0) / 1000 )))
-      t0=$(date +%s%N); ss -tan | cat >/dev/null; t1=$(date +%s%N); ts+=($(( (t1 - t0) / 1000 )))
-    done
-    ml=$(printf '%s\n' "${tl[@]}" | median); ms=$(printf '%s\n' "${ts[@]}" | median)
-    sockets_line="| lab sockets vs ss -tan, $socks sockets (median of 9, µs) | ss=$ms | lab=$ml | $(awk -v a="$ms" -v b="$ml" 'BEGIN { printf "%.2f", b / a }')× |"
-  fi
-  exec {HOLD[1]}>&-
-  wait "$HOLD_PID" 2>/dev/null
+  unhold
   stop
 done
 echo
 echo "| figure | A | B | B/A |"
 echo "|---|---|---|---|"
 echo "${sockets_line:-| lab sockets: not measured | | | |}"
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -147,3 +147,94 @@ fn q_stops_the_chat_server_cleanly() {
     );
     assert!(screen.contains("EXIT=0") && restored(&screen), "{screen}");
 }
+
+/// `lab net --step` with the echo server on host a and its client on host b (3 lines).
+fn net_echo_in_terminal(name: &str) -> Option<Tmux> {
+    let program = |p: &str| format!("{}/tests/programs/{p}", env!("CARGO_MANIFEST_DIR"));
+    let (server, client) = (
+        program("bulk_echo_server.py"),
+        program("bulk_echo_client.py"),
+    );
+    in_terminal(
+        name,
+        &format!(
+            "net --step --on a 'python3 {server} 0.0.0.0 9000' --on b 'python3 {client} 10.0.0.1 9000 3'"
+        ),
+    )
+}
+
+/// The first pause of a `lab net --step` run, or None (said loudly) where lab cannot make
+/// its hosts.
+fn first_net_pause(t: &Tmux) -> Option<String> {
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    loop {
+        let screen = t.screen();
+        if screen.contains("⏸") {
+            return Some(screen);
+        }
+        if screen.contains("cannot make its hosts") {
+            let msg = "SKIPPED: lab net cannot make namespaces here";
+            assert!(
+                std::env::var_os("LAB_REQUIRE_TOOLS").is_none(),
+                "{msg}: {screen}"
+            );
+            eprintln!("\n*** {msg} ***");
+            return None;
+        }
+        assert!(std::time::Instant::now() < deadline, "no pause: {screen}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn lab_net_steps_through_both_hosts_programs_enter_question_mark_then_c() {
+    let Some(t) = net_echo_in_terminal("net-c") else {
+        return;
+    };
+    let Some(screen) = first_net_pause(&t) else {
+        return;
+    };
+    // The prompt names the host, as the trace's column does.
+    assert!(
+        screen.contains("next: a ") || screen.contains("next: b "),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    t.wait_for_n("⏸", 2);
+    t.keys(&["?"]);
+    t.wait_for("c: continue to the end without pausing · q: quit cleanly");
+    t.keys(&["c"]);
+    let screen = after(&t);
+    assert!(screen.contains("c: continuing to the end"), "{screen}");
+    assert!(
+        screen.contains("echo ok"),
+        "the client got its echo: {screen}"
+    );
+    assert!(
+        screen.contains("the hosts sent"),
+        "the link's summary: {screen}"
+    );
+    assert!(screen.contains("EXIT=0") && restored(&screen), "{screen}");
+}
+
+#[test]
+fn q_quits_lab_net_its_programs_ended_and_the_link_summed_up() {
+    let Some(t) = net_echo_in_terminal("net-q") else {
+        return;
+    };
+    if first_net_pause(&t).is_none() {
+        return;
+    }
+    t.keys(&["q"]);
+    let screen = after(&t);
+    assert!(screen.contains("q: quitting"), "{screen}");
+    assert!(
+        screen.contains("the hosts sent"),
+        "the link's summary: {screen}"
+    );
+    assert!(
+        !screen.contains("EXIT=0"),
+        "the programs were stopped: {screen}"
+    );
+    assert!(restored(&screen), "{screen}");
+}

@@ -11,7 +11,7 @@
 //! `<unfinished ...>` and `<... resumed>`.
 
 use super::decode;
-use super::fds::{Looked, Process, Proto, Sock};
+use super::fds::{FdCopy, Looked, Process, Proto, Sock};
 use super::memory::Memory;
 use crate::i18n::{self, M};
 use crate::kernel::check::Verdict;
@@ -48,7 +48,7 @@ pub struct Pending<'t> {
     pub raw: [u64; 6],
     rec: Recording<'t>,
     /// Our copy of the socket the call is on (none for `close()`: see [`super::fds`]).
-    copy: Option<OwnedFd>,
+    copy: Option<FdCopy>,
     inode: Option<u64>,
     /// For `close()`: what it must know before the fd is gone.
     look: Option<LastLook>,
@@ -201,6 +201,9 @@ impl<'t> Calls<'t> {
         actor: &str,
         sock: std::os::fd::BorrowedFd<'_>,
     ) {
+        if !self.faults.may_shorten(call) {
+            return;
+        }
         let waiting = crate::sys::bytes_to_read(sock).unwrap_or(0) as u64;
         let Some(n) = self.faults.shorten(call, raw[2], waiting) else {
             return;

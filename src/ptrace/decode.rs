@@ -467,6 +467,18 @@ pub fn learn(call: Syscall, raw: &[u64; 6], ev: &mut Event, ret: i64, sock: &mut
     }
 }
 
+/// The fds a call may close when it runs, `first..=last`: `close()`'s, the target of `dup2()`
+/// and `dup3()`, `close_range()`'s range. Known at the call's entry, before they are closed.
+pub fn fds_given_up(call: Syscall, raw: &[u64; 6]) -> Option<(RawFd, RawFd)> {
+    let fd = |v: u64| v.min(i32::MAX as u64) as RawFd;
+    match call {
+        Syscall::Close => Some((fd(raw[0]), fd(raw[0]))),
+        Syscall::Dup2 | Syscall::Dup3 => Some((fd(raw[1]), fd(raw[1]))),
+        Syscall::CloseRange => Some((fd(raw[0]), fd(raw[1]))),
+        _ => None,
+    }
+}
+
 /// The fd whose old contents a successful call replaced: `dup2()`'s target, a new `dup()`.
 pub fn fd_replaced(call: Syscall, raw: &[u64; 6], ret: i64) -> Option<RawFd> {
     if ret < 0 {

@@ -79,6 +79,16 @@ impl Injector {
         rng.borrow_mut().next_u64() & 1 == 1
     }
 
+    /// Whether `shorten` may shorten this call: asked first, so that a run without
+    /// `--short-reads` or `--short-writes` makes no system call for it (`ioctl(FIONREAD)`).
+    pub fn may_shorten(&self, call: Syscall) -> bool {
+        match way_of(call) {
+            Some(Way::Read) => self.reads.is_some(),
+            Some(Way::Write) => self.writes.is_some(),
+            None => false,
+        }
+    }
+
     /// The length this call gets instead of `asked`, if lab shortens it. `waiting`: for a
     /// read, the bytes already in the socket's receive queue. A read of a message that is
     /// there gets a part of it (1 to `waiting - 1` bytes, drawn evenly): that is what shows the

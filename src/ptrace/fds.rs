@@ -10,6 +10,14 @@
 //!
 //! The copy is an open reference to the socket: it is dropped before the program's own
 //! `close()` goes ahead, or the socket would outlive it and no FIN would be sent.
+//!
+//! Copying costs three system calls (`pidfd_getfd`, `fstat`, and `close` after the call), so a
+//! socket's copy is kept from its first use until the program can no longer hold that fd — the
+//! same fd number naming the same socket meanwhile, because every way a program gives up a fd
+//! stops the tracer first: `close()`, `dup2()`/`dup3()` onto it and `close_range()` at their
+//! entry, `exec()` and the program's exit at their events ([`Process::release`],
+//! [`Process::release_all`]). An fd number can only name another socket once it was given up,
+//! so a kept copy is always the socket the fd holds now.
 
 use crate::sys;
 use crate::trace::ends::Ends;
@@ -18,6 +26,7 @@ use nix::unistd::Pid;
 use socket2::{Domain, SockRef, Type};
 use std::collections::HashMap;
 use std::os::fd::{AsFd, OwnedFd, RawFd};
+use std::rc::Rc;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
@@ -68,6 +77,10 @@ impl Sock {
     }
 }
 
+/// The tracer's copy of a traced program's fd, shared by the calls in progress on it and kept
+/// (for a socket) while the program holds the fd.
+pub type FdCopy = Rc<OwnedFd>;
+
 /// One traced process (its threads share the fd table).
 pub struct Process {
     pub pid: Pid,
@@ -79,14 +92,18 @@ pub struct Process {
     socks: HashMap<u64, Sock>,
     /// The inode each fd held when last looked at (a hint; every use checks it again).
     fds: HashMap<RawFd, u64>,
+    /// Our copy of each socket fd the program holds, with its inode (see the module's doc).
+    kept: HashMap<RawFd, (FdCopy, u64)>,
+    /// At most this many copies are kept: lab's own fds are limited (`RLIMIT_NOFILE`).
+    keep_max: usize,
 }
 
 /// A fd of the traced process, looked at now.
 pub enum Looked<'p> {
     /// A socket: our copy of it, and what the trace knows of it.
-    Socket(OwnedFd, &'p mut Sock),
+    Socket(FdCopy, &'p mut Sock),
     /// Open, not a socket.
-    Other(OwnedFd),
+    Other(FdCopy),
     /// Not open (the call will fail with EBADF), or the process cannot be looked into.
     Closed,
 }
@@ -108,26 +125,21 @@ impl Process {
             why_blind,
             socks: HashMap::new(),
             fds: HashMap::new(),
+            kept: HashMap::new(),
+            keep_max: keep_max(),
         }
     }
 
     /// Looks at fd `fd` now, learning the socket if it is new. `actor` names it.
     pub fn look(&mut self, fd: RawFd, tracer: &Tracer, actor: &str) -> Looked<'_> {
-        let Some(pidfd) = &self.pidfd else {
-            return Looked::Closed;
+        let (copy, inode) = match self.kept.get(&fd) {
+            Some((copy, inode)) => (copy.clone(), *inode),
+            None => match self.copy(fd) {
+                Ok(Some((copy, inode))) => (copy, inode),
+                Ok(None) => return Looked::Closed,
+                Err(other) => return Looked::Other(other),
+            },
         };
-        let Ok(copy) = sys::pidfd_getfd(pidfd.as_fd(), fd) else {
-            self.forget(fd);
-            return Looked::Closed;
-        };
-        let Ok(stat) = nix::sys::stat::fstat(copy.as_fd()) else {
-            return Looked::Closed;
-        };
-        if stat.st_mode & libc::S_IFMT != libc::S_IFSOCK {
-            self.forget(fd);
-            return Looked::Other(copy);
-        }
-        let inode = stat.st_ino;
         // The fd may have held another socket, closed out of sight (by another process
         // sharing the table, or a call the trace does not stop at).
         if let Some(old) = self.fds.insert(fd, inode).filter(|old| *old != inode) {
@@ -153,6 +165,49 @@ impl Process {
         Looked::Socket(copy, sock)
     }
 
+    /// Copies fd `fd` into the tracer (`pidfd_getfd(2)`) and tells what it is (`fstat(2)`):
+    /// a socket, kept if there is room, with its inode; `Ok(None)` if it is not open; `Err`
+    /// with the copy if it is no socket.
+    fn copy(&mut self, fd: RawFd) -> Result<Option<(FdCopy, u64)>, FdCopy> {
+        let Some(pidfd) = &self.pidfd else {
+            return Ok(None);
+        };
+        let Ok(copy) = sys::pidfd_getfd(pidfd.as_fd(), fd) else {
+            self.forget(fd);
+            return Ok(None);
+        };
+        let Ok(stat) = nix::sys::stat::fstat(copy.as_fd()) else {
+            return Ok(None);
+        };
+        let copy = Rc::new(copy);
+        if stat.st_mode & libc::S_IFMT != libc::S_IFSOCK {
+            self.forget(fd);
+            return Err(copy);
+        }
+        if self.kept.len() < self.keep_max {
+            self.kept.insert(fd, (copy.clone(), stat.st_ino));
+        }
+        Ok(Some((copy, stat.st_ino)))
+    }
+
+    /// The program is about to give up fds `first..=last` (`close()`, `dup2()` onto it,
+    /// `close_range()`): our kept copies of them go first, so that its call drops the last
+    /// reference, as without the trace. (A call in progress on one holds its own until it
+    /// returns, as the program's own call does.)
+    pub fn release(&mut self, first: RawFd, last: RawFd) {
+        if first == last {
+            self.kept.remove(&first);
+        } else {
+            self.kept.retain(|fd, _| !(first..=last).contains(fd));
+        }
+    }
+
+    /// Every kept copy goes: the program is exiting or `exec()`ing, and the kernel closes its
+    /// fds (all of them, or the close-on-exec ones).
+    pub fn release_all(&mut self) {
+        self.kept.clear();
+    }
+
     /// The socket fd `fd` held when last looked at, without looking again (for the fds of a
     /// `poll()` list, whose calls do not change them).
     pub fn known(&self, fd: RawFd) -> Option<&Sock> {
@@ -175,6 +230,7 @@ impl Process {
     /// knew of its socket goes with the socket's last fd: a server that runs for a day and
     /// accepts a million connections must not remember them all.
     pub fn forget(&mut self, fd: RawFd) {
+        self.kept.remove(&fd);
         if let Some(inode) = self.fds.remove(&fd) {
             self.prune(inode);
         }
@@ -212,6 +268,7 @@ impl Process {
     /// After `exec()`: close-on-exec fds are gone, the others stay. Each fd known is looked at
     /// once more: one that still holds its socket keeps it (and its id), the rest are forgotten.
     pub fn exec(&mut self) {
+        self.release_all();
         let known: Vec<(RawFd, u64)> = self.fds.iter().map(|(fd, i)| (*fd, *i)).collect();
         for (fd, inode) in known {
             if self.inode_at(fd) != Some(inode) {
@@ -230,6 +287,14 @@ impl Process {
     pub fn sockets_known(&self) -> usize {
         self.socks.len()
     }
+}
+
+/// How many copies a process's fds may keep open in lab: half of lab's own limit of open
+/// files (`getrlimit(RLIMIT_NOFILE)`), the rest for lab's other uses.
+fn keep_max() -> usize {
+    use nix::sys::resource::{getrlimit, Resource};
+    let soft = getrlimit(Resource::RLIMIT_NOFILE).map_or(1024, |(soft, _)| soft);
+    usize::try_from(soft / 2).unwrap_or(usize::MAX).min(1 << 16)
 }
 
 /// TCP, UDP, or another socket, from the copy's own options (`SO_DOMAIN`, `SO_TYPE`).

@@ -139,10 +139,9 @@ fn launch_on_hosts<'t>(calls: calls::Calls<'t>, programs: &[OnHost]) -> Result<S
         .filter_map(|p| Some((inode(p).ok()?, p.host.clone())))
         .collect();
     stops.name_hosts(hosts);
-    for pid in &pids {
-        stops.adopt(*pid, *pid);
+    for pid in pids {
+        stops.adopt(pid, pid);
     }
-    stops.roots = pids;
     Ok(stops)
 }
 
@@ -164,41 +163,29 @@ pub fn block_signals() -> nix::Result<SignalFd> {
     nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None)?;
     // `--step`'s q sends lab SIGTERM: read here, it stops the program lab started, or detaches.
     crate::render::step::stops_on_sigterm();
-    SignalFd::with_flags(
-        &set,
-        nix::sys::signalfd::SfdFlags::SFD_NONBLOCK | nix::sys::signalfd::SfdFlags::SFD_CLOEXEC,
-    )
+    // Blocking: the loop sleeps in its read() (see `next_signal`).
+    SignalFd::with_flags(&set, nix::sys::signalfd::SfdFlags::SFD_CLOEXEC)
 }
 
 /// Handles stops until every traced thread is gone (returns false) or lab is asked to stop
 /// while attached (returns true: detach). Launched, the terminal's Ctrl+C reaches the program
 /// itself (same terminal, same process group); SIGTERM, SIGHUP or SIGINT sent to lab alone (by
-/// `kill`) is passed on to it (to each, under `lab net`). Asked a second time, lab kills every
-/// program it traces: one that ignores Ctrl+C does not keep lab, or its hosts, running.
+/// `kill`) is passed on to it.
 fn follow(stops: &mut Stops<'_>, signals: &SignalFd) -> nix::Result<bool> {
-    let mut asked = 0;
     loop {
         drain(stops)?;
         if !stops.alive() {
             return Ok(false);
         }
-        let wait = stops.next_blocked(Instant::now());
-        let timeout = wait.map_or(PollTimeout::NONE, |d| {
-            PollTimeout::try_from(d.as_millis() as i32 + 1).unwrap_or(PollTimeout::MAX)
-        });
-        let mut fds = [PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
-        match poll(&mut fds, timeout) {
-            Ok(_) | Err(Errno::EINTR) => {}
-            Err(e) => return Err(e),
-        }
-        while let Ok(Some(info)) = signals.read_signal() {
+        if let Some(info) = next_signal(stops, signals)? {
             let sig = Signal::try_from(info.ssi_signo as i32).unwrap_or(Signal::SIGCHLD);
             match sig {
                 Signal::SIGCHLD => {}
                 _ if stops.seized => return Ok(true),
+                // The terminal's Ctrl+C went to the program too (the kernel sent it: SI_KERNEL).
+                Signal::SIGINT if !sent_by_a_process(info.ssi_code) => {}
                 other => {
-                    asked += 1;
-                    pass_on(stops, other, sent_by_a_process(info.ssi_code), asked);
+                    let _ = nix::sys::signal::kill(stops.main, other);
                 }
             }
         }
@@ -206,19 +193,28 @@ fn follow(stops: &mut Stops<'_>, signals: &SignalFd) -> nix::Result<bool> {
     }
 }
 
-/// lab was asked to stop (`asked` times so far) by `sig`. The first time, the programs get it
-/// too — unless it is the terminal's Ctrl+C, which the kernel sent them already (SI_KERNEL).
-/// The second time, every traced process is killed (SIGKILL cannot be ignored).
-fn pass_on(stops: &Stops<'_>, sig: Signal, from_a_process: bool, asked: u32) {
-    use nix::sys::signal::kill;
-    if asked > 1 {
-        for pid in stops.pids() {
-            let _ = kill(pid, Signal::SIGKILL);
-        }
-    } else if sig != Signal::SIGINT || from_a_process {
-        for pid in &stops.roots {
-            let _ = kill(*pid, sig);
-        }
+/// Sleeps until a signal comes (SIGCHLD: a traced thread stopped), or until the next waiting
+/// call is to be shown as blocked (then `None`). A traced program stops twice per call, and the
+/// tracer sleeps between most stops: with no call waiting, it sleeps in the signalfd's own
+/// `read()`, one system call where `poll()` and a `read()` until EAGAIN were three. Signals
+/// that come together are taken one per wake-up: none is lost, a pending one ends the next
+/// sleep at once.
+fn next_signal(
+    stops: &Stops<'_>,
+    signals: &SignalFd,
+) -> nix::Result<Option<nix::sys::signalfd::siginfo>> {
+    let Some(wait) = stops.next_blocked(Instant::now()) else {
+        return match signals.read_signal() {
+            Err(Errno::EINTR) => Ok(None),
+            other => other,
+        };
+    };
+    let timeout = PollTimeout::try_from(wait.as_millis() as i32 + 1).unwrap_or(PollTimeout::MAX);
+    let mut fds = [PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
+    match poll(&mut fds, timeout) {
+        Ok(0) | Err(Errno::EINTR) => Ok(None),
+        Ok(_) => signals.read_signal(),
+        Err(e) => Err(e),
     }
 }
 
@@ -236,7 +232,15 @@ fn drain(stops: &mut Stops<'_>) -> nix::Result<()> {
             Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG),
         ) {
             Ok(WaitStatus::StillAlive) => return Ok(()),
-            Ok(status) => stops.handle(status),
+            Ok(status) => {
+                stops.handle(status);
+                // A single traced thread, just handled: no other stop can be waiting (its next
+                // one sends a SIGCHLD of its own), so the loop sleeps without asking again —
+                // two system calls fewer per traced call of a one-threaded program.
+                if stops.single() {
+                    return Ok(());
+                }
+            }
             Err(Errno::EINTR) => {}
             Err(Errno::ECHILD) => {
                 stops.forget_all();

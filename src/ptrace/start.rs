@@ -17,13 +17,15 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// The events every traced thread reports: system-call stops told apart from signals
-/// (TRACESYSGOOD), new processes and threads followed from their first instruction, `exec()`.
+/// (TRACESYSGOOD), new processes and threads followed from their first instruction, `exec()`,
+/// and a thread's exit before the kernel closes its fds (TRACEEXIT: lab lets go of its copies).
 fn options() -> Options {
     Options::PTRACE_O_TRACESYSGOOD
         | Options::PTRACE_O_TRACEFORK
         | Options::PTRACE_O_TRACEVFORK
         | Options::PTRACE_O_TRACECLONE
         | Options::PTRACE_O_TRACEEXEC
+        | Options::PTRACE_O_TRACEEXIT
 }
 
 /// Starts `argv` under the seccomp filter, stopped at its first instruction's `exec()`, with

@@ -55,9 +55,6 @@ pub struct Stops<'t> {
     pub seized: bool,
     /// The program started (or attached to), whose exit status lab exits with.
     pub main: Pid,
-    /// Every program lab started itself (`lab net`: one per `--on`): a Ctrl+C sent to lab
-    /// alone is passed on to each.
-    pub roots: Vec<Pid>,
     pub exit_status: Option<i32>,
     /// The signal that killed it, if one did (its status is then 128 + the signal's number).
     pub killed_by: Option<Signal>,
@@ -77,7 +74,6 @@ impl<'t> Stops<'t> {
             filtered,
             seized,
             main,
-            roots: vec![main],
             exit_status: None,
             killed_by: None,
             early: Vec::new(),
@@ -115,9 +111,9 @@ impl<'t> Stops<'t> {
         !self.tasks.is_empty()
     }
 
-    /// Every traced process.
-    pub fn pids(&self) -> Vec<Pid> {
-        self.procs.keys().copied().collect()
+    /// Whether one thread is traced, and no other has made itself known yet (see `early`).
+    pub fn single(&self) -> bool {
+        self.tasks.len() == 1 && self.early.is_empty()
     }
 
     /// Every traced thread.
@@ -176,6 +172,11 @@ impl<'t> Stops<'t> {
         };
         let mem = Memory { pid: tid };
         task.pending = self.calls.entry(proc, mem, &task.actor, call, raw);
+        // Our kept copies of the fds it closes go once its entry is recorded, before it runs:
+        // in every process, as another may share this one's fd table (CLONE_FILES).
+        if let Some((first, last)) = super::decode::fds_given_up(call, &raw) {
+            self.procs.values_mut().for_each(|p| p.release(first, last));
+        }
         task.pending.is_some()
     }
 
@@ -224,6 +225,13 @@ impl<'t> Stops<'t> {
             }
         } else if is(PEvent::PTRACE_EVENT_EXEC) {
             self.exec(tid);
+        } else if is(PEvent::PTRACE_EVENT_EXIT) {
+            // The thread is exiting: if it is the last, the kernel is about to close the
+            // process's fds, and our copies must not keep its sockets open.
+            let pid = self.tasks.get(&tid).map(|t| t.pid);
+            if let Some(proc) = pid.and_then(|p| self.procs.get_mut(&p)) {
+                proc.release_all();
+            }
         } else if is(PEvent::PTRACE_EVENT_STOP) && self.seized && is_group_stop(sig) {
             // Stay stopped, as without a tracer, until SIGCONT; the next stop is reported.
             let _ = sys::ptrace_listen(tid);
