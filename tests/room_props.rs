@@ -5,8 +5,9 @@
 //! proptest in `tests/room_props.proptest-regressions` and run first, every time.
 
 use lab::chat::framing::Frame;
+use lab::chat::message::Leave;
 use lab::chat::protocol::canonical;
-use lab::chat::room::{ClientId, Leave, Room};
+use lab::chat::room::{ClientId, Room};
 use proptest::prelude::*;
 use std::collections::HashSet;
 

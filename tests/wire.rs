@@ -396,3 +396,99 @@ fn a_plain_user_gets_a_network_of_its_own_too() {
     let segs = lab_segments(&String::from_utf8(out.stdout).unwrap());
     assert!(segs.len() >= 10, "{segs:#?}");
 }
+
+/// The numbers in a note: `the kernel dropped 3 packets` → 3.
+fn first_number(words: &str, after: &str) -> u64 {
+    let rest = &words[words.find(after).expect(words) + after.len()..];
+    let digits: String = rest
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().expect(words)
+}
+
+#[test]
+fn a_capture_that_cannot_keep_up_says_how_many_segments_it_missed() {
+    if !have_tool("python3", "python3") || !have_tool("bash", "bash") {
+        return;
+    }
+    let dir = temp_dir("wire-missed");
+    let ready = dir.join("listening");
+    let p = |n: &str| format!("{}/tests/programs/{n}", env!("CARGO_MANIFEST_DIR"));
+    // A bulk echo, then TCP's own count of the segments it received in lab's network: each
+    // was queued to the capture first, or dropped there and counted.
+    let script = format!(
+        "python3 {} 127.0.0.1 9000 {r} & python3 {} 127.0.0.1 9000 20000 {r}; wait; \
+         grep Tcp: /proc/net/snmp",
+        p("bulk_echo_server.py"),
+        p("bulk_echo_client.py"),
+        r = ready.display()
+    );
+    let out = lab()
+        .args(["trace", "--net", "--json", "--", "bash", "-c", &script])
+        .env("LAB_CAPTURE_QUEUE", "1") // the kernel keeps one packet waiting at most
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let snmp: Vec<&str> = stdout.lines().filter(|l| l.starts_with("Tcp:")).collect();
+    let in_segs: u64 = {
+        let (names, values) = (snmp[0].split(' '), snmp[1].split(' '));
+        let (_, v) = names
+            .zip(values)
+            .find(|(n, _)| *n == "InSegs")
+            .expect("InSegs");
+        v.parse().unwrap()
+    };
+    let notes: Vec<String> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["actor"] == "wire" && v["kind"] == "note")
+        .map(|v| v["note"].as_str().unwrap().to_string())
+        .collect();
+    let holes: u64 = notes
+        .iter()
+        .filter(|n| n.contains("fell behind"))
+        .map(|n| first_number(n, "dropped"))
+        .sum();
+    let summary = notes.last().expect("a summary");
+    let (captured, missed) = (
+        first_number(summary, "wire:"),
+        first_number(summary, "missed:"),
+    );
+    assert!(missed > 0, "a queue of one packet overflows: {summary}");
+    assert_eq!(
+        holes, missed,
+        "each hole is said where it is, and they add up: {notes:#?}"
+    );
+    assert_eq!(
+        captured + missed,
+        in_segs,
+        "every segment TCP received: {summary}, {snmp:?}"
+    );
+}
+
+#[test]
+fn a_pcap_that_cannot_be_written_stops_lab_trace_before_the_program() {
+    let dir = temp_dir("wire-pcap-trace");
+    let ran = dir.join("ran");
+    let out = lab()
+        .args([
+            "trace",
+            "--net",
+            "--pcap",
+            "/nonexistent-dir/x.pcap",
+            "--",
+            "touch",
+        ])
+        .arg(&ran)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--pcap /nonexistent-dir/x.pcap: No such file or directory"),
+        "{err}"
+    );
+    assert!(!ran.exists(), "the program never started");
+}

@@ -10,7 +10,7 @@ use super::dialect::{self, Dialect};
 use super::framing::{Frame, LineReader};
 use super::line_edit::{Input, LineEditor};
 use super::protocol::{self, MAX_LINE};
-use super::server::Stopper;
+use super::stopper::Stopper;
 use crate::i18n::{self, Lang, M};
 use crate::render::human::{paint, Style};
 use crate::trace::{poll::poll, TracedSocket, Tracer};
@@ -19,6 +19,7 @@ use std::io::{self, Write};
 use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use strum::IntoEnumIterator;
 
 /// How long to wait for the server to close after we said goodbye.
 const GOODBYE_WAIT: Duration = Duration::from_secs(2);
@@ -47,18 +48,15 @@ pub enum LineKind {
     Message,
 }
 
-/// Classifies a line from the server by the marks the room puts on it, in either language
-/// the server may speak (`lab server --lang es`).
+/// Classifies a line from the server by the marks the room puts on it, in any language the
+/// server may speak (`lab server --lang es`).
 pub fn kind(line: &str) -> LineKind {
-    let both = |m: M| [Lang::En, Lang::Es].map(|l| i18n::text_in(m, l));
-    // "[private] {} -> …" and "{} (you): …": the mark is what comes before the first `{}`.
-    let private = both(M::RoomPrivateIn).map(|t| t.split("{}").next().unwrap_or(t));
-    let mine = both(M::RoomMine).map(|t| {
-        t.split("{}")
-            .nth(1)
-            .and_then(|m| m.strip_suffix(": "))
-            .unwrap_or(t)
-    });
+    let every = |m: M| Lang::iter().map(move |l| i18n::pieces_in(m, l));
+    // "[private] NAME -> …" and "NAME (you): …": the mark is the text around the first name.
+    let private: Vec<String> = every(M::RoomPrivateIn).map(|p| p[0].clone()).collect();
+    let mine: Vec<String> = every(M::RoomMine)
+        .filter_map(|p| Some(p.get(1)?.strip_suffix(": ")?.to_string()))
+        .collect();
     match Mark::split(line).0 {
         Mark::Notice => return LineKind::Notice,
         Mark::Error => return LineKind::Error,
@@ -76,11 +74,9 @@ pub fn kind(line: &str) -> LineKind {
     }
 }
 
-/// Whether the server asks for a name (in either language).
+/// Whether the server asks for a name (in any language lab speaks).
 fn asks_name(line: &str) -> bool {
-    [Lang::En, Lang::Es]
-        .iter()
-        .any(|l| line.contains(i18n::text_in(M::AskName, *l)))
+    Lang::iter().any(|l| line.contains(i18n::text_in(M::AskName, l)))
 }
 
 /// One chat session: the connection, what is half-read from it, and how far leaving has got.

@@ -5,7 +5,7 @@
 //! `User "ana" has joined the chat`, seed 004's `USER_LIST:ana,bob`. So one room serves every
 //! kind of client, and a dialect never changes a rule: it only translates.
 
-use super::room::Leave;
+use crate::i18n::{t, M};
 
 /// One thing the room says to one client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,4 +59,32 @@ pub enum Msg {
     /// Words a dialect itself says to its own client during its handshake (seed 001's
     /// `[SERVER] ¡OK!`), sent as they are.
     Verbatim(String),
+}
+
+/// Why a connection ended, as the others are told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leave {
+    /// `:q`, `chao`, `bye`.
+    Quit,
+    /// The peer closed the connection (EOF) without saying goodbye.
+    Disconnected,
+    /// The connection was reset (RST, ECONNRESET) or failed.
+    Reset,
+    /// Its outgoing queue filled up: it does not read.
+    TooSlow,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+impl Leave {
+    /// Lab's words for it, after a name ("" for a plain quit).
+    pub fn words(&self) -> &'static str {
+        match self {
+            Leave::Quit => "",
+            Leave::Disconnected => t(M::LeaveDisconnected),
+            Leave::Reset => t(M::LeaveReset),
+            Leave::TooSlow => t(M::LeaveTooSlow),
+            Leave::Shutdown => t(M::LeaveShutdown),
+        }
+    }
 }

@@ -11,7 +11,7 @@
 
 use super::artifacts::{Artifacts, SwapError};
 use super::framing::Frame;
-use super::message::Msg;
+use super::message::{Leave, Msg};
 use super::protocol::{self, Command, MAX_LINE};
 use crate::i18n::{f, t, M};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -31,34 +31,6 @@ pub enum Effect {
     Named(ClientId, String),
     /// Close this client's connection after what is queued for it.
     Close(ClientId),
-}
-
-/// Why a connection ended, as the others are told.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Leave {
-    /// `:q`, `chao`, `bye`.
-    Quit,
-    /// The peer closed the connection (EOF) without saying goodbye.
-    Disconnected,
-    /// The connection was reset (RST, ECONNRESET) or failed.
-    Reset,
-    /// Its outgoing queue filled up: it does not read.
-    TooSlow,
-    /// The server is shutting down.
-    Shutdown,
-}
-
-impl Leave {
-    /// Lab's words for it, after a name ("" for a plain quit).
-    pub fn words(&self) -> &'static str {
-        match self {
-            Leave::Quit => "",
-            Leave::Disconnected => t(M::LeaveDisconnected),
-            Leave::Reset => t(M::LeaveReset),
-            Leave::TooSlow => t(M::LeaveTooSlow),
-            Leave::Shutdown => t(M::LeaveShutdown),
-        }
-    }
 }
 
 struct Member {
@@ -101,7 +73,8 @@ impl Room {
     }
 
     /// A new connection, not yet named. `fd` is shown by `:add`. It is greeted by
-    /// [`Room::welcome`] — at once, or once its dialect is known ([`super::dialect::speaker::Speaker`]).
+    /// [`Room::welcome`] — at once, or once its dialect is known
+    /// ([`super::dialect::speaker::Speaker`]).
     pub fn join(&mut self, id: ClientId, fd: i32, peer: SocketAddr) {
         self.members.insert(
             id,
@@ -284,32 +257,8 @@ impl Room {
         let reply = |line: String| vec![notice(id, line)];
         match cmd {
             Command::Empty => Vec::new(),
-            Command::Say(text) => vec![
-                Effect::All {
-                    except: Some(id),
-                    msg: Msg::Said {
-                        from: me.clone(),
-                        text: text.clone(),
-                    },
-                },
-                Effect::To(id, Msg::Mine { from: me, text }),
-            ],
-            Command::Emote(face) => vec![
-                Effect::All {
-                    except: Some(id),
-                    msg: Msg::Said {
-                        from: me.clone(),
-                        text: face.to_string(),
-                    },
-                },
-                Effect::To(
-                    id,
-                    Msg::Mine {
-                        from: me,
-                        text: face.to_string(),
-                    },
-                ),
-            ],
+            Command::Say(text) => said(id, me, text),
+            Command::Emote(face) => said(id, me, face.to_string()),
             Command::Me(text) => vec![Effect::All {
                 except: None,
                 msg: Msg::Action { from: me, text },
@@ -506,6 +455,22 @@ impl Room {
     }
 }
 
+/// A line of `me` (`id`): to everyone else, and its own copy (marked, or not shown, by its
+/// dialect).
+fn said(id: ClientId, me: String, text: String) -> Vec<Effect> {
+    let others = Msg::Said {
+        from: me.clone(),
+        text: text.clone(),
+    };
+    vec![
+        Effect::All {
+            except: Some(id),
+            msg: others,
+        },
+        Effect::To(id, Msg::Mine { from: me, text }),
+    ]
+}
+
 /// Something the room says in lab's words.
 fn notice(id: ClientId, line: String) -> Effect {
     Effect::To(id, Msg::Notice(line))
@@ -514,7 +479,7 @@ fn notice(id: ClientId, line: String) -> Effect {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chat::dialect::line;
+    use crate::chat::words;
 
     fn line(s: &str) -> Frame {
         Frame::Line(s.as_bytes().to_vec())
@@ -538,7 +503,7 @@ mod tests {
     fn to(fx: &[Effect], id: ClientId) -> Vec<String> {
         fx.iter()
             .filter_map(|e| match e {
-                Effect::To(t, m) if *t == id => Some(line::words(m)),
+                Effect::To(t, m) if *t == id => Some(words::of(m)),
                 _ => None,
             })
             .collect()
@@ -548,8 +513,8 @@ mod tests {
     fn worded(fx: &[Effect]) -> Vec<String> {
         fx.iter()
             .map(|e| match e {
-                Effect::To(id, m) => format!("To({id}, {})", line::words(m)),
-                Effect::All { except, msg } => format!("All({except:?}, {})", line::words(msg)),
+                Effect::To(id, m) => format!("To({id}, {})", words::of(m)),
+                Effect::All { except, msg } => format!("All({except:?}, {})", words::of(msg)),
                 other => format!("{other:?}"),
             })
             .collect()
@@ -663,6 +628,13 @@ mod tests {
         );
     }
 
+    /// The refusal of a trade that would give a hand a second copy of `artifact`.
+    fn second_copy(who_has: &str, artifact: impl std::fmt::Display) -> Vec<String> {
+        vec![format!(
+            "! {who_has} {artifact}: a hand holds each artifact once"
+        )]
+    }
+
     #[test]
     fn a_trade_that_would_give_a_hand_a_second_copy_is_refused() {
         let mut r = room_with(&["u0", "u3", "u5"]);
@@ -673,18 +645,12 @@ mod tests {
         let fx = r.receive(1, line(":offer u3 6 20"));
         assert_eq!(
             to(&fx, 1),
-            vec![format!(
-                "! u3 already has {}: a hand holds each artifact once",
-                r.artifacts.label(6)
-            )]
+            second_copy("u3 already has", r.artifacts.label(6))
         );
         let fx = r.receive(1, line(":offer u3 1 6"));
         assert_eq!(
             to(&fx, 1),
-            vec![format!(
-                "! you already have {}: a hand holds each artifact once",
-                r.artifacts.label(6)
-            )]
+            second_copy("you already have", r.artifacts.label(6))
         );
         // Offered when it was fine; by the accept, u3 got a 1 from u5: refused then.
         r.receive(1, line(":offer u3 1 20"));
@@ -694,10 +660,7 @@ mod tests {
         let fx = r.receive(2, line(":accept u0"));
         assert_eq!(
             to(&fx, 2),
-            vec![format!(
-                "! you already have {}: a hand holds each artifact once",
-                r.artifacts.label(1)
-            )]
+            second_copy("you already have", r.artifacts.label(1))
         );
         for id in 1..=3 {
             let hand = r.hand(id);

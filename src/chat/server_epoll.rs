@@ -11,7 +11,6 @@
 //! lost if one round reads only once.
 
 use super::room::ClientId;
-use super::server_poll::Ready;
 use crate::trace::epoll::{Ctl, TracedEpoll};
 use crate::trace::{TracedSocket, Tracer};
 use nix::poll::PollFlags;
@@ -22,6 +21,13 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 /// How many ready fds one `epoll_wait()` returns at most (the rest wait for the next round).
 const MAX_EVENTS: usize = 1024;
+
+/// What one wait (`poll()` or `epoll_wait()`) found ready.
+pub struct Ready {
+    pub stopping: bool,
+    pub can_accept: bool,
+    pub clients: Vec<(ClientId, PollFlags)>,
+}
 
 /// The kernel's interest list, and lab's copy of what each fd is registered for.
 pub struct EpollWaiter {

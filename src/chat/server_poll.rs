@@ -18,11 +18,14 @@
 
 use super::dialect::speaker::Speaker;
 use super::dialect::{self, Choice, Wire};
+use super::message::Leave;
 use super::outbox::{self, Backlog};
+use super::outlet::{self, Outlet, Worded};
 use super::pacing::{Next, Paced};
-use super::room::{ClientId, Effect, Leave, Room};
-use super::server::{self, out_of_fds, Config, Outlet, Stopper, Worded, GOODBYE_GRACE, RECV_CHUNK};
-use super::server_epoll::{self, EpollWaiter};
+use super::room::{ClientId, Effect, Room};
+use super::server_epoll::{self, EpollWaiter, Ready};
+use super::serving::{self, accept_again, not_now, out_of_fds, Config, GOODBYE_GRACE, RECV_CHUNK};
+use super::stopper::Stopper;
 use crate::trace::poll::{poll, poll_why};
 use crate::trace::{SockOpt, TracedSocket, Tracer};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
@@ -119,13 +122,6 @@ struct Server<'a> {
     lag_due: Option<Instant>,
 }
 
-/// What one wait (`poll()` or `epoll_wait()`) found ready.
-pub struct Ready {
-    pub stopping: bool,
-    pub can_accept: bool,
-    pub clients: Vec<(ClientId, PollFlags)>,
-}
-
 /// How the loop waits: `poll()` with every fd each round, or epoll's kernel-kept list.
 enum Waiter {
     Poll,
@@ -148,19 +144,7 @@ pub fn run(
         )?),
         false => Waiter::Poll,
     };
-    let mut s = Server {
-        room: Room::new(cfg.max_clients, cfg.seed),
-        conns: HashMap::default(),
-        fresh: Vec::new(),
-        tracer: cfg.tracer.as_deref(),
-        next_id: 1,
-        paused_until: None,
-        choice: cfg.dialect,
-        timers: BinaryHeap::new(),
-        waiter,
-        touched: Vec::new(),
-        lag_due: None,
-    };
+    let mut s = Server::new(cfg, waiter);
     let mut buf = vec![0u8; RECV_CHUNK];
     loop {
         // 1. Wait until something is ready.
@@ -183,19 +167,7 @@ pub fn run(
         }
         s.run_timers();
         // 3. Output: one send() per client with something to say.
-        let mut to_flush: Vec<ClientId> = ready
-            .clients
-            .iter()
-            .filter(|(_, f)| f.contains(PollFlags::POLLOUT))
-            .map(|(id, _)| *id)
-            .collect();
-        to_flush.append(&mut s.fresh);
-        to_flush.sort_unstable();
-        to_flush.dedup();
-        s.touched.extend(ready.clients.iter().map(|(id, _)| *id));
-        for id in to_flush {
-            s.flush(id);
-        }
+        s.send_round(&ready);
         // 4. Cut who stopped reading; close what ended (a freed fd lets accepting resume).
         s.check_lag();
         if s.reap() {
@@ -207,7 +179,7 @@ pub fn run(
     listener.close()
 }
 
-/// The poll model's half of [`server::apply`]: lines go into each connection's output
+/// The poll model's half of [`outlet::apply`]: lines go into each connection's output
 /// buffer, sent by the loop's next round.
 struct Outbound<'s> {
     conns: &'s mut HashMap<ClientId, Conn>,
@@ -327,14 +299,7 @@ fn send_waiting(c: &mut Conn, id: ClientId, timers: &mut Timers) {
                 c.out.clear();
                 c.sent = 0;
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                ) =>
-            {
-                return
-            }
+            Err(e) if not_now(&e) => return,
             Err(_) => return c.ended = Some(Leave::Reset),
         }
     }
@@ -362,20 +327,47 @@ fn flush_paced(c: &mut Conn, id: ClientId, timers: &mut Timers) {
                 c.backlog.drained(c.pending(), || now);
             }
             // Half sent: POLLOUT brings it back ([`Conn::wants_write`]).
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                ) =>
-            {
-                return
-            }
+            Err(e) if not_now(&e) => return,
             Err(_) => return c.ended = Some(Leave::Reset),
         }
     }
 }
 
-impl Server<'_> {
+impl<'a> Server<'a> {
+    fn new(cfg: &'a Config, waiter: Waiter) -> Server<'a> {
+        Server {
+            room: Room::new(cfg.max_clients, cfg.seed),
+            conns: HashMap::default(),
+            fresh: Vec::new(),
+            tracer: cfg.tracer.as_deref(),
+            next_id: 1,
+            paused_until: None,
+            choice: cfg.dialect,
+            timers: BinaryHeap::new(),
+            waiter,
+            touched: Vec::new(),
+            lag_due: None,
+        }
+    }
+
+    /// One `send()` per client with something to say: those the wait found writable, and
+    /// those whose output went from empty to not empty this round.
+    fn send_round(&mut self, ready: &Ready) {
+        let mut to_flush: Vec<ClientId> = ready
+            .clients
+            .iter()
+            .filter(|(_, f)| f.contains(PollFlags::POLLOUT))
+            .map(|(id, _)| *id)
+            .collect();
+        to_flush.append(&mut self.fresh);
+        to_flush.sort_unstable();
+        to_flush.dedup();
+        self.touched.extend(ready.clients.iter().map(|(id, _)| *id));
+        for id in to_flush {
+            self.flush(id);
+        }
+    }
+
     /// Carries out the room's effects: lines into output buffers, closes marked.
     fn apply(&mut self, effects: Vec<Effect>) {
         let mut out = Outbound {
@@ -383,7 +375,7 @@ impl Server<'_> {
             fresh: &mut self.fresh,
             lag_due: &mut self.lag_due,
         };
-        server::apply(&mut self.room, &mut out, effects);
+        outlet::apply(&mut self.room, &mut out, effects);
     }
 
     /// Waits until something is ready, or the next timer is due.
@@ -400,7 +392,7 @@ impl Server<'_> {
             .into_iter()
             .flatten()
             .min()
-            .map(server::poll_ms);
+            .map(serving::poll_ms);
         let why = self.first_words_due();
         match &mut self.waiter {
             Waiter::Epoll(w) => {
@@ -467,7 +459,7 @@ impl Server<'_> {
             .conns
             .get(id)
             .filter(|c| c.speaker.awaits_first_words())?;
-        Some(server::first_words_note(&c.sock.actor()))
+        Some(serving::first_words_note(&c.sock.actor()))
     }
 
     /// epoll only: each client touched this round registered for what it now waits for.
@@ -493,7 +485,7 @@ impl Server<'_> {
         for _ in 0..ACCEPT_BATCH {
             match listener.accept() {
                 Ok((sock, _)) if self.room.len() >= max_clients => {
-                    server::refuse_full(sock, max_clients)
+                    serving::refuse_full(sock, max_clients)
                 }
                 Ok((sock, peer)) => self.admit(sock, peer),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -502,14 +494,7 @@ impl Server<'_> {
                     self.paused_until = Some(Instant::now() + EMFILE_PAUSE);
                     break;
                 }
-                Err(e)
-                    if matches!(
-                        e.raw_os_error(),
-                        Some(libc::ECONNABORTED) | Some(libc::EINTR)
-                    ) =>
-                {
-                    continue
-                }
+                Err(e) if accept_again(&e) => continue,
                 Err(e) => return Err(e),
             }
         }
@@ -620,11 +605,7 @@ impl Server<'_> {
                 self.apply(fx);
                 self.schedule(id);
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
-                ) => {}
+            Err(e) if not_now(&e) => {}
             Err(_) => c.ended = Some(Leave::Reset),
         }
     }
@@ -728,7 +709,7 @@ impl Server<'_> {
                 self.tracer,
                 "server",
                 &mut fds,
-                PollTimeout::from(server::poll_ms(left)),
+                PollTimeout::from(serving::poll_ms(left)),
             )
             .is_err()
             {

@@ -11,7 +11,7 @@
 //!
 //! - a line for a client is sent with `send(MSG_DONTWAIT)`, which sends what fits into the
 //!   socket buffer and returns at once;
-//! - what does not fit waits in the client's *outbox* (bounded: [`outbox`]), and only then
+//! - what does not fit waits in the client's *outbox* (bounded: [`super::outbox`]), and only then
 //!   does the client get a second, *writer* thread, which does the blocking `send()`s, holding
 //!   no lock, and ends once the outbox is empty;
 //! - a client whose outbox passes the hard limit, or stays over the soft one without draining,
@@ -21,27 +21,23 @@
 //! clients are about 10,000 threads, not 20,000.
 
 use super::dialect::speaker::Speaker;
-use super::dialect::{self, Choice, Dialect, Wire};
-use super::outbox::{self, Backlog};
-use super::pacing::{Next, Paced};
-use super::room::{ClientId, Effect, Leave, Room};
-use super::server::{self, out_of_fds, Config, Outlet, Stopper, Worded, GOODBYE_GRACE, RECV_CHUNK};
+use super::dialect::{Choice, Dialect, Wire};
+use super::message::Leave;
+use super::outbox::{Outbox, Outgoing, Pushed, STACK, THREADS};
+use super::outlet::{self, Outlet, Worded};
+use super::room::{ClientId, Effect, Room};
+use super::serving::{self, accept_again, out_of_fds, Config, GOODBYE_GRACE, RECV_CHUNK};
+use super::stopper::Stopper;
 use crate::trace::{poll::poll_why, SockOpt, TracedSocket};
 use nix::poll::{PollFd, PollFlags, PollTimeout};
 use rustc_hash::FxHashMap as HashMap;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::AsFd;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// Small stacks: the threads keep their buffers on the heap.
-const STACK: usize = 128 * 1024;
-
-/// Threads alive, readers and writers.
-static THREADS: AtomicUsize = AtomicUsize::new(0);
 
 /// How many threads this machine lets one process map: each thread takes about four memory
 /// mappings (its stack and guard page, its signal stack and guard page) and a process may have
@@ -55,290 +51,6 @@ fn thread_budget() -> usize {
     maps.saturating_sub(4_096) / 4
 }
 
-/// What waits to be sent to one client.
-#[derive(Default)]
-struct OutState {
-    buf: Vec<u8>,
-    /// A writer thread is draining `buf`; new lines queue behind it, in order.
-    writer: Option<JoinHandle<()>>,
-    writing: bool,
-    /// Flush what is queued, then end the connection.
-    done: bool,
-    /// The client said `:q`: its leave notice has no "(disconnected)".
-    quit: bool,
-    /// The client was dropped: send nothing more.
-    dropped: bool,
-    /// A send met the client's RST (ECONNRESET). The kernel reports a reset once, to the first
-    /// call that asks: that send took it, and the reader's `recv()` then sees only the end of
-    /// the stream — so the reset is remembered here for the leave notice.
-    reset: bool,
-    /// Bytes the writer thread took from `buf` and has not sent yet.
-    inflight: usize,
-    /// Whether the client keeps up (see [`outbox`]).
-    backlog: Option<Backlog>,
-    /// Messages of an unframed dialect: one per send(), a pause apart.
-    paced: Paced,
-}
-
-impl OutState {
-    /// Bytes waiting for the client: queued, and taken by the writer but not yet sent.
-    fn pending(&self) -> usize {
-        self.buf.len() + self.inflight + self.paced.pending()
-    }
-
-    /// Notes why a send failed: a reset is the client's, whoever saw it first.
-    fn send_failed(&mut self, e: &io::Error) {
-        self.reset |= e.kind() == io::ErrorKind::ConnectionReset;
-    }
-
-    fn backlog(&mut self) -> &mut Backlog {
-        self.backlog
-            .get_or_insert_with(|| Backlog::new(Instant::now()))
-    }
-}
-
-#[derive(Default)]
-struct Outbox {
-    state: Mutex<OutState>,
-    wake: Condvar,
-}
-
-/// Whether a line could be queued.
-enum Pushed {
-    Ok,
-    /// The outbox is full: the client does not read.
-    Full,
-}
-
-impl Outbox {
-    fn lock(&self) -> MutexGuard<'_, OutState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Sends `out` now if the socket takes it — lines together, each paced message alone and
-    /// only once its pause is over; what does not go now is queued for a writer thread.
-    fn push(self: &Arc<Self>, sock: &Arc<TracedSocket>, out: Outgoing) -> Pushed {
-        let mut st = self.lock();
-        if st.done || st.dropped {
-            return Pushed::Ok;
-        }
-        let Outgoing {
-            framed: mut data,
-            alone,
-        } = out;
-        if !st.writing && !data.is_empty() {
-            // Nothing queued: try the socket directly. MSG_DONTWAIT: never block here.
-            match sock.send_with_flags(&data, libc::MSG_DONTWAIT) {
-                Ok(n) => {
-                    data.drain(..n);
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                // A broken connection: its reader will see it end and leave.
-                Err(e) => {
-                    st.send_failed(&e);
-                    return Pushed::Ok;
-                }
-            }
-        }
-        let alone_bytes: usize = alone.iter().map(Vec::len).sum();
-        if st.pending() + data.len() + alone_bytes > outbox::HARD_LIMIT {
-            return Pushed::Full;
-        }
-        st.buf.extend_from_slice(&data);
-        alone.into_iter().for_each(|m| st.paced.push(m));
-        if !st.writing && st.buf.is_empty() {
-            send_paced_now(&mut st, sock);
-        }
-        if st.pending() == 0 {
-            return Pushed::Ok;
-        }
-        let pending = st.pending();
-        if st.backlog().queued(pending, Instant::now) == outbox::Verdict::TooSlow {
-            return Pushed::Full;
-        }
-        if st.writing {
-            self.wake.notify_one();
-        } else {
-            self.start_writer(&mut st, sock);
-        }
-        Pushed::Ok
-    }
-
-    /// Starts a writer thread for the queued bytes (the previous one, if any, has finished).
-    fn start_writer(self: &Arc<Self>, st: &mut OutState, sock: &Arc<TracedSocket>) {
-        if let Some(old) = st.writer.take() {
-            // It set `writing = false` as its last act: joining is immediate.
-            let _ = old.join();
-        }
-        let (me, theirs) = (self.clone(), sock.clone());
-        let spawned = std::thread::Builder::new()
-            .stack_size(STACK)
-            .spawn(move || {
-                THREADS.fetch_add(1, Ordering::Relaxed);
-                write_loop(&theirs, &me);
-                THREADS.fetch_sub(1, Ordering::Relaxed);
-            });
-        match spawned {
-            Ok(h) => {
-                st.writer = Some(h);
-                st.writing = true;
-            }
-            // No thread to be had: this client cannot be served its backlog.
-            Err(_) => {
-                st.dropped = true;
-                st.buf = Vec::new();
-                let _ = sock.shutdown(Shutdown::Both);
-            }
-        }
-    }
-
-    /// No more lines: flush, then end the connection (at once if nothing is queued).
-    fn finish(&self, sock: &TracedSocket, quit: bool) {
-        let mut st = self.lock();
-        st.quit |= quit;
-        if st.done {
-            return;
-        }
-        st.done = true;
-        if st.writing {
-            self.wake.notify_one();
-        } else {
-            // Ends the connection both ways: the client sees EOF after our last line, and our
-            // reader's blocked recv() returns.
-            let _ = sock.shutdown(Shutdown::Both);
-        }
-    }
-
-    fn drop_all(&self, sock: &TracedSocket) {
-        let mut st = self.lock();
-        st.dropped = true;
-        st.buf = Vec::new();
-        st.paced.clear();
-        self.wake.notify_one();
-        drop(st);
-        // Wakes a writer blocked in send (EPIPE) and the reader blocked in recv (EOF).
-        let _ = sock.shutdown(Shutdown::Both);
-    }
-}
-
-/// Sends the paced messages whose pause is over, MSG_DONTWAIT (called with the lock held).
-fn send_paced_now(st: &mut OutState, sock: &TracedSocket) {
-    loop {
-        let now = Instant::now();
-        let Next::Send(data) = st.paced.next(now) else {
-            return;
-        };
-        match sock.send_with_flags(data, libc::MSG_DONTWAIT) {
-            Ok(n) => {
-                if let Some(waited) = st.paced.sent(n, now) {
-                    dialect::note_pause(sock, waited);
-                }
-            }
-            Err(e) => return st.send_failed(&e),
-        }
-    }
-}
-
-/// What a writer thread does next.
-enum Job {
-    /// Send these lines (taken from the outbox: in flight).
-    Lines(Vec<u8>),
-    /// Send (the rest of) the front paced message.
-    Paced(Vec<u8>),
-    /// The next paced message's pause is not over.
-    Wait(Duration),
-    /// Nothing left: end (and end the connection, if it is done).
-    Stop { end: bool },
-}
-
-fn next_job(st: &mut OutState) -> Job {
-    if st.dropped {
-        st.writing = false;
-        return Job::Stop { end: false };
-    }
-    if !st.buf.is_empty() {
-        let data = std::mem::take(&mut st.buf);
-        st.inflight = data.len();
-        return Job::Lines(data);
-    }
-    let now = Instant::now();
-    match st.paced.next(now) {
-        Next::Send(data) => Job::Paced(data.to_vec()),
-        Next::WaitUntil(due) => Job::Wait(due - now),
-        Next::Idle => {
-            st.writing = false;
-            Job::Stop { end: st.done }
-        }
-    }
-}
-
-/// A writer thread: blocking sends of everything queued, all the lines in one `send()` when
-/// possible (batching), each paced message alone after its pause; ends when the outbox is
-/// empty.
-fn write_loop(sock: &TracedSocket, outbox: &Outbox) {
-    loop {
-        let job = next_job(&mut outbox.lock());
-        let sent = match job {
-            Job::Lines(data) => send_draining(sock, outbox, &data),
-            Job::Paced(data) => send_paced(sock, outbox, &data),
-            Job::Wait(d) => {
-                // Woken early by a new push or a drop: next_job looks again.
-                let st = outbox.lock();
-                let _ = outbox.wake.wait_timeout(st, d);
-                Ok(())
-            }
-            Job::Stop { end } => {
-                if end {
-                    let _ = sock.shutdown(Shutdown::Both);
-                }
-                return;
-            }
-        };
-        if let Err(e) = sent {
-            let mut st = outbox.lock();
-            st.send_failed(&e);
-            (st.writing, st.dropped, st.inflight) = (false, true, 0);
-            return;
-        }
-    }
-}
-
-/// One blocking `send()` of a paced message (or its rest), told to the outbox.
-fn send_paced(sock: &TracedSocket, outbox: &Outbox, data: &[u8]) -> io::Result<()> {
-    let n = loop {
-        match sock.send(data) {
-            Ok(n) => break n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    };
-    let now = Instant::now();
-    let mut st = outbox.lock();
-    if let Some(waited) = st.paced.sent(n, now) {
-        dialect::note_pause(sock, waited);
-    }
-    let pending = st.pending();
-    st.backlog().drained(pending, || now);
-    Ok(())
-}
-
-/// Sends every byte with blocking `send()`s, telling the outbox after each one what is left: a
-/// client that drains, however slowly, is not one that stopped reading.
-fn send_draining(sock: &TracedSocket, outbox: &Outbox, mut data: &[u8]) -> io::Result<()> {
-    while !data.is_empty() {
-        match sock.send(data) {
-            Ok(n) => data = &data[n..],
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-        let mut st = outbox.lock();
-        st.inflight = data.len();
-        let pending = st.pending();
-        st.backlog().drained(pending, Instant::now);
-    }
-    Ok(())
-}
-
 struct Client {
     sock: Arc<TracedSocket>,
     outbox: Arc<Outbox>,
@@ -346,16 +58,10 @@ struct Client {
     dialect: Dialect,
 }
 
-/// What one round of effects sends one client.
-#[derive(Default)]
-struct Outgoing {
-    /// Lines, sent together.
-    framed: Vec<u8>,
-    /// Messages of an unframed dialect, each alone.
-    alone: Vec<Vec<u8>>,
-}
-
-/// Everything the threads share, behind one lock.
+/// Everything the threads share, behind one lock. Whoever holds it does memory work (the
+/// room's rules) and sends only with MSG_DONTWAIT (through [`Batch`] into each client's
+/// [`Outbox`], whose own lock is never held across a blocking call): so a thread waits for this
+/// lock only while another works, never while one waits for a client.
 struct Shared {
     room: Room,
     clients: HashMap<ClientId, Client>,
@@ -364,11 +70,12 @@ struct Shared {
 
 type Lock = Arc<(Mutex<Shared>, Condvar)>;
 
+/// Takes the shared lock (see [`Shared`] for why it is never held across a wait).
 fn lock(l: &Lock) -> MutexGuard<'_, Shared> {
     l.0.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The threads model's half of [`server::apply`], for the effects of one `recv()`: the lines
+/// The threads model's half of [`outlet::apply`], for the effects of one `recv()`: the lines
 /// for each client are gathered first, then sent together — one `send()` per client for all
 /// the lines a sender's chunk held, where a line-by-line broadcast makes one per line. Sent at
 /// once if the socket takes them, else queued in the client's outbox for its writer thread.
@@ -442,7 +149,7 @@ impl Outlet for Batch<'_> {
     fn cut(&mut self, id: ClientId) {
         self.lines.remove(&id);
         if let Some(c) = self.clients.get(&id) {
-            c.outbox.drop_all(&c.sock);
+            c.outbox.cut(&c.sock);
         }
     }
 }
@@ -453,7 +160,7 @@ fn apply(sh: &mut Shared, effects: Vec<Effect>) {
     let mut todo = effects;
     loop {
         let mut batch = Batch::new(&sh.clients);
-        server::apply(&mut sh.room, &mut batch, todo);
+        outlet::apply(&mut sh.room, &mut batch, todo);
         let full = batch.send_all();
         if full.is_empty() {
             return;
@@ -482,51 +189,9 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Resu
         threads: thread_budget(),
         dialect: cfg.dialect,
     };
-    // The stop watcher blocks on the stop pipe, says goodbye to everyone, then wakes the
-    // blocked accept(): shutdown(SHUT_RD) on a listening socket makes accept() fail (EINVAL).
-    let watcher = {
-        let (shared, listener) = (shared.clone(), listener.clone());
-        std::thread::Builder::new()
-            .name("lab-stop".into())
-            .spawn(move || {
-                stop.wait();
-                say_goodbye(&shared);
-                let _ = listener.shutdown(Shutdown::Read);
-            })?
-    };
+    let watcher = watch_stop(&shared, &listener, stop)?;
     let mut readers: Vec<JoinHandle<()>> = Vec::new();
-    let mut next_id: ClientId = 1;
-    let result = loop {
-        match listener.accept() {
-            Ok((sock, peer)) => {
-                readers.retain(|h| !h.is_finished());
-                match admit(&shared, sock, peer, next_id, limits) {
-                    Admitted::Refused => {}
-                    Admitted::Joined(reader) => {
-                        readers.push(reader);
-                        next_id += 1;
-                    }
-                    Admitted::NoThread => next_id += 1,
-                }
-            }
-            Err(_) if lock(&shared).stopping => break Ok(()),
-            Err(e) if out_of_fds(&e) => {
-                // Out of fds: retrying now would fail again and spin. Wait until a client
-                // leaves (its fd is freed), or a second, then try again.
-                let sh = lock(&shared);
-                let _ = shared.1.wait_timeout(sh, Duration::from_secs(1));
-            }
-            Err(e)
-                if matches!(
-                    e.raw_os_error(),
-                    Some(libc::ECONNABORTED) | Some(libc::EINTR)
-                ) =>
-            {
-                continue
-            }
-            Err(e) => break Err(e),
-        }
-    };
+    let result = accept_all(&listener, &shared, limits, &mut readers);
     for h in readers {
         let _ = h.join();
     }
@@ -536,6 +201,60 @@ pub fn run(cfg: &Config, listener: TracedSocket, stop: Arc<Stopper>) -> io::Resu
         l.close()?;
     }
     result
+}
+
+/// The stop watcher: blocks on the stop pipe, says goodbye to everyone, then wakes the blocked
+/// accept(): shutdown(SHUT_RD) on a listening socket makes accept() fail (EINVAL).
+fn watch_stop(
+    shared: &Lock,
+    listener: &Arc<TracedSocket>,
+    stop: Arc<Stopper>,
+) -> io::Result<JoinHandle<()>> {
+    let (shared, listener) = (shared.clone(), listener.clone());
+    std::thread::Builder::new()
+        .name("lab-stop".into())
+        .spawn(move || {
+            stop.wait();
+            say_goodbye(&shared);
+            let _ = listener.shutdown(Shutdown::Read);
+        })
+}
+
+/// Accepts connections until the server stops, each admitted (its reader thread kept in
+/// `readers`) or turned away.
+fn accept_all(
+    listener: &TracedSocket,
+    shared: &Lock,
+    limits: Limits,
+    readers: &mut Vec<JoinHandle<()>>,
+) -> io::Result<()> {
+    let mut next_id: ClientId = 1;
+    loop {
+        match listener.accept() {
+            Ok((sock, peer)) => {
+                readers.retain(|h| !h.is_finished());
+                match admit(shared, sock, peer, next_id, limits) {
+                    Admitted::Refused => {}
+                    Admitted::Joined(reader) => {
+                        readers.push(reader);
+                        next_id += 1;
+                    }
+                    Admitted::NoThread => next_id += 1,
+                }
+            }
+            // The shared lock: never held across a wait (see `Shared`).
+            Err(_) if lock(shared).stopping => return Ok(()),
+            Err(e) if out_of_fds(&e) => {
+                // Out of fds: retrying now would fail again and spin. Wait until a client
+                // leaves (its fd is freed), or a second, then try again. The shared lock is
+                // never held across a wait, and the wait releases it.
+                let sh = lock(shared);
+                let _ = shared.1.wait_timeout(sh, Duration::from_secs(1));
+            }
+            Err(e) if accept_again(&e) => continue,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// What became of a new connection.
@@ -567,43 +286,9 @@ fn admit(
     id: ClientId,
     limits: Limits,
 ) -> Admitted {
-    let Limits {
-        max_clients,
-        threads: budget,
-        dialect: choice,
-    } = limits;
-    let mut sh = lock(shared);
-    if sh.stopping {
-        drop(sh);
-        let _ = sock.close();
+    let Some((sock, outbox, speaker)) = register(shared, sock, peer, id, limits) else {
         return Admitted::Refused;
-    }
-    if sh.room.len() >= max_clients || THREADS.load(Ordering::Relaxed) >= budget {
-        drop(sh);
-        server::refuse_full(sock, max_clients.min(budget));
-        return Admitted::Refused;
-    }
-    sock.set_actor(&format!("srv:#{id}"));
-    // Short lines go out at once, without Nagle's wait for more data (which meets the peer's
-    // delayed ACK in a 40 ms stall).
-    let _ = sock.setsockopt(SockOpt::NoDelay(true));
-    let sock = Arc::new(sock);
-    let outbox = Arc::new(Outbox::default());
-    let speaker = Speaker::new(choice, Instant::now());
-    sh.clients.insert(
-        id,
-        Client {
-            sock: sock.clone(),
-            outbox: outbox.clone(),
-            dialect: speaker.output(),
-        },
-    );
-    sh.room.join(id, sock.fd(), peer);
-    if speaker.greets_at_once() {
-        let fx = sh.room.welcome(id);
-        apply(&mut sh, fx);
-    }
-    drop(sh);
+    };
     let theirs = shared.clone();
     let spawned = std::thread::Builder::new()
         .name(format!("lab-c{id}"))
@@ -616,10 +301,11 @@ fn admit(
     match spawned {
         Ok(h) => Admitted::Joined(h),
         Err(e) => {
-            // No thread for it: let it go (its socket closes with the last Arc).
+            // No thread for it: let it go (its socket closes with the last Arc). The shared
+            // lock: never held across a wait (see `Shared`).
             let mut sh = lock(shared);
             if let Some(c) = sh.clients.remove(&id) {
-                c.outbox.drop_all(&c.sock);
+                c.outbox.cut(&c.sock);
             }
             let fx = sh.room.leave(id, Leave::Reset);
             apply(&mut sh, fx);
@@ -627,6 +313,50 @@ fn admit(
             Admitted::NoThread
         }
     }
+}
+
+/// Registers a new connection as `id` (greeted at once if its dialect needs no waiting), or
+/// turns it away: the server is stopping, or full (clients, or threads).
+fn register(
+    shared: &Lock,
+    sock: TracedSocket,
+    peer: SocketAddr,
+    id: ClientId,
+    limits: Limits,
+) -> Option<(Arc<TracedSocket>, Arc<Outbox>, Speaker)> {
+    // The shared lock: never held across a wait (see `Shared`); the refusals below send and
+    // close after it is released.
+    let mut sh = lock(shared);
+    if sh.stopping {
+        drop(sh);
+        let _ = sock.close();
+        return None;
+    }
+    let budget = limits.threads;
+    if sh.room.len() >= limits.max_clients || THREADS.load(Ordering::Relaxed) >= budget {
+        drop(sh);
+        serving::refuse_full(sock, limits.max_clients.min(budget));
+        return None;
+    }
+    sock.set_actor(&format!("srv:#{id}"));
+    // Short lines go out at once, without Nagle's wait for more data (which meets the peer's
+    // delayed ACK in a 40 ms stall).
+    let _ = sock.setsockopt(SockOpt::NoDelay(true));
+    let sock = Arc::new(sock);
+    let outbox = Arc::new(Outbox::default());
+    let speaker = Speaker::new(limits.dialect, Instant::now());
+    let client = Client {
+        sock: sock.clone(),
+        outbox: outbox.clone(),
+        dialect: speaker.output(),
+    };
+    sh.clients.insert(id, client);
+    sh.room.join(id, sock.fd(), peer);
+    if speaker.greets_at_once() {
+        let fx = sh.room.welcome(id);
+        apply(&mut sh, fx);
+    }
+    Some((sock, outbox, speaker))
 }
 
 /// One client's thread: read until the connection ends, then clean up and close.
@@ -639,12 +369,14 @@ fn serve(
 ) {
     let why = read_loop(shared, id, &sock, speaker);
     {
+        // The shared lock: never held across a wait (see `Shared`).
         let mut sh = lock(shared);
+        let ending = outbox.ending();
         let why = if sh.stopping {
             Leave::Shutdown
-        } else if outbox.lock().quit {
+        } else if ending.quit {
             Leave::Quit
-        } else if matches!(why, Leave::Disconnected) && outbox.lock().reset {
+        } else if matches!(why, Leave::Disconnected) && ending.reset {
             Leave::Reset
         } else {
             why
@@ -656,11 +388,7 @@ fn serve(
     }
     shared.1.notify_all();
     outbox.finish(&sock, false);
-    let writer = outbox.lock().writer.take();
-    if let Some(w) = writer {
-        let _ = w.join();
-    }
-    if outbox.lock().dropped {
+    if outbox.close_out() {
         // What it did not read is thrown away anyway: close with RST (SO_LINGER 0), so the
         // kernel does not keep its unsent megabytes queued behind a FIN.
         let _ = sock.setsockopt(SockOpt::Linger(Some(Duration::ZERO)));
@@ -683,8 +411,9 @@ fn read_loop(shared: &Lock, id: ClientId, sock: &TracedSocket, mut speaker: Spea
         if let Some(due) = speaker.deadline() {
             let why = speaker
                 .awaits_first_words()
-                .then(|| server::first_words_note(&sock.actor()));
+                .then(|| serving::first_words_note(&sock.actor()));
             if !readable_before(sock, due, why) {
+                // The shared lock: never held across a wait (see `Shared`).
                 let mut sh = lock(shared);
                 let fx = speaker.tick(&mut sh.room, id, Instant::now());
                 settle(&mut sh, id, &speaker, fx);
@@ -694,6 +423,7 @@ fn read_loop(shared: &Lock, id: ClientId, sock: &TracedSocket, mut speaker: Spea
         match sock.recv(&mut buf) {
             Ok(0) => return Leave::Disconnected,
             Ok(n) => {
+                // The shared lock: never held across a wait (see `Shared`).
                 let mut sh = lock(shared);
                 let fx = speaker.hear(&mut sh.room, id, &buf[..n], Instant::now());
                 settle(&mut sh, id, &speaker, fx);
@@ -707,7 +437,7 @@ fn read_loop(shared: &Lock, id: ClientId, sock: &TracedSocket, mut speaker: Spea
 /// Whether `sock` has something to read (or hung up) before `due`: `poll()` on it alone, with
 /// why it waits that long said on its line.
 fn readable_before(sock: &TracedSocket, due: Instant, why: Option<String>) -> bool {
-    let ms = server::poll_ms(due.saturating_duration_since(Instant::now()));
+    let ms = serving::poll_ms(due.saturating_duration_since(Instant::now()));
     let mut fds = [PollFd::new(sock.as_fd(), PollFlags::POLLIN)];
     match poll_why(
         sock.tracer(),
@@ -735,6 +465,7 @@ fn settle(sh: &mut Shared, id: ClientId, speaker: &Speaker, fx: Vec<Effect>) {
 /// that still have not (a client that does not read) are cut.
 fn say_goodbye(shared: &Lock) {
     {
+        // The shared lock: never held across a wait (see `Shared`).
         let mut sh = lock(shared);
         sh.stopping = true;
         let fx = sh.room.shutdown_notice();
@@ -743,12 +474,12 @@ fn say_goodbye(shared: &Lock) {
             c.outbox.finish(&c.sock, false);
         }
     }
-    let (m, cv) = &**shared;
-    let sh = m.lock().unwrap_or_else(|p| p.into_inner());
+    // The shared lock, taken to wait (bounded) on its condvar, which releases it.
+    let (sh, cv) = (lock(shared), &shared.1);
     let (sh, _) = cv
         .wait_timeout_while(sh, GOODBYE_GRACE, |sh| !sh.clients.is_empty())
         .unwrap_or_else(|p| p.into_inner());
     for c in sh.clients.values() {
-        c.outbox.drop_all(&c.sock);
+        c.outbox.cut(&c.sock);
     }
 }

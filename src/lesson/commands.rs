@@ -115,7 +115,7 @@ pub fn show(l: &Lesson, color: ColorChoice) {
         lines.push((at, paint(&format!("# {text}"), Style::Dim, c)));
     }
     if l.lang != Lang::En {
-        lines.push(((0, 1), key("lang", 13, &super::format::code(l.lang))));
+        lines.push(((0, 1), key("lang", 13, &l.lang.code())));
     }
     for (name, t) in [
         ("title", &l.title),
@@ -166,11 +166,7 @@ fn text_lines(
     let mut out = key(name, width, &t.own);
     for (lang, text) in &t.translations {
         out.push('\n');
-        out.push_str(&key(
-            &format!("{name}.{}", super::format::code(*lang)),
-            width,
-            text,
-        ));
+        out.push_str(&key(&format!("{name}.{}", lang.code()), width, text));
     }
     out
 }

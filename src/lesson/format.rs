@@ -543,17 +543,9 @@ fn language(code: &str) -> Option<Lang> {
     Lang::from_str(code.trim(), true).ok()
 }
 
-/// A language's code, as `--lang` and the lesson's `.es` suffixes write it.
-pub fn code(lang: Lang) -> String {
-    use clap::ValueEnum;
-    lang.to_possible_value()
-        .map(|v| v.get_name().to_string())
-        .unwrap_or_default()
-}
-
 fn unknown_language(code_given: &str) -> String {
     use clap::ValueEnum;
-    let known: Vec<String> = Lang::value_variants().iter().map(|l| code(*l)).collect();
+    let known: Vec<String> = Lang::value_variants().iter().map(|l| l.code()).collect();
     format!(
         "unknown language '{code_given}' (lab speaks {})",
         known.join(", ")

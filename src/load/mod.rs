@@ -42,8 +42,19 @@ pub fn main(opts: &Options) -> io::Result<()> {
         String::new()
     };
     eprintln!(
-        "{what}: {} of {} clients held; {} deliveries in {:.2} s = {:.0}/s; latency p50 {} µs, p99 {} µs{lost}",
-        r.held, r.clients, r.deliveries, r.secs, r.deliv_per_s, r.p50_us, r.p99_us
+        concat!(
+            "{what}: {} of {} clients held; {} deliveries in {:.2} s = {:.0}/s; ",
+            "latency p50 {} µs, p99 {} µs{lost}"
+        ),
+        r.held,
+        r.clients,
+        r.deliveries,
+        r.secs,
+        r.deliv_per_s,
+        r.p50_us,
+        r.p99_us,
+        what = what,
+        lost = lost,
     );
     if r.lost > 0 || r.held < r.clients {
         return Err(io::Error::other(
@@ -58,7 +69,7 @@ pub fn main(opts: &Options) -> io::Result<()> {
 /// The server is started as its own process (`lab server`), as the course's servers run: in
 /// one process, 10,000 client sockets and 10,000 server sockets would share one fd limit.
 pub fn run(opts: &Options) -> io::Result<Report> {
-    let _ = crate::chat::server::raise_fd_limit();
+    let _ = crate::chat::serving::raise_fd_limit();
     let (addr, child) = match opts.target {
         Some(a) => (a, None),
         None => {

@@ -22,9 +22,22 @@ impl Report {
     /// One `key=value` line, as `loadgen` prints.
     pub fn line(&self) -> String {
         format!(
-            "clients={} held={} conn_fail={} reg_secs={:.2} expected={} deliveries={} lost={} secs={:.2} deliv_per_s={:.0} p50_us={} p99_us={} max_us={}",
-            self.clients, self.held, self.conn_fail, self.reg_secs, self.expected, self.deliveries, self.lost, self.secs,
-            self.deliv_per_s, self.p50_us, self.p99_us, self.max_us
+            concat!(
+                "clients={} held={} conn_fail={} reg_secs={:.2} expected={} deliveries={} ",
+                "lost={} secs={:.2} deliv_per_s={:.0} p50_us={} p99_us={} max_us={}"
+            ),
+            self.clients,
+            self.held,
+            self.conn_fail,
+            self.reg_secs,
+            self.expected,
+            self.deliveries,
+            self.lost,
+            self.secs,
+            self.deliv_per_s,
+            self.p50_us,
+            self.p99_us,
+            self.max_us
         )
     }
 

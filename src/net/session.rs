@@ -30,6 +30,10 @@ pub fn dir() -> PathBuf {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Running {
     pub pid: i32,
+    /// When that process started (clock ticks since boot, `/proc/PID/stat`'s 22nd field): a
+    /// lab killed with SIGKILL leaves its file behind, and its pid may since be another
+    /// process's.
+    pub started: u64,
     /// Whether lab made a user namespace (it did not as real root).
     pub userns: bool,
     /// Each host: its name, its IPv4 address, the fd lab holds its namespace with.
@@ -42,24 +46,32 @@ impl Running {
         let dir = dir();
         std::fs::create_dir_all(&dir)?;
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
-        let mut text = format!("pid {}\nuserns {}\n", self.pid, u8::from(self.userns));
+        let mut text = format!(
+            "pid {}\nstarted {}\nuserns {}\n",
+            self.pid,
+            self.started,
+            u8::from(self.userns)
+        );
         for (name, v4, fd) in &self.hosts {
             text.push_str(&format!("host {name} {v4} {fd}\n"));
         }
         std::fs::write(dir.join("net"), text)
     }
 
-    /// The network that is up, if one is (its lab still running).
+    /// The network that is up, if one is: its lab still running — the same process that wrote
+    /// the file, not another that has its pid since (a file left by a lab killed with SIGKILL
+    /// is stale, and stands in nobody's way).
     pub fn find() -> Result<Running, String> {
         let text = std::fs::read_to_string(dir().join("net")).map_err(|_| no_network())?;
         let running = Running::parse(&text).ok_or_else(no_network)?;
-        let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(running.pid), None).is_ok();
+        let alive = start_time(running.pid).is_some_and(|t| t == running.started);
         alive.then_some(running).ok_or_else(no_network)
     }
 
     fn parse(text: &str) -> Option<Running> {
         let mut r = Running {
             pid: 0,
+            started: 0,
             userns: false,
             hosts: Vec::new(),
         };
@@ -67,6 +79,7 @@ impl Running {
             let words: Vec<&str> = line.split_whitespace().collect();
             match words.as_slice() {
                 ["pid", pid] => r.pid = pid.parse().ok()?,
+                ["started", t] => r.started = t.parse().ok()?,
                 ["userns", u] => r.userns = *u == "1",
                 ["host", name, v4, fd] => {
                     r.hosts
@@ -99,6 +112,15 @@ impl Running {
         }
         setns(&net, CloneFlags::CLONE_NEWNET).map_err(|e| format!("entering host {name}: {e}"))
     }
+}
+
+/// When process `pid` started, in clock ticks since boot (`/proc/PID/stat`'s 22nd field);
+/// `None` if there is no such process.
+pub fn start_time(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The name, in parentheses, may hold spaces: count the fields after its last ')'.
+    let after = &stat[stat.rfind(')')? + 1..];
+    after.split_whitespace().nth(19)?.parse().ok()
 }
 
 fn no_network() -> String {
@@ -157,12 +179,22 @@ mod tests {
     fn the_file_reads_back() {
         let r = Running {
             pid: 42,
+            started: 7,
             userns: true,
             hosts: vec![("a".into(), Ipv4Addr::new(10, 0, 0, 1), 7)],
         };
-        let text = "pid 42\nuserns 1\nhost a 10.0.0.1 7\n";
+        let text = "pid 42\nstarted 7\nuserns 1\nhost a 10.0.0.1 7\n";
         assert_eq!(Running::parse(text), Some(r));
         assert_eq!(Running::parse("pid x\n"), None);
         assert_eq!(Running::parse("rm -rf /\n"), None);
+    }
+
+    #[test]
+    fn a_process_start_time_is_its_own() {
+        let me = std::process::id() as i32;
+        let t = start_time(me).expect("this process has one");
+        assert!(t > 0);
+        assert_eq!(start_time(me), Some(t), "the same on a second look");
+        assert_eq!(start_time(i32::MAX), None, "no such process");
     }
 }

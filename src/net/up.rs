@@ -77,6 +77,7 @@ fn publish(hosts: &[super::host::Host]) -> Result<(), String> {
     let pid = std::process::id() as i32;
     let running = Running {
         pid,
+        started: session::start_time(pid).unwrap_or(0),
         userns: !nix::unistd::getuid().is_root(),
         hosts: hosts
             .iter()

@@ -139,9 +139,10 @@ fn launch_on_hosts<'t>(calls: calls::Calls<'t>, programs: &[OnHost]) -> Result<S
         .filter_map(|p| Some((inode(p).ok()?, p.host.clone())))
         .collect();
     stops.name_hosts(hosts);
-    for pid in pids {
-        stops.adopt(pid, pid);
+    for pid in &pids {
+        stops.adopt(*pid, *pid);
     }
+    stops.roots = pids;
     Ok(stops)
 }
 
@@ -170,8 +171,10 @@ pub fn block_signals() -> nix::Result<SignalFd> {
 /// Handles stops until every traced thread is gone (returns false) or lab is asked to stop
 /// while attached (returns true: detach). Launched, the terminal's Ctrl+C reaches the program
 /// itself (same terminal, same process group); SIGTERM, SIGHUP or SIGINT sent to lab alone (by
-/// `kill`) is passed on to it.
+/// `kill`) is passed on to it (to each, under `lab net`). Asked a second time, lab kills every
+/// program it traces: one that ignores Ctrl+C does not keep lab, or its hosts, running.
 fn follow(stops: &mut Stops<'_>, signals: &SignalFd) -> nix::Result<bool> {
+    let mut asked = 0;
     loop {
         drain(stops)?;
         if !stops.alive() {
@@ -182,10 +185,9 @@ fn follow(stops: &mut Stops<'_>, signals: &SignalFd) -> nix::Result<bool> {
             match sig {
                 Signal::SIGCHLD => {}
                 _ if stops.seized => return Ok(true),
-                // The terminal's Ctrl+C went to the program too (the kernel sent it: SI_KERNEL).
-                Signal::SIGINT if !sent_by_a_process(info.ssi_code) => {}
                 other => {
-                    let _ = nix::sys::signal::kill(stops.main, other);
+                    asked += 1;
+                    pass_on(stops, other, sent_by_a_process(info.ssi_code), asked);
                 }
             }
         }
@@ -218,6 +220,22 @@ fn next_signal(
     }
 }
 
+/// lab was asked to stop (`asked` times so far) by `sig`. The first time, the programs get it
+/// too — unless it is the terminal's Ctrl+C, which the kernel sent them already (SI_KERNEL).
+/// The second time, every traced process is killed (SIGKILL cannot be ignored).
+fn pass_on(stops: &Stops<'_>, sig: Signal, from_a_process: bool, asked: u32) {
+    use nix::sys::signal::kill;
+    if asked > 1 {
+        for pid in stops.pids() {
+            let _ = kill(pid, Signal::SIGKILL);
+        }
+    } else if sig != Signal::SIGINT || from_a_process {
+        for pid in &stops.roots {
+            let _ = kill(*pid, sig);
+        }
+    }
+}
+
 /// Whether a signal was sent by a process (`kill(2)`, `sigqueue(3)`, `tgkill(2)`: `si_code` ≤ 0,
 /// SI_USER, SI_QUEUE, SI_TKILL…) rather than by the kernel for the terminal (SI_KERNEL, 0x80).
 fn sent_by_a_process(si_code: i32) -> bool {
@@ -232,15 +250,7 @@ fn drain(stops: &mut Stops<'_>) -> nix::Result<()> {
             Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG),
         ) {
             Ok(WaitStatus::StillAlive) => return Ok(()),
-            Ok(status) => {
-                stops.handle(status);
-                // A single traced thread, just handled: no other stop can be waiting (its next
-                // one sends a SIGCHLD of its own), so the loop sleeps without asking again —
-                // two system calls fewer per traced call of a one-threaded program.
-                if stops.single() {
-                    return Ok(());
-                }
-            }
+            Ok(status) => stops.handle(status),
             Err(Errno::EINTR) => {}
             Err(Errno::ECHILD) => {
                 stops.forget_all();

@@ -55,6 +55,9 @@ pub struct Stops<'t> {
     pub seized: bool,
     /// The program started (or attached to), whose exit status lab exits with.
     pub main: Pid,
+    /// Every program lab started itself (`lab net`: one per `--on`): a Ctrl+C sent to lab
+    /// alone is passed on to each.
+    pub roots: Vec<Pid>,
     pub exit_status: Option<i32>,
     /// The signal that killed it, if one did (its status is then 128 + the signal's number).
     pub killed_by: Option<Signal>,
@@ -74,6 +77,7 @@ impl<'t> Stops<'t> {
             filtered,
             seized,
             main,
+            roots: vec![main],
             exit_status: None,
             killed_by: None,
             early: Vec::new(),
@@ -111,9 +115,9 @@ impl<'t> Stops<'t> {
         !self.tasks.is_empty()
     }
 
-    /// Whether one thread is traced, and no other has made itself known yet (see `early`).
-    pub fn single(&self) -> bool {
-        self.tasks.len() == 1 && self.early.is_empty()
+    /// Every traced process.
+    pub fn pids(&self) -> Vec<Pid> {
+        self.procs.keys().copied().collect()
     }
 
     /// Every traced thread.

@@ -20,6 +20,9 @@ pub(crate) struct Diagram {
     /// Each lifeline's name, in drawing order.
     pub lifelines: Vec<String>,
     pub rows: Vec<Row>,
+    /// A close's state is marked as seen on the wire (`LAST-ACK*`): the picture says what the
+    /// mark means under itself.
+    pub wire_states: bool,
 }
 
 /// One row of the diagram.
@@ -96,6 +99,7 @@ pub(crate) fn layout(events: &[Event], groups: &[(String, Vec<String>)]) -> Diag
     Diagram {
         lifelines: lines.lines.iter().map(|l| l.name.clone()).collect(),
         rows,
+        wire_states: events.iter().any(|e| e.fd_gone && e.wire_state.is_some()),
     }
 }
 
@@ -258,6 +262,10 @@ fn segments(e: &Event) -> Vec<(bool, String)> {
     }
 }
 
+/// The mark on a state seen on the wire, not in the kernel's table (a lifeline's column is
+/// too narrow for words; the legend under the picture says them).
+pub(crate) const WIRE_MARK: char = '*';
+
 /// `connect() = 0 CLOSE → ESTAB`, `recv "hola\n" = 5`, `close() = 0 → TIME-WAIT`.
 fn label(e: &Event) -> String {
     format!("{}{}", call_label(e), states(e))
@@ -269,7 +277,7 @@ fn label(e: &Event) -> String {
 fn states(e: &Event) -> String {
     if e.fd_gone {
         // The state seen on the wire (FIN-WAIT-1, LAST-ACK) first, marked as the wire's.
-        let wire = e.wire_state.map(|w| format!("{w} ({})", t(M::OnTheWire)));
+        let wire = e.wire_state.map(|w| format!("{w}{WIRE_MARK}"));
         let skip = usize::from(e.kernel_path.len() > 1 && e.kernel_path[0] == e.wire_state);
         let path: Vec<String> = match e.kernel_path.is_empty() {
             true => e.kernel.iter().map(|k| k.to_string()).collect(),
@@ -352,6 +360,9 @@ pub fn terminal(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
             "\n  ╌╌▷ {}\n",
             crate::i18n::t(crate::i18n::M::DiagramInferred)
         ));
+    }
+    if d.wire_states {
+        out.push_str(&format!("\n  {WIRE_MARK} {}\n", t(M::DiagramOnTheWire)));
     }
     out
 }
@@ -717,5 +728,30 @@ mod tests {
         let mut rst = call(Syscall::Close, estab, vec![Arg::Fd(3)]);
         rst.kernel_path = vec![None];
         assert_eq!(names(&rst), ["RST"]);
+    }
+
+    #[test]
+    fn a_close_state_seen_on_the_wire_is_marked_and_the_mark_explained() {
+        let mut close = call(Syscall::Close, Some(TcpState::CloseWait), vec![Arg::Fd(3)]);
+        (close.fd_gone, close.kernel_path) = (true, vec![Some(TcpState::LastAck), None]);
+        close.local = Some("127.0.0.1:9000".parse().unwrap());
+        close.peer = Some("127.0.0.1:40000".parse().unwrap());
+        assert_eq!(
+            states(&close),
+            " → LAST-ACK → gone",
+            "the table saw it: no mark"
+        );
+        close.wire_state = Some(TcpState::LastAck);
+        assert_eq!(
+            states(&close),
+            " → LAST-ACK* → gone",
+            "told once, as the wire's"
+        );
+        let text = terminal(&[close], &[]);
+        assert!(
+            text.trim_end()
+                .ends_with(&format!("* {}", crate::i18n::t(M::DiagramOnTheWire))),
+            "{text}"
+        );
     }
 }

@@ -148,6 +148,10 @@ pub fn svg(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
         drawn.body.push_str(&inferred_legend(&g, y));
         y += ROW;
     }
+    if d.wire_states {
+        drawn.body.push_str(&wire_legend(&g, y));
+        y += ROW;
+    }
     let height = y + ROW;
     for (c, start) in drawn.now.iter().enumerate() {
         band(&mut drawn.bands, g.x(c), *start, end);
@@ -210,6 +214,17 @@ fn inferred_legend(g: &Geometry, y: usize) -> String {
          marker-end=\"url(#head-inferred)\"/><text class=\"legend\" x=\"{}\" y=\"{}\">{words}</text>",
         x + 40,
         x + 50,
+        y + 5
+    )
+}
+
+/// What a state marked `LAST-ACK*` means, under the picture.
+fn wire_legend(g: &Geometry, y: usize) -> String {
+    let words = esc(crate::i18n::t(crate::i18n::M::DiagramOnTheWire));
+    let mark = super::diagram::WIRE_MARK;
+    format!(
+        "<text class=\"legend\" x=\"{}\" y=\"{}\">{mark} {words}</text>",
+        g.x(0),
         y + 5
     )
 }

@@ -199,9 +199,12 @@ impl Tracer {
         }
     }
 
-    /// A place in the order of events, now. Every segment captured so far gets an earlier one.
+    /// A place in the order of events, now. Every segment captured so far gets an earlier one
+    /// (unless no segment is shown and a thread of the capture's own counts them: `--wire off`
+    /// costs a traced call nothing then).
     pub fn ticket(&self) -> Ticket {
-        if self.tap.get().is_some() {
+        let live = self.live.load(Ordering::Acquire);
+        if self.tap.get().is_some_and(|t| t.orders_calls(live)) {
             let mut inner = self.lock();
             self.drain_into(&mut inner);
         }

@@ -37,6 +37,14 @@ pub enum Show {
     All,
 }
 
+impl Tap {
+    /// Whether every ticket drains the capture first, to put the segments in order with the
+    /// calls: yes if any is shown, or if nothing else drains it (no thread of its own).
+    pub(super) fn orders_calls(&self, live: bool) -> bool {
+        self.show != Show::Off || !live
+    }
+}
+
 impl Show {
     /// Whether the trace shows `seg`.
     pub fn shows(self, seg: &Segment) -> bool {
@@ -50,7 +58,7 @@ impl Show {
 
 /// A capture feeding the funnel.
 pub struct Tap {
-    capture: Capture,
+    capture: &'static Capture,
     show: Show,
     state: Mutex<TapState>,
 }
@@ -61,7 +69,9 @@ struct TapState {
     /// Segments captured, and how many of them the trace did not show.
     seen: u64,
     hidden: u64,
-    /// Packets the kernel dropped that the trace has already said it missed.
+    /// Packets the capture missed before this trace began, and (counted the same way, since
+    /// the process began) those the trace has already said it missed.
+    missed_before: u64,
     missed: u64,
 }
 
@@ -102,14 +112,22 @@ pub(super) fn name_sender(ev: &mut Event, inner: &Inner) {
 impl Tracer {
     /// Starts capturing the wire into this trace (lab's own network only): each segment an
     /// event, shown as `show` says, each packet also written to `pcap`.
+    /// `LAB_CAPTURE=off` leaves the wire uncaptured (the arrows inferred, as on a machine that
+    /// refuses lab a network of its own): what benches/capture_cost.sh compares with.
     pub fn capture_wire(self: &Arc<Self>, show: Show, pcap: Option<Pcap>) -> io::Result<()> {
-        let capture = Capture::open()?;
+        if std::env::var_os("LAB_CAPTURE").is_some_and(|v| v == "off") {
+            return Ok(());
+        }
+        let capture = Capture::shared()?;
+        // What an earlier trace in this process missed is not this one's.
+        let missed = capture.missed();
         let state = TapState {
             streams: Streams::new(),
             pcap,
             seen: 0,
             hidden: 0,
-            missed: 0,
+            missed_before: missed,
+            missed,
         };
         if self
             .tap
@@ -164,32 +182,45 @@ impl Tracer {
     /// event: by then the call that sent a segment has told whose socket it was (a connecting
     /// socket's port is known only once `connect()` returns, after its SYN).
     pub(super) fn drain_into(&self, inner: &mut Inner) {
+        self.drain_packets(inner, false);
+    }
+
+    /// [`Self::drain_into`]; and whenever packets came (or on the `last` look, at the end), a
+    /// note in their place if the kernel dropped any meanwhile: the trace says where it has a
+    /// hole, and the notes add up to the summary's count.
+    fn drain_packets(&self, inner: &mut Inner, last: bool) {
         let Some(tap) = self.tap.get() else { return };
         let mut st = tap.state.lock().unwrap_or_else(|p| p.into_inner());
         let now = self.now_us();
         let got = tap
             .capture
             .drain(|p| self.one_packet(inner, tap, &mut st, p, now));
-        if got > 0 {
-            let missed = tap.capture.missed();
-            if missed > st.missed {
-                let words = f(M::WireMissed, &[&(missed - st.missed)]);
-                st.missed = missed;
-                let ev = Event::words(Kind::Note, "wire", words);
-                let n = self.tickets.fetch_add(1, Ordering::AcqRel);
-                inner.waiting.insert(
-                    n,
-                    Waiting {
-                        t_us: now,
-                        evs: vec![ev],
-                        sock: None,
-                    },
-                );
-            }
+        if got == 0 && !last {
+            return;
+        }
+        let missed = tap.capture.missed();
+        if missed > st.missed {
+            let words = f(M::WireMissed, &[&(missed - st.missed)]);
+            st.missed = missed;
+            let ev = Event::words(Kind::Note, "wire", words);
+            let n = self.tickets.fetch_add(1, Ordering::AcqRel);
+            let evs = vec![ev];
+            inner.waiting.insert(
+                n,
+                Waiting {
+                    t_us: now,
+                    evs,
+                    sock: None,
+                },
+            );
         }
     }
 
     fn one_packet(&self, inner: &mut Inner, tap: &Tap, st: &mut TapState, p: Packet, now: u64) {
+        // Seen before this trace began: an earlier trace's in the same process.
+        if p.at < self.start_wall {
+            return;
+        }
         if let Some(pcap) = &mut st.pcap {
             let _ = pcap.packet(&p.bytes, p.len, p.at);
         }
@@ -233,7 +264,7 @@ impl Tracer {
         let Some(tap) = self.tap.get() else { return };
         {
             let mut inner = self.lock();
-            self.drain_into(&mut inner);
+            self.drain_packets(&mut inner, true);
             self.deliver_ready(&mut inner);
         }
         let (seen, hidden, missed) = {
@@ -241,7 +272,7 @@ impl Tracer {
             if let Some(pcap) = &mut st.pcap {
                 let _ = pcap.flush();
             }
-            (st.seen, st.hidden, tap.capture.missed().max(st.missed))
+            (st.seen, st.hidden, st.missed - st.missed_before)
         };
         // Each mode says exactly what it left out: nothing (all), the ACKs of data (summary),
         // every segment (off).

@@ -2,12 +2,15 @@
 //! [`crate::netns`]), hands over every packet with the time the kernel saw it.
 //!
 //! On `lo` each packet passes twice, once leaving and once arriving: only the arriving copy
-//! is kept (`PACKET_OUTGOING` is skipped). The arriving copy is queued to this socket before
+//! is kept. The kernel is asked not to queue the leaving copies at all
+//! (`PACKET_IGNORE_OUTGOING`, Linux ≥ 4.20: half the work, and a count of missed packets that
+//! is a count of segments); where it cannot, they are skipped here. The arriving copy is queued to this socket before
 //! TCP handles the packet, so by the time a `recv()` returns bytes, the segment that carried
 //! them is already waiting here — which is what lets the trace put them in causal order.
 //!
 //! Memory is bounded: the socket's queue is [`QUEUE_BYTES`]; when it overflows the kernel
-//! drops packets and counts them, and [`Capture::missed`] says how many.
+//! drops packets and counts them, and [`Capture::missed`] says how many. (`LAB_CAPTURE_QUEUE`
+//! sets another size in bytes: the tests make a capture that cannot keep up with it.)
 
 use nix::sys::socket::{
     recvmsg, setsockopt, socket, sockopt, AddressFamily, ControlMessageOwned, LinkAddr, MsgFlags,
@@ -42,9 +45,27 @@ pub struct Capture {
     fd: OwnedFd,
     lo: usize,
     missed: std::sync::atomic::AtomicU64,
+    /// The kernel queues no leaving copies (`PACKET_IGNORE_OUTGOING`).
+    outgoing_skipped: bool,
 }
 
+/// The process's one capture (see [`Capture::shared`]).
+static SHARED: std::sync::OnceLock<Capture> = std::sync::OnceLock::new();
+
 impl Capture {
+    /// The process's capture, opened on first use and kept open until the process ends: every
+    /// trace in it (`lab lesson check` runs a lesson after another) reads the same one, and
+    /// tells its own packets by their times. Why: closing a packet socket waits for the
+    /// kernel's RCU grace period (`packet_release()` → `synchronize_net()`), 10–20 ms here —
+    /// once per lesson, that was most of what capturing cost the lesson suite.
+    pub fn shared() -> io::Result<&'static Capture> {
+        if let Some(c) = SHARED.get() {
+            return Ok(c);
+        }
+        let c = Capture::open()?;
+        Ok(SHARED.get_or_init(|| c))
+    }
+
     /// Opens the capture: needs CAP_NET_RAW in this network namespace (lab's own has it).
     /// Corresponds to `socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ALL))` and
     /// `setsockopt(SO_TIMESTAMPNS)`, `setsockopt(SO_RCVBUFFORCE)`.
@@ -61,15 +82,21 @@ impl Capture {
         // Out of the way: a lesson's first socket keeps the number it has without a capture.
         let fd = crate::sys::fd_above(fd, 100);
         setsockopt(&fd, sockopt::ReceiveTimestampns, &true)?;
+        let queue = std::env::var("LAB_CAPTURE_QUEUE")
+            .ok()
+            .and_then(|q| q.parse().ok())
+            .unwrap_or(QUEUE_BYTES);
         // FORCE: past the machine's rmem_max (allowed with CAP_NET_ADMIN, which lab has in its
         // own network); else as much as rmem_max allows.
-        if setsockopt(&fd, sockopt::RcvBufForce, &QUEUE_BYTES).is_err() {
-            setsockopt(&fd, sockopt::RcvBuf, &QUEUE_BYTES)?;
+        if setsockopt(&fd, sockopt::RcvBufForce, &queue).is_err() {
+            setsockopt(&fd, sockopt::RcvBuf, &queue)?;
         }
+        let outgoing_skipped = crate::sys::packet_ignore_outgoing(fd.as_fd()).is_ok();
         Ok(Capture {
             fd,
             lo,
             missed: 0.into(),
+            outgoing_skipped,
         })
     }
 
@@ -128,9 +155,14 @@ impl Capture {
     /// How many packets the kernel dropped because this capture fell behind, in total so far.
     pub fn missed(&self) -> u64 {
         use std::sync::atomic::Ordering;
-        let new = crate::sys::packet_drops(self.fd.as_fd()).unwrap_or(0);
-        // Each read resets the kernel's count: keep the sum. Every packet passes twice on lo,
-        // and the kernel counts both copies it dropped; half are the ones kept.
-        self.missed.fetch_add(u64::from(new), Ordering::Relaxed) + u64::from(new)
+        let dropped = u64::from(crate::sys::packet_drops(self.fd.as_fd()).unwrap_or(0));
+        // Each read resets the kernel's count: keep the sum. Where the leaving copies are
+        // queued too, the kernel counts both copies of a packet it dropped: half are segments.
+        let new = if self.outgoing_skipped {
+            dropped
+        } else {
+            dropped.div_ceil(2)
+        };
+        self.missed.fetch_add(new, Ordering::Relaxed) + new
     }
 }

@@ -8,11 +8,11 @@
 //!   the others (the client shows its own lines itself); `DISCONNECT:` before the server
 //!   closes. Anything else the room says goes as `MESSAGE:<lab's words>`.
 
-use super::line;
 use super::speech::{cut_before, name_once, Conversation, Speech, Wire};
 use crate::chat::message::Msg;
 use crate::chat::protocol::Command;
 use crate::chat::room::{ClientId, Effect, Room};
+use crate::chat::words;
 use crate::i18n::{f, M};
 
 /// Seed 004's protocol.
@@ -50,13 +50,13 @@ impl Speech for Chatbid {
             // Refused: told why, then let go (the client sends its name only once).
             Msg::BadName(_) | Msg::NameTaken(_) => {
                 vec![
-                    Wire::alone(format!("{MESSAGE}{}", line::words(msg))),
+                    Wire::alone(format!("{MESSAGE}{}", words::of(msg))),
                     Wire::alone(DISCONNECT),
                 ]
             }
             Msg::Said { from, text } => vec![Wire::alone(format!("{MESSAGE}{from}: {text}"))],
             Msg::Bye(_) | Msg::Shutdown => vec![Wire::alone(DISCONNECT)],
-            other => vec![Wire::alone(format!("{MESSAGE}{}", line::words(other)))],
+            other => vec![Wire::alone(format!("{MESSAGE}{}", words::of(other)))],
         }
     }
 

@@ -10,10 +10,10 @@
 //!   apart. Messages show as the client's own prompt does, `<ana>: hola`; private ones as
 //!   `<Mensaje privado de: ana>: hola`. (The seed's server never relayed plain messages: a bug.)
 
-use super::line;
 use super::speech::{cut_before, Conversation, Speech, Wire};
 use crate::chat::message::Msg;
 use crate::chat::room::{ClientId, Effect, Room};
+use crate::chat::words;
 
 /// Seed 002's protocol.
 #[derive(Debug)]
@@ -48,7 +48,7 @@ impl Speech for El4005 {
             Msg::Dealt(_) | Msg::Mine { .. } => return Vec::new(),
             Msg::Said { from, text } => format!("<{from}>: {text}"),
             Msg::PrivateIn { from, text } => format!("<Mensaje privado de: {from}>: {text}"),
-            other => line::words(other),
+            other => words::of(other),
         };
         vec![Wire::alone(format!("{text}\n"))]
     }

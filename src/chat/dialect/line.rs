@@ -5,10 +5,9 @@
 //! [`crate::chat::protocol::parse`].
 
 use super::speech::{Conversation, Speech, Wire};
-use crate::chat::artifacts;
 use crate::chat::message::Msg;
 use crate::chat::room::{ClientId, Effect, Room};
-use crate::i18n::{self, f, t, M};
+use crate::chat::words;
 
 /// lab's line protocol (nc, telnet, `lab client`).
 #[derive(Debug)]
@@ -32,7 +31,7 @@ impl Speech for Line {
     }
 
     fn words(&self, msg: &Msg) -> Vec<Wire> {
-        vec![Wire::Framed(words(msg))]
+        vec![Wire::Framed(words::of(msg))]
     }
 
     fn conversation(&self) -> Box<dyn Conversation> {
@@ -81,66 +80,9 @@ impl Mark {
     }
 }
 
-/// The room's message as one line of lab's protocol (without its `\n`).
-pub fn words(msg: &Msg) -> String {
-    match msg {
-        Msg::Welcome => t(M::RoomWelcome).into(),
-        Msg::BadName(why) => f(M::RoomBadName, &[why]),
-        Msg::NameTaken(name) => f(M::RoomNameTaken, &[name]),
-        Msg::Hi { name, others, .. } => f(M::RoomHi, &[name, others]),
-        Msg::Dealt(hand) if hand.is_empty() => t(M::RoomDeckEmpty).into(),
-        Msg::Hand(hand) if hand.is_empty() => t(M::RoomNoArtifacts).into(),
-        Msg::Dealt(hand) | Msg::Hand(hand) => {
-            f(M::RoomYourArtifacts, &[&labels(hand, i18n::lang())])
-        }
-        Msg::Artifact(id) => artifact(*id, i18n::lang()),
-        Msg::Joined { name, .. } => f(M::RoomJoined, &[name]),
-        Msg::Left { name, why, .. } => f(M::RoomLeft, &[name, &why.words()]),
-        Msg::Said { from, text } => format!("{from}: {text}"),
-        Msg::Mine { from, text } => f(M::RoomMine, &[from, text]),
-        Msg::Action { from, text } => format!("* {from} {text}"),
-        Msg::PrivateIn { from, text } => f(M::RoomPrivateIn, &[from, text]),
-        Msg::PrivateOut { to, text } => f(M::RoomPrivateOut, &[to, text]),
-        Msg::Users { total, shown } => f(M::RoomUsers, &[total, &listed(*total, shown)]),
-        Msg::Bye(name) => f(M::RoomBye, &[name]),
-        Msg::Shutdown => t(M::RoomShutdown).into(),
-        Msg::Notice(text) | Msg::Verbatim(text) => text.clone(),
-    }
-}
-
 /// The room's message in lab's words, without the mark its kind gets on a line: for a
 /// dialect that marks its server's words its own way (seed 001's `[SERVER] `).
 pub fn unmarked(msg: &Msg) -> String {
-    let line = words(msg);
+    let line = words::of(msg);
     Mark::split(&line).1.to_string()
-}
-
-/// `ana, bob` and, past the names shown, "… and N more".
-pub fn listed(total: usize, shown: &[String]) -> String {
-    let mut s = shown.join(", ");
-    if total > shown.len() {
-        s.push_str(&f(M::ListMore, &[&(total - shown.len())]));
-    }
-    s
-}
-
-/// A hand's artifacts, `[3] Arrowhead, [9] Rare Disc`, named in `lang`.
-pub fn labels(hand: &[u32], lang: crate::i18n::Lang) -> String {
-    hand.iter()
-        .map(|id| artifacts::label_in(*id, lang))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `:artifact N`'s answer: `* [3] Arrowhead: A crudely fashioned point used for hunting.`
-fn artifact(id: u32, lang: crate::i18n::Lang) -> String {
-    match artifacts::catalog().iter().find(|i| i.id == id) {
-        Some(i) => format!(
-            "* [{}] {}: {}",
-            i.id,
-            i.name_in(lang),
-            i.description_in(lang)
-        ),
-        None => format!("* [{id}]"),
-    }
 }

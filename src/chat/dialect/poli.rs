@@ -8,11 +8,11 @@
 //!   shows it as `(you):`. That check looks only at the start of each `recv()`, which is why
 //!   each message goes alone.
 
-use super::line;
 use super::speech::{name_once, Conversation, Speech, Wire};
 use crate::chat::message::Msg;
 use crate::chat::protocol::Command;
 use crate::chat::room::{ClientId, Effect, Room};
+use crate::chat::words;
 
 /// Seed 000's protocol.
 #[derive(Debug)]
@@ -67,7 +67,7 @@ impl Speech for Poli {
             Msg::Joined { name, .. } => format!("User \"{name}\" has joined the chat"),
             Msg::Left { name, .. } => format!("User \"{name}\" has left the chat"),
             Msg::Said { from, text } | Msg::Mine { from, text } => format!("{from}: {text}"),
-            other => line::words(other),
+            other => words::of(other),
         };
         vec![Wire::alone(format!("{text}\n"))]
     }

@@ -20,6 +20,7 @@ use super::speech::{cut_before, Conversation, Speech, Wire};
 use crate::chat::artifacts;
 use crate::chat::message::Msg;
 use crate::chat::room::{ClientId, Effect, Room};
+use crate::chat::words;
 use crate::i18n::Lang;
 
 /// Seed 001's protocol.
@@ -92,7 +93,7 @@ fn words(msg: &Msg) -> Option<String> {
         // The seed's catalog is Spanish, whatever language the server speaks.
         Msg::Hand(hand) => format!(
             "{SERVER}Tus artefactos son: \n{}",
-            line::labels(hand, Lang::Es)
+            words::labels(hand, Lang::Es)
         ),
         Msg::Artifact(id) => match artifacts::catalog().iter().find(|i| i.id == *id) {
             Some(i) => format!("{SERVER}El artefacto es: [{}] {}", i.id, i.nombre),
