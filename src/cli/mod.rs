@@ -66,30 +66,16 @@ fn wants_own_network(command: &Command) -> bool {
 
 fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
     match command {
-        Command::Sockets(a) => {
-            if let Some(host) = &a.host {
-                crate::net::session::Running::find()
-                    .and_then(|r| r.join(host))
-                    .map_err(io::Error::other)?;
-            }
-            let filter = Filter {
-                port: a.port,
-                state: a.state,
-                listening: a.listening,
-                ipv4: a.ipv4,
-                ipv6: a.ipv6,
-                bound: a.bound,
-            };
-            render::table::sockets(&filter, a.processes, a.json, color.stdout())
-        }
+        Command::Sockets(a) => sockets_cmd(a, color),
         Command::Watch(a) => {
             let filter = Filter {
                 port: a.port,
                 ..Filter::default()
             };
+            let interval = Duration::from_millis(a.interval.max(1));
             watch::run(
                 filter,
-                Duration::from_millis(a.interval.max(1)),
+                interval,
                 a.duration.map(Duration::from_secs_f64),
                 a.json,
             )
@@ -126,6 +112,24 @@ fn dispatch(command: Command, color: ColorChoice) -> io::Result<()> {
             .render(&mut io::stdout()),
         Command::Lesson(_) => unreachable!("handled by main"),
     }
+}
+
+/// `lab sockets`: the kernel's table, as `ss -tan` shows it (a host's, with `--host`).
+fn sockets_cmd(a: args::SocketsArgs, color: ColorChoice) -> io::Result<()> {
+    if let Some(host) = &a.host {
+        crate::net::session::Running::find()
+            .and_then(|r| r.join(host))
+            .map_err(io::Error::other)?;
+    }
+    let filter = Filter {
+        port: a.port,
+        state: a.state,
+        listening: a.listening,
+        ipv4: a.ipv4,
+        ipv6: a.ipv6,
+        bound: a.bound,
+    };
+    render::table::sockets(&filter, a.processes, a.json, color.stdout())
 }
 
 /// The run a command of lab's own traces as its flags say (see [`output::tracer`]).
@@ -288,7 +292,7 @@ fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
 /// `lab net up`, `exec` and `link`.
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
-    use crate::net::{session, up, userns};
+    use crate::net::session;
     use std::os::unix::process::CommandExt;
     match cmd {
         args::NetCmd::Up {
@@ -300,19 +304,6 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
             wire,
             pcap,
         } => {
-            crate::net::spec::parse(&link, &crate::net::host::DEFAULT_NAMES)
-                .map_err(io::Error::other)?;
-            userns::enter().map_err(|e| {
-                io::Error::other(crate::i18n::f(crate::i18n::M::NetNoUserns, &[&e]))
-            })?;
-            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-            for sig in [
-                signal_hook::consts::SIGINT,
-                signal_hook::consts::SIGTERM,
-                signal_hook::consts::SIGHUP,
-            ] {
-                signal_hook::flag::register(sig, stop.clone())?;
-            }
             let to = output::TraceTo {
                 on: true,
                 json,
@@ -320,18 +311,7 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
                 step: false,
                 observe: None,
             };
-            let out = crate::net::run::WireOut {
-                show: wire,
-                pcap: pcap
-                    .as_deref()
-                    .map(crate::trace::wire::open_pcap)
-                    .transpose()?,
-            };
-            let view = crate::render::picture::Pictures::default();
-            output::traced_run_writing(&to, color, &view, None, true, |tracer| {
-                up::up(&link, seed, mtu, out, tracer, &stop).map(|()| 0)
-            })?;
-            Ok(())
+            net_up(&link, (seed, mtu), to, (wire, pcap), color)
         }
         args::NetCmd::Exec { host, command } => {
             session::Running::find()
@@ -351,6 +331,42 @@ fn net_subcommand(cmd: args::NetCmd, color: ColorChoice) -> io::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `lab net up`: the network kept up until Ctrl+C (or SIGTERM, SIGHUP), its wire traced as
+/// `to` and `(wire, pcap)` say.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn net_up(
+    link: &str,
+    (seed, mtu): (u64, u32),
+    to: output::TraceTo,
+    (wire, pcap): (args::WireShow, Option<std::path::PathBuf>),
+    color: ColorChoice,
+) -> io::Result<()> {
+    use crate::net::{up, userns};
+    crate::net::spec::parse(link, &crate::net::host::DEFAULT_NAMES).map_err(io::Error::other)?;
+    userns::enter()
+        .map_err(|e| io::Error::other(crate::i18n::f(crate::i18n::M::NetNoUserns, &[&e])))?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(sig, stop.clone())?;
+    }
+    let out = crate::net::run::WireOut {
+        show: wire,
+        pcap: pcap
+            .as_deref()
+            .map(crate::trace::wire::open_pcap)
+            .transpose()?,
+    };
+    let view = crate::render::picture::Pictures::default();
+    output::traced_run_writing(&to, color, &view, None, true, |tracer| {
+        up::up(link, seed, mtu, out, tracer, &stop).map(|()| 0)
+    })?;
+    Ok(())
 }
 
 #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
@@ -409,6 +425,32 @@ fn clock_seed() -> u64 {
         .unwrap_or(0)
 }
 
+/// What `lab lesson run` shows besides the trace; the pcap file, if asked for, opened first
+/// (a path that cannot be written stops lab here), and only in lab's own network.
+fn lesson_view(
+    step: bool,
+    json: bool,
+    pictures: crate::render::picture::Pictures,
+    wire: crate::trace::wire::Show,
+    pcap: Option<std::path::PathBuf>,
+) -> Result<commands::RunView, String> {
+    let pcap = pcap
+        .as_deref()
+        .map(crate::trace::wire::open_pcap)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    if pcap.is_some() && !crate::netns::own() {
+        return Err(format!("--pcap: {}", crate::netns::why_no_capture()));
+    }
+    Ok(commands::RunView {
+        step,
+        json,
+        pictures,
+        wire,
+        pcap,
+    })
+}
+
 fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
     let library = lesson::Library::new(a.lessons.as_deref());
     let lang = crate::i18n::lang();
@@ -446,33 +488,13 @@ fn lesson_cmd(a: LessonArgs, color: ColorChoice) -> i32 {
                 svg,
                 html,
             };
-            let pcap = match pcap
-                .as_deref()
-                .map(crate::trace::wire::open_pcap)
-                .transpose()
-            {
-                Ok(p) => p,
+            match lesson_view(step, json, pictures, wire, pcap) {
+                Ok(view) => commands::run(&l, lang, color, view),
                 Err(e) => {
                     eprintln!("lab: {e}");
-                    return 1;
+                    1
                 }
-            };
-            if pcap.is_some() && !crate::netns::own() {
-                eprintln!("lab: --pcap: {}", crate::netns::why_no_capture());
-                return 1;
             }
-            commands::run(
-                &l,
-                lang,
-                color,
-                commands::RunView {
-                    step,
-                    json,
-                    pictures,
-                    wire,
-                    pcap,
-                },
-            )
         }),
         LessonCmd::Check { names } => commands::check(&library, &names, lang, color),
     }

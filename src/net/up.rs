@@ -38,18 +38,7 @@ pub fn up(
     if let Some(table) = tracer.table() {
         table.add_hosts(host_tables(&hosts)?);
     }
-    let running = Running {
-        pid: std::process::id() as i32,
-        started: session::start_time(std::process::id() as i32).unwrap_or(0),
-        userns: !nix::unistd::getuid().is_root(),
-        hosts: hosts
-            .iter()
-            .map(|h| (h.name.clone(), h.v4, h.netns().as_raw_fd()))
-            .collect(),
-    };
-    running
-        .publish()
-        .map_err(|e| format!("{}: {e}", session::dir().display()))?;
+    publish(&hosts)?;
     let link = Arc::new(Mutex::new(Link::new(spec.clauses, seed)));
     listen_for_rules(link.clone())?;
     let shown = hosts
@@ -80,6 +69,24 @@ pub fn up(
     let _ = std::fs::remove_file(session::dir().join("net"));
     let _ = std::fs::remove_file(session::control_path());
     Ok(())
+}
+
+/// Writes where the network is (lab's pid, its hosts' names, addresses and namespaces) into
+/// the file other terminals find it by: `lab net exec`, `lab sockets --host`.
+fn publish(hosts: &[super::host::Host]) -> Result<(), String> {
+    let pid = std::process::id() as i32;
+    let running = Running {
+        pid,
+        started: session::start_time(pid).unwrap_or(0),
+        userns: !nix::unistd::getuid().is_root(),
+        hosts: hosts
+            .iter()
+            .map(|h| (h.name.clone(), h.v4, h.netns().as_raw_fd()))
+            .collect(),
+    };
+    running
+        .publish()
+        .map_err(|e| format!("{}: {e}", session::dir().display()))
 }
 
 /// A thread that takes `lab net link` commands for as long as lab runs.

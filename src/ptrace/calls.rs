@@ -251,46 +251,8 @@ impl<'t> Calls<'t> {
             Syscall::Splice => Some(splice_socket(proc, &raw, self.tracer, actor)),
             _ => decode::fd_of(call, &raw),
         };
-        let (args, copy, inode, shown) = match fd {
-            None => {
-                let shown = decode::shown_without_fd(
-                    call,
-                    &raw,
-                    mem,
-                    proc,
-                    (self.tracer, self.all_fds, actor),
-                );
-                (decode::entry_args(call, &raw, mem), None, None, shown)
-            }
-            Some(fd) => match proc.look(fd, self.tracer, actor) {
-                Looked::Socket(copy, sock) => {
-                    self.alter(call, &mut raw, mem, actor, copy.as_fd());
-                    let shown = sock.shown(self.all_fds);
-                    (
-                        decode::entry_args(call, &raw, mem),
-                        Some(copy),
-                        Some(sock.inode),
-                        shown,
-                    )
-                }
-                Looked::Other(copy) => (
-                    decode::entry_args(call, &raw, mem),
-                    Some(copy),
-                    None,
-                    self.all_fds,
-                ),
-                // Not open: the call fails with EBADF, a bug worth seeing with --all-fds.
-                Looked::Closed => (
-                    decode::entry_args(call, &raw, mem),
-                    None,
-                    None,
-                    self.all_fds,
-                ),
-            },
-        };
-        if !shown {
-            return None;
-        }
+        let (copy, inode) = self.fd_at_entry(proc, (mem, actor), call, &mut raw, fd)?;
+        let args = decode::entry_args(call, &raw, mem);
         let mut rec = Recording::start(self.tracer, actor, call, fd, args);
         if let Some(sock) = inode.and_then(|i| proc.sock_mut(i)) {
             rec.set_socket(sock.info());
@@ -319,6 +281,37 @@ impl<'t> Calls<'t> {
         // itself comes next, when the program is let go.
         p.rec.about_to_call();
         Some(p)
+    }
+
+    /// What the trace knows of the fd a call is on, at its entry: our copy of the fd and its
+    /// socket's inode (none for a file); `None` if the trace does not show the call. A call on
+    /// a socket may be shortened here (`--short-reads`, `--short-writes`: see `alter`).
+    fn fd_at_entry(
+        &self,
+        proc: &mut Process,
+        (mem, actor): (Memory, &str),
+        call: Syscall,
+        raw: &mut [u64; 6],
+        fd: Option<RawFd>,
+    ) -> Option<(Option<std::rc::Rc<OwnedFd>>, Option<u64>)> {
+        let (copy, inode, shown) = match fd {
+            None => {
+                let about = (self.tracer, self.all_fds, actor);
+                let shown = decode::shown_without_fd(call, raw, mem, proc, about);
+                (None, None, shown)
+            }
+            Some(fd) => match proc.look(fd, self.tracer, actor) {
+                Looked::Socket(copy, sock) => {
+                    self.alter(call, raw, mem, actor, copy.as_fd());
+                    let shown = sock.shown(self.all_fds);
+                    (Some(copy), Some(sock.inode), shown)
+                }
+                Looked::Other(copy) => (Some(copy), None, self.all_fds),
+                // Not open: the call fails with EBADF, a bug worth seeing with --all-fds.
+                Looked::Closed => (None, None, self.all_fds),
+            },
+        };
+        shown.then_some((copy, inode))
     }
 
     /// Shows a call that has been waiting as blocked, in its place (its entry).

@@ -123,6 +123,45 @@ pub fn entry_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
         Syscall::Accept4 => vec![fd, Arg::Const(names::sock_flags(raw[3] as i32))],
         Syscall::Setsockopt => sockopt_args(raw, mem, true),
         Syscall::Getsockopt => sockopt_args(raw, mem, false),
+        Syscall::Sendto
+        | Syscall::Write
+        | Syscall::Sendmsg
+        | Syscall::Writev
+        | Syscall::Sendmmsg
+        | Syscall::Sendfile
+        | Syscall::Splice => send_args(call, raw, mem),
+        Syscall::Readv => vec![fd, Arg::Elided, int(2)],
+        Syscall::Recvmmsg => vec![fd, Arg::Elided, int(2), flags(raw[3])],
+        Syscall::Recvfrom => vec![fd, Arg::Elided, int(2), flags(raw[3])],
+        Syscall::Read => vec![fd, Arg::Elided, int(2)],
+        Syscall::Recvmsg => vec![fd, Arg::Elided, flags(raw[2])],
+        Syscall::Shutdown => vec![fd, shutdown_how(raw[1])],
+        Syscall::Dup2 => vec![fd, Arg::Fd(raw[1] as RawFd)],
+        Syscall::Dup3 => vec![
+            fd,
+            Arg::Fd(raw[1] as RawFd),
+            Arg::Const(names::sock_flags(raw[2] as i32)),
+        ],
+        Syscall::CloseRange => vec![int(0), Arg::Int(i64::from(raw[1] as u32)), int(2)],
+        Syscall::Fcntl => fcntl_args(raw),
+        Syscall::Poll | Syscall::Ppoll => poll_args(call, raw, mem),
+        Syscall::Select | Syscall::Pselect6 => select_args(raw, mem),
+        Syscall::EpollCtl => epoll_ctl_args(raw, mem),
+        Syscall::EpollWait | Syscall::EpollPwait => vec![fd, int(2), int(3)],
+        _ => vec![fd],
+    }
+}
+
+/// The arguments of a call that sends: the data it hands the kernel, read from the program's
+/// memory (the first [`SHOW_BYTES`] of it), and where it goes.
+fn send_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
+    let fd = Arg::Fd(raw[0] as RawFd);
+    let int = |i: usize| Arg::Int(raw[i] as i32 as i64);
+    let addr = |i: usize| {
+        mem.sockaddr(raw[i], raw[i + 1])
+            .map_or(Arg::Text(pointer(raw[i])), Arg::Addr)
+    };
+    match call {
         Syscall::Sendto if raw[4] != 0 => vec![
             fd,
             data(mem, raw[1], raw[2]),
@@ -145,8 +184,6 @@ pub fn entry_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
             ]
         }
         Syscall::Sendmmsg => sendmmsg_args(raw, mem),
-        Syscall::Readv => vec![fd, Arg::Elided, int(2)],
-        Syscall::Recvmmsg => vec![fd, Arg::Elided, int(2), flags(raw[3])],
         // The data never passes through the program's memory: only its length is known.
         Syscall::Sendfile => vec![
             fd,
@@ -162,22 +199,6 @@ pub fn entry_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
             Arg::Int(raw[4] as i64),
             Arg::Int(raw[5] as i32 as i64),
         ],
-        Syscall::Recvfrom => vec![fd, Arg::Elided, int(2), flags(raw[3])],
-        Syscall::Read => vec![fd, Arg::Elided, int(2)],
-        Syscall::Recvmsg => vec![fd, Arg::Elided, flags(raw[2])],
-        Syscall::Shutdown => vec![fd, shutdown_how(raw[1])],
-        Syscall::Dup2 => vec![fd, Arg::Fd(raw[1] as RawFd)],
-        Syscall::Dup3 => vec![
-            fd,
-            Arg::Fd(raw[1] as RawFd),
-            Arg::Const(names::sock_flags(raw[2] as i32)),
-        ],
-        Syscall::CloseRange => vec![int(0), Arg::Int(i64::from(raw[1] as u32)), int(2)],
-        Syscall::Fcntl => fcntl_args(raw),
-        Syscall::Poll | Syscall::Ppoll => poll_args(call, raw, mem),
-        Syscall::Select | Syscall::Pselect6 => select_args(raw, mem),
-        Syscall::EpollCtl => epoll_ctl_args(raw, mem),
-        Syscall::EpollWait | Syscall::EpollPwait => vec![fd, int(2), int(3)],
         _ => vec![fd],
     }
 }
