@@ -137,31 +137,39 @@ pub fn show(l: &Lesson, color: ColorChoice) {
     }
     lines.push(((0, 2), String::new()));
     for step in &l.steps {
-        let shown = match &step.kind {
-            StepKind::Note(t) => text_lines("note", 9, t, &key),
-            StepKind::Wire(_) | StepKind::Link(_) => {
-                let (word, expect) = step.source.split_at(step.expect_at);
-                format!(
-                    "{}{}",
-                    paint(word, Style::State, c),
-                    paint(expect, Style::Good, c)
-                )
-            }
-            StepKind::Call { sock, .. } => {
-                let (call, expect) = step.source.split_at(step.expect_at);
-                let call = call.strip_prefix(sock.as_str()).unwrap_or(call);
-                format!(
-                    "{}{call}{}",
-                    paint(sock, Style::State, c),
-                    paint(expect, Style::Good, c)
-                )
-            }
-        };
-        lines.push(((step.line, 0), shown));
+        lines.push(((step.line, 0), step_line(step, &key, c)));
     }
     lines.sort_by_key(|(at, _)| *at);
     for (_, line) in lines {
         println!("{line}");
+    }
+}
+
+/// One step as the lesson file has it: the socket's name, the call and what is expected, painted.
+fn step_line(
+    step: &crate::lesson::format::Step,
+    key: &dyn Fn(&str, usize, &str) -> String,
+    c: bool,
+) -> String {
+    match &step.kind {
+        StepKind::Note(t) => text_lines("note", 9, t, key),
+        StepKind::Wire(_) | StepKind::Link(_) => {
+            let (word, expect) = step.source.split_at(step.expect_at);
+            format!(
+                "{}{}",
+                paint(word, Style::State, c),
+                paint(expect, Style::Good, c)
+            )
+        }
+        StepKind::Call { sock, .. } => {
+            let (call, expect) = step.source.split_at(step.expect_at);
+            let call = call.strip_prefix(sock.as_str()).unwrap_or(call);
+            format!(
+                "{}{call}{}",
+                paint(sock, Style::State, c),
+                paint(expect, Style::Good, c)
+            )
+        }
     }
 }
 
