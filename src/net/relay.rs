@@ -67,6 +67,16 @@ pub struct Counts {
     pub unroutable: u64,
 }
 
+impl Counts {
+    /// Counts where a packet ended (arrived or dropped) and tells `seen` of it in the same step,
+    /// so the summary's counts and the trace's arrows cannot disagree.
+    fn tell(&mut self, seen: &mut impl FnMut(Passage<'_>), passage: Passage<'_>) {
+        self.arrived += u64::from(matches!(passage.outcome, Outcome::Arrived(_)));
+        self.dropped += u64::from(matches!(passage.outcome, Outcome::Dropped(_)));
+        seen(passage);
+    }
+}
+
 /// Moves packets between `hosts` through `link` until `stop` is set; `seen` is told of each.
 /// `start` is the link's time zero.
 pub fn run(
@@ -178,15 +188,17 @@ fn pass_on(
         Fate::Dropped(why) => Outcome::Dropped(why),
         Fate::Due { .. } | Fate::Held => Outcome::Sent,
     };
-    counts.dropped += u64::from(matches!(outcome, Outcome::Dropped(_)));
-    seen(Passage {
-        id,
-        from,
-        to,
-        sent,
-        outcome,
-        packet,
-    });
+    counts.tell(
+        seen,
+        Passage {
+            id,
+            from,
+            to,
+            sent,
+            outcome,
+            packet,
+        },
+    );
     // A packet due now goes now, before the next is read: arrivals stay in send order.
     deliver_due(hosts, link, start, counts, seen);
 }
@@ -260,16 +272,17 @@ fn deliver(
         Ok(_) => Outcome::Arrived(start.elapsed()),
         Err(_) => Outcome::Dropped(Why::QueueFull),
     };
-    counts.arrived += u64::from(matches!(outcome, Outcome::Arrived(_)));
-    counts.dropped += u64::from(matches!(outcome, Outcome::Dropped(_)));
-    seen(Passage {
-        id,
-        from,
-        to,
-        sent,
-        outcome,
-        packet,
-    });
+    counts.tell(
+        seen,
+        Passage {
+            id,
+            from,
+            to,
+            sent,
+            outcome,
+            packet,
+        },
+    );
 }
 
 #[cfg(test)]
