@@ -49,7 +49,6 @@ pub struct Passage<'a> {
     /// The packet's number on the link: its `Sent` and its `Arrived` share it.
     pub id: u64,
     pub from: usize,
-    pub to: usize,
     /// When the sending host handed it to its `lab0`.
     pub sent: Duration,
     pub outcome: Outcome,
@@ -168,7 +167,6 @@ fn pass_on(
         seen(Passage {
             id,
             from,
-            to,
             sent,
             outcome: Outcome::Sent,
             packet,
@@ -193,7 +191,6 @@ fn pass_on(
         Passage {
             id,
             from,
-            to,
             sent,
             outcome,
             packet,
@@ -261,7 +258,6 @@ fn deliver(
     seen(Passage {
         id,
         from,
-        to,
         sent,
         outcome: Outcome::Arriving,
         packet,
@@ -277,7 +273,6 @@ fn deliver(
         Passage {
             id,
             from,
-            to,
             sent,
             outcome,
             packet,
