@@ -153,32 +153,17 @@ pub enum Command {
 pub struct FaultArgs {
     /// Make each read on a socket (read, recv, recvfrom) ask for a random part of its length,
     /// as TCP may always deliver: a program that takes one send() for one recv() shows it at once.
-    #[arg(
-        long,
-        value_name = "SEED",
-        num_args = 0..=1,
-        default_missing_value = "1",
-        require_equals = true
-    )]
+    #[arg(long, value_name = "SEED", num_args = 0..=1)]
+    #[arg(default_missing_value = "1", require_equals = true)]
     pub short_reads: Option<u64>,
     /// The same for each write on a socket (write, send, sendto): it takes only a part.
-    #[arg(
-        long,
-        value_name = "SEED",
-        num_args = 0..=1,
-        default_missing_value = "1",
-        require_equals = true
-    )]
+    #[arg(long, value_name = "SEED", num_args = 0..=1)]
+    #[arg(default_missing_value = "1", require_equals = true)]
     pub short_writes: Option<u64>,
     /// Interrupt half of the calls that may wait on a socket (accept, recv, send, read, write)
     /// before they run: each returns EINTR, as when a signal arrives.
-    #[arg(
-        long,
-        value_name = "SEED",
-        num_args = 0..=1,
-        default_missing_value = "1",
-        require_equals = true
-    )]
+    #[arg(long, value_name = "SEED", num_args = 0..=1)]
+    #[arg(default_missing_value = "1", require_equals = true)]
     pub eintr: Option<u64>,
 }
 
