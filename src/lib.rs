@@ -44,8 +44,9 @@
 //! 15. `explain` — errors in words; `i18n` — lab's own messages, one Fluent file per language.
 //! 16. [`cli`] — the command line: its arguments, and which module each command goes to.
 //!
-//! Layers only call downwards: `cli` → `lesson`, `load` → `net` → `chat`, `netcat`, `watch`, `ptrace`, `render` →
-//! `trace` → `kernel` → `sys`, `netns`, `verdict`, `transitions`, `wire` → `tcp_state`.
+//! Layers only call downwards: `cli` → `lesson`, `load` → `net` → `chat`, `netcat`, `watch`,
+//! `ptrace`, `render` → `trace` → `kernel` → `sys`, `netns`, `verdict`, `transitions`, `wire` →
+//! `tcp_state`.
 //!
 //! ## What is public, and why
 //!
