@@ -17,7 +17,7 @@
 //! - `writer`: the trace formatted and written by a thread of its own, off the hot path.
 //! - `wire`: the segments a capture reads, as events in the same order as the calls.
 //!
-//! - `order`: a call's place in the order of events ([`Ticket`]), where its events wait for
+//! - `order`: a call's place in the order of events (`Ticket`), where its events wait for
 //!   every earlier place's.
 //! - `tracer`: [`Tracer`], the funnel itself: it numbers events in the order the calls took
 //!   effect, times them, reads the kernel's table for the checks, follows every traced socket
@@ -45,7 +45,7 @@ pub(crate) mod wire;
 pub(crate) mod writer;
 
 pub use event::{Arg, Detail, Event, Kind};
-pub use order::{SocketInfo, Ticket};
+pub(crate) use order::{SocketInfo, Ticket};
 pub use sink::{Collector, Discard, Sink, Tee};
 pub use socket::TracedSocket;
 pub use sockopt::SockOpt;
