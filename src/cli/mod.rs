@@ -239,7 +239,9 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
         all_fds: a.all_fds,
         faults: a.faults.to(),
     };
-    let code = output::traced_run(&to, color, &view, wire, |tracer| {
+    // A trace file is written by a thread of its own: the program waits at each of its calls
+    // while lab looks, and formatting and writing the line need not be part of that wait.
+    let code = output::traced_run_writing(&to, color, &view, wire, true, |tracer| {
         crate::ptrace::run(target, tracer, opts, &signals)
     })?;
     std::process::exit(code)
