@@ -1,7 +1,7 @@
-//! The command line: parse the arguments ([`args`]), hand each command to the module that
+//! The command line: parse the arguments (`args`), hand each command to the module that
 //! does it. Nothing else lives here.
 
-pub mod args;
+mod args;
 
 use crate::chat::server;
 use crate::kernel::table::Filter;
@@ -239,9 +239,7 @@ fn trace_cmd(a: args::TraceCmdArgs, color: ColorChoice) -> io::Result<()> {
         all_fds: a.all_fds,
         faults: a.faults.to(),
     };
-    // A trace file is written by a thread of its own: the program waits at each of its calls
-    // while lab looks, and formatting and writing the line need not be part of that wait.
-    let code = output::traced_run_writing(&to, color, &view, wire, true, |tracer| {
+    let code = output::traced_run(&to, color, &view, wire, |tracer| {
         crate::ptrace::run(target, tracer, opts, &signals)
     })?;
     std::process::exit(code)
@@ -285,7 +283,7 @@ fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
             .map(crate::trace::wire::open_pcap)
             .transpose()?,
     };
-    let code = output::traced_run_writing(&to, color, &view, None, true, |tracer| {
+    let code = output::traced_run(&to, color, &view, None, |tracer| {
         run::run(&opts, tracer, &signals, out)
     })?;
     std::process::exit(code)
@@ -365,7 +363,7 @@ fn net_up(
             .transpose()?,
     };
     let view = crate::render::picture::Pictures::default();
-    output::traced_run_writing(&to, color, &view, None, true, |tracer| {
+    output::traced_run(&to, color, &view, None, |tracer| {
         up::up(link, seed, mtu, out, tracer, &stop).map(|()| 0)
     })?;
     Ok(())

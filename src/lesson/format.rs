@@ -328,7 +328,7 @@ const SHOWN_MESSAGE: usize = 400;
 
 impl ParseError {
     /// The error at `line` of `path`, its message bounded: each overlong word cut to its first
-    /// [`SHOWN_WORD`] characters and its size, the whole to [`SHOWN_MESSAGE`].
+    /// `SHOWN_WORD` characters and its size, the whole to `SHOWN_MESSAGE`.
     pub fn new(path: &Path, line: usize, msg: &str) -> ParseError {
         let words: Vec<String> = msg
             .split(' ')

@@ -1,20 +1,20 @@
 //! Lessons: short scripts of socket calls that instructors write and students step through,
 //! each expectation checked against the kernel.
 //!
-//! - [`commands`]: `lab lesson list | show | run | check`.
-//! - [`format`]: the plain-text format, parsed with `file:line:` errors.
-//! - [`runner`]: runs a lesson through the traced socket, step by step.
-//! - [`expect`]: each step's expectations against what happened.
-//! - [`wire`]: a `wire` step, a segment expected on the wire.
+//! - `commands`: `lab lesson list | show | run | check`.
+//! - [`format`](mod@format): the plain-text format, parsed with `file:line:` errors.
+//! - `runner`: runs a lesson through the traced socket, step by step.
+//! - `expect`: each step's expectations against what happened.
+//! - `wire`: a `wire` step, a segment expected on the wire.
 //!
 //! This file finds lessons: a folder per topic, a `.lesson` file per scenario — lab's own, built
 //! into the binary, and an instructor's folder beside them.
 
-pub mod commands;
-pub mod expect;
+pub(crate) mod commands;
+mod expect;
 pub mod format;
-pub mod runner;
-pub mod wire;
+mod runner;
+mod wire;
 
 use crate::i18n::{self, M};
 use format::{Lesson, ParseError};

@@ -14,16 +14,16 @@
 //! The events go through the same [`Tracer`] as lab's own sockets — the same renderers, the
 //! same diagram, the same kernel observer following every socket between calls.
 
-pub mod calls;
-pub mod decode;
-pub mod faults;
-pub mod fds;
-pub mod filter;
-pub mod memory;
-pub mod privileges;
-pub mod start;
-pub mod stops;
-pub mod waker;
+mod calls;
+mod decode;
+pub(crate) mod faults;
+mod fds;
+mod filter;
+mod memory;
+mod privileges;
+mod start;
+mod stops;
+mod waker;
 
 use crate::i18n::{self, M};
 use crate::trace::{Kind, Tracer};

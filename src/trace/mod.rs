@@ -9,13 +9,13 @@
 //! - `close`: what `close()` leaves behind — the last look, the abort, the verdict.
 //! - [`sockopt`]: the socket options, as one type: [`SockOpt`].
 //! - [`sink`]: where events go — one funnel, many readers.
-//! - [`names`]: constants and errnos by name, as strace prints them.
-//! - [`poll`]: `poll(2)`, traced: what a readiness loop waits for, and what woke it.
-//! - [`epoll`]: `epoll(7)`, traced: the interest list kept in the kernel, only the ready fds back.
+//! - `names`: constants and errnos by name, as strace prints them.
+//! - `poll`: `poll(2)`, traced: what a readiness loop waits for, and what woke it.
+//! - `epoll`: `epoll(7)`, traced: the interest list kept in the kernel, only the ready fds back.
 //! - [`observer`]: what the kernel does to a traced socket between two calls.
 //! - `attribution`: who moved the connection — the call, or the peer meanwhile.
-//! - [`writer`]: the trace formatted and written by a thread of its own, off the hot path.
-//! - [`wire`]: the segments a capture reads, as events in the same order as the calls.
+//! - `writer`: the trace formatted and written by a thread of its own, off the hot path.
+//! - `wire`: the segments a capture reads, as events in the same order as the calls.
 //!
 //! [`Tracer`] is the funnel itself: it numbers events in the order the calls took effect, times
 //! them, reads the kernel's table for the checks, follows every traced socket in the table (also
@@ -24,18 +24,18 @@
 mod attribution;
 pub(crate) mod close;
 pub(crate) mod ends;
-pub mod epoll;
+pub(crate) mod epoll;
 pub mod event;
-pub mod names;
+pub(crate) mod names;
 pub mod observer;
-pub mod poll;
+pub(crate) mod poll;
 pub mod record;
 pub mod sink;
 pub mod socket;
 pub mod sockopt;
 pub mod syscall;
-pub mod wire;
-pub mod writer;
+pub(crate) mod wire;
+pub(crate) mod writer;
 
 pub use event::{Arg, Detail, Event, Kind};
 pub use sink::{Collector, Discard, Sink, Tee};

@@ -118,11 +118,6 @@ impl Background {
             },
         }
     }
-
-    /// How many events wait for the writer now.
-    pub fn queued(&self) -> usize {
-        self.shared.lock().events.len()
-    }
 }
 
 impl Sink for Background {
@@ -345,7 +340,7 @@ mod tests {
         within("the writer to stall on its first event", || {
             gate.seen.load(Ordering::SeqCst) == 1
         });
-        within("the queue to fill", || bg.queued() == 8);
+        within("the queue to fill", || bg.shared.lock().events.len() == 8);
         // Full, with the writer stalled: the program has handed over the batch in the writer's
         // hands (at most a queue's worth) and the eight queued, and no more — it waits.
         let in_hand = given.load(Ordering::SeqCst) - 8;

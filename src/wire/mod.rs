@@ -14,10 +14,10 @@
 //! This module knows nothing of traces or sockets: the funnel ([`crate::trace`]) wraps each
 //! segment in an event like any call's.
 
-pub mod analysis;
-pub mod capture;
-pub mod pcap;
-pub mod segment;
+mod analysis;
+pub(crate) mod capture;
+pub(crate) mod pcap;
+pub(crate) mod segment;
 
 pub use analysis::{Analysis, Streams};
-pub use segment::{Dropped, Flags, Header, Segment, SynOptions};
+pub use segment::{Dropped, Flags, Segment, SynOptions};
