@@ -44,9 +44,11 @@
 //! 15. `explain` — errors in words; `i18n` — lab's own messages, one Fluent file per language.
 //! 16. [`cli`] — the command line: its arguments, and which module each command goes to.
 //!
-//! Layers only call downwards: `cli` → `lesson`, `load` → `net` → `chat`, `netcat`, `watch`,
-//! `ptrace`, `render` → `trace` → `kernel` → `sys`, `netns`, `verdict`, `transitions`, `wire` →
-//! `tcp_state`.
+//! Layers only call downwards (`tests/layers.rs` holds every import to this line): `cli` →
+//! `lesson`, `load` → `net` → `chat`, `ptrace` → `render`, `watch`, `netcat`, `explain` →
+//! `trace` → `kernel` → `transitions`, `wire`, `netns` → `tcp_state`, `sys`, `verdict` →
+//! `i18n`. Within a module the files form layers too: no two files import each other, even
+//! through others.
 //!
 //! ## What is public, and why
 //!

@@ -17,23 +17,13 @@ mod runner;
 mod wire;
 
 use crate::i18n::{self, M};
-use format::{Lesson, ParseError};
+use format::{Lesson, Origin, ParseError};
 use std::path::{Path, PathBuf};
 
 /// The lessons built into lab: the source tree's `lessons/` when lab was built (`build.rs` has
 /// cargo rebuild when it changes), so that an installed `lab` has them without its clone.
 static BUILT_IN: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/lessons");
-
-/// Where a lesson came from, as `lesson list` says it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Origin {
-    /// Built into lab.
-    #[default]
-    BuiltIn,
-    /// An instructor's folder (`--lessons DIR`, `LAB_LESSONS`).
-    Folder(PathBuf),
-}
 
 /// The lessons lab knows: its own, and an instructor's folder beside them. A lesson of the
 /// folder replaces a built-in one of the same name.

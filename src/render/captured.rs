@@ -8,8 +8,8 @@
 //! socket whose local and peer addresses the trace saw are the segment's source and
 //! destination (see [`Lifelines::end`]).
 
-use super::diagram::{Arrow, ArrowKind, On, Row};
 use super::lifelines::Lifelines;
+use super::rows::{Arrow, ArrowKind, On, Row};
 use crate::trace::{Event, Kind};
 use crate::wire::{Flags, Segment};
 

@@ -3,7 +3,7 @@
 //! - [`human`]: aligned, colored lines, strace-like (plain when color is off).
 //! - [`json`]: JSON Lines (`--json`).
 //! - `table`: the netstat-like socket table of `lab sockets`.
-//! - `diagram`: a run as a sequence diagram (terminal, or Mermaid).
+//! - `diagram`: a run as a sequence diagram (terminal, or Mermaid), made of `rows`.
 //! - `output`: where a trace goes (stderr or a file, human or JSON) and `--step`'s pause.
 //! - `page`: the run as an SVG sequence diagram, and the HTML page around it.
 //! - `picture`: the run's pictures (diagram, Mermaid, SVG, HTML), made in one place.
@@ -16,6 +16,7 @@ mod lifelines;
 pub(crate) mod output;
 mod page;
 pub(crate) mod picture;
+mod rows;
 pub(crate) mod step;
 pub(crate) mod table;
 

@@ -11,7 +11,7 @@ use super::event::{Arg, Detail};
 use super::names;
 use super::record::Recording;
 use super::syscall::Syscall;
-use super::Tracer;
+use super::tracer::Tracer;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};

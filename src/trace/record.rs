@@ -11,8 +11,9 @@
 
 use super::ends::Ends;
 use super::event::{Arg, Event};
+use super::order::{SocketInfo, Ticket};
 use super::syscall::Syscall;
-use super::{SocketInfo, Ticket, Tracer};
+use super::tracer::Tracer;
 use crate::kernel::check;
 use crate::kernel::table;
 use crate::tcp_state::TcpState;
@@ -188,7 +189,7 @@ impl<'t> Recording<'t> {
     /// Hands the event to the funnel, in its place in the order of events.
     pub fn emit(mut self) {
         let ticket = self.ticket.take().unwrap_or_else(|| self.tracer.ticket());
-        let ev = std::mem::replace(&mut self.ev, Event::new(crate::trace::Kind::Note, ""));
+        let ev = std::mem::replace(&mut self.ev, Event::new(super::event::Kind::Note, ""));
         self.tracer.emit_at(ticket, vec![ev], self.sock.as_ref());
         self.sock = None;
     }

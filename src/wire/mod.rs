@@ -6,7 +6,8 @@
 //! from each side's first one, how much data it carried, the window it offered — and judged in
 //! Wireshark's words ([`Analysis`]: retransmission, duplicate ACK, zero window, …).
 //!
-//! - [`segment`]: the segment as a type, and reading one from an IP packet's bytes.
+//! - [`segment`]: the segment as a type (with the words Wireshark has for one), and reading one
+//!   from an IP packet's bytes.
 //! - [`analysis`]: what a segment *is*, from the history of its connection (pure, no sockets).
 //! - [`capture`]: reading packets off `lo` in lab's own network, with the kernel's times.
 //! - [`pcap`]: the packets as a pcapng file (`--pcap`), for tcpdump and Wireshark.
@@ -19,5 +20,5 @@ pub(crate) mod capture;
 pub(crate) mod pcap;
 pub(crate) mod segment;
 
-pub use analysis::{Analysis, Streams};
-pub use segment::{Dropped, Flags, Segment, SynOptions};
+pub use analysis::Streams;
+pub use segment::{Analysis, Dropped, Flags, Segment, SynOptions};
