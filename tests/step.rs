@@ -132,11 +132,7 @@ fn q_stops_the_chat_server_cleanly() {
             break screen;
         }
     };
-    let addr = screen
-        .split("listening on ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap();
+    let addr = common::run::listening_on(&screen);
     let _client = std::net::TcpStream::connect(addr).unwrap();
     t.wait_for("next: server accept");
     t.keys(&["q"]);
@@ -173,12 +169,7 @@ fn first_net_pause(t: &Tmux) -> Option<String> {
             return Some(screen);
         }
         if screen.contains("cannot make its hosts") {
-            let msg = "SKIPPED: lab net cannot make namespaces here";
-            assert!(
-                std::env::var_os("LAB_REQUIRE_TOOLS").is_none(),
-                "{msg}: {screen}"
-            );
-            eprintln!("\n*** {msg} ***");
+            common::skip(&format!("lab net cannot make namespaces here: {screen}"));
             return None;
         }
         assert!(std::time::Instant::now() < deadline, "no pause: {screen}");

@@ -1,8 +1,9 @@
 //! `lab lesson list | show | run | check`: what an instructor and a student run.
 
+use super::format::Origin;
 use super::format::{Lang, Lesson, StepKind, Text};
 use super::runner::{self, BeforeStep, Options};
-use super::{Library, Origin};
+use super::Library;
 use crate::i18n::{self, M};
 use crate::render::human::{paint, Style};
 use crate::render::picture::Pictures;
@@ -86,7 +87,8 @@ fn list_json(library: &Library, lang: Lang) -> io::Result<()> {
     for l in library.all() {
         let v = match l {
             Ok(l) => serde_json::json!({
-                "topic": l.topic, "name": l.name, "title": l.title.get(lang), "question": l.question.get(lang),
+                "topic": l.topic, "name": l.name, "title": l.title.get(lang),
+                "question": l.question.get(lang),
                 "from": origin_text(&l.origin),
             }),
             Err(e) => serde_json::json!({ "error": e.to_string() }),

@@ -94,6 +94,16 @@ impl Text {
     }
 }
 
+/// Where a lesson came from, as `lesson list` says it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// Built into lab.
+    #[default]
+    BuiltIn,
+    /// An instructor's folder (`--lessons DIR`, `LAB_LESSONS`).
+    Folder(PathBuf),
+}
+
 /// Where a call goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -286,7 +296,7 @@ pub struct Lesson {
     /// The instructor's `#` comments, with their line numbers.
     pub comments: Vec<(usize, String)>,
     /// Built into lab, or from an instructor's folder.
-    pub origin: super::Origin,
+    pub origin: Origin,
     /// Hosts joined by lab's link (`hosts: a b`), if the lesson runs on them.
     pub network: Option<NetSpec>,
 }
@@ -328,7 +338,7 @@ const SHOWN_MESSAGE: usize = 400;
 
 impl ParseError {
     /// The error at `line` of `path`, its message bounded: each overlong word cut to its first
-    /// [`SHOWN_WORD`] characters and its size, the whole to [`SHOWN_MESSAGE`].
+    /// `SHOWN_WORD` characters and its size, the whole to `SHOWN_MESSAGE`.
     pub fn new(path: &Path, line: usize, msg: &str) -> ParseError {
         let words: Vec<String> = msg
             .split(' ')
@@ -434,7 +444,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Lesson, ParseError> {
         explain: Text::default(),
         steps: Vec::new(),
         comments: Vec::new(),
-        origin: super::Origin::BuiltIn,
+        origin: Origin::BuiltIn,
         network: None,
     };
     let mut p = Parser {
@@ -848,7 +858,10 @@ impl Names {
         } else if self.ever.contains(name) {
             Err(format!("'{name}' was closed by an earlier step"))
         } else {
-            Err(format!("no socket named '{name}' yet (create it with '{name} socket' or 'accept -> {name}')"))
+            Err(format!(
+                "no socket named '{name}' yet (create it with '{name} socket' or 'accept \
+                -> {name}')"
+            ))
         }
     }
 }
@@ -1160,8 +1173,8 @@ fn watched(a: &Args, from: usize, names: &Names) -> Result<Vec<String>, String> 
         .collect()
 }
 
-/// `wait state S`, `wait kernel S`, `wait kernel gone`, `wait recvq N`, `wait sendq N`. It follows a
-/// connection by its 4-tuple, so it works after `close()` too.
+/// `wait state S`, `wait kernel S`, `wait kernel gone`, `wait recvq N`, `wait sendq N`. It
+/// follows a connection by its 4-tuple, so it works after `close()` too.
 fn wait_call(sock: &str, a: &Args, names: &Names) -> Result<Call, String> {
     if names.is_new(sock) {
         names.need_live(sock)?;
@@ -1320,7 +1333,11 @@ mod tests {
     #[test]
     fn a_good_lesson_parses() {
         let l = p(&format!(
-            "{HEAD}srv socket\nsrv bind 127.0.0.1:0 = 0\nsrv listen 8 = 0 state LISTEN recvq 0 sendq 8\ncli socket\ncli connect srv = 0 state ESTAB kernel ESTAB\nnote: hi\nnote.es: hola\nsrv accept -> conn = ...\ncli send \"hola\\n\" = 5\nconn recv 10 = \"hola\\n\"\ncli close = 0 kernel FIN-WAIT-2\nconn recv 10 waitall = 0 state CLOSE-WAIT\n"
+            "{HEAD}srv socket\nsrv bind 127.0.0.1:0 = 0\nsrv listen 8 = 0 state LISTEN recvq 0 \
+                sendq 8\ncli socket\ncli connect srv = 0 state ESTAB kernel ESTAB\nnote: hi\
+                \nnote.es: hola\nsrv accept -> conn = ...\ncli send \"hola\\n\" = 5\
+                \nconn recv 10 = \"hola\\n\"\ncli close = 0 kernel FIN-WAIT-2\
+                \nconn recv 10 waitall = 0 state CLOSE-WAIT\n"
         ))
         .unwrap();
         assert_eq!(l.name, "demo");
@@ -1530,7 +1547,10 @@ mod tests {
     #[test]
     fn a_lesson_on_hosts_names_them_its_link_and_its_sockets_hosts() {
         let l = p(&format!(
-            "{HEAD}hosts: a b\nlink: delay 5ms, b>a drop data 1\nseed: 7\nmtu: 576\nsysctl: net.ipv4.tcp_early_retrans=0\nsrv socket on a\nsrv bind a:9000 = 0\ncli socket on b\ncli connect a:srv = 0\nlink partition\nwire b>a SYN dropped\ncli send \"x\" * 3 = 3\ncli wait sendq 0\n"
+            "{HEAD}hosts: a b\nlink: delay 5ms, b>a drop data 1\nseed: 7\nmtu: 576\
+                \nsysctl: net.ipv4.tcp_early_retrans=0\nsrv socket on a\nsrv bind a:9000 = 0\
+                \ncli socket on b\ncli connect a:srv = 0\nlink partition\nwire b>a SYN dropped\
+                \ncli send \"x\" * 3 = 3\ncli wait sendq 0\n"
         ))
         .unwrap();
         let net = l.network.as_ref().unwrap();

@@ -65,7 +65,9 @@ pub fn check_link(opts: &Options) -> Result<Spec, String> {
     let spec = spec::parse(&opts.link, &refs).map_err(|e| e.to_string())?;
     if spec.heal {
         return Err(
-            "--link heal: there is no partition yet to heal (say it to a running network: lab net link heal)".into()
+            "--link heal: there is no partition yet to heal (say it to a running network: lab net \
+                link heal)"
+                .into(),
         );
     }
     Ok(spec)
@@ -183,16 +185,6 @@ pub struct WireOut {
     pub show: Show,
     /// Every packet, as it arrives or is dropped, with the dropped ones marked.
     pub pcap: Option<Pcap>,
-}
-
-impl WireOut {
-    /// Nothing but the trace, showing every segment or none (`lab net up --wire off|all`).
-    pub fn shown(shown: bool) -> WireOut {
-        WireOut {
-            show: if shown { Show::All } else { Show::Off },
-            pcap: None,
-        }
-    }
 }
 
 /// The relay, each packet it moves becoming a segment event in the trace and a packet in the

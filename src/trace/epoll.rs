@@ -1,8 +1,8 @@
 //! `epoll(7)`, traced. Where `poll()` is handed every fd on every call — and the kernel looks
 //! at each, so each call costs as much as the number of fds watched — epoll keeps the
 //! interest list in the kernel: `epoll_ctl()` once per change, and `epoll_wait()` returns only
-//! the fds that are ready. Shown as strace shows them:
-//! `epoll_ctl(4, EPOLL_CTL_ADD, 7, EPOLLIN)`, `epoll_wait(4, 1024, -1) → [{events=EPOLLIN, data={u32=7, u64=7}}] = 1`.
+//! the fds that are ready. Shown as strace shows them: `epoll_ctl(4, EPOLL_CTL_ADD, 7, EPOLLIN)`,
+//! `epoll_wait(4, 1024, -1) → [{events=EPOLLIN, data={u32=7, u64=7}}] = 1`.
 //!
 //! Each registration's data word holds the fd (a common convention, and what lets the trace
 //! say which fds were ready).
@@ -11,10 +11,10 @@ use super::event::{Arg, Detail};
 use super::names;
 use super::record::Recording;
 use super::syscall::Syscall;
-use super::Tracer;
+use super::tracer::Tracer;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd};
 
 /// An epoll instance whose calls are traced.
 pub struct TracedEpoll {
@@ -26,7 +26,6 @@ pub struct TracedEpoll {
 pub enum Ctl {
     Add,
     Modify,
-    Delete,
 }
 
 impl TracedEpoll {
@@ -53,7 +52,6 @@ impl TracedEpoll {
             match op {
                 Ctl::Add => self.epoll.add(fd, ev),
                 Ctl::Modify => self.epoll.modify(fd, &mut ev.clone()),
-                Ctl::Delete => self.epoll.delete(fd),
             }
             .map_err(io::Error::from)
         };
@@ -67,7 +65,6 @@ impl TracedEpoll {
                 libc::EPOLL_CTL_MOD,
                 names::epoll_events(events.bits() as u32),
             ),
-            Ctl::Delete => (libc::EPOLL_CTL_DEL, "NULL".to_string()),
         };
         let args = vec![
             Arg::Fd(self.epoll.0.as_raw_fd()),
@@ -130,9 +127,5 @@ impl TracedEpoll {
         });
         rec.emit();
         result
-    }
-
-    pub fn fd(&self) -> BorrowedFd<'_> {
-        self.epoll.0.as_fd()
     }
 }
