@@ -73,6 +73,7 @@ trace-signal = --- { $a1 } --- delivered to the program: its default action
 trace-signal-ignored = --- { $a1 } --- ignored by the program (SIG_IGN): nothing happens
 trace-signal-caught = --- { $a1 } --- delivered to the program's handler
 trace32-bit = a 32-bit system call (int 0x80): not supported; its calls are not shown
+trace-blind = { $a1 }: lab cannot look at this process's fds, so its socket calls are shown without a kernel check, and its read, write and close calls (which may be on a file) only with --all-fds
 no-lessons-folder = cannot read the lessons folder { $a1 } ({ $a2 }): check the path given with --lessons or LAB_LESSONS
 no-such-lesson = no lesson named '{ $a1 }' in { $a2 } (there are: { $a3 })
 did-you-mean = no lesson named '{ $a1 }' in { $a2 }: did you mean '{ $a3 }'?

@@ -73,6 +73,7 @@ trace-signal = --- { $a1 } --- entregada al programa: su acción por defecto
 trace-signal-ignored = --- { $a1 } --- ignorada por el programa (SIG_IGN): no pasa nada
 trace-signal-caught = --- { $a1 } --- entregada al manejador del programa
 trace32-bit = una llamada al sistema de 32 bits (int 0x80): no soportada; sus llamadas no se muestran
+trace-blind = { $a1 }: lab no puede mirar los fd de este proceso, así que sus llamadas de socket se muestran sin comprobarlas con el kernel, y sus read, write y close (que pueden ser sobre un fichero) solo con --all-fds
 no-lessons-folder = no se puede leer la carpeta de lecciones { $a1 } ({ $a2 }): revisa la ruta dada con --lessons o LAB_LESSONS
 no-such-lesson = no hay ninguna lección '{ $a1 }' en { $a2 } (hay: { $a3 })
 did-you-mean = no hay ninguna lección '{ $a1 }' en { $a2 }: ¿querías decir '{ $a3 }'?

@@ -74,6 +74,7 @@ trace-signal = --- { $a1 } --- entregue ao programa: sua ação padrão
 trace-signal-ignored = --- { $a1 } --- ignorado pelo programa (SIG_IGN): nada acontece
 trace-signal-caught = --- { $a1 } --- entregue ao tratador do programa
 trace32-bit = uma chamada de sistema de 32 bits (int 0x80): não suportada; suas chamadas não aparecem
+trace-blind = { $a1 }: o lab não consegue olhar os fd deste processo, então suas chamadas de socket aparecem sem verificação com o kernel, e seus read, write e close (que podem ser sobre um arquivo) só com --all-fds
 no-lessons-folder = não foi possível ler a pasta de lições { $a1 } ({ $a2 }): confira o caminho dado com --lessons ou LAB_LESSONS
 no-such-lesson = não há nenhuma lição '{ $a1 }' em { $a2 } (há: { $a3 })
 did-you-mean = não há nenhuma lição '{ $a1 }' em { $a2 }: você quis dizer '{ $a3 }'?

@@ -147,6 +147,7 @@ pub enum M {
     TraceSignalIgnored,
     TraceSignalCaught,
     Trace32Bit,
+    TraceBlind,
     NoLessonsFolder,
     NoSuchLesson,
     DidYouMean,
