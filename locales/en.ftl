@@ -251,6 +251,7 @@ link-bad-rate = a rate is a number and bit, kbit, mbit or gbit, from 1kbit to 10
 link-bad-kind = drop counts data, SYN, FIN or RST segments
 link-missing = the rule needs its { $a1 }
 link-heal-alone = 'heal' is said alone: it ends a partition and keeps the other rules
+link-repeated = '{ $a1 }' again for a way an earlier rule (column { $a2 }) already covers: both would hold, one after the other; say it once
 net-hosts = lab's network: { $a1 } — link: { $a2 }
 net-summary = the hosts sent { $a1 } packets: { $a2 } arrived, { $a3 } were dropped by the link, { $a4 } were for no host
 net-no-userns = lab net cannot make its hosts: { $a1 }

@@ -251,6 +251,7 @@ link-bad-rate = una tasa es un número y bit, kbit, mbit o gbit, de 1kbit a 100g
 link-bad-kind = drop cuenta segmentos data, SYN, FIN o RST
 link-missing = a la regla le falta su { $a1 }
 link-heal-alone = 'heal' va solo: termina una partición y deja las demás reglas
+link-repeated = '{ $a1 }' otra vez para un sentido que ya cubre una regla anterior (columna { $a2 }): valdrían las dos, una tras otra; dilo una vez
 net-hosts = la red de lab: { $a1 } — enlace: { $a2 }
 net-summary = los hosts enviaron { $a1 } paquetes: { $a2 } llegaron, { $a3 } los descartó el enlace, { $a4 } no eran para ningún host
 net-no-userns = lab net no puede crear sus hosts: { $a1 }

@@ -252,6 +252,7 @@ link-bad-rate = uma taxa é um número e bit, kbit, mbit ou gbit, de 1kbit a 100
 link-bad-kind = drop conta segmentos data, SYN, FIN ou RST
 link-missing = falta à regra o seu { $a1 }
 link-heal-alone = 'heal' vem sozinho: termina uma partição e mantém as outras regras
+link-repeated = '{ $a1 }' de novo para um sentido que uma regra anterior (coluna { $a2 }) já cobre: valeriam as duas, uma após a outra; diga uma vez só
 net-hosts = a rede do lab: { $a1 } — enlace: { $a2 }
 net-summary = os hosts enviaram { $a1 } pacotes: { $a2 } chegaram, { $a3 } foram descartados pelo enlace, { $a4 } não eram para nenhum host
 net-no-userns = lab net não consegue criar os seus hosts: { $a1 }

@@ -321,6 +321,7 @@ pub enum M {
     LinkBadKind,
     LinkMissing,
     LinkHealAlone,
+    LinkRepeated,
     NetHosts,
     NetSummary,
     NetNoUserns,
