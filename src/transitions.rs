@@ -41,6 +41,15 @@ pub fn hands_over_to_timewait(s: TcpState) -> bool {
     matches!(s, FinWait1 | FinWait2 | Closing)
 }
 
+/// Whether the kernel is about to move a connection in `ours` by itself, `theirs` being the
+/// state of the peer's end when it is on this machine too (loopback: both ends are in the
+/// table): a transient state ends within a delayed ACK; FIN-WAIT-2 ends as soon as the peer's
+/// FIN, already sent (the peer's end in LAST-ACK or CLOSING), is handled. What a run's last
+/// look at the table waits (bounded) for, so that the move is in the trace before it ends.
+pub fn moves_soon(ours: TcpState, theirs: Option<TcpState>) -> bool {
+    is_transient(ours) || ours == FinWait2 && matches!(theirs, Some(LastAck | Closing))
+}
+
 /// A state reached by a call that the trace waits (bounded) to see end, right after the call:
 /// the peer's *kernel* acknowledges our FIN without its program doing anything, within a delayed
 /// ACK (40 ms on Linux, at most 200 ms). SYN-SENT is transient too but is not waited for: a
@@ -870,6 +879,17 @@ mod tests {
         assert!(recv_returns_at_once(None));
         assert!(!recv_returns_at_once(Some(Established)));
         assert!(!recv_returns_at_once(Some(FinWait2)));
+    }
+
+    #[test]
+    fn fin_wait_2_moves_soon_once_the_loopback_peers_fin_is_sent() {
+        assert!(moves_soon(FinWait1, None) && moves_soon(LastAck, None));
+        assert!(moves_soon(FinWait2, Some(LastAck)));
+        assert!(
+            !moves_soon(FinWait2, Some(CloseWait)),
+            "the peer may never close"
+        );
+        assert!(!moves_soon(FinWait2, None) && !moves_soon(TimeWait, None));
     }
 
     #[test]

@@ -199,7 +199,6 @@ pub fn traced_run_writing(
     tracer.wire_summary();
     // What the kernel did after the last call is in the trace, and the trace in its file,
     // before the run is drawn.
-    tracer.observe();
     tracer.flush();
     if let Some(p) = picture {
         p.draw()?;

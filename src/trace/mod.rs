@@ -319,9 +319,41 @@ impl Tracer {
         evs
     }
 
-    /// Pushes out whatever the sink buffered, and returns once it is out (the end of a run).
+    /// The end of a run: a last look at the table, so that what the kernel did after the last
+    /// call is in the trace, then whatever the sink buffered pushed out (returns once it is).
+    /// Without an observer thread the table is read only after an event, so a move the peer
+    /// makes after the last one — its FIN, when its program closes late — would be left out.
+    /// A move the kernel is about to make ([`crate::transitions::moves_soon`]) is waited for, at most
+    /// the settle timeout: a bounded wait for a condition, never a fixed sleep.
     pub fn flush(&self) {
+        if self.table.is_some() {
+            check::wait_until(self.settle_timeout(), || {
+                self.observe();
+                !self.moves_soon()
+            });
+        }
         self.sink.flush();
+    }
+
+    /// Whether a followed connection is about to be moved by the kernel: in a transient state,
+    /// or waiting in FIN-WAIT-2 for a FIN the peer's end on this machine has already sent.
+    fn moves_soon(&self) -> bool {
+        let Some(table) = &self.table else {
+            return false;
+        };
+        let idle = self.lock().watches.idle();
+        idle.iter().any(|(_, w)| {
+            let Some(ours) = w.state else {
+                return false;
+            };
+            let theirs = || {
+                let peer = w.peer?;
+                table.lookup(peer, w.local).ok().flatten()?.state
+            };
+            // Only a FIN-WAIT-2 asks after the peer's end (one lookup, not one per socket).
+            let theirs = (ours == TcpState::FinWait2).then(theirs).flatten();
+            crate::transitions::moves_soon(ours, theirs)
+        })
     }
 
     /// The program is about to wait (a traced `poll()`): the trace so far must reach its file.
