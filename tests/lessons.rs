@@ -25,6 +25,8 @@ fn every_lesson_passes_on_this_kernel() {
         text.ends_with(&format!("{} passed, 0 failed\n", files.len())),
         "{text}"
     );
+    // Every lesson in every language: no "not in Portuguese (shown in English)" warning.
+    assert!(!text.contains("(shown in "), "{text}");
     for topic in [
         "lifecycle",
         "three-way-handshake",

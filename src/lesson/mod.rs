@@ -255,4 +255,24 @@ mod tests {
         );
         assert_eq!(did_you_mean("zzz", &names), None);
     }
+
+    /// Every lesson built into lab is in every language lab speaks: one added without its
+    /// Spanish or Portuguese fails here, not only as `lab lesson check`'s warning.
+    #[test]
+    fn every_built_in_lesson_is_in_every_language() {
+        use clap::ValueEnum;
+        let lessons = Library { folder: None }.all();
+        assert!(lessons.len() >= 29, "{} lessons", lessons.len());
+        for l in lessons {
+            let l = l.expect("a built-in lesson parses");
+            for lang in i18n::Lang::value_variants() {
+                let missing = l.untranslated(*lang);
+                let name = (&l.topic, &l.name, lang.code());
+                assert!(
+                    missing.is_empty(),
+                    "{name:?}: no translation of {missing:?}"
+                );
+            }
+        }
+    }
 }

@@ -159,28 +159,21 @@ fn pass_on(
     counts: &mut Counts,
     seen: &mut impl FnMut(Passage<'_>),
 ) {
+    let crossing = |id| Crossing {
+        id,
+        from,
+        to,
+        sent,
+        packet,
+    };
     let mut l = link.lock().unwrap_or_else(|e| e.into_inner());
     // A link with no rules and nothing on its way is a plain wire: the packet goes straight
     // through, without a copy or a place in the link's queue.
     if l.is_perfect() {
-        let id = l.pass();
+        let crossing = crossing(l.pass());
         drop(l);
-        seen(Passage {
-            id,
-            from,
-            to,
-            sent,
-            outcome: Outcome::Sent,
-            packet,
-        });
-        let delivered = Delivered {
-            from,
-            to,
-            sent,
-            id,
-            packet,
-        };
-        return deliver(hosts, delivered, start, counts, seen);
+        seen(crossing.with(Outcome::Sent));
+        return deliver(hosts, crossing, start, counts, seen);
     }
     let (fate, id) = (l.offer(from, to, sent, packet.to_vec()), l.offered());
     drop(l);
@@ -188,17 +181,7 @@ fn pass_on(
         Fate::Dropped(why) => Outcome::Dropped(why),
         Fate::Due { .. } | Fate::Held => Outcome::Sent,
     };
-    counts.tell(
-        seen,
-        Passage {
-            id,
-            from,
-            to,
-            sent,
-            outcome,
-            packet,
-        },
-    );
+    counts.tell(seen, crossing(id).with(outcome));
     // A packet due now goes now, before the next is read: arrivals stay in send order.
     deliver_due(hosts, link, start, counts, seen);
 }
@@ -216,73 +199,58 @@ fn deliver_due(
         .unwrap_or_else(|e| e.into_inner())
         .take_due(start.elapsed());
     for d in &due {
-        let packet = &d.packet[..];
-        deliver(
-            hosts,
-            Delivered {
-                from: d.from,
-                to: d.to,
-                sent: d.sent,
-                id: d.id,
-                packet,
-            },
-            start,
-            counts,
-            seen,
-        );
+        let crossing = Crossing {
+            id: d.id,
+            from: d.from,
+            to: d.to,
+            sent: d.sent,
+            packet: &d.packet[..],
+        };
+        deliver(hosts, crossing, start, counts, seen);
     }
 }
 
-/// A packet the link hands over, borrowed.
-struct Delivered<'p> {
+/// A packet on the link, borrowed: all a [`Passage`] tells but what became of it.
+#[derive(Clone, Copy)]
+struct Crossing<'p> {
+    id: u64,
     from: usize,
     to: usize,
     sent: Duration,
-    id: u64,
     packet: &'p [u8],
+}
+
+impl<'p> Crossing<'p> {
+    /// The passage this packet makes with `outcome`.
+    fn with(self, outcome: Outcome) -> Passage<'p> {
+        Passage {
+            id: self.id,
+            from: self.from,
+            to: self.to,
+            sent: self.sent,
+            outcome,
+            packet: self.packet,
+        }
+    }
 }
 
 /// Writes a packet the link says is due into its host. Corresponds to `write()` on that host's
 /// TUN fd: the host's kernel receives it as if from a wire.
 fn deliver(
     hosts: &[Host],
-    d: Delivered<'_>,
+    crossing: Crossing<'_>,
     start: Instant,
     counts: &mut Counts,
     seen: &mut impl FnMut(Passage<'_>),
 ) {
-    let Delivered {
-        from,
-        to,
-        sent,
-        id,
-        packet,
-    } = d;
-    seen(Passage {
-        id,
-        from,
-        to,
-        sent,
-        outcome: Outcome::Arriving,
-        packet,
-    });
+    seen(crossing.with(Outcome::Arriving));
     // A full receive queue in the host (EAGAIN/ENOBUFS) loses the packet, as a real NIC's
     // full ring would: TCP repairs it, and the arrow says so.
-    let outcome = match nix::unistd::write(&hosts[to].tun, packet) {
+    let outcome = match nix::unistd::write(&hosts[crossing.to].tun, crossing.packet) {
         Ok(_) => Outcome::Arrived(start.elapsed()),
         Err(_) => Outcome::Dropped(Why::QueueFull),
     };
-    counts.tell(
-        seen,
-        Passage {
-            id,
-            from,
-            to,
-            sent,
-            outcome,
-            packet,
-        },
-    );
+    counts.tell(seen, crossing.with(outcome));
 }
 
 #[cfg(test)]

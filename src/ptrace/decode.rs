@@ -111,15 +111,10 @@ pub fn shown_without_fd(
 /// The arguments as the call was made, read at its entry.
 pub fn entry_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
     let fd = Arg::Fd(raw[0] as RawFd);
-    let int = |i: usize| Arg::Int(raw[i] as i32 as i64);
-    let addr = |i: usize| {
-        mem.sockaddr(raw[i], raw[i + 1])
-            .map_or(Arg::Text(pointer(raw[i])), Arg::Addr)
-    };
     match call {
         Syscall::Socket | Syscall::Socketpair => socket_args(call, raw),
-        Syscall::Bind | Syscall::Connect => vec![fd, addr(1)],
-        Syscall::Listen => vec![fd, int(1)],
+        Syscall::Bind | Syscall::Connect => vec![fd, sockaddr(mem, raw[1], raw[2])],
+        Syscall::Listen => vec![fd, int(raw[1])],
         Syscall::Accept4 => vec![fd, Arg::Const(names::sock_flags(raw[3] as i32))],
         Syscall::Setsockopt => sockopt_args(raw, mem, true),
         Syscall::Getsockopt => sockopt_args(raw, mem, false),
@@ -130,10 +125,10 @@ pub fn entry_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
         | Syscall::Sendmmsg
         | Syscall::Sendfile
         | Syscall::Splice => send_args(call, raw, mem),
-        Syscall::Readv => vec![fd, Arg::Elided, int(2)],
-        Syscall::Recvmmsg => vec![fd, Arg::Elided, int(2), flags(raw[3])],
-        Syscall::Recvfrom => vec![fd, Arg::Elided, int(2), flags(raw[3])],
-        Syscall::Read => vec![fd, Arg::Elided, int(2)],
+        Syscall::Readv => vec![fd, Arg::Elided, int(raw[2])],
+        Syscall::Recvmmsg => vec![fd, Arg::Elided, int(raw[2]), flags(raw[3])],
+        Syscall::Recvfrom => vec![fd, Arg::Elided, int(raw[2]), flags(raw[3])],
+        Syscall::Read => vec![fd, Arg::Elided, int(raw[2])],
         Syscall::Recvmsg => vec![fd, Arg::Elided, flags(raw[2])],
         Syscall::Shutdown => vec![fd, shutdown_how(raw[1])],
         Syscall::Dup2 => vec![fd, Arg::Fd(raw[1] as RawFd)],
@@ -142,12 +137,12 @@ pub fn entry_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
             Arg::Fd(raw[1] as RawFd),
             Arg::Const(names::sock_flags(raw[2] as i32)),
         ],
-        Syscall::CloseRange => vec![int(0), Arg::Int(i64::from(raw[1] as u32)), int(2)],
+        Syscall::CloseRange => vec![int(raw[0]), Arg::Int(i64::from(raw[1] as u32)), int(raw[2])],
         Syscall::Fcntl => fcntl_args(raw),
         Syscall::Poll | Syscall::Ppoll => poll_args(call, raw, mem),
         Syscall::Select | Syscall::Pselect6 => select_args(raw, mem),
         Syscall::EpollCtl => epoll_ctl_args(raw, mem),
-        Syscall::EpollWait | Syscall::EpollPwait => vec![fd, int(2), int(3)],
+        Syscall::EpollWait | Syscall::EpollPwait => vec![fd, int(raw[2]), int(raw[3])],
         _ => vec![fd],
     }
 }
@@ -156,21 +151,16 @@ pub fn entry_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
 /// memory (the first [`SHOW_BYTES`] of it), and where it goes.
 fn send_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
     let fd = Arg::Fd(raw[0] as RawFd);
-    let int = |i: usize| Arg::Int(raw[i] as i32 as i64);
-    let addr = |i: usize| {
-        mem.sockaddr(raw[i], raw[i + 1])
-            .map_or(Arg::Text(pointer(raw[i])), Arg::Addr)
-    };
     match call {
         Syscall::Sendto if raw[4] != 0 => vec![
             fd,
             data(mem, raw[1], raw[2]),
-            int(2),
+            int(raw[2]),
             flags(raw[3]),
-            addr(4),
+            sockaddr(mem, raw[4], raw[5]),
         ],
-        Syscall::Sendto => vec![fd, data(mem, raw[1], raw[2]), int(2), flags(raw[3])],
-        Syscall::Write => vec![fd, data(mem, raw[1], raw[2]), int(2)],
+        Syscall::Sendto => vec![fd, data(mem, raw[1], raw[2]), int(raw[2]), flags(raw[3])],
+        Syscall::Write => vec![fd, data(mem, raw[1], raw[2]), int(raw[2])],
         Syscall::Sendmsg => sendmsg_args(raw, mem),
         Syscall::Writev => {
             let iovs = mem.iovecs(raw[1], raw[2]);
@@ -180,7 +170,7 @@ fn send_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
                     head: mem.gather(&iovs, SHOW_BYTES),
                     len: total_len(&iovs),
                 },
-                int(2),
+                int(raw[2]),
             ]
         }
         Syscall::Sendmmsg => sendmmsg_args(raw, mem),
@@ -197,7 +187,7 @@ fn send_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
             Arg::Fd(raw[2] as RawFd),
             Arg::Text(pointer(raw[3])),
             Arg::Int(raw[4] as i64),
-            Arg::Int(raw[5] as i32 as i64),
+            int(raw[5]),
         ],
         _ => vec![fd],
     }
@@ -270,12 +260,7 @@ fn sendmmsg_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
         head: mem.gather(&iovs, SHOW_BYTES),
         len: total_len(&iovs),
     };
-    vec![
-        Arg::Fd(raw[0] as RawFd),
-        data,
-        Arg::Int(raw[2] as i32 as i64),
-        flags(raw[3]),
-    ]
+    vec![Arg::Fd(raw[0] as RawFd), data, int(raw[2]), flags(raw[3])]
 }
 
 /// What `recvmmsg()` received: each message's buffers filled up to its `msg_len`, in order.
@@ -309,7 +294,7 @@ fn poll_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
     let fds = mem.pollfds(raw[0], raw[1]);
     let list = Arg::poll_fds(fds.into_iter().map(|(fd, ev, _)| (fd, ev)));
     let timeout = if call == Syscall::Poll {
-        Arg::Int(raw[2] as i32 as i64)
+        int(raw[2])
     } else {
         Arg::Text(pointer(raw[2]))
     };
@@ -528,6 +513,18 @@ fn data(mem: Memory, addr: u64, len: u64) -> Arg {
         head: mem.bytes(addr, len.min(SHOW_BYTES)),
         len,
     }
+}
+
+/// A C `int` argument: the register's low 32 bits, signed.
+fn int(raw: u64) -> Arg {
+    Arg::Int(raw as i32 as i64)
+}
+
+/// The socket address a call passes (`addr`, `addrlen`), read from the program's memory; the
+/// bare pointer if it cannot be read.
+fn sockaddr(mem: Memory, addr: u64, len: u64) -> Arg {
+    mem.sockaddr(addr, len)
+        .map_or(Arg::Text(pointer(addr)), Arg::Addr)
 }
 
 fn flags(raw: u64) -> Arg {

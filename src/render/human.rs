@@ -826,22 +826,7 @@ mod tests {
     }
 
     fn segment() -> Event {
-        use crate::wire::{Analysis, Flags, Segment};
-        let seg = Segment {
-            src: "127.0.0.1:40000".parse().unwrap(),
-            dst: "127.0.0.1:8888".parse().unwrap(),
-            flags: Flags::PSH | Flags::ACK,
-            seq: 1,
-            ack: 1,
-            len: 200,
-            data: vec![b'x'; 32],
-            win: 65536,
-            options: None,
-            analysis: vec![Analysis::Retransmission],
-            acks_control: false,
-            inferred: false,
-            dropped: None,
-        };
+        let seg = crate::wire::Segment::retransmitted(200, &[b'x'; 32]);
         Event::segment("cli", seg)
     }
 

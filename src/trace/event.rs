@@ -676,21 +676,7 @@ mod tests {
 
     #[test]
     fn a_segment_has_its_own_json_object() {
-        let seg = Segment {
-            src: "127.0.0.1:40000".parse().unwrap(),
-            dst: "127.0.0.1:8888".parse().unwrap(),
-            flags: Flags::PSH | Flags::ACK,
-            seq: 1,
-            ack: 1,
-            len: 5,
-            data: b"HOLA\n".to_vec(),
-            win: 65536,
-            options: None,
-            analysis: vec![Analysis::Retransmission],
-            acks_control: false,
-            inferred: false,
-            dropped: None,
-        };
+        let seg = Segment::retransmitted(5, b"HOLA\n");
         let json: serde_json::Value = serde_json::to_value(Event::segment("cli", seg)).unwrap();
         assert_eq!(json["kind"], "segment");
         assert_eq!(json["local"], "127.0.0.1:40000");

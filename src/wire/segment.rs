@@ -265,6 +265,30 @@ impl Segment {
     }
 }
 
+/// A segment with every part a reader shows filled in, for the tests of those readers.
+#[cfg(test)]
+impl Segment {
+    /// A retransmitted PSH,ACK from 127.0.0.1:40000 to 127.0.0.1:8888, seq=1 ack=1 win=65536,
+    /// of `len` bytes, the first of them `data`.
+    pub(crate) fn retransmitted(len: u32, data: &[u8]) -> Segment {
+        Segment {
+            src: "127.0.0.1:40000".parse().unwrap(),
+            dst: "127.0.0.1:8888".parse().unwrap(),
+            flags: Flags::PSH | Flags::ACK,
+            seq: 1,
+            ack: 1,
+            len,
+            data: data.to_vec(),
+            win: 65536,
+            options: None,
+            analysis: vec![Analysis::Retransmission],
+            acks_control: false,
+            inferred: false,
+            dropped: None,
+        }
+    }
+}
+
 impl fmt::Display for Segment {
     /// `SYN,ACK seq=0 ack=1 win=65483 len=0 <mss 65495,sackOK,TS,wscale 7> [retransmission]`,
     /// then the data: Wireshark's Info column, with tcpdump's option words.
