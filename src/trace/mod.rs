@@ -23,6 +23,7 @@
 
 mod attribution;
 pub(crate) mod close;
+mod ending;
 pub(crate) mod ends;
 pub mod epoll;
 pub mod event;
@@ -73,6 +74,9 @@ pub struct Tracer {
     ids: AtomicU64,
     /// An observer thread looks at the table; otherwise it is looked at after each event.
     live: AtomicBool,
+    /// Every segment of the run's connections comes through the funnel as an event (a capture
+    /// or lab's link, showing them): what the wire did not show did not happen.
+    wire_shown: AtomicBool,
     inner: Mutex<Inner>,
     /// The wire's capture, in lab's own network (see [`wire`]).
     tap: OnceLock<wire::Tap>,
@@ -88,6 +92,8 @@ struct Inner {
     next: u64,
     waiting: BTreeMap<u64, Waiting>,
     watches: Watches,
+    /// The RSTs and keep-alives the wire showed, to tell what ended a connection.
+    wire_facts: ending::WireFacts,
 }
 
 /// The events of one ticket, waiting for every earlier ticket's to be out.
@@ -150,11 +156,13 @@ impl Tracer {
             tickets: AtomicU64::new(0),
             ids: AtomicU64::new(1),
             live: AtomicBool::new(false),
+            wire_shown: AtomicBool::new(false),
             inner: Mutex::new(Inner {
                 seq: 0,
                 next: 0,
                 waiting: BTreeMap::new(),
                 watches: Watches::default(),
+                wire_facts: ending::WireFacts::default(),
             }),
             tap: OnceLock::new(),
             settle: OnceLock::new(),
@@ -298,6 +306,9 @@ impl Tracer {
             let t_us = w.t_us;
             for mut ev in self.in_turn(inner, w) {
                 wire::name_sender(&mut ev, inner);
+                // After every segment before it: what ended a connection, from what was seen.
+                inner.wire_facts.see(&ev);
+                ending::explain(&mut ev, &inner.wire_facts, self.shows_wire());
                 inner.seq += 1;
                 (ev.seq, ev.t_us) = (inner.seq, t_us);
                 self.sink.take(ev);
@@ -359,6 +370,17 @@ impl Tracer {
     /// The program is about to wait (a traced `poll()`): the trace so far must reach its file.
     pub fn idle(&self) {
         self.sink.idle();
+    }
+
+    /// Every segment of the run's connections will come through the funnel as an event (lab's
+    /// link, or a capture, that shows them): what ended a connection may be told from them.
+    pub fn tell_wire(&self) {
+        self.wire_shown.store(true, Ordering::Release);
+    }
+
+    /// Whether [`Tracer::tell_wire`] was said.
+    pub fn shows_wire(&self) -> bool {
+        self.wire_shown.load(Ordering::Acquire)
     }
 
     /// Adds a note for the student, attached to no call.
@@ -478,7 +500,10 @@ impl Tracer {
             old: w.state,
             new,
         };
-        (new != w.state).then(|| kernel_event(&change, w))
+        let mut moved = (new != w.state).then(|| kernel_event(&change, w))?;
+        // The call found the connection ended: its errno says what ended it.
+        ending::said_by(&mut moved, ev.errno);
+        Some(moved)
     }
 
     fn step(&self, actor: &str, call: &Event) {

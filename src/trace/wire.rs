@@ -140,6 +140,9 @@ impl Tracer {
         {
             return Ok(());
         }
+        if show != Show::Off {
+            self.tell_wire();
+        }
         if self.live.load(Ordering::Acquire) {
             self.drain_live();
         }
