@@ -519,7 +519,8 @@ mod tests {
             );
             for lang in Lang::iter() {
                 assert_eq!(variables(m, lang), en, "{m:?} in {lang:?}: placeholders");
-                // Filled (with a language's code, which `lang-name` selects on), as a reader sees it.
+                // Filled (with a language's code, which `lang-name` selects on), as a reader
+                // sees it.
                 let codes: Vec<&dyn Display> = vec![&"pt"; VARIABLES.len()];
                 let text = f_in(m, lang, &codes);
                 assert!(!text.is_empty(), "{m:?} in {lang:?}");

@@ -41,11 +41,13 @@
 //! 14. [`net`] — `lab net`: a network that can fail. Hosts (a network namespace each) joined
 //!     by lab's own link, whose rules delay, lose, duplicate, reorder and slow segments; the
 //!     relay that moves every packet and so captures it; programs on hosts traced by [`ptrace`].
-//! 15. [`explain`] — errors in words; [`i18n`] — lab's own messages, one Fluent file per language.
+//! 15. [`explain`] — errors in words; [`i18n`] — lab's own messages, one Fluent file per
+//!     language.
 //! 16. [`cli`] — the command line: its arguments, and which module each command goes to.
 //!
-//! Layers only call downwards: `cli` → `lesson`, `load` → `net` → `chat`, `netcat`, `watch`, `ptrace`, `render` →
-//! `trace` → `kernel` → `sys`, `netns`, `verdict`, `transitions`, `wire` → `tcp_state`.
+//! Layers only call downwards: `cli` → `lesson`, `load` → `net` → `chat`, `netcat`, `watch`,
+//! `ptrace`, `render` → `trace` → `kernel` → `sys`, `netns`, `verdict`, `transitions`, `wire` →
+//! `tcp_state`.
 
 pub mod chat;
 pub mod cli;

@@ -3,8 +3,9 @@
 //! Like `nc`: what arrives on stdin is sent, what arrives from the peer is written to stdout.
 //! EOF on stdin (Ctrl+D) half-closes the connection with `shutdown(SHUT_WR)`, so the peer sees
 //! EOF while this side can still receive; once the peer has closed its side too, the socket is
-//! closed and the program ends (or, for `lab listen --keep`, accepts the next connection). Every socket step goes through [`TracedSocket`], so `--trace`
-//! shows each with its fd, result and state.
+//! closed and the program ends (or, for `lab listen --keep`, accepts the next connection).
+//! Every socket step goes through [`TracedSocket`], so `--trace` shows each with its fd, result
+//! and state.
 //!
 //! One thread waits for both inputs with `poll(2)` (traced): stdin and the socket are both fds, and
 //! whichever is ready is served — never blocking on one while the other has data.

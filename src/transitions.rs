@@ -499,7 +499,7 @@ pub fn kernel_move_words(
         // RFC 9293 §3.10.7.3, SYN-SENT: "If the SYN bit is on ... enter ESTABLISHED state".
         // Says: "the handshake finished (the peer's program has not called accept yet)".
         (Some(SynSent), Some(Established)) => t(M::MoveHandshake),
-        // §3.10.7.4, eighth: "If the FIN bit is set ... ESTABLISHED STATE: Enter the CLOSE-WAIT state".
+        // §3.10.7.4: "If the FIN bit is set ... ESTABLISHED STATE: Enter the CLOSE-WAIT state".
         // Says: "the peer's FIN arrived: recv() will return 0".
         (Some(Established), Some(CloseWait)) => t(M::MoveFinArrived),
         // Says: "the peer's FIN crossed ours: both sides close at once".
@@ -681,7 +681,8 @@ mod tests {
         assert_eq!(v, Verdict::Differs);
         assert_eq!(
             why.unwrap(),
-            "after close() from ESTAB the table should show FIN-WAIT-1 or FIN-WAIT-2 or CLOSING or TIME-WAIT"
+            "after close() from ESTAB the table should show FIN-WAIT-1 or FIN-WAIT-2 or CLOSING or \
+                TIME-WAIT"
         );
     }
 

@@ -4,6 +4,10 @@
 //! failure names each one as `file:line`, with its length, so it can be split where a concept
 //! ends.
 //!
+//! No line in `src/` is wider than [`MAX_COLUMNS`] either: `cargo fmt` keeps code to that width
+//! but cannot wrap a comment or a string, so a long one is wrapped by hand (a string with a `\`
+//! line continuation or `concat!`, so what lab prints stays the same).
+//!
 //! The source is read with a small scanner, not a Rust parser: it knows comments, strings (raw
 //! ones too), characters and lifetimes well enough to match a function's braces, which is all
 //! this needs.
@@ -12,6 +16,9 @@ use std::path::{Path, PathBuf};
 
 /// The most lines a function may take.
 const MAX_LINES: usize = 60;
+
+/// The widest a line may be, in characters: rustfmt's default `max_width`.
+const MAX_COLUMNS: usize = 100;
 
 #[test]
 fn no_function_in_src_is_longer_than_sixty_lines() {
@@ -70,6 +77,51 @@ fn two<'a>(f: fn(u8) -> u8) -> impl Fn() {
         found,
         vec![("one".to_string(), 2, 8), ("two".to_string(), 13, 3)]
     );
+}
+
+#[test]
+fn no_line_in_src_is_wider_than_a_hundred_columns() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let (mut wide, mut read) = (Vec::new(), 0);
+    for path in rust_files(&src) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let shown = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap();
+        read += text.lines().count();
+        for (line, columns) in wide_lines(&text) {
+            wide.push(format!("{}:{line} is {columns} columns", shown.display()));
+        }
+    }
+    // The files were read at all: lab has tens of thousands of lines.
+    assert!(read > 10_000, "only {read} lines read in src/");
+    assert!(
+        wide.is_empty(),
+        "{} lines are wider than {MAX_COLUMNS} columns; wrap each (a comment at a word, a string \
+         with a `\\` continuation or `concat!`, its text unchanged):\n{}",
+        wide.len(),
+        wide.join("\n")
+    );
+}
+
+#[test]
+fn the_width_check_counts_characters_and_names_the_wide_line() {
+    // 101 characters on line 3; line 2 is 100 characters of 200 bytes, which fits.
+    let text = format!(
+        "fn a() {{}}\n{}\n    // {}\n",
+        "é".repeat(100),
+        "x".repeat(94)
+    );
+    assert_eq!(wide_lines(&text), vec![(3, 101)]);
+    assert_eq!(wide_lines("fn a() {}\n"), vec![]);
+}
+
+/// The lines of `text` wider than [`MAX_COLUMNS`] characters: each one's number (from 1) and
+/// width.
+fn wide_lines(text: &str) -> Vec<(usize, usize)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.chars().count()))
+        .filter(|(_, columns)| *columns > MAX_COLUMNS)
+        .collect()
 }
 
 /// Every `.rs` file under `dir`, in a stable order.

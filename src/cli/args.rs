@@ -22,11 +22,24 @@ use std::time::Duration;
     version,
     about,
     long_about = None,
-    after_help = "Examples:\n  lab lesson run lifecycle           a connection's life, call by call, checked against the kernel\n  lab server --trace                 the chat, every socket call shown (nc 127.0.0.1 8888 joins)\n  lab trace -- python3 my_server.py  your own program, traced the same way\n  lab sockets                        the kernel's socket table, like ss -tan\n\nInstall it on PATH with `cargo install --path .` (or run target/release/lab)."
+    after_help = "Examples:\
+        \n  lab lesson run lifecycle           a connection's life, call by call, checked against \
+        the kernel\
+        \n  lab server --trace                 the chat, every socket call shown (nc 127.0.0.1 \
+        8888 joins)\
+        \n  lab trace -- python3 my_server.py  your own program, traced the same way\
+        \n  lab sockets                        the kernel's socket table, like ss -tan\
+        \n\nInstall it on PATH with `cargo install --path .` (or run target/release/lab)."
 )]
 pub struct Cli {
     /// Color: auto (on a terminal, unless NO_COLOR is set), always, never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, hide_possible_values = true)]
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = ColorChoice::Auto,
+        global = true,
+        hide_possible_values = true
+    )]
     pub color: ColorChoice,
     /// Language of what lab says and of the lessons' prose: en, es or pt (default: from LANG).
     #[arg(long, value_enum, global = true, hide_possible_values = true)]
@@ -38,61 +51,92 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// The kernel's TCP socket table, like `ss -tan`.
-    #[command(
-        after_help = "Examples:\n  lab sockets                    every TCP socket, like ss -tan\n  lab sockets --port 8888 -p     on port 8888, with the owning process\n  lab sockets --state time-wait  only TIME-WAIT"
-    )]
+    #[command(after_help = "Examples:\
+            \n  lab sockets                    every TCP socket, like ss -tan\
+            \n  lab sockets --port 8888 -p     on port 8888, with the owning process\
+            \n  lab sockets --state time-wait  only TIME-WAIT")]
     Sockets(SocketsArgs),
     /// Print every state change of any TCP socket, like tcpstates (no root needed).
-    #[command(
-        after_help = "Examples:\n  lab watch --port 8888  every state change on port 8888, until Ctrl+C\n  lab watch --duration 10 --json"
-    )]
+    #[command(after_help = "Examples:\
+            \n  lab watch --port 8888  every state change on port 8888, until Ctrl+C\
+            \n  lab watch --duration 10 --json")]
     Watch(WatchArgs),
     /// Traced netcat, server side: accept one connection, relay stdin/stdout.
-    #[command(
-        after_help = "Examples:\n  lab listen 9000 --trace  accept one connection on 0.0.0.0:9000, traced\n  lab listen 127.0.0.1:9000 -k --trace-file t.txt"
-    )]
+    #[command(after_help = "Examples:\
+            \n  lab listen 9000 --trace  accept one connection on 0.0.0.0:9000, traced\
+            \n  lab listen 127.0.0.1:9000 -k --trace-file t.txt")]
     Listen(ListenArgs),
     /// Traced netcat, client side: connect, relay stdin/stdout.
-    #[command(
-        after_help = "Examples:\n  lab connect localhost 9000 --trace\n  echo hola | lab connect 127.0.0.1 9000 --json"
-    )]
+    #[command(after_help = "Examples:\
+            \n  lab connect localhost 9000 --trace\
+            \n  echo hola | lab connect 127.0.0.1 9000 --json")]
     Connect(ConnectArgs),
     /// The chat server (nc and telnet are full clients).
-    #[command(
-        after_help = "Examples:\n  lab server                                the chat on 127.0.0.1:8888 (nc 127.0.0.1 8888 joins it)\n  lab server --model poll --trace\n  lab server --model epoll                  one thread, epoll(7): cheap with many idle clients\n  lab server --dialect stardew --port 5555  seed 001's own client joins, as written\n  lab server --host 0.0.0.0 --port 9999\n\nWith --step the server pauses before its set-up calls (socket, setsockopt, bind, listen, fcntl)\nand before each accept(), not at every message: the clients already in go on chatting."
-    )]
-    #[command(mut_arg("step", |a| a.help("Pause before the set-up calls (socket, setsockopt, bind, listen, fcntl) and before each accept() (Enter: go on, c: continue, q: quit, ?: keys); not at every message: the clients already in go on (implies --trace)")))]
+    #[command(after_help = "Examples:\
+            \n  lab server                                the chat on 127.0.0.1:8888 (nc 127.0.0.1 \
+            8888 joins it)\
+            \n  lab server --model poll --trace\
+            \n  lab server --model epoll                  one thread, epoll(7): cheap with many \
+            idle clients\
+            \n  lab server --dialect stardew --port 5555  seed 001's own client joins, as written\
+            \n  lab server --host 0.0.0.0 --port 9999\
+            \n\nWith --step the server pauses before its set-up calls (socket, setsockopt, bind, \
+            listen, fcntl)\
+            \nand before each accept(), not at every message: the clients already in go on \
+            chatting.")]
+    #[command(mut_arg("step", |a| a.help(
+        "Pause before the set-up calls (socket, setsockopt, bind, listen, fcntl) and before each \
+        accept() (Enter: go on, c: continue, q: quit, ?: keys); not at every message: the clients \
+        already in go on (implies --trace)"
+    )))]
     Server(ServerArgs),
     /// A chat client that shows what arrives while you type.
-    #[command(
-        after_help = "Examples:\n  lab client --name ana\n  lab client --host 127.0.0.1 --port 9999 --trace-file t.txt\n  lab client --dialect chatbid --name ana  speak seed 004's protocol"
-    )]
+    #[command(after_help = "Examples:\
+            \n  lab client --name ana\
+            \n  lab client --host 127.0.0.1 --port 9999 --trace-file t.txt\
+            \n  lab client --dialect chatbid --name ana  speak seed 004's protocol")]
     Client(ClientArgs),
     /// Load a chat server with N real clients; report deliveries/s and latency.
-    #[command(
-        after_help = "Examples:\n  lab load --clients 1000 --messages 10000 --model poll\n  lab load --port 8888 --clients 50                 against a server already running\n  lab load --soak 60\n  lab load --clients 20 --idle 10000 --model epoll  20 chatting beside 10,000 silent\n  lab load --clients 9 --messages 30 --mix line,poli,chatbid"
-    )]
+    #[command(after_help = "Examples:\
+            \n  lab load --clients 1000 --messages 10000 --model poll\
+            \n  lab load --port 8888 --clients 50                 against a server already running\
+            \n  lab load --soak 60\
+            \n  lab load --clients 20 --idle 10000 --model epoll  20 chatting beside 10,000 silent\
+            \n  lab load --clients 9 --messages 30 --mix line,poli,chatbid")]
     Load(LoadArgs),
     /// Lessons: list, show, run (traced, with --step and --diagram), check against the kernel.
-    #[command(
-        after_help = "Examples:\n  lab lesson list\n  lab lesson run lifecycle --step --diagram\n  lab lesson check\n  lab lesson show half-close --lang es"
-    )]
+    #[command(after_help = "Examples:\
+            \n  lab lesson list\
+            \n  lab lesson run lifecycle --step --diagram\
+            \n  lab lesson check\
+            \n  lab lesson show half-close --lang es")]
     Lesson(LessonArgs),
     /// Trace another program's socket calls (C, Python, …), each state checked against the kernel.
-    #[command(
-        after_help = "Examples:\n  lab trace -- python3 chat_server.py 8888\n  lab trace --trace-file t.txt -- ./server 8888\n  lab trace --json -p 4312  (attach; Ctrl+C detaches)"
-    )]
+    #[command(after_help = "Examples:\
+            \n  lab trace -- python3 chat_server.py 8888\
+            \n  lab trace --trace-file t.txt -- ./server 8888\
+            \n  lab trace --json -p 4312  (attach; Ctrl+C detaches)")]
     Trace(TraceCmdArgs),
     /// Programs on hosts joined by lab's own link — which can delay, lose, duplicate, reorder
     /// and slow down segments — every call traced and every segment on the link shown.
-    #[command(
-        after_help = "Examples:\n  lab net --on a 'python3 server.py 0.0.0.0 9000' --on b 'python3 client.py 10.0.0.1 9000'\n  lab net --link 'delay 30ms loss 5%' --seed 7 --on a './server 9000' --on b './client 10.0.0.1 9000'\n  lab net --link 'a>b drop data 2' --on a … --on b …     (the 2nd data segment from a to b is lost)\n\nHosts: a = 10.0.0.1 (fd00::1), b = 10.0.0.2 (fd00::2); another name given to --on is 10.0.0.3, …\nLink rules (no direction: both ways; 'a>b RULE': one way):\n  delay 30ms [jitter 5ms]   loss 5%   drop data N | SYN N | FIN N | RST N   duplicate 1%\n  reorder K [P%]   rate 1mbit [queue N]   mtu 576   partition"
-    )]
+    #[command(after_help = "Examples:\
+            \n  lab net --on a 'python3 server.py 0.0.0.0 9000' --on b 'python3 client.py 10.0.0.1 \
+            9000'\
+            \n  lab net --link 'delay 30ms loss 5%' --seed 7 --on a './server 9000' --on b \
+            './client 10.0.0.1 9000'\
+            \n  lab net --link 'a>b drop data 2' --on a … --on b …     (the 2nd data segment from \
+            a to b is lost)\
+            \n\nHosts: a = 10.0.0.1 (fd00::1), b = 10.0.0.2 (fd00::2); another name given to --on \
+            is 10.0.0.3, …\
+            \nLink rules (no direction: both ways; 'a>b RULE': one way):\
+            \n  delay 30ms [jitter 5ms]   loss 5%   drop data N | SYN N | FIN N | RST N   \
+            duplicate 1%\
+            \n  reorder K [P%]   rate 1mbit [queue N]   mtu 576   partition")]
     Net(NetArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
-    #[command(
-        after_help = "Examples:\n  lab completions bash > ~/.local/share/bash-completion/completions/lab\n  lab completions zsh > ~/.zfunc/_lab"
-    )]
+    #[command(after_help = "Examples:\
+            \n  lab completions bash > ~/.local/share/bash-completion/completions/lab\
+            \n  lab completions zsh > ~/.zfunc/_lab")]
     Completions {
         /// The shell to complete for.
         shell: clap_complete::Shell,
@@ -109,14 +153,17 @@ pub enum Command {
 pub struct FaultArgs {
     /// Make each read on a socket (read, recv, recvfrom) ask for a random part of its length,
     /// as TCP may always deliver: a program that takes one send() for one recv() shows it at once.
-    #[arg(long, value_name = "SEED", num_args = 0..=1, default_missing_value = "1", require_equals = true)]
+    #[arg(long, value_name = "SEED", num_args = 0..=1)]
+    #[arg(default_missing_value = "1", require_equals = true)]
     pub short_reads: Option<u64>,
     /// The same for each write on a socket (write, send, sendto): it takes only a part.
-    #[arg(long, value_name = "SEED", num_args = 0..=1, default_missing_value = "1", require_equals = true)]
+    #[arg(long, value_name = "SEED", num_args = 0..=1)]
+    #[arg(default_missing_value = "1", require_equals = true)]
     pub short_writes: Option<u64>,
     /// Interrupt half of the calls that may wait on a socket (accept, recv, send, read, write)
     /// before they run: each returns EINTR, as when a signal arrives.
-    #[arg(long, value_name = "SEED", num_args = 0..=1, default_missing_value = "1", require_equals = true)]
+    #[arg(long, value_name = "SEED", num_args = 0..=1)]
+    #[arg(default_missing_value = "1", require_equals = true)]
     pub eintr: Option<u64>,
 }
 
@@ -235,7 +282,13 @@ pub struct NetArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Run COMMAND on HOST (repeat for each program; the first one's status is lab's).
-    #[arg(long = "on", num_args = 2, value_names = ["HOST", "COMMAND"], action = clap::ArgAction::Append, required = true)]
+    #[arg(
+        long = "on",
+        num_args = 2,
+        value_names = ["HOST", "COMMAND"],
+        action = clap::ArgAction::Append,
+        required = true
+    )]
     pub on: Vec<String>,
     /// The MTU of each host's link device.
     #[arg(long, default_value_t = 1500, value_parser = clap::value_parser!(u32).range(576..=65535))]
@@ -258,9 +311,11 @@ pub struct NetArgs {
 #[derive(Subcommand, Debug)]
 pub enum NetCmd {
     /// Keep a network up (hosts a and b and the link) until Ctrl+C, printing its wire live.
-    #[command(
-        after_help = "Examples:\n  lab net up --link 'delay 30ms'\n  (another terminal) lab net exec a -- lab server --host 0.0.0.0\n  (another terminal) lab net exec b -- nc 10.0.0.1 8888\n  (another terminal) lab net link 'loss 30%'   then   lab net link heal"
-    )]
+    #[command(after_help = "Examples:\
+            \n  lab net up --link 'delay 30ms'\
+            \n  (another terminal) lab net exec a -- lab server --host 0.0.0.0\
+            \n  (another terminal) lab net exec b -- nc 10.0.0.1 8888\
+            \n  (another terminal) lab net link 'loss 30%'   then   lab net link heal")]
     Up {
         /// The link's rules to start with.
         #[arg(long, value_name = "RULES", default_value = "")]
@@ -269,7 +324,11 @@ pub enum NetCmd {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// The MTU of each host's link device.
-        #[arg(long, default_value_t = 1500, value_parser = clap::value_parser!(u32).range(576..=65535))]
+        #[arg(
+            long,
+            default_value_t = 1500,
+            value_parser = clap::value_parser!(u32).range(576..=65535)
+        )]
         mtu: u32,
         /// The wire as JSON Lines.
         #[arg(long)]
@@ -287,9 +346,10 @@ pub enum NetCmd {
         pcap: Option<PathBuf>,
     },
     /// Run a command on a host of the network that is up, as nsenter would.
-    #[command(
-        after_help = "Examples:\n  lab net exec a -- lab server --host 0.0.0.0\n  lab net exec b -- nc 10.0.0.1 8888\n  lab net exec b -- lab trace -- python3 client.py 10.0.0.1 8888"
-    )]
+    #[command(after_help = "Examples:\
+            \n  lab net exec a -- lab server --host 0.0.0.0\
+            \n  lab net exec b -- nc 10.0.0.1 8888\
+            \n  lab net exec b -- lab trace -- python3 client.py 10.0.0.1 8888")]
     Exec {
         /// The host: a or b.
         host: String,
@@ -298,9 +358,11 @@ pub enum NetCmd {
         command: Vec<std::ffi::OsString>,
     },
     /// Change the running link's rules: 'loss 30%', 'partition', 'heal', '' for none.
-    #[command(
-        after_help = "Examples:\n  lab net link 'loss 30%'\n  lab net link partition\n  lab net link heal\n  lab net link ''"
-    )]
+    #[command(after_help = "Examples:\
+            \n  lab net link 'loss 30%'\
+            \n  lab net link partition\
+            \n  lab net link heal\
+            \n  lab net link ''")]
     Link {
         /// The new rules (they replace the old; `heal` ends a partition and keeps the rest).
         rules: String,
@@ -559,7 +621,10 @@ pub struct ServerArgs {
 
 fn parse_state(s: &str) -> Result<TcpState, String> {
     TcpState::parse(s).ok_or_else(|| {
-        format!("unknown TCP state '{s}' (try estab, listen, time-wait, close-wait, fin-wait-2, syn-sent)")
+        format!(
+            "unknown TCP state '{s}' (try estab, listen, time-wait, close-wait, fin-wait-2, \
+            syn-sent)"
+        )
     })
 }
 

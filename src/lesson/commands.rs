@@ -86,7 +86,8 @@ fn list_json(library: &Library, lang: Lang) -> io::Result<()> {
     for l in library.all() {
         let v = match l {
             Ok(l) => serde_json::json!({
-                "topic": l.topic, "name": l.name, "title": l.title.get(lang), "question": l.question.get(lang),
+                "topic": l.topic, "name": l.name, "title": l.title.get(lang),
+                "question": l.question.get(lang),
                 "from": origin_text(&l.origin),
             }),
             Err(e) => serde_json::json!({ "error": e.to_string() }),

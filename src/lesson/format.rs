@@ -848,7 +848,10 @@ impl Names {
         } else if self.ever.contains(name) {
             Err(format!("'{name}' was closed by an earlier step"))
         } else {
-            Err(format!("no socket named '{name}' yet (create it with '{name} socket' or 'accept -> {name}')"))
+            Err(format!(
+                "no socket named '{name}' yet (create it with '{name} socket' or 'accept \
+                -> {name}')"
+            ))
         }
     }
 }
@@ -1160,8 +1163,8 @@ fn watched(a: &Args, from: usize, names: &Names) -> Result<Vec<String>, String> 
         .collect()
 }
 
-/// `wait state S`, `wait kernel S`, `wait kernel gone`, `wait recvq N`, `wait sendq N`. It follows a
-/// connection by its 4-tuple, so it works after `close()` too.
+/// `wait state S`, `wait kernel S`, `wait kernel gone`, `wait recvq N`, `wait sendq N`. It
+/// follows a connection by its 4-tuple, so it works after `close()` too.
 fn wait_call(sock: &str, a: &Args, names: &Names) -> Result<Call, String> {
     if names.is_new(sock) {
         names.need_live(sock)?;
@@ -1320,7 +1323,11 @@ mod tests {
     #[test]
     fn a_good_lesson_parses() {
         let l = p(&format!(
-            "{HEAD}srv socket\nsrv bind 127.0.0.1:0 = 0\nsrv listen 8 = 0 state LISTEN recvq 0 sendq 8\ncli socket\ncli connect srv = 0 state ESTAB kernel ESTAB\nnote: hi\nnote.es: hola\nsrv accept -> conn = ...\ncli send \"hola\\n\" = 5\nconn recv 10 = \"hola\\n\"\ncli close = 0 kernel FIN-WAIT-2\nconn recv 10 waitall = 0 state CLOSE-WAIT\n"
+            "{HEAD}srv socket\nsrv bind 127.0.0.1:0 = 0\nsrv listen 8 = 0 state LISTEN recvq 0 \
+                sendq 8\ncli socket\ncli connect srv = 0 state ESTAB kernel ESTAB\nnote: hi\
+                \nnote.es: hola\nsrv accept -> conn = ...\ncli send \"hola\\n\" = 5\
+                \nconn recv 10 = \"hola\\n\"\ncli close = 0 kernel FIN-WAIT-2\
+                \nconn recv 10 waitall = 0 state CLOSE-WAIT\n"
         ))
         .unwrap();
         assert_eq!(l.name, "demo");
@@ -1530,7 +1537,10 @@ mod tests {
     #[test]
     fn a_lesson_on_hosts_names_them_its_link_and_its_sockets_hosts() {
         let l = p(&format!(
-            "{HEAD}hosts: a b\nlink: delay 5ms, b>a drop data 1\nseed: 7\nmtu: 576\nsysctl: net.ipv4.tcp_early_retrans=0\nsrv socket on a\nsrv bind a:9000 = 0\ncli socket on b\ncli connect a:srv = 0\nlink partition\nwire b>a SYN dropped\ncli send \"x\" * 3 = 3\ncli wait sendq 0\n"
+            "{HEAD}hosts: a b\nlink: delay 5ms, b>a drop data 1\nseed: 7\nmtu: 576\
+                \nsysctl: net.ipv4.tcp_early_retrans=0\nsrv socket on a\nsrv bind a:9000 = 0\
+                \ncli socket on b\ncli connect a:srv = 0\nlink partition\nwire b>a SYN dropped\
+                \ncli send \"x\" * 3 = 3\ncli wait sendq 0\n"
         ))
         .unwrap();
         let net = l.network.as_ref().unwrap();

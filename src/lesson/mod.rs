@@ -41,8 +41,8 @@ pub struct Library {
     folder: Option<PathBuf>,
 }
 
-/// One lesson file: where it came from, its path below that root (`04-closing/01-half-close.lesson`),
-/// and how to read it.
+/// One lesson file: where it came from, its path below that root
+/// (`04-closing/01-half-close.lesson`), and how to read it.
 struct Entry {
     origin: Origin,
     rel: PathBuf,

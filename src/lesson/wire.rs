@@ -77,7 +77,8 @@ fn analysis_word(a: Analysis) -> String {
 fn usage() -> String {
     let words: Vec<String> = ANALYSES.iter().map(|a| analysis_word(*a)).collect();
     format!(
-        "wire FROM>TO FLAGS|data [seq N] [ack N] [len N] [win N] [{}] [dropped|delivered] [after D[..D]]",
+        "wire FROM>TO FLAGS|data [seq N] [ack N] [len N] [win N] [{}] [dropped|delivered] \
+            [after D[..D]]",
         words.join("|")
     )
 }

@@ -292,7 +292,10 @@ mod tests {
         let a = match Host::create(0, "a", 1500) {
             Ok(a) => a,
             Err(e) => {
-                eprintln!("SKIPPED: making a network namespace needs CAP_NET_ADMIN (run as root or in lab's user namespace): {e}");
+                eprintln!(
+                    "SKIPPED: making a network namespace needs CAP_NET_ADMIN (run as root or \
+                    in lab's user namespace): {e}"
+                );
                 return None;
             }
         };

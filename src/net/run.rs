@@ -65,7 +65,9 @@ pub fn check_link(opts: &Options) -> Result<Spec, String> {
     let spec = spec::parse(&opts.link, &refs).map_err(|e| e.to_string())?;
     if spec.heal {
         return Err(
-            "--link heal: there is no partition yet to heal (say it to a running network: lab net link heal)".into()
+            "--link heal: there is no partition yet to heal (say it to a running network: lab net \
+                link heal)"
+                .into(),
         );
     }
     Ok(spec)

@@ -98,7 +98,8 @@ fn refuse_32_bit(path: &Path) -> Result<(), String> {
     // ELF magic, then EI_CLASS: 1 = 32-bit, 2 = 64-bit.
     if read.is_ok() && head[..4] == *b"\x7fELF" && head[4] == 1 {
         return Err(format!(
-            "{} is a 32-bit program: lab trace follows x86_64 programs only (32-bit calls go through another system call table)",
+            "{} is a 32-bit program: lab trace follows x86_64 programs only (32-bit calls go \
+                through another system call table)",
             path.display()
         ));
     }
@@ -152,7 +153,8 @@ fn attach_refused(pid: Pid, e: Errno) -> String {
     let me = nix::unistd::geteuid().as_raw();
     if owner.is_some_and(|o| o != me) {
         return format!(
-            "process {pid} belongs to another user (uid {}; you are {me}): only root, or a tracer with CAP_SYS_PTRACE, may trace it",
+            "process {pid} belongs to another user (uid {}; you are {me}): only root, or a tracer \
+                with CAP_SYS_PTRACE, may trace it",
             owner.unwrap_or(0)
         );
     }
@@ -181,17 +183,27 @@ fn tracer_of(who: &str) -> Option<(i32, String)> {
 fn not_traceable(what: &str, tracer: Option<(i32, String)>) -> String {
     if let Some((pid, comm)) = tracer {
         return format!(
-            "{what} refused: it is already traced by process {pid} ({comm}), and a process has one tracer at a time: stop {comm} first"
+            "{what} refused: it is already traced by process {pid} ({comm}), and a process has one \
+                tracer at a time: stop {comm} first"
         );
     }
     let scope = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope").ok();
     let scope = scope.as_deref().map(str::trim);
     let why = match scope {
-        Some("1") => "Yama's ptrace_scope is 1: only a parent may trace its children. `lab trace -- PROGRAM` works; for -p use sudo (or `sysctl kernel.yama.ptrace_scope=0`)".to_string(),
-        Some("2") => "Yama's ptrace_scope is 2: only root (CAP_SYS_PTRACE) may trace".to_string(),
-        Some("3") => "Yama's ptrace_scope is 3: ptrace is disabled on this machine until reboot".to_string(),
-        _ if !has_cap_sys_ptrace() && in_container() => "this looks like a container without ptrace (docker: --cap-add=SYS_PTRACE, and a seccomp profile that allows ptrace)".to_string(),
-        _ => "the process may already be traced (by strace or gdb: only one tracer at a time), or ptrace is not allowed here".to_string(),
+        Some("1") => concat!(
+            "Yama's ptrace_scope is 1: only a parent may trace its children. ",
+            "`lab trace -- PROGRAM` works; for -p use sudo (or `sysctl kernel.yama.ptrace_scope=0`)"
+        ),
+        Some("2") => "Yama's ptrace_scope is 2: only root (CAP_SYS_PTRACE) may trace",
+        Some("3") => "Yama's ptrace_scope is 3: ptrace is disabled on this machine until reboot",
+        _ if !has_cap_sys_ptrace() && in_container() => concat!(
+            "this looks like a container without ptrace ",
+            "(docker: --cap-add=SYS_PTRACE, and a seccomp profile that allows ptrace)"
+        ),
+        _ => concat!(
+            "the process may already be traced (by strace or gdb: only one tracer at a time), ",
+            "or ptrace is not allowed here"
+        ),
     };
     format!("{what} refused: {why}")
 }

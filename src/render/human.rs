@@ -2,9 +2,9 @@
 //! the TCP state before and after, and whether the kernel's table agrees.
 //!
 //! ```text
-//!   #  time ms  who     call                                        result  state             kernel
-//!   3    0.412  server  bind(3, 0.0.0.0:8888)                       = 0     CLOSE             ✓ BOUND-INACTIVE
-//!   4    0.431  server  listen(3, 128)                              = 0     CLOSE → LISTEN    ✓ LISTEN 0/128
+//!   #  time ms  who     call                   result  state             kernel
+//!   3    0.412  server  bind(3, 0.0.0.0:8888)  = 0     CLOSE             ✓ BOUND-INACTIVE
+//!   4    0.431  server  listen(3, 128)         = 0     CLOSE → LISTEN    ✓ LISTEN 0/128
 //! ```
 //!
 //! With color off (a pipe, `--color never`, `NO_COLOR`) the same text is printed plain.
@@ -476,9 +476,9 @@ fn narrow_words(ev: &Event, note: &str, first: &str, color: bool, width: usize) 
     rows
 }
 
-/// The call, what it handed back and (`with_result`) its result in `room` columns. What matters is kept whole
-/// as long as it can be — the result (`= 72`), then what the call answered (poll's ready fds,
-/// accept's new fd) — and the call's own arguments are cut first.
+/// The call, what it handed back and (`with_result`) its result in `room` columns. What matters
+/// is kept whole as long as it can be — the result (`= 72`), then what the call answered (poll's
+/// ready fds, accept's new fd) — and the call's own arguments are cut first.
 fn fit_call(ev: &Event, room: usize, with_result: bool) -> String {
     let call = ev.call_text();
     let detail = ev
@@ -835,7 +835,8 @@ mod tests {
         let text = line(&segment(), false);
         assert!(
             text.contains(
-                "wire 127.0.0.1:40000 → 127.0.0.1:8888  PSH,ACK seq=1 ack=1 win=65536 len=200 [retransmission] \"xxxx"
+                "wire 127.0.0.1:40000 → 127.0.0.1:8888  PSH,ACK seq=1 ack=1 win=65536 len=200 \
+                    [retransmission] \"xxxx"
             ),
             "{text}"
         );

@@ -94,7 +94,10 @@ impl Written {
             Err(e) => {
                 if !self.failed.swap(true, Relaxed) {
                     let out = self.out.load(Relaxed);
-                    eprintln!("lab: the trace could not be written ({e}): the events after #{out} are missing");
+                    eprintln!(
+                        "lab: the trace could not be written ({e}): the events after #{out} \
+                        are missing"
+                    );
                 }
             }
         }

@@ -211,7 +211,8 @@ fn inferred_legend(g: &Geometry, y: usize) -> String {
     let (x, words) = (g.x(0), esc(crate::i18n::t(crate::i18n::M::DiagramInferred)));
     format!(
         "<line class=\"inferred\" x1=\"{x}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" \
-         marker-end=\"url(#head-inferred)\"/><text class=\"legend\" x=\"{}\" y=\"{}\">{words}</text>",
+         marker-end=\"url(#head-inferred)\"/>\
+         <text class=\"legend\" x=\"{}\" y=\"{}\">{words}</text>",
         x + 40,
         x + 50,
         y + 5
@@ -275,7 +276,8 @@ fn frame(width: usize, height: usize, inner: &str) -> String {
 fn note(g: &Geometry, words: &str, y: usize) -> (String, usize) {
     let lines = textwrap::wrap(words, NOTE_CHARS);
     let mut out = format!(
-        r#"<line class="guide" x1="{}" y1="{y}" x2="{}" y2="{y}"/><text class="note" x="{}" y="{}">"#,
+        "<line class=\"guide\" x1=\"{}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\"/>\
+            <text class=\"note\" x=\"{}\" y=\"{}\">",
         g.x(0) - 10,
         g.notes_x - 4,
         g.notes_x,
@@ -330,14 +332,16 @@ fn arrow(g: &Geometry, a: &Arrow, top: usize) -> (String, usize) {
         };
         let _ = write!(
             out,
-            r#"<line class="{class}" x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" marker-end="url(#{head})"/>"#
+            "<line class=\"{class}\" x1=\"{x1}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" \
+                marker-end=\"url(#{head})\"/>"
         );
         return (out, ROW + y - top);
     };
     // The sender's half of the line, stopping at the ✗.
     let _ = write!(
         out,
-        r#"<line class="{class}" x1="{x1}" y1="{y}" x2="{mid}" y2="{y}"/><text class="cross" x="{mid}" y="{}" text-anchor="middle">✗</text>"#,
+        "<line class=\"{class}\" x1=\"{x1}\" y1=\"{y}\" x2=\"{mid}\" y2=\"{y}\"/>\
+            <text class=\"cross\" x=\"{mid}\" y=\"{}\" text-anchor=\"middle\">✗</text>",
         y + 7,
     );
     (out, ROW + y - top)
@@ -431,7 +435,10 @@ pub fn html(
 /// The trace as a table: each event's row holds what its line in the terminal holds (the same
 /// [`human::cells`]), and its words (`↳ …`) in a row of their own under it.
 fn table(events: &[Event]) -> String {
-    let mut out = String::from("<table class=\"trace\"><thead><tr><th>#</th><th>ms</th><th>who</th><th>call</th><th>result</th><th>state</th><th>kernel</th></tr></thead><tbody>");
+    let mut out = String::from(
+        "<table class=\"trace\"><thead><tr><th>#</th><th>ms</th><th>who</th>\
+        <th>call</th><th>result</th><th>state</th><th>kernel</th></tr></thead><tbody>",
+    );
     for e in events {
         let c = human::cells(e);
         let class = match e.verdict {
@@ -445,7 +452,8 @@ fn table(events: &[Event]) -> String {
             (Kind::Note | Kind::Check, Some(words)) => {
                 let _ = write!(
                     out,
-                    "<tr class=\"{:?} {class}\" data-seq=\"{seq}\">{head}<td colspan=\"4\">{}</td></tr>",
+                    "<tr class=\"{:?} {class}\" data-seq=\"{seq}\">{head}\
+                        <td colspan=\"4\">{}</td></tr>",
                     e.kind,
                     esc(words)
                 );
@@ -453,7 +461,8 @@ fn table(events: &[Event]) -> String {
             _ => {
                 let _ = write!(
                     out,
-                    "<tr class=\"{:?} {class}\" data-seq=\"{seq}\">{head}<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    "<tr class=\"{:?} {class}\" data-seq=\"{seq}\">{head}\
+                        <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                     e.kind,
                     esc(&c.call),
                     esc(&c.result),
@@ -463,7 +472,8 @@ fn table(events: &[Event]) -> String {
                 if let Some(words) = &c.words {
                     let _ = write!(
                         out,
-                        "<tr class=\"why\" data-seq=\"{seq}\"><td></td><td></td><td></td><td colspan=\"4\">{}</td></tr>",
+                        "<tr class=\"why\" data-seq=\"{seq}\"><td></td><td></td><td></td>\
+                            <td colspan=\"4\">{}</td></tr>",
                         esc(words)
                     );
                 }

@@ -1,8 +1,8 @@
 //! `epoll(7)`, traced. Where `poll()` is handed every fd on every call — and the kernel looks
 //! at each, so each call costs as much as the number of fds watched — epoll keeps the
 //! interest list in the kernel: `epoll_ctl()` once per change, and `epoll_wait()` returns only
-//! the fds that are ready. Shown as strace shows them:
-//! `epoll_ctl(4, EPOLL_CTL_ADD, 7, EPOLLIN)`, `epoll_wait(4, 1024, -1) → [{events=EPOLLIN, data={u32=7, u64=7}}] = 1`.
+//! the fds that are ready. Shown as strace shows them: `epoll_ctl(4, EPOLL_CTL_ADD, 7, EPOLLIN)`,
+//! `epoll_wait(4, 1024, -1) → [{events=EPOLLIN, data={u32=7, u64=7}}] = 1`.
 //!
 //! Each registration's data word holds the fd (a common convention, and what lets the trace
 //! say which fds were ready).

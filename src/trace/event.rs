@@ -676,7 +676,10 @@ mod tests {
     fn json_keys_are_the_documented_ones_in_order() {
         let ev = Event::words(Kind::Note, "lesson", "hi".into());
         let text = serde_json::to_string(&ev).unwrap();
-        let head = r#"{"seq":0,"actor":"lesson","t_us":0,"kind":"note","call":"","args":"","detail":null,"fd":null,"#;
+        let head = concat!(
+            r#"{"seq":0,"actor":"lesson","t_us":0,"kind":"note","call":"","args":"","#,
+            r#""detail":null,"fd":null,"#
+        );
         assert!(text.starts_with(head), "{text}");
         assert!(
             text.ends_with(r#""verdict":"not_applicable","reason":null,"note":"hi"}"#),

@@ -107,8 +107,9 @@ struct Waiting {
 
 /// A place in the order of events, taken when a call takes effect: when it returns, or, for a
 /// call whose effect another thread may see before it returns (`shutdown()` wakes a blocked
-/// `recv()`), right before the system call (see `Recording::about_to_call`). Events are delivered in ticket order, so `seq` follows the order
-/// in which the calls happened, whichever thread finishes its event first.
+/// `recv()`), right before the system call (see `Recording::about_to_call`). Events are
+/// delivered in ticket order, so `seq` follows the order in which the calls happened, whichever
+/// thread finishes its event first.
 #[derive(Debug)]
 pub struct Ticket {
     n: u64,

@@ -1,6 +1,7 @@
 //! `poll(2)`, traced: which fds a single-threaded server waits on, for what, and which were
 //! ready when it woke — the heart of a readiness loop, shown like strace shows it:
-//! `poll([{fd=3, events=POLLIN}, {fd=5, events=POLLIN|POLLOUT}], 2, -1) = 1 ([{fd=3, revents=POLLIN}])`.
+//! `poll([{fd=3, events=POLLIN}, {fd=5, events=POLLIN|POLLOUT}], 2, -1)
+//! = 1 ([{fd=3, revents=POLLIN}])`.
 
 use super::event::{Arg, Detail};
 use super::record::Recording;

@@ -99,7 +99,8 @@ struct Side {
     win: Option<u32>,
     /// Duplicate ACKs it sent in a row.
     dup_acks: u32,
-    /// The window scale its SYN offered; `None` if no SYN was seen, `Some(None)` if it offered none.
+    /// The window scale its SYN offered; `None` if no SYN was seen, `Some(None)` if it offered
+    /// none.
     wscale: Option<Option<u8>>,
     /// The acknowledgment numbers that would answer its SYN and its FIN.
     syn_end: Option<u32>,

@@ -4,9 +4,10 @@
 //! On `lo` each packet passes twice, once leaving and once arriving: only the arriving copy
 //! is kept. The kernel is asked not to queue the leaving copies at all
 //! (`PACKET_IGNORE_OUTGOING`, Linux ≥ 4.20: half the work, and a count of missed packets that
-//! is a count of segments); where it cannot, they are skipped here. The arriving copy is queued to this socket before
-//! TCP handles the packet, so by the time a `recv()` returns bytes, the segment that carried
-//! them is already waiting here — which is what lets the trace put them in causal order.
+//! is a count of segments); where it cannot, they are skipped here. The arriving copy is queued
+//! to this socket before TCP handles the packet, so by the time a `recv()` returns bytes, the
+//! segment that carried them is already waiting here — which is what lets the trace put them in
+//! causal order.
 //!
 //! Memory is bounded: the socket's queue is [`QUEUE_BYTES`]; when it overflows the kernel
 //! drops packets and counts them, and [`Capture::missed`] says how many. (`LAB_CAPTURE_QUEUE`

@@ -2,7 +2,8 @@
 //!
 //! Written by hand: pcapng's three blocks (section header, interface, enhanced packet) are a
 //! few dozen lines, and the `pcap-file` crate's pcapng writer is only in a release candidate
-//! (3.0.0-rc) that the project would have to pin. The format: <https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-02.html>.
+//! (3.0.0-rc) that the project would have to pin. The format:
+//! <https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-02.html>.
 
 use std::io::{self, Write};
 use std::time::Duration;
