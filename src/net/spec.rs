@@ -529,9 +529,8 @@ mod tests {
 
     #[test]
     fn every_rule_reads() {
-        let clauses = ok(
-            "duplicate 1% a>b reorder 2 b>a reorder 1 30% rate 1mbit queue 10 mtu 576 partition drop SYN 3",
-        );
+        let clauses = ok("duplicate 1% a>b reorder 2 b>a reorder 1 30% \
+             rate 1mbit queue 10 mtu 576 partition drop SYN 3");
         let rules: Vec<Rule> = clauses.into_iter().map(|c| c.rule).collect();
         assert_eq!(
             rules,

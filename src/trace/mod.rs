@@ -335,8 +335,8 @@ impl Tracer {
     /// call is in the trace, then whatever the sink buffered pushed out (returns once it is).
     /// Without an observer thread the table is read only after an event, so a move the peer
     /// makes after the last one — its FIN, when its program closes late — would be left out.
-    /// A move the kernel is about to make ([`crate::transitions::moves_soon`]) is waited for, at most
-    /// the settle timeout: a bounded wait for a condition, never a fixed sleep.
+    /// A move the kernel is about to make ([`crate::transitions::moves_soon`]) is waited for,
+    /// at most the settle timeout: a bounded wait for a condition, never a fixed sleep.
     pub fn flush(&self) {
         if self.table.is_some() {
             check::wait_until(self.settle_timeout(), || {
