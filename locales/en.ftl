@@ -263,3 +263,4 @@ net-no-userns = lab net cannot make its hosts: { $a1 }
 net-up = lab's network is up: { $a1 } — link: { $a2 }. In another terminal: lab net exec a -- COMMAND, lab net link 'RULES', lab sockets --host a. Ctrl+C takes it down.
 fault-shortened = lab shortened this { $a1 }() to { $a2 } of the { $a3 } bytes asked ({ $a4 }): TCP may always do this
 fault-interrupted = lab interrupted this { $a1 }() before it ran (--eintr): it returns EINTR, as when a signal arrives while it waits
+diagram-left-out = (the diagram keeps a run's last events: the { $a1 } earlier events of { $a2 } are left out; the trace has them all)

@@ -263,3 +263,4 @@ net-no-userns = lab net no puede crear sus hosts: { $a1 }
 net-up = la red de lab está activa: { $a1 } — enlace: { $a2 }. En otra terminal: lab net exec a -- ORDEN, lab net link 'REGLAS', lab sockets --host a. Ctrl+C la desmonta.
 fault-shortened = lab acortó este { $a1 }() a { $a2 } de los { $a3 } bytes pedidos ({ $a4 }): TCP siempre puede hacerlo
 fault-interrupted = lab interrumpió este { $a1 }() antes de que corriera (--eintr): devuelve EINTR, como cuando llega una señal mientras espera
+diagram-left-out = (el diagrama guarda los últimos eventos de una ejecución: faltan los { $a1 } eventos anteriores de { $a2 }; la traza los tiene todos)

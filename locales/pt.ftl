@@ -264,3 +264,4 @@ net-no-userns = lab net não consegue criar os seus hosts: { $a1 }
 net-up = a rede do lab está no ar: { $a1 } — enlace: { $a2 }. Em outro terminal: lab net exec a -- COMANDO, lab net link 'REGRAS', lab sockets --host a. Ctrl+C a derruba.
 fault-shortened = o lab encurtou este { $a1 }() para { $a2 } dos { $a3 } bytes pedidos ({ $a4 }): o TCP sempre pode fazer isso
 fault-interrupted = o lab interrompeu este { $a1 }() antes que rodasse (--eintr): ele retorna EINTR, como quando chega um sinal enquanto ele espera
+diagram-left-out = (o diagrama guarda os últimos eventos de uma execução: faltam os { $a1 } eventos anteriores de { $a2 }; o rastreamento tem todos)

@@ -327,6 +327,7 @@ pub enum M {
     LinkMissing,
     LinkHealAlone,
     LinkRepeated,
+    DiagramLeftOut,
     NetHosts,
     NetSummary,
     NetNoUserns,

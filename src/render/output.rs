@@ -40,13 +40,15 @@ struct Picture {
 impl Picture {
     /// Draws the pictures of what was kept.
     fn draw(self) -> io::Result<()> {
-        let (events, total) = self.kept.events();
+        let run = self.kept.events();
+        // The lifelines of every event kept, first and last.
+        let events: Vec<Event> = run.first.iter().chain(&run.last).cloned().collect();
         let columns = if self.one_process {
             page::one_process(&events)
         } else {
             page::actor_columns(&events)
         };
-        self.asked.draw(&self.title, &events, total, &columns)
+        self.asked.draw(&self.title, &run, &columns)
     }
 }
 
