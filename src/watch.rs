@@ -69,11 +69,6 @@ impl Watcher {
         self.known.len()
     }
 
-    /// Whether the last reading held no socket.
-    pub fn is_empty(&self) -> bool {
-        self.known.is_empty()
-    }
-
     /// Reads the table again and returns what changed since the last reading.
     pub fn poll(&mut self) -> io::Result<Vec<Change>> {
         let now_states = observer::read_table(&self.table, &self.filter)?;
@@ -152,7 +147,7 @@ pub fn run(
     Ok(())
 }
 
-/// The column titles of [`line`].
+/// The column titles of [`line()`].
 pub fn header() -> String {
     format!(
         "{:>9}  {:<24} {:<24} {:<28} {:>8}",

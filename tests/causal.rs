@@ -7,27 +7,12 @@
 
 mod common;
 
+use common::events::stderr_events;
+use common::run::{lab_net, program};
 use common::{have_tool, lab, temp_dir};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::process::Output;
-
-fn program(name: &str) -> String {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "programs", name]
-        .iter()
-        .collect();
-    p.display().to_string()
-}
-
-/// The trace's JSON events (lab writes them to stderr, beside the programs' own lines).
-fn events(out: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["kind"].is_string())
-        .collect()
-}
 
 /// Every place where a `recv()` is printed before the bytes it returned were sent, or before
 /// a segment carried them: by each direction's byte offsets (what sends wrote, what segments
@@ -85,15 +70,31 @@ fn received(evs: &[Value]) -> i64 {
         .sum()
 }
 
+/// Run `run` of an echo (5 lines of 29 bytes each way): that every byte came back and was
+/// traced, and what of it the trace shows out of causal order.
+fn echoed_out_of_order(run: usize, out: &Output) -> Vec<String> {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("echo ok"), "run {run}: {stdout}");
+    let evs = stderr_events(out);
+    assert!(
+        received(&evs) >= 2 * 5 * 29,
+        "run {run}: every byte, both ways"
+    );
+    out_of_order(&evs)
+        .into_iter()
+        .map(|b| format!("run {run}: {b}"))
+        .collect()
+}
+
 /// One echo over lo in lab's network: a Python server and client, two processes, one trace.
 fn trace_echo(run: usize) -> Output {
     let dir = temp_dir(&format!("causal-{run}"));
     let ready = dir.join("listening");
-    let (server, client, ready) = (
+    let (server, client) = (
         program("bulk_echo_server.py"),
         program("bulk_echo_client.py"),
-        ready.display(),
     );
+    let (server, client, ready) = (server.display(), client.display(), ready.display());
     let script = format!(
         "python3 {server} 127.0.0.1 9000 {ready} & \
          python3 {client} 127.0.0.1 9000 5 one-by-one {ready}; wait"
@@ -116,19 +117,7 @@ fn no_recv_precedes_its_send_or_its_segment_in_fifty_two_process_traces() {
                 s.spawn(move || {
                     let mut bad = Vec::new();
                     for run in (w..50).step_by(2) {
-                        let out = trace_echo(run);
-                        let stdout = String::from_utf8_lossy(&out.stdout);
-                        assert!(stdout.contains("echo ok"), "run {run}: {stdout}");
-                        let evs = events(&out);
-                        assert!(
-                            received(&evs) >= 2 * 5 * 29,
-                            "run {run}: every byte, both ways"
-                        );
-                        bad.extend(
-                            out_of_order(&evs)
-                                .into_iter()
-                                .map(|b| format!("run {run}: {b}")),
-                        );
+                        bad.extend(echoed_out_of_order(run, &trace_echo(run)));
                     }
                     bad
                 })
@@ -181,31 +170,20 @@ fn the_check_itself_catches_a_recv_above_its_send() {
 fn net_echo(run: usize) -> Option<Output> {
     let dir = temp_dir(&format!("causal-net-{run}"));
     let ready = dir.join("listening");
-    let (server, client, ready) = (
+    let (server, client) = (
         program("bulk_echo_server.py"),
         program("bulk_echo_client.py"),
-        ready.display(),
     );
-    let out = lab()
-        .args(["net", "--json", "--on", "a"])
-        .arg(format!("python3 {server} 0.0.0.0 9000 {ready}"))
-        .args(["--on", "b"])
-        .arg(format!(
-            "python3 {client} 10.0.0.1 9000 5 one-by-one {ready}"
-        ))
-        .output()
-        .expect("run lab net");
-    let err = String::from_utf8_lossy(&out.stderr);
-    if err.contains("cannot make its hosts") {
-        let msg = format!(
-            "SKIPPED: lab net cannot make namespaces here: {}",
-            err.trim()
-        );
-        assert!(std::env::var_os("LAB_REQUIRE_TOOLS").is_none(), "{msg}");
-        eprintln!("\n*** {msg} ***");
-        return None;
-    }
-    Some(out)
+    let (server, client, ready) = (server.display(), client.display(), ready.display());
+    lab_net(
+        lab()
+            .args(["net", "--json", "--on", "a"])
+            .arg(format!("python3 {server} 0.0.0.0 9000 {ready}"))
+            .args(["--on", "b"])
+            .arg(format!(
+                "python3 {client} 10.0.0.1 9000 5 one-by-one {ready}"
+            )),
+    )
 }
 
 #[test]
@@ -216,18 +194,7 @@ fn under_lab_net_no_recv_precedes_the_sendto_that_wrote_it() {
     let mut bad = Vec::new();
     for run in 0..10 {
         let Some(out) = net_echo(run) else { return };
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(stdout.contains("echo ok"), "run {run}: {stdout}");
-        let evs = events(&out);
-        assert!(
-            received(&evs) >= 2 * 5 * 29,
-            "run {run}: every byte, both ways"
-        );
-        bad.extend(
-            out_of_order(&evs)
-                .into_iter()
-                .map(|b| format!("run {run}: {b}")),
-        );
+        bad.extend(echoed_out_of_order(run, &out));
     }
     assert!(
         bad.is_empty(),

@@ -6,14 +6,8 @@
 
 mod common;
 
+use common::run::program;
 use common::{have_tool, lab};
-use std::path::PathBuf;
-
-fn program(name: &str) -> PathBuf {
-    [env!("CARGO_MANIFEST_DIR"), "tests", "programs", name]
-        .iter()
-        .collect()
-}
 
 /// `lab trace [ARGS] -- python3 framing_bug.py`: its status, what it printed, the trace.
 fn trace(args: &[&str]) -> (i32, String, String) {

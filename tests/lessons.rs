@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::events::json_lines;
+use common::run::{check_lesson, succeeds};
 use common::{lab, redact, temp_dir};
 use std::path::Path;
 
@@ -96,27 +98,23 @@ fn each_lesson_trace_is_snapshotted() {
 
 const HEAD: &str = "title: T\ntitle.es: T\nquestion: Q\nquestion.es: P\n";
 
+/// Writes a lesson of these `steps` (under [`HEAD`]) to `path` and checks it, which fails:
+/// what the check printed on stdout, and on stderr.
+fn failed_check(path: &Path, steps: &str) -> (String, String) {
+    std::fs::write(path, format!("{HEAD}{steps}")).unwrap();
+    let out = check_lesson(path);
+    assert_eq!(out.status.code(), Some(1));
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
 #[test]
 fn a_malformed_lesson_is_refused_with_file_and_line() {
     let dir = temp_dir("malformed");
     let path = dir.join("01-bad.lesson");
-    std::fs::write(
-        &path,
-        format!("{HEAD}srv socket\nsrv listen 8\nsrv frobnicate 3\n"),
-    )
-    .unwrap();
-    let out = lab()
-        .args([
-            "lesson",
-            "check",
-            path.to_str().unwrap(),
-            "--color",
-            "never",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8(out.stdout).unwrap();
+    let (text, _) = failed_check(&path, "srv socket\nsrv listen 8\nsrv frobnicate 3\n");
     assert!(
         text.contains(&format!("{}:7: unknown call 'frobnicate'", path.display())),
         "{text}"
@@ -147,19 +145,8 @@ fn a_malformed_lesson_with_a_5_mb_token_is_reported_in_a_few_words() {
         format!("srv listen 8 = 0 {big}\n"),
     ];
     for body in bodies {
-        std::fs::write(&path, format!("{HEAD}srv socket\n{body}")).unwrap();
-        let out = lab()
-            .args([
-                "lesson",
-                "check",
-                path.to_str().unwrap(),
-                "--color",
-                "never",
-            ])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
+        let (out, err) = failed_check(&path, &format!("srv socket\n{body}"));
+        let text = out + &err;
         assert!(text.len() < 1000, "{} bytes: {}…", text.len(), &text[..300]);
         assert!(text.contains(&format!("{}:6: ", path.display())), "{text}");
         assert!(
@@ -173,23 +160,11 @@ fn a_malformed_lesson_with_a_5_mb_token_is_reported_in_a_few_words() {
 fn a_wrong_expectation_fails_with_expected_and_actual() {
     let dir = temp_dir("wrong");
     let path = dir.join("01-wrong.lesson");
-    std::fs::write(
+    let (text, _) = failed_check(
         &path,
-        format!("{HEAD}srv socket\nsrv bind 127.0.0.1:0 = 0\nsrv listen 8 = 0\ncli socket\ncli connect srv = 0 kernel CLOSE-WAIT\ncli send \"x\" = 2\n"),
-    )
-    .unwrap();
-    let out = lab()
-        .args([
-            "lesson",
-            "check",
-            path.to_str().unwrap(),
-            "--color",
-            "never",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8(out.stdout).unwrap();
+        "srv socket\nsrv bind 127.0.0.1:0 = 0\nsrv listen 8 = 0\ncli socket\n\
+         cli connect srv = 0 kernel CLOSE-WAIT\ncli send \"x\" = 2\n",
+    );
     assert!(
         text.contains(&format!(
             "{}:9: expected CLOSE-WAIT, kernel reports ESTAB",
@@ -350,23 +325,18 @@ fn bands_at(svg: &str, x: usize) -> Vec<String> {
 fn the_accepted_socket_has_its_own_lifeline_and_the_listener_stays_listen() {
     let dir = temp_dir("lifeline");
     let (mmd, svg, html) = (dir.join("r.mmd"), dir.join("r.svg"), dir.join("r.html"));
-    let out = lab()
-        .args([
-            "lesson",
-            "run",
-            "reuseaddr",
-            "--color",
-            "never",
-            "--diagram",
-            "--mermaid",
-        ])
-        .args([&mmd, Path::new("--svg"), &svg, Path::new("--html"), &html])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        lab()
+            .args([
+                "lesson",
+                "run",
+                "reuseaddr",
+                "--color",
+                "never",
+                "--diagram",
+                "--mermaid",
+            ])
+            .args([&mmd, Path::new("--svg"), &svg, Path::new("--html"), &html]),
     );
     let text = String::from_utf8(out.stdout).unwrap();
     let diagram = &text[text.rfind("\n  srv").expect("the diagram's head") + 1..];
@@ -452,11 +422,7 @@ fn json_lines_carry_the_checks_too() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let events = json_lines(&String::from_utf8(out.stdout).unwrap());
     let refused = events.iter().find(|e| e["call"] == "connect").unwrap();
     assert_eq!(refused["errno"], "ECONNREFUSED");
     assert!(events
@@ -602,10 +568,7 @@ fn an_instructors_folder_adds_lessons_and_replaces_by_name() {
         .output()
         .unwrap();
     let list = String::from_utf8(out.stdout).unwrap();
-    let rows: Vec<serde_json::Value> = list
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = json_lines(&list);
     assert_eq!(
         rows.len(),
         common::lesson_files(&lessons_dir()).len() + 1,
@@ -729,19 +692,15 @@ fn portuguese_by_flag_or_by_lang_speaks_every_word_of_the_lifecycle() {
         // The trace on stdout, the verdict on stderr.
         let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{text}");
-        // The catalog's words: the columns, the checks, the verdict.
         for pt in [
+            // The catalog's words: the columns, the checks, the verdict.
             " quem ",
             "✓ kernel TIME-WAIT (após esperar)",
             "✓ não existe mais",
             " de 127.0.0.1:",
             "(fd fechado)",
             "lição lifecycle: todas as expectativas cumpridas",
-        ] {
-            assert!(text.contains(pt), "'{pt}' missing:\n{text}");
-        }
-        // The lesson's words: its title and every note.
-        for pt in [
+            // The lesson's words: its title and every note.
             "O ciclo de vida de uma conexão TCP",
             "bind() dá um endereço ao socket",
             "recv() = 0 é o fim do fluxo",
@@ -917,12 +876,7 @@ fn run_wire_lesson(name: &str, steps: &str) -> Option<(std::path::PathBuf, i32, 
         String::from_utf8(out.stderr).unwrap(),
     );
     if text.contains("not checked, no capture here") {
-        let msg = format!("SKIPPED: no capture in lab's own network here: {text}");
-        assert!(
-            std::env::var_os("LAB_REQUIRE_TOOLS").is_none(),
-            "{msg} (LAB_REQUIRE_TOOLS is set)"
-        );
-        eprintln!("\n*** {msg} ***");
+        common::skip(&format!("no capture in lab's own network here: {text}"));
         return None;
     }
     Some((path, out.status.code().unwrap_or(-1), text, err))
@@ -983,23 +937,8 @@ fn a_malformed_wire_step_is_refused_with_file_and_line() {
             "'after soon': a time like 200ms",
         ),
     ] {
-        std::fs::write(
-            &path,
-            format!("{HEAD}srv socket\nsrv bind 127.0.0.1:0 = 0\ncli socket\n{step}\n"),
-        )
-        .unwrap();
-        let out = lab()
-            .args([
-                "lesson",
-                "check",
-                path.to_str().unwrap(),
-                "--color",
-                "never",
-            ])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        let text = String::from_utf8(out.stdout).unwrap();
+        let steps = format!("srv socket\nsrv bind 127.0.0.1:0 = 0\ncli socket\n{step}\n");
+        let (text, _) = failed_check(&path, &steps);
         assert!(
             text.contains(&format!("{}:8: {why}", path.display())),
             "{step}: {text}"

@@ -4,59 +4,18 @@
 
 mod common;
 
+use common::events::{letters, segments, stderr_events};
+use common::run::{lab_net, program};
+use common::tcpdump;
 use common::{have_tool, lab};
 use serde_json::Value;
-use std::path::PathBuf;
 use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-fn program(name: &str) -> String {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "programs", name]
-        .iter()
-        .collect();
-    p.display().to_string()
-}
 
 /// `lab net --json` with these arguments, or `None` (said loudly) where this machine refuses
 /// the namespaces lab needs.
 fn net(args: &[&str]) -> Option<Output> {
-    let out = lab()
-        .arg("net")
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("run lab net");
-    let err = String::from_utf8_lossy(&out.stderr);
-    if err.contains("cannot make its hosts") {
-        let msg = format!(
-            "SKIPPED: lab net cannot make namespaces here: {}",
-            err.trim()
-        );
-        assert!(
-            std::env::var_os("LAB_REQUIRE_TOOLS").is_none(),
-            "{msg} (LAB_REQUIRE_TOOLS is set)"
-        );
-        eprintln!("\n*** {msg} ***");
-        return None;
-    }
-    Some(out)
-}
-
-/// The JSON events of a run (lab writes the trace to stderr; the programs' own output is on
-/// stdout and stderr too, and is not JSON).
-fn events(out: &Output) -> Vec<Value> {
-    let err = String::from_utf8_lossy(&out.stderr);
-    err.lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["kind"].is_string())
-        .collect()
-}
-
-fn segments(evs: &[Value]) -> Vec<&Value> {
-    evs.iter()
-        .filter(|e| e["kind"] == "segment")
-        .map(|e| &e["segment"])
-        .collect()
+    lab_net(lab().arg("net").arg("--json").args(args))
 }
 
 /// A segment that occupies sequence space: data, SYN or FIN — what TCP must resend if lost.
@@ -94,6 +53,7 @@ fn echo_with(
         program("bulk_echo_server.py"),
         program("bulk_echo_client.py"),
     );
+    let (server, client) = (server.display(), client.display());
     // The client connects once the server listens: the same segments every run.
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     let dir = common::temp_dir(&format!(
@@ -132,7 +92,7 @@ fn every_byte_crosses_a_lossy_link_in_order_and_each_drop_is_retransmitted() {
         stdout.contains("echo ok"),
         "the client got every byte back: {stdout}"
     );
-    let evs = events(&out);
+    let evs = stderr_events(&out);
     let segs = segments(&evs);
     let dropped: Vec<&&Value> = segs.iter().filter(|s| s["dropped"] == true).collect();
     assert!(
@@ -165,7 +125,7 @@ fn every_byte_crosses_a_lossy_link_in_order_and_each_drop_is_retransmitted() {
 /// and retransmissions come and go with the kernel's timers (a tail-loss probe fires or not
 /// by a millisecond), and a segment sent another time is drawn for again.
 fn drops(out: &Output) -> Vec<String> {
-    let evs = events(out);
+    let evs = stderr_events(out);
     let first = |s: &Value| s["analysis"].as_array().is_some_and(|a| a.is_empty());
     segments(&evs)
         .iter()
@@ -210,7 +170,7 @@ fn a_scripted_drop_of_the_second_data_segment_is_resent() {
     let Some(out) = echo_over("b>a drop data 2", "1", "3000") else {
         return;
     };
-    let evs = events(&out);
+    let evs = stderr_events(&out);
     let segs = segments(&evs);
     let dropped: Vec<&&Value> = segs.iter().filter(|s| s["dropped"] == true).collect();
     assert_eq!(
@@ -253,6 +213,7 @@ fn the_diagram_draws_the_captured_wire_the_dropped_segment_its_retransmission_an
         program("bulk_echo_server.py"),
         program("bulk_echo_client.py"),
     );
+    let (server, client) = (server.display(), client.display());
     let ready = dir.join("listening");
     let ready = ready.display();
     let Some(out) = net(&[
@@ -503,10 +464,11 @@ fn seed_chat_clients_join_lab_server_across_a_slow_lossy_link() {
     });
     server.wait_stderr("Ctrl+C to stop");
     let client = program("seeds/chatbid_client.py");
+    let client = client.to_str().unwrap();
     let join = |name: &str| {
         let mut c = lab_in(&dir);
         c.args([
-            "net", "exec", "b", "--", "python3", "-u", &client, "8888", "10.0.0.1",
+            "net", "exec", "b", "--", "python3", "-u", client, "8888", "10.0.0.1",
         ]);
         let mut p = common::Proc::spawn(c);
         p.write(format!("{name}\n").as_bytes());
@@ -532,46 +494,13 @@ fn seed_chat_clients_join_lab_server_across_a_slow_lossy_link() {
     );
 }
 
-/// lab's flag names as tcpdump's letters: `SYN,ACK` → `S.`.
-fn letters(flags: &str) -> String {
-    let has = |name: &str| flags.split(',').any(|f| f == name);
-    let mut out: String = [("FIN", 'F'), ("SYN", 'S'), ("RST", 'R'), ("PSH", 'P')]
-        .iter()
-        .filter(|(name, _)| has(name))
-        .map(|(_, l)| *l)
-        .collect();
-    if has("ACK") {
-        out.push('.');
-    }
-    out
-}
-
 /// Each TCP segment tcpdump reads from a pcap file: sender, flags, length.
 fn tcpdump_read(pcap: &std::path::Path) -> Vec<(String, String, u64)> {
-    let out = std::process::Command::new("tcpdump")
-        .args(["-r", pcap.to_str().unwrap(), "-nn", "tcp"])
-        .output()
-        .expect("run tcpdump");
-    assert!(out.status.success(), "tcpdump -r: {out:?}");
-    String::from_utf8_lossy(&out.stdout)
+    tcpdump::read(pcap, &["-nn", "tcp"])
         .lines()
         .map(|line| {
-            // 04:23:22.316 IP 10.0.0.2.57812 > 10.0.0.1.9000: Flags [S], seq …, length 0
-            let words: Vec<&str> = line.split_whitespace().collect();
-            let (ip, port) = words[2].rsplit_once('.').unwrap();
-            let flags = line
-                .split("Flags [")
-                .nth(1)
-                .unwrap()
-                .split(']')
-                .next()
-                .unwrap();
-            let len = line.rsplit("length ").next().unwrap().trim();
-            (
-                format!("{ip}:{port}"),
-                flags.to_string(),
-                len.parse().unwrap(),
-            )
+            let l = tcpdump::Line::of(line);
+            (l.src, l.flags, l.len)
         })
         .collect()
 }
@@ -603,7 +532,7 @@ fn the_pcap_holds_every_segment_of_the_trace_in_order_the_dropped_ones_marked() 
         return;
     };
     assert!(out.status.success(), "{out:?}");
-    let evs = events(&out);
+    let evs = stderr_events(&out);
     let segs = segments(&evs);
     let dropped = segs.iter().filter(|s| s["dropped"] == true).count();
     assert!(dropped > 0, "10% loss dropped nothing of {}", segs.len());
@@ -636,7 +565,7 @@ fn wire_off_hides_the_segments_all_shows_every_ack_summary_not_those_of_data() {
     }
     let run = |wire: &str| {
         let at = ("0.0.0.0", "10.0.0.1");
-        echo_with("", "1", "2000", "", &["--wire", wire], at).map(|o| events(&o))
+        echo_with("", "1", "2000", "", &["--wire", wire], at).map(|o| stderr_events(&o))
     };
     let (Some(off), Some(summary), Some(all)) = (run("off"), run("summary"), run("all")) else {
         return;
@@ -685,7 +614,7 @@ fn over_ipv6_every_byte_crosses_a_lossy_link_and_each_drop_is_resent() {
         stdout.contains("echo ok"),
         "every byte back, in order: {stdout}"
     );
-    let evs = events(&out);
+    let evs = stderr_events(&out);
     let segs = segments(&evs);
     assert!(
         segs.iter()

@@ -12,28 +12,12 @@
 
 mod common;
 
+use common::run::net_refused;
 use common::{lab, temp_dir, Proc, PATIENCE};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
-
-/// Whether lab could make its hosts here; says so loudly when not.
-fn refused(stderr: &str) -> bool {
-    if !stderr.contains("cannot make its hosts") {
-        return false;
-    }
-    let msg = format!(
-        "SKIPPED: lab net cannot make namespaces here: {}",
-        stderr.trim()
-    );
-    assert!(
-        std::env::var_os("LAB_REQUIRE_TOOLS").is_none(),
-        "{msg} (LAB_REQUIRE_TOOLS is set)"
-    );
-    eprintln!("\n*** {msg} ***");
-    true
-}
 
 /// What the machine shows outside lab's namespaces: its links' names and /run/netns.
 fn machine() -> BTreeSet<String> {
@@ -191,7 +175,7 @@ fn started(dir: &Path, mut lab: Proc) -> Option<Started> {
     while !dir.join("a.pid").exists() || !dir.join("b.pid").exists() {
         if lab.child.try_wait().unwrap().is_some() {
             let (_, _, err) = lab.finish();
-            assert!(refused(&err), "lab net ended early: {err}");
+            assert!(net_refused(&err), "lab net ended early: {err}");
             return None;
         }
         assert!(Instant::now() < deadline, "the programs never started");
@@ -289,7 +273,7 @@ fn a_network_kept_up_killed_with_sigkill_leaves_nothing_and_no_stale_file_in_the
     };
     let mut first = up();
     let said = first.wait_stderr("lab net exec");
-    if refused(&said) {
+    if net_refused(&said) {
         return;
     }
     let exec = |host: &str, cmd: &str| {

@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::run::succeeds;
 use common::{have_tool, lab, temp_dir, Proc};
 use std::io::Write;
 use std::path::Path;
@@ -54,17 +55,12 @@ fn a_lessons_page_opens_in_chromium_with_its_diagram_and_table() {
     let dir = temp_dir("page");
     let page = dir.join("lifecycle.html");
     let svg = dir.join("lifecycle.svg");
-    let out = lab()
-        .args(["lesson", "run", "lifecycle", "--color", "never", "--html"])
-        .arg(&page)
-        .arg("--svg")
-        .arg(&svg)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeds(
+        lab()
+            .args(["lesson", "run", "lifecycle", "--color", "never", "--html"])
+            .arg(&page)
+            .arg("--svg")
+            .arg(&svg),
     );
     assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
     let dom = chromium(&dir, &page, &["--dump-dom"]);
@@ -128,15 +124,10 @@ fn a_traced_exchange_is_drawn_when_it_ends() {
 /// `lab lesson run NAME --html PAGE`'s terminal trace (stdout, no color) and the page.
 fn run_with_page(name: &str, dir: &Path) -> (String, String, String) {
     let page = dir.join(format!("{name}.html"));
-    let out = lab()
-        .args(["lesson", "run", name, "--color", "never", "--html"])
-        .arg(&page)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        lab()
+            .args(["lesson", "run", name, "--color", "never", "--html"])
+            .arg(&page),
     );
     let html = std::fs::read_to_string(&page).unwrap();
     (
@@ -302,18 +293,13 @@ fn the_page_reads_from_the_back_of_the_room_at_1280_px() {
 fn the_pictures_title_keeps_the_commands_quoting() {
     let dir = temp_dir("page-title");
     let page = dir.join("t.html");
-    let out = lab()
-        .args(["trace", "--color", "never", "--trace-file"])
-        .arg(dir.join("t.txt"))
-        .arg("--html")
-        .arg(&page)
-        .args(["--", "sh", "-c", "true & wait"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        lab()
+            .args(["trace", "--color", "never", "--trace-file"])
+            .arg(dir.join("t.txt"))
+            .arg("--html")
+            .arg(&page)
+            .args(["--", "sh", "-c", "true & wait"]),
     );
     let html = std::fs::read_to_string(&page).unwrap();
     let title = html

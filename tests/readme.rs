@@ -5,6 +5,7 @@
 mod common;
 
 use common::lab;
+use common::run::succeeds;
 use std::path::Path;
 
 fn readme() -> String {
@@ -14,15 +15,7 @@ fn readme() -> String {
 
 /// `(topic, name, question)` of every lesson, as `lab lesson list --json` gives them.
 fn listed() -> Vec<(String, String, String)> {
-    let out = lab()
-        .args(["lesson", "list", "--json", "--lang", "en"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeds(lab().args(["lesson", "list", "--json", "--lang", "en"]));
     let text = String::from_utf8(out.stdout).unwrap();
     text.lines()
         .map(|line| {

@@ -7,31 +7,12 @@
 
 mod common;
 
+use common::run::compiled;
 use common::{have_tool, lab, temp_dir, PATIENCE};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// `tests/programs/NAME.c`, compiled into `dir` with `cc`; `None` (skipped loudly) without cc.
-fn compiled(dir: &Path, name: &str) -> Option<PathBuf> {
-    if !have_tool("cc", "gcc") {
-        return None;
-    }
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/programs")
-        .join(format!("{name}.c"));
-    let exe = dir.join(name);
-    let ok = Command::new("cc")
-        .args(["-pthread", "-O1", "-o"])
-        .arg(&exe)
-        .arg(&src)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "cc failed on {}", src.display());
-    Some(exe)
-}
 
 /// `lab` with SIGINT at its default: a test run started in the background by a shell (as CI
 /// may be) inherits SIGINT ignored, and so would the traced program — the signal lab passes on
@@ -426,16 +407,7 @@ fn a_program_that_sets_up_an_io_uring_is_told_once_what_the_trace_cannot_see() {
 #[test]
 fn a_set_user_id_program_is_said_to_run_without_its_rights() {
     if !nix::unistd::geteuid().is_root() {
-        // Straight to stderr, as have_tool does: a skip must not go unnoticed.
-        let msg = "SKIPPED: making a set-user-ID root program needs root";
-        assert!(
-            std::env::var_os("LAB_REQUIRE_TOOLS").is_none(),
-            "{msg} (LAB_REQUIRE_TOOLS is set)"
-        );
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            format!("\n*** {msg} ***\n").as_bytes(),
-        );
+        common::skip("making a set-user-ID root program needs root");
         return;
     }
     let dir = temp_dir("odd-setuid");

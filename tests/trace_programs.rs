@@ -9,12 +9,13 @@
 
 mod common;
 
+use common::run::{compiled, program};
 use common::{have_tool, lab, temp_dir, wait_file, PATIENCE};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -172,30 +173,6 @@ fn python() -> Option<String> {
         .output()
         .ok()?;
     Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-fn program(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/programs")
-        .join(name)
-}
-
-/// The C chat, compiled into `dir` with `cc`.
-fn chat_threads(dir: &Path) -> Option<PathBuf> {
-    if !have_tool("cc", "gcc") {
-        return None;
-    }
-    let exe = dir.join("chat_threads");
-    let src = program("chat_threads.c");
-    let ok = Command::new("cc")
-        .args(["-pthread", "-O1", "-o"])
-        .arg(&exe)
-        .arg(&src)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "cc failed on {}", src.display());
-    Some(exe)
 }
 
 /// A client of the chat: connects (retrying, bounded, until the server listens).
@@ -368,7 +345,7 @@ fn a_c_thread_per_client_chat_traces_as_strace_sees_it_and_ss_confirms_its_state
         return;
     }
     let dir = temp_dir("trace-c-chat");
-    let Some(exe) = chat_threads(&dir) else {
+    let Some(exe) = compiled(&dir, "chat_threads") else {
         return;
     };
     let exe = exe.to_string_lossy().into_owned();
@@ -453,7 +430,7 @@ fn a_python_client_without_framing_traces_as_strace_sees_it_and_its_time_wait_is
     }
     let Some(py) = python() else { return };
     let dir = temp_dir("trace-py-client");
-    let Some(exe) = chat_threads(&dir) else {
+    let Some(exe) = compiled(&dir, "chat_threads") else {
         return;
     };
     let script = program("client_unframed.py").to_string_lossy().into_owned();
@@ -567,7 +544,7 @@ fn flood_until_blocked(port: u16, trace: &Path, blocked: &[&str]) {
 #[test]
 fn a_broadcast_holding_its_lock_across_a_blocking_send_makes_everyone_wait_for_the_slow_reader() {
     let dir = temp_dir("trace-lock-across-send");
-    let Some(exe) = chat_threads(&dir) else {
+    let Some(exe) = compiled(&dir, "chat_threads") else {
         return;
     };
     let port = free_port();
@@ -620,7 +597,7 @@ fn a_broadcast_holding_its_lock_across_a_blocking_send_makes_everyone_wait_for_t
 #[test]
 fn attaching_to_a_running_server_and_detaching_leaves_it_working() {
     let dir = temp_dir("trace-attach");
-    let Some(exe) = chat_threads(&dir) else {
+    let Some(exe) = compiled(&dir, "chat_threads") else {
         return;
     };
     let port = free_port();

@@ -5,6 +5,9 @@
 
 mod common;
 
+use common::events::{events, letters, segments, stderr_events};
+use common::run::succeeds;
+use common::tcpdump;
 use common::{have_tool, lab, temp_dir};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -20,35 +23,11 @@ struct Seen {
     len: u64,
 }
 
-/// lab's flag names as tcpdump's letters: `SYN,ACK` → `S.`.
-fn letters(flags: &str) -> String {
-    let mut out = String::new();
-    for (name, l) in [
-        ("FIN", 'F'),
-        ("SYN", 'S'),
-        ("RST", 'R'),
-        ("PSH", 'P'),
-        ("URG", 'U'),
-        ("ECE", 'E'),
-        ("CWR", 'W'),
-    ] {
-        if flags.split(',').any(|f| f == name) {
-            out.push(l);
-        }
-    }
-    if flags.split(',').any(|f| f == "ACK") {
-        out.push('.');
-    }
-    out
-}
-
 /// lab's segment events, in order, from its JSON Lines.
 fn lab_segments(json: &str) -> Vec<Seen> {
-    json.lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["kind"] == "segment")
-        .map(|v| {
-            let s = &v["segment"];
+    segments(&events(json))
+        .into_iter()
+        .map(|s| {
             let flags = s["flags"].as_str().unwrap().to_string();
             Seen {
                 src: s["src"].as_str().unwrap().to_string(),
@@ -64,30 +43,17 @@ fn lab_segments(json: &str) -> Vec<Seen> {
 /// tcpdump's reading of the pcap file (`-S`: absolute numbers), made relative to each side's
 /// SYN here, independently of lab's own arithmetic.
 fn tcpdump_segments(pcap: &std::path::Path) -> Vec<Seen> {
-    let out = Command::new("tcpdump")
-        .args(["-r", pcap.to_str().unwrap(), "-n", "-S", "-tt"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "tcpdump -r: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = tcpdump::read(pcap, &["-n", "-S", "-tt"]);
     let mut isn: HashMap<String, u64> = HashMap::new();
     let mut segs = Vec::new();
     for line in text.lines() {
         // 1796522900.899922 IP 127.0.0.1.37334 > 127.0.0.1.33551: Flags [S.], seq 1, ack 2, win …, length 0
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let (src, dst) = (dotted(words[2]), dotted(words[4].trim_end_matches(':')));
-        let flags = line
-            .split("Flags [")
-            .nth(1)
-            .unwrap()
-            .split(']')
-            .next()
-            .unwrap()
-            .to_string();
+        let tcpdump::Line {
+            src,
+            dst,
+            flags,
+            len,
+        } = tcpdump::Line::of(line);
         let field = |key: &str| {
             line.split(&format!(", {key} "))
                 .nth(1)
@@ -95,15 +61,6 @@ fn tcpdump_segments(pcap: &std::path::Path) -> Vec<Seen> {
         };
         let seq: u64 = field("seq").map_or(0, |s| s.split(':').next().unwrap().parse().unwrap());
         let ack: Option<u64> = field("ack").map(|a| a.parse().unwrap());
-        let len: u64 = line
-            .rsplit("length ")
-            .next()
-            .unwrap()
-            .split([' ', ':'])
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
         if flags.contains('S') {
             isn.insert(src.clone(), seq);
         }
@@ -123,12 +80,6 @@ fn tcpdump_segments(pcap: &std::path::Path) -> Vec<Seen> {
         });
     }
     segs
-}
-
-/// `127.0.0.1.8888` → `127.0.0.1:8888`.
-fn dotted(s: &str) -> String {
-    let (ip, port) = s.rsplit_once('.').unwrap();
-    format!("{ip}:{port}")
 }
 
 #[test]
@@ -176,12 +127,9 @@ fn every_segment_lab_shows_is_what_tcpdump_reads_from_its_pcap() {
             );
             assert_eq!(a.seq, b_seq, "{lesson}: segment {i}'s seq");
         }
-        let summary = json
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .find(|v| {
-                v["actor"] == "wire" && v["note"].as_str().is_some_and(|n| n.starts_with("wire:"))
-            });
+        let summary = events(&json).into_iter().find(|v| {
+            v["actor"] == "wire" && v["note"].as_str().is_some_and(|n| n.starts_with("wire:"))
+        });
         let words = summary.expect("a summary line")["note"]
             .as_str()
             .unwrap()
@@ -230,25 +178,17 @@ fn the_close_shows_fin_ack_fin_ack_in_order() {
 
 /// The run's last line, as a student reads it, for `--wire MODE`.
 fn summary_line(mode: &str) -> String {
-    let out = lab()
-        .args([
-            "lesson",
-            "run",
-            "lifecycle",
-            "--color",
-            "never",
-            "--lang",
-            "en",
-            "--wire",
-            mode,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeds(lab().args([
+        "lesson",
+        "run",
+        "lifecycle",
+        "--color",
+        "never",
+        "--lang",
+        "en",
+        "--wire",
+        mode,
+    ]));
     let text = String::from_utf8(out.stdout).unwrap();
     let line = text
         .lines()
@@ -299,9 +239,8 @@ fn the_passive_close_shows_last_ack_as_seen_on_the_wire() {
         .output()
         .unwrap();
     let json = String::from_utf8(out.stdout).unwrap();
-    let closes: Vec<Value> = json
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+    let closes: Vec<Value> = events(&json)
+        .into_iter()
         .filter(|v| v["call"] == "close" && v["before"].is_string())
         .collect();
     let wire = |before: &str| {
@@ -440,9 +379,8 @@ fn a_capture_that_cannot_keep_up_says_how_many_segments_it_missed() {
             .expect("InSegs");
         v.parse().unwrap()
     };
-    let notes: Vec<String> = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+    let notes: Vec<String> = stderr_events(&out)
+        .into_iter()
         .filter(|v| v["actor"] == "wire" && v["kind"] == "note")
         .map(|v| v["note"].as_str().unwrap().to_string())
         .collect();

@@ -62,17 +62,6 @@ impl LineEditor {
         }
     }
 
-    /// An editor that leaves the terminal alone, drawing as if it edited (`active`) or not.
-    pub fn detached(active: bool) -> LineEditor {
-        LineEditor {
-            line: String::new(),
-            partial: Vec::new(),
-            escape: false,
-            active,
-            saved: None,
-        }
-    }
-
     /// Whether it edits (stdin is a terminal).
     pub fn is_active(&self) -> bool {
         self.active
@@ -181,9 +170,20 @@ impl Drop for LineEditor {
 mod tests {
     use super::*;
 
+    /// An editor that leaves the terminal alone, drawing as if it edited (`active`) or not.
+    fn detached(active: bool) -> LineEditor {
+        LineEditor {
+            line: String::new(),
+            partial: Vec::new(),
+            escape: false,
+            active,
+            saved: None,
+        }
+    }
+
     #[test]
     fn a_half_typed_line_is_cleared_and_said_unsent_at_the_end() {
-        let mut ed = LineEditor::detached(true);
+        let mut ed = detached(true);
         let mut out = Vec::new();
         ed.feed(b"hola a tod", &mut out).unwrap();
         let mut end = Vec::new();
@@ -192,7 +192,7 @@ mod tests {
             String::from_utf8(end).unwrap(),
             "\r\x1b[K(not sent: hola a tod)\r\n"
         );
-        let mut empty = LineEditor::detached(true);
+        let mut empty = detached(true);
         let mut end = Vec::new();
         empty.finish(&mut end).unwrap();
         assert_eq!(end, b"\r\x1b[K", "an empty input line: only cleared");
@@ -200,7 +200,7 @@ mod tests {
 
     #[test]
     fn keys_edit_the_line_and_enter_sends_it() {
-        let mut ed = LineEditor::detached(true);
+        let mut ed = detached(true);
         let mut echo = Vec::new();
         let got = ed
             .feed(
@@ -226,7 +226,7 @@ mod tests {
 
     #[test]
     fn utf8_split_across_reads_is_one_character_and_garbage_is_dropped() {
-        let mut ed = LineEditor::detached(true);
+        let mut ed = detached(true);
         let mut echo = Vec::new();
         let e = "é".as_bytes();
         assert!(ed.feed(&e[..1], &mut echo).unwrap().is_empty());
@@ -240,7 +240,7 @@ mod tests {
             (true, "\r\x1b[Kana: hola\r\nhalf a li"),
             (false, "ana: hola\n"),
         ] {
-            let mut ed = LineEditor::detached(active);
+            let mut ed = detached(active);
             ed.feed(b"half a li", &mut Vec::new()).unwrap();
             let mut out = Vec::new();
             ed.print_above("ana: hola", &mut out).unwrap();

@@ -190,7 +190,7 @@ impl Room {
         self.members.get(&id).and_then(|m| m.name.as_deref())
     }
 
-    /// How many copies of each artifact exist (constant: see [`Artifacts::census`]).
+    /// How many copies of each artifact exist (constant: see `Artifacts::census`).
     pub fn artifact_census(&self) -> BTreeMap<u32, usize> {
         self.artifacts.census()
     }

@@ -1,5 +1,5 @@
 //! What every server model shares: the configuration, the listening socket, the limits. The
-//! models ([`super::server_threads`], [`super::server_poll`] with [`super::server_epoll`])
+//! models (`super::server_threads`, `super::server_poll` with `super::server_epoll`)
 //! sit above it and differ only in how bytes move; [`super::server`] above them picks one.
 
 use super::dialect::Choice;

@@ -1,7 +1,7 @@
-//! The command line: parse the arguments ([`args`]), hand each command to the module that
+//! The command line: parse the arguments (`args`), hand each command to the module that
 //! does it. Nothing else lives here.
 
-pub mod args;
+mod args;
 
 use crate::chat::server;
 use crate::kernel::table::Filter;

@@ -32,7 +32,7 @@ const TCPDIAG_GETSOCK: u16 = 18;
 const INET_DIAG_NOCOOKIE: u32 = u32::MAX;
 /// `sizeof(struct nlmsghdr)`: len u32, type u16, flags u16, seq u32, pid u32.
 const NLMSG_HDR_LEN: usize = 16;
-/// `sizeof(struct inet_diag_sockid)`: sport, dport, src[4], dst[4], if, cookie[2].
+/// `sizeof(struct inet_diag_sockid)`: sport, dport, `src[4]`, `dst[4]`, if, `cookie[2]`.
 const SOCKID_LEN: usize = 48;
 /// `sizeof(struct inet_diag_req_v2)`: family, protocol, ext, pad, states, id.
 const REQ_V2_LEN: usize = 8 + SOCKID_LEN;

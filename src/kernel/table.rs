@@ -328,7 +328,7 @@ impl KernelTable {
     }
 
     /// The row with exactly this 4-tuple, or `None`. A listener is asked for with the
-    /// unspecified peer address and port 0 (see [`unspecified_like`]). Never returns another
+    /// unspecified peer address and port 0 (see `unspecified_like`). Never returns another
     /// socket's row: the listener trap is handled in [`super::sock_diag::DiagSocket::lookup`].
     /// Under `lab net`, asked of the host the 4-tuple is in ([`KernelTable::of_address`]).
     #[cfg(target_os = "linux")]

@@ -1,8 +1,9 @@
 //! `lab lesson list | show | run | check`: what an instructor and a student run.
 
+use super::format::Origin;
 use super::format::{Lang, Lesson, StepKind, Text};
 use super::runner::{self, BeforeStep, Options};
-use super::{Library, Origin};
+use super::Library;
 use crate::i18n::{self, M};
 use crate::render::human::{paint, Style};
 use crate::render::picture::Pictures;

@@ -94,6 +94,16 @@ impl Text {
     }
 }
 
+/// Where a lesson came from, as `lesson list` says it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// Built into lab.
+    #[default]
+    BuiltIn,
+    /// An instructor's folder (`--lessons DIR`, `LAB_LESSONS`).
+    Folder(PathBuf),
+}
+
 /// Where a call goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -286,7 +296,7 @@ pub struct Lesson {
     /// The instructor's `#` comments, with their line numbers.
     pub comments: Vec<(usize, String)>,
     /// Built into lab, or from an instructor's folder.
-    pub origin: super::Origin,
+    pub origin: Origin,
     /// Hosts joined by lab's link (`hosts: a b`), if the lesson runs on them.
     pub network: Option<NetSpec>,
 }
@@ -328,7 +338,7 @@ const SHOWN_MESSAGE: usize = 400;
 
 impl ParseError {
     /// The error at `line` of `path`, its message bounded: each overlong word cut to its first
-    /// [`SHOWN_WORD`] characters and its size, the whole to [`SHOWN_MESSAGE`].
+    /// `SHOWN_WORD` characters and its size, the whole to `SHOWN_MESSAGE`.
     pub fn new(path: &Path, line: usize, msg: &str) -> ParseError {
         let words: Vec<String> = msg
             .split(' ')
@@ -434,7 +444,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Lesson, ParseError> {
         explain: Text::default(),
         steps: Vec::new(),
         comments: Vec::new(),
-        origin: super::Origin::BuiltIn,
+        origin: Origin::BuiltIn,
         network: None,
     };
     let mut p = Parser {

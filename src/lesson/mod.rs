@@ -1,39 +1,29 @@
 //! Lessons: short scripts of socket calls that instructors write and students step through,
 //! each expectation checked against the kernel.
 //!
-//! - [`commands`]: `lab lesson list | show | run | check`.
-//! - [`format`]: the plain-text format, parsed with `file:line:` errors.
-//! - [`runner`]: runs a lesson through the traced socket, step by step.
-//! - [`expect`]: each step's expectations against what happened.
-//! - [`wire`]: a `wire` step, a segment expected on the wire.
+//! - `commands`: `lab lesson list | show | run | check`.
+//! - [`format`](mod@format): the plain-text format, parsed with `file:line:` errors.
+//! - `runner`: runs a lesson through the traced socket, step by step.
+//! - `expect`: each step's expectations against what happened.
+//! - `wire`: a `wire` step, a segment expected on the wire.
 //!
 //! This file finds lessons: a folder per topic, a `.lesson` file per scenario — lab's own, built
 //! into the binary, and an instructor's folder beside them.
 
-pub mod commands;
-pub mod expect;
+pub(crate) mod commands;
+mod expect;
 pub mod format;
-pub mod runner;
-pub mod wire;
+mod runner;
+mod wire;
 
 use crate::i18n::{self, M};
-use format::{Lesson, ParseError};
+use format::{Lesson, Origin, ParseError};
 use std::path::{Path, PathBuf};
 
 /// The lessons built into lab: the source tree's `lessons/` when lab was built (`build.rs` has
 /// cargo rebuild when it changes), so that an installed `lab` has them without its clone.
 static BUILT_IN: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/lessons");
-
-/// Where a lesson came from, as `lesson list` says it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Origin {
-    /// Built into lab.
-    #[default]
-    BuiltIn,
-    /// An instructor's folder (`--lessons DIR`, `LAB_LESSONS`).
-    Folder(PathBuf),
-}
 
 /// The lessons lab knows: its own, and an instructor's folder beside them. A lesson of the
 /// folder replaces a built-in one of the same name.

@@ -13,11 +13,11 @@
 //! - [`report`]: what a run measured, and the latency histogram.
 //! - [`soak`]: `lab load --soak`, well-behaved and abusive clients together.
 
-pub mod drive;
-pub mod options;
-pub mod report;
-pub mod server;
-pub mod soak;
+mod drive;
+mod options;
+mod report;
+mod server;
+pub(crate) mod soak;
 
 pub use options::Options;
 pub use report::Report;

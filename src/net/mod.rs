@@ -11,12 +11,12 @@
 //! - [`relay`] — lab's hands on the link: every packet read, judged, written out, and seen.
 //! - [`lesson`] — a lesson's network: its sockets made on the hosts, its rules changed by step.
 
-pub mod host;
-pub mod lesson;
-pub mod link;
-pub mod relay;
-pub mod run;
-pub mod session;
-pub mod spec;
-pub mod up;
-pub mod userns;
+pub(crate) mod host;
+pub(crate) mod lesson;
+mod link;
+mod relay;
+pub(crate) mod run;
+pub(crate) mod session;
+pub(crate) mod spec;
+pub(crate) mod up;
+pub(crate) mod userns;

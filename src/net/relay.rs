@@ -49,7 +49,6 @@ pub struct Passage<'a> {
     /// The packet's number on the link: its `Sent` and its `Arrived` share it.
     pub id: u64,
     pub from: usize,
-    pub to: usize,
     /// When the sending host handed it to its `lab0`.
     pub sent: Duration,
     pub outcome: Outcome,
@@ -226,7 +225,6 @@ impl<'p> Crossing<'p> {
         Passage {
             id: self.id,
             from: self.from,
-            to: self.to,
             sent: self.sent,
             outcome,
             packet: self.packet,

@@ -187,16 +187,6 @@ pub struct WireOut {
     pub pcap: Option<Pcap>,
 }
 
-impl WireOut {
-    /// Nothing but the trace, showing every segment or none (`lab net up --wire off|all`).
-    pub fn shown(shown: bool) -> WireOut {
-        WireOut {
-            show: if shown { Show::All } else { Show::Off },
-            pcap: None,
-        }
-    }
-}
-
 /// The relay, each packet it moves becoming a segment event in the trace and a packet in the
 /// pcap file. With `--wire off` and no file the packets are only moved and counted.
 pub(super) fn watch_link(

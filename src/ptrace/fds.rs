@@ -83,11 +83,9 @@ pub type FdCopy = Rc<OwnedFd>;
 
 /// One traced process (its threads share the fd table).
 pub struct Process {
-    pub pid: Pid,
-    /// How the tracer reaches the process's fds; `None` if pidfd_open failed (the reason is
-    /// then in `why_blind`).
+    /// How the tracer reaches the process's fds; `None` if pidfd_open failed (its fds then
+    /// look closed).
     pidfd: Option<OwnedFd>,
-    pub why_blind: Option<String>,
     /// What is known of each socket, by inode.
     socks: HashMap<u64, Sock>,
     /// The inode each fd held when last looked at (a hint; every use checks it again).
@@ -110,19 +108,8 @@ pub enum Looked<'p> {
 
 impl Process {
     pub fn new(pid: Pid) -> Process {
-        let (pidfd, why_blind) = match sys::pidfd_open(pid.as_raw()) {
-            Ok(fd) => (Some(fd), None),
-            Err(e) => (
-                None,
-                Some(format!(
-                    "pidfd_open({pid}): {e}: the tracer cannot look at this process's fds"
-                )),
-            ),
-        };
         Process {
-            pid,
-            pidfd,
-            why_blind,
+            pidfd: sys::pidfd_open(pid.as_raw()).ok(),
             socks: HashMap::new(),
             fds: HashMap::new(),
             kept: HashMap::new(),
@@ -282,11 +269,6 @@ impl Process {
         let copy = sys::pidfd_getfd(self.pidfd.as_ref()?.as_fd(), fd).ok()?;
         nix::sys::stat::fstat(copy.as_fd()).ok().map(|st| st.st_ino)
     }
-
-    /// How many sockets the trace remembers for this process.
-    pub fn sockets_known(&self) -> usize {
-        self.socks.len()
-    }
 }
 
 /// How many copies a process's fds may keep open in lab: half of lab's own limit of open
@@ -330,7 +312,7 @@ mod tests {
             open.push(l);
         }
         assert_eq!(
-            proc.sockets_known(),
+            proc.socks.len(),
             0,
             "100 sockets looked at, each fd forgotten"
         );
@@ -344,8 +326,8 @@ mod tests {
         ));
         proc.duplicated(l.as_raw_fd(), copy.as_raw_fd());
         proc.forget(l.as_raw_fd());
-        assert_eq!(proc.sockets_known(), 1);
+        assert_eq!(proc.socks.len(), 1);
         proc.forget(copy.as_raw_fd());
-        assert_eq!(proc.sockets_known(), 0);
+        assert_eq!(proc.socks.len(), 0);
     }
 }

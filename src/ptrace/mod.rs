@@ -13,15 +13,15 @@
 //! The events go through the same [`Tracer`] as lab's own sockets — the same renderers, the
 //! same diagram, the same kernel observer following every socket between calls.
 
-pub mod calls;
-pub mod decode;
-pub mod faults;
-pub mod fds;
-pub mod filter;
-pub mod memory;
-pub mod privileges;
-pub mod start;
-pub mod stops;
+mod calls;
+mod decode;
+pub(crate) mod faults;
+mod fds;
+mod filter;
+mod memory;
+mod privileges;
+mod start;
+mod stops;
 
 use crate::i18n::{self, M};
 use crate::trace::{Kind, Tracer};

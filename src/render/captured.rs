@@ -8,8 +8,8 @@
 //! socket whose local and peer addresses the trace saw are the segment's source and
 //! destination (see [`Lifelines::end`]).
 
-use super::diagram::{Arrow, ArrowKind, On, Row};
 use super::lifelines::Lifelines;
+use super::rows::{Arrow, ArrowKind, On, Row};
 use crate::trace::{Event, Kind};
 use crate::wire::{Flags, Segment};
 
@@ -88,7 +88,7 @@ pub(crate) mod tests {
 
     /// A segment as the capture makes it (so the test names only the fields it looks at).
     pub(crate) fn seg(flags: &str, seq: u32, ack: u32, len: u32) -> Segment {
-        let h = crate::wire::Header {
+        let h = crate::wire::segment::Header {
             src: "10.0.0.2:40000".parse().unwrap(),
             dst: "10.0.0.1:9000".parse().unwrap(),
             flags: flags.parse().unwrap(),

@@ -244,7 +244,7 @@ pub fn cells(ev: &Event) -> Cells {
     }
 }
 
-/// One event in the wide layout on a terminal `width` columns wide: as [`line`] if it fits;
+/// One event in the wide layout on a terminal `width` columns wide: as [`line()`] if it fits;
 /// else a call keeps its columns, its verdict cut first, then its arguments (never its result
 /// or what it handed back); anything else is laid out as in the narrow layout, wrapped.
 pub fn wide_line_in(ev: &Event, color: bool, width: usize) -> String {

@@ -2,22 +2,23 @@
 //!
 //! - [`human`]: aligned, colored lines, strace-like (plain when color is off).
 //! - [`json`]: JSON Lines (`--json`).
-//! - [`table`]: the netstat-like socket table of `lab sockets`.
-//! - [`diagram`]: a run as a sequence diagram (terminal, or Mermaid).
-//! - [`output`]: where a trace goes (stderr or a file, human or JSON) and `--step`'s pause.
-//! - [`page`]: the run as an SVG sequence diagram, and the HTML page around it.
-//! - [`picture`]: the run's pictures (diagram, Mermaid, SVG, HTML), made in one place.
+//! - `table`: the netstat-like socket table of `lab sockets`.
+//! - `diagram`: a run as a sequence diagram (terminal, or Mermaid), made of `rows`.
+//! - `output`: where a trace goes (stderr or a file, human or JSON) and `--step`'s pause.
+//! - `page`: the run as an SVG sequence diagram, and the HTML page around it.
+//! - `picture`: the run's pictures (diagram, Mermaid, SVG, HTML), made in one place.
 
 mod captured;
-pub mod diagram;
+mod diagram;
 pub mod human;
 pub mod json;
 mod lifelines;
-pub mod output;
-pub mod page;
-pub mod picture;
-pub mod step;
-pub mod table;
+pub(crate) mod output;
+mod page;
+pub(crate) mod picture;
+mod rows;
+pub(crate) mod step;
+pub(crate) mod table;
 
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};

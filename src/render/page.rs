@@ -8,8 +8,9 @@
 //! and the table and write the outcome into `<body data-check="…">`, which the test reads with
 //! headless Chromium (`tests/page.rs`).
 
-use super::diagram::{layout, Arrow, ArrowKind, On, Row};
+use super::diagram::layout;
 use super::human;
+use super::rows::{Arrow, ArrowKind, On, Row};
 use crate::kernel::check::Verdict;
 use crate::tcp_state::{state_or_gone, TcpState};
 use crate::trace::{Event, Kind};

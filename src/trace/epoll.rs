@@ -11,10 +11,10 @@ use super::event::{Arg, Detail};
 use super::names;
 use super::record::Recording;
 use super::syscall::Syscall;
-use super::Tracer;
+use super::tracer::Tracer;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd};
 
 /// An epoll instance whose calls are traced.
 pub struct TracedEpoll {
@@ -26,7 +26,6 @@ pub struct TracedEpoll {
 pub enum Ctl {
     Add,
     Modify,
-    Delete,
 }
 
 impl TracedEpoll {
@@ -53,7 +52,6 @@ impl TracedEpoll {
             match op {
                 Ctl::Add => self.epoll.add(fd, ev),
                 Ctl::Modify => self.epoll.modify(fd, &mut ev.clone()),
-                Ctl::Delete => self.epoll.delete(fd),
             }
             .map_err(io::Error::from)
         };
@@ -67,7 +65,6 @@ impl TracedEpoll {
                 libc::EPOLL_CTL_MOD,
                 names::epoll_events(events.bits() as u32),
             ),
-            Ctl::Delete => (libc::EPOLL_CTL_DEL, "NULL".to_string()),
         };
         let args = vec![
             Arg::Fd(self.epoll.0.as_raw_fd()),
@@ -130,9 +127,5 @@ impl TracedEpoll {
         });
         rec.emit();
         result
-    }
-
-    pub fn fd(&self) -> BorrowedFd<'_> {
-        self.epoll.0.as_fd()
     }
 }

@@ -175,7 +175,7 @@ fn first_of<T>(all: impl Iterator<Item = T>) -> (Vec<T>, usize) {
     (fds, more)
 }
 
-/// One event. [`Event`]'s JSON Lines form (`--json`) is [`Json`].
+/// One event. [`Event`]'s JSON Lines form (`--json`) is `Json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     /// 1, 2, 3, … in the order events reached the sink.

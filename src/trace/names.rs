@@ -5,7 +5,6 @@
 
 use nix::errno::Errno;
 use nix::poll::PollFlags;
-use std::io;
 
 /// `AF_INET`, `AF_INET6`, `AF_UNIX` — the `domain` argument of `socket(2)`.
 pub fn family(domain: i32) -> String {
@@ -227,12 +226,6 @@ pub fn errno_from_name(name: &str) -> Option<Errno> {
         .find(|e| *e != Errno::UnknownErrno && errno_name(*e) == name)
 }
 
-/// An I/O error's errno name (`ECONNREFUSED`), or `?` for an error that carries none.
-pub fn errno_of(err: &io::Error) -> String {
-    err.raw_os_error()
-        .map_or_else(|| "?".to_string(), |code| errno_name(Errno::from_raw(code)))
-}
-
 /// `POLLIN|POLLOUT`, as strace writes `poll()`'s flags; `0` for none.
 pub fn poll_flags(f: PollFlags) -> String {
     const NAMES: [(PollFlags, &str); 6] = [
@@ -331,15 +324,6 @@ mod tests {
     fn errnos_print_as_strace_does() {
         assert_eq!(errno_name(Errno::ECONNREFUSED), "ECONNREFUSED");
         assert_eq!(Errno::ECONNREFUSED.desc(), "Connection refused");
-        assert_eq!(
-            errno_of(&io::Error::from_raw_os_error(libc::EADDRINUSE)),
-            "EADDRINUSE"
-        );
-        assert_eq!(
-            errno_of(&io::Error::from_raw_os_error(libc::EAGAIN)),
-            "EAGAIN"
-        );
-        assert_eq!(errno_of(&io::Error::other("no errno")), "?");
         assert_eq!(errno_from_name("ECONNREFUSED"), Some(Errno::ECONNREFUSED));
         assert_eq!(errno_from_name("EINPROGRESS"), Some(Errno::EINPROGRESS));
         assert_eq!(errno_from_name("nope"), None);

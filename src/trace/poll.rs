@@ -6,7 +6,7 @@
 use super::event::{Arg, Detail};
 use super::record::Recording;
 use super::syscall::Syscall;
-use super::Tracer;
+use super::tracer::Tracer;
 use nix::poll::{PollFd, PollTimeout};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};

@@ -10,8 +10,9 @@
 //! 5. [`Recording::emit`]: into the one funnel.
 
 use super::event::{Arg, Event};
+use super::order::{SocketInfo, Ticket};
 use super::syscall::Syscall;
-use super::{SocketInfo, Ticket, Tracer};
+use super::tracer::Tracer;
 use crate::kernel::check;
 use crate::kernel::table;
 use crate::tcp_state::TcpState;
@@ -153,7 +154,7 @@ impl<'t> Recording<'t> {
     /// Hands the event to the funnel, in its place in the order of events.
     pub fn emit(mut self) {
         let ticket = self.ticket.take().unwrap_or_else(|| self.tracer.ticket());
-        let ev = std::mem::replace(&mut self.ev, Event::new(crate::trace::Kind::Note, ""));
+        let ev = std::mem::replace(&mut self.ev, Event::new(super::event::Kind::Note, ""));
         self.tracer.emit_at(ticket, vec![ev], self.sock.as_ref());
         self.sock = None;
     }

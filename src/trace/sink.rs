@@ -19,7 +19,7 @@ pub trait Sink: Send + Sync {
     fn flush(&self) {}
 
     /// The program is about to wait (a traced `poll()`): a trace file must be complete while it
-    /// idles. The others flush; [`super::writer::Background`], which flushes by itself once
+    /// idles. The others flush; `super::writer::Background`, which flushes by itself once
     /// idle, only tells its writer not to wait for more.
     fn idle(&self) {
         self.flush();

@@ -11,7 +11,7 @@
 //! segments arrive.
 
 use super::event::{Event, Kind, SHOW_BYTES};
-use super::{Inner, Tracer, Waiting};
+use super::order::{Clock, Inner};
 use crate::i18n::{f, M};
 use crate::wire::capture::{Capture, Packet};
 use crate::wire::pcap::PcapWriter;
@@ -20,8 +20,7 @@ use std::fs::File;
 use std::io::{self, BufWriter};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// Which segments the trace shows (`--wire`).
@@ -109,14 +108,14 @@ pub(super) fn name_sender(ev: &mut Event, inner: &Inner) {
         .unwrap_or_else(|| "wire".into());
 }
 
-impl Tracer {
-    /// Starts capturing the wire into this trace (lab's own network only): each segment an
-    /// event, shown as `show` says, each packet also written to `pcap`.
-    /// `LAB_CAPTURE=off` leaves the wire uncaptured (the arrows inferred, as on a machine that
-    /// refuses lab a network of its own): what benches/capture_cost.sh compares with.
-    pub fn capture_wire(self: &Arc<Self>, show: Show, pcap: Option<Pcap>) -> io::Result<()> {
+impl Tap {
+    /// A tap on the capture of lab's own network, showing segments as `show` says and
+    /// writing every packet to `pcap`. `LAB_CAPTURE=off` leaves the wire uncaptured (`None`:
+    /// the arrows inferred, as on a machine that refuses lab a network of its own): what
+    /// benches/capture_cost.sh compares with.
+    pub(super) fn open(show: Show, pcap: Option<Pcap>) -> io::Result<Option<Tap>> {
         if std::env::var_os("LAB_CAPTURE").is_some_and(|v| v == "off") {
-            return Ok(());
+            return Ok(None);
         }
         let capture = Capture::shared()?;
         // What an earlier trace in this process missed is not this one's.
@@ -129,149 +128,84 @@ impl Tracer {
             missed_before: missed,
             missed,
         };
-        if self
-            .tap
-            .set(Tap {
-                capture,
-                show,
-                state: Mutex::new(state),
-            })
-            .is_err()
-        {
-            return Ok(());
-        }
-        if show != Show::Off {
-            self.tell_wire();
-        }
-        if self.live.load(Ordering::Acquire) {
-            self.drain_live();
-        }
-        Ok(())
+        Ok(Some(Tap {
+            capture,
+            show,
+            state: Mutex::new(state),
+        }))
     }
 
-    /// With an observer thread, segments are drained as they arrive by a thread of their own.
-    pub(super) fn drain_live(self: &Arc<Self>) {
-        let me: Weak<Tracer> = Arc::downgrade(self);
-        let _ = std::thread::Builder::new()
-            .name("lab-capture".into())
-            .spawn(move || loop {
-                let Some(t) = me.upgrade() else { return };
-                let Some(tap) = t.tap.get() else { return };
-                if tap.capture.wait(Duration::from_millis(50)) {
-                    let mut inner = t.lock();
-                    t.drain_into(&mut inner);
-                    t.deliver_ready(&mut inner);
-                }
-            });
+    /// Whether the trace shows any segment (`--wire summary` or `all`).
+    pub(super) fn shows_any(&self) -> bool {
+        self.show != Show::Off
     }
 
-    /// Whether the wire shows `local` sent its FIN to `peer` (segments captured so far are
-    /// drained first); `None` when the wire is not captured.
-    pub(crate) fn fin_on_wire(&self, local: SocketAddr, peer: SocketAddr) -> Option<bool> {
-        let tap = self.tap.get()?;
-        let mut inner = self.lock();
-        self.drain_into(&mut inner);
-        let st = tap.state.lock().unwrap_or_else(|p| p.into_inner());
-        Some(st.streams.sent_fin(local, peer))
+    /// Waits (at most `d`) for packets to arrive; whether any did.
+    pub(super) fn wait(&self, d: Duration) -> bool {
+        self.capture.wait(d)
     }
 
-    /// Is the wire captured in this trace?
-    pub fn captures_wire(&self) -> bool {
-        self.tap.get().is_some()
-    }
-
-    /// Every segment waiting in the capture, each an event with a ticket of its own, before
-    /// any later ticket. Called with the trace's lock held. They are delivered with the next
-    /// event: by then the call that sent a segment has told whose socket it was (a connecting
-    /// socket's port is known only once `connect()` returns, after its SYN).
-    pub(super) fn drain_into(&self, inner: &mut Inner) {
-        self.drain_packets(inner, false);
-    }
-
-    /// [`Self::drain_into`]; and whenever packets came (or on the `last` look, at the end), a
-    /// note in their place if the kernel dropped any meanwhile: the trace says where it has a
-    /// hole, and the notes add up to the summary's count.
-    fn drain_packets(&self, inner: &mut Inner, last: bool) {
-        let Some(tap) = self.tap.get() else { return };
-        let mut st = tap.state.lock().unwrap_or_else(|p| p.into_inner());
-        let now = self.now_us();
-        let got = tap
-            .capture
-            .drain(|p| self.one_packet(inner, tap, &mut st, p, now));
+    /// Every segment waiting in the capture, as an event with its time, in the order captured;
+    /// and whenever packets came (or on the `last` look, at the end), a note after them if the
+    /// kernel dropped any meanwhile: the trace says where it has a hole, and the notes add up
+    /// to the summary's count. The caller gives each its ticket, before any later one.
+    pub(super) fn drain(&self, clock: &Clock, last: bool) -> Vec<(u64, Event)> {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let now = clock.now_us();
+        let mut out = Vec::new();
+        let got = self.capture.drain(|p| {
+            out.extend(self.one_packet(clock, &mut st, p, now));
+        });
         if got == 0 && !last {
-            return;
+            return out;
         }
-        let missed = tap.capture.missed();
+        let missed = self.capture.missed();
         if missed > st.missed {
             let words = f(M::WireMissed, &[&(missed - st.missed)]);
             st.missed = missed;
-            let ev = Event::words(Kind::Note, "wire", words);
-            let n = self.tickets.fetch_add(1, Ordering::AcqRel);
-            let evs = vec![ev];
-            inner.waiting.insert(
-                n,
-                Waiting {
-                    t_us: now,
-                    evs,
-                    sock: None,
-                },
-            );
+            out.push((now, Event::words(Kind::Note, "wire", words)));
         }
+        out
     }
 
-    fn one_packet(&self, inner: &mut Inner, tap: &Tap, st: &mut TapState, p: Packet, now: u64) {
+    fn one_packet(
+        &self,
+        clock: &Clock,
+        st: &mut TapState,
+        p: Packet,
+        now: u64,
+    ) -> Option<(u64, Event)> {
         // Seen before this trace began: an earlier trace's in the same process.
-        if p.at < self.start_wall {
-            return;
+        if clock.before_start(p.at) {
+            return None;
         }
         if let Some(pcap) = &mut st.pcap {
             let _ = pcap.packet(&p.bytes, p.len, p.at);
         }
-        let Some(h) = segment::parse(&p.bytes, p.len, SHOW_BYTES) else {
-            return;
-        };
+        let h = segment::parse(&p.bytes, p.len, SHOW_BYTES)?;
         let seg = st.streams.see(&h, p.at.as_micros() as u64);
         st.seen += 1;
-        if !tap.show.shows(&seg) {
+        if !self.show.shows(&seg) {
             st.hidden += 1;
-            return;
+            return None;
         }
-        // Named when delivered (see above); timed when the kernel saw it, or when drained if
-        // the clocks disagree.
-        let ev = Event::segment("", seg);
-        let t_us = self.wall_us(p.at).unwrap_or(now).min(now);
-        let n = self.tickets.fetch_add(1, Ordering::AcqRel);
-        inner.waiting.insert(
-            n,
-            Waiting {
-                t_us,
-                evs: vec![ev],
-                sock: None,
-            },
-        );
+        // Named when delivered (see `name_sender`); timed when the kernel saw it, or when
+        // drained if the clocks disagree.
+        let t_us = clock.wall_us(p.at).unwrap_or(now).min(now);
+        Some((t_us, Event::segment("", seg)))
     }
 
-    /// Delivers every segment captured so far, now (a lesson's `wire` step waits for one).
-    pub fn drain_wire(&self) {
-        if self.tap.get().is_none() {
-            return;
-        }
-        let mut inner = self.lock();
-        self.drain_into(&mut inner);
-        self.deliver_ready(&mut inner);
+    /// Whether the segments drained so far show `local` sent its FIN to `peer`.
+    pub(super) fn sent_fin(&self, local: SocketAddr, peer: SocketAddr) -> bool {
+        let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.streams.sent_fin(local, peer)
     }
 
-    /// The end of a captured run: the last segments, the file flushed, and a line that says
-    /// how many segments there were, how many the trace left out, and how many were missed.
-    pub fn wire_summary(&self) {
-        let Some(tap) = self.tap.get() else { return };
-        {
-            let mut inner = self.lock();
-            self.drain_packets(&mut inner, true);
-            self.deliver_ready(&mut inner);
-        }
+    /// The end of a captured run (every segment drained): the file flushed, and the words that
+    /// say how many segments there were, how many the trace left out, and how many were missed.
+    pub(super) fn summary(&self) -> String {
         let (seen, hidden, missed) = {
-            let mut st = tap.state.lock().unwrap_or_else(|p| p.into_inner());
+            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(pcap) = &mut st.pcap {
                 let _ = pcap.flush();
             }
@@ -279,11 +213,10 @@ impl Tracer {
         };
         // Each mode says exactly what it left out: nothing (all), the ACKs of data (summary),
         // every segment (off).
-        let words = match tap.show {
+        match self.show {
             Show::All => f(M::WireSummaryAll, &[&seen, &missed]),
             Show::Summary => f(M::WireSummary, &[&seen, &hidden, &missed]),
             Show::Off => f(M::WireSummaryOff, &[&seen, &missed]),
-        };
-        self.emit(Event::words(Kind::Note, "wire", words));
+        }
     }
 }

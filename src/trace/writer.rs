@@ -118,11 +118,6 @@ impl Background {
             },
         }
     }
-
-    /// How many events wait for the writer now.
-    pub fn queued(&self) -> usize {
-        self.shared.lock().events.len()
-    }
 }
 
 impl Sink for Background {
@@ -273,7 +268,8 @@ impl Shared {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{Collector, Kind};
+    use crate::trace::event::Kind;
+    use crate::trace::sink::Collector;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Instant;
 
@@ -281,6 +277,20 @@ mod tests {
         let mut ev = Event::new(Kind::Note, "t");
         ev.seq = n;
         ev
+    }
+
+    /// A trace file as lab writes one: each event a line into a buffer, out when flushed.
+    struct BufferedFile(std::sync::Mutex<std::io::BufWriter<std::fs::File>>);
+
+    impl Sink for BufferedFile {
+        fn event(&self, ev: &Event) {
+            let mut out = self.0.lock().unwrap();
+            std::io::Write::write_all(&mut *out, format!("{}\n", ev.seq).as_bytes()).unwrap();
+        }
+
+        fn flush(&self) {
+            std::io::Write::flush(&mut *self.0.lock().unwrap()).unwrap();
+        }
     }
 
     /// Waits (bounded) for `done`; panics with `what` if it never comes.
@@ -345,7 +355,7 @@ mod tests {
         within("the writer to stall on its first event", || {
             gate.seen.load(Ordering::SeqCst) == 1
         });
-        within("the queue to fill", || bg.queued() == 8);
+        within("the queue to fill", || bg.shared.lock().events.len() == 8);
         // Full, with the writer stalled: the program has handed over the batch in the writer's
         // hands (at most a queue's worth) and the eight queued, and no more — it waits.
         let in_hand = given.load(Ordering::SeqCst) - 8;
@@ -375,7 +385,7 @@ mod tests {
         // Idle without a flush asked for: the writer writes and flushes on its own.
         let file = std::env::temp_dir().join(format!("lab-writer-{}.jsonl", std::process::id()));
         let out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
-        let bg = Background::new(Arc::new(crate::render::json::JsonSink::new(out).buffered()));
+        let bg = Background::new(Arc::new(BufferedFile(std::sync::Mutex::new(out))));
         bg.take(numbered(7));
         bg.idle();
         let lines = || {

@@ -8,55 +8,9 @@
 //! the few a teaching lab needs, one function each. Pure: no sockets, no clock; tested below
 //! as `<situation>_<verdict>`.
 
-use super::segment::{Flags, Header, Segment};
-use serde::Serialize;
+use super::segment::{Analysis, Flags, Header, Segment};
 use std::collections::HashMap;
 use std::net::SocketAddr;
-
-/// What Wireshark would call a segment (its "TCP analysis flags").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Analysis {
-    /// Data (or a SYN, a FIN) sent again, after a timeout: its bytes were sent before.
-    Retransmission,
-    /// Sent again at once because the receiver sent duplicate ACKs asking for it.
-    FastRetransmission,
-    /// Sent again although the receiver had already acknowledged every byte of it (the
-    /// sender's timer fired before the ACK arrived, or the ACK was lost).
-    SpuriousRetransmission,
-    /// Earlier bytes arriving just after later ones (sooner than a retransmission could).
-    OutOfOrder,
-    /// The same acknowledgment again, nothing new: the receiver is missing what comes next.
-    DuplicateAck,
-    /// The sender's receive buffer is full: the peer must stop sending.
-    ZeroWindow,
-    /// A probe the sender makes to a peer that offered a zero window: is there room yet?
-    ZeroWindowProbe,
-    /// Only the window changed: the receiver's application read, there is room again.
-    WindowUpdate,
-    /// A keep-alive (`SO_KEEPALIVE`): one byte before the end, to make the peer answer.
-    KeepAlive,
-    /// Its sequence number is past the end of what was seen: a segment before it was missed.
-    PreviousSegmentNotCaptured,
-}
-
-impl Analysis {
-    /// Wireshark's words for it.
-    pub fn words(self) -> &'static str {
-        match self {
-            Analysis::Retransmission => "retransmission",
-            Analysis::FastRetransmission => "fast retransmission",
-            Analysis::SpuriousRetransmission => "spurious retransmission",
-            Analysis::OutOfOrder => "out-of-order",
-            Analysis::DuplicateAck => "duplicate ACK",
-            Analysis::ZeroWindow => "zero window",
-            Analysis::ZeroWindowProbe => "zero window probe",
-            Analysis::WindowUpdate => "window update",
-            Analysis::KeepAlive => "keep-alive",
-            Analysis::PreviousSegmentNotCaptured => "previous segment not captured",
-        }
-    }
-}
 
 /// A segment that carries data (or a SYN, a FIN) and starts before the end of what its sender
 /// had already sent is sent again, and Wireshark names it by the first of these rules that
@@ -247,15 +201,6 @@ impl Streams {
             me.fin_end.is_some()
         })
     }
-
-    /// How many connections are followed.
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
 }
 
 /// The window `h` offers, in bytes: scaled once both SYNs agreed on scaling (RFC 7323: never
@@ -367,7 +312,7 @@ fn sent_again(h: &Header, next: u32, me: &Side, peer: &Side, at: (u64, u64)) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::SynOptions;
+    use crate::wire::segment::SynOptions;
 
     const CLI: &str = "127.0.0.1:40000";
     const SRV: &str = "127.0.0.1:8888";
@@ -659,7 +604,7 @@ mod tests {
         again.seq = 555;
         let seg = s.see(&again, 20);
         assert_eq!((seg.seq, seg.analysis.len()), (0, 0));
-        assert_eq!(s.len(), 1);
+        assert_eq!(s.map.len(), 1);
     }
 
     #[test]
@@ -670,6 +615,6 @@ mod tests {
             syn.src.set_port(port);
             s.see(&syn, 0);
         }
-        assert_eq!(s.len(), MAX_STREAMS);
+        assert_eq!(s.map.len(), MAX_STREAMS);
     }
 }

@@ -6,7 +6,8 @@
 //! from each side's first one, how much data it carried, the window it offered — and judged in
 //! Wireshark's words ([`Analysis`]: retransmission, duplicate ACK, zero window, …).
 //!
-//! - [`segment`]: the segment as a type, and reading one from an IP packet's bytes.
+//! - [`segment`]: the segment as a type (with the words Wireshark has for one), and reading one
+//!   from an IP packet's bytes.
 //! - [`analysis`]: what a segment *is*, from the history of its connection (pure, no sockets).
 //! - [`capture`]: reading packets off `lo` in lab's own network, with the kernel's times.
 //! - [`pcap`]: the packets as a pcapng file (`--pcap`), for tcpdump and Wireshark.
@@ -14,10 +15,10 @@
 //! This module knows nothing of traces or sockets: the funnel ([`crate::trace`]) wraps each
 //! segment in an event like any call's.
 
-pub mod analysis;
-pub mod capture;
-pub mod pcap;
-pub mod segment;
+mod analysis;
+pub(crate) mod capture;
+pub(crate) mod pcap;
+pub(crate) mod segment;
 
-pub use analysis::{Analysis, Streams};
-pub use segment::{Dropped, Flags, Header, Segment, SynOptions};
+pub use analysis::Streams;
+pub use segment::{Analysis, Dropped, Flags, Segment, SynOptions};

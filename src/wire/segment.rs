@@ -1,15 +1,60 @@
 //! One TCP segment, typed: what a capture read off the wire, and the same segment as the trace
 //! shows it — sequence and acknowledgment numbers counted from each side's initial sequence
-//! number (as Wireshark shows them), the window scaled, the SYN's options by name.
+//! number (as Wireshark shows them), the window scaled, the SYN's options by name, and what
+//! Wireshark would call it ([`Analysis`]; the rules that judge it are in `analysis`).
 //!
 //! The headers are read with `etherparse`, which checks every length before it reads.
 
-use super::analysis::Analysis;
 use etherparse::{LaxNetSlice, LaxSlicedPacket, TcpOptionElement, TransportSlice};
 use serde::Serialize;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
+
+/// What Wireshark would call a segment (its "TCP analysis flags").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Analysis {
+    /// Data (or a SYN, a FIN) sent again, after a timeout: its bytes were sent before.
+    Retransmission,
+    /// Sent again at once because the receiver sent duplicate ACKs asking for it.
+    FastRetransmission,
+    /// Sent again although the receiver had already acknowledged every byte of it (the
+    /// sender's timer fired before the ACK arrived, or the ACK was lost).
+    SpuriousRetransmission,
+    /// Earlier bytes arriving just after later ones (sooner than a retransmission could).
+    OutOfOrder,
+    /// The same acknowledgment again, nothing new: the receiver is missing what comes next.
+    DuplicateAck,
+    /// The sender's receive buffer is full: the peer must stop sending.
+    ZeroWindow,
+    /// A probe the sender makes to a peer that offered a zero window: is there room yet?
+    ZeroWindowProbe,
+    /// Only the window changed: the receiver's application read, there is room again.
+    WindowUpdate,
+    /// A keep-alive (`SO_KEEPALIVE`): one byte before the end, to make the peer answer.
+    KeepAlive,
+    /// Its sequence number is past the end of what was seen: a segment before it was missed.
+    PreviousSegmentNotCaptured,
+}
+
+impl Analysis {
+    /// Wireshark's words for it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Analysis::Retransmission => "retransmission",
+            Analysis::FastRetransmission => "fast retransmission",
+            Analysis::SpuriousRetransmission => "spurious retransmission",
+            Analysis::OutOfOrder => "out-of-order",
+            Analysis::DuplicateAck => "duplicate ACK",
+            Analysis::ZeroWindow => "zero window",
+            Analysis::ZeroWindowProbe => "zero window probe",
+            Analysis::WindowUpdate => "window update",
+            Analysis::KeepAlive => "keep-alive",
+            Analysis::PreviousSegmentNotCaptured => "previous segment not captured",
+        }
+    }
+}
 
 /// A segment's control bits, as in the TCP header (FIN is bit 0, CWR bit 7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

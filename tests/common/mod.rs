@@ -1,8 +1,12 @@
 //! Helpers shared by the integration tests: running `lab` as its own process, talking to it
-//! through pipes with bounded waits, and the one table of snapshot redactions.
+//! through pipes with bounded waits, reading its JSON events, and the one table of snapshot
+//! redactions.
 #![allow(dead_code)]
 
+pub mod events;
 pub mod peer;
+pub mod run;
+pub mod tcpdump;
 pub mod tmux;
 
 use std::io::{Read, Write};
@@ -356,18 +360,23 @@ pub fn have_tool(tool: &str, package: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        let msg = format!(
-            "SKIPPED: this test needs `{tool}`: install it with `apt-get install {package}`"
-        );
-        assert!(
-            std::env::var_os("LAB_REQUIRE_TOOLS").is_none(),
-            "{msg} (LAB_REQUIRE_TOOLS is set)"
-        );
-        // Straight to the process's stderr: `eprintln!` would be captured by the test harness and
-        // shown only for a failing test, and a skip must not go unnoticed.
-        let _ = std::io::stderr().write_all(format!("\n*** {msg} ***\n").as_bytes());
+        skip(&format!(
+            "this test needs `{tool}`: install it with `apt-get install {package}`"
+        ));
     }
     found
+}
+
+/// Says loudly that a test is skipped, and why; with `LAB_REQUIRE_TOOLS` set, fails it instead.
+pub fn skip(why: &str) {
+    let msg = format!("SKIPPED: {why}");
+    assert!(
+        std::env::var_os("LAB_REQUIRE_TOOLS").is_none(),
+        "{msg} (LAB_REQUIRE_TOOLS is set)"
+    );
+    // Straight to the process's stderr: `eprintln!` would be captured by the test harness and
+    // shown only for a failing test, and a skip must not go unnoticed.
+    let _ = std::io::stderr().write_all(format!("\n*** {msg} ***\n").as_bytes());
 }
 
 /// The state `ss -tan` shows for the connection from `local` to `peer`, in ss's spelling.

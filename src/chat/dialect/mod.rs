@@ -21,13 +21,13 @@
 //! (sends a bare name at once), look alike on the wire, so the server is told which with
 //! `--dialect`; it still serves line clients beside them.
 
-pub mod chatbid;
-pub mod el4005;
-pub mod line;
-pub mod poli;
+mod chatbid;
+mod el4005;
+pub(crate) mod line;
+mod poli;
 pub mod speaker;
 pub mod speech;
-pub mod stardew;
+mod stardew;
 
 use crate::chat::message::Msg;
 use crate::i18n::{f, M};

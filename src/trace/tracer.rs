@@ -1,0 +1,547 @@
+//! The funnel: every event of a run goes through one [`Tracer`], which numbers it in the order
+//! the calls took effect ([`super::order`]), times it, checks it against the kernel's table,
+//! follows every traced socket in the table (also after its fd is closed), puts the captured
+//! wire's segments in their place among the calls (`super::wire`), and hands it to the one
+//! sink.
+
+use super::event::{Event, Kind};
+use super::observer::{self, Change, Watch, Watches};
+use super::order::{Clock, Inner, SocketInfo, Ticket, Waiting};
+use super::sink::Sink;
+use super::wire::{name_sender, Pcap, Show, Tap};
+use super::{attribution, ending};
+use crate::kernel::check::{self, Verdict};
+use crate::kernel::table::{self, KernelTable, SocketRow};
+use crate::tcp_state::TcpState;
+use std::collections::BTreeMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::time::{Duration, Instant};
+
+/// Called before each traced call with the actor and the call about to be made (`--step`).
+pub type Stepper = Box<dyn Fn(&str, &Event) + Send + Sync>;
+
+/// The trace funnel, shared (`Arc`) by every traced socket of a run.
+pub struct Tracer {
+    clock: Clock,
+    sink: Arc<dyn Sink>,
+    table: Option<KernelTable>,
+    /// Why the table is missing, if it is (shown as the "unavailable" reason).
+    table_error: Option<String>,
+    /// The bound on every wait for an asynchronous state change, in µs.
+    settle_us: AtomicU64,
+    stepper: Option<Stepper>,
+    /// The next place in the order of events (see [`Ticket`]).
+    tickets: AtomicU64,
+    /// The next id for a traced socket.
+    ids: AtomicU64,
+    /// An observer thread looks at the table; otherwise it is looked at after each event.
+    live: AtomicBool,
+    /// Every segment of the run's connections comes through the funnel as an event (a capture
+    /// or lab's link, showing them): what the wire did not show did not happen.
+    wire_shown: AtomicBool,
+    inner: Mutex<Inner>,
+    /// The wire's capture, in lab's own network (see `super::wire`).
+    tap: OnceLock<Tap>,
+    /// Called before a ticket is handed out: a lesson on hosts waits there (bounded) until
+    /// lab's link has moved every packet the hosts sent, so that a call comes after the
+    /// segments it caused (see `net::lesson`).
+    settle: OnceLock<Box<dyn Fn() + Send + Sync>>,
+}
+
+impl Tracer {
+    /// A tracer that sends every event to `sink`, and checks against the kernel's table if it
+    /// can be opened (if not, every verdict says why).
+    pub fn new(sink: Arc<dyn Sink>) -> Arc<Tracer> {
+        Arc::new(Tracer::build(sink, None))
+    }
+
+    /// The same, with a stepper called before each call (`--step`).
+    pub fn with_stepper(sink: Arc<dyn Sink>, stepper: Stepper) -> Arc<Tracer> {
+        Arc::new(Tracer::build(sink, Some(stepper)))
+    }
+
+    fn build(sink: Arc<dyn Sink>, stepper: Option<Stepper>) -> Tracer {
+        let (table, table_error) = match KernelTable::open() {
+            Ok(t) => (Some(t), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        Tracer {
+            clock: Clock::start(),
+            sink,
+            table,
+            table_error,
+            settle_us: AtomicU64::new(check::SETTLE_TIMEOUT.as_micros() as u64),
+            stepper,
+            tickets: AtomicU64::new(0),
+            ids: AtomicU64::new(1),
+            live: AtomicBool::new(false),
+            wire_shown: AtomicBool::new(false),
+            inner: Mutex::new(Inner {
+                seq: 0,
+                next: 0,
+                waiting: BTreeMap::new(),
+                watches: Watches::default(),
+                wire_facts: ending::WireFacts::default(),
+            }),
+            tap: OnceLock::new(),
+            settle: OnceLock::new(),
+        }
+    }
+
+    /// The kernel's table, if it could be opened.
+    pub fn table(&self) -> Option<&KernelTable> {
+        self.table.as_ref()
+    }
+
+    /// The bound on waits for asynchronous state changes.
+    pub fn settle_timeout(&self) -> Duration {
+        Duration::from_micros(self.settle_us.load(Ordering::Relaxed))
+    }
+
+    /// Sets that bound. A server sets zero: it must never wait on one connection, so states are
+    /// read right after each call, and what the kernel does later is the observer's to tell.
+    pub fn set_settle_timeout(&self, d: Duration) {
+        self.settle_us
+            .store(d.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Starts the observer thread: the table is read every `interval` (at least; longer when a
+    /// reading takes long: it never uses more than about a tenth of a core), and each change
+    /// is reported when seen. Without it the table is read after each event, which is
+    /// deterministic (lessons, tests) but reports a change only when something else happens.
+    pub fn observe_live(self: &Arc<Self>, interval: Duration) {
+        if self.table.is_none() || self.live.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let me: Weak<Tracer> = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("lab-observer".into())
+            .spawn(move || loop {
+                let Some(t) = me.upgrade() else { return };
+                let started = Instant::now();
+                t.observe();
+                let took = started.elapsed();
+                drop(t);
+                std::thread::sleep(observer::pace(interval, took));
+            });
+        if spawned.is_err() {
+            self.live.store(false, Ordering::Release);
+        } else if self.tap.get().is_some() {
+            self.drain_live();
+        }
+    }
+
+    /// A place in the order of events, now. Every segment captured so far gets an earlier one
+    /// (unless no segment is shown and a thread of the capture's own counts them: `--wire off`
+    /// costs a traced call nothing then).
+    pub fn ticket(&self) -> Ticket {
+        if let Some(settle) = self.settle.get() {
+            settle();
+        }
+        let live = self.live.load(Ordering::Acquire);
+        if self.tap.get().is_some_and(|t| t.orders_calls(live)) {
+            let mut inner = self.lock();
+            self.drain_into(&mut inner);
+        }
+        self.bare_ticket()
+    }
+
+    /// Starts capturing the wire into this trace (lab's own network only): each segment an
+    /// event, shown as `show` says, each packet also written to `pcap` (see `Tap::open`).
+    pub fn capture_wire(self: &Arc<Self>, show: Show, pcap: Option<Pcap>) -> io::Result<()> {
+        let Some(tap) = Tap::open(show, pcap)? else {
+            return Ok(());
+        };
+        let shown = tap.shows_any();
+        if self.tap.set(tap).is_err() {
+            return Ok(());
+        }
+        if shown {
+            self.tell_wire();
+        }
+        if self.live.load(Ordering::Acquire) {
+            self.drain_live();
+        }
+        Ok(())
+    }
+
+    /// With an observer thread, segments are drained as they arrive by a thread of their own.
+    fn drain_live(self: &Arc<Self>) {
+        let me: Weak<Tracer> = Arc::downgrade(self);
+        let _ = std::thread::Builder::new()
+            .name("lab-capture".into())
+            .spawn(move || loop {
+                let Some(t) = me.upgrade() else { return };
+                let Some(tap) = t.tap.get() else { return };
+                if tap.wait(Duration::from_millis(50)) {
+                    let mut inner = t.lock();
+                    t.drain_into(&mut inner);
+                    t.deliver_ready(&mut inner);
+                }
+            });
+    }
+
+    /// Whether the wire shows `local` sent its FIN to `peer` (segments captured so far are
+    /// drained first); `None` when the wire is not captured.
+    pub(crate) fn fin_on_wire(&self, local: SocketAddr, peer: SocketAddr) -> Option<bool> {
+        let tap = self.tap.get()?;
+        let mut inner = self.lock();
+        self.drain_into(&mut inner);
+        Some(tap.sent_fin(local, peer))
+    }
+
+    /// Is the wire captured in this trace?
+    pub fn captures_wire(&self) -> bool {
+        self.tap.get().is_some()
+    }
+
+    /// Every segment waiting in the capture, each an event with a ticket of its own, before
+    /// any later ticket. Called with the trace's lock held. They are delivered with the next
+    /// event: by then the call that sent a segment has told whose socket it was (a connecting
+    /// socket's port is known only once `connect()` returns, after its SYN).
+    fn drain_into(&self, inner: &mut Inner) {
+        self.drain_packets(inner, false);
+    }
+
+    /// [`Self::drain_into`]; `last`: the end's look, which also tells of packets the kernel
+    /// dropped after the last one came (see [`Tap::drain`]).
+    fn drain_packets(&self, inner: &mut Inner, last: bool) {
+        let Some(tap) = self.tap.get() else { return };
+        for (t_us, ev) in tap.drain(&self.clock, last) {
+            let n = self.tickets.fetch_add(1, Ordering::AcqRel);
+            let (evs, sock) = (vec![ev], None);
+            inner.waiting.insert(n, Waiting { t_us, evs, sock });
+        }
+    }
+
+    /// Delivers every segment captured so far, now (a lesson's `wire` step waits for one).
+    pub fn drain_wire(&self) {
+        if self.tap.get().is_none() {
+            return;
+        }
+        let mut inner = self.lock();
+        self.drain_into(&mut inner);
+        self.deliver_ready(&mut inner);
+    }
+
+    /// The end of a captured run: the last segments, the file flushed, and a line that says
+    /// how many segments there were, how many the trace left out, and how many were missed.
+    pub fn wire_summary(&self) {
+        let Some(tap) = self.tap.get() else { return };
+        {
+            let mut inner = self.lock();
+            self.drain_packets(&mut inner, true);
+            self.deliver_ready(&mut inner);
+        }
+        self.emit(Event::words(Kind::Note, "wire", tap.summary()));
+    }
+
+    /// Sets what is called before each ticket (once): see [`Tracer::ticket`].
+    pub fn settle_with(&self, f: Box<dyn Fn() + Send + Sync>) {
+        let _ = self.settle.set(f);
+    }
+
+    /// A place in the order of events, without looking at the wire (the caller drained it).
+    fn bare_ticket(&self) -> Ticket {
+        Ticket {
+            n: self.tickets.fetch_add(1, Ordering::AcqRel),
+            t_us: self.clock.now_us(),
+        }
+    }
+
+    /// An id for a new traced socket.
+    pub fn socket_id(&self) -> u64 {
+        self.ids.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Numbers, times and delivers one event (notes, checks: they take effect when emitted).
+    pub fn emit(&self, ev: Event) {
+        let ticket = self.ticket();
+        self.emit_at(ticket, vec![ev], None);
+    }
+
+    /// Delivers the events of one ticket, in order, once every earlier ticket's are out.
+    /// `sock`: the socket a call event was made on; the observer follows it from its state.
+    pub(crate) fn emit_at(&self, ticket: Ticket, evs: Vec<Event>, sock: Option<&SocketInfo>) {
+        {
+            let mut inner = self.lock();
+            inner.waiting.insert(
+                ticket.n,
+                Waiting {
+                    t_us: ticket.t_us,
+                    evs,
+                    sock: sock.cloned(),
+                },
+            );
+            self.deliver_ready(&mut inner);
+        }
+        if !self.live.load(Ordering::Acquire) {
+            self.observe();
+        }
+    }
+
+    /// Gives up a ticket whose event will never come (a call whose record was dropped).
+    pub(crate) fn cancel(&self, ticket: Ticket) {
+        let mut inner = self.lock();
+        inner.waiting.insert(
+            ticket.n,
+            Waiting {
+                t_us: ticket.t_us,
+                evs: Vec::new(),
+                sock: None,
+            },
+        );
+        self.deliver_ready(&mut inner);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn deliver_ready(&self, inner: &mut Inner) {
+        while let Some(w) = inner.waiting.remove(&inner.next) {
+            inner.next += 1;
+            let t_us = w.t_us;
+            for mut ev in self.in_turn(inner, w) {
+                name_sender(&mut ev, inner);
+                // After every segment before it: what ended a connection, from what was seen.
+                inner.wire_facts.see(&ev);
+                ending::explain(&mut ev, &inner.wire_facts, self.shows_wire());
+                inner.seq += 1;
+                (ev.seq, ev.t_us) = (inner.seq, t_us);
+                self.sink.take(ev);
+            }
+        }
+    }
+
+    /// A ticket's events, once it is their turn: the socket of a call is followed from
+    /// everything the call's event saw; then the event keeps what the call did, and the peer's
+    /// moves meanwhile are the kernel's (see `attribution`).
+    fn in_turn(&self, inner: &mut Inner, w: Waiting) -> Vec<Event> {
+        let Waiting { mut evs, sock, .. } = w;
+        let Some(s) = sock else { return evs };
+        if let Some(mut call) = evs.pop() {
+            let catch_up = self.watch_call(inner, &s, &mut call);
+            evs.extend(catch_up);
+            evs.extend(attribution::split(call));
+        }
+        evs
+    }
+
+    /// The end of a run: a last look at the table, so that what the kernel did after the last
+    /// call is in the trace, then whatever the sink buffered pushed out (returns once it is).
+    /// Without an observer thread the table is read only after an event, so a move the peer
+    /// makes after the last one — its FIN, when its program closes late — would be left out.
+    /// A move the kernel is about to make ([`crate::transitions::moves_soon`]) is waited for,
+    /// at most the settle timeout: a bounded wait for a condition, never a fixed sleep.
+    pub fn flush(&self) {
+        if self.table.is_some() {
+            check::wait_until(self.settle_timeout(), || {
+                self.observe();
+                !self.moves_soon()
+            });
+        }
+        self.sink.flush();
+    }
+
+    /// Whether a followed connection is about to be moved by the kernel: in a transient state,
+    /// or waiting in FIN-WAIT-2 for a FIN the peer's end on this machine has already sent.
+    fn moves_soon(&self) -> bool {
+        let Some(table) = &self.table else {
+            return false;
+        };
+        let idle = self.lock().watches.idle();
+        idle.iter().any(|(_, w)| {
+            let Some(ours) = w.state else {
+                return false;
+            };
+            let theirs = || {
+                let peer = w.peer?;
+                table.lookup(peer, w.local).ok().flatten()?.state
+            };
+            // Only a FIN-WAIT-2 asks after the peer's end (one lookup, not one per socket).
+            let theirs = (ours == TcpState::FinWait2).then(theirs).flatten();
+            crate::transitions::moves_soon(ours, theirs)
+        })
+    }
+
+    /// Every segment of the run's connections will come through the funnel as an event (lab's
+    /// link, or a capture, that shows them): what ended a connection may be told from them.
+    pub fn tell_wire(&self) {
+        self.wire_shown.store(true, Ordering::Release);
+    }
+
+    /// Whether [`Tracer::tell_wire`] was said.
+    pub fn shows_wire(&self) -> bool {
+        self.wire_shown.load(Ordering::Acquire)
+    }
+
+    /// The program is about to wait (a traced `poll()`): the trace so far must reach its file.
+    pub fn idle(&self) {
+        self.sink.idle();
+    }
+
+    /// Adds a note for the student, attached to no call.
+    pub fn note(&self, actor: &str, text: &str) {
+        self.emit(Event::words(Kind::Note, actor, text.to_string()));
+    }
+
+    /// Reads the table once for every followed socket and reports what the kernel changed.
+    /// The table is read without holding the trace's lock: a call that finishes meanwhile
+    /// tells a newer state, and the older reading of its socket is dropped.
+    pub fn observe(&self) {
+        let Some(table) = &self.table else { return };
+        let idle = self.lock().watches.idle();
+        if idle.is_empty() {
+            return;
+        }
+        let changes = observer::read(table, &idle);
+        if changes.is_empty() {
+            return;
+        }
+        // The ticket is taken under the lock and its events inserted before it is released: a
+        // ticket taken and not yet filled holds back every later event, and this thread may be
+        // the last one running when the program exits — its hole would swallow the final calls.
+        let mut inner = self.lock();
+        self.drain_into(&mut inner);
+        let ticket = self.bare_ticket();
+        let evs: Vec<Event> = inner
+            .watches
+            .apply(changes)
+            .into_iter()
+            .map(|(c, w)| kernel_event(&c, &w))
+            .collect();
+        inner.waiting.insert(
+            ticket.n,
+            Waiting {
+                t_us: ticket.t_us,
+                evs,
+                sock: None,
+            },
+        );
+        self.deliver_ready(&mut inner);
+    }
+
+    /// Follows the socket of a call event from the state it shows, after the move the kernel
+    /// made unseen before the call, if it did (see [`Tracer::unseen_move`]).
+    fn watch_call(&self, inner: &mut Inner, s: &SocketInfo, ev: &mut Event) -> Vec<Event> {
+        s.busy.store(false, Ordering::Release);
+        let out: Vec<Event> = self.unseen_move(inner, s, ev).into_iter().collect();
+        if ev.fd_gone && ev.kernel.is_none() {
+            // Closed, and nothing left in the table: nothing more will happen to it.
+            inner.watches.remove(s.id);
+            return out;
+        }
+        let Some(local) = ev.local.filter(|l| l.port() != 0) else {
+            return out;
+        };
+        // A listener is followed also once shut down (CLOSE: a bound, idle socket, which the
+        // observer leaves alone), so that what the trace said of it stays known.
+        let listening = ev.state == Some(TcpState::Listen) || ev.before == Some(TcpState::Listen);
+        // The table knows a listener by its address alone ([`table::key`]).
+        let peer = table::table_peer(listening.then_some(TcpState::Listen), ev.peer);
+        if peer.is_none() && !listening || ev.state.is_none() && !ev.fd_gone {
+            return out;
+        }
+        // What the table holds now, as far as the event tells: the row it checked, else the
+        // fd's own state.
+        let state = if ev.fd_gone || matches!(ev.verdict, Verdict::Agrees | Verdict::Differs) {
+            ev.kernel
+        } else {
+            ev.state
+        };
+        // Since when it has been in that state: what the trace said before, or now.
+        let since = inner
+            .watches
+            .get(s.id)
+            .filter(|w| w.state == state)
+            .map_or_else(Instant::now, |w| w.since);
+        let w = Watch {
+            since,
+            actor: s.actor.clone(),
+            local,
+            peer,
+            inode: s.inode,
+            state,
+            fd_open: !ev.fd_gone,
+            busy: s.busy.clone(),
+        };
+        inner.watches.put(s.id, w);
+        out
+    }
+
+    /// If the fd's state before the call is not what the trace last said, the kernel moved it
+    /// in between, unseen: that move, as a kernel event seen at this call — unless the trace
+    /// already told where the call ended (a call that blocked read its state before long ago,
+    /// and another thread's call, or the kernel, moved the socket meanwhile, on a line of its
+    /// own): then the call started, as far as the trace is concerned, from what it last said.
+    fn unseen_move(&self, inner: &Inner, s: &SocketInfo, ev: &mut Event) -> Option<Event> {
+        let w = inner.watches.get(s.id)?;
+        if ev.before.is_none() || check::fd_agrees_with_row(ev.before, w.state) {
+            return None;
+        }
+        let told = w.state.is_some() && check::fd_agrees_with_row(ev.state, w.state);
+        if !ev.fd_gone && told {
+            ev.before = ev.state;
+            return None;
+        }
+        // A fd in CLOSE has left its connection, which may live on in TIME-WAIT or be gone:
+        // only the table tells which.
+        let new = match (ev.before, &self.table) {
+            (Some(TcpState::Close), Some(table)) => observer::read(table, &[(s.id, w.clone())])
+                .first()
+                .map_or(w.state, |c| c.new),
+            _ => ev.before,
+        };
+        let change = Change {
+            id: s.id,
+            old: w.state,
+            new,
+        };
+        let mut moved = (new != w.state).then(|| kernel_event(&change, w))?;
+        // The call found the connection ended: its errno says what ended it.
+        ending::said_by(&mut moved, ev.errno);
+        Some(moved)
+    }
+
+    pub(super) fn step(&self, actor: &str, call: &Event) {
+        if let Some(s) = &self.stepper {
+            s(actor, call);
+        }
+    }
+
+    /// Fills an event's kernel fields from a check.
+    pub(super) fn apply_check(&self, ev: &mut Event, c: &check::Check) {
+        ev.verdict = c.verdict;
+        ev.reason = c.reason.clone();
+        if c.verdict == Verdict::Unavailable && ev.reason.is_none() {
+            ev.reason = self.table_error.clone();
+        }
+        if let Some(row) = &c.row {
+            apply_row(ev, row);
+        }
+    }
+}
+
+/// The event for a change the kernel made on its own.
+fn kernel_event(c: &Change, w: &Watch) -> Event {
+    let actor = w.actor.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    attribution::kernel_move(
+        &actor,
+        (w.local, w.peer),
+        c.old,
+        c.new,
+        w.fd_open,
+        w.since.elapsed(),
+    )
+}
+
+/// Fills an event's kernel fields from a row of the table.
+fn apply_row(ev: &mut Event, row: &SocketRow) {
+    ev.kernel = row.state;
+    ev.recv_q = Some(row.recv_q);
+    ev.send_q = Some(row.send_q);
+}

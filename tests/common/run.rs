@@ -1,0 +1,76 @@
+//! Running what a test runs: lab's commands as a student types them, and the test programs of
+//! `tests/programs`.
+
+use super::{have_tool, lab, skip};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A program of `tests/programs` (a Python script, a C source), by its full path.
+pub fn program(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/programs")
+        .join(name)
+}
+
+/// `tests/programs/NAME.c`, compiled into `dir` with `cc`; `None` (skipped loudly) without cc.
+pub fn compiled(dir: &Path, name: &str) -> Option<PathBuf> {
+    if !have_tool("cc", "gcc") {
+        return None;
+    }
+    let src = program(&format!("{name}.c"));
+    let exe = dir.join(name);
+    let ok = Command::new("cc")
+        .args(["-pthread", "-O1", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "cc failed on {}", src.display());
+    Some(exe)
+}
+
+/// Runs `cmd` to its end and fails the test, showing its stderr, unless it succeeded.
+pub fn succeeds(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// `lab lesson check FILE --color never`: one lesson file, checked as a student would.
+pub fn check_lesson(path: &Path) -> Output {
+    lab()
+        .args([
+            "lesson",
+            "check",
+            path.to_str().unwrap(),
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap()
+}
+
+/// Runs `cmd`, a `lab net …`: its output, or `None` (said loudly) where this machine refuses
+/// the namespaces lab needs for its hosts.
+pub fn lab_net(cmd: &mut Command) -> Option<Output> {
+    let out = cmd.output().expect("run lab net");
+    (!net_refused(&String::from_utf8_lossy(&out.stderr))).then_some(out)
+}
+
+/// Whether `lab net` said (on its stderr) that it could not make its hosts here; the test is
+/// then skipped, loudly.
+pub fn net_refused(stderr: &str) -> bool {
+    let refused = stderr.contains("cannot make its hosts");
+    if refused {
+        skip(&format!(
+            "lab net cannot make namespaces here: {}",
+            stderr.trim()
+        ));
+    }
+    refused
+}
