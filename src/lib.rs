@@ -57,10 +57,9 @@
 //!
 //! - [`cli`] — `cli::main`, all the binary calls.
 //! - [`trace`] — the traced socket, the [`trace::Event`]s it makes and the sinks they go to:
-//!   the tests trace real sockets and read the events; `tests/trace_events.rs` drives the
-//!   [`trace::record`] recorder itself to stage a call racing lab's own look;
-//!   [`trace::observer`] is what the kernel does between calls (tests, benches);
-//!   [`trace::syscall`]'s table is where the tests learn every call's name.
+//!   the tests trace real sockets and read the events; [`trace::observer`] is what the kernel
+//!   does between calls (tests, benches); [`trace::syscall`]'s table is where the tests learn
+//!   every call's name.
 //! - [`kernel`] — the kernel's table ([`kernel::table`]), the check against it and its bounded
 //!   waits ([`kernel::check`]), and the netlink codec ([`kernel::sock_diag`]) the tests and the
 //!   benches read the table with, to hold lab's claims against the kernel.

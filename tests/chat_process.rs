@@ -4,31 +4,28 @@
 mod common;
 
 use common::peer::Peer;
+use common::run::lab_server;
 use common::{have_tool, lab, redact, snapshot, temp_dir, wait_file, Proc, PATIENCE};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// Starts `lab server` on an ephemeral port with extra arguments; returns it and its address.
-fn server(cmd: Command) -> (Proc, SocketAddr) {
-    let mut p = Proc::spawn(cmd);
-    let err = p.wait_stderr("Ctrl+C to stop");
-    let addr = err
-        .split("listening on ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap()
-        .parse()
-        .unwrap();
-    (p, addr)
-}
-
 fn server_cmd(model: &str, extra: &[&str]) -> Command {
     let mut c = lab();
     c.args(["server", "--port", "0", "--model", model, "--seed", "3"])
         .args(extra);
     c
+}
+
+/// `lab client` of `name` in the chat at `addr`, with extra arguments.
+fn lab_client(addr: SocketAddr, name: &str, extra: &[&str]) -> Proc {
+    let mut c = lab();
+    c.args(["client", "--host", "127.0.0.1", "--port"])
+        .arg(addr.port().to_string())
+        .args(["--name", name])
+        .args(extra);
+    Proc::spawn(c)
 }
 
 fn sigint(p: &Proc) {
@@ -44,7 +41,7 @@ fn ctrl_c_says_goodbye_closes_every_socket_and_exits_0() {
     for model in ["threads", "poll", "epoll"] {
         let dir = temp_dir(&format!("ctrlc-{model}"));
         let trace = dir.join("trace.jsonl");
-        let (srv, addr) = server(server_cmd(
+        let (srv, addr) = lab_server(server_cmd(
             model,
             &["--json", "--trace-file", trace.to_str().unwrap()],
         ));
@@ -185,7 +182,7 @@ fn out_of_file_descriptors_no_busy_loop_and_accepting_resumes() {
             "--model",
             model,
         ]);
-        let (srv, addr) = server(cmd);
+        let (srv, addr) = lab_server(cmd);
         // More connections than fds: the kernel completes every handshake (the backlog is
         // large), but accept() fails with EMFILE for the ones beyond the limit.
         let mut peers: Vec<TcpStream> =
@@ -287,7 +284,7 @@ fn nc_is_a_full_client() {
     if !have_tool("nc", "netcat-openbsd") {
         return;
     }
-    let (srv, addr) = server(server_cmd("poll", &[]));
+    let (srv, addr) = lab_server(server_cmd("poll", &[]));
     let mut nc = Command::new("nc");
     nc.args([addr.ip().to_string(), addr.port().to_string()]);
     let mut nc = Proc::spawn(nc);
@@ -321,19 +318,7 @@ fn a_spanish_server_speaks_spanish_and_lab_client_still_joins_it() {
         .unwrap()
         .parse()
         .unwrap();
-    let mut c = lab();
-    c.args([
-        "client",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &addr.port().to_string(),
-        "--name",
-        "zoe",
-        "--color",
-        "never",
-    ]);
-    let mut zoe = Proc::spawn(c);
+    let mut zoe = lab_client(addr, "zoe", &["--color", "never"]);
     zoe.wait_stdout("* ¡Hola zoe, bienvenid@!");
     zoe.write(b"hola\n");
     zoe.wait_stdout("zoe (tú): hola");
@@ -346,20 +331,8 @@ fn a_spanish_server_speaks_spanish_and_lab_client_still_joins_it() {
 
 #[test]
 fn lab_client_shows_messages_and_leaves_cleanly() {
-    let (srv, addr) = server(server_cmd("threads", &[]));
-    let mut c = lab();
-    c.args([
-        "client",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &addr.port().to_string(),
-        "--name",
-        "zoe",
-        "--color",
-        "never",
-    ]);
-    let mut zoe = Proc::spawn(c);
+    let (srv, addr) = lab_server(server_cmd("threads", &[]));
+    let mut zoe = lab_client(addr, "zoe", &["--color", "never"]);
     zoe.wait_stdout("* Hi zoe, welcome!");
     let mut bob = Peer::join(addr, "bob");
     bob.send("hola zoe");
@@ -373,19 +346,7 @@ fn lab_client_shows_messages_and_leaves_cleanly() {
     assert_eq!(code, 0, "{out}\n{err}");
     bob.expect("* zoe left the chat");
     // So does a closed terminal (SIGHUP), like Ctrl+C.
-    let mut c = lab();
-    c.args([
-        "client",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &addr.port().to_string(),
-        "--name",
-        "hu",
-        "--color",
-        "never",
-    ]);
-    let mut hu = Proc::spawn(c);
+    let mut hu = lab_client(addr, "hu", &["--color", "never"]);
     hu.wait_stdout("* Hi hu, welcome!");
     bob.expect("* hu joined");
     nix::sys::signal::kill(
@@ -398,34 +359,14 @@ fn lab_client_shows_messages_and_leaves_cleanly() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(bob.expect("* hu left"), "* hu left the chat");
     // End of input (Ctrl+D) leaves politely too.
-    let mut c = lab();
-    c.args([
-        "client",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &addr.port().to_string(),
-        "--name",
-        "yan",
-    ]);
-    let mut yan = Proc::spawn(c);
+    let mut yan = lab_client(addr, "yan", &[]);
     yan.wait_stdout("* Hi yan, welcome!");
     yan.close_stdin();
     let (code, out, _) = yan.finish();
     assert_eq!(code, 0);
     assert!(out.contains("* bye yan!"), "{out}");
     // Ctrl+C leaves politely as well: the client says :q, and the others are told.
-    let mut c = lab();
-    c.args([
-        "client",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &addr.port().to_string(),
-        "--name",
-        "xia",
-    ]);
-    let mut xia = Proc::spawn(c);
+    let mut xia = lab_client(addr, "xia", &[]);
     xia.wait_stdout("* Hi xia, welcome!");
     bob.expect("* xia joined the chat");
     sigint(&xia);
@@ -455,7 +396,7 @@ fn snapshot_of_a_traced_poll_server_session() {
     let trace = dir.join("server.trace");
     // --observe-ms 0: the table is read after every event, so kernel events land in the same
     // place every run.
-    let (srv, addr) = server(server_cmd(
+    let (srv, addr) = lab_server(server_cmd(
         "poll",
         &[
             "--trace-file",
@@ -526,7 +467,7 @@ fn server_stop_tells_no_kernel_move_nobody_made() {
     for model in ["threads", "poll", "epoll"] {
         let dir = temp_dir(&format!("stop-words-{model}"));
         let trace = dir.join("trace.txt");
-        let (srv, _) = server(server_cmd(
+        let (srv, _) = lab_server(server_cmd(
             model,
             &["--color", "never", "--trace-file", trace.to_str().unwrap()],
         ));
@@ -584,7 +525,7 @@ fn the_wait_for_a_new_clients_first_words_is_explained_on_its_line() {
     for model in ["threads", "poll", "epoll"] {
         let dir = temp_dir(&format!("first-words-{model}"));
         let trace = dir.join("trace.txt");
-        let (srv, addr) = server(server_cmd(
+        let (srv, addr) = lab_server(server_cmd(
             model,
             &["--trace-file", trace.to_str().unwrap()],
         ));
@@ -621,7 +562,7 @@ fn a_served_client_is_one_lifeline_whatever_its_thread_is_called() {
         let dir = temp_dir(&format!("lifeline-{model}"));
         let page = dir.join("server.html");
         let trace = dir.join("trace.txt");
-        let (srv, addr) = server(server_cmd(
+        let (srv, addr) = lab_server(server_cmd(
             model,
             &[
                 "--trace-file",

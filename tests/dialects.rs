@@ -8,6 +8,7 @@
 mod common;
 
 use common::peer::Peer;
+use common::run::lab_server;
 use common::{have_tool, lab, temp_dir, wait_file, Proc, TempDir};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -33,16 +34,7 @@ fn server(model: &str, dialect: &str, trace: Option<&Path>) -> (Proc, SocketAddr
     if let Some(t) = trace {
         c.args(["--trace-file", t.to_str().unwrap(), "--color", "never"]);
     }
-    let mut p = Proc::spawn(c);
-    let err = p.wait_stderr("Ctrl+C to stop");
-    let addr = err
-        .split("listening on ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap()
-        .parse()
-        .unwrap();
-    (p, addr)
+    lab_server(c)
 }
 
 fn seed_program(name: &str) -> PathBuf {

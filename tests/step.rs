@@ -132,11 +132,7 @@ fn q_stops_the_chat_server_cleanly() {
             break screen;
         }
     };
-    let addr = screen
-        .split("listening on ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap();
+    let addr = common::run::listening_on(&screen);
     let _client = std::net::TcpStream::connect(addr).unwrap();
     t.wait_for("next: server accept");
     t.keys(&["q"]);

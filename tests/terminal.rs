@@ -53,12 +53,7 @@ fn the_trace_follows_the_terminal_as_it_is_resized() {
         return;
     };
     let screen = t.wait_for("Ctrl+C to stop");
-    let addr = screen
-        .split("listening on ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap()
-        .to_string();
+    let addr = common::run::listening_on(&screen).to_string();
 
     // 100 columns: the narrow layout; the result and poll's answer on every call's first row.
     const NARROW: &str = "call → result";
@@ -135,12 +130,7 @@ fn lab_client_leaves_no_half_typed_line_when_the_server_stops() {
     cmd.args(["server", "--port", "0"]);
     let mut server = common::Proc::spawn(cmd);
     let err = server.wait_stderr("Ctrl+C to stop");
-    let addr = err
-        .split("listening on ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap()
-        .to_string();
+    let addr = common::run::listening_on(&err).to_string();
     let port = addr.rsplit(':').next().unwrap();
     let client = format!(
         "LANG=C.UTF-8 {} client --host 127.0.0.1 --port {port} --name ana",

@@ -332,39 +332,6 @@ fn abortive_close_sends_rst_and_the_peer_sees_econnreset() {
     assert_eq!(recv.state, Some(TcpState::Close));
 }
 
-/// Issue 19, item 1: `close()` and `shutdown()` take their place in the order right before the
-/// call itself, not when lab starts its own look (the state before, the table): a `send()`
-/// another thread finished in that gap happened before the close, and is printed before it.
-#[test]
-fn close_and_shutdown_are_placed_right_before_the_call_not_at_labs_own_look() {
-    use lab::trace::record::Recording;
-    for call in [Syscall::Close, Syscall::Shutdown] {
-        let (collector, tracer) = traced();
-        let (_server, client, conn) = connected(&tracer);
-        // lab starts its record of the call on conn, and takes its looks…
-        let mut rec = Recording::start(
-            &tracer,
-            "conn",
-            call,
-            Some(conn.fd()),
-            vec![Arg::Fd(conn.fd())],
-        );
-        // …meanwhile another thread's send() finishes (here, the same thread, in that gap);
-        client.send(b"x").unwrap();
-        // then the call itself.
-        rec.about_to_call();
-        rec.result(&Ok(()), |_, _| 0);
-        rec.emit();
-        let events = collector.events();
-        let send = find(&events, "client", Syscall::Send)[0].seq;
-        let closing = find(&events, "conn", call)[0].seq;
-        assert!(
-            send < closing,
-            "{call:?}: the send (#{send}) finished first, but is printed after (#{closing})"
-        );
-    }
-}
-
 /// Issue 19, item 2: a move the peer caused is never printed as the call's own. The peer's
 /// FIN arrives while lab waits for the ACK of ours after `shutdown(SHUT_WR)`: the call's line
 /// shows what it did (ESTAB → FIN-WAIT-1, and FIN-WAIT-2 if the ACK came alone), the peer's FIN

@@ -3,7 +3,7 @@
 //!
 //! - [`syscall`]: the calls the lab knows, as one type: [`Syscall`].
 //! - [`event`]: the [`Event`] every call produces, with typed facts.
-//! - [`record`]: the recorder every traced call goes through.
+//! - `record`: the recorder every traced call goes through.
 //! - [`socket`]: [`TracedSocket`], one method per system call.
 //! - `ends`: a socket's two ends, asked of the kernel until they cannot change any more.
 //! - `close`: what `close()` leaves behind — the last look, the abort, the verdict.
@@ -37,7 +37,7 @@ pub(crate) mod names;
 pub mod observer;
 mod order;
 pub(crate) mod poll;
-pub mod record;
+pub(crate) mod record;
 pub mod sink;
 pub mod socket;
 pub mod sockopt;

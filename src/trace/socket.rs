@@ -1,7 +1,7 @@
 //! The traced socket: a socket2 socket whose every call becomes one trace event.
 //!
 //! Each method makes one system call (the doc names it) and, when tracing is on, records it
-//! through [`Recording`]: the fd's TCP state before and after, a bounded wait for an
+//! through `Recording`: the fd's TCP state before and after, a bounded wait for an
 //! asynchronous change to finish (an ACK of our FIN takes ~40 ms when the peer delays it), the
 //! kernel table's verdict, one [`Event`]. When tracing is off (`tracer` is `None`) a method is
 //! the bare call and one branch: no state reads, no lookups, no allocation.
@@ -629,5 +629,57 @@ impl Drop for TracedSocket {
     /// A socket dropped without `close()` is still closed, and the trace says so.
     fn drop(&mut self) {
         let _ = self.close_inner(Some("closed when dropped"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::event::Kind;
+    use crate::trace::sink::Collector;
+
+    fn tcp(tracer: &Arc<Tracer>, actor: &str) -> TracedSocket {
+        let (domain, ty, proto) = (Domain::IPV4, Type::STREAM, Some(Protocol::TCP));
+        TracedSocket::new(Some(tracer.clone()), actor, domain, ty, proto).unwrap()
+    }
+
+    /// The seq of `actor`'s `call`.
+    fn seq_of(events: &[Event], actor: &str, call: Syscall) -> u64 {
+        let is_it = |e: &&Event| e.kind == Kind::Call && e.actor == actor && e.call == Some(call);
+        events.iter().find(is_it).unwrap().seq
+    }
+
+    /// Issue 19, item 1: `close()` and `shutdown()` take their place in the order right before
+    /// the call itself, not when lab starts its own look (the state before, the table): a
+    /// `send()` another thread finished in that gap happened before the close, and is printed
+    /// before it.
+    #[test]
+    fn close_and_shutdown_are_placed_right_before_the_call_not_at_labs_own_look() {
+        for call in [Syscall::Close, Syscall::Shutdown] {
+            let collector = Collector::new();
+            let tracer = Tracer::new(collector.clone());
+            let server = tcp(&tracer, "server");
+            server.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            server.listen(1).unwrap();
+            let client = tcp(&tracer, "client");
+            client.connect(server.local_addr().unwrap()).unwrap();
+            let (conn, _) = server.accept().unwrap();
+            // lab starts its record of the call on conn, and takes its looks…
+            let args = vec![Arg::Fd(conn.fd())];
+            let mut rec = Recording::start(&tracer, "conn", call, Some(conn.fd()), args);
+            // …meanwhile another thread's send() finishes (here, the same thread, in that gap);
+            client.send(b"x").unwrap();
+            // then the call itself.
+            rec.about_to_call();
+            rec.result(&Ok(()), |_, _| 0);
+            rec.emit();
+            let events = collector.events();
+            let send = seq_of(&events, "client", Syscall::Send);
+            let closing = seq_of(&events, "conn", call);
+            assert!(
+                send < closing,
+                "{call:?}: the send (#{send}) finished first, but is printed after (#{closing})"
+            );
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Running what a test runs: lab's commands as a student types them, and the test programs of
 //! `tests/programs`.
 
-use super::{have_tool, lab, skip};
+use super::{have_tool, lab, skip, Proc};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -39,6 +40,23 @@ pub fn succeeds(cmd: &mut Command) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
+}
+
+/// Starts `cmd`, a `lab server …` (on port 0, say), and waits until it listens: it, and its
+/// address.
+pub fn lab_server(cmd: Command) -> (Proc, SocketAddr) {
+    let mut p = Proc::spawn(cmd);
+    let err = p.wait_stderr("Ctrl+C to stop");
+    let addr = listening_on(&err).parse().unwrap();
+    (p, addr)
+}
+
+/// The address `lab server` says it listens on, in `text` (its stderr, a screen).
+pub fn listening_on(text: &str) -> &str {
+    text.split("listening on ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no 'listening on ADDR' in {text}"))
 }
 
 /// `lab lesson check FILE --color never`: one lesson file, checked as a student would.
