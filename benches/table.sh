@@ -1,17 +1,32 @@
 #!/usr/bin/env bash
-# The whole performance table (issues 13 and 25), side by side in one run, ratios included:
-#   cargo build --release && benches/table.sh [REPS]        (default 3 runs per point)
+# The performance table, side by side in one run, ratios included:
+#   benches/table.sh [REPS] [--all]        (default 3 runs per point; builds lab --release)
+# By default, issue 25's rows (about 3 minutes): what tracing costs the chat server
+# (`--trace --json --trace-file`; poll and epoll at 10,000 clients, threads at 1,000), and
+# `lab sockets` against `ss -tan`. `--all` adds issue 13's rows (each model against the C
+# anchors of benches/anchors) and each server's memory per idle client (about 10 minutes).
 # Every figure is a median of REPS runs; the servers of one row take turns (A B A B …), a
 # fresh server per run, all driven by the same C loadgen (benches/anchors). The cost of
-# tracing is the untraced server's rate over the traced one's (`--trace --json --trace-file`).
-# `lab sockets` and `ss -tan` take turns too, with SOCKETS sockets in the table (half of them
-# held by hold_idle.py, half the server's ends). The load average is printed at the start and
-# the end: on a shared machine, compare runs made under a like load. Needs gcc, make, python3
-# and iproute2 (ss).
+# tracing is the untraced server's rate over the traced one's (how many times slower), and
+# beside it the server process's CPU time (all its threads), traced over untraced, which a
+# shared machine's load disturbs less. `lab sockets` and `ss -tan` take turns too, with
+# SOCKETS sockets in the table (half of them held by hold_idle.py, half the server's ends);
+# that ratio is lab's time over ss's (below 1: lab is faster). The load average is printed at
+# the start and the end: on a shared machine, compare runs made under a like load. Needs
+# cargo, gcc, make, python3 and iproute2 (ss).
 set -u
 cd "$(dirname "$0")/.."
-REPS=${1:-3}
+REPS=3
+ALL=0
+for a in "$@"; do
+  case $a in
+    --all) ALL=1 ;;
+    *[!0-9]* | '') echo "usage: benches/table.sh [REPS] [--all]" >&2; exit 2 ;;
+    *) REPS=$a ;;
+  esac
+done
 SOCKETS=${SOCKETS:-10000}
+cargo build --release -q || exit 1
 ulimit -n "$(ulimit -Hn)"
 work=$(mktemp -d)
 pid=
@@ -30,11 +45,14 @@ start() {
 }
 stop() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
 
-# deliv CLIENTS MESSAGES SERVER-COMMAND...: deliveries per second of one run.
+# deliv CLIENTS MESSAGES SERVER-COMMAND...: "deliveries-per-second server-CPU-ticks" of one run
+# (the CPU of every thread of the server process, read before it is stopped).
 deliv() {
-  local n=$1 m=$2; shift 2
-  start "$@" || { echo 0; return; }
-  "$work/loadgen" --port "$port" --clients "$n" --messages "$m" --timeout 10 | grep -o 'deliv_per_s=[0-9]*' | cut -d= -f2
+  local n=$1 m=$2 rate st; shift 2
+  start "$@" || { echo "0 0"; return; }
+  rate=$("$work/loadgen" --port "$port" --clients "$n" --messages "$m" --timeout 10 | grep -o 'deliv_per_s=[0-9]*' | cut -d= -f2)
+  read -r -a st <"/proc/$pid/stat"
+  echo "${rate:-0} $((st[13] + st[14]))"
   stop
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -51,30 +69,38 @@ labepoll_traced()   { labm_traced epoll "$@"; }
 labthreads_traced() { labm_traced threads "$@"; }
 
 # row LABEL CLIENTS MESSAGES A B [cost]: medians of A and B, taking turns, and B/A — or, for
-# a cost (B is A traced), A/B: how many times slower tracing makes it.
+# a cost (B is A traced), A/B: how many times slower tracing makes it, and B's CPU over A's.
 row() {
-  local label=$1 n=$2 m=$3 a=$4 b=$5 cost=${6:-} ra=() rb=()
+  local label=$1 n=$2 m=$3 a=$4 b=$5 cost=${6:-} ra=() rb=() ca=() cb=() r
   for _ in $(seq "$REPS"); do
-    ra+=("$(deliv "$n" "$m" "$a")")
-    rb+=("$(deliv "$n" "$m" "$b")")
+    read -r -a r <<<"$(deliv "$n" "$m" "$a")"; ra+=("${r[0]}"); ca+=("${r[1]}")
+    read -r -a r <<<"$(deliv "$n" "$m" "$b")"; rb+=("${r[0]}"); cb+=("${r[1]}")
   done
-  local ma mb
+  local ma mb cpu=
   ma=$(printf '%s\n' "${ra[@]}" | median)
   mb=$(printf '%s\n' "${rb[@]}" | median)
-  printf '| %s | %s | %s /s | %s /s | %s× |\n' "$label" "$n" "$a=$ma" "$b=$mb" \
-    "$(awk -v a="$ma" -v b="$mb" -v c="$cost" 'BEGIN { if (c != "") { t = a; a = b; b = t } printf "%.2f", (a > 0 ? b / a : 0) }')"
+  if [ -n "$cost" ]; then
+    local xa xb
+    xa=$(printf '%s\n' "${ca[@]}" | median)
+    xb=$(printf '%s\n' "${cb[@]}" | median)
+    cpu=" | CPU ${xa}0 ms vs ${xb}0 ms: $(awk -v a="$xa" -v b="$xb" 'BEGIN { printf "%.2f", (a > 0 ? b / a : 0) }')×"
+  fi
+  printf '| %s | %s | %s /s | %s /s | %s×%s |\n' "$label" "$n" "$a=$ma" "$b=$mb" \
+    "$(awk -v a="$ma" -v b="$mb" -v c="$cost" 'BEGIN { if (c != "") { t = a; a = b; b = t } printf "%.2f", (a > 0 ? b / a : 0) }')" "$cpu"
 }
 
 echo "machine: $(nproc) cores, $(uname -sr); reps: $REPS; command: benches/table.sh $REPS"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| figure | clients | A (median) | B (median) | ratio |"
+echo "| figure | clients | A (median) | B (median) | ratio (a cost: goal ≤ 1.3×) |"
 echo "|---|---|---|---|---|"
-row "threads vs the course's threads_mutex" 1000 500 mutex labthreads
-row "poll vs bare batched epoll_fanout" 1000 5000 fanout labpoll
-row "epoll vs epoll_fanout" 1000 5000 fanout labepoll
-row "poll vs epoll_fanout" 10000 500 fanout labpoll
-row "epoll vs epoll_fanout" 10000 500 fanout labepoll
+if [ "$ALL" = 1 ]; then
+  row "threads vs the course's threads_mutex" 1000 500 mutex labthreads
+  row "poll vs bare batched epoll_fanout" 1000 5000 fanout labpoll
+  row "epoll vs epoll_fanout" 1000 5000 fanout labepoll
+  row "poll vs epoll_fanout" 10000 500 fanout labpoll
+  row "epoll vs epoll_fanout" 10000 500 fanout labepoll
+fi
 row "cost of tracing the poll model (--trace --json --trace-file): A/B" 10000 500 labpoll labpoll_traced cost
 row "cost of tracing the epoll model: A/B" 10000 500 labepoll labepoll_traced cost
 row "cost of tracing the threads model: A/B" 1000 500 labthreads labthreads_traced cost
@@ -87,40 +113,51 @@ hold() {
   read -r _ <&"${HOLD[0]}"
 }
 unhold() { exec {HOLD[1]}>&-; wait "$HOLD_PID" 2>/dev/null; }
-elapsed_us() { local t0 t1; t0=$(date +%s%N); "$@" | cat >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000 )); }
+# run_us COMMAND...: "wall-µs CPU-ms" of one run into a pipe (CPU: user + system, from bash's
+# `time`, which counts the pipe's cat too — alike for both).
+run_us() {
+  local t0 t1 cpu TIMEFORMAT='%3U %3S'
+  t0=$(date +%s%N)
+  cpu=$({ time "$@" | cat >/dev/null; } 2>&1 | awk '{ printf "%d", ($1 + $2) * 1000 }')
+  t1=$(date +%s%N)
+  echo "$(( (t1 - t0) / 1000 )) $cpu"
+}
 if start labpoll; then
   hold $((SOCKETS / 2))
   socks=$(ss -tanH | wc -l)
-  tl=(); ts=()
+  tl=(); ts=(); cl=(); cs=()
   for _ in $(seq 15); do
-    tl+=("$(elapsed_us "$lab" sockets)")
-    ts+=("$(elapsed_us ss -tan)")
+    read -r -a r <<<"$(run_us "$lab" sockets)"; tl+=("${r[0]}"); cl+=("${r[1]}")
+    read -r -a r <<<"$(run_us ss -tan)"; ts+=("${r[0]}"); cs+=("${r[1]}")
   done
   ml=$(printf '%s\n' "${tl[@]}" | median); ms=$(printf '%s\n' "${ts[@]}" | median)
-  sockets_line="| lab sockets vs ss -tan, $socks sockets (median of 15, µs) | ss=$ms | lab=$ml | $(awk -v a="$ms" -v b="$ml" 'BEGIN { printf "%.2f", b / a }')× |"
+  xl=$(printf '%s\n' "${cl[@]}" | median); xs=$(printf '%s\n' "${cs[@]}" | median)
+  sockets_line="| lab sockets vs ss -tan, $socks sockets (median of 15; wall µs, CPU ms) | ss=$ms µs, $xs ms | lab=$ml µs, $xl ms | wall $(awk -v a="$ms" -v b="$ml" 'BEGIN { printf "%.2f", b / a }')×, CPU $(awk -v a="$xs" -v b="$xl" 'BEGIN { printf "%.2f", (a > 0 ? b / a : 0) }')× |"
   unhold
   stop
 fi
 
-# Each server's memory per idle client.
+# Each server's memory per idle client (--all).
+if [ "$ALL" = 1 ]; then
+  echo
+  echo "| server | RSS idle | RSS with 10,000 idle clients | per client |"
+  echo "|---|---|---|---|"
+  rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+  for s in fanout mutex labthreads labpoll labepoll; do
+    start "$s" || continue
+    base=$(rss "$pid")
+    hold 10000
+    # Let the last registrations land: wait (bounded) until RSS stops growing.
+    last=0
+    for _ in $(seq 50); do now=$(rss "$pid"); [ "$now" = "$last" ] && break; last=$now; sleep 0.2; done
+    full=$(rss "$pid")
+    printf '| %s | %s KiB | %s KiB | %.1f KiB |\n' "$s" "$base" "$full" "$(awk -v a="$base" -v b="$full" 'BEGIN { print (b - a) / 10000 }')"
+    unhold
+    stop
+  done
+fi
 echo
-echo "| server | RSS idle | RSS with 10,000 idle clients | per client |"
-echo "|---|---|---|---|"
-rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-for s in fanout mutex labthreads labpoll labepoll; do
-  start "$s" || continue
-  base=$(rss "$pid")
-  hold 10000
-  # Let the last registrations land: wait (bounded) until RSS stops growing.
-  last=0
-  for _ in $(seq 50); do now=$(rss "$pid"); [ "$now" = "$last" ] && break; last=$now; sleep 0.2; done
-  full=$(rss "$pid")
-  printf '| %s | %s KiB | %s KiB | %.1f KiB |\n' "$s" "$base" "$full" "$(awk -v a="$base" -v b="$full" 'BEGIN { print (b - a) / 10000 }')"
-  unhold
-  stop
-done
-echo
-echo "| figure | A | B | B/A |"
+echo "| figure | A | B | B/A (goal ≤ 0.5: lab in half of ss's time) |"
 echo "|---|---|---|---|"
 echo "${sockets_line:-| lab sockets: not measured | | | |}"
 echo

@@ -73,6 +73,25 @@ pub fn default_sigpipe() {
 
 // ---- Tracing another program (`lab trace`) ----------------------------------------------
 
+/// `sig` made to interrupt: a handler that does nothing, installed without `SA_RESTART`, so
+/// that a blocking call of the thread it is sent to (`pthread_kill`) returns EINTR instead of
+/// going on waiting. Corresponds to `sigaction(sig, {handler, flags 0})`.
+///
+/// Why: the tracer sleeps in `waitpid()` (see `ptrace::waker`), and only a signal ends that
+/// sleep early. Why unsafe: installing a handler is; this one touches nothing, so it is
+/// async-signal-safe.
+pub fn interrupting(sig: nix::sys::signal::Signal) -> nix::Result<()> {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet};
+    extern "C" fn nothing(_: libc::c_int) {}
+    let action = SigAction::new(
+        SigHandler::Handler(nothing),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: the handler runs no code at all, so it cannot break what it interrupts.
+    unsafe { sigaction(sig, &action) }.map(|_| ())
+}
+
 /// A pidfd: a file descriptor that stands for a process. Corresponds to `pidfd_open(pid, 0)`.
 ///
 /// Why raw libc: neither nix nor std wraps pidfd_open (Linux ≥ 5.3). The tracer needs it for

@@ -135,8 +135,10 @@ pub enum Command {
     Net(NetArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Examples:\
+            \n  mkdir -p ~/.local/share/bash-completion/completions\
             \n  lab completions bash > ~/.local/share/bash-completion/completions/lab\
-            \n  lab completions zsh > ~/.zfunc/_lab")]
+            \n  mkdir -p ~/.zfunc && lab completions zsh > ~/.zfunc/_lab   (fpath+=~/.zfunc \
+            before compinit, in ~/.zshrc)")]
     Completions {
         /// The shell to complete for.
         shell: clap_complete::Shell,

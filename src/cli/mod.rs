@@ -283,7 +283,7 @@ fn net_cmd(a: args::NetArgs, color: ColorChoice) -> io::Result<()> {
             .map(crate::trace::wire::open_pcap)
             .transpose()?,
     };
-    let code = output::traced_run_writing(&to, color, &view, None, true, |tracer| {
+    let code = output::traced_run(&to, color, &view, None, |tracer| {
         run::run(&opts, tracer, &signals, out)
     })?;
     std::process::exit(code)
@@ -363,7 +363,7 @@ fn net_up(
             .transpose()?,
     };
     let view = crate::render::picture::Pictures::default();
-    output::traced_run_writing(&to, color, &view, None, true, |tracer| {
+    output::traced_run(&to, color, &view, None, |tracer| {
         up::up(link, seed, mtu, out, tracer, &stop).map(|()| 0)
     })?;
     Ok(())

@@ -135,19 +135,9 @@ pub fn write_ss_addr(s: &mut String, a: &SocketAddr) -> std::fmt::Result {
     Ok(())
 }
 
-/// `n` in decimal, appended to `s`.
-pub fn push_decimal(s: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    s.extend(buf[i..].iter().map(|d| char::from(*d)));
+/// `n` in decimal, appended to `s` (by `itoa`: two digits at a time, no formatter).
+pub fn push_decimal(s: &mut String, n: u64) {
+    s.push_str(itoa::Buffer::new().format(n));
 }
 
 /// Which rows to keep. The defaults keep every row `ss -tan` prints.

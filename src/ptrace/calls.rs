@@ -510,6 +510,9 @@ fn finish(rec: &mut Recording<'_>, copy: &OwnedFd, sock: &mut Sock) {
     if sock.proto == Proto::NotSocket {
         return;
     }
+    if sock.proto == Proto::Tcp && rec.settle_by_row(copy.as_fd(), sock.ends, sock.inode) {
+        return;
+    }
     let now = rec.settle(copy.as_fd());
     let ends = sock.ends.learn(copy.as_fd(), now);
     rec.addresses(ends.local, ends.peer);

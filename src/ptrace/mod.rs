@@ -4,6 +4,7 @@
 //! - [`start`]: start the program as our tracee, or attach to a running one; refusals in words.
 //! - [`filter`]: the calls that stop it, and the seccomp-bpf filter that says so.
 //! - [`stops`]: the tracer's loop — why each thread stopped, and letting it go on.
+//! - [`waker`]: where the tracer sleeps between stops (`waitpid()`), and who wakes it early.
 //! - [`calls`]: a call from entry to exit, as one lab [`crate::trace::Event`], checked.
 //! - [`decode`]: six raw arguments as strace would print them.
 //! - [`memory`]: reading what the arguments point to.
@@ -22,11 +23,11 @@ mod memory;
 mod privileges;
 mod start;
 mod stops;
+mod waker;
 
 use crate::i18n::{self, M};
 use crate::trace::{Kind, Tracer};
 use nix::errno::Errno;
-use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal};
 use nix::sys::signalfd::SignalFd;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
@@ -146,25 +147,22 @@ fn launch_on_hosts<'t>(calls: calls::Calls<'t>, programs: &[OnHost]) -> Result<S
     Ok(stops)
 }
 
-/// lab's own Ctrl+C, SIGTERM and SIGHUP, and SIGCHLD (a tracee stopped), read from a signalfd
-/// instead of interrupting: the loop waits on it, with a timeout for blocked calls. To be called
-/// before any other thread starts, so that every thread of lab inherits the mask (a thread
-/// that has SIGCHLD unblocked would take it, and the loop would never wake); the program's
-/// child clears the mask before exec.
+/// lab's own Ctrl+C, SIGTERM and SIGHUP, read from a signalfd instead of interrupting (by the
+/// tracer's waker: see [`waker`]), and [`waker::KICK`], which only the tracer's thread takes.
+/// To be called before any other thread starts, so that every thread of lab inherits the mask
+/// (a thread that had them unblocked would take them); the program's child clears the mask
+/// before exec. SIGCHLD is left alone: the tracer learns of a stop from `waitpid()` itself.
 pub fn block_signals() -> nix::Result<SignalFd> {
     let mut set = SigSet::empty();
-    for s in [
-        Signal::SIGINT,
-        Signal::SIGTERM,
-        Signal::SIGHUP,
-        Signal::SIGCHLD,
-    ] {
+    for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
         set.add(s);
     }
-    nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&set), None)?;
+    let mut blocked = set;
+    blocked.add(waker::KICK);
+    nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&blocked), None)?;
     // `--step`'s q sends lab SIGTERM: read here, it stops the program lab started, or detaches.
     crate::render::step::stops_on_sigterm();
-    // Blocking: the loop sleeps in its read() (see `next_signal`).
+    // Blocking: the waker polls it, then reads.
     SignalFd::with_flags(&set, nix::sys::signalfd::SfdFlags::SFD_CLOEXEC)
 }
 
@@ -174,50 +172,29 @@ pub fn block_signals() -> nix::Result<SignalFd> {
 /// `kill`) is passed on to it (to each, under `lab net`). Asked a second time, lab kills every
 /// program it traces: one that ignores Ctrl+C does not keep lab, or its hosts, running.
 fn follow(stops: &mut Stops<'_>, signals: &SignalFd) -> nix::Result<bool> {
-    let mut asked = 0;
-    loop {
-        drain(stops)?;
-        if !stops.alive() {
-            return Ok(false);
-        }
-        if let Some(info) = next_signal(stops, signals)? {
-            let sig = Signal::try_from(info.ssi_signo as i32).unwrap_or(Signal::SIGCHLD);
-            match sig {
-                Signal::SIGCHLD => {}
-                _ if stops.seized => return Ok(true),
-                other => {
-                    asked += 1;
-                    pass_on(stops, other, sent_by_a_process(info.ssi_code), asked);
-                }
+    waker::watch(signals, |waker| {
+        let mut asked = 0;
+        while stops.alive() {
+            match waker.wait() {
+                Ok(Some(status)) => stops.handle(status),
+                Ok(None) => {}
+                Err(Errno::ECHILD) => stops.forget_all(),
+                Err(e) => return Err(e),
             }
+            for info in waker.signals() {
+                let sig = Signal::try_from(info.ssi_signo as i32).unwrap_or(Signal::SIGTERM);
+                if stops.seized {
+                    return Ok(true);
+                }
+                asked += 1;
+                pass_on(stops, sig, sent_by_a_process(info.ssi_code), asked);
+            }
+            let now = Instant::now();
+            stops.show_blocked(now);
+            waker.until(stops.next_blocked(now));
         }
-        stops.show_blocked(Instant::now());
-    }
-}
-
-/// Sleeps until a signal comes (SIGCHLD: a traced thread stopped), or until the next waiting
-/// call is to be shown as blocked (then `None`). A traced program stops twice per call, and the
-/// tracer sleeps between most stops: with no call waiting, it sleeps in the signalfd's own
-/// `read()`, one system call where `poll()` and a `read()` until EAGAIN were three. Signals
-/// that come together are taken one per wake-up: none is lost, a pending one ends the next
-/// sleep at once.
-fn next_signal(
-    stops: &Stops<'_>,
-    signals: &SignalFd,
-) -> nix::Result<Option<nix::sys::signalfd::siginfo>> {
-    let Some(wait) = stops.next_blocked(Instant::now()) else {
-        return match signals.read_signal() {
-            Err(Errno::EINTR) => Ok(None),
-            other => other,
-        };
-    };
-    let timeout = PollTimeout::try_from(wait.as_millis() as i32 + 1).unwrap_or(PollTimeout::MAX);
-    let mut fds = [PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
-    match poll(&mut fds, timeout) {
-        Ok(0) | Err(Errno::EINTR) => Ok(None),
-        Ok(_) => signals.read_signal(),
-        Err(e) => Err(e),
-    }
+        Ok(false)
+    })?
 }
 
 /// lab was asked to stop (`asked` times so far) by `sig`. The first time, the programs get it
@@ -240,25 +217,6 @@ fn pass_on(stops: &Stops<'_>, sig: Signal, from_a_process: bool, asked: u32) {
 /// SI_USER, SI_QUEUE, SI_TKILL…) rather than by the kernel for the terminal (SI_KERNEL, 0x80).
 fn sent_by_a_process(si_code: i32) -> bool {
     si_code <= 0
-}
-
-/// Every stop that is ready, without blocking.
-fn drain(stops: &mut Stops<'_>) -> nix::Result<()> {
-    loop {
-        match waitpid(
-            None::<Pid>,
-            Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG),
-        ) {
-            Ok(WaitStatus::StillAlive) => return Ok(()),
-            Ok(status) => stops.handle(status),
-            Err(Errno::EINTR) => {}
-            Err(Errno::ECHILD) => {
-                stops.forget_all();
-                return Ok(());
-            }
-            Err(e) => return Err(e),
-        }
-    }
 }
 
 /// Detaches from every thread: each is interrupted, and let go at its next stop with the

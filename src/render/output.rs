@@ -169,7 +169,9 @@ fn build(to: &TraceTo, sink: Arc<dyn Sink>, step_on: &'static [Syscall]) -> Arc<
 
 /// A run that is always traced (`lab trace`, `lab net`): the tracer, the run, then its
 /// pictures, with one lifeline per socket, each actor's in the order they appeared. Returns
-/// the run's code.
+/// the run's code. A trace file is formatted and written by a thread of its own: `lab net`'s
+/// relay makes an event of every packet and only queues it, and a program `lab trace` follows
+/// waits at each of its calls while lab looks — writing the line need not be part of that wait.
 pub fn traced_run(
     to: &TraceTo,
     color: ColorChoice,
@@ -177,21 +179,8 @@ pub fn traced_run(
     wire: Option<(crate::trace::wire::Show, Option<crate::trace::wire::Pcap>)>,
     run: impl FnOnce(&Tracer) -> Result<i32, String>,
 ) -> io::Result<i32> {
-    traced_run_writing(to, color, pictures, wire, false, run)
-}
-
-/// [`traced_run`], its trace file formatted and written by a thread of its own when
-/// `buffered` (`lab net`: the relay makes an event of every packet, and only queues it).
-pub fn traced_run_writing(
-    to: &TraceTo,
-    color: ColorChoice,
-    pictures: &Pictures,
-    wire: Option<(crate::trace::wire::Show, Option<crate::trace::wire::Pcap>)>,
-    buffered: bool,
-    run: impl FnOnce(&Tracer) -> Result<i32, String>,
-) -> io::Result<i32> {
     // Not while stepping, where each line is wanted as the pause shows it.
-    let printed = printed(to, color, buffered && to.file.is_some() && !to.step)?;
+    let printed = printed(to, color, to.file.is_some() && !to.step)?;
     let (sink, picture) = with_picture(printed, pictures, false);
     let tracer = build(to, sink, &[]);
     if let Some((show, pcap)) = wire {

@@ -135,7 +135,13 @@ fn read_key(tty: &mut File, ready: impl FnOnce()) -> io::Result<Option<u8>> {
     ready();
     set?;
     let mut byte = [0u8; 1];
-    let read = tty.read(&mut byte);
+    // A signal that interrupts the read (the tracer's wake-up, see `ptrace::waker`) is no key.
+    let read = loop {
+        match tty.read(&mut byte) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => break other,
+        }
+    };
     let restored = termios::tcsetattr(&*tty, SetArg::TCSANOW, &saved);
     let n = read?;
     restored?;

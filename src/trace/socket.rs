@@ -55,6 +55,8 @@ pub struct TracedSocket {
     busy: Arc<AtomicBool>,
     /// Its inode, read once it listens (another listener may share its port).
     inode: OnceLock<u64>,
+    /// Its inode, read once for its checks by row (see [`TracedSocket::by_row`]).
+    row_inode: OnceLock<u64>,
 }
 
 impl TracedSocket {
@@ -109,6 +111,7 @@ impl TracedSocket {
             id: tracer.as_ref().map_or(0, |t| t.socket_id()),
             busy: Arc::new(AtomicBool::new(false)),
             inode: OnceLock::new(),
+            row_inode: OnceLock::new(),
             sock: Some(sock),
             tracer,
             actor: Arc::new(Mutex::new(actor.to_string())),
@@ -551,6 +554,9 @@ impl TracedSocket {
     /// the kernel's verdict, then emits it.
     fn finish(&self, mut rec: Recording<'_>, check: bool) {
         let fd = self.sock().as_fd();
+        if check && self.by_row(&mut rec, fd) {
+            return rec.emit();
+        }
         let now = rec.settle(fd);
         if now == Some(TcpState::Listen) && self.inode.get().is_none() {
             if let Ok(i) = table::fd_inode(fd) {
@@ -580,6 +586,23 @@ impl TracedSocket {
             rec.ev.note = holder.map(|h| h.words());
         }
         rec.emit();
+    }
+
+    /// The state after the call and the verdict from the connection's row alone, when it can
+    /// prove them (see [`Recording::settle_by_row`]); the inode is read once (`fstat(2)`).
+    fn by_row(&self, rec: &mut Recording<'_>, fd: BorrowedFd<'_>) -> bool {
+        let ends = *self.ends();
+        if ends.local.is_none() || ends.peer.is_none() {
+            return false;
+        }
+        let inode = match self.row_inode.get() {
+            Some(i) => *i,
+            None => match table::fd_inode(fd) {
+                Ok(i) => *self.row_inode.get_or_init(|| i),
+                Err(_) => return false,
+            },
+        };
+        rec.settle_by_row(fd, ends, inode)
     }
 
     /// Its ends as far as known. (Held only to read or learn them: no call that blocks.)
