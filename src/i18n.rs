@@ -111,9 +111,16 @@ pub enum M {
     StepUnknownKey,
     LessonStopped,
     LessonAllMet,
+    LessonTitle,
     WroteFile,
     DiagramInferred,
     DiagramOnTheWire,
+    DiagramAccepted,
+    DiagramBytes,
+    DiagramInferredArrow,
+    PageSummary,
+    PageChecks,
+    PageFirst,
     LessonNotMet,
     CheckOk,
     CheckFail,
@@ -147,6 +154,7 @@ pub enum M {
     TraceSignalIgnored,
     TraceSignalCaught,
     Trace32Bit,
+    TraceBlind,
     NoLessonsFolder,
     NoSuchLesson,
     DidYouMean,
@@ -330,6 +338,12 @@ pub enum M {
     DiagramLeftOut,
     NetHosts,
     NetSummary,
+    LinkPerfect,
+    DroppedPartition,
+    DroppedTooBig,
+    DroppedScripted,
+    DroppedLost,
+    DroppedQueueFull,
     NetNoUserns,
     NetUp,
     FaultShortened,
@@ -453,7 +467,13 @@ mod tests {
     use super::*;
 
     /// Messages that are the same word in English and another language.
-    const SAME: [M; 4] = [M::ColNumber, M::ColKernel, M::CheckOk, M::ExpectKernelMet];
+    const SAME: [M; 5] = [
+        M::ColNumber,
+        M::ColKernel,
+        M::CheckOk,
+        M::ExpectKernelMet,
+        M::DiagramBytes,
+    ];
 
     /// The variables message `m` uses in `lang`'s file, sorted: those Fluent misses when it
     /// formats the message with none given.
