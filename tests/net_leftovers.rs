@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::run::net_refused;
+use common::run::{lab_with_sigint, net_refused};
 use common::{lab, temp_dir, Proc, PATIENCE};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -161,7 +161,9 @@ fn pid_in(file: &Path) -> i32 {
 /// `lab net` with a program on a and one on b, each writing its pid to DIR/HOST.pid first.
 fn two_programs(dir: &Path, a: &str, b: &str) -> Proc {
     let on = |host: &str, rest: &str| format!("echo $$ > {}/{host}.pid; {rest}", dir.display());
-    let mut c = lab();
+    // SIGINT at its default, as in a terminal: a test run started in the background inherits
+    // it ignored, and lab's programs would then ignore the Ctrl+C the test sends.
+    let mut c = lab_with_sigint();
     c.args(["net", "--on", "a", &on("a", a), "--on", "b", &on("b", b)]);
     Proc::spawn(c)
 }

@@ -7,28 +7,12 @@
 
 mod common;
 
-use common::run::compiled;
+use common::run::{compiled, lab_with_sigint};
 use common::{have_tool, lab, temp_dir, PATIENCE};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// `lab` with SIGINT at its default: a test run started in the background by a shell (as CI
-/// may be) inherits SIGINT ignored, and so would the traced program — the signal lab passes on
-/// would then be ignored, as it would be for that program in that shell.
-fn lab_with_sigint() -> std::process::Command {
-    let like_lab = lab();
-    let mut env = std::process::Command::new("env");
-    for (key, value) in like_lab.get_envs() {
-        match value {
-            Some(v) => env.env(key, v),
-            None => env.env_remove(key),
-        };
-    }
-    env.arg("--default-signal=INT").arg(like_lab.get_program());
-    env
-}
 
 /// Runs `lab trace --json ARGS -- PROGRAM` to its end; returns lab's exit code, its stderr,
 /// and the trace's events.

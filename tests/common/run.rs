@@ -6,6 +6,22 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// `lab` with SIGINT at its default: a test run started in the background by a shell (as CI
+/// may be) inherits SIGINT ignored, and so would the traced program — the signal lab passes on
+/// would then be ignored, as it would be for that program in that shell.
+pub fn lab_with_sigint() -> std::process::Command {
+    let like_lab = lab();
+    let mut env = std::process::Command::new("env");
+    for (key, value) in like_lab.get_envs() {
+        match value {
+            Some(v) => env.env(key, v),
+            None => env.env_remove(key),
+        };
+    }
+    env.arg("--default-signal=INT").arg(like_lab.get_program());
+    env
+}
+
 /// A program of `tests/programs` (a Python script, a C source), by its full path.
 pub fn program(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
