@@ -2,9 +2,9 @@
 # with what the message is about (see the English file).
 
 wire-missed = la captura se quedó atrás: el kernel descartó aquí { $a1 } paquetes, que no se muestran (ni en --pcap)
-wire-summary = cable: { $a1 } segmentos capturados, sin mostrar: { $a2 } (solo ACK de datos; --wire all los muestra), perdidos: { $a3 }
-wire-summary-all = cable: { $a1 } segmentos capturados, todos mostrados, perdidos: { $a2 }
-wire-summary-off = cable: { $a1 } segmentos capturados, sin mostrar: todos (--wire off; --wire summary o all los muestra), perdidos: { $a2 }
+wire-summary = cable: { $a1 } segmentos capturados, sin mostrar: { $a2 } (solo ACK de datos; --wire all los muestra), sin capturar: { $a3 }
+wire-summary-all = cable: { $a1 } segmentos capturados, todos mostrados, sin capturar: { $a2 }
+wire-summary-off = cable: { $a1 } segmentos capturados, sin mostrar: todos (--wire off; --wire summary o all los muestra), sin capturar: { $a2 }
 on-the-wire = en el cable
 netns-refused = sin red propia de lab ({ $a1 } falló: { $a2 }). { $a3 } Se ejecuta en la red de la máquina: los segmentos no se capturan y cada flecha se deduce de las llamadas.
 netns-max-user-ns = user.max_user_namespaces vale 0: permítelos con `sudo sysctl user.max_user_namespaces=15000`.
@@ -31,7 +31,14 @@ step-no-terminal = (no hay terminal en la que esperar; sigo)
 wrote-file = escrito { $a1 }
 diagram-inferred = deducida de las llamadas: ninguna captura de la red la muestra
 diagram-on-the-wire = estado de un cierre visto en el cable (su FIN salió, el ACK aún no volvió), no en la tabla del kernel
+diagram-accepted = fd { $a1 }, aceptado: { $a2 }
+diagram-bytes = { $a1 } ({ $a2 } bytes)
+diagram-inferred-arrow = (deducido)
+page-summary = { $a1 } eventos; la tabla del kernel coincidió { $a2 } veces, discrepó { $a3 } veces
+page-checks = ; { $a1 } expectativas, { $a2 } sin cumplir
+page-first = {" "}(se dibujan los primeros { $a1 } de { $a2 })
 lesson-all-met = lección { $a1 }: todas las expectativas se cumplen ({ $a2 } comprobaciones)
+lesson-title = lección { $a1 }: { $a2 }
 lesson-not-met = lección { $a1 }: { $a2 } de { $a3 } expectativas no se cumplen
 check-ok = ok
 check-fail = FALLO
@@ -253,6 +260,12 @@ link-missing = a la regla le falta su { $a1 }
 link-heal-alone = 'heal' va solo: termina una partición y deja las demás reglas
 net-hosts = la red de lab: { $a1 } — enlace: { $a2 }
 net-summary = los hosts enviaron { $a1 } paquetes: { $a2 } llegaron, { $a3 } los descartó el enlace, { $a4 } no eran para ningún host
+link-perfect = sin reglas: un enlace perfecto
+dropped-partition = partición
+dropped-too-big = mayor que la MTU del enlace
+dropped-scripted = descartado según el guion
+dropped-lost = perdido
+dropped-queue-full = cola llena
 net-no-userns = lab net no puede crear sus hosts: { $a1 }
 net-up = la red de lab está activa: { $a1 } — enlace: { $a2 }. En otra terminal: lab net exec a -- ORDEN, lab net link 'REGLAS', lab sockets --host a. Ctrl+C la desmonta.
 fault-shortened = lab acortó este { $a1 }() a { $a2 } de los { $a3 } bytes pedidos ({ $a4 }): TCP siempre puede hacerlo

@@ -3,9 +3,9 @@
 # Português do Brasil.
 
 wire-missed = a captura ficou para trás: o kernel descartou aqui { $a1 } pacotes, que não aparecem (nem no --pcap)
-wire-summary = cabo: { $a1 } segmentos capturados, não mostrados: { $a2 } (só ACKs de dados; --wire all os mostra), perdidos: { $a3 }
-wire-summary-all = cabo: { $a1 } segmentos capturados, todos mostrados, perdidos: { $a2 }
-wire-summary-off = cabo: { $a1 } segmentos capturados, não mostrados: todos (--wire off; --wire summary ou all os mostra), perdidos: { $a2 }
+wire-summary = cabo: { $a1 } segmentos capturados, não mostrados: { $a2 } (só ACKs de dados; --wire all os mostra), não capturados: { $a3 }
+wire-summary-all = cabo: { $a1 } segmentos capturados, todos mostrados, não capturados: { $a2 }
+wire-summary-off = cabo: { $a1 } segmentos capturados, não mostrados: todos (--wire off; --wire summary ou all os mostra), não capturados: { $a2 }
 on-the-wire = no cabo
 netns-refused = sem rede própria do lab ({ $a1 } falhou: { $a2 }). { $a3 } Rodando na rede da máquina: os segmentos não são capturados, e cada seta é deduzida das chamadas.
 netns-max-user-ns = user.max_user_namespaces vale 0: permita-os com `sudo sysctl user.max_user_namespaces=15000`.
@@ -32,7 +32,14 @@ step-no-terminal = (não há terminal em que esperar; sigo)
 wrote-file = escrito { $a1 }
 diagram-inferred = deduzida das chamadas: nenhuma captura da rede a mostra
 diagram-on-the-wire = estado de um fechamento visto no cabo (o seu FIN saiu, o ACK ainda não voltou), não na tabela do kernel
+diagram-accepted = fd { $a1 }, aceito: { $a2 }
+diagram-bytes = { $a1 } ({ $a2 } bytes)
+diagram-inferred-arrow = (deduzido)
+page-summary = { $a1 } eventos; a tabela do kernel concordou { $a2 } vezes, discordou { $a3 } vezes
+page-checks = ; { $a1 } expectativas, { $a2 } não cumpridas
+page-first = {" "}(são desenhados os primeiros { $a1 } de { $a2 })
 lesson-all-met = lição { $a1 }: todas as expectativas cumpridas ({ $a2 } verificações)
+lesson-title = lição { $a1 }: { $a2 }
 lesson-not-met = lição { $a1 }: { $a2 } de { $a3 } expectativas não cumpridas
 check-ok = ok
 check-fail = FALHA
@@ -169,7 +176,7 @@ wire-step-nothing = nada mais foi de { $a1 } para { $a2 }
 wire-step-other = o último que foi de { $a1 } para { $a2 }: { $a3 }
 wire-step-time = esperado { $a1 }, visto { $a2 } ms depois do segmento anterior
 wire-step-not-checked = wire { $a1 }: não verificado, aqui não há captura ({ $a2 })
-lesson-needs-hosts = esta lição corre em hosts ligados pelo enlace do lab, e aqui não se podem criar: { $a1 }
+lesson-needs-hosts = esta lição roda em hosts ligados pelo enlace do lab, e eles não podem ser criados aqui: { $a1 }
 lesson-link-now = o enlace a partir de agora: { $a1 }
 lesson-sysctl = sysctl { $a1 }={ $a2 } em { $a3 }
 lesson-no-sysctl = sysctl { $a1 }={ $a2 }: este kernel não tem esse ajuste, nada mudou em { $a3 }
@@ -254,6 +261,12 @@ link-missing = falta à regra o seu { $a1 }
 link-heal-alone = 'heal' vem sozinho: termina uma partição e mantém as outras regras
 net-hosts = a rede do lab: { $a1 } — enlace: { $a2 }
 net-summary = os hosts enviaram { $a1 } pacotes: { $a2 } chegaram, { $a3 } foram descartados pelo enlace, { $a4 } não eram para nenhum host
+link-perfect = sem regras: um enlace perfeito
+dropped-partition = partição
+dropped-too-big = maior que a MTU do enlace
+dropped-scripted = descartado conforme o roteiro
+dropped-lost = perdido
+dropped-queue-full = fila cheia
 net-no-userns = lab net não consegue criar os seus hosts: { $a1 }
 net-up = a rede do lab está no ar: { $a1 } — enlace: { $a2 }. Em outro terminal: lab net exec a -- COMANDO, lab net link 'REGRAS', lab sockets --host a. Ctrl+C a derruba.
 fault-shortened = o lab encurtou este { $a1 }() para { $a2 } dos { $a3 } bytes pedidos ({ $a4 }): o TCP sempre pode fazer isso

@@ -111,9 +111,16 @@ pub enum M {
     StepUnknownKey,
     LessonStopped,
     LessonAllMet,
+    LessonTitle,
     WroteFile,
     DiagramInferred,
     DiagramOnTheWire,
+    DiagramAccepted,
+    DiagramBytes,
+    DiagramInferredArrow,
+    PageSummary,
+    PageChecks,
+    PageFirst,
     LessonNotMet,
     CheckOk,
     CheckFail,
@@ -323,6 +330,12 @@ pub enum M {
     LinkHealAlone,
     NetHosts,
     NetSummary,
+    LinkPerfect,
+    DroppedPartition,
+    DroppedTooBig,
+    DroppedScripted,
+    DroppedLost,
+    DroppedQueueFull,
     NetNoUserns,
     NetUp,
     FaultShortened,
@@ -446,7 +459,13 @@ mod tests {
     use super::*;
 
     /// Messages that are the same word in English and another language.
-    const SAME: [M; 4] = [M::ColNumber, M::ColKernel, M::CheckOk, M::ExpectKernelMet];
+    const SAME: [M; 5] = [
+        M::ColNumber,
+        M::ColKernel,
+        M::CheckOk,
+        M::ExpectKernelMet,
+        M::DiagramBytes,
+    ];
 
     /// The variables message `m` uses in `lang`'s file, sorted: those Fluent misses when it
     /// formats the message with none given.

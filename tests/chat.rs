@@ -481,7 +481,7 @@ fn ctrl_c_leaves_as_soon_as_every_goodbye_is_sent(m: Model) {
         p.expect_eof();
     }
     assert!(
-        took < lab::chat::serving::GOODBYE_GRACE / 4,
+        took < lab::chat::server::GOODBYE_GRACE / 4,
         "stopping took {took:?} with nothing left to write"
     );
 }

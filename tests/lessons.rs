@@ -945,3 +945,59 @@ fn a_malformed_wire_step_is_refused_with_file_and_line() {
         );
     }
 }
+
+/// The pictures speak the run's language too: `--lang pt` gives a diagram, a page (its title,
+/// summary, table head and `lang`) and a lossy link's drop reasons in Portuguese, none of it in
+/// English.
+#[test]
+fn portuguese_pictures_and_drops_say_nothing_in_english() {
+    let dir = temp_dir("pt-page");
+    let page = dir.join("p.html");
+    let out = lab()
+        .args(["--lang", "pt", "lesson", "run", "lifecycle", "--diagram"])
+        .args(["--color", "never", "--html"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(", aceito: ESTAB") && !text.contains("accepted:"),
+        "{text}"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    for pt in [
+        r#"<html lang="pt">"#,
+        "<h1>lição lifecycle: O ciclo de vida",
+        " eventos; a tabela do kernel concordou ",
+        " expectativas, 0 não cumpridas",
+        "<th>quem</th><th>chamada</th>",
+    ] {
+        assert!(html.contains(pt), "'{pt}' missing from the page");
+    }
+    for en in ["<h1>lesson ", " events; ", "<th>who</th>", "accepted:"] {
+        assert!(!html.contains(en), "'{en}' in the Portuguese page");
+    }
+    let out = lab()
+        .args([
+            "--lang",
+            "pt",
+            "lesson",
+            "run",
+            "lost-segment",
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() && text.contains("não podem ser criados aqui") {
+        common::skip("lab's network cannot be made here: no lossy link to read");
+        return;
+    }
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("✗ descartado conforme o roteiro") && !text.contains("as scripted"),
+        "{text}"
+    );
+}

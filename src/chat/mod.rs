@@ -11,7 +11,7 @@
 //! - `outbox`: when a client that does not keep up is too slow (hard and soft limits), and
 //!   the threads model's outbox with its writer thread.
 //! - `stopper`: Ctrl+C through a self-pipe.
-//! - [`serving`]: what every server model shares (config, listener, limits).
+//! - `serving`: what every server model shares (config, listener, limits).
 //! - `outlet`: the room's effects carried out through a model's outlet.
 //! - `server_threads`: one thread per client, blocking sockets.
 //! - `server_epoll`: waiting with `epoll(7)` (`--model epoll`).
@@ -35,6 +35,6 @@ pub mod server;
 mod server_epoll;
 mod server_poll;
 mod server_threads;
-pub mod serving;
+pub(crate) mod serving;
 mod stopper;
 mod words;

@@ -1,11 +1,11 @@
 //! `lab server`: picks the server model and runs it — the dispatcher above the three models.
-//! What the models share sits below them ([`super::serving`], `super::stopper`,
+//! What the models share sits below them (`super::serving`, `super::stopper`,
 //! `super::outlet`); how bytes move is each model's own: `super::server_threads` gives
 //! each client its own blocking threads; `super::server_poll` serves everyone from one thread
 //! that waits with `poll(2)`, or with `epoll(7)` (`super::server_epoll`). The rules are
 //! [`super::room::Room`]'s, the same for all.
 
-pub use super::serving::{Config, Model};
+pub use super::serving::{Config, Model, GOODBYE_GRACE};
 pub use super::stopper::Stopper;
 
 use super::serving::{listen, raise_fd_limit};

@@ -228,7 +228,7 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
             pcap: view.pcap,
         },
     );
-    let title = format!("lesson {}: {}", l.name, l.title.get(lang));
+    let title = i18n::f(M::LessonTitle, &[&l.name, &l.title.get(lang)]);
     let (events, columns) = (&report.events, &report.columns);
     if let Err(e) = view.pictures.draw(&title, events, events.len(), columns) {
         eprintln!("lab: {e}");

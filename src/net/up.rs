@@ -111,7 +111,7 @@ pub(super) fn change(link: &Mutex<Link>, line: &str, hosts: &[&str]) -> Result<S
     }
     let now: Vec<String> = link.rules().iter().map(|c| c.to_string()).collect();
     Ok(if now.is_empty() {
-        "no rules: a perfect link".into()
+        crate::i18n::t(crate::i18n::M::LinkPerfect).into()
     } else {
         now.join(", ")
     })

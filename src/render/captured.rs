@@ -51,7 +51,7 @@ pub(super) fn row(lines: &Lifelines, started: &[bool], seg: &Segment) -> Option<
     let to = lines.end(seg.dst, seg.src, handshake);
     let kind = match (seg.inferred, seg.dropped) {
         (true, _) => ArrowKind::Inferred,
-        (false, Some(why)) => ArrowKind::Dropped(why.words()),
+        (false, Some(why)) => ArrowKind::Dropped(why.said()),
         (false, None) => ArrowKind::Captured,
     };
     let label = label(seg);

@@ -10,7 +10,7 @@
 use super::captured;
 use super::lifelines::{self, Lifelines};
 use super::rows::{Arrow, ArrowKind, On, Row};
-use crate::i18n::{t, M};
+use crate::i18n::{f, t, M};
 use crate::tcp_state::{state_or_gone, TcpState};
 use crate::trace::{names, Arg, Detail, Event, Kind, Syscall};
 use crate::transitions::{self, Segment};
@@ -132,7 +132,7 @@ fn call_rows(
             let fd = e.ret.unwrap_or_default();
             out.push(on(
                 new,
-                format!("fd {fd}, accepted: {}", state_or_gone(e.state)),
+                f(M::DiagramAccepted, &[&fd, &state_or_gone(e.state)]),
                 Some(e.state),
             ));
         }
@@ -204,7 +204,7 @@ fn segments(e: &Event) -> Vec<(bool, String)> {
             } else {
                 e.ret
             };
-            vec![(true, format!("{data} ({} bytes)", bytes.unwrap_or(0)))]
+            vec![(true, f(M::DiagramBytes, &[&data, &bytes.unwrap_or(0)]))]
         }
         (Some(Syscall::Shutdown), Some(Arg::Shutdown(how)))
             if ok && before.is_some_and(|b| transitions::shutdown_sends_fin(*how, b)) =>
@@ -466,6 +466,16 @@ fn put(v: &mut [char], at: usize, text: impl Iterator<Item = char>) {
 }
 
 /// The diagram as Mermaid `sequenceDiagram` source.
+/// Mermaid's own arrow for a segment (`->>` solid, `-->>` dotted, `-x` ending in a cross), and
+/// its label with what the arrow's kind adds.
+fn mermaid_arrow(kind: ArrowKind, label: String) -> (&'static str, String) {
+    match kind {
+        ArrowKind::Captured => ("->>", label),
+        ArrowKind::Dropped(why) => ("-x", format!("{label} ✗ {why}")),
+        ArrowKind::Inferred => ("-->>", format!("{label} {}", t(M::DiagramInferredArrow))),
+    }
+}
+
 pub fn mermaid(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
     let esc = |s: &str| s.replace(';', ",").replace('#', "").replace('"', "'");
     let d = layout(events, groups);
@@ -503,11 +513,7 @@ pub fn mermaid(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
                 label,
                 kind,
             }) => {
-                let (arrow, label) = match kind {
-                    ArrowKind::Captured => ("->>", label),
-                    ArrowKind::Dropped(why) => ("-x", format!("{label} ✗ {why}")),
-                    ArrowKind::Inferred => ("-->>", format!("{label} (inferred)")),
-                };
+                let (arrow, label) = mermaid_arrow(kind, label);
                 out.push_str(&format!(
                     "    {}{arrow}{}: {}\n",
                     id[from],

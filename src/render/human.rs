@@ -603,7 +603,7 @@ fn wire_parts(ev: &Event) -> (bool, String, String) {
         }
     }
     if let Some(why) = seg.dropped {
-        what.push_str(&format!(" ✗ {}", why.words()));
+        what.push_str(&format!(" ✗ {}", why.said()));
     }
     (
         !seg.analysis.is_empty() || seg.dropped.is_some(),

@@ -370,15 +370,10 @@ fn band(out: &mut String, x: usize, (state, from): (Option<TcpState>, usize), y:
     }
 }
 
-/// The whole page: title, verdicts, the diagram with the lesson's notes beside it, the legend,
-/// the trace table — of the first [`MAX_EVENTS`] of `events`, the first of `total`.
-pub fn html(
-    title: &str,
-    events: &[Event],
-    total: usize,
-    groups: &[(String, Vec<String>)],
-) -> String {
-    let shown = &events[..events.len().min(MAX_EVENTS)];
+/// The line under the page's title: how many events, what the kernel's table said of the calls,
+/// the expectations met and not, and whether the picture holds only the first events.
+fn summary(shown: &[Event], total: usize) -> String {
+    use crate::i18n::{f, M};
     let count = |v: Verdict| {
         shown
             .iter()
@@ -390,18 +385,27 @@ pub fn html(
         .iter()
         .filter(|e| e.kind == Kind::Check && e.verdict != Verdict::Agrees)
         .count();
-    let mut summary = format!(
-        "{} events; the kernel's table agreed {} times, disagreed {} times",
-        shown.len(),
-        count(Verdict::Agrees),
-        count(Verdict::Differs)
-    );
+    let (agreed, differed) = (count(Verdict::Agrees), count(Verdict::Differs));
+    let mut summary = f(M::PageSummary, &[&shown.len(), &agreed, &differed]);
     if checks > 0 {
-        let _ = write!(summary, "; {checks} expectations, {failed} not met");
+        summary.push_str(&f(M::PageChecks, &[&checks, &failed]));
     }
     if total > shown.len() {
-        let _ = write!(summary, " (the first {MAX_EVENTS} of {total} are drawn)");
+        summary.push_str(&f(M::PageFirst, &[&MAX_EVENTS, &total]));
     }
+    summary
+}
+
+/// The whole page: title, verdicts, the diagram with the lesson's notes beside it, the legend,
+/// the trace table — of the first [`MAX_EVENTS`] of `events`, the first of `total`.
+pub fn html(
+    title: &str,
+    events: &[Event],
+    total: usize,
+    groups: &[(String, Vec<String>)],
+) -> String {
+    let shown = &events[..events.len().min(MAX_EVENTS)];
+    let summary = summary(shown, total);
     let legend: String = [
         TcpState::Listen,
         TcpState::SynSent,
@@ -420,12 +424,13 @@ pub fn html(
     })
     .collect();
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\"><title>{t}</title>\
          <style>\n{STYLE}</style></head>\n\
          <body data-check=\"pending\"><h1>{t}</h1><p class=\"summary\">{s}</p>\n\
          <div class=\"diagram\">{svg}</div><p class=\"legend\">{legend}</p>\n{table}\n\
          <script>\n{SCRIPT}</script></body></html>\n",
+        lang = crate::i18n::lang().code(),
         t = esc(title),
         s = esc(&summary),
         svg = svg(shown, groups),
@@ -436,10 +441,19 @@ pub fn html(
 /// The trace as a table: each event's row holds what its line in the terminal holds (the same
 /// [`human::cells`]), and its words (`↳ …`) in a row of their own under it.
 fn table(events: &[Event]) -> String {
-    let mut out = String::from(
-        "<table class=\"trace\"><thead><tr><th>#</th><th>ms</th><th>who</th>\
-        <th>call</th><th>result</th><th>state</th><th>kernel</th></tr></thead><tbody>",
-    );
+    use crate::i18n::{t, M};
+    let head: String = [
+        M::ColNumber,
+        M::ColTime,
+        M::ColWho,
+        M::ColCall,
+        M::ColResult,
+    ]
+    .into_iter()
+    .chain([M::ColState, M::ColKernel])
+    .map(|m| format!("<th>{}</th>", esc(t(m))))
+    .collect();
+    let mut out = format!("<table class=\"trace\"><thead><tr>{head}</tr></thead><tbody>");
     for e in events {
         let c = human::cells(e);
         let class = match e.verdict {

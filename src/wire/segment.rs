@@ -284,7 +284,7 @@ pub enum Dropped {
 }
 
 impl Dropped {
-    /// The words on a dropped arrow.
+    /// The words on a dropped arrow, in English: what a program reads (a pcap's comment).
     pub fn words(self) -> &'static str {
         match self {
             Dropped::Partition => "partition",
@@ -293,6 +293,19 @@ impl Dropped {
             Dropped::Lost => "lost",
             Dropped::QueueFull => "queue full",
         }
+    }
+
+    /// The same, in the language lab speaks (the trace, the diagrams); [`Dropped::words`] stays
+    /// English where a program reads it (a pcap's comment).
+    pub fn said(self) -> &'static str {
+        use crate::i18n::{t, M};
+        t(match self {
+            Dropped::Partition => M::DroppedPartition,
+            Dropped::TooBig => M::DroppedTooBig,
+            Dropped::Scripted => M::DroppedScripted,
+            Dropped::Lost => M::DroppedLost,
+            Dropped::QueueFull => M::DroppedQueueFull,
+        })
     }
 }
 
