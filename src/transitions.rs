@@ -41,6 +41,15 @@ pub fn hands_over_to_timewait(s: TcpState) -> bool {
     matches!(s, FinWait1 | FinWait2 | Closing)
 }
 
+/// Whether the kernel is about to move a connection in `ours` by itself, `theirs` being the
+/// state of the peer's end when it is on this machine too (loopback: both ends are in the
+/// table): a transient state ends within a delayed ACK; FIN-WAIT-2 ends as soon as the peer's
+/// FIN, already sent (the peer's end in LAST-ACK or CLOSING), is handled. What a run's last
+/// look at the table waits (bounded) for, so that the move is in the trace before it ends.
+pub fn moves_soon(ours: TcpState, theirs: Option<TcpState>) -> bool {
+    is_transient(ours) || ours == FinWait2 && matches!(theirs, Some(LastAck | Closing))
+}
+
 /// A state reached by a call that the trace waits (bounded) to see end, right after the call:
 /// the peer's *kernel* acknowledges our FIN without its program doing anything, within a delayed
 /// ACK (40 ms on Linux, at most 200 ms). SYN-SENT is transient too but is not waited for: a
@@ -401,6 +410,75 @@ pub fn attribute(act: Act, before: TcpState, seen: &[TcpState]) -> Attribution {
     a
 }
 
+/// What ended a connection that left the table by itself, as far as the trace can know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    /// The peer's RST arrived: the wire showed it come in, or the call that found out failed
+    /// with ECONNRESET ("connection reset by peer": the kernel's own word for it).
+    PeerReset,
+    /// This side's kernel gave up after its keep-alive probes went unanswered (the wire showed
+    /// them; the call that found out, if any, failed with ETIMEDOUT).
+    KeepAlive,
+    /// This side's kernel gave up on a silent peer: the call that found out failed with
+    /// ETIMEDOUT (retransmissions, keep-alive probes or TCP_USER_TIMEOUT ran out), or the wire,
+    /// shown, brought no RST from the peer (only this side's timers end a connection so).
+    GaveUp,
+    /// Late, long after its last state began: a timer let it go ([`timed_out`]).
+    TimedOut,
+    /// Nothing the trace saw tells which: no call found out, and the wire is not shown.
+    Unknown,
+}
+
+/// What the wire, shown in the trace, showed of a connection, from one end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OnTheWire {
+    /// An RST from the peer arrived (one lab's link dropped did not).
+    pub peer_rst: bool,
+    /// This end sent an RST.
+    pub own_rst: bool,
+    /// This end sent keep-alive probes, and no data since.
+    pub own_keepalive: bool,
+}
+
+/// What a call's errno says ended its connection: ECONNRESET, an RST from the peer (RFC 9293
+/// §3.10.7: "signal ... connection reset"); ETIMEDOUT, this side's kernel gave up (Linux's
+/// `tcp_write_err()`: retransmissions, keep-alive, TCP_USER_TIMEOUT).
+pub fn ending_of(errno: nix::errno::Errno) -> Option<Ending> {
+    match errno {
+        nix::errno::Errno::ECONNRESET => Some(Ending::PeerReset),
+        nix::errno::Errno::ETIMEDOUT => Some(Ending::GaveUp),
+        _ => None,
+    }
+}
+
+/// What ended a connection that left the table by itself: what was `said` already (a call's
+/// errno, a timer), else what the `wire` showed, if the trace shows it. The peer's RST counts
+/// only if it arrived; with the wire shown and no RST from the peer, only this side's kernel
+/// can have ended it. Keep-alive probes seen name which of its timers.
+pub fn ending(said: Option<Ending>, wire: Option<OnTheWire>) -> Ending {
+    match (said, wire) {
+        (Some(Ending::GaveUp), Some(w)) if w.own_keepalive && !w.peer_rst => Ending::KeepAlive,
+        (Some(e), _) => e,
+        (None, Some(w)) if w.peer_rst => Ending::PeerReset,
+        (None, Some(w)) if w.own_keepalive => Ending::KeepAlive,
+        (None, Some(_)) => Ending::GaveUp,
+        (None, None) => Ending::Unknown,
+    }
+}
+
+/// Whether a move the kernel made on its own ended a connection: from a state with one, to no
+/// row (or, for the fd, CLOSE) — the moves whose words say what ended it ([`Ending`]).
+pub fn ends_connection(old: Option<TcpState>, new: Option<TcpState>) -> bool {
+    matches!(
+        (old, new),
+        (
+            Some(Established | CloseWait | FinWait1 | FinWait2 | Closing | SynSent | SynRecv),
+            None | Some(Close)
+        )
+    )
+}
+
 /// Whether a connection that left the table after `held` in its last state timed out rather
 /// than being reset: nothing but a timer ends a connection that late — the longest the kernel
 /// waits for a FIN-WAIT-2 orphan's peer is `fin_timeout` (tcp_fin_timeout); an RST ends one at
@@ -410,12 +488,12 @@ pub fn timed_out(held: std::time::Duration, fin_timeout: std::time::Duration) ->
 }
 
 /// What a change the kernel made on its own means, in words. `fd_open`: the program still
-/// holds a fd for the socket; `timed_out`: it left the table by a timer ([`timed_out`]).
+/// holds a fd for the socket; `ending`: what ended it, if it left the table ([`ending`]).
 pub fn kernel_move_words(
     old: Option<TcpState>,
     new: Option<TcpState>,
     fd_open: bool,
-    timed_out: bool,
+    ending: Ending,
 ) -> &'static str {
     match (old, new) {
         // RFC 9293 §3.10.7.3, SYN-SENT: "If the SYN bit is on ... enter ESTABLISHED state".
@@ -443,23 +521,21 @@ pub fn kernel_move_words(
         // "When the time-wait timeout expires, delete the TCB" (2·MSL, 60 s on Linux).
         // Says: "TIME-WAIT expired: the 4-tuple is free again".
         (Some(TimeWait), None) => t(M::MoveTimeWaitExpired),
-        // A connection does not vanish by itself before its time: an RST ended it (the peer
-        // aborted, e.g. it closed with data unread), or, late, a timer did.
+        // A connection does not vanish by itself before its time: an RST ended it, or this
+        // side's kernel gave up on the peer; late, a timer did. Which, only what the trace saw
+        // can say ([`ending`]): never assumed.
         (
             Some(Established | CloseWait | FinWait1 | FinWait2 | Closing | SynSent | SynRecv),
             None | Some(Close),
             // Says: "timed out: nothing came from the peer, and the kernel's timer let it go".
-        ) if timed_out => t(M::MoveTimedOut),
+        ) if ending == Ending::TimedOut => t(M::MoveTimedOut),
         (Some(Established | CloseWait | FinWait1 | FinWait2 | SynSent), None | Some(Close))
             if fd_open =>
         {
-            // Says: "the peer reset the connection (RST): the fd remains, the connection is gone".
-            t(M::MoveReset)
+            ended_with_fd(ending)
         }
         (Some(Established | CloseWait | FinWait1 | FinWait2 | Closing | SynRecv), None) => {
-            // Says: "reset: an RST ended it, no TIME-WAIT (the peer aborted — e.g. it closed with
-            // data unread)".
-            t(M::MoveResetOrphan)
+            ended_orphan(ending)
         }
         // A listener has no connection: it stopped listening (closed by another process that
         // shared it, or shut down).
@@ -469,6 +545,38 @@ pub fn kernel_move_words(
         (_, None) => t(M::MoveGone),
         // Says: "the kernel changed the state".
         _ => t(M::MoveOther),
+    }
+}
+
+/// The words for a connection that ended while its program still holds a fd.
+fn ended_with_fd(ending: Ending) -> &'static str {
+    match ending {
+        // Says: "the peer reset the connection (RST): the fd remains, the connection is gone".
+        Ending::PeerReset => t(M::MoveReset),
+        // Says: "this side's kernel gave up: its keep-alive probes went unanswered, so it sent
+        // RST and dropped the connection; the fd remains".
+        Ending::KeepAlive => t(M::MoveKeepAliveGaveUp),
+        // Says: "this side's kernel gave up on a silent peer (retransmissions, keep-alive probes
+        // or TCP_USER_TIMEOUT ran out): the fd remains, the connection is gone".
+        Ending::GaveUp | Ending::TimedOut => t(M::MoveGaveUp),
+        // Says: "the connection is gone, the fd remains: an RST from the peer, or this side's
+        // kernel gave up — nothing the trace saw tells which (the wire is not shown)".
+        Ending::Unknown => t(M::MoveEndedUnknown),
+    }
+}
+
+/// The words for a connection that ended after its fd was closed (no TIME-WAIT).
+fn ended_orphan(ending: Ending) -> &'static str {
+    match ending {
+        // Says: "reset: an RST ended it, no TIME-WAIT (the peer aborted — e.g. it closed with
+        // data unread)".
+        Ending::PeerReset => t(M::MoveResetOrphan),
+        // Says: "ended by this side's kernel, no TIME-WAIT: no RST came from the peer (data came
+        // for the closed socket and it answered RST, or a timer gave up)".
+        Ending::KeepAlive | Ending::GaveUp | Ending::TimedOut => t(M::MoveOwnEndOrphan),
+        // Says: "gone, no TIME-WAIT: an RST from the peer or a timer of this side ended it —
+        // nothing the trace saw tells which (the wire is not shown)".
+        Ending::Unknown => t(M::MoveEndedUnknownOrphan),
     }
 }
 
@@ -598,9 +706,13 @@ mod tests {
             assert!(!why.unwrap_or_default().contains("crossed"), "{seen:?}");
         }
         assert!(
-            !kernel_move_words(Some(FinWait1), Some(TimeWait), false, false).contains("crossed")
+            !kernel_move_words(Some(FinWait1), Some(TimeWait), false, Ending::Unknown)
+                .contains("crossed")
         );
-        assert!(kernel_move_words(Some(FinWait1), Some(Closing), false, false).contains("crossed"));
+        assert!(
+            kernel_move_words(Some(FinWait1), Some(Closing), false, Ending::Unknown)
+                .contains("crossed")
+        );
         // The close's own states end where the peer's FIN comes in.
         assert_eq!(close_own_states(&[Some(FinWait1), Some(TimeWait)]), 1);
         assert_eq!(close_own_states(&[Some(FinWait1), Some(FinWait2)]), 2);
@@ -790,7 +902,7 @@ mod tests {
             Some(Segment::Ack)
         );
         assert_eq!(
-            kernel_move_words(Some(FinWait1), Some(FinWait2), false, false),
+            kernel_move_words(Some(FinWait1), Some(FinWait2), false, Ending::Unknown),
             "the peer acknowledged our FIN"
         );
     }
@@ -799,11 +911,11 @@ mod tests {
     fn fin_wait_2_fin_moves_to_time_wait() {
         assert!(!is_transient(FinWait2));
         assert!(
-            kernel_move_words(Some(FinWait2), Some(TimeWait), false, false)
+            kernel_move_words(Some(FinWait2), Some(TimeWait), false, Ending::Unknown)
                 .contains("TIME-WAIT (60 s)")
         );
         assert!(
-            kernel_move_words(Some(Closing), Some(TimeWait), false, false)
+            kernel_move_words(Some(Closing), Some(TimeWait), false, Ending::Unknown)
                 .contains("TIME-WAIT (60 s)")
         );
     }
@@ -812,7 +924,7 @@ mod tests {
     fn last_ack_ack_deletes_the_tcb() {
         assert!(awaits_ack(LastAck));
         assert_eq!(
-            kernel_move_words(Some(LastAck), None, false, false),
+            kernel_move_words(Some(LastAck), None, false, Ending::Unknown),
             "the peer acknowledged our FIN: the connection is gone"
         );
     }
@@ -821,7 +933,7 @@ mod tests {
     fn time_wait_timeout_frees_the_tuple() {
         assert!(!is_transient(TimeWait));
         assert_eq!(
-            kernel_move_words(Some(TimeWait), None, false, false),
+            kernel_move_words(Some(TimeWait), None, false, Ending::Unknown),
             "TIME-WAIT expired: the 4-tuple is free again"
         );
     }
@@ -829,7 +941,7 @@ mod tests {
     #[test]
     fn established_fin_moves_to_close_wait() {
         assert!(
-            kernel_move_words(Some(Established), Some(CloseWait), true, false)
+            kernel_move_words(Some(Established), Some(CloseWait), true, Ending::Unknown)
                 .contains("recv() will return 0")
         );
         assert_eq!(segment_received(Some(Established), Some(CloseWait)), None);
@@ -838,7 +950,7 @@ mod tests {
     #[test]
     fn syn_sent_synack_moves_to_established_before_accept() {
         assert!(
-            kernel_move_words(Some(SynSent), Some(Established), true, false)
+            kernel_move_words(Some(SynSent), Some(Established), true, Ending::Unknown)
                 .contains("has not called accept")
         );
         assert_eq!(
@@ -847,13 +959,66 @@ mod tests {
         );
     }
 
+    /// The words say what ended a connection only as far as the trace saw it: the peer's
+    /// RST arriving, this side's kernel giving up (ETIMEDOUT, its own RST, keep-alives), or,
+    /// with nothing seen, neither.
+    #[test]
+    fn established_gone_says_who_ended_it_only_from_what_was_seen() {
+        use nix::errno::Errno;
+        let words = |e| kernel_move_words(Some(Established), None, true, e);
+        assert!(words(Ending::PeerReset).starts_with("the peer reset"));
+        assert!(words(Ending::KeepAlive).contains("keep-alive probes went unanswered"));
+        assert!(words(Ending::GaveUp).starts_with("this side's kernel gave up"));
+        let unknown = words(Ending::Unknown);
+        assert!(unknown.contains("tells which") && !unknown.starts_with("the peer reset"));
+        let seen = |peer_rst, own_rst, own_keepalive| {
+            Some(OnTheWire {
+                peer_rst,
+                own_rst,
+                own_keepalive,
+            })
+        };
+        // The errno of the call that found out is the kernel's own word.
+        let timedout = ending_of(Errno::ETIMEDOUT);
+        assert_eq!(
+            ending(ending_of(Errno::ECONNRESET), None),
+            Ending::PeerReset
+        );
+        assert_eq!(ending(timedout, None), Ending::GaveUp);
+        assert_eq!(ending(timedout, seen(false, true, true)), Ending::KeepAlive);
+        assert_eq!(ending_of(Errno::EAGAIN), None);
+        // The wire: whose RST, and whether it arrived.
+        assert_eq!(ending(None, seen(true, false, false)), Ending::PeerReset);
+        assert_eq!(ending(None, seen(false, true, false)), Ending::GaveUp);
+        assert_eq!(ending(None, seen(false, true, true)), Ending::KeepAlive);
+        assert_eq!(ending(None, seen(false, false, false)), Ending::GaveUp);
+        // Nothing seen: nothing claimed. A timer known stays.
+        assert_eq!(ending(None, None), Ending::Unknown);
+        assert_eq!(
+            ending(Some(Ending::TimedOut), seen(true, false, false)),
+            Ending::TimedOut
+        );
+        assert!(ends_connection(Some(Established), None));
+        assert!(ends_connection(Some(FinWait2), Some(Close)));
+        assert!(!ends_connection(Some(LastAck), None) && !ends_connection(Some(TimeWait), None));
+        // Orphans alike.
+        let orphan = |e| kernel_move_words(Some(FinWait2), None, false, e);
+        assert!(orphan(Ending::PeerReset).contains("the peer aborted"));
+        assert!(orphan(Ending::GaveUp).starts_with("ended by this side's kernel"));
+        assert!(orphan(Ending::Unknown).contains("tells which"));
+    }
+
     #[test]
     fn established_rst_leaves_the_fd_without_a_connection() {
-        assert!(kernel_move_words(Some(Established), None, true, false).contains("RST"));
+        assert!(
+            kernel_move_words(Some(Established), None, true, Ending::PeerReset).contains("RST")
+        );
         // Issue 19, item 7: a closed fd's connection that leaves the table says why: reset
         // (at once), or timed out (late); LAST-ACK's and TIME-WAIT's ends are their own.
-        assert!(kernel_move_words(Some(FinWait2), None, false, false).contains("RST"));
-        assert!(kernel_move_words(Some(FinWait2), None, false, true).contains("timed out"));
+        assert!(kernel_move_words(Some(FinWait2), None, false, Ending::PeerReset).contains("RST"));
+        assert!(
+            kernel_move_words(Some(FinWait2), None, false, Ending::TimedOut).contains("timed out")
+        );
         assert!(timed_out(
             std::time::Duration::from_secs(61),
             std::time::Duration::from_secs(60)
@@ -862,7 +1027,7 @@ mod tests {
             std::time::Duration::from_millis(5),
             std::time::Duration::from_secs(60)
         ));
-        assert!(!kernel_move_words(Some(LastAck), None, false, false).contains("RST"));
+        assert!(!kernel_move_words(Some(LastAck), None, false, Ending::Unknown).contains("RST"));
     }
 
     #[test]
@@ -871,6 +1036,17 @@ mod tests {
         assert!(recv_returns_at_once(None));
         assert!(!recv_returns_at_once(Some(Established)));
         assert!(!recv_returns_at_once(Some(FinWait2)));
+    }
+
+    #[test]
+    fn fin_wait_2_moves_soon_once_the_loopback_peers_fin_is_sent() {
+        assert!(moves_soon(FinWait1, None) && moves_soon(LastAck, None));
+        assert!(moves_soon(FinWait2, Some(LastAck)));
+        assert!(
+            !moves_soon(FinWait2, Some(CloseWait)),
+            "the peer may never close"
+        );
+        assert!(!moves_soon(FinWait2, None) && !moves_soon(TimeWait, None));
     }
 
     #[test]

@@ -661,6 +661,7 @@ fn a_bad_rule_for_a_running_network_is_refused_with_its_column_and_the_link_is_u
         ("a>c drop data 1", "no host 'c'"),
         ("rate 1mbit queue 0", "'rate 1mbit queue 0'"),
         ("jitter 5ms", "not a rule"),
+        ("loss 5% loss 6%", "column 9: 'loss 6%': 'loss' again"),
     ] {
         let (ok, said) = run_in(&dir, &["net", "link", rules]);
         assert!(!ok && said.contains(words), "{rules}: {said}");

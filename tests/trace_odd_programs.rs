@@ -453,3 +453,47 @@ fn a_set_user_id_program_is_said_to_run_without_its_rights() {
         .unwrap()
         .contains("sudo lab trace -p PID"));
 }
+
+/// A tracer that cannot copy the program's fds (`pidfd_getfd` refused — here by strace's fault
+/// injection into lab itself) shows the socket calls unchecked and says why once, rather than
+/// hiding them as calls on closed fds. Needs `strace` (apt-get install strace).
+#[test]
+fn a_program_whose_fds_lab_cannot_copy_still_shows_its_socket_calls_and_says_why() {
+    let dir = temp_dir("odd-blind");
+    let Some(exe) = compiled(&dir, "close_with_unsent_data") else {
+        return;
+    };
+    if !have_tool("strace", "strace") {
+        return;
+    }
+    let file = dir.join("trace.jsonl");
+    let lab = lab();
+    let out = Command::new("strace")
+        .args(["-o", "/dev/null", "-e", "trace=pidfd_getfd"])
+        .args(["-e", "inject=pidfd_getfd:error=EPERM"])
+        .arg(lab.get_program())
+        .envs(lab.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .args(["trace", "--json", "--trace-file"])
+        .arg(&file)
+        .arg("--")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let evs = events(&file);
+    let told = notes(&evs, "pidfd_getfd");
+    assert_eq!(told.len(), 1, "said once for the one process: {evs:#?}");
+    for call in ["bind", "listen", "connect", "sendto"] {
+        let shown = calls(&evs, call);
+        assert!(!shown.is_empty(), "{call} is left out: {evs:#?}");
+        // Unchecked, and not claimed to be: no state, no kernel verdict.
+        assert!(shown
+            .iter()
+            .all(|c| c["state"].is_null() && c["kernel"].is_null()));
+        assert!(shown.iter().all(|c| c["verdict"] == "not_applicable"));
+    }
+    // The same program seen normally: its calls are checked (so the test above can fail).
+    let (_, _, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
+    assert!(notes(&evs, "pidfd_getfd").is_empty());
+    assert!(calls(&evs, "connect").iter().all(|c| !c["state"].is_null()));
+}

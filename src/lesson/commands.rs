@@ -230,7 +230,8 @@ pub fn run(l: &Lesson, lang: Lang, color: ColorChoice, view: RunView) -> i32 {
     );
     let title = i18n::f(M::LessonTitle, &[&l.name, &l.title.get(lang)]);
     let (events, columns) = (&report.events, &report.columns);
-    if let Err(e) = view.pictures.draw(&title, events, events.len(), columns) {
+    let run = crate::render::picture::KeptEvents::whole(events);
+    if let Err(e) = view.pictures.draw(&title, &run, columns) {
         eprintln!("lab: {e}");
         return 1;
     }

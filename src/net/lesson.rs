@@ -157,6 +157,9 @@ fn relay_traced(
     moving: &Moving,
     out: WireOut,
 ) -> Counts {
+    if out.show != crate::trace::wire::Show::Off {
+        tracer.tell_wire();
+    }
     let mut wire = Wire::new(out);
     let counts = relay::run(hosts, link, Instant::now(), stop, |p| {
         {

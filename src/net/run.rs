@@ -197,6 +197,9 @@ pub(super) fn watch_link(
     out: WireOut,
 ) -> Counts {
     let watched = out.show != Show::Off || out.pcap.is_some();
+    if out.show != Show::Off {
+        tracer.tell_wire();
+    }
     let mut wire = Wire::new(out);
     let counts = relay::run(hosts, link, Instant::now(), stop, |p| {
         if watched {

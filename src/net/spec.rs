@@ -144,6 +144,10 @@ pub enum Problem {
     BadKind,
     Missing(&'static str),
     HealAlone,
+    /// The same rule again for a way an earlier clause already covers (`loss 5% loss 6%`):
+    /// both would hold, one after the other, which no one means. The rule's word, and the
+    /// column of the first.
+    Repeated(&'static str, usize),
 }
 
 impl fmt::Display for SpecError {
@@ -158,6 +162,7 @@ impl fmt::Display for SpecError {
             Problem::BadKind => f(M::LinkBadKind, &[]),
             Problem::Missing(what) => f(M::LinkMissing, &[what]),
             Problem::HealAlone => f(M::LinkHealAlone, &[]),
+            Problem::Repeated(rule, first) => f(M::LinkRepeated, &[rule, first]),
         };
         let words = cut(&self.words, 60);
         write!(out, "{}", f(M::LinkError, &[&self.column, &words, &why]))
@@ -217,14 +222,56 @@ pub fn parse(spec: &str, hosts: &[&str]) -> Result<Spec, SpecError> {
         at: 0,
         hosts,
     };
-    let mut clauses = Vec::new();
+    let mut clauses: Vec<(usize, Clause)> = Vec::new();
     while p.at < words.len() {
-        clauses.push(p.clause()?);
+        let start = p.at;
+        let clause = p.clause()?;
+        if let Some((first, _)) = clauses.iter().find(|(_, c)| repeats(c, &clause)) {
+            let problem = Problem::Repeated(clause.rule.word(), words[*first].column);
+            return Err(p.error(start, problem));
+        }
+        clauses.push((start, clause));
     }
+    let clauses = clauses.into_iter().map(|(_, c)| c).collect();
     Ok(Spec {
         clauses,
         heal: false,
     })
+}
+
+/// Whether `later` says again what `earlier` said, for a way both cover: the same rule (a
+/// second `loss`, `delay`, `mtu`…) on the same way, or on one way and both ways (`loss 5%,
+/// a>b loss 6%`). Each would hold in turn — two losses compound, two delays add up — so the
+/// student is asked to say it once. Scripted drops are the exception: `drop data 1, drop
+/// data 2` strikes two segments; only the same script twice, or two `drop SYN N` (which first
+/// N?), repeat.
+fn repeats(earlier: &Clause, later: &Clause) -> bool {
+    let overlap = match (&earlier.way, &later.way) {
+        (Way::Both, _) | (_, Way::Both) => true,
+        (a, b) => a == b,
+    };
+    let same = match (&earlier.rule, &later.rule) {
+        (Rule::Drop(Scripted::Data(a)), Rule::Drop(Scripted::Data(b))) => a == b,
+        (Rule::Drop(a), Rule::Drop(b)) => std::mem::discriminant(a) == std::mem::discriminant(b),
+        (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+    };
+    overlap && same
+}
+
+impl Rule {
+    /// The word a rule is written with (`loss`, `delay`…).
+    pub fn word(&self) -> &'static str {
+        match self {
+            Rule::Delay { .. } => "delay",
+            Rule::Loss { .. } => "loss",
+            Rule::Drop(_) => "drop",
+            Rule::Duplicate { .. } => "duplicate",
+            Rule::Reorder { .. } => "reorder",
+            Rule::Rate { .. } => "rate",
+            Rule::Mtu(_) => "mtu",
+            Rule::Partition => "partition",
+        }
+    }
 }
 
 /// The words of a spec being read, left to right.
@@ -482,9 +529,8 @@ mod tests {
 
     #[test]
     fn every_rule_reads() {
-        let clauses = ok(
-            "duplicate 1% reorder 2 reorder 1 30% rate 1mbit queue 10 mtu 576 partition drop SYN 3",
-        );
+        let clauses = ok("duplicate 1% a>b reorder 2 b>a reorder 1 30% \
+             rate 1mbit queue 10 mtu 576 partition drop SYN 3");
         let rules: Vec<Rule> = clauses.into_iter().map(|c| c.rule).collect();
         assert_eq!(
             rules,
@@ -522,6 +568,47 @@ mod tests {
             (e.column, e.words.as_str(), &e.problem),
             (11, "loss 120%", &Problem::BadPercent)
         );
+    }
+
+    /// `loss 5% loss 6%` would drop with both chances in turn: refused at the second, naming
+    /// its word and the first's column. Each rule alike; one way and both ways overlap; two
+    /// different ways, and two different `drop data N`, do not.
+    #[test]
+    fn the_same_rule_twice_for_a_way_is_refused_at_the_second() {
+        let e = err("loss 5% loss 6%");
+        assert_eq!(
+            (e.column, e.words.as_str(), &e.problem),
+            (9, "loss 6%", &Problem::Repeated("loss", 1))
+        );
+        crate::i18n::set(crate::i18n::Lang::En);
+        let text = e.to_string();
+        assert!(
+            text.contains("column 9") && text.contains("'loss'"),
+            "{text}"
+        );
+        for (spec, word) in [
+            ("delay 1ms, a>b delay 2ms", "delay"),
+            ("a>b loss 1% delay 3ms a>b loss 2%", "loss"),
+            ("duplicate 1% duplicate 2%", "duplicate"),
+            ("reorder 1 reorder 2", "reorder"),
+            ("rate 1mbit rate 2mbit", "rate"),
+            ("mtu 600 mtu 700", "mtu"),
+            ("partition partition", "partition"),
+            ("drop data 2 drop data 2", "drop"),
+            ("drop SYN 1 drop SYN 3", "drop"),
+        ] {
+            assert!(
+                matches!(err(spec).problem, Problem::Repeated(w, _) if w == word),
+                "{spec}"
+            );
+        }
+        for spec in [
+            "a>b loss 1% b>a loss 2%",
+            "b>a drop data 1, b>a drop data 2",
+            "drop SYN 1 drop FIN 1",
+        ] {
+            assert!(parse(spec, &HOSTS).is_ok(), "{spec}");
+        }
     }
 
     #[test]

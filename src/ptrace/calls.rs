@@ -309,6 +309,15 @@ impl<'t> Calls<'t> {
                 Looked::Other(copy) => (Some(copy), None, self.all_fds),
                 // Not open: the call fails with EBADF, a bug worth seeing with --all-fds.
                 Looked::Closed => (None, None, self.all_fds),
+                // Out of sight: a socket call is shown, unchecked, rather than left out (a
+                // `read` or `close` may be on a file: only with --all-fds); the words why, once.
+                Looked::Blind(why) => {
+                    if let Some(why) = why {
+                        let words = i18n::f(M::TraceBlind, &[&why]);
+                        self.tracer.emit(Event::words(Kind::Note, actor, words));
+                    }
+                    (None, None, self.all_fds || !call.on_any_fd())
+                }
             },
         };
         shown.then_some((copy, inode))

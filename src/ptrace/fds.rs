@@ -83,9 +83,10 @@ pub type FdCopy = Rc<OwnedFd>;
 
 /// One traced process (its threads share the fd table).
 pub struct Process {
-    /// How the tracer reaches the process's fds; `None` if pidfd_open failed (its fds then
-    /// look closed).
-    pidfd: Option<OwnedFd>,
+    /// How the tracer reaches the process's fds, or why it cannot (`pidfd_open(2)` refused).
+    pidfd: Result<OwnedFd, String>,
+    /// Whether the trace was told, once, that this process's fds cannot be looked at.
+    told_blind: bool,
     /// What is known of each socket, by inode.
     socks: HashMap<u64, Sock>,
     /// The inode each fd held when last looked at (a hint; every use checks it again).
@@ -102,14 +103,26 @@ pub enum Looked<'p> {
     Socket(FdCopy, &'p mut Sock),
     /// Open, not a socket.
     Other(FdCopy),
-    /// Not open (the call will fail with EBADF), or the process cannot be looked into.
+    /// Not open (the call will fail with EBADF).
     Closed,
+    /// The tracer cannot look at the process's fds (`pidfd_open` or `pidfd_getfd` refused):
+    /// the call is shown with no kernel check. The words why come once per process.
+    Blind(Option<String>),
+}
+
+/// What copying a fd of the traced process found.
+enum Copied {
+    Socket(FdCopy, u64),
+    Other(FdCopy),
+    Closed,
+    Blind(String),
 }
 
 impl Process {
     pub fn new(pid: Pid) -> Process {
         Process {
-            pidfd: sys::pidfd_open(pid.as_raw()).ok(),
+            pidfd: sys::pidfd_open(pid.as_raw()).map_err(|e| format!("pidfd_open({pid}): {e}")),
+            told_blind: false,
             socks: HashMap::new(),
             fds: HashMap::new(),
             kept: HashMap::new(),
@@ -122,9 +135,13 @@ impl Process {
         let (copy, inode) = match self.kept.get(&fd) {
             Some((copy, inode)) => (copy.clone(), *inode),
             None => match self.copy(fd) {
-                Ok(Some((copy, inode))) => (copy, inode),
-                Ok(None) => return Looked::Closed,
-                Err(other) => return Looked::Other(other),
+                Copied::Socket(copy, inode) => (copy, inode),
+                Copied::Closed => return Looked::Closed,
+                Copied::Other(other) => return Looked::Other(other),
+                Copied::Blind(why) => {
+                    let first = !std::mem::replace(&mut self.told_blind, true);
+                    return Looked::Blind(first.then_some(why));
+                }
             },
         };
         // The fd may have held another socket, closed out of sight (by another process
@@ -153,28 +170,33 @@ impl Process {
     }
 
     /// Copies fd `fd` into the tracer (`pidfd_getfd(2)`) and tells what it is (`fstat(2)`):
-    /// a socket, kept if there is room, with its inode; `Ok(None)` if it is not open; `Err`
-    /// with the copy if it is no socket.
-    fn copy(&mut self, fd: RawFd) -> Result<Option<(FdCopy, u64)>, FdCopy> {
-        let Some(pidfd) = &self.pidfd else {
-            return Ok(None);
+    /// a socket, kept if there is room, with its inode; not open (only EBADF says so); open
+    /// and no socket; or out of the tracer's sight, with why.
+    fn copy(&mut self, fd: RawFd) -> Copied {
+        let pidfd = match &self.pidfd {
+            Ok(pidfd) => pidfd,
+            Err(why) => return Copied::Blind(why.clone()),
         };
-        let Ok(copy) = sys::pidfd_getfd(pidfd.as_fd(), fd) else {
-            self.forget(fd);
-            return Ok(None);
+        let copy = match sys::pidfd_getfd(pidfd.as_fd(), fd) {
+            Ok(copy) => copy,
+            Err(e) if e.raw_os_error() == Some(libc::EBADF) => {
+                self.forget(fd);
+                return Copied::Closed;
+            }
+            Err(e) => return Copied::Blind(format!("pidfd_getfd({fd}): {e}")),
         };
         let Ok(stat) = nix::sys::stat::fstat(copy.as_fd()) else {
-            return Ok(None);
+            return Copied::Closed;
         };
         let copy = Rc::new(copy);
         if stat.st_mode & libc::S_IFMT != libc::S_IFSOCK {
             self.forget(fd);
-            return Err(copy);
+            return Copied::Other(copy);
         }
         if self.kept.len() < self.keep_max {
             self.kept.insert(fd, (copy.clone(), stat.st_ino));
         }
-        Ok(Some((copy, stat.st_ino)))
+        Copied::Socket(copy, stat.st_ino)
     }
 
     /// The program is about to give up fds `first..=last` (`close()`, `dup2()` onto it,
@@ -266,7 +288,7 @@ impl Process {
 
     /// The inode fd `fd` holds now, if it is open.
     fn inode_at(&self, fd: RawFd) -> Option<u64> {
-        let copy = sys::pidfd_getfd(self.pidfd.as_ref()?.as_fd(), fd).ok()?;
+        let copy = sys::pidfd_getfd(self.pidfd.as_ref().ok()?.as_fd(), fd).ok()?;
         nix::sys::stat::fstat(copy.as_fd()).ok().map(|st| st.st_ino)
     }
 }

@@ -40,13 +40,15 @@ struct Picture {
 impl Picture {
     /// Draws the pictures of what was kept.
     fn draw(self) -> io::Result<()> {
-        let (events, total) = self.kept.events();
+        let run = self.kept.events();
+        // The lifelines of every event kept, first and last.
+        let events: Vec<Event> = run.first.iter().chain(&run.last).cloned().collect();
         let columns = if self.one_process {
             page::one_process(&events)
         } else {
             page::actor_columns(&events)
         };
-        self.asked.draw(&self.title, &events, total, &columns)
+        self.asked.draw(&self.title, &run, &columns)
     }
 }
 
@@ -188,7 +190,6 @@ pub fn traced_run(
     tracer.wire_summary();
     // What the kernel did after the last call is in the trace, and the trace in its file,
     // before the run is drawn.
-    tracer.observe();
     tracer.flush();
     if let Some(p) = picture {
         p.draw()?;

@@ -136,6 +136,8 @@ pub fn svg(events: &[Event], groups: &[(String, Vec<String>)]) -> String {
         y += drawn.row(&g, row, y);
     }
     let end = y;
+    // The legends go under the lifelines' ends, not across their last band.
+    y += ROW / 2;
     // A dashed arrow is a guess: the picture says so under itself.
     if d.rows.iter().any(|r| {
         matches!(
@@ -442,18 +444,19 @@ pub fn html(
 /// [`human::cells`]), and its words (`↳ …`) in a row of their own under it.
 fn table(events: &[Event]) -> String {
     use crate::i18n::{t, M};
+    // `ms`, not the terminal's `time ms`: the column is narrow, and the unit says it.
     let head: String = [
-        M::ColNumber,
-        M::ColTime,
         M::ColWho,
         M::ColCall,
         M::ColResult,
+        M::ColState,
+        M::ColKernel,
     ]
-    .into_iter()
-    .chain([M::ColState, M::ColKernel])
     .map(|m| format!("<th>{}</th>", esc(t(m))))
-    .collect();
-    let mut out = format!("<table class=\"trace\"><thead><tr>{head}</tr></thead><tbody>");
+    .concat();
+    let mut out = format!(
+        "<table class=\"trace\"><thead><tr><th>#</th><th>ms</th>{head}</tr></thead><tbody>"
+    );
     for e in events {
         let c = human::cells(e);
         let class = match e.verdict {

@@ -12,7 +12,7 @@ use super::event::{Arg, Event, Kind};
 use crate::i18n::{t, M};
 use crate::kernel::table;
 use crate::tcp_state::TcpState;
-use crate::transitions::{self, Act};
+use crate::transitions::{self, Act, Ending};
 use crate::verdict::Verdict;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -34,8 +34,12 @@ pub(crate) fn kernel_move(
     (ev.local, ev.peer) = (Some(local), peer);
     (ev.before, ev.kernel) = (old, new);
     ev.fd_gone = !fd_open;
-    let timed_out = transitions::timed_out(held, table::fin_timeout());
-    ev.note = Some(transitions::kernel_move_words(old, new, fd_open, timed_out).to_string());
+    // What ended it, if it ended, is told when the event's turn comes (see `ending`): only
+    // a timer is known here.
+    let late = transitions::timed_out(held, table::fin_timeout());
+    ev.ended = late.then_some(Ending::TimedOut);
+    let words = transitions::kernel_move_words(old, new, fd_open, Ending::Unknown);
+    ev.note = Some(words.to_string());
     ev
 }
 
@@ -63,14 +67,10 @@ pub(crate) fn split(ev: Event) -> Vec<Event> {
         } else {
             Some(first)
         };
-        out.push(kernel_move(
-            &ev.actor,
-            ends,
-            Some(before),
-            new,
-            true,
-            Duration::ZERO,
-        ));
+        let mut moved = kernel_move(&ev.actor, ends, Some(before), new, true, Duration::ZERO);
+        // The call found the connection ended: its errno says what ended it.
+        super::ending::said_by(&mut moved, ev.errno);
+        out.push(moved);
         ev.before = Some(fd_view(first));
     }
     let own_end = a.own.last().copied().or(a.first).unwrap_or(before);
@@ -84,7 +84,9 @@ pub(crate) fn split(ev: Event) -> Vec<Event> {
     ev.state = Some(fd_view(own_end));
     let then = a.then.map(|then| {
         let new = if checked(&ev) { ev.kernel } else { Some(then) };
-        kernel_move(&ev.actor, ends, Some(own_end), new, true, Duration::ZERO)
+        let mut moved = kernel_move(&ev.actor, ends, Some(own_end), new, true, Duration::ZERO);
+        super::ending::said_by(&mut moved, ev.errno);
+        moved
     });
     if then.is_some() {
         // What the table showed is the peer's doing, and is on the kernel line.

@@ -15,6 +15,7 @@ use crate::i18n::{self, t, M};
 /// language, kept as is in JSON.
 pub const LESSON_ACTOR: &str = "lesson";
 use crate::tcp_state::TcpState;
+use crate::transitions::Ending;
 use crate::verdict::Verdict;
 use crate::wire::{Analysis, Dropped, Flags, Segment, SynOptions};
 use nix::errno::Errno;
@@ -228,6 +229,9 @@ pub struct Event {
     pub note: Option<String>,
     /// The segment, for a `segment` event (boxed: most events are calls and carry none).
     pub segment: Option<Box<Segment>>,
+    /// On a kernel event that ends a connection: what ended it, as far as the trace knows
+    /// ([`crate::transitions::ending`]); the words are in `note`.
+    pub ended: Option<Ending>,
 }
 
 impl Event {
@@ -259,6 +263,7 @@ impl Event {
             reason: None,
             note: None,
             segment: None,
+            ended: None,
         }
     }
 
@@ -511,6 +516,10 @@ struct Json<'a> {
     /// Only on a `segment` event (every other event keeps its keys as they always were).
     #[serde(skip_serializing_if = "Option::is_none")]
     segment: Option<SegmentJson<'a>>,
+    /// Only on a kernel event that ends a connection: `peer_reset`, `keep_alive`, `gave_up`,
+    /// `timed_out` or `unknown` (see [`Event::ended`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ended: Option<Ending>,
 }
 
 /// A segment in JSON Lines, under the event's `segment` key (the event's own `seq` is its
@@ -588,6 +597,7 @@ impl Serialize for Event {
             reason: self.reason.as_deref(),
             note: self.note.as_deref(),
             segment: self.segment.as_deref().map(SegmentJson::of),
+            ended: self.ended,
         }
         .serialize(s)
     }

@@ -14,6 +14,7 @@
 //! - `epoll`: `epoll(7)`, traced: the interest list kept in the kernel, only the ready fds back.
 //! - [`observer`]: what the kernel does to a traced socket between two calls.
 //! - `attribution`: who moved the connection — the call, or the peer meanwhile.
+//! - `ending`: what ended a connection that left the table by itself, from what was seen.
 //! - `writer`: the trace formatted and written by a thread of its own, off the hot path.
 //! - `wire`: the segments a capture reads, as events in the same order as the calls.
 //!
@@ -28,6 +29,7 @@
 
 mod attribution;
 pub(crate) mod close;
+mod ending;
 pub(crate) mod ends;
 pub(crate) mod epoll;
 pub mod event;

@@ -40,6 +40,8 @@ pub(super) struct Inner {
     pub(super) next: u64,
     pub(super) waiting: BTreeMap<u64, Waiting>,
     pub(super) watches: Watches,
+    /// The RSTs and keep-alives the wire showed, to tell what ended a connection.
+    pub(super) wire_facts: super::ending::WireFacts,
 }
 
 /// The events of one ticket, waiting for every earlier ticket's to be out.

@@ -113,6 +113,34 @@ impl Syscall {
             .unwrap_or(&TABLE[0])
     }
 
+    /// Whether the call takes any kind of fd (a file, a pipe, a socket): `read`, `close`,
+    /// `dup`… Only a look at the fd tells whether such a call is about a socket.
+    pub fn on_any_fd(self) -> bool {
+        use Syscall::*;
+        matches!(
+            self,
+            Fcntl
+                | Close
+                | Write
+                | Read
+                | Dup
+                | Dup2
+                | Dup3
+                | CloseRange
+                | Writev
+                | Readv
+                | Sendfile
+                | Splice
+                | Poll
+                | Ppoll
+                | Select
+                | Pselect6
+                | EpollCtl
+                | EpollWait
+                | EpollPwait
+        )
+    }
+
     /// The name strace prints: `accept4`, `fcntl`.
     pub fn name(self) -> &'static str {
         self.entry().1

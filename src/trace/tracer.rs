@@ -4,12 +4,12 @@
 //! wire's segments in their place among the calls (`super::wire`), and hands it to the one
 //! sink.
 
-use super::attribution;
 use super::event::{Event, Kind};
 use super::observer::{self, Change, Watch, Watches};
 use super::order::{Clock, Inner, SocketInfo, Ticket, Waiting};
 use super::sink::Sink;
 use super::wire::{name_sender, Pcap, Show, Tap};
+use super::{attribution, ending};
 use crate::kernel::check::{self, Verdict};
 use crate::kernel::table::{self, KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
@@ -39,6 +39,9 @@ pub struct Tracer {
     ids: AtomicU64,
     /// An observer thread looks at the table; otherwise it is looked at after each event.
     live: AtomicBool,
+    /// Every segment of the run's connections comes through the funnel as an event (a capture
+    /// or lab's link, showing them): what the wire did not show did not happen.
+    wire_shown: AtomicBool,
     inner: Mutex<Inner>,
     /// The wire's capture, in lab's own network (see `super::wire`).
     tap: OnceLock<Tap>,
@@ -75,11 +78,13 @@ impl Tracer {
             tickets: AtomicU64::new(0),
             ids: AtomicU64::new(1),
             live: AtomicBool::new(false),
+            wire_shown: AtomicBool::new(false),
             inner: Mutex::new(Inner {
                 seq: 0,
                 next: 0,
                 waiting: BTreeMap::new(),
                 watches: Watches::default(),
+                wire_facts: ending::WireFacts::default(),
             }),
             tap: OnceLock::new(),
             settle: OnceLock::new(),
@@ -150,8 +155,12 @@ impl Tracer {
         let Some(tap) = Tap::open(show, pcap)? else {
             return Ok(());
         };
+        let shown = tap.shows_any();
         if self.tap.set(tap).is_err() {
             return Ok(());
+        }
+        if shown {
+            self.tell_wire();
         }
         if self.live.load(Ordering::Acquire) {
             self.drain_live();
@@ -298,6 +307,9 @@ impl Tracer {
             let t_us = w.t_us;
             for mut ev in self.in_turn(inner, w) {
                 name_sender(&mut ev, inner);
+                // After every segment before it: what ended a connection, from what was seen.
+                inner.wire_facts.see(&ev);
+                ending::explain(&mut ev, &inner.wire_facts, self.shows_wire());
                 inner.seq += 1;
                 (ev.seq, ev.t_us) = (inner.seq, t_us);
                 self.sink.take(ev);
@@ -319,9 +331,52 @@ impl Tracer {
         evs
     }
 
-    /// Pushes out whatever the sink buffered, and returns once it is out (the end of a run).
+    /// The end of a run: a last look at the table, so that what the kernel did after the last
+    /// call is in the trace, then whatever the sink buffered pushed out (returns once it is).
+    /// Without an observer thread the table is read only after an event, so a move the peer
+    /// makes after the last one — its FIN, when its program closes late — would be left out.
+    /// A move the kernel is about to make ([`crate::transitions::moves_soon`]) is waited for,
+    /// at most the settle timeout: a bounded wait for a condition, never a fixed sleep.
     pub fn flush(&self) {
+        if self.table.is_some() {
+            check::wait_until(self.settle_timeout(), || {
+                self.observe();
+                !self.moves_soon()
+            });
+        }
         self.sink.flush();
+    }
+
+    /// Whether a followed connection is about to be moved by the kernel: in a transient state,
+    /// or waiting in FIN-WAIT-2 for a FIN the peer's end on this machine has already sent.
+    fn moves_soon(&self) -> bool {
+        let Some(table) = &self.table else {
+            return false;
+        };
+        let idle = self.lock().watches.idle();
+        idle.iter().any(|(_, w)| {
+            let Some(ours) = w.state else {
+                return false;
+            };
+            let theirs = || {
+                let peer = w.peer?;
+                table.lookup(peer, w.local).ok().flatten()?.state
+            };
+            // Only a FIN-WAIT-2 asks after the peer's end (one lookup, not one per socket).
+            let theirs = (ours == TcpState::FinWait2).then(theirs).flatten();
+            crate::transitions::moves_soon(ours, theirs)
+        })
+    }
+
+    /// Every segment of the run's connections will come through the funnel as an event (lab's
+    /// link, or a capture, that shows them): what ended a connection may be told from them.
+    pub fn tell_wire(&self) {
+        self.wire_shown.store(true, Ordering::Release);
+    }
+
+    /// Whether [`Tracer::tell_wire`] was said.
+    pub fn shows_wire(&self) -> bool {
+        self.wire_shown.load(Ordering::Acquire)
     }
 
     /// The program is about to wait (a traced `poll()`): the trace so far must reach its file.
@@ -446,7 +501,10 @@ impl Tracer {
             old: w.state,
             new,
         };
-        (new != w.state).then(|| kernel_event(&change, w))
+        let mut moved = (new != w.state).then(|| kernel_event(&change, w))?;
+        // The call found the connection ended: its errno says what ended it.
+        ending::said_by(&mut moved, ev.errno);
+        Some(moved)
     }
 
     pub(super) fn step(&self, actor: &str, call: &Event) {

@@ -135,6 +135,11 @@ impl Tap {
         }))
     }
 
+    /// Whether the trace shows any segment (`--wire summary` or `all`).
+    pub(super) fn shows_any(&self) -> bool {
+        self.show != Show::Off
+    }
+
     /// Waits (at most `d`) for packets to arrive; whether any did.
     pub(super) fn wait(&self, d: Duration) -> bool {
         self.capture.wait(d)

@@ -100,7 +100,16 @@ impl Speaker {
         data: &[u8],
         now: Instant,
     ) -> Vec<Effect> {
-        let mut fx = Vec::new();
+        // The pause that ends a pending unframed message passed before these bytes were read:
+        // the thread woke late (a busy machine), and an on-time one would have ended that
+        // message at the pause, before reading on. It ends first, as `tick` ends it; glued to
+        // these bytes it would be one message where the client sent two.
+        let overdue = self.deadline.is_some_and(|d| now >= d);
+        let mut fx = if overdue && matches!(self.phase, Phase::Speaking(..)) {
+            self.tick(room, id, now)
+        } else {
+            Vec::new()
+        };
         let mut frames = Vec::new();
         match self.phase {
             Phase::Undecided { greeted } => {

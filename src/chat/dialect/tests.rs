@@ -340,3 +340,26 @@ fn every_dialect_is_listed_once_and_found_by_its_name() {
         );
     }
 }
+
+/// A server thread that wakes late (a busy machine) reads a message's bytes after the pause
+/// that ended the one before had passed, with no tick in between: the one before ends first,
+/// as an on-time thread would have ended it, instead of both going out glued as one (`lab load
+/// --mix` counted the second as lost under load).
+#[test]
+fn bytes_read_after_the_pause_passed_end_the_message_before_them() {
+    let mut b = Bench::new(Choice::Auto, 2);
+    b.send(1, b"CONNECT:ana", T0);
+    b.send(2, b"bob\n", MS(1));
+    assert!(b.send(1, b"MESSAGE:uno", MS(10)).is_empty());
+    // Read 130 ms later (the client paused its 120 ms), the pause's tick never ran.
+    let out = b.send(1, b"MESSAGE:dos", MS(140));
+    assert_eq!(to(&out, 2), vec!["ana: uno\n"]);
+    assert_eq!(to(&b.tick(1, MS(140) + INPUT_PAUSE), 2), vec!["ana: dos\n"]);
+    // Bytes that come before the pause passed are the same message, as before.
+    assert!(b.send(1, b"MESSAGE:tr", MS(300)).is_empty());
+    assert!(b.send(1, b"es", MS(310)).is_empty());
+    assert_eq!(
+        to(&b.tick(1, MS(310) + INPUT_PAUSE), 2),
+        vec!["ana: tres\n"]
+    );
+}

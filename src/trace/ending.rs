@@ -1,0 +1,114 @@
+//! What ended a connection that left the table by itself — the peer's RST, or this side's own
+//! kernel giving up — told from what the trace saw, never assumed.
+//!
+//! The table shows only that the row is gone. A connection ends so while its fd is open when
+//! the peer sends RST (its program aborted, its host forgot the connection), or when this
+//! side's kernel gives up on a silent peer: keep-alive probes unanswered (then it sends RST),
+//! retransmissions or TCP_USER_TIMEOUT run out (then it sends nothing). What tells them apart:
+//! the errno of the call that found out (ECONNRESET, ETIMEDOUT), and the wire, when the trace
+//! shows it — whose RST it was, and whether it arrived (lab's link may drop it). The rule that
+//! weighs these is [`transitions::ending`]; this module keeps what the wire showed, and puts the
+//! words on the kernel line when its turn comes (after every segment before it).
+
+use super::event::{Event, Kind};
+use crate::transitions::{self, OnTheWire};
+use crate::wire::{Analysis, Flags};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+
+/// How many one-way connections' last RST and keep-alive are kept: a busy server's trace must
+/// not grow without bound, and an RST explains a move that the trace tells moments later.
+const KEPT: usize = 256;
+
+/// What one side of a connection last sent that can explain its end.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sent {
+    /// An RST, and whether it arrived.
+    rst: Option<bool>,
+    /// A keep-alive probe, and no data since.
+    keepalive: bool,
+}
+
+/// The RSTs and keep-alives the trace's segments showed, by (sender, receiver).
+#[derive(Default)]
+pub(super) struct WireFacts {
+    map: HashMap<(SocketAddr, SocketAddr), Sent>,
+    /// The keys in the order they were first kept, to forget the oldest first.
+    order: VecDeque<(SocketAddr, SocketAddr)>,
+}
+
+impl WireFacts {
+    /// Keeps what a segment event shows: an RST, a keep-alive; data ends a run of keep-alives;
+    /// a SYN starts the 4-tuple over. Segments drawn from the calls (inferred) say nothing.
+    pub(super) fn see(&mut self, ev: &Event) {
+        let (Kind::Segment, Some(seg)) = (ev.kind, ev.segment.as_deref()) else {
+            return;
+        };
+        if seg.inferred {
+            return;
+        }
+        let key = (seg.src, seg.dst);
+        if seg.flags.has(Flags::SYN) {
+            let back = (seg.dst, seg.src);
+            self.map.retain(|k, _| *k != key && *k != back);
+            self.order.retain(|k| *k != key && *k != back);
+            return;
+        }
+        let rst = seg.flags.has(Flags::RST);
+        let keepalive = seg.analysis.contains(&Analysis::KeepAlive);
+        if rst || keepalive {
+            let sent = self.entry(key);
+            if rst {
+                sent.rst = Some(seg.dropped.is_none());
+            }
+            sent.keepalive |= keepalive;
+        } else if let Some(sent) = self.map.get_mut(&key).filter(|_| seg.len > 0) {
+            sent.keepalive = false;
+        }
+    }
+
+    fn entry(&mut self, key: (SocketAddr, SocketAddr)) -> &mut Sent {
+        if !self.map.contains_key(&key) {
+            if self.order.len() >= KEPT {
+                if let Some(old) = self.order.pop_front() {
+                    self.map.remove(&old);
+                }
+            }
+            self.order.push_back(key);
+        }
+        self.map.entry(key).or_default()
+    }
+
+    /// What the wire showed of the connection `local ⇄ peer`, seen from `local`.
+    fn seen(&self, local: SocketAddr, peer: SocketAddr) -> OnTheWire {
+        let theirs = self.map.get(&(peer, local)).copied().unwrap_or_default();
+        let ours = self.map.get(&(local, peer)).copied().unwrap_or_default();
+        OnTheWire {
+            peer_rst: theirs.rst == Some(true),
+            own_rst: ours.rst.is_some(),
+            own_keepalive: ours.keepalive,
+        }
+    }
+}
+
+/// Puts on a kernel line that ends a connection what ended it, and its words: from what the
+/// line already knows (the errno of the call that found out, a timer), then from the wire if
+/// the trace shows it (`wire_shown`).
+pub(super) fn explain(ev: &mut Event, facts: &WireFacts, wire_shown: bool) {
+    if ev.kind != Kind::Kernel || !transitions::ends_connection(ev.before, ev.kernel) {
+        return;
+    }
+    let (Some(local), Some(peer)) = (ev.local, ev.peer) else {
+        return;
+    };
+    let wire = wire_shown.then(|| facts.seen(local, peer));
+    let ending = transitions::ending(ev.ended, wire);
+    ev.ended = Some(ending);
+    let words = transitions::kernel_move_words(ev.before, ev.kernel, !ev.fd_gone, ending);
+    ev.note = Some(words.to_string());
+}
+
+/// What a call's errno says ended its connection, on the kernel line told at that call.
+pub(super) fn said_by(ev: &mut Event, errno: Option<nix::errno::Errno>) {
+    ev.ended = ev.ended.or(errno.and_then(transitions::ending_of));
+}
