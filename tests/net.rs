@@ -436,6 +436,14 @@ fn a_network_kept_up_is_reached_from_other_commands_and_its_link_changed_live() 
         wire.contains("✗ partition") && wire.contains("SYN"),
         "the dropped SYNs are on the wire: {wire}"
     );
+    // Each change of the rules is in the trace, before the segments it dropped or let through.
+    let partition = wire.find("the link from now on: partition");
+    let healed = wire.find("the link from now on: no rules: a perfect link");
+    let dropped = wire.find("✗ partition");
+    assert!(
+        partition < dropped && dropped < healed && partition.is_some(),
+        "the rule changes in the trace: {wire}"
+    );
     let _ = nix_kill(up.child.id());
     let (_, _, _) = up.finish();
     assert!(

@@ -23,7 +23,7 @@ pub fn up(
     seed: u64,
     mtu: u32,
     wire: WireOut,
-    tracer: &Tracer,
+    tracer: &Arc<Tracer>,
     stop: &AtomicBool,
 ) -> Result<(), String> {
     if let Ok(other) = Running::find() {
@@ -40,7 +40,7 @@ pub fn up(
     }
     publish(&hosts)?;
     let link = Arc::new(Mutex::new(Link::new(spec.clauses, seed)));
-    listen_for_rules(link.clone())?;
+    listen_for_rules(link.clone(), tracer.clone())?;
     let shown = hosts
         .iter()
         .map(|h| format!("{} {}", h.name, h.v4))
@@ -89,13 +89,20 @@ fn publish(hosts: &[super::host::Host]) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", session::dir().display()))
 }
 
-/// A thread that takes `lab net link` commands for as long as lab runs.
-fn listen_for_rules(link: Arc<Mutex<Link>>) -> Result<(), String> {
+/// A thread that takes `lab net link` commands for as long as lab runs; each change is said in
+/// the trace, where the segments it drops or lets through are.
+fn listen_for_rules(link: Arc<Mutex<Link>>, tracer: Arc<Tracer>) -> Result<(), String> {
     let path = session::control_path();
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     std::thread::spawn(move || {
-        session::serve_control(listener, |line| change(&link, line, &DEFAULT_NAMES))
+        session::serve_control(listener, |line| {
+            let now = change(&link, line, &DEFAULT_NAMES);
+            if let Ok(rules) = &now {
+                tracer.note("link", &f(M::LessonLinkNow, &[rules]));
+            }
+            now
+        })
     });
     Ok(())
 }

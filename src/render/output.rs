@@ -177,7 +177,7 @@ pub fn traced_run(
     color: ColorChoice,
     pictures: &Pictures,
     wire: Option<(crate::trace::wire::Show, Option<crate::trace::wire::Pcap>)>,
-    run: impl FnOnce(&Tracer) -> Result<i32, String>,
+    run: impl FnOnce(&Arc<Tracer>) -> Result<i32, String>,
 ) -> io::Result<i32> {
     // Not while stepping, where each line is wanted as the pause shows it.
     let printed = printed(to, color, to.file.is_some() && !to.step)?;
