@@ -561,7 +561,7 @@ mod tests {
         (send.local, send.peer, send.ret) = (Some(a), Some(a), Some(1));
         let events = [listen, send];
         let text = terminal(&events, &[("c".into(), vec!["c".into()])]);
-        assert!(text.contains("↻ \"x\" (1 bytes)"), "{text}");
+        assert!(text.contains("↻ \"x\" (1 byte)"), "{text}");
     }
 
     fn segment(flags: &str, seq: u32, len: u32, dropped: Option<crate::wire::Dropped>) -> Event {

@@ -565,7 +565,7 @@ mod tests {
             page.contains("a &lt;test&gt;") && !page.contains("<b>&"),
             "escaped"
         );
-        assert!(page.contains("agreed 1 times"));
+        assert!(page.contains("agreed 1 time,"), "{page}");
         assert!(page.contains("#c8f0c8"), "an ESTAB band");
     }
 }
