@@ -242,6 +242,7 @@ pub enum M {
     CleanUp,
     AcceptForever,
     RecvForever,
+    RecvWaitallForever,
     RecvfromForever,
     WaitFor,
     Waited,
