@@ -211,6 +211,7 @@ guard-note = the lesson's guard: wait (at most 3 s) until a blocking call would 
 clean-up = clean-up: closing the sockets the lesson left open
 accept-forever = accept() would wait forever: no connection is waiting on { $a1 }
 recv-forever = recv() would wait forever: nothing will arrive
+recv-waitall-forever = recv() on { $a1 } with MSG_WAITALL would wait forever: it waits for all { $a2 } bytes, and { $a3 } had arrived after { $a4 } s
 recvfrom-forever = recvfrom() would wait forever: no datagram will arrive
 wait-for = wait for { $a1 }
 waited = { $a1 } (waited)

@@ -215,6 +215,7 @@ guard-note = la guarda de la lección: espera (como mucho 3 s) hasta que una lla
 clean-up = limpieza: se cierran los sockets que la lección dejó abiertos
 accept-forever = accept() esperaría para siempre: ninguna conexión espera en { $a1 }
 recv-forever = recv() esperaría para siempre: no llegará nada
+recv-waitall-forever = recv() en { $a1 } con MSG_WAITALL esperaría para siempre: espera los { $a2 } bytes, y habían llegado { $a3 } al cabo de { $a4 } s
 recvfrom-forever = recvfrom() esperaría para siempre: no llegará ningún datagrama
 wait-for = esperar a { $a1 }
 waited = { $a1 } (tras esperar)

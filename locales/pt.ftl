@@ -227,6 +227,7 @@ guard-note = a guarda da lição: espera (no máximo 3 s) até que uma chamada b
 clean-up = limpeza: fechando os sockets que a lição deixou abertos
 accept-forever = accept() esperaria para sempre: nenhuma conexão espera em { $a1 }
 recv-forever = recv() esperaria para sempre: nada vai chegar
+recv-waitall-forever = recv() em { $a1 } com MSG_WAITALL esperaria para sempre: espera todos os { $a2 } bytes, e tinham chegado { $a3 } depois de { $a4 } s
 recvfrom-forever = recvfrom() esperaria para sempre: nenhum datagrama vai chegar
 wait-for = esperar por { $a1 }
 waited = { $a1 } (após esperar)

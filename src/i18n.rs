@@ -244,6 +244,7 @@ pub enum M {
     CleanUp,
     AcceptForever,
     RecvForever,
+    RecvWaitallForever,
     RecvfromForever,
     WaitFor,
     Waited,

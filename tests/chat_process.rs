@@ -377,6 +377,27 @@ fn lab_client_shows_messages_and_leaves_cleanly() {
     assert_eq!(srv.finish().0, 0);
 }
 
+/// `printf 'hola a todos\n' | lab client --name ana`: the line is in the pipe before the client
+/// even connects, and the server asks for the name only after waiting for a client's first
+/// words. The name still goes first, the line second, then end of input leaves politely.
+#[test]
+fn a_piped_line_goes_after_the_name_whatever_the_timing() {
+    let (srv, addr) = lab_server(server_cmd("poll", &[]));
+    let mut bob = Peer::join(addr, "bob");
+    let mut ana = lab_client(addr, "ana", &["--color", "never"]);
+    ana.write(b"hola a todos\n");
+    ana.close_stdin();
+    assert_eq!(bob.expect(" joined the chat"), "* ana joined the chat");
+    assert_eq!(bob.expect("hola a todos"), "ana: hola a todos");
+    assert_eq!(bob.expect(" left the chat"), "* ana left the chat");
+    let (code, out, err) = ana.finish();
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("* Hi ana, welcome!"), "{out}");
+    assert!(out.contains("ana (you): hola a todos"), "{out}");
+    sigint(&srv);
+    assert_eq!(srv.finish().0, 0);
+}
+
 /// Waits until the trace file has `n` lines containing `needle`.
 fn wait_count(path: &Path, needle: &str, n: usize) {
     let deadline = Instant::now() + PATIENCE;

@@ -156,6 +156,62 @@ fn a_malformed_lesson_with_a_5_mb_token_is_reported_in_a_few_words() {
     }
 }
 
+/// A lesson whose blocking step waits for what never comes fails on that step's line, saying
+/// what it waited for, within the runner's bound — it never hangs the class. A `recv N waitall`
+/// returns only with all N bytes: 5 of 100 arriving is not enough.
+#[test]
+fn a_step_waiting_for_what_never_comes_fails_with_its_line_instead_of_hanging() {
+    let dir = temp_dir("forever");
+    let path = dir.join("01-forever.lesson");
+    let steps = "srv socket\nsrv bind 127.0.0.1:0 = 0\nsrv listen 8 = 0\ncli socket\n\
+                 cli connect srv = 0\nsrv accept -> conn = ...\ncli send \"hello\" = 5\n\
+                 conn recv 100 waitall = 100\ncli recv 10 = ...\nsrv accept -> other = ...\n\
+                 conn recv 5 waitall = \"hello\"\n";
+    std::fs::write(&path, format!("{HEAD}{steps}")).unwrap();
+    let mut child = lab()
+        .args([
+            "lesson",
+            "check",
+            path.to_str().unwrap(),
+            "--color",
+            "never",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Three refused steps of at most a few seconds each: a minute means it hung.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("lab lesson check {} hung", path.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let at = |line: usize| format!("{}:{line}: ", path.display());
+    let expected = [
+        format!(
+            "{}recv() on conn with MSG_WAITALL would wait forever: it waits for all 100 bytes, \
+             and 5 had arrived after 3 s",
+            at(12)
+        ),
+        format!("{}recv() would wait forever: nothing will arrive", at(13)),
+        format!(
+            "{}accept() would wait forever: no connection is waiting on srv",
+            at(14)
+        ),
+    ];
+    for e in expected {
+        assert!(text.contains(&e), "{e:?} not in:\n{text}");
+    }
+    // The bytes that did arrive are still there, for a recv() that asks for no more.
+    assert!(!text.contains(&at(15)), "{text}");
+    assert!(text.ends_with("0 passed, 1 failed\n"), "{text}");
+}
+
 #[test]
 fn a_wrong_expectation_fails_with_expected_and_actual() {
     let dir = temp_dir("wrong");

@@ -86,6 +86,10 @@ struct Session {
     reader: LineReader,
     buf: Vec<u8>,
     name_sent: bool,
+    /// Whether `--name` is still to be sent, as the answer to the server's first words: until
+    /// then nothing typed is read, or a line piped in before the server asked would go first
+    /// and become the name.
+    name_pending: bool,
     stdin_open: bool,
     /// Set once we said goodbye: from then on we only wait (bounded) for the server to close.
     leaving: Option<Instant>,
@@ -116,7 +120,9 @@ pub fn run(opts: Options) -> io::Result<()> {
         }
     };
     let sock = TracedSocket::connect_host(opts.tracer.clone(), "client", &opts.host, opts.port)?;
-    // As the seed's own client does: its name, alone, right after connect().
+    // As the seed's own client does: its name, alone, right after connect(). Otherwise the
+    // name answers the server's question (lab's lines, el4005's greeting).
+    let name_pending = hello.is_none() && opts.name.is_some();
     if let Some(hello) = hello {
         sock.send_all(&hello)?;
     }
@@ -128,6 +134,7 @@ pub fn run(opts: Options) -> io::Result<()> {
         reader: LineReader::with_limit(MAX_SERVER_LINE),
         buf: vec![0u8; 16 * 1024],
         name_sent: false,
+        name_pending,
         stdin_open: true,
         leaving: None,
         editor: LineEditor::on_terminal(),
@@ -158,7 +165,7 @@ impl Session {
             PollFd::new(self.sock.as_fd(), PollFlags::POLLIN),
             PollFd::new(stop.fd(), PollFlags::POLLIN),
         ];
-        let reading_stdin = self.stdin_open && self.leaving.is_none();
+        let reading_stdin = self.stdin_open && self.leaving.is_none() && !self.name_pending;
         if reading_stdin {
             fds.push(PollFd::new(stdin.as_fd(), PollFlags::POLLIN));
         }
@@ -234,7 +241,7 @@ impl Session {
             if !self.name_sent && asks_name(&line) {
                 if let Some(n) = &self.opts.name {
                     self.sock.send(format!("{n}\n").as_bytes())?;
-                    self.name_sent = true;
+                    (self.name_sent, self.name_pending) = (true, false);
                 }
             }
         }
@@ -314,7 +321,7 @@ impl Session {
         if let (false, Some(name)) = (self.name_sent, self.opts.name.clone()) {
             if let Some(reply) = self.opts.dialect.speech().answer(&text, &name, "") {
                 self.sock.send_all(&reply)?;
-                self.name_sent = true;
+                (self.name_sent, self.name_pending) = (true, false);
             }
         }
         Ok(Flow::Go)

@@ -476,9 +476,10 @@ impl Runner<'_> {
     /// Waits (bounded) until a blocking `accept()` or `recv()` on `name` would return at once,
     /// so that it cannot hang the lesson. The guard makes no call on the socket — that would be
     /// a call the trace hides — but watches the kernel's table: a listener's accept queue
-    /// (Recv-Q), a connection's received bytes or the end of its stream. A UDP socket is not
-    /// in that table: its guard is a `poll()`, traced like any call.
-    fn ready(&self, name: &str) -> bool {
+    /// (Recv-Q), a connection's received bytes (at least `wanted`: a MSG_WAITALL recv() returns
+    /// only with all it asked for) or the end of its stream. A UDP socket is not in that table:
+    /// its guard is a `poll()`, traced like any call.
+    fn ready(&self, name: &str, wanted: u32) -> bool {
         let Some(s) = self.sock(name) else {
             return false;
         };
@@ -490,7 +491,7 @@ impl Runner<'_> {
         }
         wait_until(WAIT_LIMIT, || {
             let row = self.kernel_row(name);
-            let queued = row.as_ref().is_some_and(|r| r.recv_q > 0);
+            let queued = row.as_ref().is_some_and(|r| r.recv_q >= wanted.max(1));
             let listening = row
                 .as_ref()
                 .is_some_and(|r| r.state == Some(TcpState::Listen));
@@ -682,7 +683,7 @@ impl Runner<'_> {
     }
 
     fn accept(&mut self, line: usize, name: &str, new: &str) -> Option<Got> {
-        if !self.ready(name) {
+        if !self.ready(name, 1) {
             let why = f(M::AcceptForever, &[&name]);
             self.record(line, name, false, why);
             return None;
@@ -701,9 +702,23 @@ impl Runner<'_> {
         })
     }
 
+    /// `recv()`, guarded: without MSG_DONTWAIT it blocks until a byte is there — with
+    /// MSG_WAITALL until all `len` are (or the stream ends), so that is what the guard waits
+    /// for. A MSG_WAITALL longer than the receive buffer holds is refused too: the lesson
+    /// reads it in parts.
     fn recv(&mut self, line: usize, name: &str, len: usize, flags: i32) -> Option<Got> {
-        if flags & libc::MSG_DONTWAIT == 0 && !self.ready(name) {
-            self.record(line, name, false, t(M::RecvForever).into());
+        let waitall = flags & libc::MSG_WAITALL != 0;
+        let wanted = if waitall { len.max(1) } else { 1 };
+        let wanted = u32::try_from(wanted).unwrap_or(u32::MAX);
+        if flags & libc::MSG_DONTWAIT == 0 && !self.ready(name, wanted) {
+            let why = if waitall {
+                let queued = self.kernel_row(name).map_or(0, |r| r.recv_q);
+                let secs = WAIT_LIMIT.as_secs();
+                f(M::RecvWaitallForever, &[&name, &len, &queued, &secs])
+            } else {
+                t(M::RecvForever).into()
+            };
+            self.record(line, name, false, why);
             return None;
         }
         let mut buf = vec![0u8; len];
@@ -717,7 +732,7 @@ impl Runner<'_> {
     }
 
     fn recv_from(&mut self, line: usize, name: &str, len: usize) -> Option<Got> {
-        if !self.ready(name) {
+        if !self.ready(name, 1) {
             self.record(line, name, false, t(M::RecvfromForever).into());
             return None;
         }
