@@ -275,9 +275,9 @@ impl Runner<'_> {
     /// `link SPEC`: the link's rules change now; the trace says what they are.
     fn link(&mut self, line: usize, rules: &str) {
         let Some(net) = &self.net else { return };
-        match net.change(rules) {
-            Ok(now) => self.tracer.note("link", &f(M::LessonLinkNow, &[&now])),
-            Err(e) => self.record(line, "link", false, e),
+        // The rules now are said by the change itself, in its place among the segments.
+        if let Err(e) = net.change(rules, &self.tracer) {
+            self.record(line, "link", false, e);
         }
     }
 

@@ -116,8 +116,8 @@ impl LessonNet {
 
     /// New rules for the link (`partition`, `heal`, `a>b drop data 1` …); the rules now, in
     /// words.
-    pub fn change(&self, rules: &str) -> Result<String, String> {
-        super::up::change(&self.link, rules, &self.names())
+    pub fn change(&self, rules: &str, tracer: &Tracer) -> Result<String, String> {
+        super::up::change(&self.link, rules, &self.names(), tracer)
     }
 
     fn names(&self) -> Vec<&str> {

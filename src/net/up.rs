@@ -8,7 +8,7 @@ use super::run::{host_tables, make_hosts, watch_link, WireOut};
 use super::session::{self, Running};
 use super::spec;
 use crate::i18n::{f, M};
-use crate::trace::Tracer;
+use crate::trace::{Event, Kind, Tracer};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixListener;
 use std::sync::atomic::AtomicBool;
@@ -86,19 +86,24 @@ fn listen_for_rules(link: Arc<Mutex<Link>>, tracer: Arc<Tracer>) -> Result<(), S
     let listener = UnixListener::bind(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     std::thread::spawn(move || {
         session::serve_control(listener, |line| {
-            let now = change(&link, line, &DEFAULT_NAMES);
-            if let Ok(rules) = &now {
-                tracer.note("link", &f(M::LessonLinkNow, &[rules]));
-            }
-            now
+            change(&link, line, &DEFAULT_NAMES, &tracer)
         })
     });
     Ok(())
 }
 
-/// One `lab net link` line: new rules for the link, or `heal`.
-pub(super) fn change(link: &Mutex<Link>, line: &str, hosts: &[&str]) -> Result<String, String> {
+/// One `lab net link` line: new rules for the link, or `heal`; the trace says the rules now
+/// (as "link") in the place the change took. That place is taken before the rules change, so
+/// every packet judged by the old rules is shown before the words, and every packet the new
+/// ones judge (a packet is judged under the link's lock) after them.
+pub(super) fn change(
+    link: &Mutex<Link>,
+    line: &str,
+    hosts: &[&str],
+    tracer: &Tracer,
+) -> Result<String, String> {
     let spec = spec::parse(line, hosts).map_err(|e| e.to_string())?;
+    let place = tracer.ticket();
     let mut link = link.lock().unwrap_or_else(|e| e.into_inner());
     if spec.heal {
         link.heal();
@@ -106,9 +111,13 @@ pub(super) fn change(link: &Mutex<Link>, line: &str, hosts: &[&str]) -> Result<S
         link.set_rules(spec.clauses);
     }
     let now: Vec<String> = link.rules().iter().map(|c| c.to_string()).collect();
-    Ok(if now.is_empty() {
-        crate::i18n::t(crate::i18n::M::LinkPerfect).into()
+    drop(link);
+    let now = if now.is_empty() {
+        crate::i18n::t(M::LinkPerfect).into()
     } else {
         now.join(", ")
-    })
+    };
+    let words = Event::words(Kind::Note, "link", f(M::LessonLinkNow, &[&now]));
+    tracer.emit_at(place, vec![words], None);
+    Ok(now)
 }
