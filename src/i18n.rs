@@ -243,6 +243,7 @@ pub enum M {
     AcceptForever,
     RecvForever,
     RecvWaitallForever,
+    SendForever,
     RecvfromForever,
     WaitFor,
     Waited,
