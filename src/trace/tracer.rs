@@ -309,7 +309,8 @@ impl Tracer {
                 name_sender(&mut ev, inner);
                 // After every segment before it: what ended a connection, from what was seen.
                 inner.wire_facts.see(&ev);
-                ending::explain(&mut ev, &inner.wire_facts, self.shows_wire());
+                let missed = || self.tap.get().is_some_and(Tap::missed_any);
+                ending::explain(&mut ev, &inner.wire_facts, self.shows_wire(), missed);
                 inner.seq += 1;
                 (ev.seq, ev.t_us) = (inner.seq, t_us);
                 self.sink.take(ev);
