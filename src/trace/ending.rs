@@ -114,14 +114,22 @@ pub(super) fn explain(
     };
     let wire = wire_shown.then(|| facts.seen(local, peer, missed()));
     let ending = transitions::ending(ev.ended, wire);
+    put(ev, ending);
+}
+
+/// What ended the connection, and the kernel line's words that say so.
+fn put(ev: &mut Event, ending: transitions::Ending) {
     ev.ended = Some(ending);
     let words = transitions::kernel_move_words(ev.before, ev.kernel, !ev.fd_gone, ending);
     ev.note = Some(words.to_string());
 }
 
-/// What a call's errno says ended its connection, on the kernel line told at that call.
+/// What a call's errno says ended its connection, on the kernel line told at that call: its
+/// words say so now, even if [`explain`] later has nothing to add (no peer known).
 pub(super) fn said_by(ev: &mut Event, errno: Option<nix::errno::Errno>) {
-    ev.ended = ev.ended.or(errno.and_then(transitions::ending_of));
+    if let Some(ending) = ev.ended.or(errno.and_then(transitions::ending_of)) {
+        put(ev, ending);
+    }
 }
 
 #[cfg(test)]
