@@ -1,10 +1,24 @@
 # lab's messages: one per line, `id = text`. `{ $a1 }`, `{ $a2 }`… are filled in order
 # with what the message is about (see the English file).
+# A count chooses its words: `{ $a1 -> [one] { $a1 } packet *[other] { $a1 } packets }`, each
+# variant on its own line (lab gives counts as numbers; see `Count` in src/i18n.rs).
 
-wire-missed = the capture fell behind: the kernel dropped { $a1 } packets here, not shown (nor in --pcap)
-wire-summary = wire: { $a1 } segments captured, not shown: { $a2 } (ACKs of data only; --wire all shows them), missed: { $a3 }
-wire-summary-all = wire: { $a1 } segments captured, all shown, missed: { $a2 }
-wire-summary-off = wire: { $a1 } segments captured, not shown: all of them (--wire off; --wire summary or all shows them), missed: { $a2 }
+wire-missed = the capture fell behind: the kernel dropped { $a1 ->
+        [one] { $a1 } packet
+       *[other] { $a1 } packets
+    } here, not shown (nor in --pcap)
+wire-summary = wire: { $a1 ->
+        [one] { $a1 } segment
+       *[other] { $a1 } segments
+    } captured, not shown: { $a2 } (ACKs of data only; --wire all shows them), missed: { $a3 }
+wire-summary-all = wire: { $a1 ->
+        [one] { $a1 } segment captured, shown
+       *[other] { $a1 } segments captured, all shown
+    }, missed: { $a2 }
+wire-summary-off = wire: { $a1 ->
+        [one] { $a1 } segment captured, not shown (--wire off; --wire summary or all shows it)
+       *[other] { $a1 } segments captured, not shown: all of them (--wire off; --wire summary or all shows them)
+    }, missed: { $a2 }
 on-the-wire = on the wire
 netns-refused = no network of lab's own ({ $a1 } failed: { $a2 }). { $a3 } Running on the machine's network: the segments are not captured, and every arrow is inferred from the calls.
 netns-max-user-ns = user.max_user_namespaces is 0: allow them with `sudo sysctl user.max_user_namespaces=15000`.
@@ -26,26 +40,53 @@ step-quit = q: quitting
 step-ctrl-c = Ctrl+C: stopped at once (the kernel closes what was open)
 step-keys = Enter or space: make this call · c: continue to the end without pausing · q: quit cleanly · ?: these keys · Ctrl+C: stop at once
 step-unknown-key = that key does nothing here: ? lists the keys
-lesson-stopped = lesson { $a1 }: stopped before line { $a2 } (q); { $a3 } checks so far, { $a4 } not met
+lesson-stopped = lesson { $a1 }: stopped before line { $a2 } (q); { $a3 ->
+        [one] { $a3 } check
+       *[other] { $a3 } checks
+    } so far, { $a4 } not met
 step-no-terminal = (no terminal to wait on; going on)
 wrote-file = wrote { $a1 }
 diagram-inferred = inferred from the calls: no capture of the wire shows it
 diagram-on-the-wire = a close's state seen on the wire (its FIN left, the ACK not back yet), not in the kernel's table
 diagram-accepted = fd { $a1 }, accepted: { $a2 }
-diagram-bytes = { $a1 } ({ $a2 } bytes)
+diagram-bytes = { $a1 } ({ $a2 ->
+        [one] { $a2 } byte
+       *[other] { $a2 } bytes
+    })
 diagram-inferred-arrow = (inferred)
-page-summary = { $a1 } events; the kernel's table agreed { $a2 } times, disagreed { $a3 } times
-page-checks = ; { $a1 } expectations, { $a2 } not met
+page-summary = { $a1 ->
+        [one] { $a1 } event
+       *[other] { $a1 } events
+    }; the kernel's table agreed { $a2 ->
+        [one] { $a2 } time
+       *[other] { $a2 } times
+    }, disagreed { $a3 ->
+        [one] { $a3 } time
+       *[other] { $a3 } times
+    }
+page-checks = ; { $a1 ->
+        [one] { $a1 } expectation
+       *[other] { $a1 } expectations
+    }, { $a2 } not met
 page-first = {" "}(the first { $a1 } of { $a2 } are drawn)
-lesson-all-met = lesson { $a1 }: every expectation met ({ $a2 } checks)
+lesson-all-met = lesson { $a1 }: every expectation met ({ $a2 ->
+        [one] { $a2 } check
+       *[other] { $a2 } checks
+    })
 lesson-title = lesson { $a1 }: { $a2 }
-lesson-not-met = lesson { $a1 }: { $a2 } of { $a3 } expectations not met
+lesson-not-met = lesson { $a1 }: { $a2 } of { $a3 ->
+        [one] { $a3 } expectation
+       *[other] { $a3 } expectations
+    } not met
 check-ok = ok
 check-fail = FAIL
 check-totals = { $a1 } passed, { $a2 } failed
 check-skip = skip
 check-skipped = , { $a1 } not run here
-check-counts = ({ $a1 } checks, { $a2 } ms)
+check-counts = ({ $a1 ->
+        [one] { $a1 } check
+       *[other] { $a1 } checks
+    }, { $a2 } ms)
 list-topic = topic
 list-lesson = lesson
 list-from = from
@@ -61,7 +102,10 @@ check-untranslated-all = {"     "}not in { $a1 } (shown in { $a2 })
 list-title = title
 list-question = question
 server-listening = lab server: listening on { $a1 } ({ $a2 })
-    {"            "}up to { $a3 } clients, fd limit { $a4 }; Ctrl+C to stop
+    {"            "}up to { $a3 ->
+        [one] { $a3 } client
+       *[other] { $a3 } clients
+    }, fd limit { $a4 }; Ctrl+C to stop
 server-stopped = lab server: stopped
 model-threads = threads: one per client
 model-poll = poll: one thread
@@ -80,7 +124,7 @@ trace-signal = --- { $a1 } --- delivered to the program: its default action
 trace-signal-ignored = --- { $a1 } --- ignored by the program (SIG_IGN): nothing happens
 trace-signal-caught = --- { $a1 } --- delivered to the program's handler
 trace32-bit = a 32-bit system call (int 0x80): not supported; its calls are not shown
-trace-blind = { $a1 }: lab cannot look at this process's fds, so its socket calls are shown without a kernel check, and its read, write and close calls (which may be on a file) only with --all-fds
+trace-blind = { $a1 }: lab cannot look at this process's fds, so its socket calls are shown unchecked (?), and calls that may be on a file (read, write, close, dup, fcntl, poll, epoll…) only with --all-fds
 no-lessons-folder = cannot read the lessons folder { $a1 } ({ $a2 }): check the path given with --lessons or LAB_LESSONS
 no-such-lesson = no lesson named '{ $a1 }' in { $a2 } (there are: { $a3 })
 did-you-mean = no lesson named '{ $a1 }' in { $a2 }: did you mean '{ $a3 }'?
@@ -102,7 +146,10 @@ fd-gone = (fd gone)
 client-server-closed = {"*"} the server closed the connection
 client-lost = ! connection lost: { $a1 }
 on-port = {" "}on port { $a1 }
-watching = watching { $a1 } socket(s){ $a2 }; Ctrl+C to stop
+watching = watching { $a1 ->
+        [one] { $a1 } socket
+       *[other] { $a1 } sockets
+    }{ $a2 }; Ctrl+C to stop
 err-in-use = { $a1 } is already in use: another program is listening there (see `lab sockets --port { $a2 } -p`), or a connection in TIME-WAIT holds the port and the listener did not set SO_REUSEADDR
 err-in-use-held = { $a1 } is already in use: { $a2 } (see `lab sockets --port { $a3 } -p`)
 held-by-listener = { $a1 } is listening there, held by { $a2 }
@@ -200,7 +247,10 @@ chatbid-expected = ! expected MESSAGE:text or DISCONNECT:, got '{ $a1 }'
 room-shutdown = {"*"} server shutting down, bye!
 room-bad-name = ! { $a1 }. What's your name?
 room-name-taken = ! the name '{ $a1 }' is taken. What's your name?
-room-hi = {"*"} Hi { $a1 }, welcome! { $a2 } other user(s) here. Type :h for help.
+room-hi = {"*"} Hi { $a1 }, welcome! { $a2 ->
+        [one] { $a2 } other user
+       *[other] { $a2 } other users
+    } here. Type :h for help.
 room-deck-empty = {"*"} the artifact deck is empty: you have none
 room-your-artifacts = {"*"} your artifacts: { $a1 }
 room-joined = {"*"} { $a1 } joined the chat
@@ -238,7 +288,10 @@ room-accepted = {"*"} { $a1 } accepted: you gave { $a2 } and got { $a3 }
 room-trade-done = {"*"} trade done: you gave { $a1 } and got { $a2 }
 room-they-no-longer = ! { $a1 } no longer has { $a2 }: offer cancelled
 room-you-no-longer = ! you no longer have { $a1 }: offer cancelled
-room-full = ! server full ({ $a1 } clients): try again later
+room-full = ! server full ({ $a1 ->
+        [one] { $a1 } client
+       *[other] { $a1 } clients
+    }): try again later
 name-empty = a name needs at least one character
 name-too-long = a name has at most { $a1 } characters
 name-bad-char = '{ $a1 }' is not allowed: use letters, digits, _ and -
@@ -267,7 +320,16 @@ link-missing = the rule needs its { $a1 }
 link-heal-alone = 'heal' is said alone: it ends a partition and keeps the other rules
 link-repeated = '{ $a1 }' again for a way an earlier rule (column { $a2 }) already covers: both would hold, one after the other; say it once
 net-hosts = lab's network: { $a1 } — link: { $a2 }
-net-summary = the hosts sent { $a1 } packets: { $a2 } arrived, { $a3 } were dropped by the link, { $a4 } were for no host
+net-summary = the hosts sent { $a1 ->
+        [one] { $a1 } packet
+       *[other] { $a1 } packets
+    }: { $a2 } arrived, { $a3 ->
+        [one] { $a3 } was
+       *[other] { $a3 } were
+    } dropped by the link, { $a4 ->
+        [one] { $a4 } was
+       *[other] { $a4 } were
+    } for no host
 link-perfect = no rules: a perfect link
 dropped-partition = partition
 dropped-too-big = bigger than the link's MTU
@@ -278,4 +340,7 @@ net-no-userns = lab net cannot make its hosts: { $a1 }
 net-up = lab's network is up: { $a1 } — link: { $a2 }. In another terminal: lab net exec a -- COMMAND, lab net link 'RULES', lab sockets --host a. Ctrl+C takes it down.
 fault-shortened = lab shortened this { $a1 }() to { $a2 } of the { $a3 } bytes asked ({ $a4 }): TCP may always do this
 fault-interrupted = lab interrupted this { $a1 }() before it ran (--eintr): it returns EINTR, as when a signal arrives while it waits
-diagram-left-out = (the diagram keeps a run's last events: the { $a1 } earlier events of { $a2 } are left out; the trace has them all)
+diagram-left-out = (the diagram keeps a run's last events: { $a1 ->
+        [one] the { $a1 } earlier event of { $a2 } is
+       *[other] the { $a1 } earlier events of { $a2 } are
+    } left out; the trace has them all)

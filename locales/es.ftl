@@ -1,10 +1,22 @@
 # lab's messages: one per line, `id = text`. `{ $a1 }`, `{ $a2 }`… are filled in order
 # with what the message is about (see the English file).
 
-wire-missed = la captura se quedó atrás: el kernel descartó aquí { $a1 } paquetes, que no se muestran (ni en --pcap)
-wire-summary = cable: { $a1 } segmentos capturados, sin mostrar: { $a2 } (solo ACK de datos; --wire all los muestra), sin capturar: { $a3 }
-wire-summary-all = cable: { $a1 } segmentos capturados, todos mostrados, sin capturar: { $a2 }
-wire-summary-off = cable: { $a1 } segmentos capturados, sin mostrar: todos (--wire off; --wire summary o all los muestra), sin capturar: { $a2 }
+wire-missed = la captura se quedó atrás: el kernel descartó aquí { $a1 ->
+        [one] { $a1 } paquete, que no se muestra
+       *[other] { $a1 } paquetes, que no se muestran
+    } (ni en --pcap)
+wire-summary = cable: { $a1 ->
+        [one] { $a1 } segmento capturado
+       *[other] { $a1 } segmentos capturados
+    }, sin mostrar: { $a2 } (solo ACK de datos; --wire all los muestra), sin capturar: { $a3 }
+wire-summary-all = cable: { $a1 ->
+        [one] { $a1 } segmento capturado, mostrado
+       *[other] { $a1 } segmentos capturados, todos mostrados
+    }, sin capturar: { $a2 }
+wire-summary-off = cable: { $a1 ->
+        [one] { $a1 } segmento capturado, sin mostrar (--wire off; --wire summary o all lo muestra)
+       *[other] { $a1 } segmentos capturados, sin mostrar: todos (--wire off; --wire summary o all los muestra)
+    }, sin capturar: { $a2 }
 on-the-wire = en el cable
 netns-refused = sin red propia de lab ({ $a1 } falló: { $a2 }). { $a3 } Se ejecuta en la red de la máquina: los segmentos no se capturan y cada flecha se deduce de las llamadas.
 netns-max-user-ns = user.max_user_namespaces vale 0: permítelos con `sudo sysctl user.max_user_namespaces=15000`.
@@ -26,26 +38,59 @@ step-quit = q: salgo
 step-ctrl-c = Ctrl+C: parado en el acto (el kernel cierra lo que quedó abierto)
 step-keys = Intro o espacio: hacer esta llamada · c: seguir hasta el final sin pausas · q: salir limpiamente · ?: estas teclas · Ctrl+C: parar en el acto
 step-unknown-key = esa tecla no hace nada aquí: ? muestra las teclas
-lesson-stopped = lección { $a1 }: parada antes de la línea { $a2 } (q); { $a3 } comprobaciones hasta aquí, { $a4 } no se cumplen
+lesson-stopped = lección { $a1 }: parada antes de la línea { $a2 } (q); { $a3 ->
+        [one] { $a3 } comprobación
+       *[other] { $a3 } comprobaciones
+    } hasta aquí, { $a4 ->
+        [one] { $a4 } no se cumple
+       *[other] { $a4 } no se cumplen
+    }
 step-no-terminal = (no hay terminal en la que esperar; sigo)
 wrote-file = escrito { $a1 }
 diagram-inferred = deducida de las llamadas: ninguna captura de la red la muestra
 diagram-on-the-wire = estado de un cierre visto en el cable (su FIN salió, el ACK aún no volvió), no en la tabla del kernel
 diagram-accepted = fd { $a1 }, aceptado: { $a2 }
-diagram-bytes = { $a1 } ({ $a2 } bytes)
+diagram-bytes = { $a1 } ({ $a2 ->
+        [one] { $a2 } byte
+       *[other] { $a2 } bytes
+    })
 diagram-inferred-arrow = (deducido)
-page-summary = { $a1 } eventos; la tabla del kernel coincidió { $a2 } veces, discrepó { $a3 } veces
-page-checks = ; { $a1 } expectativas, { $a2 } sin cumplir
+page-summary = { $a1 ->
+        [one] { $a1 } evento
+       *[other] { $a1 } eventos
+    }; la tabla del kernel coincidió { $a2 ->
+        [one] { $a2 } vez
+       *[other] { $a2 } veces
+    }, discrepó { $a3 ->
+        [one] { $a3 } vez
+       *[other] { $a3 } veces
+    }
+page-checks = ; { $a1 ->
+        [one] { $a1 } expectativa
+       *[other] { $a1 } expectativas
+    }, { $a2 } sin cumplir
 page-first = {" "}(se dibujan los primeros { $a1 } de { $a2 })
-lesson-all-met = lección { $a1 }: todas las expectativas se cumplen ({ $a2 } comprobaciones)
+lesson-all-met = lección { $a1 }: todas las expectativas se cumplen ({ $a2 ->
+        [one] { $a2 } comprobación
+       *[other] { $a2 } comprobaciones
+    })
 lesson-title = lección { $a1 }: { $a2 }
-lesson-not-met = lección { $a1 }: { $a2 } de { $a3 } expectativas no se cumplen
+lesson-not-met = lección { $a1 }: { $a2 } de { $a3 ->
+        [one] { $a3 } expectativa no se cumple
+       *[other] { $a3 } expectativas { $a2 ->
+            [one] no se cumple
+           *[other] no se cumplen
+        }
+    }
 check-ok = ok
 check-fail = FALLO
 check-totals = { $a1 } bien, { $a2 } mal
 check-skip = omit
 check-skipped = , { $a1 } sin correr aquí
-check-counts = ({ $a1 } comprobaciones, { $a2 } ms)
+check-counts = ({ $a1 ->
+        [one] { $a1 } comprobación
+       *[other] { $a1 } comprobaciones
+    }, { $a2 } ms)
 list-topic = tema
 list-lesson = lección
 list-from = origen
@@ -61,7 +106,10 @@ check-untranslated-all = {"     "}sin traducir al { $a1 } (se muestra en { $a2 }
 list-title = título
 list-question = pregunta
 server-listening = lab server: escuchando en { $a1 } ({ $a2 })
-    {"            "}hasta { $a3 } clientes, límite de fds { $a4 }; Ctrl+C para parar
+    {"            "}hasta { $a3 ->
+        [one] { $a3 } cliente
+       *[other] { $a3 } clientes
+    }, límite de fds { $a4 }; Ctrl+C para parar
 server-stopped = lab server: parado
 model-threads = hilos: uno por cliente
 model-poll = poll: un solo hilo
@@ -80,7 +128,7 @@ trace-signal = --- { $a1 } --- entregada al programa: su acción por defecto
 trace-signal-ignored = --- { $a1 } --- ignorada por el programa (SIG_IGN): no pasa nada
 trace-signal-caught = --- { $a1 } --- entregada al manejador del programa
 trace32-bit = una llamada al sistema de 32 bits (int 0x80): no soportada; sus llamadas no se muestran
-trace-blind = { $a1 }: lab no puede mirar los fd de este proceso, así que sus llamadas de socket se muestran sin comprobarlas con el kernel, y sus read, write y close (que pueden ser sobre un fichero) solo con --all-fds
+trace-blind = { $a1 }: lab no puede mirar los fd de este proceso, así que sus llamadas de socket se muestran sin comprobar (?), y las que pueden ser sobre un fichero (read, write, close, dup, fcntl, poll, epoll…) solo con --all-fds
 no-lessons-folder = no se puede leer la carpeta de lecciones { $a1 } ({ $a2 }): revisa la ruta dada con --lessons o LAB_LESSONS
 no-such-lesson = no hay ninguna lección '{ $a1 }' en { $a2 } (hay: { $a3 })
 did-you-mean = no hay ninguna lección '{ $a1 }' en { $a2 }: ¿querías decir '{ $a3 }'?
@@ -102,7 +150,10 @@ fd-gone = (fd cerrado)
 client-server-closed = {"*"} el servidor cerró la conexión
 client-lost = ! conexión perdida: { $a1 }
 on-port = {" "}en el puerto { $a1 }
-watching = vigilando { $a1 } socket(s){ $a2 }; Ctrl+C para parar
+watching = vigilando { $a1 ->
+        [one] { $a1 } socket
+       *[other] { $a1 } sockets
+    }{ $a2 }; Ctrl+C para parar
 err-in-use = { $a1 } ya está en uso: otro programa escucha ahí (ver `lab sockets --port { $a2 } -p`), o una conexión en TIME-WAIT retiene el puerto y el listener no puso SO_REUSEADDR
 err-in-use-held = { $a1 } ya está en uso: { $a2 } (ver `lab sockets --port { $a3 } -p`)
 held-by-listener = { $a1 } escucha ahí, en manos de { $a2 }
@@ -200,7 +251,10 @@ chatbid-expected = ! se esperaba MESSAGE:texto o DISCONNECT:, llegó '{ $a1 }'
 room-shutdown = {"*"} el servidor se apaga, ¡adiós!
 room-bad-name = ! { $a1 }. ¿Cómo te llamas?
 room-name-taken = ! el nombre '{ $a1 }' ya está en uso. ¿Cómo te llamas?
-room-hi = {"*"} ¡Hola { $a1 }, bienvenid@! Hay { $a2 } usuari@(s) más. Escribe :h para ver la ayuda.
+room-hi = {"*"} ¡Hola { $a1 }, bienvenid@! { $a2 ->
+        [one] Hay { $a2 } usuari@ más
+       *[other] Hay { $a2 } usuari@s más
+    }. Escribe :h para ver la ayuda.
 room-deck-empty = {"*"} el mazo de artefactos está vacío: no tienes ninguno
 room-your-artifacts = {"*"} tus artefactos: { $a1 }
 room-joined = {"*"} { $a1 } entró al chat
@@ -238,7 +292,10 @@ room-accepted = {"*"} { $a1 } aceptó: diste { $a2 } y recibiste { $a3 }
 room-trade-done = {"*"} intercambio hecho: diste { $a1 } y recibiste { $a2 }
 room-they-no-longer = ! { $a1 } ya no tiene { $a2 }: oferta cancelada
 room-you-no-longer = ! ya no tienes { $a1 }: oferta cancelada
-room-full = ! servidor lleno ({ $a1 } clientes): inténtalo más tarde
+room-full = ! servidor lleno ({ $a1 ->
+        [one] { $a1 } cliente
+       *[other] { $a1 } clientes
+    }): inténtalo más tarde
 name-empty = un nombre necesita al menos un carácter
 name-too-long = un nombre tiene como mucho { $a1 } caracteres
 name-bad-char = '{ $a1 }' no está permitido: usa letras, dígitos, _ y -
@@ -267,7 +324,19 @@ link-missing = a la regla le falta su { $a1 }
 link-heal-alone = 'heal' va solo: termina una partición y deja las demás reglas
 link-repeated = '{ $a1 }' otra vez para un sentido que ya cubre una regla anterior (columna { $a2 }): valdrían las dos, una tras otra; dilo una vez
 net-hosts = la red de lab: { $a1 } — enlace: { $a2 }
-net-summary = los hosts enviaron { $a1 } paquetes: { $a2 } llegaron, { $a3 } los descartó el enlace, { $a4 } no eran para ningún host
+net-summary = los hosts enviaron { $a1 ->
+        [one] { $a1 } paquete
+       *[other] { $a1 } paquetes
+    }: { $a2 ->
+        [one] { $a2 } llegó
+       *[other] { $a2 } llegaron
+    }, { $a3 ->
+        [one] { $a3 } lo descartó el enlace
+       *[other] { $a3 } los descartó el enlace
+    }, { $a4 ->
+        [one] { $a4 } no era para ningún host
+       *[other] { $a4 } no eran para ningún host
+    }
 link-perfect = sin reglas: un enlace perfecto
 dropped-partition = partición
 dropped-too-big = mayor que la MTU del enlace
@@ -278,4 +347,7 @@ net-no-userns = lab net no puede crear sus hosts: { $a1 }
 net-up = la red de lab está activa: { $a1 } — enlace: { $a2 }. En otra terminal: lab net exec a -- ORDEN, lab net link 'REGLAS', lab sockets --host a. Ctrl+C la desmonta.
 fault-shortened = lab acortó este { $a1 }() a { $a2 } de los { $a3 } bytes pedidos ({ $a4 }): TCP siempre puede hacerlo
 fault-interrupted = lab interrumpió este { $a1 }() antes de que corriera (--eintr): devuelve EINTR, como cuando llega una señal mientras espera
-diagram-left-out = (el diagrama guarda los últimos eventos de una ejecución: faltan los { $a1 } eventos anteriores de { $a2 }; la traza los tiene todos)
+diagram-left-out = (el diagrama guarda los últimos eventos de una ejecución: { $a1 ->
+        [one] falta { $a1 } evento anterior de { $a2 }
+       *[other] faltan los { $a1 } eventos anteriores de { $a2 }
+    }; la traza los tiene todos)

@@ -1,11 +1,25 @@
 # lab's messages: one per line, `id = text`. `{ $a1 }`, `{ $a2 }`… are filled in order
 # with what the message is about (see the English file).
 # Português do Brasil.
+# Uma contagem escolhe as palavras com [1], não [one]: o `one` do CLDR para o português
+# inclui o 0 ("0 pacote"), e dizemos "0 pacotes".
 
-wire-missed = a captura ficou para trás: o kernel descartou aqui { $a1 } pacotes, que não aparecem (nem no --pcap)
-wire-summary = cabo: { $a1 } segmentos capturados, não mostrados: { $a2 } (só ACKs de dados; --wire all os mostra), não capturados: { $a3 }
-wire-summary-all = cabo: { $a1 } segmentos capturados, todos mostrados, não capturados: { $a2 }
-wire-summary-off = cabo: { $a1 } segmentos capturados, não mostrados: todos (--wire off; --wire summary ou all os mostra), não capturados: { $a2 }
+wire-missed = a captura ficou para trás: o kernel descartou aqui { $a1 ->
+        [1] { $a1 } pacote, que não aparece
+       *[other] { $a1 } pacotes, que não aparecem
+    } (nem no --pcap)
+wire-summary = cabo: { $a1 ->
+        [1] { $a1 } segmento capturado
+       *[other] { $a1 } segmentos capturados
+    }, não mostrados: { $a2 } (só ACKs de dados; --wire all os mostra), não capturados: { $a3 }
+wire-summary-all = cabo: { $a1 ->
+        [1] { $a1 } segmento capturado, mostrado
+       *[other] { $a1 } segmentos capturados, todos mostrados
+    }, não capturados: { $a2 }
+wire-summary-off = cabo: { $a1 ->
+        [1] { $a1 } segmento capturado, não mostrado (--wire off; --wire summary ou all o mostra)
+       *[other] { $a1 } segmentos capturados, não mostrados: todos (--wire off; --wire summary ou all os mostra)
+    }, não capturados: { $a2 }
 on-the-wire = no cabo
 netns-refused = sem rede própria do lab ({ $a1 } falhou: { $a2 }). { $a3 } Rodando na rede da máquina: os segmentos não são capturados, e cada seta é deduzida das chamadas.
 netns-max-user-ns = user.max_user_namespaces vale 0: permita-os com `sudo sysctl user.max_user_namespaces=15000`.
@@ -27,26 +41,68 @@ step-quit = q: saindo
 step-ctrl-c = Ctrl+C: parado na hora (o kernel fecha o que ficou aberto)
 step-keys = Enter ou espaço: fazer esta chamada · c: seguir até o fim sem pausas · q: sair de forma limpa · ?: estas teclas · Ctrl+C: parar na hora
 step-unknown-key = essa tecla não faz nada aqui: ? mostra as teclas
-lesson-stopped = lição { $a1 }: parada antes da linha { $a2 } (q); { $a3 } verificações até aqui, { $a4 } não cumpridas
+lesson-stopped = lição { $a1 }: parada antes da linha { $a2 } (q); { $a3 ->
+        [1] { $a3 } verificação
+       *[other] { $a3 } verificações
+    } até aqui, { $a4 ->
+        [1] { $a4 } não cumprida
+       *[other] { $a4 } não cumpridas
+    }
 step-no-terminal = (não há terminal em que esperar; sigo)
 wrote-file = escrito { $a1 }
 diagram-inferred = deduzida das chamadas: nenhuma captura da rede a mostra
 diagram-on-the-wire = estado de um fechamento visto no cabo (o seu FIN saiu, o ACK ainda não voltou), não na tabela do kernel
 diagram-accepted = fd { $a1 }, aceito: { $a2 }
-diagram-bytes = { $a1 } ({ $a2 } bytes)
+diagram-bytes = { $a1 } ({ $a2 ->
+        [1] { $a2 } byte
+       *[other] { $a2 } bytes
+    })
 diagram-inferred-arrow = (deduzido)
-page-summary = { $a1 } eventos; a tabela do kernel concordou { $a2 } vezes, discordou { $a3 } vezes
-page-checks = ; { $a1 } expectativas, { $a2 } não cumpridas
+page-summary = { $a1 ->
+        [1] { $a1 } evento
+       *[other] { $a1 } eventos
+    }; a tabela do kernel concordou { $a2 ->
+        [1] { $a2 } vez
+       *[other] { $a2 } vezes
+    }, discordou { $a3 ->
+        [1] { $a3 } vez
+       *[other] { $a3 } vezes
+    }
+page-checks = ; { $a1 ->
+        [1] { $a1 } expectativa
+       *[other] { $a1 } expectativas
+    }, { $a2 ->
+        [1] { $a2 } não cumprida
+       *[other] { $a2 } não cumpridas
+    }
 page-first = {" "}(são desenhados os primeiros { $a1 } de { $a2 })
-lesson-all-met = lição { $a1 }: todas as expectativas cumpridas ({ $a2 } verificações)
+lesson-all-met = lição { $a1 }: todas as expectativas cumpridas ({ $a2 ->
+        [1] { $a2 } verificação
+       *[other] { $a2 } verificações
+    })
 lesson-title = lição { $a1 }: { $a2 }
-lesson-not-met = lição { $a1 }: { $a2 } de { $a3 } expectativas não cumpridas
+lesson-not-met = lição { $a1 }: { $a2 } de { $a3 ->
+        [1] { $a3 } expectativa não cumprida
+       *[other] { $a3 } expectativas não cumpridas
+    }
 check-ok = ok
 check-fail = FALHA
-check-totals = { $a1 } aprovadas, { $a2 } reprovadas
+check-totals = { $a1 ->
+        [1] { $a1 } aprovada
+       *[other] { $a1 } aprovadas
+    }, { $a2 ->
+        [1] { $a2 } reprovada
+       *[other] { $a2 } reprovadas
+    }
 check-skip = omit
-check-skipped = , { $a1 } não correram aqui
-check-counts = ({ $a1 } verificações, { $a2 } ms)
+check-skipped = , { $a1 ->
+        [1] { $a1 } não correu
+       *[other] { $a1 } não correram
+    } aqui
+check-counts = ({ $a1 ->
+        [1] { $a1 } verificação
+       *[other] { $a1 } verificações
+    }, { $a2 } ms)
 list-topic = tema
 list-lesson = lição
 list-from = origem
@@ -62,7 +118,10 @@ check-untranslated-all = {"     "}sem tradução para o { $a1 } (mostrado em { $
 list-title = título
 list-question = pergunta
 server-listening = lab server: escutando em { $a1 } ({ $a2 })
-    {"            "}até { $a3 } clientes, limite de fds { $a4 }; Ctrl+C para parar
+    {"            "}até { $a3 ->
+        [1] { $a3 } cliente
+       *[other] { $a3 } clientes
+    }, limite de fds { $a4 }; Ctrl+C para parar
 server-stopped = lab server: parado
 model-threads = threads: uma por cliente
 model-poll = poll: uma só thread
@@ -81,7 +140,7 @@ trace-signal = --- { $a1 } --- entregue ao programa: sua ação padrão
 trace-signal-ignored = --- { $a1 } --- ignorado pelo programa (SIG_IGN): nada acontece
 trace-signal-caught = --- { $a1 } --- entregue ao tratador do programa
 trace32-bit = uma chamada de sistema de 32 bits (int 0x80): não suportada; suas chamadas não aparecem
-trace-blind = { $a1 }: o lab não consegue olhar os fd deste processo, então suas chamadas de socket aparecem sem verificação com o kernel, e seus read, write e close (que podem ser sobre um arquivo) só com --all-fds
+trace-blind = { $a1 }: o lab não consegue olhar os fd deste processo, então suas chamadas de socket aparecem sem verificação (?), e as que podem ser sobre um arquivo (read, write, close, dup, fcntl, poll, epoll…) só com --all-fds
 no-lessons-folder = não foi possível ler a pasta de lições { $a1 } ({ $a2 }): confira o caminho dado com --lessons ou LAB_LESSONS
 no-such-lesson = não há nenhuma lição '{ $a1 }' em { $a2 } (há: { $a3 })
 did-you-mean = não há nenhuma lição '{ $a1 }' em { $a2 }: você quis dizer '{ $a3 }'?
@@ -103,7 +162,10 @@ fd-gone = (fd fechado)
 client-server-closed = {"*"} o servidor fechou a conexão
 client-lost = ! conexão perdida: { $a1 }
 on-port = {" "}na porta { $a1 }
-watching = observando { $a1 } socket(s){ $a2 }; Ctrl+C para parar
+watching = observando { $a1 ->
+        [1] { $a1 } socket
+       *[other] { $a1 } sockets
+    }{ $a2 }; Ctrl+C para parar
 err-in-use = { $a1 } já está em uso: outro programa escuta ali (veja `lab sockets --port { $a2 } -p`), ou uma conexão em TIME-WAIT retém a porta e o socket de escuta não ativou SO_REUSEADDR
 err-in-use-held = { $a1 } já está em uso: { $a2 } (veja `lab sockets --port { $a3 } -p`)
 held-by-listener = { $a1 } escuta ali, nas mãos de { $a2 }
@@ -201,7 +263,10 @@ chatbid-expected = ! esperado MESSAGE:texto ou DISCONNECT:, chegou '{ $a1 }'
 room-shutdown = {"*"} o servidor está sendo desligado, tchau!
 room-bad-name = ! { $a1 }. Qual é o seu nome?
 room-name-taken = ! o nome '{ $a1 }' já está em uso. Qual é o seu nome?
-room-hi = {"*"} Olá { $a1 }, boas-vindas! Há mais { $a2 } pessoa(s) aqui. Digite :h para ver a ajuda.
+room-hi = {"*"} Olá { $a1 }, boas-vindas! Há mais { $a2 ->
+        [1] { $a2 } pessoa
+       *[other] { $a2 } pessoas
+    } aqui. Digite :h para ver a ajuda.
 room-deck-empty = {"*"} o monte de artefatos está vazio: você não tem nenhum
 room-your-artifacts = {"*"} seus artefatos: { $a1 }
 room-joined = {"*"} { $a1 } entrou no chat
@@ -239,7 +304,10 @@ room-accepted = {"*"} { $a1 } aceitou: você deu { $a2 } e recebeu { $a3 }
 room-trade-done = {"*"} troca feita: você deu { $a1 } e recebeu { $a2 }
 room-they-no-longer = ! { $a1 } não tem mais { $a2 }: oferta cancelada
 room-you-no-longer = ! você não tem mais { $a1 }: oferta cancelada
-room-full = ! servidor cheio ({ $a1 } clientes): tente de novo mais tarde
+room-full = ! servidor cheio ({ $a1 ->
+        [1] { $a1 } cliente
+       *[other] { $a1 } clientes
+    }): tente de novo mais tarde
 name-empty = um nome precisa de pelo menos um caractere
 name-too-long = um nome tem no máximo { $a1 } caracteres
 name-bad-char = '{ $a1 }' não é permitido: use letras, dígitos, _ e -
@@ -268,7 +336,19 @@ link-missing = falta à regra o seu { $a1 }
 link-heal-alone = 'heal' vem sozinho: termina uma partição e mantém as outras regras
 link-repeated = '{ $a1 }' de novo para um sentido que uma regra anterior (coluna { $a2 }) já cobre: valeriam as duas, uma após a outra; diga uma vez só
 net-hosts = a rede do lab: { $a1 } — enlace: { $a2 }
-net-summary = os hosts enviaram { $a1 } pacotes: { $a2 } chegaram, { $a3 } foram descartados pelo enlace, { $a4 } não eram para nenhum host
+net-summary = os hosts enviaram { $a1 ->
+        [1] { $a1 } pacote
+       *[other] { $a1 } pacotes
+    }: { $a2 ->
+        [1] { $a2 } chegou
+       *[other] { $a2 } chegaram
+    }, { $a3 ->
+        [1] { $a3 } foi descartado pelo enlace
+       *[other] { $a3 } foram descartados pelo enlace
+    }, { $a4 ->
+        [1] { $a4 } não era para nenhum host
+       *[other] { $a4 } não eram para nenhum host
+    }
 link-perfect = sem regras: um enlace perfeito
 dropped-partition = partição
 dropped-too-big = maior que a MTU do enlace
@@ -279,4 +359,7 @@ net-no-userns = lab net não consegue criar os seus hosts: { $a1 }
 net-up = a rede do lab está no ar: { $a1 } — enlace: { $a2 }. Em outro terminal: lab net exec a -- COMANDO, lab net link 'REGRAS', lab sockets --host a. Ctrl+C a derruba.
 fault-shortened = o lab encurtou este { $a1 }() para { $a2 } dos { $a3 } bytes pedidos ({ $a4 }): o TCP sempre pode fazer isso
 fault-interrupted = o lab interrompeu este { $a1 }() antes que rodasse (--eintr): ele retorna EINTR, como quando chega um sinal enquanto ele espera
-diagram-left-out = (o diagrama guarda os últimos eventos de uma execução: faltam os { $a1 } eventos anteriores de { $a2 }; o rastreamento tem todos)
+diagram-left-out = (o diagrama guarda os últimos eventos de uma execução: { $a1 ->
+        [1] falta { $a1 } evento anterior de { $a2 }
+       *[other] faltam os { $a1 } eventos anteriores de { $a2 }
+    }; o rastreamento tem todos)

@@ -8,14 +8,16 @@
 //! Each message is a [`M`]; its id in the files is the variant's name in kebab case
 //! (`ColNumber` → `col-number`). `{ $a1 }`, `{ $a2 }`… in a text are filled, in order, by
 //! [`f`]'s arguments. A test checks that every message is in every file, with the same
-//! variables. The lessons' own prose is in the lesson files; JSON Lines stay English (programs
-//! read them).
+//! variables. A count is given as [`Count`]: Fluent then sees a number, and a message chooses
+//! its words by it (`{ $a1 -> [one] 1 packet *[other] { $a1 } packets }`). The lessons' own
+//! prose is in the lesson files; JSON Lines stay English (programs read them).
 //!
 //! Messages are formatted on the trace's hot path, so each file is parsed once, each message
 //! found once (by [`M`], not by its id), and a message without variables is formatted once.
 
 use fluent_bundle::concurrent::FluentBundle;
-use fluent_bundle::{FluentArgs, FluentMessage, FluentResource};
+use fluent_bundle::types::FluentNumber;
+use fluent_bundle::{FluentArgs, FluentMessage, FluentResource, FluentValue};
 use std::borrow::Cow;
 use std::fmt::Display;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -436,19 +438,50 @@ pub fn t(m: M) -> &'static str {
     text_in(m, lang())
 }
 
+/// A count a message chooses its words by ("1 packet", "2 packets"): given as `Count(n)`,
+/// Fluent sees a number and picks the message's variant for it (`[one]`, `*[other]`). It
+/// prints as `n` does (`20000`: Fluent adds no grouping).
+#[derive(Debug, Clone, Copy)]
+pub struct Count<N>(pub N);
+
+/// What fills a message's variable: anything shown as text (`Display`), or a [`Count`].
+pub trait Arg {
+    /// The value Fluent is given.
+    fn value(&self) -> FluentValue<'_>;
+}
+
+impl<T: Display + ?Sized> Arg for T {
+    fn value(&self) -> FluentValue<'_> {
+        FluentValue::from(self.to_string())
+    }
+}
+
+impl<N: Copy + Display + Into<FluentNumber>> Arg for Count<N> {
+    fn value(&self) -> FluentValue<'_> {
+        let n: FluentNumber = self.0.into();
+        // Fluent keeps numbers as f64, exact up to 2^53: a count beyond prints as the text it
+        // is (no message says "1" of it anyway).
+        if n.as_string() == self.0.to_string() {
+            FluentValue::from(n)
+        } else {
+            FluentValue::from(self.0.to_string())
+        }
+    }
+}
+
 /// A message in the run's language, its `{ $a1 }`, `{ $a2 }`… filled with `args` in order.
-pub fn f(m: M, args: &[&dyn Display]) -> String {
+pub fn f(m: M, args: &[&dyn Arg]) -> String {
     f_in(m, lang(), args)
 }
 
 /// A message in `lang`, its `{ $a1 }`, `{ $a2 }`… filled with `args` in order.
-pub fn f_in(m: M, lang: Lang, args: &[&dyn Display]) -> String {
+pub fn f_in(m: M, lang: Lang, args: &[&dyn Arg]) -> String {
     if args.is_empty() {
         return text_in(m, lang).to_string();
     }
     let mut fa = FluentArgs::with_capacity(args.len());
     for (name, a) in VARIABLES.iter().zip(args) {
-        fa.set(*name, a.to_string());
+        fa.set(*name, a.value());
     }
     fill(catalog(lang).messages[m as usize].as_ref(), Some(&fa)).into_owned()
 }
@@ -459,7 +492,7 @@ pub fn f_in(m: M, lang: Lang, args: &[&dyn Display]) -> String {
 pub fn pieces_in(m: M, lang: Lang) -> Vec<String> {
     // No message holds a NUL: it marks where each variable went.
     let holes = ['\0'; VARIABLES.len()];
-    let args: Vec<&dyn Display> = holes.iter().map(|h| h as &dyn Display).collect();
+    let args: Vec<&dyn Arg> = holes.iter().map(|h| h as &dyn Arg).collect();
     f_in(m, lang, &args).split('\0').map(String::from).collect()
 }
 
@@ -543,7 +576,7 @@ mod tests {
                 assert_eq!(variables(m, lang), en, "{m:?} in {lang:?}: placeholders");
                 // Filled (with a language's code, which `lang-name` selects on), as a reader
                 // sees it.
-                let codes: Vec<&dyn Display> = vec![&"pt"; VARIABLES.len()];
+                let codes: Vec<&dyn Arg> = vec![&"pt"; VARIABLES.len()];
                 let text = f_in(m, lang, &codes);
                 assert!(!text.is_empty(), "{m:?} in {lang:?}");
                 let same = lang != Lang::En && text == f_in(m, Lang::En, &codes);
@@ -587,6 +620,158 @@ mod tests {
         assert_eq!(
             f_in(M::CheckTotals, Lang::En, &[]),
             "{$a1} passed, {$a2} failed"
+        );
+    }
+
+    /// Messages with every variable a count of `n` (a lesson's name `x`), and what they say.
+    const COUNTED: [(M, Lang, u64, &str); 19] = [
+        (M::CheckCounts, Lang::En, 1, "(1 check, 1 ms)"),
+        (M::CheckCounts, Lang::En, 2, "(2 checks, 2 ms)"),
+        (M::CheckCounts, Lang::Es, 1, "(1 comprobación, 1 ms)"),
+        (M::CheckCounts, Lang::Es, 2, "(2 comprobaciones, 2 ms)"),
+        (M::CheckCounts, Lang::Pt, 1, "(1 verificação, 1 ms)"),
+        (M::CheckCounts, Lang::Pt, 2, "(2 verificações, 2 ms)"),
+        (
+            M::LessonNotMet,
+            Lang::En,
+            1,
+            "lesson x: 1 of 1 expectation not met",
+        ),
+        (
+            M::LessonNotMet,
+            Lang::En,
+            2,
+            "lesson x: 2 of 2 expectations not met",
+        ),
+        (
+            M::LessonNotMet,
+            Lang::Es,
+            1,
+            "lección x: 1 de 1 expectativa no se cumple",
+        ),
+        (
+            M::LessonNotMet,
+            Lang::Es,
+            2,
+            "lección x: 2 de 2 expectativas no se cumplen",
+        ),
+        (
+            M::LessonNotMet,
+            Lang::Pt,
+            1,
+            "lição x: 1 de 1 expectativa não cumprida",
+        ),
+        (
+            M::LessonNotMet,
+            Lang::Pt,
+            2,
+            "lição x: 2 de 2 expectativas não cumpridas",
+        ),
+        (
+            M::NetSummary,
+            Lang::En,
+            1,
+            "the hosts sent 1 packet: 1 arrived, 1 was dropped by the link, 1 was for no host",
+        ),
+        (
+            M::NetSummary,
+            Lang::En,
+            2,
+            "the hosts sent 2 packets: 2 arrived, 2 were dropped by the link, \
+             2 were for no host",
+        ),
+        (
+            M::NetSummary,
+            Lang::Es,
+            1,
+            "los hosts enviaron 1 paquete: 1 llegó, 1 lo descartó el enlace, \
+             1 no era para ningún host",
+        ),
+        (
+            M::NetSummary,
+            Lang::Es,
+            2,
+            "los hosts enviaron 2 paquetes: 2 llegaron, 2 los descartó el enlace, \
+             2 no eran para ningún host",
+        ),
+        (
+            M::NetSummary,
+            Lang::Pt,
+            1,
+            "os hosts enviaram 1 pacote: 1 chegou, 1 foi descartado pelo enlace, \
+             1 não era para nenhum host",
+        ),
+        (
+            M::NetSummary,
+            Lang::Pt,
+            2,
+            "os hosts enviaram 2 pacotes: 2 chegaram, 2 foram descartados pelo enlace, \
+             2 não eram para nenhum host",
+        ),
+        // CLDR's Portuguese `one` takes 0 ("0 pacote"): pt.ftl selects on [1].
+        (
+            M::NetSummary,
+            Lang::Pt,
+            0,
+            "os hosts enviaram 0 pacotes: 0 chegaram, 0 foram descartados pelo enlace, \
+             0 não eram para nenhum host",
+        ),
+    ];
+
+    /// `m` in `lang` with every variable a count of `n` (a lesson's name `x`).
+    fn counted(m: M, lang: Lang, n: u64) -> String {
+        let c = Count(n);
+        let named = m == M::LessonNotMet;
+        let args: Vec<&dyn Arg> = (0..4)
+            .map(|i| {
+                if named && i == 0 {
+                    &"x" as &dyn Arg
+                } else {
+                    &c as &dyn Arg
+                }
+            })
+            .collect();
+        f_in(m, lang, &args)
+    }
+
+    #[test]
+    fn a_count_of_one_is_singular_and_two_plural_in_every_language() {
+        for (m, lang, n, want) in COUNTED {
+            assert_eq!(counted(m, lang, n), want, "{m:?} in {lang:?} with {n}");
+        }
+        // Spanish's verb agrees with the failures, its noun with the expectations.
+        let (one, three) = (Count(1), Count(3));
+        assert_eq!(
+            f_in(M::LessonNotMet, Lang::Es, &[&"x", &one, &three]),
+            "lección x: 1 de 3 expectativas no se cumple"
+        );
+    }
+
+    #[test]
+    fn a_count_prints_as_its_digits() {
+        // Fluent's NUMBER adds no grouping ("20,000") and, with isolation off, no marks.
+        for m in M::iter() {
+            for lang in Lang::iter() {
+                let c = Count(20_000);
+                let text = f_in(m, lang, &[&c as &dyn Arg; VARIABLES.len()]);
+                assert!(
+                    !text.contains(['\u{2068}', '\u{2069}']),
+                    "{m:?} in {lang:?}"
+                );
+                for grouped in ["20,000", "20.000", "20\u{a0}000", "20 000"] {
+                    assert!(!text.contains(grouped), "{m:?} in {lang:?}: {text}");
+                }
+            }
+        }
+        assert_eq!(
+            counted(M::CheckCounts, Lang::En, 20_000),
+            "(20000 checks, 20000 ms)"
+        );
+        // Beyond what an f64 holds exactly, the count is its text.
+        let big = u64::MAX;
+        assert_eq!(
+            f_in(M::CheckCounts, Lang::En, &[&Count(big), &0]),
+            format!("({big} checks, 0 ms)")
         );
     }
 

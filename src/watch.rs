@@ -122,7 +122,10 @@ pub fn run(
         .unwrap_or_default();
     eprintln!(
         "{}",
-        crate::i18n::f(crate::i18n::M::Watching, &[&w.len(), &on])
+        crate::i18n::f(
+            crate::i18n::M::Watching,
+            &[&crate::i18n::Count(w.len()), &on]
+        )
     );
     if !json {
         writeln!(out, "{}", header())?;

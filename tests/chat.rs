@@ -63,7 +63,7 @@ fn registration_welcome_and_unique_names(m: Model) {
     other.send("this-name-is-far-too-long");
     assert!(other.expect("!").contains("at most 16"));
     other.send("USERNAME:bob");
-    other.expect("Hi bob, welcome! 1 other user(s) here");
+    other.expect("Hi bob, welcome! 1 other user here");
     assert!(other.expect("your artifacts:").contains('['));
     ana.expect("* bob joined the chat");
 }

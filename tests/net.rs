@@ -524,7 +524,7 @@ fn seed_chat_clients_join_lab_server_across_a_slow_lossy_link() {
     let _ = nix_kill(up.child.id());
     let (_, _, err) = up.finish();
     assert!(
-        err.contains("were dropped by the link"),
+        err.contains("dropped by the link"),
         "the link's summary: {err}"
     );
 }

@@ -52,7 +52,7 @@ fn q_quits_a_lesson_cleanly_and_question_mark_lists_the_keys() {
     let screen = after(&t);
     assert!(screen.contains("q: quitting"), "{screen}");
     assert!(
-        screen.contains("lesson lifecycle: stopped before line 13 (q); 1 checks so far, 0 not met"),
+        screen.contains("lesson lifecycle: stopped before line 13 (q); 1 check so far, 0 not met"),
         "{screen}"
     );
     // The one socket opened was closed, traced, by the clean-up.

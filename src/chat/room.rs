@@ -727,7 +727,7 @@ mod tests {
             !fx.iter().any(|e| matches!(e, Effect::All { .. })),
             "{fx:?}"
         );
-        assert!(to(&fx, id)[0].contains(&format!("{NOTICE_LIMIT} other user(s)")));
+        assert!(to(&fx, id)[0].contains(&format!("{NOTICE_LIMIT} other users")));
         assert!(r.leave(id, Leave::Quit).is_empty());
     }
 

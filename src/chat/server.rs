@@ -9,7 +9,7 @@ pub use super::serving::{Config, Model, GOODBYE_GRACE};
 pub use super::stopper::Stopper;
 
 use super::serving::{listen, raise_fd_limit};
-use crate::i18n::{self, M};
+use crate::i18n::{self, Count, M};
 use crate::trace::TracedSocket;
 use std::io;
 use std::net::SocketAddr;
@@ -33,7 +33,7 @@ pub fn serve(cfg: &Config) -> io::Result<()> {
         "{}",
         i18n::f(
             M::ServerListening,
-            &[&addr, &model, &cfg.max_clients, &limit]
+            &[&addr, &model, &Count(cfg.max_clients), &limit]
         )
     );
     let result = run(cfg, listener, stop);

@@ -3,7 +3,7 @@
 //! sit above it and differ only in how bytes move; [`super::server`] above them picks one.
 
 use super::dialect::Choice;
-use crate::i18n::{self, M};
+use crate::i18n::{self, Count, M};
 use crate::trace::{SockOpt, TracedSocket, Tracer};
 use socket2::{Domain, Protocol, Type};
 use std::io;
@@ -67,7 +67,7 @@ pub fn listen(cfg: &Config) -> io::Result<TracedSocket> {
 /// Turns a connection away when the room is full: one short line, then `close()`. A fresh
 /// socket's buffer is empty, so this send cannot block.
 pub fn refuse_full(sock: TracedSocket, limit: usize) {
-    let _ = sock.send(format!("{}\n", i18n::f(M::RoomFull, &[&limit])).as_bytes());
+    let _ = sock.send(format!("{}\n", i18n::f(M::RoomFull, &[&Count(limit)])).as_bytes());
     let _ = sock.close();
 }
 

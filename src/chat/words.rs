@@ -5,7 +5,7 @@
 
 use crate::chat::artifacts;
 use crate::chat::message::Msg;
-use crate::i18n::{self, f, t, M};
+use crate::i18n::{self, f, t, Count, M};
 
 /// The room's message as one line of lab's protocol (without its `\n`).
 pub fn of(msg: &Msg) -> String {
@@ -13,7 +13,7 @@ pub fn of(msg: &Msg) -> String {
         Msg::Welcome => t(M::RoomWelcome).into(),
         Msg::BadName(why) => f(M::RoomBadName, &[why]),
         Msg::NameTaken(name) => f(M::RoomNameTaken, &[name]),
-        Msg::Hi { name, others, .. } => f(M::RoomHi, &[name, others]),
+        Msg::Hi { name, others, .. } => f(M::RoomHi, &[name, &Count(*others)]),
         Msg::Dealt(hand) if hand.is_empty() => t(M::RoomDeckEmpty).into(),
         Msg::Hand(hand) if hand.is_empty() => t(M::RoomNoArtifacts).into(),
         Msg::Dealt(hand) | Msg::Hand(hand) => {

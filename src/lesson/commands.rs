@@ -4,7 +4,7 @@ use super::format::Origin;
 use super::format::{Lang, Lesson, StepKind, Text};
 use super::runner::{self, BeforeStep, Options};
 use super::Library;
-use crate::i18n::{self, M};
+use crate::i18n::{self, Count, M};
 use crate::render::human::{paint, Style};
 use crate::render::picture::Pictures;
 use crate::render::{output, step, ColorChoice};
@@ -265,10 +265,10 @@ fn tell_outcome(l: &Lesson, report: &runner::Report) -> i32 {
             eprintln!("{}", f.message);
         }
         let counts = [
-            &l.name as &dyn std::fmt::Display,
+            &l.name as &dyn i18n::Arg,
             &line,
-            &report.outcomes.len(),
-            &failures.len(),
+            &Count(report.outcomes.len()),
+            &Count(failures.len()),
         ];
         eprintln!("{}", i18n::f(M::LessonStopped, &counts));
         return i32::from(!failures.is_empty());
@@ -276,7 +276,7 @@ fn tell_outcome(l: &Lesson, report: &runner::Report) -> i32 {
     if failures.is_empty() {
         eprintln!(
             "{}",
-            i18n::f(M::LessonAllMet, &[&l.name, &report.outcomes.len()])
+            i18n::f(M::LessonAllMet, &[&l.name, &Count(report.outcomes.len())])
         );
         return 0;
     }
@@ -287,7 +287,11 @@ fn tell_outcome(l: &Lesson, report: &runner::Report) -> i32 {
         "{}",
         i18n::f(
             M::LessonNotMet,
-            &[&l.name, &failures.len(), &report.outcomes.len()]
+            &[
+                &l.name,
+                &Count(failures.len()),
+                &Count(report.outcomes.len())
+            ]
         )
     );
     1
@@ -321,9 +325,9 @@ pub fn check(library: &Library, names: &[String], lang: Lang, color: ColorChoice
             None => skipped += 1,
         }
     }
-    let mut totals = i18n::f(M::CheckTotals, &[&passed, &failed]);
+    let mut totals = i18n::f(M::CheckTotals, &[&Count(passed), &Count(failed)]);
     if skipped > 0 {
-        totals.push_str(&i18n::f(M::CheckSkipped, &[&skipped]));
+        totals.push_str(&i18n::f(M::CheckSkipped, &[&Count(skipped)]));
     }
     println!("{totals}");
     i32::from(failed > 0)
@@ -377,7 +381,7 @@ fn check_one(l: &Lesson, lang: Lang, color: bool) -> Option<bool> {
     }
     if report.passed() {
         let checks = report.outcomes.len();
-        let counts = i18n::f(M::CheckCounts, &[&checks, &ms]);
+        let counts = i18n::f(M::CheckCounts, &[&Count(checks), &ms]);
         println!(
             "{}   {}/{} {counts}",
             paint(i18n::t(M::CheckOk), Style::Good, color),

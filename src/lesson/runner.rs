@@ -285,10 +285,8 @@ impl Runner<'_> {
     fn wire_summary(&mut self) {
         match self.net.as_mut() {
             Some(net) => {
-                let c = net.stop();
-                let counts: [&dyn std::fmt::Display; 4] =
-                    [&c.sent, &c.arrived, &c.dropped, &c.unroutable];
-                self.tracer.note("link", &f(M::NetSummary, &counts));
+                let summary = net.stop().summary();
+                self.tracer.note("link", &summary);
             }
             None => self.tracer.wire_summary(),
         }

@@ -8,6 +8,7 @@
 
 use super::host::{destination, Host};
 use super::link::{Fate, Link, Why};
+use crate::i18n::{self, Count, M};
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use std::os::fd::AsFd;
@@ -73,6 +74,13 @@ impl Counts {
         self.arrived += u64::from(matches!(passage.outcome, Outcome::Arrived(_)));
         self.dropped += u64::from(matches!(passage.outcome, Outcome::Dropped(_)));
         seen(passage);
+    }
+
+    /// The run's summary in words: "the hosts sent 7 packets: 5 arrived, 2 were dropped…".
+    pub fn summary(&self) -> String {
+        let counts = [self.sent, self.arrived, self.dropped, self.unroutable].map(Count);
+        let args: Vec<&dyn i18n::Arg> = counts.iter().map(|c| c as &dyn i18n::Arg).collect();
+        i18n::f(M::NetSummary, &args)
     }
 }
 

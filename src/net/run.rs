@@ -108,16 +108,7 @@ pub fn run(
         stop.store(true, Ordering::Relaxed);
         (code, relay.join().unwrap_or_default())
     });
-    let summary = f(
-        M::NetSummary,
-        &[
-            &counts.sent,
-            &counts.arrived,
-            &counts.dropped,
-            &counts.unroutable,
-        ],
-    );
-    tracer.note("lab", &summary);
+    tracer.note("lab", &counts.summary());
     code
 }
 

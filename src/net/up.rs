@@ -54,18 +54,7 @@ pub fn up(
         ),
     );
     let counts = watch_link(&hosts, &link, stop, tracer, wire);
-    tracer.note(
-        "lab",
-        &f(
-            M::NetSummary,
-            &[
-                &counts.sent,
-                &counts.arrived,
-                &counts.dropped,
-                &counts.unroutable,
-            ],
-        ),
-    );
+    tracer.note("lab", &counts.summary());
     let _ = std::fs::remove_file(session::dir().join("net"));
     let _ = std::fs::remove_file(session::control_path());
     Ok(())

@@ -10,7 +10,7 @@
 use super::captured;
 use super::lifelines::{self, Lifelines};
 use super::rows::{Arrow, ArrowKind, On, Row};
-use crate::i18n::{f, t, M};
+use crate::i18n::{f, t, Count, M};
 use crate::tcp_state::{state_or_gone, TcpState};
 use crate::trace::{names, Arg, Detail, Event, Kind, Syscall};
 use crate::transitions::{self, Segment};
@@ -204,7 +204,10 @@ fn segments(e: &Event) -> Vec<(bool, String)> {
             } else {
                 e.ret
             };
-            vec![(true, f(M::DiagramBytes, &[&data, &bytes.unwrap_or(0)]))]
+            vec![(
+                true,
+                f(M::DiagramBytes, &[&data, &Count(bytes.unwrap_or(0))]),
+            )]
         }
         (Some(Syscall::Shutdown), Some(Arg::Shutdown(how)))
             if ok && before.is_some_and(|b| transitions::shutdown_sends_fin(*how, b)) =>
@@ -558,7 +561,7 @@ mod tests {
         (send.local, send.peer, send.ret) = (Some(a), Some(a), Some(1));
         let events = [listen, send];
         let text = terminal(&events, &[("c".into(), vec!["c".into()])]);
-        assert!(text.contains("↻ \"x\" (1 bytes)"), "{text}");
+        assert!(text.contains("↻ \"x\" (1 byte)"), "{text}");
     }
 
     fn segment(flags: &str, seq: u32, len: u32, dropped: Option<crate::wire::Dropped>) -> Event {

@@ -375,7 +375,7 @@ fn band(out: &mut String, x: usize, (state, from): (Option<TcpState>, usize), y:
 /// The line under the page's title: how many events, what the kernel's table said of the calls,
 /// the expectations met and not, and whether the picture holds only the first events.
 fn summary(shown: &[Event], total: usize) -> String {
-    use crate::i18n::{f, M};
+    use crate::i18n::{f, Count, M};
     let count = |v: Verdict| {
         shown
             .iter()
@@ -388,9 +388,12 @@ fn summary(shown: &[Event], total: usize) -> String {
         .filter(|e| e.kind == Kind::Check && e.verdict != Verdict::Agrees)
         .count();
     let (agreed, differed) = (count(Verdict::Agrees), count(Verdict::Differs));
-    let mut summary = f(M::PageSummary, &[&shown.len(), &agreed, &differed]);
+    let mut summary = f(
+        M::PageSummary,
+        &[&Count(shown.len()), &Count(agreed), &Count(differed)],
+    );
     if checks > 0 {
-        summary.push_str(&f(M::PageChecks, &[&checks, &failed]));
+        summary.push_str(&f(M::PageChecks, &[&Count(checks), &Count(failed)]));
     }
     if total > shown.len() {
         summary.push_str(&f(M::PageFirst, &[&MAX_EVENTS, &total]));
@@ -562,7 +565,7 @@ mod tests {
             page.contains("a &lt;test&gt;") && !page.contains("<b>&"),
             "escaped"
         );
-        assert!(page.contains("agreed 1 times"));
+        assert!(page.contains("agreed 1 time,"), "{page}");
         assert!(page.contains("#c8f0c8"), "an ESTAB band");
     }
 }

@@ -10,7 +10,7 @@
 //! memory). A diagram that leaves events out says how many, at its top: never silently.
 
 use super::{diagram, page};
-use crate::i18n::{f, M};
+use crate::i18n::{f, Count, M};
 use crate::trace::{Event, Sink};
 use std::collections::VecDeque;
 use std::io;
@@ -82,7 +82,10 @@ pub fn terminal_diagram(run: &KeptEvents, columns: &Columns) -> String {
     let drawn = diagram::terminal(&run.last, columns);
     match run.left_out() {
         0 => drawn,
-        n => format!("{}\n\n{drawn}", f(M::DiagramLeftOut, &[&n, &run.total])),
+        n => format!(
+            "{}\n\n{drawn}",
+            f(M::DiagramLeftOut, &[&Count(n), &run.total])
+        ),
     }
 }
 
@@ -99,7 +102,7 @@ pub fn mermaid_diagram(run: &KeptEvents, columns: &Columns) -> String {
     if n == 0 {
         return drawn;
     }
-    let words = f(M::DiagramLeftOut, &[&n, &run.total]).replace([';', '#'], ",");
+    let words = f(M::DiagramLeftOut, &[&Count(n), &run.total]).replace([';', '#'], ",");
     let Some(first) = first else {
         // No lifeline to put a note over: nothing is drawn, and a comment says why.
         return format!("{drawn}    %% {words}\n");

@@ -12,7 +12,7 @@
 
 use super::event::{Event, Kind, SHOW_BYTES};
 use super::order::{Clock, Inner};
-use crate::i18n::{f, M};
+use crate::i18n::{f, Count, M};
 use crate::wire::capture::{Capture, Packet};
 use crate::wire::pcap::PcapWriter;
 use crate::wire::{segment, Segment, Streams};
@@ -161,7 +161,7 @@ impl Tap {
         }
         let missed = self.capture.missed();
         if missed > st.missed {
-            let words = f(M::WireMissed, &[&(missed - st.missed)]);
+            let words = f(M::WireMissed, &[&Count(missed - st.missed)]);
             st.missed = missed;
             out.push((now, Event::words(Kind::Note, "wire", words)));
         }
@@ -225,9 +225,9 @@ impl Tap {
         // Each mode says exactly what it left out: nothing (all), the ACKs of data (summary),
         // every segment (off).
         match self.show {
-            Show::All => f(M::WireSummaryAll, &[&seen, &missed]),
-            Show::Summary => f(M::WireSummary, &[&seen, &hidden, &missed]),
-            Show::Off => f(M::WireSummaryOff, &[&seen, &missed]),
+            Show::All => f(M::WireSummaryAll, &[&Count(seen), &missed]),
+            Show::Summary => f(M::WireSummary, &[&Count(seen), &hidden, &missed]),
+            Show::Off => f(M::WireSummaryOff, &[&Count(seen), &missed]),
         }
     }
 }
