@@ -60,6 +60,10 @@ pub struct Pending<'t> {
     skipped: bool,
 }
 
+/// At a call's entry: our copy of its fd, its socket's inode, and why the fd could not be
+/// looked at (see [`Looked::Blind`]).
+type AtEntry = (Option<FdCopy>, Option<u64>, Option<String>);
+
 /// A place held in the order of events. Every event after it waits until it is filled, so a
 /// place that is dropped unfilled — its call forgotten on any path: its thread gone in an
 /// `exec()`, the tracer detaching — gives itself up, and nothing after it is held back.
@@ -251,9 +255,13 @@ impl<'t> Calls<'t> {
             Syscall::Splice => Some(splice_socket(proc, &raw, self.tracer, actor)),
             _ => decode::fd_of(call, &raw),
         };
-        let (copy, inode) = self.fd_at_entry(proc, (mem, actor), call, &mut raw, fd)?;
+        let (copy, inode, blind) = self.fd_at_entry(proc, (mem, actor), call, &mut raw, fd)?;
         let args = decode::entry_args(call, &raw, mem);
         let mut rec = Recording::start(self.tracer, actor, call, fd, args);
+        if let Some(why) = blind {
+            // Not "nothing to compare" (–): there was, and lab could not look.
+            (rec.ev.verdict, rec.ev.reason) = (Verdict::Unavailable, Some(why));
+        }
         if let Some(sock) = inode.and_then(|i| proc.sock_mut(i)) {
             rec.set_socket(sock.info());
         }
@@ -284,7 +292,8 @@ impl<'t> Calls<'t> {
     }
 
     /// What the trace knows of the fd a call is on, at its entry: our copy of the fd and its
-    /// socket's inode (none for a file); `None` if the trace does not show the call. A call on
+    /// socket's inode (none for a file), or why it cannot know; `None` if the trace does not
+    /// show the call. A call on
     /// a socket may be shortened here (`--short-reads`, `--short-writes`: see `alter`).
     fn fd_at_entry(
         &self,
@@ -293,7 +302,7 @@ impl<'t> Calls<'t> {
         call: Syscall,
         raw: &mut [u64; 6],
         fd: Option<RawFd>,
-    ) -> Option<(Option<std::rc::Rc<OwnedFd>>, Option<u64>)> {
+    ) -> Option<AtEntry> {
         let (copy, inode, shown) = match fd {
             None => {
                 let about = (self.tracer, self.all_fds, actor);
@@ -310,17 +319,19 @@ impl<'t> Calls<'t> {
                 // Not open: the call fails with EBADF, a bug worth seeing with --all-fds.
                 Looked::Closed => (None, None, self.all_fds),
                 // Out of sight: a socket call is shown, unchecked, rather than left out (a
-                // `read` or `close` may be on a file: only with --all-fds); the words why, once.
-                Looked::Blind(why) => {
-                    if let Some(why) = why {
+                // `read` or `close` may be on a file: only with --all-fds); the words why, once
+                // for each reason.
+                Looked::Blind { why, new } => {
+                    if new {
                         let words = i18n::f(M::TraceBlind, &[&why]);
                         self.tracer.emit(Event::words(Kind::Note, actor, words));
                     }
-                    (None, None, self.all_fds || !call.on_any_fd())
+                    let shown = self.all_fds || !call.on_any_fd();
+                    return shown.then_some((None, None, Some(why)));
                 }
             },
         };
-        shown.then_some((copy, inode))
+        shown.then_some((copy, inode, None))
     }
 
     /// Shows a call that has been waiting as blocked, in its place (its entry).

@@ -85,8 +85,9 @@ pub type FdCopy = Rc<OwnedFd>;
 pub struct Process {
     /// How the tracer reaches the process's fds, or why it cannot (`pidfd_open(2)` refused).
     pidfd: Result<OwnedFd, String>,
-    /// Whether the trace was told, once, that this process's fds cannot be looked at.
-    told_blind: bool,
+    /// Why the tracer last could not copy one of the process's fds, as last told to the trace:
+    /// told again only when the reason changes.
+    told_blind: Option<String>,
     /// What is known of each socket, by inode.
     socks: HashMap<u64, Sock>,
     /// The inode each fd held when last looked at (a hint; every use checks it again).
@@ -105,9 +106,10 @@ pub enum Looked<'p> {
     Other(FdCopy),
     /// Not open (the call will fail with EBADF).
     Closed,
-    /// The tracer cannot look at the process's fds (`pidfd_open` or `pidfd_getfd` refused):
-    /// the call is shown with no kernel check. The words why come once per process.
-    Blind(Option<String>),
+    /// The tracer cannot look at the fd (`pidfd_open` or `pidfd_getfd` refused, not with
+    /// EBADF): the call is shown with no kernel check, and why; `new` when the trace has not
+    /// been told that reason yet.
+    Blind { why: String, new: bool },
 }
 
 /// What copying a fd of the traced process found.
@@ -122,7 +124,7 @@ impl Process {
     pub fn new(pid: Pid) -> Process {
         Process {
             pidfd: sys::pidfd_open(pid.as_raw()).map_err(|e| format!("pidfd_open({pid}): {e}")),
-            told_blind: false,
+            told_blind: None,
             socks: HashMap::new(),
             fds: HashMap::new(),
             kept: HashMap::new(),
@@ -139,8 +141,9 @@ impl Process {
                 Copied::Closed => return Looked::Closed,
                 Copied::Other(other) => return Looked::Other(other),
                 Copied::Blind(why) => {
-                    let first = !std::mem::replace(&mut self.told_blind, true);
-                    return Looked::Blind(first.then_some(why));
+                    let new = self.told_blind.as_ref() != Some(&why);
+                    self.told_blind = Some(why.clone());
+                    return Looked::Blind { why, new };
                 }
             },
         };
@@ -183,10 +186,12 @@ impl Process {
                 self.forget(fd);
                 return Copied::Closed;
             }
-            Err(e) => return Copied::Blind(format!("pidfd_getfd({fd}): {e}")),
+            // EPERM, or EMFILE when lab's own fds run out: this fd is out of sight, not gone.
+            Err(e) => return Copied::Blind(format!("pidfd_getfd: {e}")),
         };
-        let Ok(stat) = nix::sys::stat::fstat(copy.as_fd()) else {
-            return Copied::Closed;
+        let stat = match nix::sys::stat::fstat(copy.as_fd()) {
+            Ok(stat) => stat,
+            Err(e) => return Copied::Blind(format!("fstat: {e}")),
         };
         let copy = Rc::new(copy);
         if stat.st_mode & libc::S_IFMT != libc::S_IFSOCK {
