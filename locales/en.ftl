@@ -212,6 +212,7 @@ clean-up = clean-up: closing the sockets the lesson left open
 accept-forever = accept() would wait forever: no connection is waiting on { $a1 }
 recv-forever = recv() would wait forever: nothing will arrive
 recv-waitall-forever = recv() on { $a1 } with MSG_WAITALL would wait forever: it waits for all { $a2 } bytes, and { $a3 } had arrived after { $a4 } s
+send-forever = send() on { $a1 } would wait forever: the buffers hold no more and no step reads while it waits; it had sent { $a3 } of { $a2 } bytes after { $a4 } s, and was interrupted
 recvfrom-forever = recvfrom() would wait forever: no datagram will arrive
 wait-for = wait for { $a1 }
 waited = { $a1 } (waited)

@@ -216,6 +216,7 @@ clean-up = limpieza: se cierran los sockets que la lección dejó abiertos
 accept-forever = accept() esperaría para siempre: ninguna conexión espera en { $a1 }
 recv-forever = recv() esperaría para siempre: no llegará nada
 recv-waitall-forever = recv() en { $a1 } con MSG_WAITALL esperaría para siempre: espera los { $a2 } bytes, y habían llegado { $a3 } al cabo de { $a4 } s
+send-forever = send() en { $a1 } esperaría para siempre: los búferes no admiten más y ningún paso lee mientras espera; había enviado { $a3 } de { $a2 } bytes al cabo de { $a4 } s, y se interrumpió
 recvfrom-forever = recvfrom() esperaría para siempre: no llegará ningún datagrama
 wait-for = esperar a { $a1 }
 waited = { $a1 } (tras esperar)

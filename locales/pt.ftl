@@ -228,6 +228,7 @@ clean-up = limpeza: fechando os sockets que a lição deixou abertos
 accept-forever = accept() esperaria para sempre: nenhuma conexão espera em { $a1 }
 recv-forever = recv() esperaria para sempre: nada vai chegar
 recv-waitall-forever = recv() em { $a1 } com MSG_WAITALL esperaria para sempre: espera todos os { $a2 } bytes, e tinham chegado { $a3 } depois de { $a4 } s
+send-forever = send() em { $a1 } esperaria para sempre: os buffers não aceitam mais e nenhum passo lê enquanto ele espera; tinha enviado { $a3 } de { $a2 } bytes depois de { $a4 } s, e foi interrompido
 recvfrom-forever = recvfrom() esperaria para sempre: nenhum datagrama vai chegar
 wait-for = esperar por { $a1 }
 waited = { $a1 } (após esperar)

@@ -245,6 +245,7 @@ pub enum M {
     AcceptForever,
     RecvForever,
     RecvWaitallForever,
+    SendForever,
     RecvfromForever,
     WaitFor,
     Waited,

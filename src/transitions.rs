@@ -435,10 +435,11 @@ pub enum Ending {
 pub struct OnTheWire {
     /// An RST from the peer arrived (one lab's link dropped did not).
     pub peer_rst: bool,
-    /// This end sent an RST.
-    pub own_rst: bool,
     /// This end sent keep-alive probes, and no data since.
     pub own_keepalive: bool,
+    /// Every segment is known: the capture missed none and nothing seen was forgotten. Only
+    /// then does the wire's silence (no RST from the peer) tell anything.
+    pub whole: bool,
 }
 
 /// What a call's errno says ended its connection: ECONNRESET, an RST from the peer (RFC 9293
@@ -454,13 +455,16 @@ pub fn ending_of(errno: nix::errno::Errno) -> Option<Ending> {
 
 /// What ended a connection that left the table by itself: what was `said` already (a call's
 /// errno, a timer), else what the `wire` showed, if the trace shows it. The peer's RST counts
-/// only if it arrived; with the wire shown and no RST from the peer, only this side's kernel
-/// can have ended it. Keep-alive probes seen name which of its timers.
+/// only if it arrived; with the wire shown whole and no RST from the peer, only this side's
+/// kernel can have ended it (its own RST is no proof either way: retransmissions and
+/// TCP_USER_TIMEOUT running out end a connection silently). Keep-alive probes seen name which
+/// of its timers. A wire with holes proves nothing by its silence: the RST may be in one.
 pub fn ending(said: Option<Ending>, wire: Option<OnTheWire>) -> Ending {
     match (said, wire) {
         (Some(Ending::GaveUp), Some(w)) if w.own_keepalive && !w.peer_rst => Ending::KeepAlive,
         (Some(e), _) => e,
         (None, Some(w)) if w.peer_rst => Ending::PeerReset,
+        (None, Some(w)) if !w.whole => Ending::Unknown,
         (None, Some(w)) if w.own_keepalive => Ending::KeepAlive,
         (None, Some(_)) => Ending::GaveUp,
         (None, None) => Ending::Unknown,
@@ -960,8 +964,8 @@ mod tests {
     }
 
     /// The words say what ended a connection only as far as the trace saw it: the peer's
-    /// RST arriving, this side's kernel giving up (ETIMEDOUT, its own RST, keep-alives), or,
-    /// with nothing seen, neither.
+    /// RST arriving, this side's kernel giving up (ETIMEDOUT, keep-alives, a whole wire with
+    /// no RST from the peer), or, with nothing seen or a wire with holes, neither.
     #[test]
     fn established_gone_says_who_ended_it_only_from_what_was_seen() {
         use nix::errno::Errno;
@@ -971,11 +975,18 @@ mod tests {
         assert!(words(Ending::GaveUp).starts_with("this side's kernel gave up"));
         let unknown = words(Ending::Unknown);
         assert!(unknown.contains("tells which") && !unknown.starts_with("the peer reset"));
-        let seen = |peer_rst, own_rst, own_keepalive| {
+        let seen = |peer_rst, own_keepalive| {
             Some(OnTheWire {
                 peer_rst,
-                own_rst,
                 own_keepalive,
+                whole: true,
+            })
+        };
+        let with_holes = |peer_rst, own_keepalive| {
+            Some(OnTheWire {
+                peer_rst,
+                own_keepalive,
+                whole: false,
             })
         };
         // The errno of the call that found out is the kernel's own word.
@@ -985,17 +996,21 @@ mod tests {
             Ending::PeerReset
         );
         assert_eq!(ending(timedout, None), Ending::GaveUp);
-        assert_eq!(ending(timedout, seen(false, true, true)), Ending::KeepAlive);
+        assert_eq!(ending(timedout, seen(false, true)), Ending::KeepAlive);
         assert_eq!(ending_of(Errno::EAGAIN), None);
         // The wire: whose RST, and whether it arrived.
-        assert_eq!(ending(None, seen(true, false, false)), Ending::PeerReset);
-        assert_eq!(ending(None, seen(false, true, false)), Ending::GaveUp);
-        assert_eq!(ending(None, seen(false, true, true)), Ending::KeepAlive);
-        assert_eq!(ending(None, seen(false, false, false)), Ending::GaveUp);
+        assert_eq!(ending(None, seen(true, false)), Ending::PeerReset);
+        assert_eq!(ending(None, seen(false, true)), Ending::KeepAlive);
+        assert_eq!(ending(None, seen(false, false)), Ending::GaveUp);
+        // A wire with holes: the peer's RST seen still counts, its silence proves nothing.
+        assert_eq!(ending(None, with_holes(true, false)), Ending::PeerReset);
+        assert_eq!(ending(None, with_holes(false, false)), Ending::Unknown);
+        assert_eq!(ending(None, with_holes(false, true)), Ending::Unknown);
+        assert_eq!(ending(timedout, with_holes(false, true)), Ending::KeepAlive);
         // Nothing seen: nothing claimed. A timer known stays.
         assert_eq!(ending(None, None), Ending::Unknown);
         assert_eq!(
-            ending(Some(Ending::TimedOut), seen(true, false, false)),
+            ending(Some(Ending::TimedOut), seen(true, false)),
             Ending::TimedOut
         );
         assert!(ends_connection(Some(Established), None));

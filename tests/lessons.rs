@@ -158,7 +158,8 @@ fn a_malformed_lesson_with_a_5_mb_token_is_reported_in_a_few_words() {
 
 /// A lesson whose blocking step waits for what never comes fails on that step's line, saying
 /// what it waited for, within the runner's bound — it never hangs the class. A `recv N waitall`
-/// returns only with all N bytes: 5 of 100 arriving is not enough.
+/// returns only with all N bytes: 5 of 100 arriving is not enough; a blocking `send` waits for
+/// room that a peer that does not read never makes.
 #[test]
 fn a_step_waiting_for_what_never_comes_fails_with_its_line_instead_of_hanging() {
     let dir = temp_dir("forever");
@@ -166,7 +167,10 @@ fn a_step_waiting_for_what_never_comes_fails_with_its_line_instead_of_hanging() 
     let steps = "srv socket\nsrv bind 127.0.0.1:0 = 0\nsrv listen 8 = 0\ncli socket\n\
                  cli connect srv = 0\nsrv accept -> conn = ...\ncli send \"hello\" = 5\n\
                  conn recv 100 waitall = 100\ncli recv 10 = ...\nsrv accept -> other = ...\n\
-                 conn recv 5 waitall = \"hello\"\n";
+                 conn recv 5 waitall = \"hello\"\n\
+                 s2 socket\ns2 setsockopt SO_RCVBUF 4096 = 0\ns2 bind 127.0.0.1:0 = 0\n\
+                 s2 listen 8 = 0\nc2 socket\nc2 setsockopt SO_SNDBUF 4096 = 0\n\
+                 c2 connect s2 = 0\ns2 accept -> r2 = ...\nc2 send \"x\" * 1048576 = 1048576\n";
     std::fs::write(&path, format!("{HEAD}{steps}")).unwrap();
     let mut child = lab()
         .args([
@@ -179,7 +183,7 @@ fn a_step_waiting_for_what_never_comes_fails_with_its_line_instead_of_hanging() 
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Three refused steps of at most a few seconds each: a minute means it hung.
+    // Four steps stopped after a few seconds each: a minute means it hung.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while child.try_wait().unwrap().is_none() {
         if std::time::Instant::now() > deadline {
@@ -207,6 +211,13 @@ fn a_step_waiting_for_what_never_comes_fails_with_its_line_instead_of_hanging() 
     for e in expected {
         assert!(text.contains(&e), "{e:?} not in:\n{text}");
     }
+    // A send() far bigger than both buffers, to a peer that does not read: interrupted.
+    let send = format!(
+        "{}send() on c2 would wait forever: the buffers hold no more",
+        at(24)
+    );
+    assert!(text.contains(&send), "{text}");
+    assert!(text.contains("of 1048576 bytes after 3 s"), "{text}");
     // The bytes that did arrive are still there, for a recv() that asks for no more.
     assert!(!text.contains(&at(15)), "{text}");
     assert!(text.ends_with("0 passed, 1 failed\n"), "{text}");

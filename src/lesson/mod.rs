@@ -10,6 +10,7 @@
 //! This file finds lessons: a folder per topic, a `.lesson` file per scenario — lab's own, built
 //! into the binary, and an instructor's folder beside them.
 
+mod bounded;
 pub(crate) mod commands;
 mod expect;
 pub mod format;

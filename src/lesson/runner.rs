@@ -630,7 +630,7 @@ impl Runner<'_> {
                 Got::unit(self.sock(name)?.connect(a))
             }
             Call::Accept { new } => self.accept(line, name, new)?,
-            Call::Send(data) => Got::count(self.sock(name)?.send(data)),
+            Call::Send(data) => self.send(line, name, data)?,
             Call::Recv { len, flags } => self.recv(line, name, *len, *flags)?,
             Call::SendTo(t, data) => {
                 let a = self.target(line, name, t)?;
@@ -729,6 +729,27 @@ impl Runner<'_> {
             },
             Err(e) => Got::err(&e),
         })
+    }
+
+    /// `send()`: a blocking one waits for room in the buffers, which a peer that does not read
+    /// never makes (no step runs meanwhile). It is interrupted after [`WAIT_LIMIT`]
+    /// ([`super::bounded`]) and returns what it sent by then, as the trace shows.
+    fn send(&mut self, line: usize, name: &str, data: &[u8]) -> Option<Got> {
+        let s = self.sock(name)?;
+        if self.socks[name].nonblocking {
+            return Some(Got::count(s.send(data)));
+        }
+        let Some((sent, interrupted)) = super::bounded::run(WAIT_LIMIT, || s.send(data)) else {
+            return Some(Got::count(s.send(data)));
+        };
+        if interrupted && !matches!(sent, Ok(n) if n == data.len()) {
+            let n = sent.as_ref().map_or(0, |n| *n);
+            let secs = WAIT_LIMIT.as_secs();
+            let why = f(M::SendForever, &[&name, &data.len(), &n, &secs]);
+            self.record(line, name, false, why);
+            return None;
+        }
+        Some(Got::count(sent))
     }
 
     fn recv_from(&mut self, line: usize, name: &str, len: usize) -> Option<Got> {

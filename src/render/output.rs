@@ -187,10 +187,9 @@ pub fn traced_run(
         tracer.capture_wire(show, pcap)?;
     }
     let code = run(&tracer).map_err(io::Error::other)?;
-    tracer.wire_summary();
-    // What the kernel did after the last call is in the trace, and the trace in its file,
-    // before the run is drawn.
-    tracer.flush();
+    // What the kernel did after the last call is in the trace, then the wire's count of
+    // every segment printed, and the trace in its file, before the run is drawn.
+    tracer.finish();
     if let Some(p) = picture {
         p.draw()?;
     }

@@ -38,7 +38,8 @@ pub(crate) fn kernel_move(
     // a timer is known here.
     let late = transitions::timed_out(held, table::fin_timeout());
     ev.ended = late.then_some(Ending::TimedOut);
-    let words = transitions::kernel_move_words(old, new, fd_open, Ending::Unknown);
+    let words =
+        transitions::kernel_move_words(old, new, fd_open, ev.ended.unwrap_or(Ending::Unknown));
     ev.note = Some(words.to_string());
     ev
 }
@@ -174,4 +175,45 @@ fn split_close(mut ev: Event, local: SocketAddr) -> Vec<Event> {
         Duration::ZERO,
     );
     vec![ev, then]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A move known at once to be a timer's says so in its words too, not only in `ended`:
+    /// nothing later may replace them (a kernel line without a peer is not explained again).
+    #[test]
+    fn a_late_move_says_timed_out_in_its_words() {
+        let local = SocketAddr::from(([127, 0, 0, 1], 1));
+        let late = table::fin_timeout();
+        let ev = kernel_move(
+            "a",
+            (local, None),
+            Some(TcpState::FinWait2),
+            None,
+            false,
+            late,
+        );
+        assert_eq!(ev.ended, Some(Ending::TimedOut));
+        let words =
+            transitions::kernel_move_words(Some(TcpState::FinWait2), None, false, Ending::TimedOut);
+        assert_eq!(ev.note.as_deref(), Some(words));
+        assert_ne!(
+            words,
+            transitions::kernel_move_words(Some(TcpState::FinWait2), None, false, Ending::Unknown)
+        );
+    }
+
+    /// The errno of the call that found the connection ended is in the kernel line's words.
+    #[test]
+    fn the_calls_errno_is_in_the_words() {
+        let local = SocketAddr::from(([127, 0, 0, 1], 1));
+        let gone = Some(TcpState::SynSent);
+        let mut ev = kernel_move("a", (local, None), gone, None, true, Duration::ZERO);
+        super::super::ending::said_by(&mut ev, Some(nix::errno::Errno::ETIMEDOUT));
+        assert_eq!(ev.ended, Some(Ending::GaveUp));
+        let words = transitions::kernel_move_words(gone, None, true, Ending::GaveUp);
+        assert_eq!(ev.note.as_deref(), Some(words));
+    }
 }

@@ -35,6 +35,9 @@ pub(super) struct WireFacts {
     map: HashMap<(SocketAddr, SocketAddr), Sent>,
     /// The keys in the order they were first kept, to forget the oldest first.
     order: VecDeque<(SocketAddr, SocketAddr)>,
+    /// Something was forgotten: the RST that ended a connection may have been, so from now
+    /// on no RST seen proves nothing.
+    forgot: bool,
 }
 
 impl WireFacts {
@@ -72,6 +75,7 @@ impl WireFacts {
             if self.order.len() >= KEPT {
                 if let Some(old) = self.order.pop_front() {
                     self.map.remove(&old);
+                    self.forgot = true;
                 }
             }
             self.order.push_back(key);
@@ -79,36 +83,77 @@ impl WireFacts {
         self.map.entry(key).or_default()
     }
 
-    /// What the wire showed of the connection `local ⇄ peer`, seen from `local`.
-    fn seen(&self, local: SocketAddr, peer: SocketAddr) -> OnTheWire {
+    /// What the wire showed of the connection `local ⇄ peer`, seen from `local`; `missed`:
+    /// the capture missed packets, so the wire has holes.
+    fn seen(&self, local: SocketAddr, peer: SocketAddr, missed: bool) -> OnTheWire {
         let theirs = self.map.get(&(peer, local)).copied().unwrap_or_default();
         let ours = self.map.get(&(local, peer)).copied().unwrap_or_default();
         OnTheWire {
             peer_rst: theirs.rst == Some(true),
-            own_rst: ours.rst.is_some(),
             own_keepalive: ours.keepalive,
+            whole: !missed && !self.forgot,
         }
     }
 }
 
 /// Puts on a kernel line that ends a connection what ended it, and its words: from what the
 /// line already knows (the errno of the call that found out, a timer), then from the wire if
-/// the trace shows it (`wire_shown`).
-pub(super) fn explain(ev: &mut Event, facts: &WireFacts, wire_shown: bool) {
+/// the trace shows it (`wire_shown`; `missed`: whether the capture missed packets, asked only
+/// for a line that ends a connection).
+pub(super) fn explain(
+    ev: &mut Event,
+    facts: &WireFacts,
+    wire_shown: bool,
+    missed: impl FnOnce() -> bool,
+) {
     if ev.kind != Kind::Kernel || !transitions::ends_connection(ev.before, ev.kernel) {
         return;
     }
     let (Some(local), Some(peer)) = (ev.local, ev.peer) else {
         return;
     };
-    let wire = wire_shown.then(|| facts.seen(local, peer));
+    let wire = wire_shown.then(|| facts.seen(local, peer, missed()));
     let ending = transitions::ending(ev.ended, wire);
+    put(ev, ending);
+}
+
+/// What ended the connection, and the kernel line's words that say so.
+fn put(ev: &mut Event, ending: transitions::Ending) {
     ev.ended = Some(ending);
     let words = transitions::kernel_move_words(ev.before, ev.kernel, !ev.fd_gone, ending);
     ev.note = Some(words.to_string());
 }
 
-/// What a call's errno says ended its connection, on the kernel line told at that call.
+/// What a call's errno says ended its connection, on the kernel line told at that call: its
+/// words say so now, even if [`explain`] later has nothing to add (no peer known).
 pub(super) fn said_by(ev: &mut Event, errno: Option<nix::errno::Errno>) {
-    ev.ended = ev.ended.or(errno.and_then(transitions::ending_of));
+    if let Some(ending) = ev.ended.or(errno.and_then(transitions::ending_of)) {
+        put(ev, ending);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(port: u16) -> SocketAddr {
+        SocketAddr::from(([10, 0, 0, 1], port))
+    }
+
+    /// The wire's silence proves something only while nothing was missed or forgotten.
+    #[test]
+    fn silence_proves_nothing_once_something_was_missed_or_forgotten() {
+        let mut facts = WireFacts::default();
+        let (local, peer) = (addr(1), addr(2));
+        assert!(facts.seen(local, peer, false).whole);
+        assert!(!facts.seen(local, peer, true).whole);
+        facts.entry((peer, local)).rst = Some(true);
+        for port in 0..KEPT as u16 {
+            assert!(facts.seen(local, peer, false).whole);
+            facts.entry((addr(1000 + port), peer));
+        }
+        // The oldest, the peer's RST, is forgotten: nothing says whether it came.
+        let seen = facts.seen(local, peer, false);
+        assert!(!seen.peer_rst && !seen.whole);
+    }
 }

@@ -309,7 +309,8 @@ impl Tracer {
                 name_sender(&mut ev, inner);
                 // After every segment before it: what ended a connection, from what was seen.
                 inner.wire_facts.see(&ev);
-                ending::explain(&mut ev, &inner.wire_facts, self.shows_wire());
+                let missed = || self.tap.get().is_some_and(Tap::missed_any);
+                ending::explain(&mut ev, &inner.wire_facts, self.shows_wire(), missed);
                 inner.seq += 1;
                 (ev.seq, ev.t_us) = (inner.seq, t_us);
                 self.sink.take(ev);
@@ -338,13 +339,28 @@ impl Tracer {
     /// A move the kernel is about to make ([`crate::transitions::moves_soon`]) is waited for,
     /// at most the settle timeout: a bounded wait for a condition, never a fixed sleep.
     pub fn flush(&self) {
+        self.last_look();
+        self.sink.flush();
+    }
+
+    /// The end of a run that may capture the wire: the last look at the table first (it
+    /// drains the capture too), then the wire's summary, which counts every segment printed
+    /// before it, then the sink pushed out — the order [`Tracer::flush`] alone would break.
+    pub fn finish(&self) {
+        self.last_look();
+        self.wire_summary();
+        self.sink.flush();
+    }
+
+    /// A last look at the table: waits, at most the settle timeout, for the move the kernel
+    /// is about to make (see [`Tracer::flush`]).
+    fn last_look(&self) {
         if self.table.is_some() {
             check::wait_until(self.settle_timeout(), || {
                 self.observe();
                 !self.moves_soon()
             });
         }
-        self.sink.flush();
     }
 
     /// Whether a followed connection is about to be moved by the kernel: in a transient state,

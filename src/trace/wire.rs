@@ -195,6 +195,17 @@ impl Tap {
         Some((t_us, Event::segment("", seg)))
     }
 
+    /// Whether the capture has missed any packet since this trace began: then the wire's
+    /// silence proves nothing (what ended a connection, [`crate::transitions::ending`]).
+    pub(super) fn missed_any(&self) -> bool {
+        let before = self
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .missed_before;
+        self.capture.missed() > before
+    }
+
     /// Whether the segments drained so far show `local` sent its FIN to `peer`.
     pub(super) fn sent_fin(&self, local: SocketAddr, peer: SocketAddr) -> bool {
         let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
