@@ -14,6 +14,13 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// `tests/programs/NAME.c` compiled, for a test that also needs `strace` (apt-get install
+/// strace); `None`, skipped loudly, without cc or strace.
+fn compiled_for_strace(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
+    let exe = compiled(dir, name)?;
+    have_tool("strace", "strace").then_some(exe)
+}
+
 /// Runs `lab trace --json ARGS -- PROGRAM` to its end; returns lab's exit code, its stderr,
 /// and the trace's events.
 fn traced(dir: &Path, args: &[&str], program: &[&str]) -> (i32, String, Vec<Value>) {
@@ -187,12 +194,9 @@ fn kill_int_sent_to_lab_reaches_the_program_and_its_end_is_told_by_the_signal() 
 #[test]
 fn a_program_another_tracer_holds_is_refused_naming_that_tracer() {
     let dir = temp_dir("odd-other-tracer");
-    let Some(exe) = compiled(&dir, "waits_or_kills_itself") else {
+    let Some(exe) = compiled_for_strace(&dir, "waits_or_kills_itself") else {
         return;
     };
-    if !have_tool("strace", "strace") {
-        return;
-    }
     let mut strace = Command::new("strace")
         .args(["-o", "/dev/null"])
         .arg(&exe)
@@ -444,12 +448,9 @@ fn a_set_user_id_program_is_said_to_run_without_its_rights() {
 #[test]
 fn a_program_whose_fds_lab_cannot_copy_still_shows_its_socket_calls_and_says_why() {
     let dir = temp_dir("odd-blind");
-    let Some(exe) = compiled(&dir, "close_with_unsent_data") else {
+    let Some(exe) = compiled_for_strace(&dir, "close_with_unsent_data") else {
         return;
     };
-    if !have_tool("strace", "strace") {
-        return;
-    }
     let file = dir.join("trace.jsonl");
     let lab = lab();
     let out = Command::new("strace")

@@ -176,9 +176,9 @@ fn the_close_shows_fin_ack_fin_ack_in_order() {
     }
 }
 
-/// The run's last line, as a student reads it, for `--wire MODE`.
-fn summary_line(mode: &str) -> String {
-    let out = succeeds(lab().args([
+/// `lab lesson run lifecycle` as a student reads it (no colour, in English), with `more`.
+fn lifecycle_text(more: &[&str]) -> String {
+    let args = [
         "lesson",
         "run",
         "lifecycle",
@@ -186,10 +186,14 @@ fn summary_line(mode: &str) -> String {
         "never",
         "--lang",
         "en",
-        "--wire",
-        mode,
-    ]));
-    let text = String::from_utf8(out.stdout).unwrap();
+    ];
+    let out = succeeds(lab().args(args).args(more));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The run's last line, as a student reads it, for `--wire MODE`.
+fn summary_line(mode: &str) -> String {
+    let text = lifecycle_text(&["--wire", mode]);
     let line = text
         .lines()
         .find(|l| l.contains("wire: ") && l.contains("segments captured"))
@@ -256,19 +260,7 @@ fn the_passive_close_shows_last_ack_as_seen_on_the_wire() {
         listener.get("wire_state").is_none(),
         "a listener sends no FIN"
     );
-    let text = lab()
-        .args([
-            "lesson",
-            "run",
-            "lifecycle",
-            "--color",
-            "never",
-            "--lang",
-            "en",
-        ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(text.stdout).unwrap();
+    let text = lifecycle_text(&[]);
     assert!(
         text.contains("CLOSE-WAIT → (fd gone)      LAST-ACK (on the wire) → ✓ gone"),
         "{text}"
