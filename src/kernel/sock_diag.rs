@@ -159,10 +159,22 @@ impl DiagSocket {
         socket::send(self.fd.as_raw_fd(), req, MsgFlags::empty())?;
         let mut out = Vec::new();
         loop {
-            let n = socket::recv(self.fd.as_raw_fd(), &mut self.buf, MsgFlags::empty())?;
+            let n = self.recv_reply()?;
             match decode_replies(&self.buf[..n], seq, &mut out)? {
                 Reply::More => continue,
                 Reply::Done => return Ok(out),
+            }
+        }
+    }
+
+    /// Receives one datagram of replies (`recv(2)`). A signal may interrupt the wait — `lab
+    /// trace`'s waker wakes the tracer's thread with one, without `SA_RESTART` — and then the
+    /// wait is simply taken again: the reply is still coming.
+    fn recv_reply(&mut self) -> io::Result<usize> {
+        loop {
+            match socket::recv(self.fd.as_raw_fd(), &mut self.buf, MsgFlags::empty()) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                other => return Ok(other?),
             }
         }
     }
@@ -194,7 +206,7 @@ impl DiagSocket {
         let req = encode_request(seq, family, u32::MAX, local, peer, false);
         socket::send(self.fd.as_raw_fd(), &req, MsgFlags::empty())?;
         let mut out = Vec::new();
-        let n = socket::recv(self.fd.as_raw_fd(), &mut self.buf, MsgFlags::empty())?;
+        let n = self.recv_reply()?;
         match decode_replies(&self.buf[..n], seq, &mut out) {
             Ok(_) => Ok(out.into_iter().next()),
             // ENOENT: no socket has this 4-tuple (and no listener on its port).
