@@ -692,20 +692,23 @@ fn an_instructors_folder_adds_lessons_and_replaces_by_name() {
     );
 }
 
+/// `lab --lang LANG lesson run lifecycle --color never`, run to its end.
+fn lifecycle_in(lang: &str) -> std::process::Output {
+    let args = [
+        "--lang",
+        lang,
+        "lesson",
+        "run",
+        "lifecycle",
+        "--color",
+        "never",
+    ];
+    lab().args(args).output().unwrap()
+}
+
 #[test]
 fn spanish_says_every_word_of_the_trace_in_spanish() {
-    let out = lab()
-        .args([
-            "--lang",
-            "es",
-            "lesson",
-            "run",
-            "lifecycle",
-            "--color",
-            "never",
-        ])
-        .output()
-        .unwrap();
+    let out = lifecycle_in("es");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{text}");
     assert!(text.contains("✓ kernel TIME-WAIT (tras esperar)"), "{text}");
@@ -736,18 +739,7 @@ fn spanish_says_every_word_of_the_trace_in_spanish() {
 /// throughout, lab's own words (from `locales/pt.ftl`) and the lesson's (its `.pt` lines).
 #[test]
 fn portuguese_by_flag_or_by_lang_speaks_every_word_of_the_lifecycle() {
-    let by_flag = lab()
-        .args([
-            "--lang",
-            "pt",
-            "lesson",
-            "run",
-            "lifecycle",
-            "--color",
-            "never",
-        ])
-        .output()
-        .unwrap();
+    let by_flag = lifecycle_in("pt");
     let by_lang = lab()
         .args(["lesson", "run", "lifecycle", "--color", "never"])
         .env("LANG", "pt_BR.UTF-8")

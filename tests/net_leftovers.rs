@@ -131,6 +131,17 @@ fn wait_all_gone(ids: &[String], pids: &[i32]) {
     }
 }
 
+/// Waits (bounded) until the run's programs and namespaces are gone, then asserts the machine
+/// has nothing lab added since `before`.
+fn left_as_it_was(before: &BTreeSet<String>, ids: &[String], pids: &[i32]) {
+    wait_all_gone(ids, pids);
+    assert_eq!(
+        added_by_lab(before),
+        Vec::<String>::new(),
+        "the machine as it was"
+    );
+}
+
 /// Whether `pid` is a running process (not gone, not a zombie waiting to be reaped).
 fn running(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -215,12 +226,7 @@ fn lab_net_killed_with_sigkill_takes_its_hosts_devices_and_programs_with_it() {
     assert!(!references(&ids, u64::MAX).is_empty());
     lab.child.kill().unwrap(); // SIGKILL: lab has no say
     lab.child.wait().unwrap();
-    wait_all_gone(&ids, &pids);
-    assert_eq!(
-        added_by_lab(&before),
-        Vec::<String>::new(),
-        "the machine as it was"
-    );
+    left_as_it_was(&before, &ids, &pids);
 }
 
 #[test]
@@ -243,12 +249,7 @@ fn ctrl_c_ends_the_programs_says_what_the_link_did_and_leaves_nothing() {
     signal(lab.child.id(), "-INT");
     let (_, _, err) = lab.finish();
     assert!(err.contains("the hosts sent"), "the link's summary: {err}");
-    wait_all_gone(&ids, &pids);
-    assert_eq!(
-        added_by_lab(&before),
-        Vec::<String>::new(),
-        "the machine as it was"
-    );
+    left_as_it_was(&before, &ids, &pids);
 }
 
 #[test]

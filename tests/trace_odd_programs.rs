@@ -443,8 +443,8 @@ fn a_set_user_id_program_is_said_to_run_without_its_rights() {
 }
 
 /// A tracer that cannot copy the program's fds (`pidfd_getfd` refused — here by strace's fault
-/// injection into lab itself) shows the socket calls unchecked and says why once, rather than
-/// hiding them as calls on closed fds. Needs `strace` (apt-get install strace).
+/// injection into lab itself) shows the socket calls unchecked (`?`, with the reason) and says
+/// why, rather than hiding them as calls on closed fds. Needs `strace` (apt-get install strace).
 #[test]
 fn a_program_whose_fds_lab_cannot_copy_still_shows_its_socket_calls_and_says_why() {
     let dir = temp_dir("odd-blind");
