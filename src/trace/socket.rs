@@ -78,7 +78,7 @@ impl TracedSocket {
         };
         let args = vec![
             Arg::Const(names::family(i32::from(domain))),
-            Arg::Const(format!("{}|SOCK_CLOEXEC", names::sock_type(i32::from(ty)))),
+            Arg::Const(format!("{}|SOCK_CLOEXEC", names::sock_type(i32::from(ty))).into()),
             Arg::Const(names::protocol(protocol.map(i32::from).unwrap_or(0))),
         ];
         let mut rec = Recording::start(&t, actor, Syscall::Socket, None, args);
