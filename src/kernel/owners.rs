@@ -240,7 +240,10 @@ mod tests {
         let me = std::process::id();
         let h = holders(inode, me);
         assert_eq!(h.passing, vec![]);
-        assert!(h.lasting.iter().any(|o| o.pid == me && o.fd == l.as_raw_fd()));
+        assert!(h
+            .lasting
+            .iter()
+            .any(|o| o.pid == me && o.fd == l.as_raw_fd()));
         // Seen from another process that closed it (a traced program, pid 1 here), lab's fd
         // is a tracer's copy: left out.
         assert_eq!(holders(inode, 1), Holders::default());
