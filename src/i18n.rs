@@ -194,7 +194,10 @@ pub enum M {
     ErrTooManyFiles,
     // The trace's words: TCP's moves, the kernel check's reasons, a lesson's verdicts.
     AcceptAfterShutRd,
-    CloseOtherReference,
+    CloseHeldBy,
+    CloseHeldPassing,
+    CloseHeldUnseen,
+    CloseLetGo,
     AbortLinger0,
     AbortUnread,
     Crossed,

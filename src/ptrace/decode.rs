@@ -340,7 +340,7 @@ fn epoll_ctl_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
     // EPOLL_CTL_DEL ignores the event (and may pass anything).
     let events = match mem.u32_at(raw[3]) {
         Some(ev) if raw[1] as i32 != libc::EPOLL_CTL_DEL => names::epoll_events(ev),
-        _ => "NULL".to_string(),
+        _ => "NULL".into(),
     };
     vec![
         Arg::Fd(raw[0] as RawFd),

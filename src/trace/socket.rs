@@ -78,7 +78,7 @@ impl TracedSocket {
         };
         let args = vec![
             Arg::Const(names::family(i32::from(domain))),
-            Arg::Const(format!("{}|SOCK_CLOEXEC", names::sock_type(i32::from(ty)))),
+            Arg::Const(format!("{}|SOCK_CLOEXEC", names::sock_type(i32::from(ty))).into()),
             Arg::Const(names::protocol(protocol.map(i32::from).unwrap_or(0))),
         ];
         let mut rec = Recording::start(&t, actor, Syscall::Socket, None, args);
@@ -507,12 +507,11 @@ impl TracedSocket {
             vec![Arg::Fd(fd)],
         );
         let mut rec = start.on(self.info()).before(sock.as_fd());
-        let look = LastLook::take(
-            sock.as_fd(),
-            self.ends().peer,
+        let known = (
             self.inode.get().copied(),
             self.abortive.load(Ordering::Relaxed),
         );
+        let look = LastLook::take(sock.as_fd(), self.ends().peer, known, std::process::id());
         rec.about_to_call();
         let result = close_fd(sock);
         rec.result(&result, |_, _| 0);
