@@ -260,6 +260,11 @@ impl KernelTable {
             .map_or(self, |h| &h.table)
     }
 
+    /// Whether hosts of `lab net` have tables of their own here.
+    pub fn has_hosts(&self) -> bool {
+        self.hosts.get().is_some()
+    }
+
     /// The table a connection whose fd is gone is in, by its local address: the host that has
     /// it under `lab net` (a host's own address is its alone), else this one. A loopback or
     /// wildcard address is in every host: then the first host whose table has the row.
@@ -335,6 +340,33 @@ impl KernelTable {
 
     #[cfg(not(target_os = "linux"))]
     pub fn lookup(&self, _local: SocketAddr, _peer: SocketAddr) -> io::Result<Option<SocketRow>> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, UNAVAILABLE))
+    }
+
+    /// Many [`KernelTable::lookup`]s at once, the rows in the order of `tuples`: one request
+    /// datagram for up to 64 of them (see [`super::sock_diag::DiagSocket::lookup_many`]).
+    /// Under `lab net` each is looked up on its own, in the table of the host that has it.
+    #[cfg(target_os = "linux")]
+    pub fn lookup_many(
+        &self,
+        tuples: &[(SocketAddr, SocketAddr)],
+    ) -> io::Result<Vec<Option<SocketRow>>> {
+        if self.hosts.get().is_some() {
+            return tuples.iter().map(|(l, p)| self.lookup(*l, *p)).collect();
+        }
+        let mut diag = self.diag.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(diag
+            .lookup_many(tuples)?
+            .into_iter()
+            .map(|m| m.map(row_of))
+            .collect())
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn lookup_many(
+        &self,
+        _tuples: &[(SocketAddr, SocketAddr)],
+    ) -> io::Result<Vec<Option<SocketRow>>> {
         Err(io::Error::new(io::ErrorKind::Unsupported, UNAVAILABLE))
     }
 }
