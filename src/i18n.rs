@@ -223,6 +223,8 @@ pub enum M {
     MoveEndedUnknownOrphan,
     MoveOther,
     NotTcp,
+    ReadLaterMoved,
+    ReadLaterGone,
     NoLocal,
     Unbound,
     NoPeer,
