@@ -249,6 +249,8 @@ pub enum M {
     RecvForever,
     RecvWaitallForever,
     SendForever,
+    ConnectForever,
+    SendBeforeConnected,
     RecvfromForever,
     WaitFor,
     Waited,
