@@ -6,6 +6,7 @@
 
 use super::event::Event;
 use super::observer::Watches;
+use crate::trace::Actor;
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -30,7 +31,7 @@ pub struct SocketInfo {
     /// For a listener, its inode (another may share its port).
     pub inode: Option<u64>,
     /// Who the trace says owns it (a chat connection is renamed once its user says who).
-    pub actor: Arc<Mutex<String>>,
+    pub actor: Arc<Mutex<Actor>>,
 }
 
 /// The funnel's state, behind its lock.
