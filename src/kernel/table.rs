@@ -55,10 +55,18 @@ impl SocketRow {
 
     /// The timer as `ss -o` prints it: `timewait,59sec`.
     pub fn timer_text(&self) -> String {
-        match self.timer {
-            #[allow(unreachable_patterns)]
-            Some((t, ms)) => format!("{},{}", timer_name(t), fmt_ms(ms)),
-            None => String::new(),
+        let mut s = String::new();
+        self.write_timer_text(&mut s);
+        s
+    }
+
+    /// [`SocketRow::timer_text`], written into `s` (nothing without a timer).
+    pub fn write_timer_text(&self, s: &mut String) {
+        #[allow(unreachable_patterns)]
+        if let Some((t, ms)) = self.timer {
+            s.push_str(timer_name(t));
+            s.push(',');
+            write_ms(s, ms);
         }
     }
 }
@@ -73,14 +81,15 @@ fn timer_name(t: Timer) -> &'static str {
 }
 
 /// `59sec`, `1.2sec`, `800ms`, as `ss -o` prints a timer.
-fn fmt_ms(ms: u32) -> String {
-    if ms >= 10_000 {
-        format!("{}sec", ms / 1000)
+fn write_ms(s: &mut String, ms: u32) {
+    use std::fmt::Write as _;
+    let _ = if ms >= 10_000 {
+        write!(s, "{}sec", ms / 1000)
     } else if ms >= 1000 {
-        format!("{:.1}sec", f64::from(ms) / 1000.0)
+        write!(s, "{:.1}sec", f64::from(ms) / 1000.0)
     } else {
-        format!("{ms}ms")
-    }
+        write!(s, "{ms}ms")
+    };
 }
 
 fn ser_addr<S: serde::Serializer>(a: &SocketAddr, s: S) -> Result<S::Ok, S::Error> {
@@ -133,6 +142,27 @@ pub fn write_ss_addr(s: &mut String, a: &SocketAddr) -> std::fmt::Result {
         }
     }
     Ok(())
+}
+
+/// How long [`write_ss_addr`]'s text for `a` is, counted without writing it for an IPv4
+/// address: `lab sockets` measures every address to align its columns before it writes them.
+pub fn ss_addr_len(a: &SocketAddr) -> usize {
+    let port = match a.port() {
+        0 => 2,
+        p => 1 + decimal_len(u64::from(p)),
+    };
+    match a.ip() {
+        IpAddr::V4(v4) => {
+            let octets: usize = v4.octets().iter().map(|o| decimal_len(u64::from(*o))).sum();
+            octets + 3 + port
+        }
+        IpAddr::V6(_) => ss_addr(a).len(),
+    }
+}
+
+/// How many digits `n` has in decimal.
+pub fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
 /// `n` in decimal, appended to `s` (by `itoa`: two digits at a time, no formatter).
@@ -290,25 +320,21 @@ impl KernelTable {
         use nix::sys::socket::AddressFamily;
         let mut diag = self.diag.lock().unwrap_or_else(|p| p.into_inner());
         let mask = filter.state_mask();
-        let msgs = match (filter.ipv4, filter.ipv6) {
-            (true, false) => diag.dump(AddressFamily::Inet, mask)?,
-            (false, true) => diag.dump(AddressFamily::Inet6, mask)?,
-            _ => {
-                // The kernel walks its tables in one order for both families: IPv4's rows, in
-                // that order, then IPv6's, are what the two dumps return.
-                let (mut v4, v6): (Vec<_>, Vec<_>) = diag
-                    .dump_all_families(mask)?
-                    .into_iter()
-                    .partition(|m| m.family == libc::AF_INET as u8);
-                v4.extend(v6);
-                v4
-            }
+        let mut kept = Kept {
+            filter,
+            v4: Vec::new(),
+            v6: Vec::new(),
         };
-        Ok(msgs
-            .into_iter()
-            .map(row_of)
-            .filter(|r| filter.keeps(r))
-            .collect())
+        match (filter.ipv4, filter.ipv6) {
+            (true, false) => diag.dump(AddressFamily::Inet, mask, &mut kept)?,
+            (false, true) => diag.dump(AddressFamily::Inet6, mask, &mut kept)?,
+            // The kernel walks its tables in one order for both families: IPv4's rows, in
+            // that order, then IPv6's, are what the two dumps return.
+            _ => diag.dump_all_families(mask, &mut kept)?,
+        }
+        let Kept { mut v4, v6, .. } = kept;
+        v4.extend(v6);
+        Ok(v4)
     }
 
     #[cfg(not(target_os = "linux"))]
@@ -336,6 +362,28 @@ impl KernelTable {
     #[cfg(not(target_os = "linux"))]
     pub fn lookup(&self, _local: SocketAddr, _peer: SocketAddr) -> io::Result<Option<SocketRow>> {
         Err(io::Error::new(io::ErrorKind::Unsupported, UNAVAILABLE))
+    }
+}
+
+/// Where a dump's messages go: each one the filter keeps, as a row, with the rows of its
+/// family. Filled as the datagrams arrive, so a dump of 10,000 sockets is never held twice.
+#[cfg(target_os = "linux")]
+struct Kept<'a> {
+    filter: &'a Filter,
+    v4: Vec<SocketRow>,
+    v6: Vec<SocketRow>,
+}
+
+#[cfg(target_os = "linux")]
+impl Extend<super::sock_diag::DiagMsg> for Kept<'_> {
+    fn extend<I: IntoIterator<Item = super::sock_diag::DiagMsg>>(&mut self, msgs: I) {
+        for m in msgs {
+            let ipv4 = m.family == libc::AF_INET as u8;
+            let row = row_of(m);
+            if self.filter.keeps(&row) {
+                if ipv4 { &mut self.v4 } else { &mut self.v6 }.push(row);
+            }
+        }
     }
 }
 
@@ -442,6 +490,16 @@ mod tests {
 
     #[test]
     fn addresses_print_as_ss_prints_them() {
+        for a in [
+            "0.0.0.0:0",
+            "1.22.103.4:9",
+            "255.255.255.255:65535",
+            "[::]:0",
+            "[::1]:80",
+        ] {
+            let a = a.parse().unwrap();
+            assert_eq!(ss_addr_len(&a), ss_addr(&a).len(), "{a}");
+        }
         assert_eq!(ss_addr(&"0.0.0.0:0".parse().unwrap()), "0.0.0.0:*");
         assert_eq!(ss_addr(&"[::]:8888".parse().unwrap()), "*:8888");
         assert_eq!(ss_addr(&"[::1]:8888".parse().unwrap()), "[::1]:8888");
@@ -470,8 +528,13 @@ mod tests {
 
     #[test]
     fn timers_print_as_ss_prints_them() {
-        assert_eq!(fmt_ms(59_000), "59sec");
-        assert_eq!(fmt_ms(1_200), "1.2sec");
-        assert_eq!(fmt_ms(800), "800ms");
+        let ms = |n| {
+            let mut s = String::new();
+            write_ms(&mut s, n);
+            s
+        };
+        assert_eq!(ms(59_000), "59sec");
+        assert_eq!(ms(1_200), "1.2sec");
+        assert_eq!(ms(800), "800ms");
     }
 }

@@ -508,12 +508,11 @@ impl TracedSocket {
             vec![Arg::Fd(fd)],
         );
         let mut rec = start.on(self.info()).before(sock.as_fd());
-        let look = LastLook::take(
-            sock.as_fd(),
-            self.ends().peer,
+        let known = (
             self.inode.get().copied(),
             self.abortive.load(Ordering::Relaxed),
         );
+        let look = LastLook::take(sock.as_fd(), self.ends().peer, known, std::process::id());
         rec.about_to_call();
         let result = close_fd(sock);
         rec.result(&result, |_, _| 0);
