@@ -377,13 +377,8 @@ pub fn exit_details(ev: &mut Event, raw: &[u64; 6], mem: Memory, ret: i64, sock:
                 Syscall::Readv => mem.gather(&mem.iovecs(raw[1], raw[2]), n.min(SHOW_BYTES)),
                 _ => mem.bytes(raw[1], n.min(SHOW_BYTES)),
             };
-            replace_buffer(
-                ev,
-                Arg::Data {
-                    head: head.into(),
-                    len: n,
-                },
-            );
+            let head = head.into();
+            replace_buffer(ev, Arg::Data { head, len: n });
             if n == 0 && stream && sock.is_some() {
                 ev.detail = Some(Detail::Eof {
                     own: sock.is_some_and(|s| s.read_shut),
