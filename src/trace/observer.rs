@@ -15,9 +15,9 @@
 //! A change made *by a call* is the call's to report (its event shows `ESTAB → FIN-WAIT-1`): a
 //! socket is not looked at while a traced call on it is in progress (`busy`).
 
+use super::event::Actor;
 use crate::kernel::table::{self, Filter, KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
-use crate::trace::Actor;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

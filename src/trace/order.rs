@@ -4,9 +4,9 @@
 //! keeps this state behind its lock; the wire's tap (`super::wire`) reads it to name a
 //! segment's sender.
 
+use super::event::Actor;
 use super::event::Event;
 use super::observer::Watches;
-use crate::trace::Actor;
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};

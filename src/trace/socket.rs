@@ -8,6 +8,7 @@
 
 use super::close::{self, LastLook};
 use super::ends::Ends;
+use super::event::Actor;
 use super::event::{Arg, Detail, Event};
 use super::names;
 use super::order::SocketInfo;
@@ -17,7 +18,6 @@ use super::syscall::Syscall;
 use super::tracer::Tracer;
 use crate::kernel::table;
 use crate::tcp_state::TcpState;
-use crate::trace::Actor;
 use crate::transitions;
 use nix::sys::socket::SockaddrStorage;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
