@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The performance table, side by side in one run, ratios included:
-#   benches/table.sh [REPS] [--all]        (default 3 runs per point; builds lab --release)
+#   benches/table.sh [REPS] [--all | --sockets]   (default 3 runs per point; builds lab --release)
 # By default, issue 25's rows (about 3 minutes): what tracing costs the chat server
 # (`--trace --json --trace-file`; poll and epoll at 10,000 clients, threads at 1,000), and
 # `lab sockets` against `ss -tan`. `--all` adds issue 13's rows (each model against the C
-# anchors of benches/anchors) and each server's memory per idle client (about 10 minutes).
+# anchors of benches/anchors) and each server's memory per idle client (about 10 minutes);
+# `--sockets` makes the `lab sockets` row only (about 30 seconds).
 # Every figure is a median of REPS runs; the servers of one row take turns (A B A B …), a
 # fresh server per run, all driven by the same C loadgen (benches/anchors). The cost of
 # tracing is the untraced server's rate over the traced one's (how many times slower), and
@@ -18,10 +19,12 @@ set -u
 cd "$(dirname "$0")/.."
 REPS=3
 ALL=0
+SOCKETS_ONLY=0
 for a in "$@"; do
   case $a in
     --all) ALL=1 ;;
-    *[!0-9]* | '') echo "usage: benches/table.sh [REPS] [--all]" >&2; exit 2 ;;
+    --sockets) SOCKETS_ONLY=1 ;;
+    *[!0-9]* | '') echo "usage: benches/table.sh [REPS] [--all | --sockets]" >&2; exit 2 ;;
     *) REPS=$a ;;
   esac
 done
@@ -89,11 +92,14 @@ row() {
     "$(awk -v a="$ma" -v b="$mb" -v c="$cost" 'BEGIN { if (c != "") { t = a; a = b; b = t } printf "%.2f", (a > 0 ? b / a : 0) }')" "$cpu"
 }
 
-echo "machine: $(nproc) cores, $(uname -sr); reps: $REPS; command: benches/table.sh $REPS"
+[ "$SOCKETS_ONLY" = 1 ] && ALL=0
+echo "machine: $(nproc) cores, $(uname -sr); reps: $REPS; command: benches/table.sh $*"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo
-echo "| figure | clients | A (median) | B (median) | ratio (a cost: goal ≤ 1.3×) |"
-echo "|---|---|---|---|---|"
+if [ "$SOCKETS_ONLY" = 0 ]; then
+  echo
+  echo "| figure | clients | A (median) | B (median) | ratio (a cost: goal ≤ 1.3×) |"
+  echo "|---|---|---|---|---|"
+fi
 if [ "$ALL" = 1 ]; then
   row "threads vs the course's threads_mutex" 1000 500 mutex labthreads
   row "poll vs bare batched epoll_fanout" 1000 5000 fanout labpoll
@@ -101,9 +107,11 @@ if [ "$ALL" = 1 ]; then
   row "poll vs epoll_fanout" 10000 500 fanout labpoll
   row "epoll vs epoll_fanout" 10000 500 fanout labepoll
 fi
-row "cost of tracing the poll model (--trace --json --trace-file): A/B" 10000 500 labpoll labpoll_traced cost
-row "cost of tracing the epoll model: A/B" 10000 500 labepoll labepoll_traced cost
-row "cost of tracing the threads model: A/B" 1000 500 labthreads labthreads_traced cost
+if [ "$SOCKETS_ONLY" = 0 ]; then
+  row "cost of tracing the poll model (--trace --json --trace-file): A/B" 10000 500 labpoll labpoll_traced cost
+  row "cost of tracing the epoll model: A/B" 10000 500 labepoll labepoll_traced cost
+  row "cost of tracing the threads model: A/B" 1000 500 labthreads labthreads_traced cost
+fi
 
 # lab sockets against ss -tan, SOCKETS sockets in the table (whole process, output to a pipe),
 # taking turns, median of 15 each.
@@ -114,25 +122,41 @@ hold() {
 }
 unhold() { exec {HOLD[1]}>&-; wait "$HOLD_PID" 2>/dev/null; }
 # run_us COMMAND...: "wall-µs CPU-ms" of one run into a pipe (CPU: user + system, from bash's
-# `time`, which counts the pipe's cat too — alike for both).
+# `time`, which counts the pipe's cat too — alike for both). The clock is bash's own
+# EPOCHREALTIME, read right before and after the pipeline, and `time`'s report goes to a file:
+# a `date` or an `awk` started inside the timed span (2.5 ms here, as much for ss as for lab)
+# would be measured with the command.
 run_us() {
-  local t0 t1 cpu TIMEFORMAT='%3U %3S'
-  t0=$(date +%s%N)
-  cpu=$({ time "$@" | cat >/dev/null; } 2>&1 | awk '{ printf "%d", ($1 + $2) * 1000 }')
-  t1=$(date +%s%N)
-  echo "$(( (t1 - t0) / 1000 )) $cpu"
+  local t0 t1 times TIMEFORMAT='%3U %3S'
+  t0=${EPOCHREALTIME//[!0-9]/}
+  { time "$@" | cat >/dev/null; } 2>"$work/time"
+  t1=${EPOCHREALTIME//[!0-9]/}
+  read -r -a times <"$work/time"
+  echo "$((t1 - t0)) $(awk -v u="${times[0]}" -v s="${times[1]}" 'BEGIN { printf "%d", (u + s) * 1000 }')"
 }
+# sockets_line LABEL SS-WALL SS-CPU LAB-WALL LAB-CPU: the row's line, ratios included.
+sockets_line() {
+  echo "| $1 vs ss -tan, $socks sockets (median of 15; wall µs, CPU ms) | ss=$2 µs, $3 ms | lab=$4 µs, $5 ms | wall $(awk -v a="$2" -v b="$4" 'BEGIN { printf "%.2f", b / a }')×, CPU $(awk -v a="$3" -v b="$5" 'BEGIN { printf "%.2f", (a > 0 ? b / a : 0) }')× |"
+}
+# LAB_BEFORE=path/to/an/older/lab adds that build to the turns, for a before/after in one run.
 if start labpoll; then
   hold $((SOCKETS / 2))
   socks=$(ss -tanH | wc -l)
-  tl=(); ts=(); cl=(); cs=()
+  tl=(); ts=(); cl=(); cs=(); tb=(); cb=()
   for _ in $(seq 15); do
     read -r -a r <<<"$(run_us "$lab" sockets)"; tl+=("${r[0]}"); cl+=("${r[1]}")
     read -r -a r <<<"$(run_us ss -tan)"; ts+=("${r[0]}"); cs+=("${r[1]}")
+    if [ -n "${LAB_BEFORE:-}" ]; then
+      read -r -a r <<<"$(run_us "$LAB_BEFORE" sockets)"; tb+=("${r[0]}"); cb+=("${r[1]}")
+    fi
   done
   ml=$(printf '%s\n' "${tl[@]}" | median); ms=$(printf '%s\n' "${ts[@]}" | median)
   xl=$(printf '%s\n' "${cl[@]}" | median); xs=$(printf '%s\n' "${cs[@]}" | median)
-  sockets_line="| lab sockets vs ss -tan, $socks sockets (median of 15; wall µs, CPU ms) | ss=$ms µs, $xs ms | lab=$ml µs, $xl ms | wall $(awk -v a="$ms" -v b="$ml" 'BEGIN { printf "%.2f", b / a }')×, CPU $(awk -v a="$xs" -v b="$xl" 'BEGIN { printf "%.2f", (a > 0 ? b / a : 0) }')× |"
+  sockets_line=$(sockets_line "lab sockets" "$ms" "$xs" "$ml" "$xl")
+  if [ -n "${LAB_BEFORE:-}" ]; then
+    sockets_line+=$'\n'$(sockets_line "LAB_BEFORE's lab sockets" "$ms" "$xs" \
+      "$(printf '%s\n' "${tb[@]}" | median)" "$(printf '%s\n' "${cb[@]}" | median)")
+  fi
   unhold
   stop
 fi

@@ -89,11 +89,36 @@ pub fn accept_after_shut_rd() -> &'static str {
 }
 
 /// What a `close()` does when another fd still holds the socket (a `dup()`, or the same fd in a
-/// `fork()`ed process): it drops one reference; only the last one's close sends FIN.
-pub fn close_other_reference() -> &'static str {
-    // Says: "another fd still holds this socket (a dup(), or a fork()ed process): this close()
-    // dropped one reference, no FIN was sent".
-    t(M::CloseOtherReference)
+/// `fork()`ed process): it drops one reference; only the last one's close sends FIN. `who`:
+/// the holders, as `python3/4312 fd=4`.
+pub fn close_held_by(who: &str) -> String {
+    // Says: "{ $a1 } still holds this socket (a dup(), or a fork()ed process): this close()
+    // dropped one reference, no FIN was sent", $a1 the holders.
+    f(M::CloseHeldBy, &[&who])
+}
+
+/// The same, when the holder is a child between `vfork()` (or `posix_spawn()`) and `exec()`:
+/// it holds a copy of every fd of its parent until its `exec()` closes the close-on-exec ones.
+pub fn close_held_passing(who: &str) -> String {
+    // Says: "{ $a1 } still holds this socket: a child between fork() and exec() holds a copy of
+    // every fd of its parent until exec() closes them; no FIN yet", $a1 the holders.
+    f(M::CloseHeldPassing, &[&who])
+}
+
+/// The same, when no process lab may look into holds it: another user's, or a fd in flight in
+/// a Unix socket's message (SCM_RIGHTS).
+pub fn close_held_unseen() -> &'static str {
+    // Says: "a reference lab cannot see still holds this socket (another user's process, or a
+    // fd in flight between processes): this close() dropped one reference, no FIN was sent".
+    t(M::CloseHeldUnseen)
+}
+
+/// Why a close's FIN left late: a child between `fork()` and `exec()` held the socket `ms`
+/// milliseconds after the close, and the FIN left when it let go.
+pub fn close_let_go(ms: u128) -> String {
+    // Says: "a child between fork() and exec() held this socket { $a1 } ms after close() (it
+    // holds a copy of every fd of its parent): the FIN left when it let go", $a1 the time.
+    f(M::CloseLetGo, &[&ms])
 }
 
 /// A segment of TCP's own, as a sequence diagram draws it.

@@ -129,6 +129,64 @@ fn a_malformed_lesson_is_refused_with_file_and_line() {
     assert!(out.stdout.is_empty());
 }
 
+/// A blocking connect() nobody answers — every SYN lost, the default retries: about 127 s —
+/// is interrupted after lab's bound (10 s) instead of holding the class: the trace shows the
+/// EINTR it returned, in SYN-SENT as the kernel's table confirms, and the step fails on its
+/// line saying why. Nothing of the socket was changed (no TCP_SYNCNT set by lab): its SYN kept
+/// being sent meanwhile, as the wire shows.
+#[test]
+fn a_connect_nobody_answers_is_interrupted_and_fails_on_its_line() {
+    let dir = temp_dir("connect-forever");
+    let path = dir.join("01-no-answer.lesson");
+    let steps = "hosts: a b\nlink: b>a drop SYN 100\n\
+                 sysctl: net.ipv4.tcp_syn_linear_timeouts=0\n\n\
+                 srv socket on a\nsrv bind a:9000 = 0\nsrv listen 8 = 0\n\
+                 cli socket on b\ncli connect srv = 0\ncli send \"x\" = 1\n";
+    std::fs::write(&path, format!("{HEAD}{steps}")).unwrap();
+    let start = std::time::Instant::now();
+    let out = lab()
+        .args(["lesson", "run", path.to_str().unwrap(), "--color", "never"])
+        .output()
+        .unwrap();
+    let (text, err) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    if common::run::net_refused(&err) {
+        return;
+    }
+    // Its kernel would have given up only after about 127 s.
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(60),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}{err}");
+    let connect = text
+        .lines()
+        .find(|l| l.contains("connect("))
+        .unwrap_or_default();
+    assert!(
+        connect.contains("= -1 EINTR") && connect.contains("✓ SYN-SENT"),
+        "{text}"
+    );
+    let why = format!(
+        "{}:13: connect() on cli waited too long: its handshake did not finish in 10 s",
+        path.display()
+    );
+    assert!(text.contains(&why), "{text}");
+    let retransmitted = text.lines().filter(|l| l.contains("SYN seq=0")).count();
+    assert!(
+        retransmitted >= 3,
+        "the SYN was sent again meanwhile: {text}"
+    );
+    // A send() on it waits for the handshake, not for room in the buffers: said so.
+    let send = format!(
+        "{}:14: send() on cli waited too long: its connection is still in its handshake",
+        path.display()
+    );
+    assert!(text.contains(&send), "{text}");
+}
+
 #[test]
 fn a_malformed_lesson_with_a_5_mb_token_is_reported_in_a_few_words() {
     let dir = temp_dir("malformed-big");

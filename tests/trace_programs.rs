@@ -485,6 +485,60 @@ fn a_call_a_signal_interrupts_and_a_forked_child_trace_as_strace_sees_them() {
     );
 }
 
+/// A forking server's parent closes its copy of each connection at once: that close sends
+/// nothing (no FIN, nor the RST its unread data would mean for a last close), and the trace
+/// says so and names the child that still holds the socket — in green, without waiting.
+#[test]
+fn a_forking_servers_close_names_the_child_that_still_holds_the_connection() {
+    let Some(py) = python() else { return };
+    let dir = temp_dir("trace-forking-server");
+    let script = program("forking_server.py").to_string_lossy().into_owned();
+    let port = free_port();
+    let traced = under_lab(&dir, &[&py, &script, &port.to_string()], |_| {
+        let mut c = connect(port);
+        c.write_all(b"hi").unwrap();
+        let mut echo = [0u8; 2];
+        c.read_exact(&mut echo).unwrap();
+    });
+    no_mismatch(&traced);
+    let events: Vec<Value> = traced
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let pid = |e: &Value| {
+        e["actor"]
+            .as_str()
+            .unwrap_or_default()
+            .split(' ')
+            .next()
+            .map(str::to_owned)
+    };
+    let accept = events
+        .iter()
+        .find(|e| e["call"] == "accept4" && e["ret"] == 4)
+        .unwrap();
+    let parent = pid(accept).unwrap();
+    let child = events
+        .iter()
+        .filter_map(pid)
+        .find(|p| *p != parent && p != "lab")
+        .unwrap();
+    let close = events
+        .iter()
+        .find(|e| e["call"] == "close" && e["fd"] == 4 && pid(e).as_ref() == Some(&parent))
+        .unwrap();
+    assert_eq!(
+        (&close["verdict"], &close["kernel"]),
+        (&"agrees".into(), &"ESTAB".into())
+    );
+    let why = close["reason"].as_str().unwrap_or_default();
+    assert!(
+        why.contains(&format!("/{child} fd=4 still holds this socket")),
+        "{close}"
+    );
+    assert!(close["note"].is_null(), "no RST was sent: {close}");
+}
+
 /// The first event whose JSON line holds every one of `parts`, as (seq, line).
 fn first_event(jsonl: &str, parts: &[&str]) -> Option<(u64, String)> {
     jsonl

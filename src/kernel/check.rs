@@ -261,6 +261,22 @@ pub fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool) -> bool {
     }
 }
 
+/// The row of a socket one of whose fds was just closed, if it still carries the socket's
+/// `inode`: then another fd holds it, and the close only dropped one reference and sent nothing
+/// (a socket no fd holds is an orphan, and the table shows inode 0 for it). `before`: its state
+/// before the close, which [`table::key`] finds it by.
+pub fn still_held(
+    table: &KernelTable,
+    local: SocketAddr,
+    before: TcpState,
+    peer: Option<SocketAddr>,
+    inode: u64,
+) -> Option<SocketRow> {
+    let (l, r) = table::key(local, Some(before), peer);
+    let row = table.lookup(l, r).ok().flatten()?;
+    (row.inode == inode && inode != 0).then_some(row)
+}
+
 /// What the table shows for a socket after its fd was closed, in order, waiting (bounded) for
 /// transient states to pass: `None` in the path means "gone". `before` is its state before the
 /// close: a listener is looked up by its address ([`table::key`]) and told apart by `inode` from

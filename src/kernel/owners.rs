@@ -38,9 +38,7 @@ pub fn socket_owners() -> HashMap<u64, Vec<Owner>> {
         let Ok(fds) = fs::read_dir(entry.path().join("fd")) else {
             continue;
         };
-        let program = fs::read_to_string(entry.path().join("comm"))
-            .map(|s| s.trim_end().to_string())
-            .unwrap_or_default();
+        let program = program(pid);
         for fd in fds.flatten() {
             let Ok(target) = fs::read_link(fd.path()) else {
                 continue;
@@ -59,6 +57,95 @@ pub fn socket_owners() -> HashMap<u64, Vec<Owner>> {
         }
     }
     map
+}
+
+/// Who else holds a socket after one of its fds was closed, as seen from the process that
+/// closed it (`closer`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holders {
+    /// Holders that keep it as long as they like: a `fork()`ed child (a forking server's), a
+    /// `dup()` in the closer itself, another process it was passed to.
+    pub lasting: Vec<Owner>,
+    /// Children that share the closer's memory: between `vfork()`/`posix_spawn()` and `exec()`
+    /// a child holds a copy of every fd of its parent, and lets go at its `exec()` (close-on-exec)
+    /// or exit, by itself and soon ([`crate::sys::shares_memory`]).
+    pub passing: Vec<Owner>,
+}
+
+/// The processes that hold socket `inode`, sorted as [`Holders`] tells, looked for among the
+/// closer and its children first (a forking server's child, a spawned program), then in all of
+/// `/proc` only if none of them does. The process lab runs in counts only when it is the closer:
+/// a tracer's own copies of a traced program's fds are not the program's.
+pub fn holders(inode: u64, closer: u32) -> Holders {
+    let me = std::process::id();
+    let mut near = children(closer);
+    near.insert(0, closer);
+    let mut found = holding(inode, near.into_iter());
+    if found.is_empty() {
+        found = holding(inode, all_pids());
+    }
+    let (passing, lasting) = found
+        .into_iter()
+        .filter(|o| o.pid != me || closer == me)
+        .partition(|o| o.pid != closer && crate::sys::shares_memory(o.pid, closer));
+    Holders { lasting, passing }
+}
+
+/// The fds among processes `pids` that hold socket `inode`.
+fn holding(inode: u64, pids: impl Iterator<Item = u32>) -> Vec<Owner> {
+    let mut found = Vec::new();
+    for pid in pids {
+        let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            let link = fs::read_link(fd.path());
+            let held = link.is_ok_and(|l| parse_socket_link(&l.to_string_lossy()) == Some(inode));
+            let Some(fdnum) = fd.file_name().to_str().and_then(|s| s.parse().ok()) else {
+                continue;
+            };
+            if held {
+                found.push(Owner {
+                    pid,
+                    program: program(pid),
+                    fd: fdnum,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// The children of every thread of process `pid` (`/proc/PID/task/TID/children`).
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|s| {
+            s.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+/// Every process in `/proc`.
+fn all_pids() -> impl Iterator<Item = u32> {
+    fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse().ok()))
+}
+
+/// A process's program name (`/proc/PID/comm`).
+fn program(pid: u32) -> String {
+    fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|s| s.trim_end().to_string())
+        .unwrap_or_default()
 }
 
 /// What holds a local port, as the table tells (what EADDRINUSE is about).
@@ -145,6 +232,22 @@ pub fn describe(owners: &[Owner]) -> String {
 mod tests {
     use super::*;
     use std::os::fd::AsRawFd;
+
+    #[test]
+    fn a_dup_in_the_closer_holds_lastingly_and_a_tracers_own_copy_is_not_the_programs() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let inode = nix::sys::stat::fstat(&l).unwrap().st_ino;
+        let me = std::process::id();
+        let h = holders(inode, me);
+        assert_eq!(h.passing, vec![]);
+        assert!(h
+            .lasting
+            .iter()
+            .any(|o| o.pid == me && o.fd == l.as_raw_fd()));
+        // Seen from another process that closed it (a traced program, pid 1 here), lab's fd
+        // is a tracer's copy: left out.
+        assert_eq!(holders(inode, 1), Holders::default());
+    }
 
     #[test]
     fn socket_links_parse() {

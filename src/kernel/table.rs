@@ -55,10 +55,18 @@ impl SocketRow {
 
     /// The timer as `ss -o` prints it: `timewait,59sec`.
     pub fn timer_text(&self) -> String {
-        match self.timer {
-            #[allow(unreachable_patterns)]
-            Some((t, ms)) => format!("{},{}", timer_name(t), fmt_ms(ms)),
-            None => String::new(),
+        let mut s = String::new();
+        self.write_timer_text(&mut s);
+        s
+    }
+
+    /// [`SocketRow::timer_text`], written into `s` (nothing without a timer).
+    pub fn write_timer_text(&self, s: &mut String) {
+        #[allow(unreachable_patterns)]
+        if let Some((t, ms)) = self.timer {
+            s.push_str(timer_name(t));
+            s.push(',');
+            write_ms(s, ms);
         }
     }
 }
@@ -73,14 +81,15 @@ fn timer_name(t: Timer) -> &'static str {
 }
 
 /// `59sec`, `1.2sec`, `800ms`, as `ss -o` prints a timer.
-fn fmt_ms(ms: u32) -> String {
-    if ms >= 10_000 {
-        format!("{}sec", ms / 1000)
+fn write_ms(s: &mut String, ms: u32) {
+    use std::fmt::Write as _;
+    let _ = if ms >= 10_000 {
+        write!(s, "{}sec", ms / 1000)
     } else if ms >= 1000 {
-        format!("{:.1}sec", f64::from(ms) / 1000.0)
+        write!(s, "{:.1}sec", f64::from(ms) / 1000.0)
     } else {
-        format!("{ms}ms")
-    }
+        write!(s, "{ms}ms")
+    };
 }
 
 fn ser_addr<S: serde::Serializer>(a: &SocketAddr, s: S) -> Result<S::Ok, S::Error> {
@@ -109,35 +118,89 @@ pub fn ss_addr(a: &SocketAddr) -> String {
     s
 }
 
-/// [`ss_addr`], written into `s` (`lab sockets` writes 20,000 of them into one buffer).
+/// [`ss_addr`], written into `s`.
 pub fn write_ss_addr(s: &mut String, a: &SocketAddr) -> std::fmt::Result {
-    use std::fmt::Write as _;
+    // The longest, `[ffff:…:ffff]:65535`, is 47 bytes.
+    let mut bytes = [0u8; 64];
+    let end = put_ss_addr(&mut bytes, 0, a);
+    s.push_str(std::str::from_utf8(&bytes[..end]).map_err(|_| std::fmt::Error)?);
+    Ok(())
+}
+
+/// [`ss_addr`]'s bytes, put into `line` from `at` (which has room for [`ss_addr_len`] of
+/// them); returns where they end. An IPv4 address is written digit by digit, without the
+/// formatter or a copy per number: `lab sockets` writes 20,000 addresses a run, and the
+/// formatter's padding support was most of its own time.
+pub fn put_ss_addr(line: &mut [u8], at: usize, a: &SocketAddr) -> usize {
+    let mut at = at;
     match a.ip() {
-        IpAddr::V6(v6) if v6.is_unspecified() => s.push('*'),
-        IpAddr::V6(v6) => write!(s, "[{v6}]")?,
-        // By hand: the formatter's padding support made this most of `lab sockets`' own time.
+        IpAddr::V6(v6) if v6.is_unspecified() => at = put_bytes(line, at, b"*"),
+        IpAddr::V6(v6) => at = put_bytes(line, at, format!("[{v6}]").as_bytes()),
         IpAddr::V4(v4) => {
             for (i, octet) in v4.octets().iter().enumerate() {
                 if i > 0 {
-                    s.push('.');
+                    at = put_bytes(line, at, b".");
                 }
-                push_decimal(s, u64::from(*octet));
+                at = put_decimal_at(line, at, u64::from(*octet));
             }
         }
     }
     match a.port() {
-        0 => s.push_str(":*"),
+        0 => put_bytes(line, at, b":*"),
         p => {
-            s.push(':');
-            push_decimal(s, u64::from(p));
+            let at = put_bytes(line, at, b":");
+            put_decimal_at(line, at, u64::from(p))
         }
     }
-    Ok(())
 }
 
-/// `n` in decimal, appended to `s` (by `itoa`: two digits at a time, no formatter).
-pub fn push_decimal(s: &mut String, n: u64) {
-    s.push_str(itoa::Buffer::new().format(n));
+/// How long [`ss_addr`]'s text for `a` is, counted without writing it for an IPv4 address:
+/// `lab sockets` measures every address to align its columns before it writes them.
+pub fn ss_addr_len(a: &SocketAddr) -> usize {
+    let port = match a.port() {
+        0 => 2,
+        p => 1 + decimal_len(u64::from(p)),
+    };
+    match a.ip() {
+        IpAddr::V4(v4) => {
+            let octets: usize = v4.octets().iter().map(|o| decimal_len(u64::from(*o))).sum();
+            octets + 3 + port
+        }
+        IpAddr::V6(_) => ss_addr(a).len(),
+    }
+}
+
+/// How many digits `n` has in decimal.
+pub fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// `n` in decimal, its last digit put just before `end` in `line` (right-aligned); returns
+/// where its first digit is. The digits come out last first, which is the order they are
+/// found in (`n % 10`, then `n / 10`).
+pub fn put_decimal(line: &mut [u8], end: usize, n: u64) -> usize {
+    let (mut at, mut n) = (end, n);
+    loop {
+        at -= 1;
+        line[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return at;
+        }
+    }
+}
+
+/// `n` in decimal, put into `line` from `at` (left-aligned); returns where it ends.
+pub fn put_decimal_at(line: &mut [u8], at: usize, n: u64) -> usize {
+    let end = at + decimal_len(n);
+    put_decimal(line, end, n);
+    end
+}
+
+/// `text` put into `line` from `at`; returns where it ends.
+pub fn put_bytes(line: &mut [u8], at: usize, text: &[u8]) -> usize {
+    line[at..at + text.len()].copy_from_slice(text);
+    at + text.len()
 }
 
 /// Which rows to keep. The defaults keep every row `ss -tan` prints.
@@ -295,25 +358,21 @@ impl KernelTable {
         use nix::sys::socket::AddressFamily;
         let mut diag = self.diag.lock().unwrap_or_else(|p| p.into_inner());
         let mask = filter.state_mask();
-        let msgs = match (filter.ipv4, filter.ipv6) {
-            (true, false) => diag.dump(AddressFamily::Inet, mask)?,
-            (false, true) => diag.dump(AddressFamily::Inet6, mask)?,
-            _ => {
-                // The kernel walks its tables in one order for both families: IPv4's rows, in
-                // that order, then IPv6's, are what the two dumps return.
-                let (mut v4, v6): (Vec<_>, Vec<_>) = diag
-                    .dump_all_families(mask)?
-                    .into_iter()
-                    .partition(|m| m.family == libc::AF_INET as u8);
-                v4.extend(v6);
-                v4
-            }
+        let mut kept = Kept {
+            filter,
+            v4: Vec::new(),
+            v6: Vec::new(),
         };
-        Ok(msgs
-            .into_iter()
-            .map(row_of)
-            .filter(|r| filter.keeps(r))
-            .collect())
+        match (filter.ipv4, filter.ipv6) {
+            (true, false) => diag.dump(AddressFamily::Inet, mask, &mut kept)?,
+            (false, true) => diag.dump(AddressFamily::Inet6, mask, &mut kept)?,
+            // The kernel walks its tables in one order for both families: IPv4's rows, in
+            // that order, then IPv6's, are what the two dumps return.
+            _ => diag.dump_all_families(mask, &mut kept)?,
+        }
+        let Kept { mut v4, v6, .. } = kept;
+        v4.extend(v6);
+        Ok(v4)
     }
 
     #[cfg(not(target_os = "linux"))]
@@ -368,6 +427,28 @@ impl KernelTable {
         _tuples: &[(SocketAddr, SocketAddr)],
     ) -> io::Result<Vec<Option<SocketRow>>> {
         Err(io::Error::new(io::ErrorKind::Unsupported, UNAVAILABLE))
+    }
+}
+
+/// Where a dump's messages go: each one the filter keeps, as a row, with the rows of its
+/// family. Filled as the datagrams arrive, so a dump of 10,000 sockets is never held twice.
+#[cfg(target_os = "linux")]
+struct Kept<'a> {
+    filter: &'a Filter,
+    v4: Vec<SocketRow>,
+    v6: Vec<SocketRow>,
+}
+
+#[cfg(target_os = "linux")]
+impl Extend<super::sock_diag::DiagMsg> for Kept<'_> {
+    fn extend<I: IntoIterator<Item = super::sock_diag::DiagMsg>>(&mut self, msgs: I) {
+        for m in msgs {
+            let ipv4 = m.family == libc::AF_INET as u8;
+            let row = row_of(m);
+            if self.filter.keeps(&row) {
+                if ipv4 { &mut self.v4 } else { &mut self.v6 }.push(row);
+            }
+        }
     }
 }
 
@@ -474,6 +555,22 @@ mod tests {
 
     #[test]
     fn addresses_print_as_ss_prints_them() {
+        for a in [
+            "0.0.0.0:0",
+            "1.22.103.4:9",
+            "255.255.255.255:65535",
+            "[::]:0",
+            "[::1]:80",
+            "[2001:db8:ffff:ffff:ffff:ffff:ffff:ffff]:65535",
+        ] {
+            let a = a.parse().unwrap();
+            assert_eq!(ss_addr_len(&a), ss_addr(&a).len(), "{a}");
+            // Put among other bytes, it is the same text, and ends where its length says.
+            let mut line = [b'#'; 64];
+            assert_eq!(put_ss_addr(&mut line, 3, &a), 3 + ss_addr_len(&a), "{a}");
+            assert_eq!(&line[3..3 + ss_addr_len(&a)], ss_addr(&a).as_bytes());
+            assert_eq!(line[3 + ss_addr_len(&a)], b'#');
+        }
         assert_eq!(ss_addr(&"0.0.0.0:0".parse().unwrap()), "0.0.0.0:*");
         assert_eq!(ss_addr(&"[::]:8888".parse().unwrap()), "*:8888");
         assert_eq!(ss_addr(&"[::1]:8888".parse().unwrap()), "[::1]:8888");
@@ -502,8 +599,13 @@ mod tests {
 
     #[test]
     fn timers_print_as_ss_prints_them() {
-        assert_eq!(fmt_ms(59_000), "59sec");
-        assert_eq!(fmt_ms(1_200), "1.2sec");
-        assert_eq!(fmt_ms(800), "800ms");
+        let ms = |n| {
+            let mut s = String::new();
+            write_ms(&mut s, n);
+            s
+        };
+        assert_eq!(ms(59_000), "59sec");
+        assert_eq!(ms(1_200), "1.2sec");
+        assert_eq!(ms(800), "800ms");
     }
 }

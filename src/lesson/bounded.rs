@@ -4,6 +4,9 @@
 //! counts overhead), so the call is made under a kernel timer: if it still waits after the
 //! limit, the timer sends the lesson's thread a signal whose handler does nothing. The call
 //! returns what it did by then (bytes sent, or EINTR), and the trace shows exactly that.
+//! A blocking `connect()` nobody answers is bounded the same way: its SYN retries would end
+//! it only after about two minutes, and bounding it by a timer changes nothing of the socket
+//! (TCP_SYNCNT would: the retries the lesson teaches would no longer be its own).
 //! No thread is started: a `send()` that returns at once costs two more system calls.
 
 use nix::sys::signal::{SigEvent, SigSet, SigevNotify, Signal};

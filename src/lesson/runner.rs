@@ -3,7 +3,8 @@
 //! events the student sees, so a lesson can never pass on something the trace did not show.
 //!
 //! Every wait is bounded: a blocking `accept()` or `recv()` that nothing would ever satisfy is
-//! refused (after a bounded `poll`) instead of hanging the class, and `wait` polls the
+//! refused (after a bounded `poll`) instead of hanging the class; a blocking `send()` or
+//! `connect()` is interrupted after its limit ([`super::bounded`]); and `wait` polls the
 //! kernel's table for at most [`WAIT_LIMIT`].
 
 use super::expect::{self, Got};
@@ -27,6 +28,14 @@ use std::time::Duration;
 
 /// The longest any step may wait for the kernel: a SYN retransmission takes 1 s.
 pub const WAIT_LIMIT: Duration = Duration::from_secs(3);
+
+/// The longest a blocking `connect()` may wait for its handshake. Unanswered, the kernel gives
+/// up only when its SYN retries run out: about 127 s by default (6 retries, each timeout twice
+/// the last). A lesson that loses SYNs on purpose needs more than [`WAIT_LIMIT`]: lost-syns'
+/// `connect()` ends with ETIMEDOUT after 1 + 2 = 3 s (TCP_SYNCNT 1), exactly that limit; a
+/// handshake whose first three SYNs are lost ends after 1 + 2 + 4 = 7 s. 10 s lets both end by
+/// themselves, with room for a loaded machine, and a class waits no longer than that.
+pub const CONNECT_LIMIT: Duration = Duration::from_secs(10);
 
 /// Called before each step with its line number and text (`--step`); `false` stops the lesson
 /// there (`q`): the sockets it opened are closed, traced, and the report says where it stopped.
@@ -627,7 +636,7 @@ impl Runner<'_> {
             Call::Listen(n) => Got::unit(self.sock(name)?.listen(*n)),
             Call::Connect(t) => {
                 let a = self.target(line, name, t)?;
-                Got::unit(self.sock(name)?.connect(a))
+                self.connect(line, name, a)?
             }
             Call::Accept { new } => self.accept(line, name, new)?,
             Call::Send(data) => self.send(line, name, data)?,
@@ -745,11 +754,37 @@ impl Runner<'_> {
         if interrupted && !matches!(sent, Ok(n) if n == data.len()) {
             let n = sent.as_ref().map_or(0, |n| *n);
             let secs = WAIT_LIMIT.as_secs();
-            let why = f(M::SendForever, &[&name, &data.len(), &n, &secs]);
+            // A send() on a connection still in its handshake waits for the handshake first.
+            let why = match table::fd_state(s.as_fd()).ok().flatten() {
+                Some(TcpState::SynSent) => f(M::SendBeforeConnected, &[&name, &secs]),
+                _ => f(M::SendForever, &[&name, &data.len(), &n, &secs]),
+            };
             self.record(line, name, false, why);
             return None;
         }
         Some(Got::count(sent))
+    }
+
+    /// `connect()`: a blocking one waits for the handshake, and with nobody answering its SYN
+    /// the kernel ends it only after its SYN retries. It is interrupted after [`CONNECT_LIMIT`]
+    /// ([`super::bounded`]), as a blocking `send()` is: nothing about the socket is changed (a
+    /// lesson's TCP_SYNCNT and the retries it teaches stay its own), the trace shows the EINTR
+    /// `connect()` returned, and the step fails on its line saying why.
+    fn connect(&mut self, line: usize, name: &str, to: SocketAddr) -> Option<Got> {
+        let s = self.sock(name)?;
+        if self.socks[name].nonblocking {
+            return Some(Got::unit(s.connect(to)));
+        }
+        let Some((done, interrupted)) = super::bounded::run(CONNECT_LIMIT, || s.connect(to)) else {
+            return Some(Got::unit(s.connect(to)));
+        };
+        let eintr = |e: &std::io::Error| e.raw_os_error() == Some(libc::EINTR);
+        if interrupted && done.as_ref().is_err_and(eintr) {
+            let why = f(M::ConnectForever, &[&name, &CONNECT_LIMIT.as_secs()]);
+            self.record(line, name, false, why);
+            return None;
+        }
+        Some(Got::unit(done))
     }
 
     fn recv_from(&mut self, line: usize, name: &str, len: usize) -> Option<Got> {

@@ -15,7 +15,6 @@ use super::fds::{FdCopy, Looked, Process, Proto, Sock};
 use super::memory::Memory;
 use crate::i18n::{self, M};
 use crate::kernel::check::Verdict;
-use crate::kernel::table;
 use crate::trace::close::{self, LastLook};
 use crate::trace::record::Recording;
 use crate::trace::Kind;
@@ -281,7 +280,7 @@ impl<'t> Calls<'t> {
             skipped,
         };
         if call == Syscall::Close {
-            self.close_entry(&mut p, proc);
+            Self::close_entry(&mut p, proc, mem.pid.as_raw() as u32);
         } else if decode::may_block(call) {
             p.wait = Some(Place::new(self.tracer));
         }
@@ -454,23 +453,20 @@ impl<'t> Calls<'t> {
         p.rec.emit();
     }
 
-    /// `close()`'s entry: its last look at the socket, then our copy is dropped, so that the
-    /// program's close is the last reference and the kernel sends its FIN.
-    fn close_entry(&self, p: &mut Pending<'t>, proc: &mut Process) {
+    /// `close()`'s entry (by process `pid`): its last look at the socket, then our copy is
+    /// dropped, so that the program's close is the last reference and the kernel sends its FIN.
+    fn close_entry(p: &mut Pending<'t>, proc: &mut Process, pid: u32) {
         let (Some(copy), Some(sock)) = (p.copy.take(), p.inode.and_then(|i| proc.sock_mut(i)))
         else {
             return;
         };
-        p.look = Some(LastLook::take(
-            copy.as_fd(),
-            sock.ends.peer,
-            Some(sock.inode),
-            sock.abortive,
-        ));
+        let known = (Some(sock.inode), sock.abortive);
+        p.look = Some(LastLook::take(copy.as_fd(), sock.ends.peer, known, pid));
     }
 
     /// `close()`'s exit: the fd is gone; the connection is followed by its 4-tuple, unless
-    /// another fd still holds the socket (then this close only dropped one reference).
+    /// another fd still holds the socket (then this close only dropped one reference: the
+    /// verdict says who holds it, [`close::judge_close`]).
     fn close_exit(&self, mut p: Pending<'t>, proc: &mut Process) {
         let fd = p.raw[0] as RawFd;
         proc.forget(fd);
@@ -478,39 +474,13 @@ impl<'t> Calls<'t> {
             return p.rec.emit();
         };
         close::record_gone(&mut p.rec, &look);
-        if p.rec.ev.failed() || !self.still_held(&mut p.rec.ev, &look) {
-            close::judge_close(&mut p.rec, &look);
-            let ev = &mut p.rec.ev;
-            if let (Verdict::Differs, Some(before)) = (ev.verdict, ev.before) {
-                (ev.verdict, ev.reason) =
-                    transitions::close_verdict_after_gap(before, look.abort, &ev.kernel_path);
-            }
+        close::judge_close(&mut p.rec, &look);
+        let ev = &mut p.rec.ev;
+        if let (Verdict::Differs, Some(before)) = (ev.verdict, ev.before) {
+            (ev.verdict, ev.reason) =
+                transitions::close_verdict_after_gap(before, look.abort, &ev.kernel_path);
         }
         p.rec.emit();
-    }
-
-    /// Whether the socket lives on after this close: its row still carries its inode (a socket
-    /// no fd holds any more is orphaned, and the table shows inode 0 for it).
-    fn still_held(&self, ev: &mut Event, look: &LastLook) -> bool {
-        let (Some(table), Some(local), Some(before)) = (self.tracer.table(), look.local, ev.before)
-        else {
-            return false;
-        };
-        let (l, r) = table::key(local, Some(before), look.peer);
-        let Ok(Some(row)) = table.lookup(l, r) else {
-            return false;
-        };
-        if Some(row.inode) != look.inode || row.inode == 0 {
-            return false;
-        }
-        (ev.verdict, ev.kernel, ev.recv_q, ev.send_q) = (
-            Verdict::Agrees,
-            row.state,
-            Some(row.recv_q),
-            Some(row.send_q),
-        );
-        ev.reason = Some(transitions::close_other_reference().into());
-        true
     }
 }
 

@@ -2,7 +2,10 @@
 
 use super::human::{paint, Style};
 use crate::kernel::owners::{self, Owner};
-use crate::kernel::table::{push_decimal, ss_addr, write_ss_addr, Filter, KernelTable, SocketRow};
+use crate::kernel::table::{
+    decimal_len, put_bytes, put_decimal, put_ss_addr, ss_addr, ss_addr_len, Filter, KernelTable,
+    SocketRow,
+};
 use crate::tcp_state::TcpState;
 use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table};
 use std::collections::HashMap;
@@ -89,126 +92,131 @@ fn cells(r: &SocketRow, owners: Option<&HashMap<u64, Vec<Owner>>>) -> Vec<String
 }
 
 /// Plain aligned columns for pipes and files, written directly: on 10,000 rows a table engine's
-/// per-cell layout work would make `lab sockets` slower than `ss -tan`, which is the bar. So
-/// the text cells of all rows go into one buffer (no string per cell), then each line is
-/// written with its padding.
+/// per-cell layout work would make `lab sockets` slower than `ss -tan`, which is the bar. Two
+/// passes over the rows: the first measures every cell (an IPv4 address's width is counted,
+/// not written), the second writes each line into a buffer (see [`Layout`]), written out in
+/// large writes — no text is kept between them.
 pub fn write_plain(
     out: &mut impl Write,
     rows: &[SocketRow],
     owners: Option<&HashMap<u64, Vec<Owner>>>,
 ) -> io::Result<()> {
+    /// How much text is gathered before each write (a system call each).
+    const CHUNK: usize = 1 << 16;
     let ncols = if owners.is_some() { 9 } else { 8 };
-    let cells = TextCells::of(rows, owners, ncols);
-    let mut line = String::new();
-    write_cells(&mut line, &cells.width, HEADER[..ncols].iter().copied());
-    end_line(out, &mut line)?;
-    for (i, r) in rows.iter().enumerate() {
-        line.clear();
-        cells.write_row(&mut line, i, r, ncols);
-        end_line(out, &mut line)?;
+    let mut width: Vec<usize> = HEADER[..ncols].iter().map(|h| h.len()).collect();
+    let mut scratch = String::new();
+    for r in rows {
+        for (w, m) in width.iter_mut().zip(measure(r, owners, &mut scratch)) {
+            *w = (*w).max(m);
+        }
     }
-    Ok(())
+    scratch.clear();
+    write_cells(&mut scratch, &width, HEADER[..ncols].iter().copied());
+    let mut buf = Vec::with_capacity(CHUNK + 1024);
+    buf.extend_from_slice(scratch.trim_end().as_bytes());
+    buf.push(b'\n');
+    let layout = Layout::of(&width, owners.is_some());
+    for r in rows {
+        layout.put_row(&mut buf, r, owners, &mut scratch);
+        if buf.len() >= CHUNK {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    out.write_all(&buf)
 }
 
-/// Writes `line` without its trailing padding, and a newline: bytes straight into the buffer
-/// (`writeln!`'s formatting machinery, once per row, was a tenth of lab's own time).
-fn end_line(out: &mut impl Write, line: &mut String) -> io::Result<()> {
-    line.truncate(line.trim_end().len());
-    line.push('\n');
-    out.write_all(line.as_bytes())
+/// The width of each of `r`'s cells. Text that must be written to be measured (an IPv6
+/// address, a timer, the owners) is written into `scratch`.
+fn measure(
+    r: &SocketRow,
+    owners: Option<&HashMap<u64, Vec<Owner>>>,
+    scratch: &mut String,
+) -> [usize; 9] {
+    let mut written = |write: &dyn Fn(&mut String)| {
+        scratch.clear();
+        write(scratch);
+        scratch.chars().count()
+    };
+    [
+        r.state_name().len(),
+        decimal_len(r.recv_q.into()),
+        decimal_len(r.send_q.into()),
+        ss_addr_len(&r.local),
+        ss_addr_len(&r.peer),
+        decimal_len(r.uid.into()),
+        decimal_len(r.inode),
+        written(&|s| r.write_timer_text(s)),
+        written(&|s| write_owner(s, r, owners)),
+    ]
 }
 
-/// The text cells of every row (local, peer, timer, process) in one buffer, and the width of
-/// each column.
-struct TextCells {
-    arena: String,
-    spans: Vec<[(usize, usize); 4]>,
-    width: Vec<usize>,
+/// Where each column of the table starts, and a blank line as wide as the columns before the
+/// Process column. Every line starts as a copy of the blank one, and each cell's bytes are put
+/// in their place: text from its column's start, numbers ending at its column's end (their
+/// digits come out last first, so a right-aligned number needs no measuring). Then the
+/// padding after the last cell is trimmed, as ss does. No formatter, no copy per cell: on
+/// 10,000 rows, writing each cell with its padding was a tenth of the command's time.
+struct Layout {
+    start: Vec<usize>,
+    end: Vec<usize>,
+    blank: Vec<u8>,
 }
 
-impl TextCells {
-    fn of(
-        rows: &[SocketRow],
+impl Layout {
+    fn of(width: &[usize], owners: bool) -> Layout {
+        let start: Vec<usize> = width
+            .iter()
+            .scan(0, |at, w| {
+                let here = *at;
+                *at += w + 2;
+                Some(here)
+            })
+            .collect();
+        let end: Vec<usize> = start.iter().zip(width).map(|(s, w)| s + w).collect();
+        // The Process column has no fixed width: it is added after the blank.
+        let blank_len = if owners { start[8] } else { end[7] };
+        Layout {
+            start,
+            end,
+            blank: vec![b' '; blank_len],
+        }
+    }
+
+    /// Row `r`'s line, appended to `buf`.
+    fn put_row(
+        &self,
+        buf: &mut Vec<u8>,
+        r: &SocketRow,
         owners: Option<&HashMap<u64, Vec<Owner>>>,
-        ncols: usize,
-    ) -> TextCells {
-        let mut t = TextCells {
-            arena: String::with_capacity(rows.len() * 48),
-            spans: Vec::with_capacity(rows.len()),
-            width: HEADER[..ncols].iter().map(|h| h.len()).collect(),
-        };
-        for r in rows {
-            let mut span = [(0, 0); 4];
-            for (k, slot) in span.iter_mut().enumerate() {
-                let start = t.arena.len();
-                let _ = match k {
-                    0 => write_ss_addr(&mut t.arena, &r.local),
-                    1 => write_ss_addr(&mut t.arena, &r.peer),
-                    2 => write_timer(&mut t.arena, r),
-                    _ => write_owner(&mut t.arena, r, owners),
-                };
-                *slot = (start, t.arena.len());
-            }
-            t.spans.push(span);
-            let text = |k: usize| &t.arena[span[k].0..span[k].1];
-            let measured = [
-                r.state_name().len(),
-                digits(r.recv_q as u64),
-                digits(r.send_q as u64),
-                text(0).len(),
-                text(1).len(),
-                digits(r.uid as u64),
-                digits(r.inode),
-                text(2).len(),
-                text(3).chars().count(),
-            ];
-            for (w, m) in t.width.iter_mut().zip(measured) {
-                *w = (*w).max(m);
-            }
+        scratch: &mut String,
+    ) {
+        let (start, end) = (&self.start, &self.end);
+        let base = buf.len();
+        buf.extend_from_slice(&self.blank);
+        let line = &mut buf[base..];
+        put_bytes(line, start[0], r.state_name().as_bytes());
+        put_decimal(line, end[1], r.recv_q.into());
+        put_decimal(line, end[2], r.send_q.into());
+        put_ss_addr(line, start[3], &r.local);
+        put_ss_addr(line, start[4], &r.peer);
+        put_decimal(line, end[5], r.uid.into());
+        put_decimal(line, end[6], r.inode);
+        if r.timer.is_some() {
+            scratch.clear();
+            r.write_timer_text(scratch);
+            put_bytes(line, start[7], scratch.as_bytes());
         }
-        t
-    }
-
-    fn text(&self, row: usize, k: usize) -> &str {
-        let (a, b) = self.spans[row][k];
-        &self.arena[a..b]
-    }
-
-    /// Row `i` (which is `r`), padded: text left-aligned, numbers right-aligned, as ss does.
-    /// Written by hand rather than with `write!`'s padding: on 50,000 rows the formatting
-    /// machinery was a third of the command's time.
-    fn write_row(&self, line: &mut String, i: usize, r: &SocketRow, ncols: usize) {
-        let w = &self.width;
-        let left = |line: &mut String, text: &str, width: usize| {
-            line.push_str(text);
-            pad(line, width.saturating_sub(text.len()));
-        };
-        let right = |line: &mut String, n: u64, width: usize| {
-            pad(line, width.saturating_sub(digits(n)));
-            push_decimal(line, n);
-        };
-        left(line, r.state_name(), w[0]);
-        line.push_str("  ");
-        right(line, r.recv_q as u64, w[1]);
-        line.push_str("  ");
-        right(line, r.send_q as u64, w[2]);
-        line.push_str("  ");
-        left(line, self.text(i, 0), w[3]);
-        line.push_str("  ");
-        left(line, self.text(i, 1), w[4]);
-        line.push_str("  ");
-        right(line, r.uid as u64, w[5]);
-        line.push_str("  ");
-        right(line, r.inode, w[6]);
-        line.push_str("  ");
-        if ncols == 9 {
-            left(line, self.text(i, 2), w[7]);
-            line.push_str("  ");
-            line.push_str(self.text(i, 3));
-        } else {
-            // The last column: no padding to trim again.
-            line.push_str(self.text(i, 2));
+        if owners.is_some() {
+            scratch.clear();
+            write_owner(scratch, r, owners);
+            buf.extend_from_slice(scratch.as_bytes());
         }
+        while buf.len() > base && buf.last() == Some(&b' ') {
+            buf.pop();
+        }
+        buf.push(b'\n');
     }
 }
 
@@ -229,33 +237,8 @@ fn write_cells<'a>(line: &mut String, width: &[usize], cells: impl Iterator<Item
     }
 }
 
-/// `n` spaces, appended a slice at a time.
-fn pad(line: &mut String, mut n: usize) {
-    const SPACES: &str = "                                                                ";
-    while n > 0 {
-        let k = n.min(SPACES.len());
-        line.push_str(&SPACES[..k]);
-        n -= k;
-    }
-}
-
-/// How many digits `n` has in decimal.
-fn digits(n: u64) -> usize {
-    n.checked_ilog10().map_or(1, |d| d as usize + 1)
-}
-
-fn write_timer(s: &mut String, r: &SocketRow) -> std::fmt::Result {
-    if r.timer.is_some() {
-        s.push_str(&r.timer_text());
-    }
-    Ok(())
-}
-
-fn write_owner(
-    s: &mut String,
-    r: &SocketRow,
-    owners: Option<&HashMap<u64, Vec<Owner>>>,
-) -> std::fmt::Result {
+/// The Process cell: who holds `r`'s socket (`-p`).
+fn write_owner(s: &mut String, r: &SocketRow, owners: Option<&HashMap<u64, Vec<Owner>>>) {
     // Inode 0 (TIME-WAIT) belongs to no fd, so to no process.
     if let Some(o) = owners
         .and_then(|map| map.get(&r.inode))
@@ -263,7 +246,6 @@ fn write_owner(
     {
         s.push_str(&owners::describe(o));
     }
-    Ok(())
 }
 
 /// A comfy-table box for the terminal, states colored.
@@ -307,5 +289,176 @@ fn style_of(s: Option<TcpState>) -> Style {
         Some(TcpState::Listen) => Style::State,
         Some(TcpState::TimeWait) | Some(TcpState::CloseWait) => Style::Note,
         _ => Style::Dim,
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use crate::kernel::sock_diag::Timer;
+
+    fn row(
+        state: Option<TcpState>,
+        q: (u32, u32),
+        ends: (&str, &str),
+        id: (u32, u64),
+    ) -> SocketRow {
+        SocketRow {
+            state,
+            recv_q: q.0,
+            send_q: q.1,
+            local: ends.0.parse().unwrap(),
+            peer: ends.1.parse().unwrap(),
+            uid: id.0,
+            inode: id.1,
+            timer: None,
+        }
+    }
+
+    /// Every kind of cell: both families, `*` for an unspecified address or port, numbers of
+    /// every width, timers, a state this build does not know, a TIME-WAIT row's inode 0.
+    fn rows() -> Vec<SocketRow> {
+        use TcpState::*;
+        let mut tw = row(
+            Some(TimeWait),
+            (0, 0),
+            ("127.0.0.1:54000", "127.0.0.1:7000"),
+            (0, 0),
+        );
+        tw.timer = Some((Timer::Timewait, 59_000));
+        let mut v6 = row(
+            Some(Established),
+            (7, 0),
+            ("[::1]:8080", "[::ffff:10.0.0.1]:40000"),
+            (1000, 7),
+        );
+        v6.timer = Some((Timer::On, 1_200));
+        vec![
+            row(
+                Some(Listen),
+                (0, 128),
+                ("0.0.0.0:7000", "0.0.0.0:0"),
+                (0, 12345),
+            ),
+            row(
+                Some(Established),
+                (5, 1_000_000),
+                ("127.0.0.1:7000", "127.0.0.1:54321"),
+                (1000, 99),
+            ),
+            tw,
+            row(
+                Some(Listen),
+                (0, 4096),
+                ("[::]:8080", "[::]:0"),
+                (0, 4_000_000_000),
+            ),
+            v6,
+            row(
+                None,
+                (0, 0),
+                ("10.1.2.3:1", "192.168.100.200:65535"),
+                (65534, 1),
+            ),
+        ]
+    }
+
+    /// The text of these lines, each ended by a newline.
+    fn lines(lines: &[&str]) -> String {
+        lines.iter().map(|l| format!("{l}\n")).collect()
+    }
+
+    fn plain(owners: Option<&HashMap<u64, Vec<Owner>>>) -> String {
+        let mut out = Vec::new();
+        write_plain(&mut out, &rows(), owners).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The table in a pipe, as `lab sockets` has always written it: changing how it is
+    /// written must not change a byte of it.
+    #[test]
+    fn the_plain_table_is_aligned_as_ss_aligns_it() {
+        assert_eq!(
+            plain(None),
+            lines(&[
+                concat!(
+                    "State      Recv-Q   Send-Q  Local            Peer                     ",
+                    "  uid       inode  Timer",
+                ),
+                concat!(
+                    "LISTEN          0      128  0.0.0.0:7000     0.0.0.0:*                ",
+                    "    0       12345",
+                ),
+                concat!(
+                    "ESTAB           5  1000000  127.0.0.1:7000   127.0.0.1:54321          ",
+                    " 1000          99",
+                ),
+                concat!(
+                    "TIME-WAIT       0        0  127.0.0.1:54000  127.0.0.1:7000           ",
+                    "    0           0  timewait,59sec",
+                ),
+                concat!(
+                    "LISTEN          0     4096  *:8080           *:*                      ",
+                    "    0  4000000000",
+                ),
+                concat!(
+                    "ESTAB           7        0  [::1]:8080       [::ffff:10.0.0.1]:40000  ",
+                    " 1000           7  on,1.2sec",
+                ),
+                concat!(
+                    "UNKNOWN         0        0  10.1.2.3:1       192.168.100.200:65535    ",
+                    "65534           1",
+                ),
+            ])
+        );
+    }
+
+    /// With `-p`: the Process column, a TIME-WAIT row's inode 0 owned by no one, a name's
+    /// width counted in characters.
+    #[test]
+    fn the_plain_table_with_owners_pads_the_timer_column() {
+        let owner = |pid, program: &str, fd| Owner {
+            pid,
+            program: program.into(),
+            fd,
+        };
+        let owners = HashMap::from([
+            (12345, vec![owner(42, "server", 3)]),
+            (99, vec![owner(42, "server", 5), owner(43, "sérvér", 5)]),
+            (0, vec![owner(1, "init", 9)]),
+        ]);
+        assert_eq!(
+            plain(Some(&owners)),
+            lines(&[
+                concat!(
+                    "State      Recv-Q   Send-Q  Local            Peer                     ",
+                    "  uid       inode  Timer           Process",
+                ),
+                concat!(
+                    "LISTEN          0      128  0.0.0.0:7000     0.0.0.0:*                ",
+                    "    0       12345                  server/42 fd=3",
+                ),
+                concat!(
+                    "ESTAB           5  1000000  127.0.0.1:7000   127.0.0.1:54321          ",
+                    " 1000          99                  server/42 fd=5, sérvér/43 fd=5",
+                ),
+                concat!(
+                    "TIME-WAIT       0        0  127.0.0.1:54000  127.0.0.1:7000           ",
+                    "    0           0  timewait,59sec",
+                ),
+                concat!(
+                    "LISTEN          0     4096  *:8080           *:*                      ",
+                    "    0  4000000000",
+                ),
+                concat!(
+                    "ESTAB           7        0  [::1]:8080       [::ffff:10.0.0.1]:40000  ",
+                    " 1000           7  on,1.2sec",
+                ),
+                concat!(
+                    "UNKNOWN         0        0  10.1.2.3:1       192.168.100.200:65535    ",
+                    "65534           1",
+                ),
+            ])
+        );
     }
 }

@@ -8,16 +8,19 @@
 //! 1. [`LastLook::take`], before the call: what only the fd can tell — its ends, its inode,
 //!    whether closing it aborts. Afterwards the table finds the connection by its 4-tuple alone.
 //! 2. [`record_gone`], after it: the fd is gone; the note says why RST is sent, if it is.
-//! 3. [`judge_close`]: what the table shows for the connection afterwards, and the verdict.
+//! 3. [`judge_close`]: what the table shows for the connection afterwards, and the verdict —
+//!    unless another fd still holds the socket (see [`held`]): then this close sent nothing.
 
 use super::record::Recording;
 use crate::kernel::check::{self, Verdict};
-use crate::kernel::table;
+use crate::kernel::owners::{self, Holders};
+use crate::kernel::table::{self, SocketRow};
 use crate::tcp_state::TcpState;
 use crate::transitions::{self, Abort};
 use socket2::SockRef;
 use std::net::SocketAddr;
 use std::os::fd::BorrowedFd;
+use std::time::{Duration, Instant};
 
 /// What `close()` must learn before the fd is gone: afterwards only the 4-tuple finds it.
 pub(crate) struct LastLook {
@@ -25,18 +28,21 @@ pub(crate) struct LastLook {
     pub(crate) peer: Option<SocketAddr>,
     pub(crate) inode: Option<u64>,
     pub(crate) abort: Option<Abort>,
+    /// The process that closes it (for lab's own sockets, lab itself).
+    pub(crate) closer: u32,
 }
 
 impl LastLook {
     /// The socket's ends, inode and whether closing it aborts, read while `fd` still exists.
     /// `peer` is the one the program gave `connect()` or got from `accept()` (`getpeername()`
     /// has none in SYN-SENT, or once the connection is over); `inode` its inode if known
-    /// already (else `fstat(2)`); `linger0`: SO_LINGER with timeout 0 was set.
+    /// already (else `fstat(2)`); `linger0`: SO_LINGER with timeout 0 was set; `closer`: the
+    /// pid of the process that closes it.
     pub(crate) fn take(
         fd: BorrowedFd<'_>,
         peer: Option<SocketAddr>,
-        inode: Option<u64>,
-        linger0: bool,
+        (inode, linger0): (Option<u64>, bool),
+        closer: u32,
     ) -> LastLook {
         let s = SockRef::from(&fd);
         LastLook {
@@ -44,6 +50,7 @@ impl LastLook {
             peer: s.peer_addr().ok().and_then(|a| a.as_socket()).or(peer),
             inode: inode.or_else(|| table::fd_inode(fd).ok()),
             abort: abort_at_close(fd, linger0),
+            closer,
         }
     }
 }
@@ -72,8 +79,9 @@ pub(crate) fn record_gone(rec: &mut Recording<'_>, look: &LastLook) {
 }
 
 /// The verdict on a `close()`: what the table shows for the connection afterwards, judged by
-/// [`transitions::close_verdict`]. (A connection still in the table is followed from now on by
-/// the kernel observer, from the state this event shows.)
+/// [`transitions::close_verdict`] — or, while another fd still holds the socket, by [`held`].
+/// (A connection still in the table is followed from now on by the kernel observer, from the
+/// state this event shows.)
 pub(crate) fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
     let t = rec.tracer();
     let ev = &mut rec.ev;
@@ -87,11 +95,110 @@ pub(crate) fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
     };
     let handover = transitions::close_may_hand_over(before, look.abort);
     let wait = (t.settle_timeout(), handover);
-    let Some(path) = check::after_close(tab, local, before, look.peer, look.inode, wait) else {
+    let follow = || check::after_close(tab, local, before, look.peer, look.inode, wait);
+    let Some(mut path) = follow() else {
         // A connection whose peer is not known cannot be found once its fd is gone.
         ev.verdict = Verdict::NotApplicable;
         return;
     };
+    let first = path.first().cloned().flatten();
+    let held_row = first.filter(|r| look.inode == Some(r.inode) && r.inode != 0);
+    let mut let_go = None;
+    if let Some(row) = held_row.filter(|_| !ev.failed()) {
+        match held(rec, &row, (local, before), look) {
+            Held::Said => return,
+            Held::LetGo(words) => (path, let_go) = (follow().unwrap_or_default(), Some(words)),
+        }
+    }
+    judge_path(rec, &path, (local, before), look);
+    if let Some(words) = let_go {
+        let ev = &mut rec.ev;
+        ev.reason = Some(match ev.reason.take() {
+            Some(why) => format!("{words}; {why}"),
+            None => words,
+        });
+    }
+}
+
+/// How long a close waits, at most, for a passing holder — a child between `vfork()` and
+/// `exec()` — to let go of the socket before judging it. Such a child execs within a few
+/// milliseconds; the bound is for a loaded machine, and is paid only while one (or a holder lab
+/// cannot see) is there. A tracer that must never wait (settle timeout 0) does not wait at all.
+const LET_GO: Duration = Duration::from_secs(2);
+
+/// What a close that left its socket held came to.
+enum Held {
+    /// It is still held, and the event says so (and by whom): this close sent nothing.
+    Said,
+    /// A passing holder held it after the close, and let go since (these words say it): the
+    /// close is judged as every close.
+    LetGo(String),
+}
+
+/// The rule for a socket that another fd still holds after this close (its `row` still carries
+/// its inode): the close only dropped a reference, so no FIN went and the state did not move.
+/// Who holds it ([`owners::holders`]) decides. A lasting holder (a forking server's child, a
+/// `dup()`) keeps it: the event says who, and the table is right to show it unmoved; nothing is
+/// waited for. A child between `vfork()` and `exec()` lets go by itself — the FIN leaves then —
+/// and so does a holder lab no longer finds (it has exec'd since): the close waits for that,
+/// bounded ([`LET_GO`]), and is then judged as every close, its reason saying how long it was
+/// held. Still held after the bound: said, as for a lasting holder.
+fn held(
+    rec: &mut Recording<'_>,
+    row: &SocketRow,
+    (local, before): (SocketAddr, TcpState),
+    look: &LastLook,
+) -> Held {
+    let t = rec.tracer();
+    let holders = owners::holders(row.inode, look.closer);
+    if holders.lasting.is_empty() {
+        let bound = if t.settle_timeout().is_zero() {
+            Duration::ZERO
+        } else {
+            LET_GO
+        };
+        let start = Instant::now();
+        let let_go = t.table().is_some_and(|tab| {
+            check::wait_until(bound, || {
+                check::still_held(tab, local, before, look.peer, row.inode).is_none()
+            })
+        });
+        if let_go {
+            return Held::LetGo(transitions::close_let_go(start.elapsed().as_millis()));
+        }
+    }
+    let ev = &mut rec.ev;
+    // Nothing was sent: not the RST an abortive close sends either (that is the last one's).
+    if ev.note.is_some() && ev.note.as_deref() == look.abort.map(Abort::words) {
+        ev.note = None;
+    }
+    (ev.verdict, ev.kernel, ev.kernel_path) = (Verdict::Agrees, row.state, vec![row.state]);
+    (ev.recv_q, ev.send_q) = (Some(row.recv_q), Some(row.send_q));
+    ev.reason = Some(held_words(&holders));
+    Held::Said
+}
+
+/// Who still holds a socket, in words.
+fn held_words(h: &Holders) -> String {
+    if !h.lasting.is_empty() {
+        transitions::close_held_by(&owners::describe(&h.lasting))
+    } else if !h.passing.is_empty() {
+        transitions::close_held_passing(&owners::describe(&h.passing))
+    } else {
+        transitions::close_held_unseen().to_string()
+    }
+}
+
+/// Judges the close by the states the table showed for the connection afterwards (`path`,
+/// [`transitions::close_verdict`]), and the state the wire saw between our FIN and its ACK.
+fn judge_path(
+    rec: &mut Recording<'_>,
+    path: &[Option<SocketRow>],
+    (local, before): (SocketAddr, TcpState),
+    look: &LastLook,
+) {
+    let t = rec.tracer();
+    let ev = &mut rec.ev;
     let states: Vec<Option<TcpState>> = path
         .iter()
         .map(|r| r.as_ref().and_then(|r| r.state))

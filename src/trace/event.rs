@@ -7,7 +7,7 @@
 //! wants to know instead of parsing text back. The text, strace's spelling of the call, is made
 //! in one place: [`Event::args_text`], [`Event::detail_text`] and [`Event::result_text`].
 
-use super::names;
+use super::names::{self, Name};
 use super::syscall::Syscall;
 use crate::i18n::{self, t, M};
 
@@ -25,6 +25,7 @@ use std::fmt;
 use std::io;
 use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::os::fd::RawFd;
+use std::sync::Arc;
 
 /// How many bytes of a buffer an event keeps and shows, as strace's default `-s 32`.
 pub const SHOW_BYTES: usize = 32;
@@ -64,11 +65,11 @@ pub enum Arg {
     /// A plain number: a backlog, a length, an option's value, a timeout.
     Int(i64),
     /// A constant or a set of flags, by name: `AF_INET`, `SOCK_STREAM|SOCK_CLOEXEC`, `SHUT_WR`.
-    Const(String),
+    Const(Name),
     /// An address: `127.0.0.1:8888`.
     Addr(SocketAddr),
     /// A buffer: its first [`SHOW_BYTES`] bytes and its whole length.
-    Data { head: Vec<u8>, len: usize },
+    Data { head: Head, len: usize },
     /// A buffer whose contents are not known (a failed `recv()`): `...`.
     Elided,
     /// `shutdown()`'s direction: `SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`.
@@ -93,7 +94,7 @@ impl Arg {
     /// A buffer, keeping only what the trace shows.
     pub fn data(bytes: &[u8]) -> Arg {
         Arg::Data {
-            head: bytes[..bytes.len().min(SHOW_BYTES)].to_vec(),
+            head: Head::from(bytes),
             len: bytes.len(),
         }
     }
@@ -102,6 +103,53 @@ impl Arg {
     pub fn poll_fds(all: impl Iterator<Item = (RawFd, PollFlags)>) -> Arg {
         let (fds, more) = first_of(all);
         Arg::PollFds { fds, more }
+    }
+}
+
+/// A buffer's first bytes, at most [`SHOW_BYTES`] (fewer when the program's memory could not
+/// be read whole), kept inside the event: a traced `send()` or `recv()` allocates nothing for
+/// its data.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    bytes: [u8; SHOW_BYTES],
+    n: u8,
+}
+
+impl Head {
+    pub fn as_slice(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.n)]
+    }
+}
+
+impl From<&[u8]> for Head {
+    /// The first [`SHOW_BYTES`] of `bytes`.
+    fn from(bytes: &[u8]) -> Head {
+        let shown = &bytes[..bytes.len().min(SHOW_BYTES)];
+        let mut head = Head {
+            bytes: [0; SHOW_BYTES],
+            n: shown.len() as u8,
+        };
+        head.bytes[..shown.len()].copy_from_slice(shown);
+        head
+    }
+}
+
+impl From<Vec<u8>> for Head {
+    fn from(bytes: Vec<u8>) -> Head {
+        Head::from(bytes.as_slice())
+    }
+}
+
+impl std::ops::Deref for Head {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl fmt::Debug for Head {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_slice(), f)
     }
 }
 
@@ -119,13 +167,9 @@ pub enum Detail {
         fds: Vec<(RawFd, PollFlags)>,
         more: usize,
     },
-    /// `select()`'s sets as it returned them: the fds ready to read, to write, and with an
-    /// exceptional condition (strace's `in [3], out [4]`).
-    Sets {
-        read: Vec<RawFd>,
-        write: Vec<RawFd>,
-        except: Vec<RawFd>,
-    },
+    /// `select()`'s sets as it returned them (boxed: three lists would make every event
+    /// bigger, and events are moved from the call to the file several times).
+    Sets(Box<Sets>),
     /// `epoll_wait()`'s events as the kernel returned them: each one's `EPOLL*` bits and the
     /// data word it was registered with (the first [`SHOW_FDS`]), and how many more.
     Events { evs: Vec<(u32, u64)>, more: usize },
@@ -148,7 +192,25 @@ pub enum Detail {
     Address(SocketAddr),
 }
 
+/// `select()`'s sets as it returned them: the fds ready to read, to write, and with an
+/// exceptional condition (strace's `in [3], out [4]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sets {
+    pub read: Vec<RawFd>,
+    pub write: Vec<RawFd>,
+    pub except: Vec<RawFd>,
+}
+
 impl Detail {
+    /// `select()`'s sets: the fds ready to read, to write, and with an exceptional condition.
+    pub fn sets(read: Vec<RawFd>, write: Vec<RawFd>, except: Vec<RawFd>) -> Detail {
+        Detail::Sets(Box::new(Sets {
+            read,
+            write,
+            except,
+        }))
+    }
+
     /// `poll()`'s ready list, keeping only what the trace shows.
     pub fn ready(all: impl Iterator<Item = (RawFd, PollFlags)>) -> Detail {
         let (fds, more) = first_of(all);
@@ -175,13 +237,110 @@ fn first_of<T>(all: impl Iterator<Item = T>) -> (Vec<T>, usize) {
     (fds, more)
 }
 
+/// Who made a call, by name: `server`, `c1`. Shared, not copied: a socket names its actor in
+/// every event of every call it makes (a busy server's hundreds of thousands), and an event
+/// taking the name is a count going up, not a `String` allocated (and freed by the writer).
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Actor(Arc<str>);
+
+impl Actor {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Actor {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Actor {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+impl From<&str> for Actor {
+    fn from(name: &str) -> Actor {
+        Actor(name.into())
+    }
+}
+
+impl From<&String> for Actor {
+    fn from(name: &String) -> Actor {
+        Actor(name.as_str().into())
+    }
+}
+
+impl From<String> for Actor {
+    fn from(name: String) -> Actor {
+        Actor(name.into())
+    }
+}
+
+impl From<&Actor> for Actor {
+    fn from(name: &Actor) -> Actor {
+        name.clone()
+    }
+}
+
+impl PartialEq<str> for Actor {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Actor {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for Actor {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Actor> for str {
+    fn eq(&self, other: &Actor) -> bool {
+        *self == *other.0
+    }
+}
+
+impl PartialEq<Actor> for &str {
+    fn eq(&self, other: &Actor) -> bool {
+        **self == *other.0
+    }
+}
+
+impl PartialEq<Actor> for String {
+    fn eq(&self, other: &Actor) -> bool {
+        **self == *other.0
+    }
+}
+
 /// One event. [`Event`]'s JSON Lines form (`--json`) is `Json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     /// 1, 2, 3, … in the order events reached the sink.
     pub seq: u64,
     /// Who made the call: `server`, `client`, `ana`, `c1`.
-    pub actor: String,
+    pub actor: Actor,
     /// Microseconds since the tracer started.
     pub t_us: u64,
     pub kind: Kind,
@@ -240,10 +399,10 @@ pub struct Event {
 
 impl Event {
     /// A blank event of `kind` by `actor`; the tracer fills in `seq` and `t_us`.
-    pub fn new(kind: Kind, actor: &str) -> Event {
+    pub fn new(kind: Kind, actor: impl Into<Actor>) -> Event {
         Event {
             seq: 0,
-            actor: actor.to_string(),
+            actor: actor.into(),
             t_us: 0,
             kind,
             call: None,
@@ -280,7 +439,7 @@ impl Event {
     }
 
     /// A segment sent by `actor`, from `seg.src` to `seg.dst`.
-    pub fn segment(actor: &str, seg: Segment) -> Event {
+    pub fn segment(actor: impl Into<Actor>, seg: Segment) -> Event {
         Event {
             local: Some(seg.src),
             peer: Some(seg.dst),
@@ -290,7 +449,12 @@ impl Event {
     }
 
     /// A call about to be made on `fd` (`None` for calls on no fd yet, like `socket()`).
-    pub fn call(actor: &str, call: Syscall, fd: Option<RawFd>, args: Vec<Arg>) -> Event {
+    pub fn call(
+        actor: impl Into<Actor>,
+        call: Syscall,
+        fd: Option<RawFd>,
+        args: Vec<Arg>,
+    ) -> Event {
         Event {
             call: Some(call),
             args,
@@ -300,7 +464,7 @@ impl Event {
     }
 
     /// Words for the student (`kind: note`) or a lesson's verdict (`kind: check`).
-    pub fn words(kind: Kind, actor: &str, text: String) -> Event {
+    pub fn words(kind: Kind, actor: impl Into<Actor>, text: String) -> Event {
         Event {
             note: Some(text),
             ..Event::new(kind, actor)
@@ -337,8 +501,7 @@ impl Event {
 
     /// The arguments as strace prints them: `3, SOL_SOCKET, SO_REUSEADDR, 1`.
     pub fn args_text(&self) -> String {
-        let parts: Vec<String> = self.args.iter().map(Arg::to_string).collect();
-        parts.join(", ")
+        ArgsText(&self.args).to_string()
     }
 
     /// What came back besides the return value: `4 from 127.0.0.1:50312`, `EOF: …`.
@@ -381,7 +544,7 @@ impl fmt::Display for Arg {
             Arg::Addr(a) => write!(f, "{a}"),
             Arg::Data { head, len } => {
                 let cut = if *len > head.len() { "..." } else { "" };
-                write!(f, "{}{cut}", names::quoted(head, SHOW_BYTES))
+                write!(f, "{}{cut}", names::Quoted(head, SHOW_BYTES))
             }
             Arg::Elided => f.write_str("..."),
             Arg::Shutdown(how) => f.write_str(names::shutdown_how(*how)),
@@ -412,12 +575,8 @@ impl fmt::Display for Detail {
             Detail::Eof { own: false } => f.write_str(t(M::DetailEofPeer)),
             Detail::From(a) => f.write_str(&i18n::f(M::DetailFrom, &[a])),
             Detail::Ready { fds, more } => f.write_str(&poll_list(fds, *more, "revents")),
-            Detail::Sets {
-                read,
-                write,
-                except,
-            } => f.write_str(&select_sets(read, write, except)),
-            Detail::Events { evs, more } => f.write_str(&epoll_list(evs, *more)),
+            Detail::Sets(s) => f.write_str(&select_sets(&s.read, &s.write, &s.except)),
+            Detail::Events { evs, more } => epoll_list(f, evs, *more),
             Detail::Timeout => f.write_str("Timeout"),
             Detail::Addresses(ips) => {
                 let ips: Vec<String> = ips.iter().map(IpAddr::to_string).collect();
@@ -464,22 +623,87 @@ fn select_sets(read: &[RawFd], write: &[RawFd], except: &[RawFd]) -> String {
     parts.join(", ")
 }
 
-/// `[{events=EPOLLIN, data={u32=5, u64=5}}, ... 2 more]`, as strace writes `epoll_wait()`'s.
-fn epoll_list(evs: &[(u32, u64)], more: usize) -> String {
-    let mut parts: Vec<String> = evs
-        .iter()
-        .map(|(events, data)| {
-            format!(
-                "{{events={}, data={{u32={}, u64={data}}}}}",
-                names::epoll_events(*events),
-                *data as u32
-            )
-        })
-        .collect();
-    if more > 0 {
-        parts.push(format!("... {more} more"));
+/// `[{events=EPOLLIN, data={u32=5, u64=5}}, ... 2 more]`, as strace writes `epoll_wait()`'s
+/// (written straight out: a busy server's trace has one per `epoll_wait()`).
+fn epoll_list(f: &mut fmt::Formatter<'_>, evs: &[(u32, u64)], more: usize) -> fmt::Result {
+    f.write_str("[")?;
+    for (i, (events, data)) in evs.iter().enumerate() {
+        let events = names::epoll_events(*events);
+        let sep = if i > 0 { ", " } else { "" };
+        write!(
+            f,
+            "{sep}{{events={events}, data={{u32={}, u64={data}}}}}",
+            *data as u32
+        )?;
     }
-    format!("[{}]", parts.join(", "))
+    if more > 0 {
+        let sep = if evs.is_empty() { "" } else { ", " };
+        write!(f, "{sep}... {more} more")?;
+    }
+    f.write_str("]")
+}
+
+/// A call's arguments as strace writes them, `3, "hola\n", 5, MSG_NOSIGNAL`: the text of
+/// [`Event::args_text`], written straight into the JSON line or a `String`.
+struct ArgsText<'a>(&'a [Arg]);
+
+impl fmt::Display for ArgsText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, arg) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            fmt::Display::fmt(arg, f)?;
+        }
+        Ok(())
+    }
+}
+
+/// An errno by its name, `ECONNREFUSED`, as [`names::errno_name`] spells it.
+struct ErrnoName(Errno);
+
+impl fmt::Display for ErrnoName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+/// An address as serde writes one (`127.0.0.1:8888`, `[::1]:8888`), an IPv4 one made with
+/// `itoa` in a stack buffer: std's `Display` for addresses took a tenth of the writer
+/// thread's time (two addresses an event).
+struct Addr(SocketAddr);
+
+impl Serialize for Addr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let SocketAddr::V4(a) = self.0 else {
+            return self.0.serialize(s);
+        };
+        let mut buf = [0u8; 21]; // "255.255.255.255:65535"
+        let mut n = 0;
+        let mut put = |bytes: &[u8]| {
+            buf[n..n + bytes.len()].copy_from_slice(bytes);
+            n += bytes.len();
+        };
+        let mut num = itoa::Buffer::new();
+        for (i, octet) in a.ip().octets().into_iter().enumerate() {
+            put(if i == 0 { b"" } else { b"." });
+            put(num.format(octet).as_bytes());
+        }
+        put(b":");
+        put(num.format(a.port()).as_bytes());
+        // Digits, dots and a colon: always one `str`.
+        s.serialize_str(std::str::from_utf8(&buf[..n]).unwrap_or_default())
+    }
+}
+
+/// Text that the JSON writer escapes as `Display` writes it (serde's `collect_str`): no
+/// `String` is made for an event's arguments, detail or errno on its way to the file.
+struct Text<T>(T);
+
+impl<T: fmt::Display> Serialize for Text<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
 }
 
 /// `[{fd=3, events=POLLIN}, {fd=5, events=POLLIN|POLLOUT}, ... 2 more]`, as strace writes it.
@@ -496,21 +720,23 @@ fn poll_list(fds: &[(RawFd, PollFlags)], more: usize, key: &str) -> String {
 
 /// An event as one JSON Lines object: the keys `--json` users have always read, in their order.
 /// The call, its arguments and its detail appear as strace's text; the errno by name and message.
+/// Those three texts are of types `A`, `D` and `E`: written as they are made (the trace's
+/// path, [`Text`]) or made first as `String`s (the tests' yardstick) — one list of keys for both.
 #[derive(Serialize)]
-struct Json<'a> {
+struct Json<'a, A, D, E> {
     seq: u64,
     actor: &'a str,
     t_us: u64,
     kind: Kind,
     call: &'static str,
-    args: String,
-    detail: Option<String>,
+    args: A,
+    detail: Option<D>,
     fd: Option<RawFd>,
     ret: Option<i64>,
-    errno: Option<String>,
+    errno: Option<E>,
     errmsg: Option<&'static str>,
-    local: Option<SocketAddr>,
-    peer: Option<SocketAddr>,
+    local: Option<Addr>,
+    peer: Option<Addr>,
     before: Option<TcpState>,
     transit: &'a [TcpState],
     state: Option<TcpState>,
@@ -582,20 +808,33 @@ impl<'a> SegmentJson<'a> {
 
 impl Serialize for Event {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let errno = self.errno.map(|e| Text(ErrnoName(e)));
+        self.json(
+            Text(ArgsText(&self.args)),
+            self.detail.as_ref().map(Text),
+            errno,
+        )
+        .serialize(s)
+    }
+}
+
+impl Event {
+    /// The event's JSON object, with its three texts as given.
+    fn json<A, D, E>(&self, args: A, detail: Option<D>, errno: Option<E>) -> Json<'_, A, D, E> {
         Json {
             seq: self.seq,
             actor: &self.actor,
             t_us: self.t_us,
             kind: self.kind,
             call: self.call.map_or("", Syscall::name),
-            args: self.args_text(),
-            detail: self.detail_text(),
+            args,
+            detail,
             fd: self.fd,
             ret: self.ret,
-            errno: self.errno.map(names::errno_name),
+            errno,
             errmsg: self.errno.map(Errno::desc),
-            local: self.local,
-            peer: self.peer,
+            local: self.local.map(Addr),
+            peer: self.peer.map(Addr),
             before: self.before,
             transit: &self.transit,
             state: self.state,
@@ -611,7 +850,6 @@ impl Serialize for Event {
             segment: self.segment.as_deref().map(SegmentJson::of),
             ended: self.ended,
         }
-        .serialize(s)
     }
 }
 
@@ -668,17 +906,9 @@ mod tests {
     /// its events by their EPOLL names — neither written poll-style.
     #[test]
     fn select_and_epoll_results_are_written_as_they_return_them() {
-        let sets = Detail::Sets {
-            read: vec![3],
-            write: vec![],
-            except: vec![],
-        };
+        let sets = Detail::sets(vec![3], vec![], vec![]);
         assert_eq!(sets.to_string(), "in [3]");
-        let both = Detail::Sets {
-            read: vec![3, 4],
-            write: vec![5],
-            except: vec![],
-        };
+        let both = Detail::sets(vec![3, 4], vec![5], vec![]);
         assert_eq!(both.to_string(), "in [3 4], out [5]");
         let ev = Detail::events([(libc::EPOLLIN as u32, 5u64)].into_iter());
         assert_eq!(ev.to_string(), "[{events=EPOLLIN, data={u32=5, u64=5}}]");
@@ -725,5 +955,136 @@ mod tests {
             note.get("segment").is_none(),
             "other events keep their keys: {note}"
         );
+    }
+
+    /// The fast path's yardsticks: the event's JSON as it was made before issue 25, its three
+    /// texts made first as `String`s (same keys: the same `Json`), and the texts of a buffer
+    /// and of `epoll_wait()`'s events as they were built then, piece by piece.
+    mod as_before {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn old_json(ev: &Event) -> String {
+            let errno = ev.errno.map(names::errno_name);
+            serde_json::to_string(&ev.json(ev.args_text(), ev.detail_text(), errno)).unwrap()
+        }
+
+        fn old_quoted(bytes: &[u8], max: usize) -> String {
+            let mut s = String::from("\"");
+            for &b in bytes.iter().take(max) {
+                match b {
+                    b'\n' => s.push_str("\\n"),
+                    b'\r' => s.push_str("\\r"),
+                    b'\t' => s.push_str("\\t"),
+                    b'"' => s.push_str("\\\""),
+                    b'\\' => s.push_str("\\\\"),
+                    0x20..=0x7e => s.push(b as char),
+                    _ => s.push_str(&format!("\\x{b:02x}")),
+                }
+            }
+            s.push('"');
+            if bytes.len() > max {
+                s.push_str("...");
+            }
+            s
+        }
+
+        fn old_epoll_list(evs: &[(u32, u64)], more: usize) -> String {
+            let mut parts: Vec<String> = evs
+                .iter()
+                .map(|(events, data)| {
+                    let events = names::epoll_events(*events);
+                    format!(
+                        "{{events={events}, data={{u32={}, u64={data}}}}}",
+                        *data as u32
+                    )
+                })
+                .collect();
+            if more > 0 {
+                parts.push(format!("... {more} more"));
+            }
+            format!("[{}]", parts.join(", "))
+        }
+
+        fn arg() -> impl Strategy<Value = Arg> {
+            prop_oneof![
+                any::<i32>().prop_map(Arg::Fd),
+                any::<i64>().prop_map(Arg::Int),
+                Just(Arg::Const("MSG_NOSIGNAL".into())),
+                ".*".prop_map(|c| Arg::Const(c.into())),
+                any::<SocketAddr>().prop_map(Arg::Addr),
+                prop::collection::vec(any::<u8>(), 0..80).prop_map(|b| Arg::data(&b)),
+                Just(Arg::Elided),
+                any::<Option<u64>>().prop_map(Arg::Linger),
+                ".*".prop_map(Arg::Text),
+            ]
+        }
+
+        fn detail() -> impl Strategy<Value = Option<Detail>> {
+            let evs = prop::collection::vec(any::<(u32, u64)>(), 0..12);
+            prop::option::of(prop_oneof![
+                evs.prop_map(|e| Detail::events(e.into_iter())),
+                ".*".prop_map(Detail::Failure),
+                Just(Detail::Timeout),
+                any::<SocketAddr>().prop_map(Detail::From),
+            ])
+        }
+
+        fn event() -> impl Strategy<Value = Event> {
+            let addr = || prop::option::of(any::<SocketAddr>());
+            let words = || prop::option::of(".*");
+            let call = (".*", prop::collection::vec(arg(), 0..6), detail());
+            let facts = (
+                addr(),
+                addr(),
+                prop::option::of(1..134i32),
+                any::<(u64, u64)>(),
+            );
+            (call, facts, words(), words()).prop_map(|(call, facts, reason, note)| {
+                let ((actor, args, detail), (local, peer, errno, (seq, t_us))) = (call, facts);
+                Event {
+                    seq,
+                    t_us,
+                    detail,
+                    local,
+                    peer,
+                    errno: errno.map(Errno::from_raw),
+                    ret: errno.map(|_| -1),
+                    state: Some(TcpState::Established),
+                    reason,
+                    note,
+                    ..Event::call(&actor, Syscall::Send, Some(3), args)
+                }
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn an_event_is_written_as_before(ev in event()) {
+                prop_assert_eq!(serde_json::to_string(&ev).unwrap(), old_json(&ev));
+            }
+
+            #[test]
+            fn a_buffer_is_quoted_as_before(b in prop::collection::vec(any::<u8>(), 0..80)) {
+                for max in [0, 3, SHOW_BYTES, 64] {
+                    prop_assert_eq!(names::quoted(&b, max), old_quoted(&b, max));
+                }
+            }
+
+            #[test]
+            fn an_address_is_written_as_serde_writes_it(a in any::<SocketAddr>()) {
+                let ours = serde_json::to_string(&Addr(a)).unwrap();
+                prop_assert_eq!(ours, serde_json::to_string(&a).unwrap());
+            }
+
+            #[test]
+            fn epoll_events_are_written_as_before(
+                evs in prop::collection::vec(any::<(u32, u64)>(), 0..8),
+                more in 0usize..3,
+            ) {
+                let now = Detail::Events { evs: evs.clone(), more }.to_string();
+                prop_assert_eq!(now, old_epoll_list(&evs, more));
+            }
+        }
     }
 }

@@ -48,7 +48,7 @@ mod tracer;
 pub(crate) mod wire;
 pub(crate) mod writer;
 
-pub use event::{Arg, Detail, Event, Kind};
+pub use event::{Actor, Arg, Detail, Event, Kind};
 pub(crate) use order::{SocketInfo, Ticket};
 pub use sink::{Collector, Discard, Sink, Tee};
 pub use socket::TracedSocket;

@@ -5,35 +5,49 @@
 
 use nix::errno::Errno;
 use nix::poll::PollFlags;
+use std::borrow::Cow;
+use std::fmt;
+
+/// A name as a call's argument holds it: a constant's own name is borrowed (every traced
+/// `send()` names `MSG_NOSIGNAL`; no allocation for it), a number or a set of flags is made.
+pub type Name = Cow<'static, str>;
+
+/// A known constant's name, or the number itself.
+fn named(value: i32, name: Option<&'static str>) -> Name {
+    name.map_or_else(|| value.to_string().into(), Cow::Borrowed)
+}
 
 /// `AF_INET`, `AF_INET6`, `AF_UNIX` — the `domain` argument of `socket(2)`.
-pub fn family(domain: i32) -> String {
-    match domain {
-        libc::AF_INET => "AF_INET".into(),
-        libc::AF_INET6 => "AF_INET6".into(),
-        libc::AF_UNIX => "AF_UNIX".into(),
-        other => other.to_string(),
-    }
+pub fn family(domain: i32) -> Name {
+    let name = match domain {
+        libc::AF_INET => "AF_INET",
+        libc::AF_INET6 => "AF_INET6",
+        libc::AF_UNIX => "AF_UNIX",
+        _ => return named(domain, None),
+    };
+    name.into()
 }
 
 /// `SOCK_STREAM`, `SOCK_DGRAM` — the `type` argument of `socket(2)`, without flags.
-pub fn sock_type(ty: i32) -> String {
-    match ty {
-        libc::SOCK_STREAM => "SOCK_STREAM".into(),
-        libc::SOCK_DGRAM => "SOCK_DGRAM".into(),
-        libc::SOCK_RAW => "SOCK_RAW".into(),
-        other => other.to_string(),
-    }
+pub fn sock_type(ty: i32) -> Name {
+    let name = match ty {
+        libc::SOCK_STREAM => "SOCK_STREAM",
+        libc::SOCK_DGRAM => "SOCK_DGRAM",
+        libc::SOCK_RAW => "SOCK_RAW",
+        _ => return named(ty, None),
+    };
+    name.into()
 }
 
 /// `IPPROTO_TCP`, `IPPROTO_UDP` — the `protocol` argument of `socket(2)`.
-pub fn protocol(proto: i32) -> String {
-    match proto {
-        0 => "0".into(),
-        libc::IPPROTO_TCP => "IPPROTO_TCP".into(),
-        libc::IPPROTO_UDP => "IPPROTO_UDP".into(),
-        other => other.to_string(),
-    }
+pub fn protocol(proto: i32) -> Name {
+    let name = match proto {
+        0 => "0",
+        libc::IPPROTO_TCP => "IPPROTO_TCP",
+        libc::IPPROTO_UDP => "IPPROTO_UDP",
+        _ => return named(proto, None),
+    };
+    name.into()
 }
 
 /// `SHUT_RD`, `SHUT_WR`, `SHUT_RDWR` — the `how` argument of `shutdown(2)`.
@@ -46,7 +60,7 @@ pub fn shutdown_how(how: std::net::Shutdown) -> &'static str {
 }
 
 /// `MSG_*` flags of `send(2)`/`recv(2)`, joined with `|` as strace does; `0` for none.
-pub fn msg_flags(flags: i32) -> String {
+pub fn msg_flags(flags: i32) -> Name {
     const NAMES: &[(i32, &str)] = &[
         (libc::MSG_PEEK, "MSG_PEEK"),
         (libc::MSG_WAITALL, "MSG_WAITALL"),
@@ -62,41 +76,53 @@ pub fn msg_flags(flags: i32) -> String {
 }
 
 /// The names of the flags set in `value`, joined with `|` as strace does; bits no name covers
-/// are added as a number; `0` for none.
-fn flag_names(value: i64, names: &[(i32, &str)]) -> String {
+/// are added as a number; `0` for none. One flag alone (the usual case) is its name, borrowed.
+fn flag_names(value: i64, names: &[(i32, &'static str)]) -> Name {
     let mut rest = value;
-    let mut parts: Vec<String> = Vec::new();
+    let mut text = Name::Borrowed("");
     for (flag, name) in names {
         // As the unsigned bits they are: EPOLLET is bit 31, a negative i32.
         let bits = i64::from(*flag as u32);
         if bits != 0 && value & bits == bits {
-            parts.push((*name).to_string());
+            join_flag(&mut text, name);
             rest &= !bits;
         }
     }
     if rest != 0 {
-        parts.push(format!("{rest:#x}"));
+        join_flag(&mut text, &format!("{rest:#x}"));
     }
-    if parts.is_empty() {
+    if text.is_empty() {
         "0".into()
     } else {
-        parts.join("|")
+        text
+    }
+}
+
+/// Adds `name` to the flags named so far, after a `|`.
+fn join_flag(text: &mut Name, name: &str) {
+    match text {
+        Cow::Borrowed("") => *text = Cow::Owned(name.to_string()),
+        _ => {
+            let joined = text.to_mut();
+            joined.push('|');
+            joined.push_str(name);
+        }
     }
 }
 
 /// `socket(2)`'s type with its flags: `SOCK_STREAM|SOCK_CLOEXEC`.
-pub fn sock_type_flags(ty: i32) -> String {
+pub fn sock_type_flags(ty: i32) -> Name {
     let base = sock_type(ty & !(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC));
     let flags = sock_flags(ty & (libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC));
     if flags == "0" {
         base
     } else {
-        format!("{base}|{flags}")
+        format!("{base}|{flags}").into()
     }
 }
 
 /// `SOCK_NONBLOCK|SOCK_CLOEXEC`: the flags of `accept4(2)` and of `socket(2)`'s type.
-pub fn sock_flags(flags: i32) -> String {
+pub fn sock_flags(flags: i32) -> Name {
     flag_names(
         i64::from(flags),
         &[
@@ -108,7 +134,7 @@ pub fn sock_flags(flags: i32) -> String {
 
 /// A socket option's level and name, as `man 7 socket` and `man 7 tcp` spell them:
 /// `SOL_SOCKET`, `SO_REUSEADDR`. Unknown ones as numbers.
-pub fn sockopt(level: i32, name: i32) -> (String, String) {
+pub fn sockopt(level: i32, name: i32) -> (Name, Name) {
     const SOCKET: &[(i32, &str)] = &[
         (libc::SO_REUSEADDR, "SO_REUSEADDR"),
         (libc::SO_REUSEPORT, "SO_REUSEPORT"),
@@ -130,27 +156,19 @@ pub fn sockopt(level: i32, name: i32) -> (String, String) {
         (libc::TCP_INFO, "TCP_INFO"),
     ];
     const IPV6: &[(i32, &str)] = &[(libc::IPV6_V6ONLY, "IPV6_V6ONLY")];
-    let (level_name, names): (&str, &[(i32, &str)]) = match level {
-        libc::SOL_SOCKET => ("SOL_SOCKET", SOCKET),
-        libc::IPPROTO_TCP => ("IPPROTO_TCP", TCP),
-        libc::IPPROTO_IPV6 => ("IPPROTO_IPV6", IPV6),
-        libc::IPPROTO_IP => ("IPPROTO_IP", &[]),
-        _ => ("", &[]),
+    let (level_name, names): (Option<&'static str>, &[(i32, &'static str)]) = match level {
+        libc::SOL_SOCKET => (Some("SOL_SOCKET"), SOCKET),
+        libc::IPPROTO_TCP => (Some("IPPROTO_TCP"), TCP),
+        libc::IPPROTO_IPV6 => (Some("IPPROTO_IPV6"), IPV6),
+        libc::IPPROTO_IP => (Some("IPPROTO_IP"), &[]),
+        _ => (None, &[]),
     };
-    let level_name = if level_name.is_empty() {
-        level.to_string()
-    } else {
-        level_name.to_string()
-    };
-    let name = names
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or_else(|| name.to_string(), |(_, s)| (*s).to_string());
-    (level_name, name)
+    let found = names.iter().find(|(n, _)| *n == name).map(|(_, s)| *s);
+    (named(level, level_name), named(name, found))
 }
 
 /// `fcntl(2)`'s command: `F_GETFL`, `F_SETFL`, `F_DUPFD`.
-pub fn fcntl_cmd(cmd: i32) -> String {
+pub fn fcntl_cmd(cmd: i32) -> Name {
     const NAMES: &[(i32, &str)] = &[
         (libc::F_DUPFD, "F_DUPFD"),
         (libc::F_GETFD, "F_GETFD"),
@@ -159,14 +177,11 @@ pub fn fcntl_cmd(cmd: i32) -> String {
         (libc::F_SETFL, "F_SETFL"),
         (libc::F_DUPFD_CLOEXEC, "F_DUPFD_CLOEXEC"),
     ];
-    NAMES
-        .iter()
-        .find(|(c, _)| *c == cmd)
-        .map_or_else(|| cmd.to_string(), |(_, n)| (*n).to_string())
+    named(cmd, NAMES.iter().find(|(c, _)| *c == cmd).map(|(_, n)| *n))
 }
 
 /// A file's status flags, as `F_SETFL` takes them: `O_RDWR|O_NONBLOCK`.
-pub fn open_flags(flags: i64) -> String {
+pub fn open_flags(flags: i64) -> Name {
     let access = match flags & i64::from(libc::O_ACCMODE) {
         f if f == i64::from(libc::O_WRONLY) => "O_WRONLY",
         f if f == i64::from(libc::O_RDWR) => "O_RDWR",
@@ -181,24 +196,25 @@ pub fn open_flags(flags: i64) -> String {
         ],
     );
     if others == "0" {
-        access.to_string()
+        access.into()
     } else {
-        format!("{access}|{others}")
+        format!("{access}|{others}").into()
     }
 }
 
 /// `epoll_ctl(2)`'s operation.
-pub fn epoll_op(op: i32) -> String {
-    match op {
-        libc::EPOLL_CTL_ADD => "EPOLL_CTL_ADD".into(),
-        libc::EPOLL_CTL_MOD => "EPOLL_CTL_MOD".into(),
-        libc::EPOLL_CTL_DEL => "EPOLL_CTL_DEL".into(),
-        other => other.to_string(),
-    }
+pub fn epoll_op(op: i32) -> Name {
+    let name = match op {
+        libc::EPOLL_CTL_ADD => "EPOLL_CTL_ADD",
+        libc::EPOLL_CTL_MOD => "EPOLL_CTL_MOD",
+        libc::EPOLL_CTL_DEL => "EPOLL_CTL_DEL",
+        _ => return named(op, None),
+    };
+    name.into()
 }
 
 /// `EPOLLIN|EPOLLOUT|EPOLLET`: the events of an epoll registration.
-pub fn epoll_events(events: u32) -> String {
+pub fn epoll_events(events: u32) -> Name {
     const NAMES: &[(i32, &str)] = &[
         (libc::EPOLLIN, "EPOLLIN"),
         (libc::EPOLLOUT, "EPOLLOUT"),
@@ -251,23 +267,43 @@ pub fn poll_flags(f: PollFlags) -> String {
 /// Bytes as strace prints a buffer: a quoted string with `\n`, `\r`, `\t`, `\"`, `\\` and
 /// `\xNN` escapes, cut after `max` bytes with `...` (so a huge line stays one short line).
 pub fn quoted(bytes: &[u8], max: usize) -> String {
-    let mut s = String::from("\"");
-    for &b in bytes.iter().take(max) {
-        match b {
-            b'\n' => s.push_str("\\n"),
-            b'\r' => s.push_str("\\r"),
-            b'\t' => s.push_str("\\t"),
-            b'"' => s.push_str("\\\""),
-            b'\\' => s.push_str("\\\\"),
-            0x20..=0x7e => s.push(b as char),
-            _ => s.push_str(&format!("\\x{b:02x}")),
+    Quoted(bytes, max).to_string()
+}
+
+/// [`quoted`], written straight into a formatter: the JSON writer escapes it as it comes,
+/// with no `String` made per buffer (a busy server's trace has one per `send` and `recv`).
+pub struct Quoted<'a>(pub &'a [u8], pub usize);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Quoted(bytes, max) = *self;
+        f.write_str("\"")?;
+        let shown = &bytes[..bytes.len().min(max)];
+        // Printable runs go out whole: one write per run, not one per byte.
+        for run in shown.split_inclusive(|b| !plain(*b)) {
+            let (last, head) = match run.split_last() {
+                Some((&b, head)) if !plain(b) => (Some(b), head),
+                _ => (None, run),
+            };
+            // `plain` bytes are printable ASCII: always one `str`.
+            f.write_str(std::str::from_utf8(head).unwrap_or_default())?;
+            match last {
+                Some(b'\n') => f.write_str("\\n")?,
+                Some(b'\r') => f.write_str("\\r")?,
+                Some(b'\t') => f.write_str("\\t")?,
+                Some(b'"') => f.write_str("\\\"")?,
+                Some(b'\\') => f.write_str("\\\\")?,
+                Some(b) => write!(f, "\\x{b:02x}")?,
+                None => {}
+            }
         }
+        f.write_str(if bytes.len() > max { "\"..." } else { "\"" })
     }
-    s.push('"');
-    if bytes.len() > max {
-        s.push_str("...");
-    }
-    s
+}
+
+/// A byte strace prints as itself: printable ASCII but the quote and the backslash.
+fn plain(b: u8) -> bool {
+    matches!(b, 0x20..=0x7e) && b != b'"' && b != b'\\'
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! 5. [`Recording::emit`]: into the one funnel.
 
 use super::ends::Ends;
-use super::event::{Arg, Event};
+use super::event::{Actor, Arg, Event};
 use super::order::{SocketInfo, Ticket};
 use super::syscall::Syscall;
 use super::tracer::Tracer;
@@ -39,13 +39,13 @@ impl<'t> Recording<'t> {
     /// `--step` pauses here, showing the call about to be made.
     pub fn start(
         tracer: &'t Tracer,
-        actor: &str,
+        actor: impl Into<Actor>,
         call: Syscall,
         fd: Option<RawFd>,
         args: Vec<Arg>,
     ) -> Recording<'t> {
         let ev = Event::call(actor, call, fd, args);
-        tracer.step(actor, &ev);
+        tracer.step(&ev.actor, &ev);
         Recording {
             tracer,
             ev,

@@ -8,6 +8,7 @@
 
 use super::close::{self, LastLook};
 use super::ends::Ends;
+use super::event::Actor;
 use super::event::{Arg, Detail, Event};
 use super::names;
 use super::order::SocketInfo;
@@ -41,7 +42,7 @@ pub struct TracedSocket {
     sock: Option<Socket>,
     tracer: Option<Arc<Tracer>>,
     /// Shared with the kernel observer, which names the socket's kernel events after it.
-    actor: Arc<Mutex<String>>,
+    actor: Arc<Mutex<Actor>>,
     /// Its ends as far as known: the peer given to `connect()` or returned by `accept()`, our
     /// address once connected or listening (see [`Ends`]).
     ends: Mutex<Ends>,
@@ -78,7 +79,7 @@ impl TracedSocket {
         };
         let args = vec![
             Arg::Const(names::family(i32::from(domain))),
-            Arg::Const(format!("{}|SOCK_CLOEXEC", names::sock_type(i32::from(ty)))),
+            Arg::Const(format!("{}|SOCK_CLOEXEC", names::sock_type(i32::from(ty))).into()),
             Arg::Const(names::protocol(protocol.map(i32::from).unwrap_or(0))),
         ];
         let mut rec = Recording::start(&t, actor, Syscall::Socket, None, args);
@@ -114,7 +115,7 @@ impl TracedSocket {
             row_inode: OnceLock::new(),
             sock: Some(sock),
             tracer,
-            actor: Arc::new(Mutex::new(actor.to_string())),
+            actor: Arc::new(Mutex::new(actor.into())),
             ends: Mutex::new(Ends::default()),
             abortive: AtomicBool::new(false),
             read_shut: AtomicBool::new(false),
@@ -142,13 +143,13 @@ impl TracedSocket {
     }
 
     /// Who the trace says makes the calls.
-    pub fn actor(&self) -> String {
+    pub fn actor(&self) -> Actor {
         self.actor.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Renames the actor, e.g. once a chat client has told its name.
     pub fn set_actor(&self, name: &str) {
-        *self.actor.lock().unwrap_or_else(|p| p.into_inner()) = name.to_string();
+        *self.actor.lock().unwrap_or_else(|p| p.into_inner()) = name.into();
     }
 
     /// Whether `shutdown(SHUT_RD)` (or `SHUT_RDWR`) was called: `recv()` then returns 0 at once.
@@ -501,18 +502,17 @@ impl TracedSocket {
         let fd = sock.as_raw_fd();
         let start = Recording::start(
             &t,
-            &self.actor(),
+            self.actor(),
             Syscall::Close,
             Some(fd),
             vec![Arg::Fd(fd)],
         );
         let mut rec = start.on(self.info()).before(sock.as_fd());
-        let look = LastLook::take(
-            sock.as_fd(),
-            self.ends().peer,
+        let known = (
             self.inode.get().copied(),
             self.abortive.load(Ordering::Relaxed),
         );
+        let look = LastLook::take(sock.as_fd(), self.ends().peer, known, std::process::id());
         rec.about_to_call();
         let result = close_fd(sock);
         rec.result(&result, |_, _| 0);
@@ -546,7 +546,7 @@ impl TracedSocket {
     /// Starts recording a call on this socket, if it is traced; `args` is only made if so.
     fn start(&self, call: Syscall, args: impl FnOnce() -> Vec<Arg>) -> Option<Recording<'_>> {
         let t = self.tracer.as_deref()?;
-        let rec = Recording::start(t, &self.actor(), call, Some(self.fd()), args());
+        let rec = Recording::start(t, self.actor(), call, Some(self.fd()), args());
         Some(rec.on(self.info()).before(self.sock().as_fd()))
     }
 
