@@ -53,7 +53,7 @@ fn connections(addr: SocketAddr, n: usize) -> (Vec<TcpStream>, Vec<(u64, Watch)>
     for i in 0..n {
         let c = TcpStream::connect(addr).unwrap();
         let w = Watch {
-            actor: Arc::new(Mutex::new(format!("c{i}"))),
+            actor: Arc::new(Mutex::new(format!("c{i}").into())),
             local: c.local_addr().unwrap(),
             peer: Some(c.peer_addr().unwrap()),
             inode: None,

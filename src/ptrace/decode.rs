@@ -167,7 +167,7 @@ fn send_args(call: Syscall, raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
             vec![
                 fd,
                 Arg::Data {
-                    head: mem.gather(&iovs, SHOW_BYTES),
+                    head: mem.gather(&iovs, SHOW_BYTES).into(),
                     len: total_len(&iovs),
                 },
                 int(raw[2]),
@@ -239,7 +239,10 @@ fn sendmsg_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
             let head = mem.bytes(base, first.min(SHOW_BYTES));
             vec![
                 fd,
-                Arg::Data { head, len: total },
+                Arg::Data {
+                    head: head.into(),
+                    len: total,
+                },
                 Arg::Int(total as i64),
                 flags(raw[2]),
             ]
@@ -257,7 +260,7 @@ fn sendmmsg_args(raw: &[u64; 6], mem: Memory) -> Vec<Arg> {
         .flat_map(|(m, _)| mem.msghdr_iovecs(m).unwrap_or_default())
         .collect();
     let data = Arg::Data {
-        head: mem.gather(&iovs, SHOW_BYTES),
+        head: mem.gather(&iovs, SHOW_BYTES).into(),
         len: total_len(&iovs),
     };
     vec![Arg::Fd(raw[0] as RawFd), data, int(raw[2]), flags(raw[3])]
@@ -274,7 +277,7 @@ fn recvmmsg_data(raw: &[u64; 6], mem: Memory, messages: u64) -> Arg {
         }
     }
     Arg::Data {
-        head: mem.gather(&iovs, SHOW_BYTES),
+        head: mem.gather(&iovs, SHOW_BYTES).into(),
         len: total_len(&iovs),
     }
 }
@@ -374,6 +377,7 @@ pub fn exit_details(ev: &mut Event, raw: &[u64; 6], mem: Memory, ret: i64, sock:
                 Syscall::Readv => mem.gather(&mem.iovecs(raw[1], raw[2]), n.min(SHOW_BYTES)),
                 _ => mem.bytes(raw[1], n.min(SHOW_BYTES)),
             };
+            let head = head.into();
             replace_buffer(ev, Arg::Data { head, len: n });
             if n == 0 && stream && sock.is_some() {
                 ev.detail = Some(Detail::Eof {
@@ -427,11 +431,7 @@ fn ready(call: Syscall, raw: &[u64; 6], mem: Memory, ret: i64) -> Detail {
                     mem.fd_set(raw[i], raw[0])
                 }
             };
-            Detail::Sets {
-                read: set(1),
-                write: set(2),
-                except: set(3),
-            }
+            Detail::sets(set(1), set(2), set(3))
         }
         _ => Detail::events(mem.epoll_events(raw[1], ret as u64).into_iter()),
     }
@@ -510,7 +510,7 @@ fn replace_buffer(ev: &mut Event, with: Arg) {
 fn data(mem: Memory, addr: u64, len: u64) -> Arg {
     let len = usize::try_from(len).unwrap_or(usize::MAX);
     Arg::Data {
-        head: mem.bytes(addr, len.min(SHOW_BYTES)),
+        head: mem.bytes(addr, len.min(SHOW_BYTES)).into(),
         len,
     }
 }

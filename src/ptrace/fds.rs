@@ -21,6 +21,7 @@
 
 use crate::sys;
 use crate::trace::ends::Ends;
+use crate::trace::Actor;
 use crate::trace::{SocketInfo, Tracer};
 use nix::unistd::Pid;
 use socket2::{Domain, SockRef, Type};
@@ -48,7 +49,7 @@ pub struct Sock {
     /// How the tracer and its kernel observer know it.
     pub id: u64,
     pub busy: Arc<AtomicBool>,
-    pub actor: Arc<Mutex<String>>,
+    pub actor: Arc<Mutex<Actor>>,
     /// Its ends as far as known: the peer `connect()` was given or `accept()` returned, its own
     /// address once connected or listening (see [`Ends`]).
     pub ends: Ends,
@@ -157,7 +158,7 @@ impl Process {
             proto: proto_of(&copy),
             id: tracer.socket_id(),
             busy: Arc::new(AtomicBool::new(false)),
-            actor: Arc::new(Mutex::new(actor.to_string())),
+            actor: Arc::new(Mutex::new(actor.into())),
             ends: Ends::default(),
             read_shut: false,
             abortive: false,
@@ -166,7 +167,7 @@ impl Process {
         // Its kernel events are named after the thread that used it last.
         let mut owner = sock.actor.lock().unwrap_or_else(|p| p.into_inner());
         if *owner != actor {
-            *owner = actor.to_string();
+            *owner = actor.into();
         }
         drop(owner);
         Looked::Socket(copy, sock)

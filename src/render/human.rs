@@ -759,7 +759,7 @@ fn whole_who(ev: &Event) -> String {
     if ev.kind == Kind::Note && ev.actor == crate::trace::event::LESSON_ACTOR {
         return t(M::ListLesson).to_string();
     }
-    ev.actor.clone()
+    ev.actor.to_string()
 }
 
 /// An actor as the `who` column shows it (`--step`'s prompt names it the same way).

@@ -155,7 +155,7 @@ impl Builder {
     }
 
     fn of_actor(&mut self, e: &Event, g: usize) -> usize {
-        match self.by_actor.get(&e.actor) {
+        match self.by_actor.get(e.actor.as_str()) {
             Some(&l) => l,
             None => {
                 let l = self.new_line(g, None, &e.actor);

@@ -518,7 +518,7 @@ pub fn actor_columns(events: &[Event]) -> Vec<(String, Vec<String>)> {
     let mut columns: Vec<(String, Vec<String>)> = Vec::new();
     for ev in events.iter().filter(|e| e.kind == Kind::Call) {
         if !columns.iter().any(|(a, _)| *a == ev.actor) {
-            columns.push((ev.actor.clone(), vec![ev.actor.clone()]));
+            columns.push((ev.actor.to_string(), vec![ev.actor.to_string()]));
         }
     }
     columns

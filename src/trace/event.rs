@@ -25,6 +25,7 @@ use std::fmt;
 use std::io;
 use std::net::{IpAddr, Shutdown, SocketAddr};
 use std::os::fd::RawFd;
+use std::sync::Arc;
 
 /// How many bytes of a buffer an event keeps and shows, as strace's default `-s 32`.
 pub const SHOW_BYTES: usize = 32;
@@ -68,7 +69,7 @@ pub enum Arg {
     /// An address: `127.0.0.1:8888`.
     Addr(SocketAddr),
     /// A buffer: its first [`SHOW_BYTES`] bytes and its whole length.
-    Data { head: Vec<u8>, len: usize },
+    Data { head: Head, len: usize },
     /// A buffer whose contents are not known (a failed `recv()`): `...`.
     Elided,
     /// `shutdown()`'s direction: `SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`.
@@ -93,7 +94,7 @@ impl Arg {
     /// A buffer, keeping only what the trace shows.
     pub fn data(bytes: &[u8]) -> Arg {
         Arg::Data {
-            head: bytes[..bytes.len().min(SHOW_BYTES)].to_vec(),
+            head: Head::from(bytes),
             len: bytes.len(),
         }
     }
@@ -102,6 +103,53 @@ impl Arg {
     pub fn poll_fds(all: impl Iterator<Item = (RawFd, PollFlags)>) -> Arg {
         let (fds, more) = first_of(all);
         Arg::PollFds { fds, more }
+    }
+}
+
+/// A buffer's first bytes, at most [`SHOW_BYTES`] (fewer when the program's memory could not
+/// be read whole), kept inside the event: a traced `send()` or `recv()` allocates nothing for
+/// its data.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    bytes: [u8; SHOW_BYTES],
+    n: u8,
+}
+
+impl Head {
+    pub fn as_slice(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.n)]
+    }
+}
+
+impl From<&[u8]> for Head {
+    /// The first [`SHOW_BYTES`] of `bytes`.
+    fn from(bytes: &[u8]) -> Head {
+        let shown = &bytes[..bytes.len().min(SHOW_BYTES)];
+        let mut head = Head {
+            bytes: [0; SHOW_BYTES],
+            n: shown.len() as u8,
+        };
+        head.bytes[..shown.len()].copy_from_slice(shown);
+        head
+    }
+}
+
+impl From<Vec<u8>> for Head {
+    fn from(bytes: Vec<u8>) -> Head {
+        Head::from(bytes.as_slice())
+    }
+}
+
+impl std::ops::Deref for Head {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl fmt::Debug for Head {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_slice(), f)
     }
 }
 
@@ -119,13 +167,9 @@ pub enum Detail {
         fds: Vec<(RawFd, PollFlags)>,
         more: usize,
     },
-    /// `select()`'s sets as it returned them: the fds ready to read, to write, and with an
-    /// exceptional condition (strace's `in [3], out [4]`).
-    Sets {
-        read: Vec<RawFd>,
-        write: Vec<RawFd>,
-        except: Vec<RawFd>,
-    },
+    /// `select()`'s sets as it returned them (boxed: three lists would make every event
+    /// bigger, and events are moved from the call to the file several times).
+    Sets(Box<Sets>),
     /// `epoll_wait()`'s events as the kernel returned them: each one's `EPOLL*` bits and the
     /// data word it was registered with (the first [`SHOW_FDS`]), and how many more.
     Events { evs: Vec<(u32, u64)>, more: usize },
@@ -148,7 +192,25 @@ pub enum Detail {
     Address(SocketAddr),
 }
 
+/// `select()`'s sets as it returned them: the fds ready to read, to write, and with an
+/// exceptional condition (strace's `in [3], out [4]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sets {
+    pub read: Vec<RawFd>,
+    pub write: Vec<RawFd>,
+    pub except: Vec<RawFd>,
+}
+
 impl Detail {
+    /// `select()`'s sets: the fds ready to read, to write, and with an exceptional condition.
+    pub fn sets(read: Vec<RawFd>, write: Vec<RawFd>, except: Vec<RawFd>) -> Detail {
+        Detail::Sets(Box::new(Sets {
+            read,
+            write,
+            except,
+        }))
+    }
+
     /// `poll()`'s ready list, keeping only what the trace shows.
     pub fn ready(all: impl Iterator<Item = (RawFd, PollFlags)>) -> Detail {
         let (fds, more) = first_of(all);
@@ -175,13 +237,110 @@ fn first_of<T>(all: impl Iterator<Item = T>) -> (Vec<T>, usize) {
     (fds, more)
 }
 
+/// Who made a call, by name: `server`, `c1`. Shared, not copied: a socket names its actor in
+/// every event of every call it makes (a busy server's hundreds of thousands), and an event
+/// taking the name is a count going up, not a `String` allocated (and freed by the writer).
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Actor(Arc<str>);
+
+impl Actor {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Actor {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Actor {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+impl From<&str> for Actor {
+    fn from(name: &str) -> Actor {
+        Actor(name.into())
+    }
+}
+
+impl From<&String> for Actor {
+    fn from(name: &String) -> Actor {
+        Actor(name.as_str().into())
+    }
+}
+
+impl From<String> for Actor {
+    fn from(name: String) -> Actor {
+        Actor(name.into())
+    }
+}
+
+impl From<&Actor> for Actor {
+    fn from(name: &Actor) -> Actor {
+        name.clone()
+    }
+}
+
+impl PartialEq<str> for Actor {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Actor {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for Actor {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Actor> for str {
+    fn eq(&self, other: &Actor) -> bool {
+        *self == *other.0
+    }
+}
+
+impl PartialEq<Actor> for &str {
+    fn eq(&self, other: &Actor) -> bool {
+        **self == *other.0
+    }
+}
+
+impl PartialEq<Actor> for String {
+    fn eq(&self, other: &Actor) -> bool {
+        **self == *other.0
+    }
+}
+
 /// One event. [`Event`]'s JSON Lines form (`--json`) is `Json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     /// 1, 2, 3, … in the order events reached the sink.
     pub seq: u64,
     /// Who made the call: `server`, `client`, `ana`, `c1`.
-    pub actor: String,
+    pub actor: Actor,
     /// Microseconds since the tracer started.
     pub t_us: u64,
     pub kind: Kind,
@@ -232,14 +391,18 @@ pub struct Event {
     /// On a kernel event that ends a connection: what ended it, as far as the trace knows
     /// ([`crate::transitions::ending`]); the words are in `note`.
     pub ended: Option<Ending>,
+    /// While the kernel table's verdict on this call is still to be read (a busy server's trace
+    /// file reads them in batches, off its hot path: `super::later`), the inode of the fd's
+    /// socket, which the table's row must carry. `None` on every event a reader sees.
+    pub check_later: Option<u64>,
 }
 
 impl Event {
     /// A blank event of `kind` by `actor`; the tracer fills in `seq` and `t_us`.
-    pub fn new(kind: Kind, actor: &str) -> Event {
+    pub fn new(kind: Kind, actor: impl Into<Actor>) -> Event {
         Event {
             seq: 0,
-            actor: actor.to_string(),
+            actor: actor.into(),
             t_us: 0,
             kind,
             call: None,
@@ -264,11 +427,19 @@ impl Event {
             note: None,
             segment: None,
             ended: None,
+            check_later: None,
         }
     }
 
+    /// Fills the kernel's fields from the socket's row in the table: its state, Recv-Q, Send-Q.
+    pub fn take_row(&mut self, row: &crate::kernel::table::SocketRow) {
+        self.kernel = row.state;
+        self.recv_q = Some(row.recv_q);
+        self.send_q = Some(row.send_q);
+    }
+
     /// A segment sent by `actor`, from `seg.src` to `seg.dst`.
-    pub fn segment(actor: &str, seg: Segment) -> Event {
+    pub fn segment(actor: impl Into<Actor>, seg: Segment) -> Event {
         Event {
             local: Some(seg.src),
             peer: Some(seg.dst),
@@ -278,7 +449,12 @@ impl Event {
     }
 
     /// A call about to be made on `fd` (`None` for calls on no fd yet, like `socket()`).
-    pub fn call(actor: &str, call: Syscall, fd: Option<RawFd>, args: Vec<Arg>) -> Event {
+    pub fn call(
+        actor: impl Into<Actor>,
+        call: Syscall,
+        fd: Option<RawFd>,
+        args: Vec<Arg>,
+    ) -> Event {
         Event {
             call: Some(call),
             args,
@@ -288,7 +464,7 @@ impl Event {
     }
 
     /// Words for the student (`kind: note`) or a lesson's verdict (`kind: check`).
-    pub fn words(kind: Kind, actor: &str, text: String) -> Event {
+    pub fn words(kind: Kind, actor: impl Into<Actor>, text: String) -> Event {
         Event {
             note: Some(text),
             ..Event::new(kind, actor)
@@ -399,11 +575,7 @@ impl fmt::Display for Detail {
             Detail::Eof { own: false } => f.write_str(t(M::DetailEofPeer)),
             Detail::From(a) => f.write_str(&i18n::f(M::DetailFrom, &[a])),
             Detail::Ready { fds, more } => f.write_str(&poll_list(fds, *more, "revents")),
-            Detail::Sets {
-                read,
-                write,
-                except,
-            } => f.write_str(&select_sets(read, write, except)),
+            Detail::Sets(s) => f.write_str(&select_sets(&s.read, &s.write, &s.except)),
             Detail::Events { evs, more } => epoll_list(f, evs, *more),
             Detail::Timeout => f.write_str("Timeout"),
             Detail::Addresses(ips) => {
@@ -734,17 +906,9 @@ mod tests {
     /// its events by their EPOLL names — neither written poll-style.
     #[test]
     fn select_and_epoll_results_are_written_as_they_return_them() {
-        let sets = Detail::Sets {
-            read: vec![3],
-            write: vec![],
-            except: vec![],
-        };
+        let sets = Detail::sets(vec![3], vec![], vec![]);
         assert_eq!(sets.to_string(), "in [3]");
-        let both = Detail::Sets {
-            read: vec![3, 4],
-            write: vec![5],
-            except: vec![],
-        };
+        let both = Detail::sets(vec![3, 4], vec![5], vec![]);
         assert_eq!(both.to_string(), "in [3 4], out [5]");
         let ev = Detail::events([(libc::EPOLLIN as u32, 5u64)].into_iter());
         assert_eq!(ev.to_string(), "[{events=EPOLLIN, data={u32=5, u64=5}}]");

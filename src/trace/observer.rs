@@ -15,6 +15,7 @@
 //! A change made *by a call* is the call's to report (its event shows `ESTAB → FIN-WAIT-1`): a
 //! socket is not looked at while a traced call on it is in progress (`busy`).
 
+use super::event::Actor;
 use crate::kernel::table::{self, Filter, KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
 use std::collections::HashMap;
@@ -94,7 +95,7 @@ pub fn diff(
 #[derive(Debug, Clone)]
 pub struct Watch {
     /// Who the trace says owns the socket, as it is named now.
-    pub actor: Arc<Mutex<String>>,
+    pub actor: Arc<Mutex<Actor>>,
     pub local: SocketAddr,
     /// `None` for a listener: its row has the wildcard peer, and the inode tells it apart from
     /// another listener on the same port (SO_REUSEPORT).
@@ -126,7 +127,7 @@ pub struct Watches {
     order: Vec<u64>,
     /// The last few connections no longer followed, with their owner: a FIN a closed socket
     /// sends after its fd is gone still has a sender.
-    gone: std::collections::VecDeque<(SocketAddr, Option<SocketAddr>, Arc<Mutex<String>>)>,
+    gone: std::collections::VecDeque<(SocketAddr, Option<SocketAddr>, Arc<Mutex<Actor>>)>,
 }
 
 /// How many connections no longer followed keep their owner's name.
@@ -180,8 +181,8 @@ impl Watches {
 
     /// Who owns the socket at `local` talking to `remote` (a listener's, for a segment its
     /// connection sends before it is accepted): the name a segment's sender goes by.
-    pub fn owner(&self, local: SocketAddr, remote: SocketAddr) -> Option<String> {
-        let name = |a: &Arc<Mutex<String>>| a.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    pub fn owner(&self, local: SocketAddr, remote: SocketAddr) -> Option<Actor> {
+        let name = |a: &Arc<Mutex<Actor>>| a.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let exact = self
             .map
             .values()
@@ -274,9 +275,21 @@ pub fn read(table: &KernelTable, watched: &[(u64, Watch)]) -> Vec<Change> {
         .collect()
 }
 
-/// Each socket's state now, one exact lookup each.
+/// Each socket's state now, one exact lookup each (asked for many at a time; one at a time
+/// if that fails, so that a failed batch never reads as every socket gone).
 pub fn by_lookups(table: &KernelTable, watched: &[(u64, Watch)]) -> Vec<Option<TcpState>> {
-    watched.iter().map(|(_, w)| lookup(table, w)).collect()
+    let tuples: Vec<_> = watched
+        .iter()
+        .map(|(_, w)| table::tuple(w.local, w.peer))
+        .collect();
+    match table.lookup_many(&tuples) {
+        Ok(rows) => rows
+            .iter()
+            .zip(watched)
+            .map(|(r, (_, w))| pick(r.as_ref().map(std::slice::from_ref), w))
+            .collect(),
+        Err(_) => watched.iter().map(|(_, w)| lookup(table, w)).collect(),
+    }
 }
 
 /// Each socket's state now, from one dump of the whole table.

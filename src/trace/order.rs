@@ -4,6 +4,7 @@
 //! keeps this state behind its lock; the wire's tap (`super::wire`) reads it to name a
 //! segment's sender.
 
+use super::event::Actor;
 use super::event::Event;
 use super::observer::Watches;
 use std::collections::BTreeMap;
@@ -30,7 +31,7 @@ pub struct SocketInfo {
     /// For a listener, its inode (another may share its port).
     pub inode: Option<u64>,
     /// Who the trace says owns it (a chat connection is renamed once its user says who).
-    pub actor: Arc<Mutex<String>>,
+    pub actor: Arc<Mutex<Actor>>,
 }
 
 /// The funnel's state, behind its lock.

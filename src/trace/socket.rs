@@ -8,6 +8,7 @@
 
 use super::close::{self, LastLook};
 use super::ends::Ends;
+use super::event::Actor;
 use super::event::{Arg, Detail, Event};
 use super::names;
 use super::order::SocketInfo;
@@ -41,7 +42,7 @@ pub struct TracedSocket {
     sock: Option<Socket>,
     tracer: Option<Arc<Tracer>>,
     /// Shared with the kernel observer, which names the socket's kernel events after it.
-    actor: Arc<Mutex<String>>,
+    actor: Arc<Mutex<Actor>>,
     /// Its ends as far as known: the peer given to `connect()` or returned by `accept()`, our
     /// address once connected or listening (see [`Ends`]).
     ends: Mutex<Ends>,
@@ -114,7 +115,7 @@ impl TracedSocket {
             row_inode: OnceLock::new(),
             sock: Some(sock),
             tracer,
-            actor: Arc::new(Mutex::new(actor.to_string())),
+            actor: Arc::new(Mutex::new(actor.into())),
             ends: Mutex::new(Ends::default()),
             abortive: AtomicBool::new(false),
             read_shut: AtomicBool::new(false),
@@ -142,13 +143,13 @@ impl TracedSocket {
     }
 
     /// Who the trace says makes the calls.
-    pub fn actor(&self) -> String {
+    pub fn actor(&self) -> Actor {
         self.actor.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Renames the actor, e.g. once a chat client has told its name.
     pub fn set_actor(&self, name: &str) {
-        *self.actor.lock().unwrap_or_else(|p| p.into_inner()) = name.to_string();
+        *self.actor.lock().unwrap_or_else(|p| p.into_inner()) = name.into();
     }
 
     /// Whether `shutdown(SHUT_RD)` (or `SHUT_RDWR`) was called: `recv()` then returns 0 at once.
@@ -501,7 +502,7 @@ impl TracedSocket {
         let fd = sock.as_raw_fd();
         let start = Recording::start(
             &t,
-            &self.actor(),
+            self.actor(),
             Syscall::Close,
             Some(fd),
             vec![Arg::Fd(fd)],
@@ -545,7 +546,7 @@ impl TracedSocket {
     /// Starts recording a call on this socket, if it is traced; `args` is only made if so.
     fn start(&self, call: Syscall, args: impl FnOnce() -> Vec<Arg>) -> Option<Recording<'_>> {
         let t = self.tracer.as_deref()?;
-        let rec = Recording::start(t, &self.actor(), call, Some(self.fd()), args());
+        let rec = Recording::start(t, self.actor(), call, Some(self.fd()), args());
         Some(rec.on(self.info()).before(self.sock().as_fd()))
     }
 
@@ -553,7 +554,7 @@ impl TracedSocket {
     /// the kernel's verdict, then emits it.
     fn finish(&self, mut rec: Recording<'_>, check: bool) {
         let fd = self.sock().as_fd();
-        if check && self.by_row(&mut rec, fd) {
+        if check && (self.check_later(&mut rec, fd) || self.by_row(&mut rec, fd)) {
             return rec.emit();
         }
         let now = rec.settle(fd);
@@ -588,20 +589,35 @@ impl TracedSocket {
     }
 
     /// The state after the call and the verdict from the connection's row alone, when it can
-    /// prove them (see [`Recording::settle_by_row`]); the inode is read once (`fstat(2)`).
+    /// prove them (see [`Recording::settle_by_row`]).
     fn by_row(&self, rec: &mut Recording<'_>, fd: BorrowedFd<'_>) -> bool {
         let ends = *self.ends();
-        if ends.local.is_none() || ends.peer.is_none() {
-            return false;
+        match self.connection_inode(ends, fd) {
+            Some(inode) => rec.settle_by_row(fd, ends, inode),
+            None => false,
         }
-        let inode = match self.row_inode.get() {
-            Some(i) => *i,
-            None => match table::fd_inode(fd) {
-                Ok(i) => *self.row_inode.get_or_init(|| i),
-                Err(_) => return false,
-            },
-        };
-        rec.settle_by_row(fd, ends, inode)
+    }
+
+    /// The verdict left to the sink, read later with many others (see
+    /// [`Recording::check_later`]).
+    fn check_later(&self, rec: &mut Recording<'_>, fd: BorrowedFd<'_>) -> bool {
+        let ends = *self.ends();
+        match self.connection_inode(ends, fd) {
+            Some(inode) => rec.check_later(ends, inode),
+            None => false,
+        }
+    }
+
+    /// A connection's inode, once its two ends are known; read once (`fstat(2)`).
+    fn connection_inode(&self, ends: Ends, fd: BorrowedFd<'_>) -> Option<u64> {
+        if ends.local.is_none() || ends.peer.is_none() {
+            return None;
+        }
+        if let Some(i) = self.row_inode.get() {
+            return Some(*i);
+        }
+        let i = table::fd_inode(fd).ok()?;
+        Some(*self.row_inode.get_or_init(|| i))
     }
 
     /// Its ends as far as known. (Held only to read or learn them: no call that blocks.)
