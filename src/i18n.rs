@@ -226,6 +226,8 @@ pub enum M {
     MoveEndedUnknownOrphan,
     MoveOther,
     NotTcp,
+    ReadLaterMoved,
+    ReadLaterGone,
     NoLocal,
     Unbound,
     NoPeer,

@@ -435,6 +435,39 @@ pub fn attribute(act: Act, before: TcpState, seen: &[TcpState]) -> Attribution {
     a
 }
 
+/// A state that, seen at two moments with only calls that move no state ([`Act::Other`]:
+/// `send()`, `recv()`) made in between, held all along: one a connection never comes back to
+/// once it left it — no segment, and no such call, leads back into ESTABLISHED, CLOSE-WAIT or
+/// FIN-WAIT-2. So the state a `send()` found at its start, seen again in the table's row a
+/// little after it returned, is proven for the whole call.
+pub fn held_between(s: TcpState) -> bool {
+    matches!(s, Established | CloseWait | FinWait2)
+}
+
+/// The verdict on a call that moves no state, whose socket's row was read after it returned:
+/// `found`, the state at its start; `row`, the state the row showed, if the table had a row
+/// carrying the fd's own socket. The same state proves it ([`held_between`]); another means the
+/// kernel moved the connection on meanwhile — before the call returned or after, the table
+/// cannot tell — so nothing is claimed: `?`, with what the table showed (the move itself is
+/// the kernel's event, told when the trace sees it).
+pub fn verdict_read_later(
+    found: TcpState,
+    row: Option<Option<TcpState>>,
+) -> (Verdict, Option<String>) {
+    match row {
+        Some(Some(s)) if s == found && held_between(s) => (Verdict::Agrees, None),
+        Some(now) => {
+            let shown = state_or_gone(now);
+            // Says: "not confirmed: when the table was read, after the call, the connection was
+            // already { $a1 }".
+            (Verdict::Unavailable, Some(f(M::ReadLaterMoved, &[&shown])))
+        }
+        // Says: "not confirmed: when the table was read, after the call, the connection was
+        // gone".
+        None => (Verdict::Unavailable, Some(t(M::ReadLaterGone).into())),
+    }
+}
+
 /// What ended a connection that left the table by itself, as far as the trace can know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -409,3 +409,43 @@ fn lab_watch_reports_new_changed_and_vanished_sockets() {
         "the listener was there before: {text}"
     );
 }
+
+/// Many lookups in one request (`DiagSocket::lookup_many`): 150 connections — three request
+/// datagrams of at most 64 — each answered with its own row, in the order asked, the same row
+/// a lookup of its own gives; a 4-tuple no socket has is `None`, also when the listener shares
+/// its port (the listener trap).
+#[test]
+fn many_lookups_in_one_request_answer_each_in_order() {
+    let (l, addr) = listener(200);
+    let clients: Vec<TcpStream> = (0..150)
+        .map(|_| TcpStream::connect(addr).unwrap())
+        .collect();
+    let accepted: Vec<Socket> = (0..150).map(|_| l.accept().unwrap().0).collect();
+    let mut tuples: Vec<(SocketAddr, SocketAddr)> = accepted
+        .iter()
+        .map(|s| {
+            let local = s.local_addr().unwrap().as_socket().unwrap();
+            (local, s.peer_addr().unwrap().as_socket().unwrap())
+        })
+        .collect();
+    // Nobody has this one; the listener has its local port (the trap).
+    let nobody: SocketAddr = "127.0.0.1:9".parse().unwrap();
+    tuples.insert(70, (addr, nobody));
+    let mut diag = DiagSocket::open().unwrap();
+    let rows = diag.lookup_many(&tuples).unwrap();
+    assert_eq!(rows.len(), 151);
+    assert!(
+        rows[70].is_none(),
+        "the listener answered for a 4-tuple nobody has"
+    );
+    for (i, (t, row)) in tuples.iter().zip(&rows).enumerate() {
+        if i == 70 {
+            continue;
+        }
+        let row = row.as_ref().unwrap_or_else(|| panic!("no row for {t:?}"));
+        assert_eq!((row.local, row.peer), *t, "answer {i} is another socket's");
+        assert_eq!(row.state, TcpState::Established as u8);
+        assert_eq!(Some(row.clone()), diag.lookup(t.0, t.1).unwrap());
+    }
+    drop(clients);
+}

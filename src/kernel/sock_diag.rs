@@ -44,6 +44,11 @@ const DIAG_MSG_LEN: usize = 4 + SOCKID_LEN + 20;
 /// Netlink messages in one datagram start on 4-byte boundaries (`NLMSG_ALIGN`).
 const NLMSG_ALIGNTO: usize = 4;
 
+/// At most this many exact lookups travel in one request datagram. The kernel answers each in
+/// a datagram of its own, and they wait in the netlink socket's receive queue until read: at
+/// about 1 KiB each there, 64 fit in the default queue (`net.core.rmem_default`, 208 KiB).
+pub const LOOKUPS_PER_REQUEST: usize = 64;
+
 /// The timer running on a socket, from `idiag_timer` (what `ss -o` prints).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -214,21 +219,102 @@ impl DiagSocket {
         local: SocketAddr,
         peer: SocketAddr,
     ) -> io::Result<Option<DiagMsg>> {
-        let family = if local.is_ipv4() {
-            libc::AF_INET
-        } else {
-            libc::AF_INET6
-        } as u8;
-        let seq = self.next_seq();
-        let req = encode_request(seq, family, u32::MAX, local, peer, false);
+        Ok(self.exchange(&[(local, peer)])?.pop().flatten())
+    }
+
+    /// Many exact lookups, each checked as [`Self::lookup`] checks one: the answers in the
+    /// order of `tuples`. Up to [`LOOKUPS_PER_REQUEST`] requests travel in one datagram — one
+    /// `send()` where there would be one each, and the kernel's answers are taken in as few
+    /// `recv()`s as the queue allows: about half the cost of one lookup at a time.
+    pub fn lookup_many(
+        &mut self,
+        tuples: &[(SocketAddr, SocketAddr)],
+    ) -> io::Result<Vec<Option<DiagMsg>>> {
+        let mut out = Vec::with_capacity(tuples.len());
+        for chunk in tuples.chunks(LOOKUPS_PER_REQUEST) {
+            out.extend(self.exchange(chunk)?);
+        }
+        let asked = |m: &DiagMsg, (l, p): &(SocketAddr, SocketAddr)| {
+            same_endpoint(m.local, *l) && same_endpoint(m.peer, *p)
+        };
+        Ok(out
+            .into_iter()
+            .zip(tuples)
+            .map(|(m, t)| m.filter(|m| asked(m, t)))
+            .collect())
+    }
+
+    /// Sends one datagram holding an exact lookup for each of `tuples` (numbered by `seq`) and
+    /// takes the kernel's answers, unchecked. The kernel answers every request of a datagram
+    /// before `send()` returns, each in a datagram of its own (or `NLMSG_ERROR`, ENOENT: no
+    /// such socket), so they are read without waiting: an empty queue means every answer is in.
+    /// An answer to an earlier, abandoned request has another `seq` and is passed over; one that
+    /// did not fit in the receive queue (ENOBUFS) is asked again on its own.
+    fn exchange(
+        &mut self,
+        tuples: &[(SocketAddr, SocketAddr)],
+    ) -> io::Result<Vec<Option<DiagMsg>>> {
+        let first = self.seq.wrapping_add(1);
+        let mut req = Vec::with_capacity(tuples.len() * (NLMSG_HDR_LEN + REQ_V2_LEN));
+        for (local, peer) in tuples {
+            let seq = self.next_seq();
+            req.extend(encode_request(
+                seq,
+                family_of(*local),
+                u32::MAX,
+                *local,
+                *peer,
+                false,
+            ));
+        }
         socket::send(self.fd.as_raw_fd(), &req, MsgFlags::empty())?;
-        let mut out = Vec::new();
-        let n = self.recv_reply()?;
-        match decode_replies(&self.buf[..n], seq, &mut out) {
-            Ok(_) => Ok(out.into_iter().next()),
-            // ENOENT: no socket has this 4-tuple (and no listener on its port).
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(None),
-            Err(e) => Err(e),
+        let mut answers: Vec<Option<Option<DiagMsg>>> = vec![None; tuples.len()];
+        let mut left = tuples.len();
+        while left > 0 {
+            let n = match self.recv_now() {
+                Ok(Some(n)) => n,
+                Ok(None) => break,
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => continue,
+                Err(e) => return Err(e),
+            };
+            for_each_message(&self.buf[..n], |seq, kind, payload| {
+                let i = seq.wrapping_sub(first) as usize;
+                if i < answers.len() && answers[i].is_none() {
+                    answers[i] = Some(answer(kind, payload)?);
+                    left -= 1;
+                }
+                Ok(true)
+            })?;
+        }
+        self.ask_again(tuples, answers)
+    }
+
+    /// The answers an overflowing receive queue dropped, asked for again one at a time.
+    fn ask_again(
+        &mut self,
+        tuples: &[(SocketAddr, SocketAddr)],
+        answers: Vec<Option<Option<DiagMsg>>>,
+    ) -> io::Result<Vec<Option<DiagMsg>>> {
+        let mut out = Vec::with_capacity(answers.len());
+        for (a, t) in answers.into_iter().zip(tuples) {
+            out.push(match a {
+                Some(a) => a,
+                None if tuples.len() > 1 => self.exchange(std::slice::from_ref(t))?.pop().flatten(),
+                None => return Err(io::Error::from_raw_os_error(libc::ENOBUFS)),
+            });
+        }
+        Ok(out)
+    }
+
+    /// One datagram already queued, without waiting (`recv(2)` with `MSG_DONTWAIT`); `None`
+    /// when the queue is empty.
+    fn recv_now(&mut self) -> io::Result<Option<usize>> {
+        loop {
+            match socket::recv(self.fd.as_raw_fd(), &mut self.buf, MsgFlags::MSG_DONTWAIT) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(nix::errno::Errno::EAGAIN) => return Ok(None),
+                other => return Ok(Some(other?)),
+            }
         }
     }
 
@@ -330,43 +416,79 @@ enum Reply {
     Done,
 }
 
-/// Decodes one datagram of replies to request `seq`, handing each socket to `out`.
-fn decode_replies(mut buf: &[u8], seq: u32, out: &mut impl Extend<DiagMsg>) -> io::Result<Reply> {
-    let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("sock_diag: {what}"));
+/// Decodes one datagram of replies to request `seq`, handing each socket to `out`. Replies to an
+/// earlier, abandoned request are skipped, not mistaken for ours.
+fn decode_replies(buf: &[u8], seq: u32, out: &mut impl Extend<DiagMsg>) -> io::Result<Reply> {
+    let mut reply = Reply::More;
+    for_each_message(buf, |msg_seq, kind, payload| {
+        if msg_seq != seq {
+            return Ok(true);
+        }
+        if kind == libc::NLMSG_DONE as u16 {
+            reply = Reply::Done;
+            return Ok(false);
+        }
+        out.extend(answer(kind, payload)?);
+        Ok(true)
+    })?;
+    Ok(reply)
+}
+
+/// Calls `each(seq, type, payload)` for every netlink message of a datagram, in order, until
+/// it returns false.
+fn for_each_message(
+    mut buf: &[u8],
+    mut each: impl FnMut(u32, u16, &[u8]) -> io::Result<bool>,
+) -> io::Result<()> {
     while buf.len() >= NLMSG_HDR_LEN {
         let len = u32_at(buf, 0) as usize;
         let kind = u16::from_ne_bytes([buf[4], buf[5]]);
-        let msg_seq = u32_at(buf, 8);
         if len < NLMSG_HDR_LEN || len > buf.len() {
             return Err(bad("message length out of range"));
         }
-        let payload = &buf[NLMSG_HDR_LEN..len];
-        // Replies to an earlier, abandoned request are skipped, not mistaken for ours.
-        if msg_seq == seq {
-            match kind as i32 {
-                libc::NLMSG_DONE => return Ok(Reply::Done),
-                libc::NLMSG_ERROR => {
-                    if payload.len() < 4 {
-                        return Err(bad("short NLMSG_ERROR"));
-                    }
-                    // The payload starts with a negative errno; 0 is an acknowledgement.
-                    let errno =
-                        i32::from_ne_bytes([payload[0], payload[1], payload[2], payload[3]]);
-                    if errno != 0 {
-                        return Err(io::Error::from_raw_os_error(-errno));
-                    }
-                }
-                // A reply has its request's type.
-                _ if kind == SOCK_DIAG_BY_FAMILY || kind == TCPDIAG_GETSOCK => {
-                    out.extend([decode_msg(payload).ok_or_else(|| bad("short inet_diag_msg"))?])
-                }
-                _ => return Err(bad("unexpected message type")),
-            }
+        if !each(u32_at(buf, 8), kind, &buf[NLMSG_HDR_LEN..len])? {
+            return Ok(());
         }
         let step = (len + NLMSG_ALIGNTO - 1) & !(NLMSG_ALIGNTO - 1);
         buf = &buf[step.min(buf.len())..];
     }
-    Ok(Reply::More)
+    Ok(())
+}
+
+/// What one reply message says: a socket, none (`NLMSG_ERROR` with ENOENT: no socket has the
+/// 4-tuple asked for, and no listener its port) or nothing (an acknowledgement), or an error.
+fn answer(kind: u16, payload: &[u8]) -> io::Result<Option<DiagMsg>> {
+    match kind as i32 {
+        libc::NLMSG_ERROR => {
+            if payload.len() < 4 {
+                return Err(bad("short NLMSG_ERROR"));
+            }
+            // The payload starts with a negative errno; 0 is an acknowledgement.
+            match -i32::from_ne_bytes([payload[0], payload[1], payload[2], payload[3]]) {
+                0 | libc::ENOENT => Ok(None),
+                errno => Err(io::Error::from_raw_os_error(errno)),
+            }
+        }
+        // A reply has its request's type.
+        _ if kind == SOCK_DIAG_BY_FAMILY || kind == TCPDIAG_GETSOCK => Ok(Some(
+            decode_msg(payload).ok_or_else(|| bad("short inet_diag_msg"))?,
+        )),
+        _ => Err(bad("unexpected message type")),
+    }
+}
+
+fn bad(what: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("sock_diag: {what}"))
+}
+
+/// The `idiag_family` byte for a socket whose local address is `a`.
+fn family_of(a: SocketAddr) -> u8 {
+    let f = if a.is_ipv4() {
+        libc::AF_INET
+    } else {
+        libc::AF_INET6
+    };
+    f as u8
 }
 
 /// Decodes one `struct inet_diag_msg`; attributes after it (none asked for) are ignored.
@@ -409,6 +531,27 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An answer to a request nobody read (a lookup abandoned half-way) waits in the queue:
+    /// the next lookup passes it over and answers with its own, whatever the stale one said.
+    #[test]
+    fn a_stale_answer_left_in_the_queue_is_not_taken_for_the_next_one() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let c = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (s, _) = l.accept().unwrap();
+        let mut diag = DiagSocket::open().unwrap();
+        let (cl, cp) = (c.local_addr().unwrap(), c.peer_addr().unwrap());
+        // The stale request asks for the client's end; its answer is never read.
+        let stale = encode_request(0x8000_0000, libc::AF_INET as u8, u32::MAX, cl, cp, false);
+        socket::send(diag.fd.as_raw_fd(), &stale, MsgFlags::empty()).unwrap();
+        let (sl, sp) = (s.local_addr().unwrap(), s.peer_addr().unwrap());
+        let row = diag.lookup(sl, sp).unwrap().expect("the server's end");
+        assert_eq!((row.local, row.peer), (sl, sp));
+        // Both at once, after it: each its own.
+        let rows = diag.lookup_many(&[(cl, cp), (sl, sp)]).unwrap();
+        assert_eq!(rows[0].as_ref().map(|r| r.local), Some(cl));
+        assert_eq!(rows[1].as_ref().map(|r| r.local), Some(sl));
+    }
 
     #[test]
     fn request_layout_matches_the_kernel_headers() {

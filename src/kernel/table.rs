@@ -118,34 +118,44 @@ pub fn ss_addr(a: &SocketAddr) -> String {
     s
 }
 
-/// [`ss_addr`], written into `s` (`lab sockets` writes 20,000 of them into one buffer).
+/// [`ss_addr`], written into `s`.
 pub fn write_ss_addr(s: &mut String, a: &SocketAddr) -> std::fmt::Result {
-    use std::fmt::Write as _;
+    // The longest, `[ffff:…:ffff]:65535`, is 47 bytes.
+    let mut bytes = [0u8; 64];
+    let end = put_ss_addr(&mut bytes, 0, a);
+    s.push_str(std::str::from_utf8(&bytes[..end]).map_err(|_| std::fmt::Error)?);
+    Ok(())
+}
+
+/// [`ss_addr`]'s bytes, put into `line` from `at` (which has room for [`ss_addr_len`] of
+/// them); returns where they end. An IPv4 address is written digit by digit, without the
+/// formatter or a copy per number: `lab sockets` writes 20,000 addresses a run, and the
+/// formatter's padding support was most of its own time.
+pub fn put_ss_addr(line: &mut [u8], at: usize, a: &SocketAddr) -> usize {
+    let mut at = at;
     match a.ip() {
-        IpAddr::V6(v6) if v6.is_unspecified() => s.push('*'),
-        IpAddr::V6(v6) => write!(s, "[{v6}]")?,
-        // By hand: the formatter's padding support made this most of `lab sockets`' own time.
+        IpAddr::V6(v6) if v6.is_unspecified() => at = put_bytes(line, at, b"*"),
+        IpAddr::V6(v6) => at = put_bytes(line, at, format!("[{v6}]").as_bytes()),
         IpAddr::V4(v4) => {
             for (i, octet) in v4.octets().iter().enumerate() {
                 if i > 0 {
-                    s.push('.');
+                    at = put_bytes(line, at, b".");
                 }
-                push_decimal(s, u64::from(*octet));
+                at = put_decimal_at(line, at, u64::from(*octet));
             }
         }
     }
     match a.port() {
-        0 => s.push_str(":*"),
+        0 => put_bytes(line, at, b":*"),
         p => {
-            s.push(':');
-            push_decimal(s, u64::from(p));
+            let at = put_bytes(line, at, b":");
+            put_decimal_at(line, at, u64::from(p))
         }
     }
-    Ok(())
 }
 
-/// How long [`write_ss_addr`]'s text for `a` is, counted without writing it for an IPv4
-/// address: `lab sockets` measures every address to align its columns before it writes them.
+/// How long [`ss_addr`]'s text for `a` is, counted without writing it for an IPv4 address:
+/// `lab sockets` measures every address to align its columns before it writes them.
 pub fn ss_addr_len(a: &SocketAddr) -> usize {
     let port = match a.port() {
         0 => 2,
@@ -165,9 +175,32 @@ pub fn decimal_len(n: u64) -> usize {
     n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
-/// `n` in decimal, appended to `s` (by `itoa`: two digits at a time, no formatter).
-pub fn push_decimal(s: &mut String, n: u64) {
-    s.push_str(itoa::Buffer::new().format(n));
+/// `n` in decimal, its last digit put just before `end` in `line` (right-aligned); returns
+/// where its first digit is. The digits come out last first, which is the order they are
+/// found in (`n % 10`, then `n / 10`).
+pub fn put_decimal(line: &mut [u8], end: usize, n: u64) -> usize {
+    let (mut at, mut n) = (end, n);
+    loop {
+        at -= 1;
+        line[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return at;
+        }
+    }
+}
+
+/// `n` in decimal, put into `line` from `at` (left-aligned); returns where it ends.
+pub fn put_decimal_at(line: &mut [u8], at: usize, n: u64) -> usize {
+    let end = at + decimal_len(n);
+    put_decimal(line, end, n);
+    end
+}
+
+/// `text` put into `line` from `at`; returns where it ends.
+pub fn put_bytes(line: &mut [u8], at: usize, text: &[u8]) -> usize {
+    line[at..at + text.len()].copy_from_slice(text);
+    at + text.len()
 }
 
 /// Which rows to keep. The defaults keep every row `ss -tan` prints.
@@ -290,6 +323,11 @@ impl KernelTable {
             .map_or(self, |h| &h.table)
     }
 
+    /// Whether hosts of `lab net` have tables of their own here.
+    pub fn has_hosts(&self) -> bool {
+        self.hosts.get().is_some()
+    }
+
     /// The table a connection whose fd is gone is in, by its local address: the host that has
     /// it under `lab net` (a host's own address is its alone), else this one. A loopback or
     /// wildcard address is in every host: then the first host whose table has the row.
@@ -361,6 +399,33 @@ impl KernelTable {
 
     #[cfg(not(target_os = "linux"))]
     pub fn lookup(&self, _local: SocketAddr, _peer: SocketAddr) -> io::Result<Option<SocketRow>> {
+        Err(io::Error::new(io::ErrorKind::Unsupported, UNAVAILABLE))
+    }
+
+    /// Many [`KernelTable::lookup`]s at once, the rows in the order of `tuples`: one request
+    /// datagram for up to 64 of them (see [`super::sock_diag::DiagSocket::lookup_many`]).
+    /// Under `lab net` each is looked up on its own, in the table of the host that has it.
+    #[cfg(target_os = "linux")]
+    pub fn lookup_many(
+        &self,
+        tuples: &[(SocketAddr, SocketAddr)],
+    ) -> io::Result<Vec<Option<SocketRow>>> {
+        if self.hosts.get().is_some() {
+            return tuples.iter().map(|(l, p)| self.lookup(*l, *p)).collect();
+        }
+        let mut diag = self.diag.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(diag
+            .lookup_many(tuples)?
+            .into_iter()
+            .map(|m| m.map(row_of))
+            .collect())
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn lookup_many(
+        &self,
+        _tuples: &[(SocketAddr, SocketAddr)],
+    ) -> io::Result<Vec<Option<SocketRow>>> {
         Err(io::Error::new(io::ErrorKind::Unsupported, UNAVAILABLE))
     }
 }
@@ -496,9 +561,15 @@ mod tests {
             "255.255.255.255:65535",
             "[::]:0",
             "[::1]:80",
+            "[2001:db8:ffff:ffff:ffff:ffff:ffff:ffff]:65535",
         ] {
             let a = a.parse().unwrap();
             assert_eq!(ss_addr_len(&a), ss_addr(&a).len(), "{a}");
+            // Put among other bytes, it is the same text, and ends where its length says.
+            let mut line = [b'#'; 64];
+            assert_eq!(put_ss_addr(&mut line, 3, &a), 3 + ss_addr_len(&a), "{a}");
+            assert_eq!(&line[3..3 + ss_addr_len(&a)], ss_addr(&a).as_bytes());
+            assert_eq!(line[3 + ss_addr_len(&a)], b'#');
         }
         assert_eq!(ss_addr(&"0.0.0.0:0".parse().unwrap()), "0.0.0.0:*");
         assert_eq!(ss_addr(&"[::]:8888".parse().unwrap()), "*:8888");

@@ -391,6 +391,10 @@ pub struct Event {
     /// On a kernel event that ends a connection: what ended it, as far as the trace knows
     /// ([`crate::transitions::ending`]); the words are in `note`.
     pub ended: Option<Ending>,
+    /// While the kernel table's verdict on this call is still to be read (a busy server's trace
+    /// file reads them in batches, off its hot path: `super::later`), the inode of the fd's
+    /// socket, which the table's row must carry. `None` on every event a reader sees.
+    pub check_later: Option<u64>,
 }
 
 impl Event {
@@ -423,7 +427,15 @@ impl Event {
             note: None,
             segment: None,
             ended: None,
+            check_later: None,
         }
+    }
+
+    /// Fills the kernel's fields from the socket's row in the table: its state, Recv-Q, Send-Q.
+    pub fn take_row(&mut self, row: &crate::kernel::table::SocketRow) {
+        self.kernel = row.state;
+        self.recv_q = Some(row.recv_q);
+        self.send_q = Some(row.send_q);
     }
 
     /// A segment sent by `actor`, from `seg.src` to `seg.dst`.

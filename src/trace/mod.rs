@@ -16,6 +16,7 @@
 //! - `attribution`: who moved the connection — the call, or the peer meanwhile.
 //! - `ending`: what ended a connection that left the table by itself, from what was seen.
 //! - `writer`: the trace formatted and written by a thread of its own, off the hot path.
+//! - `later`: a busy server's verdicts, read from the table after its calls, many at a time.
 //! - `wire`: the segments a capture reads, as events in the same order as the calls.
 //!
 //! - `order`: a call's place in the order of events (`Ticket`), where its events wait for
@@ -33,6 +34,7 @@ mod ending;
 pub(crate) mod ends;
 pub(crate) mod epoll;
 pub mod event;
+mod later;
 pub(crate) mod names;
 pub mod observer;
 mod order;

@@ -275,9 +275,21 @@ pub fn read(table: &KernelTable, watched: &[(u64, Watch)]) -> Vec<Change> {
         .collect()
 }
 
-/// Each socket's state now, one exact lookup each.
+/// Each socket's state now, one exact lookup each (asked for many at a time; one at a time
+/// if that fails, so that a failed batch never reads as every socket gone).
 pub fn by_lookups(table: &KernelTable, watched: &[(u64, Watch)]) -> Vec<Option<TcpState>> {
-    watched.iter().map(|(_, w)| lookup(table, w)).collect()
+    let tuples: Vec<_> = watched
+        .iter()
+        .map(|(_, w)| table::tuple(w.local, w.peer))
+        .collect();
+    match table.lookup_many(&tuples) {
+        Ok(rows) => rows
+            .iter()
+            .zip(watched)
+            .map(|(r, (_, w))| pick(r.as_ref().map(std::slice::from_ref), w))
+            .collect(),
+        Err(_) => watched.iter().map(|(_, w)| lookup(table, w)).collect(),
+    }
 }
 
 /// Each socket's state now, from one dump of the whole table.

@@ -18,6 +18,7 @@ use crate::kernel::check;
 use crate::kernel::table;
 use crate::tcp_state::TcpState;
 use crate::transitions;
+use nix::errno::Errno;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{BorrowedFd, RawFd};
@@ -183,6 +184,32 @@ impl<'t> Recording<'t> {
             reason: None,
         };
         self.tracer.apply_check(&mut self.ev, &c);
+        true
+    }
+
+    /// Leaves the table's verdict to the sink, which reads many calls' rows at once (see
+    /// `super::later`), when that proves as much as reading it now: a `send()` or `recv()`
+    /// (they move no state by themselves) that returned, or would have blocked, on a connection
+    /// whose two ends are known and that was, at the call's start, in a state it can only
+    /// leave. Its state after is the one it found — what the row read later must show, with
+    /// the fd's `inode`, for a ✓. Returns false, having recorded nothing, otherwise.
+    pub fn check_later(&mut self, ends: Ends, inode: u64) -> bool {
+        let moves_none = matches!(self.ev.call, Some(Syscall::Send | Syscall::Recv))
+            && !matches!(self.ev.detail, Some(super::event::Detail::Eof { .. }))
+            && self
+                .ev
+                .errno
+                .is_none_or(|e| matches!(e, Errno::EAGAIN | Errno::EINTR));
+        let found = self.ev.before.filter(|s| transitions::held_between(*s));
+        let (Some(local), Some(peer), Some(found)) = (ends.local, ends.peer, found) else {
+            return false;
+        };
+        if !moves_none || !self.tracer.checks_later() {
+            return false;
+        }
+        self.ev.state = Some(found);
+        self.addresses(Some(local), Some(peer));
+        self.ev.check_later = Some(inode);
         true
     }
 

@@ -18,6 +18,13 @@ pub trait Sink: Send + Sync {
     /// Pushes out anything buffered, and returns once it is out (the end of a run).
     fn flush(&self) {}
 
+    /// Whether this sink reads the kernel table's verdict itself for an event that carries
+    /// [`Event::check_later`], before any reader sees it (`super::writer::Background` does,
+    /// in batches, on its writer thread). No other sink may be handed such an event.
+    fn checks_later(&self) -> bool {
+        false
+    }
+
     /// The program is about to wait (a traced `poll()`): a trace file must be complete while it
     /// idles. The others flush; `super::writer::Background`, which flushes by itself once
     /// idle, only tells its writer not to wait for more.

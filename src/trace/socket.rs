@@ -554,7 +554,7 @@ impl TracedSocket {
     /// the kernel's verdict, then emits it.
     fn finish(&self, mut rec: Recording<'_>, check: bool) {
         let fd = self.sock().as_fd();
-        if check && self.by_row(&mut rec, fd) {
+        if check && (self.check_later(&mut rec, fd) || self.by_row(&mut rec, fd)) {
             return rec.emit();
         }
         let now = rec.settle(fd);
@@ -589,20 +589,35 @@ impl TracedSocket {
     }
 
     /// The state after the call and the verdict from the connection's row alone, when it can
-    /// prove them (see [`Recording::settle_by_row`]); the inode is read once (`fstat(2)`).
+    /// prove them (see [`Recording::settle_by_row`]).
     fn by_row(&self, rec: &mut Recording<'_>, fd: BorrowedFd<'_>) -> bool {
         let ends = *self.ends();
-        if ends.local.is_none() || ends.peer.is_none() {
-            return false;
+        match self.connection_inode(ends, fd) {
+            Some(inode) => rec.settle_by_row(fd, ends, inode),
+            None => false,
         }
-        let inode = match self.row_inode.get() {
-            Some(i) => *i,
-            None => match table::fd_inode(fd) {
-                Ok(i) => *self.row_inode.get_or_init(|| i),
-                Err(_) => return false,
-            },
-        };
-        rec.settle_by_row(fd, ends, inode)
+    }
+
+    /// The verdict left to the sink, read later with many others (see
+    /// [`Recording::check_later`]).
+    fn check_later(&self, rec: &mut Recording<'_>, fd: BorrowedFd<'_>) -> bool {
+        let ends = *self.ends();
+        match self.connection_inode(ends, fd) {
+            Some(inode) => rec.check_later(ends, inode),
+            None => false,
+        }
+    }
+
+    /// A connection's inode, once its two ends are known; read once (`fstat(2)`).
+    fn connection_inode(&self, ends: Ends, fd: BorrowedFd<'_>) -> Option<u64> {
+        if ends.local.is_none() || ends.peer.is_none() {
+            return None;
+        }
+        if let Some(i) = self.row_inode.get() {
+            return Some(*i);
+        }
+        let i = table::fd_inode(fd).ok()?;
+        Some(*self.row_inode.get_or_init(|| i))
     }
 
     /// Its ends as far as known. (Held only to read or learn them: no call that blocks.)

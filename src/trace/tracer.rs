@@ -11,7 +11,7 @@ use super::sink::Sink;
 use super::wire::{name_sender, Pcap, Show, Tap};
 use super::{attribution, ending};
 use crate::kernel::check::{self, Verdict};
-use crate::kernel::table::{self, KernelTable, SocketRow};
+use crate::kernel::table::{self, KernelTable};
 use crate::tcp_state::TcpState;
 use std::collections::BTreeMap;
 use std::io;
@@ -49,6 +49,8 @@ pub struct Tracer {
     /// lab's link has moved every packet the hosts sent, so that a call comes after the
     /// segments it caused (see `net::lesson`).
     settle: OnceLock<Box<dyn Fn() + Send + Sync>>,
+    /// The sink reads the table's verdicts itself, in batches ([`Sink::checks_later`]).
+    sink_checks: bool,
 }
 
 impl Tracer {
@@ -70,6 +72,7 @@ impl Tracer {
         };
         Tracer {
             clock: Clock::start(),
+            sink_checks: sink.checks_later(),
             sink,
             table,
             table_error,
@@ -99,6 +102,15 @@ impl Tracer {
     /// The bound on waits for asynchronous state changes.
     pub fn settle_timeout(&self) -> Duration {
         Duration::from_micros(self.settle_us.load(Ordering::Relaxed))
+    }
+
+    /// Whether a call's verdict may be left to the sink, which reads the table for many calls at
+    /// once ([`Sink::checks_later`]): only while no wait is wanted (a busy server, whose trace
+    /// file it is), and in lab's own namespace (under `lab net` each host has its own table).
+    pub fn checks_later(&self) -> bool {
+        self.sink_checks
+            && self.settle_us.load(Ordering::Relaxed) == 0
+            && self.table.as_ref().is_some_and(|t| !t.has_hosts())
     }
 
     /// Sets that bound. A server sets zero: it must never wait on one connection, so states are
@@ -537,7 +549,7 @@ impl Tracer {
             ev.reason = self.table_error.clone();
         }
         if let Some(row) = &c.row {
-            apply_row(ev, row);
+            ev.take_row(row);
         }
     }
 }
@@ -553,11 +565,4 @@ fn kernel_event(c: &Change, w: &Watch) -> Event {
         w.fd_open,
         w.since.elapsed(),
     )
-}
-
-/// Fills an event's kernel fields from a row of the table.
-fn apply_row(ev: &mut Event, row: &SocketRow) {
-    ev.kernel = row.state;
-    ev.recv_q = Some(row.recv_q);
-    ev.send_q = Some(row.send_q);
 }

@@ -19,6 +19,7 @@
 //!   written and flushed (the end of a run); dropping the sink does the same and ends the thread.
 
 use super::event::Event;
+use super::later::Later;
 use super::sink::Sink;
 use std::mem;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -142,6 +143,11 @@ impl Sink for Background {
         }
     }
 
+    /// A writer thread reads the verdicts it is left, for the whole batch at once (`super::later`).
+    fn checks_later(&self) -> bool {
+        self.inline.is_none()
+    }
+
     /// Waits until every event so far is written and the file flushed.
     fn flush(&self) {
         if let Some(s) = &self.inline {
@@ -192,10 +198,12 @@ impl Shared {
         }
     }
 
-    /// The writer thread: takes all that is queued, writes it without holding the lock, and
-    /// flushes once the queue has stayed empty for [`FLUSH_AFTER`] (or at once if asked to).
+    /// The writer thread: takes all that is queued, reads the table's verdicts left to it (for
+    /// the whole batch at once), writes it without holding the lock, and flushes once the queue
+    /// has stayed empty for [`FLUSH_AFTER`] (or at once if asked to).
     fn write_all(&self, out: &dyn Sink) {
         let mut batch: Vec<Event> = Vec::new();
+        let mut later = Later::default();
         let mut unflushed = false;
         loop {
             let mut q = self.next_batch(unflushed);
@@ -206,6 +214,7 @@ impl Shared {
             drop(q);
             self.room.notify_all();
             unflushed |= !batch.is_empty();
+            later.settle(&mut batch);
             for ev in batch.drain(..) {
                 out.take(ev);
             }
@@ -333,6 +342,22 @@ mod tests {
         }
     }
 
+    impl Gate {
+        fn new(kept: Arc<Collector>) -> Arc<Gate> {
+            Arc::new(Gate {
+                open: Mutex::new(false),
+                opened: Condvar::new(),
+                seen: AtomicUsize::new(0),
+                kept,
+            })
+        }
+
+        fn let_go(&self) {
+            *self.open.lock().unwrap_or_else(|p| p.into_inner()) = true;
+            self.opened.notify_all();
+        }
+    }
+
     #[test]
     fn a_writer_that_falls_behind_makes_the_program_wait_and_loses_nothing() {
         let kept = Collector::new();
@@ -397,5 +422,134 @@ mod tests {
         within("the file to hold the event", || lines() == 1);
         drop(bg);
         let _ = std::fs::remove_file(&file);
+    }
+
+    /// The verdicts a trace file's writer reads later, for many calls at once
+    /// (`super::super::later`), against the same calls' verdicts read at once.
+    mod read_later {
+        use super::Gate;
+        use crate::kernel::check::wait_until;
+        use crate::kernel::table::KernelTable;
+        use crate::tcp_state::TcpState;
+        use crate::trace::event::{Event, Kind};
+        use crate::trace::sink::{Collector, Sink};
+        use crate::trace::syscall::Syscall;
+        use crate::trace::writer::Background;
+        use crate::trace::{TracedSocket, Tracer};
+        use crate::verdict::Verdict;
+        use socket2::{Domain, Protocol, Type};
+        use std::net::{SocketAddr, TcpStream};
+        use std::sync::atomic::Ordering;
+        use std::sync::Arc;
+        use std::time::Duration;
+
+        const PATIENCE: Duration = Duration::from_secs(10);
+
+        /// A server's traced listener and one accepted connection, traced into `sink` as `lab
+        /// server` traces (no waits: its verdicts may be left to the sink), and the client's end.
+        fn server(sink: Arc<dyn Sink>) -> (Arc<Tracer>, TracedSocket, TracedSocket, TcpStream) {
+            let tracer = Tracer::new(sink);
+            tracer.set_settle_timeout(Duration::ZERO);
+            let (v4, tcp) = (Domain::IPV4, Some(Protocol::TCP));
+            let l = TracedSocket::new(Some(tracer.clone()), "srv", v4, Type::STREAM, tcp).unwrap();
+            l.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            l.listen(8).unwrap();
+            let client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+            let (conn, _) = l.accept().unwrap();
+            (tracer, l, conn, client)
+        }
+
+        fn sends(events: &[Event]) -> Vec<&Event> {
+            let send = |e: &&Event| e.kind == Kind::Call && e.call == Some(Syscall::Send);
+            events.iter().filter(send).collect()
+        }
+
+        /// Five sends into a trace file's writer: each verdict read later, with the others, says
+        /// what reading it at once says — ✓, ESTABLISHED, the row's queues — and none is left
+        /// waiting.
+        #[test]
+        fn verdicts_read_later_say_what_verdicts_read_at_once_say() {
+            let mut seen = Vec::new();
+            for later in [true, false] {
+                let kept = Collector::new();
+                let sink: Arc<dyn Sink> = if later {
+                    Arc::new(Background::new(kept.clone()))
+                } else {
+                    kept.clone()
+                };
+                let (tracer, _l, conn, _client) = server(sink);
+                assert_eq!(tracer.checks_later(), later);
+                for _ in 0..5 {
+                    conn.send(b"hola\n").unwrap();
+                }
+                tracer.flush();
+                let events = kept.events();
+                let s: Vec<_> = sends(&events)
+                    .iter()
+                    .map(|e| (e.state, e.verdict, e.kernel, e.recv_q, e.check_later))
+                    .collect();
+                seen.push(s);
+            }
+            let est = Some(TcpState::Established);
+            assert_eq!(seen[0].len(), 5);
+            assert!(seen[0]
+                .iter()
+                .all(|s| (s.0, s.1, s.2, s.3, s.4) == (est, Verdict::Agrees, est, Some(0), None)));
+            assert_eq!(seen[0], seen[1]);
+        }
+
+        /// Lets the writer go however the test ends (a writer held at the gate would hold the
+        /// test's end: dropping the sink waits for it).
+        struct LetGo(Arc<Gate>);
+
+        impl Drop for LetGo {
+            fn drop(&mut self) {
+                self.0.let_go();
+            }
+        }
+
+        /// A send whose row is read only after the peer ends the connection — read and closed
+        /// (FIN: CLOSE-WAIT), or closed unread (RST: no row). The table cannot tell whether that
+        /// came before the send returned or after, so the send gets `?` with what the table
+        /// showed: never a ✓ it did not see, never a ✗.
+        #[test]
+        fn a_connection_that_moved_before_its_row_was_read_is_not_confirmed_either_way() {
+            for (read_first, says) in [(true, "CLOSE-WAIT"), (false, "gone")] {
+                let kept = Collector::new();
+                let gate = Gate::new(kept.clone());
+                let _go = LetGo(gate.clone());
+                let (tracer, _l, conn, mut client) =
+                    server(Arc::new(Background::new(gate.clone())));
+                // The writer holds the events so far at the gate: the send's is in its next batch.
+                let stalled = || gate.seen.load(Ordering::SeqCst) == 1;
+                assert!(wait_until(PATIENCE, stalled), "the writer never wrote");
+                conn.send(b"hola\n").unwrap();
+                let (local, peer) = (conn.local_addr().unwrap(), conn.peer_addr().unwrap());
+                if read_first {
+                    std::io::Read::read_exact(&mut client, &mut [0; 5]).unwrap();
+                }
+                drop(client);
+                let table = KernelTable::open().unwrap();
+                let want = read_first.then_some(TcpState::CloseWait);
+                let moved = || state(&table, local, peer) == want;
+                assert!(wait_until(PATIENCE, moved), "the peer never ended it");
+                gate.let_go();
+                tracer.flush();
+                let events = kept.events();
+                let send = sends(&events)[0];
+                assert_eq!(send.state, Some(TcpState::Established));
+                assert_eq!((send.verdict, send.kernel), (Verdict::Unavailable, None));
+                let why = send.reason.as_deref().unwrap();
+                assert!(why.contains(says), "{why}");
+            }
+        }
+
+        fn state(table: &KernelTable, local: SocketAddr, peer: SocketAddr) -> Option<TcpState> {
+            table
+                .lookup(local, peer)
+                .ok()
+                .flatten()
+                .and_then(|r| r.state)
+        }
     }
 }
