@@ -345,7 +345,7 @@ impl Tracer {
         if let Some(mut call) = evs.pop() {
             let catch_up = self.watch_call(inner, &s, &mut call);
             evs.extend(catch_up);
-            evs.extend(attribution::split(call));
+            attribution::split(call, &mut evs);
         }
         evs
     }
