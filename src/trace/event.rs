@@ -853,6 +853,89 @@ impl Event {
     }
 }
 
+/// Any event, for property tests: the calls' arguments and details of every kind, any text
+/// (quotes, control characters, any Unicode), failures, addresses of both families, segments.
+#[cfg(test)]
+pub(crate) mod arbitrary {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arg() -> impl Strategy<Value = Arg> {
+        prop_oneof![
+            any::<i32>().prop_map(Arg::Fd),
+            any::<i64>().prop_map(Arg::Int),
+            Just(Arg::Const("MSG_NOSIGNAL".into())),
+            ".*".prop_map(|c| Arg::Const(c.into())),
+            any::<SocketAddr>().prop_map(Arg::Addr),
+            prop::collection::vec(any::<u8>(), 0..80).prop_map(|b| Arg::data(&b)),
+            Just(Arg::Elided),
+            any::<Option<u64>>().prop_map(Arg::Linger),
+            ".*".prop_map(Arg::Text),
+        ]
+    }
+
+    fn detail() -> impl Strategy<Value = Option<Detail>> {
+        let evs = prop::collection::vec(any::<(u32, u64)>(), 0..12);
+        prop::option::of(prop_oneof![
+            evs.prop_map(|e| Detail::events(e.into_iter())),
+            ".*".prop_map(Detail::Failure),
+            Just(Detail::Timeout),
+            any::<SocketAddr>().prop_map(Detail::From),
+        ])
+    }
+
+    pub fn event() -> impl Strategy<Value = Event> {
+        let addr = || prop::option::of(any::<SocketAddr>());
+        let words = || prop::option::of(".*");
+        let call = (".*", prop::collection::vec(arg(), 0..6), detail());
+        let facts = (
+            addr(),
+            addr(),
+            prop::option::of(1..134i32),
+            any::<(u64, u64)>(),
+        );
+        (call, facts, words(), words()).prop_map(|(call, facts, reason, note)| {
+            let ((actor, args, detail), (local, peer, errno, (seq, t_us))) = (call, facts);
+            Event {
+                seq,
+                t_us,
+                detail,
+                local,
+                peer,
+                errno: errno.map(Errno::from_raw),
+                ret: errno.map(|_| -1),
+                state: Some(TcpState::Established),
+                reason,
+                note,
+                ..Event::call(&actor, Syscall::Send, Some(3), args)
+            }
+        })
+    }
+
+    /// A segment event, with options and analysis, or a call.
+    pub fn any_event() -> impl Strategy<Value = Event> {
+        let seg = (
+            any::<(u32, u32, u8)>(),
+            prop::collection::vec(any::<u8>(), 0..40),
+        );
+        prop_oneof![
+            4 => event(),
+            1 => seg.prop_map(|((seq, win, flags), data)| {
+                let mut s = Segment::retransmitted(data.len() as u32, &data);
+                (s.seq, s.win, s.flags) = (seq, win, Flags(flags));
+                s.options = (flags & 1 == 1).then_some(SynOptions {
+                    mss: Some(1460),
+                    wscale: None,
+                    sack_perm: true,
+                    timestamps: false,
+                });
+                s.dropped = (flags & 2 == 2).then_some(Dropped::Lost);
+                Event::segment("cli", s)
+            }),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -964,6 +1047,8 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
+        use crate::trace::event::arbitrary::any_event as event;
+
         fn old_json(ev: &Event) -> String {
             let errno = ev.errno.map(names::errno_name);
             serde_json::to_string(&ev.json(ev.args_text(), ev.detail_text(), errno)).unwrap()
@@ -1004,58 +1089,6 @@ mod tests {
                 parts.push(format!("... {more} more"));
             }
             format!("[{}]", parts.join(", "))
-        }
-
-        fn arg() -> impl Strategy<Value = Arg> {
-            prop_oneof![
-                any::<i32>().prop_map(Arg::Fd),
-                any::<i64>().prop_map(Arg::Int),
-                Just(Arg::Const("MSG_NOSIGNAL".into())),
-                ".*".prop_map(|c| Arg::Const(c.into())),
-                any::<SocketAddr>().prop_map(Arg::Addr),
-                prop::collection::vec(any::<u8>(), 0..80).prop_map(|b| Arg::data(&b)),
-                Just(Arg::Elided),
-                any::<Option<u64>>().prop_map(Arg::Linger),
-                ".*".prop_map(Arg::Text),
-            ]
-        }
-
-        fn detail() -> impl Strategy<Value = Option<Detail>> {
-            let evs = prop::collection::vec(any::<(u32, u64)>(), 0..12);
-            prop::option::of(prop_oneof![
-                evs.prop_map(|e| Detail::events(e.into_iter())),
-                ".*".prop_map(Detail::Failure),
-                Just(Detail::Timeout),
-                any::<SocketAddr>().prop_map(Detail::From),
-            ])
-        }
-
-        fn event() -> impl Strategy<Value = Event> {
-            let addr = || prop::option::of(any::<SocketAddr>());
-            let words = || prop::option::of(".*");
-            let call = (".*", prop::collection::vec(arg(), 0..6), detail());
-            let facts = (
-                addr(),
-                addr(),
-                prop::option::of(1..134i32),
-                any::<(u64, u64)>(),
-            );
-            (call, facts, words(), words()).prop_map(|(call, facts, reason, note)| {
-                let ((actor, args, detail), (local, peer, errno, (seq, t_us))) = (call, facts);
-                Event {
-                    seq,
-                    t_us,
-                    detail,
-                    local,
-                    peer,
-                    errno: errno.map(Errno::from_raw),
-                    ret: errno.map(|_| -1),
-                    state: Some(TcpState::Established),
-                    reason,
-                    note,
-                    ..Event::call(&actor, Syscall::Send, Some(3), args)
-                }
-            })
         }
 
         proptest! {
