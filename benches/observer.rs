@@ -61,6 +61,7 @@ fn connections(addr: SocketAddr, n: usize) -> (Vec<TcpStream>, Vec<(u64, Watch)>
             fd_open: true,
             busy: Arc::new(AtomicBool::new(false)),
             since: std::time::Instant::now(),
+            looked: std::time::Instant::now(),
         };
         ws.push((i as u64, w));
         cs.push(c);

@@ -8,7 +8,7 @@
 //! the peer did is a kernel line of its own: before the call's line when it came first, right
 //! after it when it came after the call's own moves.
 
-use super::event::{Arg, Event, Kind};
+use super::event::{Actor, Arg, Event, Kind};
 use crate::i18n::{t, M};
 use crate::kernel::table;
 use crate::tcp_state::TcpState;
@@ -21,7 +21,7 @@ use std::time::Duration;
 /// `None`: a listener) that `actor` holds (`fd_open`: still through a fd), `held` after it
 /// entered `old`.
 pub(crate) fn kernel_move(
-    actor: &str,
+    actor: impl Into<Actor>,
     (local, peer): (SocketAddr, Option<SocketAddr>),
     old: Option<TcpState>,
     new: Option<TcpState>,
@@ -44,23 +44,24 @@ pub(crate) fn kernel_move(
     ev
 }
 
-/// A call's event as the events to print: the call's own, with the peer's moves meanwhile as
-/// kernel events before or after it. Events that are not calls on a connection pass as they are.
-pub(crate) fn split(ev: Event) -> Vec<Event> {
+/// A call's event as the events to print, added to `out`: the call's own, with the peer's moves
+/// meanwhile as kernel events before or after it. Events that are not calls on a connection
+/// pass as they are. (Added to the caller's list, not returned in one of their own: most calls
+/// are one event, and a list each would be an allocation per call of a busy server.)
+pub(crate) fn split(ev: Event, out: &mut Vec<Event>) {
     let (Kind::Call, Some(local), Some(before)) = (ev.kind, ev.local, ev.before) else {
-        return vec![ev];
+        return out.push(ev);
     };
     if ev.fd_gone {
-        return split_close(ev, local);
+        return out.extend(split_close(ev, local));
     }
     let seen = seen_after(&ev);
     let a = transitions::attribute(act(&ev), before, &seen);
     if a.first.is_none() && a.then.is_none() {
-        return vec![ev];
+        return out.push(ev);
     }
     let ends = (local, ev.peer);
     let mut ev = ev;
-    let mut out = Vec::new();
     if let Some(first) = a.first {
         // Only the peer moved it: the kernel line says where the table has it now.
         let new = if a.own.is_empty() && checked(&ev) {
@@ -96,7 +97,6 @@ pub(crate) fn split(ev: Event) -> Vec<Event> {
     }
     out.push(ev);
     out.extend(then);
-    out
 }
 
 /// What a call can do by itself.

@@ -47,6 +47,17 @@ pub fn pace(interval: Duration, reading_took: Duration) -> Duration {
     interval.max(reading_took * 9)
 }
 
+/// How long a socket's last look stays fresh enough for a reading to pass it over: the period
+/// a reading of all `followed` sockets would be paced at ([`pace`]), from what each of the
+/// `read` looks of the last reading cost (`took`). Every socket is then looked at — by a call,
+/// which reads its state at its start, or by a reading — at least as often as if every reading
+/// read them all, and the observer still takes at most about a tenth of a core; when a busy
+/// server's calls look at its connections anyway, the observer's readings have little left.
+pub fn fresh_for(interval: Duration, took: Duration, read: usize, followed: usize) -> Duration {
+    let each = took / u32::try_from(read.max(1)).unwrap_or(u32::MAX);
+    pace(interval, each * u32::try_from(followed).unwrap_or(u32::MAX))
+}
+
 /// A socket as the table knows it: its 4-tuple, and for a listener (peer `*:*`) its inode too,
 /// because several may share a port (SO_REUSEPORT). A connection keeps its key when it moves to
 /// TIME-WAIT, where its inode becomes 0.
@@ -109,6 +120,9 @@ pub struct Watch {
     pub busy: Arc<AtomicBool>,
     /// When it entered `state` (a connection gone long after is told as timed out, not reset).
     pub since: Instant,
+    /// When a traced call last looked at its state (every call reads it at its start): a
+    /// reading of the observer's may pass over a socket looked at since the one before it.
+    pub looked: Instant,
 }
 
 /// A change the observer saw.
@@ -208,12 +222,30 @@ impl Watches {
     /// for reading: bound and idle) is left out: a lookup by address finds only listeners and
     /// connections, so it would seem gone while it still holds its port.
     pub fn idle(&self) -> Vec<(u64, Watch)> {
+        self.idle_unlooked_since(None)
+    }
+
+    /// The idle ones nothing has looked at since `since` (all, for `None`): neither a traced
+    /// call, which reads its socket's state at its start, nor a reading (see [`fresh_for`]).
+    /// A move the kernel makes right after a look is seen by the socket's next call or by the
+    /// first reading after the look is no longer fresh.
+    pub fn idle_unlooked_since(&self, since: Option<Instant>) -> Vec<(u64, Watch)> {
         let lookable = |w: &Watch| w.peer.is_some() || w.state == Some(TcpState::Listen);
+        let unlooked = |w: &Watch| since.is_none_or(|s| w.looked < s);
         self.map
             .iter()
-            .filter(|(_, w)| !w.busy.load(Ordering::Acquire) && lookable(w))
+            .filter(|(_, w)| !w.busy.load(Ordering::Acquire) && lookable(w) && unlooked(w))
             .map(|(id, w)| (*id, w.clone()))
             .collect()
+    }
+
+    /// Notes that a reading started at `at` looked at these sockets.
+    pub fn looked_at(&mut self, read: &[(u64, Watch)], at: Instant) {
+        for (id, _) in read {
+            if let Some(w) = self.map.get_mut(id) {
+                w.looked = w.looked.max(at);
+            }
+        }
     }
 
     /// Records the changes seen, if the trace has not moved on meanwhile (a call made since
@@ -371,5 +403,53 @@ mod tests {
             pace(INTERVAL, Duration::from_millis(16)),
             Duration::from_millis(144)
         );
+    }
+
+    /// 100 of 10,000 sockets read in 200 µs (2 µs a look): all 10,000 would take 20 ms, paced
+    /// at 180 ms — a look stays fresh that long. A quick table stays at the interval.
+    #[test]
+    fn a_look_stays_fresh_as_long_as_a_reading_of_every_socket_would_be_paced() {
+        let took = Duration::from_micros(200);
+        assert_eq!(
+            fresh_for(INTERVAL, took, 100, 10_000),
+            Duration::from_millis(180)
+        );
+        assert_eq!(fresh_for(INTERVAL, took, 100, 100), INTERVAL);
+        assert_eq!(fresh_for(INTERVAL, took, 0, 0), INTERVAL);
+    }
+
+    fn watch(port: u16, looked: Instant) -> Watch {
+        Watch {
+            actor: Arc::new(Mutex::new("c".into())),
+            local: SocketAddr::from(([127, 0, 0, 1], port)),
+            peer: Some(SocketAddr::from(([127, 0, 0, 1], 9))),
+            inode: None,
+            state: Some(TcpState::Established),
+            fd_open: true,
+            busy: Arc::new(AtomicBool::new(false)),
+            since: looked,
+            looked,
+        }
+    }
+
+    /// A reading passes over a socket looked at since the cut-off — by a call, or by a reading
+    /// (`looked_at`) — and reads one looked at before it; without a cut-off, it reads every one.
+    #[test]
+    fn a_reading_passes_over_sockets_looked_at_since_its_cut_off() {
+        let t0 = Instant::now();
+        let cut = t0 + Duration::from_millis(10);
+        let mut ws = Watches::default();
+        ws.put(1, watch(1001, t0));
+        ws.put(2, watch(1002, t0 + Duration::from_millis(20)));
+        let ids = |v: Vec<(u64, Watch)>| {
+            let mut ids: Vec<u64> = v.into_iter().map(|(id, _)| id).collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(ids(ws.idle_unlooked_since(Some(cut))), vec![1]);
+        assert_eq!(ids(ws.idle_unlooked_since(None)), vec![1, 2]);
+        let read = ws.idle_unlooked_since(Some(cut));
+        ws.looked_at(&read, cut + Duration::from_millis(1));
+        assert!(ws.idle_unlooked_since(Some(cut)).is_empty());
     }
 }

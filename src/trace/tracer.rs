@@ -131,13 +131,19 @@ impl Tracer {
         let me: Weak<Tracer> = Arc::downgrade(self);
         let spawned = std::thread::Builder::new()
             .name("lab-observer".into())
-            .spawn(move || loop {
-                let Some(t) = me.upgrade() else { return };
-                let started = Instant::now();
-                t.observe();
-                let took = started.elapsed();
-                drop(t);
-                std::thread::sleep(observer::pace(interval, took));
+            .spawn(move || {
+                let mut fresh = interval;
+                loop {
+                    let Some(t) = me.upgrade() else { return };
+                    let started = Instant::now();
+                    let (read, followed) = t.read_table(started.checked_sub(fresh));
+                    let took = started.elapsed();
+                    if read > 0 {
+                        fresh = observer::fresh_for(interval, took, read, followed);
+                    }
+                    drop(t);
+                    std::thread::sleep(observer::pace(interval, took));
+                }
             });
         if spawned.is_err() {
             self.live.store(false, Ordering::Release);
@@ -339,7 +345,7 @@ impl Tracer {
         if let Some(mut call) = evs.pop() {
             let catch_up = self.watch_call(inner, &s, &mut call);
             evs.extend(catch_up);
-            evs.extend(attribution::split(call));
+            attribution::split(call, &mut evs);
         }
         evs
     }
@@ -421,19 +427,35 @@ impl Tracer {
     /// The table is read without holding the trace's lock: a call that finishes meanwhile
     /// tells a newer state, and the older reading of its socket is dropped.
     pub fn observe(&self) {
-        let Some(table) = &self.table else { return };
-        let idle = self.lock().watches.idle();
+        self.read_table(None);
+    }
+
+    /// [`Tracer::observe`], passing over the sockets looked at since `since` (see
+    /// `Watches::idle_unlooked_since`). Returns how many sockets it read, of how many followed.
+    fn read_table(&self, since: Option<Instant>) -> (usize, usize) {
+        let Some(table) = &self.table else {
+            return (0, 0);
+        };
+        let started = Instant::now();
+        let (idle, followed) = {
+            let inner = self.lock();
+            (
+                inner.watches.idle_unlooked_since(since),
+                inner.watches.len(),
+            )
+        };
         if idle.is_empty() {
-            return;
+            return (0, followed);
         }
         let changes = observer::read(table, &idle);
-        if changes.is_empty() {
-            return;
-        }
         // The ticket is taken under the lock and its events inserted before it is released: a
         // ticket taken and not yet filled holds back every later event, and this thread may be
         // the last one running when the program exits — its hole would swallow the final calls.
         let mut inner = self.lock();
+        inner.watches.looked_at(&idle, started);
+        if changes.is_empty() {
+            return (idle.len(), followed);
+        }
         self.drain_into(&mut inner);
         let ticket = self.bare_ticket();
         let evs: Vec<Event> = inner
@@ -451,6 +473,7 @@ impl Tracer {
             },
         );
         self.deliver_ready(&mut inner);
+        (idle.len(), followed)
     }
 
     /// Follows the socket of a call event from the state it shows, after the move the kernel
@@ -489,6 +512,7 @@ impl Tracer {
             .map_or_else(Instant::now, |w| w.since);
         let w = Watch {
             since,
+            looked: Instant::now(),
             actor: s.actor.clone(),
             local,
             peer,
