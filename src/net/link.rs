@@ -3,7 +3,7 @@
 //! A real link loses, delays, duplicates and reorders; loopback never does, so TCP's repairs
 //! (retransmission, duplicate ACKs, the window) cannot be seen on it. Here every packet one host
 //! sends is *offered* to the link, which decides its fate: dropped (and why), or due at some
-//! time — then the relay writes it out on the other side when [`Link::take_due`] hands it back.
+//! time — then the relay writes it out on the other side when [`Link::take_next`] hands it back.
 //!
 //! Time is a `Duration` since the link started, passed in by the caller, so the rules are pure
 //! and a test can play a whole exchange in no time. The chance rules (loss, duplicate, jitter,
@@ -111,6 +111,8 @@ pub struct Delivered {
     pub from: usize,
     pub to: usize,
     pub sent: Duration,
+    /// When the link made it due: the relay may write it later (a loaded machine).
+    pub due: Duration,
     pub id: u64,
     pub packet: Vec<u8>,
 }
@@ -331,7 +333,31 @@ impl Link {
     }
 
     /// Every packet due by `now`, in order.
+    #[cfg(test)]
     pub fn take_due(&mut self, now: Duration) -> Vec<Delivered> {
+        std::iter::from_fn(|| self.take_next(now)).collect()
+    }
+
+    /// The packet due first, if it is due by `now`. One at a time: what the host it goes to
+    /// answers may be due before the next one (see the relay's `deliver_due`).
+    pub fn take_next(&mut self, now: Duration) -> Option<Delivered> {
+        self.release_held(now);
+        if self.due.peek().is_none_or(|d| d.0.at > now) {
+            return None;
+        }
+        let Reverse(d) = self.due.pop()?;
+        Some(Delivered {
+            from: d.from,
+            to: d.to,
+            sent: d.sent,
+            due: d.at,
+            id: d.id,
+            packet: d.packet,
+        })
+    }
+
+    /// Puts each held segment whose wait is over by `now` on its way.
+    fn release_held(&mut self, now: Duration) {
         let mut late = Vec::new();
         for (&(from, to), way) in &mut self.ways {
             if way.held.as_ref().is_some_and(|h| h.deadline <= now) {
@@ -348,18 +374,6 @@ impl Link {
             }
         }
         late.into_iter().for_each(|due| self.push(due));
-        let mut out = Vec::new();
-        while self.due.peek().is_some_and(|d| d.0.at <= now) {
-            let Reverse(d) = self.due.pop().expect("peeked just above");
-            out.push(Delivered {
-                from: d.from,
-                to: d.to,
-                sent: d.sent,
-                id: d.id,
-                packet: d.packet,
-            });
-        }
-        out
     }
 
     /// How many packets the link holds now (delayed, queued or held).

@@ -105,7 +105,7 @@ pub fn run(
         for from in ready {
             read_from(hosts, from, link, start, &mut buf, &mut counts, &mut seen);
         }
-        deliver_due(hosts, link, start, &mut counts, &mut seen);
+        deliver_due(hosts, (link, start), &mut buf, &mut counts, &mut seen);
     }
     counts
 }
@@ -141,31 +141,72 @@ fn read_from(
     seen: &mut impl FnMut(Passage<'_>),
 ) {
     for _ in 0..BATCH {
-        let n = match nix::unistd::read(&hosts[from].tun, buf) {
-            Ok(n) if n > 0 => n,
-            Err(Errno::EINTR) => continue,
-            _ => return,
+        let Some((to, packet)) = read_packet(hosts, from, buf, counts) else {
+            return;
         };
-        let packet = &buf[..n];
-        counts.sent += 1;
-        let Some(to) = destination(hosts, packet).filter(|to| *to != from) else {
-            counts.unroutable += 1;
-            continue;
-        };
+        let Some(to) = to else { continue };
         let sent = start.elapsed();
-        pass_on(hosts, (from, to, sent, packet), (link, start), counts, seen);
+        if !offer(hosts, (from, to, sent, packet), (link, start), counts, seen) {
+            // A packet due now goes now, before the next is read: arrivals stay in send order.
+            deliver_due(hosts, (link, start), buf, counts, seen);
+        }
     }
 }
 
-/// Hands one packet, sent by host `from` to host `to` at `sent`, to the link, then delivers
-/// what is due.
-fn pass_on(
+/// One packet host `from` sent, if any, and the host it goes to (`None`: an address no host
+/// has, counted). Corresponds to `read()` on the host's TUN fd.
+fn read_packet<'b>(
+    hosts: &[Host],
+    from: usize,
+    buf: &'b mut [u8],
+    counts: &mut Counts,
+) -> Option<(Option<usize>, &'b [u8])> {
+    let n = loop {
+        match nix::unistd::read(&hosts[from].tun, buf) {
+            Ok(n) if n > 0 => break n,
+            Err(Errno::EINTR) => continue,
+            _ => return None,
+        }
+    };
+    let packet = &buf[..n];
+    counts.sent += 1;
+    let to = destination(hosts, packet).filter(|to| *to != from);
+    counts.unroutable += u64::from(to.is_none());
+    Some((to, packet))
+}
+
+/// What host `to` answered at once to a packet just written into it — the kernel answers
+/// inside the write (an ACK): offered to the link as sent `at`, when the packet it answers
+/// was due plus the time the write took, not when the relay got to read it. Not delivered
+/// here: [`deliver_due`] takes each in its turn.
+fn answers(
+    hosts: &[Host],
+    to: usize,
+    at: Duration,
+    (link, start): (&Mutex<Link>, Instant),
+    buf: &mut [u8],
+    counts: &mut Counts,
+    seen: &mut impl FnMut(Passage<'_>),
+) {
+    for _ in 0..BATCH {
+        let Some((dest, packet)) = read_packet(hosts, to, buf, counts) else {
+            return;
+        };
+        if let Some(dest) = dest {
+            offer(hosts, (to, dest, at, packet), (link, start), counts, seen);
+        }
+    }
+}
+
+/// Hands one packet, sent by host `from` to host `to` at `sent`, to the link. Whether it went
+/// straight through (a link with no rules): else it is due later, or dropped.
+fn offer(
     hosts: &[Host],
     (from, to, sent, packet): (usize, usize, Duration, &[u8]),
     (link, start): (&Mutex<Link>, Instant),
     counts: &mut Counts,
     seen: &mut impl FnMut(Passage<'_>),
-) {
+) -> bool {
     let crossing = |id| Crossing {
         id,
         from,
@@ -180,7 +221,8 @@ fn pass_on(
         let crossing = crossing(l.pass());
         drop(l);
         seen(crossing.with(Outcome::Sent));
-        return deliver(hosts, crossing, start, counts, seen);
+        deliver(hosts, crossing, start, counts, seen);
+        return true;
     }
     let (fate, id) = (l.offer(from, to, sent, packet.to_vec()), l.offered());
     drop(l);
@@ -189,23 +231,30 @@ fn pass_on(
         Fate::Due { .. } | Fate::Held => Outcome::Sent,
     };
     counts.tell(seen, crossing(id).with(outcome));
-    // A packet due now goes now, before the next is read: arrivals stay in send order.
-    deliver_due(hosts, link, start, counts, seen);
+    false
 }
 
-/// Writes every packet the link says is due.
+/// Writes every packet the link says is due, one at a time, in the order they are due, each
+/// followed by what its host answered at once ([`answers`]), timed on the link's schedule.
+/// On a loaded machine the relay may run late; a packet written late is answered late, and
+/// timed from when the relay read the answer, an ACK would cross behind segments it crosses
+/// ahead of when the relay is on time (08-lossy-link/07 differed 2 runs in 40 so: a relay
+/// 90 ms late wrote two segments at once, and their ACKs came after the next one).
 fn deliver_due(
     hosts: &[Host],
-    link: &Mutex<Link>,
-    start: Instant,
+    (link, start): (&Mutex<Link>, Instant),
+    buf: &mut [u8],
     counts: &mut Counts,
     seen: &mut impl FnMut(Passage<'_>),
 ) {
-    let due = link
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take_due(start.elapsed());
-    for d in &due {
+    loop {
+        let next = link
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take_next(start.elapsed());
+        let Some(d) = next else {
+            return;
+        };
         let crossing = Crossing {
             id: d.id,
             from: d.from,
@@ -213,7 +262,8 @@ fn deliver_due(
             sent: d.sent,
             packet: &d.packet[..],
         };
-        deliver(hosts, crossing, start, counts, seen);
+        let took = deliver(hosts, crossing, start, counts, seen);
+        answers(hosts, d.to, d.due + took, (link, start), buf, counts, seen);
     }
 }
 
@@ -240,23 +290,27 @@ impl<'p> Crossing<'p> {
     }
 }
 
-/// Writes a packet the link says is due into its host. Corresponds to `write()` on that host's
-/// TUN fd: the host's kernel receives it as if from a wire.
+/// Writes a packet the link says is due into its host; how long the write took. Corresponds
+/// to `write()` on that host's TUN fd: the host's kernel receives it as if from a wire, and
+/// handles it inside the write (a TUN device without NAPI hands it to the stack at once).
 fn deliver(
     hosts: &[Host],
     crossing: Crossing<'_>,
     start: Instant,
     counts: &mut Counts,
     seen: &mut impl FnMut(Passage<'_>),
-) {
+) -> Duration {
     seen(crossing.with(Outcome::Arriving));
+    let writing = Instant::now();
     // A full receive queue in the host (EAGAIN/ENOBUFS) loses the packet, as a real NIC's
     // full ring would: TCP repairs it, and the arrow says so.
     let outcome = match nix::unistd::write(&hosts[crossing.to].tun, crossing.packet) {
         Ok(_) => Outcome::Arrived(start.elapsed()),
         Err(_) => Outcome::Dropped(Why::QueueFull),
     };
+    let took = writing.elapsed();
     counts.tell(seen, crossing.with(outcome));
+    took
 }
 
 #[cfg(test)]
@@ -295,7 +349,17 @@ mod tests {
     }
 
     fn network(spec: &str) -> Option<Network> {
-        let a = match Host::create(0, "a", 1500) {
+        network_with(spec, 1500, |_| {})
+    }
+
+    /// [`network`] with hosts of `mtu`, and `hook` told of every passage first (in the relay's
+    /// thread: what it does, the relay waits for).
+    fn network_with(
+        spec: &str,
+        mtu: u32,
+        mut hook: impl FnMut(&Passage<'_>) + Send + 'static,
+    ) -> Option<Network> {
+        let a = match Host::create(0, "a", mtu) {
             Ok(a) => a,
             Err(e) => {
                 eprintln!(
@@ -305,18 +369,101 @@ mod tests {
                 return None;
             }
         };
-        let hosts = Arc::new(vec![a, Host::create(1, "b", 1500).unwrap()]);
+        let hosts = Arc::new(vec![a, Host::create(1, "b", mtu).unwrap()]);
         let link = Mutex::new(Link::new(parse(spec, &["a", "b"]).unwrap().clauses, 7));
         let stop = Arc::new(AtomicBool::new(false));
         let (h, s) = (hosts.clone(), stop.clone());
         let relay = std::thread::spawn(move || {
             let mut log = Vec::new();
             run(&h, &link, Instant::now(), &s, |p| {
+                hook(&p);
                 log.push((p.from, p.outcome, p.packet.len()))
             });
             log
         });
         Some(Network { hosts, stop, relay })
+    }
+
+    /// A TCP segment's sequence number, acknowledgment number and payload length.
+    fn tcp_of(packet: &[u8]) -> (u32, u32, usize) {
+        let ihl = usize::from(packet[0] & 0xf) * 4;
+        let total = usize::from(u16::from_be_bytes([packet[2], packet[3]]));
+        let tcp = &packet[ihl..];
+        let word = |i: usize| u32::from_be_bytes([tcp[i], tcp[i + 1], tcp[i + 2], tcp[i + 3]]);
+        let doff = usize::from(tcp[12] >> 4) * 4;
+        (word(4), word(8), total - ihl - doff)
+    }
+
+    /// A relay that runs late — here it stalls 100 ms before writing the first data segment,
+    /// as a loaded machine deschedules it — still keeps the link's schedule between the two
+    /// ways: each segment's ACK crosses after the next segment and before the one after, as
+    /// when the relay is on time (50 ms each way, a 576-byte packet takes 46 ms at 100 kbit/s,
+    /// an ACK 4 ms). What a host answers at once is timed from when the packet it answers
+    /// was due; timed from when the relay read it, the first ACKs crossed behind segment 4.
+    #[test]
+    fn a_late_relay_keeps_the_links_schedule_between_the_two_ways() {
+        let mut stalled = false;
+        let arrived = Arc::new(Mutex::new(Vec::new()));
+        let log = arrived.clone();
+        let hook = move |p: &Passage<'_>| match p.outcome {
+            Outcome::Arriving if p.from == 1 && tcp_of(p.packet).2 > 0 && !stalled => {
+                stalled = true;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Outcome::Arrived(_) => log.lock().unwrap().push((p.from, tcp_of(p.packet))),
+            _ => {}
+        };
+        let spec = "delay 50ms, rate 100kbit queue 20";
+        let Some(Network { hosts, stop, relay }) = network_with(spec, 576, hook) else {
+            return;
+        };
+        let (listening, ready) = std::sync::mpsc::channel();
+        let server = on(&hosts[0], move || {
+            let l = TcpListener::bind("10.0.0.1:9000").unwrap();
+            listening.send(()).unwrap();
+            let (mut c, _) = l.accept().unwrap();
+            let mut all = vec![0u8; 4096];
+            c.read_exact(&mut all).unwrap();
+        });
+        ready.recv_timeout(Duration::from_secs(30)).unwrap();
+        on(&hosts[1], || {
+            let mut s = TcpStream::connect("10.0.0.1:9000").unwrap();
+            s.write_all(&[b'x'; 4096]).unwrap();
+            // Until every ACK is back: then nothing is left on the link.
+            let _ = s.read(&mut [0u8; 1]);
+        })
+        .join()
+        .unwrap();
+        server.join().unwrap();
+        stop.store(true, Ordering::Relaxed);
+        relay.join().unwrap();
+        each_ack_after_the_next_segment(&arrived.lock().unwrap());
+    }
+
+    /// Checks what arrived (sender, and its TCP numbers) crossed on schedule: the ACK of data
+    /// segment k from host 1 arrived after segment k + 1 and before k + 2 (the last ones,
+    /// after all). A segment sent again is not a new one.
+    fn each_ack_after_the_next_segment(arrived: &[(usize, (u32, u32, usize))]) {
+        let end = |(seq, _, len): &(u32, u32, usize)| seq.wrapping_add(*len as u32);
+        let data = |(from, (_, _, len)): &&(usize, (u32, u32, usize))| *from == 1 && *len > 0;
+        let mut ends: Vec<u32> = Vec::new();
+        for (_, tcp) in arrived.iter().filter(data) {
+            if !ends.contains(&end(tcp)) {
+                ends.push(end(tcp));
+            }
+        }
+        assert_eq!(ends.len(), 8, "4096 bytes in segments of 524: {arrived:?}");
+        let mut data_so_far = 0;
+        for one in arrived {
+            let (from, tcp) = one;
+            if data(&one) {
+                let k = ends.iter().position(|e| *e == end(tcp)).unwrap_or(0);
+                data_so_far = data_so_far.max(k + 1);
+            } else if let Some(k) = ends.iter().position(|e| *e == tcp.1).filter(|_| *from == 0) {
+                let want = (k + 2).min(ends.len());
+                assert_eq!(data_so_far, want, "ACK of segment {}: {arrived:?}", k + 1);
+            }
+        }
     }
 
     #[test]
