@@ -492,3 +492,25 @@ fn a_program_whose_fds_lab_cannot_copy_still_shows_its_socket_calls_and_says_why
     let connects = calls(&evs, "connect");
     assert!(!connects.is_empty() && connects.iter().all(|c| !c["state"].is_null()));
 }
+
+/// A number that held a file and holds a socket next (after `close()`, or `dup2()` onto it) is
+/// traced as the socket it is: whatever lab remembers of a fd (its kept copies of sockets; a
+/// memory of which fds are files, tried and measured in docs/performance.md) goes when the
+/// program gives the fd up.
+#[test]
+fn a_fd_number_that_held_a_file_is_traced_as_the_socket_it_holds_next() {
+    let dir = temp_dir("odd-file-fd-reused");
+    let Some(exe) = compiled(&dir, "file_fd_reused") else {
+        return;
+    };
+    let (code, stderr, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    // fd 3 held the program's own file, then the first socket; fd 4 another read of it, then
+    // the second socket, by dup2().
+    for call in ["bind", "listen"] {
+        let fds: Vec<_> = calls(&evs, call).iter().map(|e| e["fd"].clone()).collect();
+        assert_eq!(fds, [3, 4], "{call} on both sockets: {evs:#?}");
+    }
+    // The files' reads are no socket calls: not shown without --all-fds.
+    assert!(calls(&evs, "read").is_empty(), "{evs:#?}");
+}
