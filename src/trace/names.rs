@@ -84,12 +84,12 @@ fn flag_names(value: i64, names: &[(i32, &'static str)]) -> Name {
         // As the unsigned bits they are: EPOLLET is bit 31, a negative i32.
         let bits = i64::from(*flag as u32);
         if bits != 0 && value & bits == bits {
-            join_flag(&mut text, name);
+            join_flag(&mut text, Cow::Borrowed(name));
             rest &= !bits;
         }
     }
     if rest != 0 {
-        join_flag(&mut text, &format!("{rest:#x}"));
+        join_flag(&mut text, format!("{rest:#x}").into());
     }
     if text.is_empty() {
         "0".into()
@@ -98,15 +98,15 @@ fn flag_names(value: i64, names: &[(i32, &'static str)]) -> Name {
     }
 }
 
-/// Adds `name` to the flags named so far, after a `|`.
-fn join_flag(text: &mut Name, name: &str) {
-    match text {
-        Cow::Borrowed("") => *text = Cow::Owned(name.to_string()),
-        _ => {
-            let joined = text.to_mut();
-            joined.push('|');
-            joined.push_str(name);
-        }
+/// Adds `name` to the flags named so far, after a `|`: the first one is kept as it is (a
+/// constant's name stays borrowed), a second makes the joined text.
+fn join_flag(text: &mut Name, name: Name) {
+    if text.is_empty() {
+        *text = name;
+    } else {
+        let joined = text.to_mut();
+        joined.push('|');
+        joined.push_str(&name);
     }
 }
 
@@ -309,6 +309,29 @@ fn plain(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A single flag, the usual case (every traced `send()` names MSG_NOSIGNAL), is its
+    /// constant's name borrowed, not a string made for each call; several are joined.
+    #[test]
+    fn one_flag_alone_is_borrowed_and_several_are_joined() {
+        let nosignal = msg_flags(libc::MSG_NOSIGNAL);
+        assert!(
+            matches!(nosignal, Cow::Borrowed("MSG_NOSIGNAL")),
+            "{nosignal:?}"
+        );
+        let epollin = epoll_events(libc::EPOLLIN as u32);
+        assert!(matches!(epollin, Cow::Borrowed("EPOLLIN")), "{epollin:?}");
+        assert_eq!(
+            msg_flags(libc::MSG_PEEK | libc::MSG_NOSIGNAL),
+            "MSG_PEEK|MSG_NOSIGNAL"
+        );
+        assert_eq!(
+            msg_flags(libc::MSG_PEEK | 0x4000_0000),
+            "MSG_PEEK|0x40000000"
+        );
+        assert_eq!(msg_flags(0x4000_0000), "0x40000000");
+        assert_eq!(msg_flags(0), "0");
+    }
 
     #[test]
     fn constants_print_by_name() {
