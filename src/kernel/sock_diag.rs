@@ -416,8 +416,11 @@ enum Reply {
     Done,
 }
 
-/// Decodes one datagram of replies to request `seq`, handing each socket to `out`. Replies to an
-/// earlier, abandoned request are skipped, not mistaken for ours.
+/// Decodes one datagram of replies to dump request `seq`, handing each socket to `out`. Replies
+/// to an earlier, abandoned request are skipped, not mistaken for ours. An error the kernel
+/// answers the dump with ends it, whatever it is: ENOENT here is not a lookup's "no such
+/// socket" but a refused request (no sock_diag handler for the family), and no NLMSG_DONE
+/// follows it.
 fn decode_replies(buf: &[u8], seq: u32, out: &mut impl Extend<DiagMsg>) -> io::Result<Reply> {
     let mut reply = Reply::More;
     for_each_message(buf, |msg_seq, kind, payload| {
@@ -427,6 +430,12 @@ fn decode_replies(buf: &[u8], seq: u32, out: &mut impl Extend<DiagMsg>) -> io::R
         if kind == libc::NLMSG_DONE as u16 {
             reply = Reply::Done;
             return Ok(false);
+        }
+        if kind == libc::NLMSG_ERROR as u16 {
+            return match error_of(payload)? {
+                0 => Ok(true),
+                errno => Err(io::Error::from_raw_os_error(errno)),
+            };
         }
         out.extend(answer(kind, payload)?);
         Ok(true)
@@ -459,21 +468,24 @@ fn for_each_message(
 /// 4-tuple asked for, and no listener its port) or nothing (an acknowledgement), or an error.
 fn answer(kind: u16, payload: &[u8]) -> io::Result<Option<DiagMsg>> {
     match kind as i32 {
-        libc::NLMSG_ERROR => {
-            if payload.len() < 4 {
-                return Err(bad("short NLMSG_ERROR"));
-            }
-            // The payload starts with a negative errno; 0 is an acknowledgement.
-            match -i32::from_ne_bytes([payload[0], payload[1], payload[2], payload[3]]) {
-                0 | libc::ENOENT => Ok(None),
-                errno => Err(io::Error::from_raw_os_error(errno)),
-            }
-        }
+        libc::NLMSG_ERROR => match error_of(payload)? {
+            0 | libc::ENOENT => Ok(None),
+            errno => Err(io::Error::from_raw_os_error(errno)),
+        },
         // A reply has its request's type.
         _ if kind == SOCK_DIAG_BY_FAMILY || kind == TCPDIAG_GETSOCK => Ok(Some(
             decode_msg(payload).ok_or_else(|| bad("short inet_diag_msg"))?,
         )),
         _ => Err(bad("unexpected message type")),
+    }
+}
+
+/// The errno an `NLMSG_ERROR` carries (its payload starts with it, negated); 0 is an
+/// acknowledgement.
+fn error_of(payload: &[u8]) -> io::Result<i32> {
+    match payload {
+        [a, b, c, d, ..] => Ok(-i32::from_ne_bytes([*a, *b, *c, *d])),
+        _ => Err(bad("short NLMSG_ERROR")),
     }
 }
 
@@ -531,6 +543,30 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A dump the kernel refuses with an error (here ENOENT: no sock_diag handler for the
+    /// family, as a machine without the inet_diag module answers for TCP) ends with that error,
+    /// not with a wait for an NLMSG_DONE that never comes. (The receive timeout only bounds the
+    /// test should it wait.)
+    #[test]
+    fn a_refused_dump_ends_with_its_error_and_does_not_wait() {
+        use nix::sys::socket::{setsockopt, sockopt::ReceiveTimeout};
+        let mut diag = DiagSocket::open().unwrap();
+        setsockopt(
+            &diag.fd,
+            ReceiveTimeout,
+            &nix::sys::time::TimeVal::new(5, 0),
+        )
+        .unwrap();
+        let seq = diag.next_seq();
+        let any = SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0));
+        let req = encode_request(seq, libc::AF_APPLETALK as u8, u32::MAX, any, any, true);
+        let err = diag.dump_request(&req, seq, &mut Vec::new()).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOENT), "{err}");
+        // An exact lookup's ENOENT is still "no such socket".
+        let nobody = SocketAddr::from((Ipv4Addr::LOCALHOST, 9));
+        assert!(diag.lookup(nobody, nobody).unwrap().is_none());
+    }
 
     /// An answer to a request nobody read (a lookup abandoned half-way) waits in the queue:
     /// the next lookup passes it over and answers with its own, whatever the stale one said.
