@@ -617,3 +617,86 @@ fn a_served_client_is_one_lifeline_whatever_its_thread_is_called() {
         );
     }
 }
+
+/// A busy server traced into a file has its verdicts read in batches by the file's writer
+/// (`trace::later`): each model's server, traced as JSON into a file, loaded by `lab load` (40
+/// clients, 200 lines: hundreds of sends, several lines each). Every send and recv in the file has its verdict —
+/// none left waiting, none a ✗ — and each ✓ shows the kernel's row: the state the call left
+/// and both queues. Only a call whose connection ended before its row was read may be `?`, and
+/// then it says so.
+#[test]
+fn a_busy_servers_trace_file_has_every_verdict_read_in_batches() {
+    for model in ["poll", "epoll", "threads"] {
+        let dir = temp_dir(&format!("busy-{model}"));
+        let trace = dir.join("server.jsonl");
+        let file = trace.to_str().unwrap();
+        let (srv, addr) = lab_server(server_cmd(model, &["--json", "--trace-file", file]));
+        let port = addr.port().to_string();
+        let load = lab()
+            .args([
+                "load",
+                "--port",
+                &port,
+                "--clients",
+                "40",
+                "--messages",
+                "200",
+            ])
+            .output()
+            .unwrap();
+        assert!(load.status.success(), "{model}: {load:?}");
+        sigint(&srv);
+        let (code, _, err) = srv.finish();
+        assert_eq!(code, 0, "{model}: {err}");
+        let text = std::fs::read_to_string(&trace).unwrap();
+        let agreed = every_data_call_has_its_verdict(model, &text);
+        // At least its name read and its welcome sent, for each client.
+        assert!(
+            agreed >= 40 * 2,
+            "{model}: only {agreed} confirmed sends and recvs"
+        );
+    }
+}
+
+/// Checks each send and recv of a JSON trace; returns how many were confirmed. One not
+/// confirmed must be on a connection the server then closed.
+fn every_data_call_has_its_verdict(model: &str, text: &str) -> usize {
+    let (mut agreed, mut unconfirmed) = (0, Vec::new());
+    let mut closed = std::collections::HashSet::new();
+    for line in text.lines() {
+        let ev: serde_json::Value = serde_json::from_str(line).unwrap();
+        if ev["call"] == "close" {
+            closed.insert(ev["peer"].to_string());
+        }
+        if !matches!(ev["call"].as_str(), Some("send" | "recv")) || ev["errno"].is_string() {
+            continue;
+        }
+        match ev["verdict"].as_str() {
+            Some("agrees") if ev["state"] == ev["kernel"] || ev["kernel"].is_null() => {
+                if !ev["kernel"].is_null() {
+                    assert!(
+                        ev["recv_q"].is_u64() && ev["send_q"].is_u64(),
+                        "{model}: {line}"
+                    );
+                }
+                agreed += 1;
+            }
+            Some("unavailable") => {
+                let why = ev["reason"].as_str().unwrap_or_default();
+                assert!(
+                    why.starts_with("not confirmed: when the table was read"),
+                    "{line}"
+                );
+                unconfirmed.push((ev["peer"].to_string(), line));
+            }
+            _ => panic!("{model}: a send or recv without its verdict: {line}"),
+        }
+    }
+    for (peer, line) in unconfirmed {
+        assert!(
+            closed.contains(&peer),
+            "{model}: {line}\nis on a connection that never ended"
+        );
+    }
+    agreed
+}
