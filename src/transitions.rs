@@ -113,12 +113,12 @@ pub fn close_held_unseen() -> &'static str {
     t(M::CloseHeldUnseen)
 }
 
-/// Why a close's FIN left late: a child between `fork()` and `exec()` held the socket `ms`
-/// milliseconds after the close, and the FIN left when it let go.
-pub fn close_let_go(ms: u128) -> String {
-    // Says: "a child between fork() and exec() held this socket { $a1 } ms after close() (it
+/// Why a close's FIN left late: a child between `fork()` and `exec()` held the socket `held`
+/// after the close (in µs: most let go within a millisecond), and the FIN left when it let go.
+pub fn close_let_go(held: std::time::Duration) -> String {
+    // Says: "a child between fork() and exec() held this socket { $a1 } µs after close() (it
     // holds a copy of every fd of its parent): the FIN left when it let go", $a1 the time.
-    f(M::CloseLetGo, &[&ms])
+    f(M::CloseLetGo, &[&held.as_micros()])
 }
 
 /// A segment of TCP's own, as a sequence diagram draws it.

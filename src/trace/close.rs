@@ -83,6 +83,7 @@ pub(crate) fn record_gone(rec: &mut Recording<'_>, look: &LastLook) {
 /// (A connection still in the table is followed from now on by the kernel observer, from the
 /// state this event shows.)
 pub(crate) fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
+    let closed = Instant::now();
     let t = rec.tracer();
     let ev = &mut rec.ev;
     let Some(tab) = t.table() else {
@@ -105,7 +106,7 @@ pub(crate) fn judge_close(rec: &mut Recording<'_>, look: &LastLook) {
     let held_row = first.filter(|r| look.inode == Some(r.inode) && r.inode != 0);
     let mut let_go = None;
     if let Some(row) = held_row.filter(|_| !ev.failed()) {
-        match held(rec, &row, (local, before), look) {
+        match held(rec, &row, (local, before, closed), look) {
             Held::Said => return,
             Held::LetGo(words) => (path, let_go) = (follow().unwrap_or_default(), Some(words)),
         }
@@ -146,7 +147,7 @@ enum Held {
 fn held(
     rec: &mut Recording<'_>,
     row: &SocketRow,
-    (local, before): (SocketAddr, TcpState),
+    (local, before, closed): (SocketAddr, TcpState, Instant),
     look: &LastLook,
 ) -> Held {
     let t = rec.tracer();
@@ -157,14 +158,13 @@ fn held(
         } else {
             LET_GO
         };
-        let start = Instant::now();
         let let_go = t.table().is_some_and(|tab| {
             check::wait_until(bound, || {
                 check::still_held(tab, local, before, look.peer, row.inode).is_none()
             })
         });
         if let_go {
-            return Held::LetGo(transitions::close_let_go(start.elapsed().as_millis()));
+            return Held::LetGo(transitions::close_let_go(closed.elapsed()));
         }
     }
     let ev = &mut rec.ev;
