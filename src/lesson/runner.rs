@@ -33,7 +33,8 @@ pub const WAIT_LIMIT: Duration = Duration::from_secs(3);
 /// up only when its SYN retries run out: about 127 s by default (6 retries, each timeout twice
 /// the last). A lesson that loses SYNs on purpose needs more than [`WAIT_LIMIT`]: lost-syns'
 /// `connect()` ends with ETIMEDOUT after 1 + 2 = 3 s (TCP_SYNCNT 1), exactly that limit; a
-/// handshake whose first three SYNs are lost ends after 1 + 2 + 4 = 7 s. 10 s lets both end by
+/// handshake whose first three SYNs are lost ends after 1 + 2 + 4 = 7 s (the timer doubling,
+/// as lost-syns sets it; Linux ≥ 6.5 retries 1 s apart at first: 3 s). 10 s lets both end by
 /// themselves, with room for a loaded machine, and a class waits no longer than that.
 pub const CONNECT_LIMIT: Duration = Duration::from_secs(10);
 

@@ -53,10 +53,17 @@ pub fn pace(interval: Duration, reading_took: Duration) -> Duration {
 /// which reads its state at its start, or by a reading — at least as often as if every reading
 /// read them all, and the observer still takes at most about a tenth of a core; when a busy
 /// server's calls look at its connections anyway, the observer's readings have little left.
+/// At most [`FRESH_MAX`]: a slow reading of a few sockets (the machine busy) must not leave the
+/// rest unread for long.
 pub fn fresh_for(interval: Duration, took: Duration, read: usize, followed: usize) -> Duration {
     let each = took / u32::try_from(read.max(1)).unwrap_or(u32::MAX);
-    pace(interval, each * u32::try_from(followed).unwrap_or(u32::MAX))
+    let all = each.saturating_mul(u32::try_from(followed).unwrap_or(u32::MAX));
+    pace(interval, all).min(FRESH_MAX.max(interval))
 }
+
+/// The longest a look stays fresh ([`fresh_for`]): a move the kernel makes right after a call is
+/// seen at most about this long after, however many sockets are followed.
+pub const FRESH_MAX: Duration = Duration::from_millis(500);
 
 /// A socket as the table knows it: its 4-tuple, and for a listener (peer `*:*`) its inode too,
 /// because several may share a port (SO_REUSEPORT). A connection keeps its key when it moves to
@@ -416,6 +423,9 @@ mod tests {
         );
         assert_eq!(fresh_for(INTERVAL, took, 100, 100), INTERVAL);
         assert_eq!(fresh_for(INTERVAL, took, 0, 0), INTERVAL);
+        // One socket read slowly (a busy machine) does not make every look fresh for minutes.
+        let slow = Duration::from_millis(3);
+        assert_eq!(fresh_for(INTERVAL, slow, 1, 10_000), FRESH_MAX);
     }
 
     fn watch(port: u16, looked: Instant) -> Watch {

@@ -136,10 +136,10 @@ impl Tracer {
                 loop {
                     let Some(t) = me.upgrade() else { return };
                     let started = Instant::now();
-                    let (read, followed) = t.read_table(started.checked_sub(fresh));
+                    let reading = t.read_table(started.checked_sub(fresh));
                     let took = started.elapsed();
-                    if read > 0 {
-                        fresh = observer::fresh_for(interval, took, read, followed);
+                    if let Some((read, followed, looking)) = reading {
+                        fresh = observer::fresh_for(interval, looking, read, followed);
                     }
                     drop(t);
                     std::thread::sleep(observer::pace(interval, took));
@@ -431,11 +431,10 @@ impl Tracer {
     }
 
     /// [`Tracer::observe`], passing over the sockets looked at since `since` (see
-    /// `Watches::idle_unlooked_since`). Returns how many sockets it read, of how many followed.
-    fn read_table(&self, since: Option<Instant>) -> (usize, usize) {
-        let Some(table) = &self.table else {
-            return (0, 0);
-        };
+    /// `Watches::idle_unlooked_since`). Returns, if it read any, how many of how many followed,
+    /// and how long reading them took (the table alone, not waiting for the trace's lock).
+    fn read_table(&self, since: Option<Instant>) -> Option<(usize, usize, Duration)> {
+        let table = self.table.as_ref()?;
         let started = Instant::now();
         let (idle, followed) = {
             let inner = self.lock();
@@ -445,16 +444,18 @@ impl Tracer {
             )
         };
         if idle.is_empty() {
-            return (0, followed);
+            return None;
         }
+        let reading_began = Instant::now();
         let changes = observer::read(table, &idle);
+        let reading = Some((idle.len(), followed, reading_began.elapsed()));
         // The ticket is taken under the lock and its events inserted before it is released: a
         // ticket taken and not yet filled holds back every later event, and this thread may be
         // the last one running when the program exits — its hole would swallow the final calls.
         let mut inner = self.lock();
         inner.watches.looked_at(&idle, started);
         if changes.is_empty() {
-            return (idle.len(), followed);
+            return reading;
         }
         self.drain_into(&mut inner);
         let ticket = self.bare_ticket();
@@ -473,7 +474,7 @@ impl Tracer {
             },
         );
         self.deliver_ready(&mut inner);
-        (idle.len(), followed)
+        reading
     }
 
     /// Follows the socket of a call event from the state it shows, after the move the kernel
