@@ -456,16 +456,22 @@ pub fn verdict_read_later(
 ) -> (Verdict, Option<String>) {
     match row {
         Some(Some(s)) if s == found && held_between(s) => (Verdict::Agrees, None),
-        Some(now) => {
-            let shown = state_or_gone(now);
-            // Says: "not confirmed: when the table was read, after the call, the connection was
-            // already { $a1 }".
-            (Verdict::Unavailable, Some(f(M::ReadLaterMoved, &[&shown])))
-        }
+        Some(now) => moved_before_read(now),
         // Says: "not confirmed: when the table was read, after the call, the connection was
         // gone".
         None => (Verdict::Unavailable, Some(t(M::ReadLaterGone).into())),
     }
+}
+
+/// The same call, when the row read later is its connection's but no longer carries the fd's
+/// socket: its fd was closed meanwhile, and the row (orphaned, or in TIME-WAIT) carries inode 0
+/// — the 4-tuple's one connection, in state `now`. Never a ✓ (only the fd's own row proves
+/// one): `?`, with the state the table showed.
+pub fn moved_before_read(now: Option<TcpState>) -> (Verdict, Option<String>) {
+    let shown = state_or_gone(now);
+    // Says: "not confirmed: when the table was read, after the call, the connection was
+    // already { $a1 }".
+    (Verdict::Unavailable, Some(f(M::ReadLaterMoved, &[&shown])))
 }
 
 /// What ended a connection that left the table by itself, as far as the trace can know it.

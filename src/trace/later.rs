@@ -70,7 +70,8 @@ impl Later {
     }
 }
 
-/// The verdict on one call from its socket's row (`None`: the table had no row for its ends).
+/// The verdict on one call from its connection's row (`None`: the table had no row for its
+/// ends).
 fn give(ev: &mut Event, row: Option<&SocketRow>) {
     let Some(inode) = ev.check_later.take() else {
         return;
@@ -79,7 +80,13 @@ fn give(ev: &mut Event, row: Option<&SocketRow>) {
     let Some(found) = ev.state else {
         return unread(ev, "");
     };
-    let (verdict, reason) = transitions::verdict_read_later(found, ours.map(|r| r.state));
+    // Once the fd is closed, its connection's row carries inode 0 (orphaned, or TIME-WAIT):
+    // still there, in a state of its own — said so, not "gone".
+    let closed = row.filter(|r| r.inode == 0);
+    let (verdict, reason) = match (ours, closed) {
+        (None, Some(r)) => transitions::moved_before_read(r.state),
+        _ => transitions::verdict_read_later(found, ours.map(|r| r.state)),
+    };
     (ev.verdict, ev.reason) = (verdict, reason);
     if let (Verdict::Agrees, Some(r)) = (verdict, ours) {
         ev.take_row(r);

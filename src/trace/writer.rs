@@ -544,6 +544,39 @@ mod tests {
             }
         }
 
+        /// A send whose row is read only after the server closed the connection (its FIN
+        /// acknowledged: FIN-WAIT-2, the row now carrying inode 0, as every connection no fd
+        /// holds). The connection is still in the table: the `?` says the state it was in,
+        /// not that it was gone.
+        #[test]
+        fn a_connection_closed_before_its_row_was_read_is_told_by_the_state_it_was_in() {
+            let kept = Collector::new();
+            let gate = Gate::new(kept.clone());
+            let _go = LetGo(gate.clone());
+            let (tracer, _l, conn, _client) = server(Arc::new(Background::new(gate.clone())));
+            let stalled = || gate.seen.load(Ordering::SeqCst) == 1;
+            assert!(wait_until(PATIENCE, stalled), "the writer never wrote");
+            conn.send(b"hola\n").unwrap();
+            let (local, peer) = (conn.local_addr().unwrap(), conn.peer_addr().unwrap());
+            conn.close().unwrap();
+            let table = KernelTable::open().unwrap();
+            let orphaned = || {
+                let row = table.lookup(local, peer).ok().flatten();
+                row.is_some_and(|r| r.state == Some(TcpState::FinWait2) && r.inode == 0)
+            };
+            assert!(
+                wait_until(PATIENCE, orphaned),
+                "the FIN was never acknowledged"
+            );
+            gate.let_go();
+            tracer.flush();
+            let events = kept.events();
+            let send = sends(&events)[0];
+            assert_eq!((send.verdict, send.kernel), (Verdict::Unavailable, None));
+            let why = send.reason.as_deref().unwrap();
+            assert!(why.contains("FIN-WAIT-2") && !why.contains("gone"), "{why}");
+        }
+
         fn state(table: &KernelTable, local: SocketAddr, peer: SocketAddr) -> Option<TcpState> {
             table
                 .lookup(local, peer)
