@@ -142,11 +142,7 @@ fn the_last_connections_time_wait_is_reported_although_no_call_follows() {
     // ever report what happens to the connection — only the observer can.
     let (cli, peer) = traced_client_untraced_peer(&t);
     cli.close().unwrap();
-    let close = c
-        .events()
-        .into_iter()
-        .find(|e| e.call == Some(Syscall::Close))
-        .unwrap();
+    let close = the_close(&c);
     assert_eq!(close.kernel, Some(TcpState::FinWait2), "{close:?}");
     drop(peer);
     let ev = kernel_event(&c, "cli", Some(TcpState::TimeWait));
@@ -260,11 +256,7 @@ fn a_close_while_a_spawned_child_still_holds_the_socket_is_judged_when_it_lets_g
     });
     cli.close().unwrap();
     letting.join().unwrap();
-    let close = c
-        .events()
-        .into_iter()
-        .find(|e| e.call == Some(Syscall::Close))
-        .unwrap();
+    let close = the_close(&c);
     assert_eq!(
         close.verdict,
         lab::kernel::check::Verdict::Agrees,
@@ -294,11 +286,7 @@ fn a_close_that_leaves_another_fd_holding_the_socket_names_it_and_does_not_wait(
     cli.close().unwrap();
     // It would wait up to 2 s for a holder that lets go by itself.
     assert!(start.elapsed() < std::time::Duration::from_secs(1));
-    let close = c
-        .events()
-        .into_iter()
-        .find(|e| e.call == Some(Syscall::Close))
-        .unwrap();
+    let close = the_close(&c);
     assert_eq!(
         close.verdict,
         lab::kernel::check::Verdict::Agrees,
@@ -369,4 +357,12 @@ fn without_the_observer_thread_a_change_is_reported_before_the_call_that_reveals
         (Some(TcpState::Established), Some(TcpState::CloseWait))
     );
     assert_eq!(evs[1].call, Some(Syscall::Recv));
+}
+
+/// The `close()` the collector has.
+fn the_close(c: &Collector) -> Event {
+    c.events()
+        .into_iter()
+        .find(|e| e.call == Some(Syscall::Close))
+        .expect("a close() event")
 }
