@@ -165,6 +165,7 @@ close-held-by = { $a1 } still holds this socket (a dup(), or a fork()ed process)
 close-held-passing = { $a1 } still holds this socket: a child between fork() and exec() holds a copy of every fd of its parent until exec() closes them; no FIN yet
 close-held-unseen = a reference lab cannot see still holds this socket (another user's process, or a fd in flight between processes): this close() dropped one reference, no FIN was sent
 close-let-go = a child between fork() and exec() held this socket { $a1 } µs after close() (it holds a copy of every fd of its parent): the FIN left when it let go
+close-let-go-unseen = a reference lab could not see (another user's process, or one that let go before lab looked) held this socket { $a1 } µs after close(): the FIN left when it let go
 abort-linger0 = SO_LINGER 0: close() sends RST, not FIN
 abort-unread = unread data in the receive queue: close() sends RST, not FIN
 crossed = the peer's FIN crossed ours

@@ -169,6 +169,7 @@ close-held-by = { $a1 } aún tiene este socket (un dup(), o un proceso hecho con
 close-held-passing = { $a1 } aún tiene este socket: un hijo entre fork() y exec() tiene una copia de cada fd de su padre hasta que exec() los cierra; aún no hay FIN
 close-held-unseen = una referencia que lab no puede ver aún tiene este socket (un proceso de otro usuario, o un fd en tránsito entre procesos): este close() quitó una referencia, no se envió FIN
 close-let-go = un hijo entre fork() y exec() tuvo este socket { $a1 } µs después del close() (tiene una copia de cada fd de su padre): el FIN salió cuando lo soltó
+close-let-go-unseen = una referencia que lab no pudo ver (un proceso de otro usuario, o uno que lo soltó antes de que lab mirara) tuvo este socket { $a1 } µs después del close(): el FIN salió cuando lo soltó
 abort-linger0 = SO_LINGER 0: close() envía RST, no FIN
 abort-unread = datos sin leer en la cola de recepción: close() envía RST, no FIN
 crossed = el FIN del otro extremo se cruzó con el nuestro

@@ -181,6 +181,7 @@ close-held-by = { $a1 } ainda tem este socket (um dup(), ou um processo criado c
 close-held-passing = { $a1 } ainda tem este socket: um filho entre fork() e exec() tem uma cópia de cada fd do pai até que exec() os feche; ainda sem FIN
 close-held-unseen = uma referência que o lab não pode ver ainda tem este socket (um processo de outro usuário, ou um fd em trânsito entre processos): este close() tirou uma referência, nenhum FIN foi enviado
 close-let-go = um filho entre fork() e exec() teve este socket { $a1 } µs depois do close() (ele tem uma cópia de cada fd do pai): o FIN saiu quando ele o soltou
+close-let-go-unseen = uma referência que o lab não pôde ver (um processo de outro usuário, ou um que o soltou antes de o lab olhar) teve este socket { $a1 } µs depois do close(): o FIN saiu quando ela o soltou
 abort-linger0 = SO_LINGER 0: close() envia RST, não FIN
 abort-unread = dados não lidos na fila de recepção: close() envia RST, não FIN
 crossed = o FIN da outra ponta cruzou com o nosso

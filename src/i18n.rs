@@ -198,6 +198,7 @@ pub enum M {
     CloseHeldPassing,
     CloseHeldUnseen,
     CloseLetGo,
+    CloseLetGoUnseen,
     AbortLinger0,
     AbortUnread,
     Crossed,

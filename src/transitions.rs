@@ -121,6 +121,14 @@ pub fn close_let_go(held: std::time::Duration) -> String {
     f(M::CloseLetGo, &[&held.as_micros()])
 }
 
+/// The same, when lab saw no child between `fork()` and `exec()` holding it — the holder was
+/// another user's process, or let go before lab looked: who it was is not said.
+pub fn close_let_go_unseen(held: std::time::Duration) -> String {
+    // Says: "a reference lab could not see (another user's process, or one that let go before
+    // lab looked) held this socket { $a1 } µs after close(): the FIN left when it let go".
+    f(M::CloseLetGoUnseen, &[&held.as_micros()])
+}
+
 /// A segment of TCP's own, as a sequence diagram draws it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Segment {

@@ -449,3 +449,43 @@ fn many_lookups_in_one_request_answer_each_in_order() {
     }
     drop(clients);
 }
+
+/// Two listeners on one address (SO_REUSEPORT): an exact lookup of the address answers with the
+/// one the kernel's hash picks, and the other is told apart by its inode — each listen() is ✓
+/// LISTEN (the second was ✗ "another socket"), and the observer, reading the table after each
+/// event, never says one of them vanished.
+#[test]
+fn two_listeners_sharing_a_port_are_each_confirmed_and_neither_said_gone() {
+    use lab::kernel::check::Verdict;
+    use lab::trace::sockopt::SockOpt;
+    use lab::trace::{Collector, Kind, Syscall, TracedSocket, Tracer};
+    let kept = Collector::new();
+    let tracer = Tracer::new(kept.clone());
+    let listener = |at: SocketAddr| {
+        let (v4, tcp) = (Domain::IPV4, Some(Protocol::TCP));
+        let s = TracedSocket::new(Some(tracer.clone()), "srv", v4, Type::STREAM, tcp).unwrap();
+        s.setsockopt(SockOpt::ReusePort(true)).unwrap();
+        s.bind(at).unwrap();
+        s.listen(8).unwrap();
+        s
+    };
+    let first = listener("127.0.0.1:0".parse().unwrap());
+    let second = listener(first.local_addr().unwrap());
+    tracer.flush();
+    let events = kept.events();
+    let listens: Vec<_> = events
+        .iter()
+        .filter(|e| e.call == Some(Syscall::Listen))
+        .collect();
+    assert_eq!(listens.len(), 2);
+    for l in listens {
+        assert_eq!(
+            (l.verdict, l.kernel),
+            (Verdict::Agrees, Some(TcpState::Listen)),
+            "{l:?}"
+        );
+    }
+    let moves: Vec<_> = events.iter().filter(|e| e.kind == Kind::Kernel).collect();
+    assert!(moves.is_empty(), "{moves:?}");
+    drop((first, second));
+}

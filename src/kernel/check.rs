@@ -99,8 +99,12 @@ fn check_once(
     match state {
         // Several listeners may share a port (SO_REUSEPORT): the inode tells which is ours.
         TcpState::Listen => {
-            let (local, any) = table::key(local, Some(state), peer);
-            compare(table.lookup(local, any), state, table::fd_inode(fd).ok())
+            let inode = table::fd_inode(fd).ok();
+            let row = match inode {
+                Some(i) => table.listener(local, i),
+                None => table.lookup(local, table::key(local, Some(state), peer).1),
+            };
+            compare(row, state, inode)
         }
         TcpState::Close => check_closed_fd(table, local, peer, table::fd_inode(fd).ok()),
         // A connection's 4-tuple is unique: the row found is this socket's.

@@ -568,6 +568,28 @@ mod tests {
         assert!(diag.lookup(nobody, nobody).unwrap().is_none());
     }
 
+    /// Sequence numbers wrap around (u32) in the middle of a batch: each answer still goes to
+    /// its own lookup, in the order asked.
+    #[test]
+    fn lookups_numbered_across_the_wrap_around_answer_each_its_own() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let clients: Vec<_> = (0..6)
+            .map(|_| std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap())
+            .collect();
+        let tuples: Vec<_> = clients
+            .iter()
+            .map(|c| (c.local_addr().unwrap(), c.peer_addr().unwrap()))
+            .collect();
+        let mut diag = DiagSocket::open().unwrap();
+        diag.seq = u32::MAX - 2;
+        let rows = diag.lookup_many(&tuples).unwrap();
+        assert_eq!(diag.seq, 3, "the batch was numbered across the wrap");
+        for (t, row) in tuples.iter().zip(&rows) {
+            let row = row.as_ref().unwrap_or_else(|| panic!("no row for {t:?}"));
+            assert_eq!((row.local, row.peer), *t);
+        }
+    }
+
     /// An answer to a request nobody read (a lookup abandoned half-way) waits in the queue:
     /// the next lookup passes it over and answers with its own, whatever the stale one said.
     #[test]

@@ -402,6 +402,29 @@ impl KernelTable {
         Err(io::Error::new(io::ErrorKind::Unsupported, UNAVAILABLE))
     }
 
+    /// The row of the listener at `local` whose inode is `inode`. Several may listen on one
+    /// address (SO_REUSEPORT), and an exact lookup answers with one of them, the one the
+    /// kernel's hash picks for the wildcard peer: when that is another's, ours is looked for
+    /// among the listening rows of its port.
+    pub fn listener(&self, local: SocketAddr, inode: u64) -> io::Result<Option<SocketRow>> {
+        let (l, any) = tuple(local, None);
+        let row = self.lookup(l, any)?;
+        if row.as_ref().is_none_or(|r| r.inode == inode) {
+            return Ok(row);
+        }
+        let listening = Filter {
+            port: Some(local.port()),
+            listening: true,
+            ..Filter::default()
+        };
+        let ours = |r: &SocketRow| r.inode == inode && r.local.port() == local.port();
+        Ok(self
+            .of_address(local, any)
+            .rows(&listening)?
+            .into_iter()
+            .find(ours))
+    }
+
     /// Many [`KernelTable::lookup`]s at once, the rows in the order of `tuples`: one request
     /// datagram for up to 64 of them (see [`super::sock_diag::DiagSocket::lookup_many`]).
     /// Under `lab net` each is looked up on its own, in the table of the host that has it.

@@ -141,7 +141,8 @@ enum Held {
 /// Who holds it ([`owners::holders`]) decides. A lasting holder (a forking server's child, a
 /// `dup()`) keeps it: the event says who, and the table is right to show it unmoved; nothing is
 /// waited for. A child between `vfork()` and `exec()` lets go by itself — the FIN leaves then —
-/// and so does a holder lab no longer finds (it has exec'd since): the close waits for that,
+/// and so does a holder lab no longer finds (exec'd or gone since; or one lab may not see, another
+/// user's): the close waits for that,
 /// bounded ([`LET_GO`]), and is then judged as every close, its reason saying how long it was
 /// held. Still held after the bound: said, as for a lasting holder.
 fn held(
@@ -164,7 +165,7 @@ fn held(
             })
         });
         if let_go {
-            return Held::LetGo(transitions::close_let_go(closed.elapsed()));
+            return Held::LetGo(let_go_words(&holders, closed.elapsed()));
         }
     }
     let ev = &mut rec.ev;
@@ -176,6 +177,17 @@ fn held(
     (ev.recv_q, ev.send_q) = (Some(row.recv_q), Some(row.send_q));
     ev.reason = Some(held_words(&holders));
     Held::Said
+}
+
+/// Who held a socket `held` after its close, and let go: a child between `fork()` and `exec()`
+/// only if lab saw one; a holder lab did not see (another user's, or one gone before the look)
+/// is not named by a guess.
+fn let_go_words(h: &Holders, held: Duration) -> String {
+    if h.passing.is_empty() {
+        transitions::close_let_go_unseen(held)
+    } else {
+        transitions::close_let_go(held)
+    }
 }
 
 /// Who still holds a socket, in words.
@@ -213,4 +225,37 @@ fn judge_path(
     }
     ev.kernel = states.last().copied().flatten();
     ev.kernel_path = states;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::owners::Owner;
+
+    /// A holder that let go is said to be a child between fork() and exec() only when lab saw
+    /// one: a holder it did not see (gone before the look, or another user's) is not guessed at.
+    #[test]
+    fn a_holder_that_let_go_is_named_a_spawned_child_only_if_one_was_seen() {
+        let held = Duration::from_micros(1500);
+        let unseen = let_go_words(&Holders::default(), held);
+        assert!(!unseen.contains("fork()"), "{unseen}");
+        assert!(
+            unseen.contains("1500 µs") && unseen.contains("FIN left"),
+            "{unseen}"
+        );
+        let child = Owner {
+            pid: 4312,
+            program: "sh".into(),
+            fd: 4,
+        };
+        let spawned = Holders {
+            lasting: vec![],
+            passing: vec![child],
+        };
+        let words = let_go_words(&spawned, held);
+        assert!(
+            words.contains("between fork() and exec() held this socket 1500 µs"),
+            "{words}"
+        );
+    }
 }

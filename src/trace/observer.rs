@@ -325,7 +325,13 @@ pub fn by_lookups(table: &KernelTable, watched: &[(u64, Watch)]) -> Vec<Option<T
         Ok(rows) => rows
             .iter()
             .zip(watched)
-            .map(|(r, (_, w))| pick(r.as_ref().map(std::slice::from_ref), w))
+            .map(
+                |(r, (_, w))| match pick(r.as_ref().map(std::slice::from_ref), w) {
+                    // Another listener on its address answered (SO_REUSEPORT): looked for by inode.
+                    None if r.is_some() => lookup(table, w),
+                    now => now,
+                },
+            )
             .collect(),
         Err(_) => watched.iter().map(|(_, w)| lookup(table, w)).collect(),
     }
@@ -356,7 +362,11 @@ pub fn by_dump(table: &KernelTable, watched: &[(u64, Watch)]) -> Vec<Option<TcpS
 /// One socket's state in the table, by its exact 4-tuple.
 fn lookup(table: &KernelTable, w: &Watch) -> Option<TcpState> {
     let (local, peer) = table::tuple(w.local, w.peer);
-    let row = table.lookup(local, peer).ok().flatten();
+    let row = match (w.peer, w.inode) {
+        (None, Some(inode)) => table.listener(local, inode),
+        _ => table.lookup(local, peer),
+    };
+    let row = row.ok().flatten();
     pick(row.as_ref().map(std::slice::from_ref), w)
 }
 
