@@ -333,6 +333,24 @@ mod tests {
         })
     }
 
+    /// A server on `host` at 10.0.0.1:9000 that accepts one connection and hands it to
+    /// `serve`; returns once it listens (at most 30 s), with the thread to join.
+    fn serve_once<T: Send + 'static>(
+        host: &Host,
+        serve: impl FnOnce(TcpStream) -> T + Send + 'static,
+    ) -> std::thread::JoinHandle<T> {
+        let (listening, ready) = std::sync::mpsc::channel();
+        let server = on(host, move || {
+            let l = TcpListener::bind("10.0.0.1:9000").unwrap();
+            listening.send(()).unwrap();
+            serve(l.accept().unwrap().0)
+        });
+        ready
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server on a listens");
+        server
+    }
+
     fn setns_owned(ns: &std::os::fd::OwnedFd) {
         nix::sched::setns(ns.as_fd(), nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
     }
@@ -417,15 +435,10 @@ mod tests {
         let Some(Network { hosts, stop, relay }) = network_with(spec, 576, hook) else {
             return;
         };
-        let (listening, ready) = std::sync::mpsc::channel();
-        let server = on(&hosts[0], move || {
-            let l = TcpListener::bind("10.0.0.1:9000").unwrap();
-            listening.send(()).unwrap();
-            let (mut c, _) = l.accept().unwrap();
+        let server = serve_once(&hosts[0], |mut c| {
             let mut all = vec![0u8; 4096];
             c.read_exact(&mut all).unwrap();
         });
-        ready.recv_timeout(Duration::from_secs(30)).unwrap();
         on(&hosts[1], || {
             let mut s = TcpStream::connect("10.0.0.1:9000").unwrap();
             s.write_all(&[b'x'; 4096]).unwrap();
@@ -473,18 +486,11 @@ mod tests {
         };
         // The client starts once the server listens, and gives up after a bound: a server that
         // failed must fail the test, not leave the client connecting forever.
-        let (listening, ready) = std::sync::mpsc::channel();
-        let server = on(&hosts[0], move || {
-            let l = TcpListener::bind("10.0.0.1:9000").unwrap();
-            listening.send(()).unwrap();
-            let (mut c, _) = l.accept().unwrap();
+        let server = serve_once(&hosts[0], |mut c| {
             let mut all = Vec::new();
             c.read_to_end(&mut all).unwrap();
             all
         });
-        ready
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the server on a listens");
         let client = on(&hosts[1], || {
             let to: SocketAddr = "10.0.0.1:9000".parse().unwrap();
             let deadline = Instant::now() + Duration::from_secs(60);
