@@ -5,7 +5,7 @@
 mod common;
 
 use common::events::json_lines;
-use common::run::{check_lesson, succeeds};
+use common::run::{check_lesson, check_lesson_cmd, succeeds};
 use common::{lab, redact, temp_dir};
 use std::path::Path;
 
@@ -230,14 +230,7 @@ fn a_step_waiting_for_what_never_comes_fails_with_its_line_instead_of_hanging() 
                  s2 listen 8 = 0\nc2 socket\nc2 setsockopt SO_SNDBUF 4096 = 0\n\
                  c2 connect s2 = 0\ns2 accept -> r2 = ...\nc2 send \"x\" * 1048576 = 1048576\n";
     std::fs::write(&path, format!("{HEAD}{steps}")).unwrap();
-    let mut child = lab()
-        .args([
-            "lesson",
-            "check",
-            path.to_str().unwrap(),
-            "--color",
-            "never",
-        ])
+    let mut child = check_lesson_cmd(&path)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();

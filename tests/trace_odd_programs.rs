@@ -21,6 +21,13 @@ fn compiled_for_strace(dir: &Path, name: &str) -> Option<std::path::PathBuf> {
     have_tool("strace", "strace").then_some(exe)
 }
 
+/// Compiles `tests/programs/NAME.c` (skipped loudly without `cc`) and traces it with no
+/// options (see [`traced`]).
+fn compiled_and_traced(dir: &Path, name: &str) -> Option<(i32, String, Vec<Value>)> {
+    let exe = compiled(dir, name)?;
+    Some(traced(dir, &[], &[exe.to_str().unwrap()]))
+}
+
 /// Runs `lab trace --json ARGS -- PROGRAM` to its end; returns lab's exit code, its stderr,
 /// and the trace's events.
 fn traced(dir: &Path, args: &[&str], program: &[&str]) -> (i32, String, Vec<Value>) {
@@ -82,10 +89,9 @@ fn notes<'e>(evs: &'e [Value], needle: &str) -> Vec<&'e Value> {
 #[test]
 fn exec_from_a_thread_while_the_main_thread_waits_in_accept_loses_nothing_after() {
     let dir = temp_dir("odd-exec-thread");
-    let Some(exe) = compiled(&dir, "exec_from_thread") else {
+    let Some((code, stderr, evs)) = compiled_and_traced(&dir, "exec_from_thread") else {
         return;
     };
-    let (code, stderr, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
     assert_eq!(code, 3, "lab ends with the new program's status: {stderr}");
     // The new program's 20 sends, and the end, all reach the trace.
     assert_eq!(calls(&evs, "sendto").len(), 20, "{evs:#?}");
@@ -107,10 +113,9 @@ fn exec_from_a_thread_while_the_main_thread_waits_in_accept_loses_nothing_after(
 #[test]
 fn a_call_younger_than_50_ms_whose_thread_ends_is_shown_unfinished() {
     let dir = temp_dir("odd-unfinished");
-    let Some(exe) = compiled(&dir, "thread_ends_in_accept") else {
+    let Some((code, stderr, evs)) = compiled_and_traced(&dir, "thread_ends_in_accept") else {
         return;
     };
-    let (code, stderr, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     let accepts = calls(&evs, "accept");
     assert_eq!(
@@ -311,10 +316,9 @@ fn closing_a_connection_whose_fin_waits_behind_unsent_data_does_not_hold_the_pro
 #[test]
 fn gathered_and_batched_sends_and_receives_show_their_data_and_what_cannot_be_seen_is_said_once() {
     let dir = temp_dir("odd-vectored");
-    let Some(exe) = compiled(&dir, "vectored_and_batched") else {
+    let Some((code, stderr, evs)) = compiled_and_traced(&dir, "vectored_and_batched") else {
         return;
     };
-    let (code, stderr, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
     assert_eq!(code, 0, "every way of moving data worked: {stderr}");
     let one = |call: &str| {
         let found = calls(&evs, call);
@@ -378,10 +382,9 @@ fn gathered_and_batched_sends_and_receives_show_their_data_and_what_cannot_be_se
 #[test]
 fn a_program_that_sets_up_an_io_uring_is_told_once_what_the_trace_cannot_see() {
     let dir = temp_dir("odd-io-uring");
-    let Some(exe) = compiled(&dir, "io_uring_user") else {
+    let Some((code, stderr, evs)) = compiled_and_traced(&dir, "io_uring_user") else {
         return;
     };
-    let (code, stderr, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
     // The program asks for two rings; said once, whether or not the kernel allows io_uring
     // here (kernel.io_uring_disabled): the program means to move data where no tracer sees.
     assert!(code == 0 || code == 2, "{stderr}");
@@ -500,10 +503,9 @@ fn a_program_whose_fds_lab_cannot_copy_still_shows_its_socket_calls_and_says_why
 #[test]
 fn a_fd_number_that_held_a_file_is_traced_as_the_socket_it_holds_next() {
     let dir = temp_dir("odd-file-fd-reused");
-    let Some(exe) = compiled(&dir, "file_fd_reused") else {
+    let Some((code, stderr, evs)) = compiled_and_traced(&dir, "file_fd_reused") else {
         return;
     };
-    let (code, stderr, evs) = traced(&dir, &[], &[exe.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     // fd 3 held the program's own file, then the first socket; fd 4 another read of it, then
     // the second socket, by dup2().

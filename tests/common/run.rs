@@ -77,16 +77,20 @@ pub fn listening_on(text: &str) -> &str {
 
 /// `lab lesson check FILE --color never`: one lesson file, checked as a student would.
 pub fn check_lesson(path: &Path) -> Output {
-    lab()
-        .args([
-            "lesson",
-            "check",
-            path.to_str().unwrap(),
-            "--color",
-            "never",
-        ])
-        .output()
-        .unwrap()
+    check_lesson_cmd(path).output().unwrap()
+}
+
+/// The command [`check_lesson`] runs, to start it another way (its output piped, say).
+pub fn check_lesson_cmd(path: &Path) -> std::process::Command {
+    let mut c = lab();
+    c.args([
+        "lesson",
+        "check",
+        path.to_str().unwrap(),
+        "--color",
+        "never",
+    ]);
+    c
 }
 
 /// Runs `cmd`, a `lab net …`: its output, or `None` (said loudly) where this machine refuses
