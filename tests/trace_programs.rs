@@ -9,6 +9,7 @@
 
 mod common;
 
+use common::events::{events, wait_event};
 use common::run::{compiled, program};
 use common::{have_tool, lab, temp_dir, wait_file, PATIENCE};
 use serde_json::Value;
@@ -537,6 +538,93 @@ fn a_forking_servers_close_names_the_child_that_still_holds_the_connection() {
         "{close}"
     );
     assert!(close["note"].is_null(), "no RST was sent: {close}");
+}
+
+/// The pid that starts an event's actor (`4312 server`, `4312/4315 server`).
+fn actor_pid(e: &Value) -> Option<u32> {
+    let first = e["actor"].as_str()?.split([' ', '/']).next()?;
+    first.parse().ok()
+}
+
+/// An `accept()` or `accept4()` that returned a connection.
+fn is_accept(e: &&Value) -> bool {
+    e["call"].as_str().is_some_and(|c| c.starts_with("accept")) && e["ret"].as_i64() > Some(0)
+}
+
+/// A C forking server: once its parent has closed its copy of the connection, only the child
+/// holds it — so the client's FIN (ESTAB → CLOSE-WAIT) is told once, on the child's lifeline,
+/// and nothing the kernel does to the connection afterwards shows on the parent's.
+#[test]
+fn a_forking_servers_connection_moves_once_on_the_childs_lifeline_after_the_parent_closes_it() {
+    let dir = temp_dir("trace-forking-c");
+    let Some(exe) = compiled(&dir, "forking_echo_server") else {
+        return;
+    };
+    let exe = exe.to_string_lossy().into_owned();
+    let port = free_port();
+    let mut client = None;
+    let traced = under_lab(&dir, &[&exe, &port.to_string()], |trace| {
+        let mut c = connect(port);
+        client = Some(c.local_addr().unwrap().to_string());
+        c.write_all(b"hi").unwrap();
+        let mut echo = [0u8; 2];
+        c.read_exact(&mut echo).unwrap();
+        // The parent's close and the child's echo are in the trace: the FIN comes after both.
+        let evs = wait_event(trace, |e| e["call"] == "close" && e["fd"] == 4);
+        let parent = evs.iter().find(is_accept).and_then(actor_pid);
+        wait_event(trace, |e| e["call"] == "sendto" && actor_pid(e) != parent);
+    });
+    no_mismatch(&traced);
+    let evs = events(&traced);
+    let accept = evs.iter().find(is_accept).unwrap();
+    let (parent, conn) = (actor_pid(accept).unwrap(), accept["ret"].clone());
+    let closed = evs
+        .iter()
+        .find(|e| e["call"] == "close" && e["fd"] == conn && actor_pid(e) == Some(parent))
+        .unwrap_or_else(|| panic!("the parent closes its copy: {evs:#?}"));
+    let child = evs
+        .iter()
+        .find(|e| e["call"] == "recvfrom" && actor_pid(e) != Some(parent))
+        .and_then(actor_pid)
+        .unwrap_or_else(|| panic!("the child serves the connection: {evs:#?}"));
+    let on_conn = |e: &&Value| {
+        e["local"] == format!("127.0.0.1:{port}").as_str()
+            && e["peer"].as_str() == client.as_deref()
+    };
+    let fin: Vec<&Value> = evs
+        .iter()
+        .filter(on_conn)
+        .filter(|e| e["kind"] == "kernel" && e["before"] == "ESTAB" && e["kernel"] == "CLOSE-WAIT")
+        .collect();
+    assert_eq!(fin.len(), 1, "the client's FIN is told once: {fin:#?}");
+    assert_eq!(
+        actor_pid(fin[0]),
+        Some(child),
+        "on the child's lifeline: {fin:#?}"
+    );
+    let after = |e: &&Value| e["seq"].as_u64() > closed["seq"].as_u64();
+    let parents: Vec<&Value> = evs
+        .iter()
+        .filter(on_conn)
+        .filter(after)
+        .filter(|e| e["kind"] == "kernel" && actor_pid(e) == Some(parent))
+        .collect();
+    assert!(
+        parents.is_empty(),
+        "nothing on the parent's lifeline after its close: {parents:#?}"
+    );
+    // The listener likewise: the child closed its copy first, the parent holds it to the end.
+    let listener =
+        |e: &&Value| e["local"] == format!("127.0.0.1:{port}").as_str() && e["peer"].is_null();
+    let childs: Vec<&Value> = evs
+        .iter()
+        .filter(listener)
+        .filter(|e| e["kind"] == "kernel" && actor_pid(e) == Some(child))
+        .collect();
+    assert!(
+        childs.is_empty(),
+        "the listener's end is not the child's: {childs:#?}"
+    );
 }
 
 /// The first event whose JSON line holds every one of `parts`, as (seq, line).
