@@ -916,7 +916,10 @@ fn attaching_to_a_shell_names_the_children_that_do_the_work() {
                 .nth(1)?
                 .parse()
                 .ok()?;
-            (ppid == sh).then_some(pid)
+            // Once it has exec'd sleep: just forked, it is still a copy of sh (its command
+            // line `sh -c sleep 30 & wait`), and lab names it as it finds it.
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            (ppid == sh && cmdline.starts_with(b"sleep\0")).then_some(pid)
         });
         if let Some(p) = found {
             break p;
