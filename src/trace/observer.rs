@@ -159,6 +159,10 @@ impl Watches {
         self.map.get(&id)
     }
 
+    pub fn get_mut(&mut self, id: u64) -> Option<&mut Watch> {
+        self.map.get_mut(&id)
+    }
+
     pub fn len(&self) -> usize {
         self.map.len()
     }

@@ -505,15 +505,20 @@ impl Tracer {
         } else {
             ev.state
         };
-        // Since when it has been in that state: what the trace said before, or now.
-        let since = inner
-            .watches
-            .get(s.id)
-            .filter(|w| w.state == state)
-            .map_or_else(Instant::now, |w| w.since);
+        let now = Instant::now();
+        if let Some(w) = inner.watches.get_mut(s.id) {
+            // Followed already (a busy server's every call): updated in place. Since when it
+            // has been in its state: what the trace said before, or now.
+            if w.state != state {
+                w.since = now;
+            }
+            (w.local, w.peer, w.inode, w.state) = (local, peer, s.inode, state);
+            (w.looked, w.fd_open) = (now, !ev.fd_gone);
+            return out;
+        }
         let w = Watch {
-            since,
-            looked: Instant::now(),
+            since: now,
+            looked: now,
             actor: s.actor.clone(),
             local,
             peer,
