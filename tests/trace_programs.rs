@@ -9,12 +9,14 @@
 
 mod common;
 
+use common::events::{events, wait_event};
 use common::run::{compiled, program};
 use common::{have_tool, lab, temp_dir, wait_file, PATIENCE};
+use lab::kernel::table::{Filter, KernelTable};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -154,13 +156,77 @@ fn strace_line(line: &str) -> Option<Seen> {
     })
 }
 
-/// A port nothing listens on now.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// The port process `pid`, a server started untraced on port 0, listens on: the listener in
+/// the kernel's table whose inode one of its fds holds (as `ss -ltp` finds it). See
+/// [`lab_listening_port`] for why no test picks a port itself.
+fn listening_port_of(pid: u32) -> u16 {
+    let table = KernelTable::open().expect("the kernel's table");
+    let listening = Filter {
+        listening: true,
+        ..Filter::default()
+    };
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let inodes: Vec<u64> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+            .filter_map(|l| {
+                l.to_str()?
+                    .strip_prefix("socket:[")?
+                    .strip_suffix(']')?
+                    .parse()
+                    .ok()
+            })
+            .collect();
+        let rows = table.rows(&listening).unwrap_or_default();
+        if let Some(row) = rows.iter().find(|r| inodes.contains(&r.inode)) {
+            return row.local.port();
+        }
+        assert!(Instant::now() < deadline, "process {pid} never listened");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The port a traced server listens on, from lab's trace at `trace`: its `listen()`. Told to
+/// listen on port 0, the server gets a free port from the kernel as it binds. A port the test
+/// picked and freed beforehand (bound to port 0, closed again) may be taken by then — by
+/// another test's server (they run in parallel), or by another program on the machine — and
+/// the test's clients would talk to that one: a chat that stops with them in its accept queue
+/// resets them ("Connection reset by peer" before the welcome).
+fn lab_listening_port(trace: &Path) -> u16 {
+    let listened = |e: &Value| e["call"] == "listen" && e["ret"] == 0;
+    let evs = wait_event(trace, listened);
+    let listen = evs.iter().find(|e| listened(e)).unwrap();
+    let local = listen["local"].as_str().unwrap_or_default();
+    let addr: std::net::SocketAddr = local
+        .parse()
+        .unwrap_or_else(|e| panic!("listen()'s local address {local:?}: {e}"));
+    addr.port()
+}
+
+/// The same from `strace -yy`'s output at `out`: `listen(3<TCP:[127.0.0.1:40000]>, 10) = 0`.
+fn strace_listening_port(out: &Path) -> u16 {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let text = std::fs::read_to_string(out).unwrap_or_default();
+        let port = text
+            .lines()
+            .filter(|l| l.contains(" listen(") && l.ends_with(" = 0"))
+            .find_map(|l| {
+                let addr = l.split_once("<TCP:[")?.1.split_once("]>")?.0;
+                addr.rsplit_once(':')?.1.parse().ok()
+            });
+        if let Some(port) = port {
+            return port;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "strace never showed a listen(): {text}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// The real python3 (not a pyenv shim, a shell script that would be traced too).
@@ -229,8 +295,8 @@ fn c_chat_scenario(port: u16, paused: impl FnOnce()) {
 }
 
 /// Runs `cmd` (the program and its arguments) under `strace -f -yy`, drives it with
-/// `scenario`, and returns its calls.
-fn under_strace(dir: &Path, cmd: &[&str], scenario: impl FnOnce()) -> PerThread {
+/// `scenario(strace's output file)`, and returns its calls.
+fn under_strace(dir: &Path, cmd: &[&str], scenario: impl FnOnce(&Path)) -> PerThread {
     let out = dir.join("strace.txt");
     let mut strace = Command::new("strace");
     strace.args([
@@ -251,7 +317,7 @@ fn under_strace(dir: &Path, cmd: &[&str], scenario: impl FnOnce()) -> PerThread 
         .stdout(Stdio::null())
         .spawn()
         .expect("spawn strace");
-    scenario();
+    scenario(&out);
     wait_exit(&mut child);
     strace_calls(&std::fs::read_to_string(&out).unwrap())
 }
@@ -349,9 +415,8 @@ fn a_c_thread_per_client_chat_traces_as_strace_sees_it_and_ss_confirms_its_state
         return;
     };
     let exe = exe.to_string_lossy().into_owned();
-    let port = free_port();
-    let p = port.to_string();
-    let traced = under_lab(&dir, &[&exe, &p, "2"], |trace| {
+    let traced = under_lab(&dir, &[&exe, "0", "2"], |trace| {
+        let port = lab_listening_port(trace);
         c_chat_scenario(port, || {
             // Both clients in, the server's threads blocked in recv(): lab's states, the
             // kernel's table as ss prints it.
@@ -367,9 +432,9 @@ fn a_c_thread_per_client_chat_traces_as_strace_sees_it_and_ss_confirms_its_state
         })
     });
     no_mismatch(&traced);
-    let port2 = free_port();
-    let p2 = port2.to_string();
-    let straced = under_strace(&dir, &[&exe, &p2, "2"], || c_chat_scenario(port2, || {}));
+    let straced = under_strace(&dir, &[&exe, "0", "2"], |out| {
+        c_chat_scenario(strace_listening_port(out), || {})
+    });
     let ours = lab_calls(&traced);
     assert_eq!(
         ours.len(),
@@ -405,13 +470,13 @@ fn a_python_select_chat_traces_as_strace_sees_it() {
     let Some(py) = python() else { return };
     let dir = temp_dir("trace-py-chat");
     let script = program("chat_select.py").to_string_lossy().into_owned();
-    let port = free_port();
-    let p = port.to_string();
-    let traced = under_lab(&dir, &[&py, &script, &p, "2"], |_| py_chat_scenario(port));
+    let traced = under_lab(&dir, &[&py, &script, "0", "2"], |trace| {
+        py_chat_scenario(lab_listening_port(trace))
+    });
     no_mismatch(&traced);
-    let port2 = free_port();
-    let p2 = port2.to_string();
-    let straced = under_strace(&dir, &[&py, &script, &p2, "2"], || py_chat_scenario(port2));
+    let straced = under_strace(&dir, &[&py, &script, "0", "2"], |out| {
+        py_chat_scenario(strace_listening_port(out))
+    });
     let ours = lab_calls(&traced);
     assert_eq!(ours.len(), 1, "one thread");
     assert_eq!(ours, straced, "lab trace vs strace -f");
@@ -434,16 +499,13 @@ fn a_python_client_without_framing_traces_as_strace_sees_it_and_its_time_wait_is
         return;
     };
     let script = program("client_unframed.py").to_string_lossy().into_owned();
-    let port = free_port();
-    let mut server = Command::new(&exe)
-        .args([port.to_string(), "3".into()])
-        .spawn()
-        .unwrap();
+    let mut server = Command::new(&exe).args(["0", "3"]).spawn().unwrap();
+    let port = listening_port_of(server.id());
     drop(connect(port)); // the server listens; this counts as its first client
     let p = port.to_string();
     let traced = under_lab(&dir, &[&py, &script, &p, "ana", "hola"], |_| {});
     no_mismatch(&traced);
-    let straced = under_strace(&dir, &[&py, &script, &p, "ana", "hola"], || {});
+    let straced = under_strace(&dir, &[&py, &script, &p, "ana", "hola"], |_| {});
     wait_exit(&mut server);
     assert_eq!(lab_calls(&traced), straced, "lab trace vs strace -f");
     // The client closed first: its side of the connection ends in TIME-WAIT, which the trace
@@ -462,11 +524,9 @@ fn a_call_a_signal_interrupts_and_a_forked_child_trace_as_strace_sees_them() {
     let Some(py) = python() else { return };
     let dir = temp_dir("trace-fork-signal");
     let script = program("fork_and_signal.py").to_string_lossy().into_owned();
-    let p = free_port().to_string();
-    let traced = under_lab(&dir, &[&py, &script, &p], |_| {});
+    let traced = under_lab(&dir, &[&py, &script, "0"], |_| {});
     no_mismatch(&traced);
-    let p2 = free_port().to_string();
-    let straced = under_strace(&dir, &[&py, &script, &p2], || {});
+    let straced = under_strace(&dir, &[&py, &script, "0"], |_| {});
     let ours = lab_calls(&traced);
     assert_eq!(ours.len(), 2, "the parent and its forked child: {ours:#?}");
     assert_eq!(ours, straced, "lab trace vs strace -f");
@@ -493,9 +553,8 @@ fn a_forking_servers_close_names_the_child_that_still_holds_the_connection() {
     let Some(py) = python() else { return };
     let dir = temp_dir("trace-forking-server");
     let script = program("forking_server.py").to_string_lossy().into_owned();
-    let port = free_port();
-    let traced = under_lab(&dir, &[&py, &script, &port.to_string()], |_| {
-        let mut c = connect(port);
+    let traced = under_lab(&dir, &[&py, &script, "0"], |trace| {
+        let mut c = connect(lab_listening_port(trace));
         c.write_all(b"hi").unwrap();
         let mut echo = [0u8; 2];
         c.read_exact(&mut echo).unwrap();
@@ -537,6 +596,91 @@ fn a_forking_servers_close_names_the_child_that_still_holds_the_connection() {
         "{close}"
     );
     assert!(close["note"].is_null(), "no RST was sent: {close}");
+}
+
+/// The pid that starts an event's actor (`4312 server`, `4312/4315 server`).
+fn actor_pid(e: &Value) -> Option<u32> {
+    let first = e["actor"].as_str()?.split([' ', '/']).next()?;
+    first.parse().ok()
+}
+
+/// An `accept()` or `accept4()` that returned a connection.
+fn is_accept(e: &&Value) -> bool {
+    e["call"].as_str().is_some_and(|c| c.starts_with("accept")) && e["ret"].as_i64() > Some(0)
+}
+
+/// A C forking server: once its parent has closed its copy of the connection, only the child
+/// holds it — so the client's FIN (ESTAB → CLOSE-WAIT) is told once, on the child's lifeline,
+/// and nothing the kernel does to the connection afterwards shows on the parent's.
+#[test]
+fn a_forking_servers_connection_moves_once_on_the_childs_lifeline_after_the_parent_closes_it() {
+    let dir = temp_dir("trace-forking-c");
+    let Some(exe) = compiled(&dir, "forking_echo_server") else {
+        return;
+    };
+    let exe = exe.to_string_lossy().into_owned();
+    let (mut server, mut client) = (None, None);
+    let traced = under_lab(&dir, &[&exe, "0"], |trace| {
+        let mut c = connect(lab_listening_port(trace));
+        server = Some(c.peer_addr().unwrap().to_string());
+        client = Some(c.local_addr().unwrap().to_string());
+        c.write_all(b"hi").unwrap();
+        let mut echo = [0u8; 2];
+        c.read_exact(&mut echo).unwrap();
+        // The parent's close and the child's echo are in the trace: the FIN comes after both.
+        let evs = wait_event(trace, |e| e["call"] == "close" && e["fd"] == 4);
+        let parent = evs.iter().find(is_accept).and_then(actor_pid);
+        wait_event(trace, |e| e["call"] == "sendto" && actor_pid(e) != parent);
+    });
+    no_mismatch(&traced);
+    let evs = events(&traced);
+    let accept = evs.iter().find(is_accept).unwrap();
+    let (parent, conn) = (actor_pid(accept).unwrap(), accept["ret"].clone());
+    let closed = evs
+        .iter()
+        .find(|e| e["call"] == "close" && e["fd"] == conn && actor_pid(e) == Some(parent))
+        .unwrap_or_else(|| panic!("the parent closes its copy: {evs:#?}"));
+    let child = evs
+        .iter()
+        .find(|e| e["call"] == "recvfrom" && actor_pid(e) != Some(parent))
+        .and_then(actor_pid)
+        .unwrap_or_else(|| panic!("the child serves the connection: {evs:#?}"));
+    let on_conn = |e: &&Value| {
+        e["local"].as_str() == server.as_deref() && e["peer"].as_str() == client.as_deref()
+    };
+    let fin: Vec<&Value> = evs
+        .iter()
+        .filter(on_conn)
+        .filter(|e| e["kind"] == "kernel" && e["before"] == "ESTAB" && e["kernel"] == "CLOSE-WAIT")
+        .collect();
+    assert_eq!(fin.len(), 1, "the client's FIN is told once: {fin:#?}");
+    assert_eq!(
+        actor_pid(fin[0]),
+        Some(child),
+        "on the child's lifeline: {fin:#?}"
+    );
+    let after = |e: &&Value| e["seq"].as_u64() > closed["seq"].as_u64();
+    let parents: Vec<&Value> = evs
+        .iter()
+        .filter(on_conn)
+        .filter(after)
+        .filter(|e| e["kind"] == "kernel" && actor_pid(e) == Some(parent))
+        .collect();
+    assert!(
+        parents.is_empty(),
+        "nothing on the parent's lifeline after its close: {parents:#?}"
+    );
+    // The listener likewise: the child closed its copy first, the parent holds it to the end.
+    let listener = |e: &&Value| e["local"].as_str() == server.as_deref() && e["peer"].is_null();
+    let childs: Vec<&Value> = evs
+        .iter()
+        .filter(listener)
+        .filter(|e| e["kind"] == "kernel" && actor_pid(e) == Some(child))
+        .collect();
+    assert!(
+        childs.is_empty(),
+        "the listener's end is not the child's: {childs:#?}"
+    );
 }
 
 /// The first event whose JSON line holds every one of `parts`, as (seq, line).
@@ -601,15 +745,15 @@ fn a_broadcast_holding_its_lock_across_a_blocking_send_makes_everyone_wait_for_t
     let Some(exe) = compiled(&dir, "chat_threads") else {
         return;
     };
-    let port = free_port();
     let out = dir.join("lock.jsonl");
     let mut tracer = lab()
         .args(["trace", "--json", "--trace-file"])
         .arg(&out)
         .arg("--")
-        .args([exe.to_string_lossy().as_ref(), &port.to_string()])
+        .args([exe.to_string_lossy().as_ref(), "0"])
         .spawn()
         .unwrap();
+    let port = lab_listening_port(&out);
     let mut slow = slow_reader(port);
     let blocked = [r#""call":"sendto","args":"4, "#, "blocked, waiting"];
     flood_until_blocked(port, &out, &blocked);
@@ -656,8 +800,8 @@ fn attaching_to_a_running_server_and_detaching_leaves_it_working() {
     let Some(exe) = compiled(&dir, "chat_threads") else {
         return;
     };
-    let port = free_port();
-    let mut server = Command::new(&exe).arg(port.to_string()).spawn().unwrap();
+    let mut server = Command::new(&exe).arg("0").spawn().unwrap();
+    let port = listening_port_of(server.id());
     drop(connect(port));
     let out = dir.join("attach.txt");
     let mut tracer = lab()
@@ -772,7 +916,10 @@ fn attaching_to_a_shell_names_the_children_that_do_the_work() {
                 .nth(1)?
                 .parse()
                 .ok()?;
-            (ppid == sh).then_some(pid)
+            // Once it has exec'd sleep: just forked, it is still a copy of sh (its command
+            // line `sh -c sleep 30 & wait`), and lab names it as it finds it.
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            (ppid == sh && cmdline.starts_with(b"sleep\0")).then_some(pid)
         });
         if let Some(p) = found {
             break p;

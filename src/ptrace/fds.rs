@@ -67,7 +67,9 @@ impl Sock {
         SocketInfo {
             id: self.id,
             busy: self.busy.clone(),
-            inode: self.listening.then_some(self.inode),
+            // Every socket's, not only a listener's: a process that inherited a listener and
+            // never called listen() on it names it by inode too (see `Watches::hand_over`).
+            inode: Some(self.inode),
             actor: self.actor.clone(),
         }
     }

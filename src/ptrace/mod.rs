@@ -109,6 +109,9 @@ pub fn run(
             s
         }
     };
+    // A connection another process still holds after one closes it is followed on the
+    // holder's lifeline, named as the holder's calls are.
+    tracer.name_processes_with(stops.namer());
     let detach = follow(&mut stops, signals).map_err(|e| format!("waitpid: {e}"))?;
     if detach {
         detach_all(&mut stops);

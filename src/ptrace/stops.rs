@@ -93,10 +93,7 @@ impl<'t> Stops<'t> {
     /// Starts following thread `tid` of process `pid`.
     pub fn adopt(&mut self, tid: Pid, pid: Pid) {
         self.procs.entry(pid).or_insert_with(|| Process::new(pid));
-        let actor = match host_of(&self.hosts, pid) {
-            Some(host) => format!("{host} {}", actor_name(pid, tid)),
-            None => actor_name(pid, tid),
-        };
+        let actor = named(&self.hosts, pid, tid);
         self.tasks.insert(
             tid,
             Task {
@@ -108,6 +105,16 @@ impl<'t> Stops<'t> {
                 warned: false,
             },
         );
+    }
+
+    /// How the trace names a process by its pid, as its first thread's lifeline (see
+    /// [`crate::trace::Tracer::name_processes_with`]).
+    pub fn namer(&self) -> crate::trace::Namer {
+        let hosts = self.hosts.clone();
+        Box::new(move |pid| {
+            let pid = Pid::from_raw(i32::try_from(pid).unwrap_or(0));
+            named(&hosts, pid, pid).into()
+        })
     }
 
     /// Whether any thread is still traced.
@@ -468,6 +475,15 @@ fn tgid_of(tid: Pid) -> Option<Pid> {
     let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("Tgid:"))?;
     line[5..].trim().parse().ok().map(Pid::from_raw)
+}
+
+/// How the trace names thread `tid` of process `pid`: [`actor_name`], after its host's name on
+/// `lab net`'s hosts (`a 4312 python3`).
+fn named(hosts: &[(u64, String)], pid: Pid, tid: Pid) -> String {
+    match host_of(hosts, pid) {
+        Some(host) => format!("{host} {}", actor_name(pid, tid)),
+        None => actor_name(pid, tid),
+    }
 }
 
 /// The host (of `lab net`) process `pid` runs on: the one whose network namespace it is in.

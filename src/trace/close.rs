@@ -11,7 +11,9 @@
 //! 3. [`judge_close`]: what the table shows for the connection afterwards, and the verdict —
 //!    unless another fd still holds the socket (see [`held`]): then this close sent nothing.
 
+use super::event::Actor;
 use super::record::Recording;
+use super::tracer::Tracer;
 use crate::kernel::check::{self, Verdict};
 use crate::kernel::owners::{self, Holders};
 use crate::kernel::table::{self, SocketRow};
@@ -176,7 +178,21 @@ fn held(
     (ev.verdict, ev.kernel, ev.kernel_path) = (Verdict::Agrees, row.state, vec![row.state]);
     (ev.recv_q, ev.send_q) = (Some(row.recv_q), Some(row.send_q));
     ev.reason = Some(held_words(&holders));
+    ev.heir = heir(t, &holders, look.closer);
     Held::Said
+}
+
+/// Whose lifeline a connection goes on after a close that left it held by another process (a
+/// forking server's child), so that what the kernel does to it later is shown once, on the
+/// lifeline of a process that holds a fd for it. None while the closer itself holds another fd
+/// (a `dup()`: its lifeline keeps it, and a traced call on that fd says it is open), and for a
+/// holder that lets go by itself or that lab cannot see: the closer's lifeline keeps the
+/// connection then, its fd closed, as after any close.
+fn heir(t: &Tracer, h: &Holders, closer: u32) -> Option<Actor> {
+    if h.lasting.iter().any(|o| o.pid == closer) {
+        return None;
+    }
+    t.process_actor(h.lasting.first()?.pid)
 }
 
 /// Who held a socket `held` after its close, and let go: a child between `fork()` and `exec()`

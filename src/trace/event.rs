@@ -397,6 +397,11 @@ pub struct Event {
     /// file reads them in batches, off its hot path: `super::later`), the inode of the fd's
     /// socket, which the table's row must carry. `None` on every event a reader sees.
     pub check_later: Option<u64>,
+    /// After a `close()` that only dropped this process's reference (another process still
+    /// holds the socket: a forking server's child): the lifeline the trace follows the
+    /// connection on from now on, where its later kernel moves are shown (see `close::held`).
+    /// The reason names the holders in words; not a key of its own in JSON Lines.
+    pub heir: Option<Actor>,
 }
 
 impl Event {
@@ -430,6 +435,7 @@ impl Event {
             segment: None,
             ended: None,
             check_later: None,
+            heir: None,
         }
     }
 

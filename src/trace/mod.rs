@@ -54,4 +54,4 @@ pub use sink::{Collector, Discard, Sink, Tee};
 pub use socket::TracedSocket;
 pub use sockopt::SockOpt;
 pub use syscall::Syscall;
-pub use tracer::{Stepper, Tracer};
+pub use tracer::{Namer, Stepper, Tracer};

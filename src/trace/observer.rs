@@ -193,6 +193,68 @@ impl Watches {
         self.map.insert(id, w);
     }
 
+    /// Socket `id` is used by a process that does not follow it yet (a forking server's child,
+    /// at its first call on the connection its parent accepted): the connection's watch, if
+    /// another process's fd still holds it, becomes this one's, named after it. One watch per
+    /// connection, so that each move the kernel makes is told once, on the lifeline of the
+    /// process that used the connection last.
+    pub fn take_over(
+        &mut self,
+        id: u64,
+        (actor, busy): (&Arc<Mutex<Actor>>, &Arc<AtomicBool>),
+        (local, peer): (SocketAddr, SocketAddr),
+    ) {
+        if self.map.contains_key(&id) {
+            return;
+        }
+        let other = self.following((local, Some(peer), None), id);
+        let Some(mut w) = other.and_then(|o| self.forget(o)) else {
+            return;
+        };
+        (w.actor, w.busy) = (actor.clone(), busy.clone());
+        self.put(id, w);
+    }
+
+    /// Socket `id`'s fd was closed, and another fd still holds its connection (`heir`'s: see
+    /// `Event::heir`): the connection is followed on the holder's lifeline, its fd open —
+    /// by the holder's own watch if it has one already, else by this one, handed over.
+    pub fn hand_over(&mut self, id: u64, mut w: Watch, heir: Actor) {
+        if self.following((w.local, w.peer, w.inode), id).is_some() {
+            self.forget(id);
+            return;
+        }
+        let named = w.actor.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if named != heir {
+            w.actor = Arc::new(Mutex::new(heir));
+        }
+        w.fd_open = true;
+        self.put(id, w);
+    }
+
+    /// The socket other than `id` whose watch follows the same socket — the connection `local
+    /// ⇄ peer`, or the listener on `local` with that inode (`peer` `None`) — through a fd still
+    /// open. (Looked for only at a process's first call on a connection, and after a close that
+    /// left a socket held: never on a busy server's every call.)
+    fn following(
+        &self,
+        (local, peer, inode): (SocketAddr, Option<SocketAddr>, Option<u64>),
+        id: u64,
+    ) -> Option<u64> {
+        let same =
+            |w: &Watch| w.local == local && w.peer == peer && (peer.is_some() || w.inode == inode);
+        self.map
+            .iter()
+            .find(|(o, w)| **o != id && w.fd_open && same(w))
+            .map(|(o, _)| *o)
+    }
+
+    /// Stops following socket `id` without keeping its owner's name: another watch follows
+    /// its connection. Returns its watch.
+    fn forget(&mut self, id: u64) -> Option<Watch> {
+        self.order.retain(|o| *o != id);
+        self.map.remove(&id)
+    }
+
     fn evict_oldest_closed(&mut self) {
         if let Some(pos) = self
             .order
@@ -458,6 +520,69 @@ mod tests {
             since: looked,
             looked,
         }
+    }
+
+    fn name(w: &Watch) -> String {
+        w.actor.lock().unwrap().to_string()
+    }
+
+    /// A forking server's parent closes its copy before the child used the connection: the
+    /// watch goes to the child's lifeline, its fd open; at the child's first call it is the
+    /// child's socket's own. Either way one watch follows the connection, so each move is
+    /// told once.
+    #[test]
+    fn a_connection_closed_by_one_holder_is_followed_once_on_the_others_lifeline() {
+        let t0 = Instant::now();
+        let mut ws = Watches::default();
+        ws.put(1, watch(1001, t0));
+        let closed = Watch {
+            fd_open: false,
+            ..watch(1001, t0)
+        };
+        ws.hand_over(1, closed, "child".into());
+        let w = ws.get(1).unwrap();
+        assert_eq!((ws.len(), name(w).as_str(), w.fd_open), (1, "child", true));
+        // The child's first call on it (its own socket, id 2).
+        let own = watch(1001, t0);
+        let (local, peer) = (own.local, own.peer.unwrap());
+        ws.take_over(2, (&own.actor, &own.busy), (local, peer));
+        assert!(ws.get(1).is_none());
+        assert!(Arc::ptr_eq(&ws.get(2).unwrap().actor, &own.actor));
+        assert_eq!(ws.len(), 1);
+
+        // The child used it first: the parent's close leaves only the child's watch.
+        let mut ws = Watches::default();
+        ws.put(1, watch(1001, t0));
+        ws.take_over(2, (&own.actor, &own.busy), (local, peer));
+        let closed = Watch {
+            fd_open: false,
+            ..watch(1001, t0)
+        };
+        ws.hand_over(1, closed, "child".into());
+        assert!(ws.get(1).is_none() && ws.get(2).is_some());
+        assert_eq!(ws.len(), 1);
+    }
+
+    /// A listener is one socket by its inode: closed by a child that inherited it, it stays
+    /// with the parent's watch alone — and a listener with another inode on the same port
+    /// (SO_REUSEPORT) is another socket.
+    #[test]
+    fn a_listener_closed_by_one_holder_stays_with_the_others_watch_alone() {
+        let t0 = Instant::now();
+        let listener = |inode| Watch {
+            peer: None,
+            inode: Some(inode),
+            state: Some(TcpState::Listen),
+            ..watch(1001, t0)
+        };
+        let mut ws = Watches::default();
+        ws.put(1, listener(7));
+        ws.put(2, listener(8));
+        ws.hand_over(3, listener(7), "parent".into());
+        assert_eq!(ws.len(), 2);
+        assert!(ws.get(3).is_none());
+        ws.hand_over(4, listener(9), "parent".into());
+        assert_eq!(ws.len(), 3);
     }
 
     /// A reading passes over a socket looked at since the cut-off — by a call, or by a reading

@@ -28,7 +28,7 @@ pub struct Ticket {
 pub struct SocketInfo {
     pub id: u64,
     pub busy: Arc<AtomicBool>,
-    /// For a listener, its inode (another may share its port).
+    /// Its inode, if known; a listener's must be (another may share its port).
     pub inode: Option<u64>,
     /// Who the trace says owns it (a chat connection is renamed once its user says who).
     pub actor: Arc<Mutex<Actor>>,

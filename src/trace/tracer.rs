@@ -4,7 +4,7 @@
 //! wire's segments in their place among the calls (`super::wire`), and hands it to the one
 //! sink.
 
-use super::event::{Event, Kind};
+use super::event::{Actor, Event, Kind};
 use super::observer::{self, Change, Watch, Watches};
 use super::order::{Clock, Inner, SocketInfo, Ticket, Waiting};
 use super::sink::Sink;
@@ -51,7 +51,13 @@ pub struct Tracer {
     settle: OnceLock<Box<dyn Fn() + Send + Sync>>,
     /// The sink reads the table's verdicts itself, in batches ([`Sink::checks_later`]).
     sink_checks: bool,
+    /// How a traced process is named, by its pid, as its calls' lifeline is: the holder a
+    /// connection is handed over to when another process closes its copy (see `close::held`).
+    namer: OnceLock<Namer>,
 }
+
+/// Names a process by its pid (see [`Tracer::name_processes_with`]).
+pub type Namer = Box<dyn Fn(u32) -> Actor + Send + Sync>;
 
 impl Tracer {
     /// A tracer that sends every event to `sink`, and checks against the kernel's table if it
@@ -91,6 +97,7 @@ impl Tracer {
             }),
             tap: OnceLock::new(),
             settle: OnceLock::new(),
+            namer: OnceLock::new(),
         }
     }
 
@@ -260,6 +267,18 @@ impl Tracer {
     /// Sets what is called before each ticket (once): see [`Tracer::ticket`].
     pub fn settle_with(&self, f: Box<dyn Fn() + Send + Sync>) {
         let _ = self.settle.set(f);
+    }
+
+    /// Sets how a traced process is named by its pid (once): `lab trace` names each lifeline
+    /// after its process. Without it (lab's own sockets) no connection is handed to another
+    /// process's lifeline.
+    pub fn name_processes_with(&self, f: Namer) {
+        let _ = self.namer.set(f);
+    }
+
+    /// Process `pid`'s lifeline, if processes are named (see [`Tracer::name_processes_with`]).
+    pub(crate) fn process_actor(&self, pid: u32) -> Option<Actor> {
+        self.namer.get().map(|name| name(pid))
     }
 
     /// A place in the order of events, without looking at the wire (the caller drained it).
@@ -481,6 +500,14 @@ impl Tracer {
     /// made unseen before the call, if it did (see [`Tracer::unseen_move`]).
     fn watch_call(&self, inner: &mut Inner, s: &SocketInfo, ev: &mut Event) -> Vec<Event> {
         s.busy.store(false, Ordering::Release);
+        // A connection that was there before this call, on a socket this process has not used
+        // yet: another process may have followed it so far.
+        let connected = ev.before.is_some_and(|b| b != TcpState::Close);
+        if let (false, true, Some(local), Some(peer)) = (ev.fd_gone, connected, ev.local, ev.peer) {
+            inner
+                .watches
+                .take_over(s.id, (&s.actor, &s.busy), (local, peer));
+        }
         let out: Vec<Event> = self.unseen_move(inner, s, ev).into_iter().collect();
         if ev.fd_gone && ev.kernel.is_none() {
             // Closed, and nothing left in the table: nothing more will happen to it.
@@ -527,7 +554,11 @@ impl Tracer {
             fd_open: !ev.fd_gone,
             busy: s.busy.clone(),
         };
-        inner.watches.put(s.id, w);
+        match ev.heir.clone().filter(|_| ev.fd_gone) {
+            // Another fd holds it still: followed on its holder's lifeline.
+            Some(heir) => inner.watches.hand_over(s.id, w, heir),
+            None => inner.watches.put(s.id, w),
+        }
         out
     }
 

@@ -53,3 +53,21 @@ pub fn letters(flags: &str) -> String {
     }
     out
 }
+
+/// Waits (bounded) until the JSON Lines trace at `path` holds an event `found` picks; returns
+/// every event it holds then.
+pub fn wait_event(path: &std::path::Path, found: impl Fn(&Value) -> bool) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + super::PATIENCE;
+    loop {
+        let evs = events(&std::fs::read_to_string(path).unwrap_or_default());
+        if evs.iter().any(&found) {
+            return evs;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} never showed the event; it has: {evs:#?}",
+            path.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}

@@ -4,7 +4,7 @@ program must get right beside the calls themselves.
 
 Used by lab's tests (tests/trace_programs.rs).
 
-    python3 fork_and_signal.py PORT
+    python3 fork_and_signal.py PORT    (0: any free port)
 """
 import os
 import signal
@@ -15,6 +15,7 @@ port = int(sys.argv[1])
 server = socket.socket()
 server.bind(("127.0.0.1", port))
 server.listen(1)
+port = server.getsockname()[1]  # the kernel's choice, when told port 0
 # The child connects only once the parent's accept() was interrupted (the handler tells it with
 # SIGUSR1), and the timer is armed just before accept(): on a busy machine a timer armed at start
 # could ring before accept() is reached, and then nothing would be interrupted.
