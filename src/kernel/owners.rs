@@ -84,11 +84,40 @@ pub fn holders(inode: u64, closer: u32) -> Holders {
     if found.is_empty() {
         found = holding(inode, all_pids());
     }
-    let (passing, lasting) = found
-        .into_iter()
-        .filter(|o| o.pid != me || closer == me)
-        .partition(|o| o.pid != closer && crate::sys::shares_memory(o.pid, closer));
-    Holders { lasting, passing }
+    let found = found.into_iter().filter(|o| o.pid != me || closer == me);
+    let shares = |o: &Owner| o.pid != closer && crate::sys::shares_memory(o.pid, closer);
+    let mut h = sort(found, shares, |o| holds(o, inode));
+    // Named as they are now (one that exec'd and kept the fd runs another program).
+    for o in &mut h.lasting {
+        o.program = program(o.pid);
+    }
+    h
+}
+
+/// The holders found, sorted: passing if they share the closer's memory (`shares`), else
+/// lasting — if they still hold the socket (`holds`), looked at again after the memory check: a
+/// child that shared the closer's memory during the walk and has exec'd since shares it no
+/// more, and no longer holds a close-on-exec fd either; it is no holder at all.
+fn sort(
+    found: impl Iterator<Item = Owner>,
+    shares: impl Fn(&Owner) -> bool,
+    holds: impl Fn(&Owner) -> bool,
+) -> Holders {
+    let mut h = Holders::default();
+    for o in found {
+        if shares(&o) {
+            h.passing.push(o);
+        } else if holds(&o) {
+            h.lasting.push(o);
+        }
+    }
+    h
+}
+
+/// Whether `o`'s fd still holds socket `inode`.
+fn holds(o: &Owner, inode: u64) -> bool {
+    fs::read_link(format!("/proc/{}/fd/{}", o.pid, o.fd))
+        .is_ok_and(|l| parse_socket_link(&l.to_string_lossy()) == Some(inode))
 }
 
 /// The fds among processes `pids` that hold socket `inode`.
@@ -247,6 +276,23 @@ mod tests {
         // Seen from another process that closed it (a traced program, pid 1 here), lab's fd
         // is a tracer's copy: left out.
         assert_eq!(holders(inode, 1), Holders::default());
+    }
+
+    /// Seen once in 80 runs of tests/observer.rs under load: another test thread's spawned
+    /// child, found holding the socket while it shared this process's memory, had exec'd by
+    /// the memory check — and was named a lasting holder, the close said to have sent nothing.
+    #[test]
+    fn a_child_that_execd_between_the_walk_and_the_memory_check_holds_nothing() {
+        let child = |pid| Owner {
+            pid,
+            program: "t".into(),
+            fd: 7,
+        };
+        let found = [child(10), child(11), child(12)].into_iter();
+        // 10 shares memory (passing); 11 exec'd (shares none, holds none); 12 forked, holds.
+        let h = sort(found, |o| o.pid == 10, |o| o.pid == 12);
+        assert_eq!(h.passing, vec![child(10)]);
+        assert_eq!(h.lasting, vec![child(12)]);
     }
 
     #[test]
