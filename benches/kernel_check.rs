@@ -72,8 +72,8 @@ fn main() {
     setrlimit(Resource::RLIMIT_NOFILE, hard, hard).unwrap();
     let lab = env!("CARGO_BIN_EXE_lab");
     let table = KernelTable::open().unwrap();
-    println!("| open sockets | TCP_INFO µs | fstat µs | 4-tuple lookup µs | full check µs | dump µs | `lab sockets` ms | `lab sockets --json` ms | `ss -tan` ms |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("| open sockets | TCP_INFO µs | fstat µs | 4-tuple lookup µs | 64 lookups at once, µs each | full check µs | dump µs | `lab sockets` ms | `lab sockets --json` ms | `ss -tan` ms |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for n in [10, 10_000] {
         let (socks, _addr) = open_sockets(n);
         // An established socket somewhere in the middle.
@@ -90,6 +90,17 @@ fn main() {
         let lookup = per_call(20_000, || {
             table.lookup(local, peer).unwrap().unwrap();
         });
+        // What a trace file's writer does for a batch of calls (`lab::trace::later`).
+        let tuples: Vec<(SocketAddr, SocketAddr)> = socks[1..]
+            .iter()
+            .take(64)
+            .map(|s| (s.local_addr().unwrap(), s.peer_addr().unwrap()))
+            .map(|(l, p)| (l.as_socket().unwrap(), p.as_socket().unwrap()))
+            .collect();
+        let many = per_call(2_000, || {
+            let rows = table.lookup_many(&tuples).unwrap();
+            assert!(rows.iter().all(Option::is_some));
+        }) / tuples.len() as f64;
         // What the tracer does after each call: read the fd's state, then check it.
         let check = per_call(20_000, || {
             let state = table::fd_state(fd).unwrap();
@@ -105,7 +116,7 @@ fn main() {
         let lab_json_ms = process_ms(lab, &["sockets", "--json"], runs);
         let ss_ms = process_ms("ss", &["-tan"], runs);
         println!(
-            "| {} | {tcp_info:.2} | {fstat:.2} | {lookup:.2} | {check:.2} | {dump:.0} | {lab_ms:.2} | {lab_json_ms:.2} | {ss_ms:.2} |",
+            "| {} | {tcp_info:.2} | {fstat:.2} | {lookup:.2} | {many:.2} | {check:.2} | {dump:.0} | {lab_ms:.2} | {lab_json_ms:.2} | {ss_ms:.2} |",
             socks.len()
         );
         // Close with RST (SO_LINGER 0): a normal close would leave thousands of TIME-WAIT

@@ -71,6 +71,27 @@ pub fn default_sigpipe() {
     let _ = unsafe { signal(Signal::SIGPIPE, SigHandler::SigDfl) };
 }
 
+/// How far the trace file's writer thread stands back from the program it traces: a nice
+/// value of 10 weighs about a tenth of the program's threads.
+pub const WRITER_NICE: i32 = 10;
+
+/// Makes the calling thread yield to the program's own threads ([`WRITER_NICE`]): when both
+/// want a core, the traced program (and its peers) run first, and the writer catches up when
+/// a core is free — or when its queue is full, and the program waits for it (never an event
+/// dropped). Corresponds to `setpriority(PRIO_PROCESS, gettid(), WRITER_NICE)`, which on Linux
+/// sets one thread's nice value, not the whole process's.
+///
+/// Why: writing the trace is needed soon, not now, and a writer woken at equal weight preempts
+/// a busy server mid-burst. Why raw libc: nix has no setpriority. Raising one's own nice value
+/// needs no privilege; a failure (already nicer) leaves the thread as it was.
+pub fn stand_back() {
+    // SAFETY: gettid() and setpriority() take and return plain integers; no memory is shared.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, WRITER_NICE);
+    }
+}
+
 // ---- Tracing another program (`lab trace`) ----------------------------------------------
 
 /// `sig` made to interrupt: a handler that does nothing, installed without `SA_RESTART`, so

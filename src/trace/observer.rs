@@ -159,6 +159,10 @@ impl Watches {
         self.map.get(&id)
     }
 
+    pub fn get_mut(&mut self, id: u64) -> Option<&mut Watch> {
+        self.map.get_mut(&id)
+    }
+
     pub fn len(&self) -> usize {
         self.map.len()
     }
@@ -301,9 +305,13 @@ impl Watches {
     pub fn idle_unlooked_since(&self, since: Option<Instant>) -> Vec<(u64, Watch)> {
         let lookable = |w: &Watch| w.peer.is_some() || w.state == Some(TcpState::Listen);
         let unlooked = |w: &Watch| since.is_none_or(|s| w.looked < s);
+        // This runs under the trace's lock, over every followed socket, many times a second:
+        // the tests that read only the watch itself come first, so that a socket a call looked
+        // at lately (most of a busy server's) costs no visit to its `busy` flag, which lives
+        // elsewhere in memory and is written by the program's own thread.
         self.map
             .iter()
-            .filter(|(_, w)| !w.busy.load(Ordering::Acquire) && lookable(w) && unlooked(w))
+            .filter(|(_, w)| unlooked(w) && lookable(w) && !w.busy.load(Ordering::Acquire))
             .map(|(id, w)| (*id, w.clone()))
             .collect()
     }

@@ -532,15 +532,13 @@ impl Tracer {
         } else {
             ev.state
         };
-        // Since when it has been in that state: what the trace said before, or now.
-        let since = inner
-            .watches
-            .get(s.id)
-            .filter(|w| w.state == state)
-            .map_or_else(Instant::now, |w| w.since);
+        let now = Instant::now();
+        if !ev.fd_gone && refresh(inner, s, (local, peer, state), now) {
+            return out;
+        }
         let w = Watch {
-            since,
-            looked: Instant::now(),
+            since: now,
+            looked: now,
             actor: s.actor.clone(),
             local,
             peer,
@@ -608,6 +606,30 @@ impl Tracer {
             ev.take_row(row);
         }
     }
+}
+
+/// A call on a socket followed already, its fd still open (a busy server's every call): its
+/// watch updated in place, with since when it has been in its state — what the trace said
+/// before, or `now`. False if it is not followed yet, or not on this socket's lifeline.
+fn refresh(
+    inner: &mut Inner,
+    s: &SocketInfo,
+    (local, peer, state): (SocketAddr, Option<SocketAddr>, Option<TcpState>),
+    now: Instant,
+) -> bool {
+    let Some(w) = inner.watches.get_mut(s.id) else {
+        return false;
+    };
+    // Followed on another lifeline (handed over, or taken over): made anew, as it was first.
+    if !Arc::ptr_eq(&w.actor, &s.actor) || !Arc::ptr_eq(&w.busy, &s.busy) {
+        return false;
+    }
+    if w.state != state {
+        w.since = now;
+    }
+    (w.local, w.peer, w.inode, w.state) = (local, peer, s.inode, state);
+    (w.looked, w.fd_open) = (now, true);
+    true
 }
 
 /// The event for a change the kernel made on its own.

@@ -105,8 +105,10 @@ impl Background {
         let (s, out) = (shared.clone(), sink.clone());
         match std::thread::Builder::new()
             .name("lab-trace-writer".into())
-            .spawn(move || s.write_all(&*out))
-        {
+            .spawn(move || {
+                crate::sys::stand_back();
+                s.write_all(&*out)
+            }) {
             Ok(writer) => Background {
                 shared,
                 writer: Some(writer),
@@ -286,6 +288,40 @@ mod tests {
         let mut ev = Event::new(Kind::Note, "t");
         ev.seq = n;
         ev
+    }
+
+    /// The nice value of each of this process's threads named `name`, as the kernel holds it
+    /// (`/proc/self/task/TID/stat`, field 19).
+    fn nice_of_threads(name: &str) -> Vec<i32> {
+        let tasks = std::fs::read_dir("/proc/self/task").unwrap();
+        let stat = |t: &std::fs::DirEntry| std::fs::read_to_string(t.path().join("stat")).ok();
+        tasks
+            .flatten()
+            .filter_map(|t| stat(&t))
+            .filter(|st| st.contains(&format!("({name})")))
+            .filter_map(|st| {
+                let after_name = &st[st.rfind(')')? + 1..];
+                after_name.split_whitespace().nth(16)?.parse().ok()
+            })
+            .collect()
+    }
+
+    /// The writer stands back for the program's own threads: the kernel holds its nice value
+    /// at `WRITER_NICE` (a thread's own: the program's threads keep theirs).
+    #[test]
+    fn the_writer_thread_yields_to_the_program_it_traces() {
+        let kept = Collector::new();
+        let bg = Background::new(kept.clone());
+        bg.take(numbered(1));
+        bg.flush();
+        let writers = nice_of_threads("lab-trace-write");
+        assert!(!writers.is_empty(), "no writer thread found");
+        // At least WRITER_NICE: a test run under `nice` may start nicer, and stays so.
+        assert!(
+            writers.iter().all(|n| *n >= crate::sys::WRITER_NICE),
+            "{writers:?}"
+        );
+        assert_eq!(kept.len(), 1);
     }
 
     /// A trace file as lab writes one: each event a line into a buffer, out when flushed.
