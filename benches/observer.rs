@@ -62,6 +62,7 @@ fn connections(addr: SocketAddr, n: usize) -> (Vec<TcpStream>, Vec<(u64, Watch)>
             busy: Arc::new(AtomicBool::new(false)),
             since: std::time::Instant::now(),
             looked: std::time::Instant::now(),
+            handed: false,
         };
         ws.push((i as u64, w));
         cs.push(c);

@@ -12,6 +12,7 @@ mod common;
 use common::events::{events, wait_event};
 use common::run::{compiled, program};
 use common::{have_tool, lab, temp_dir, wait_file, PATIENCE};
+use lab::kernel::check::wait_until;
 use lab::kernel::table::{Filter, KernelTable};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -634,24 +635,15 @@ fn a_forking_servers_connection_moves_once_on_the_childs_lifeline_after_the_pare
     });
     no_mismatch(&traced);
     let evs = events(&traced);
-    let accept = evs.iter().find(is_accept).unwrap();
-    let (parent, conn) = (actor_pid(accept).unwrap(), accept["ret"].clone());
-    let closed = evs
-        .iter()
-        .find(|e| e["call"] == "close" && e["fd"] == conn && actor_pid(e) == Some(parent))
-        .unwrap_or_else(|| panic!("the parent closes its copy: {evs:#?}"));
+    let (parent, closed) = parents_close(&evs);
     let child = evs
         .iter()
         .find(|e| e["call"] == "recvfrom" && actor_pid(e) != Some(parent))
         .and_then(actor_pid)
         .unwrap_or_else(|| panic!("the child serves the connection: {evs:#?}"));
-    let on_conn = |e: &&Value| {
-        e["local"].as_str() == server.as_deref() && e["peer"].as_str() == client.as_deref()
-    };
-    let fin: Vec<&Value> = evs
-        .iter()
-        .filter(on_conn)
-        .filter(|e| e["kind"] == "kernel" && e["before"] == "ESTAB" && e["kernel"] == "CLOSE-WAIT")
+    let (server, client) = (server.unwrap(), client.unwrap());
+    let fin: Vec<&Value> = kernel_moves(&evs, (&server, &client))
+        .filter(|e| e["before"] == "ESTAB" && e["kernel"] == "CLOSE-WAIT")
         .collect();
     assert_eq!(fin.len(), 1, "the client's FIN is told once: {fin:#?}");
     assert_eq!(
@@ -660,18 +652,16 @@ fn a_forking_servers_connection_moves_once_on_the_childs_lifeline_after_the_pare
         "on the child's lifeline: {fin:#?}"
     );
     let after = |e: &&Value| e["seq"].as_u64() > closed["seq"].as_u64();
-    let parents: Vec<&Value> = evs
-        .iter()
-        .filter(on_conn)
+    let parents: Vec<&Value> = kernel_moves(&evs, (&server, &client))
         .filter(after)
-        .filter(|e| e["kind"] == "kernel" && actor_pid(e) == Some(parent))
+        .filter(|e| actor_pid(e) == Some(parent))
         .collect();
     assert!(
         parents.is_empty(),
         "nothing on the parent's lifeline after its close: {parents:#?}"
     );
     // The listener likewise: the child closed its copy first, the parent holds it to the end.
-    let listener = |e: &&Value| e["local"].as_str() == server.as_deref() && e["peer"].is_null();
+    let listener = |e: &&Value| e["local"] == server.as_str() && e["peer"].is_null();
     let childs: Vec<&Value> = evs
         .iter()
         .filter(listener)
@@ -680,6 +670,81 @@ fn a_forking_servers_connection_moves_once_on_the_childs_lifeline_after_the_pare
     assert!(
         childs.is_empty(),
         "the listener's end is not the child's: {childs:#?}"
+    );
+}
+
+/// The forking server's parent (its pid: it accepted the connection) and its close of its copy.
+fn parents_close(evs: &[Value]) -> (u32, &Value) {
+    let accept = evs.iter().find(is_accept).expect("the parent accepts");
+    let (parent, conn) = (actor_pid(accept).unwrap(), &accept["ret"]);
+    let closed = evs
+        .iter()
+        .find(|e| e["call"] == "close" && e["fd"] == *conn && actor_pid(e) == Some(parent))
+        .unwrap_or_else(|| panic!("the parent closes its copy: {evs:#?}"));
+    (parent, closed)
+}
+
+/// The kernel's moves of the connection `server ⇄ client` (its server's end), in `evs`.
+fn kernel_moves<'e>(
+    evs: &'e [Value],
+    (server, client): (&'e str, &'e str),
+) -> impl Iterator<Item = &'e Value> {
+    evs.iter()
+        .filter(move |e| e["kind"] == "kernel" && e["local"] == server && e["peer"] == client)
+}
+
+/// The child's first call on the connection is its close(), after the parent's: the watch
+/// handed to it at the parent's close is its own then — not a second one beside it, telling the
+/// connection's story again from ESTAB — so the moves after the child's close follow on from the
+/// state it left the connection in, one after the other, and none is on the parent's lifeline.
+#[test]
+fn a_forking_servers_child_that_hangs_up_at_once_tells_the_connections_story_once() {
+    let dir = temp_dir("trace-forking-hangup");
+    let Some(exe) = compiled(&dir, "forking_echo_server") else {
+        return;
+    };
+    let exe = exe.to_string_lossy().into_owned();
+    let (mut server, mut seen) = (String::new(), false);
+    let traced = under_lab(&dir, &[&exe, "0", "hangup"], |trace| {
+        let port = lab_listening_port(trace);
+        let mut c = connect(port);
+        server = c.peer_addr().unwrap().to_string();
+        let eof = c.read(&mut [0u8; 1]).is_ok_and(|n| n == 0);
+        drop(c);
+        // Our FIN moves the server's end to TIME-WAIT (in the child's close or after it).
+        let in_time_wait = |e: &Value| e["kernel"] == "TIME-WAIT" && e["local"] == server.as_str();
+        let text = || std::fs::read_to_string(trace).unwrap_or_default();
+        seen = eof && wait_until(PATIENCE, || events(&text()).iter().any(in_time_wait));
+        // The parent ends once it has accepted one more: also when the wait above failed.
+        drop(connect(port));
+    });
+    assert!(seen, "the child hung up, and TIME-WAIT was seen: {traced}");
+    no_mismatch(&traced);
+    let evs = events(&traced);
+    let (parent, closed) = parents_close(&evs);
+    let client = closed["peer"].as_str().unwrap_or_default().to_string();
+    let hung_up = evs
+        .iter()
+        .find(|e| e["call"] == "close" && e["peer"] == client.as_str() && e["seq"] != closed["seq"])
+        .unwrap_or_else(|| panic!("the child closes the connection: {evs:#?}"));
+    let after = |e: &&Value| e["seq"].as_u64() > hung_up["seq"].as_u64();
+    let moves: Vec<&Value> = kernel_moves(&evs, (&server, &client))
+        .filter(after)
+        .collect();
+    let mut state = &hung_up["kernel"];
+    for m in &moves {
+        assert_eq!(
+            &m["before"], state,
+            "one story, from the child's close on: {moves:#?}"
+        );
+        state = &m["kernel"];
+    }
+    let since_parents: Vec<&Value> = kernel_moves(&evs, (&server, &client))
+        .filter(|e| e["seq"].as_u64() > closed["seq"].as_u64())
+        .collect();
+    assert!(
+        since_parents.iter().all(|e| actor_pid(e) != Some(parent)),
+        "none on the parent's lifeline: {since_parents:#?}"
     );
 }
 

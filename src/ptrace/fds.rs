@@ -74,6 +74,17 @@ impl Sock {
         }
     }
 
+    /// A `fork()`ed child's copy (see [`Process::forked`]): the same socket and id, named
+    /// apart.
+    fn inherited(&self) -> Sock {
+        let name = self.actor.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        Sock {
+            busy: self.busy.clone(),
+            actor: Arc::new(Mutex::new(name)),
+            ..*self
+        }
+    }
+
     /// Whether the trace shows its calls.
     pub fn shown(&self, all_fds: bool) -> bool {
         all_fds || matches!(self.proto, Proto::Tcp | Proto::Udp)
@@ -132,6 +143,20 @@ impl Process {
             fds: HashMap::new(),
             kept: HashMap::new(),
             keep_max: keep_max(),
+        }
+    }
+
+    /// The process `pid` that `fork()` made of this one: a copy of its fd table, so the same
+    /// sockets, known by the same ids and with one busy flag each — one socket, one story: the
+    /// kernel observer follows it once, and leaves it alone while either process is in a call
+    /// on it. Each process's calls are its own: a socket is named after the one that used it
+    /// last (`look`), and the tracer's copies of the fds are each process's own.
+    pub fn forked(&self, pid: Pid) -> Process {
+        let socks = self.socks.iter().map(|(inode, s)| (*inode, s.inherited()));
+        Process {
+            socks: socks.collect(),
+            fds: self.fds.clone(),
+            ..Process::new(pid)
         }
     }
 
@@ -325,6 +350,31 @@ mod tests {
     use super::*;
     use crate::trace::Discard;
     use std::os::fd::AsRawFd;
+
+    /// A fork()ed child knows its parent's sockets by the same ids, with one busy flag each,
+    /// and names them apart.
+    #[test]
+    fn a_forked_child_knows_its_parents_sockets_as_the_same_ones() {
+        let tracer = Tracer::new(Arc::new(Discard));
+        let me = nix::unistd::getpid();
+        let mut parent = Process::new(me);
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let Looked::Socket(_, sock) = parent.look(l.as_raw_fd(), &tracer, "parent") else {
+            panic!("a socket");
+        };
+        let (id, busy) = (sock.id, sock.busy.clone());
+        let mut child = parent.forked(me);
+        let Looked::Socket(_, copy) = child.look(l.as_raw_fd(), &tracer, "child") else {
+            panic!("a socket");
+        };
+        assert_eq!(copy.id, id);
+        assert!(Arc::ptr_eq(&copy.busy, &busy));
+        assert_eq!(*copy.actor.lock().unwrap(), "child");
+        let Looked::Socket(_, mine) = parent.look(l.as_raw_fd(), &tracer, "parent") else {
+            panic!("a socket");
+        };
+        assert_eq!(*mine.actor.lock().unwrap(), "parent");
+    }
 
     /// This test's own process stands for the traced one: the tracer may copy its fds too.
     #[test]

@@ -261,9 +261,12 @@ impl<'t> Stops<'t> {
             new
         };
         if pid == new {
-            // A copy of the parent's fd table, so the same sockets, followed separately: each
-            // process's calls are its own, and its fds are learned at their first use.
-            self.procs.insert(new, Process::new(new));
+            // A copy of the parent's fd table: the same sockets (see `Process::forked`).
+            let child = match self.procs.get(&parent_pid) {
+                Some(p) => p.forked(new),
+                None => Process::new(new),
+            };
+            self.procs.insert(new, child);
         }
         self.adopt(new, pid);
         match self.early.iter().position(|t| *t == new) {

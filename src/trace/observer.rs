@@ -130,6 +130,9 @@ pub struct Watch {
     /// When a traced call last looked at its state (every call reads it at its start): a
     /// reading of the observer's may pass over a socket looked at since the one before it.
     pub looked: Instant,
+    /// Handed over at another process's close to a holder that has not used it since (see
+    /// [`Watches::hand_over`]).
+    pub handed: bool,
 }
 
 /// A change the observer saw.
@@ -197,21 +200,23 @@ impl Watches {
     /// at its first call on the connection its parent accepted): the connection's watch, if
     /// another process's fd still holds it, becomes this one's, named after it. One watch per
     /// connection, so that each move the kernel makes is told once, on the lifeline of the
-    /// process that used the connection last.
+    /// process that used the connection last. `handed_only`: only a watch handed over to this
+    /// process at another's close (this call is its close of the last fd: no other is left).
     pub fn take_over(
         &mut self,
         id: u64,
         (actor, busy): (&Arc<Mutex<Actor>>, &Arc<AtomicBool>),
         (local, peer): (SocketAddr, SocketAddr),
+        handed_only: bool,
     ) {
         if self.map.contains_key(&id) {
             return;
         }
-        let other = self.following((local, Some(peer), None), id);
+        let other = self.following((local, Some(peer), None), id, handed_only);
         let Some(mut w) = other.and_then(|o| self.forget(o)) else {
             return;
         };
-        (w.actor, w.busy) = (actor.clone(), busy.clone());
+        (w.actor, w.busy, w.handed) = (actor.clone(), busy.clone(), false);
         self.put(id, w);
     }
 
@@ -219,7 +224,10 @@ impl Watches {
     /// `Event::heir`): the connection is followed on the holder's lifeline, its fd open —
     /// by the holder's own watch if it has one already, else by this one, handed over.
     pub fn hand_over(&mut self, id: u64, mut w: Watch, heir: Actor) {
-        if self.following((w.local, w.peer, w.inode), id).is_some() {
+        if self
+            .following((w.local, w.peer, w.inode), id, false)
+            .is_some()
+        {
             self.forget(id);
             return;
         }
@@ -227,24 +235,26 @@ impl Watches {
         if named != heir {
             w.actor = Arc::new(Mutex::new(heir));
         }
-        w.fd_open = true;
+        (w.fd_open, w.handed) = (true, true);
         self.put(id, w);
     }
 
     /// The socket other than `id` whose watch follows the same socket — the connection `local
     /// ⇄ peer`, or the listener on `local` with that inode (`peer` `None`) — through a fd still
-    /// open. (Looked for only at a process's first call on a connection, and after a close that
-    /// left a socket held: never on a busy server's every call.)
+    /// open (`handed_only`: handed over, [`Watches::hand_over`]). (Looked for only at a
+    /// process's first call on a connection, and after a close that left a socket held: never
+    /// on a busy server's every call.)
     fn following(
         &self,
         (local, peer, inode): (SocketAddr, Option<SocketAddr>, Option<u64>),
         id: u64,
+        handed_only: bool,
     ) -> Option<u64> {
         let same =
             |w: &Watch| w.local == local && w.peer == peer && (peer.is_some() || w.inode == inode);
         self.map
             .iter()
-            .find(|(o, w)| **o != id && w.fd_open && same(w))
+            .find(|(o, w)| **o != id && w.fd_open && (w.handed || !handed_only) && same(w))
             .map(|(o, _)| *o)
     }
 
@@ -519,6 +529,7 @@ mod tests {
             busy: Arc::new(AtomicBool::new(false)),
             since: looked,
             looked,
+            handed: false,
         }
     }
 
@@ -545,7 +556,7 @@ mod tests {
         // The child's first call on it (its own socket, id 2).
         let own = watch(1001, t0);
         let (local, peer) = (own.local, own.peer.unwrap());
-        ws.take_over(2, (&own.actor, &own.busy), (local, peer));
+        ws.take_over(2, (&own.actor, &own.busy), (local, peer), false);
         assert!(ws.get(1).is_none());
         assert!(Arc::ptr_eq(&ws.get(2).unwrap().actor, &own.actor));
         assert_eq!(ws.len(), 1);
@@ -553,7 +564,7 @@ mod tests {
         // The child used it first: the parent's close leaves only the child's watch.
         let mut ws = Watches::default();
         ws.put(1, watch(1001, t0));
-        ws.take_over(2, (&own.actor, &own.busy), (local, peer));
+        ws.take_over(2, (&own.actor, &own.busy), (local, peer), false);
         let closed = Watch {
             fd_open: false,
             ..watch(1001, t0)
@@ -561,6 +572,20 @@ mod tests {
         ws.hand_over(1, closed, "child".into());
         assert!(ws.get(1).is_none() && ws.get(2).is_some());
         assert_eq!(ws.len(), 1);
+
+        // The child's first call on it closes its last fd: it takes over the watch handed to
+        // it — and only a handed one (another process's own watch is that one's to keep).
+        let mut ws = Watches::default();
+        ws.put(1, watch(1001, t0));
+        let closed = Watch {
+            fd_open: false,
+            ..watch(1001, t0)
+        };
+        ws.hand_over(1, closed, "child".into());
+        ws.take_over(2, (&own.actor, &own.busy), (local, peer), true);
+        assert!(ws.get(1).is_none() && !ws.get(2).unwrap().handed);
+        ws.take_over(3, (&own.actor, &own.busy), (local, peer), true);
+        assert!(ws.get(2).is_some() && ws.get(3).is_none());
     }
 
     /// A listener is one socket by its inode: closed by a child that inherited it, it stays

@@ -500,14 +500,7 @@ impl Tracer {
     /// made unseen before the call, if it did (see [`Tracer::unseen_move`]).
     fn watch_call(&self, inner: &mut Inner, s: &SocketInfo, ev: &mut Event) -> Vec<Event> {
         s.busy.store(false, Ordering::Release);
-        // A connection that was there before this call, on a socket this process has not used
-        // yet: another process may have followed it so far.
-        let connected = ev.before.is_some_and(|b| b != TcpState::Close);
-        if let (false, true, Some(local), Some(peer)) = (ev.fd_gone, connected, ev.local, ev.peer) {
-            inner
-                .watches
-                .take_over(s.id, (&s.actor, &s.busy), (local, peer));
-        }
+        take_over(inner, s, ev);
         let out: Vec<Event> = self.unseen_move(inner, s, ev).into_iter().collect();
         if ev.fd_gone && ev.kernel.is_none() {
             // Closed, and nothing left in the table: nothing more will happen to it.
@@ -546,6 +539,7 @@ impl Tracer {
             state,
             fd_open: !ev.fd_gone,
             busy: s.busy.clone(),
+            handed: false,
         };
         match ev.heir.clone().filter(|_| ev.fd_gone) {
             // Another fd holds it still: followed on its holder's lifeline.
@@ -630,6 +624,23 @@ fn refresh(
     (w.local, w.peer, w.inode, w.state) = (local, peer, s.inode, state);
     (w.looked, w.fd_open) = (now, true);
     true
+}
+
+/// A connection that was there before this call, on a socket this process has not used yet:
+/// another process may have followed it so far (see `Watches::take_over`) — or, when this call
+/// closes the last fd of it, had it handed over to this one at its own close.
+fn take_over(inner: &mut Inner, s: &SocketInfo, ev: &Event) {
+    let (Some(local), Some(peer)) = (ev.local, ev.peer) else {
+        return;
+    };
+    let connected = ev.before.is_some_and(|b| b != TcpState::Close);
+    let last_close = ev.fd_gone && ev.heir.is_none();
+    if connected && !ev.fd_gone || last_close {
+        let sock = (&s.actor, &s.busy);
+        inner
+            .watches
+            .take_over(s.id, sock, (local, peer), last_close);
+    }
 }
 
 /// The event for a change the kernel made on its own.

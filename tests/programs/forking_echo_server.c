@@ -5,20 +5,25 @@
  *
  * Used by lab's tests (tests/trace_programs.rs).
  *
- *   cc -o forking_echo_server forking_echo_server.c && ./forking_echo_server PORT
+ *   cc -o forking_echo_server forking_echo_server.c && ./forking_echo_server PORT [hangup]
  *
- * It serves one client and exits. */
+ * It serves one client and exits. With "hangup", the child hangs up at once instead, its first
+ * call on the connection its close() — once the parent has closed its copy (the parent tells it
+ * with SIGUSR1) — and the parent, once the child is gone, accepts one more connection and closes
+ * it before it exits (the test's way to say it has seen all it waited for). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s PORT\n", argv[0]);
+        fprintf(stderr, "usage: %s PORT [hangup]\n", argv[0]);
         return 2;
     }
     int server = socket(AF_INET, SOCK_STREAM, 0);
@@ -36,9 +41,19 @@ int main(int argc, char **argv) {
         perror("accept");
         return 1;
     }
+    int hangup = argc > 2 && strcmp(argv[2], "hangup") == 0;
+    sigset_t told;
+    sigemptyset(&told);
+    sigaddset(&told, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &told, NULL);
     pid_t child = fork();
     if (child == 0) {
         close(server);
+        int sig;
+        if (hangup && sigwait(&told, &sig) == 0) {
+            close(conn);
+            _exit(0);
+        }
         char buf[256];
         ssize_t n;
         while ((n = recv(conn, buf, sizeof buf, 0)) > 0) send(conn, buf, n, 0);
@@ -46,7 +61,9 @@ int main(int argc, char **argv) {
         _exit(0);
     }
     close(conn);
+    if (hangup) kill(child, SIGUSR1);
     waitpid(child, NULL, 0);
+    if (hangup) close(accept(server, NULL, NULL));
     close(server);
     return 0;
 }
