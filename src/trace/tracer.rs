@@ -529,8 +529,10 @@ impl Tracer {
         if !ev.fd_gone && refresh(inner, s, (local, peer, state), now) {
             return out;
         }
+        // Since when it has been in that state: what the trace said before, or now.
+        let since = inner.watches.get(s.id).filter(|w| w.state == state);
         let w = Watch {
-            since: now,
+            since: since.map_or(now, |w| w.since),
             looked: now,
             actor: s.actor.clone(),
             local,
