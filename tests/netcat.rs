@@ -128,11 +128,7 @@ fn a_port_in_use_is_explained_in_words() {
 
 #[test]
 fn connecting_to_nobody_is_refused_by_name() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_held, port) = common::refusing_port();
     let out = lab()
         .args([
             "connect",
@@ -155,11 +151,7 @@ fn connecting_to_nobody_is_refused_by_name() {
 
 #[test]
 fn color_follows_the_flag_and_no_color() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_held, port) = common::refusing_port();
     let run = |color: &str, no_color: bool| {
         let mut c = lab();
         c.args([
@@ -202,11 +194,7 @@ fn bad_arguments_get_a_clear_message() {
 #[test]
 fn a_trace_file_that_cannot_be_written_says_so_once() {
     // /dev/full fails every write with ENOSPC, as a full disk does.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_held, closed) = common::refusing_port();
     let out = lab()
         .args([
             "connect",

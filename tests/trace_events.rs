@@ -1,6 +1,8 @@
 //! The trace of a real exchange over loopback: the right calls, fds, results and states, each
 //! confirmed by the kernel's table.
 
+mod common;
+
 use lab::kernel::check::Verdict;
 use lab::tcp_state::TcpState;
 use lab::trace::{Arg, Collector, Detail, Event, Kind, SockOpt, Syscall, TracedSocket, Tracer};
@@ -222,12 +224,8 @@ fn a_listen_connect_exchange_is_traced_call_by_call() {
 
 #[test]
 fn connection_refused_is_an_errno_by_name() {
-    // A port nobody listens on: bind one, note it, close it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port nobody listens on, held bound (not listening) so that no other test takes it.
+    let (_held, port) = common::refusing_port();
     let collector = Collector::new();
     let tracer = Tracer::new(collector.clone());
     let c = tcp(&tracer, "client");

@@ -18,6 +18,19 @@ use std::time::{Duration, Instant};
 /// How long any test waits for anything before failing.
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
+/// A port on 127.0.0.1 where nobody listens, held for as long as the returned socket lives.
+/// The socket is bound and does not listen, so a connection to the port is refused (the kernel
+/// answers its SYN with RST), and no other test's server can take the port meanwhile — as one
+/// could between a bind-and-close and the test's `connect()`, tests running in parallel.
+pub fn refusing_port() -> (socket2::Socket, u16) {
+    use socket2::{Domain, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    let any: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    s.bind(&any.into()).unwrap();
+    let port = s.local_addr().unwrap().as_socket().unwrap().port();
+    (s, port)
+}
+
 /// The `lab` binary cargo built for this test run.
 pub fn lab() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_lab"));
