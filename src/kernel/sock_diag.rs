@@ -279,14 +279,23 @@ impl DiagSocket {
         let mut answers: Vec<Option<Option<DiagMsg>>> = vec![None; tuples.len()];
         let mut left = tuples.len();
         while left > 0 {
-            let lens = match self.recv_many_now() {
-                Ok(lens) if lens.is_empty() => break,
-                Ok(lens) => lens,
+            let got = match self.recv_many_now() {
+                Ok(got) if got.is_empty() => break,
+                Ok(got) => got,
                 Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => continue,
                 Err(e) => return Err(e),
             };
-            for (slot, n) in self.buf.chunks(ANSWER_MAX).zip(lens) {
-                for_each_message(&slot[..n], |seq, kind, payload| {
+            for (slot, taken) in self.buf.chunks(ANSWER_MAX).zip(got) {
+                let slot = &slot[..taken.len];
+                if taken.cut {
+                    match seq_of(slot).map(|seq| seq.wrapping_sub(first) as usize) {
+                        // Never half a message read as a whole one.
+                        Some(i) if i < answers.len() => return Err(bad("answer cut short")),
+                        // A stale dump's (one abandoned half-way): passed over, as below.
+                        _ => continue,
+                    }
+                }
+                for_each_message(slot, |seq, kind, payload| {
                     let i = seq.wrapping_sub(first) as usize;
                     if i < answers.len() && answers[i].is_none() {
                         answers[i] = Some(answer(kind, payload)?);
@@ -318,24 +327,23 @@ impl DiagSocket {
 
     /// The datagrams already queued, up to [`LOOKUPS_PER_REQUEST`] of them in one system call,
     /// without waiting (`recvmmsg(2)` with `MSG_DONTWAIT`): each into its own [`ANSWER_MAX`]
-    /// bytes of `buf`, in order. Returns their lengths; none when the queue is empty.
+    /// bytes of `buf`, in order. Returns what each slot took; none when the queue is empty.
     ///
     /// Why not one `recv()` each: every answer is a datagram of its own, and at 64 answers a
     /// request the system calls' own cost is a sixth of a lookup's.
-    fn recv_many_now(&mut self) -> io::Result<Vec<usize>> {
+    fn recv_many_now(&mut self) -> io::Result<Vec<Taken>> {
         loop {
             match self.recvmmsg_once() {
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(nix::errno::Errno::EAGAIN) => return Ok(Vec::new()),
                 Err(e) => return Err(e.into()),
-                Ok(got) => return got.into_iter().collect(),
+                Ok(got) => return Ok(got),
             }
         }
     }
 
-    /// One `recvmmsg()` into the slots of `buf`: each datagram's length, or an error for one
-    /// cut short.
-    fn recvmmsg_once(&mut self) -> nix::Result<Vec<io::Result<usize>>> {
+    /// One `recvmmsg()` into the slots of `buf`: what each datagram's slot took.
+    fn recvmmsg_once(&mut self) -> nix::Result<Vec<Taken>> {
         let mut headers = MultiHeaders::<()>::preallocate(LOOKUPS_PER_REQUEST, None);
         let mut slots: Vec<[IoSliceMut<'_>; 1]> = self
             .buf
@@ -350,7 +358,7 @@ impl DiagSocket {
             MsgFlags::MSG_DONTWAIT,
             None,
         )?;
-        Ok(got.map(whole).collect())
+        Ok(got.map(taken).collect())
     }
 
     fn next_seq(&mut self) -> u32 {
@@ -359,13 +367,25 @@ impl DiagSocket {
     }
 }
 
-/// The length of one datagram received whole; one cut short (longer than [`ANSWER_MAX`],
-/// which no answer to a lookup is) is an error, never half a message read as a whole one.
-fn whole(m: socket::RecvMsg<'_, '_, ()>) -> io::Result<usize> {
-    if m.flags.contains(MsgFlags::MSG_TRUNC) {
-        return Err(bad("answer longer than its slot"));
+/// What one slot of a `recvmmsg()` took: `len` bytes of a datagram, `cut` short if it was
+/// longer than [`ANSWER_MAX`] (the kernel sets `MSG_TRUNC` and drops the rest). No answer to a
+/// lookup is; a dump's datagram, up to 32 KiB, is — one left in the queue by a dump abandoned
+/// half-way, which the lookups that follow must pass over as any stale answer.
+struct Taken {
+    len: usize,
+    cut: bool,
+}
+
+fn taken(m: socket::RecvMsg<'_, '_, ()>) -> Taken {
+    Taken {
+        len: m.bytes,
+        cut: m.flags.contains(MsgFlags::MSG_TRUNC),
     }
-    Ok(m.bytes)
+}
+
+/// The sequence number of a datagram's first message, if a whole header is there.
+fn seq_of(datagram: &[u8]) -> Option<u32> {
+    (datagram.len() >= NLMSG_HDR_LEN).then(|| u32_at(datagram, 8))
 }
 
 /// Two endpoints are the same if their ports are, and their addresses are, with IPv4-mapped
@@ -653,6 +673,64 @@ mod tests {
         let rows = diag.lookup_many(&[(cl, cp), (sl, sp)]).unwrap();
         assert_eq!(rows[0].as_ref().map(|r| r.local), Some(cl));
         assert_eq!(rows[1].as_ref().map(|r| r.local), Some(sl));
+    }
+
+    /// A dump nobody read to its end (abandoned half-way) leaves datagrams in the queue far
+    /// longer than a lookup's answer: the next lookup passes them over, as any stale answer,
+    /// and answers with its own.
+    #[test]
+    fn a_stale_dumps_long_datagrams_are_passed_over_by_the_next_lookup() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let clients: Vec<_> = (0..40)
+            .map(|_| std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap())
+            .collect();
+        let mut diag = DiagSocket::open().unwrap();
+        let any = SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0));
+        let stale = encode_request(0x8000_0000, libc::AF_INET as u8, u32::MAX, any, any, true);
+        socket::send(diag.fd.as_raw_fd(), &stale, MsgFlags::empty()).unwrap();
+        let c = &clients[0];
+        let (cl, cp) = (c.local_addr().unwrap(), c.peer_addr().unwrap());
+        let row = diag.lookup(cl, cp).unwrap().expect("the client's end");
+        assert_eq!((row.local, row.peer), (cl, cp));
+        let rows = diag.lookup_many(&[(cl, cp)]).unwrap();
+        assert_eq!(rows[0].as_ref().map(|r| r.local), Some(cl));
+    }
+
+    /// A receive queue too small for a batch's answers overflows (netlink says so once, with
+    /// ENOBUFS, and drops the answers that did not fit): every lookup is still answered with its
+    /// own row — those taken, then the dropped ones asked for again one at a time.
+    #[test]
+    fn answers_an_overflowing_queue_dropped_are_asked_for_again() {
+        use nix::sys::socket::{setsockopt, sockopt::RcvBuf};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let clients: Vec<_> = (0..LOOKUPS_PER_REQUEST)
+            .map(|_| std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap())
+            .collect();
+        let tuples: Vec<_> = clients
+            .iter()
+            .map(|c| (c.local_addr().unwrap(), c.peer_addr().unwrap()))
+            .collect();
+        let mut diag = DiagSocket::open().unwrap();
+        // The smallest queue the kernel allows (it doubles the value, to at least ~4.5 KiB).
+        setsockopt(&diag.fd, RcvBuf, &0).unwrap();
+        let rows = diag.lookup_many(&tuples).unwrap();
+        for (t, row) in tuples.iter().zip(&rows) {
+            let row = row.as_ref().unwrap_or_else(|| panic!("no row for {t:?}"));
+            assert_eq!((row.local, row.peer), *t);
+        }
+        // Overflowed indeed: the kernel counted the answers it dropped (/proc/net/netlink's
+        // Drops, on the line with this socket's inode).
+        let inode = nix::sys::stat::fstat(&diag.fd).unwrap().st_ino.to_string();
+        let table = std::fs::read_to_string("/proc/net/netlink").unwrap();
+        let drops = table
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|f| f.last() == Some(&inode.as_str()))
+            .and_then(|f| f[f.len() - 2].parse::<u64>().ok());
+        assert!(
+            drops.is_some_and(|d| d > 0),
+            "no answer was dropped: {drops:?}"
+        );
     }
 
     #[test]
