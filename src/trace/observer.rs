@@ -19,6 +19,7 @@ use super::event::Actor;
 use crate::kernel::table::{self, Filter, KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
 use std::collections::HashMap;
+use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -419,7 +420,10 @@ pub fn by_lookups(table: &KernelTable, watched: &[(u64, Watch)]) -> Vec<Option<T
 
 /// Each socket's state now, from one dump of the whole table.
 pub fn by_dump(table: &KernelTable, watched: &[(u64, Watch)]) -> Vec<Option<TcpState>> {
-    let rows = table.rows(&Filter::default()).unwrap_or_default();
+    // Unread, the table says nothing new of any socket (see `read_or_last`).
+    let Ok(rows) = table.rows(&Filter::default()) else {
+        return watched.iter().map(|(_, w)| w.state).collect();
+    };
     TABLE_ROWS.store(rows.len(), Ordering::Relaxed);
     let mut by_tuple: HashMap<(SocketAddr, SocketAddr), Vec<SocketRow>> =
         HashMap::with_capacity(rows.len());
@@ -446,8 +450,17 @@ fn lookup(table: &KernelTable, w: &Watch) -> Option<TcpState> {
         (None, Some(inode)) => table.listener(local, inode),
         _ => table.lookup(local, peer),
     };
-    let row = row.ok().flatten();
-    pick(row.as_ref().map(std::slice::from_ref), w)
+    read_or_last(row, w)
+}
+
+/// The state a lookup's answer gives the socket — or, if the table could not be read, what the
+/// trace last said: an error reading the table is no news of the socket, and read as "no row"
+/// it would print a connection the kernel still holds as gone.
+fn read_or_last(row: io::Result<Option<SocketRow>>, w: &Watch) -> Option<TcpState> {
+    match row {
+        Ok(row) => pick(row.as_ref().map(std::slice::from_ref), w),
+        Err(_) => w.state,
+    }
 }
 
 /// The row that is this socket's: a listener's must have its inode.
@@ -612,6 +625,16 @@ mod tests {
 
     /// A reading passes over a socket looked at since the cut-off — by a call, or by a reading
     /// (`looked_at`) — and reads one looked at before it; without a cut-off, it reads every one.
+    #[test]
+    fn a_table_that_could_not_be_read_leaves_the_socket_as_the_trace_last_said() {
+        let now = Instant::now();
+        let w = watch(7000, now);
+        let failed = Err(io::Error::from_raw_os_error(libc::ENOBUFS));
+        assert_eq!(read_or_last(failed, &w), Some(TcpState::Established));
+        // A table read that found no row is news: the connection is gone.
+        assert_eq!(read_or_last(Ok(None), &w), None);
+    }
+
     #[test]
     fn a_reading_passes_over_sockets_looked_at_since_its_cut_off() {
         let t0 = Instant::now();
