@@ -607,6 +607,22 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::{TcpListener, TcpStream};
+
+    type Tuples = Vec<(SocketAddr, SocketAddr)>;
+
+    /// `n` connections to a listener of their own, and the 4-tuples of their clients' ends.
+    fn connected(n: usize) -> (TcpListener, Vec<TcpStream>, Tuples) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let clients: Vec<_> = (0..n)
+            .map(|_| TcpStream::connect(l.local_addr().unwrap()).unwrap())
+            .collect();
+        let tuples = clients
+            .iter()
+            .map(|c| (c.local_addr().unwrap(), c.peer_addr().unwrap()))
+            .collect();
+        (l, clients, tuples)
+    }
 
     /// A dump the kernel refuses with an error (here ENOENT: no sock_diag handler for the
     /// family, as a machine without the inet_diag module answers for TCP) ends with that error,
@@ -636,14 +652,7 @@ mod tests {
     /// its own lookup, in the order asked.
     #[test]
     fn lookups_numbered_across_the_wrap_around_answer_each_its_own() {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let clients: Vec<_> = (0..6)
-            .map(|_| std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap())
-            .collect();
-        let tuples: Vec<_> = clients
-            .iter()
-            .map(|c| (c.local_addr().unwrap(), c.peer_addr().unwrap()))
-            .collect();
+        let (_l, _clients, tuples) = connected(6);
         let mut diag = DiagSocket::open().unwrap();
         diag.seq = u32::MAX - 2;
         let rows = diag.lookup_many(&tuples).unwrap();
@@ -680,10 +689,7 @@ mod tests {
     /// and answers with its own.
     #[test]
     fn a_stale_dumps_long_datagrams_are_passed_over_by_the_next_lookup() {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let clients: Vec<_> = (0..40)
-            .map(|_| std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap())
-            .collect();
+        let (_l, clients, _) = connected(40);
         let mut diag = DiagSocket::open().unwrap();
         let any = SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0));
         let stale = encode_request(0x8000_0000, libc::AF_INET as u8, u32::MAX, any, any, true);
@@ -702,14 +708,7 @@ mod tests {
     #[test]
     fn answers_an_overflowing_queue_dropped_are_asked_for_again() {
         use nix::sys::socket::{setsockopt, sockopt::RcvBuf};
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let clients: Vec<_> = (0..LOOKUPS_PER_REQUEST)
-            .map(|_| std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap())
-            .collect();
-        let tuples: Vec<_> = clients
-            .iter()
-            .map(|c| (c.local_addr().unwrap(), c.peer_addr().unwrap()))
-            .collect();
+        let (_l, _clients, tuples) = connected(LOOKUPS_PER_REQUEST);
         let mut diag = DiagSocket::open().unwrap();
         // The smallest queue the kernel allows (it doubles the value, to at least ~4.5 KiB).
         setsockopt(&diag.fd, RcvBuf, &0).unwrap();

@@ -546,6 +546,14 @@ mod tests {
         }
     }
 
+    /// A watch whose holder has just closed its fd.
+    fn closed_watch(port: u16, t0: Instant) -> Watch {
+        Watch {
+            fd_open: false,
+            ..watch(port, t0)
+        }
+    }
+
     fn name(w: &Watch) -> String {
         w.actor.lock().unwrap().to_string()
     }
@@ -559,10 +567,7 @@ mod tests {
         let t0 = Instant::now();
         let mut ws = Watches::default();
         ws.put(1, watch(1001, t0));
-        let closed = Watch {
-            fd_open: false,
-            ..watch(1001, t0)
-        };
+        let closed = closed_watch(1001, t0);
         ws.hand_over(1, closed, "child".into());
         let w = ws.get(1).unwrap();
         assert_eq!((ws.len(), name(w).as_str(), w.fd_open), (1, "child", true));
@@ -578,10 +583,7 @@ mod tests {
         let mut ws = Watches::default();
         ws.put(1, watch(1001, t0));
         ws.take_over(2, (&own.actor, &own.busy), (local, peer), false);
-        let closed = Watch {
-            fd_open: false,
-            ..watch(1001, t0)
-        };
+        let closed = closed_watch(1001, t0);
         ws.hand_over(1, closed, "child".into());
         assert!(ws.get(1).is_none() && ws.get(2).is_some());
         assert_eq!(ws.len(), 1);
@@ -590,10 +592,7 @@ mod tests {
         // it — and only a handed one (another process's own watch is that one's to keep).
         let mut ws = Watches::default();
         ws.put(1, watch(1001, t0));
-        let closed = Watch {
-            fd_open: false,
-            ..watch(1001, t0)
-        };
+        let closed = closed_watch(1001, t0);
         ws.hand_over(1, closed, "child".into());
         ws.take_over(2, (&own.actor, &own.busy), (local, peer), true);
         assert!(ws.get(1).is_none() && !ws.get(2).unwrap().handed);
