@@ -17,6 +17,8 @@
 //! - `ending`: what ended a connection that left the table by itself, from what was seen.
 //! - `writer`: the trace formatted and written by a thread of its own, off the hot path.
 //! - `later`: a busy server's verdicts, read from the table after its calls, many at a time.
+//! - `doorbell`: a busy server's states at each call's start, proven unmoved by the kernel's
+//!   own wake-ups instead of read again on every call.
 //! - `wire`: the segments a capture reads, as events in the same order as the calls.
 //!
 //! - `order`: a call's place in the order of events (`Ticket`), where its events wait for
@@ -30,6 +32,7 @@
 
 mod attribution;
 pub(crate) mod close;
+mod doorbell;
 mod ending;
 pub(crate) mod ends;
 pub(crate) mod epoll;

@@ -18,6 +18,7 @@
 use super::event::Actor;
 use crate::kernel::table::{self, Filter, KernelTable, SocketRow};
 use crate::tcp_state::TcpState;
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
@@ -147,7 +148,7 @@ pub struct Change {
 /// Every followed socket, by the id of its [`super::TracedSocket`].
 #[derive(Default)]
 pub struct Watches {
-    map: HashMap<u64, Watch>,
+    map: FxHashMap<u64, Watch>,
     /// Ids in the order they were first watched, for evicting the oldest closed one.
     order: Vec<u64>,
     /// The last few connections no longer followed, with their owner: a FIN a closed socket

@@ -91,9 +91,15 @@ impl<'t> Recording<'t> {
         self.sock = Some(sock);
     }
 
-    /// Reads the fd's state before the call (`getsockopt(TCP_INFO)`, 0.6 µs).
+    /// Reads the fd's state before the call (`getsockopt(TCP_INFO)`, 0.6–1 µs).
     pub fn before(mut self, fd: BorrowedFd<'_>) -> Recording<'t> {
         self.ev.before = table::fd_state(fd).ok().flatten();
+        self
+    }
+
+    /// The fd's state before the call, proven without reading it again (see `super::doorbell`).
+    pub fn found(mut self, state: TcpState) -> Recording<'t> {
+        self.ev.before = Some(state);
         self
     }
 

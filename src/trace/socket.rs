@@ -7,6 +7,7 @@
 //! the bare call and one branch: no state reads, no lookups, no allocation.
 
 use super::close::{self, LastLook};
+use super::doorbell::Held;
 use super::ends::Ends;
 use super::event::Actor;
 use super::event::{Arg, Detail, Event};
@@ -58,6 +59,11 @@ pub struct TracedSocket {
     inode: OnceLock<u64>,
     /// Its inode, read once for its checks by row (see [`TracedSocket::by_row`]).
     row_inode: OnceLock<u64>,
+    /// Its state as last read, while the tracer's doorbell stays silent for it (a busy
+    /// server's `send()` and `recv()` then need not read it again: see `super::doorbell`).
+    held: Held,
+    /// It is followed by the tracer's doorbell.
+    rings: AtomicBool,
 }
 
 impl TracedSocket {
@@ -113,6 +119,8 @@ impl TracedSocket {
             busy: Arc::new(AtomicBool::new(false)),
             inode: OnceLock::new(),
             row_inode: OnceLock::new(),
+            held: Held::default(),
+            rings: AtomicBool::new(false),
             sock: Some(sock),
             tracer,
             actor: Arc::new(Mutex::new(actor.into())),
@@ -170,6 +178,7 @@ impl TracedSocket {
     /// Ends tracing of this socket and hands back the bare socket2 socket: what a lesson does
     /// with its leftovers, so that cleaning up adds nothing to the trace.
     pub fn untrace(mut self) -> Socket {
+        self.unfollow();
         // `sock` is only taken here, by close() and by drop, each of which ends `self`.
         self.sock.take().expect("socket present until closed")
     }
@@ -492,6 +501,7 @@ impl TracedSocket {
     }
 
     fn close_inner(&mut self, note: Option<&str>) -> io::Result<()> {
+        self.unfollow();
         let Some(sock) = self.sock.take() else {
             return Ok(());
         };
@@ -544,10 +554,66 @@ impl TracedSocket {
     }
 
     /// Starts recording a call on this socket, if it is traced; `args` is only made if so.
+    /// The state before: proven by the doorbell if it can be, else read (and then held, if
+    /// the doorbell may prove it for the next call).
     fn start(&self, call: Syscall, args: impl FnOnce() -> Vec<Arg>) -> Option<Recording<'_>> {
         let t = self.tracer.as_deref()?;
-        let rec = Recording::start(t, self.actor(), call, Some(self.fd()), args());
-        Some(rec.on(self.info()).before(self.sock().as_fd()))
+        let rec = Recording::start(t, self.actor(), call, Some(self.fd()), args()).on(self.info());
+        let fd = self.sock().as_fd();
+        let seen = match self.held_state(t, call, fd) {
+            Ok(state) => return Some(rec.found(state)),
+            Err(seen) => seen,
+        };
+        let rec = rec.before(fd);
+        let read = rec.ev.before.filter(|s| transitions::held_between(*s));
+        if let (Some(seen), Some(state)) = (seen, read) {
+            self.held.keep(seen, state);
+        }
+        Some(rec)
+    }
+
+    /// The state a `send()` or `recv()` finds, when the doorbell proves it has not moved
+    /// since it was last read (see `super::doorbell`). Otherwise, what was held before the
+    /// state is read, for [`Held::keep`] — `None` if the state read may not be held: any
+    /// other call may move it (`shutdown()`: no ring), so it makes the socket forget it.
+    fn held_state(
+        &self,
+        t: &Tracer,
+        call: Syscall,
+        fd: BorrowedFd<'_>,
+    ) -> Result<TcpState, Option<u64>> {
+        if !matches!(call, Syscall::Send | Syscall::Recv) {
+            self.held.forget();
+            return Err(None);
+        }
+        let Some(bell) = t.doorbell() else {
+            return Err(None);
+        };
+        if !self.rings.load(Ordering::Acquire) {
+            // Followed before the state is read: a move after the read rings.
+            let followed = bell.follow(fd, self.id).is_ok();
+            self.rings.store(followed, Ordering::Release);
+            return Err(followed.then(|| self.held.now()));
+        }
+        let silent = bell.silent(self.id, || self.held.forget());
+        let now = self.held.now();
+        match Held::state(now) {
+            Some(state) if silent => Ok(state),
+            _ => Err(Some(now)),
+        }
+    }
+
+    /// Stops the doorbell following this socket (it is being closed or untraced).
+    fn unfollow(&self) {
+        if let (true, Some(t), Some(s)) = (
+            self.rings.swap(false, Ordering::AcqRel),
+            self.tracer(),
+            &self.sock,
+        ) {
+            if let Some(bell) = t.doorbell() {
+                bell.unfollow(s.as_fd(), self.id);
+            }
+        }
     }
 
     /// Ends a recording with this socket's state after the call, its ends and (if `check`)
@@ -685,6 +751,86 @@ mod tests {
     fn seq_of(events: &[Event], actor: &str, call: Syscall) -> u64 {
         let is_it = |e: &&Event| e.kind == Kind::Call && e.actor == actor && e.call == Some(call);
         events.iter().find(is_it).unwrap().seq
+    }
+
+    /// A busy server's connection, traced as `lab server --trace-file` traces (verdicts read
+    /// later, so states proven by the doorbell), with its peer's end.
+    fn busy_server() -> (
+        Arc<Tracer>,
+        Arc<Collector>,
+        TracedSocket,
+        TracedSocket,
+        std::net::TcpStream,
+    ) {
+        let kept = Collector::new();
+        let tracer = Tracer::new(Arc::new(super::super::writer::Background::new(
+            kept.clone(),
+        )));
+        tracer.set_settle_timeout(Duration::ZERO);
+        let listener = tcp(&tracer, "srv");
+        listener.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        listener.listen(8).unwrap();
+        let peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (conn, _) = listener.accept().unwrap();
+        (tracer, kept, listener, conn, peer)
+    }
+
+    /// The state the next `send()` would take from the doorbell, without reading it.
+    fn proven(conn: &TracedSocket, tracer: &Tracer) -> Option<TcpState> {
+        conn.held_state(tracer, Syscall::Send, conn.as_fd()).ok()
+    }
+
+    fn wait_for(conn: &TracedSocket, state: TcpState) {
+        let there = || table::fd_state(conn.as_fd()).ok().flatten() == Some(state);
+        let patience = Duration::from_secs(10);
+        assert!(
+            crate::kernel::check::wait_until(patience, there),
+            "never {state:?}"
+        );
+    }
+
+    /// After one `send()` read ESTABLISHED, the next takes it from the silent doorbell; the
+    /// peer's FIN rings it, so the `send()` after reads CLOSE-WAIT itself, and holds that.
+    #[test]
+    fn a_busy_servers_send_reads_its_state_again_only_after_the_doorbell_rang() {
+        let (tracer, kept, _l, conn, peer) = busy_server();
+        assert_eq!(proven(&conn, &tracer), None, "held before it was ever read");
+        conn.send(b"hola\n").unwrap();
+        assert_eq!(proven(&conn, &tracer), Some(TcpState::Established));
+        conn.send(b"hola\n").unwrap();
+        peer.shutdown(Shutdown::Write).unwrap();
+        wait_for(&conn, TcpState::CloseWait);
+        assert_eq!(proven(&conn, &tracer), None, "the FIN did not ring");
+        conn.send(b"chau\n").unwrap();
+        assert_eq!(proven(&conn, &tracer), Some(TcpState::CloseWait));
+        tracer.flush();
+        let sends: Vec<_> = kept
+            .events()
+            .into_iter()
+            .filter(|e| e.call == Some(Syscall::Send))
+            .map(|e| e.before)
+            .collect();
+        let (est, cw) = (Some(TcpState::Established), Some(TcpState::CloseWait));
+        assert_eq!(sends, [est, est, cw]);
+    }
+
+    /// A reset rings too; and the program's own `shutdown()`, which does not, makes the socket
+    /// forget the state it held before the kernel moves it.
+    #[test]
+    fn a_reset_rings_and_a_call_that_moves_the_state_forgets_it() {
+        let (tracer, _kept, _l, conn, _peer) = busy_server();
+        conn.send(b"hola\n").unwrap();
+        assert_eq!(proven(&conn, &tracer), Some(TcpState::Established));
+        conn.shutdown(Shutdown::Write).unwrap();
+        assert_eq!(proven(&conn, &tracer), None, "held across shutdown()");
+
+        let (tracer, _kept, _l, conn, peer) = busy_server();
+        conn.send(b"hola\n").unwrap();
+        let linger = socket2::SockRef::from(&peer).set_linger(Some(Duration::ZERO));
+        linger.unwrap();
+        drop(peer);
+        wait_for(&conn, TcpState::Close);
+        assert_eq!(proven(&conn, &tracer), None, "the RST did not ring");
     }
 
     /// Issue 19, item 1: `close()` and `shutdown()` take their place in the order right before

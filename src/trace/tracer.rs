@@ -4,6 +4,7 @@
 //! wire's segments in their place among the calls (`super::wire`), and hands it to the one
 //! sink.
 
+use super::doorbell::Doorbell;
 use super::event::{Actor, Event, Kind};
 use super::observer::{self, Change, Watch, Watches};
 use super::order::{Clock, Inner, SocketInfo, Ticket, Waiting};
@@ -54,6 +55,8 @@ pub struct Tracer {
     /// How a traced process is named, by its pid, as its calls' lifeline is: the holder a
     /// connection is handed over to when another process closes its copy (see `close::held`).
     namer: OnceLock<Namer>,
+    /// A busy server's doorbell, opened by its first `send()` or `recv()` (see `doorbell`).
+    doorbell: OnceLock<Option<Doorbell>>,
 }
 
 /// Names a process by its pid (see [`Tracer::name_processes_with`]).
@@ -98,6 +101,7 @@ impl Tracer {
             tap: OnceLock::new(),
             settle: OnceLock::new(),
             namer: OnceLock::new(),
+            doorbell: OnceLock::new(),
         }
     }
 
@@ -118,6 +122,16 @@ impl Tracer {
         self.sink_checks
             && self.settle_us.load(Ordering::Relaxed) == 0
             && self.table.as_ref().is_some_and(|t| !t.has_hosts())
+    }
+
+    /// The doorbell that proves a busy server's states at its calls' start (see `doorbell`):
+    /// only where verdicts are read later ([`Tracer::checks_later`]) — elsewhere (lessons,
+    /// `--step`) every call reads its socket's state itself.
+    pub(crate) fn doorbell(&self) -> Option<&Doorbell> {
+        if !self.checks_later() {
+            return None;
+        }
+        self.doorbell.get_or_init(|| Doorbell::open().ok()).as_ref()
     }
 
     /// Sets that bound. A server sets zero: it must never wait on one connection, so states are
