@@ -154,6 +154,10 @@ pub struct Watches {
     /// The last few connections no longer followed, with their owner: a FIN a closed socket
     /// sends after its fd is gone still has a sender.
     gone: std::collections::VecDeque<(SocketAddr, Option<SocketAddr>, Arc<Mutex<Actor>>)>,
+    /// No socket a reading may look at was looked at before this (`None`: not known yet).
+    /// A reading whose cut-off is no later has nothing to read, and skips the pass over every
+    /// watch — which runs under the trace's lock, while a busy server's calls wait for it.
+    floor: Option<Instant>,
 }
 
 /// How many connections no longer followed keep their owner's name.
@@ -195,6 +199,8 @@ impl Watches {
             }
             self.order.push(id);
         }
+        // A watch handed over keeps its old look: the floor comes down to it.
+        self.floor = self.floor.map(|f| f.min(w.looked));
         self.map.insert(id, w);
     }
 
@@ -306,7 +312,7 @@ impl Watches {
     /// What to look up: every socket not in a call right now. A former listener (shut down
     /// for reading: bound and idle) is left out: a lookup by address finds only listeners and
     /// connections, so it would seem gone while it still holds its port.
-    pub fn idle(&self) -> Vec<(u64, Watch)> {
+    pub fn idle(&mut self) -> Vec<(u64, Watch)> {
         self.idle_unlooked_since(None)
     }
 
@@ -314,18 +320,32 @@ impl Watches {
     /// call, which reads its socket's state at its start, nor a reading (see [`fresh_for`]).
     /// A move the kernel makes right after a look is seen by the socket's next call or by the
     /// first reading after the look is no longer fresh.
-    pub fn idle_unlooked_since(&self, since: Option<Instant>) -> Vec<(u64, Watch)> {
+    pub fn idle_unlooked_since(&mut self, since: Option<Instant>) -> Vec<(u64, Watch)> {
+        if since
+            .zip(self.floor)
+            .is_some_and(|(cut, floor)| floor >= cut)
+        {
+            // Every one was looked at since the cut-off (a busy server's calls look at each).
+            return Vec::new();
+        }
         let lookable = |w: &Watch| w.peer.is_some() || w.state == Some(TcpState::Listen);
         let unlooked = |w: &Watch| since.is_none_or(|s| w.looked < s);
-        // This runs under the trace's lock, over every followed socket, many times a second:
-        // the tests that read only the watch itself come first, so that a socket a call looked
-        // at lately (most of a busy server's) costs no visit to its `busy` flag, which lives
-        // elsewhere in memory and is written by the program's own thread.
-        self.map
+        // Calls only ever look later, and a socket made lookable is looked at as it is; so the
+        // earliest look seen now stays a floor until a watch is put with an older one.
+        let mut floor = Instant::now();
+        // The tests that read only the watch itself come first, so that a socket a call looked
+        // at lately costs no visit to its `busy` flag, which lives elsewhere in memory and is
+        // written by the program's own thread.
+        let idle = self
+            .map
             .iter()
-            .filter(|(_, w)| unlooked(w) && lookable(w) && !w.busy.load(Ordering::Acquire))
+            .filter(|(_, w)| lookable(w))
+            .inspect(|(_, w)| floor = floor.min(w.looked))
+            .filter(|(_, w)| unlooked(w) && !w.busy.load(Ordering::Acquire))
             .map(|(id, w)| (*id, w.clone()))
-            .collect()
+            .collect();
+        self.floor = Some(floor);
+        idle
     }
 
     /// Notes that a reading started at `at` looked at these sockets.
@@ -623,8 +643,6 @@ mod tests {
         assert_eq!(ws.len(), 3);
     }
 
-    /// A reading passes over a socket looked at since the cut-off — by a call, or by a reading
-    /// (`looked_at`) — and reads one looked at before it; without a cut-off, it reads every one.
     #[test]
     fn a_table_that_could_not_be_read_leaves_the_socket_as_the_trace_last_said() {
         let now = Instant::now();
@@ -635,6 +653,8 @@ mod tests {
         assert_eq!(read_or_last(Ok(None), &w), None);
     }
 
+    /// A reading passes over a socket looked at since the cut-off — by a call, or by a reading
+    /// (`looked_at`) — and reads one looked at before it; without a cut-off, it reads every one.
     #[test]
     fn a_reading_passes_over_sockets_looked_at_since_its_cut_off() {
         let t0 = Instant::now();
@@ -652,5 +672,25 @@ mod tests {
         let read = ws.idle_unlooked_since(Some(cut));
         ws.looked_at(&read, cut + Duration::from_millis(1));
         assert!(ws.idle_unlooked_since(Some(cut)).is_empty());
+    }
+
+    /// Once every socket was looked at since the cut-off, a reading skips its pass over them
+    /// (its floor); a watch put with an older look — handed over from another process — still
+    /// brings it down, and is read.
+    #[test]
+    fn a_reading_skips_its_pass_only_while_no_watch_is_older_than_its_cut_off() {
+        let t0 = Instant::now() - Duration::from_millis(100);
+        let cut = t0 + Duration::from_millis(10);
+        let mut ws = Watches::default();
+        ws.put(1, watch(1001, t0 + Duration::from_millis(20)));
+        assert!(ws.idle_unlooked_since(Some(cut)).is_empty());
+        assert_eq!(ws.floor, Some(t0 + Duration::from_millis(20)));
+        ws.put(2, watch(1002, t0));
+        let read: Vec<u64> = ws
+            .idle_unlooked_since(Some(cut))
+            .iter()
+            .map(|r| r.0)
+            .collect();
+        assert_eq!(read, vec![2]);
     }
 }

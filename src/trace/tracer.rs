@@ -470,7 +470,7 @@ impl Tracer {
         let table = self.table.as_ref()?;
         let started = Instant::now();
         let (idle, followed) = {
-            let inner = self.lock();
+            let mut inner = self.lock();
             (
                 inner.watches.idle_unlooked_since(since),
                 inner.watches.len(),
