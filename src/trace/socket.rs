@@ -586,7 +586,7 @@ impl TracedSocket {
             self.held.forget();
             return Err(None);
         }
-        let Some(bell) = t.doorbell() else {
+        let Some(bell) = t.doorbell().filter(|_| t.checks_later()) else {
             return Err(None);
         };
         if !self.rings.load(Ordering::Acquire) {

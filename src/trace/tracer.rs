@@ -124,13 +124,11 @@ impl Tracer {
             && self.table.as_ref().is_some_and(|t| !t.has_hosts())
     }
 
-    /// The doorbell that proves a busy server's states at its calls' start (see `doorbell`):
-    /// only where verdicts are read later ([`Tracer::checks_later`]) — elsewhere (lessons,
-    /// `--step`) every call reads its socket's state itself.
+    /// The doorbell that proves a busy server's states at its calls' start (see `doorbell`),
+    /// opened at its first use. Used only where verdicts are read later
+    /// ([`Tracer::checks_later`]): elsewhere (lessons, `--step`) every call reads its
+    /// socket's state itself.
     pub(crate) fn doorbell(&self) -> Option<&Doorbell> {
-        if !self.checks_later() {
-            return None;
-        }
         self.doorbell.get_or_init(|| Doorbell::open().ok()).as_ref()
     }
 
