@@ -833,6 +833,34 @@ mod tests {
         assert_eq!(proven(&conn, &tracer), None, "the RST did not ring");
     }
 
+    /// Another thread's `send()` may start while `shutdown(SHUT_WR)` is under way, and read
+    /// ESTABLISHED just before the shutdown goes into the kernel. That read must not be held:
+    /// the shutdown moves the connection on and rings nothing (no hang-up, no error), so a
+    /// `recv()` long after, in FIN-WAIT-2, would be told it started in ESTABLISHED.
+    #[test]
+    fn a_state_read_while_another_threads_shutdown_is_under_way_is_not_held() {
+        let (tracer, kept, _l, conn, _peer) = busy_server();
+        conn.send(b"hola\n").unwrap();
+        let shut_write = |s: &Socket| {
+            // The other thread's `send()` starts here, its state read before this call's.
+            drop(conn.start(Syscall::Send, Vec::new));
+            s.shutdown(Shutdown::Write)
+        };
+        let shut = conn.call(Syscall::Shutdown, Vec::new, true, shut_write, |_, _| 0);
+        shut.unwrap();
+        wait_for(&conn, TcpState::FinWait2);
+        let nothing = conn.recv_with_flags(&mut [0; 8], libc::MSG_DONTWAIT);
+        assert_eq!(nothing.unwrap_err().kind(), io::ErrorKind::WouldBlock);
+        tracer.flush();
+        let recv = kept
+            .events()
+            .into_iter()
+            .filter(|e| e.call == Some(Syscall::Recv))
+            .map(|e| e.before)
+            .last();
+        assert_eq!(recv, Some(Some(TcpState::FinWait2)));
+    }
+
     /// Issue 19, item 1: `close()` and `shutdown()` take their place in the order right before
     /// the call itself, not when lab starts its own look (the state before, the table): a
     /// `send()` another thread finished in that gap happened before the close, and is printed
