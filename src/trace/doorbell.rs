@@ -106,14 +106,20 @@ impl Doorbell {
 }
 
 /// The state a followed socket was last read in, while its doorbell stayed silent: the
-/// state's code in the low byte, and above it how many times the socket forgot it (a ring, a
-/// call that may move it) — so that a read begun before one of those cannot keep a state that
+/// state's code in the low byte; above it how many calls that may move the state are under way
+/// on the socket (see [`Held::during`]); above that how many times the socket forgot its state
+/// (a ring, such a call) — so that a read begun before one of those cannot keep a state that
 /// one of them made stale (two threads may call on one socket).
 #[derive(Default)]
 pub struct Held(AtomicU64);
 
 /// The low byte of [`Held`]: the state's code (0: none held).
 const STATE_BITS: u64 = 0xff;
+/// One call under way that may move the state, in [`Held`]'s next 16 bits.
+const MOVING_ONE: u64 = 1 << 8;
+const MOVING_BITS: u64 = 0xffff << 8;
+/// One more time forgotten, in the bits above.
+const FORGOT_ONE: u64 = 1 << 24;
 
 impl Held {
     /// What is held now: a caller about to read the state passes it to [`Held::keep`].
@@ -128,15 +134,34 @@ impl Held {
 
     /// Forgets the state: the next caller reads it, and a read begun before cannot keep it.
     pub fn forget(&self) {
-        let next = |v: u64| Some(((v >> 8) + 1) << 8);
+        self.change(|v| (v & !STATE_BITS).wrapping_add(FORGOT_ONE));
+    }
+
+    /// Makes `call`, which may move the state without a ring (`shutdown(SHUT_WR)`). Forgetting
+    /// before it is not enough: another thread may read the old state after that and keep it
+    /// once the call has moved on. So no read begun while it is under way is kept either.
+    /// (A call that panics leaves the socket reading its state on every call: never a lie.)
+    pub fn during<T>(&self, call: impl FnOnce() -> T) -> T {
+        self.change(|v| (v & !STATE_BITS).wrapping_add(MOVING_ONE + FORGOT_ONE));
+        let done = call();
+        self.change(|v| v.wrapping_sub(MOVING_ONE));
+        done
+    }
+
+    /// Changes what is held as `f` says, however other threads change it meanwhile.
+    fn change(&self, f: impl Fn(u64) -> u64) {
         let _ = self
             .0
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, next);
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |v| Some(f(v)));
     }
 
     /// Keeps `state`, read after `seen` was what [`Held::now`] returned, unless the socket
-    /// forgot since (or another caller kept what it read meanwhile).
+    /// forgot since, a call that may move it was under way then (see [`Held::during`]), or
+    /// another caller kept what it read meanwhile.
     pub fn keep(&self, seen: u64, state: TcpState) {
+        if seen & MOVING_BITS != 0 {
+            return;
+        }
         let mine = (seen & !STATE_BITS) | u64::from(state.code());
         let _ = self
             .0
@@ -166,6 +191,20 @@ mod tests {
     /// Waits (bounded) until the doorbell rings for `id`; false if it never does.
     fn rings(bell: &Doorbell, id: u64) -> bool {
         wait_until(PATIENCE, || !bell.silent(id, || ()))
+    }
+
+    /// A read begun before a call that may move the state, or while it is under way, is not
+    /// kept (the call may have moved the state after it); one begun after it is.
+    #[test]
+    fn only_a_read_begun_after_a_call_that_may_move_the_state_is_kept() {
+        let held = Held::default();
+        let before = held.now();
+        let during = held.during(|| held.now());
+        held.keep(before, TcpState::Established);
+        held.keep(during, TcpState::Established);
+        assert_eq!(Held::state(held.now()), None);
+        held.keep(held.now(), TcpState::FinWait2);
+        assert_eq!(Held::state(held.now()), Some(TcpState::FinWait2));
     }
 
     #[test]

@@ -547,7 +547,11 @@ impl TracedSocket {
             return op(self.sock());
         };
         rec.about_to_call();
-        let result = op(self.sock());
+        let result = match call {
+            Syscall::Send => op(self.sock()),
+            // It may move the state without ringing the doorbell (see `Held::during`).
+            _ => self.held.during(|| op(self.sock())),
+        };
         rec.result(&result, ret);
         self.finish(rec, check);
         result
