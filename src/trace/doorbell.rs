@@ -28,7 +28,7 @@ use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTime
 use rustc_hash::FxHashSet;
 use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, TryLockError};
 
 /// How many rings one `epoll_wait()` takes; more are taken by the next.
 const RINGS_AT_ONCE: usize = 32;
@@ -76,8 +76,14 @@ impl Doorbell {
     /// every ring out of the kernel first). `rang`, called under the doorbell's lock when it
     /// was not, lets the caller forget the state it holds before any other caller can ask.
     /// An `epoll_wait()` that fails counts as a ring: then the state is read.
+    /// Another thread asking at the same moment (a threaded server) is not waited for: the
+    /// answer is then "rung", and the state is read — the lock never puts a call to sleep.
     pub fn silent(&self, id: u64, rang: impl FnOnce()) -> bool {
-        let mut rung = self.rung.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rung = match self.rung.try_lock() {
+            Ok(rung) => rung,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return false,
+        };
         let taken = self.take_rings(&mut rung);
         if taken && !rung.remove(&id) {
             return true;

@@ -199,7 +199,7 @@ impl Watches {
             }
             self.order.push(id);
         }
-        // A watch handed over keeps its old look: the floor comes down to it.
+        // A watch taken over from another process keeps its old look: the floor comes down to it.
         self.floor = self.floor.map(|f| f.min(w.looked));
         self.map.insert(id, w);
     }

@@ -200,7 +200,7 @@ impl<'t> Recording<'t> {
     /// leave. Its state after is the one it found — what the row read later must show, with
     /// the fd's `inode`, for a ✓. Returns false, having recorded nothing, otherwise.
     pub fn check_later(&mut self, ends: Ends, inode: u64) -> bool {
-        let moves_none = matches!(self.ev.call, Some(Syscall::Send | Syscall::Recv))
+        let moves_none = self.ev.call.is_some_and(Syscall::moves_no_state)
             && !matches!(self.ev.detail, Some(super::event::Detail::Eof { .. }))
             && self
                 .ev

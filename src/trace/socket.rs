@@ -547,10 +547,11 @@ impl TracedSocket {
             return op(self.sock());
         };
         rec.about_to_call();
-        let result = match call {
-            Syscall::Send => op(self.sock()),
+        let result = if call.moves_no_state() {
+            op(self.sock())
+        } else {
             // It may move the state without ringing the doorbell (see `Held::during`).
-            _ => self.held.during(|| op(self.sock())),
+            self.held.during(|| op(self.sock()))
         };
         rec.result(&result, ret);
         self.finish(rec, check);
@@ -586,11 +587,11 @@ impl TracedSocket {
         call: Syscall,
         fd: BorrowedFd<'_>,
     ) -> Result<TcpState, Option<u64>> {
-        if !matches!(call, Syscall::Send | Syscall::Recv) {
+        if !call.moves_no_state() {
             self.held.forget();
             return Err(None);
         }
-        let Some(bell) = t.doorbell().filter(|_| t.checks_later()) else {
+        let Some(bell) = t.checks_later().then(|| t.doorbell()).flatten() else {
             return Err(None);
         };
         if !self.rings.load(Ordering::Acquire) {

@@ -100,6 +100,13 @@ pub const TABLE: [(Syscall, &str, Option<&str>); 40] = [
 ];
 
 impl Syscall {
+    /// `send()` and `recv()` move no TCP state by themselves (what they find — the peer's FIN
+    /// or RST — the kernel did before): the state they find at their start holds over them
+    /// unless the kernel moves it, which the trace may prove instead of reading it again.
+    pub fn moves_no_state(self) -> bool {
+        matches!(self, Syscall::Send | Syscall::Recv)
+    }
+
     /// Every call, in [`TABLE`]'s order.
     pub fn all() -> impl Iterator<Item = Syscall> {
         TABLE.iter().map(|(s, _, _)| *s)
