@@ -862,7 +862,7 @@ mod tests {
             .into_iter()
             .filter(|e| e.call == Some(Syscall::Recv))
             .map(|e| e.before)
-            .last();
+            .next_back();
         assert_eq!(recv, Some(Some(TcpState::FinWait2)));
     }
 
