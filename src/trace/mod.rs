@@ -16,6 +16,7 @@
 //! - `attribution`: who moved the connection — the call, or the peer meanwhile.
 //! - `ending`: what ended a connection that left the table by itself, from what was seen.
 //! - `writer`: the trace formatted and written by a thread of its own, off the hot path.
+//! - `spare`: argument lists handed back by the trace file's writer, for reuse.
 //! - `later`: a busy server's verdicts, read from the table after its calls, many at a time.
 //! - `doorbell`: a busy server's states at each call's start, proven unmoved by the kernel's
 //!   own wake-ups instead of read again on every call.
@@ -46,6 +47,7 @@ pub(crate) mod record;
 pub mod sink;
 pub mod socket;
 pub mod sockopt;
+mod spare;
 pub mod syscall;
 mod tracer;
 pub(crate) mod wire;

@@ -15,6 +15,7 @@ use super::names;
 use super::order::SocketInfo;
 use super::record::Recording;
 use super::sockopt::SockOpt;
+use super::spare;
 use super::syscall::Syscall;
 use super::tracer::Tracer;
 use crate::kernel::table;
@@ -311,12 +312,12 @@ impl TracedSocket {
     pub fn send_with_flags(&self, buf: &[u8], flags: i32) -> io::Result<usize> {
         let flags = flags | SEND_FLAGS;
         let args = || {
-            vec![
+            spare::list([
                 Arg::Fd(self.fd()),
                 Arg::data(buf),
                 count(buf.len()),
                 Arg::Const(names::msg_flags(flags)),
-            ]
+            ])
         };
         let op = |s: &Socket| {
             Ok(nix::sys::socket::send(
@@ -430,15 +431,15 @@ impl TracedSocket {
     /// (look without taking) or `MSG_DONTWAIT` (don't wait, this once).
     pub fn recv_with_flags(&self, buf: &mut [u8], flags: i32) -> io::Result<usize> {
         let (fd, len) = (self.fd(), buf.len());
-        let args = |data: Arg| {
-            vec![
+        let args = || {
+            spare::list([
                 Arg::Fd(fd),
-                data,
+                Arg::Elided,
                 count(len),
                 Arg::Const(names::msg_flags(flags)),
-            ]
+            ])
         };
-        let rec = self.start(Syscall::Recv, || args(Arg::Elided));
+        let rec = self.start(Syscall::Recv, args);
         let result = nix::sys::socket::recv(
             fd,
             buf,
@@ -446,11 +447,10 @@ impl TracedSocket {
         )
         .map_err(io::Error::from);
         let Some(mut rec) = rec else { return result };
-        rec.ev.args = args(
-            result
-                .as_ref()
-                .map_or(Arg::Elided, |n| Arg::data(&buf[..*n])),
-        );
+        // What it read, once it has: before, the buffer held nothing of it.
+        if let (Ok(n), Some(data)) = (&result, rec.ev.args.get_mut(1)) {
+            *data = Arg::data(&buf[..*n]);
+        }
         rec.result(&result, |ev, n| {
             if *n == 0 && len > 0 {
                 ev.detail = Some(Detail::Eof {

@@ -206,6 +206,8 @@ impl Shared {
     fn write_all(&self, out: &dyn Sink) {
         let mut batch: Vec<Event> = Vec::new();
         let mut later = Later::default();
+        // Each event's argument list, handed back for the program's next calls (`super::spare`).
+        let mut spares: Vec<Vec<super::event::Arg>> = Vec::new();
         let mut unflushed = false;
         loop {
             let mut q = self.next_batch(unflushed);
@@ -217,9 +219,11 @@ impl Shared {
             self.room.notify_all();
             unflushed |= !batch.is_empty();
             later.settle(&mut batch);
-            for ev in batch.drain(..) {
-                out.take(ev);
+            for mut ev in batch.drain(..) {
+                out.event(&ev);
+                spares.push(mem::take(&mut ev.args));
             }
+            super::spare::hand_back(&mut spares);
             if flush {
                 out.flush();
                 unflushed = false;
