@@ -18,7 +18,7 @@ pub struct Spare(Mutex<Vec<Vec<Arg>>>);
 /// The process's lists handed back.
 static SPARE: Spare = Spare(Mutex::new(Vec::new()));
 
-/// At most this many lists wait (each with room for a call's few arguments: about 1 MB).
+/// At most this many lists wait: 1 MB for a busy server's four-argument lists, 2 MB at most.
 const KEPT: usize = 4096;
 
 /// A list with room for more arguments than this (a rare long one) is not kept.
