@@ -223,8 +223,7 @@ impl<'t> Recording<'t> {
     pub fn emit(mut self) {
         let ticket = self.ticket.take().unwrap_or_else(|| self.tracer.ticket());
         let ev = std::mem::replace(&mut self.ev, Event::new(super::event::Kind::Note, ""));
-        self.tracer.emit_at(ticket, vec![ev], self.sock.as_ref());
-        self.sock = None;
+        self.tracer.emit_at(ticket, vec![ev], self.sock.take());
     }
 
     /// The tracer this call is recorded by.

@@ -314,17 +314,21 @@ impl Tracer {
 
     /// Delivers the events of one ticket, in order, once every earlier ticket's are out.
     /// `sock`: the socket a call event was made on; the observer follows it from its state.
-    pub(crate) fn emit_at(&self, ticket: Ticket, evs: Vec<Event>, sock: Option<&SocketInfo>) {
+    pub(crate) fn emit_at(&self, ticket: Ticket, evs: Vec<Event>, sock: Option<SocketInfo>) {
         {
             let mut inner = self.lock();
-            inner.waiting.insert(
-                ticket.n,
-                Waiting {
-                    t_us: ticket.t_us,
-                    evs,
-                    sock: sock.cloned(),
-                },
-            );
+            let w = Waiting {
+                t_us: ticket.t_us,
+                evs,
+                sock,
+            };
+            if ticket.n == inner.next {
+                // Its turn already (every call of a one-threaded program): out at once.
+                inner.next += 1;
+                self.deliver(&mut inner, w);
+            } else {
+                inner.waiting.insert(ticket.n, w);
+            }
             self.deliver_ready(&mut inner);
         }
         if !self.live.load(Ordering::Acquire) {
@@ -353,17 +357,22 @@ impl Tracer {
     fn deliver_ready(&self, inner: &mut Inner) {
         while let Some(w) = inner.waiting.remove(&inner.next) {
             inner.next += 1;
-            let t_us = w.t_us;
-            for mut ev in self.in_turn(inner, w) {
-                name_sender(&mut ev, inner);
-                // After every segment before it: what ended a connection, from what was seen.
-                inner.wire_facts.see(&ev);
-                let missed = || self.tap.get().is_some_and(Tap::missed_any);
-                ending::explain(&mut ev, &inner.wire_facts, self.shows_wire(), missed);
-                inner.seq += 1;
-                (ev.seq, ev.t_us) = (inner.seq, t_us);
-                self.sink.take(ev);
-            }
+            self.deliver(inner, w);
+        }
+    }
+
+    /// Delivers the events of the ticket whose turn it is, numbered and timed.
+    fn deliver(&self, inner: &mut Inner, w: Waiting) {
+        let t_us = w.t_us;
+        for mut ev in self.in_turn(inner, w) {
+            name_sender(&mut ev, inner);
+            // After every segment before it: what ended a connection, from what was seen.
+            inner.wire_facts.see(&ev);
+            let missed = || self.tap.get().is_some_and(Tap::missed_any);
+            ending::explain(&mut ev, &inner.wire_facts, self.shows_wire(), missed);
+            inner.seq += 1;
+            (ev.seq, ev.t_us) = (inner.seq, t_us);
+            self.sink.take(ev);
         }
     }
 
