@@ -610,16 +610,22 @@ fn is_accept(e: &&Value) -> bool {
     e["call"].as_str().is_some_and(|c| c.starts_with("accept")) && e["ret"].as_i64() > Some(0)
 }
 
+/// `tests/programs/forking_echo_server.c`, compiled into `dir` (`None`: no C compiler, said
+/// loudly by `compiled`).
+fn forking_server(dir: &std::path::Path) -> Option<String> {
+    let exe = compiled(dir, "forking_echo_server")?;
+    Some(exe.to_string_lossy().into_owned())
+}
+
 /// A C forking server: once its parent has closed its copy of the connection, only the child
 /// holds it — so the client's FIN (ESTAB → CLOSE-WAIT) is told once, on the child's lifeline,
 /// and nothing the kernel does to the connection afterwards shows on the parent's.
 #[test]
 fn a_forking_servers_connection_moves_once_on_the_childs_lifeline_after_the_parent_closes_it() {
     let dir = temp_dir("trace-forking-c");
-    let Some(exe) = compiled(&dir, "forking_echo_server") else {
+    let Some(exe) = forking_server(&dir) else {
         return;
     };
-    let exe = exe.to_string_lossy().into_owned();
     let (mut server, mut client) = (None, None);
     let traced = under_lab(&dir, &[&exe, "0"], |trace| {
         let mut c = connect(lab_listening_port(trace));
@@ -700,10 +706,9 @@ fn kernel_moves<'e>(
 #[test]
 fn a_forking_servers_child_that_hangs_up_at_once_tells_the_connections_story_once() {
     let dir = temp_dir("trace-forking-hangup");
-    let Some(exe) = compiled(&dir, "forking_echo_server") else {
+    let Some(exe) = forking_server(&dir) else {
         return;
     };
-    let exe = exe.to_string_lossy().into_owned();
     let (mut server, mut seen) = (String::new(), false);
     let traced = under_lab(&dir, &[&exe, "0", "hangup"], |trace| {
         let port = lab_listening_port(trace);
