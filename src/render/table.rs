@@ -128,12 +128,13 @@ pub fn write_plain(
 }
 
 /// The width of each of `r`'s cells. Text that must be written to be measured (an IPv6
-/// address, a timer, the owners) is written into `scratch`.
+/// address, a timer with a decimal, the owners) is written into `scratch`.
 fn measure(
     r: &SocketRow,
     owners: Option<&HashMap<u64, Vec<Owner>>>,
     scratch: &mut String,
 ) -> [usize; 9] {
+    let timer = r.timer_len(scratch);
     let mut written = |write: &dyn Fn(&mut String)| {
         scratch.clear();
         write(scratch);
@@ -147,7 +148,7 @@ fn measure(
         ss_addr_len(&r.peer),
         decimal_len(r.uid.into()),
         decimal_len(r.inode),
-        written(&|s| r.write_timer_text(s)),
+        timer,
         written(&|s| write_owner(s, r, owners)),
     ]
 }
