@@ -778,6 +778,44 @@ mod tests {
         all
     }
 
+    /// Socket `s`'s connection `local ⇄ peer` followed by its own watch since `t0` (in
+    /// ESTABLISHED, in CLOSE-WAIT, its fd closed), by another process's, or not at all.
+    fn watched_as(
+        s: &SocketInfo,
+        (local, peer): (SocketAddr, SocketAddr),
+        t0: Instant,
+    ) -> [Option<Watch>; 5] {
+        let own = Watch {
+            actor: s.actor.clone(),
+            local,
+            peer: Some(peer),
+            inode: s.inode,
+            state: Some(TcpState::Established),
+            fd_open: true,
+            busy: s.busy.clone(),
+            since: t0,
+            looked: t0,
+            handed: false,
+        };
+        let child = Arc::new(Mutex::new("child".into()));
+        [
+            Some(own.clone()),
+            Some(Watch {
+                state: Some(TcpState::CloseWait),
+                ..own.clone()
+            }),
+            Some(Watch {
+                actor: child,
+                ..own.clone()
+            }),
+            Some(Watch {
+                fd_open: false,
+                ..own
+            }),
+            None,
+        ]
+    }
+
     /// Every call the quiet path takes, the full path would have followed to the same watch,
     /// with no event of the kernel's and the call's own event unchanged; only its look is new.
     #[test]
@@ -794,34 +832,7 @@ mod tests {
             actor: Arc::new(Mutex::new("srv".into())),
         };
         let t0 = Instant::now();
-        let own = Watch {
-            actor: s.actor.clone(),
-            local,
-            peer: Some(peer),
-            inode: s.inode,
-            state: Some(TcpState::Established),
-            fd_open: true,
-            busy: s.busy.clone(),
-            since: t0,
-            looked: t0,
-            handed: false,
-        };
-        let watches = [
-            Some(own.clone()),
-            Some(Watch {
-                state: Some(TcpState::CloseWait),
-                ..own.clone()
-            }),
-            Some(Watch {
-                actor: Arc::new(Mutex::new("child".into())),
-                ..own.clone()
-            }),
-            Some(Watch {
-                fd_open: false,
-                ..own.clone()
-            }),
-            None,
-        ];
+        let watches = watched_as(&s, (local, peer), t0);
         let mut quiet_calls = 0;
         for (w, ev) in watches
             .iter()
