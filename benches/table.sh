@@ -2,7 +2,8 @@
 # The performance table, side by side in one run, ratios included:
 #   benches/table.sh [REPS] [--all | --sockets]   (default 3 runs per point; builds lab --release)
 # By default, issue 25's rows (about 3 minutes): what tracing costs the chat server
-# (`--trace --json --trace-file`; poll and epoll at 10,000 clients, threads at 1,000), and
+# (`--trace --json --trace-file`; poll and epoll at 10,000 clients and 500 messages, threads at
+# 1,000 clients and 5,000 messages: 5,000,000 deliveries each), and
 # `lab sockets` against `ss -tan`. `--all` adds issue 13's rows (each model against the C
 # anchors of benches/anchors) and each server's memory per idle client (about 10 minutes);
 # `--sockets` makes the `lab sockets` row only (about 30 seconds).
@@ -110,7 +111,10 @@ fi
 if [ "$SOCKETS_ONLY" = 0 ]; then
   row "cost of tracing the poll model (--trace --json --trace-file): A/B" 10000 500 labpoll labpoll_traced cost
   row "cost of tracing the epoll model: A/B" 10000 500 labepoll labepoll_traced cost
-  row "cost of tracing the threads model: A/B" 1000 500 labthreads labthreads_traced cost
+  # 5,000 messages: as many deliveries as the rows above (5,000,000). With 500 the chat lasted a
+  # quarter of a second, mostly its start, and the ratio moved over 1.04–1.39× in five runs; the
+  # first two runs with 5,000 read 1.35× and 1.45× (docs/performance.md).
+  row "cost of tracing the threads model: A/B" 1000 5000 labthreads labthreads_traced cost
 fi
 
 # lab sockets against ss -tan, SOCKETS sockets in the table (whole process, output to a pipe),
