@@ -646,7 +646,7 @@ fn refresh(
         return false;
     };
     // Followed on another lifeline (handed over, or taken over): made anew, as it was first.
-    if !Arc::ptr_eq(&w.actor, &s.actor) || !Arc::ptr_eq(&w.busy, &s.busy) {
+    if !own_watch(w, s) {
         return false;
     }
     if w.state != state {
@@ -655,6 +655,12 @@ fn refresh(
     (w.local, w.peer, w.inode, w.state) = (local, peer, s.inode, state);
     (w.looked, w.fd_open) = (now, true);
     true
+}
+
+/// Whether watch `w` follows socket `s` on its own lifeline: named after it, and left alone
+/// while its calls are under way (not another process's, nor handed over).
+fn own_watch(w: &Watch, s: &SocketInfo) -> bool {
+    Arc::ptr_eq(&w.actor, &s.actor) && Arc::ptr_eq(&w.busy, &s.busy)
 }
 
 /// A call that changed nothing the trace knew of its socket — most `send()`s and `recv()`s:
@@ -675,8 +681,7 @@ fn quiet(inner: &mut Inner, s: &SocketInfo, ev: &Event) -> bool {
     let Some(w) = inner.watches.get_mut(s.id) else {
         return false;
     };
-    let same = Arc::ptr_eq(&w.actor, &s.actor)
-        && Arc::ptr_eq(&w.busy, &s.busy)
+    let same = own_watch(w, s)
         && w.state == Some(found)
         && (w.local, w.peer, w.inode, w.fd_open) == (local, ev.peer, s.inode, true)
         && local.port() != 0
