@@ -65,7 +65,7 @@ impl SocketRow {
     pub fn timer_len(&self, scratch: &mut String) -> usize {
         let counted = self
             .timer
-            .and_then(|(t, ms)| Some(timer_name(t).len() + 1 + ms_len(ms)?));
+            .and_then(|(t, ms)| Some(timer_name(t).len() + ",".len() + ms_len(ms)?));
         counted.unwrap_or_else(|| {
             scratch.clear();
             self.write_timer_text(scratch);

@@ -35,6 +35,7 @@ pub struct SocketInfo {
 }
 
 /// The funnel's state, behind its lock.
+#[derive(Default)]
 pub(super) struct Inner {
     pub(super) seq: u64,
     /// The next ticket to deliver, and the events that wait for an earlier one.

@@ -6,7 +6,7 @@
 
 use super::doorbell::Doorbell;
 use super::event::{Actor, Event, Kind};
-use super::observer::{self, Change, Watch, Watches};
+use super::observer::{self, Change, Watch};
 use super::order::{Clock, Inner, SocketInfo, Ticket, Waiting};
 use super::sink::Sink;
 use super::wire::{name_sender, Pcap, Show, Tap};
@@ -14,7 +14,6 @@ use super::{attribution, ending};
 use crate::kernel::check::{self, Verdict};
 use crate::kernel::table::{self, KernelTable};
 use crate::tcp_state::TcpState;
-use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -91,13 +90,7 @@ impl Tracer {
             ids: AtomicU64::new(1),
             live: AtomicBool::new(false),
             wire_shown: AtomicBool::new(false),
-            inner: Mutex::new(Inner {
-                seq: 0,
-                next: 0,
-                waiting: BTreeMap::new(),
-                watches: Watches::default(),
-                wire_facts: ending::WireFacts::default(),
-            }),
+            inner: Mutex::new(Inner::default()),
             tap: OnceLock::new(),
             settle: OnceLock::new(),
             namer: OnceLock::new(),
@@ -672,7 +665,8 @@ fn quiet(inner: &mut Inner, s: &SocketInfo, ev: &Event) -> bool {
     let found = ev
         .before
         .filter(|b| *b != TcpState::Listen && ev.state == Some(*b));
-    let (Some(found), Some(local), false) = (found, ev.local, ev.fd_gone) else {
+    let local = ev.local.filter(|l| l.port() != 0 && ev.peer.is_some());
+    let (Some(found), Some(local), false) = (found, local, ev.fd_gone) else {
         return false;
     };
     if matches!(ev.verdict, Verdict::Agrees | Verdict::Differs) && ev.kernel != ev.state {
@@ -683,9 +677,7 @@ fn quiet(inner: &mut Inner, s: &SocketInfo, ev: &Event) -> bool {
     };
     let same = own_watch(w, s)
         && w.state == Some(found)
-        && (w.local, w.peer, w.inode, w.fd_open) == (local, ev.peer, s.inode, true)
-        && local.port() != 0
-        && ev.peer.is_some();
+        && (w.local, w.peer, w.inode, w.fd_open) == (local, ev.peer, s.inode, true);
     if same {
         w.looked = Instant::now();
     }
@@ -725,6 +717,7 @@ fn kernel_event(c: &Change, w: &Watch) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::observer::Watches;
     use crate::trace::sink::Discard;
     use crate::trace::syscall::Syscall;
 
@@ -735,11 +728,8 @@ mod tests {
             watches.put(1, w.clone());
         }
         Inner {
-            seq: 0,
-            next: 0,
-            waiting: BTreeMap::new(),
             watches,
-            wire_facts: ending::WireFacts::default(),
+            ..Inner::default()
         }
     }
 
