@@ -55,6 +55,16 @@ pub(crate) fn split(ev: Event, out: &mut Vec<Event>) {
     if ev.fd_gone {
         return out.extend(split_close(ev, local));
     }
+    if ev.transit.is_empty() && ev.state == Some(before) {
+        // Left where it was found (most `send()`s and `recv()`s): nothing moved, nothing to
+        // split — what `attribute` says of it, without the list of states seen.
+        return out.push(ev);
+    }
+    split_moved(ev, local, before, out);
+}
+
+/// [`split`], for a call whose fd was seen in another state than the one it was found in.
+fn split_moved(ev: Event, local: SocketAddr, before: TcpState, out: &mut Vec<Event>) {
     let seen = seen_after(&ev);
     let a = transitions::attribute(act(&ev), before, &seen);
     if a.first.is_none() && a.then.is_none() {
@@ -180,6 +190,49 @@ fn split_close(mut ev: Event, local: SocketAddr) -> Vec<Event> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A call left where it was found passes as it is, as the whole split would pass it: every
+    /// state, every table state (or none), every kind of call, failed or not.
+    #[test]
+    fn a_call_left_where_it_was_found_is_what_the_whole_split_makes_of_it() {
+        use super::super::syscall::Syscall;
+        use nix::errno::Errno;
+        let (local, peer) = (
+            SocketAddr::from(([127, 0, 0, 1], 1)),
+            SocketAddr::from(([127, 0, 0, 1], 2)),
+        );
+        let calls = [
+            Syscall::Send,
+            Syscall::Recv,
+            Syscall::Connect,
+            Syscall::Listen,
+            Syscall::Shutdown,
+        ];
+        let mut cases = 0;
+        for (s, call) in TcpState::all().flat_map(|s| calls.map(|c| (s, c))) {
+            for (kernel, errno) in TcpState::all()
+                .map(Some)
+                .chain([None])
+                .flat_map(|k| [None, Some(Errno::EPIPE)].map(move |e| (k, e)))
+            {
+                let mut ev = Event::call(
+                    "a",
+                    call,
+                    Some(3),
+                    vec![Arg::Shutdown(std::net::Shutdown::Write)],
+                );
+                (ev.local, ev.peer, ev.before, ev.state, ev.kernel) =
+                    (Some(local), Some(peer), Some(s), Some(s), kernel);
+                ev.errno = errno;
+                let (mut fast, mut whole) = (Vec::new(), Vec::new());
+                split(ev.clone(), &mut fast);
+                split_moved(ev, local, s, &mut whole);
+                assert_eq!(fast, whole, "{s:?} {call:?} kernel {kernel:?} {errno:?}");
+                cases += 1;
+            }
+        }
+        assert!(cases > 1000, "{cases}");
+    }
 
     /// A move known at once to be a timer's says so in its words too, not only in `ended`:
     /// nothing later may replace them (a kernel line without a peer is not explained again).
