@@ -31,17 +31,15 @@ use std::time::{Duration, Instant};
 /// each holds (a name, the arguments, 32 bytes of data) — a few MB.
 pub const CAPACITY: usize = 4096;
 
-/// The program wakes a gathering writer once this many events wait: half the queue, so the
-/// program has the other half to go on with while the writer starts.
-pub const BATCH: usize = CAPACITY / 2;
+/// The program wakes a gathering writer once this many events wait. Small, so that a burst (a
+/// broadcast to 10,000 clients is 10,000 `send()`s without a pause) finds the writer already
+/// at work, with most of the queue left to fill. (Woken at half the queue, the writer read
+/// fewer rows — more calls on one socket per batch — but the epoll model slowed: see
+/// `docs/performance.md`, sixth round.)
+pub const BATCH: usize = 256;
 
-/// How long a woken writer gathers events before it writes them. The longer, the more calls
-/// on one socket share one reading of its row in the kernel's table (`super::later`): a
-/// server sending to 1,000 clients at 70,000 sends a second makes about 1,400 events in 20 ms,
-/// on about 750 sockets — half the readings a batch of 2 ms makes, where every event's socket
-/// is a different one. A trace file lags the program by this much; a verdict read this much
-/// later is a `?` if the connection moved meanwhile, which only happens as it ends.
-pub const GATHER: Duration = Duration::from_millis(20);
+/// How long a woken writer gathers events before it writes them.
+pub const GATHER: Duration = Duration::from_millis(2);
 
 /// How long the writer waits for more events before flushing what it wrote: a file being read
 /// while the program idles is complete this long after the last event.
