@@ -37,10 +37,8 @@ impl Later {
     /// Gives every event of `batch` that waits for its verdict ([`Event::check_later`]) its
     /// verdict and the row's Recv-Q and Send-Q, reading each socket's row once.
     pub fn settle(&mut self, batch: &mut [Event]) {
-        let waiting: Vec<usize> = (0..batch.len())
-            .filter(|&i| batch[i].check_later.is_some())
-            .collect();
-        if waiting.is_empty() {
+        let waits = |ev: &&mut Event| ev.check_later.is_some();
+        if !batch.iter().any(|ev| ev.check_later.is_some()) {
             return;
         }
         let Later {
@@ -48,8 +46,8 @@ impl Later {
             index,
             tuples,
         } = self;
-        for &i in &waiting {
-            if let (Some(l), Some(p)) = (batch[i].local, batch[i].peer) {
+        for ev in batch.iter_mut().filter(waits) {
+            if let (Some(l), Some(p)) = (ev.local, ev.peer) {
                 index.entry((l, p)).or_insert_with(|| {
                     tuples.push((l, p));
                     tuples.len() - 1
@@ -57,8 +55,7 @@ impl Later {
             }
         }
         let rows = read(table, tuples);
-        for i in waiting {
-            let ev = &mut batch[i];
+        for ev in batch.iter_mut().filter(waits) {
             let at = ev.local.zip(ev.peer).and_then(|t| index.get(&t).copied());
             match &rows {
                 Ok(rows) => give(ev, at.and_then(|a| rows[a].as_ref())),
