@@ -6,7 +6,9 @@
 //! read as the call's doing (`shutdown(SHUT_WR)` "ESTAB → CLOSE"). So the call's line keeps
 //! only what the call did ([`transitions::attribute`] tells which moves those are), and what
 //! the peer did is a kernel line of its own: before the call's line when it came first, right
-//! after it when it came after the call's own moves.
+//! after it when it came after the call's own moves — or after a call that moved bytes
+//! (`send()` returned 4: its bytes went while the connection was where the call found it, and
+//! the peer's FIN seen after it returned is most often the answer to them; see `told_after`).
 
 use super::event::{Actor, Arg, Event, Kind};
 use crate::i18n::{t, M};
@@ -66,7 +68,10 @@ pub(crate) fn split(ev: Event, out: &mut Vec<Event>) {
 /// [`split`], for a call whose fd was seen in another state than the one it was found in.
 fn split_moved(ev: Event, local: SocketAddr, before: TcpState, out: &mut Vec<Event>) {
     let seen = seen_after(&ev);
-    let a = transitions::attribute(act(&ev), before, &seen);
+    let mut a = transitions::attribute(act(&ev), before, &seen);
+    if told_after(&ev) && a.own.is_empty() && a.then.is_none() {
+        (a.first, a.then) = (None, a.first);
+    }
     if a.first.is_none() && a.then.is_none() {
         return out.push(ev);
     }
@@ -107,6 +112,19 @@ fn split_moved(ev: Event, local: SocketAddr, before: TcpState, out: &mut Vec<Eve
     }
     out.push(ev);
     out.extend(then);
+}
+
+/// Whether the peer's move, seen only after a call that moves no state itself, is told after
+/// the call's line rather than before it: when the call moved bytes and returned a count. A
+/// `send()` that returned 4 gave its bytes while the connection was where the call found it
+/// (its state was read at the call's start); the FIN or RST seen when lab looked after it
+/// returned is most often the peer's answer to those very bytes, and told before them it would
+/// read as a `send()` made on a connection the peer had already closed. A call that saw the
+/// move itself — a `recv()` that returned 0 (the FIN), a call that failed (ECONNRESET, EPIPE)
+/// — keeps the move before it.
+fn told_after(ev: &Event) -> bool {
+    let moved_bytes = ev.ret.is_some_and(|n| n > 0) && ev.errno.is_none();
+    moved_bytes && ev.call.is_some_and(|c| c.moves_data())
 }
 
 /// What a call can do by itself.
@@ -232,6 +250,40 @@ mod tests {
             }
         }
         assert!(cases > 1000, "{cases}");
+    }
+
+    /// A call on ESTABLISHED that found the connection in CLOSE-WAIT when it returned: split
+    /// into its line and the kernel's, in the order `call` returning `ret` says.
+    fn peer_fin_during(call: super::super::syscall::Syscall, ret: i64) -> Vec<(Kind, TcpState)> {
+        let (local, peer) = (
+            SocketAddr::from(([127, 0, 0, 1], 1)),
+            SocketAddr::from(([127, 0, 0, 1], 2)),
+        );
+        let mut ev = Event::call("a", call, Some(3), vec![Arg::Fd(3)]);
+        (ev.local, ev.peer, ev.ret) = (Some(local), Some(peer), Some(ret));
+        (ev.before, ev.state) = (Some(TcpState::Established), Some(TcpState::CloseWait));
+        (ev.kernel, ev.verdict) = (Some(TcpState::CloseWait), Verdict::Agrees);
+        let mut out = Vec::new();
+        split(ev, &mut out);
+        out.iter()
+            .map(|e| (e.kind, e.state.or(e.kernel).unwrap()))
+            .collect()
+    }
+
+    /// A `send()` that returned a count gave its bytes in ESTABLISHED: the peer's FIN seen after
+    /// it returned (most often its answer to those bytes) is told after it. A `recv()` that
+    /// returned 0 saw the FIN itself: the FIN comes first, and the call found CLOSE-WAIT.
+    #[test]
+    fn the_peers_fin_is_told_after_a_call_that_moved_bytes_and_before_one_that_saw_it() {
+        use super::super::syscall::Syscall;
+        use TcpState::{CloseWait, Established};
+        let after = [(Kind::Call, Established), (Kind::Kernel, CloseWait)];
+        assert_eq!(peer_fin_during(Syscall::Sendto, 4), after);
+        assert_eq!(peer_fin_during(Syscall::Recv, 7), after);
+        let before = [(Kind::Kernel, CloseWait), (Kind::Call, CloseWait)];
+        assert_eq!(peer_fin_during(Syscall::Recv, 0), before);
+        assert_eq!(peer_fin_during(Syscall::Send, -1), before);
+        assert_eq!(peer_fin_during(Syscall::Setsockopt, 0), before);
     }
 
     /// A move known at once to be a timer's says so in its words too, not only in `ended`:

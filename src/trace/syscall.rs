@@ -107,6 +107,29 @@ impl Syscall {
         matches!(self, Syscall::Send | Syscall::Recv)
     }
 
+    /// The calls that carry bytes between the program and a connection: `send()`, `recv()` and
+    /// their kin. One that returns a count took or gave its bytes while the connection was still
+    /// where the call found it (see `attribution::told_after`).
+    pub fn moves_data(self) -> bool {
+        use Syscall::*;
+        matches!(
+            self,
+            Send | Sendto
+                | Sendmsg
+                | Sendmmsg
+                | Write
+                | Writev
+                | Sendfile
+                | Splice
+                | Recv
+                | Recvfrom
+                | Recvmsg
+                | Recvmmsg
+                | Read
+                | Readv
+        )
+    }
+
     /// Every call, in [`TABLE`]'s order.
     pub fn all() -> impl Iterator<Item = Syscall> {
         TABLE.iter().map(|(s, _, _)| *s)
