@@ -108,8 +108,8 @@ impl Syscall {
     }
 
     /// The calls that carry bytes between the program and a connection: `send()`, `recv()` and
-    /// their kin. One that returns a count took or gave its bytes while the connection was still
-    /// where the call found it (see `attribution::told_after`).
+    /// their kin. The peer's move seen after one that returned a count is told after its line
+    /// (see `attribution::told_after`).
     pub fn moves_data(self) -> bool {
         use Syscall::*;
         matches!(
