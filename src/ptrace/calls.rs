@@ -372,7 +372,7 @@ impl<'t> Calls<'t> {
         // between its entry and now, so it keeps the place taken at its entry, before any
         // recv() of its bytes and before the segment that carried them.
         match p.wait.take() {
-            Some(mut place) if decode::writes_data(p.call) => {
+            Some(mut place) if p.call.writes_data() => {
                 if let Some(t) = place.ticket.take() {
                     p.rec.keep_place(t);
                 }

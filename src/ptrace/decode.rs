@@ -27,16 +27,6 @@ pub fn fd_of(call: Syscall, raw: &[u64; 6]) -> Option<RawFd> {
     }
 }
 
-/// Whether a call hands bytes to the kernel to send: a peer may read them before the call's
-/// exit stop is seen.
-pub fn writes_data(call: Syscall) -> bool {
-    use Syscall::*;
-    matches!(
-        call,
-        Send | Sendto | Sendmsg | Sendmmsg | Write | Writev | Sendfile | Splice
-    )
-}
-
 /// Whether a call may wait in the kernel (and is shown as blocked if it does).
 pub fn may_block(call: Syscall) -> bool {
     use Syscall::*;

@@ -107,27 +107,22 @@ impl Syscall {
         matches!(self, Syscall::Send | Syscall::Recv)
     }
 
-    /// The calls that carry bytes between the program and a connection: `send()`, `recv()` and
-    /// their kin. The peer's move seen after one that returned a count is told after its line
-    /// (see `attribution::told_after`).
-    pub fn moves_data(self) -> bool {
+    /// Whether a call hands bytes to the kernel to send: a peer may read them before the call's
+    /// exit stop is seen (see `ptrace::calls`).
+    pub fn writes_data(self) -> bool {
         use Syscall::*;
         matches!(
             self,
-            Send | Sendto
-                | Sendmsg
-                | Sendmmsg
-                | Write
-                | Writev
-                | Sendfile
-                | Splice
-                | Recv
-                | Recvfrom
-                | Recvmsg
-                | Recvmmsg
-                | Read
-                | Readv
+            Send | Sendto | Sendmsg | Sendmmsg | Write | Writev | Sendfile | Splice
         )
+    }
+
+    /// The calls that carry bytes between the program and a connection, either way: the
+    /// writes, and `recv()` and its kin. The peer's move seen after one that returned a count
+    /// is told after its line (see `attribution::told_after`).
+    pub fn moves_data(self) -> bool {
+        use Syscall::*;
+        self.writes_data() || matches!(self, Recv | Recvfrom | Recvmsg | Recvmmsg | Read | Readv)
     }
 
     /// Every call, in [`TABLE`]'s order.
